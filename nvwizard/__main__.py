@@ -1,0 +1,3 @@
+from nvwizard.cli.main import main
+
+raise SystemExit(main())

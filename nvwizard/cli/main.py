@@ -1,0 +1,84 @@
+"""`nvwizard`: the command line. Without a subcommand it starts the wizard.
+
+Each subcommand lives in its own module with `register(subparsers)` and `run(args) -> int`.
+Nothing here imports Textual; only the wizard path does, when it is chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nvwizard import __version__
+from nvwizard.cli import commands
+from nvwizard.errors import EXIT_USAGE, NvwizardError
+
+EPILOG = """\
+exit codes:
+  0  done
+  1  a step failed
+  2  usage error (bad arguments, unreadable --machine)
+  3  refused (a precondition failed, not root, or not confirmed)
+
+Run `nvwizard --demo` to try the wizard on a bundled demo machine; nothing is changed.
+"""
+
+
+def add_machine_options(parser: argparse.ArgumentParser) -> None:
+    """--machine DIR | --demo [NAME]: which machine to look at (default: this one)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--machine",
+        metavar="DIR",
+        help="read a capture bundle (made by `nvwizard capture`) instead of this machine",
+    )
+    group.add_argument(
+        "--demo",
+        metavar="NAME",
+        nargs="?",
+        const="",
+        help="use a bundled demo machine (default: the HGX H100 server); "
+        "`nvwizard detect --list-demos` lists them",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nvwizard",
+        description="Detect, purge, choose and install the NVIDIA driver on an Ubuntu server, "
+        "then reboot and verify. Without a command, starts the keyboard-driven wizard.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"nvwizard {__version__}")
+    add_machine_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in commands.all_commands():
+        module.register(sub, add_machine_options)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from nvwizard.cli import wizard_cmd
+
+            return wizard_cmd.run(args)
+        return args.run(args)
+    except NvwizardError as error:
+        print(f"nvwizard: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("nvwizard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as error:
+        print(f"nvwizard: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

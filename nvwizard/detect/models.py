@@ -1,0 +1,133 @@
+"""Facts as the parsers read them from raw tool output.
+
+Every parser in this package is a pure function: text in, these dataclasses out. Parsers never
+raise on bad input; what they cannot read becomes None, "unknown" or an empty list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class OsRelease:
+    id: str | None = None  # "ubuntu", "debian"
+    version_id: str | None = None  # "22.04", "12"
+    pretty_name: str | None = None
+    version_codename: str | None = None  # "jammy"
+    id_like: str | None = None
+
+
+@dataclass(frozen=True)
+class PciDevice:
+    address: str  # always with the domain: "0000:01:00.0"
+    vendor_id: str  # 4 lowercase hex digits, "10de"
+    device_id: str  # 4 lowercase hex digits, "2204"
+    class_code: str | None = None  # 4 lowercase hex digits, "0300", "0302", "0680"
+    description: str | None = None  # "NVIDIA Corporation GA102 [GeForce RTX 3090]"
+    subsystem: str | None = None
+    driver_in_use: str | None = None  # from `lspci -k`
+    kernel_modules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UbuntuDriversDriver:
+    package: str
+    source: str = "distro"  # "distro" or "third-party"
+    free: bool = False
+    builtin: bool = False
+    recommended: bool = False
+
+
+@dataclass(frozen=True)
+class UbuntuDriversDevice:
+    sysfs_path: str | None = None
+    modalias: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    manual_install: bool = False
+    drivers: tuple[UbuntuDriversDriver, ...] = ()
+
+
+@dataclass(frozen=True)
+class DpkgEntry:
+    name: str  # without ":arch"
+    version: str | None
+    state: str  # two-letter dpkg code: "ii", "rc", "iU", "iF", "hi", ...
+    arch: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SmiGpu:
+    index: int | None
+    name: str | None = None
+    bus_id: str | None = None  # as nvidia-smi prints it: "00000000:01:00.0"
+    memory_total_mib: int | None = None
+    memory_used_mib: int | None = None
+    mig_mode: str | None = None  # "Enabled", "Disabled", "N/A"
+
+
+@dataclass(frozen=True)
+class SmiProcess:
+    gpu_index: int | None
+    pid: int | None
+    type: str | None  # "C", "G", "C+G"
+    name: str | None
+    memory_mib: int | None = None
+
+
+@dataclass(frozen=True)
+class NvidiaSmi:
+    # "ok", "no-driver", "version-mismatch", "no-devices", "error"
+    status: str
+    driver_version: str | None = None
+    cuda_version: str | None = None
+    gpus: tuple[SmiGpu, ...] = ()
+    processes: tuple[SmiProcess, ...] = ()
+    mig: bool = False  # a MIG devices table was present
+    message: str | None = None  # the error text, for error statuses
+
+
+@dataclass(frozen=True)
+class KernelModuleVersion:
+    version: str | None
+    flavor: str | None  # "open", "proprietary", or None when unknown
+
+
+@dataclass(frozen=True)
+class LsmodEntry:
+    name: str
+    size: int | None = None
+    used_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AptPackage:
+    """One stanza of `apt-cache show` (or a Packages file)."""
+
+    package: str
+    version: str | None = None
+    depends: tuple[str, ...] = ()  # raw dependency clauses, "nvidia-utils-550 (= 550.1)"
+    provides: tuple[str, ...] = ()
+    modaliases: tuple[str, ...] = ()  # "pci:v000010DEd00001340sv*sd*bc03sc*i*"
+    support: str | None = None  # "PB", "LTSB", "NFB", "Legacy", ...
+    origin: str | None = None  # "Ubuntu", "NVIDIA" (from apt-cache policy or a Origin: header)
+    section: str | None = None
+    installed_size_kib: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GpuProcess:
+    pid: int
+    name: str
+    user: str | None = None
+    device: str | None = None  # "/dev/nvidia0"
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    pid: int
+    name: str
+    lock_path: str

@@ -1,0 +1,51 @@
+"""The host boundary: the one place that knows what machine nvwizard is looking at.
+
+Everything above this layer reads facts by *source name* (the bundle file names in
+`sources.py`) and runs commands through `Host.start`. A local host answers by reading files
+and running read-only commands; a bundle or demo host answers from a directory and simulates
+the commands on an in-memory model of that machine.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    stream: str  # "stdout", "stderr", or "status" (apt's Status-Fd lines)
+    text: str  # one line, without its newline
+
+
+class RunningCommand(abc.ABC):
+    """A started command. Iterate `lines()` until it ends, then `wait()` for the exit code."""
+
+    pid: int | None = None
+
+    @abc.abstractmethod
+    def lines(self) -> Iterator[OutputLine]: ...
+
+    @abc.abstractmethod
+    def wait(self) -> int: ...
+
+
+class Host(abc.ABC):
+    kind: str  # "local", "bundle" or "demo"
+    label: str  # what the user sees: "this machine", "bundle /tmp/x", "demo hgx-h100"
+
+    @property
+    def is_real(self) -> bool:
+        """True only when commands would change a real machine."""
+        return self.kind == "local"
+
+    @abc.abstractmethod
+    def read(self, source: str) -> str | None:
+        """The raw text of a source (see sources.py), or None when it is missing."""
+
+    @abc.abstractmethod
+    def start(
+        self, argv: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> RunningCommand:
+        """Start a command given as an argv list (never a shell string)."""

@@ -1,0 +1,64 @@
+"""The bundle format: every fact nvwizard reads has a source name, which is also its file name
+in a capture bundle. Every file is optional; any single file alone is a valid bundle.
+
+`LocalHost` knows how to produce each source on a real machine; `capture` writes them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # file name in a bundle
+    what: str  # how it is produced on a real machine (for the README and `capture`)
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("os-release.txt", "/etc/os-release"),
+    Source("uname-r.txt", "`uname -r`"),
+    Source("lspci-nn.txt", "`lspci -nn -k` (a grep-filtered paste is fine)"),
+    Source(
+        "sysfs-pci.txt",
+        "one line per PCI device from /sys/bus/pci/devices: "
+        "`<address> class=0x030200 vendor=0x10de device=0x2204 modalias=pci:... driver=nvidia`",
+    ),
+    Source("ubuntu-drivers-devices.txt", "`ubuntu-drivers devices` (stderr noise may be mixed in)"),
+    Source("ubuntu-drivers-list.txt", "`ubuntu-drivers list`"),
+    Source("dpkg-l.txt", "`dpkg -l` (possibly grep-filtered, possibly without its header)"),
+    Source(
+        "dpkg-query.txt",
+        "`dpkg-query -W -f='${Package}\\t${Status}\\t${Version}\\n'` (all packages)",
+    ),
+    Source("dpkg-audit.txt", "`dpkg --audit` (empty when dpkg is healthy)"),
+    Source("dpkg-updates.txt", "file names in /var/lib/dpkg/updates/ (non-empty: dpkg was interrupted)"),
+    Source("apt-mark-showhold.txt", "`apt-mark showhold`"),
+    Source(
+        "apt-cache-show.txt",
+        "`apt-cache show` stanzas of the NVIDIA driver, utils, modules and fabric manager packages "
+        "apt offers (Package, Version, Depends, Modaliases, Support headers)",
+    ),
+    Source("apt-sources.txt", "the deb lines of /etc/apt/sources.list and sources.list.d/*"),
+    Source("nvidia-smi.txt", "`nvidia-smi` (its table, or its error text)"),
+    Source("proc-driver-nvidia-version.txt", "/proc/driver/nvidia/version"),
+    Source("mokutil-sb-state.txt", "`mokutil --sb-state` (stdout and stderr)"),
+    Source("lsmod.txt", "`lsmod` (possibly grep-filtered)"),
+    Source("reboot-required.txt", "/var/run/reboot-required (present: a reboot is pending)"),
+    Source("df.txt", "`df -P -k / /var /boot`"),
+    Source("gpu-processes.txt", "processes holding /dev/nvidia* open: `<pid>\\t<name>\\t<user>\\t<device>`"),
+    Source("dpkg-lock.txt", "holders of the dpkg/apt locks: `<pid>\\t<name>\\t<lock path>`"),
+    Source(
+        "session.txt",
+        "`key=value` lines: ssh (SSH_CONNECTION set), display_manager (a display manager unit "
+        "is active), default_target (systemctl get-default), systemd (PID 1 is systemd)",
+    ),
+    Source(
+        "run-installer.txt",
+        "traces of NVIDIA's .run installer: /usr/bin/nvidia-uninstall, /var/log/nvidia-installer.log",
+    ),
+    Source("modinfo-nvidia.txt", "`modinfo nvidia` for the kernel that runs (version, signer, filename)"),
+    Source("machine.txt", "`key=value` lines describing the bundle: name, title, captured_at"),
+)
+
+SOURCE_NAMES = frozenset(s.name for s in SOURCES)

@@ -1,0 +1,139 @@
+"""The detection report: what nvwizard knows about a machine, interpreted.
+
+Built by `nvwizard.report.build.build_report(host)` from the parsers' facts and the knowledge
+tables. Every front end (wizard, `detect`, `plan`) reads this one object. `to_json()` is the
+documented `nvwizard detect --json` format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi
+
+SEVERITIES = ("info", "warn", "block")
+
+
+@dataclass(frozen=True)
+class Gpu:
+    pci_address: str  # "0000:01:00.0"
+    device_id: str  # 4 lowercase hex digits
+    name: str | None  # "GeForce RTX 3090" or the lspci text
+    architecture: str  # Kepler ... Blackwell, or "unknown"
+    open_kernel: str  # "unsupported", "supported", "required", "unknown"
+    chip: str | None = None  # "GA102"
+
+
+@dataclass(frozen=True)
+class DriverCandidate:
+    package: str  # "nvidia-driver-580-server-open"
+    branch: int  # 580
+    open: bool
+    server: bool
+    recommended: bool
+    source: str  # "distro" or "third-party"
+    support: str | None = None  # "PB", "LTSB", "NFB" or None when unknown
+    end_of_life: str | None = None  # "2028-06"
+    cuda: str | None = None  # highest CUDA version this branch supports, "13.0"
+    runnable: bool = True  # False when this GPU cannot run the variant
+    reason: str | None = None  # why not runnable
+
+    @property
+    def flavour(self) -> str:
+        """The part after "nvidia-driver-": "580-server-open"."""
+        return self.package.removeprefix("nvidia-driver-")
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str  # "nouveau-loaded", "nvml-mismatch", ...
+    severity: str  # "info", "warn", "block"
+    message: str  # one sentence
+    fix: str  # what to do
+
+
+@dataclass(frozen=True)
+class LoadedModule:
+    version: str | None
+    flavor: str | None  # "open" or "proprietary"
+
+
+@dataclass
+class Report:
+    os: str | None  # "Ubuntu 22.04.4 LTS"
+    os_id: str | None  # "ubuntu"
+    os_version: str | None  # "22.04"
+    kernel: str | None  # `uname -r`
+    gpus: list[Gpu] = field(default_factory=list)
+    nvswitch_count: int = 0  # NVIDIA PCI bridges (class 0680) on HGX boards
+    driver_candidates: list[DriverCandidate] = field(default_factory=list)
+    recommended_driver: str | None = None
+    installed_packages: list[DpkgEntry] = field(default_factory=list)
+    loaded_module: LoadedModule | None = None
+    nvidia_smi: NvidiaSmi | None = None
+    secure_boot: str = "unknown"  # enabled, disabled, unsupported, unknown
+    nouveau_loaded: bool | None = None
+    headless: bool = True
+    over_ssh: bool = False
+    gpu_processes: list[GpuProcess] = field(default_factory=list)
+    lock_holders: list[LockHolder] = field(default_factory=list)
+    held_packages: list[str] = field(default_factory=list)
+    dpkg_interrupted: bool = False
+    reboot_required: bool = False
+    signed_modules_available: list[str] = field(default_factory=list)  # linux-modules-nvidia-*
+    findings: list[Finding] = field(default_factory=list)
+    source: str = "this machine"  # the host's label
+
+    @property
+    def has_nvidia_gpu(self) -> bool:
+        return bool(self.gpus)
+
+    def candidate(self, package: str) -> DriverCandidate | None:
+        return next((c for c in self.driver_candidates if c.package == package), None)
+
+    def to_json(self) -> dict:
+        """The `nvwizard detect --json` object (documented in the README)."""
+        smi = self.nvidia_smi
+        return {
+            "source": self.source,
+            "os": self.os,
+            "os_id": self.os_id,
+            "os_version": self.os_version,
+            "kernel": self.kernel,
+            "gpus": [asdict(g) for g in self.gpus],
+            "nvswitch_count": self.nvswitch_count,
+            "driver_candidates": [asdict(c) for c in self.driver_candidates],
+            "recommended_driver": self.recommended_driver,
+            "installed_packages": [
+                {"name": p.name, "version": p.version, "state": p.state}
+                for p in self.installed_packages
+            ],
+            "loaded_module": asdict(self.loaded_module) if self.loaded_module else None,
+            "nvidia_smi": None
+            if smi is None
+            else {
+                "status": smi.status,
+                "driver_version": smi.driver_version,
+                "cuda_version": smi.cuda_version,
+                "message": smi.message,
+                "gpus": [
+                    {
+                        "index": g.index,
+                        "name": g.name,
+                        "bus_id": g.bus_id,
+                        "memory_total_mib": g.memory_total_mib,
+                    }
+                    for g in smi.gpus
+                ],
+            },
+            "secure_boot": self.secure_boot,
+            "nouveau_loaded": self.nouveau_loaded,
+            "headless": self.headless,
+            "over_ssh": self.over_ssh,
+            "gpu_processes": [asdict(p) for p in self.gpu_processes],
+            "lock_holders": [asdict(h) for h in self.lock_holders],
+            "held_packages": self.held_packages,
+            "dpkg_interrupted": self.dpkg_interrupted,
+            "reboot_required": self.reboot_required,
+            "findings": [asdict(f) for f in self.findings],
+        }
