@@ -45,7 +45,5 @@ class Host(abc.ABC):
         """The raw text of a source (see sources.py), or None when it is missing."""
 
     @abc.abstractmethod
-    def start(
-        self, argv: Sequence[str], env: Mapping[str, str] | None = None
-    ) -> RunningCommand:
+    def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         """Start a command given as an argv list (never a shell string)."""

@@ -32,7 +32,9 @@ SOURCES: tuple[Source, ...] = (
         "`dpkg-query -W -f='${Package}\\t${Status}\\t${Version}\\n'` (all packages)",
     ),
     Source("dpkg-audit.txt", "`dpkg --audit` (empty when dpkg is healthy)"),
-    Source("dpkg-updates.txt", "file names in /var/lib/dpkg/updates/ (non-empty: dpkg was interrupted)"),
+    Source(
+        "dpkg-updates.txt", "file names in /var/lib/dpkg/updates/ (non-empty: dpkg was interrupted)"
+    ),
     Source("apt-mark-showhold.txt", "`apt-mark showhold`"),
     Source(
         "apt-cache-show.txt",
@@ -46,7 +48,10 @@ SOURCES: tuple[Source, ...] = (
     Source("lsmod.txt", "`lsmod` (possibly grep-filtered)"),
     Source("reboot-required.txt", "/var/run/reboot-required (present: a reboot is pending)"),
     Source("df.txt", "`df -P -k / /var /boot`"),
-    Source("gpu-processes.txt", "processes holding /dev/nvidia* open: `<pid>\\t<name>\\t<user>\\t<device>`"),
+    Source(
+        "gpu-processes.txt",
+        "processes holding /dev/nvidia* open: `<pid>\\t<name>\\t<user>\\t<device>`",
+    ),
     Source("dpkg-lock.txt", "holders of the dpkg/apt locks: `<pid>\\t<name>\\t<lock path>`"),
     Source(
         "session.txt",
@@ -57,7 +62,10 @@ SOURCES: tuple[Source, ...] = (
         "run-installer.txt",
         "traces of NVIDIA's .run installer: /usr/bin/nvidia-uninstall, /var/log/nvidia-installer.log",
     ),
-    Source("modinfo-nvidia.txt", "`modinfo nvidia` for the kernel that runs (version, signer, filename)"),
+    Source(
+        "modinfo-nvidia.txt",
+        "`modinfo nvidia` for the kernel that runs (version, signer, filename)",
+    ),
     Source("machine.txt", "`key=value` lines describing the bundle: name, title, captured_at"),
 )
 

@@ -1,0 +1,44 @@
+"""What the engine tells its front ends while it applies a plan.
+
+The same events go to the TUI, the CLI and the JSON-lines journal, so a front end that
+reattaches after an SSH drop replays the journal and then follows it live.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+# Event kinds
+PLAN_STARTED = "plan-started"  # data: {"plan": <plan as JSON>, "pid": int, "host": str}
+STEP_STARTED = "step-started"  # step: id; data: {"title": str, "argv": [[...], ...]}
+OUTPUT = "output"  # step: id; data: {"stream": "stdout"|"stderr", "line": str}
+PROGRESS = "progress"  # step: id; data: {"percent": float, "text": str}
+STEP_FINISHED = (
+    "step-finished"  # step: id; data: {"exit_code": int, "duration_s": float, "ok": bool}
+)
+PLAN_FINISHED = "plan-finished"
+# PLAN_FINISHED data: {"outcome": "done"|"failed"|"cancelled", "failed_step": id|None,
+#                      "message": str|None, "repair": [argv]|None, "reboot_required": bool}
+
+KINDS = (PLAN_STARTED, STEP_STARTED, OUTPUT, PROGRESS, STEP_FINISHED, PLAN_FINISHED)
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    step: str | None = None
+    data: dict = field(default_factory=dict)
+    time: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: dict) -> Event:
+        return cls(
+            kind=obj["kind"],
+            step=obj.get("step"),
+            data=obj.get("data") or {},
+            time=obj.get("time", 0.0),
+        )
