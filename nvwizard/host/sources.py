@@ -60,7 +60,8 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "run-installer.txt",
-        "traces of NVIDIA's .run installer: /usr/bin/nvidia-uninstall, /var/log/nvidia-installer.log",
+        "traces of NVIDIA's .run installer: /usr/bin/nvidia-uninstall, "
+        "/var/log/nvidia-installer.log",
     ),
     Source(
         "modinfo-nvidia.txt",
