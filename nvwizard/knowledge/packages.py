@@ -1,0 +1,163 @@
+"""Package-name rules: what a driver package name says, which packages belong to the driver,
+and which NVIDIA-named packages a purge must keep.
+
+Sources: Ubuntu's nvidia-graphics-drivers-* and linux-restricted-modules source packages (the
+names), ubuntu-drivers-common (how it picks the modules package), and the traps table of
+shared/DOMAIN.md (what `apt remove --purge nvidia-*` wrongly takes with it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nvwizard.detect.models import DpkgEntry
+
+# nvidia-driver-580, -580-open, -580-server, -580-server-open (Ubuntu archive names).
+_DRIVER_RE = re.compile(r"^nvidia-driver-(\d{3})(-server)?(-open)?$")
+
+
+@dataclass(frozen=True)
+class DriverPackage:
+    name: str  # "nvidia-driver-580-server-open"
+    branch: int  # 580
+    server: bool
+    open: bool
+
+    @property
+    def flavour(self) -> str:
+        """What follows "nvidia-driver-": "580-server-open"."""
+        return self.name.removeprefix("nvidia-driver-")
+
+    @property
+    def utils(self) -> str:
+        # nvidia-smi lives in nvidia-utils-<branch>[-server]: open and proprietary share it.
+        return f"nvidia-utils-{self.branch}{'-server' if self.server else ''}"
+
+    @property
+    def compute_library(self) -> str:
+        return f"libnvidia-compute-{self.branch}{'-server' if self.server else ''}"
+
+    @property
+    def headless(self) -> str:
+        return f"nvidia-headless-no-dkms-{self.flavour}"
+
+    @property
+    def dkms(self) -> str:
+        return f"nvidia-dkms-{self.flavour}"
+
+    def signed_modules_meta(self, kernel_flavour: str) -> str:
+        """The meta package that follows kernel updates: linux-modules-nvidia-580-open-generic."""
+        return f"linux-modules-nvidia-{self.flavour}-{kernel_flavour}"
+
+    def signed_modules_for_kernel(self, kernel_release: str) -> str:
+        """The package built for one kernel ABI: linux-modules-nvidia-580-open-6.8.0-87-generic."""
+        return f"linux-modules-nvidia-{self.flavour}-{kernel_release}"
+
+    @property
+    def fabricmanager(self) -> str:
+        return f"nvidia-fabricmanager-{self.branch}"
+
+    @property
+    def nscq(self) -> str:
+        return f"libnvidia-nscq-{self.branch}"
+
+
+def parse_driver_package(name: str) -> DriverPackage | None:
+    """Read an Ubuntu driver package name; None for anything else."""
+    match = _DRIVER_RE.match(name.strip())
+    if not match:
+        return None
+    return DriverPackage(
+        name=name.strip(),
+        branch=int(match.group(1)),
+        server=bool(match.group(2)),
+        open=bool(match.group(3)),
+    )
+
+
+def flavour_of(name: str) -> str | None:
+    driver = parse_driver_package(name)
+    return driver.flavour if driver else None
+
+
+# Packages with "nvidia" in their name that are not the driver, each with why a purge keeps
+# them. Order matters: the first matching prefix gives the reason.
+KEPT_PREFIXES: tuple[tuple[str, str], ...] = (
+    (
+        "nvidia-container-",
+        "container runtime support (Docker/Kubernetes GPU access); works with any driver branch",
+    ),
+    ("libnvidia-container", "container runtime library; works with any driver branch"),
+    ("nvidia-docker", "container runtime support; works with any driver branch"),
+    (
+        "nvidia-fabricmanager-",
+        "NVSwitch fabric manager: the plan replaces it with the new driver's branch",
+    ),
+    (
+        "libnvidia-nscq-",
+        "NVSwitch query library: the plan replaces it with the new driver's branch",
+    ),
+    ("nvidia-cuda-", "CUDA toolkit from the archive, not part of the driver"),
+    ("nvidia-cudnn", "cuDNN library, not part of the driver"),
+    ("nvidia-profiler", "CUDA profiler, not part of the driver"),
+    ("nvidia-visual-profiler", "CUDA profiler, not part of the driver"),
+    ("nvidia-opencl-dev", "OpenCL headers, not part of the driver"),
+)
+
+# Driver packages whose names lack "nvidia" (Debian's names and NVIDIA's CUDA repository).
+_DRIVER_NAMES_WITHOUT_NVIDIA = ("libcuda1", "libnvcuvid1", "libnvoptix1", "cuda-drivers")
+
+
+def keep_reason(name: str) -> str | None:
+    """Why a purge keeps this package by default, or None when it belongs to the driver."""
+    for prefix, reason in KEPT_PREFIXES:
+        if name.startswith(prefix):
+            return reason
+    return None
+
+
+def is_driver_package(name: str) -> bool:
+    """Part of an installed NVIDIA driver: what a complete purge removes (kept ones excluded)."""
+    if keep_reason(name) is not None:
+        return False
+    return "nvidia" in name or name.startswith(_DRIVER_NAMES_WITHOUT_NVIDIA)
+
+
+def is_nvidia_related(name: str) -> bool:
+    """Worth listing in an inventory: the driver, kept NVIDIA packages and CUDA packages."""
+    return (
+        "nvidia" in name
+        or name.startswith(_DRIVER_NAMES_WITHOUT_NVIDIA)
+        or name.startswith(("cuda-", "libcudnn", "libnccl"))
+    )
+
+
+@dataclass(frozen=True)
+class KeptPackage:
+    package: DpkgEntry
+    reason: str
+
+
+@dataclass(frozen=True)
+class PurgeSelection:
+    to_purge: list[DpkgEntry]  # exact names, sorted; never a pattern
+    kept: list[KeptPackage]  # NVIDIA-named packages left alone unless the user opts in
+
+
+def purge_selection(installed: Iterable[DpkgEntry]) -> PurgeSelection:
+    """Split installed packages into the driver (to purge) and what a purge must keep.
+
+    Packages in any dpkg state count, `rc` (config files left) included: purging clears them.
+    Packages with no relation to NVIDIA are in neither list.
+    """
+    to_purge: list[DpkgEntry] = []
+    kept: list[KeptPackage] = []
+    for entry in sorted(installed, key=lambda e: e.name):
+        reason = keep_reason(entry.name)
+        if reason is not None:
+            kept.append(KeptPackage(entry, reason))
+        elif is_driver_package(entry.name):
+            to_purge.append(entry)
+    return PurgeSelection(to_purge=to_purge, kept=kept)

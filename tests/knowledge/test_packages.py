@@ -1,0 +1,80 @@
+from nvwizard.detect.models import DpkgEntry
+from nvwizard.knowledge.packages import (
+    is_driver_package,
+    parse_driver_package,
+    purge_selection,
+)
+
+
+def test_driver_package_names_are_read_exactly():
+    driver = parse_driver_package("nvidia-driver-580-server-open")
+    assert (driver.branch, driver.server, driver.open) == (580, True, True)
+    assert driver.flavour == "580-server-open"
+    assert driver.utils == "nvidia-utils-580-server"
+    assert driver.headless == "nvidia-headless-no-dkms-580-server-open"
+    assert driver.dkms == "nvidia-dkms-580-server-open"
+    assert driver.signed_modules_meta("generic") == "linux-modules-nvidia-580-server-open-generic"
+    assert (
+        driver.signed_modules_for_kernel("6.8.0-87-generic")
+        == "linux-modules-nvidia-580-server-open-6.8.0-87-generic"
+    )
+    plain = parse_driver_package("nvidia-driver-595")
+    assert (plain.branch, plain.server, plain.open, plain.utils) == (
+        595,
+        False,
+        False,
+        "nvidia-utils-595",
+    )
+
+
+def test_names_that_are_not_driver_packages():
+    for name in ("nvidia-driver", "nvidia-driver-580-foo", "nvidia-utils-580", "cuda-drivers", ""):
+        assert parse_driver_package(name) is None
+
+
+def _entries(*names, state="ii"):
+    return [DpkgEntry(name=n, version="1", state=state) for n in names]
+
+
+def test_purge_keeps_container_fabric_and_toolkit_packages():
+    installed = _entries(
+        "nvidia-driver-535-server",
+        "libnvidia-compute-535-server",
+        "nvidia-utils-535-server",
+        "linux-modules-nvidia-535-server-6.8.0-45-generic",
+        "nvidia-container-toolkit",
+        "nvidia-container-toolkit-base",
+        "libnvidia-container1",
+        "libnvidia-container-tools",
+        "nvidia-docker2",
+        "nvidia-fabricmanager-535",
+        "libnvidia-nscq-535",
+        "nvidia-cuda-toolkit",
+        "openssh-server",
+    ) + _entries("nvidia-dkms-470", state="rc")
+    selection = purge_selection(installed)
+    assert [e.name for e in selection.to_purge] == [
+        "libnvidia-compute-535-server",
+        "linux-modules-nvidia-535-server-6.8.0-45-generic",
+        "nvidia-dkms-470",
+        "nvidia-driver-535-server",
+        "nvidia-utils-535-server",
+    ]
+    kept = {k.package.name: k.reason for k in selection.kept}
+    assert set(kept) == {
+        "nvidia-container-toolkit",
+        "nvidia-container-toolkit-base",
+        "libnvidia-container1",
+        "libnvidia-container-tools",
+        "nvidia-docker2",
+        "nvidia-fabricmanager-535",
+        "libnvidia-nscq-535",
+        "nvidia-cuda-toolkit",
+    }
+    assert "container" in kept["nvidia-container-toolkit"]
+
+
+def test_debian_and_cuda_repository_driver_names_are_driver_packages():
+    for name in ("libcuda1", "nvidia-kernel-dkms", "firmware-nvidia-gsp", "cuda-drivers-580"):
+        assert is_driver_package(name), name
+    assert not is_driver_package("cuda-toolkit-12-8")
