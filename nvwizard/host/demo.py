@@ -1,0 +1,88 @@
+"""The demo machines shipped inside the package (nvwizard/demo_machines/<name>/).
+
+Each is a capture bundle of a realistic machine; `--demo NAME` reads one, and the wizard can
+"install" on it through the simulator without touching anything real.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nvwizard.errors import UsageError
+from nvwizard.host.bundle import BundleHost
+
+DEMO_ROOT = Path(__file__).resolve().parent.parent / "demo_machines"
+
+
+@dataclass(frozen=True)
+class Demo:
+    name: str
+    title: str
+    description: str
+
+    @property
+    def path(self) -> Path:
+        return DEMO_ROOT / self.name
+
+
+DEMOS: list[Demo] = [
+    Demo(
+        "hgx-h100",
+        "HGX H100 8-GPU server (Ubuntu 24.04)",
+        "8x H100 SXM5 + 4 NVSwitch, old 535-server driver and fabric manager, container "
+        "toolkit, a training job running, over SSH",
+    ),
+    Demo(
+        "rtx3090-fresh",
+        "Fresh RTX 3090 server (Ubuntu 22.04)",
+        "no NVIDIA driver installed, nouveau loaded",
+    ),
+    Demo(
+        "gtx1080-secureboot",
+        "GTX 1080 with Secure Boot (Ubuntu 22.04)",
+        "Pascal: open modules impossible; Secure Boot on, signed modules only for some branches",
+    ),
+    Demo(
+        "rtx5090-workstation",
+        "RTX 5090 workstation (Ubuntu 24.04 desktop)",
+        "Blackwell: open modules only; a display manager is running",
+    ),
+    Demo(
+        "nvml-mismatch",
+        "A100 after an unattended upgrade (Ubuntu 22.04)",
+        "module 550.127.05 loaded, libraries upgraded to 550.163.01: nvidia-smi fails, "
+        "reboot pending",
+    ),
+    Demo(
+        "debian12-t4",
+        "Tesla T4 on Debian 12",
+        "no ubuntu-drivers: candidates come from apt's Modaliases headers",
+    ),
+    Demo(
+        "vm-no-gpu",
+        "Cloud VM without a GPU (Ubuntu 24.04)",
+        "virtio and bochs devices only: nothing to install",
+    ),
+]
+
+
+def default_demo_name() -> str:
+    return "hgx-h100"
+
+
+def demo_names() -> list[str]:
+    return [d.name for d in DEMOS]
+
+
+def find_demo(name: str) -> Demo:
+    for demo in DEMOS:
+        if demo.name == name:
+            return demo
+    raise UsageError(f"unknown demo machine {name!r}; choose one of: {', '.join(demo_names())}")
+
+
+def demo_host(name: str | None = None) -> BundleHost:
+    """The demo machine `name` (None or "": the default) as a read-only bundle host."""
+    demo = find_demo(name or default_demo_name())
+    return BundleHost(demo.path, kind="demo", label=f"demo {demo.name}")
