@@ -182,9 +182,9 @@ class LocalHost(Host):
         return text
 
     def _reboot_required(self) -> str | None:
-        # Absent is the healthy state, not a missing source: nothing to record.
         text = self._file("reboot-required.txt", "/var/run/reboot-required")
-        self.missing.pop("reboot-required.txt", None)
+        if text is None:
+            self.missing["reboot-required.txt"] = "absent: no reboot is pending"
         return text
 
     def _dpkg_updates(self) -> str | None:

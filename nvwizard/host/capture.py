@@ -1,0 +1,60 @@
+"""Record the local machine into a capture bundle: one file per source it can produce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nvwizard.errors import UsageError
+from nvwizard.host.local import LocalHost
+from nvwizard.host.sources import SOURCES
+
+NOTES_FILE = "capture-notes.txt"
+
+
+@dataclass
+class CaptureResult:
+    folder: Path
+    written: list[str] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # source -> why it was not captured
+
+
+def prepare_folder(folder: Path, force: bool) -> None:
+    """Create `folder`, refusing a non-empty existing one unless `force`."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} exists and is not a directory")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise UsageError(f"{folder} is not empty; choose a new folder or pass --force")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create {folder}: {error.strerror or error}") from None
+
+
+def capture(
+    folder: str | Path, host: LocalHost | None = None, force: bool = False
+) -> CaptureResult:
+    """Write every source `host` can produce into `folder`, and a notes file for the rest."""
+    folder = Path(folder)
+    prepare_folder(folder, force)
+    host = host or LocalHost()
+    result = CaptureResult(folder)
+    for source in SOURCES:
+        text = host.read(source.name)
+        if text is None:
+            result.missing[source.name] = host.missing.get(source.name, "not available")
+            (folder / source.name).unlink(missing_ok=True)  # a stale file from --force
+            continue
+        (folder / source.name).write_text(text, encoding="utf-8")
+        result.written.append(source.name)
+    (folder / NOTES_FILE).write_text(notes_text(result), encoding="utf-8")
+    return result
+
+
+def notes_text(result: CaptureResult) -> str:
+    lines = [
+        "# nvwizard capture notes: the sources this machine could not produce.",
+        "# A missing source is normal (no GPU, no driver, a command not installed).",
+    ]
+    lines += [f"{name}: {why}" for name, why in result.missing.items()]
+    return "\n".join(lines) + "\n"
