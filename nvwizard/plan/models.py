@@ -1,0 +1,113 @@
+"""A plan: what the user chose, and the ordered steps with the exact commands they will run.
+
+Built by `nvwizard.plan.build.build_plan(report, choices)`; shown by `nvwizard plan`, the
+wizard's Install screen and `nvwizard install`; applied by `nvwizard.engine.runner.Engine`.
+Nothing here runs anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Step kinds: the engine treats some of them specially (see engine/runner.py).
+PREFLIGHT = "preflight"  # read-only checks; a non-zero exit means "repair first"
+REPAIR = "repair"  # dpkg --configure -a, apt-mark unhold
+UPDATE = "update"  # apt-get update
+PURGE = "purge"
+AUTOREMOVE = "autoremove"
+INSTALL = "install"
+FABRIC_MANAGER = "fabric-manager"
+HOLD = "hold"
+PERSISTENCED = "persistenced"
+VERIFY = "verify"  # dpkg-query: every listed package must be "ii"
+REBOOT = "reboot"
+
+STEP_KINDS = (
+    PREFLIGHT,
+    REPAIR,
+    UPDATE,
+    PURGE,
+    AUTOREMOVE,
+    INSTALL,
+    FABRIC_MANAGER,
+    HOLD,
+    PERSISTENCED,
+    VERIFY,
+    REBOOT,
+)
+
+DEFAULT_LOCK_TIMEOUT_S = 300  # unattended-upgrades on a fresh VM often needs a few minutes
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the user decided. Front ends start from `plan.build.default_choices`."""
+
+    driver: str  # "nvidia-driver-580-server-open"
+    purge: bool = True  # purge the installed NVIDIA packages first
+    keep: tuple[str, ...] = ()  # packages of the purge list the user unticked
+    also_purge: tuple[str, ...] = ()  # kept-by-default packages the user opted in to purge
+    headless: bool = True  # compute stack only (no X/desktop libraries)
+    hold: bool = False  # apt-mark hold the driver packages afterwards
+    persistenced: bool = False  # enable nvidia-persistenced
+    reboot: bool = False  # schedule the reboot as the last step
+    lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str  # stable, e.g. "purge"; unique within a plan
+    title: str  # "Purge the installed NVIDIA packages"
+    why: str  # one sentence
+    commands: list[list[str]]  # argv lists, run in order; never a shell string
+    changes_system: bool
+    on_failure: str  # what to do if it fails, one sentence
+    kind: str  # one of STEP_KINDS
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class KeptPackage:
+    name: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    steps: list[Step]
+    choices: Choices
+    host_label: str  # "this machine", "demo hgx-h100"
+    driver: str  # the driver package, as chosen
+    flavour: str  # "580-server-open"
+    branch: int | None  # 580
+    modules: str  # "signed" (Canonical's precompiled) or "dkms"
+    warnings: list[str] = field(default_factory=list)
+    purge_list: list[str] = field(default_factory=list)  # exact names, in purge order
+    kept_list: list[KeptPackage] = field(default_factory=list)  # installed, not purged
+    install_list: list[str] = field(default_factory=list)  # exact names to install
+
+    @property
+    def changes_system(self) -> bool:
+        return any(s.changes_system for s in self.steps)
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    def to_json(self) -> dict:
+        """The `nvwizard plan --json` object (documented in the README)."""
+        return {
+            "host": self.host_label,
+            "driver": self.driver,
+            "flavour": self.flavour,
+            "branch": self.branch,
+            "modules": self.modules,
+            "choices": {**asdict(self.choices), "keep": list(self.choices.keep)}
+            | {"also_purge": list(self.choices.also_purge)},
+            "warnings": list(self.warnings),
+            "purge_list": list(self.purge_list),
+            "kept_list": [asdict(k) for k in self.kept_list],
+            "install_list": list(self.install_list),
+            "steps": [s.to_json() for s in self.steps],
+        }
