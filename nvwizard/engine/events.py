@@ -11,15 +11,18 @@ from dataclasses import asdict, dataclass, field
 
 # Event kinds
 PLAN_STARTED = "plan-started"  # data: {"plan": <plan as JSON>, "pid": int, "host": str}
-STEP_STARTED = "step-started"  # step: id; data: {"title": str, "argv": [[...], ...]}
+STEP_STARTED = "step-started"  # step: id; data: {"title": str, "argv": [[...], ...], "kind": str}
 OUTPUT = "output"  # step: id; data: {"stream": "stdout"|"stderr", "line": str}
-PROGRESS = "progress"  # step: id; data: {"percent": float, "text": str}
+PROGRESS = "progress"  # step: id; data: {"percent": float, "text": str, "phase": str}
+# PROGRESS phase: "download" (apt's dlstatus) or "install" (pmstatus); percent is apt's own.
 STEP_FINISHED = (
     "step-finished"  # step: id; data: {"exit_code": int, "duration_s": float, "ok": bool}
 )
 PLAN_FINISHED = "plan-finished"
 # PLAN_FINISHED data: {"outcome": "done"|"failed"|"cancelled", "failed_step": id|None,
-#                      "message": str|None, "repair": [argv]|None, "reboot_required": bool}
+#                      "message": str|None, "repair": [argv]|None, "reboot_required": bool,
+#                      "reboot_scheduled": bool, "next_action": str|None, "last_lines": [str],
+#                      "broken_packages": [{"name", "state", "meaning"}], "log_path": str|None}
 
 KINDS = (PLAN_STARTED, STEP_STARTED, OUTPUT, PROGRESS, STEP_FINISHED, PLAN_FINISHED)
 

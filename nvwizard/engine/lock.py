@@ -1,0 +1,210 @@
+"""One apply at a time: a lock file under the state directory.
+
+The worker that applies a plan holds an exclusive `flock` on `<state dir>/apply.lock` for its
+whole life; the kernel drops it when the process ends, however it ends, so a dead holder can
+never block the next apply. Next to it, `apply.lock.json` names the holder (pid, start time,
+driver, run id, journal) so a refused apply can say who is running.
+
+flock rather than POSIX `lockf`: a POSIX lock is dropped when the process closes *any*
+descriptor of the file, which a status probe in the same process would do.
+
+The lock file itself is never deleted (deleting a lock file others may have open is how two
+holders happen); a stale sidecar is removed only while we hold the lock ourselves.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from nvwizard.engine import paths
+from nvwizard.errors import RefusedError
+
+LOCK_NAME = "apply.lock"
+HOLDER_NAME = "apply.lock.json"
+
+# A status probe holds the lock for microseconds; a real acquire retries this long before it
+# concludes that someone else is applying.
+ACQUIRE_RETRY_S = 1.0
+
+
+@dataclass(frozen=True)
+class ApplyHolder:
+    """Who holds the apply lock, as its sidecar says."""
+
+    pid: int | None
+    started_at: float | None = None  # epoch seconds
+    driver: str | None = None
+    run_id: str | None = None
+    journal: str | None = None  # the JSON-lines event log the holder writes
+    unit: str | None = None  # the systemd unit, when started by systemd-run
+
+    def describe(self) -> str:
+        what = f"an apply of {self.driver}" if self.driver else "an apply"
+        details = []
+        if self.pid is not None:
+            details.append(f"pid {self.pid}")
+        if self.started_at:
+            details.append("started " + time.strftime("%H:%M:%S", time.localtime(self.started_at)))
+        if self.unit:
+            details.append(f"unit {self.unit}")
+        return what + (f" ({', '.join(details)})" if details else "")
+
+    @classmethod
+    def from_json(cls, obj: dict) -> ApplyHolder:
+        def text(key: str) -> str | None:
+            value = obj.get(key)
+            return value if isinstance(value, str) else None
+
+        pid = obj.get("pid")
+        started = obj.get("started_at")
+        return cls(
+            pid=pid if isinstance(pid, int) else None,
+            started_at=float(started) if isinstance(started, (int, float)) else None,
+            driver=text("driver"),
+            run_id=text("run_id"),
+            journal=text("journal"),
+            unit=text("unit"),
+        )
+
+
+class ApplyBusyError(RefusedError):
+    """Another apply holds the lock (exit code 3)."""
+
+    def __init__(self, holder: ApplyHolder):
+        self.holder = holder
+        super().__init__(
+            f"another nvwizard apply is running: {holder.describe()}; "
+            "follow it with `nvwizard logs -f` or check `nvwizard status`"
+        )
+
+
+def _lock_path(directory: Path) -> Path:
+    return directory / LOCK_NAME
+
+
+def _holder_path(directory: Path) -> Path:
+    return directory / HOLDER_NAME
+
+
+def _open_lock_file(directory: Path) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    return os.open(_lock_path(directory), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _read_holder(directory: Path) -> ApplyHolder | None:
+    try:
+        obj = json.loads(_holder_path(directory).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return ApplyHolder.from_json(obj) if isinstance(obj, dict) else None
+
+
+def _write_holder(directory: Path, holder: ApplyHolder) -> None:
+    target = _holder_path(directory)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(asdict(holder), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+
+
+class ApplyLock:
+    """The apply lock of one state directory. Hold it with `acquire()` or `with`."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = Path(directory) if directory is not None else paths.state_dir()
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(
+        self,
+        driver: str | None = None,
+        run_id: str | None = None,
+        journal: str | None = None,
+        unit: str | None = None,
+        retry_s: float = ACQUIRE_RETRY_S,
+    ) -> ApplyHolder:
+        """Take the lock and name ourselves in the sidecar; ApplyBusyError when it is taken."""
+        if self._fd is not None:
+            raise RuntimeError("the apply lock is already held by this object")
+        fd = _open_lock_file(self.directory)
+        deadline = time.monotonic() + retry_s
+        while not _try_flock(fd):
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                holder = _read_holder(self.directory) or ApplyHolder(pid=None)
+                raise ApplyBusyError(holder)
+            time.sleep(0.05)
+        self._fd = fd
+        me = ApplyHolder(
+            pid=os.getpid(),
+            started_at=time.time(),
+            driver=driver,
+            run_id=run_id,
+            journal=journal,
+            unit=unit,
+        )
+        _write_holder(self.directory, me)
+        return me
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        # The sidecar goes first, while we still hold the lock: nobody else can be writing it.
+        _holder_path(self.directory).unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> ApplyLock:
+        if self._fd is None:
+            self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def current_holder(directory: Path | None = None) -> ApplyHolder | None:
+    """The running apply's holder, or None when no apply runs (a stale sidecar is cleared)."""
+    directory = Path(directory) if directory is not None else paths.state_dir()
+    if not _lock_path(directory).exists():
+        return None
+    try:
+        fd = os.open(_lock_path(directory), os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        # Unreadable (not root): fall back on the sidecar and whether its pid lives.
+        holder = _read_holder(directory)
+        return holder if holder and holder.pid and _pid_alive(holder.pid) else None
+    try:
+        if _try_flock(fd):
+            # Nobody holds it: whatever the sidecar says is stale; clear it under our lock.
+            _holder_path(directory).unlink(missing_ok=True)
+            return None
+        # Held; the sidecar may be a moment away from being written by the new holder.
+        return _read_holder(directory) or ApplyHolder(pid=None)
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,271 @@
+"""The step engine: applies a plan through the host, one step at a time, and reports events.
+
+`Engine(host, plan, journal, listeners).run()` blocks until the plan ends; front ends run it in
+a worker thread and receive every event through their listener (called on that thread). The
+engine never starts a shell and never kills a command: `cancel()` lets the running step
+finish and then stops, because killing dpkg mid-transaction leaves a broken system.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from nvwizard.engine import events as ev
+from nvwizard.engine.diagnose import (
+    PACKAGE_STATES_ARGV,
+    REPAIR_DPKG,
+    BrokenPackage,
+    Diagnosis,
+    diagnose,
+    parse_package_states,
+)
+from nvwizard.engine.status_fd import parse_status_line
+from nvwizard.host.base import Host
+from nvwizard.plan import models as pm
+from nvwizard.plan.models import Plan, Step
+
+Listener = Callable[[ev.Event], None]
+
+# Passed to every command; the host merges it into its own environment, so APT_CONFIG,
+# DPKG_ROOT and PATH (and with them a sandbox) pass through untouched.
+COMMAND_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"}
+
+TAIL_LINES = 200  # output lines kept per step for the failure message
+RELEVANT_LINES = 12  # lines shown with a failure
+
+DONE = "done"
+FAILED = "failed"
+CANCELLED = "cancelled"
+
+# Steps after which the new kernel module is only used after a reboot.
+_NEEDS_REBOOT = {pm.PURGE, pm.AUTOREMOVE, pm.INSTALL, pm.FABRIC_MANAGER, pm.REPAIR}
+
+
+@dataclass
+class Outcome:
+    status: str  # DONE, FAILED or CANCELLED
+    failed_step: str | None = None
+    message: str | None = None
+    next_action: str | None = None
+    repair: list[str] | None = None  # argv a front end may offer, e.g. dpkg --configure -a
+    broken_packages: list[BrokenPackage] = field(default_factory=list)
+    last_lines: list[str] = field(default_factory=list)
+    log_path: str | None = None
+    reboot_required: bool = False
+    reboot_scheduled: bool = False
+    steps_done: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == DONE
+
+
+class _StepFailed(Exception):
+    def __init__(self, exit_code: int, diagnosis: Diagnosis, lines: list[str]):
+        super().__init__(diagnosis.message)
+        self.exit_code = exit_code
+        self.diagnosis = diagnosis
+        self.lines = lines
+
+
+def relevant_lines(lines: Sequence[str], limit: int = RELEVANT_LINES) -> list[str]:
+    """The lines that explain a failure: apt/dpkg errors first, else the last lines."""
+    markers = ("E: ", "W: ", "dpkg: ", "error", "Error", "failed", "Failed", "held by")
+    picked = [line for line in lines if any(m in line for m in markers)]
+    return (picked or list(lines))[-limit:]
+
+
+class Engine:
+    def __init__(
+        self,
+        host: Host,
+        plan: Plan,
+        journal: Listener | None = None,
+        listeners: Iterable[Listener] = (),
+    ):
+        self.host = host
+        self.plan = plan
+        self.journal = journal
+        self._listeners: list[Listener] = ([journal] if journal else []) + list(listeners)
+        self._cancel = threading.Event()
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def cancel(self) -> None:
+        """Stop after the running step (never in the middle of one)."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _emit(self, kind: str, step: str | None = None, /, **data) -> None:
+        event = ev.Event(kind=kind, step=step, data=data)
+        for listener in self._listeners:
+            listener(event)
+
+    def _log_path(self) -> str | None:
+        path = getattr(self.journal, "log_path", None)
+        return str(path) if path else None
+
+    # -- running --------------------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        self._emit(ev.PLAN_STARTED, plan=self.plan.to_json(), pid=os.getpid(), host=self.host.label)
+        outcome = Outcome(status=DONE, log_path=self._log_path())
+        for step in self.plan.steps:
+            if self._cancel.is_set():
+                outcome.status = CANCELLED
+                outcome.message = f"cancelled before: {step.title}"
+                outcome.next_action = "Run the install again to finish the remaining steps."
+                break
+            try:
+                self._run_step(step)
+            except _StepFailed as failure:
+                diagnosis = failure.diagnosis
+                outcome.status = FAILED
+                outcome.failed_step = step.id
+                outcome.message = f"{step.title} failed: {diagnosis.message}"
+                outcome.next_action = diagnosis.next_action
+                outcome.repair = diagnosis.repair
+                outcome.broken_packages = list(diagnosis.broken)
+                outcome.last_lines = relevant_lines(failure.lines)
+                if step.changes_system:
+                    outcome.reboot_required = outcome.reboot_required or step.kind in _NEEDS_REBOOT
+                break
+            outcome.steps_done.append(step.id)
+            if step.kind in _NEEDS_REBOOT:
+                outcome.reboot_required = True
+            if step.kind == pm.REBOOT:
+                outcome.reboot_scheduled = True
+        self._emit(
+            ev.PLAN_FINISHED,
+            outcome=outcome.status,
+            failed_step=outcome.failed_step,
+            message=outcome.message,
+            repair=outcome.repair,
+            reboot_required=outcome.reboot_required,
+            reboot_scheduled=outcome.reboot_scheduled,
+            next_action=outcome.next_action,
+            last_lines=outcome.last_lines,
+            broken_packages=[b.__dict__ for b in outcome.broken_packages],
+            log_path=outcome.log_path,
+        )
+        return outcome
+
+    def _run_step(self, step: Step) -> None:
+        self._emit(ev.STEP_STARTED, step.id, title=step.title, argv=step.commands, kind=step.kind)
+        started = time.monotonic()
+        exit_code = 0
+        try:
+            for argv in step.commands:
+                exit_code, lines = self._run_command(step, argv)
+                failure = self._check(step, argv, exit_code, lines)
+                if failure is not None:
+                    raise failure
+        except _StepFailed as failure:
+            self._finish_step(step, failure.exit_code or 1, started, ok=False)
+            raise
+        self._finish_step(step, exit_code, started, ok=True)
+
+    def _finish_step(self, step: Step, exit_code: int, started: float, ok: bool) -> None:
+        duration = round(time.monotonic() - started, 3)
+        self._emit(ev.STEP_FINISHED, step.id, exit_code=exit_code, duration_s=duration, ok=ok)
+
+    def _run_command(self, step: Step, argv: list[str]) -> tuple[int, list[str]]:
+        tail: deque[str] = deque(maxlen=TAIL_LINES)
+        try:
+            command = self.host.start(argv, COMMAND_ENV)
+        except OSError as error:
+            line = f"nvwizard: cannot run {argv[0]}: {error.strerror or error}"
+            self._emit(ev.OUTPUT, step.id, stream="stderr", line=line)
+            return 127, [line]
+        for out in command.lines():
+            if out.stream == "status":
+                self._on_status_line(step, out.text, tail)
+                continue
+            tail.append(out.text)
+            self._emit(ev.OUTPUT, step.id, stream=out.stream, line=out.text)
+        return command.wait(), list(tail)
+
+    def _on_status_line(self, step: Step, text: str, tail: deque[str]) -> None:
+        status = parse_status_line(text)
+        if status is None:
+            return
+        if status.kind == "error":
+            line = f"dpkg: error processing {status.package}: {status.text}"
+            tail.append(line)
+            self._emit(ev.OUTPUT, step.id, stream="stderr", line=line)
+        elif status.percent is not None:
+            self._emit(
+                ev.PROGRESS, step.id, percent=status.percent, text=status.text, phase=status.kind
+            )
+
+    # -- judging a command ----------------------------------------------------------------
+
+    def _check(
+        self, step: Step, argv: list[str], exit_code: int, lines: list[str]
+    ) -> _StepFailed | None:
+        if step.kind == pm.PREFLIGHT and argv[:2] == ["dpkg", "--audit"]:
+            if exit_code != 0 or any(line.strip() for line in lines):
+                return _StepFailed(
+                    exit_code or 1,
+                    Diagnosis(
+                        "interrupted",
+                        "dpkg reports unfinished packages (`dpkg --audit`)",
+                        "Run `dpkg --configure -a` to finish them, then apply again.",
+                        REPAIR_DPKG,
+                        self._broken_packages(step),
+                    ),
+                    lines,
+                )
+            return None
+        if step.kind == pm.VERIFY:
+            return self._check_verify(step, exit_code, lines)
+        if exit_code == 0:
+            return None
+        return _StepFailed(exit_code, diagnose(lines, self._broken_packages(step)), lines)
+
+    def _check_verify(self, step: Step, exit_code: int, lines: list[str]) -> _StepFailed | None:
+        not_installed = []
+        for line in lines:
+            parts = line.split("\t")
+            if len(parts) >= 2 and not parts[1].startswith("ii"):
+                not_installed.append(f"{parts[0]} ({parts[1].strip() or 'not installed'})")
+            elif "no packages found matching" in line:
+                not_installed.append(line.rsplit(" ", 1)[-1] + " (not installed)")
+        if exit_code == 0 and not not_installed:
+            return None
+        return _StepFailed(
+            exit_code or 1,
+            Diagnosis(
+                "verify",
+                "not every planned package is installed: " + ", ".join(not_installed),
+                "Read the install log above; run `dpkg --configure -a` if a package is unfinished.",
+                REPAIR_DPKG,
+                self._broken_packages(step),
+            ),
+            lines,
+        )
+
+    def _broken_packages(self, step: Step) -> list[BrokenPackage]:
+        """Ask dpkg-query which packages a failed transaction left unfinished."""
+        try:
+            command = self.host.start(PACKAGE_STATES_ARGV, COMMAND_ENV)
+            text = "\n".join(out.text for out in command.lines() if out.stream == "stdout")
+            command.wait()
+        except OSError:
+            return []
+        broken = parse_package_states(text)
+        for package in broken:
+            line = f"nvwizard: {package.name} is {package.meaning} ({package.state})"
+            self._emit(ev.OUTPUT, step.id, stream="stderr", line=line)
+        return broken

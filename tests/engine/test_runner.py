@@ -1,0 +1,220 @@
+import threading
+
+from nvwizard.engine import events as ev
+from nvwizard.engine.runner import CANCELLED, COMMAND_ENV, DONE, FAILED, Engine
+from nvwizard.plan import models as pm
+from nvwizard.plan.models import Choices, Plan, Step
+from tests.engine.fakehost import FakeHost, Script
+
+
+def make_plan(*steps: Step) -> Plan:
+    return Plan(
+        steps=list(steps),
+        choices=Choices(driver="nvidia-driver-580-server-open"),
+        host_label="fake host",
+        driver="nvidia-driver-580-server-open",
+        flavour="580-server-open",
+        branch=580,
+        modules="signed",
+    )
+
+
+def step(step_id: str, kind: str, *commands: list[str], changes: bool = True) -> Step:
+    return Step(step_id, step_id.title(), "because", list(commands), changes, "stop", kind)
+
+
+UPDATE = step("update", pm.UPDATE, ["apt-get", "update"])
+INSTALL = step("install", pm.INSTALL, ["apt-get", "install", "-y", "nvidia-utils-580"])
+VERIFY = step(
+    "verify",
+    pm.VERIFY,
+    ["dpkg-query", "-W", "-f=${Package}\\t${db:Status-Abbrev}\\n", "nvidia-utils-580"],
+    changes=False,
+)
+
+
+def collect(engine: Engine) -> list[ev.Event]:
+    seen: list[ev.Event] = []
+    engine.add_listener(seen.append)
+    return seen
+
+
+def test_events_come_in_order_with_output_and_progress():
+    host = FakeHost(
+        {
+            ("apt-get", "install"): Script(
+                [
+                    ("stdout", "Reading package lists..."),
+                    ("status", "pmstatus:nvidia-utils-580:amd64:42.5:Unpacking nvidia-utils-580"),
+                    ("stderr", "W: a warning"),
+                ]
+            ),
+            ("dpkg-query",): Script([("stdout", "nvidia-utils-580\tii \t580.95")]),
+        }
+    )
+    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY))
+    seen = collect(engine)
+    outcome = engine.run()
+
+    assert outcome.status == DONE and outcome.reboot_required
+    assert [(e.kind, e.step) for e in seen] == [
+        (ev.PLAN_STARTED, None),
+        (ev.STEP_STARTED, "update"),
+        (ev.STEP_FINISHED, "update"),
+        (ev.STEP_STARTED, "install"),
+        (ev.OUTPUT, "install"),
+        (ev.PROGRESS, "install"),
+        (ev.OUTPUT, "install"),
+        (ev.STEP_FINISHED, "install"),
+        (ev.STEP_STARTED, "verify"),
+        (ev.OUTPUT, "verify"),
+        (ev.STEP_FINISHED, "verify"),
+        (ev.PLAN_FINISHED, None),
+    ]
+    progress = seen[5].data
+    assert progress["percent"] == 42.5 and progress["text"] == "Unpacking nvidia-utils-580"
+    assert seen[6].data == {"stream": "stderr", "line": "W: a warning"}
+    assert seen[3].data["argv"] == [["apt-get", "install", "-y", "nvidia-utils-580"]]
+    assert seen[-1].data["outcome"] == "done"
+
+
+def test_every_command_gets_the_noninteractive_environment_as_an_argv_list():
+    host = FakeHost()
+    Engine(host, make_plan(UPDATE, INSTALL)).run()
+    assert host.argvs == [["apt-get", "update"], ["apt-get", "install", "-y", "nvidia-utils-580"]]
+    for _, env in host.started:
+        assert env == COMMAND_ENV
+    assert COMMAND_ENV == {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"}
+
+
+def test_a_failed_maintainer_script_stops_with_the_package_state_and_the_repair():
+    host = FakeHost(
+        {
+            ("apt-get", "install"): Script(
+                [
+                    ("stdout", "Setting up nvidia-dkms-580 (580.95) ..."),
+                    ("stdout", "Building for 6.8.0-40-generic"),
+                    ("stderr", "E: Sub-process /usr/bin/dpkg returned an error code (1)"),
+                ],
+                exit_code=100,
+            ),
+            ("dpkg-query",): Script(
+                [
+                    ("stdout", "nvidia-dkms-580\tiF \t580.95"),
+                    ("stdout", "nvidia-driver-580\tiU \t580.95"),
+                    ("stdout", "bash\tii \t5.2"),
+                ]
+            ),
+        }
+    )
+    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY))
+    seen = collect(engine)
+    outcome = engine.run()
+
+    assert outcome.status == FAILED and outcome.failed_step == "install"
+    assert [(b.name, b.state) for b in outcome.broken_packages] == [
+        ("nvidia-dkms-580", "iF"),
+        ("nvidia-driver-580", "iU"),
+    ]
+    assert "nvidia-dkms-580 (half-configured)" in outcome.message
+    assert outcome.repair == ["dpkg", "--configure", "-a"]
+    assert "E: Sub-process /usr/bin/dpkg returned an error code (1)" in outcome.last_lines
+    # the verify step never ran
+    assert not any(e.step == "verify" for e in seen)
+    finished = [e for e in seen if e.kind == ev.STEP_FINISHED]
+    assert finished[-1].data["ok"] is False and finished[-1].data["exit_code"] == 100
+    assert seen[-1].data["failed_step"] == "install"
+    assert seen[-1].data["repair"] == ["dpkg", "--configure", "-a"]
+
+
+def test_a_lock_timeout_names_the_holder_and_offers_no_repair():
+    host = FakeHost(
+        {
+            ("apt-get", "update"): Script(
+                [
+                    (
+                        "stderr",
+                        "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by "
+                        "process 812 (unattended-upgr)",
+                    ),
+                    ("stderr", "E: Unable to acquire the dpkg frontend lock"),
+                ],
+                exit_code=100,
+            )
+        }
+    )
+    outcome = Engine(host, make_plan(UPDATE, INSTALL)).run()
+    assert outcome.status == FAILED and outcome.failed_step == "update"
+    assert "process 812 (unattended-upgr)" in outcome.message
+    assert outcome.repair is None
+    assert not outcome.reboot_required
+
+
+def test_a_missing_command_is_a_failed_step_not_a_crash():
+    class MissingHost(FakeHost):
+        def start(self, argv, env=None):
+            raise FileNotFoundError(2, "No such file or directory")
+
+    outcome = Engine(MissingHost(), make_plan(UPDATE)).run()
+    assert outcome.status == FAILED
+    assert "cannot run apt-get" in outcome.last_lines[-1]
+
+
+def test_preflight_fails_when_dpkg_audit_reports_packages():
+    preflight = step("preflight", pm.PREFLIGHT, ["dpkg", "--audit"], changes=False)
+    host = FakeHost(
+        {
+            ("dpkg", "--audit"): Script(
+                [("stdout", "The following packages are only half configured, probably due to")],
+                exit_code=1,
+            )
+        }
+    )
+    outcome = Engine(host, make_plan(preflight, UPDATE)).run()
+    assert outcome.status == FAILED and outcome.failed_step == "preflight"
+    assert outcome.repair == ["dpkg", "--configure", "-a"]
+    assert ["apt-get", "update"] not in host.argvs
+
+
+def test_verify_fails_when_a_package_is_not_installed():
+    host = FakeHost(
+        {
+            ("dpkg-query", "-W", "-f=${Package}\\t${db:Status-Abbrev}\\n"): Script(
+                [("stdout", "nvidia-utils-580\tiU \t580.95")]
+            )
+        }
+    )
+    outcome = Engine(host, make_plan(VERIFY)).run()
+    assert outcome.status == FAILED
+    assert "nvidia-utils-580 (iU)" in outcome.message
+
+
+def test_cancel_lets_the_running_step_finish_then_stops():
+    release = threading.Event()
+    running = threading.Event()
+
+    def slow_install():
+        running.set()
+        assert release.wait(10)
+
+    host = FakeHost(
+        {("apt-get", "install"): Script([("stdout", "Setting up x")], on_start=slow_install)}
+    )
+    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY))
+    seen = collect(engine)
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(outcome=engine.run()))
+    worker.start()
+    assert running.wait(10)
+    engine.cancel()
+    assert worker.is_alive()  # cancel does not interrupt the running step
+    release.set()
+    worker.join(10)
+
+    outcome = result["outcome"]
+    assert outcome.status == CANCELLED
+    assert outcome.steps_done == ["update", "install"]
+    install_end = [e for e in seen if e.kind == ev.STEP_FINISHED and e.step == "install"]
+    assert install_end and install_end[0].data["ok"] is True
+    assert not any(e.step == "verify" for e in seen)
+    assert seen[-1].data["outcome"] == "cancelled"
