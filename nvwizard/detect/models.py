@@ -31,6 +31,19 @@ class PciDevice:
 
 
 @dataclass(frozen=True)
+class Modalias:
+    """A concrete PCI modalias, `pci:v0000VVVVd0000DDDDsvSSSSSSSSsdSSSSSSSSbcCCscSSiII`."""
+
+    vendor: str  # 4 lowercase hex digits, "10de"
+    device: str  # 4 lowercase hex digits, "2204"
+    subvendor: str  # 4 lowercase hex digits
+    subdevice: str  # 4 lowercase hex digits
+    base_class: str  # 2 lowercase hex digits, "03"
+    sub_class: str  # 2 lowercase hex digits, "00" (VGA), "02" (3D controller)
+    prog_if: str  # 2 lowercase hex digits
+
+
+@dataclass(frozen=True)
 class UbuntuDriversDriver:
     package: str
     source: str = "distro"  # "distro" or "third-party"
@@ -87,6 +100,9 @@ class NvidiaSmi:
     processes: tuple[SmiProcess, ...] = ()
     mig: bool = False  # a MIG devices table was present
     message: str | None = None  # the error text, for error statuses
+    # "NVML library version: 550.127" printed under a version-mismatch error: the user-space
+    # libraries' version, to compare with the loaded kernel module's
+    nvml_library_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,3 +147,9 @@ class LockHolder:
     pid: int
     name: str
     lock_path: str
+
+
+@dataclass(frozen=True)
+class DfEntry:
+    mount: str  # "/", "/var", "/boot"
+    available_kib: int

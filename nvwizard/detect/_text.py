@@ -1,0 +1,36 @@
+"""Line handling shared by the parsers: how pasted text is cleaned before it is read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+
+def clean_lines(text: str | None) -> Iterator[str]:
+    """Yield each line without its line ending (LF, CRLF or lone CR) and trailing whitespace."""
+    if not text:
+        return
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for line in text.split("\n"):
+        yield line.rstrip()
+
+
+def is_hex(s: str) -> bool:
+    return bool(s) and all(c in "0123456789abcdefABCDEF" for c in s)
+
+
+def to_int(s: str | None) -> int | None:
+    """An integer from a decimal token, or None (no exception) when it is not one."""
+    if s is None:
+        return None
+    s = s.strip()
+    if not s.isdigit() or not s.isascii():
+        return None
+    return int(s)
+
+
+def is_package_name(s: str) -> bool:
+    """A Debian package name: lowercase letters, digits, + - . ; starting with a letter/digit."""
+    if len(s) < 2 or not s.isascii() or not s[0].isalnum():
+        return False
+    return all(c.islower() or c.isdigit() or c in "+-." for c in s)
