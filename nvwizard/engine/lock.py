@@ -18,7 +18,7 @@ import fcntl
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from nvwizard.engine import paths
@@ -125,6 +125,7 @@ class ApplyLock:
     def __init__(self, directory: Path | None = None):
         self.directory = Path(directory) if directory is not None else paths.state_dir()
         self._fd: int | None = None
+        self._me: ApplyHolder | None = None
 
     @property
     def held(self) -> bool:
@@ -159,7 +160,16 @@ class ApplyLock:
             unit=unit,
         )
         _write_holder(self.directory, me)
+        self._me = me
         return me
+
+    def update(self, **fields: object) -> ApplyHolder:
+        """Add what we learnt after taking the lock (e.g. the journal path) to the sidecar."""
+        if self._fd is None:
+            raise RuntimeError("the apply lock is not held")
+        self._me = replace(self._me, **fields)
+        _write_holder(self.directory, self._me)
+        return self._me
 
     def release(self) -> None:
         if self._fd is None:
