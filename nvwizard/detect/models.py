@@ -69,6 +69,9 @@ class DpkgEntry:
     state: str  # two-letter dpkg code: "ii", "rc", "iU", "iF", "hi", ...
     arch: str | None = None
     description: str | None = None
+    # the name or version fills its `dpkg -l` column exactly: in a narrow terminal dpkg cuts
+    # values to the column width, so this one may be cut (never purge by such a name)
+    maybe_truncated: bool = False
 
 
 @dataclass(frozen=True)
