@@ -1,0 +1,172 @@
+"""The wizard's only door to the layers below: detection, knowledge, plans and the engine.
+
+`WizardBackend` is what the controllers need; `LayersBackend` answers it with the real
+layers. Tests may pass another backend, but the UI itself never runs a command or reads a file.
+Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Protocol
+
+from nvwizard.engine.events import Event
+from nvwizard.host.base import Host
+from nvwizard.plan.models import Choices, Plan
+from nvwizard.report.models import DriverCandidate, Report
+from nvwizard.tui.state import Simulation, VerifyResult
+
+EventSink = Callable[[Event], None]
+
+
+class ApplyRun(Protocol):
+    """A started apply: `run()` blocks (in a worker thread) until the plan ends."""
+
+    def run(self) -> None: ...
+
+    def cancel(self) -> None:
+        """Stop after the running step; never interrupts dpkg."""
+
+
+class WizardBackend(Protocol):
+    def detect(self, host: Host, progress: Callable[[str], None]) -> Report: ...
+
+    def demo_host(self) -> Host: ...
+
+    def apply_refusal(self, host: Host) -> str | None: ...
+
+    def purge_proposal(self, report: Report) -> tuple[list[str], list[tuple[str, str]]]: ...
+
+    def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]: ...
+
+    def explain(self, candidate: DriverCandidate, report: Report) -> list[str]: ...
+
+    def build_plan(self, report: Report, choices: Choices) -> Plan: ...
+
+    def simulate(self, host: Host, report: Report, plan: Plan) -> Simulation: ...
+
+    def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun:
+        from nvwizard.tui import apply_runs
+
+        run = (
+            apply_runs.DetachedRun(plan, sink)
+            if host.is_real
+            else apply_runs.InProcessRun(host, plan, sink)
+        )
+        self._run = run
+        return run
+
+    def start_repair(self, host: Host, repair: list[list[str]], sink: EventSink) -> ApplyRun:
+        from nvwizard.tui.apply_runs import repair_plan
+
+        return self.start_apply(host, repair_plan(host.label, repair), sink)
+
+    def log_path(self) -> str | None:
+        return getattr(self._run, "log_path", None)
+
+    def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
+
+    def verification_pending(self, host: Host) -> bool: ...
+
+    def verify(self, host: Host) -> VerifyResult: ...
+
+
+class LayersBackend:
+    """The real layers. Imports happen on use so the wizard starts fast."""
+
+    def __init__(self) -> None:
+        self._run: ApplyRun | None = None
+
+    def detect(self, host: Host, progress: Callable[[str], None]) -> Report:
+        from nvwizard.report.build import build_report
+
+        progress(f"Reading {host.label}: PCI devices, packages, kernel module, Secure Boot")
+        return build_report(host)
+
+    def demo_host(self) -> Host:
+        from nvwizard.host.demo import demo_host
+
+        return demo_host(None)
+
+    def apply_refusal(self, host: Host) -> str | None:
+        if host.is_real and os.geteuid() != 0:
+            return "Applying changes needs root: quit and run `sudo nvwizard`."
+        return None
+
+    def purge_proposal(self, report: Report) -> tuple[list[str], list[tuple[str, str]]]:
+        from nvwizard.knowledge.packages import purge_selection
+
+        selection = purge_selection(report.installed_packages)
+        return (
+            [e.name for e in selection.to_purge],
+            [(k.package.name, k.reason) for k in selection.kept],
+        )
+
+    def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]:
+        from nvwizard.plan import simulate
+
+        return list(simulate.autoremove_extras(host, report, to_purge))
+
+    def explain(self, candidate: DriverCandidate, report: Report) -> list[str]:
+        from nvwizard.knowledge.explanations import explain_candidate
+
+        return list(explain_candidate(candidate, report))
+
+    def build_plan(self, report: Report, choices: Choices) -> Plan:
+        from nvwizard.plan.build import build_plan
+
+        return build_plan(report, choices)
+
+    def simulate(self, host: Host, report: Report, plan: Plan) -> Simulation:
+        from nvwizard.plan import simulate
+
+        sets = simulate.simulate_plan(host, report, plan)
+        return Simulation(
+            install=list(sets.install),
+            remove=list(sets.remove),
+            upgrade=list(getattr(sets, "upgrade", []) or []),
+            problem=getattr(sets, "problem", None),
+        )
+
+    def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun:
+        from nvwizard.engine.runner import Engine
+
+        engine = Engine(host, plan, on_event=sink)
+        self._engine = engine
+        return engine
+
+    def start_repair(self, host: Host, repair: list[list[str]], sink: EventSink) -> ApplyRun:
+        from nvwizard.engine.runner import Engine
+        from nvwizard.plan.build import repair_plan
+
+        engine = Engine(host, repair_plan(host.label, repair), on_event=sink)
+        self._engine = engine
+        return engine
+
+    def log_path(self) -> str | None:
+        path = getattr(self._engine, "log_path", None)
+        return str(path) if path else None
+
+    def reboot(self, host: Host, delay_minutes: int | None) -> str:
+        from nvwizard.engine.reboot import schedule_reboot
+
+        return schedule_reboot(host, delay_minutes)
+
+    def verification_pending(self, host: Host) -> bool:
+        try:
+            from nvwizard.engine.verify import verification_pending
+        except ImportError:
+            return False
+        return bool(verification_pending(host))
+
+    def verify(self, host: Host) -> VerifyResult:
+        from nvwizard.engine.verify import verify
+        from nvwizard.tui.state import VerifyCheck
+
+        result = verify(host)
+        return VerifyResult(
+            checks=[
+                VerifyCheck(c.name, c.ok, c.detail, getattr(c, "fix", None)) for c in result.checks
+            ]
+        )

@@ -1,0 +1,117 @@
+"""Detect: read the machine, then summarise it with the findings by severity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nvwizard.report.models import Report
+from nvwizard.tui.backend import WizardBackend
+from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, INFO, OK, WARN, Line
+from nvwizard.tui.state import WizardState
+
+_SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
+_SEVERITY_TONE = {"block": DANGER, "warn": WARN, "info": INFO}
+_SEVERITY_LABEL = {"block": "BLOCK", "warn": "WARN", "info": "INFO"}
+_OPEN_SUPPORT = {
+    "required": "open modules required",
+    "supported": "open or proprietary modules",
+    "unsupported": "proprietary modules only",
+    "unknown": "open-module support unknown",
+}
+
+
+class DetectController:
+    def __init__(self, state: WizardState, backend: WizardBackend) -> None:
+        self.state = state
+        self.backend = backend
+
+    def detect(self, progress: Callable[[str], None]) -> Report:
+        """Runs in a worker thread: read the machine and fill the state."""
+        state = self.state
+        report = self.backend.detect(state.host, progress)
+        state.report = report
+        state.apply_refusal = self.backend.apply_refusal(state.host)
+        state.can_apply = state.apply_refusal is None
+        to_purge, keep = self.backend.purge_proposal(report)
+        state.proposed_purge = to_purge
+        state.proposed_keep = keep
+        state.ticked = set(to_purge)
+        state.purge = True
+        state.driver = report.recommended_driver
+        state.headless = report.headless
+        progress("Checking whether a verification is pending")
+        state.verify_pending = self.backend.verification_pending(state.host)
+        return report
+
+    def use_demo(self) -> None:
+        """Switch to the demo machine (offered when this one has no NVIDIA GPU)."""
+        self.state.host = self.backend.demo_host()
+        self.state.report = None
+
+    @property
+    def has_gpu(self) -> bool:
+        return bool(self.state.report and self.state.report.has_nvidia_gpu)
+
+    def summary(self) -> list[Line]:
+        report = self.state.report
+        if report is None:
+            return []
+        lines = [Line(f"{report.os or 'unknown OS'}, kernel {report.kernel or 'unknown'}")]
+        if not report.gpus:
+            lines.append(Line("No NVIDIA GPU found on this machine.", WARN))
+            if self.state.host.is_real:
+                lines.append(Line("Try the wizard on a demo machine: press d, or run", DIM))
+                lines.append(Line("  nvwizard --demo", COMMAND))
+            else:
+                lines.append(Line("Nothing to install here.", DIM))
+        for gpu in report.gpus:
+            name = gpu.name or f"device {gpu.device_id}"
+            support = _OPEN_SUPPORT.get(gpu.open_kernel, gpu.open_kernel)
+            lines.append(Line(f"GPU {gpu.pci_address[-7:]}  {name}"))
+            lines.append(Line(f"    {gpu.architecture}, {support}", DIM))
+        if report.nvswitch_count:
+            lines.append(Line(f"{report.nvswitch_count} NVSwitch bridges (fabric manager needed)"))
+        lines.append(Line(self._module_line(report)))
+        lines.append(Line(f"Secure Boot: {report.secure_boot}"))
+        lines += self._packages(report)
+        lines += self.findings()
+        if self.state.apply_refusal:
+            lines.append(Line(""))
+            lines.append(Line(self.state.apply_refusal, WARN))
+        return lines
+
+    @staticmethod
+    def _module_line(report: Report) -> str:
+        module = report.loaded_module
+        if module and module.version:
+            return f"Loaded module: nvidia {module.version} ({module.flavor or 'flavour unknown'})"
+        if report.nouveau_loaded:
+            return "Loaded module: nouveau (the open-source driver; replaced at the next boot)"
+        return "Loaded module: none"
+
+    @staticmethod
+    def _packages(report: Report) -> list[Line]:
+        installed = [p for p in report.installed_packages if p.state != "un"]
+        if not installed:
+            return [Line("Installed NVIDIA packages: none")]
+        lines = [Line(f"Installed NVIDIA packages: {len(installed)}")]
+        shown = installed[:6]
+        for package in shown:
+            lines.append(Line(f"    {package.state} {package.name} {package.version or ''}", DIM))
+        if len(installed) > len(shown):
+            lines.append(Line(f"    ... and {len(installed) - len(shown)} more", DIM))
+        return lines
+
+    def findings(self) -> list[Line]:
+        report = self.state.report
+        if report is None or not report.findings:
+            return [Line(""), Line("Findings: none", OK)]
+        lines = [Line(""), Line("Findings", HEADING)]
+        ordered = sorted(report.findings, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))
+        for finding in ordered:
+            tone = _SEVERITY_TONE.get(finding.severity, INFO)
+            label = _SEVERITY_LABEL.get(finding.severity, finding.severity.upper())
+            lines.append(Line(f"{label:5} {finding.message}", tone))
+            if finding.fix:
+                lines.append(Line(f"      fix: {finding.fix}", DIM))
+        return lines

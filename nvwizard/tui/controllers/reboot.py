@@ -1,0 +1,39 @@
+"""Reboot: now, in one minute, or later; what an SSH user must know; what to run after."""
+
+from __future__ import annotations
+
+from nvwizard.tui.backend import WizardBackend
+from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
+from nvwizard.tui.state import WizardState
+
+
+class RebootController:
+    def __init__(self, state: WizardState, backend: WizardBackend) -> None:
+        self.state = state
+        self.backend = backend
+        self.result: str | None = None
+
+    def explanation(self) -> list[Line]:
+        report = self.state.report
+        lines = [Line("The new driver is used only after a reboot.")]
+        if report is not None and report.over_ssh:
+            lines.append(
+                Line("! You are connected over SSH: the session drops at the reboot.", WARN)
+            )
+        elif self.state.host.is_real:
+            lines.append(Line("! Remote sessions drop at the reboot.", WARN))
+        lines.append(Line(""))
+        lines.append(Line("After the reboot, log in again and run:", DIM))
+        lines.append(Line("  sudo nvwizard            (opens the Verify screen)", COMMAND))
+        lines.append(Line("  nvwizard verify          (the same checks, for scripts)", COMMAND))
+        return lines
+
+    def reboot(self, delay_minutes: int | None) -> str:
+        """delay_minutes None: now; else schedule (cancel with `shutdown -c`)."""
+        self.result = self.backend.reboot(self.state.host, delay_minutes)
+        self.state.verify_pending = True
+        return self.result
+
+    def later(self) -> str:
+        self.result = "No reboot now. Reboot when it suits you, then run `sudo nvwizard`."
+        return self.result

@@ -1,0 +1,57 @@
+"""Select: the candidate drivers, why each fits or not, and headless or desktop."""
+
+from __future__ import annotations
+
+from nvwizard.report.models import DriverCandidate
+from nvwizard.tui.backend import WizardBackend
+from nvwizard.tui.state import WizardState
+
+HEADER = ("", "Driver", "Module", "Kind", "Support", "EOL", "CUDA")
+
+
+class SelectController:
+    def __init__(self, state: WizardState, backend: WizardBackend) -> None:
+        self.state = state
+        self.backend = backend
+
+    def candidates(self) -> list[DriverCandidate]:
+        return list(self.state.report.driver_candidates)
+
+    @staticmethod
+    def cells(candidate: DriverCandidate) -> tuple[str, ...]:
+        mark = "★" if candidate.recommended else ("✗" if not candidate.runnable else "")
+        return (
+            mark,
+            candidate.flavour,
+            "open" if candidate.open else "proprietary",
+            "server" if candidate.server else "desktop",
+            candidate.support or "?",
+            candidate.end_of_life or "-",
+            candidate.cuda or "?",
+        )
+
+    def explain(self, candidate: DriverCandidate) -> list[str]:
+        paragraphs = []
+        if not candidate.runnable:
+            paragraphs.append(f"Not possible on this machine: {candidate.reason or 'unknown'}")
+        paragraphs += self.backend.explain(candidate, self.state.report)
+        return paragraphs
+
+    def highlighted_index(self) -> int:
+        """Start on the current choice, else the recommended driver."""
+        for index, candidate in enumerate(self.candidates()):
+            if candidate.package == self.state.driver:
+                return index
+        return 0
+
+    def choose(self, candidate: DriverCandidate) -> str | None:
+        """Record the choice; returns why it is refused, or None."""
+        if not candidate.runnable:
+            return f"{candidate.flavour} cannot run here: {candidate.reason or 'unknown reason'}"
+        self.state.driver = candidate.package
+        self.state.plan = None
+        return None
+
+    def set_headless(self, headless: bool) -> None:
+        self.state.headless = headless
+        self.state.plan = None

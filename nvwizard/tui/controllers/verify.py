@@ -1,0 +1,36 @@
+"""Verify: after the reboot, is the driver the one chosen and does it work."""
+
+from __future__ import annotations
+
+from nvwizard.tui.backend import WizardBackend
+from nvwizard.tui.controllers.lines import DANGER, DIM, OK, Line
+from nvwizard.tui.state import VerifyResult, WizardState
+
+
+class VerifyController:
+    def __init__(self, state: WizardState, backend: WizardBackend) -> None:
+        self.state = state
+        self.backend = backend
+
+    def verify(self) -> VerifyResult:
+        """Runs in a worker thread."""
+        result = self.backend.verify(self.state.host)
+        self.state.verify_result = result
+        return result
+
+    def lines(self) -> list[Line]:
+        result = self.state.verify_result
+        if result is None:
+            return []
+        lines = []
+        for check in result.checks:
+            mark, tone = ("✓", OK) if check.ok else ("✗", DANGER)
+            lines.append(Line(f"{mark} {check.name}: {check.detail}", tone))
+            if not check.ok and check.fix:
+                lines.append(Line(f"    fix: {check.fix}", DIM))
+        lines.append(Line(""))
+        if result.ok:
+            lines.append(Line("The driver works. Nothing left to do.", OK))
+        else:
+            lines.append(Line("Something is wrong: apply the fixes above.", DANGER))
+        return lines

@@ -1,0 +1,38 @@
+"""Which screen follows which. Pure decisions on the wizard state."""
+
+from __future__ import annotations
+
+from nvwizard.tui.state import WizardState
+
+DETECT, PURGE, SELECT, INSTALL, REBOOT, VERIFY = (
+    "detect",
+    "purge",
+    "select",
+    "install",
+    "reboot",
+    "verify",
+)
+STEPS = (DETECT, PURGE, SELECT, INSTALL, REBOOT)
+TITLES = {
+    DETECT: "Detect",
+    PURGE: "Purge",
+    SELECT: "Select",
+    INSTALL: "Install",
+    REBOOT: "Reboot",
+    VERIFY: "Verify",
+}
+
+
+def after_detect(state: WizardState) -> str | None:
+    """Purge when a driver is installed, else Select; None when there is nothing to do."""
+    report = state.report
+    if report is None or not report.driver_candidates:
+        return None
+    return PURGE if state.proposed_purge else SELECT
+
+
+def after_install(state: WizardState) -> str | None:
+    outcome = state.outcome
+    if outcome is None or outcome.result != "done":
+        return None
+    return REBOOT

@@ -1,0 +1,36 @@
+"""`?`: the keyboard contract, on every screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP_TEXT = """\
+Keys (everything works without a mouse)
+
+  Enter or n     next / confirm the focused button
+  Escape or b    back (not while installing)
+  q or Ctrl+C    quit (while installing it asks first;
+                 dpkg is never interrupted)
+  ↑ ↓ or j k     move
+  Tab            next field or button
+  Space          toggle (packages, headless)
+  l              full install log
+  ?              this help
+
+Demo and bundle runs change nothing on this machine.
+Press Escape, ? or q to close."""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q,b,n,enter", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(HELP_TEXT, markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

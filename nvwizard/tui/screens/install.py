@@ -1,0 +1,167 @@
+"""Screen 4, Install: the plan and the simulation, confirmed once; then the live apply."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Log, ProgressBar
+from textual.worker import Worker, WorkerState
+
+from nvwizard.tui import flow
+from nvwizard.tui.controllers.lines import DANGER, Line
+from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.widgets.lines_view import LinesView
+
+LOG_MAX_LINES = 10_000  # the full log stays in the controller; `l` shows it all
+DRAIN_INTERVAL_S = 0.1  # batch the engine's lines: one Log write per tick (TEXTUAL-NOTES)
+
+
+class InstallScreen(WizardScreen):
+    STEP = flow.INSTALL
+    BINDINGS = [Binding("l", "full_log", "Full log")]
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="plan-scroll"):
+            yield LinesView("Building the plan and simulating it…", id="plan")
+        yield LinesView(id="steps")
+        yield ProgressBar(id="progress", total=100, show_eta=False)
+        yield Log(id="log", max_lines=LOG_MAX_LINES)
+        yield LinesView(id="outcome")
+        with Horizontal(id="actions"):
+            yield Button("Install", id="apply", variant="warning", compact=True, disabled=True)
+            yield Button("Run the repair", id="repair", variant="warning", compact=True)
+            yield Button("Next: reboot", id="to-reboot", variant="success", compact=True)
+
+    def on_mount(self) -> None:
+        self.controller = self.wizard.controllers.install
+        self.phase = "preparing"  # preparing -> confirm -> running -> finished
+        for widget_id in ("steps", "progress", "log", "outcome", "repair", "to-reboot"):
+            self.query_one(f"#{widget_id}").display = False
+        self.hint("Simulating; nothing is changed yet.")
+        self.run_worker(self.controller.prepare, thread=True, exclusive=True, group="prepare")
+        self.refresh_bindings()
+
+    # Preparing and confirming
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "prepare":
+            if event.state == WorkerState.SUCCESS:
+                self._show_plan()
+            elif event.state == WorkerState.ERROR:
+                self.phase = "confirm"
+                self.query_one("#plan", LinesView).show(
+                    [Line(f"✗ Could not build the plan: {event.worker.error}", DANGER)]
+                )
+                self.hint("Press b to go back and choose again.")
+                self.refresh_bindings()
+        elif event.worker.group == "apply" and event.state == WorkerState.ERROR:
+            self._drain()
+            self.query_one("#outcome", LinesView).show(
+                [Line(f"✗ The engine stopped: {event.worker.error}", DANGER)]
+            )
+            self.query_one("#outcome").display = True
+
+    def _show_plan(self) -> None:
+        self.phase = "confirm"
+        state = self.wizard.state
+        self.query_one("#plan", LinesView).show(self.controller.plan_lines())
+        apply = self.query_one("#apply", Button)
+        problem = state.simulation.problem if state.simulation else None
+        if not state.can_apply:
+            apply.label = "Install (needs sudo)"
+            self.hint(state.apply_refusal or "Applying is not possible here.")
+        elif problem:
+            apply.label = "Install (blocked)"
+            self.hint("The simulation refuses this plan; press b to choose again.")
+        else:
+            apply.disabled = False
+            apply.label = f"Install: run these {len(state.plan.steps)} steps"
+            self.hint("Review the plan; n moves to Install, Enter on it starts.")
+        self.query_one("#plan-scroll").focus()
+        self.refresh_bindings()
+
+    def next(self) -> None:
+        if self.phase == "confirm":
+            apply = self.query_one("#apply", Button)
+            if not apply.disabled:
+                apply.focus()
+        elif self.phase == "finished" and flow.after_install(self.wizard.state):
+            self.wizard.go(flow.REBOOT)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply":
+            self._start(self.controller.start)
+        elif event.button.id == "repair":
+            self._start(self.controller.start_repair)
+        elif event.button.id == "to-reboot":
+            self.wizard.go(flow.REBOOT)
+
+    # Applying
+    def _start(self, start) -> None:
+        self.phase = "running"
+        self.query_one("#plan-scroll").display = False
+        self.query_one("#apply").display = False
+        self.query_one("#repair").display = False
+        self.query_one("#outcome").display = False
+        for widget_id in ("steps", "progress", "log"):
+            self.query_one(f"#{widget_id}").display = True
+        run = start()
+        self.run_worker(run.run, thread=True, exclusive=True, group="apply")
+        self._drainer = self.set_interval(DRAIN_INTERVAL_S, self._drain)
+        self.query_one("#log", Log).focus()
+        self.hint("Installing. l: full log. q asks first and never interrupts dpkg.")
+        self.refresh_bindings()
+
+    def _drain(self) -> None:
+        added = self.controller.drain()
+        if added:
+            self.query_one("#log", Log).write_lines(added)
+        progress = self.controller.progress
+        self.query_one("#steps", LinesView).show(progress.step_lines())
+        self.query_one("#progress", ProgressBar).update(progress=progress.percent)
+        if self.wizard.state.outcome is not None:
+            self._drainer.stop()
+            self._finished()
+
+    def _finished(self) -> None:
+        self.phase = "finished"
+        outcome = self.wizard.state.outcome
+        self.query_one("#outcome", LinesView).show(self.controller.outcome_lines())
+        self.query_one("#outcome").display = True
+        if outcome.result == "done":
+            self.query_one("#progress", ProgressBar).update(progress=100)
+            button = self.query_one("#to-reboot", Button)
+            self.hint("Done. Press n for the reboot.")
+        else:
+            button = self.query_one("#repair", Button)
+            if outcome.repair:
+                self.hint("Enter runs the repair; l shows the full log.")
+            else:
+                button = None
+                self.hint("l shows the full log; q quits.")
+        if button is not None:
+            button.display = True
+            button.focus()
+        self.refresh_bindings()
+
+    def can_go_back(self) -> bool:
+        return self.phase in ("preparing", "confirm")
+
+    def can_go_next(self) -> bool:
+        if self.phase == "confirm":
+            return not self.query_one("#apply", Button).disabled
+        return self.phase == "finished" and flow.after_install(self.wizard.state) is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "full_log":
+            return self.phase in ("running", "finished")
+        return super().check_action(action, parameters)
+
+    def action_full_log(self) -> None:
+        from nvwizard.tui.screens.log import LogScreen
+
+        self.app.push_screen(LogScreen(self.controller.progress.lines))
+
+    @property
+    def installing(self) -> bool:
+        return self.phase == "running"

@@ -1,0 +1,89 @@
+"""Screen 2, Purge: the exact packages to remove, each toggleable, confirmed explicitly."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, SelectionList, Static
+from textual.widgets.selection_list import Selection
+from textual.worker import Worker, WorkerState
+
+from nvwizard.tui import flow
+from nvwizard.tui.controllers.lines import DIM, Line
+from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.widgets.lines_view import LinesView
+from nvwizard.tui.widgets.package_list import PackageList
+
+
+class PurgeScreen(WizardScreen):
+    STEP = flow.PURGE
+
+    def body(self) -> ComposeResult:
+        yield Static(
+            "These installed packages will be purged. Space toggles; kept ones are off.",
+            id="intro",
+            markup=False,
+        )
+        yield PackageList(id="packages")
+        yield LinesView(id="extras")
+        with Horizontal(id="actions"):
+            yield Button("Purge", id="confirm", variant="error", compact=True)
+            yield Button("Keep the installed driver", id="decline", compact=True)
+
+    def on_mount(self) -> None:
+        self.controller = self.wizard.controllers.purge
+        packages = self.query_one(PackageList)
+        for row in self.controller.rows():
+            label = Text(row.name, style="bold" if row.ticked else "")
+            label.append(f" {row.version or ''}", style="dim")
+            if row.keep_reason:
+                label.append(f"  kept: {row.keep_reason}", style="dim italic")
+            packages.add_option(Selection(label, row.name, row.ticked))
+        packages.focus()
+        self._update()
+        self.hint("n/Enter moves to the Purge button; Enter on it confirms.")
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self.controller.set_ticked(set(event.selection_list.selected))
+        self._update()
+
+    def _update(self) -> None:
+        count = self.controller.ticked_count
+        confirm = self.query_one("#confirm", Button)
+        confirm.label = f"Purge {count} package{'s' if count != 1 else ''}"
+        confirm.disabled = count == 0
+        self.query_one("#extras", LinesView).show(
+            self.controller.gpu_processes() + [_line("autoremove: simulating…")]
+        )
+        self.run_worker(
+            self.controller.autoremove_extras, thread=True, exclusive=True, group="extras"
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "extras" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        if event.state == WorkerState.SUCCESS:
+            extras = event.worker.result or []
+            text = "autoremove will also remove: " + (" ".join(extras) if extras else "nothing")
+        else:
+            text = f"autoremove: simulation failed ({event.worker.error})"
+        self.query_one("#extras", LinesView).show(self.controller.gpu_processes() + [_line(text)])
+
+    def next(self) -> None:
+        confirm = self.query_one("#confirm", Button)
+        (confirm if not confirm.disabled else self.query_one("#decline", Button)).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm":
+            self.controller.confirm()
+        else:
+            self.controller.decline()
+        self.wizard.go(flow.SELECT)
+
+
+def _line(text: str) -> Line:
+    return Line(text, DIM)

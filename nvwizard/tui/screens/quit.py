@@ -1,0 +1,34 @@
+"""Quitting while installing: ask, and never interrupt dpkg."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+QUESTION = (
+    "An install is running. Quitting now stops after the running step: dpkg is never "
+    "interrupted, and the log says where it stopped."
+)
+
+
+class QuitDuringInstallScreen(ModalScreen[bool]):
+    BINDINGS = [Binding("escape,b", "stay", "Keep watching")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="quit-box"):
+            yield Static(QUESTION, markup=False)
+            with Horizontal(id="actions"):
+                yield Button("Keep watching", id="stay", variant="primary", compact=True)
+                yield Button("Stop after this step, quit", id="quit", variant="error", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "quit")
+
+    def action_stay(self) -> None:
+        self.dismiss(False)

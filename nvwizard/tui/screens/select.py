@@ -1,0 +1,73 @@
+"""Screen 3, Select: the candidate drivers, explained for this machine."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, DataTable, Static
+
+from nvwizard.tui import flow
+from nvwizard.tui.controllers.select import HEADER
+from nvwizard.tui.screens.base import WizardScreen
+
+
+class SelectScreen(WizardScreen):
+    STEP = flow.SELECT
+
+    def body(self) -> ComposeResult:
+        yield DataTable(id="drivers", cursor_type="row", zebra_stripes=False)
+        yield Checkbox("Headless: compute stack only, no desktop libraries", id="headless")
+        with VerticalScroll(id="explain-scroll"):
+            yield Static("", id="explain", markup=False)
+
+    def on_mount(self) -> None:
+        self.controller = self.wizard.controllers.select
+        table = self.query_one(DataTable)
+        table.add_columns(*HEADER)
+        for candidate in self.controller.candidates():
+            style = "" if candidate.runnable else "dim strike"
+            table.add_row(
+                *(Text(cell, style=style) for cell in self.controller.cells(candidate)),
+                key=candidate.package,
+            )
+        checkbox = self.query_one("#headless", Checkbox)
+        checkbox.value = self.wizard.state.headless
+        table.move_cursor(row=self.controller.highlighted_index())
+        table.focus()
+        self._explain()
+        self.hint("★ recommended  ✗ not possible here.  Enter/n chooses; Tab: headless.")
+
+    def _highlighted(self):
+        table = self.query_one(DataTable)
+        candidates = self.controller.candidates()
+        if not candidates:
+            return None
+        return candidates[min(table.cursor_row, len(candidates) - 1)]
+
+    def _explain(self) -> None:
+        candidate = self._highlighted()
+        if candidate is None:
+            return
+        text = "\n\n".join(self.controller.explain(candidate))
+        self.query_one("#explain", Static).update(text)
+        self.query_one("#explain-scroll").scroll_home(animate=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._explain()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.next()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.controller.set_headless(event.value)
+
+    def next(self) -> None:
+        candidate = self._highlighted()
+        if candidate is None:
+            return
+        refusal = self.controller.choose(candidate)
+        if refusal:
+            self.notify(refusal, severity="error", timeout=6)
+            return
+        self.wizard.go(flow.INSTALL)

@@ -1,0 +1,293 @@
+"""A small stand-in for the layers below the wizard, until (and besides) the real ones.
+
+It answers like the real backend would for an HGX-like machine: a 535-server driver and the
+container toolkit installed, a training job on the GPU, three candidates one of which this GPU
+cannot run. Applying emits the engine's events, optionally failing one step.
+"""
+
+from __future__ import annotations
+
+from nvwizard.detect.models import DpkgEntry, GpuProcess
+from nvwizard.engine import events as ev
+from nvwizard.engine.events import Event
+from nvwizard.host.base import Host
+from nvwizard.plan import models as pm
+from nvwizard.plan.models import Choices, Plan, Step
+from nvwizard.report.models import DriverCandidate, Finding, Gpu, Report
+from nvwizard.tui.state import Simulation, VerifyCheck, VerifyResult
+
+
+class FakeHost(Host):
+    def __init__(self, kind: str = "demo", label: str = "demo fake-hgx"):
+        self.kind = kind
+        self.label = label
+
+    def read(self, source):
+        return None
+
+    def start(self, argv, env=None):
+        raise AssertionError("the wizard must not run commands itself")
+
+
+def fake_report(gpus: bool = True, installed: bool = True) -> Report:
+    report = Report(
+        os="Ubuntu 24.04.1 LTS",
+        os_id="ubuntu",
+        os_version="24.04",
+        kernel="6.8.0-45-generic",
+        source="demo fake-hgx",
+        over_ssh=True,
+    )
+    if gpus:
+        report.gpus = [
+            Gpu("0000:18:00.0", "2330", "H100 SXM5 80GB", "Hopper", "supported", "GH100")
+        ]
+        report.driver_candidates = [
+            DriverCandidate(
+                "nvidia-driver-580-server-open",
+                580,
+                True,
+                True,
+                True,
+                "distro",
+                "LTSB",
+                "2028-06",
+                "13.0",
+            ),
+            DriverCandidate(
+                "nvidia-driver-580-server",
+                580,
+                False,
+                True,
+                False,
+                "distro",
+                "LTSB",
+                "2028-06",
+                "13.0",
+            ),
+            DriverCandidate(
+                "nvidia-driver-470-server",
+                470,
+                False,
+                True,
+                False,
+                "distro",
+                "LTSB",
+                "2024-07",
+                "11.4",
+                runnable=False,
+                reason="branch 470 does not support Hopper GPUs",
+            ),
+        ]
+        report.recommended_driver = "nvidia-driver-580-server-open"
+    if installed:
+        report.installed_packages = [
+            DpkgEntry("nvidia-driver-535-server", "535.183.01-0ubuntu1", "ii"),
+            DpkgEntry("nvidia-utils-535-server", "535.183.01-0ubuntu1", "ii"),
+            DpkgEntry("nvidia-container-toolkit", "1.16.2-1", "ii"),
+        ]
+        report.gpu_processes = [GpuProcess(4242, "python3", "alice", "/dev/nvidia0")]
+    report.findings = [
+        Finding("gpu-processes", "warn", "A training job uses the GPU.", "Stop it first."),
+        Finding("ssh", "info", "You are connected over SSH.", "Use a scheduled reboot."),
+    ]
+    return report
+
+
+class FakeRun:
+    detached = False
+
+    def __init__(self, plan: Plan, sink, fail_step: str | None = None):
+        self.plan, self.sink, self.fail_step = plan, sink, fail_step
+        self.cancelled = False
+
+    def run(self) -> None:
+        for step in self.plan.steps:
+            if self.cancelled:
+                break
+            self.sink(Event(ev.STEP_STARTED, step.id, {"title": step.title, "argv": step.commands}))
+            for n in range(3):
+                self.sink(
+                    Event(ev.OUTPUT, step.id, {"stream": "stdout", "line": f"{step.id} [line {n}]"})
+                )
+            self.sink(Event(ev.PROGRESS, step.id, {"percent": 50.0, "text": "half"}))
+            ok = step.id != self.fail_step
+            self.sink(
+                Event(
+                    ev.STEP_FINISHED,
+                    step.id,
+                    {"exit_code": 0 if ok else 1, "duration_s": 0.0, "ok": ok},
+                )
+            )
+            if not ok:
+                self.sink(
+                    Event(
+                        ev.PLAN_FINISHED,
+                        None,
+                        {
+                            "outcome": "failed",
+                            "failed_step": step.id,
+                            "message": f"{step.title} failed: nvidia-dkms-580 postinst exit 1",
+                            "repair": ["dpkg", "--configure", "-a"],
+                            "reboot_required": True,
+                            "log_path": "/var/log/nvwizard/apply-test.log",
+                        },
+                    )
+                )
+                return
+        self.sink(
+            Event(
+                ev.PLAN_FINISHED,
+                None,
+                {
+                    "outcome": "cancelled" if self.cancelled else "done",
+                    "failed_step": None,
+                    "message": None,
+                    "repair": None,
+                    "reboot_required": True,
+                    "log_path": "/var/log/nvwizard/apply-test.log",
+                },
+            )
+        )
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class FakeBackend:
+    def __init__(
+        self,
+        report: Report | None = None,
+        fail_step: str | None = None,
+        verify_pending: bool = False,
+        refusal: str | None = None,
+    ):
+        self.report = report or fake_report()
+        self.fail_step = fail_step
+        self.pending = verify_pending
+        self.refusal = refusal
+        self.plans: list[Plan] = []
+        self.reboots: list[int | None] = []
+        self.repairs: list[list[list[str]]] = []
+
+    def detect(self, host, progress):
+        progress("Reading the fake machine")
+        return self.report
+
+    def demo_host(self):
+        return FakeHost()
+
+    def apply_refusal(self, host):
+        return self.refusal
+
+    def purge_proposal(self, report):
+        names = [p.name for p in report.installed_packages]
+        kept = [(n, "container runtime, not the driver") for n in names if "container" in n]
+        return [n for n in names if "container" not in n], kept
+
+    def autoremove_extras(self, host, report, to_purge):
+        return ["libnvidia-compute-535-server"] if to_purge else []
+
+    def explain(self, candidate, report):
+        return [f"{candidate.flavour}: explained for {report.gpus[0].name}."]
+
+    def build_plan(self, report, choices: Choices) -> Plan:
+        steps = [
+            Step(
+                "update",
+                "Refresh the package lists",
+                "apt must know the packages.",
+                [["apt-get", "update"]],
+                True,
+                "Check the network.",
+                pm.UPDATE,
+            )
+        ]
+        if choices.purge:
+            names = [
+                p.name
+                for p in report.installed_packages
+                if (p.name not in choices.keep and "container" not in p.name)
+                or p.name in choices.also_purge
+            ]
+            steps.append(
+                Step(
+                    "purge",
+                    "Purge the installed NVIDIA packages",
+                    "A clean start.",
+                    [["apt-get", "-y", "purge", *names]],
+                    True,
+                    "Read the log.",
+                    pm.PURGE,
+                )
+            )
+        steps.append(
+            Step(
+                "install",
+                f"Install {choices.driver}",
+                "The chosen driver.",
+                [["apt-get", "-y", "install", choices.driver]],
+                True,
+                "Run the repair.",
+                pm.INSTALL,
+            )
+        )
+        plan = Plan(
+            steps,
+            choices,
+            "demo fake-hgx",
+            choices.driver,
+            choices.driver.removeprefix("nvidia-driver-"),
+            580,
+            "signed",
+        )
+        self.plans.append(plan)
+        return plan
+
+    def simulate(self, host, report, plan):
+        return Simulation(install=[plan.driver], remove=["nvidia-driver-535-server"])
+
+    def start_apply(self, host, plan, sink):
+        return FakeRun(plan, sink, self.fail_step)
+
+    def start_repair(self, host, repair, sink):
+        self.repairs.append(repair)
+        self.fail_step = None
+        plan = Plan(
+            [
+                Step(
+                    "repair",
+                    "Repair the package system",
+                    "Half-configured.",
+                    repair,
+                    True,
+                    "By hand.",
+                    pm.REPAIR,
+                )
+            ],
+            Choices(driver=""),
+            "x",
+            "",
+            "",
+            None,
+            "",
+        )
+        return FakeRun(plan, sink)
+
+    def log_path(self):
+        return "/var/log/nvwizard/apply-test.log"
+
+    def reboot(self, host, delay_minutes):
+        self.reboots.append(delay_minutes)
+        return "DEMO: would schedule the reboot"
+
+    def verification_pending(self, host):
+        return self.pending
+
+    def verify(self, host):
+        return VerifyResult(
+            [
+                VerifyCheck("module loaded", True, "nvidia 580.95.05 (open)"),
+                VerifyCheck("nvidia-smi", False, "NVML mismatch", "reboot"),
+            ]
+        )
