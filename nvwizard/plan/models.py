@@ -103,8 +103,11 @@ class Plan:
             "flavour": self.flavour,
             "branch": self.branch,
             "modules": self.modules,
-            "choices": {**asdict(self.choices), "keep": list(self.choices.keep)}
-            | {"also_purge": list(self.choices.also_purge)},
+            "choices": {
+                **asdict(self.choices),
+                "keep": list(self.choices.keep),
+                "also_purge": list(self.choices.also_purge),
+            },
             "warnings": list(self.warnings),
             "purge_list": list(self.purge_list),
             "kept_list": [asdict(k) for k in self.kept_list],

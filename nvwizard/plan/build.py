@@ -1,0 +1,385 @@
+"""From a detection report and the user's choices to an ordered plan with exact commands.
+
+The steps, as they apply (issue 3): repair an interrupted dpkg or unhold blocking packages,
+preflight, apt-get update, purge an explicit list then autoremove, install (headless or
+desktop; Canonical's signed modules for the running kernel, else DKMS plus headers), fabric
+manager on NVSwitch machines, optional hold and persistenced, verify, reboot (with consent).
+"""
+
+from __future__ import annotations
+
+from nvwizard.errors import RefusedError, UsageError
+from nvwizard.knowledge.packages import DriverPackage, parse_driver_package, purge_selection
+from nvwizard.plan import models as pm
+from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
+from nvwizard.report.models import Report
+
+REBOOT_MESSAGE = "nvwizard: rebooting to load the new NVIDIA driver"
+REBOOT_ARGV = ["shutdown", "-r", "+1", REBOOT_MESSAGE]
+VERIFY_FORMAT = "-f=${Package}\\t${db:Status-Abbrev}\\t${Version}\\n"
+
+
+def apt_options(lock_timeout_s: int) -> list[str]:
+    """Options for every apt-get that changes the system.
+
+    Conffiles: `--force-confdef --force-confold` keeps a config file the admin changed and
+    takes the package's version of untouched ones, the same default as unattended-upgrades:
+    a driver change must not silently overwrite local settings on a production machine.
+    """
+    return [
+        "-y",
+        "-o",
+        f"DPkg::Lock::Timeout={lock_timeout_s}",
+        "-o",
+        "Dpkg::Options::=--force-confdef",
+        "-o",
+        "Dpkg::Options::=--force-confold",
+        "-o",
+        "APT::Status-Fd=3",
+    ]
+
+
+def default_choices(report: Report, driver: str | None = None) -> Choices:
+    """The choices every front end starts from (the CLI's defaults, the wizard's first state)."""
+    return Choices(
+        driver=driver or report.recommended_driver or "",
+        purge=True,
+        headless=report.headless,
+        persistenced=report.headless and report.has_nvidia_gpu,
+    )
+
+
+def validate_driver(report: Report, name: str) -> tuple[DriverPackage, list[str]]:
+    """The parsed driver and warnings, or a refusal before anything runs."""
+    driver = parse_driver_package(name)
+    if driver is None:
+        raise UsageError(
+            f"--driver {name!r}: not an NVIDIA driver package name "
+            "(expected nvidia-driver-<branch>[-server][-open], e.g. nvidia-driver-580-server-open)"
+        )
+    warnings: list[str] = []
+    candidate = report.candidate(name)
+    if candidate is not None and not candidate.runnable:
+        raise RefusedError(
+            f"{name} cannot run on this machine: {candidate.reason or 'unsupported'}"
+        )
+    for gpu in report.gpus:
+        label = gpu.name or gpu.pci_address
+        if driver.open and gpu.open_kernel == "unsupported":
+            raise RefusedError(
+                f"{name} cannot run on this machine: {label} ({gpu.architecture}) cannot use "
+                "the open kernel modules; choose a variant without -open"
+            )
+        if not driver.open and gpu.open_kernel == "required":
+            raise RefusedError(
+                f"{name} cannot run on this machine: {label} ({gpu.architecture}) needs the "
+                "open kernel modules; choose an -open variant"
+            )
+    if not report.has_nvidia_gpu:
+        warnings.append(
+            f"No NVIDIA GPU was found: installing {name} anyway, as asked (e.g. an image build)."
+        )
+    elif candidate is None and report.driver_candidates:
+        offered = ", ".join(c.package for c in report.driver_candidates)
+        raise UsageError(f"--driver {name}: not offered for this machine (offered: {offered})")
+    elif candidate is None:
+        warnings.append(
+            f"No driver candidates are known for this machine: apt's simulation will show "
+            f"whether it offers {name}."
+        )
+    return driver, warnings
+
+
+def _kernel_flavours(kernel: str, os_version: str | None) -> list[str]:
+    """Kernel flavours whose signed-modules meta package could follow this kernel."""
+    # "6.8.0-45-generic" -> "generic"; HWE kernels use "generic-hwe-24.04" meta packages.
+    parts = kernel.split("-")
+    flavour = "-".join(parts[2:]) if len(parts) > 2 else ""
+    if not flavour:
+        return []
+    found = [flavour]
+    if os_version:
+        found.append(f"{flavour}-hwe-{os_version}")
+    return found
+
+
+def _purge_lists(
+    report: Report, choices: Choices, driver: DriverPackage, installs_fabric: bool
+) -> tuple[list[str], list[KeptPackage], list[str]]:
+    """(purge list, kept list, warnings) from the installed packages and the choices."""
+    installed = [p for p in report.installed_packages if len(p.state) < 2 or p.state[1] != "n"]
+    selection = purge_selection(installed)
+    warnings: list[str] = []
+    purge = [e.name for e in selection.to_purge]
+    kept = [KeptPackage(k.package.name, k.reason) for k in selection.kept]
+    if not choices.purge:
+        kept = [
+            KeptPackage(n, "kept: the installed driver stays (--keep-installed)") for n in purge
+        ]
+        kept += [KeptPackage(k.package.name, k.reason) for k in selection.kept]
+        return [], kept, warnings
+    # The new fabric manager replaces an old branch's (the versions must match the driver).
+    if installs_fabric:
+        replaced = {driver.fabricmanager, driver.nscq}
+        for item in list(kept):
+            if item.name.startswith(("nvidia-fabricmanager-", "libnvidia-nscq-")) and (
+                item.name not in replaced and item.name not in choices.keep
+            ):
+                kept.remove(item)
+                purge.append(item.name)
+                warnings.append(
+                    f"{item.name} is replaced by the new branch's "
+                    f"{driver.fabricmanager if 'fabric' in item.name else driver.nscq}."
+                )
+    for name in choices.also_purge:
+        item = next((k for k in kept if k.name == name), None)
+        if item is not None:
+            kept.remove(item)
+            purge.append(name)
+    for name in choices.keep:
+        if name in purge:
+            purge.remove(name)
+            kept.append(KeptPackage(name, "kept: unticked by you"))
+    return sorted(purge), kept, warnings
+
+
+def _install_lists(
+    report: Report, choices: Choices, driver: DriverPackage
+) -> tuple[list[str], str, list[str], str]:
+    """(driver packages, modules kind, warnings, why of the install step)."""
+    warnings: list[str] = []
+    packages = [driver.headless, driver.utils] if choices.headless else [driver.name]
+    kernel = report.kernel
+    available = set(report.signed_modules_available)
+    signed = driver.signed_modules_for_kernel(kernel) if kernel else None
+    if signed and signed in available:
+        packages.append(signed)
+        for flavour in _kernel_flavours(kernel, report.os_version):
+            meta = driver.signed_modules_meta(flavour)
+            if meta in available:
+                packages.append(meta)  # follows kernel updates, so the next kernel has modules
+                break
+        why = (
+            f"Canonical's precompiled, signed kernel modules for the running kernel {kernel} "
+            "load under Secure Boot with no key enrollment."
+        )
+        return packages, "signed", warnings, why
+    packages.append(driver.dkms)
+    if kernel:
+        packages.append(f"linux-headers-{kernel}")
+    else:
+        warnings.append(
+            "The running kernel is unknown: add its linux-headers package, DKMS needs it."
+        )
+    why = (
+        f"No signed modules for kernel {kernel or '(unknown)'} exist for this branch, so DKMS "
+        "builds the module here; under Secure Boot it must be signed with a Machine Owner Key "
+        "enrolled at the next boot on the console or BMC."
+    )
+    if report.secure_boot == "enabled":
+        warnings.append(
+            "Secure Boot is on and the module will be built by DKMS: the next boot asks on the "
+            "console (or BMC) to enroll a Machine Owner Key. This cannot be done over SSH alone; "
+            "without it the driver will not load."
+        )
+    return packages, "dkms", warnings, why
+
+
+def _report_warnings(report: Report, choices: Choices, purge: list[str]) -> list[str]:
+    warnings = []
+    if purge and report.gpu_processes:
+        names = ", ".join(f"{p.name} (pid {p.pid})" for p in report.gpu_processes)
+        warnings.append(f"Processes use the GPU and will fail when the driver goes: {names}.")
+    for holder in report.lock_holders:
+        warnings.append(
+            f"The package manager lock is held by {holder.name} (pid {holder.pid}): apt waits "
+            f"up to {choices.lock_timeout_s} s for it, then the plan stops."
+        )
+    if report.nouveau_loaded:
+        warnings.append("nouveau is loaded: the NVIDIA driver only works after a reboot.")
+    for finding in report.findings:
+        if finding.severity == "block":
+            warnings.append(f"{finding.message} {finding.fix}".strip())
+    return warnings
+
+
+def _apt(choices: Choices, command: str, *args: str) -> list[str]:
+    return ["apt-get", *apt_options(choices.lock_timeout_s), command, *args]
+
+
+def build_plan(report: Report, choices: Choices) -> Plan:
+    """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver."""
+    driver, warnings = validate_driver(report, choices.driver)
+    installs_fabric = report.nvswitch_count > 0
+    purge, kept, purge_warnings = _purge_lists(report, choices, driver, installs_fabric)
+    packages, modules, install_warnings, install_why = _install_lists(report, choices, driver)
+    fabric = [driver.fabricmanager, driver.nscq] if installs_fabric else []
+    warnings += purge_warnings + install_warnings + _report_warnings(report, choices, purge)
+    if installs_fabric and not driver.server:
+        warnings.append(
+            f"This NVSwitch machine needs fabric manager, which NVIDIA supports with the "
+            f"-server (data-center) drivers; {driver.name} is a desktop driver."
+        )
+    steps: list[Step] = []
+    lock_note = f"waits up to {choices.lock_timeout_s} s for another package manager's lock"
+
+    repairs: list[list[str]] = []
+    if report.dpkg_interrupted:
+        repairs.append(["dpkg", "--configure", "-a"])
+    blocking_holds = sorted(set(report.held_packages) & set(purge + packages + fabric))
+    if blocking_holds:
+        repairs.append(["apt-mark", "unhold", *blocking_holds])
+    if repairs:
+        reasons = []
+        if report.dpkg_interrupted:
+            reasons.append("a previous dpkg run was interrupted")
+        if blocking_holds:
+            reasons.append(f"held packages would block the change ({', '.join(blocking_holds)})")
+        steps.append(
+            Step(
+                "repair",
+                "Repair the package manager",
+                "Nothing else can change safely first: " + "; ".join(reasons) + ".",
+                repairs,
+                True,
+                "Read the log; the machine may need a console session to fix dpkg.",
+                pm.REPAIR,
+            )
+        )
+    steps.append(
+        Step(
+            "preflight",
+            "Check that dpkg is healthy",
+            "`dpkg --audit` lists packages a previous run left unfinished; apt refuses to work "
+            "until they are repaired.",
+            [["dpkg", "--audit"]],
+            False,
+            "Run `dpkg --configure -a`, then apply again.",
+            pm.PREFLIGHT,
+        )
+    )
+    steps.append(
+        Step(
+            "update",
+            "Refresh the package lists",
+            f"The install must use the versions apt offers today (it {lock_note}).",
+            [["apt-get", "-o", f"DPkg::Lock::Timeout={choices.lock_timeout_s}", "update"]],
+            True,
+            "Check the network and the apt sources, then apply again.",
+            pm.UPDATE,
+        )
+    )
+    if purge:
+        steps.append(
+            Step(
+                "purge",
+                f"Purge the {len(purge)} installed NVIDIA driver packages",
+                "Two drivers must never be mixed: the old one goes completely, by exact name; "
+                "the container toolkit and other kept packages stay.",
+                [_apt(choices, "purge", *purge)],
+                True,
+                "Nothing new is installed yet: read the log, fix the cause, apply again.",
+                pm.PURGE,
+            )
+        )
+        steps.append(
+            Step(
+                "autoremove",
+                "Remove what only the old driver needed",
+                "Libraries pulled in for the old driver would otherwise stay behind.",
+                [_apt(choices, "autoremove", "--purge")],
+                True,
+                "Harmless to leave: apply again or run `apt-get autoremove --purge` later.",
+                pm.AUTOREMOVE,
+            )
+        )
+    install_args = (["--no-install-recommends"] if choices.headless else []) + packages + fabric
+    what = "the headless compute stack" if choices.headless else "the desktop driver"
+    steps.append(
+        Step(
+            "install",
+            f"Install {driver.name} ({what})",
+            install_why,
+            [_apt(choices, "install", *install_args)],
+            True,
+            "Read the log for the failing package; `dpkg --configure -a` finishes a half "
+            "configured one once the cause is fixed.",
+            pm.INSTALL,
+        )
+    )
+    if fabric:
+        steps.append(
+            Step(
+                "fabric-manager",
+                "Enable fabric manager",
+                f"NVSwitch boards need {driver.fabricmanager} running at the driver's version "
+                "before CUDA can use the GPUs.",
+                [["systemctl", "enable", "nvidia-fabricmanager.service"]],
+                True,
+                "Run `systemctl enable nvidia-fabricmanager` after the reboot.",
+                pm.FABRIC_MANAGER,
+            )
+        )
+    driver_packages = packages + fabric
+    if choices.hold:
+        steps.append(
+            Step(
+                "hold",
+                "Hold the driver packages",
+                "Unattended upgrades then cannot replace the libraries under the loaded module "
+                "(the NVML version mismatch).",
+                [["apt-mark", "hold", *driver_packages]],
+                True,
+                "Run `apt-mark hold` on the packages later; the driver works without it.",
+                pm.HOLD,
+            )
+        )
+    if choices.persistenced:
+        steps.append(
+            Step(
+                "persistenced",
+                "Enable nvidia-persistenced",
+                "Keeps the GPUs initialised between jobs on a server, so each job starts fast.",
+                [["systemctl", "enable", "nvidia-persistenced.service"]],
+                True,
+                "Run `systemctl enable nvidia-persistenced` later; the driver works without it.",
+                pm.PERSISTENCED,
+            )
+        )
+    steps.append(
+        Step(
+            "verify",
+            "Check the installed packages",
+            "Every planned package must be fully installed (dpkg state ii) before a reboot.",
+            [["dpkg-query", "-W", VERIFY_FORMAT, *driver_packages]],
+            False,
+            "Run `dpkg --configure -a`; read the log for the failing package.",
+            pm.VERIFY,
+        )
+    )
+    if choices.reboot:
+        steps.append(
+            Step(
+                "reboot",
+                "Schedule the reboot in one minute",
+                "The new kernel module is only used after a reboot; the minute lets this "
+                "session end cleanly (`shutdown -c` cancels it).",
+                [REBOOT_ARGV],
+                True,
+                "Reboot by hand: `sudo reboot`.",
+                pm.REBOOT,
+            )
+        )
+    return Plan(
+        steps=steps,
+        choices=choices,
+        host_label=report.source,
+        driver=driver.name,
+        flavour=driver.flavour,
+        branch=driver.branch,
+        modules=modules,
+        warnings=warnings,
+        purge_list=purge,
+        kept_list=kept,
+        install_list=driver_packages,
+    )

@@ -1,0 +1,192 @@
+import pytest
+
+from nvwizard.detect.models import GpuProcess, LockHolder
+from nvwizard.errors import RefusedError, UsageError
+from nvwizard.plan.build import apt_options, build_plan, default_choices
+from nvwizard.plan.models import Choices
+from nvwizard.report.models import Gpu
+from tests.plan.reports import CONTAINER, KERNEL, OLD_DRIVER, hopper_server, pascal_secure_boot
+
+APT = apt_options(300)
+
+
+def test_apt_options_are_noninteractive_with_lock_wait_and_status_fd():
+    assert APT == [
+        "-y",
+        "-o",
+        "DPkg::Lock::Timeout=300",
+        "-o",
+        "Dpkg::Options::=--force-confdef",
+        "-o",
+        "Dpkg::Options::=--force-confold",
+        "-o",
+        "APT::Status-Fd=3",
+    ]
+
+
+def test_hgx_plan_has_every_step_in_order_with_exact_argv():
+    report = hopper_server()
+    plan = build_plan(report, default_choices(report))
+
+    assert [s.id for s in plan.steps] == [
+        "preflight",
+        "update",
+        "purge",
+        "autoremove",
+        "install",
+        "fabric-manager",
+        "persistenced",
+        "verify",
+    ]
+    purge = sorted([*OLD_DRIVER, "nvidia-fabricmanager-535", "libnvidia-nscq-535"])
+    assert plan.purge_list == purge
+    assert plan.step("purge").commands == [["apt-get", *APT, "purge", *purge]]
+    assert plan.step("autoremove").commands == [["apt-get", *APT, "autoremove", "--purge"]]
+    install = [
+        "nvidia-headless-no-dkms-580-server-open",
+        "nvidia-utils-580-server",
+        f"linux-modules-nvidia-580-server-open-{KERNEL}",
+        "linux-modules-nvidia-580-server-open-generic",
+        "nvidia-fabricmanager-580",
+        "libnvidia-nscq-580",
+    ]
+    assert plan.step("install").commands == [
+        ["apt-get", *APT, "install", "--no-install-recommends", *install]
+    ]
+    assert plan.install_list == install
+    assert plan.step("preflight").commands == [["dpkg", "--audit"]]
+    assert plan.step("update").commands == [["apt-get", "-o", "DPkg::Lock::Timeout=300", "update"]]
+    assert plan.step("verify").commands == [
+        ["dpkg-query", "-W", "-f=${Package}\\t${db:Status-Abbrev}\\t${Version}\\n", *install]
+    ]
+    assert plan.modules == "signed" and plan.flavour == "580-server-open" and plan.branch == 580
+    assert not plan.step("verify").changes_system and plan.step("purge").changes_system
+
+
+def test_purge_keeps_the_container_toolkit_and_never_uses_a_pattern():
+    report = hopper_server()
+    plan = build_plan(report, default_choices(report))
+    kept = {k.name: k.reason for k in plan.kept_list}
+    assert set(CONTAINER) <= set(kept)
+    assert "bash" not in plan.purge_list and "bash" not in kept
+    for argv in plan.step("purge").commands:
+        assert not [a for a in argv if any(c in a for c in "*?[^$")]
+        assert not set(CONTAINER) & set(argv)
+
+
+def test_old_fabric_manager_is_replaced_by_the_new_branch_with_a_warning():
+    report = hopper_server()
+    plan = build_plan(report, default_choices(report))
+    assert "nvidia-fabricmanager-535" in plan.purge_list
+    assert any("nvidia-fabricmanager-535 is replaced" in w for w in plan.warnings)
+
+
+def test_user_can_untick_a_package_and_opt_in_to_purging_a_kept_one():
+    report = hopper_server()
+    choices = Choices(
+        driver="nvidia-driver-580-server-open",
+        keep=("nvidia-dkms-535-server",),
+        also_purge=("nvidia-container-toolkit",),
+    )
+    plan = build_plan(report, choices)
+    assert "nvidia-dkms-535-server" not in plan.purge_list
+    assert "nvidia-container-toolkit" in plan.purge_list
+    assert "nvidia-container-toolkit-base" not in plan.purge_list
+
+
+def test_keep_installed_skips_purge_and_autoremove():
+    report = hopper_server()
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open", purge=False))
+    assert plan.step("purge") is None and plan.step("autoremove") is None
+    assert plan.purge_list == []
+    assert "nvidia-driver-535-server" in {k.name for k in plan.kept_list}
+
+
+def test_pascal_desktop_gets_dkms_and_headers_and_a_secure_boot_warning():
+    report = pascal_secure_boot()
+    plan = build_plan(report, default_choices(report))
+    assert plan.modules == "dkms"
+    install = plan.step("install").commands[0]
+    assert install[-3:] == [
+        "nvidia-driver-580",
+        "nvidia-dkms-580",
+        "linux-headers-5.15.0-91-generic",
+    ]
+    assert "--no-install-recommends" not in install  # a desktop install keeps recommends
+    assert "Secure Boot" in plan.step("install").why
+    assert any("Machine Owner Key" in w and "SSH" in w for w in plan.warnings)
+    assert plan.step("fabric-manager") is None
+    assert plan.step("purge") is None  # nothing installed
+
+
+def test_open_driver_on_pascal_is_refused_with_the_reason():
+    with pytest.raises(RefusedError, match="Pascal GPUs cannot use the open kernel modules"):
+        build_plan(pascal_secure_boot(), Choices(driver="nvidia-driver-580-open"))
+
+
+def test_proprietary_driver_on_blackwell_is_refused():
+    report = pascal_secure_boot(
+        gpus=[Gpu("0000:01:00.0", "2b85", "GeForce RTX 5090", "Blackwell", "required", "GB202")],
+        driver_candidates=[],
+    )
+    with pytest.raises(RefusedError, match="needs the open kernel modules"):
+        build_plan(report, Choices(driver="nvidia-driver-580"))
+
+
+def test_unknown_driver_is_a_usage_error_naming_what_is_offered():
+    with pytest.raises(UsageError, match="not offered.*nvidia-driver-580-server-open"):
+        build_plan(hopper_server(), Choices(driver="nvidia-driver-999-server"))
+    with pytest.raises(UsageError, match="not an NVIDIA driver package name"):
+        build_plan(hopper_server(), Choices(driver="nvidia-*"))
+
+
+def test_no_gpu_machine_may_get_a_named_driver_with_a_warning():
+    report = pascal_secure_boot(gpus=[], driver_candidates=[], recommended_driver=None)
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server", headless=True))
+    assert any("No NVIDIA GPU was found" in w for w in plan.warnings)
+    assert plan.step("install") is not None
+
+
+def test_interrupted_dpkg_and_blocking_holds_are_repaired_first():
+    report = hopper_server(
+        dpkg_interrupted=True, held_packages=["nvidia-utils-535-server", "openssh-server"]
+    )
+    plan = build_plan(report, default_choices(report))
+    assert plan.steps[0].id == "repair"
+    assert plan.steps[0].commands == [
+        ["dpkg", "--configure", "-a"],
+        ["apt-mark", "unhold", "nvidia-utils-535-server"],
+    ]
+    assert plan.steps[1].id == "preflight"
+
+
+def test_optional_hold_and_reboot_steps_come_only_when_chosen():
+    report = hopper_server()
+    plan = build_plan(
+        report, Choices(driver="nvidia-driver-580-server-open", hold=True, reboot=True)
+    )
+    assert [s.id for s in plan.steps][-3:] == ["hold", "verify", "reboot"]
+    assert plan.step("hold").commands == [["apt-mark", "hold", *plan.install_list]]
+    assert plan.step("reboot").commands[0][:3] == ["shutdown", "-r", "+1"]
+    assert build_plan(report, default_choices(report)).step("reboot") is None
+
+
+def test_gpu_processes_and_the_lock_holder_are_warned_about():
+    report = hopper_server(
+        gpu_processes=[GpuProcess(4242, "python3", "alice", "/dev/nvidia0")],
+        lock_holders=[LockHolder(812, "unattended-upgr", "/var/lib/dpkg/lock-frontend")],
+    )
+    plan = build_plan(report, default_choices(report))
+    assert any("python3 (pid 4242)" in w for w in plan.warnings)
+    assert any("unattended-upgr (pid 812)" in w and "300 s" in w for w in plan.warnings)
+
+
+def test_plan_json_round_trips_through_json():
+    import json
+
+    report = hopper_server()
+    data = json.loads(json.dumps(build_plan(report, default_choices(report)).to_json()))
+    assert data["driver"] == "nvidia-driver-580-server-open"
+    assert data["steps"][0]["commands"] == [["dpkg", "--audit"]]
+    assert "nvidia-container-toolkit" in {k["name"] for k in data["kept_list"]}
+    assert data["choices"]["keep"] == []
