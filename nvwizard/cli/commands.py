@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "status_cmd",
     "logs_cmd",
     "verify_cmd",
+    "apply_worker_cmd",
 )
 
 

@@ -1,0 +1,69 @@
+"""`nvwizard status [--json]`: is an apply running, how far is it, how did it end, what next.
+
+Exit code 0 whatever the state (scripts read the text or the JSON); the JSON object is
+`ApplyStatus.to_json()` (documented in the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from nvwizard.engine.attach import RUNNING, ApplyStatus, current_apply
+
+
+def register(subparsers, add_machine_options) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="show whether an apply is running, its progress, its outcome and the next step",
+        description="Show the running or last apply on this machine: progress (step i/n, "
+        "percent), outcome, and what to do next (wait, reboot, verify, repair).",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    status = current_apply()
+    if args.json:
+        print(json.dumps(status.to_json(), indent=2))
+    else:
+        print(format_status(status))
+    return 0
+
+
+def _clock(epoch: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch)) if epoch else "?"
+
+
+def format_status(status: ApplyStatus) -> str:
+    if status.state == "none":
+        return "No apply has run on this machine yet.\nnext: " + status.next_hint
+    p = status.progress
+    lines = []
+    if status.state == RUNNING:
+        who = f" (pid {status.pid})" if status.pid else ""
+        lines.append(
+            f"Apply running{who}: {status.driver or '?'}, started {_clock(status.started_at)}"
+        )
+    else:
+        lines.append(
+            f"Last apply: {status.driver or '?'}, {status.outcome}, "
+            f"finished {_clock(status.finished_at)}"
+        )
+    if p.step_count:
+        title = f": {p.step_title}" if p.step_title else ""
+        step_pct = f" ({p.step_percent:.0f}% of this step)" if p.step_percent is not None else ""
+        lines.append(
+            f"step {p.step_index}/{p.step_count}{title}{step_pct}; {p.percent:.0f}% of the plan"
+        )
+    if status.message:
+        lines.append(f"message: {status.message}")
+    if status.verified:
+        verdict = "ok" if status.verified.get("ok") else "problems found"
+        lines.append(f"verified: {verdict} at {_clock(status.verified.get('at'))}")
+    if status.log_path:
+        lines.append(f"log: {status.log_path}")
+    lines.append(f"next: {status.next_step}: {status.next_hint}")
+    return "\n".join(lines)

@@ -1,0 +1,259 @@
+"""Apply a plan in a worker that survives the terminal, and the worker itself.
+
+Front end (`start_detached_apply`): refuse when another apply holds the lock, write the plan to
+`<state dir>/applies/<run id>/plan.json`, start `nvwizard _apply-worker` outside the terminal's
+session (see nvwizard/host/spawn.py), and wait for the worker's hand-shake in `start.json`:
+either it took the apply lock and names its journal, or it was refused and names the holder.
+Two front ends racing past the first check therefore still end with one apply and one
+refusal. The front end then only follows the journal; killing it changes nothing.
+
+Worker (`run_worker`): takes the lock, writes the journal, runs the Engine on this machine,
+and exits. SIGHUP and SIGINT are ignored; SIGTERM lets the running step finish, then stops.
+
+Demo and bundle hosts never come here: they apply in-process on their simulated machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nvwizard
+from nvwizard.engine import events as ev
+from nvwizard.engine import paths
+from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
+from nvwizard.errors import NvwizardError
+from nvwizard.host.spawn import SYSTEMD_RUN, DetachedProcess, start_detached
+from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
+
+APPLIES_DIR = "applies"
+PLAN_FILE = "plan.json"
+START_FILE = "start.json"
+WORKER_COMMAND = "_apply-worker"
+START_TIMEOUT_S = 60.0  # a worker that cannot even take the lock in a minute is broken
+
+
+@dataclass(frozen=True)
+class StartedApply:
+    run_id: str
+    events_path: Path  # the JSON-lines journal to follow
+    log_path: Path  # the human log
+    worker_pid: int | None
+    unit: str | None  # the systemd unit, when started by systemd-run
+    method: str  # "systemd-run" or "setsid"
+
+
+class WorkerStartError(NvwizardError):
+    """The worker did not start or died before taking the lock."""
+
+
+# -- plans as files ------------------------------------------------------------------------
+
+
+def plan_from_json(obj: dict) -> Plan:
+    """The inverse of `Plan.to_json()`."""
+    choices = dict(obj["choices"])
+    choices["keep"] = tuple(choices.get("keep") or ())
+    choices["also_purge"] = tuple(choices.get("also_purge") or ())
+    return Plan(
+        steps=[Step(**step) for step in obj["steps"]],
+        choices=Choices(**choices),
+        host_label=obj["host"],
+        driver=obj["driver"],
+        flavour=obj["flavour"],
+        branch=obj.get("branch"),
+        modules=obj["modules"],
+        warnings=list(obj.get("warnings") or []),
+        purge_list=list(obj.get("purge_list") or []),
+        kept_list=[KeptPackage(**k) for k in obj.get("kept_list") or []],
+        install_list=list(obj.get("install_list") or []),
+    )
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        return plan_from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise WorkerStartError(f"cannot read the plan {path}: {error}") from None
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def run_dir(run_id: str, state_dir: Path | None = None) -> Path:
+    return (state_dir or paths.state_dir()) / APPLIES_DIR / run_id
+
+
+def unit_name(run_id: str) -> str:
+    return f"nvwizard-apply-{run_id}"
+
+
+# -- the front end's half ------------------------------------------------------------------
+
+
+def worker_argv(plan_path: Path, run_id: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "nvwizard",
+        WORKER_COMMAND,
+        "--plan",
+        str(plan_path),
+        "--run-id",
+        run_id,
+    ]
+
+
+def _worker_env() -> dict[str, str]:
+    # The worker starts in / (systemd's default too): make sure it imports this same nvwizard.
+    package_root = str(Path(nvwizard.__file__).resolve().parent.parent)
+    python_path = [package_root] + [p for p in os.environ.get("PYTHONPATH", "").split(":") if p]
+    return {"PYTHONPATH": ":".join(dict.fromkeys(python_path))}
+
+
+def start_detached_apply(
+    plan: Plan, method: str | None = None, timeout_s: float = START_TIMEOUT_S
+) -> StartedApply:
+    """Start applying `plan` to this machine in a detached worker; return once it runs.
+
+    Raises ApplyBusyError (exit 3) naming the holder when another apply runs.
+    """
+    holder = current_holder()
+    if holder is not None:
+        raise ApplyBusyError(holder)
+    run_id = new_run_id()
+    directory = run_dir(run_id)
+    plan_path = directory / PLAN_FILE
+    _write_json(plan_path, plan.to_json())
+    output = paths.log_dir() / f"worker-{run_id}.out"
+    process = start_detached(
+        worker_argv(plan_path, run_id),
+        unit=unit_name(run_id),
+        output=output,
+        env=_worker_env(),
+        method=method,
+    )
+    return _await_start(directory, run_id, process, timeout_s)
+
+
+def _await_start(
+    directory: Path, run_id: str, process: DetachedProcess, timeout_s: float
+) -> StartedApply:
+    start_file = directory / START_FILE
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = _read_start(start_file)
+        if result is not None:
+            break
+        ended = process.exit_code()
+        if ended is not None and _read_start(start_file) is None:
+            raise WorkerStartError(
+                f"the apply worker exited ({ended}) before starting: {_last_line(process)}"
+            )
+        if time.monotonic() > deadline:
+            raise WorkerStartError(
+                f"the apply worker did not start within {int(timeout_s)} s; see {process.output}"
+            )
+        time.sleep(0.05)
+    if not result.get("ok"):
+        raise ApplyBusyError(ApplyHolder.from_json(result.get("holder") or {}))
+    return StartedApply(
+        run_id=run_id,
+        events_path=Path(result["events"]),
+        log_path=Path(result["log"]),
+        worker_pid=result.get("pid"),
+        unit=process.unit if process.method == SYSTEMD_RUN else None,
+        method=process.method,
+    )
+
+
+def _read_start(path: Path) -> dict | None:
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _last_line(process: DetachedProcess) -> str:
+    try:
+        lines = process.output.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except (OSError, AttributeError):
+        lines = []
+    return lines[-1] if lines else f"no output (see {process.output})"
+
+
+# -- the worker's half ---------------------------------------------------------------------
+
+
+def run_worker(plan_path: Path, run_id: str) -> int:
+    """Apply the plan on this machine under the apply lock. Returns the exit code."""
+    from nvwizard.engine.journal import Journal
+    from nvwizard.engine.runner import Engine
+    from nvwizard.host.local import LocalHost
+
+    start_file = Path(plan_path).parent / START_FILE
+    plan = load_plan(plan_path)
+    lock = ApplyLock()
+    unit = unit_name(run_id) if os.environ.get("INVOCATION_ID") else None
+    try:
+        lock.acquire(driver=plan.driver, run_id=run_id, unit=unit)
+    except ApplyBusyError as busy:
+        _write_json(start_file, {"ok": False, "holder": busy.holder.__dict__})
+        print(f"nvwizard: {busy}", file=sys.stderr)
+        return busy.exit_code
+    try:
+        with Journal(paths.log_dir(), paths.state_dir()) as journal:
+            lock.update(journal=str(journal.events_path))
+            _write_json(
+                start_file,
+                {
+                    "ok": True,
+                    "pid": os.getpid(),
+                    "events": str(journal.events_path),
+                    "log": str(journal.log_path),
+                },
+            )
+            engine = Engine(LocalHost(), plan, journal=journal)
+            _survive_the_terminal(engine)
+            try:
+                outcome = engine.run()
+            except Exception as error:  # a bug must still end the journal, or followers wait
+                journal(
+                    ev.Event(
+                        ev.PLAN_FINISHED,
+                        data={
+                            "outcome": "failed",
+                            "failed_step": None,
+                            "message": f"the nvwizard worker crashed: {error!r}",
+                            "repair": ["dpkg", "--configure", "-a"],
+                            "reboot_required": plan.changes_system,
+                            "next_action": "Run `dpkg --configure -a`, then apply again.",
+                            "log_path": str(journal.log_path),
+                        },
+                    )
+                )
+                raise
+            return 0 if outcome.ok else 1
+    finally:
+        lock.release()
+
+
+def _survive_the_terminal(engine) -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: engine.cancel())

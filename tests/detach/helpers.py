@@ -1,0 +1,142 @@
+"""Small plans for the sandbox, and a front end that can be killed like a terminal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from nvwizard.plan import models as pm
+from nvwizard.plan.models import Choices, Plan, Step
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WAIT_LIMIT_S = 60.0  # a safety net against hanging tests, not a speed assertion
+
+# The "CLI process": starts the apply detached, then follows the journal and prints it.
+FRONT_END = """
+import sys
+from nvwizard.engine.attach import replay_and_follow
+from nvwizard.engine.detach import load_plan, start_detached_apply
+from nvwizard.cli.logs_cmd import format_event
+try:
+    started = start_detached_apply(load_plan(sys.argv[1]), method="setsid")
+except Exception as error:
+    print(f"refused: {error}", flush=True)
+    sys.exit(getattr(error, "exit_code", 1))
+print(f"started {started.worker_pid} {started.events_path}", flush=True)
+for event in replay_and_follow(started.events_path):
+    text = format_event(event)
+    if text is not None:
+        print(text, flush=True)
+"""
+
+
+def install_plan(*packages: str, driver: str = "nvidia-driver-580-server") -> Plan:
+    steps = [
+        Step(
+            id="install",
+            title="Install the driver",
+            why="test",
+            commands=[["apt-get", "-y", "-o", "APT::Status-Fd=3", "install", *packages]],
+            changes_system=True,
+            on_failure="repair",
+            kind=pm.INSTALL,
+        ),
+        Step(
+            id="verify-packages",
+            title="Check the package states",
+            why="test",
+            commands=[["dpkg-query", "-W", "-f=${Package}\\t${db:Status-Abbrev}\\n", *packages]],
+            changes_system=False,
+            on_failure="repair",
+            kind=pm.VERIFY,
+        ),
+    ]
+    return Plan(
+        steps=steps,
+        choices=Choices(driver=driver, purge=False),
+        host_label="this machine",
+        driver=driver,
+        flavour=driver.removeprefix("nvidia-driver-"),
+        branch=580,
+        modules="dkms",
+        install_list=list(packages),
+    )
+
+
+def environment(sandbox_env: dict[str, str], state: Path, log: Path) -> dict[str, str]:
+    return {
+        **sandbox_env,
+        "NVWIZARD_STATE_DIR": str(state),
+        "NVWIZARD_LOG_DIR": str(log),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+
+
+def start_front_end(plan_file: Path, env: dict[str, str]) -> subprocess.Popen:
+    """The front end in its own session, like a shell's job on a terminal."""
+    return subprocess.Popen(
+        [sys.executable, "-c", FRONT_END, str(plan_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        start_new_session=True,
+    )
+
+
+def nvwizard(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nvwizard", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=WAIT_LIMIT_S,
+    )
+
+
+def start_nvwizard(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "nvwizard", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+
+
+def read_until(process: subprocess.Popen, wanted: Callable[[str], bool]) -> list[str]:
+    """Lines of the process's output up to and including the first wanted one."""
+    seen = []
+    for line in process.stdout:
+        seen.append(line.rstrip("\n"))
+        if wanted(seen[-1]):
+            return seen
+    raise AssertionError("the output ended before the expected line:\n" + "\n".join(seen))
+
+
+def wait_for(predicate: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_LIMIT_S
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie counts as dead: it is no longer running anything.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -1,0 +1,159 @@
+"""An apply on the sandboxed apt survives its front end: kill it mid-step, the install ends.
+
+The postinst of `nvidia-dkms-580-server` is held at a gate (the sandbox's block-postinst
+file) so "mid-step" is a fact, not a timing guess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from nvwizard.engine import events as ev
+from nvwizard.engine.journal import read_events
+from tests.detach.helpers import (
+    environment,
+    install_plan,
+    nvwizard,
+    pid_alive,
+    read_until,
+    start_front_end,
+    start_nvwizard,
+    wait_for,
+)
+
+PACKAGES = ("nvidia-driver-580-server",)
+GATED = "nvidia-dkms-580-server"
+
+
+@pytest.fixture
+def setup(apt_sandbox, tmp_path):
+    state, log = tmp_path / "state", tmp_path / "log"
+    env = environment(apt_sandbox.env, state, log)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(install_plan(*PACKAGES).to_json()))
+    gate = apt_sandbox.root / "sandbox" / "block-postinst" / GATED
+    gate.parent.mkdir(parents=True, exist_ok=True)
+    gate.touch()
+    return apt_sandbox, env, plan_file, gate, state
+
+
+def _postinst_waiting(sandbox) -> bool:
+    return any((sandbox.root / "sandbox").glob("postinst-running.*"))
+
+
+def test_killing_the_front_end_mid_step_does_not_stop_the_install(setup):
+    sandbox, env, plan_file, gate, state = setup
+    front = start_front_end(plan_file, env)
+    first = read_until(front, lambda line: line.startswith("started "))
+    worker_pid = int(first[-1].split()[1])
+    read_until(front, lambda line: f"Setting up {GATED}" in line)
+    wait_for(lambda: _postinst_waiting(sandbox), "the gated postinst")
+
+    # The SSH connection drops: the terminal's process group gets SIGHUP, then it is killed.
+    os.killpg(front.pid, signal.SIGHUP)
+    os.killpg(front.pid, signal.SIGKILL)
+    front.wait()
+    front.stdout.close()
+    assert pid_alive(worker_pid)
+
+    running = json.loads(nvwizard("status", "--json", env=env).stdout)
+    assert running["state"] == "running"
+    assert running["pid"] == worker_pid
+    assert running["progress"]["step_index"] == 1
+    assert running["next_step"] == "wait"
+
+    gate.unlink()  # the postinst goes on
+    wait_for(lambda: not pid_alive(worker_pid), "the worker to finish")
+
+    assert sandbox.status()[GATED] == "ii"
+    assert sandbox.status()["nvidia-driver-580-server"] == "ii"
+    finished = json.loads(nvwizard("status", "--json", env=env).stdout)
+    assert finished["state"] == "finished"
+    assert finished["outcome"] == "done"
+    assert finished["progress"]["step_index"] == 2
+    assert finished["progress"]["percent"] == 100.0
+    assert finished["next_step"] == "reboot"
+
+    events = read_events(finished["events_path"])
+    kinds = [e.kind for e in events]
+    assert kinds[0] == ev.PLAN_STARTED and kinds[-1] == ev.PLAN_FINISHED
+    assert [e.step for e in events if e.kind == ev.STEP_FINISHED] == ["install", "verify-packages"]
+    lines = [e.data["line"] for e in events if e.kind == ev.OUTPUT]
+    assert any("Building initial module" in line for line in lines)  # after the kill
+    assert any(f"Setting up {GATED}" in line for line in lines)
+
+    text = nvwizard("status", env=env).stdout
+    assert "Last apply: nvidia-driver-580-server, done" in text
+    assert "next: reboot" in text
+
+
+def test_logs_follow_reattaches_and_ends_with_the_apply(setup):
+    sandbox, env, plan_file, gate, state = setup
+    front = start_front_end(plan_file, env)
+    read_until(front, lambda line: f"Setting up {GATED}" in line)
+    os.killpg(front.pid, signal.SIGKILL)
+    front.wait()
+    front.stdout.close()
+
+    follower = start_nvwizard("logs", "-f", env=env)
+    replay = read_until(follower, lambda line: f"Setting up {GATED}" in line)
+    assert any("Install the driver" in line for line in replay)  # the log so far, from the start
+    gate.unlink()
+    rest = follower.communicate(timeout=60)[0]
+    assert follower.returncode == 0
+    assert "Building initial module" in rest
+    assert "== apply done" in rest
+
+    printed = nvwizard("logs", env=env)
+    assert printed.returncode == 0
+    assert printed.stdout.count("Building initial module") == 1
+    assert "== apply done" in printed.stdout
+
+
+def test_two_applies_at_once_one_runs_the_other_is_refused(setup):
+    sandbox, env, plan_file, gate, state = setup
+    first = start_front_end(plan_file, env)
+    second = start_front_end(plan_file, env)
+    outputs = {}
+    try:
+        wait_for(lambda: _postinst_waiting(sandbox) or first.poll() is not None, "one apply")
+        # Whichever front end lost the race says so and exits 3; the winner keeps following.
+        wait_for(lambda: first.poll() is not None or second.poll() is not None, "a refusal")
+        loser, winner = (first, second) if first.poll() is not None else (second, first)
+        outputs["loser"] = loser.communicate()[0]
+        assert loser.returncode == 3
+        assert "refused: another nvwizard apply is running" in outputs["loser"]
+        assert "nvidia-driver-580-server" in outputs["loser"]
+        assert "pid " in outputs["loser"]
+        gate.unlink()
+        outputs["winner"] = winner.communicate(timeout=60)[0]
+        assert winner.returncode == 0
+        assert "== apply done" in outputs["winner"]
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if gate.exists():
+            gate.unlink()
+    assert sandbox.status()["nvidia-driver-580-server"] == "ii"
+
+
+def test_status_before_any_apply(tmp_path):
+    env = {
+        **os.environ,
+        "NVWIZARD_STATE_DIR": str(tmp_path / "s"),
+        "NVWIZARD_LOG_DIR": str(tmp_path / "l"),
+    }
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    result = nvwizard("status", env=env)
+    assert result.returncode == 0
+    assert "No apply has run" in result.stdout
+    logs = nvwizard("logs", env=env)
+    assert logs.returncode == 1
+    assert logs.stderr.strip() == "nvwizard: no apply log on this machine yet"
