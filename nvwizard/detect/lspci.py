@@ -1,0 +1,149 @@
+"""`lspci -nn` (optionally with `-k` lines), `lspci -n`, and grep-filtered pastes of either.
+
+A device line is `[domain:]bus:slot.fn <class text> [cccc]: <description> [vvvv:dddd] (rev xx)`;
+`lspci -n` prints `bus:slot.fn cccc: vvvv:dddd (rev xx)`. Plain `lspci` has no ids: such a line
+is kept only when its ids can be found, so it is skipped. `-k` adds `Subsystem:`,
+`Kernel driver in use:` and `Kernel modules:` lines below a device, read by their key, so lost
+indentation does not matter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from nvwizard.detect._text import clean_lines, is_hex
+from nvwizard.detect.models import PciDevice
+
+
+@dataclass
+class _Pending:
+    device: PciDevice
+    subsystem: str | None = None
+    driver: str | None = None
+    modules: tuple[str, ...] = field(default_factory=tuple)
+
+    def freeze(self) -> PciDevice:
+        return replace(
+            self.device,
+            subsystem=self.subsystem,
+            driver_in_use=self.driver,
+            kernel_modules=self.modules,
+        )
+
+
+def parse_lspci(text: str) -> list[PciDevice]:
+    devices: list[PciDevice] = []
+    pending: _Pending | None = None
+    for line in clean_lines(text):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        address, _, rest = stripped.partition(" ")
+        address = normalise_pci_address(address)
+        if address is not None:
+            if pending is not None:
+                devices.append(pending.freeze())
+            device = _device(address, rest)
+            pending = _Pending(device) if device is not None else None
+            continue
+        if pending is not None:
+            _read_detail(pending, stripped)
+    if pending is not None:
+        devices.append(pending.freeze())
+    return devices
+
+
+def normalise_pci_address(token: str) -> str | None:
+    """ "01:00.0" or "0000:01:00.0" or "00000000:01:00.0" -> "0000:01:00.0"; else None."""
+    parts = token.split(":")
+    if len(parts) == 2:
+        parts.insert(0, "0000")
+    if len(parts) != 3:
+        return None
+    domain, bus, slot_fn = parts
+    slot, dot, fn = slot_fn.partition(".")
+    if not (dot and is_hex(domain) and len(domain) <= 8 and len(bus) == 2 and is_hex(bus)):
+        return None
+    if len(slot) != 2 or not is_hex(slot) or len(fn) != 1 or fn not in "01234567":
+        return None
+    # nvidia-smi prints 8 domain digits, VMD domains have 5: keep at least 4, drop extra zeros
+    return f"{int(domain, 16):04x}:{bus}:{slot}.{fn}".lower()
+
+
+def _device(address: str, rest: str) -> PciDevice | None:
+    ids = _last_id_pair(rest)
+    if ids is None:
+        return None
+    vendor, device = ids
+    class_text, sep, description = rest.partition(": ")
+    class_code = _class_code(class_text) if sep else None
+    if class_code is None and ":" in rest:
+        # `lspci -n`: "0300: 10de:2204 (rev a1)"
+        first = rest.split()[0].rstrip(":")
+        class_code = first.lower() if len(first) == 4 and is_hex(first) else None
+        description = None
+    elif description:
+        description = _strip_ids_and_revision(description)
+    return PciDevice(
+        address=address,
+        vendor_id=vendor,
+        device_id=device,
+        class_code=class_code,
+        description=description or None,
+    )
+
+
+def _last_id_pair(text: str) -> tuple[str, str] | None:
+    """The last "vvvv:dddd" in the line, bracketed (`-nn`) or bare (`-n`)."""
+    end = len(text)
+    while True:
+        colon = text.rfind(":", 0, end)
+        if colon < 4:
+            return None
+        vendor, device = text[colon - 4 : colon], text[colon + 1 : colon + 5]
+        before = text[colon - 5] if colon >= 5 else " "
+        after = text[colon + 5] if colon + 5 < len(text) else " "
+        if (
+            is_hex(vendor)
+            and len(device) == 4
+            and is_hex(device)
+            and before in " ["
+            and after in " ]"
+        ):
+            return vendor.lower(), device.lower()
+        end = colon
+
+
+def _class_code(class_text: str) -> str | None:
+    """ "VGA compatible controller [0300]" -> "0300"."""
+    open_pos = class_text.rfind("[")
+    if open_pos < 0 or not class_text.endswith("]"):
+        return None
+    code = class_text[open_pos + 1 : -1]
+    return code.lower() if len(code) == 4 and is_hex(code) else None
+
+
+def _strip_ids_and_revision(description: str) -> str:
+    """ "NVIDIA Corporation GA102 [GeForce RTX 3090] [10de:2204] (rev a1)" -> the name part."""
+    text = description
+    rev = text.rfind(" (rev ")
+    if rev >= 0:
+        text = text[:rev]
+    if text.endswith("]"):
+        open_pos = text.rfind(" [")
+        if open_pos >= 0 and _last_id_pair(text[open_pos:]) is not None:
+            text = text[:open_pos]
+    return text.strip()
+
+
+def _read_detail(pending: _Pending, line: str) -> None:
+    key, sep, value = line.partition(":")
+    if not sep:
+        return
+    key, value = key.strip(), value.strip()
+    if key == "Subsystem":
+        pending.subsystem = value or None
+    elif key == "Kernel driver in use":
+        pending.driver = value or None
+    elif key == "Kernel modules":
+        pending.modules = tuple(m.strip() for m in value.split(",") if m.strip())
