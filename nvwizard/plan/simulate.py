@@ -1,0 +1,226 @@
+"""Ask apt what a plan would really do (`apt-get -s`), before anything changes.
+
+Three read-only simulations through the host:
+- the purge alone: must remove nothing beyond the confirmed purge list (a kept package that
+  depends on a purged one would be dragged along);
+- the purge with `--autoremove`: what autoremove will also take (shown to the user);
+- the install: what apt really installs (a transitional package may pull another branch)
+  and whether it removes anything the user did not confirm.
+
+Simulation lines look like `Inst pkg [old] (new origin [arch])`, `Remv pkg [old]`,
+`Purg pkg [old]`, `Conf pkg (new origin [arch])`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nvwizard.host.base import Host
+from nvwizard.plan.models import Plan
+
+SIMULATION_ENV = {"LC_ALL": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"}
+
+_LINE = re.compile(
+    r"^(?P<op>Inst|Remv|Purg|Conf)\s+(?P<pkg>\S+)"
+    r"(?:\s+\[(?P<old>[^\]]*)\])?"
+    r"(?:\s+\((?P<new>\S+)[^)]*\))?"
+)
+
+
+@dataclass
+class SimulationResult:
+    """One `apt-get -s` run, parsed."""
+
+    argv: list[str]
+    exit_code: int
+    install: dict[str, str] = field(default_factory=dict)  # new package -> version
+    upgrade: dict[str, tuple[str, str]] = field(default_factory=dict)  # pkg -> (old, new)
+    remove: dict[str, str] = field(default_factory=dict)  # pkg -> old version (Remv or Purg)
+    errors: list[str] = field(default_factory=list)  # "E: ..." lines
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def parse_simulation(text: str, argv: list[str] | None = None, exit_code: int = 0):
+    """Parse the output of `apt-get -s ...` (noise and summary lines are ignored)."""
+    result = SimulationResult(argv=list(argv or []), exit_code=exit_code)
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("E: "):
+            result.errors.append(line)
+            continue
+        match = _LINE.match(line)
+        if not match:
+            continue
+        op, pkg, old, new = match.group("op", "pkg", "old", "new")
+        pkg = pkg.split(":")[0]  # "libc6:amd64" -> "libc6"
+        if op == "Inst":
+            if old:
+                result.upgrade[pkg] = (old, new or "")
+            else:
+                result.install[pkg] = new or ""
+        elif op in ("Remv", "Purg"):
+            result.remove[pkg] = old or ""
+    return result
+
+
+@dataclass
+class Simulation:
+    purge: SimulationResult | None  # `apt-get -s purge <list>`
+    autoremove: SimulationResult | None  # `apt-get -s purge --autoremove <list>`
+    install: SimulationResult | None
+
+    @property
+    def also_removed(self) -> list[str]:
+        """What autoremove takes on top of the purge (not in the purge simulation)."""
+        if self.autoremove is None:
+            return []
+        purged = set(self.purge.remove) if self.purge else set()
+        return sorted(set(self.autoremove.remove) - purged)
+
+    def to_json(self) -> dict:
+        def one(r: SimulationResult | None) -> dict | None:
+            if r is None:
+                return None
+            return {
+                "argv": r.argv,
+                "exit_code": r.exit_code,
+                "install": r.install,
+                "upgrade": {k: list(v) for k, v in r.upgrade.items()},
+                "remove": r.remove,
+                "errors": r.errors,
+            }
+
+        return {
+            "purge": one(self.purge),
+            "autoremove": one(self.autoremove),
+            "install": one(self.install),
+            "also_removed": self.also_removed,
+        }
+
+
+def simulation_commands(plan: Plan) -> dict[str, list[str]]:
+    """The read-only `apt-get -s` argv lists for a plan, by name."""
+    commands: dict[str, list[str]] = {}
+    if plan.purge_list:
+        commands["purge"] = ["apt-get", "-s", "purge", *plan.purge_list]
+        commands["autoremove"] = ["apt-get", "-s", "purge", "--autoremove", *plan.purge_list]
+    if plan.install_list:
+        recommends = ["--no-install-recommends"] if plan.choices.headless else []
+        commands["install"] = ["apt-get", "-s", "install", *recommends, *plan.install_list]
+    return commands
+
+
+def _run(host: Host, argv: list[str]) -> SimulationResult:
+    try:
+        command = host.start(argv, SIMULATION_ENV)
+    except OSError as error:
+        result = SimulationResult(argv=argv, exit_code=127)
+        result.errors.append(f"E: cannot run {argv[0]}: {error.strerror or error}")
+        return result
+    text = "\n".join(line.text for line in command.lines() if line.stream != "status")
+    return parse_simulation(text, argv, command.wait())
+
+
+def simulate(host: Host, plan: Plan) -> Simulation:
+    commands = simulation_commands(plan)
+    return Simulation(
+        purge=_run(host, commands["purge"]) if "purge" in commands else None,
+        autoremove=_run(host, commands["autoremove"]) if "autoremove" in commands else None,
+        install=_run(host, commands["install"]) if "install" in commands else None,
+    )
+
+
+@dataclass
+class SimulationCheck:
+    ok: bool
+    problems: list[str]  # why the plan must stop
+    notes: list[str]  # what the user should know (e.g. the branch really installed)
+    installed_branches: list[int]
+
+
+def _upstream(version: str) -> str:
+    """'580.95.05-0ubuntu0.24.04.2' -> '580.95.05' (also strips an epoch)."""
+    return version.split(":", 1)[-1].split("-", 1)[0].split("+", 1)[0]
+
+
+def _branch_of(version: str) -> int | None:
+    head = _upstream(version).split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
+    """Stop when apt would remove anything outside the confirmed set; say what it installs."""
+    problems: list[str] = []
+    notes: list[str] = []
+    confirmed = set(plan.purge_list)
+    kept = {k.name for k in plan.kept_list}
+    for name, result in (("purge", sim.purge), ("install", sim.install)):
+        if result is not None and not result.ok:
+            reason = "; ".join(result.errors) or f"apt-get exited {result.exit_code}"
+            problems.append(f"apt cannot simulate the {name}: {reason}")
+    if sim.purge is not None:
+        dragged = sorted(set(sim.purge.remove) - confirmed)
+        if dragged:
+            problems.append(
+                "the purge would also remove packages you did not confirm: " + ", ".join(dragged)
+            )
+    kept_removed = sorted(kept & set(sim.also_removed))
+    if kept_removed:
+        problems.append("autoremove would remove kept packages: " + ", ".join(kept_removed))
+    if sim.install is not None:
+        allowed = confirmed | set(sim.also_removed)
+        unexpected = sorted(set(sim.install.remove) - allowed)
+        if unexpected:
+            problems.append(
+                "the install would remove packages you did not confirm: " + ", ".join(unexpected)
+            )
+    branches = _installed_branches(sim)
+    if branches and plan.branch is not None and branches != [plan.branch]:
+        shown = ", ".join(str(b) for b in branches)
+        notes.append(
+            f"{plan.driver} really installs branch {shown} (a transitional package), "
+            f"not {plan.branch}."
+        )
+    problems += _fabric_version_problems(sim)
+    return SimulationCheck(not problems, problems, notes, branches)
+
+
+def _new_versions(sim: Simulation) -> dict[str, str]:
+    if sim.install is None:
+        return {}
+    versions = dict(sim.install.install)
+    versions.update({k: new for k, (_, new) in sim.install.upgrade.items()})
+    return versions
+
+
+def _installed_branches(sim: Simulation) -> list[int]:
+    """Branches of the user-space driver libraries apt would install."""
+    branches = set()
+    for pkg, version in _new_versions(sim).items():
+        if pkg.startswith(("nvidia-utils-", "libnvidia-compute-")):
+            branch = _branch_of(version)
+            if branch is not None:
+                branches.add(branch)
+    return sorted(branches)
+
+
+def _fabric_version_problems(sim: Simulation) -> list[str]:
+    versions = _new_versions(sim)
+    fabric = {p: v for p, v in versions.items() if p.startswith("nvidia-fabricmanager-")}
+    driver = {
+        _upstream(v)
+        for p, v in versions.items()
+        if p.startswith(("nvidia-utils-", "libnvidia-compute-"))
+    }
+    problems = []
+    for pkg, version in fabric.items():
+        if driver and _upstream(version) not in driver:
+            problems.append(
+                f"{pkg} {_upstream(version)} does not match the driver version "
+                f"{', '.join(sorted(driver))}: fabric manager refuses to start"
+            )
+    return problems

@@ -1,0 +1,135 @@
+from nvwizard.plan.build import build_plan
+from nvwizard.plan.models import Choices, KeptPackage
+from nvwizard.plan.simulate import (
+    Simulation,
+    check_simulation,
+    parse_simulation,
+    simulate,
+    simulation_commands,
+)
+from tests.engine.sandboxhost import SandboxHost
+from tests.plan.reports import hopper_server, installed
+
+INSTALL_OUTPUT = """\
+NOTE: This is only a simulation!
+      apt-get needs root privileges for real execution.
+Reading package lists...
+The following packages will be REMOVED:
+  nvidia-utils-535-server
+Remv nvidia-utils-535-server [535.247.01-0ubuntu0.24.04.1]
+Inst libnvidia-compute-580-server (580.95.05-0ubuntu0.24.04.2 Ubuntu:24.04/noble-updates [amd64])
+Inst nvidia-utils-580-server (580.95.05-0ubuntu0.24.04.2 Ubuntu:24.04/noble-updates [amd64])
+Inst libc6:amd64 [2.39-0ubuntu8.3] (2.39-0ubuntu8.4 Ubuntu:24.04/noble-updates [amd64]) []
+Inst nvidia-fabricmanager-580 (580.95.05-1 Ubuntu:24.04/noble-updates [amd64])
+Conf nvidia-utils-580-server (580.95.05-0ubuntu0.24.04.2 Ubuntu:24.04/noble-updates [amd64])
+"""
+
+
+def test_parse_simulation_reads_installs_upgrades_and_removals():
+    result = parse_simulation(INSTALL_OUTPUT)
+    assert result.install == {
+        "libnvidia-compute-580-server": "580.95.05-0ubuntu0.24.04.2",
+        "nvidia-utils-580-server": "580.95.05-0ubuntu0.24.04.2",
+        "nvidia-fabricmanager-580": "580.95.05-1",
+    }
+    assert result.upgrade == {"libc6": ("2.39-0ubuntu8.3", "2.39-0ubuntu8.4")}
+    assert result.remove == {"nvidia-utils-535-server": "535.247.01-0ubuntu0.24.04.1"}
+
+
+def test_parse_simulation_keeps_errors():
+    result = parse_simulation("Reading package lists...\nE: Unable to locate package x\n", [], 100)
+    assert not result.ok and result.errors == ["E: Unable to locate package x"]
+
+
+def _plan():
+    report = hopper_server()
+    return build_plan(report, Choices(driver="nvidia-driver-580-server-open"))
+
+
+def test_simulation_commands_are_read_only_and_use_the_exact_lists():
+    plan = _plan()
+    commands = simulation_commands(plan)
+    assert commands["purge"] == ["apt-get", "-s", "purge", *plan.purge_list]
+    assert commands["autoremove"][:4] == ["apt-get", "-s", "purge", "--autoremove"]
+    assert commands["install"] == [
+        "apt-get",
+        "-s",
+        "install",
+        "--no-install-recommends",
+        *plan.install_list,
+    ]
+
+
+def test_check_stops_when_apt_removes_an_unconfirmed_package():
+    plan = _plan()
+    purge = parse_simulation(
+        "\n".join(f"Purg {p} [1]" for p in plan.purge_list) + "\nPurg cuda-drivers-535 [1]\n"
+    )
+    sim = Simulation(purge=purge, autoremove=None, install=parse_simulation(INSTALL_OUTPUT))
+    check = check_simulation(plan, sim)
+    assert not check.ok
+    assert any("cuda-drivers-535" in p for p in check.problems)
+
+
+def test_check_stops_when_autoremove_would_take_a_kept_package():
+    plan = _plan()
+    plan.kept_list.append(KeptPackage("libnvidia-container1", "container runtime"))
+    purge_text = "\n".join(f"Purg {p} [1]" for p in plan.purge_list)
+    purge = parse_simulation(purge_text)
+    autoremove = parse_simulation(purge_text + "\nPurg libnvidia-container1 [1]\nPurg dkms [1]")
+    check = check_simulation(plan, Simulation(purge, autoremove, None))
+    assert Simulation(purge, autoremove, None).also_removed == ["dkms", "libnvidia-container1"]
+    assert check.problems == ["autoremove would remove kept packages: libnvidia-container1"]
+
+
+def test_check_names_the_branch_a_transitional_package_really_installs():
+    report = hopper_server()
+    plan = build_plan(report, Choices(driver="nvidia-driver-535-server", purge=False))
+    install = parse_simulation(INSTALL_OUTPUT.replace("Remv nvidia-utils-535-server", "Xx"))
+    check = check_simulation(plan, Simulation(None, None, install))
+    assert check.ok, check.problems
+    assert check.installed_branches == [580]
+    assert "really installs branch 580" in check.notes[0]
+
+
+def test_check_flags_a_fabric_manager_at_another_version():
+    install = parse_simulation(INSTALL_OUTPUT.replace("580.95.05-1 ", "580.82.07-1 "))
+    plan = _plan()
+    check = check_simulation(plan, Simulation(None, None, install))
+    assert any("fabric manager refuses to start" in p for p in check.problems)
+
+
+def test_simulation_against_real_apt_keeps_the_container_toolkit(apt_sandbox):
+    apt_sandbox.run(["apt-get", "update"], check=True)
+    apt_sandbox.install(
+        "nvidia-driver-535-server", "nvidia-container-toolkit", "nvidia-fabricmanager-535"
+    )
+    report = hopper_server(
+        installed_packages=installed(
+            *[p for p, s in apt_sandbox.status().items() if s == "ii" and p != "sandbox-base"]
+        )
+    )
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open"))
+    host = SandboxHost(apt_sandbox)
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+
+    assert check.ok, check.problems
+    assert "nvidia-container-toolkit" not in sim.purge.remove
+    assert set(sim.purge.remove) == set(plan.purge_list)
+    assert "dkms" in sim.also_removed
+    assert "nvidia-utils-580-server" in sim.install.install
+    assert check.installed_branches == [580]
+    assert all(argv[:2] == ["apt-get", "-s"] for argv in host.started)
+    before = apt_sandbox.status()
+    assert before["nvidia-driver-535-server"] == "ii"  # a simulation changes nothing
+
+
+def test_simulation_of_an_unknown_package_is_a_problem(apt_sandbox):
+    apt_sandbox.run(["apt-get", "update"], check=True)
+    report = hopper_server(installed_packages=[], nvswitch_count=0, signed_modules_available=[])
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open"))
+    plan.install_list.append("nvidia-does-not-exist")
+    check = check_simulation(plan, simulate(SandboxHost(apt_sandbox), plan))
+    assert not check.ok
+    assert "Unable to locate package nvidia-does-not-exist" in check.problems[0]
