@@ -37,6 +37,8 @@ class DriverCandidate:
     cuda: str | None = None  # highest CUDA version this branch supports, "13.0"
     runnable: bool = True  # False when this GPU cannot run the variant
     reason: str | None = None  # why not runnable
+    ubuntu_drivers_recommended: bool = False  # `ubuntu-drivers devices` marked it recommended
+    transitional_to: str | None = None  # an end-of-life package that really installs this one
 
     @property
     def flavour(self) -> str:
@@ -68,6 +70,8 @@ class Report:
     nvswitch_count: int = 0  # NVIDIA PCI bridges (class 0680) on HGX boards
     driver_candidates: list[DriverCandidate] = field(default_factory=list)
     recommended_driver: str | None = None
+    recommendation_reason: str | None = None  # why nvwizard recommends it (one paragraph)
+    ubuntu_drivers_recommended: str | None = None  # what `ubuntu-drivers devices` recommends
     installed_packages: list[DpkgEntry] = field(default_factory=list)
     loaded_module: LoadedModule | None = None
     nvidia_smi: NvidiaSmi | None = None
@@ -104,6 +108,8 @@ class Report:
             "nvswitch_count": self.nvswitch_count,
             "driver_candidates": [asdict(c) for c in self.driver_candidates],
             "recommended_driver": self.recommended_driver,
+            "recommendation_reason": self.recommendation_reason,
+            "ubuntu_drivers_recommended": self.ubuntu_drivers_recommended,
             "installed_packages": [
                 {"name": p.name, "version": p.version, "state": p.state}
                 for p in self.installed_packages
@@ -135,5 +141,6 @@ class Report:
             "held_packages": self.held_packages,
             "dpkg_interrupted": self.dpkg_interrupted,
             "reboot_required": self.reboot_required,
+            "signed_modules_available": self.signed_modules_available,
             "findings": [asdict(f) for f in self.findings],
         }

@@ -1,0 +1,18 @@
+"""Parsed facts the findings need but the report does not carry (the report lists only the
+NVIDIA-related packages, for example, while a kernel check needs every linux-image)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nvwizard.detect.models import AptPackage, DfEntry, DpkgEntry
+
+
+@dataclass
+class ExtraFacts:
+    all_packages: list[DpkgEntry] = field(default_factory=list)  # every dpkg entry
+    apt_packages: list[AptPackage] = field(default_factory=list)  # apt-cache-show stanzas
+    apt_sources: list[str] = field(default_factory=list)  # deb lines / source URIs
+    disk: list[DfEntry] = field(default_factory=list)
+    run_installer_traces: list[str] = field(default_factory=list)  # non-empty lines
+    manual_install: bool = False  # ubuntu-drivers: `manual_install: True`

@@ -1,0 +1,229 @@
+from nvwizard.detect.models import (
+    AptPackage,
+    DfEntry,
+    GpuProcess,
+    LockHolder,
+    NvidiaSmi,
+)
+from nvwizard.report import findings as f
+from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.models import LoadedModule
+
+from .helpers import dpkg, gpu, report
+
+RTX3090 = gpu("2204", "GA102 [GeForce RTX 3090]")
+GTX1080 = gpu("1b80", "GP104 [GeForce GTX 1080]")
+RTX5090 = gpu("2b85", None)
+NONE = ExtraFacts()
+
+
+def ids(rep, facts=NONE):
+    return {x.id for x in f.find_all(rep, facts)}
+
+
+def test_no_nvidia_gpu():
+    assert f.no_nvidia_gpu(report(), NONE).severity == "info"
+    assert f.no_nvidia_gpu(report(gpus=[RTX3090]), NONE) is None
+
+
+def test_nouveau_loaded_only_matters_with_an_nvidia_gpu():
+    assert f.nouveau_loaded(report(gpus=[RTX3090], nouveau_loaded=True), NONE).id == (
+        "nouveau-loaded"
+    )
+    assert f.nouveau_loaded(report(gpus=[RTX3090], nouveau_loaded=False), NONE) is None
+    assert f.nouveau_loaded(report(nouveau_loaded=True), NONE) is None
+
+
+def test_secure_boot_with_only_dkms_modules():
+    rep = report(gpus=[GTX1080], secure_boot="enabled", kernel="6.8.0-87-generic")
+    found = f.secure_boot_dkms_only(rep, NONE)
+    assert found.id == "secure-boot-dkms-only" and "6.8.0-87-generic" in found.message
+    assert f.secure_boot_dkms_only(report(gpus=[GTX1080], secure_boot="disabled"), NONE) is None
+
+
+def test_secure_boot_with_signed_modules_for_the_recommended_driver_is_fine():
+    signed = ["linux-modules-nvidia-580-6.8.0-87-generic"]
+    rep = report(
+        gpus=[GTX1080],
+        secure_boot="enabled",
+        kernel="6.8.0-87-generic",
+        signed_modules_available=signed,
+        recommended_driver="nvidia-driver-580",
+    )
+    assert f.secure_boot_dkms_only(rep, NONE) is None
+    rep.recommended_driver = "nvidia-driver-535"  # signed modules only exist for 580
+    assert "nvidia-driver-535" in f.secure_boot_dkms_only(rep, NONE).message
+
+
+def test_nvml_mismatch_from_versions():
+    rep = report(
+        gpus=[RTX3090],
+        loaded_module=LoadedModule("550.127.05", "proprietary"),
+        installed_packages=[
+            dpkg("libnvidia-compute-550", "550.163.01-0ubuntu0.22.04.1"),
+            dpkg("nvidia-utils-550", "550.163.01-0ubuntu0.22.04.1"),
+        ],
+    )
+    found = f.nvml_mismatch(rep, NONE)
+    assert "550.127.05" in found.message and "550.163.01" in found.message
+
+
+def test_nvml_mismatch_does_not_fire_when_versions_agree_or_libs_are_removed():
+    agree = report(
+        loaded_module=LoadedModule("550.163.01", "open"),
+        installed_packages=[dpkg("libnvidia-compute-550", "550.163.01-0ubuntu0.22.04.1")],
+    )
+    assert f.nvml_mismatch(agree, NONE) is None
+    removed = report(
+        loaded_module=LoadedModule("550.127.05", "open"),
+        installed_packages=[dpkg("libnvidia-compute-550", "550.163.01-0ubuntu1", "rc")],
+    )
+    assert f.nvml_mismatch(removed, NONE) is None
+
+
+def test_nvml_mismatch_from_nvidia_smi_alone():
+    rep = report(nvidia_smi=NvidiaSmi("version-mismatch", nvml_library_version="550.163"))
+    assert f.nvml_mismatch(rep, NONE).id == "nvml-mismatch"
+
+
+def test_dpkg_interrupted_blocks():
+    assert f.dpkg_interrupted(report(dpkg_interrupted=True), NONE).severity == "block"
+    assert f.dpkg_interrupted(report(), NONE) is None
+
+
+def test_half_configured_packages():
+    rep = report(installed_packages=[dpkg("nvidia-dkms-580", state="iF"), dpkg("nvidia-utils-580")])
+    found = f.half_configured_packages(rep, NONE)
+    assert "nvidia-dkms-580" in found.message and "nvidia-utils-580" not in found.message
+    assert "dpkg --configure -a" in found.fix
+    assert f.half_configured_packages(report(installed_packages=[dpkg("x")]), NONE) is None
+
+
+def test_dpkg_lock_names_the_process():
+    rep = report(lock_holders=[LockHolder(812, "unattended-upgr", "/var/lib/dpkg/lock-frontend")])
+    assert "unattended-upgr (pid 812)" in f.dpkg_lock_held(rep, NONE).message
+    assert f.dpkg_lock_held(report(), NONE) is None
+
+
+def test_gpu_processes_are_listed():
+    procs = [GpuProcess(4242, "python3", "alice", "/dev/nvidia0")]
+    found = f.gpu_processes(report(gpu_processes=procs), NONE)
+    assert "python3 (pid 4242, alice)" in found.message
+    many = [GpuProcess(i, "worker") for i in range(8)]
+    assert "and 3 more" in f.gpu_processes(report(gpu_processes=many), NONE).message
+    assert f.gpu_processes(report(), NONE) is None
+
+
+def test_reboot_required():
+    assert f.reboot_required(report(reboot_required=True), NONE).id == "reboot-required"
+    assert f.reboot_required(report(), NONE) is None
+
+
+def test_kernel_older_than_installed():
+    facts = ExtraFacts(
+        all_packages=[
+            dpkg("linux-image-6.8.0-87-generic"),
+            dpkg("linux-image-6.8.0-90-generic"),
+            dpkg("linux-image-generic", "6.8.0.90.90"),
+            dpkg("linux-image-6.8.0-100-generic", state="rc"),  # removed: does not count
+        ]
+    )
+    found = f.kernel_older_than_installed(report(kernel="6.8.0-87-generic"), facts)
+    assert "6.8.0-90-generic" in found.message
+    assert f.kernel_older_than_installed(report(kernel="6.8.0-90-generic"), facts) is None
+    # Numeric, not textual: 6.8.0-100 is newer than 6.8.0-90.
+    newer = ExtraFacts(all_packages=[dpkg("linux-image-6.8.0-100-generic")])
+    assert f.kernel_older_than_installed(report(kernel="6.8.0-90-generic"), newer) is not None
+
+
+def test_held_packages():
+    found = f.held_packages(report(held_packages=["nvidia-driver-535"]), NONE)
+    assert "apt-mark unhold nvidia-driver-535" in found.fix
+    assert f.held_packages(report(), NONE) is None
+
+
+def test_mixed_sources_from_installed_cuda_repo_packages():
+    rep = report(
+        installed_packages=[dpkg("cuda-drivers-550", "550.54.15-1"), dpkg("nvidia-driver-550")]
+    )
+    assert f.mixed_driver_sources(rep, NONE).id == "mixed-driver-sources"
+    only_cuda = report(
+        installed_packages=[dpkg("cuda-drivers", "560.35.03-1"), dpkg("nvidia-open")]
+    )
+    assert f.mixed_driver_sources(only_cuda, NONE) is None
+
+
+def test_mixed_sources_by_nvidia_origin():
+    installed = [dpkg("nvidia-driver-550", "550.54.15-0ubuntu1"), dpkg("libnvidia-compute-550")]
+    facts = ExtraFacts(
+        apt_packages=[AptPackage("libnvidia-compute-550", version="1.0", origin="NVIDIA")]
+    )
+    assert f.mixed_driver_sources(report(installed_packages=installed), facts) is not None
+    assert f.mixed_driver_sources(report(installed_packages=installed), NONE) is None
+
+
+def test_mixed_sources_from_a_configured_cuda_repository():
+    rep = report(installed_packages=[dpkg("nvidia-driver-580-server")])
+    keyring = ExtraFacts(all_packages=[dpkg("cuda-keyring", "1.1-1")])
+    sources = ExtraFacts(
+        apt_sources=[
+            "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] "
+            "https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/ /"
+        ]
+    )
+    assert "configured" in f.mixed_driver_sources(rep, keyring).message
+    assert f.mixed_driver_sources(rep, sources) is not None
+    # The repository alone, with no archive driver installed, is not a mix.
+    assert f.mixed_driver_sources(report(), keyring) is None
+
+
+def test_debian_nvidia_driver_is_not_a_cuda_repo_package():
+    rep = report(
+        os_id="debian",
+        installed_packages=[dpkg("nvidia-driver", "535.216.03-1~deb12u1")],
+    )
+    assert f._cuda_repo_packages(rep, NONE) == []
+    ubuntu = report(installed_packages=[dpkg("nvidia-driver", "590.44.01-1ubuntu1")])
+    assert f._cuda_repo_packages(ubuntu, NONE) == ["nvidia-driver"]
+
+
+def test_low_disk_on_root_or_var():
+    low = ExtraFacts(disk=[DfEntry("/", 900_000), DfEntry("/boot", 100_000)])
+    assert "/ (0.9 GiB free)" in f.low_disk(report(), low).message
+    fine = ExtraFacts(disk=[DfEntry("/", 50_000_000), DfEntry("/boot", 100_000)])
+    assert f.low_disk(report(), fine) is None
+
+
+def test_run_installer():
+    traces = ExtraFacts(run_installer_traces=["/usr/bin/nvidia-uninstall"])
+    assert f.run_installer(report(), traces).severity == "block"
+    assert f.run_installer(report(), ExtraFacts(manual_install=True)).severity == "block"
+    log_only = ExtraFacts(
+        run_installer_traces=["/var/log/nvidia-installer.log", "  nvidia-installer log file"]
+    )
+    assert f.run_installer(report(), log_only).severity == "info"
+    assert f.run_installer(report(), NONE) is None
+
+
+def test_open_impossible_and_required():
+    assert f.open_impossible(report(gpus=[GTX1080]), NONE).id == "open-impossible"
+    assert f.open_impossible(report(gpus=[RTX3090]), NONE) is None
+    assert f.open_required(report(gpus=[RTX5090]), NONE).id == "open-required"
+    assert f.open_required(report(gpus=[RTX3090]), NONE) is None
+
+
+def test_over_ssh():
+    assert f.over_ssh(report(over_ssh=True), NONE).severity == "info"
+    assert f.over_ssh(report(), NONE) is None
+
+
+def test_find_all_orders_by_severity_and_ids_are_unique():
+    rep = report(gpus=[RTX3090], dpkg_interrupted=True, over_ssh=True, nouveau_loaded=True)
+    found = f.find_all(rep)
+    assert [x.id for x in found] == ["dpkg-interrupted", "nouveau-loaded", "over-ssh"]
+    assert len({c.__name__ for c in f.CHECKS}) == len(f.CHECKS)
+
+
+def test_a_healthy_machine_has_no_findings():
+    rep = report(gpus=[RTX3090], nouveau_loaded=False, secure_boot="disabled")
+    assert ids(rep) == set()
