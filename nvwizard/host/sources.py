@@ -67,6 +67,10 @@ SOURCES: tuple[Source, ...] = (
         "modinfo-nvidia.txt",
         "`modinfo nvidia` for the kernel that runs (version, signer, filename)",
     ),
+    Source(
+        "dkms-status.txt",
+        "`dkms status` (which module versions DKMS built for which kernels; used by `verify`)",
+    ),
     Source("machine.txt", "`key=value` lines describing the bundle: name, title, captured_at"),
 )
 
