@@ -164,13 +164,13 @@ def _next_step(status: ApplyStatus) -> tuple[str, str]:
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then apply again"
     if status.outcome == "cancelled":
         return NEXT_INSTALL, "run the install again to finish the remaining steps"
-    if status.verified and not status.verify_pending:
-        if status.verified.get("ok"):
-            return NEXT_NOTHING, "the driver was verified"
-        return NEXT_REPAIR, "`nvwizard verify` found problems: run it again to see the fixes"
+    if status.verified and status.verified.get("ok"):
+        return NEXT_NOTHING, "the driver was verified"
     if status.reboot_pending and not status.rebooted_since:
         when = "a reboot is scheduled" if status.reboot_scheduled else "reboot"
         return NEXT_REBOOT, f"{when}; then run `sudo nvwizard verify`"
+    if status.verified:
+        return NEXT_VERIFY, "`nvwizard verify` found problems: apply its fixes, then run it again"
     if status.verify_pending:
         return NEXT_VERIFY, "run `sudo nvwizard verify`"
     return NEXT_NOTHING, "nothing to do"

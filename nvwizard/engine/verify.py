@@ -1,0 +1,378 @@
+"""After the reboot: is the driver that was installed the one that runs?
+
+Checks, each ok or failed with its fix (ids are stable; the wizard's Verify screen and
+`nvwizard verify --json` show them):
+
+| id | ok when |
+| --- | --- |
+| module-loaded | the nvidia kernel module is loaded |
+| module-version | its version equals the installed libnvidia-compute/nvidia-utils version |
+| flavour | open or proprietary, as chosen (the state file; else the installed packages) |
+| nvidia-smi | `nvidia-smi` answers with its table |
+| nouveau | the nouveau module is not loaded |
+| next-boot-modules | modules exist for the kernel that boots next (the newest installed |
+|   | linux-image): `linux-modules-nvidia-<flavour>-<kernel>`, or a DKMS build for it |
+
+Facts come from `build_report(host)` and the host's dpkg sources; on a real machine the result
+is recorded in the state file (never for demo or bundle hosts).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
+from nvwizard.detect.models import DpkgEntry
+from nvwizard.engine import journal as jn
+from nvwizard.host.base import Host
+from nvwizard.knowledge.packages import parse_driver_package
+from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.findings import newest_installed_kernel, upstream_version
+from nvwizard.report.models import Report
+
+# The packages whose version is the user-space driver's (what nvidia-smi and CUDA load).
+LIBRARY_PREFIXES = ("libnvidia-compute-", "nvidia-utils-")
+# Names that carry the driver flavour after the prefix.
+FLAVOUR_PREFIXES = (
+    "nvidia-driver-",
+    "nvidia-headless-no-dkms-",
+    "nvidia-headless-",
+    "nvidia-dkms-",
+)
+DEBIAN_DKMS = {"nvidia-kernel-dkms": "proprietary", "nvidia-open-kernel-dkms": "open"}
+
+
+@dataclass(frozen=True)
+class VerifyCheck:
+    name: str  # stable id, see the table above
+    ok: bool
+    detail: str  # what was found
+    fix: str | None = None  # what to do when not ok
+
+
+@dataclass
+class VerifyResult:
+    checks: list[VerifyCheck] = field(default_factory=list)
+    host: str = "this machine"
+    at: float = field(default_factory=time.time)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def to_json(self) -> dict:
+        return {
+            "ok": self.ok,
+            "host": self.host,
+            "at": self.at,
+            "checks": [asdict(c) for c in self.checks],
+        }
+
+
+# -- facts ---------------------------------------------------------------------------------
+
+
+def _present(entry: DpkgEntry) -> bool:
+    return entry.state in ("ii", "hi")
+
+
+def all_packages(host: Host) -> list[DpkgEntry]:
+    text = host.read("dpkg-query.txt")
+    if text:
+        return parse_dpkg_query(text)
+    text = host.read("dpkg-l.txt")
+    return parse_dpkg_l(text) if text else []
+
+
+def installed_flavour(packages: list[DpkgEntry]) -> str | None:
+    """The driver flavour the installed packages carry: "580-server-open"."""
+    for prefix in FLAVOUR_PREFIXES:
+        for entry in packages:
+            if _present(entry) and entry.name.startswith(prefix):
+                driver = parse_driver_package("nvidia-driver-" + entry.name.removeprefix(prefix))
+                if driver is not None:
+                    return driver.flavour
+    return None
+
+
+def is_open_flavour(flavour: str) -> bool:
+    return flavour == "open" or flavour.endswith("-open")
+
+
+def _expected_module_flavour(
+    flavour: str | None, packages: list[DpkgEntry]
+) -> tuple[str | None, str]:
+    """("open" | "proprietary" | None, where that expectation comes from)."""
+    if flavour:
+        return ("open" if is_open_flavour(flavour) else "proprietary"), flavour
+    for entry in packages:
+        if _present(entry) and entry.name in DEBIAN_DKMS:
+            return DEBIAN_DKMS[entry.name], entry.name
+    return None, ""
+
+
+def _library_versions(packages: list[DpkgEntry]) -> dict[str, str]:
+    versions = {}
+    for entry in packages:
+        if _present(entry) and entry.name.startswith(LIBRARY_PREFIXES):
+            version = upstream_version(entry.version)
+            if version:
+                versions[entry.name] = version
+    return versions
+
+
+def parse_dkms_status(text: str) -> list[tuple[str, str, str, str]]:
+    """`dkms status` -> [(module, version, kernel, status)], both the 2.x and 3.x layouts.
+
+    3.x: `nvidia/580.95.05, 6.8.0-45-generic, x86_64: installed`
+    2.x: `nvidia, 470.82.00, 5.4.0-91-generic, x86_64: installed`
+    """
+    rows = []
+    for line in text.splitlines():
+        head, sep, status = line.rpartition(":")
+        if not sep:
+            continue
+        parts = [p.strip() for p in head.split(",")]
+        if parts and "/" in parts[0]:
+            module, _, version = parts[0].partition("/")
+            parts = [module, version, *parts[1:]]
+        if len(parts) >= 3:
+            rows.append((parts[0], parts[1], parts[2], status.strip().split(" ", 1)[0]))
+    return rows
+
+
+# -- the checks ----------------------------------------------------------------------------
+
+REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
+
+
+def check_module_loaded(report: Report) -> VerifyCheck:
+    module = report.loaded_module
+    if module is not None and module.version:
+        return VerifyCheck("module-loaded", True, f"nvidia {module.version} is loaded")
+    fix = REBOOT_FIX
+    if report.secure_boot == "enabled":
+        fix += (
+            " Under Secure Boot a DKMS-built module loads only after its key (MOK) was "
+            "enrolled at the console during boot; check `sudo dmesg | grep -i nvidia`."
+        )
+    else:
+        fix += " If it still is not loaded: `sudo modprobe nvidia` and read `sudo dmesg`."
+    return VerifyCheck("module-loaded", False, "the nvidia kernel module is not loaded", fix)
+
+
+def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyCheck:
+    libraries = _library_versions(packages)
+    if not libraries:
+        return VerifyCheck(
+            "module-version",
+            False,
+            "no libnvidia-compute or nvidia-utils package is installed",
+            "Install the driver (`sudo nvwizard`), then reboot.",
+        )
+    loaded = report.loaded_module.version if report.loaded_module else None
+    installed = sorted(set(libraries.values()))
+    if loaded is None:
+        return VerifyCheck(
+            "module-version",
+            False,
+            f"installed {', '.join(installed)}, but no module is loaded to compare",
+            REBOOT_FIX,
+        )
+    wrong = {name: v for name, v in libraries.items() if v != loaded}
+    if not wrong:
+        return VerifyCheck(
+            "module-version", True, f"module {loaded} = installed libraries {installed[0]}"
+        )
+    listed = ", ".join(f"{name} {v}" for name, v in sorted(wrong.items()))
+    return VerifyCheck(
+        "module-version",
+        False,
+        f"module {loaded} is loaded but {listed} is installed (NVML version mismatch)",
+        "Reboot to load the installed module. To stop unattended-upgrades doing this again, "
+        "hold the driver packages (`sudo apt-mark hold ...`).",
+    )
+
+
+def check_flavour(report: Report, flavour: str | None, packages: list[DpkgEntry]) -> VerifyCheck:
+    expected, source = _expected_module_flavour(flavour, packages)
+    loaded = report.loaded_module.flavor if report.loaded_module else None
+    if expected is None:
+        return VerifyCheck(
+            "flavour",
+            False,
+            "no driver flavour was chosen or is installed",
+            "Install the driver (`sudo nvwizard`), then reboot.",
+        )
+    if loaded is None:
+        return VerifyCheck(
+            "flavour",
+            False,
+            f"expected the {expected} module ({source}); no loaded module says which it is",
+            REBOOT_FIX,
+        )
+    if loaded == expected:
+        return VerifyCheck("flavour", True, f"the {loaded} module runs, as chosen ({source})")
+    return VerifyCheck(
+        "flavour",
+        False,
+        f"the {loaded} module runs, but {expected} was chosen ({source})",
+        "A module of the other flavour is still installed or in the initramfs: check "
+        "`dpkg -l | grep -e nvidia-dkms -e linux-modules-nvidia`, purge the wrong one, run "
+        "`sudo update-initramfs -u` and reboot.",
+    )
+
+
+def check_nvidia_smi(report: Report, flavour: str | None) -> VerifyCheck:
+    smi = report.nvidia_smi
+    if smi is not None and smi.status == "ok":
+        version = f" (driver {smi.driver_version})" if smi.driver_version else ""
+        return VerifyCheck("nvidia-smi", True, f"nvidia-smi answers{version}")
+    if smi is None:
+        utils = f"nvidia-utils-{flavour.removesuffix('-open')}" if flavour else "nvidia-utils-*"
+        return VerifyCheck(
+            "nvidia-smi",
+            False,
+            "nvidia-smi gave no output (not installed?)",
+            f"Install {utils} (`sudo apt-get install {utils}`).",
+        )
+    message = smi.message or smi.status
+    if smi.status == "version-mismatch":
+        fix = REBOOT_FIX
+    elif smi.status == "no-devices":
+        fix = "Check `lspci -nn | grep -i nvidia` and `sudo dmesg | grep -i nvidia`."
+    else:
+        fix = REBOOT_FIX + " If it still fails, read `sudo dmesg | grep -i nvidia`."
+    return VerifyCheck("nvidia-smi", False, f"nvidia-smi fails: {message}", fix)
+
+
+def check_nouveau(report: Report) -> VerifyCheck:
+    if report.nouveau_loaded is False:
+        return VerifyCheck("nouveau", True, "nouveau is not loaded")
+    if report.nouveau_loaded is None:
+        return VerifyCheck(
+            "nouveau",
+            False,
+            "cannot tell whether nouveau is loaded (no lsmod output)",
+            "Run `lsmod | grep nouveau` on the machine.",
+        )
+    return VerifyCheck(
+        "nouveau",
+        False,
+        "nouveau is still loaded",
+        "The driver packages blacklist nouveau from the next boot: run "
+        "`sudo update-initramfs -u` and reboot.",
+    )
+
+
+def check_next_boot_modules(
+    report: Report, flavour: str | None, packages: list[DpkgEntry], dkms_status: str | None
+) -> VerifyCheck:
+    kernel = newest_installed_kernel(ExtraFacts(all_packages=packages)) or report.kernel
+    if not kernel:
+        return VerifyCheck(
+            "next-boot-modules",
+            False,
+            "cannot tell which kernel boots next (no linux-image package, no uname)",
+            "Run `dpkg -l 'linux-image-*'` and check that nvidia modules exist for the newest.",
+        )
+    present = {e.name: e for e in packages if _present(e)}
+    if flavour:
+        signed = f"linux-modules-nvidia-{flavour}-{kernel}"
+        if signed in present:
+            return VerifyCheck(
+                "next-boot-modules", True, f"{signed} (Canonical-signed) is installed"
+            )
+    dkms_packages = [n for n in present if n.startswith("nvidia-dkms-") or n in DEBIAN_DKMS]
+    if dkms_packages:
+        built = [
+            row
+            for row in parse_dkms_status(dkms_status or "")
+            if row[0].startswith("nvidia") and row[2] == kernel and row[3] == "installed"
+        ]
+        if built:
+            return VerifyCheck(
+                "next-boot-modules", True, f"DKMS built nvidia {built[0][1]} for {kernel}"
+            )
+        headers = f"linux-headers-{kernel}"
+        if dkms_status is None and headers in present:
+            return VerifyCheck(
+                "next-boot-modules",
+                True,
+                f"{dkms_packages[0]} and {headers} are installed: DKMS builds it for {kernel}",
+            )
+        if headers not in present:
+            return VerifyCheck(
+                "next-boot-modules",
+                False,
+                f"{dkms_packages[0]} is installed but {headers} is not: DKMS cannot build the "
+                f"module for {kernel}, which boots next",
+                f"`sudo apt-get install {headers}` (DKMS then builds the module).",
+            )
+        return VerifyCheck(
+            "next-boot-modules",
+            False,
+            f"DKMS has not built the nvidia module for {kernel}, which boots next",
+            f"`sudo dkms autoinstall -k {kernel}` and read its output.",
+        )
+    wanted = f"linux-modules-nvidia-{flavour}-{kernel}" if flavour else "the nvidia modules"
+    return VerifyCheck(
+        "next-boot-modules",
+        False,
+        f"no nvidia module for {kernel}, which boots next",
+        f"`sudo apt-get install {wanted}` (or the nvidia-dkms package and its headers).",
+    )
+
+
+def run_checks(
+    report: Report,
+    packages: list[DpkgEntry],
+    chosen_flavour: str | None,
+    dkms_status: str | None,
+) -> list[VerifyCheck]:
+    flavour = chosen_flavour or installed_flavour(packages)
+    return [
+        check_module_loaded(report),
+        check_module_version(report, packages),
+        check_flavour(report, flavour, packages),
+        check_nvidia_smi(report, flavour),
+        check_nouveau(report),
+        check_next_boot_modules(report, flavour, packages, dkms_status),
+    ]
+
+
+# -- entry points --------------------------------------------------------------------------
+
+
+def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> VerifyResult:
+    """Check the machine; on a real host, record the result in the state file."""
+    from nvwizard.report.build import build_report
+
+    report = build_report(host)
+    state = (jn.read_state(state_dir) or {}) if host.is_real else {}
+    chosen = state.get("flavour") if state.get("outcome") == "done" else None
+    result = VerifyResult(
+        checks=run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt")),
+        host=host.label,
+    )
+    if host.is_real and record:
+        record_result(result, state_dir)
+    return result
+
+
+def record_result(result: VerifyResult, state_dir: Path | None = None) -> None:
+    state = jn.read_state(state_dir) or {}
+    state["verify"] = result.to_json()
+    state["verify_pending"] = not result.ok
+    jn.write_state(state, state_dir)
+
+
+def verification_pending(host: Host, state_dir: Path | None = None) -> bool:
+    """True when the next `nvwizard` on this machine should open the Verify screen."""
+    if not host.is_real:
+        return False
+    from nvwizard.engine.attach import NEXT_VERIFY, current_apply
+
+    return current_apply(state_dir).next_step == NEXT_VERIFY
