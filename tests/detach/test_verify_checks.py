@@ -1,0 +1,179 @@
+"""The verify checks on hand-made facts: the good state, and each way it can be wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from nvwizard.detect.models import DpkgEntry, NvidiaSmi
+from nvwizard.engine.verify import installed_flavour, parse_dkms_status, run_checks
+from nvwizard.report.models import LoadedModule, Report
+
+KERNEL = "6.8.0-87-generic"
+NEWER = "6.8.0-90-generic"
+VERSION = "580.95.05"
+DEB = f"{VERSION}-0ubuntu0.24.04.2"
+
+
+def pkg(name: str, version: str = DEB, state: str = "ii") -> DpkgEntry:
+    return DpkgEntry(name=name, version=version, state=state)
+
+
+def good_packages(kernel: str = KERNEL) -> list[DpkgEntry]:
+    return [
+        pkg("nvidia-headless-no-dkms-580-server-open"),
+        pkg("nvidia-utils-580-server"),
+        pkg("libnvidia-compute-580-server"),
+        pkg(f"linux-modules-nvidia-580-server-open-{kernel}", f"{VERSION}+{kernel}"),
+        pkg(f"linux-image-{kernel}", "6.8.0-87.88"),
+        pkg("linux-image-generic", "6.8.0.87.88"),
+    ]
+
+
+def good_report(**changes) -> Report:
+    fields = dict(
+        os="Ubuntu 24.04.3 LTS",
+        os_id="ubuntu",
+        os_version="24.04",
+        kernel=KERNEL,
+        loaded_module=LoadedModule(version=VERSION, flavor="open"),
+        nvidia_smi=NvidiaSmi(status="ok", driver_version=VERSION, cuda_version="13.0"),
+        nouveau_loaded=False,
+    )
+    fields.update(changes)
+    return Report(**fields)
+
+
+def by_name(checks):
+    return {c.name: c for c in checks}
+
+
+def test_the_good_state_passes_every_check():
+    checks = run_checks(good_report(), good_packages(), "580-server-open", None)
+    assert [c.name for c in checks] == [
+        "module-loaded",
+        "module-version",
+        "flavour",
+        "nvidia-smi",
+        "nouveau",
+        "next-boot-modules",
+    ]
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    assert "Canonical-signed" in by_name(checks)["next-boot-modules"].detail
+
+
+def test_module_not_loaded_fails_with_reboot_fix_and_mok_hint_under_secure_boot():
+    report = good_report(
+        loaded_module=None, nvidia_smi=NvidiaSmi(status="no-driver"), secure_boot="enabled"
+    )
+    checks = by_name(run_checks(report, good_packages(), "580-server-open", None))
+    assert not checks["module-loaded"].ok
+    assert "reboot" in checks["module-loaded"].fix
+    assert "MOK" in checks["module-loaded"].fix
+    assert not checks["module-version"].ok
+    assert not checks["flavour"].ok
+    assert not checks["nvidia-smi"].ok
+    assert checks["nouveau"].ok
+
+
+def test_version_mismatch_after_an_unattended_upgrade():
+    packages = [
+        p
+        if not p.name.startswith(("libnvidia", "nvidia-utils"))
+        else pkg(p.name, "580.105.08-0ubuntu1")
+        for p in good_packages()
+    ]
+    report = good_report(
+        nvidia_smi=NvidiaSmi(
+            status="version-mismatch",
+            message="Failed to initialize NVML: Driver/library version mismatch",
+        )
+    )
+    checks = by_name(run_checks(report, packages, "580-server-open", None))
+    version = checks["module-version"]
+    assert not version.ok
+    assert "580.95.05" in version.detail and "580.105.08" in version.detail
+    assert "Reboot" in version.fix
+    assert not checks["nvidia-smi"].ok
+    assert "version mismatch" in checks["nvidia-smi"].detail
+
+
+def test_the_wrong_flavour_runs():
+    report = good_report(loaded_module=LoadedModule(version=VERSION, flavor="proprietary"))
+    check = by_name(run_checks(report, good_packages(), "580-server-open", None))["flavour"]
+    assert not check.ok
+    assert "proprietary module runs, but open was chosen" in check.detail
+
+
+def test_flavour_comes_from_the_packages_without_a_state_file():
+    assert installed_flavour(good_packages()) == "580-server-open"
+    report = good_report(loaded_module=LoadedModule(version=VERSION, flavor="proprietary"))
+    assert not by_name(run_checks(report, good_packages(), None, None))["flavour"].ok
+
+
+def test_nouveau_still_loaded_or_unknown():
+    checks = by_name(run_checks(good_report(nouveau_loaded=True), good_packages(), None, None))
+    assert not checks["nouveau"].ok
+    assert "update-initramfs" in checks["nouveau"].fix
+    unknown = by_name(run_checks(good_report(nouveau_loaded=None), good_packages(), None, None))
+    assert not unknown["nouveau"].ok
+
+
+def test_a_newer_kernel_without_signed_modules_fails():
+    packages = good_packages() + [pkg(f"linux-image-{NEWER}", "6.8.0-90.91")]
+    check = by_name(run_checks(good_report(), packages, "580-server-open", None))[
+        "next-boot-modules"
+    ]
+    assert not check.ok
+    assert NEWER in check.detail
+    assert f"linux-modules-nvidia-580-server-open-{NEWER}" in check.fix
+
+
+def test_dkms_modules_for_the_next_kernel():
+    base = [p for p in good_packages() if not p.name.startswith("linux-modules-nvidia")]
+    packages = base + [pkg("nvidia-dkms-580-server-open")]
+    status = f"nvidia/{VERSION}, {KERNEL}, x86_64: installed\n"
+    assert by_name(run_checks(good_report(), packages, None, status))["next-boot-modules"].ok
+    not_built = by_name(
+        run_checks(
+            good_report(),
+            packages + [pkg(f"linux-headers-{KERNEL}")],
+            None,
+            "nvidia/580.95.05, 6.8.0-45-generic, x86_64: installed\n",
+        )
+    )
+    assert not not_built["next-boot-modules"].ok
+    assert "dkms autoinstall" in not_built["next-boot-modules"].fix
+    no_headers = by_name(run_checks(good_report(), packages, None, None))["next-boot-modules"]
+    assert not no_headers.ok
+    assert f"linux-headers-{KERNEL}" in no_headers.fix
+
+
+def test_nothing_installed():
+    report = good_report(loaded_module=None, nvidia_smi=None, nouveau_loaded=True)
+    packages = [pkg(f"linux-image-{KERNEL}", "6.8.0-87.88")]
+    checks = run_checks(report, packages, None, None)
+    assert not any(c.ok for c in checks)
+    assert all(c.fix for c in checks)
+
+
+@pytest.mark.parametrize(
+    "line, row",
+    [
+        (
+            "nvidia/580.95.05, 6.8.0-87-generic, x86_64: installed",
+            ("nvidia", "580.95.05", "6.8.0-87-generic", "installed"),
+        ),
+        (
+            "nvidia, 470.82.00, 5.4.0-91-generic, x86_64: installed",
+            ("nvidia", "470.82.00", "5.4.0-91-generic", "installed"),
+        ),
+        (
+            "nvidia/535.183.01, 6.5.0-14-generic, x86_64: installed "
+            "(WARNING! Diff between built and installed module!)",
+            ("nvidia", "535.183.01", "6.5.0-14-generic", "installed"),
+        ),
+        ("nvidia/580.95.05: added", None),
+    ],
+)
+def test_dkms_status_layouts(line, row):
+    assert parse_dkms_status(line) == ([row] if row else [])
