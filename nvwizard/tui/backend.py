@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from nvwizard.engine.events import Event
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.report.models import DriverCandidate, Report
-from nvwizard.tui.state import Simulation, VerifyResult
+from nvwizard.tui.state import Simulation, VerifyCheck, VerifyResult
 
 EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One part of the Select screen's explanation."""
+
+    title: str
+    text: str
+    severity: str = "info"  # info, warn, block (as findings)
 
 
 class ApplyRun(Protocol):
@@ -40,30 +50,19 @@ class WizardBackend(Protocol):
 
     def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]: ...
 
-    def explain(self, candidate: DriverCandidate, report: Report) -> list[str]: ...
+    def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]: ...
+
+    def default_choices(self, report: Report) -> Choices: ...
 
     def build_plan(self, report: Report, choices: Choices) -> Plan: ...
 
     def simulate(self, host: Host, report: Report, plan: Plan) -> Simulation: ...
 
-    def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun:
-        from nvwizard.tui import apply_runs
+    def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun: ...
 
-        run = (
-            apply_runs.DetachedRun(plan, sink)
-            if host.is_real
-            else apply_runs.InProcessRun(host, plan, sink)
-        )
-        self._run = run
-        return run
+    def start_repair(self, host: Host, repair: list[list[str]], sink: EventSink) -> ApplyRun: ...
 
-    def start_repair(self, host: Host, repair: list[list[str]], sink: EventSink) -> ApplyRun:
-        from nvwizard.tui.apply_runs import repair_plan
-
-        return self.start_apply(host, repair_plan(host.label, repair), sink)
-
-    def log_path(self) -> str | None:
-        return getattr(self._run, "log_path", None)
+    def log_path(self) -> str | None: ...
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
 
@@ -104,14 +103,27 @@ class LayersBackend:
         )
 
     def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]:
-        from nvwizard.plan import simulate
+        from nvwizard.plan.build import default_choices
+        from nvwizard.plan.models import Plan
+        from nvwizard.plan.simulate import simulate
 
-        return list(simulate.autoremove_extras(host, report, to_purge))
+        if not to_purge:
+            return []
+        choices = default_choices(report)
+        probe = Plan([], choices, host.label, choices.driver, "", None, "", purge_list=to_purge)
+        return simulate(host, probe).also_removed
 
-    def explain(self, candidate: DriverCandidate, report: Report) -> list[str]:
+    def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]:
         from nvwizard.knowledge.explanations import explain_candidate
 
-        return list(explain_candidate(candidate, report))
+        return [
+            Paragraph(p.title, p.text, p.severity) for p in explain_candidate(candidate, report)
+        ]
+
+    def default_choices(self, report: Report) -> Choices:
+        from nvwizard.plan.build import default_choices
+
+        return default_choices(report)
 
     def build_plan(self, report: Report, choices: Choices) -> Plan:
         from nvwizard.plan.build import build_plan
@@ -119,54 +131,72 @@ class LayersBackend:
         return build_plan(report, choices)
 
     def simulate(self, host: Host, report: Report, plan: Plan) -> Simulation:
-        from nvwizard.plan import simulate
+        from nvwizard.plan.simulate import check_simulation, simulate
 
-        sets = simulate.simulate_plan(host, report, plan)
+        sim = simulate(host, plan)
+        check = check_simulation(plan, sim)
+        removed = set(sim.purge.remove) if sim.purge else set()
+        removed |= set(sim.also_removed)
+        if sim.install:
+            removed |= set(sim.install.remove)
         return Simulation(
-            install=list(sets.install),
-            remove=list(sets.remove),
-            upgrade=list(getattr(sets, "upgrade", []) or []),
-            problem=getattr(sets, "problem", None),
+            install=sorted(sim.install.install) if sim.install else [],
+            remove=sorted(removed),
+            upgrade=sorted(sim.install.upgrade) if sim.install else [],
+            problem="; ".join(check.problems) or None,
+            notes=list(check.notes),
         )
 
     def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun:
-        from nvwizard.engine.runner import Engine
+        from nvwizard.tui import apply_runs
 
-        engine = Engine(host, plan, on_event=sink)
-        self._engine = engine
-        return engine
+        run = (
+            apply_runs.DetachedRun(plan, sink)
+            if host.is_real
+            else apply_runs.InProcessRun(host, plan, sink)
+        )
+        self._run = run
+        return run
 
     def start_repair(self, host: Host, repair: list[list[str]], sink: EventSink) -> ApplyRun:
-        from nvwizard.engine.runner import Engine
-        from nvwizard.plan.build import repair_plan
+        from nvwizard.tui.apply_runs import repair_plan
 
-        engine = Engine(host, repair_plan(host.label, repair), on_event=sink)
-        self._engine = engine
-        return engine
+        return self.start_apply(host, repair_plan(host.label, repair), sink)
 
     def log_path(self) -> str | None:
-        path = getattr(self._engine, "log_path", None)
-        return str(path) if path else None
+        return getattr(self._run, "log_path", None)
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str:
-        from nvwizard.engine.reboot import schedule_reboot
+        from nvwizard.tui.apply_runs import InProcessRun, reboot_plan
 
-        return schedule_reboot(host, delay_minutes)
+        outcome = InProcessRun(host, reboot_plan(host.label, delay_minutes), _ignore).run()
+        if outcome is not None and not outcome.ok:
+            raise RuntimeError(outcome.message or "the reboot command failed")
+        if not host.is_real:
+            return (
+                "DEMO: the simulated machine rebooted; nothing here was changed.\n"
+                "Press n to verify the new driver, as `sudo nvwizard` would after a real reboot."
+            )
+        if delay_minutes is None:
+            return "Rebooting now. Log in again afterwards and run `sudo nvwizard`."
+        return (
+            f"Reboot scheduled in {delay_minutes} minute(s); cancel it with `sudo shutdown -c`.\n"
+            "Quit now (q); log in again afterwards and run `sudo nvwizard`."
+        )
 
     def verification_pending(self, host: Host) -> bool:
-        try:
-            from nvwizard.engine.verify import verification_pending
-        except ImportError:
-            return False
-        return bool(verification_pending(host))
+        from nvwizard.engine.verify import verification_pending
+
+        return verification_pending(host)
 
     def verify(self, host: Host) -> VerifyResult:
         from nvwizard.engine.verify import verify
-        from nvwizard.tui.state import VerifyCheck
 
         result = verify(host)
         return VerifyResult(
-            checks=[
-                VerifyCheck(c.name, c.ok, c.detail, getattr(c, "fix", None)) for c in result.checks
-            ]
+            checks=[VerifyCheck(c.name, c.ok, c.detail, c.fix) for c in result.checks]
         )
+
+
+def _ignore(event: Event) -> None:
+    del event  # the reboot step's output matters only when it fails (see its outcome)

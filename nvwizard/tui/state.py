@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nvwizard.host.base import Host
-from nvwizard.plan.models import Plan
+from nvwizard.plan.models import Choices, Plan
 from nvwizard.report.models import Report
 
 
@@ -21,6 +21,7 @@ class Simulation:
     remove: list[str] = field(default_factory=list)
     upgrade: list[str] = field(default_factory=list)
     problem: str | None = None  # why the simulation could not run, or what it refuses
+    notes: list[str] = field(default_factory=list)  # e.g. the branch really installed
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class WizardState:
     ticked: set[str] = field(default_factory=set)  # what the user will really purge
     purge: bool = True  # False: the user declined the purge (keep the installed driver)
     # Select screen
+    choices: Choices | None = None  # the plan layer's defaults, refined screen by screen
     driver: str | None = None
     headless: bool = True
     # Install screen

@@ -14,6 +14,7 @@ from nvwizard.host.base import Host
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Plan, Step
 from nvwizard.report.models import DriverCandidate, Finding, Gpu, Report
+from nvwizard.tui.backend import Paragraph
 from nvwizard.tui.state import Simulation, VerifyCheck, VerifyResult
 
 
@@ -189,7 +190,16 @@ class FakeBackend:
         return ["libnvidia-compute-535-server"] if to_purge else []
 
     def explain(self, candidate, report):
-        return [f"{candidate.flavour}: explained for {report.gpus[0].name}."]
+        paragraphs = []
+        if not candidate.runnable:
+            paragraphs.append(Paragraph("Cannot run here", candidate.reason, "block"))
+        paragraphs.append(
+            Paragraph("Open modules", f"{candidate.flavour} on {report.gpus[0].name}.")
+        )
+        return paragraphs
+
+    def default_choices(self, report):
+        return Choices(driver=report.recommended_driver or "", headless=report.headless)
 
     def build_plan(self, report, choices: Choices) -> Plan:
         steps = [

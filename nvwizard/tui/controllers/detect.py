@@ -39,6 +39,7 @@ class DetectController:
         state.purge = True
         state.driver = report.recommended_driver
         state.headless = report.headless
+        state.choices = self.backend.default_choices(report) if report.driver_candidates else None
         progress("Checking whether a verification is pending")
         state.verify_pending = self.backend.verification_pending(state.host)
         return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import threading
 from collections import deque
+from dataclasses import replace
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.events import Event
@@ -85,7 +86,8 @@ class InstallController:
     def choices(self) -> Choices:
         state = self.state
         kept_names = {name for name, _ in state.proposed_keep}
-        return Choices(
+        return replace(
+            state.choices or Choices(driver=""),
             driver=state.driver or "",
             purge=state.purge and bool(state.ticked),
             keep=tuple(n for n in state.proposed_purge if n not in state.ticked),
@@ -115,6 +117,7 @@ class InstallController:
             lines += _package_set("install", sim.install, OK)
             lines += _package_set("remove", sim.remove, DANGER)
             lines += _package_set("upgrade", sim.upgrade, WARN)
+            lines += [Line(f"  note: {note}", WARN) for note in sim.notes]
             if sim.problem:
                 lines.append(Line(f"! {sim.problem}", DANGER))
         return lines

@@ -12,6 +12,7 @@ class RebootController:
         self.state = state
         self.backend = backend
         self.result: str | None = None
+        self.rebooted = False
 
     def explanation(self) -> list[Line]:
         report = self.state.report
@@ -31,6 +32,7 @@ class RebootController:
     def reboot(self, delay_minutes: int | None) -> str:
         """delay_minutes None: now; else schedule (cancel with `shutdown -c`)."""
         self.result = self.backend.reboot(self.state.host, delay_minutes)
+        self.rebooted = True
         self.state.verify_pending = True
         return self.result
 

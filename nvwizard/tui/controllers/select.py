@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from nvwizard.report.models import DriverCandidate
 from nvwizard.tui.backend import WizardBackend
+from nvwizard.tui.controllers.lines import DANGER, HEADING, WARN, Line
 from nvwizard.tui.state import WizardState
 
+_SEVERITY_TONE = {"info": HEADING, "warn": WARN, "block": DANGER}
 HEADER = ("", "Driver", "Module", "Kind", "Support", "EOL", "CUDA")
 
 
@@ -30,12 +32,14 @@ class SelectController:
             candidate.cuda or "?",
         )
 
-    def explain(self, candidate: DriverCandidate) -> list[str]:
-        paragraphs = []
-        if not candidate.runnable:
-            paragraphs.append(f"Not possible on this machine: {candidate.reason or 'unknown'}")
-        paragraphs += self.backend.explain(candidate, self.state.report)
-        return paragraphs
+    def explain(self, candidate: DriverCandidate) -> list[Line]:
+        lines: list[Line] = []
+        for paragraph in self.backend.explain(candidate, self.state.report):
+            if lines:
+                lines.append(Line(""))
+            lines.append(Line(paragraph.title, _SEVERITY_TONE.get(paragraph.severity, HEADING)))
+            lines.append(Line(paragraph.text))
+        return lines
 
     def highlighted_index(self) -> int:
         """Start on the current choice, else the recommended driver."""

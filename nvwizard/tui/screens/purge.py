@@ -11,6 +11,7 @@ from textual.worker import Worker, WorkerState
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.lines import DIM, Line
+from nvwizard.tui.controllers.purge import PurgeRow
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.package_list import PackageList
@@ -35,17 +36,19 @@ class PurgeScreen(WizardScreen):
         self.controller = self.wizard.controllers.purge
         packages = self.query_one(PackageList)
         for row in self.controller.rows():
-            label = Text(row.name, style="bold" if row.ticked else "")
-            label.append(f" {row.version or ''}", style="dim")
-            if row.keep_reason:
-                label.append(f"  kept: {row.keep_reason}", style="dim italic")
-            packages.add_option(Selection(label, row.name, row.ticked))
+            packages.add_option(
+                Selection(_label(row, row.ticked), row.name, row.ticked, id=row.name)
+            )
+        packages.highlighted = 0
         packages.focus()
         self._update()
         self.hint("n/Enter moves to the Purge button; Enter on it confirms.")
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         self.controller.set_ticked(set(event.selection_list.selected))
+        packages = event.selection_list
+        for row in self.controller.rows():
+            packages.replace_option_prompt(row.name, _label(row, row.ticked))
         self._update()
 
     def _update(self) -> None:
@@ -83,6 +86,17 @@ class PurgeScreen(WizardScreen):
         else:
             self.controller.decline()
         self.wizard.go(flow.SELECT)
+
+
+def _label(row: PurgeRow, ticked: bool) -> Text:
+    """The word PURGE or keep says it without colour (NO_COLOR, screen readers)."""
+    label = Text()
+    label.append("PURGE " if ticked else "keep  ", style="bold red" if ticked else "dim")
+    label.append(row.name, style="bold" if ticked else "")
+    label.append(f" {row.version or ''}", style="dim")
+    if row.keep_reason:
+        label.append(f"  ({row.keep_reason})", style="dim italic")
+    return label
 
 
 def _line(text: str) -> Line:

@@ -39,6 +39,9 @@ class RebootScreen(WizardScreen):
         delay = None if event.button.id == "now" else 1
         self.run_worker(lambda: self.controller.reboot(delay), thread=True, group="reboot")
 
+    def next(self) -> None:
+        self.wizard.go(flow.VERIFY)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "reboot":
             return
@@ -51,7 +54,8 @@ class RebootScreen(WizardScreen):
 
     def _show(self, text: str) -> None:
         self.query_one("#result", Static).update(f"\n{text}")
-        self.hint("Press q to quit.")
+        self.hint("Press n to verify, q to quit." if self.can_go_next() else "Press q to quit.")
+        self.refresh_bindings()
 
     def on_key(self, event) -> None:
         if event.key in ("left", "right") and isinstance(self.focused, Button):
@@ -62,4 +66,5 @@ class RebootScreen(WizardScreen):
         return False
 
     def can_go_next(self) -> bool:
-        return False
+        """Only a demo machine can be verified at once: its reboot is simulated."""
+        return self.controller.rebooted and not self.wizard.state.host.is_real

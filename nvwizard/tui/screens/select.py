@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, DataTable, Static
+from textual.widgets import Checkbox, DataTable
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.select import HEADER
 from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.widgets.lines_view import LinesView
 
 
 class SelectScreen(WizardScreen):
@@ -19,7 +20,7 @@ class SelectScreen(WizardScreen):
         yield DataTable(id="drivers", cursor_type="row", zebra_stripes=False)
         yield Checkbox("Headless: compute stack only, no desktop libraries", id="headless")
         with VerticalScroll(id="explain-scroll"):
-            yield Static("", id="explain", markup=False)
+            yield LinesView(id="explain")
 
     def on_mount(self) -> None:
         self.controller = self.wizard.controllers.select
@@ -49,8 +50,7 @@ class SelectScreen(WizardScreen):
         candidate = self._highlighted()
         if candidate is None:
             return
-        text = "\n\n".join(self.controller.explain(candidate))
-        self.query_one("#explain", Static).update(text)
+        self.query_one("#explain", LinesView).show(self.controller.explain(candidate))
         self.query_one("#explain-scroll").scroll_home(animate=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -32,17 +32,19 @@ class VerifyScreen(WizardScreen):
             self.done = True
             self.query_one("#intro", Static).update("Verification after the reboot:")
             self.query_one("#checks", LinesView).show(self.controller.lines())
-            self.hint("n: back to the wizard (Detect); q quits.")
+            self.hint("n: on to the wizard; q quits." if self.can_go_next() else "q quits.")
         elif event.state == WorkerState.ERROR:
             self.done = True
             self.query_one("#intro", Static).update(f"✗ Could not verify: {event.worker.error}")
         self.refresh_bindings()
 
     def can_go_back(self) -> bool:
-        return self.done
+        return False
 
     def can_go_next(self) -> bool:
-        return self.done
+        """Opened at start (verification pending): n goes on to the Detect summary below."""
+        stack = self.app.screen_stack
+        return self.done and len(stack) == 3 and type(stack[1]).__name__ == "DetectScreen"
 
     def next(self) -> None:
         self.app.pop_screen()
