@@ -1,0 +1,127 @@
+"""Reattaching: progress, outcome and the next step from the lock, state file and journal."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from nvwizard.engine import events as ev
+from nvwizard.engine import journal as jn
+from nvwizard.engine.attach import (
+    NEXT_NOTHING,
+    NEXT_REBOOT,
+    NEXT_REPAIR,
+    NEXT_VERIFY,
+    NEXT_WAIT,
+    current_apply,
+    latest_events_path,
+    replay_and_follow,
+)
+from nvwizard.engine.lock import ApplyLock
+from tests.detach.journal_fixtures import write_journal
+
+BEFORE = 500.0  # boot times relative to the journal's events at t=1000
+AFTER = 2000.0
+
+
+def test_nothing_recorded(places):
+    status = current_apply(boot_time=BEFORE)
+    assert status.state == "none"
+
+
+def test_running_apply_progress_and_next_step(places):
+    state, log = places
+    journal = write_journal(log, state, upto="install-running")
+    with ApplyLock() as lock:
+        lock.update(journal=str(journal.events_path), driver="nvidia-driver-580-server")
+        status = current_apply(boot_time=BEFORE)
+    assert status.state == "running"
+    assert status.outcome == "running"
+    assert status.progress.step_index == 1
+    assert status.progress.step_count == 2
+    assert status.progress.step_title == "Install the driver"
+    assert status.progress.step_percent == 40.0
+    assert status.progress.percent == 20.0  # 40% of the first of two steps
+    assert status.next_step == NEXT_WAIT
+
+
+def test_a_worker_that_died_mid_apply_is_interrupted_and_needs_repair(places):
+    state, log = places
+    write_journal(log, state, upto="install-running")  # nobody holds the lock
+    status = current_apply(boot_time=BEFORE)
+    assert status.state == "finished"
+    assert status.outcome == "interrupted"
+    assert status.next_step == NEXT_REPAIR
+    assert status.repair == ["dpkg", "--configure", "-a"]
+
+
+def test_done_then_reboot_then_verify_then_nothing(places):
+    state, log = places
+    write_journal(log, state)
+    done = current_apply(boot_time=BEFORE)
+    assert (done.outcome, done.next_step) == ("done", NEXT_REBOOT)
+    assert done.progress.percent == 100.0
+    assert current_apply(boot_time=AFTER).next_step == NEXT_VERIFY
+    recorded = jn.read_state(state)
+    recorded["verify"] = {"ok": False, "at": AFTER + 1}
+    jn.write_state(recorded, state)
+    assert current_apply(boot_time=AFTER).next_step == NEXT_VERIFY
+    recorded["verify"] = {"ok": True, "at": AFTER + 2}
+    recorded["verify_pending"] = False
+    jn.write_state(recorded, state)
+    assert current_apply(boot_time=AFTER).next_step == NEXT_NOTHING
+
+
+def test_failed_apply_offers_the_repair(places):
+    state, log = places
+    write_journal(log, state, outcome="failed")
+    status = current_apply(boot_time=BEFORE)
+    assert status.outcome == "failed"
+    assert status.next_step == NEXT_REPAIR
+    assert "dpkg --configure -a" in status.next_hint
+    assert status.to_json()["progress"]["step_index"] == 1
+    json.dumps(status.to_json())  # the --json output is serialisable
+
+
+def test_replay_and_follow_gives_the_past_then_live_events_until_the_end(places):
+    state, log = places
+    journal = write_journal(log, state, upto="install-running")
+    lock = ApplyLock()
+    lock.acquire(driver="nvidia-driver-580-server")
+    lock.update(journal=str(journal.events_path))
+    seen: list[ev.Event] = []
+    replayed = threading.Event()
+
+    def follower():
+        for event in replay_and_follow(journal.events_path, poll_s=0.01):
+            seen.append(event)
+            if event.kind == ev.PROGRESS:
+                replayed.set()
+
+    thread = threading.Thread(target=follower)
+    thread.start()
+    assert replayed.wait(30)
+    assert [e.kind for e in seen] == [ev.PLAN_STARTED, ev.STEP_STARTED, ev.OUTPUT, ev.PROGRESS]
+    with open(journal.events_path, "a", encoding="utf-8") as out:
+        finished = ev.Event(kind=ev.PLAN_FINISHED, data={"outcome": "done"})
+        out.write(json.dumps(finished.to_json()) + "\n")
+    thread.join(30)
+    lock.release()
+    assert not thread.is_alive()
+    assert seen[-1].kind == ev.PLAN_FINISHED
+
+
+def test_follow_ends_when_the_worker_died_without_finishing(places):
+    state, log = places
+    journal = write_journal(log, state, upto="install-running")
+    events = list(replay_and_follow(journal.events_path, poll_s=0.01))
+    assert [e.kind for e in events][-1] == ev.PROGRESS
+
+
+def test_latest_events_path_prefers_the_running_apply(places):
+    state, log = places
+    old = write_journal(log, state)
+    assert latest_events_path() == old.events_path
+    with ApplyLock() as lock:
+        lock.update(journal="/elsewhere/apply-x.jsonl")
+        assert str(latest_events_path()) == "/elsewhere/apply-x.jsonl"
