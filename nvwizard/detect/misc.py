@@ -1,0 +1,117 @@
+"""Small bundle files: key=value files, `df -P -k`, GPU process and lock holder lists,
+apt sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nvwizard.detect._text import clean_lines, to_int
+from nvwizard.detect.models import DfEntry, GpuProcess, LockHolder
+from nvwizard.detect.os_release import unquote
+
+_MAX_PER_FIELD = 32  # values per deb822 field: keeps a garbage stanza from multiplying out
+
+
+def parse_key_values(text: str) -> dict[str, str]:
+    """`key=value` lines (session.txt, machine.txt); comments and other lines are ignored."""
+    values: dict[str, str] = {}
+    for line in clean_lines(text):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition("=")
+        key = key.strip()
+        if sep and key and " " not in key:
+            values[key] = unquote(value.strip())
+    return values
+
+
+def parse_df(text: str) -> list[DfEntry]:
+    """`df -P -k`: `Filesystem 1024-blocks Used Available Capacity Mounted on` rows.
+
+    Read from the capacity column ("25%"): the three numbers before it are size, used and
+    available, the rest is the mount point; so a filesystem name wrapped onto its own line
+    (plain `df` does that) does not matter."""
+    entries: list[DfEntry] = []
+    for line in clean_lines(text):
+        tokens = line.split()
+        for i in range(3, len(tokens) - 1):
+            if tokens[i].endswith("%") and all(to_int(t) is not None for t in tokens[i - 3 : i]):
+                entries.append(
+                    DfEntry(mount=" ".join(tokens[i + 1 :]), available_kib=int(tokens[i - 1]))
+                )
+                break
+    return entries
+
+
+def _fields(line: str, count: int) -> list[str] | None:
+    """Tab-separated fields; a paste whose tabs became spaces is split on whitespace."""
+    parts = [p.strip() for p in line.split("\t")] if "\t" in line else line.split(None, count - 1)
+    return parts if parts and to_int(parts[0]) is not None else None
+
+
+def parse_gpu_processes(text: str) -> list[GpuProcess]:
+    """`<pid>\\t<name>\\t<user>\\t<device>` lines."""
+    processes: list[GpuProcess] = []
+    for line in clean_lines(text):
+        parts = _fields(line, 4)
+        if parts is None or len(parts) < 2 or not parts[1]:
+            continue
+        parts += [""] * (4 - len(parts))
+        processes.append(
+            GpuProcess(
+                pid=int(parts[0]),
+                name=parts[1],
+                user=parts[2] or None,
+                device=parts[3] or None,
+            )
+        )
+    return processes
+
+
+def parse_lock_holders(text: str) -> list[LockHolder]:
+    """`<pid>\\t<name>\\t<lock path>` lines."""
+    holders: list[LockHolder] = []
+    for line in clean_lines(text):
+        parts = _fields(line, 3)
+        if parts is None or len(parts) < 3 or not parts[1] or not parts[2]:
+            continue
+        holders.append(LockHolder(pid=int(parts[0]), name=parts[1], lock_path=parts[2]))
+    return holders
+
+
+def parse_apt_sources(text: str) -> list[str]:
+    """Every enabled source as a one-line `deb` entry.
+
+    One-line `deb`/`deb-src` entries are kept as written (whitespace normalised); a deb822
+    stanza (`Types:`, `URIs:`, `Suites:`, `Components:`) gives one line per type, URI and
+    suite, in the same one-line form, so callers read a single format."""
+    lines: list[str] = []
+    stanza: dict[str, str] = {}
+    for line in clean_lines(text):
+        stripped = line.strip()
+        if not stripped:
+            lines.extend(_deb822_lines(stanza))
+            stanza = {}
+            continue
+        if stripped.startswith("#"):
+            continue
+        first = stripped.split(None, 1)[0]
+        if first in ("deb", "deb-src"):
+            lines.append(" ".join(stripped.split()))
+            continue
+        key, sep, value = stripped.partition(":")
+        if sep and key in ("Types", "URIs", "Suites", "Components", "Enabled", "Signed-By"):
+            stanza[key] = value.strip()
+    lines.extend(_deb822_lines(stanza))
+    return lines
+
+
+def _deb822_lines(stanza: dict[str, str]) -> Iterator[str]:
+    if stanza.get("Enabled", "yes").lower() == "no":
+        return
+    components = stanza.get("Components", "").split()[:_MAX_PER_FIELD]
+    for kind in stanza.get("Types", "").split()[:_MAX_PER_FIELD]:
+        for uri in stanza.get("URIs", "").split()[:_MAX_PER_FIELD]:
+            for suite in stanza.get("Suites", "").split()[:_MAX_PER_FIELD]:
+                yield " ".join([kind, uri, suite, *components])

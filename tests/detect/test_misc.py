@@ -1,0 +1,71 @@
+from nvwizard.detect.misc import (
+    parse_apt_sources,
+    parse_df,
+    parse_gpu_processes,
+    parse_key_values,
+    parse_lock_holders,
+)
+from nvwizard.detect.models import DfEntry, GpuProcess, LockHolder
+
+from ._samples import sample
+
+
+def test_key_values_session_and_machine():
+    assert parse_key_values(sample("misc", "session.txt")) == {
+        "ssh": "1",
+        "display_manager": "0",
+        "default_target": "multi-user.target",
+        "systemd": "1",
+    }
+    machine = parse_key_values(sample("misc", "machine.txt"))
+    assert machine["title"] == "HGX H100 8-GPU, 24.04, old 535-server driver"
+    assert parse_key_values("no equals here\n=x\nkey with space=1\r\na=b=c\r\n") == {"a": "b=c"}
+
+
+def test_df_posix_output_with_wrapped_filesystem_name():
+    assert parse_df(sample("misc", "df.txt")) == [
+        DfEntry(mount="/", available_kib=7914060),
+        DfEntry(mount="/boot", available_kib=1511444),
+        DfEntry(mount="/var", available_kib=47364836),
+    ]
+    assert parse_df("df: /nope: No such file or directory\n") == []
+
+
+def test_gpu_processes():
+    procs = parse_gpu_processes(sample("misc", "gpu-processes.txt"))
+    assert procs[0] == GpuProcess(pid=381204, name="python3", user="alice", device="/dev/nvidia0")
+    assert [p.name for p in procs] == ["python3", "python3", "Xorg"]
+    # tabs turned into spaces by a paste, missing trailing fields, junk
+    assert parse_gpu_processes("77 nvtop root\nx\tfoo\n88\t\n") == [
+        GpuProcess(pid=77, name="nvtop", user="root", device=None)
+    ]
+
+
+def test_lock_holders():
+    assert parse_lock_holders(sample("misc", "dpkg-lock.txt")) == [
+        LockHolder(pid=1532, name="unattended-upgr", lock_path="/var/lib/dpkg/lock-frontend"),
+        LockHolder(pid=1532, name="unattended-upgr", lock_path="/var/lib/dpkg/lock"),
+    ]
+    assert parse_lock_holders("1532\tapt\n\n") == []
+
+
+def test_apt_sources_one_line_entries():
+    assert parse_apt_sources(sample("misc", "apt-sources.txt")) == [
+        "deb http://archive.ubuntu.com/ubuntu/ jammy main restricted",
+        "deb http://security.ubuntu.com/ubuntu jammy-security main restricted",
+        "deb-src http://archive.ubuntu.com/ubuntu/ jammy main restricted",
+        "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] "
+        "https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/ /",
+    ]
+
+
+def test_apt_sources_deb822_stanzas_flattened():
+    comps = "main restricted universe multiverse"
+    assert parse_apt_sources(sample("misc", "apt-sources-deb822.txt")) == [
+        f"deb http://archive.ubuntu.com/ubuntu/ noble {comps}",
+        f"deb http://archive.ubuntu.com/ubuntu/ noble-updates {comps}",
+        f"deb http://archive.ubuntu.com/ubuntu/ noble-backports {comps}",
+        f"deb http://security.ubuntu.com/ubuntu/ noble-security {comps}",
+        # the disabled PPA stanza is left out
+        "deb https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/ /",
+    ]
