@@ -7,6 +7,8 @@ JSON-lines journal (every event, for progress and replay). Nothing here changes 
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -221,3 +223,58 @@ def replay_and_follow(
     # Stopped between polls: the worker may have written its last events just before it let
     # go of the lock, so read what came after the last poll.
     yield from jn.read_events(events_path)[seen:]
+
+
+class DetachedRun:
+    """An apply in the detached worker, shaped like the Engine for front ends.
+
+    `run()` (in a worker thread) starts the apply, unless it attaches to a running one, and
+    hands every event, the past ones first, to `on_event` until the plan ends. `cancel()`
+    asks the worker to stop after the running step. `stop_following()` only stops this front
+    end (quitting the wizard): the apply goes on.
+    """
+
+    def __init__(
+        self,
+        plan=None,
+        on_event: Callable[[ev.Event], None] | None = None,
+        events_path: str | Path | None = None,
+        worker_pid: int | None = None,
+    ):
+        self.plan = plan
+        self.on_event = on_event or (lambda event: None)
+        self.events_path = Path(events_path) if events_path else None
+        self.worker_pid = worker_pid
+        self.log_path: Path | None = None
+        self._stop = False
+
+    @classmethod
+    def attach(cls, on_event: Callable[[ev.Event], None] | None = None) -> DetachedRun | None:
+        """Follow the apply running now, or None when none runs."""
+        holder = current_holder()
+        if holder is None or not holder.journal:
+            return None
+        return cls(on_event=on_event, events_path=holder.journal, worker_pid=holder.pid)
+
+    def run(self) -> None:
+        if self.events_path is None:
+            from nvwizard.engine.detach import start_detached_apply
+
+            started = start_detached_apply(self.plan)
+            self.events_path, self.worker_pid = started.events_path, started.worker_pid
+            self.log_path = started.log_path
+        for event in replay_and_follow(self.events_path, stop=lambda: self._stop):
+            if self.log_path is None and event.kind == ev.PLAN_STARTED:
+                state = jn.read_state() or {}
+                self.log_path = Path(state["log"]) if state.get("log") else None
+            self.on_event(event)
+
+    def cancel(self) -> None:
+        if self.worker_pid:
+            try:
+                os.kill(self.worker_pid, signal.SIGTERM)  # the worker finishes its step first
+            except ProcessLookupError:
+                pass
+
+    def stop_following(self) -> None:
+        self._stop = True

@@ -157,3 +157,46 @@ def test_status_before_any_apply(tmp_path):
     logs = nvwizard("logs", env=env)
     assert logs.returncode == 1
     assert logs.stderr.strip() == "nvwizard: no apply log on this machine yet"
+
+
+def test_wizard_style_run_detach_reattach_and_cancel(setup, monkeypatch):
+    """What the wizard does: run it in a thread, quit (stop following), come back, cancel."""
+    import threading
+
+    from nvwizard.engine.attach import DetachedRun
+    from nvwizard.engine.detach import load_plan
+
+    sandbox, env, plan_file, gate, state = setup
+    for name in ("APT_CONFIG", "DPKG_ADMINDIR", "DPKG_ROOT", "DPKG_FORCE", "PATH"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", env["NVWIZARD_STATE_DIR"])
+    monkeypatch.setenv("NVWIZARD_LOG_DIR", env["NVWIZARD_LOG_DIR"])
+
+    first_seen: list[ev.Event] = []
+    run = DetachedRun(load_plan(plan_file), first_seen.append)
+    thread = threading.Thread(target=run.run)
+    thread.start()
+    wait_for(lambda: _postinst_waiting(sandbox), "the gated postinst")
+    run.stop_following()  # the wizard quits; the apply goes on
+    thread.join(60)
+    assert not thread.is_alive()
+    assert first_seen[0].kind == ev.PLAN_STARTED
+    assert all(e.kind != ev.PLAN_FINISHED for e in first_seen)
+
+    again: list[ev.Event] = []
+    attached = DetachedRun.attach(again.append)
+    assert attached is not None and attached.worker_pid == run.worker_pid
+    thread = threading.Thread(target=attached.run)
+    thread.start()
+    wait_for(lambda: len(again) >= len(first_seen), "the replay")
+    assert [e.to_json() for e in again[: len(first_seen)]] == [e.to_json() for e in first_seen]
+    attached.cancel()  # asks the worker to stop after the running step, never inside it
+    gate.unlink()
+    thread.join(60)
+    assert not thread.is_alive()
+    finished = again[-1]
+    assert finished.kind == ev.PLAN_FINISHED
+    assert finished.data["outcome"] == "cancelled"
+    assert [e.step for e in again if e.kind == ev.STEP_FINISHED] == ["install"]
+    assert sandbox.status()[GATED] == "ii"  # dpkg finished its transaction
+    assert DetachedRun.attach() is None
