@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from nvwizard.detect.apt_cache import modalias_matches
 from nvwizard.detect.models import AptPackage, UbuntuDriversDevice
 from nvwizard.knowledge import branches
 from nvwizard.knowledge.architectures import architecture
@@ -119,8 +120,6 @@ def _apt_source(package: AptPackage) -> str:
 def _matches_a_gpu(package: AptPackage, gpu_modaliases: Sequence[str]) -> bool:
     if not package.modaliases:
         return True
-    from nvwizard.detect.apt_cache import modalias_matches  # noqa: PLC0415 (lands in parallel)
-
     return any(
         modalias_matches(pattern, modalias)
         for pattern in package.modaliases

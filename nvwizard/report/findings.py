@@ -92,7 +92,7 @@ def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
         return Finding(
             "secure-boot-dkms-only",
             "warn",
-            f"Secure Boot is on and apt offers no Canonical-signed NVIDIA modules for kernel "
+            f"Secure Boot is on and apt offers no signed precompiled NVIDIA modules for kernel "
             f"{report.kernel or '(unknown)'}: only a DKMS-built module, which Secure Boot "
             "rejects until its key is enrolled.",
             fix,

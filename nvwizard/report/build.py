@@ -1,0 +1,274 @@
+"""`build_report(host)`: read every source through the host, parse, interpret.
+
+Pure Python and linear in the size of the inputs: it runs on every `nvwizard detect`.
+Each fact has one small function here; a missing source leaves its fact at the report's
+default (unknown, empty, None), never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from nvwizard.detect import (
+    apt_cache,
+    dpkg,
+    lsmod,
+    lspci,
+    misc,
+    mokutil,
+    nvidia_smi,
+    os_release,
+    proc_version,
+    sysfs_pci,
+    ubuntu_drivers,
+    uname,
+)
+from nvwizard.detect.models import (
+    AptPackage,
+    DpkgEntry,
+    GpuProcess,
+    LsmodEntry,
+    NvidiaSmi,
+    PciDevice,
+    UbuntuDriversDevice,
+)
+from nvwizard.host.base import Host
+from nvwizard.knowledge.architectures import classify_gpu
+from nvwizard.knowledge.packages import is_nvidia_related
+from nvwizard.report.candidates import (
+    build_candidates,
+    closed_preferred_branches,
+    is_nvidia_device,
+)
+from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.findings import find_all
+from nvwizard.report.models import Gpu, LoadedModule, Report
+from nvwizard.report.recommend import mark_recommended, recommend
+
+NVIDIA_VENDOR = "10de"
+NVSWITCH_CLASS = "0680"
+GRAPHICAL_TARGET = "graphical.target"
+
+
+def _parsed(host: Host, source: str, parser, default):
+    text = host.read(source)
+    return default if text is None else parser(text)
+
+
+# -- GPUs ---------------------------------------------------------------------------------
+
+
+def _is_nvidia_display(device: PciDevice) -> bool:
+    return device.vendor_id == NVIDIA_VENDOR and (device.class_code or "03").startswith("03")
+
+
+def _is_nvswitch(device: PciDevice) -> bool:
+    return device.vendor_id == NVIDIA_VENDOR and device.class_code == NVSWITCH_CLASS
+
+
+def synthetic_modalias(device: PciDevice) -> str:
+    """A concrete modalias from the ids (subsystem zeroed): enough for apt's sv*sd* patterns."""
+    klass = (device.class_code or "0300").upper()
+    return (
+        f"pci:v0000{device.vendor_id.upper()}d0000{device.device_id.upper()}"
+        f"sv00000000sd00000000bc{klass[:2]}sc{klass[2:4]}i00"
+    )
+
+
+def _gpu(address: str, device_id: str, pci_name: str | None) -> Gpu:
+    found = classify_gpu(device_id, pci_name)
+    name = found.marketing_name or _strip_vendor(pci_name)
+    return Gpu(address, device_id, name, found.architecture, found.open_kernel, found.chip)
+
+
+def _strip_vendor(pci_name: str | None) -> str | None:
+    if not pci_name:
+        return None
+    return pci_name.removeprefix("NVIDIA Corporation").strip() or None
+
+
+def _address_of(sysfs_path: str | None) -> str:
+    if not sysfs_path:
+        return "unknown"
+    last = sysfs_path.rstrip("/").rsplit("/", 1)[-1]
+    return lspci.normalise_pci_address(last) or last
+
+
+def pci_devices(host: Host) -> list[PciDevice]:
+    """sysfs first (complete, no names), named from lspci where it has the same address."""
+    named = _parsed(host, "lspci-nn.txt", lspci.parse_lspci, [])
+    sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
+    if not sysfs:
+        return named
+    names = {d.address: d.description for d in named if d.description}
+    return [replace(d, description=names.get(d.address)) if not d.description else d for d in sysfs]
+
+
+def gpus_from_pci(devices: list[PciDevice]) -> list[Gpu]:
+    return [_gpu(d.address, d.device_id, d.description) for d in devices if _is_nvidia_display(d)]
+
+
+def gpus_from_ubuntu_drivers(devices: list[UbuntuDriversDevice]) -> tuple[list[Gpu], list[str]]:
+    gpus, modaliases = [], []
+    for device in devices:
+        if not is_nvidia_device(device) or not device.modalias:
+            continue
+        parsed = sysfs_pci.parse_modalias(device.modalias)
+        if parsed is None or not parsed.base_class.startswith("03"):
+            continue
+        gpus.append(_gpu(_address_of(device.sysfs_path), parsed.device, device.model))
+        modaliases.append(device.modalias)
+    return gpus, modaliases
+
+
+# -- packages and modules -----------------------------------------------------------------
+
+
+def all_packages(host: Host) -> list[DpkgEntry]:
+    query = _parsed(host, "dpkg-query.txt", dpkg.parse_dpkg_query, [])
+    return query or _parsed(host, "dpkg-l.txt", dpkg.parse_dpkg_l, [])
+
+
+def loaded_module(host: Host, modules: list[LsmodEntry] | None) -> LoadedModule | None:
+    proc = _parsed(
+        host, "proc-driver-nvidia-version.txt", proc_version.parse_proc_driver_version, None
+    )
+    if proc is not None and proc.version:
+        return LoadedModule(proc.version, proc.flavor)
+    # modinfo describes the module on disk: it is the loaded one only if lsmod shows nvidia.
+    if modules is None or not any(m.name == "nvidia" for m in modules):
+        return None
+    info = _parsed(host, "modinfo-nvidia.txt", proc_version.parse_modinfo, {})
+    version = info.get("version")
+    if not version:
+        return None
+    return LoadedModule(version, modinfo_flavor(info.get("license")))
+
+
+def modinfo_flavor(license_text: str | None) -> str | None:
+    """The open modules are licensed "Dual MIT/GPL"; the proprietary ones "NVIDIA"."""
+    if not license_text:
+        return None
+    if "MIT" in license_text or "GPL" in license_text:
+        return "open"
+    return "proprietary" if "NVIDIA" in license_text else None
+
+
+def signed_modules_for_kernel(apt_packages: list[AptPackage], kernel: str | None) -> list[str]:
+    if not kernel:
+        return []
+    suffix = f"-{kernel}"
+    names = {
+        p.package
+        for p in apt_packages
+        if p.package.startswith("linux-modules-nvidia-") and p.package.endswith(suffix)
+    }
+    return sorted(names)
+
+
+# -- the session ----------------------------------------------------------------------------
+
+
+def _session(host: Host) -> dict[str, str]:
+    return _parsed(host, "session.txt", misc.parse_key_values, {})
+
+
+def is_headless(session: dict[str, str]) -> bool:
+    """No display manager running and a non-graphical default target (unknown: headless)."""
+    if session.get("display_manager", "").lower() in ("yes", "active", "true"):
+        return False
+    return session.get("default_target", "").strip() != GRAPHICAL_TARGET
+
+
+def _processes(host: Host, smi: NvidiaSmi | None) -> list[GpuProcess]:
+    found = _parsed(host, "gpu-processes.txt", misc.parse_gpu_processes, [])
+    if found or smi is None:
+        return list(found)
+    # Without a process scan, nvidia-smi's own process table is the next best evidence.
+    return [GpuProcess(p.pid, p.name or "?") for p in smi.processes if p.pid is not None]
+
+
+def _dpkg_interrupted(host: Host) -> bool:
+    audit = _parsed(host, "dpkg-audit.txt", dpkg.parse_dpkg_audit, [])
+    updates = host.read("dpkg-updates.txt") or ""
+    return bool(audit) or any(line.strip() for line in updates.splitlines())
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def build_report(host: Host, today: dt.date | None = None) -> Report:
+    """Everything nvwizard knows about the host's machine, interpreted."""
+    release = _parsed(host, "os-release.txt", os_release.parse_os_release, None)
+    kernel = _parsed(host, "uname-r.txt", uname.parse_uname_r, None)
+    devices = pci_devices(host)
+    ud_devices = _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, [])
+    ud_list = [
+        name for name, _ in _parsed(host, "ubuntu-drivers-list.txt", ubuntu_drivers.parse_list, [])
+    ]
+
+    gpus = gpus_from_pci(devices)
+    modaliases = [synthetic_modalias(d) for d in devices if _is_nvidia_display(d)]
+    if not gpus:
+        gpus, modaliases = gpus_from_ubuntu_drivers(ud_devices)
+
+    packages = all_packages(host)
+    apt_packages = _parsed(host, "apt-cache-show.txt", apt_cache.parse_apt_cache_show, [])
+    modules = _parsed(host, "lsmod.txt", lsmod.parse_lsmod, None)
+    smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
+    session = _session(host)
+    headless = is_headless(session)
+
+    candidates = build_candidates(
+        gpus,
+        ubuntu_drivers_devices=ud_devices,
+        ubuntu_drivers_list=ud_list,
+        apt_packages=apt_packages,
+        gpu_modaliases=modaliases,
+    )
+    choice = recommend(
+        candidates,
+        headless=headless,
+        closed_preferred=closed_preferred_branches(apt_packages),
+        today=today,
+    )
+    sb_text = host.read("mokutil-sb-state.txt")
+    report = Report(
+        os=release.pretty_name if release else None,
+        os_id=release.id if release else None,
+        os_version=release.version_id if release else None,
+        kernel=kernel,
+        gpus=gpus,
+        nvswitch_count=sum(1 for d in devices if _is_nvswitch(d)),
+        driver_candidates=mark_recommended(candidates, choice.package),
+        recommended_driver=choice.package,
+        recommendation_reason=choice.reason if gpus else None,
+        ubuntu_drivers_recommended=choice.ubuntu_drivers_choice,
+        installed_packages=[p for p in packages if is_nvidia_related(p.name)],
+        loaded_module=loaded_module(host, modules),
+        nvidia_smi=smi,
+        secure_boot=mokutil.parse_sb_state(sb_text) if sb_text is not None else "unknown",
+        nouveau_loaded=None if modules is None else any(m.name == "nouveau" for m in modules),
+        headless=headless,
+        over_ssh=session.get("ssh", "").lower() in ("yes", "true", "1"),
+        gpu_processes=_processes(host, smi),
+        lock_holders=_parsed(host, "dpkg-lock.txt", misc.parse_lock_holders, []),
+        held_packages=_parsed(host, "apt-mark-showhold.txt", dpkg.parse_showhold, []),
+        dpkg_interrupted=_dpkg_interrupted(host),
+        reboot_required=host.read("reboot-required.txt") is not None,
+        signed_modules_available=signed_modules_for_kernel(apt_packages, kernel),
+        source=host.label,
+    )
+    facts = ExtraFacts(
+        all_packages=packages,
+        apt_packages=apt_packages,
+        apt_sources=_parsed(host, "apt-sources.txt", misc.parse_apt_sources, []),
+        disk=_parsed(host, "df.txt", misc.parse_df, []),
+        run_installer_traces=[
+            line for line in (host.read("run-installer.txt") or "").splitlines() if line.strip()
+        ],
+        manual_install=any(d.manual_install for d in ud_devices if is_nvidia_device(d)),
+    )
+    report.findings = find_all(report, facts)
+    return report

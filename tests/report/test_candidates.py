@@ -1,0 +1,172 @@
+from nvwizard.detect.models import AptPackage, UbuntuDriversDevice, UbuntuDriversDriver
+from nvwizard.report.candidates import (
+    branch_of_version,
+    build_candidates,
+    closed_preferred_branches,
+    from_apt,
+    from_ubuntu_drivers,
+    transitional_target,
+)
+
+from .helpers import gpu
+
+RTX3090 = gpu("2204", "GA102 [GeForce RTX 3090]")
+GTX1080 = gpu("1b80", "GP104 [GeForce GTX 1080]")
+RTX5090 = gpu("2b85", "GB202 [GeForce RTX 5090]")
+T4 = gpu("1eb8", "TU104GL [Tesla T4]")
+T4_MODALIAS = "pci:v000010DEd00001EB8sv000010DEsd000012A2bc03sc02i00"
+
+
+def _driver(package, source="distro", recommended=False):
+    return UbuntuDriversDriver(package, source, recommended=recommended)
+
+
+def _nvidia_device(*drivers, modalias="pci:v000010DEd00002204sv00001462sd00003881bc03sc00i00"):
+    return UbuntuDriversDevice(
+        sysfs_path="/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0",
+        modalias=modalias,
+        vendor="NVIDIA Corporation",
+        drivers=drivers,
+    )
+
+
+def test_ubuntu_drivers_nvidia_drivers_only_once_each():
+    devices = [
+        _nvidia_device(
+            _driver("nvidia-driver-580-open", recommended=True),
+            _driver("nvidia-driver-580-server"),
+            _driver("xserver-xorg-video-nouveau"),
+        ),
+        _nvidia_device(_driver("nvidia-driver-580-server")),
+        UbuntuDriversDevice(
+            modalias="pci:v00001002d0000744Cbc03sc00i00",
+            vendor="Advanced Micro Devices, Inc. [AMD/ATI]",
+            drivers=(_driver("nvidia-driver-999"),),  # nonsense under another vendor: ignored
+        ),
+    ]
+    offered = {o.package: o for o in from_ubuntu_drivers(devices)}
+    assert set(offered) == {"nvidia-driver-580-open", "nvidia-driver-580-server"}
+    assert offered["nvidia-driver-580-open"].ubuntu_drivers_recommended
+    assert (
+        offered["nvidia-driver-580-server"].server and not offered["nvidia-driver-580-server"].open
+    )
+
+
+def test_third_party_source_is_kept():
+    offered = from_ubuntu_drivers([_nvidia_device(_driver("nvidia-driver-595", "third-party"))])
+    assert offered[0].source == "third-party"
+
+
+def test_candidates_are_enriched_and_marked_unrunnable():
+    devices = [
+        _nvidia_device(
+            _driver("nvidia-driver-580"),
+            _driver("nvidia-driver-580-open"),
+            modalias="pci:v000010DEd00001B80sv00001043sd000085AAbc03sc00i00",
+        )
+    ]
+    apt = [AptPackage("nvidia-driver-580", version="580.95.05-0ubuntu1", support="PB")]
+    found = {
+        c.package: c
+        for c in build_candidates([GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt)
+    }
+    closed, open_ = found["nvidia-driver-580"], found["nvidia-driver-580-open"]
+    assert closed.support == "PB"  # apt's header wins over the table's LTSB
+    assert open_.support == "LTSB"  # no header: the table
+    assert (closed.end_of_life, closed.cuda) == ("2028-06", "13.0")
+    assert closed.runnable and not open_.runnable
+    assert "GSP" in open_.reason
+
+
+def test_blackwell_cannot_run_proprietary_and_pascal_not_past_580():
+    devices = [_nvidia_device(_driver("nvidia-driver-595"), _driver("nvidia-driver-595-open"))]
+    found = {c.package: c for c in build_candidates([RTX5090], ubuntu_drivers_devices=devices)}
+    assert not found["nvidia-driver-595"].runnable
+    assert found["nvidia-driver-595-open"].runnable
+    pascal = build_candidates([GTX1080], ubuntu_drivers_list=["nvidia-driver-595"])
+    assert not pascal[0].runnable and "580" in pascal[0].reason
+
+
+def test_no_gpu_no_candidates():
+    devices = [_nvidia_device(_driver("nvidia-driver-580"))]
+    assert build_candidates([], ubuntu_drivers_devices=devices) == []
+
+
+def test_ubuntu_drivers_list_is_the_fallback():
+    found = build_candidates([RTX3090], ubuntu_drivers_list=["nvidia-driver-570", "oem-foo-meta"])
+    assert [c.package for c in found] == ["nvidia-driver-570"]
+
+
+def test_from_apt_matches_modaliases_on_ubuntu():
+    apt = [
+        AptPackage(
+            "nvidia-driver-580-server",
+            version="580.95.05-0ubuntu0.24.04.1",
+            modaliases=("pci:v000010DEd00001EB8sv*sd*bc03sc*i*",),
+        ),
+        AptPackage(
+            "nvidia-driver-470-server",
+            version="470.256.02-0ubuntu0.24.04.1",
+            modaliases=("pci:v000010DEd00001021sv*sd*bc03sc*i*",),  # a Kepler only
+        ),
+        AptPackage("nvidia-utils-580-server", version="580.95.05-0ubuntu0.24.04.1"),
+    ]
+    assert [o.package for o in from_apt(apt, [T4_MODALIAS])] == ["nvidia-driver-580-server"]
+
+
+def test_from_apt_on_debian():
+    apt = [
+        AptPackage("nvidia-driver", version="535.247.01-1~deb12u1"),
+        AptPackage("nvidia-driver", version="535.216.03-1~deb12u1"),  # older stanza: ignored
+        AptPackage("nvidia-tesla-535-driver", version="535.247.01-1~deb12u1"),
+        AptPackage("nvidia-tesla-470-driver", version="470.256.02-1~deb12u1"),
+        AptPackage("nvidia-open-kernel-dkms", version="535.247.01-1~deb12u1"),
+        AptPackage("nvidia-kernel-dkms", version="535.247.01-1~deb12u1"),
+    ]
+    offered = {o.package: o for o in from_apt(apt, [T4_MODALIAS])}
+    assert set(offered) == {
+        "nvidia-driver",
+        "nvidia-tesla-535-driver",
+        "nvidia-tesla-470-driver",
+        "nvidia-open-kernel-dkms",
+    }
+    assert (
+        offered["nvidia-tesla-535-driver"].server
+        and offered["nvidia-tesla-535-driver"].branch == 535
+    )
+    assert (
+        offered["nvidia-open-kernel-dkms"].open and offered["nvidia-open-kernel-dkms"].branch == 535
+    )
+
+
+def test_debian_open_modules_need_the_same_branch_as_the_driver():
+    apt = [
+        AptPackage("nvidia-driver", version="535.247.01-1~deb12u1"),
+        AptPackage("nvidia-open-kernel-dkms", version="550.163.01-1"),
+    ]
+    assert [o.package for o in from_apt(apt, [T4_MODALIAS])] == ["nvidia-driver"]
+
+
+def test_branch_of_version():
+    assert branch_of_version("535.216.03-1~deb12u1") == 535
+    assert branch_of_version("1:550.54.15-0ubuntu1") == 550
+    assert branch_of_version("garbage") is None
+    assert branch_of_version(None) is None
+
+
+def test_prefer_variant_closed_header():
+    apt = [
+        AptPackage("nvidia-driver-580", extra={"Prefer-Variant": "Closed"}),
+        AptPackage("nvidia-driver-595", extra={"prefer-variant": "Open"}),
+        AptPackage("nvidia-utils-570", extra={"Prefer-Variant": "Closed"}),  # not a driver
+    ]
+    assert closed_preferred_branches(apt) == {580}
+
+
+def test_transitional_package_names_its_target():
+    stanza = AptPackage("nvidia-driver-535", depends=("nvidia-driver-550 (>= 550.1)",))
+    assert transitional_target(stanza) == "nvidia-driver-550"
+    real = AptPackage(
+        "nvidia-driver-550", depends=("nvidia-utils-550 (= 550.1)", "libnvidia-gl-550")
+    )
+    assert transitional_target(real) is None
