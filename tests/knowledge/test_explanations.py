@@ -1,0 +1,78 @@
+from nvwizard.knowledge.explanations import OPEN_TEXT, SERVER_TEXT, explain_candidate
+
+from ..report.helpers import candidate, gpu, report
+
+RTX3090 = gpu("2204", "GA102 [GeForce RTX 3090]")
+GTX1080 = gpu("1b80", "GP104 [GeForce GTX 1080]")
+KERNEL = "6.8.0-87-generic"
+
+
+def _by_title(paragraphs):
+    return {p.title: p for p in paragraphs}
+
+
+def test_open_variant_on_pascal_is_explained_as_impossible():
+    rep = report(gpus=[GTX1080], kernel=KERNEL)
+    paragraphs = explain_candidate(candidate("nvidia-driver-580-open", [GTX1080]), rep)
+    assert paragraphs[0].title == "Cannot run here" and paragraphs[0].severity == "block"
+    modules = _by_title(paragraphs)["Open kernel modules"]
+    assert "GeForce GTX 1080 (Pascal) cannot run them" in modules.text
+    assert modules.severity == "block"
+
+
+def test_open_variant_on_ampere_runs():
+    rep = report(gpus=[RTX3090], kernel=KERNEL)
+    modules = _by_title(explain_candidate(candidate("nvidia-driver-580-open"), rep))
+    assert modules["Open kernel modules"].text.startswith(OPEN_TEXT)
+    assert "The GeForce RTX 3090 (Ampere) runs them." in modules["Open kernel modules"].text
+
+
+def test_server_and_headless_texts():
+    rep = report(gpus=[RTX3090], kernel=KERNEL, headless=True)
+    titles = _by_title(explain_candidate(candidate("nvidia-driver-580-server"), rep))
+    assert titles["Data-center build (-server)"].text == SERVER_TEXT
+    assert "nvidia-utils" in titles["Headless install"].text
+    desktop = report(gpus=[RTX3090], kernel=KERNEL, headless=False)
+    assert "Desktop install" in _by_title(
+        explain_candidate(candidate("nvidia-driver-580"), desktop)
+    )
+
+
+def test_desktop_build_on_an_nvswitch_board_warns_about_fabric_manager():
+    rep = report(gpus=[RTX3090], kernel=KERNEL, nvswitch_count=4)
+    build = _by_title(explain_candidate(candidate("nvidia-driver-580"), rep))["Desktop build"]
+    assert build.severity == "warn" and "nvidia-fabricmanager-580" in build.text
+
+
+def test_signed_modules_versus_dkms_under_secure_boot_over_ssh():
+    signed = report(
+        gpus=[RTX3090],
+        kernel=KERNEL,
+        secure_boot="enabled",
+        signed_modules_available=[f"linux-modules-nvidia-580-open-{KERNEL}"],
+    )
+    paragraphs = _by_title(explain_candidate(candidate("nvidia-driver-580-open"), signed))
+    assert "Signed modules" in paragraphs
+    dkms = _by_title(explain_candidate(candidate("nvidia-driver-570"), signed))
+    assert dkms["DKMS under Secure Boot"].severity == "warn"
+    signed.over_ssh = True
+    dkms = _by_title(explain_candidate(candidate("nvidia-driver-570"), signed))
+    assert "console or BMC" in dkms["DKMS under Secure Boot"].text
+    signed.secure_boot = "disabled"
+    dkms = _by_title(explain_candidate(candidate("nvidia-driver-570"), signed))
+    assert dkms["DKMS-built modules"].severity == "info"
+
+
+def test_branch_support_and_end_of_life():
+    import datetime as dt
+
+    rep = report(gpus=[RTX3090], kernel=KERNEL)
+    before = _by_title(
+        explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 1, 1))
+    )["Support and end of life"]
+    assert "long-term support branch (LTSB)" in before.text and "until 2026-06" in before.text
+    assert "CUDA 12.2" in before.text and before.severity == "info"
+    after = _by_title(
+        explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 9, 1))
+    )["Support and end of life"]
+    assert "end of life in 2026-06" in after.text and after.severity == "warn"
