@@ -1,0 +1,159 @@
+"""`nvwizard detect`: what is this machine, what is installed, what fits, what is wrong.
+
+The import path stays light (no Textual): the report is built and printed as plain text, or
+as the one JSON object documented in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers, add_machine_options) -> None:
+    parser = subparsers.add_parser(
+        "detect",
+        help="show the GPUs, the installed driver, the candidates and any problems",
+        description="Detect the NVIDIA GPUs, the installed driver packages and loaded module, "
+        "the drivers that fit, and every finding that matters before a change. Read-only.",
+    )
+    add_machine_options(parser)
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object (keys in the README)"
+    )
+    parser.add_argument(
+        "--list-demos", action="store_true", help="list the bundled demo machines and exit"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_demos:
+        print(format_demo_list())
+        return 0
+    from nvwizard.host.select import host_from_args
+    from nvwizard.report.build import build_report
+
+    host = host_from_args(args.machine, args.demo)
+    report = build_report(host)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def format_demo_list() -> str:
+    from nvwizard.host.demo import DEMOS, default_demo_name
+
+    width = max(len(d.name) for d in DEMOS)
+    lines = []
+    for demo in DEMOS:
+        mark = " (default)" if demo.name == default_demo_name() else ""
+        lines.append(f"{demo.name:<{width}}  {demo.title}{mark}")
+        lines.append(f"{'':<{width}}  {demo.description}")
+    lines.append("")
+    lines.append("Use one with: nvwizard detect --demo NAME   (or: nvwizard --demo NAME)")
+    return "\n".join(lines)
+
+
+def format_report(report) -> str:
+    """The readable summary of a `Report`."""
+    os_line = report.os or "unknown OS"
+    lines = [f"Machine: {report.source}", f"OS: {os_line}, kernel {report.kernel or 'unknown'}"]
+    if not report.has_nvidia_gpu:
+        lines.append("")
+        lines.append(f"No NVIDIA GPU found on {report.source}: there is no driver to install.")
+        return "\n".join(lines)
+
+    lines += ["", f"GPUs ({len(report.gpus)}):"]
+    for gpu in report.gpus:
+        name = gpu.name or f"device {gpu.device_id}"
+        chip = f" ({gpu.chip})" if gpu.chip else ""
+        lines.append(
+            f"  {gpu.pci_address}  {name}  [10de:{gpu.device_id}]  {gpu.architecture}{chip}, "
+            f"open kernel modules: {gpu.open_kernel}"
+        )
+    if report.nvswitch_count:
+        lines.append(
+            f"NVSwitches: {report.nvswitch_count} (needs nvidia-fabricmanager and libnvidia-nscq "
+            "at the driver's exact version)"
+        )
+
+    lines += ["", "Installed NVIDIA packages:"]
+    if report.installed_packages:
+        width = max(len(p.name) for p in report.installed_packages)
+        for package in report.installed_packages:
+            lines.append(f"  {package.state:<3} {package.name:<{width}}  {package.version or ''}")
+    else:
+        lines.append("  none")
+
+    module = report.loaded_module
+    lines.append("")
+    lines.append(
+        f"Loaded module: {module.version or 'unknown version'} ({module.flavor or 'unknown'})"
+        if module
+        else "Loaded module: none"
+    )
+    lines.append(f"nvidia-smi: {_smi_line(report.nvidia_smi)}")
+    lines.append(f"Secure Boot: {report.secure_boot}")
+    nouveau = {True: "loaded", False: "not loaded", None: "unknown"}[report.nouveau_loaded]
+    lines.append(f"nouveau: {nouveau}")
+    lines.append(
+        f"Session: {'over SSH' if report.over_ssh else 'local'}, "
+        f"{'headless' if report.headless else 'desktop'}"
+    )
+
+    lines += ["", "Driver candidates:"]
+    lines += _candidate_table(report) or ["  none found (no ubuntu-drivers and no apt data)"]
+
+    lines += ["", "Findings:"]
+    order = {"block": 0, "warn": 1, "info": 2}
+    findings = sorted(report.findings, key=lambda f: order.get(f.severity, 3))
+    for finding in findings:
+        lines.append(f"  {finding.severity.upper():<5} {finding.id}: {finding.message}")
+        if finding.fix:
+            lines.append(f"        fix: {finding.fix}")
+    if not findings:
+        lines.append("  none")
+    return "\n".join(lines)
+
+
+def _smi_line(smi) -> str:
+    if smi is None:
+        return "no output (not installed or not captured)"
+    if smi.status == "ok":
+        return (
+            f"ok, driver {smi.driver_version or '?'}, CUDA {smi.cuda_version or '?'}, "
+            f"{len(smi.gpus)} GPU(s)"
+        )
+    message = (smi.message or "").strip().splitlines()
+    return f"{smi.status}" + (f": {message[0]}" if message else "")
+
+
+def _candidate_table(report) -> list[str]:
+    rows = [("", "PACKAGE", "BRANCH", "KIND", "SUPPORT", "EOL", "CUDA", "")]
+    for c in report.driver_candidates:
+        kind = ("server" if c.server else "desktop") + ("-open" if c.open else "")
+        note = "recommended" if c.recommended else ""
+        if not c.runnable:
+            note = f"not for this GPU: {c.reason}" if c.reason else "not for this GPU"
+        rows.append(
+            (
+                "*" if c.recommended else " ",
+                c.package,
+                str(c.branch),
+                kind,
+                c.support or "-",
+                c.end_of_life or "-",
+                c.cuda or "-",
+                note,
+            )
+        )
+    if len(rows) == 1:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
