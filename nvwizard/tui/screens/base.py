@@ -74,7 +74,8 @@ class WizardScreen(Screen):
         if action == "back":
             return self.can_go_back()
         if action == "next":
-            return self.can_go_next()
+            focused_button = isinstance(self.focused, Button) and not self.focused.disabled
+            return focused_button or self.can_go_next()
         return True
 
     def can_go_next(self) -> bool:
