@@ -104,7 +104,6 @@ class LocalHost(Host):
             "run-installer.txt": self._run_installer,
             "modinfo-nvidia.txt": lambda: self._stdout("modinfo-nvidia.txt", ["modinfo", "nvidia"]),
             "dkms-status.txt": lambda: self._stdout("dkms-status.txt", ["dkms", "status"]),
-            "dkms-status.txt": lambda: self._stdout("dkms-status.txt", ["dkms", "status"]),
             "machine.txt": self._machine,
         }
 
