@@ -15,22 +15,21 @@ from nvwizard.plan.models import Choices, Plan, Step
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAIT_LIMIT_S = 60.0  # a safety net against hanging tests, not a speed assertion
 
-# The "CLI process": starts the apply detached, then follows the journal and prints it.
+# The "CLI process": `nvwizard install`'s apply path for this machine (start the worker
+# detached, follow its journal, print progress), on a ready plan. The setsid method is forced:
+# a CI machine may run systemd, and tests must not create system units.
 FRONT_END = """
 import sys
-from nvwizard.engine.attach import replay_and_follow
-from nvwizard.engine.detach import load_plan, start_detached_apply
-from nvwizard.cli.logs_cmd import format_event
+import nvwizard.host.spawn as spawn
+from nvwizard.cli.install_cmd import _apply_detached
+from nvwizard.engine.detach import load_plan
+from nvwizard.errors import NvwizardError
+spawn.detach_method = lambda: spawn.SETSID
 try:
-    started = start_detached_apply(load_plan(sys.argv[1]), method="setsid")
-except Exception as error:
-    print(f"refused: {error}", flush=True)
-    sys.exit(getattr(error, "exit_code", 1))
-print(f"started {started.worker_pid} {started.events_path}", flush=True)
-for event in replay_and_follow(started.events_path):
-    text = format_event(event)
-    if text is not None:
-        print(text, flush=True)
+    sys.exit(_apply_detached(load_plan(sys.argv[1])))
+except NvwizardError as error:
+    print(f"nvwizard: {error}", flush=True)
+    sys.exit(error.exit_code)
 """
 
 
