@@ -133,13 +133,16 @@ def _purge_lists(
                 )
     for name in choices.also_purge:
         item = next((k for k in kept if k.name == name), None)
+        if item is None and name not in purge:
+            raise UsageError(f"--also-purge {name}: not an installed package that a purge keeps")
         if item is not None:
             kept.remove(item)
             purge.append(name)
     for name in choices.keep:
-        if name in purge:
-            purge.remove(name)
-            kept.append(KeptPackage(name, "kept: unticked by you"))
+        if name not in purge:
+            raise UsageError(f"--keep {name}: not in the purge list")
+        purge.remove(name)
+        kept.append(KeptPackage(name, "kept: unticked by you"))
     return sorted(purge), kept, warnings
 
 

@@ -190,3 +190,11 @@ def test_plan_json_round_trips_through_json():
     assert data["steps"][0]["commands"] == [["dpkg", "--audit"]]
     assert "nvidia-container-toolkit" in {k["name"] for k in data["kept_list"]}
     assert data["choices"]["keep"] == []
+
+
+def test_keep_and_also_purge_must_name_listed_packages():
+    report = hopper_server()
+    with pytest.raises(UsageError, match="--keep bash: not in the purge list"):
+        build_plan(report, Choices(driver="nvidia-driver-580-server-open", keep=("bash",)))
+    with pytest.raises(UsageError, match="--also-purge bash"):
+        build_plan(report, Choices(driver="nvidia-driver-580-server-open", also_purge=("bash",)))

@@ -1,0 +1,213 @@
+"""`nvwizard install`: plan, simulate, confirm, apply, with plain line-by-line progress.
+
+On this machine the apply runs in a detached worker (nvwizard/engine/detach.py) that survives
+a dropped SSH session; this command follows its journal. On a demo or bundle machine the
+engine runs in-process on the simulated machine: no command runs on this computer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+
+from nvwizard.cli.plan_cmd import EXIT_CODES, add_plan_options, plan_from_args
+from nvwizard.engine import events as ev
+from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError
+
+EXIT_CANCELLED = EXIT_FAILED
+
+
+def register(subparsers, add_machine_options) -> None:
+    parser = subparsers.add_parser(
+        "install",
+        help="apply a plan: purge, install, verify (asks first; --dry-run runs nothing)",
+        description="Build the plan (as `nvwizard plan` shows it), simulate it with apt-get -s, "
+        "ask for confirmation, then apply it step by step with plain progress lines. Stops at "
+        "the first failure with the log path and the repair. Applying to this machine needs "
+        "root; a demo or bundle machine changes nothing.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_plan_options(parser)
+    add_machine_options(parser)
+    parser.add_argument(
+        "-y", "--yes", action="store_true", help="apply without asking (for scripts and CI)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the plan and run nothing, not even apt-get -s"
+    )
+    parser.set_defaults(run=run)
+
+
+# -- progress for scripts ------------------------------------------------------------------
+
+
+class ProgressPrinter:
+    """Engine listener printing one plain line per event (progress only when the percent moves)."""
+
+    def __init__(self, out=None):
+        self.out = out or sys.stdout
+        self.total = 0
+        self.number = 0
+        self._last_percent: int | None = None
+        self.finished: dict | None = None
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def __call__(self, event: ev.Event) -> None:
+        d = event.data
+        if event.kind == ev.PLAN_STARTED:
+            self.total = len((d.get("plan") or {}).get("steps") or [])
+            self._print(f"==> applying on {d.get('host')}")
+        elif event.kind == ev.STEP_STARTED:
+            self.number += 1
+            self._last_percent = None
+            self._print(f"==> [{self.number}/{self.total}] {d.get('title')}")
+            for argv in d.get("argv") or []:
+                self._print("    $ " + " ".join(argv))
+        elif event.kind == ev.OUTPUT:
+            self._print("    " + d.get("line", ""))
+        elif event.kind == ev.PROGRESS:
+            percent = int(d.get("percent") or 0)
+            if percent != self._last_percent:
+                self._last_percent = percent
+                self._print(f"    [{percent:3d}%] {d.get('text', '')}".rstrip())
+        elif event.kind == ev.STEP_FINISHED:
+            verdict = "ok" if d.get("ok") else f"FAILED (exit {d.get('exit_code')})"
+            self._print(f"    {verdict} in {d.get('duration_s')} s")
+        elif event.kind == ev.PLAN_FINISHED:
+            self.finished = dict(d)
+
+
+def print_outcome(finished: dict | None, is_real: bool, out=None) -> int:
+    """The end of an apply in words, and the exit code."""
+    out = out or sys.stdout
+
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    if finished is None:
+        say("nvwizard: the apply ended without a result; see `nvwizard status`")
+        return EXIT_FAILED
+    outcome = finished.get("outcome")
+    sudo = "sudo " if is_real else ""
+    if outcome == "done":
+        say("Done: every step succeeded.")
+        if finished.get("reboot_scheduled"):
+            say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
+            say(f"After it, run: {sudo}nvwizard verify")
+        elif finished.get("reboot_required"):
+            say(f"A reboot is needed to load the new driver: {sudo}reboot")
+            say(f"After it, run: {sudo}nvwizard verify")
+        if not is_real:
+            say("(demo or bundle machine: nothing on this computer was changed)")
+        if finished.get("log_path"):
+            say(f"Log: {finished['log_path']}")
+        return EXIT_OK
+    if outcome == "cancelled":
+        say(f"Cancelled: {finished.get('message') or 'stopped between steps'}")
+    else:
+        say(f"FAILED: {finished.get('message') or 'a step failed'}")
+        for line in finished.get("last_lines") or []:
+            say(f"  | {line}")
+    if finished.get("log_path"):
+        say(f"Log: {finished['log_path']}")
+    if finished.get("next_action"):
+        say(f"Next: {finished['next_action']}")
+    if finished.get("repair"):
+        say(f"Repair: {sudo}{' '.join(finished['repair'])}")
+    return EXIT_FAILED if outcome != "cancelled" else EXIT_CANCELLED
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def refuse_unless_we_can_ask(args: argparse.Namespace) -> None:
+    if not args.yes and not sys.stdin.isatty():
+        raise RefusedError(
+            "not confirmed: stdin is not a terminal; pass --yes to apply without asking"
+        )
+
+
+def confirm(args: argparse.Namespace, question: str) -> None:
+    if args.yes:
+        return
+    refuse_unless_we_can_ask(args)
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        raise RefusedError("not confirmed: nothing was changed")
+
+
+def run(args: argparse.Namespace) -> int:
+    from nvwizard.plan.simulate import check_simulation, simulate
+    from nvwizard.plan.text import format_plan, format_simulation
+
+    if not args.dry_run and args.machine is None and args.demo is None and os.geteuid() != 0:
+        raise RefusedError(
+            "applying to this machine needs root: run it with sudo "
+            "(or add --dry-run, or try --demo)"
+        )
+    host, _, plan = plan_from_args(args)
+    print(format_plan(plan), flush=True)
+    if args.dry_run:
+        print("\nDry run: nothing was run.")
+        return EXIT_OK
+    refuse_unless_we_can_ask(args)  # before the simulation: fail fast in a script
+    print("", flush=True)
+    simulation = simulate(host, plan)
+    check = check_simulation(plan, simulation)
+    print(format_simulation(simulation, check), flush=True)
+    if not check.ok:
+        raise RefusedError("the simulation says stop: " + "; ".join(check.problems))
+    print("", flush=True)
+    confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}?")
+    if host.is_real:
+        return _apply_detached(plan)
+    return _apply_here(host, plan)
+
+
+def _apply_here(host, plan) -> int:
+    """Demo and bundle machines: the engine runs in-process on the simulated machine."""
+    from nvwizard.engine.journal import Journal
+    from nvwizard.engine.runner import Engine
+
+    printer = ProgressPrinter()
+    with Journal.for_host(host) as journal:
+        engine = Engine(host, plan, journal, [printer])
+        worker = threading.Thread(target=engine.run, name="nvwizard-apply", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            try:
+                worker.join(0.2)
+            except KeyboardInterrupt:
+                if not engine.cancelled:
+                    print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
+                engine.cancel()
+    return print_outcome(printer.finished, is_real=False)
+
+
+def _apply_detached(plan) -> int:
+    """This machine: a worker outside the terminal applies; we follow its journal."""
+    from nvwizard.engine.attach import replay_and_follow
+    from nvwizard.engine.detach import start_detached_apply
+
+    started = start_detached_apply(plan)
+    print(f"nvwizard: applying in the background ({started.method}); log: {started.log_path}")
+    printer = ProgressPrinter()
+    try:
+        for event in replay_and_follow(started.events_path):
+            printer(event)
+    except KeyboardInterrupt:
+        print(
+            "\nnvwizard: stopped following; the apply goes on. "
+            "Follow it with `nvwizard logs -f`, check it with `nvwizard status`.",
+            file=sys.stderr,
+        )
+        return 130
+    return print_outcome(printer.finished, is_real=True)

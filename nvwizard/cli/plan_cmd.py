@@ -1,0 +1,159 @@
+"""`nvwizard plan`: the exact steps and commands an install would run. Runs nothing.
+
+The options here are shared with `nvwizard install` (same choices, same plan), and the wizard
+builds its plan with the same `build_plan`, so all three show the same steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from nvwizard.errors import UsageError
+from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
+
+EXIT_CODES = """\
+exit codes:
+  0  done
+  1  a step failed (or the apply was cancelled)
+  2  usage error (bad arguments, unknown driver name, unreadable --machine)
+  3  refused (the GPU cannot run the driver, the simulation removes unconfirmed packages,
+     not root, not confirmed, another apply is running)
+"""
+
+
+def add_plan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--driver",
+        metavar="PKG",
+        help="the driver package, e.g. nvidia-driver-580-server-open "
+        "(default: the recommended one; `nvwizard detect` lists the candidates)",
+    )
+    purge = parser.add_mutually_exclusive_group()
+    purge.add_argument(
+        "--purge",
+        dest="purge",
+        action="store_true",
+        default=True,
+        help="purge the installed NVIDIA driver packages first, by exact name (default)",
+    )
+    purge.add_argument(
+        "--keep-installed",
+        dest="purge",
+        action="store_false",
+        help="leave the installed packages alone (apt may still refuse a mix)",
+    )
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--headless",
+        dest="headless",
+        action="store_true",
+        default=None,
+        help="compute stack only, no X/desktop libraries (default on a server without a "
+        "display manager)",
+    )
+    kind.add_argument(
+        "--desktop", dest="headless", action="store_false", help="the full desktop driver"
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="PKG",
+        action="append",
+        default=[],
+        help="leave this package of the purge list installed (repeatable)",
+    )
+    parser.add_argument(
+        "--also-purge",
+        metavar="PKG",
+        action="append",
+        default=[],
+        help="also purge a package that is kept by default, e.g. nvidia-container-toolkit "
+        "(repeatable)",
+    )
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="apt-mark hold the driver packages, so unattended upgrades cannot cause the NVML "
+        "version mismatch",
+    )
+    parser.add_argument(
+        "--persistenced",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="enable nvidia-persistenced (default: on for a headless server)",
+    )
+    parser.add_argument(
+        "--reboot",
+        action="store_true",
+        help="schedule the reboot (in one minute) as the last step",
+    )
+    parser.add_argument(
+        "--lock-timeout",
+        metavar="SECONDS",
+        type=int,
+        default=DEFAULT_LOCK_TIMEOUT_S,
+        help=f"how long apt waits for another package manager's lock "
+        f"(default {DEFAULT_LOCK_TIMEOUT_S})",
+    )
+
+
+def register(subparsers, add_machine_options) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="print the exact steps and commands an install would run (runs nothing)",
+        description="Build the plan for a driver on this machine (or a bundle or demo "
+        "machine) and print each step with the exact commands it would run. Runs nothing.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_plan_options(parser)
+    add_machine_options(parser)
+    parser.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    parser.set_defaults(run=run)
+
+
+def choices_from_args(args: argparse.Namespace, report) -> Choices:
+    from nvwizard.plan.build import default_choices
+
+    base = default_choices(report, args.driver)
+    if not base.driver:
+        raise UsageError("no driver is recommended for this machine: name one with --driver PKG")
+    if args.lock_timeout < 0:
+        raise UsageError("--lock-timeout: must be 0 or more seconds")
+    headless = base.headless if args.headless is None else args.headless
+    persistenced = args.persistenced
+    if persistenced is None:
+        persistenced = headless and report.has_nvidia_gpu
+    return Choices(
+        driver=base.driver,
+        purge=args.purge,
+        keep=tuple(args.keep),
+        also_purge=tuple(args.also_purge),
+        headless=headless,
+        hold=args.hold,
+        persistenced=persistenced,
+        reboot=args.reboot,
+        lock_timeout_s=args.lock_timeout,
+    )
+
+
+def plan_from_args(args: argparse.Namespace):
+    """(host, report, plan) for the parsed options; runs no command on the host."""
+    from nvwizard.host.select import host_from_args
+    from nvwizard.plan.build import build_plan
+    from nvwizard.report.build import build_report
+
+    host = host_from_args(args.machine, args.demo)
+    report = build_report(host)
+    return host, report, build_plan(report, choices_from_args(args, report))
+
+
+def run(args: argparse.Namespace) -> int:
+    from nvwizard.plan.text import format_plan
+
+    _, _, plan = plan_from_args(args)
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2))
+    else:
+        print(format_plan(plan))
+    return 0

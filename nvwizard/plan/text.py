@@ -1,0 +1,93 @@
+"""Plans and simulations as plain text: what `nvwizard plan` and `nvwizard install` print.
+
+Commands are shown with `shlex.join`, so each line can be pasted into a shell as it is.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from nvwizard.plan.models import Plan
+from nvwizard.plan.simulate import Simulation, SimulationCheck
+
+
+def command_line(argv: list[str]) -> str:
+    return shlex.join(argv)
+
+
+def _names(names: list[str], indent: str = "    ", width: int = 96) -> list[str]:
+    lines: list[str] = []
+    current = indent
+    for name in names:
+        if len(current) + len(name) + 1 > width and current.strip():
+            lines.append(current.rstrip())
+            current = indent
+        current += name + " "
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def format_plan(plan: Plan) -> str:
+    modules = {
+        "signed": "Canonical's signed precompiled modules",
+        "dkms": "modules built by DKMS",
+    }.get(plan.modules, plan.modules)
+    kind = "headless" if plan.choices.headless else "desktop"
+    lines = [
+        f"Plan for {plan.host_label}: {plan.driver} (branch {plan.branch}, {kind}, {modules})",
+    ]
+    if plan.warnings:
+        lines.append("")
+        lines.append("Warnings:")
+        lines += [f"  ! {w}" for w in plan.warnings]
+    lines.append("")
+    if plan.purge_list:
+        lines.append(f"Purge ({len(plan.purge_list)} packages, exactly these):")
+        lines += _names(plan.purge_list)
+    else:
+        lines.append("Purge: nothing")
+    if plan.kept_list:
+        lines.append(f"Keep ({len(plan.kept_list)} packages):")
+        lines += [f"    {k.name}: {k.reason}" for k in plan.kept_list]
+    lines.append(f"Install ({len(plan.install_list)} packages and their dependencies):")
+    lines += _names(plan.install_list)
+    lines.append("")
+    lines.append("Steps:")
+    total = len(plan.steps)
+    for number, step in enumerate(plan.steps, start=1):
+        effect = "changes the system" if step.changes_system else "read-only"
+        lines.append(f"  {number}/{total} {step.title}  [{effect}]")
+        lines.append(f"      why: {step.why}")
+        lines += [f"      $ {command_line(argv)}" for argv in step.commands]
+        lines.append(f"      if it fails: {step.on_failure}")
+    return "\n".join(lines)
+
+
+def format_simulation(sim: Simulation, check: SimulationCheck) -> str:
+    """What apt says it will do, then any reason to stop."""
+    lines = ["Simulation (apt-get -s):"]
+    if sim.purge is not None:
+        lines.append(f"  remove ({len(sim.purge.remove)}):")
+        lines += _names(sorted(sim.purge.remove), "    ")
+    also = sim.also_removed
+    if also:
+        lines.append(f"  autoremove also removes ({len(also)}):")
+        lines += _names(also, "    ")
+    if sim.install is not None:
+        new = sorted(f"{p} {v}" for p, v in sim.install.install.items())
+        lines.append(f"  install ({len(new)}):")
+        lines += [f"    {item}" for item in new]
+        if sim.install.upgrade:
+            lines.append(f"  upgrade ({len(sim.install.upgrade)}):")
+            lines += [
+                f"    {p} {old} -> {new_version}"
+                for p, (old, new_version) in sorted(sim.install.upgrade.items())
+            ]
+        replaced = sorted(sim.install.remove)
+        if replaced:
+            lines.append(f"  the install removes ({len(replaced)}):")
+            lines += _names(replaced, "    ")
+    lines += [f"  note: {note}" for note in check.notes]
+    lines += [f"  STOP: {problem}" for problem in check.problems]
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+import json
+
+import pytest
+
+from nvwizard.cli.main import main
+from tests.plan.bundles import SAMPLES, rtx3090_bundle
+from tests.plan.spawntrap import SpawnTrap
+
+APT_Y = "apt-get -y -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef"
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    return rtx3090_bundle(tmp_path / "bundle")
+
+
+def test_plan_prints_every_step_with_its_exact_commands(bundle, capsys, monkeypatch):
+    spawn_trap = SpawnTrap(monkeypatch)
+    assert main(["plan", "--machine", str(bundle), "--driver", "nvidia-driver-580-open"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan for bundle" in out and "nvidia-driver-580-open" in out
+    assert "$ dpkg --audit" in out
+    purge = "purge libnvidia-compute-535 nvidia-dkms-535 nvidia-driver-535 nvidia-utils-535"
+    assert f"{APT_Y} -o Dpkg::Options::=--force-confold -o APT::Status-Fd=3 {purge}" in out
+    assert "nvidia-container-toolkit: container runtime" in out  # kept, with the reason
+    assert "install --no-install-recommends nvidia-headless-no-dkms-580-open" in out
+    assert (
+        out.index("Refresh the package lists")
+        < out.index("Purge the 4")
+        < out.index("Install nvidia-driver-580-open")
+    )
+    assert spawn_trap.calls == []
+
+
+def test_plan_json_is_one_object_with_the_argv_lists(bundle, capsys):
+    assert main(["plan", "--machine", str(bundle), "--desktop", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["choices"]["headless"] is False
+    install = next(s for s in plan["steps"] if s["id"] == "install")
+    assert install["commands"][0][-3:] == [
+        plan["driver"],
+        f"nvidia-dkms-{plan['flavour']}",
+        "linux-headers-5.15.0-91-generic",
+    ]
+    assert "nvidia-container-toolkit" not in plan["purge_list"]
+
+
+def test_keep_installed_and_options_shape_the_plan(bundle, capsys):
+    args = ["plan", "--machine", str(bundle), "--keep-installed", "--hold", "--reboot", "--json"]
+    assert main(args) == 0
+    ids = [s["id"] for s in json.loads(capsys.readouterr().out)["steps"]]
+    assert "purge" not in ids and ids[-4:] == ["hold", "persistenced", "verify", "reboot"]
+
+
+def test_an_unknown_driver_is_a_usage_error(bundle, capsys):
+    assert main(["plan", "--machine", str(bundle), "--driver", "nvidia-driver-999"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nvwizard: --driver nvidia-driver-999: not offered")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_driver_this_gpu_cannot_run_is_refused(tmp_path, capsys):
+    bundle = tmp_path / "gtx1080"
+    bundle.mkdir()
+    (bundle / "ubuntu-drivers-devices.txt").write_text(
+        (SAMPLES / "ubuntu-drivers/devices-bionic-third-party.txt").read_text()
+    )
+    assert main(["plan", "--machine", str(bundle), "--driver", "nvidia-driver-580-open"]) == 3
+    assert "cannot use the open kernel modules" in capsys.readouterr().err
+
+
+def test_bad_option_values_are_one_line_errors(bundle, capsys):
+    assert main(["plan", "--machine", str(bundle), "--keep", "bash"]) == 2
+    assert "--keep bash: not in the purge list" in capsys.readouterr().err
+    assert main(["plan", "--machine", str(bundle), "--lock-timeout", "-1"]) == 2
