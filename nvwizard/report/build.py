@@ -35,7 +35,7 @@ from nvwizard.detect.models import (
 )
 from nvwizard.host.base import Host
 from nvwizard.knowledge.architectures import classify_gpu
-from nvwizard.knowledge.packages import is_nvidia_related
+from nvwizard.knowledge.packages import is_nvidia_related, parse_driver_package
 from nvwizard.report.candidates import (
     build_candidates,
     closed_preferred_branches,
@@ -43,7 +43,7 @@ from nvwizard.report.candidates import (
 )
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
-from nvwizard.report.models import Gpu, LoadedModule, Report
+from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
 from nvwizard.report.recommend import mark_recommended, recommend
 
 NVIDIA_VENDOR = "10de"
@@ -167,6 +167,21 @@ def signed_modules_for_kernel(apt_packages: list[AptPackage], kernel: str | None
     return sorted(names)
 
 
+def with_signed_modules(
+    candidates: list[DriverCandidate], signed_modules: list[str], kernel: str | None
+) -> set[str]:
+    """The candidates whose signed modules apt offers for the running kernel."""
+    if not kernel:
+        return set()
+    available = set(signed_modules)
+    found = set()
+    for candidate in candidates:
+        driver = parse_driver_package(candidate.package)
+        if driver and driver.signed_modules_for_kernel(kernel) in available:
+            found.add(candidate.package)
+    return found
+
+
 # -- the session ----------------------------------------------------------------------------
 
 
@@ -174,10 +189,23 @@ def _session(host: Host) -> dict[str, str]:
     return _parsed(host, "session.txt", misc.parse_key_values, {})
 
 
-def is_headless(session: dict[str, str]) -> bool:
-    """No display manager running and a non-graphical default target (unknown: headless)."""
+# Display manager packages: installed but stopped still means a desktop machine.
+DISPLAY_MANAGERS = frozenset({"gdm3", "gdm", "lightdm", "sddm", "xdm", "lxdm", "slim", "nodm"})
+
+
+def is_headless(session: dict[str, str], packages: list[DpkgEntry] = ()) -> bool:
+    """No display manager running or installed.
+
+    Ubuntu Server (and its cloud images) report `graphical.target` as the default target with
+    no display manager at all, so the target only decides when the session says nothing
+    about a display manager.
+    """
     if session.get("display_manager", "").lower() in ("yes", "active", "true"):
         return False
+    if any(p.name in DISPLAY_MANAGERS and p.state[1:2] == "i" for p in packages):
+        return False
+    if "display_manager" in session:
+        return True
     return session.get("default_target", "").strip() != GRAPHICAL_TARGET
 
 
@@ -218,7 +246,7 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
     modules = _parsed(host, "lsmod.txt", lsmod.parse_lsmod, None)
     smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
     session = _session(host)
-    headless = is_headless(session)
+    headless = is_headless(session, packages)
 
     candidates = build_candidates(
         gpus,
@@ -227,13 +255,18 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
         apt_packages=apt_packages,
         gpu_modaliases=modaliases,
     )
+    signed_modules = signed_modules_for_kernel(apt_packages, kernel)
+    sb_text = host.read("mokutil-sb-state.txt")
+    secure_boot = mokutil.parse_sb_state(sb_text) if sb_text is not None else "unknown"
     choice = recommend(
         candidates,
         headless=headless,
         closed_preferred=closed_preferred_branches(apt_packages),
+        signed=with_signed_modules(candidates, signed_modules, kernel)
+        if secure_boot == "enabled"
+        else None,
         today=today,
     )
-    sb_text = host.read("mokutil-sb-state.txt")
     report = Report(
         os=release.pretty_name if release else None,
         os_id=release.id if release else None,
@@ -248,7 +281,7 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
         installed_packages=[p for p in packages if is_nvidia_related(p.name)],
         loaded_module=loaded_module(host, modules),
         nvidia_smi=smi,
-        secure_boot=mokutil.parse_sb_state(sb_text) if sb_text is not None else "unknown",
+        secure_boot=secure_boot,
         nouveau_loaded=None if modules is None else any(m.name == "nouveau" for m in modules),
         headless=headless,
         over_ssh=session.get("ssh", "").lower() in ("yes", "true", "1"),
@@ -257,7 +290,7 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
         held_packages=_parsed(host, "apt-mark-showhold.txt", dpkg.parse_showhold, []),
         dpkg_interrupted=_dpkg_interrupted(host),
         reboot_required=host.read("reboot-required.txt") is not None,
-        signed_modules_available=signed_modules_for_kernel(apt_packages, kernel),
+        signed_modules_available=signed_modules,
         source=host.label,
     )
     facts = ExtraFacts(

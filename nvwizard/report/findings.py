@@ -125,7 +125,7 @@ def nvml_mismatch(report: Report, facts: ExtraFacts) -> Finding | None:
     loaded = report.loaded_module.version if report.loaded_module else None
     smi = report.nvidia_smi
     libraries = _installed_library_versions(report)
-    if smi and smi.nvml_library_version:
+    if smi and smi.nvml_library_version and not libraries:
         libraries.add(smi.nvml_library_version)
     differs = bool(loaded and libraries and any(v != loaded for v in libraries))
     if not differs and not (smi and smi.status == "version-mismatch"):
@@ -168,7 +168,9 @@ def half_configured_packages(report: Report, facts: ExtraFacts) -> Finding | Non
 def dpkg_lock_held(report: Report, facts: ExtraFacts) -> Finding | None:
     if not report.lock_holders:
         return None
-    holders = ", ".join(f"{h.name} (pid {h.pid})" for h in report.lock_holders)
+    # One process often holds several locks (lock-frontend and lock): name it once.
+    by_pid = {h.pid: h.name for h in report.lock_holders}
+    holders = ", ".join(f"{name} (pid {pid})" for pid, name in by_pid.items())
     return Finding(
         "dpkg-lock-held",
         "warn",

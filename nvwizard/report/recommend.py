@@ -2,19 +2,22 @@
 
 The rules, in the order they decide:
 1. Never a variant this GPU cannot run (`runnable=False`).
-2. The branch: a current PB or LTSB branch beats an NFB or undesignated one (that is why 595 PB
+2. Under Secure Boot, when some drivers have signed precompiled modules for the running
+   kernel, only those (no DKMS module needing a MOK enrolled at the console).
+3. The branch: a current PB or LTSB branch beats an NFB or undesignated one (that is why 595 PB
    wins over 610 NFB), and any branch past its end of life comes last; then the higher branch.
-3. The variant within that branch. From branch 560 the open modules are preferred, unless the
+4. The variant within that branch. From branch 560 the open modules are preferred, unless the
    package header says `Prefer-Variant: Closed`:
      desktop, open preferred:   -open > plain > -server-open > -server
      server,  open preferred:   -server-open > -server > -open > plain
      desktop, closed preferred: plain > -server > -open > -server-open
      server,  closed preferred: -server > plain > -server-open > -open
    A headless machine uses the server ranking (ubuntu-drivers' `--gpgpu`); a machine with a
-   display manager or a graphical default target uses the desktop ranking.
+   desktop uses the desktop ranking.
 
 Deciding the branch before the variant is our reading of "ties break on Support, then the
-higher branch"; end-of-life demotion is nvwizard's own addition (ubuntu-drivers has no dates).
+higher branch". The Secure Boot filter and the end-of-life demotion are nvwizard's additions:
+ubuntu-drivers knows neither.
 When ubuntu-drivers marked a driver `recommended`, the reason says whether we agree and why not.
 """
 
@@ -120,11 +123,17 @@ def _compare_with_ubuntu_drivers(
     theirs: DriverCandidate,
     headless: bool,
     today: dt.date | None,
+    signed: Collection[str] | None,
 ) -> str:
     if theirs.package == best.package:
         return f"ubuntu-drivers recommends the same driver ({theirs.package})."
     if not theirs.runnable:
         return f"ubuntu-drivers recommends {theirs.package}, but {theirs.reason}."
+    if signed is not None and theirs.package not in signed and best.package in signed:
+        return (
+            f"ubuntu-drivers recommends {theirs.package}, which has no signed modules for this "
+            "kernel: under Secure Boot it would need a DKMS build and a MOK enrollment."
+        )
     if theirs.branch == best.branch and headless:
         return (
             f"ubuntu-drivers recommends {theirs.package} (its desktop ranking); nvwizard uses "
@@ -153,9 +162,14 @@ def recommend(
     *,
     headless: bool,
     closed_preferred: Collection[int] = (),
+    signed: Collection[str] | None = None,
     today: dt.date | None = None,
 ) -> Recommendation:
-    """The driver to propose, with the reason, or None when no candidate can run here."""
+    """The driver to propose, with the reason, or None when no candidate can run here.
+
+    `signed`: under Secure Boot, the candidates whose signed modules exist for the running
+    kernel (None when Secure Boot is off or unknown). When some do, only those are ranked.
+    """
     theirs = next((c for c in candidates if c.ubuntu_drivers_recommended), None)
     runnable = [c for c in candidates if c.runnable]
     if not runnable:
@@ -165,13 +179,22 @@ def recommend(
             else "No NVIDIA driver package is offered for this machine."
         )
         return Recommendation(None, reason, theirs.package if theirs else None, None)
+    signed_note = ""
+    if signed is not None:
+        loadable = [c for c in runnable if c.package in signed]
+        if loadable and len(loadable) < len(runnable):
+            runnable = loadable
+            signed_note = (
+                " Secure Boot is on: only drivers with signed precompiled modules for this "
+                "kernel were considered, so no key has to be enrolled at the console."
+            )
     best = min(runnable, key=lambda c: rank_key(c, headless, closed_preferred, today))
-    reason = _why(best, headless, closed_preferred, today)
+    reason = _why(best, headless, closed_preferred, today) + signed_note
     if best.transitional_to:
         reason += f" It is a transitional package that installs {best.transitional_to}."
     if theirs is None:
         return Recommendation(best.package, reason)
-    reason += " " + _compare_with_ubuntu_drivers(best, theirs, headless, today)
+    reason += " " + _compare_with_ubuntu_drivers(best, theirs, headless, today, signed)
     return Recommendation(best.package, reason, theirs.package, theirs.package == best.package)
 
 

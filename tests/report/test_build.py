@@ -1,5 +1,6 @@
 import datetime as dt
 
+from nvwizard.detect.models import DpkgEntry
 from nvwizard.host.base import Host
 from nvwizard.report.build import build_report, is_headless, modinfo_flavor
 
@@ -267,7 +268,13 @@ def test_headless_rules():
     assert is_headless({})
     assert is_headless({"display_manager": "no", "default_target": "multi-user.target"})
     assert not is_headless({"display_manager": "yes"})
-    assert not is_headless({"display_manager": "no", "default_target": "graphical.target"})
+    # Ubuntu Server defaults to graphical.target with no display manager at all.
+    assert is_headless({"display_manager": "no", "default_target": "graphical.target"})
+    assert not is_headless({"default_target": "graphical.target"})
+    # A display manager installed but stopped (e.g. crashed on nouveau) is still a desktop.
+    gdm = [DpkgEntry("gdm3", "42.0-1ubuntu7", "ii")]
+    assert not is_headless({"display_manager": "no"}, gdm)
+    assert is_headless({"display_manager": "no"}, [DpkgEntry("gdm3", "42.0", "rc")])
 
 
 def test_modinfo_flavor():

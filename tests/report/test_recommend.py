@@ -122,3 +122,25 @@ def test_no_candidates_means_no_recommendation():
 def test_mark_recommended_sets_exactly_one():
     marked = mark_recommended(flavours(580, RTX3090), "nvidia-driver-580-open")
     assert [c.package for c in marked if c.recommended] == ["nvidia-driver-580-open"]
+
+
+def test_secure_boot_prefers_drivers_with_signed_modules():
+    offered = flavours(580, GTX1080) + flavours(570, GTX1080)
+    signed = {"nvidia-driver-570", "nvidia-driver-570-server"}
+    choice = recommend(offered, headless=True, signed=signed, today=TODAY)
+    assert choice.package == "nvidia-driver-570-server"
+    assert "Secure Boot" in choice.reason
+    # Without Secure Boot the newer LTSB wins, signed modules or not.
+    assert recommend(offered, headless=True, today=TODAY).package == "nvidia-driver-580-server"
+    # When nothing has signed modules, rank as usual (the finding warns instead).
+    assert recommend(offered, headless=True, signed=set(), today=TODAY).package == (
+        "nvidia-driver-580-server"
+    )
+
+
+def test_secure_boot_explains_departing_from_ubuntu_drivers():
+    offered = flavours(580, GTX1080) + flavours(570, GTX1080)
+    offered[0] = candidate("nvidia-driver-580", GTX1080, ubuntu_drivers_recommended=True)
+    choice = recommend(offered, headless=False, signed={"nvidia-driver-570"}, today=TODAY)
+    assert choice.package == "nvidia-driver-570"
+    assert "no signed modules" in choice.reason and choice.follows_ubuntu_drivers is False
