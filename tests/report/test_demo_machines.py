@@ -1,0 +1,106 @@
+"""The recommendation and the key findings on every bundled demo machine."""
+
+import datetime as dt
+
+import pytest
+
+from nvwizard.host.demo import demo_host
+from nvwizard.report.build import build_report
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def _report(name):
+    return build_report(demo_host(name), today=TODAY)
+
+
+def _ids(report):
+    return {f.id for f in report.findings}
+
+
+def test_rtx3090_fresh_server():
+    report = _report("rtx3090-fresh")
+    assert [g.architecture for g in report.gpus] == ["Ampere"]
+    assert report.headless  # graphical.target but no display manager: Ubuntu Server
+    assert report.recommended_driver == "nvidia-driver-595-server-open"
+    assert report.ubuntu_drivers_recommended == "nvidia-driver-595-open"
+    assert {"nouveau-loaded", "dpkg-lock-held", "over-ssh"} <= _ids(report)
+    assert report.installed_packages == []
+
+
+def test_hgx_h100():
+    report = _report("hgx-h100")
+    assert len(report.gpus) == 8 and {g.architecture for g in report.gpus} == {"Hopper"}
+    assert report.nvswitch_count == 4
+    assert report.recommended_driver == "nvidia-driver-595-server-open"
+    assert report.loaded_module.version.startswith("535.")
+    assert {"gpu-processes", "held-packages"} <= _ids(report)
+    names = {p.name for p in report.installed_packages}
+    assert {"nvidia-driver-535-server", "nvidia-container-toolkit"} <= names
+
+
+def test_gtx1080_secureboot():
+    report = _report("gtx1080-secureboot")
+    assert [(g.architecture, g.open_kernel) for g in report.gpus] == [("Pascal", "unsupported")]
+    assert not any(c.open for c in report.driver_candidates if c.runnable)
+    recommended = report.candidate(report.recommended_driver)
+    assert recommended.runnable and not recommended.open
+    # Secure Boot: the recommendation has signed modules for the running kernel.
+    assert any(
+        m.startswith(f"linux-modules-nvidia-{recommended.flavour}-")
+        for m in report.signed_modules_available
+    )
+    assert "open-impossible" in _ids(report)
+
+
+def test_rtx5090_workstation():
+    report = _report("rtx5090-workstation")
+    assert [(g.architecture, g.open_kernel) for g in report.gpus] == [("Blackwell", "required")]
+    assert not report.headless
+    assert report.recommended_driver == "nvidia-driver-595-open"
+    assert all(c.open for c in report.driver_candidates if c.runnable)
+    assert "open-required" in _ids(report)
+
+
+def test_nvml_mismatch():
+    report = _report("nvml-mismatch")
+    assert report.nvidia_smi.status == "version-mismatch"
+    assert {"nvml-mismatch", "reboot-required"} <= _ids(report)
+    assert report.recommended_driver is not None
+
+
+def test_debian12_t4_without_ubuntu_drivers():
+    report = _report("debian12-t4")
+    assert report.os_id == "debian"
+    assert [g.name for g in report.gpus] == ["Tesla T4"]
+    assert report.ubuntu_drivers_recommended is None
+    assert report.driver_candidates  # found through apt's Modaliases headers
+    assert report.recommended_driver == "nvidia-driver-595-server-open"
+    assert "nouveau-loaded" in _ids(report)
+
+
+def test_vm_without_a_gpu():
+    report = _report("vm-no-gpu")
+    assert report.gpus == [] and report.recommended_driver is None
+    assert "no-nvidia-gpu" in _ids(report)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rtx3090-fresh",
+        "hgx-h100",
+        "gtx1080-secureboot",
+        "rtx5090-workstation",
+        "nvml-mismatch",
+        "debian12-t4",
+        "vm-no-gpu",
+    ],
+)
+def test_every_demo_recommends_a_runnable_driver_with_a_reason(name):
+    report = _report(name)
+    if report.gpus:
+        chosen = report.candidate(report.recommended_driver)
+        assert chosen is not None and chosen.runnable and chosen.recommended
+        assert report.recommendation_reason.startswith(chosen.package)
+    assert len({f.id for f in report.findings}) == len(report.findings)
