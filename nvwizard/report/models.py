@@ -30,7 +30,7 @@ class DriverCandidate:
     branch: int  # 580
     open: bool
     server: bool
-    recommended: bool
+    recommended: bool  # nvwizard's pick; ubuntu-drivers' own mark is ubuntu_drivers_recommended
     source: str  # "distro" or "third-party"
     support: str | None = None  # "PB", "LTSB", "NFB" or None when unknown
     end_of_life: str | None = None  # "2028-06"
