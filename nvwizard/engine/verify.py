@@ -102,15 +102,19 @@ def is_open_flavour(flavour: str) -> bool:
 
 
 def _expected_module_flavour(
-    flavour: str | None, packages: list[DpkgEntry]
+    flavour: str | None, chosen: bool, packages: list[DpkgEntry]
 ) -> tuple[str | None, str]:
     """("open" | "proprietary" | None, where that expectation comes from)."""
     if flavour:
-        return ("open" if is_open_flavour(flavour) else "proprietary"), flavour
+        kind = "open" if is_open_flavour(flavour) else "proprietary"
+        return kind, (f"chosen: {flavour}" if chosen else f"the installed {flavour} packages")
     for entry in packages:
         if _present(entry) and entry.name in DEBIAN_DKMS:
-            return DEBIAN_DKMS[entry.name], entry.name
+            return DEBIAN_DKMS[entry.name], f"the installed {entry.name}"
     return None, ""
+
+
+INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
 
 
 def _library_versions(packages: list[DpkgEntry]) -> dict[str, str]:
@@ -148,10 +152,14 @@ def parse_dkms_status(text: str) -> list[tuple[str, str, str, str]]:
 REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
 
 
-def check_module_loaded(report: Report) -> VerifyCheck:
+def check_module_loaded(report: Report, driver_installed: bool = True) -> VerifyCheck:
     module = report.loaded_module
     if module is not None and module.version:
         return VerifyCheck("module-loaded", True, f"nvidia {module.version} is loaded")
+    if not driver_installed:
+        return VerifyCheck(
+            "module-loaded", False, "the nvidia kernel module is not loaded", INSTALL_FIRST
+        )
     fix = REBOOT_FIX
     if report.secure_boot == "enabled":
         fix += (
@@ -170,7 +178,7 @@ def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyChe
             "module-version",
             False,
             "no libnvidia-compute or nvidia-utils package is installed",
-            "Install the driver (`sudo nvwizard`), then reboot.",
+            INSTALL_FIRST,
         )
     loaded = report.loaded_module.version if report.loaded_module else None
     installed = sorted(set(libraries.values()))
@@ -187,24 +195,27 @@ def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyChe
             "module-version", True, f"module {loaded} = installed libraries {installed[0]}"
         )
     listed = ", ".join(f"{name} {v}" for name, v in sorted(wrong.items()))
+    verb = "are" if len(wrong) > 1 else "is"
     return VerifyCheck(
         "module-version",
         False,
-        f"module {loaded} is loaded but {listed} is installed (NVML version mismatch)",
+        f"module {loaded} is loaded but {listed} {verb} installed (NVML version mismatch)",
         "Reboot to load the installed module. To stop unattended-upgrades doing this again, "
         "hold the driver packages (`sudo apt-mark hold ...`).",
     )
 
 
-def check_flavour(report: Report, flavour: str | None, packages: list[DpkgEntry]) -> VerifyCheck:
-    expected, source = _expected_module_flavour(flavour, packages)
+def check_flavour(
+    report: Report, flavour: str | None, packages: list[DpkgEntry], chosen: bool = False
+) -> VerifyCheck:
+    expected, source = _expected_module_flavour(flavour, chosen, packages)
     loaded = report.loaded_module.flavor if report.loaded_module else None
     if expected is None:
         return VerifyCheck(
             "flavour",
             False,
             "no driver flavour was chosen or is installed",
-            "Install the driver (`sudo nvwizard`), then reboot.",
+            INSTALL_FIRST,
         )
     if loaded is None:
         return VerifyCheck(
@@ -213,12 +224,20 @@ def check_flavour(report: Report, flavour: str | None, packages: list[DpkgEntry]
             f"expected the {expected} module ({source}); no loaded module says which it is",
             REBOOT_FIX,
         )
+    if loaded == "proprietary" and any(g.open_kernel == "required" for g in report.gpus):
+        return VerifyCheck(
+            "flavour",
+            False,
+            f"the proprietary module runs ({source}), but this GPU works only with the open "
+            "kernel modules",
+            "Install the -open variant of the driver (`sudo nvwizard`), then reboot.",
+        )
     if loaded == expected:
-        return VerifyCheck("flavour", True, f"the {loaded} module runs, as chosen ({source})")
+        return VerifyCheck("flavour", True, f"the {loaded} module runs, as expected ({source})")
     return VerifyCheck(
         "flavour",
         False,
-        f"the {loaded} module runs, but {expected} was chosen ({source})",
+        f"the {loaded} module runs, but {expected} was expected ({source})",
         "A module of the other flavour is still installed or in the initramfs: check "
         "`dpkg -l | grep -e nvidia-dkms -e linux-modules-nvidia`, purge the wrong one, run "
         "`sudo update-initramfs -u` and reboot.",
@@ -231,12 +250,14 @@ def check_nvidia_smi(report: Report, flavour: str | None) -> VerifyCheck:
         version = f" (driver {smi.driver_version})" if smi.driver_version else ""
         return VerifyCheck("nvidia-smi", True, f"nvidia-smi answers{version}")
     if smi is None:
-        utils = f"nvidia-utils-{flavour.removesuffix('-open')}" if flavour else "nvidia-utils-*"
+        if not flavour:
+            return VerifyCheck("nvidia-smi", False, "nvidia-smi is not installed", INSTALL_FIRST)
+        utils = f"nvidia-utils-{flavour.removesuffix('-open')}"
         return VerifyCheck(
             "nvidia-smi",
             False,
             "nvidia-smi gave no output (not installed?)",
-            f"Install {utils} (`sudo apt-get install {utils}`).",
+            f"`sudo apt-get install {utils}` (headless installs need it explicitly).",
         )
     message = smi.message or smi.status
     if smi.status == "version-mismatch":
@@ -317,12 +338,19 @@ def check_next_boot_modules(
             f"DKMS has not built the nvidia module for {kernel}, which boots next",
             f"`sudo dkms autoinstall -k {kernel}` and read its output.",
         )
-    wanted = f"linux-modules-nvidia-{flavour}-{kernel}" if flavour else "the nvidia modules"
+    if not flavour:
+        return VerifyCheck(
+            "next-boot-modules",
+            False,
+            f"no nvidia module for {kernel}, which boots next",
+            INSTALL_FIRST,
+        )
+    wanted = f"linux-modules-nvidia-{flavour}-{kernel}"
     return VerifyCheck(
         "next-boot-modules",
         False,
         f"no nvidia module for {kernel}, which boots next",
-        f"`sudo apt-get install {wanted}` (or the nvidia-dkms package and its headers).",
+        f"`sudo apt-get install {wanted}` (or nvidia-dkms-{flavour} and linux-headers-{kernel}).",
     )
 
 
@@ -334,9 +362,9 @@ def run_checks(
 ) -> list[VerifyCheck]:
     flavour = chosen_flavour or installed_flavour(packages)
     return [
-        check_module_loaded(report),
+        check_module_loaded(report, driver_installed=bool(_library_versions(packages))),
         check_module_version(report, packages),
-        check_flavour(report, flavour, packages),
+        check_flavour(report, flavour, packages, chosen=bool(chosen_flavour)),
         check_nvidia_smi(report, flavour),
         check_nouveau(report),
         check_next_boot_modules(report, flavour, packages, dkms_status),

@@ -101,7 +101,9 @@ def test_the_wrong_flavour_runs():
     report = good_report(loaded_module=LoadedModule(version=VERSION, flavor="proprietary"))
     check = by_name(run_checks(report, good_packages(), "580-server-open", None))["flavour"]
     assert not check.ok
-    assert "proprietary module runs, but open was chosen" in check.detail
+    assert (
+        "proprietary module runs, but open was expected (chosen: 580-server-open)" in check.detail
+    )
 
 
 def test_flavour_comes_from_the_packages_without_a_state_file():

@@ -1,0 +1,189 @@
+"""`nvwizard verify` on demo machines: the good state, and each bad state.
+
+Bad states are made by copying the hgx-h100 demo (a healthy 535-server machine) and editing
+its files the way the broken machine would show them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nvwizard.host.demo import find_demo
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHECKS = [
+    "module-loaded",
+    "module-version",
+    "flavour",
+    "nvidia-smi",
+    "nouveau",
+    "next-boot-modules",
+]
+
+
+def nvwizard(*args: str, state: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "NVWIZARD_STATE_DIR": str(state / "state"),
+        "NVWIZARD_LOG_DIR": str(state / "log"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "nvwizard", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+
+
+def verify_json(*args: str, state: Path) -> tuple[int, dict[str, dict]]:
+    result = nvwizard("verify", *args, "--json", state=state)
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    assert [c["name"] for c in data["checks"]] == CHECKS
+    assert data["ok"] == (result.returncode == 0)
+    return result.returncode, {c["name"]: c for c in data["checks"]}
+
+
+def failed(checks: dict[str, dict]) -> set[str]:
+    return {name for name, c in checks.items() if not c["ok"]}
+
+
+def test_the_good_state_passes_and_records_nothing(tmp_path):
+    code, checks = verify_json("--demo", "hgx-h100", state=tmp_path)
+    assert code == 0
+    assert failed(checks) == set()
+    assert checks["next-boot-modules"]["detail"] == (
+        "DKMS built nvidia 535.247.01 for 6.8.0-94-generic"
+    )
+    text = nvwizard("verify", "--demo", "hgx-h100", state=tmp_path)
+    assert text.returncode == 0
+    assert (
+        "[ ok ] module-version: module 535.247.01 = installed libraries 535.247.01" in text.stdout
+    )
+    assert text.stdout.rstrip().endswith("All checks passed.")
+    assert not (tmp_path / "state").exists()  # demo runs never touch the state dir
+
+
+def test_the_nvml_mismatch_demo(tmp_path):
+    code, checks = verify_json("--demo", "nvml-mismatch", state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"module-version", "nvidia-smi"}
+    assert "550.127.05" in checks["module-version"]["detail"]
+    assert "550.163.01" in checks["module-version"]["detail"]
+    assert checks["module-version"]["fix"].startswith("Reboot")
+
+
+def test_text_output_shows_each_failure_with_its_fix(tmp_path):
+    result = nvwizard("verify", "--demo", "rtx3090-fresh", state=tmp_path)
+    assert result.returncode == 1
+    assert "[FAIL] nouveau: nouveau is still loaded" in result.stdout
+    assert "fix: The driver packages blacklist nouveau" in result.stdout
+    assert result.stdout.rstrip().endswith("check(s) failed.")
+
+
+@pytest.fixture
+def broken(tmp_path):
+    """A copy of the healthy hgx-h100 demo to break."""
+    machine = tmp_path / "machine"
+    shutil.copytree(find_demo("hgx-h100").path, machine)
+    return machine
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def _drop_lines(path: Path, starts: tuple[str, ...]) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith(starts)))
+
+
+NO_DRIVER = (
+    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure "
+    "that the latest NVIDIA driver is installed and running.\n"
+)
+
+
+def test_module_not_loaded(broken, tmp_path):
+    (broken / "proc-driver-nvidia-version.txt").unlink()
+    _drop_lines(broken / "lsmod.txt", ("nvidia",))
+    (broken / "nvidia-smi.txt").write_text(NO_DRIVER)
+    code, checks = verify_json("--machine", str(broken), state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"module-loaded", "module-version", "flavour", "nvidia-smi"}
+    assert "Reboot" in checks["module-loaded"]["fix"]
+
+
+def test_libraries_newer_than_the_module(broken, tmp_path):
+    for name in ("dpkg-query.txt", "dpkg-l.txt"):
+        text = (broken / name).read_text()
+        lines = [
+            line.replace("535.247.01-0ubuntu0.24.04.1", "535.274.02-0ubuntu0.24.04.1")
+            if line.startswith(("libnvidia-compute-535", "ii  libnvidia-compute-535"))
+            else line
+            for line in text.splitlines(keepends=True)
+        ]
+        (broken / name).write_text("".join(lines))
+    code, checks = verify_json("--machine", str(broken), state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"module-version"}
+    assert "libnvidia-compute-535-server 535.274.02" in checks["module-version"]["detail"]
+
+
+def test_the_other_flavour_runs(broken, tmp_path):
+    _edit(
+        broken / "proc-driver-nvidia-version.txt",
+        "NVIDIA UNIX x86_64 Kernel Module",
+        "NVIDIA UNIX Open Kernel Module for x86_64",
+    )
+    code, checks = verify_json("--machine", str(broken), state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"flavour"}
+    assert "the open module runs, but proprietary was expected" in checks["flavour"]["detail"]
+
+
+def test_nvidia_smi_fails(broken, tmp_path):
+    (broken / "nvidia-smi.txt").write_text("Failed to initialize NVML: Unknown Error\n")
+    code, checks = verify_json("--machine", str(broken), state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"nvidia-smi"}
+    assert "Unknown Error" in checks["nvidia-smi"]["detail"]
+
+
+def test_nouveau_still_loaded(broken, tmp_path):
+    with open(broken / "lsmod.txt", "a") as lsmod:
+        lsmod.write("nouveau              2355200  0\n")
+    code, checks = verify_json("--machine", str(broken), state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"nouveau"}
+
+
+def test_no_modules_for_the_kernel_that_boots_next(broken, tmp_path):
+    with open(broken / "dpkg-query.txt", "a") as dpkg:
+        dpkg.write("linux-image-6.8.0-101-generic\tinstall ok installed\t6.8.0-101.101\n")
+    code, checks = verify_json("--machine", str(broken), state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"next-boot-modules"}
+    check = checks["next-boot-modules"]
+    assert "6.8.0-101-generic" in check["detail"]
+    assert "linux-headers-6.8.0-101-generic" in check["fix"]
+
+
+def test_a_missing_machine_is_a_usage_error(tmp_path):
+    result = nvwizard("verify", "--machine", str(tmp_path / "nope"), state=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "nope" in result.stderr
