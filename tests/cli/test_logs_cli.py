@@ -1,0 +1,77 @@
+"""`nvwizard logs [-f]`: the running or last apply's log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.detach.journal_fixtures import write_journal
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    state, log = tmp_path / "state", tmp_path / "log"
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(state))
+    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(log))
+    return state, log
+
+
+def logs(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nvwizard", "logs", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        cwd=REPO_ROOT,
+        timeout=60,
+    )
+
+
+def test_prints_the_last_apply(places):
+    state, log = places
+    write_journal(log, state)
+    result = logs()
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "== apply of nvidia-driver-580-server on this machine (pid 4242)"
+    assert "== Install the driver [install]" in lines
+    assert "    $ apt-get install" in lines
+    assert "Setting up nvidia-dkms-580-server ..." in lines
+    assert "-- install: ok in 1.0 s" in lines
+    assert lines[-1] == "== apply done"
+
+
+def test_the_newest_apply_wins(places):
+    state, log = places
+    write_journal(log, state, outcome="failed")
+    write_journal(log, state)
+    assert logs().stdout.splitlines()[-1] == "== apply done"
+
+
+def test_follow_on_a_finished_apply_prints_it_and_ends(places):
+    state, log = places
+    write_journal(log, state, outcome="failed")
+    result = logs("-f")
+    assert result.returncode == 0
+    assert "== apply failed" in result.stdout
+
+
+def test_follow_ends_when_the_worker_died_mid_apply(places):
+    state, log = places
+    write_journal(log, state, upto="install-running")
+    result = logs("-f")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == "Setting up nvidia-dkms-580-server ..."
+
+
+def test_no_log_yet(places):
+    result = logs()
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == "nvwizard: no apply log on this machine yet\n"
