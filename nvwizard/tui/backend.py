@@ -7,6 +7,7 @@ Nothing here imports Textual.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,8 +75,9 @@ class WizardBackend(Protocol):
 class LayersBackend:
     """The real layers. Imports happen on use so the wizard starts fast."""
 
-    def __init__(self) -> None:
+    def __init__(self, today: dt.date | None = None) -> None:
         self._run: ApplyRun | None = None
+        self.today = today  # fixed in snapshot tests: explanations mention end-of-life dates
 
     def detect(self, host: Host, progress: Callable[[str], None]) -> Report:
         from nvwizard.report.build import build_report
@@ -117,7 +119,8 @@ class LayersBackend:
         from nvwizard.knowledge.explanations import explain_candidate
 
         return [
-            Paragraph(p.title, p.text, p.severity) for p in explain_candidate(candidate, report)
+            Paragraph(p.title, p.text, p.severity)
+            for p in explain_candidate(candidate, report, self.today)
         ]
 
     def default_choices(self, report: Report) -> Choices:

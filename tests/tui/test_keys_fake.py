@@ -73,7 +73,7 @@ async def test_purge_screen_lists_gpu_processes_and_autoremove_extras():
         await pilot.press("n")
         await settle(pilot)
         extras = text_of(app, "#extras")
-        assert "pid 4242 python3 (alice)" in extras
+        assert "python3 (pid 4242, alice)" in extras
         assert "will die" in extras
         assert "autoremove will also remove: libnvidia-compute-535-server" in extras
 

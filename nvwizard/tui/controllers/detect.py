@@ -20,6 +20,15 @@ _OPEN_SUPPORT = {
 }
 
 
+def _group_gpus(report: Report) -> dict[tuple[str, str, str], list[str]]:
+    """Eight identical H100s are one line, not sixteen."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for gpu in report.gpus:
+        key = (gpu.name or f"device {gpu.device_id}", gpu.architecture, gpu.open_kernel)
+        groups.setdefault(key, []).append(gpu.pci_address.removeprefix("0000:"))
+    return groups
+
+
 class DetectController:
     def __init__(self, state: WizardState, backend: WizardBackend) -> None:
         self.state = state
@@ -65,11 +74,11 @@ class DetectController:
                 lines.append(Line("  nvwizard --demo", COMMAND))
             else:
                 lines.append(Line("Nothing to install here.", DIM))
-        for gpu in report.gpus:
-            name = gpu.name or f"device {gpu.device_id}"
-            support = _OPEN_SUPPORT.get(gpu.open_kernel, gpu.open_kernel)
-            lines.append(Line(f"GPU {gpu.pci_address[-7:]}  {name}"))
-            lines.append(Line(f"    {gpu.architecture}, {support}", DIM))
+        for (name, architecture, open_kernel), addresses in _group_gpus(report).items():
+            support = _OPEN_SUPPORT.get(open_kernel, open_kernel)
+            count = f"{len(addresses)} x " if len(addresses) > 1 else ""
+            lines.append(Line(f"GPU {count}{name}: {architecture}, {support}"))
+            lines.append(Line(f"    at {' '.join(addresses)}", DIM))
         if report.nvswitch_count:
             lines.append(Line(f"{report.nvswitch_count} NVSwitch bridges (fabric manager needed)"))
         lines.append(Line(self._module_line(report)))
@@ -92,16 +101,15 @@ class DetectController:
 
     @staticmethod
     def _packages(report: Report) -> list[Line]:
+        """One line: the Purge screen lists them all."""
         installed = [p for p in report.installed_packages if p.state != "un"]
         if not installed:
             return [Line("Installed NVIDIA packages: none")]
-        lines = [Line(f"Installed NVIDIA packages: {len(installed)}")]
-        shown = installed[:6]
-        for package in shown:
-            lines.append(Line(f"    {package.state} {package.name} {package.version or ''}", DIM))
-        if len(installed) > len(shown):
-            lines.append(Line(f"    ... and {len(installed) - len(shown)} more", DIM))
-        return lines
+        drivers = [p for p in installed if p.name.startswith("nvidia-driver-")]
+        main = ", ".join(f"{p.name} {p.version or ''}".strip() for p in drivers[:2])
+        return [
+            Line(f"Installed NVIDIA packages: {len(installed)}" + (f" ({main})" if main else ""))
+        ]
 
     def findings(self) -> list[Line]:
         report = self.state.report

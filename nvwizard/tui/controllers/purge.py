@@ -8,6 +8,8 @@ from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.state import WizardState
 
+SHOWN_PROCESSES = 4  # the rest are counted; the Detect findings name them all
+
 
 @dataclass(frozen=True)
 class PurgeRow:
@@ -48,8 +50,14 @@ class PurgeController:
         if not processes:
             return []
         lines = [Line(f"! {len(processes)} process(es) use the GPU and will die:", DANGER)]
-        for p in processes:
-            lines.append(Line(f"  pid {p.pid} {p.name} ({p.user or '?'})", DANGER))
+        shown = processes[:SHOWN_PROCESSES]
+        lines.append(
+            Line(
+                "  " + ", ".join(f"{p.name} (pid {p.pid}, {p.user or '?'})" for p in shown), DANGER
+            )
+        )
+        if len(processes) > len(shown):
+            lines.append(Line(f"  ... and {len(processes) - len(shown)} more", DANGER))
         return lines
 
     def confirm(self) -> None:

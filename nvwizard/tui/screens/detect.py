@@ -36,7 +36,9 @@ class DetectScreen(WizardScreen):
         self.query_one("#summary", LinesView).show([])
         self.hint("Reading the machine; nothing is changed.")
         self.refresh_bindings()
-        self.run_worker(self._detect, thread=True, exclusive=True, group="detect")
+        self.run_worker(
+            self._detect, thread=True, exit_on_error=False, exclusive=True, group="detect"
+        )
 
     def _detect(self) -> None:
         self.controller.detect(self._set_message)

@@ -39,7 +39,13 @@ class InstallScreen(WizardScreen):
         for widget_id in ("steps", "progress", "log", "outcome", "repair", "to-reboot"):
             self.query_one(f"#{widget_id}").display = False
         self.hint("Simulating; nothing is changed yet.")
-        self.run_worker(self.controller.prepare, thread=True, exclusive=True, group="prepare")
+        self.run_worker(
+            self.controller.prepare,
+            thread=True,
+            exit_on_error=False,
+            exclusive=True,
+            group="prepare",
+        )
         self.refresh_bindings()
 
     # Preparing and confirming
@@ -106,7 +112,7 @@ class InstallScreen(WizardScreen):
         for widget_id in ("steps", "progress", "log"):
             self.query_one(f"#{widget_id}").display = True
         run = start()
-        self.run_worker(run.run, thread=True, exclusive=True, group="apply")
+        self.run_worker(run.run, thread=True, exit_on_error=False, exclusive=True, group="apply")
         self._drainer = self.set_interval(DRAIN_INTERVAL_S, self._drain)
         self.query_one("#log", Log).focus()
         self.hint("Installing. l: full log. q asks first and never interrupts dpkg.")

@@ -60,7 +60,11 @@ class PurgeScreen(WizardScreen):
             self.controller.gpu_processes() + [_line("autoremove: simulating…")]
         )
         self.run_worker(
-            self.controller.autoremove_extras, thread=True, exclusive=True, group="extras"
+            self.controller.autoremove_extras,
+            thread=True,
+            exit_on_error=False,
+            exclusive=True,
+            group="extras",
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

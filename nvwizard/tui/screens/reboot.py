@@ -37,7 +37,9 @@ class RebootScreen(WizardScreen):
             self._show(self.controller.later())
             return
         delay = None if event.button.id == "now" else 1
-        self.run_worker(lambda: self.controller.reboot(delay), thread=True, group="reboot")
+        self.run_worker(
+            lambda: self.controller.reboot(delay), thread=True, exit_on_error=False, group="reboot"
+        )
 
     def next(self) -> None:
         self.wizard.go(flow.VERIFY)

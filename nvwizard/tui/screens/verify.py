@@ -23,7 +23,9 @@ class VerifyScreen(WizardScreen):
     def on_mount(self) -> None:
         self.controller = self.wizard.controllers.verify
         self.done = False
-        self.run_worker(self.controller.verify, thread=True, exclusive=True, group="verify")
+        self.run_worker(
+            self.controller.verify, thread=True, exit_on_error=False, exclusive=True, group="verify"
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "verify":
