@@ -100,3 +100,25 @@ def test_truncated_line_without_ids_is_skipped_and_detail_lines_not_misattached(
 )
 def test_normalise_pci_address(token, expected):
     assert normalise_pci_address(token) == expected
+
+
+def test_grep_context_separators_between_k_groups():
+    text = (
+        "$ lspci -nnk | grep -A3 -i nvidia\n"
+        "17:00.0 3D controller [0302]: NVIDIA Corporation GA100 [A100 PCIe 40GB] "
+        "[10de:20f1] (rev a1)\n"
+        "\tSubsystem: NVIDIA Corporation Device [10de:145f]\n"
+        "\tKernel driver in use: nvidia\n"
+        "\tKernel modules: nvidiafb, nouveau, nvidia_drm, nvidia\n"
+        "--\n"
+        "65:00.0 3D controller [0302]: NVIDIA Corporation GA100 [A100 PCIe 40GB] "
+        "[10de:20f1] (rev a1)\n"
+        "\tSubsystem: NVIDIA Corporation Device [10de:145f]\n"
+        "\tKernel modules: nvidiafb, nouveau, nvidia_drm, nvidia\n"
+    )
+    devices = parse_lspci(text)
+    assert [(d.address, d.driver_in_use) for d in devices] == [
+        ("0000:17:00.0", "nvidia"),
+        ("0000:65:00.0", None),
+    ]
+    assert devices[1].kernel_modules == ("nvidiafb", "nouveau", "nvidia_drm", "nvidia")

@@ -150,3 +150,21 @@ def test_query_output_versions():
     )
     r = parse_nvidia_smi(text)
     assert (r.status, r.driver_version, r.cuda_version) == ("ok", "450.80.02", "11.0")
+
+
+def test_79_column_mig_devices_table_is_not_read_as_gpus():
+    r = smi("r525-a100-mig-79col.txt")
+    assert (r.driver_version, r.cuda_version, r.mig) == ("525.85.12", "12.0", True)
+    assert [(g.index, g.name, g.mig_mode, g.memory_used_mib) for g in r.gpus] == [
+        (0, "NVIDIA A100-PCI...", "Disabled", 0),
+        (1, "NVIDIA A100-PCI...", "Enabled", 39211),
+    ]
+    assert [(p.gpu_index, p.pid, p.name, p.memory_mib) for p in r.processes] == [
+        (1, 815403, "python", 14350),
+        (1, 815977, "...conda3/envs/ml/bin/python", 9810),
+    ]
+
+
+def test_prompt_line_before_an_error():
+    r = parse_nvidia_smi("user@gpu-01:~$ nvidia-smi\nbash: nvidia-smi: command not found\n")
+    assert (r.status, r.message) == ("error", "nvidia-smi: command not found")
