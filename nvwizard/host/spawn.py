@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nvwizard.errors import NvwizardError
+
 SYSTEMD_RUN = "systemd-run"
 SETSID = "setsid"
 
@@ -123,7 +125,7 @@ def start_detached(
         )
         if completed.returncode != 0:
             reason = (completed.stderr or completed.stdout).strip().splitlines()
-            raise OSError(
+            raise NvwizardError(
                 f"systemd-run could not start {unit}: {reason[-1] if reason else 'no reason'}"
             )
         return DetachedProcess(method=method, unit=unit, output=output)
