@@ -264,9 +264,7 @@ def _classify_error(lines: list[str]) -> tuple[str, str]:
         lower = line.lower()
         if "version mismatch" in lower:
             return "version-mismatch", _shorten(line)
-        if "couldn't communicate with the nvidia driver" in lower or (
-            "communicate with the nvidia driver" in lower
-        ):
+        if "communicate with the nvidia driver" in lower:
             return "no-driver", _shorten(line)
         if "no devices were found" in lower:
             return "no-devices", _shorten(line)
