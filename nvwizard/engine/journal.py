@@ -110,14 +110,16 @@ class Journal:
     # -- the listener ---------------------------------------------------------------------
 
     def __call__(self, event: ev.Event) -> None:
-        self._events.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
-        self._events.flush()
+        # State and human log first: a follower that sees an event in the JSON-lines log can
+        # rely on the state file already saying the same.
+        if event.kind != ev.OUTPUT and event.kind != ev.PROGRESS:
+            self._update_state(event)
         text = self._human(event)
         if text is not None:
             self._log.write(text + "\n")
             self._log.flush()
-        if event.kind != ev.OUTPUT and event.kind != ev.PROGRESS:
-            self._update_state(event)
+        self._events.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self._events.flush()
 
     def _human(self, event: ev.Event) -> str | None:
         d = event.data

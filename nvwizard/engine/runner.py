@@ -201,9 +201,8 @@ class Engine:
         if status is None:
             return
         if status.kind == "error":
-            line = f"dpkg: error processing {status.package}: {status.text}"
-            tail.append(line)
-            self._emit(ev.OUTPUT, step.id, stream="stderr", line=line)
+            # dpkg prints the same error on its own output: keep it for the diagnosis only.
+            tail.append(f"dpkg: error processing {status.package}: {status.text}")
         elif status.percent is not None:
             self._emit(
                 ev.PROGRESS, step.id, percent=status.percent, text=status.text, phase=status.kind

@@ -1,0 +1,131 @@
+import io
+import os
+from collections import namedtuple
+
+import pytest
+
+from nvwizard.cli.main import main
+from tests.plan.bundles import rtx3090_bundle
+from tests.plan.spawntrap import SpawnTrap
+
+SANDBOX_KERNEL = "6.8.0-45-generic"
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    return rtx3090_bundle(tmp_path / "bundle")
+
+
+@pytest.fixture
+def places(tmp_path, monkeypatch):
+    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path / "log", tmp_path / "state"
+
+
+def test_dry_run_prints_the_plan_and_runs_nothing(bundle, capsys, monkeypatch):
+    trap = SpawnTrap(monkeypatch)
+    assert main(["install", "--machine", str(bundle), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "$ dpkg --audit" in out and "Dry run: nothing was run." in out
+    assert "Simulation" not in out
+    assert trap.calls == []
+
+
+def test_dry_run_on_this_machine_needs_no_root(capsys, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    # No NVIDIA GPU here: a named driver still gets a plan, with a warning.
+    code = main(["install", "--driver", "nvidia-driver-580-server-open", "--dry-run"])
+    assert code == 0
+    assert "No NVIDIA GPU was found" in capsys.readouterr().out
+
+
+def test_applying_to_this_machine_without_root_is_refused(capsys, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    trap = SpawnTrap(monkeypatch)
+    assert main(["install", "--driver", "nvidia-driver-580-server-open", "--yes"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("nvwizard: applying to this machine needs root")
+    assert len(err.splitlines()) == 1
+    assert trap.calls == []
+
+
+def test_without_yes_and_without_a_terminal_it_refuses_before_simulating(
+    bundle, capsys, monkeypatch
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    trap = SpawnTrap(monkeypatch)
+    assert main(["install", "--machine", str(bundle)]) == 3
+    captured = capsys.readouterr()
+    assert "stdin is not a terminal; pass --yes" in captured.err
+    assert "Simulation" not in captured.out
+    assert trap.calls == []
+
+
+def test_an_unknown_driver_is_refused_before_anything_runs(bundle, capsys, monkeypatch):
+    trap = SpawnTrap(monkeypatch)
+    assert main(["install", "--machine", str(bundle), "--driver", "nvidia-driver-1", "-y"]) == 2
+    assert trap.calls == []
+
+
+# -- this machine, with the real apt and dpkg pointed at the sandbox -------------------------
+
+
+@pytest.fixture
+def this_machine_is_the_sandbox(apt_sandbox, monkeypatch, places):
+    """The local host's commands (detection and apply) see the sandbox's package database."""
+    if os.geteuid() != 0:
+        pytest.skip("applying to this machine needs root")
+    for name, value in apt_sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    for name in [
+        n for n in os.environ if n.startswith(("APT_", "DPKG_")) and n not in apt_sandbox.env
+    ]:
+        monkeypatch.delenv(name)
+    uname = os.uname()
+    fake = namedtuple("uname", "sysname nodename release version machine")
+    monkeypatch.setattr(os, "uname", lambda: fake(*uname[:2], SANDBOX_KERNEL, *uname[3:]))
+    import nvwizard.host.spawn as spawn
+
+    monkeypatch.setattr(spawn, "detach_method", lambda: spawn.SETSID)  # no system units
+    apt_sandbox.run(["apt-get", "update"], check=True)
+    return apt_sandbox
+
+
+def test_install_on_this_machine_purges_installs_and_keeps_the_toolkit(
+    this_machine_is_the_sandbox, capsys
+):
+    sandbox = this_machine_is_the_sandbox
+    sandbox.install("nvidia-driver-535-server", "nvidia-container-toolkit")
+    code = main(["install", "--driver", "nvidia-driver-580-server-open", "--headless", "--yes"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+
+    assert "Simulation (apt-get -s):" in out
+    assert "nvwizard: applying in the background (setsid)" in out
+    assert "==> [1/" in out and "Check that dpkg is healthy" in out
+    assert "%] " in out  # apt's progress percentages
+    assert "A reboot is needed to load the new driver: sudo reboot" in out
+    status = sandbox.status()
+    assert status["nvidia-container-toolkit"] == "ii"
+    assert "nvidia-driver-535-server" not in status
+    assert status[f"linux-modules-nvidia-580-server-open-{SANDBOX_KERNEL}"] == "ii"
+    assert status["nvidia-utils-580-server"] == "ii"
+
+
+def test_a_failing_postinst_exits_1_with_the_state_and_the_repair(
+    this_machine_is_the_sandbox, capsys, places
+):
+    from nvwizard.engine.journal import read_state
+
+    sandbox = this_machine_is_the_sandbox
+    sandbox.fail_postinst("nvidia-utils-580-server")
+    code = main(["install", "--driver", "nvidia-driver-580-server-open", "--headless", "--yes"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "FAILED: Install nvidia-driver-580-server-open" in out
+    assert "nvidia-utils-580-server (half-configured)" in out
+    assert "Repair: sudo dpkg --configure -a" in out
+    state = read_state(places[1])
+    assert state["outcome"] == "failed" and state["failed_step"] == "install"
+    assert sandbox.status()["nvidia-utils-580-server"] == "iF"
