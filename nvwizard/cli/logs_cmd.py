@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.attach import latest_events_path, replay_and_follow
@@ -27,7 +28,12 @@ def register(subparsers, add_machine_options) -> None:
 def run(args: argparse.Namespace) -> int:
     path = latest_events_path()
     if path is None:
-        raise NvwizardError("no apply log on this machine yet")
+        hint = (
+            ""
+            if os.geteuid() == 0 or os.environ.get("NVWIZARD_LOG_DIR")
+            else (" for this user (applies run with sudo: `sudo nvwizard logs`)")
+        )
+        raise NvwizardError(f"no apply log on this machine yet{hint}")
     try:
         events = replay_and_follow(path) if args.follow else iter(read_events(path))
         for event in events:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 from nvwizard.engine.attach import RUNNING, ApplyStatus, current_apply
@@ -37,9 +38,16 @@ def _clock(epoch: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch)) if epoch else "?"
 
 
+def _root_hint() -> str:
+    """Not root: the places above are the user's own; a `sudo` apply is recorded elsewhere."""
+    if os.geteuid() == 0 or os.environ.get("NVWIZARD_STATE_DIR"):
+        return ""
+    return "\n(applies run with sudo are recorded under /var/lib/nvwizard: `sudo nvwizard status`)"
+
+
 def format_status(status: ApplyStatus) -> str:
     if status.state == "none":
-        return "No apply has run on this machine yet.\nnext: " + status.next_hint
+        return "No apply has run on this machine yet.\nnext: " + status.next_hint + _root_hint()
     p = status.progress
     lines = []
     if status.state == RUNNING:

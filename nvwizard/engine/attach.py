@@ -116,7 +116,11 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
     holder = current_holder(state_dir)
     state = jn.read_state(state_dir) or {}
     if holder is None and not state:
-        return ApplyStatus(state=NONE, next_step=NEXT_INSTALL, next_hint="no apply recorded yet")
+        return ApplyStatus(
+            state=NONE,
+            next_step=NEXT_INSTALL,
+            next_hint="choose and install a driver: `sudo nvwizard`",
+        )
 
     same_run = holder is not None and (
         not state or holder.journal is None or holder.journal == state.get("events")
