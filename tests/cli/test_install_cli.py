@@ -129,3 +129,65 @@ def test_a_failing_postinst_exits_1_with_the_state_and_the_repair(
     state = read_state(places[1])
     assert state["outcome"] == "failed" and state["failed_step"] == "install"
     assert sandbox.status()["nvidia-utils-580-server"] == "iF"
+
+
+# -- demo and bundle runs execute no command at all -----------------------------------------
+
+
+def run_with_trapped_path(tmp_path, *args):
+    import subprocess
+    import sys
+
+    from tests.plan.spawntrap import trap_path
+
+    record = tmp_path / "calls.txt"
+    env = {
+        **os.environ,
+        "PATH": trap_path(tmp_path / "trap-bin", record),
+        "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
+        "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "nvwizard", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
+    calls = record.read_text().splitlines() if record.exists() else []
+    return done, calls
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--demo"],
+        ["plan", "--demo", "gtx1080-secureboot", "--json"],
+        ["install", "--demo", "--dry-run"],
+    ],
+)
+def test_plan_and_dry_run_on_a_demo_execute_no_command(tmp_path, args):
+    done, calls = run_with_trapped_path(tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    assert calls == []
+
+
+def test_plan_and_dry_run_on_a_bundle_execute_no_command(tmp_path, bundle):
+    for args in (
+        ["plan", "--machine", str(bundle)],
+        ["install", "--machine", str(bundle), "--dry-run"],
+    ):
+        done, calls = run_with_trapped_path(tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        assert calls == []
+
+
+def test_the_trap_sees_a_command_when_one_runs(tmp_path):
+    # The proof above is only worth something if a real run would be recorded.
+    done, calls = run_with_trapped_path(
+        tmp_path, "install", "--driver", "nvidia-driver-580", "--dry-run"
+    )
+    assert done.returncode == 0, done.stderr
+    assert calls  # detection on this machine runs lspci, dpkg-query, ... by name

@@ -32,3 +32,28 @@ class SpawnTrap:
         ):
             if hasattr(os, name):
                 monkeypatch.setattr(os, name, trap(f"os.{name}"))
+
+
+TRAP_SCRIPT = """#!/bin/sh
+echo "$0 $*" >> {record}
+exit 127
+"""
+
+
+def trap_path(directory, record) -> str:
+    """A PATH whose every command (each name found on the real PATH) only records its call."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = TRAP_SCRIPT.format(record=record)
+    names = set()
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        try:
+            names.update(os.listdir(entry or "."))
+        except OSError:
+            continue
+    for name in names | {"apt-get", "dpkg", "dpkg-query", "apt-mark", "systemctl", "shutdown"}:
+        if "/" in name:
+            continue
+        path = directory / name
+        path.write_text(script)
+        path.chmod(0o755)
+    return str(directory)
