@@ -1,0 +1,298 @@
+"""LocalHost on this machine (no GPU here) and on fake roots and fake commands."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from nvwizard.host.local import (
+    LocalHost,
+    deb822_to_one_line,
+    parse_proc_locks,
+    wants_status_fd,
+)
+from nvwizard.host.sources import SOURCES
+
+
+def test_every_source_is_text_or_none_on_this_machine():
+    host = LocalHost()
+    for source in SOURCES:
+        value = host.read(source.name)
+        assert value is None or isinstance(value, str), source.name
+        if value is None:
+            assert host.missing.get(source.name), f"{source.name} is None without a reason"
+    assert host.read("uname-r.txt") == os.uname().release + "\n"
+    assert "ID=" in host.read("os-release.txt")
+
+
+def test_unknown_source_is_none_and_recorded():
+    host = LocalHost()
+    assert host.read("no-such-source.txt") is None
+    assert host.missing["no-such-source.txt"] == "not a known source"
+
+
+def test_missing_command_is_recorded(fake_bin):
+    host = LocalHost()
+    assert host.read("nvidia-smi.txt") is None
+    assert host.missing["nvidia-smi.txt"] == "command not found: nvidia-smi"
+    assert host.read("lspci-nn.txt") is None
+    assert "lspci" in host.missing["lspci-nn.txt"]
+
+
+def test_each_command_runs_once(fake_bin, tmp_path):
+    counter = tmp_path / "count"
+    fake_bin(
+        "lspci", f'echo run >> {counter}\necho "01:00.0 VGA compatible controller [0300]: x"\n'
+    )
+    host = LocalHost()
+    first = host.read("lspci-nn.txt")
+    assert first.startswith("01:00.0 VGA")
+    assert host.read("lspci-nn.txt") == first
+    assert counter.read_text().count("run") == 1
+
+
+def test_ubuntu_drivers_keeps_stdout_only(fake_bin):
+    fake_bin(
+        "ubuntu-drivers",
+        'echo "udevadm hwdb is deprecated. Use systemd-hwdb instead." >&2\n'
+        'echo "== /sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0 =="\n',
+    )
+    text = LocalHost().read("ubuntu-drivers-devices.txt")
+    assert text == "== /sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0 ==\n"
+
+
+def test_mokutil_keeps_stderr_of_a_failing_command(fake_bin):
+    fake_bin("mokutil", 'echo "EFI variables are not supported on this system" >&2\nexit 255\n')
+    host = LocalHost()
+    assert host.read("mokutil-sb-state.txt") == "EFI variables are not supported on this system\n"
+    assert "mokutil-sb-state.txt" not in host.missing
+
+
+def test_failing_command_without_output_is_missing(fake_bin):
+    fake_bin("modinfo", 'echo "modinfo: ERROR: Module nvidia not found." >&2\nexit 1\n')
+    host = LocalHost()
+    assert host.read("modinfo-nvidia.txt") is None
+    assert "Module nvidia not found" in host.missing["modinfo-nvidia.txt"]
+
+
+def test_command_timeout_is_missing(fake_bin):
+    fake_bin("nvidia-smi", "sleep 5\n")
+    host = LocalHost(timeout_s=0.2)
+    assert host.read("nvidia-smi.txt") is None
+    assert "timed out" in host.missing["nvidia-smi.txt"]
+
+
+def test_apt_cache_show_asks_only_for_driver_packages(fake_bin, tmp_path):
+    kernel = os.uname().release
+    names = {
+        "nvidia-": "nvidia-driver-580-open nvidia-utils-580 nvidia-settings nvidia-cuda-toolkit "
+        "nvidia-container-toolkit nvidia-fabricmanager-580 nvidia-headless-no-dkms-580-open",
+        "libnvidia-": "libnvidia-compute-580 libnvidia-gl-580 libnvidia-nscq-580",
+        "linux-modules-nvidia-": f"linux-modules-nvidia-580-open-{kernel} "
+        "linux-modules-nvidia-580-open-5.15.0-1-generic linux-modules-nvidia-580-open-generic "
+        "linux-modules-nvidia-580-generic-hwe-24.04",
+        "cuda-drivers": "cuda-drivers cuda-drivers-580",
+        f"linux-headers-{kernel}": f"linux-headers-{kernel}",
+    }
+    cases = "\n".join(f'  "{prefix}") echo "{value}" ;;' for prefix, value in names.items())
+    fake_bin(
+        "apt-cache",
+        f'if [ "$1" = pkgnames ]; then\n case "$2" in\n{cases}\n esac\n'
+        'else shift; for p in "$@"; do printf "Package: %s\\n\\n" "$p"; done; fi\n',
+    )
+    text = LocalHost().read("apt-cache-show.txt")
+    asked = {line.split(": ")[1] for line in text.splitlines() if line.startswith("Package:")}
+    assert asked == {
+        "nvidia-driver-580-open",
+        "nvidia-utils-580",
+        "nvidia-fabricmanager-580",
+        "nvidia-headless-no-dkms-580-open",
+        "libnvidia-compute-580",
+        "libnvidia-nscq-580",
+        f"linux-modules-nvidia-580-open-{kernel}",
+        "linux-modules-nvidia-580-open-generic",
+        "linux-modules-nvidia-580-generic-hwe-24.04",
+        "cuda-drivers",
+        "cuda-drivers-580",
+        f"linux-headers-{kernel}",
+    }
+
+
+# -- fake roots -------------------------------------------------------------------------------
+
+
+def test_sysfs_pci_line_format(tmp_path):
+    device = tmp_path / "sys/bus/pci/devices/0000:01:00.0"
+    device.mkdir(parents=True)
+    (device / "class").write_text("0x030000\n")
+    (device / "vendor").write_text("0x10de\n")
+    (device / "device").write_text("0x2204\n")
+    (device / "modalias").write_text("pci:v000010DEd00002204sv00001458sd0000403Bbc03sc00i00\n")
+    (tmp_path / "drivers/nouveau").mkdir(parents=True)
+    os.symlink(tmp_path / "drivers/nouveau", device / "driver")
+    bare = tmp_path / "sys/bus/pci/devices/0000:00:00.0"
+    bare.mkdir()
+    (bare / "class").write_text("0x060000\n")
+    text = LocalHost(root=str(tmp_path)).read("sysfs-pci.txt")
+    assert text.splitlines() == [
+        "0000:00:00.0 class=0x060000",
+        "0000:01:00.0 class=0x030000 vendor=0x10de device=0x2204 "
+        "modalias=pci:v000010DEd00002204sv00001458sd0000403Bbc03sc00i00 driver=nouveau",
+    ]
+
+
+def test_lsmod_is_formatted_from_proc_modules(tmp_path):
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/modules").write_text(
+        "nvidia_drm 122880 0 - Live 0x0000000000000000\n"
+        "nvidia 56795136 2 nvidia_uvm,nvidia_modeset, Live 0x0000000000000000 (POE)\n"
+    )
+    text = LocalHost(root=str(tmp_path)).read("lsmod.txt")
+    lines = text.splitlines()
+    assert lines[0].split() == ["Module", "Size", "Used", "by"]
+    assert lines[1].split() == ["nvidia_drm", "122880", "0"]
+    assert lines[2].split() == ["nvidia", "56795136", "2", "nvidia_uvm,nvidia_modeset"]
+
+
+def test_files_and_absent_files(tmp_path):
+    (tmp_path / "proc/driver/nvidia").mkdir(parents=True)
+    (tmp_path / "proc/driver/nvidia/version").write_text("NVRM version: NVIDIA UNIX Open ...\n")
+    (tmp_path / "var/lib/dpkg/updates").mkdir(parents=True)
+    (tmp_path / "var/lib/dpkg/updates/0003").write_text("")
+    host = LocalHost(root=str(tmp_path))
+    assert host.read("proc-driver-nvidia-version.txt").startswith("NVRM version")
+    assert host.read("dpkg-updates.txt") == "0003\n"
+    assert host.read("reboot-required.txt") is None
+    assert "no reboot is pending" in host.missing["reboot-required.txt"]
+    assert host.read("run-installer.txt") == ""
+
+
+def test_run_installer_traces(tmp_path):
+    (tmp_path / "usr/bin").mkdir(parents=True)
+    (tmp_path / "usr/bin/nvidia-uninstall").write_text("")
+    (tmp_path / "var/log").mkdir(parents=True)
+    (tmp_path / "var/log/nvidia-installer.log").write_text(
+        "nvidia-installer log file '/var/log/nvidia-installer.log'\n"
+    )
+    lines = LocalHost(root=str(tmp_path)).read("run-installer.txt").splitlines()
+    assert lines[0] == "/usr/bin/nvidia-uninstall"
+    assert lines[1] == "/var/log/nvidia-installer.log"
+    assert lines[2].startswith("  nvidia-installer log file")
+
+
+def test_gpu_processes_from_open_device_files(tmp_path):
+    fds = tmp_path / f"proc/{os.getpid()}/fd"
+    fds.mkdir(parents=True)
+    os.symlink("/dev/nvidiactl", fds / "3")
+    os.symlink("/dev/nvidia1", fds / "4")
+    os.symlink("/dev/nvidia0", fds / "5")
+    os.symlink("/dev/null", fds / "6")
+    text = LocalHost(root=str(tmp_path)).read("gpu-processes.txt")
+    (line,) = text.splitlines()
+    pid, name, _user, devices = line.split("\t")
+    assert int(pid) == os.getpid()
+    assert name  # the process name psutil reports
+    assert devices == "/dev/nvidia0,/dev/nvidia1"
+
+
+def test_dpkg_lock_holder_from_proc_locks(tmp_path):
+    lock = tmp_path / "var/lib/dpkg/lock-frontend"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("")
+    st = os.stat(lock)
+    key = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/locks").write_text(
+        f"1: POSIX  ADVISORY  WRITE {os.getpid()} {key} 0 EOF\n"
+        f"1: -> POSIX  ADVISORY  WRITE 4242 {key} 0 EOF\n"
+        "2: FLOCK  ADVISORY  WRITE 77 00:19:999999 0 EOF\n"
+    )
+    text = LocalHost(root=str(tmp_path)).read("dpkg-lock.txt")
+    (line,) = text.splitlines()
+    pid, _name, path = line.split("\t")
+    assert int(pid) == os.getpid()
+    assert path == "/var/lib/dpkg/lock-frontend"
+
+
+# -- start(): streaming a child ---------------------------------------------------------------
+
+SCRIPT = """
+import os, sys, time
+print("out 1", flush=True)
+print("err 1", file=sys.stderr, flush=True)
+if len(sys.argv) > 1:
+    os.write(3, b"pmstatus:nvidia-utils-580:42.5:Unpacking\\n")
+print("out 2 " + os.environ.get("NVW_TEST", ""), flush=True)
+sys.exit(7)
+"""
+
+
+def _run(argv, env=None):
+    command = LocalHost().start(argv, env)
+    lines = list(command.lines())
+    return lines, command.wait()
+
+
+def test_start_streams_stdout_and_stderr_apart(tmp_path):
+    import sys
+
+    script = tmp_path / "child.py"
+    script.write_text(SCRIPT)
+    lines, code = _run([sys.executable, str(script)], {"NVW_TEST": "yes"})
+    assert code == 7
+    assert [(line.stream, line.text) for line in lines if line.stream == "stdout"] == [
+        ("stdout", "out 1"),
+        ("stdout", "out 2 yes"),
+    ]
+    assert [line.text for line in lines if line.stream == "stderr"] == ["err 1"]
+    assert not [line for line in lines if line.stream == "status"]
+
+
+def test_start_gives_apt_a_status_pipe_on_fd_3(tmp_path):
+    import sys
+
+    script = tmp_path / "child.py"
+    script.write_text(SCRIPT)
+    lines, code = _run([sys.executable, str(script), "-o", "APT::Status-Fd=3"])
+    assert code == 7
+    assert [line.text for line in lines if line.stream == "status"] == [
+        "pmstatus:nvidia-utils-580:42.5:Unpacking"
+    ]
+
+
+def test_start_missing_command_raises():
+    with pytest.raises(FileNotFoundError):
+        LocalHost().start(["nvwizard-no-such-command"])
+
+
+# -- pure helpers -----------------------------------------------------------------------------
+
+
+def test_wants_status_fd():
+    assert wants_status_fd(["apt-get", "-o", "APT::Status-Fd=3", "install"])
+    assert wants_status_fd(["apt-get", "-oAPT::Status-Fd=3"])
+    assert not wants_status_fd(["apt-get", "-o", "APT::Status-Fd=4"])
+    assert not wants_status_fd(["apt-get", "install", "APT::Status-Fd=3"])
+
+
+def test_parse_proc_locks():
+    text = (
+        "1: POSIX  ADVISORY  WRITE 1873 08:02:1577 0 EOF\n"
+        "1: -> POSIX  ADVISORY  WRITE 1999 08:02:1577 0 EOF\n"
+        "garbage\n"
+    )
+    assert parse_proc_locks(text) == [(1873, (8, 2, 1577))]
+
+
+def test_deb822_sources():
+    text = (
+        "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu/\nSuites: noble noble-updates\n"
+        "Components: main restricted\nSigned-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg\n"
+        "\n# disabled\nTypes: deb\nURIs: http://x/\nSuites: y\nComponents: z\nEnabled: no\n"
+    )
+    key = "[signed-by=/usr/share/keyrings/ubuntu-archive-keyring.gpg]"
+    assert deb822_to_one_line(text) == [
+        f"deb {key} http://archive.ubuntu.com/ubuntu/ noble main restricted",
+        f"deb {key} http://archive.ubuntu.com/ubuntu/ noble-updates main restricted",
+    ]

@@ -1,0 +1,164 @@
+"""The demo machines: complete, self-consistent bundles that ship inside the package."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nvwizard.detect.apt_cache import parse_apt_cache_show
+from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
+from nvwizard.detect.lspci import parse_lspci
+from nvwizard.detect.sysfs_pci import parse_sysfs_pci
+from nvwizard.host.demo import DEMO_ROOT, DEMOS, demo_host
+from nvwizard.host.sources import SOURCE_NAMES
+
+NAMES = [d.name for d in DEMOS]
+GPU_DEMOS = [n for n in NAMES if n != "vm-no-gpu"]
+CORE = {
+    "machine.txt", "os-release.txt", "uname-r.txt", "lspci-nn.txt", "sysfs-pci.txt",
+    "dpkg-l.txt", "dpkg-query.txt", "dpkg-audit.txt", "apt-mark-showhold.txt", "lsmod.txt",
+    "mokutil-sb-state.txt", "df.txt", "session.txt", "gpu-processes.txt", "dpkg-lock.txt",
+}  # fmt: skip
+
+
+def read(demo: str, source: str) -> str:
+    return demo_host(demo).read(source) or ""
+
+
+def test_every_listed_demo_has_a_folder_and_every_folder_is_listed():
+    folders = {p.name for p in DEMO_ROOT.iterdir() if p.is_dir()}
+    assert folders == set(NAMES)
+    assert len(NAMES) >= 7
+
+
+@pytest.mark.parametrize("demo", NAMES)
+def test_files_are_known_sources_and_the_core_is_present(demo):
+    files = {p.name for p in (DEMO_ROOT / demo).iterdir()}
+    assert files <= SOURCE_NAMES, files - SOURCE_NAMES
+    assert CORE <= files, CORE - files
+    assert f"name={demo}\n" in read(demo, "machine.txt")
+
+
+@pytest.mark.parametrize("demo", NAMES)
+def test_dpkg_l_and_dpkg_query_agree(demo):
+    listed = {(e.name, e.version, e.state) for e in parse_dpkg_l(read(demo, "dpkg-l.txt"))}
+    queried = {(e.name, e.version, e.state) for e in parse_dpkg_query(read(demo, "dpkg-query.txt"))}
+    assert listed and listed == queried
+
+
+@pytest.mark.parametrize("demo", NAMES)
+def test_lspci_and_sysfs_describe_the_same_devices(demo):
+    lspci = {(d.address, d.vendor_id, d.device_id) for d in parse_lspci(read(demo, "lspci-nn.txt"))}
+    sysfs = {
+        (d.address, d.vendor_id, d.device_id) for d in parse_sysfs_pci(read(demo, "sysfs-pci.txt"))
+    }
+    assert lspci and lspci == sysfs
+
+
+def _installed(demo: str) -> set[str]:
+    return {
+        e.name for e in parse_dpkg_query(read(demo, "dpkg-query.txt")) if e.state in ("ii", "hi")
+    }
+
+
+@pytest.mark.parametrize("demo", GPU_DEMOS)
+def test_apt_stanzas_are_closed_under_depends(demo):
+    """The simulator resolves plans from apt-cache-show.txt: every dependency must resolve."""
+    packages = parse_apt_cache_show(read(demo, "apt-cache-show.txt"))
+    known = _installed(demo) | {p.package for p in packages}
+    known |= {re.split(r"[ (]", v)[0] for p in packages for v in p.provides}
+    unresolved = set()
+    for package in packages:
+        for clause in package.depends:
+            options = [re.split(r"[ (]", alt.strip())[0] for alt in clause.split("|")]
+            if not any(o in known for o in options):
+                unresolved.add(f"{package.package}: {clause}")
+    assert not unresolved, sorted(unresolved)[:5]
+
+
+@pytest.mark.parametrize("demo", GPU_DEMOS)
+def test_everything_a_plan_installs_is_offered(demo):
+    offered = {p.package for p in parse_apt_cache_show(read(demo, "apt-cache-show.txt"))}
+    kernel = read(demo, "uname-r.txt").strip()
+    drivers = [p for p in offered if re.fullmatch(r"nvidia-driver-\d+(-server)?(-open)?", p)]
+    assert drivers
+    for driver in drivers:
+        flavour = driver.removeprefix("nvidia-driver-")
+        library = flavour.removesuffix("-open")
+        branch = flavour[:3]
+        for needed in (
+            f"nvidia-headless-no-dkms-{flavour}",
+            f"nvidia-dkms-{flavour}",
+            f"nvidia-utils-{library}",
+            f"libnvidia-compute-{library}",
+            f"nvidia-kernel-common-{library}",
+            f"nvidia-fabricmanager-{branch}",
+            f"libnvidia-nscq-{branch}",
+            f"linux-headers-{kernel}",
+        ):
+            assert needed in offered, needed
+
+
+@pytest.mark.parametrize("demo", [n for n in GPU_DEMOS if n != "debian12-t4"])
+def test_ubuntu_drivers_names_only_packages_apt_offers(demo):
+    offered = {p.package for p in parse_apt_cache_show(read(demo, "apt-cache-show.txt"))}
+    named = re.findall(
+        r"^driver\s*:\s*(nvidia-driver-\S+)", read(demo, "ubuntu-drivers-devices.txt"), re.M
+    )
+    assert named and set(named) <= offered
+    assert read(demo, "ubuntu-drivers-devices.txt").count("recommended") >= 1
+
+
+def test_debian_demo_has_no_ubuntu_drivers():
+    assert demo_host("debian12-t4").read("ubuntu-drivers-devices.txt") is None
+    assert "ID=debian" in read("debian12-t4", "os-release.txt")
+
+
+def test_an_installed_copy_finds_the_demos(tmp_path):
+    """Build the wheel from a copy of the tree, unpack it, and run detect from it."""
+    root = Path(__file__).resolve().parent.parent
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    shutil.copytree(
+        root / "nvwizard", source / "nvwizard", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
+    built = subprocess.run(
+        [*pip, "-w", str(tmp_path / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if built.returncode != 0 and re.search(r"connection|resolve|network|index", built.stderr, re.I):
+        pytest.skip(f"cannot build a wheel offline: {built.stderr.strip().splitlines()[-1]}")
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("nvwizard-*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    shipped = {
+        p.relative_to(site / "nvwizard") for p in (site / "nvwizard/demo_machines").rglob("*")
+    }
+    assert shipped == {p.relative_to(root / "nvwizard") for p in DEMO_ROOT.rglob("*")}
+    code = (
+        "import nvwizard, sys; print(nvwizard.__file__); from nvwizard.cli.main import main; "
+        "sys.exit(main(['detect', '--demo', 'rtx3090-fresh']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(str(site))
+    assert "GeForce RTX 3090" in done.stdout
