@@ -125,6 +125,9 @@ def _control(package: DummyPackage, arch: str) -> str:
         fields.append(f"Depends: {', '.join(package.depends)}")
     if package.provides:
         fields.append(f"Provides: {', '.join(package.provides)}")
+    if package.conflicts:
+        fields.append(f"Conflicts: {', '.join(package.conflicts)}")
+        fields.append(f"Replaces: {', '.join(package.conflicts)}")
     fields += [
         f"Section: {package.section}",
         "Priority: optional",
@@ -200,6 +203,7 @@ ROOT_DIRS = (
     "var/log/apt",
     "sandbox/fail-postinst",
     "sandbox/block-postinst",
+    "sandbox/postinst-running",
     "sandbox/bin",
 )
 
@@ -385,7 +389,7 @@ class AptSandbox:
             start_new_session=True,
         )
         try:
-            dpkg_pid = self._wait_for_blocked_postinst(apt)
+            dpkg_pid = self._wait_for_blocked_postinst(apt, package)
             dpkg = psutil.Process(dpkg_pid)
             victims = [dpkg, *dpkg.children(recursive=True)]
             for victim in victims:
@@ -398,17 +402,16 @@ class AptSandbox:
             if apt.poll() is None:
                 apt.kill()
                 apt.wait()
-        for marker in (self.root / "sandbox").glob("postinst-running.*"):
-            marker.unlink()
+        (self.root / "sandbox/postinst-running" / package).unlink(missing_ok=True)
         return subprocess.CompletedProcess(apt.args, apt.returncode, output, "")
 
-    def _wait_for_blocked_postinst(self, apt: subprocess.Popen) -> int:
+    def _wait_for_blocked_postinst(self, apt: subprocess.Popen, package: str) -> int:
+        """dpkg's pid, once `package`'s postinst waits on its block marker."""
+        marker = self.root / "sandbox/postinst-running" / package
         deadline = time.monotonic() + COMMAND_TIMEOUT_S
         while time.monotonic() < deadline:
-            for marker in (self.root / "sandbox").glob("postinst-running.*"):
-                text = marker.read_text().strip()
-                if text:
-                    return int(text)
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                return int(marker.read_text().strip())
             if apt.poll() is not None:
                 raise SandboxError(f"apt-get ended before the postinst ran:\n{apt.stdout.read()}")
             time.sleep(0.02)

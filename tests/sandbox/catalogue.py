@@ -18,7 +18,8 @@ Behaviour switches baked into every maintainer script (see `POSTINST`):
 - `$DPKG_ROOT/sandbox/fail-postinst/<package>` exists: the postinst prints a DKMS-style build
   error and exits 1. `nvidia-dkms-570` ships with that marker set (a broken DKMS build).
 - `$DPKG_ROOT/sandbox/block-postinst/<package>` exists: the postinst waits until it is gone
-  (used to kill dpkg mid-postinst for real).
+  (used to kill dpkg mid-postinst for real). While it runs, the postinst leaves dpkg's pid in
+  `$DPKG_ROOT/sandbox/postinst-running/<package>`.
 - `NVWIZARD_SANDBOX_LINE_DELAY` (seconds, default 0): pause between the DKMS build lines that
   `nvidia-dkms-*` postinsts print, to watch live logs.
 """
@@ -52,6 +53,9 @@ class DummyPackage:
     version: str
     depends: tuple[str, ...] = ()
     provides: tuple[str, ...] = ()
+    # Ubuntu's branch packages provide, conflict with and replace one shared virtual name
+    # ("nvidia-utils", "nvidia-dkms-kernel"), so installing another branch removes this one.
+    conflicts: tuple[str, ...] = ()
     description: str = "dummy package for nvwizard's apt sandbox"
     section: str = "restricted/misc"
     # (path inside the root, content, mode); files under etc/ are conffiles, so a removed
@@ -74,7 +78,7 @@ if [ -z "$DPKG_ROOT" ] || [ "$DPKG_ROOT" = "/" ]; then
 fi
 ctl="$DPKG_ROOT/sandbox"
 [ "$1" = configure ] || exit 0
-echo "$PPID" > "$ctl/postinst-running.$$"
+echo "$PPID" > "$ctl/postinst-running/{name}"
 while [ -e "$ctl/block-postinst/{name}" ]; do sleep 0.05; done
 if [ {dkms} = yes ]; then
     delay="${{NVWIZARD_SANDBOX_LINE_DELAY:-0}}"
@@ -92,7 +96,7 @@ fi
 if [ -e "$ctl/fail-postinst/{name}" ]; then
     echo "Error! Bad return status for module build on kernel: {kernel} (x86_64)"
     echo "Consult /var/lib/dkms/nvidia/{upstream}/build/make.log for more information."
-    rm -f "$ctl/postinst-running.$$"
+    rm -f "$ctl/postinst-running/{name}"
     exit 1
 fi
 if [ {dkms} = yes ]; then
@@ -104,7 +108,7 @@ if [ {dkms} = yes ]; then
     echo "   - Installing to /lib/modules/{kernel}/updates/dkms/"
     echo "depmod...."
 fi
-rm -f "$ctl/postinst-running.$$"
+rm -f "$ctl/postinst-running/{name}"
 exit 0
 """
 
@@ -136,7 +140,8 @@ def _driver_packages(flavour: str) -> list[DummyPackage]:
             f"nvidia-dkms-{flavour}",
             version,
             depends=("dkms", f"nvidia-kernel-common-{base}"),
-            provides=(f"nvidia-kernel-{flavour}",),
+            provides=(f"nvidia-kernel-{flavour}", "nvidia-dkms-kernel"),
+            conflicts=("nvidia-dkms-kernel",),
             description=f"NVIDIA DKMS package ({flavour})",
             dkms_build=True,
         ),
@@ -164,15 +169,23 @@ def _library_packages(base: str) -> list[DummyPackage]:
         DummyPackage(
             f"nvidia-utils-{base}",
             version,
+            provides=("nvidia-utils",),
+            conflicts=("nvidia-utils",),
             description=f"NVIDIA driver support binaries ({base})",
             files=(("usr/bin/nvidia-smi", NVIDIA_SMI.format(version=upstream), 0o755),),
         ),
         DummyPackage(
-            f"libnvidia-compute-{base}", version, description=f"NVIDIA libcompute ({base})"
+            f"libnvidia-compute-{base}",
+            version,
+            provides=("libnvidia-compute",),
+            conflicts=("libnvidia-compute",),
+            description=f"NVIDIA libcompute ({base})",
         ),
         DummyPackage(
             f"nvidia-kernel-common-{base}",
             version,
+            provides=("nvidia-kernel-common",),
+            conflicts=("nvidia-kernel-common",),
             description=f"Shared files used with the kernel module ({base})",
             files=(
                 (

@@ -195,3 +195,17 @@ def test_fake_machine_commands_only_record_their_calls(apt_sandbox: AptSandbox):
         ["systemctl", "enable", "nvidia-persistenced"],
         ["modprobe", "nvidia"],
     ]
+
+
+def test_installing_another_branch_replaces_the_old_one(apt_sandbox: AptSandbox):
+    """Ubuntu's branch packages conflict through shared virtual names: no file clashes."""
+    apt_sandbox.install("nvidia-driver-535-server")
+
+    simulated = apt_sandbox.run(["apt-get", "-s", "install", "nvidia-driver-580-server"])
+    removed = {line.split()[1] for line in simulated.stdout.splitlines() if line.startswith("Remv")}
+    assert {"nvidia-utils-535-server", "nvidia-dkms-535-server"} <= removed
+
+    apt_sandbox.install("nvidia-driver-580-server")
+    states = apt_sandbox.status()
+    assert states["nvidia-utils-580-server"] == "ii"
+    assert "nvidia-utils-535-server" not in states
