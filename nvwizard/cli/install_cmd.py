@@ -17,6 +17,7 @@ from nvwizard.engine import events as ev
 from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError
 
 EXIT_CANCELLED = EXIT_FAILED
+LOCK_WAIT_EVERY_S = 10
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -52,6 +53,7 @@ class ProgressPrinter:
         self.total = 0
         self.number = 0
         self._last_percent: int | None = None
+        self._last_lock_line = 0.0
         self.finished: dict | None = None
 
     def _print(self, text: str) -> None:
@@ -70,6 +72,11 @@ class ProgressPrinter:
                 self._print("    $ " + " ".join(argv))
         elif event.kind == ev.OUTPUT:
             self._print("    " + d.get("line", ""))
+        elif event.kind == ev.PROGRESS and d.get("phase") == "lock-wait":
+            # a countdown every second: one line each LOCK_WAIT_EVERY_S is enough for a log
+            if event.time - self._last_lock_line >= LOCK_WAIT_EVERY_S:
+                self._last_lock_line = event.time
+                self._print(f"    {d.get('text', '')}")
         elif event.kind == ev.PROGRESS:
             percent = int(d.get("percent") or 0)
             if percent != self._last_percent:

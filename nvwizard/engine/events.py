@@ -14,7 +14,8 @@ PLAN_STARTED = "plan-started"  # data: {"plan": <plan as JSON>, "pid": int, "hos
 STEP_STARTED = "step-started"  # step: id; data: {"title": str, "argv": [[...], ...], "kind": str}
 OUTPUT = "output"  # step: id; data: {"stream": "stdout"|"stderr", "line": str}
 PROGRESS = "progress"  # step: id; data: {"percent": float, "text": str, "phase": str}
-# PROGRESS phase: "download" (apt's dlstatus) or "install" (pmstatus); percent is apt's own.
+# PROGRESS phase: "download" (apt's dlstatus) or "install" (pmstatus), percent is apt's own;
+# or "lock-wait": the share of DPkg::Lock::Timeout spent waiting, text "... N s left".
 STEP_FINISHED = (
     "step-finished"  # step: id; data: {"exit_code": int, "duration_s": float, "ok": bool}
 )

@@ -22,6 +22,7 @@ from nvwizard.engine.diagnose import (
     BrokenPackage,
     Diagnosis,
     diagnose,
+    lock_holder,
     parse_package_states,
 )
 from nvwizard.engine.status_fd import parse_status_line
@@ -78,6 +79,35 @@ def relevant_lines(lines: Sequence[str], limit: int = RELEVANT_LINES) -> list[st
     markers = ("E: ", "W: ", "dpkg: ", "error", "Error", "failed", "Failed", "held by")
     picked = [line for line in lines if any(m in line for m in markers)]
     return (picked or list(lines))[-limit:]
+
+
+LOCK_WAIT_PREFIX = "Waiting for cache lock"
+
+
+class _LockWait:
+    """apt's "Waiting for cache lock: ... held by process N (name)..." lines, as a countdown."""
+
+    def __init__(self, argv: Sequence[str]):
+        self.timeout_s = next(
+            (int(a.split("=", 1)[1]) for a in argv if a.startswith("DPkg::Lock::Timeout=")), None
+        )
+        self.started: float | None = None
+
+    def seen(self, line: str) -> dict | None:
+        """None for the first line (shown as is), then the countdown as PROGRESS data."""
+        now = time.monotonic()
+        if self.started is None:
+            self.started = now
+            return None
+        waited = now - self.started
+        holder = lock_holder([line]) or "another package manager"
+        if self.timeout_s:
+            left = max(0, round(self.timeout_s - waited))
+            text = f"waiting for the lock held by {holder}: {left} s left"
+            percent = min(100.0, 100.0 * waited / self.timeout_s)
+        else:
+            text, percent = f"waiting for the lock held by {holder}", 0.0
+        return {"percent": round(percent, 1), "text": text, "phase": "lock-wait"}
 
 
 class Engine:
@@ -188,10 +218,16 @@ class Engine:
             line = f"nvwizard: cannot run {argv[0]}: {error.strerror or error}"
             self._emit(ev.OUTPUT, step.id, stream="stderr", line=line)
             return 127, [line]
+        lock_wait = _LockWait(argv)
         for out in command.lines():
             if out.stream == "status":
                 self._on_status_line(step, out.text, tail)
                 continue
+            if out.text.startswith(LOCK_WAIT_PREFIX):
+                countdown = lock_wait.seen(out.text)
+                if countdown is not None:  # repeated once a second: a countdown, not a line
+                    self._emit(ev.PROGRESS, step.id, **countdown)
+                    continue
             tail.append(out.text)
             self._emit(ev.OUTPUT, step.id, stream=out.stream, line=out.text)
         return command.wait(), list(tail)

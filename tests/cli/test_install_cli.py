@@ -191,3 +191,31 @@ def test_the_trap_sees_a_command_when_one_runs(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert calls  # detection on this machine runs lspci, dpkg-query, ... by name
+
+
+def test_progress_printer_prints_plain_lines_for_scripts():
+    from nvwizard.cli.install_cmd import ProgressPrinter
+    from nvwizard.engine import events as ev
+
+    out = io.StringIO()
+    printer = ProgressPrinter(out)
+    plan = {"steps": [{"id": "install"}, {"id": "verify"}]}
+    for event in [
+        ev.Event(ev.PLAN_STARTED, data={"plan": plan, "host": "demo x"}),
+        ev.Event(ev.STEP_STARTED, "install", {"title": "Install", "argv": [["apt-get", "-y"]]}),
+        ev.Event(ev.PROGRESS, "install", {"percent": 42.1, "text": "Unpacking a"}),
+        ev.Event(ev.PROGRESS, "install", {"percent": 42.9, "text": "Unpacking b"}),
+        ev.Event(ev.OUTPUT, "install", {"stream": "stdout", "line": "Setting up a"}),
+        ev.Event(ev.STEP_FINISHED, "install", {"ok": True, "exit_code": 0, "duration_s": 1.5}),
+        ev.Event(ev.PLAN_FINISHED, data={"outcome": "done"}),
+    ]:
+        printer(event)
+    assert out.getvalue().splitlines() == [
+        "==> applying on demo x",
+        "==> [1/2] Install",
+        "    $ apt-get -y",
+        "    [ 42%] Unpacking a",
+        "    Setting up a",
+        "    ok in 1.5 s",
+    ]
+    assert printer.finished == {"outcome": "done"}

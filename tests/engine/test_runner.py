@@ -218,3 +218,30 @@ def test_cancel_lets_the_running_step_finish_then_stops():
     assert install_end and install_end[0].data["ok"] is True
     assert not any(e.step == "verify" for e in seen)
     assert seen[-1].data["outcome"] == "cancelled"
+
+
+def test_apt_waiting_for_the_lock_becomes_a_countdown_not_a_flood_of_lines():
+    wait = (
+        "Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. "
+        "It is held by process 812 (unattended-upgr)..."
+    )
+    host = FakeHost(
+        {
+            ("apt-get", "-o", "DPkg::Lock::Timeout=60", "update"): Script(
+                [("stdout", wait)] * 5 + [("stdout", "Reading package lists...")]
+            )
+        }
+    )
+    update = step("update", pm.UPDATE, ["apt-get", "-o", "DPkg::Lock::Timeout=60", "update"])
+    engine = Engine(host, make_plan(update))
+    seen = collect(engine)
+    assert engine.run().status == DONE
+    lines = [e.data["line"] for e in seen if e.kind == ev.OUTPUT]
+    assert lines == [wait, "Reading package lists..."]
+    countdown = [e.data for e in seen if e.kind == ev.PROGRESS]
+    assert len(countdown) == 4
+    assert all(c["phase"] == "lock-wait" for c in countdown)
+    assert countdown[0]["text"].startswith(
+        "waiting for the lock held by process 812 (unattended-upgr): "
+    )
+    assert countdown[0]["text"].endswith(" s left")
