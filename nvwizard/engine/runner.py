@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from nvwizard.detect.misc import parse_lock_holders
 from nvwizard.engine import events as ev
 from nvwizard.engine.diagnose import (
     PACKAGE_STATES_ARGV,
@@ -82,6 +83,7 @@ def relevant_lines(lines: Sequence[str], limit: int = RELEVANT_LINES) -> list[st
 
 
 LOCK_WAIT_PREFIX = "Waiting for cache lock"
+LOCK_SOURCE = "dpkg-lock.txt"  # the host's view of who holds the dpkg/apt locks now
 
 
 class _LockWait:
@@ -195,6 +197,8 @@ class Engine:
         self._emit(ev.STEP_STARTED, step.id, title=step.title, argv=step.commands, kind=step.kind)
         started = time.monotonic()
         exit_code = 0
+        if step.kind == pm.PREFLIGHT:
+            self._name_lock_holders(step)
         try:
             for argv in step.commands:
                 exit_code, lines = self._run_command(step, argv)
@@ -205,6 +209,21 @@ class Engine:
             self._finish_step(step, failure.exit_code or 1, started, ok=False)
             raise
         self._finish_step(step, exit_code, started, ok=True)
+
+    def _name_lock_holders(self, step: Step) -> None:
+        """Say who holds the package manager's lock now; apt then waits for it (never forced)."""
+        try:
+            text = self.host.read(LOCK_SOURCE)
+        except OSError:
+            text = None
+        holders = {(h.pid, h.name) for h in parse_lock_holders(text or "")}
+        timeout = self.plan.choices.lock_timeout_s
+        for pid, name in sorted(holders):
+            line = (
+                f"nvwizard: the package manager lock is held by {name} (pid {pid}); "
+                f"apt waits up to {timeout} s for it"
+            )
+            self._emit(ev.OUTPUT, step.id, stream="stdout", line=line)
 
     def _finish_step(self, step: Step, exit_code: int, started: float, ok: bool) -> None:
         duration = round(time.monotonic() - started, 3)

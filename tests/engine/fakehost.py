@@ -34,13 +34,18 @@ class FakeHost(Host):
     kind = "demo"
     label = "fake host"
 
-    def __init__(self, scripts: dict[tuple[str, ...], Script] | None = None):
+    def __init__(
+        self,
+        scripts: dict[tuple[str, ...], Script] | None = None,
+        sources: dict[str, str] | None = None,
+    ):
         self.scripts = scripts or {}
+        self.sources = sources or {}
         self.started: list[tuple[list[str], dict]] = []
         self.lock = threading.Lock()
 
     def read(self, source: str) -> str | None:
-        return None
+        return self.sources.get(source)
 
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         with self.lock:

@@ -245,3 +245,21 @@ def test_apt_waiting_for_the_lock_becomes_a_countdown_not_a_flood_of_lines():
         "waiting for the lock held by process 812 (unattended-upgr): "
     )
     assert countdown[0]["text"].endswith(" s left")
+
+
+def test_preflight_names_the_lock_holder_before_apt_waits_for_it():
+    preflight = step("preflight", pm.PREFLIGHT, ["dpkg", "--audit"], changes=False)
+    host = FakeHost(
+        sources={
+            "dpkg-lock.txt": "1532\tunattended-upgr\t/var/lib/dpkg/lock-frontend\n"
+            "1532\tunattended-upgr\t/var/lib/dpkg/lock\n"
+        }
+    )
+    engine = Engine(host, make_plan(preflight))
+    seen = collect(engine)
+    assert engine.run().status == DONE
+    lines = [e.data["line"] for e in seen if e.kind == ev.OUTPUT]
+    assert lines == [
+        "nvwizard: the package manager lock is held by unattended-upgr (pid 1532); "
+        "apt waits up to 300 s for it"
+    ]
