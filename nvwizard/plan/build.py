@@ -188,12 +188,17 @@ def _install_lists(
     return packages, "dkms", warnings, why
 
 
+# Findings that change what the plan achieves, shown with it (besides every "block" one).
+_PLAN_FINDINGS = ("kernel-older-than-installed",)
+
+
 def _report_warnings(report: Report, choices: Choices, purge: list[str]) -> list[str]:
     warnings = []
     if purge and report.gpu_processes:
         names = ", ".join(f"{p.name} (pid {p.pid})" for p in report.gpu_processes)
         warnings.append(f"Processes use the GPU and will fail when the driver goes: {names}.")
-    for holder in report.lock_holders:
+    holders = {(h.pid, h.name): h for h in report.lock_holders}  # one per process
+    for holder in holders.values():
         warnings.append(
             f"The package manager lock is held by {holder.name} (pid {holder.pid}): apt waits "
             f"up to {choices.lock_timeout_s} s for it, then the plan stops."
@@ -201,7 +206,7 @@ def _report_warnings(report: Report, choices: Choices, purge: list[str]) -> list
     if report.nouveau_loaded:
         warnings.append("nouveau is loaded: the NVIDIA driver only works after a reboot.")
     for finding in report.findings:
-        if finding.severity == "block":
+        if finding.severity == "block" or finding.id in _PLAN_FINDINGS:
             warnings.append(f"{finding.message} {finding.fix}".strip())
     return warnings
 
