@@ -219,3 +219,26 @@ def test_progress_printer_prints_plain_lines_for_scripts():
         "    ok in 1.5 s",
     ]
     assert printer.finished == {"outcome": "done"}
+
+
+def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_path):
+    pytest.importorskip("nvwizard.host.simulated", reason="the demo simulator is not built yet")
+    from nvwizard.host.demo import demo_host
+    from nvwizard.report.build import build_report
+
+    recommended = build_report(demo_host("hgx-h100")).recommended_driver
+    done, calls = run_with_trapped_path(
+        tmp_path, "install", "--demo", "hgx-h100", "--driver", recommended, "--yes"
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    out = done.stdout
+    assert "Simulation (apt-get -s):" in out
+    for title in ("Check that dpkg is healthy", "Purge the", "Install " + recommended):
+        assert title in out
+    assert "Done: every step succeeded." in out
+    assert "nothing on this computer was changed" in out
+    assert calls == []
+    from nvwizard.engine.journal import read_state
+
+    state = read_state(tmp_path / "state")
+    assert state["outcome"] == "done" and state["driver"] == recommended
