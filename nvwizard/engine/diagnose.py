@@ -111,6 +111,14 @@ def diagnose(lines: Sequence[str], broken: Sequence[BrokenPackage]) -> Diagnosis
             REPAIR_DPKG,
             broken,
         )
+    if "Held packages were changed" in text:
+        return Diagnosis(
+            "held",
+            "the change touches packages that are held (`apt-mark showhold`)",
+            "Unhold them (`apt-mark unhold <package>`) if they may change, then apply again.",
+            None,
+            broken,
+        )
     if "unmet dependencies" in text or "held broken packages" in text:
         return Diagnosis(
             "unmet",
