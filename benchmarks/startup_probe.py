@@ -1,0 +1,70 @@
+"""Child process for the headless start-up figure.
+
+`python -m benchmarks.startup_probe wizard|minimal` starts the app exactly as its command
+does, but headless at 80x24, and prints `painted <t>` once the first screen has been laid out
+and refreshed (and, for the wizard, `detected <t>` once the Detect screen shows its summary).
+Times are `time.monotonic()`, which is system-wide on Linux, so the parent can subtract the
+moment it started this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+from textual.app import App
+
+
+async def _next_refresh(app: App) -> float:
+    done = asyncio.get_running_loop().create_future()
+    app.call_after_refresh(lambda: done.done() or done.set_result(time.monotonic()))
+    return await done
+
+
+async def _wait_until(condition, poll_s: float = 0.001) -> None:
+    while not condition():
+        await asyncio.sleep(poll_s)
+
+
+def _probe(target_screen: str, wait_for_detection: bool):
+    async def probe(pilot) -> None:
+        app = pilot.app
+        await _wait_until(lambda: type(app.screen).__name__ == target_screen)
+        print(f"painted {await _next_refresh(app)}", flush=True)
+        if wait_for_detection:
+            await _wait_until(lambda: getattr(app.screen, "detecting", True) is False)
+            print(f"detected {await _next_refresh(app)}", flush=True)
+        app.exit()
+
+    return probe
+
+
+def _run_headless(probe) -> None:
+    original_run = App.run
+
+    def run(self, *args, **kwargs):
+        kwargs.update(headless=True, size=(80, 24), auto_pilot=probe)
+        return original_run(self, *args, **kwargs)
+
+    App.run = run
+
+
+def main(which: str) -> int:
+    if which == "wizard":
+        _run_headless(_probe("DetectScreen", wait_for_detection=True))
+        from nvwizard.cli.main import main as nvwizard_main
+
+        return nvwizard_main(["--demo"])
+    if which == "minimal":
+        _run_headless(_probe("Screen", wait_for_detection=False))
+        from benchmarks.minimal_app import MinimalApp
+
+        MinimalApp().run()
+        return 0
+    print(f"unknown probe {which!r}: wizard or minimal", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ""))
