@@ -1,0 +1,64 @@
+"""A keys-only walk through every screen of the wizard on a demo machine.
+
+Shared by `scripts/screenshots.py` (one image per screen) and the snapshot tests, so both
+show the same screens reached the way a user reaches them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from textual.pilot import Pilot
+
+from nvwizard.tui.app import WizardApp
+from nvwizard.tui.backend import LayersBackend
+from nvwizard.tui.state import WizardState
+
+# Explanations mention end-of-life dates relative to today: pictures must not age.
+TOUR_DAY = dt.date(2026, 1, 15)
+
+
+@dataclass(frozen=True)
+class Stop:
+    name: str  # file name part: "03-select"
+    keys: tuple[str, ...]  # pressed after the previous stop to get here
+
+
+TOUR = (
+    Stop("01-detect", ()),
+    Stop("02-purge", ("n",)),
+    Stop("03-select", ("n", "enter")),
+    Stop("04-install-plan", ("enter",)),
+    Stop("05-install-log", ("n", "enter")),
+    Stop("06-reboot", ("n",)),
+    Stop("07-verify", ("shift+tab", "enter", "n")),
+)
+
+
+def demo_app(name: str | None = None) -> WizardApp:
+    """The wizard on a demo machine with the real layers; spinners frozen."""
+    from nvwizard.host.demo import demo_host
+
+    state = WizardState(host=demo_host(name))
+    return WizardApp(state, LayersBackend(today=TOUR_DAY), animate=False)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until the workers and the UI timers have caught up."""
+    app = pilot.app
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.15)
+
+
+async def walk_to(pilot: Pilot, stop_name: str) -> None:
+    """Press the keys of every stop up to and including `stop_name`."""
+    await settle(pilot)
+    for stop in TOUR:
+        if stop.keys:
+            await pilot.press(*stop.keys)
+            await settle(pilot)
+        if stop.name == stop_name:
+            return
+    raise ValueError(f"no stop named {stop_name}")
