@@ -37,6 +37,11 @@ nvidia-dkms-<F>, linux-modules-nvidia-<F>-6.8.0-45-generic (+ -generic meta) for
 libnvidia-compute-<B>, nvidia-kernel-common-<B>; nvidia-fabricmanager-{535,580},
 libnvidia-nscq-{535,580}; the container toolkit packages; linux-headers-6.8.0-45-generic; dkms.
 `NVWIZARD_SANDBOX_LINE_DELAY=<seconds>` slows the DKMS build lines to watch live logs.
+Real apt facts of this graph worth knowing: nvidia-driver-<F> depends on
+`nvidia-dkms-<F> | nvidia-kernel-<F>` (which the signed modules provide), so apt takes the
+signed modules only when they come first on the command line; branch packages conflict through
+shared virtual names (nvidia-utils, libnvidia-compute, nvidia-kernel-common,
+nvidia-dkms-kernel), so installing another branch removes the old one.
 
 Works as root and as a normal user. The package repository and a template root are built
 once per test session (about a second); each test gets a copy of the template.
