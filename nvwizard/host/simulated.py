@@ -1033,6 +1033,7 @@ class _Session:
         to_configure = [n for n in model.broken() if n not in tx.install] + list(tx.install)
         failed = yield from self.configure(model, to_configure, progress)
         yield from self.triggers(model, tx, to_configure)
+        yield from self.errors_summary(failed)
         model.save()
         if any(n.startswith(KERNEL_MODULE_PREFIXES) for n in [*tx.install, *tx.remove]):
             model.mark_reboot_required()
@@ -1165,11 +1166,15 @@ class _Session:
                 continue
             package.status = "i"
             yield from progress.emit(name, f"Installed {name} ({package.arch})")
+        return failed
+
+    def errors_summary(self, failed: Sequence[str]) -> Script:
+        """dpkg's closing list of failures, printed after the triggers ran."""
         if failed:
             yield err("Errors were encountered while processing:")
             for name in failed:
                 yield err(f" {name}")
-        return failed
+        return 0
 
     def unconfigured_dependency(
         self, model: MachineModel, name: str, failed: Sequence[str]
@@ -1283,6 +1288,7 @@ class _Session:
             failed = yield from self.configure(
                 model, _dependency_order(model, pending), _Progress(False, 0)
             )
+            yield from self.errors_summary(failed)
             model.save()
             write = getattr(self.host, "write", None)
             if write is not None:
