@@ -301,6 +301,18 @@ def test_demo_fail_makes_the_postinst_fail_like_a_dkms_build(host):
     assert host.read("dpkg-audit.txt") == ""
 
 
+def test_demo_fail_works_for_any_package(host):
+    fail = {"NVWIZARD_DEMO_FAIL": "nvidia-utils-580-server"}
+    code, lines = run(host, [*APT_Y, "install", "nvidia-utils-580-server"], **fail)
+
+    assert code == 100
+    assert (
+        " installed nvidia-utils-580-server package post-installation script subprocess "
+        "returned error exit status 1" in texts(lines, "stderr")
+    )
+    assert states(host)["nvidia-utils-580-server"] == "iF"
+
+
 def test_interrupted_dpkg_stops_apt(tmp_path):
     host = BundleHost(make_bundle(tmp_path / "b", **{"dpkg-updates.txt": "0001\n"}))
     code, lines = run(host, [*APT_Y, "install", "dkms"])
