@@ -256,8 +256,9 @@ class Engine:
         if status is None:
             return
         if status.kind == "error":
-            # dpkg prints the same error on its own output: keep it for the diagnosis only.
-            tail.append(f"dpkg: error processing {status.package}: {status.text}")
+            # dpkg usually prints the same error itself; keep apt's copy only when it did not.
+            if not any(status.text in line for line in tail):
+                tail.append(f"dpkg: error processing {status.package}: {status.text}")
         elif status.percent is not None:
             self._emit(
                 ev.PROGRESS, step.id, percent=status.percent, text=status.text, phase=status.kind

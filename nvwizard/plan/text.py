@@ -86,7 +86,7 @@ def format_simulation(sim: Simulation, check: SimulationCheck) -> str:
             ]
         replaced = sorted(sim.install.remove)
         if replaced:
-            lines.append(f"  the install removes ({len(replaced)}):")
+            lines.append(f"  conflicting packages the install replaces ({len(replaced)}):")
             lines += _names(replaced, "    ")
     lines += [f"  note: {note}" for note in check.notes]
     lines += [f"  STOP: {problem}" for problem in check.problems]

@@ -146,6 +146,7 @@ def run_with_trapped_path(tmp_path, *args):
         "PATH": trap_path(tmp_path / "trap-bin", record),
         "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
         "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+        "NVWIZARD_DEMO_SPEED": "0",
     }
     done = subprocess.run(
         [sys.executable, "-m", "nvwizard", *args],
@@ -242,3 +243,18 @@ def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_pat
 
     state = read_state(tmp_path / "state")
     assert state["outcome"] == "done" and state["driver"] == recommended
+
+
+def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, capsys, places):
+    pytest.importorskip("nvwizard.host.simulated", reason="the demo simulator is not built yet")
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
+    code = main(
+        ["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580", "--yes"]
+    )
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "left unfinished: nvidia-dkms-580 (half-configured)" in out
+    assert "Repair: dpkg --configure -a" in out
+    lines = out[out.index("FAILED: ") :].splitlines()
+    assert len([line for line in lines if "error processing package nvidia-dkms-580" in line]) == 1
