@@ -75,6 +75,11 @@ class _StepFailed(Exception):
         self.lines = lines
 
 
+def _fully_installed(abbrev: str) -> bool:
+    """db:Status-Abbrev: wanted (i/h for hold), state i (installed), no error flag."""
+    return len(abbrev) >= 2 and abbrev[0] in "ih" and abbrev[1] == "i" and not abbrev[2:].strip()
+
+
 def relevant_lines(lines: Sequence[str], limit: int = RELEVANT_LINES) -> list[str]:
     """The lines that explain a failure: apt/dpkg errors first, else the last lines."""
     markers = ("E: ", "W: ", "dpkg: ", "error", "Error", "failed", "Failed", "held by")
@@ -293,7 +298,7 @@ class Engine:
         not_installed = []
         for line in lines:
             parts = line.split("\t")
-            if len(parts) >= 2 and not parts[1].startswith("ii"):
+            if len(parts) >= 2 and not _fully_installed(parts[1]):
                 not_installed.append(f"{parts[0]} ({parts[1].strip() or 'not installed'})")
             elif "no packages found matching" in line:
                 not_installed.append(line.rsplit(" ", 1)[-1] + " (not installed)")

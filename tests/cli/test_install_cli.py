@@ -258,3 +258,17 @@ def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, caps
     assert "Repair: dpkg --configure -a" in out
     lines = out[out.index("FAILED: ") :].splitlines()
     assert len([line for line in lines if "error processing package nvidia-dkms-580" in line]) == 1
+
+
+def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, capsys, places):
+    pytest.importorskip("nvwizard.host.simulated", reason="the demo simulator is not built yet")
+    from nvwizard.engine.journal import read_state
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes", "--hold", "--reboot"]) == 0
+    out = capsys.readouterr().out
+    assert "$ apt-mark hold nvidia-headless-no-dkms-" in out
+    assert "$ shutdown -r +1 " in out
+    assert "The reboot is scheduled in one minute (cancel it: shutdown -c)." in out
+    state = read_state(places[1])
+    assert state["reboot_scheduled"] and state["verify_pending"]

@@ -263,3 +263,16 @@ def test_preflight_names_the_lock_holder_before_apt_waits_for_it():
         "nvwizard: the package manager lock is held by unattended-upgr (pid 1532); "
         "apt waits up to 300 s for it"
     ]
+
+
+def test_verify_accepts_held_packages_and_refuses_an_error_flag():
+    host = FakeHost(
+        {
+            ("dpkg-query",): Script(
+                [("stdout", "nvidia-utils-580\thi \t580.95"), ("stdout", "libfoo\tiiR\t1")]
+            )
+        }
+    )
+    outcome = Engine(host, make_plan(VERIFY)).run()
+    assert outcome.status == FAILED
+    assert "libfoo (iiR)" in outcome.message and "nvidia-utils-580" not in outcome.message
