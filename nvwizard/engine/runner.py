@@ -45,7 +45,7 @@ FAILED = "failed"
 CANCELLED = "cancelled"
 
 # Steps after which the new kernel module is only used after a reboot.
-_NEEDS_REBOOT = {pm.PURGE, pm.AUTOREMOVE, pm.INSTALL, pm.FABRIC_MANAGER, pm.REPAIR}
+_NEEDS_REBOOT = {pm.PURGE, pm.AUTOREMOVE, pm.INSTALL, pm.FABRIC_MANAGER}
 
 
 @dataclass
