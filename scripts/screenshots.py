@@ -36,13 +36,19 @@ def svg_to_png(svg: Path) -> Path:
 
 
 async def take(demo: str | None, out: Path) -> list[Path]:
-    from nvwizard.tui.tour import TOUR, demo_app, settle
+    from nvwizard.tui.tour import TOUR, VERIFY_DEMO, VERIFY_TOUR
+
+    return await walk(demo, TOUR, out) + await walk(VERIFY_DEMO, VERIFY_TOUR, out)
+
+
+async def walk(demo: str | None, tour, out: Path) -> list[Path]:
+    from nvwizard.tui.tour import demo_app, settle
 
     app = demo_app(demo)
     written = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for stop in TOUR:
+        for stop in tour:
             if stop.keys:
                 await pilot.press(*stop.keys)
                 await settle(pilot)

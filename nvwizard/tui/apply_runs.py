@@ -88,20 +88,3 @@ def repair_plan(host_label: str, repair: list[list[str]]) -> Plan:
         branch=None,
         modules="",
     )
-
-
-def reboot_plan(host_label: str, delay_minutes: int | None) -> Plan:
-    """Reboot now, or schedule it (`shutdown -c` cancels a scheduled one)."""
-    from nvwizard.plan.build import REBOOT_MESSAGE
-
-    when = "now" if delay_minutes is None else f"+{delay_minutes}"
-    step = Step(
-        id="reboot",
-        title="Reboot now" if delay_minutes is None else f"Reboot in {delay_minutes} minute(s)",
-        why="The new kernel module is only used after a reboot.",
-        commands=[["shutdown", "-r", when, REBOOT_MESSAGE]],
-        changes_system=True,
-        on_failure="Reboot by hand: `sudo reboot`.",
-        kind=pm.REBOOT,
-    )
-    return Plan([step], Choices(driver=""), host_label, "", "", None, "")

@@ -170,22 +170,12 @@ class LayersBackend:
         return getattr(self._run, "log_path", None)
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str:
-        from nvwizard.tui.apply_runs import InProcessRun, reboot_plan
+        from nvwizard.engine.reboot import schedule_reboot
 
-        outcome = InProcessRun(host, reboot_plan(host.label, delay_minutes), _ignore).run()
-        if outcome is not None and not outcome.ok:
-            raise RuntimeError(outcome.message or "the reboot command failed")
+        message = schedule_reboot(host, delay_minutes)
         if not host.is_real:
-            return (
-                "DEMO: the simulated machine rebooted; nothing here was changed.\n"
-                "Press n to verify the new driver, as `sudo nvwizard` would after a real reboot."
-            )
-        if delay_minutes is None:
-            return "Rebooting now. Log in again afterwards and run `sudo nvwizard`."
-        return (
-            f"Reboot scheduled in {delay_minutes} minute(s); cancel it with `sudo shutdown -c`.\n"
-            "Quit now (q); log in again afterwards and run `sudo nvwizard`."
-        )
+            return f"DEMO: simulated, nothing was rebooted. {message}"
+        return message
 
     def verification_pending(self, host: Host) -> bool:
         from nvwizard.engine.verify import verification_pending
@@ -199,7 +189,3 @@ class LayersBackend:
         return VerifyResult(
             checks=[VerifyCheck(c.name, c.ok, c.detail, c.fix) for c in result.checks]
         )
-
-
-def _ignore(event: Event) -> None:
-    del event  # the reboot step's output matters only when it fails (see its outcome)

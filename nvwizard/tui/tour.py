@@ -32,8 +32,10 @@ TOUR = (
     Stop("04-install-plan", ("enter",)),
     Stop("05-install-log", ("n", "enter")),
     Stop("06-reboot", ("n",)),
-    Stop("07-verify", ("shift+tab", "enter", "n")),
 )
+# Verify: on the machine whose libraries were upgraded under the running module.
+VERIFY_DEMO = "nvml-mismatch"
+VERIFY_TOUR = (Stop("07-verify", ("v",)),)
 
 
 def demo_app(name: str | None = None) -> WizardApp:
@@ -52,10 +54,10 @@ async def settle(pilot: Pilot) -> None:
         await pilot.pause(0.15)
 
 
-async def walk_to(pilot: Pilot, stop_name: str) -> None:
+async def walk_to(pilot: Pilot, stop_name: str, tour: tuple[Stop, ...] = TOUR) -> None:
     """Press the keys of every stop up to and including `stop_name`."""
     await settle(pilot)
-    for stop in TOUR:
+    for stop in tour:
         if stop.keys:
             await pilot.press(*stop.keys)
             await settle(pilot)

@@ -69,3 +69,93 @@ async def test_whole_path_to_the_reboot_prompt(name):
         assert app.state.outcome.result == "done"
         assert ("PurgeScreen" in seen) == bool(app.state.proposed_purge)
         assert app.state.plan.driver == app.state.report.recommended_driver
+
+
+async def to_install_confirm(pilot) -> None:
+    await settle(pilot)
+    for _ in range(4):
+        name = screen_name(pilot.app)
+        if name == "InstallScreen":
+            return
+        await pilot.press(*(("n", "enter") if name == "PurgeScreen" else ("n",)))
+        await settle(pilot)
+
+
+async def test_a_failing_postinst_shows_what_failed_and_the_repair(monkeypatch):
+    from nvwizard.plan.build import build_plan, default_choices
+
+    report = build_report(demo_host("hgx-h100"))
+    failing = build_plan(report, default_choices(report)).install_list[0]
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", failing)
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_install_confirm(pilot)
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        outcome = app.state.outcome
+        assert outcome.result == "failed"
+        text = text_of(app, "#outcome")
+        assert "FAILED" in text and outcome.message[:40] in text.replace("\n", " ")
+        assert f"log: {outcome.log_path}" in text
+        assert outcome.log_path.startswith(str(__import__("os").environ["NVWIZARD_LOG_DIR"]))
+        assert "repair: dpkg --configure -a" in text
+        assert app.focused.id == "repair"
+        assert "n Next" not in str(app.screen.query_one("Footer").render())
+        monkeypatch.delenv("NVWIZARD_DEMO_FAIL")  # the cause is fixed: the repair now succeeds
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.state.outcome.result == "done", app.controllers.install.progress.lines[-30:]
+        assert "dpkg --configure -a" in "\n".join(app.controllers.install.progress.lines)
+
+
+async def test_quit_during_a_demo_install_asks_then_stops_after_the_step(monkeypatch):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "1")  # slow enough to still be running
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_install_confirm(pilot)
+        await pilot.press("n", "enter")
+        await pilot.pause(0.3)
+        assert app.controllers.install.running
+        await pilot.press("b")  # no going back while installing
+        await pilot.press("q")
+        await pilot.pause()
+        assert screen_name(app) == "QuitDuringInstallScreen"
+        await pilot.press("tab", "enter")  # "Stop after this step, quit"
+        await app.workers.wait_for_complete()
+    assert app.return_code == 0
+    assert app.controllers.install.run.engine.cancelled
+
+
+async def test_reboot_prompt_on_a_demo_schedules_nothing_real():
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        explanation = text_of(app, "#explain")
+        assert "sudo nvwizard" in explanation and "nvwizard verify" in explanation
+        await pilot.press("enter")  # "In one minute"
+        await settle(pilot)
+        result = text_of(app, "#result")
+        assert "DEMO: simulated" in result and "shutdown -c" in result
+
+
+async def test_verify_on_the_nvml_mismatch_demo_names_the_fix():
+    app = demo_app("nvml-mismatch")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert screen_name(app) == "VerifyScreen"
+        checks = text_of(app, "#checks")
+        assert "✗ module-version" in checks and "fix:" in checks
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen_name(app) == "DetectScreen"
+
+
+async def test_nothing_to_verify_on_a_fresh_machine():
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert screen_name(app) == "DetectScreen"

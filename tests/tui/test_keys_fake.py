@@ -259,23 +259,3 @@ async def test_verify_opens_first_when_pending_and_shows_fixes():
         await pilot.press("n")
         await settle(pilot)
         assert screen_name(app) == "DetectScreen"
-
-
-async def test_demo_reboot_leads_to_verify():
-    backend = FakeBackend()
-    app = make_app(backend)
-    async with app.run_test(size=SIZE) as pilot:
-        await to_select(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("n", "enter")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await pilot.press("shift+tab", "enter")  # Reboot now
-        await settle(pilot)
-        assert backend.reboots == [None]
-        assert "DEMO" in text_of(app, "#result")
-        await pilot.press("n")
-        await settle(pilot)
-        assert screen_name(app) == "VerifyScreen"

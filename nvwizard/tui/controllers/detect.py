@@ -62,6 +62,12 @@ class DetectController:
     def has_gpu(self) -> bool:
         return bool(self.state.report and self.state.report.has_nvidia_gpu)
 
+    @property
+    def has_driver(self) -> bool:
+        """Something to verify: a loaded module or installed driver packages."""
+        report = self.state.report
+        return bool(report and (report.loaded_module or self.state.proposed_purge))
+
     def summary(self) -> list[Line]:
         report = self.state.report
         if report is None:

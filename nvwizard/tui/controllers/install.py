@@ -10,6 +10,7 @@ from dataclasses import replace
 from nvwizard.engine import events as ev
 from nvwizard.engine.events import Event
 from nvwizard.plan.models import Choices, Plan
+from nvwizard.tui.apply_runs import repair_plan
 from nvwizard.tui.backend import ApplyRun, WizardBackend
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import Outcome, Simulation, WizardState
@@ -130,10 +131,13 @@ class InstallController:
         return self.run
 
     def start_repair(self) -> ApplyRun:
+        """Run the repair the engine offered; the log so far stays in the full log."""
         repair = self.state.outcome.repair if self.state.outcome else None
+        earlier = self.progress.lines if self.progress else []
+        self.progress = ApplyProgress(repair_plan(self.state.host.label, repair or []))
+        self.progress.lines = list(earlier)
         self.state.outcome = None
         self.run = self.backend.start_repair(self.state.host, repair or [], self._receive)
-        self.progress.status = {}
         return self.run
 
     def _receive(self, event: Event) -> None:

@@ -17,7 +17,7 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 class DetectScreen(WizardScreen):
     STEP = flow.DETECT
-    BINDINGS = [Binding("d", "demo", "Demo")]
+    BINDINGS = [Binding("d", "demo", "Demo"), Binding("v", "verify", "Verify")]
 
     def body(self) -> ComposeResult:
         yield Static("", id="progress", markup=False)
@@ -90,7 +90,12 @@ class DetectScreen(WizardScreen):
         if action == "demo":
             state = self.wizard.state
             return not self.detecting and state.host.is_real and not self.controller.has_gpu
+        if action == "verify":
+            return not self.detecting and self.controller.has_driver
         return super().check_action(action, parameters)
+
+    def action_verify(self) -> None:
+        self.wizard.show_verify()
 
     def next(self) -> None:
         following = flow.after_detect(self.wizard.state)

@@ -82,6 +82,7 @@ class InstallScreen(WizardScreen):
         else:
             apply.disabled = False
             apply.label = f"Install: run these {len(state.plan.steps)} steps"
+            apply.refresh(layout=True)
             self.hint("Review the plan; n moves to Install, Enter on it starts.")
         self.query_one("#plan-scroll").focus()
         self.refresh_bindings()

@@ -41,9 +41,6 @@ class RebootScreen(WizardScreen):
             lambda: self.controller.reboot(delay), thread=True, exit_on_error=False, group="reboot"
         )
 
-    def next(self) -> None:
-        self.wizard.go(flow.VERIFY)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "reboot":
             return
@@ -56,7 +53,7 @@ class RebootScreen(WizardScreen):
 
     def _show(self, text: str) -> None:
         self.query_one("#result", Static).update(f"\n{text}")
-        self.hint("Press n to verify, q to quit." if self.can_go_next() else "Press q to quit.")
+        self.hint("Press q to quit.")
         self.refresh_bindings()
 
     def on_key(self, event) -> None:
@@ -68,5 +65,4 @@ class RebootScreen(WizardScreen):
         return False
 
     def can_go_next(self) -> bool:
-        """Only a demo machine can be verified at once: its reboot is simulated."""
-        return self.controller.rebooted and not self.wizard.state.host.is_real
+        return False

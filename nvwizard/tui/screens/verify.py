@@ -16,7 +16,7 @@ class VerifyScreen(WizardScreen):
     STEP = flow.VERIFY
 
     def body(self) -> ComposeResult:
-        yield Static("Verifying the driver after the reboot…", id="intro", markup=False)
+        yield Static("Verifying the installed driver…", id="intro", markup=False)
         with VerticalScroll(id="verify-scroll"):
             yield LinesView(id="checks")
 
@@ -32,21 +32,20 @@ class VerifyScreen(WizardScreen):
             return
         if event.state == WorkerState.SUCCESS:
             self.done = True
-            self.query_one("#intro", Static).update("Verification after the reboot:")
+            self.query_one("#intro", Static).update("Is the installed driver the one that runs?")
             self.query_one("#checks", LinesView).show(self.controller.lines())
-            self.hint("n: on to the wizard; q quits." if self.can_go_next() else "q quits.")
+            self.hint("n or b: back to the Detect summary; q quits.")
         elif event.state == WorkerState.ERROR:
             self.done = True
             self.query_one("#intro", Static).update(f"✗ Could not verify: {event.worker.error}")
         self.refresh_bindings()
 
     def can_go_back(self) -> bool:
-        return False
+        return self.done
 
     def can_go_next(self) -> bool:
-        """Opened at start (verification pending): n goes on to the Detect summary below."""
-        stack = self.app.screen_stack
-        return self.done and len(stack) == 3 and type(stack[1]).__name__ == "DetectScreen"
+        """Verify opens over Detect (at start when pending, or by `v`): n goes back to it."""
+        return self.done
 
     def next(self) -> None:
         self.app.pop_screen()
