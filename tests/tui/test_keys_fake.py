@@ -10,6 +10,8 @@ from tests.tui.test_walk_fake import SIZE, make_app, screen_name, settle
 
 def text_of(app, selector: str) -> str:
     widget = app.screen.query_one(selector)
+    if hasattr(widget, "plain"):  # LinesView: the lines, not the wrapped rows
+        return widget.plain
     rendered = widget.render()
     return str(getattr(rendered, "plain", rendered))
 

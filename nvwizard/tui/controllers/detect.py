@@ -78,8 +78,6 @@ class DetectController:
             if self.state.host.is_real:
                 lines.append(Line("Try the wizard on a demo machine: press d, or run", DIM))
                 lines.append(Line("  nvwizard --demo", COMMAND))
-            else:
-                lines.append(Line("Nothing to install here.", DIM))
         for (name, architecture, open_kernel), addresses in _group_gpus(report).items():
             support = _OPEN_SUPPORT.get(open_kernel, open_kernel)
             count = f"{len(addresses)} x " if len(addresses) > 1 else ""
@@ -126,7 +124,7 @@ class DetectController:
         for finding in ordered:
             tone = _SEVERITY_TONE.get(finding.severity, INFO)
             label = _SEVERITY_LABEL.get(finding.severity, finding.severity.upper())
-            lines.append(Line(f"{label:5} {finding.message}", tone))
+            lines.append(Line(f"{label:5} {finding.message}", tone, hang=6))
             if finding.fix:
                 lines.append(Line(f"      fix: {finding.fix}", DIM))
         return lines

@@ -19,3 +19,4 @@ COMMAND = "command"
 class Line:
     text: str
     tone: str = NORMAL
+    hang: int = 0  # extra indent of wrapped continuation rows (past a label like "WARN  ")

@@ -1,9 +1,16 @@
-"""Shows controller `Line`s; the tone picks the style, the text never depends on colour."""
+"""Shows controller `Line`s; the tone picks the style, the text never depends on colour.
+
+Long lines wrap with a hanging indent (continuations line up under the text, not under the
+label), which plain `Static` text cannot do.
+"""
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.widget import Widget
 
 from nvwizard.tui.controllers import lines as tones
 from nvwizard.tui.controllers.lines import Line
@@ -20,17 +27,58 @@ TONE_STYLE = {
 }
 
 
-def render_lines(lines: list[Line]) -> Text:
-    text = Text(no_wrap=False, overflow="fold")
-    for index, line in enumerate(lines):
-        if index:
-            text.append("\n")
-        text.append(line.text, style=TONE_STYLE.get(line.tone, ""))
+MARKERS = "!✓✗·▶$"  # "! text": continuation rows line up under the text
+
+
+def wrap_line(line: Line, width: int) -> list[str]:
+    """The rows one line takes at this width; continuations indented by `line.hang`."""
+    if not line.text or width <= 0:
+        return [line.text]
+    body = line.text.lstrip(" ")
+    marker = 2 if len(body) > 2 and body[1] == " " and body[0] in MARKERS else 0
+    indent = len(line.text) - len(body) + max(line.hang, marker)
+    hang = " " * min(indent, max(0, width // 2))
+    return textwrap.wrap(
+        line.text,
+        width=width,
+        subsequent_indent=hang,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [line.text]
+
+
+def render_lines(lines: list[Line], width: int) -> Text:
+    text = Text(no_wrap=True, overflow="crop")
+    first = True
+    for line in lines:
+        for row in wrap_line(line, width):
+            if not first:
+                text.append("\n")
+            first = False
+            text.append(row, style=TONE_STYLE.get(line.tone, ""))
     return text
 
 
-class LinesView(Static):
+class LinesView(Widget):
     """A block of toned lines. Plain `Text`, so square brackets in package output survive."""
 
+    DEFAULT_CSS = "LinesView { height: auto; }"
+
+    def __init__(self, placeholder: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[Line] = [Line(placeholder)] if placeholder else []
+
     def show(self, lines: list[Line]) -> None:
-        self.update(render_lines(lines))
+        self.lines = list(lines)
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return sum(len(wrap_line(line, width)) for line in self.lines)
+
+    def render(self) -> Text:
+        return render_lines(self.lines, self.content_region.width or self.size.width)
+
+    @property
+    def plain(self) -> str:
+        """The text as shown, for tests: one row per line."""
+        return "\n".join(line.text for line in self.lines)
