@@ -35,6 +35,26 @@ _STATUS_LETTER = {
 }
 
 
+# The package's own state (second letter of a dpkg state) when dpkg did not finish with it:
+# `dpkg --configure -a` (and for unpacked ones maybe `apt-get -f install`) finishes them.
+UNFINISHED_STATUS = {
+    "F": "half-configured",
+    "U": "unpacked, not configured",
+    "H": "half-installed",
+    "W": "waiting for triggers",
+    "t": "triggers pending",
+}
+
+
+def unfinished_meaning(state: str) -> str | None:
+    """What an unfinished dpkg state means ("iF" -> "half-configured"), None when finished."""
+    if len(state) < 2:
+        return None
+    # dpkg prints triggers-pending as "t"; people often write it "T"
+    letter = "t" if state[1] == "T" else state[1]
+    return UNFINISHED_STATUS.get(letter)
+
+
 def parse_dpkg_l(text: str) -> list[DpkgEntry]:
     """`dpkg -l` rows, with or without the header, grep-filtered, cut to narrow columns."""
     entries: list[DpkgEntry] = []

@@ -10,19 +10,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from nvwizard.detect.dpkg import unfinished_meaning
+
 REPAIR_DPKG = ["dpkg", "--configure", "-a"]
 
 # `dpkg-query -W -f=...` over every package: the states left behind by a failed transaction.
 PACKAGE_STATES_ARGV = ["dpkg-query", "-W", "-f=${Package}\\t${db:Status-Abbrev}\\t${Version}\\n"]
 
-# Second letter of db:Status-Abbrev (the package's own state) when dpkg did not finish it.
-_UNFINISHED = {
-    "F": "half-configured",
-    "U": "unpacked, not configured",
-    "H": "half-installed",
-    "W": "waiting for triggers",
-    "t": "triggers pending",
-}
 
 _HELD_BY = re.compile(r"held by process (\d+) \(([^)]*)\)")
 
@@ -52,8 +46,9 @@ def parse_package_states(text: str) -> list[BrokenPackage]:
             continue
         name, abbrev = parts[0].strip(), parts[1]
         state = abbrev[:2]
-        if len(state) == 2 and state[1] in _UNFINISHED:
-            broken.append(BrokenPackage(name, state, _UNFINISHED[state[1]]))
+        meaning = unfinished_meaning(state)
+        if meaning is not None:
+            broken.append(BrokenPackage(name, state, meaning))
     return broken
 
 

@@ -215,6 +215,110 @@ def _apt(choices: Choices, command: str, *args: str) -> list[str]:
     return ["apt-get", *apt_options(choices.lock_timeout_s), command, *args]
 
 
+# -- repair -----------------------------------------------------------------------------------
+
+# Unpacked or half-installed packages may lack their dependencies: `dpkg --configure -a` alone
+# cannot finish them, `apt-get -f install` fetches what they need.
+_NEEDS_FIX_BROKEN = ("U", "H")
+
+
+def repair_commands(
+    report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIMEOUT_S
+) -> list[list[str]]:
+    """`dpkg --configure -a`, then `apt-get -f install` when an unfinished package needs it."""
+    commands = [["dpkg", "--configure", "-a"]]
+    if any(p.state[1:2] in _NEEDS_FIX_BROKEN for p in report.unfinished_packages):
+        commands.append(["apt-get", *apt_options(lock_timeout_s), "-f", "install"])
+    return commands
+
+
+def _repair_reasons(report: Report) -> list[str]:
+    reasons = []
+    if report.dpkg_interrupted:
+        reasons.append("a previous dpkg run was interrupted")
+    unfinished = report.unfinished_packages
+    if unfinished:
+        names = ", ".join(f"{p.name} ({p.state})" for p in unfinished)
+        reasons.append(f"NVIDIA packages were left unfinished: {names}")
+    return reasons
+
+
+def _repair_step(report: Report, lock_timeout_s: int, blocking_holds: list[str]) -> Step | None:
+    """The first step of a driver plan, when dpkg needs a repair or holds block the change."""
+    commands: list[list[str]] = []
+    reasons = _repair_reasons(report)
+    if report.needs_dpkg_repair:
+        commands += repair_commands(report, lock_timeout_s)
+    if blocking_holds:
+        commands.append(["apt-mark", "unhold", *blocking_holds])
+        reasons.append(f"held packages would block the change ({', '.join(blocking_holds)})")
+    if not commands:
+        return None
+    return Step(
+        "repair",
+        "Repair the package manager",
+        "Nothing else can change safely first: " + "; ".join(reasons) + ".",
+        commands,
+        True,
+        "Read the log; the machine may need a console session to fix dpkg.",
+        pm.REPAIR,
+    )
+
+
+def build_repair_plan(report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIMEOUT_S) -> Plan:
+    """A repair-only plan: finish what dpkg left unfinished, then check every state.
+
+    Runs `dpkg --configure -a` even when the report saw nothing unfinished (it is harmless
+    then, and the report may predate the failure that asked for the repair).
+    """
+    reasons = _repair_reasons(report) or ["the last apply may have left packages unfinished"]
+    steps = [
+        Step(
+            "repair",
+            "Repair the package manager",
+            "Finish what dpkg left undone: " + "; ".join(reasons) + ".",
+            repair_commands(report, lock_timeout_s),
+            True,
+            "Read the log for the package that still fails (often a DKMS build); fix its "
+            "cause, then repair again.",
+            pm.REPAIR,
+        )
+    ]
+    wanted = sorted(p.name for p in report.unfinished_packages if p.state[:1] in ("i", "h"))
+    if wanted:
+        steps.append(
+            Step(
+                "verify",
+                "Check the repaired packages",
+                "Every package the repair finished must now be fully installed (dpkg state ii).",
+                [["dpkg-query", "-W", VERIFY_FORMAT, *wanted]],
+                False,
+                "Read the log for the package that is still unfinished.",
+                pm.VERIFY,
+            )
+        )
+    steps.append(
+        Step(
+            "audit",
+            "Check that dpkg is healthy",
+            "`dpkg --audit` prints nothing once no package is left unfinished.",
+            [["dpkg", "--audit"]],
+            False,
+            "Run `dpkg --audit` and repair the packages it lists by hand.",
+            pm.PREFLIGHT,
+        )
+    )
+    return Plan(
+        steps=steps,
+        choices=Choices(driver="", purge=False, lock_timeout_s=lock_timeout_s),
+        host_label=report.source,
+        driver="",
+        flavour="",
+        branch=None,
+        modules="",
+    )
+
+
 def build_plan(report: Report, choices: Choices) -> Plan:
     """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver."""
     driver, warnings = validate_driver(report, choices.driver)
@@ -231,29 +335,10 @@ def build_plan(report: Report, choices: Choices) -> Plan:
     steps: list[Step] = []
     lock_note = f"waits up to {choices.lock_timeout_s} s for another package manager's lock"
 
-    repairs: list[list[str]] = []
-    if report.dpkg_interrupted:
-        repairs.append(["dpkg", "--configure", "-a"])
     blocking_holds = sorted(set(report.held_packages) & set(purge + packages + fabric))
-    if blocking_holds:
-        repairs.append(["apt-mark", "unhold", *blocking_holds])
-    if repairs:
-        reasons = []
-        if report.dpkg_interrupted:
-            reasons.append("a previous dpkg run was interrupted")
-        if blocking_holds:
-            reasons.append(f"held packages would block the change ({', '.join(blocking_holds)})")
-        steps.append(
-            Step(
-                "repair",
-                "Repair the package manager",
-                "Nothing else can change safely first: " + "; ".join(reasons) + ".",
-                repairs,
-                True,
-                "Read the log; the machine may need a console session to fix dpkg.",
-                pm.REPAIR,
-            )
-        )
+    repair = _repair_step(report, choices.lock_timeout_s, blocking_holds)
+    if repair is not None:
+        steps.append(repair)
     steps.append(
         Step(
             "preflight",

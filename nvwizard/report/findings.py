@@ -11,7 +11,7 @@ risk), `block` (the fix must happen before any driver change).
 | secure-boot-dkms-only | warn | Secure Boot on, no signed modules for this kernel (or driver) |
 | nvml-mismatch | warn | loaded module version differs from the installed libraries' |
 | dpkg-interrupted | block | `dpkg --audit` reports problems or /var/lib/dpkg/updates is not empty |
-| half-configured-packages | block | NVIDIA packages in state iH, iU or iF |
+| half-configured-packages | block | NVIDIA packages left unfinished (iF, iU, iH, iW, it) |
 | dpkg-lock-held | warn | a process holds the dpkg/apt lock (named with its pid) |
 | gpu-processes | warn | processes use the GPU: a purge or driver change kills them |
 | reboot-required | warn | /var/run/reboot-required exists |
@@ -154,14 +154,15 @@ def dpkg_interrupted(report: Report, facts: ExtraFacts) -> Finding | None:
 
 
 def half_configured_packages(report: Report, facts: ExtraFacts) -> Finding | None:
-    broken = [e.name for e in report.installed_packages if e.state in ("iH", "iU", "iF")]
+    broken = [f"{e.name} ({e.state})" for e in report.unfinished_packages]
     if not broken:
         return None
     return Finding(
         "half-configured-packages",
         "block",
         f"NVIDIA packages are not fully installed: {', '.join(broken)}.",
-        "Run `sudo dpkg --configure -a` to finish configuring them.",
+        "Run `sudo dpkg --configure -a` to finish configuring them "
+        "(then `sudo apt-get -f install` if dependencies are missing).",
     )
 
 

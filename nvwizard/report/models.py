@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from nvwizard.detect.dpkg import unfinished_meaning
 from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi
 
 SEVERITIES = ("info", "warn", "block")
@@ -91,6 +92,16 @@ class Report:
     @property
     def has_nvidia_gpu(self) -> bool:
         return bool(self.gpus)
+
+    @property
+    def unfinished_packages(self) -> list[DpkgEntry]:
+        """NVIDIA packages dpkg left unfinished (iF, iU, iH, iW, it): they need a repair."""
+        return [p for p in self.installed_packages if unfinished_meaning(p.state)]
+
+    @property
+    def needs_dpkg_repair(self) -> bool:
+        """dpkg was interrupted or left NVIDIA packages unfinished: repair before any change."""
+        return self.dpkg_interrupted or bool(self.unfinished_packages)
 
     def candidate(self, package: str) -> DriverCandidate | None:
         return next((c for c in self.driver_candidates if c.package == package), None)

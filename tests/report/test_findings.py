@@ -1,3 +1,5 @@
+import pytest
+
 from nvwizard.detect.models import (
     AptPackage,
     DfEntry,
@@ -97,6 +99,22 @@ def test_half_configured_packages():
     assert "nvidia-dkms-580" in found.message and "nvidia-utils-580" not in found.message
     assert "dpkg --configure -a" in found.fix
     assert f.half_configured_packages(report(installed_packages=[dpkg("x")]), NONE) is None
+
+
+@pytest.mark.parametrize("state", ["iF", "iU", "iH", "iW", "it", "hF"])
+def test_every_unfinished_state_is_a_blocking_finding(state):
+    rep = report(installed_packages=[dpkg("nvidia-dkms-580", state=state)])
+    found = f.half_configured_packages(rep, NONE)
+    assert found is not None and found.severity == "block"
+    assert f"nvidia-dkms-580 ({state})" in found.message
+    assert rep.needs_dpkg_repair and not rep.dpkg_interrupted
+
+
+@pytest.mark.parametrize("state", ["ii", "hi", "rc", "un", "pn"])
+def test_finished_states_need_no_repair(state):
+    rep = report(installed_packages=[dpkg("nvidia-dkms-580", state=state)])
+    assert f.half_configured_packages(rep, NONE) is None
+    assert not rep.needs_dpkg_repair
 
 
 def test_dpkg_lock_names_the_process():
