@@ -56,12 +56,16 @@ def apt_binary_cache_env(scratch: Path) -> dict[str, str]:
     return {"APT_CONFIG": str(config)}
 
 
-def default_sources(scratch: Path) -> list[tuple[str, list[str], dict[str, str]]]:
-    return [
-        ("demo hgx-h100", ["--demo"], {}),
-        ("this machine", [], {}),
-        ("this machine, apt binary cache on", [], apt_binary_cache_env(scratch)),
-    ]
+def default_sources(
+    scratch: Path, this_machine: bool = True
+) -> list[tuple[str, list[str], dict[str, str]]]:
+    sources = [("demo hgx-h100", ["--demo"], {})]
+    if this_machine:
+        sources += [
+            ("this machine", [], {}),
+            ("this machine, apt binary cache on", [], apt_binary_cache_env(scratch)),
+        ]
+    return sources
 
 
 def ui_modules_imported() -> tuple[int, list[str]]:
@@ -80,9 +84,9 @@ def ui_modules_imported() -> tuple[int, list[str]]:
     return int(count), ui
 
 
-def measure(repetitions: int) -> list[Row]:
+def measure(repetitions: int, this_machine: bool = True) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="nvwbench-apt-") as scratch:
-        sources = default_sources(Path(scratch))
+        sources = default_sources(Path(scratch), this_machine)
         for _, machine, env in sources:
             time_detect(machine, 1, **env)  # warm the page cache (and apt's binary cache)
         bare: list[float] = []

@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ HELP_TEXT = "Keys (everything works without a mouse)"
 PLAN_READY_TEXT = "Install: run these"
 FULL_LOG_TEXT = "Full log:"
 KEY_GAP_S = 0.05
+SETTLE_S = 0.3
+BYTES_SAMPLE_S = 0.005
 TIMEOUT_S = 300.0
 
 
@@ -97,24 +100,41 @@ def run_terminal(lines: int, scratch: Path, idle_keys: int) -> FloodResult:
     if counting:  # script copies the app's terminal output to a file as it goes (-f)
         argv = ["script", "-q", "-f", "-c", subprocess.list2cmdline(argv), str(typescript)]
 
-    def written() -> tuple[float, int]:
-        size = typescript.stat().st_size if typescript.exists() else 0
-        return time.monotonic(), size
+    samples: list[tuple[float, int]] = []  # (when, bytes written to the terminal so far)
+    sampling = threading.Event()
+
+    def sample_bytes() -> None:
+        while not sampling.is_set():
+            size = typescript.stat().st_size if typescript.exists() else 0
+            samples.append((time.monotonic(), size))
+            time.sleep(BYTES_SAMPLE_S)
 
     with TmuxSession(argv) as pane:
         pane.wait_for(PLAN_READY_TEXT, 60)
         idle = [s for _ in range(idle_keys) for s in _help_toggle(pane)]
+        # Closing the help restores the old focus a moment later: let it, or it takes back
+        # the focus `n` gives the Install button and Enter does not press it.
+        time.sleep(SETTLE_S)
         pane.send("n")
+        time.sleep(SETTLE_S)
+        sampler = threading.Thread(target=sample_bytes, daemon=True)
+        sampler.start()
         pane.send("Enter")
-        samples = [written()]
+        deadline = time.monotonic() + 30
+        while "started_at" not in _read(result):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Enter did not start the apply; screen:\n{pane.capture()}")
+            time.sleep(0.01)
         flooding: list[float] = []
+        started = time.monotonic()
         while "absorbed_at" not in _read(result):
             flooding += _help_toggle(pane)
-            samples.append(written())
             time.sleep(KEY_GAP_S)
-            if time.monotonic() - samples[0][0] > TIMEOUT_S:
+            if time.monotonic() - started > TIMEOUT_S:
                 raise RuntimeError("the terminal flood did not finish in time")
-        samples.append(written())
+        time.sleep(2 * BYTES_SAMPLE_S)
+        sampling.set()
+        sampler.join()
         pane.send("l")
         pane.wait_for(FULL_LOG_TEXT, 60)
         pane.send("q")
@@ -123,7 +143,7 @@ def run_terminal(lines: int, scratch: Path, idle_keys: int) -> FloodResult:
             time.sleep(0.05)
     data = _read(result)
     flood = FloodResult("terminal", data, [1000 * s for s in idle], [1000 * s for s in flooding])
-    if counting:
+    if counting and samples:
         # The bytes written while the engine ran, from the samples around its start and end.
         started = max((s for s in samples if s[0] <= data["started_at"]), default=samples[0])
         ended = min((s for s in samples if s[0] >= data["absorbed_at"]), default=samples[-1])
@@ -159,7 +179,6 @@ def measure(lines: int, idle_keys: int = 5) -> list[Row]:
 def _rows(run: FloodResult, engine: FloodResult, lines: int) -> list[Row]:
     d = run.data
     mode = run.mode if run.mode == "headless" else "tmux"
-    flood_max = max(run.flood_ms, default=float("nan"))
     rows = [
         Row(
             "log flood",
@@ -169,14 +188,7 @@ def _rows(run: FloodResult, engine: FloodResult, lines: int) -> list[Row]:
             f">= {TARGET_LINES_PER_S:,}/s",
             verdict(run.lines_per_s >= TARGET_LINES_PER_S),
         ),
-        Row(
-            "log flood",
-            f"{mode}: key latency while flooding, median / max (n={len(run.flood_ms)})",
-            f"{median(run.flood_ms):.0f} / {flood_max:.0f} ms",
-            f"idle {median(run.idle_ms):.0f} / {max(run.idle_ms, default=float('nan')):.0f} ms",
-            f"max < {TARGET_MAX_KEY_MS} ms",
-            verdict(flood_max < TARGET_MAX_KEY_MS),
-        ),
+        _latency_row(mode, run),
         Row(
             "log flood",
             f"{mode}: RSS after the flood (peak)",
@@ -225,3 +237,19 @@ def _rows(run: FloodResult, engine: FloodResult, lines: int) -> list[Row]:
             )
         )
     return rows
+
+
+def _latency_row(mode: str, run: FloodResult) -> Row:
+    figure = f"{mode}: key latency while flooding, median / max (n={len(run.flood_ms)})"
+    idle = f"idle {median(run.idle_ms):.0f} / {max(run.idle_ms, default=float('nan')):.0f} ms"
+    if not run.flood_ms:
+        return Row("log flood", figure, "n/a: the flood ended before a key", idle)
+    worst = max(run.flood_ms)
+    return Row(
+        "log flood",
+        figure,
+        f"{median(run.flood_ms):.0f} / {worst:.0f} ms",
+        idle,
+        f"max < {TARGET_MAX_KEY_MS} ms",
+        verdict(worst < TARGET_MAX_KEY_MS),
+    )

@@ -27,6 +27,7 @@ _LOG_DIR_ARG = "--log-dir"
 HELP_SCREEN, LOG_SCREEN, INSTALL_SCREEN = "HelpScreen", "LogScreen", "InstallScreen"
 WATCH_INTERVAL_S = 0.02
 KEY_GAP_S = 0.05
+SETTLE_S = 0.3
 
 
 def rss_mb() -> float:
@@ -138,7 +139,7 @@ def build_app(count: int, result: ResultFile):
     return FloodWizardApp(WizardState(host=FloodHost(count)), TimedBackend())
 
 
-async def _wait_until(condition, timeout_s: float = 120.0) -> None:
+async def _wait_until(condition, timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
@@ -180,7 +181,9 @@ def headless_pilot(result: ResultFile, idle_keys: int):
         for _ in range(idle_keys):
             idle += await _help_toggle(app)
             await asyncio.sleep(KEY_GAP_S)
+        await asyncio.sleep(SETTLE_S)  # closing the help restores the old focus a moment later
         await _key_reaction(app, "n", "n", lambda: True)
+        await asyncio.sleep(SETTLE_S)
         await _key_reaction(app, "enter", "\r", lambda: "started_at" in result.data)
         flooding: list[float] = []
         while "absorbed_at" not in result.data:

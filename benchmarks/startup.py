@@ -25,13 +25,13 @@ class StartupTimes:
     detected: list[float]  # empty for the minimal app
 
 
-def headless_once(which: str, env: dict[str, str] | None = None) -> tuple[float, float | None]:
+def headless_once(which: str, *options: str) -> tuple[float, float | None]:
     """Seconds from starting the probe process to its first painted screen (and detection)."""
     started = time.monotonic()
     completed = subprocess.run(
-        python_argv("-m", "benchmarks.startup_probe", which),
+        python_argv("-m", "benchmarks.startup_probe", which, *options),
         cwd=REPO_ROOT,
-        env=env or child_env(),
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,

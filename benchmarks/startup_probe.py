@@ -1,10 +1,10 @@
 """Child process for the headless start-up figure.
 
-`python -m benchmarks.startup_probe wizard|minimal` starts the app exactly as its command
-does, but headless at 80x24, and prints `painted <t>` once the first screen has been laid out
-and refreshed (and, for the wizard, `detected <t>` once the Detect screen shows its summary).
-Times are `time.monotonic()`, which is system-wide on Linux, so the parent can subtract the
-moment it started this process.
+`python -m benchmarks.startup_probe wizard|minimal [nvwizard options]` starts the app exactly
+as its command does, but headless at 80x24, and prints `painted <t>` once the first screen
+has been laid out and refreshed (and, for the wizard, `detected <t>` once the Detect screen
+shows its summary). Times are `time.monotonic()`, which is system-wide on Linux, so the
+parent can subtract the moment it started this process.
 """
 
 from __future__ import annotations
@@ -50,12 +50,12 @@ def _run_headless(probe) -> None:
     App.run = run
 
 
-def main(which: str) -> int:
+def main(which: str, options: list[str]) -> int:
     if which == "wizard":
         _run_headless(_probe("DetectScreen", wait_for_detection=True))
         from nvwizard.cli.main import main as nvwizard_main
 
-        return nvwizard_main(["--demo"])
+        return nvwizard_main(options or ["--demo"])
     if which == "minimal":
         _run_headless(_probe("Screen", wait_for_detection=False))
         from benchmarks.minimal_app import MinimalApp
@@ -67,4 +67,4 @@ def main(which: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ""))
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "", sys.argv[2:]))

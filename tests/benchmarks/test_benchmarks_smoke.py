@@ -1,0 +1,106 @@
+"""Smoke tests: each benchmark runs in its quick form on tiny sizes and produces numbers.
+
+Timings are never asserted (they belong to `python -m benchmarks`); the shapes are.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from benchmarks import __main__ as bench_main
+from benchmarks import detection, flood, scaling, startup
+from benchmarks.bundles import make_bundle
+from benchmarks.flood_lines import flood_lines
+from benchmarks.table import INFO, MET, MISSED, Row, format_table
+from nvwizard.host.bundle import BundleHost
+from nvwizard.report.build import build_report
+
+NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+def assert_numbers(rows: list[Row], section: str) -> None:
+    assert rows, "no rows"
+    for row in rows:
+        assert row.section == section
+        assert row.figure != "measurement failed", row.value
+        assert NUMBER.search(row.value) or row.value.startswith(("no", "skipped", "n/a")), row
+        assert row.verdict in (MET, MISSED, INFO)
+    assert format_table(rows).count("\n") == len(rows) + 1
+
+
+def test_startup_quick_gives_ratios_beside_the_minimal_app():
+    rows = startup.measure(1)
+    assert_numbers(rows, "start-up")
+    painted = [r for r in rows if "painted" in r.figure]
+    assert painted and all(re.search(r"s = \d+\.\d\dx", r.value) for r in painted)
+    assert all("minimal app" in r.baseline for r in painted)
+
+
+def test_detection_quick_on_the_demo_beside_a_bare_interpreter():
+    rows = detection.measure(1, this_machine=False)
+    assert_numbers(rows, "detection")
+    assert "python -c pass" in rows[0].baseline
+    textual = rows[-1]
+    assert textual.figure == "detect --json imports Textual/Rich"
+    assert textual.value == "no", textual.value  # the CLI path must stay free of Textual
+
+
+def test_flood_quick_absorbs_every_line_and_keeps_it_on_disk():
+    rows = flood.measure(3000, idle_keys=1)
+    assert_numbers(rows, "log flood")
+    absorbed = [r for r in rows if "lines absorbed" in r.figure]
+    assert absorbed and all("lines/s" in r.value for r in absorbed)
+    on_disk = [r for r in rows if "on disk" in r.figure]
+    for row in on_disk:  # all 3,000 lines reached the journal on disk
+        assert int(row.value.rsplit("/", 1)[1].replace(",", "")) >= 3000, row.value
+    if shutil.which("tmux") and shutil.which("script"):
+        assert any(r.figure.startswith("tmux: bytes written") for r in rows)
+
+
+def test_scaling_quick_covers_both_axes():
+    rows = scaling.measure(1, (1, 2), (0, 3))
+    assert_numbers(rows, "scaling")
+    assert len(rows) == 6
+    assert all(r.value.startswith(("1:", "0:")) for r in rows)
+
+
+def test_synthetic_bundles_have_the_asked_gpus_and_packages(tmp_path):
+    for gpus, packages in ((1, 0), (3, 40), (8, 300)):
+        report = build_report(
+            BundleHost(make_bundle(tmp_path / f"{gpus}-{packages}", gpus, packages))
+        )
+        assert len(report.gpus) == gpus
+        nvidia = [p for p in report.installed_packages if "nvidia" in p.name]
+        assert len(nvidia) == packages
+
+
+def test_superlinear_flags_quadratic_growth_only():
+    xs = [1, 2, 4, 8]
+    assert not scaling.superlinear(xs, [1.0, 2.0, 4.0, 8.0])
+    assert not scaling.superlinear(xs, [1.0, 1.0, 1.01, 1.0])
+    assert scaling.superlinear(xs, [1.0, 4.0, 16.0, 64.0])
+
+
+def test_flood_lines_are_exact_in_number_and_realistic():
+    lines = list(flood_lines(2000))
+    output = [line for line in lines if line.stream != "status"]
+    assert len(output) == 2000
+    texts = {line.text for line in output}
+    assert any(t.startswith("Unpacking ") for t in texts)
+    assert any(t.startswith("  CC [M]  /var/lib/dkms/nvidia/") for t in texts)
+    assert any(line.text.startswith("pmstatus:") for line in lines if line.stream == "status")
+
+
+def test_main_rejects_a_bad_size_with_one_line(capsys):
+    assert bench_main.main(["--lines", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "benchmarks: --lines must be at least 1"
+
+
+@pytest.mark.parametrize("argv", [["--only", "nothing"]])
+def test_main_rejects_an_unknown_measurement(argv):
+    with pytest.raises(SystemExit) as exit_info:
+        bench_main.main(argv)
+    assert exit_info.value.code == 2
