@@ -132,6 +132,20 @@ def print_outcome(finished: dict | None, is_real: bool, out=None) -> int:
 # -- the command ---------------------------------------------------------------------------
 
 
+def refuse_unless_we_may_apply_here() -> None:
+    """Root, and no other apply running: checked before planning, simulating or asking."""
+    from nvwizard.engine.lock import ApplyBusyError, current_holder
+
+    if os.geteuid() != 0:
+        raise RefusedError(
+            "applying to this machine needs root: run it with sudo "
+            "(or add --dry-run, or try --demo)"
+        )
+    holder = current_holder()
+    if holder is not None:
+        raise ApplyBusyError(holder)
+
+
 def refuse_unless_we_can_ask(args: argparse.Namespace) -> None:
     if not args.yes and not sys.stdin.isatty():
         raise RefusedError(
@@ -155,11 +169,9 @@ def run(args: argparse.Namespace) -> int:
     from nvwizard.plan.simulate import check_simulation, simulate
     from nvwizard.plan.text import format_plan, format_simulation
 
-    if not args.dry_run and args.machine is None and args.demo is None and os.geteuid() != 0:
-        raise RefusedError(
-            "applying to this machine needs root: run it with sudo "
-            "(or add --dry-run, or try --demo)"
-        )
+    applies_here = not args.dry_run and args.machine is None and args.demo is None
+    if applies_here:
+        refuse_unless_we_may_apply_here()
     host, _, plan = plan_from_args(args)
     print(format_plan(plan), flush=True)
     if args.dry_run:

@@ -272,3 +272,39 @@ def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, 
     assert "The reboot is scheduled in one minute (cancel it: shutdown -c)." in out
     state = read_state(places[1])
     assert state["reboot_scheduled"] and state["verify_pending"]
+
+
+def test_a_running_apply_refuses_install_at_once_naming_the_holder(places, capsys, monkeypatch):
+    from nvwizard.cli import install_cmd
+    from nvwizard.engine.lock import ApplyLock
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    trap = SpawnTrap(monkeypatch)
+
+    def no_planning(args):
+        raise AssertionError("planned although another apply runs")
+
+    monkeypatch.setattr(install_cmd, "plan_from_args", no_planning)
+    with ApplyLock(places[1]) as lock:
+        lock.update(driver="nvidia-driver-580-server-open")
+        code = main(["install", "--driver", "nvidia-driver-580-server-open", "--yes"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert captured.out == ""
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1
+    assert "another nvwizard apply is running: an apply of nvidia-driver-580-server-open" in err
+    assert f"pid {os.getpid()}" in err
+    assert trap.calls == []
+
+
+def test_a_running_apply_leaves_dry_runs_and_demos_available(places, capsys, monkeypatch):
+    from nvwizard.engine.lock import ApplyLock
+
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    with ApplyLock(places[1]):
+        driver = "nvidia-driver-580-server-open"
+        assert main(["install", "--driver", driver, "--dry-run"]) == 0
+        assert main(["install", "--demo", "rtx3090-fresh", "--dry-run"]) == 0
+    assert "Dry run: nothing was run." in capsys.readouterr().out
