@@ -67,13 +67,13 @@ class WizardApp(App):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             try:
-                loop.add_signal_handler(signum, self._exit_on_signal)
+                loop.add_signal_handler(signum, self._exit_on_signal, signum)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # not the main thread (tests) or not supported: nothing to restore then
 
-    def _exit_on_signal(self) -> None:
-        self.controllers.install.cancel()
-        self.exit(return_code=143)
+    def _exit_on_signal(self, signum: int) -> None:
+        self.controllers.install.cancel()  # stops after the running step, never inside dpkg
+        self.exit(return_code=128 + signum)
 
     def _screen(self, name: str):
         from nvwizard.tui.screens.detect import DetectScreen

@@ -107,13 +107,7 @@ class InstallController:
     def plan_lines(self) -> list[Line]:
         plan, sim = self.state.plan, self.state.simulation
         lines = [Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING)]
-        lines += [Line(f"! {w}", WARN) for w in plan.warnings]
-        for number, step in enumerate(plan.steps, 1):
-            lines.append(Line(f"{number}. {step.title}", HEADING))
-            lines.append(Line(f"   {step.why}", DIM))
-            lines += [Line(f"   $ {shlex.join(argv)}", COMMAND) for argv in step.commands]
         if sim is not None:
-            lines.append(Line(""))
             lines.append(Line("The simulation (apt-get -s) says:", HEADING))
             lines += _package_set("install", sim.install, OK)
             lines += _package_set("remove", sim.remove, DANGER)
@@ -121,6 +115,12 @@ class InstallController:
             lines += [Line(f"  note: {note}", WARN) for note in sim.notes]
             if sim.problem:
                 lines.append(Line(f"! {sim.problem}", DANGER))
+        lines += [Line(f"! {w}", WARN) for w in plan.warnings]
+        lines.append(Line(""))
+        for number, step in enumerate(plan.steps, 1):
+            lines.append(Line(f"{number}. {step.title}", HEADING))
+            lines.append(Line(f"   {step.why}", DIM))
+            lines += [Line(f"   $ {shlex.join(argv)}", COMMAND) for argv in step.commands]
         return lines
 
     # The apply: the engine runs in a worker thread and drops events here; the UI drains them.
@@ -197,4 +197,4 @@ def _argv_list(repair: list | None) -> list[list[str]] | None:
 def _package_set(verb: str, names: list[str], tone: str) -> list[Line]:
     if not names:
         return [Line(f"  {verb}: nothing", DIM)]
-    return [Line(f"  {verb} {len(names)}: {' '.join(names)}", tone)]
+    return [Line(f"  {verb} {len(names)}: {' '.join(names)}", tone, hang=2)]

@@ -36,6 +36,13 @@ class PurgeController:
         ]
         return rows
 
+    def intro(self) -> str:
+        kept = [name for name, _ in self.state.proposed_keep]
+        text = f"Purge {self.ticked_count} of the installed NVIDIA packages (Space toggles)."
+        if kept:
+            text += f" Kept unless ticked: {', '.join(kept)}."
+        return text
+
     def set_ticked(self, names: set[str]) -> None:
         known = set(self.state.proposed_purge) | {n for n, _ in self.state.proposed_keep}
         self.state.ticked = names & known

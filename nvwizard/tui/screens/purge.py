@@ -21,11 +21,7 @@ class PurgeScreen(WizardScreen):
     STEP = flow.PURGE
 
     def body(self) -> ComposeResult:
-        yield Static(
-            "These installed packages will be purged. Space toggles; kept ones are off.",
-            id="intro",
-            markup=False,
-        )
+        yield Static("", id="intro", markup=False)
         yield PackageList(id="packages")
         yield LinesView(id="extras")
         with Horizontal(id="actions"):
@@ -53,6 +49,7 @@ class PurgeScreen(WizardScreen):
 
     def _update(self) -> None:
         count = self.controller.ticked_count
+        self.query_one("#intro", Static).update(self.controller.intro())
         confirm = self.query_one("#confirm", Button)
         confirm.label = f"Purge {count} package{'s' if count != 1 else ''}"
         confirm.disabled = count == 0
