@@ -77,6 +77,19 @@ def parse_driver_package(name: str) -> DriverPackage | None:
     )
 
 
+def kernel_meta_flavours(kernel_release: str, os_version: str | None) -> list[str]:
+    """Kernel meta flavours a signed-modules meta package may follow, HWE first.
+
+    "6.8.0-45-generic" on 22.04 -> ["generic-hwe-22.04", "generic"]; "6.8.0-1015-aws" ->
+    ["aws-hwe-..", "aws"]. Ubuntu names each series after the linux meta package it follows.
+    """
+    parts = kernel_release.strip().split("-")
+    flavour = "-".join(parts[2:]) if len(parts) > 2 else ""
+    if not flavour:
+        return []
+    return ([f"{flavour}-hwe-{os_version}"] if os_version else []) + [flavour]
+
+
 def flavour_of(name: str) -> str | None:
     driver = parse_driver_package(name)
     return driver.flavour if driver else None

@@ -9,7 +9,12 @@ manager on NVSwitch machines, optional hold and persistenced, verify, reboot (wi
 from __future__ import annotations
 
 from nvwizard.errors import RefusedError, UsageError
-from nvwizard.knowledge.packages import DriverPackage, parse_driver_package, purge_selection
+from nvwizard.knowledge.packages import (
+    DriverPackage,
+    kernel_meta_flavours,
+    parse_driver_package,
+    purge_selection,
+)
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.report.models import Report
@@ -90,19 +95,6 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage, list[str]
     return driver, warnings
 
 
-def _kernel_flavours(kernel: str, os_version: str | None) -> list[str]:
-    """Kernel flavours whose signed-modules meta package could follow this kernel."""
-    # "6.8.0-45-generic" -> "generic"; HWE kernels use "generic-hwe-24.04" meta packages.
-    parts = kernel.split("-")
-    flavour = "-".join(parts[2:]) if len(parts) > 2 else ""
-    if not flavour:
-        return []
-    found = [flavour]
-    if os_version:
-        found.append(f"{flavour}-hwe-{os_version}")
-    return found
-
-
 def _purge_lists(
     report: Report, choices: Choices, driver: DriverPackage, installs_fabric: bool
 ) -> tuple[list[str], list[KeptPackage], list[str]]:
@@ -157,7 +149,8 @@ def _install_lists(
     signed = driver.signed_modules_for_kernel(kernel) if kernel else None
     if signed and signed in available:
         packages.append(signed)
-        for flavour in _kernel_flavours(kernel, report.os_version):
+        # The report lists only the meta packages of the series that follows this kernel.
+        for flavour in kernel_meta_flavours(kernel, report.os_version):
             meta = driver.signed_modules_meta(flavour)
             if meta in available:
                 packages.append(meta)  # follows kernel updates, so the next kernel has modules

@@ -25,7 +25,6 @@ from nvwizard.detect import (
     uname,
 )
 from nvwizard.detect.models import (
-    AptPackage,
     DpkgEntry,
     GpuProcess,
     LsmodEntry,
@@ -45,6 +44,7 @@ from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
 from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
 from nvwizard.report.recommend import mark_recommended, recommend
+from nvwizard.report.signed_modules import signed_modules_available
 
 NVIDIA_VENDOR = "10de"
 NVSWITCH_CLASS = "0680"
@@ -155,18 +155,6 @@ def modinfo_flavor(license_text: str | None) -> str | None:
     return "proprietary" if "NVIDIA" in license_text else None
 
 
-def signed_modules_for_kernel(apt_packages: list[AptPackage], kernel: str | None) -> list[str]:
-    if not kernel:
-        return []
-    suffix = f"-{kernel}"
-    names = {
-        p.package
-        for p in apt_packages
-        if p.package.startswith("linux-modules-nvidia-") and p.package.endswith(suffix)
-    }
-    return sorted(names)
-
-
 def with_signed_modules(
     candidates: list[DriverCandidate], signed_modules: list[str], kernel: str | None
 ) -> set[str]:
@@ -255,7 +243,12 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
         apt_packages=apt_packages,
         gpu_modaliases=modaliases,
     )
-    signed_modules = signed_modules_for_kernel(apt_packages, kernel)
+    signed_modules = signed_modules_available(
+        apt_packages,
+        kernel,
+        release.version_id if release else None,
+        (p.name for p in packages if p.state[1:2] == "i"),
+    )
     sb_text = host.read("mokutil-sb-state.txt")
     secure_boot = mokutil.parse_sb_state(sb_text) if sb_text is not None else "unknown"
     choice = recommend(

@@ -88,7 +88,10 @@ def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
         "Pick a driver whose signed modules exist for this kernel, or plan console/BMC access "
         "to enroll a MOK at the next boot (impossible over SSH alone), or turn Secure Boot off."
     )
-    if not report.signed_modules_available:
+    kernel_suffix = f"-{report.kernel}" if report.kernel else None
+    if not any(
+        kernel_suffix and n.endswith(kernel_suffix) for n in report.signed_modules_available
+    ):
         return Finding(
             "secure-boot-dkms-only",
             "warn",

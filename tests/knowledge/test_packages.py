@@ -78,3 +78,11 @@ def test_debian_and_cuda_repository_driver_names_are_driver_packages():
     for name in ("libcuda1", "nvidia-kernel-dkms", "firmware-nvidia-gsp", "cuda-drivers-580"):
         assert is_driver_package(name), name
     assert not is_driver_package("cuda-toolkit-12-8")
+
+
+def test_kernel_meta_flavours_try_the_hwe_series_first():
+    from nvwizard.knowledge.packages import kernel_meta_flavours
+
+    assert kernel_meta_flavours("6.8.0-52-generic", "22.04") == ["generic-hwe-22.04", "generic"]
+    assert kernel_meta_flavours("6.8.0-1015-aws", None) == ["aws"]
+    assert kernel_meta_flavours("6.1.0", "12") == []

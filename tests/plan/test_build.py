@@ -198,3 +198,26 @@ def test_keep_and_also_purge_must_name_listed_packages():
         build_plan(report, Choices(driver="nvidia-driver-580-server-open", keep=("bash",)))
     with pytest.raises(UsageError, match="--also-purge bash"):
         build_plan(report, Choices(driver="nvidia-driver-580-server-open", also_purge=("bash",)))
+
+
+def test_signed_modules_meta_comes_with_the_abi_package_or_not_at_all():
+    driver = "nvidia-driver-580-server-open"
+    abi = f"linux-modules-nvidia-580-server-open-{KERNEL}"
+    meta = "linux-modules-nvidia-580-server-open-generic"
+    abi_only = hopper_server(signed_modules_available=[abi])
+    plan = build_plan(abi_only, default_choices(abi_only))
+    assert plan.modules == "signed" and abi in plan.install_list and meta not in plan.install_list
+    # a meta without a package for the running kernel cannot load a module before a reboot
+    # into another kernel: DKMS builds one for this kernel instead
+    meta_only = hopper_server(signed_modules_available=[meta])
+    plan = build_plan(meta_only, default_choices(meta_only))
+    assert plan.modules == "dkms" and meta not in plan.install_list
+    assert f"nvidia-dkms-{driver.removeprefix('nvidia-driver-')}" in plan.install_list
+
+
+def test_hwe_kernel_plans_take_the_hwe_meta():
+    abi = f"linux-modules-nvidia-580-server-open-{KERNEL}"
+    hwe = "linux-modules-nvidia-580-server-open-generic-hwe-24.04"
+    report = hopper_server(signed_modules_available=[abi, hwe])
+    plan = build_plan(report, default_choices(report))
+    assert plan.install_list[2:4] == [abi, hwe]

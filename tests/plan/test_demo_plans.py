@@ -102,3 +102,25 @@ def test_no_gpu_demo_needs_a_named_driver_and_warns():
 def test_nvml_mismatch_warns_that_the_next_boot_runs_another_kernel():
     _, plan = plan_for("nvml-mismatch")
     assert any("next boot" in w for w in plan.warnings)
+
+
+@pytest.mark.parametrize(
+    ("demo", "meta_flavour"),
+    [
+        ("hgx-h100", "generic"),
+        ("rtx3090-fresh", "generic"),
+        ("gtx1080-secureboot", "generic"),
+        ("rtx5090-workstation", "generic-hwe-24.04"),  # an HWE kernel follows the HWE series
+        ("nvml-mismatch", "generic"),  # the meta already points at the newer, installed kernel
+    ],
+)
+def test_signed_plans_install_the_meta_that_follows_kernel_updates(demo, meta_flavour):
+    report, plan = plan_for(demo)
+    assert plan.modules == "signed"
+    abi = f"linux-modules-nvidia-{plan.flavour}-{report.kernel}"
+    meta = f"linux-modules-nvidia-{plan.flavour}-{meta_flavour}"
+    assert meta in report.signed_modules_available
+    assert plan.install_list.index(abi) + 1 == plan.install_list.index(meta)
+    assert meta in plan.step("install").commands[0]
+    others = [n for n in plan.install_list if n.startswith("linux-modules-nvidia-")]
+    assert others == [abi, meta]
