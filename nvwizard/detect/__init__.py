@@ -21,4 +21,5 @@ grep-filtered or truncated output), never raises, and runs in linear time.
     misc            session.txt, machine.txt,       parse_key_values, parse_df,
                     df.txt, gpu-processes.txt,      parse_gpu_processes,
                     dpkg-lock.txt, apt-sources.txt  parse_lock_holders, parse_apt_sources
+    dkms            dkms-status.txt                 parse_dkms_status
 """

@@ -7,6 +7,7 @@ raise on bad input; what they cannot read becomes None, "unknown" or an empty li
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -156,3 +157,12 @@ class LockHolder:
 class DfEntry:
     mount: str  # "/", "/var", "/boot"
     available_kib: int
+
+
+class DkmsModule(NamedTuple):
+    """One `dkms status` row. A named tuple: older callers unpack it as a 4-tuple."""
+
+    module: str  # "nvidia"
+    version: str  # "580.95.05"
+    kernel: str  # "6.8.0-45-generic"
+    status: str  # "installed", "built"

@@ -23,6 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine import journal as jn
@@ -125,26 +126,6 @@ def _library_versions(packages: list[DpkgEntry]) -> dict[str, str]:
             if version:
                 versions[entry.name] = version
     return versions
-
-
-def parse_dkms_status(text: str) -> list[tuple[str, str, str, str]]:
-    """`dkms status` -> [(module, version, kernel, status)], both the 2.x and 3.x layouts.
-
-    3.x: `nvidia/580.95.05, 6.8.0-45-generic, x86_64: installed`
-    2.x: `nvidia, 470.82.00, 5.4.0-91-generic, x86_64: installed`
-    """
-    rows = []
-    for line in text.splitlines():
-        head, sep, status = line.rpartition(":")
-        if not sep:
-            continue
-        parts = [p.strip() for p in head.split(",")]
-        if parts and "/" in parts[0]:
-            module, _, version = parts[0].partition("/")
-            parts = [module, version, *parts[1:]]
-        if len(parts) >= 3:
-            rows.append((parts[0], parts[1], parts[2], status.strip().split(" ", 1)[0]))
-    return rows
 
 
 # -- the checks ----------------------------------------------------------------------------

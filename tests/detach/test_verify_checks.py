@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.models import DpkgEntry, NvidiaSmi
-from nvwizard.engine.verify import installed_flavour, parse_dkms_status, run_checks
+from nvwizard.engine.verify import installed_flavour, run_checks
 from nvwizard.report.models import LoadedModule, Report
 
 KERNEL = "6.8.0-87-generic"

@@ -9,6 +9,7 @@ import random
 import pytest
 
 from nvwizard.detect.apt_cache import modalias_matches, parse_apt_cache_show
+from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.dpkg import parse_dpkg_audit, parse_dpkg_l, parse_dpkg_query, parse_showhold
 from nvwizard.detect.lsmod import parse_lsmod
 from nvwizard.detect.lspci import parse_lspci
@@ -55,6 +56,7 @@ PARSERS = [
     (parse_gpu_processes, ("misc", "gpu-processes.txt")),
     (parse_lock_holders, ("misc", "dpkg-lock.txt")),
     (parse_apt_sources, ("misc", "apt-sources-deb822.txt")),
+    (parse_dkms_status, ("misc", "dkms-status.txt")),
 ]
 IDS = [parser.__name__ for parser, _ in PARSERS]
 
