@@ -30,7 +30,7 @@ from nvwizard.engine import paths
 from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
 from nvwizard.errors import NvwizardError
 from nvwizard.host.spawn import SYSTEMD_RUN, DetachedProcess, start_detached
-from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
+from nvwizard.plan.models import Plan
 
 APPLIES_DIR = "applies"
 PLAN_FILE = "plan.json"
@@ -56,29 +56,9 @@ class WorkerStartError(NvwizardError):
 # -- plans as files ------------------------------------------------------------------------
 
 
-def plan_from_json(obj: dict) -> Plan:
-    """The inverse of `Plan.to_json()`."""
-    choices = dict(obj["choices"])
-    choices["keep"] = tuple(choices.get("keep") or ())
-    choices["also_purge"] = tuple(choices.get("also_purge") or ())
-    return Plan(
-        steps=[Step(**step) for step in obj["steps"]],
-        choices=Choices(**choices),
-        host_label=obj["host"],
-        driver=obj["driver"],
-        flavour=obj["flavour"],
-        branch=obj.get("branch"),
-        modules=obj["modules"],
-        warnings=list(obj.get("warnings") or []),
-        purge_list=list(obj.get("purge_list") or []),
-        kept_list=[KeptPackage(**k) for k in obj.get("kept_list") or []],
-        install_list=list(obj.get("install_list") or []),
-    )
-
-
 def load_plan(path: Path) -> Plan:
     try:
-        return plan_from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        return Plan.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise WorkerStartError(f"cannot read the plan {path}: {error}") from None
 

@@ -114,3 +114,23 @@ class Plan:
             "install_list": list(self.install_list),
             "steps": [s.to_json() for s in self.steps],
         }
+
+    @classmethod
+    def from_json(cls, obj: dict) -> Plan:
+        """The inverse of `to_json()`; KeyError/TypeError when `obj` is not such an object."""
+        choices = dict(obj["choices"])
+        choices["keep"] = tuple(choices.get("keep") or ())
+        choices["also_purge"] = tuple(choices.get("also_purge") or ())
+        return cls(
+            steps=[Step(**step) for step in obj["steps"]],
+            choices=Choices(**choices),
+            host_label=obj["host"],
+            driver=obj["driver"],
+            flavour=obj["flavour"],
+            branch=obj.get("branch"),
+            modules=obj["modules"],
+            warnings=list(obj.get("warnings") or []),
+            purge_list=list(obj.get("purge_list") or []),
+            kept_list=[KeptPackage(**k) for k in obj.get("kept_list") or []],
+            install_list=list(obj.get("install_list") or []),
+        )

@@ -192,6 +192,22 @@ def test_plan_json_round_trips_through_json():
     assert data["choices"]["keep"] == []
 
 
+def test_plan_from_json_is_the_inverse_of_to_json():
+    import json
+
+    from nvwizard.plan.models import KeptPackage, Plan
+
+    report = hopper_server()
+    choices = Choices(driver="nvidia-driver-580-server-open", keep=("nvidia-dkms-535-server",))
+    plan = build_plan(report, choices)
+    again = Plan.from_json(json.loads(json.dumps(plan.to_json())))
+    assert again == plan
+    assert again.choices.keep == ("nvidia-dkms-535-server",)
+    assert isinstance(again.kept_list[0], KeptPackage)
+    with pytest.raises(KeyError):
+        Plan.from_json({"steps": []})
+
+
 def test_keep_and_also_purge_must_name_listed_packages():
     report = hopper_server()
     with pytest.raises(UsageError, match="--keep bash: not in the purge list"):

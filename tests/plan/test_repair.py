@@ -89,3 +89,11 @@ def test_repair_plan_repairs_a_failed_install_on_the_demo_machine(monkeypatch, t
     outcome = Engine(host, build_repair_plan(broken)).run()
     assert outcome.ok, outcome.message
     assert build_report(host).unfinished_packages == []
+
+
+def test_repair_plan_json_round_trips():
+    from nvwizard.plan.models import Plan
+
+    plan = build_repair_plan(with_states(**{"nvidia-utils-535-server": "iU"}))
+    again = Plan.from_json(plan.to_json())
+    assert again.to_json() == plan.to_json()
