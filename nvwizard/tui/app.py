@@ -96,6 +96,11 @@ class WizardApp(App):
     def go(self, name: str) -> None:
         self.push_screen(self._screen(name))
 
+    def follow_apply(self) -> None:
+        from nvwizard.tui.screens.install import InstallScreen
+
+        self.push_screen(InstallScreen(follow=True))
+
     def show_verify(self) -> None:
         self.go(flow.VERIFY)
 
@@ -119,4 +124,4 @@ class WizardApp(App):
                 self.controllers.install.cancel()
                 self.exit(return_code=0)
 
-        self.push_screen(QuitDuringInstallScreen(), answered)
+        self.push_screen(QuitDuringInstallScreen(self.controllers.install.detached), answered)

@@ -65,6 +65,10 @@ class WizardBackend(Protocol):
 
     def log_path(self) -> str | None: ...
 
+    def apply_to_follow(self, host: Host) -> str | None: ...
+
+    def follow_apply(self, events_path: str, sink: EventSink) -> ApplyRun: ...
+
     def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
 
     def verification_pending(self, host: Host) -> bool: ...
@@ -168,6 +172,26 @@ class LayersBackend:
 
     def log_path(self) -> str | None:
         return getattr(self._run, "log_path", None)
+
+    def apply_to_follow(self, host: Host) -> str | None:
+        """The journal of an apply to reattach to: one running now, or one that ended badly
+        or still needs its reboot. Only real machines apply in the background."""
+        if not host.is_real:
+            return None
+        from nvwizard.engine import attach
+
+        status = attach.current_apply()
+        wanted = status.state == attach.RUNNING or (
+            status.next_step in (attach.NEXT_REPAIR, attach.NEXT_REBOOT) and not status.verified
+        )
+        return status.events_path if wanted and status.events_path else None
+
+    def follow_apply(self, events_path: str, sink: EventSink) -> ApplyRun:
+        from nvwizard.tui.apply_runs import DetachedRun
+
+        run = DetachedRun(None, sink, events_path)
+        self._run = run
+        return run
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str:
         from nvwizard.engine.reboot import schedule_reboot

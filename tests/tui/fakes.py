@@ -284,6 +284,12 @@ class FakeBackend:
         )
         return FakeRun(plan, sink)
 
+    def apply_to_follow(self, host):
+        return None
+
+    def follow_apply(self, events_path, sink):
+        raise AssertionError("nothing to follow on the stand-in machine")
+
     def log_path(self):
         return "/var/log/nvwizard/apply-test.log"
 

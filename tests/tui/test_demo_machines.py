@@ -162,3 +162,43 @@ async def test_nothing_to_verify_on_a_fresh_machine():
         await pilot.press("v")
         await settle(pilot)
         assert screen_name(app) == "DetectScreen"
+
+
+async def test_reattach_replays_a_background_apply_from_its_journal(monkeypatch):
+    """`nvwizard` while (or after) an apply ran in the background: the Install screen with
+    the whole log from the journal and the outcome, here a failure with its repair."""
+    from nvwizard.engine.journal import Journal
+    from nvwizard.engine.runner import Engine
+    from nvwizard.plan.build import build_plan, default_choices
+    from nvwizard.tui.app import WizardApp
+    from nvwizard.tui.backend import LayersBackend
+    from nvwizard.tui.state import WizardState
+
+    host = demo_host("hgx-h100")
+    report = build_report(host)
+    plan = build_plan(report, default_choices(report))
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", plan.install_list[0])
+    with Journal.for_host(host) as journal:
+        Engine(host, plan, journal=journal).run()
+
+    class Reattaching(LayersBackend):
+        def apply_to_follow(self, host):
+            return str(journal.events_path)
+
+    app = WizardApp(WizardState(host=demo_host("hgx-h100")), Reattaching(), animate=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(20):
+            if app.state.outcome is not None:
+                break
+            await pilot.pause(0.2)
+        assert screen_name(app) == "InstallScreen" and app.screen.following
+        assert app.state.outcome.result == "failed"
+        lines = app.controllers.install.progress.lines
+        assert any(plan.install_list[0] in line for line in lines)
+        assert "repair: dpkg --configure -a" in text_of(app, "#outcome")
+        steps = text_of(app, "#steps")
+        assert "✓ Refresh the package lists" in steps and "✗ " in steps
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen_name(app) == "DetectScreen"

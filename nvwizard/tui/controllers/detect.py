@@ -51,6 +51,7 @@ class DetectController:
         state.choices = self.backend.default_choices(report) if report.driver_candidates else None
         progress("Checking whether a verification is pending")
         state.verify_pending = self.backend.verification_pending(state.host)
+        state.follow = self.backend.apply_to_follow(state.host)
         return report
 
     def use_demo(self) -> None:

@@ -22,9 +22,10 @@ STATUS_MARK = {PENDING: "·", RUNNING: "▶", DONE: "✓", FAILED: "✗"}
 class ApplyProgress:
     """What the engine's events add up to. Fed on the UI side, one batch at a time."""
 
-    def __init__(self, plan: Plan) -> None:
-        self.titles = {s.id: s.title for s in plan.steps}
-        self.status = {s.id: PENDING for s in plan.steps}
+    def __init__(self, plan: Plan | None) -> None:
+        steps = plan.steps if plan else []  # None: following a journal; PLAN_STARTED says
+        self.titles = {s.id: s.title for s in steps}
+        self.status = {s.id: PENDING for s in steps}
         self.step_percent = 0.0
         self.lines: list[str] = []  # the whole log, for `l`
         self.outcome: Outcome | None = None
@@ -32,7 +33,11 @@ class ApplyProgress:
     def apply(self, event: Event) -> list[str]:
         """Update from one event; returns the log lines it adds."""
         added: list[str] = []
-        if event.kind == ev.STEP_STARTED:
+        if event.kind == ev.PLAN_STARTED and not self.status:
+            for step in event.data.get("plan", {}).get("steps", []):
+                self.titles[step["id"]] = step["title"]
+                self.status[step["id"]] = PENDING
+        elif event.kind == ev.STEP_STARTED:
             self.status[event.step] = RUNNING
             self.titles.setdefault(event.step, event.data.get("title", event.step))
             self.step_percent = 0.0
@@ -129,6 +134,17 @@ class InstallController:
         self.state.outcome = None
         self.run = self.backend.start_apply(self.state.host, self.state.plan, self._receive)
         return self.run
+
+    def follow(self) -> ApplyRun:
+        """Reattach to the apply running (or ended) in the background: replay, then live."""
+        self.progress = ApplyProgress(None)
+        self.state.outcome = None
+        self.run = self.backend.follow_apply(self.state.follow, self._receive)
+        return self.run
+
+    @property
+    def detached(self) -> bool:
+        return bool(getattr(self.run, "detached", False))
 
     def start_repair(self) -> ApplyRun:
         """Run the repair the engine offered; the log so far stays in the full log."""

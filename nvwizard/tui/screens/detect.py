@@ -77,7 +77,9 @@ class DetectScreen(WizardScreen):
         else:
             self.hint(f"Press n or Enter for {flow.TITLES[following]}.")
         self.refresh_bindings()
-        if state.verify_pending:
+        if state.follow:
+            self.wizard.follow_apply()
+        elif state.verify_pending:
             self.wizard.show_verify()
 
     def can_go_next(self) -> bool:

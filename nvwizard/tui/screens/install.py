@@ -33,11 +33,19 @@ class InstallScreen(WizardScreen):
             yield Button("Run the repair", id="repair", variant="warning", compact=True)
             yield Button("Next: reboot", id="to-reboot", variant="success", compact=True)
 
+    def __init__(self, follow: bool = False) -> None:
+        super().__init__()
+        self.following = follow  # reattach to a background apply instead of planning one
+
     def on_mount(self) -> None:
         self.controller = self.wizard.controllers.install
         self.phase = "preparing"  # preparing -> confirm -> running -> finished
         for widget_id in ("steps", "progress", "log", "outcome", "repair", "to-reboot"):
             self.query_one(f"#{widget_id}").display = False
+        if self.following:
+            self._start(self.controller.follow)
+            self.hint("Reattached to the install running in the background.")
+            return
         self.hint("Simulating; nothing is changed yet.")
         self.run_worker(
             self.controller.prepare,
@@ -152,7 +160,9 @@ class InstallScreen(WizardScreen):
         self.refresh_bindings()
 
     def can_go_back(self) -> bool:
-        return self.phase in ("preparing", "confirm")
+        return self.phase in ("preparing", "confirm") or (
+            self.following and self.phase == "finished"
+        )
 
     def can_go_next(self) -> bool:
         if self.phase == "confirm":

@@ -12,17 +12,26 @@ QUESTION = (
     "An install is running. Quitting now stops after the running step: dpkg is never "
     "interrupted, and the log says where it stopped."
 )
+QUESTION_DETACHED = (
+    "The install runs in the background and goes on without this window; dpkg is never "
+    "interrupted. Run `sudo nvwizard` again to reattach."
+)
 
 
 class QuitDuringInstallScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape,b", "stay", "Keep watching")]
 
+    def __init__(self, detached: bool = False) -> None:
+        super().__init__()
+        self.detached = detached
+
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
-            yield Static(QUESTION, markup=False)
+            yield Static(QUESTION_DETACHED if self.detached else QUESTION, markup=False)
             with Horizontal(id="actions"):
                 yield Button("Keep watching", id="stay", variant="primary", compact=True)
-                yield Button("Stop after this step, quit", id="quit", variant="error", compact=True)
+                label = "Quit, it goes on" if self.detached else "Stop after this step, quit"
+                yield Button(label, id="quit", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()
