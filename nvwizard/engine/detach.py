@@ -1,7 +1,8 @@
 """Apply a plan in a worker that survives the terminal, and the worker itself.
 
 Front end (`start_detached_apply`): refuse when another apply holds the lock, write the plan to
-`<state dir>/applies/<run id>/plan.json`, start `nvwizard _apply-worker` outside the terminal's
+`<state dir>/applies/<run id>/plan.json` (and prune all but the last 10 applies' folders and
+worker outputs, engine/cleanup.py), start `nvwizard _apply-worker` outside the terminal's
 session (see nvwizard/host/spawn.py), and wait for the worker's hand-shake in `start.json`:
 either it took the apply lock and names its journal, or it was refused and names the holder.
 Two front ends racing past the first check therefore still end with one apply and one
@@ -27,12 +28,12 @@ from pathlib import Path
 import nvwizard
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
+from nvwizard.engine.cleanup import APPLIES_DIR, prune_old_applies
 from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
 from nvwizard.errors import NvwizardError
 from nvwizard.host.spawn import SYSTEMD_RUN, DetachedProcess, start_detached
 from nvwizard.plan.models import Plan
 
-APPLIES_DIR = "applies"
 PLAN_FILE = "plan.json"
 START_FILE = "start.json"
 WORKER_COMMAND = "_apply-worker"
@@ -119,6 +120,7 @@ def start_detached_apply(
     directory = run_dir(run_id)
     plan_path = directory / PLAN_FILE
     _write_json(plan_path, plan.to_json())
+    prune_old_applies(protect=[run_id])
     output = paths.log_dir() / f"worker-{run_id}.out"
     process = start_detached(
         worker_argv(plan_path, run_id),
