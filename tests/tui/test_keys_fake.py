@@ -261,3 +261,32 @@ async def test_verify_opens_first_when_pending_and_shows_fixes():
         await pilot.press("n")
         await settle(pilot)
         assert screen_name(app) == "DetectScreen"
+
+
+def _inside(widget, screen) -> bool:
+    region = widget.region
+    return region.width > 0 and screen.region.contains_region(region)
+
+
+async def test_buttons_and_footer_stay_visible_at_80x24_and_after_resizes():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_select(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        screen = app.screen
+        for selector in ("#apply", "Footer", "#hint", "#banner"):
+            assert _inside(screen.query_one(selector), screen), selector
+        await pilot.resize_terminal(60, 20)  # smaller than promised: still no crash
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert _inside(screen.query_one("#apply"), screen)
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        for selector in ("#now", "#soon", "#later", "Footer"):
+            assert _inside(app.screen.query_one(selector), app.screen), selector

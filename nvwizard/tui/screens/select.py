@@ -11,6 +11,7 @@ from nvwizard.tui import flow
 from nvwizard.tui.controllers.select import HEADER
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
+from nvwizard.tui.widgets.package_list import ToggleBox
 
 
 class SelectScreen(WizardScreen):
@@ -18,7 +19,7 @@ class SelectScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         yield DataTable(id="drivers", cursor_type="row", zebra_stripes=False)
-        yield Checkbox("Headless: compute stack only, no desktop libraries", id="headless")
+        yield ToggleBox("Headless: compute stack only, no desktop libraries", id="headless")
         with VerticalScroll(id="explain-scroll"):
             yield LinesView(id="explain")
 
