@@ -1,0 +1,377 @@
+"""`apt-get` (and `apt`): update; install, purge, remove, autoremove, autopurge.
+
+With `-s` it prints apt's summary and `Inst`/`Conf`/`Remv`/`Purg` lines and changes nothing.
+Otherwise it waits for (or fails on) a held dpkg lock, prints the summary, downloads, and has
+dpkg_actions.py remove, unpack and configure each package, then saves the model. With
+`-o APT::Status-Fd=N`, `dlstatus:`/`pmstatus:` lines go to the "status" stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+
+from nvwizard.host.simulated.dpkg_actions import (
+    configure_packages,
+    errors_summary,
+    remove_package,
+    run_triggers,
+    unpack_package,
+)
+from nvwizard.host.simulated.kernel_modules import touches_kernel_modules
+from nvwizard.host.simulated.model import MachineModel
+from nvwizard.host.simulated.output import size_to_str, wrapped
+from nvwizard.host.simulated.progress import Progress
+from nvwizard.host.simulated.resolver import Resolver, Transaction
+from nvwizard.host.simulated.script import PACE, Invocation, Pause, Script, err, out, status
+
+LOCK_RELEASED_AFTER_S = 4  # a simulated lock holder (unattended-upgrades) finishes after this
+READING_DATABASE_BASE = 187_000  # "(Reading database ... N files and directories ...)"
+
+_APT_FLAGS = {
+    "-y": "yes",
+    "--yes": "yes",
+    "--assume-yes": "yes",
+    "-s": "simulate",
+    "--simulate": "simulate",
+    "--just-print": "simulate",
+    "--dry-run": "simulate",
+    "--recon": "simulate",
+    "--no-act": "simulate",
+    "--purge": "purge",
+    "--autoremove": "autoremove",
+    "--auto-remove": "autoremove",
+    "--no-install-recommends": "no-recommends",
+    "--install-recommends": "recommends",
+    "--allow-change-held-packages": "allow-held",
+    "-f": "fix",
+    "--fix-broken": "fix",
+    "-q": "quiet",
+    "-qq": "quiet",
+    "--quiet": "quiet",
+}
+_CHANGING_COMMANDS = ("install", "purge", "remove", "autoremove", "autopurge")
+
+
+@dataclass
+class AptRequest:
+    command: str
+    packages: list[str]
+    flags: set[str]  # the values of _APT_FLAGS: "yes", "simulate", "purge", ...
+    options: dict[str, str]  # -o Key=Value
+
+    @property
+    def simulate(self) -> bool:
+        return "simulate" in self.flags
+
+    @property
+    def status_fd(self) -> bool:
+        return any(k.lower() == "apt::status-fd" for k in self.options)
+
+    @property
+    def lock_timeout(self) -> int:
+        for key, value in self.options.items():
+            if key.lower() == "dpkg::lock::timeout":
+                try:
+                    return int(value.strip())
+                except ValueError:
+                    return 0
+        return 0
+
+
+def parse_apt_argv(args: Sequence[str]) -> AptRequest | str:
+    """apt-get's options, command and package names; an error line for bad input."""
+    flags: set[str] = set()
+    options: dict[str, str] = {}
+    words: list[str] = []
+    items = list(args)
+    i = 0
+    while i < len(items):
+        arg = items[i]
+        if arg in ("-o", "--option"):
+            if i + 1 >= len(items):
+                return "E: Option -o requires an argument"
+            key, _, value = items[i + 1].partition("=")
+            options[key] = value
+            i += 2
+            continue
+        if arg.startswith("-o") and len(arg) > 2:
+            key, _, value = arg[2:].partition("=")
+            options[key] = value
+        elif arg in _APT_FLAGS:
+            flags.add(_APT_FLAGS[arg])
+        elif arg.startswith("-"):
+            return f"E: Command line option '{arg}' is not understood"
+        else:
+            words.append(arg)
+        i += 1
+    if not words:
+        return "E: No command given"
+    return AptRequest(words[0], words[1:], flags, options)
+
+
+def apt_get(call: Invocation, args: Sequence[str]) -> Script:
+    request = parse_apt_argv(args)
+    if isinstance(request, str):
+        yield err(request)
+        return 100
+    model = MachineModel(call.host)
+    if request.command == "update":
+        return (yield from _update(model))
+    if request.command not in _CHANGING_COMMANDS:
+        yield err(f"E: Invalid operation {request.command}")
+        return 100
+    if not request.simulate:
+        if model.interrupted():
+            yield err(
+                "E: dpkg was interrupted, you must manually run 'dpkg --configure -a' to "
+                "correct the problem. "
+            )
+            return 100
+        locked = yield from _wait_for_lock(model, request.lock_timeout)
+        if not locked:
+            return 100
+    yield out("Reading package lists...")
+    yield Pause(PACE["read-lists"])
+    yield out("Building dependency tree...")
+    yield out("Reading state information...")
+    resolver = Resolver(model)
+    tx = _resolve(resolver, request)
+    if tx.errors:
+        for line in tx.errors:
+            yield err(line)
+        return 100
+    for note in tx.notes:
+        yield out(note)
+    if tx.unmet:
+        yield from _unmet(tx)
+        return 100
+    if request.command not in ("autoremove", "autopurge"):
+        tx.no_longer_required = [n for n in resolver.autoremovable(tx.remove) if n not in tx.remove]
+    yield from _summary(model, tx, request)
+    held = resolver.held_changed(tx)
+    if held and "allow-held" not in request.flags and not request.simulate:
+        yield err(
+            "E: Held packages were changed and -y was used without --allow-change-held-packages."
+        )
+        return 100
+    if request.simulate:
+        yield from _simulation_lines(model, tx)
+        return 0
+    if not (tx.install or tx.remove or model.broken()):
+        return 0
+    more_than_asked = tx.remove or any(n not in tx.requested for n in tx.install)
+    if more_than_asked and "yes" not in request.flags:
+        yield out("Do you want to continue? [Y/n] Abort.")
+        return 1
+    return (yield from _apply(call, model, tx, request))
+
+
+def _resolve(resolver: Resolver, request: AptRequest) -> Transaction:
+    """The transaction a changing command asks for (errors in it when it cannot)."""
+    command = request.command
+    if command == "install":
+        return resolver.install(request.packages, recommends="no-recommends" not in request.flags)
+    if command in ("purge", "remove"):
+        tx = resolver.remove(request.packages, purge=command == "purge")
+        tx.purge = command == "purge" or "purge" in request.flags
+        if "autoremove" in request.flags:
+            tx.remove = sorted(set(tx.remove) | set(resolver.autoremovable(tx.remove)))
+        return tx
+    tx = Transaction(purge=command == "autopurge" or "purge" in request.flags)
+    for name in request.packages:
+        if not resolver.known(name):
+            tx.errors.append(f"E: Unable to locate package {name}")
+    tx.remove = resolver.autoremovable()
+    return tx
+
+
+def _update(model: MachineModel) -> Script:
+    sources = [s.split() for s in model.sources if s.startswith("deb ")] or [
+        ["deb", *model.archive()]
+    ]
+    for number, parts in enumerate(sources, start=1):
+        words = [p for p in parts[1:] if not (p.startswith("[") or p.endswith("]"))]
+        url, suite = (words + ["", ""])[:2]
+        yield Pause(PACE["update-source"])
+        yield out(f"Hit:{number} {url.rstrip('/')} {suite} InRelease")
+    yield out("Reading package lists...")
+    yield Pause(PACE["read-lists"])
+    return 0
+
+
+def _wait_for_lock(model: MachineModel, timeout: int) -> Generator:
+    """Wait for the frontend lock's holder, as `-o DPkg::Lock::Timeout` does; False: gave up.
+
+    The simulated holder finishes after LOCK_RELEASED_AFTER_S seconds and stays finished."""
+    holder = model.frontend_lock_holder()
+    if holder is None:
+        return True
+    held = (
+        f"Could not get lock {holder.lock_path}. It is held by process {holder.pid} ({holder.name})"
+    )
+    gave_up = (
+        f"E: Unable to acquire the dpkg frontend lock ({holder.lock_path}), is another "
+        "process using it?"
+    )
+    if timeout <= 0:
+        yield err(f"E: {held}")
+        yield err(gave_up)
+        return False
+    for _ in range(min(timeout, LOCK_RELEASED_AFTER_S)):
+        yield Pause(PACE["lock-wait"])
+        yield out(f"Waiting for cache lock: {held}...")
+    if timeout < LOCK_RELEASED_AFTER_S:
+        yield err(gave_up)
+        return False
+    model.unrecorded.lock_released = True
+    model.write_back("dpkg-lock.txt", "")
+    return True
+
+
+def _unmet(tx: Transaction) -> Script:
+    yield out("Some packages could not be installed. This may mean that you have")
+    yield out("requested an impossible situation or if you are using the unstable")
+    yield out("distribution that some required packages have not yet been created")
+    yield out("or been moved out of Incoming.")
+    yield out("The following information may help to resolve the situation:")
+    yield out("")
+    yield out("The following packages have unmet dependencies:")
+    for line in tx.unmet:
+        yield out(line)
+    yield err("E: Unable to correct problems, you have held broken packages.")
+
+
+def _package_list(heading: str, names: list[str]) -> Script:
+    yield out(heading)
+    for line in wrapped(names):
+        yield out(line)
+
+
+def _summary(model: MachineModel, tx: Transaction, request: AptRequest) -> Script:
+    """apt's lists of what changes, the counts, and (when applying) download and disk sizes."""
+    if tx.no_longer_required:
+        many = len(tx.no_longer_required) > 1
+        yield from _package_list(
+            "The following packages were automatically installed and are no longer required:"
+            if many
+            else "The following package was automatically installed and is no longer required:",
+            tx.no_longer_required,
+        )
+        yield out(f"Use 'apt autoremove' to remove {'them' if many else 'it'}.")
+    new = [n for n in tx.install if n not in model.installed or not model.installed[n].present]
+    upgraded = [n for n in tx.install if n not in new]
+    additional = sorted(n for n in tx.install if n not in tx.requested)
+    if additional:
+        yield from _package_list("The following additional packages will be installed:", additional)
+    if tx.remove:
+        mark = "*" if tx.purge else ""
+        yield from _package_list(
+            "The following packages will be REMOVED:", [f"{n}{mark}" for n in tx.remove]
+        )
+    if new:
+        yield from _package_list("The following NEW packages will be installed:", sorted(new))
+    if upgraded:
+        yield from _package_list("The following packages will be upgraded:", sorted(upgraded))
+    held = Resolver(model).held_changed(tx)
+    if held:
+        yield from _package_list("The following held packages will be changed:", held)
+    broken = model.broken()
+    yield out(
+        f"{len(upgraded)} upgraded, {len(new)} newly installed, {len(tx.remove)} to remove "
+        "and 0 not upgraded."
+    )
+    if broken:
+        yield out(f"{len(broken)} not fully installed or removed.")
+    if request.simulate or not (tx.install or tx.remove or broken):
+        return
+    download = sum(model.offers[n].size for n in tx.install)
+    if tx.install:
+        yield out(f"Need to get {size_to_str(download)} of archives.")
+    added = sum(model.offers[n].installed_kib for n in tx.install) * 1000
+    freed = sum(model.offers[n].installed_kib for n in tx.remove if n in model.offers) * 1000
+    if added >= freed:
+        yield out(
+            f"After this operation, {size_to_str(added - freed)} of additional disk "
+            "space will be used."
+        )
+    else:
+        yield out(f"After this operation, {size_to_str(freed - added)} disk space will be freed.")
+
+
+def _simulation_lines(model: MachineModel, tx: Transaction) -> Script:
+    """apt-get -s: `Remv`/`Purg`, then `Inst` and `Conf` lines in dependency order."""
+    release = model.release()
+    for name in tx.remove:
+        version = model.installed[name].version
+        yield out(f"{'Purg' if tx.purge else 'Remv'} {name} [{version}]")
+    for name in tx.install:
+        offer = model.offers[name]
+        old = model.installed.get(name)
+        was = f" [{old.version}]" if old and old.present else ""
+        yield out(f"Inst {name}{was} ({offer.version} {release} [{offer.arch}])")
+    for name in tx.install:
+        offer = model.offers[name]
+        yield out(f"Conf {name} ({offer.version} {release} [{offer.arch}])")
+
+
+def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptRequest) -> Script:
+    """Download, remove, unpack, configure, run the triggers; save the model."""
+    progress = Progress.for_transaction(request.status_fd, len(tx.remove), len(tx.install))
+    # packages that stay or become automatically installed unless named on the command line
+    auto_unless_requested = {n for n in tx.install if n not in model.installed or n in model.auto}
+    if tx.install:
+        yield from _download(model, tx, request)
+    if request.status_fd:
+        yield status(f"pmstatus:dpkg-exec:{progress.percent():.4f}:Running dpkg")
+    if tx.remove or tx.install:
+        yield out("(Reading database ... ")
+        yield out(
+            f"(Reading database ... {READING_DATABASE_BASE + 37 * len(model.installed)} "
+            "files and directories currently installed.)"
+        )
+    for name in tx.remove:
+        yield from remove_package(model, name, tx.purge, progress)
+    for name in tx.install:
+        yield from unpack_package(model, name, progress)
+    for name in tx.remove:
+        model.auto.discard(name)
+    for name in tx.install:
+        if name in tx.requested:
+            model.auto.discard(name)
+        elif name in auto_unless_requested:
+            model.auto.add(name)
+    to_configure = [n for n in model.broken() if n not in tx.install] + list(tx.install)
+    failed = yield from configure_packages(model, to_configure, progress, call.failing_package)
+    yield from run_triggers(model, [*tx.install, *tx.remove], to_configure)
+    yield from errors_summary(failed)
+    model.save()
+    if touches_kernel_modules([*tx.install, *tx.remove]):
+        model.mark_reboot_required()
+    if failed:
+        yield err("E: Sub-process /usr/bin/dpkg returned an error code (1)")
+        return 100
+    return 0
+
+
+def _download(model: MachineModel, tx: Transaction, request: AptRequest) -> Script:
+    url, suite = model.archive()
+    total = len(tx.install)
+    for number, name in enumerate(tx.install, start=1):
+        offer = model.offers[name]
+        component = offer.section.split("/")[0] if "/" in offer.section else "main"
+        if request.status_fd:
+            pct = (number - 1) / total * 100
+            yield status(f"dlstatus:{number}:{pct:.4f}:Retrieving file {number} of {total}")
+        yield Pause(PACE["get"])
+        yield out(
+            f"Get:{number} {url} {suite}/{component} {offer.arch} {name} {offer.version} "
+            f"[{size_to_str(offer.size)}]"
+        )
+    if request.status_fd:
+        yield status(f"dlstatus:{total}:100.0000:Retrieving file {total} of {total}")
+    download = sum(model.offers[n].size for n in tx.install)
+    seconds = max(1, round(total * PACE["get"]))
+    yield out(
+        f"Fetched {size_to_str(download)} in {seconds}s ({size_to_str(download / seconds)}/s)"
+    )

@@ -1,0 +1,70 @@
+"""`SimulatedMachine.start(argv, env)`: which handler answers a command."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from nvwizard.host.base import Host, RunningCommand
+from nvwizard.host.simulated.apt_get import apt_get
+from nvwizard.host.simulated.dpkg import dpkg, dpkg_query
+from nvwizard.host.simulated.script import (
+    FAIL_ENV,
+    Invocation,
+    Script,
+    SimulatedCommand,
+    demo_speed,
+    err,
+    out,
+)
+from nvwizard.host.simulated.tools import (
+    NO_EFFECT_TOOLS,
+    apt_mark,
+    captured,
+    captured_source,
+    shutdown,
+    systemctl,
+)
+
+HANDLERS = {
+    "apt-get": apt_get,
+    "apt": apt_get,
+    "dpkg": dpkg,
+    "dpkg-query": dpkg_query,
+    "apt-mark": apt_mark,
+    "systemctl": systemctl,
+    "shutdown": shutdown,
+}
+
+
+class SimulatedMachine:
+    """Answers `start(argv, env)` for a bundle or demo host; never runs a real command."""
+
+    def __init__(self, bundle_host: Host, sleep: Callable[[float], None] = time.sleep):
+        self.host = bundle_host
+        self._sleep = sleep
+
+    def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
+        settings = {**os.environ, **(env or {})}
+        call = Invocation(self.host, [str(a) for a in argv], settings.get(FAIL_ENV, "").strip())
+        return SimulatedCommand(answer(call), demo_speed(settings), self._sleep)
+
+
+def answer(call: Invocation) -> Script:
+    """The script that answers one command: a handler, a captured output, or "not found"."""
+    if not call.argv:
+        yield err("simulated: empty command")
+        return 127
+    tool = os.path.basename(call.argv[0])
+    handler = HANDLERS.get(tool)
+    if handler is not None:
+        return (yield from handler(call, call.argv[1:]))
+    source = captured_source(call.argv)
+    if source is not None:
+        return (yield from captured(call, source))
+    if tool in NO_EFFECT_TOOLS:
+        yield out(call.echo)
+        return 0
+    yield err(f"simulated: {tool}: command not found on the simulated machine")
+    return 127

@@ -1,0 +1,195 @@
+"""The machine as the simulator sees it: packages installed and offered, read from the bundle's
+files at the start of each command and written back after each change."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+
+from nvwizard.detect.apt_cache import parse_apt_cache_show
+from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query, parse_showhold
+from nvwizard.detect.misc import parse_apt_sources, parse_lock_holders
+from nvwizard.detect.models import LockHolder
+from nvwizard.host.base import Host
+from nvwizard.host.simulated.output import render_audit, render_dpkg_l, render_dpkg_query_rows
+from nvwizard.host.simulated.packages import Alternatives, Installed, Offer
+from nvwizard.knowledge.packages import is_nvidia_related
+
+REBOOT_REQUIRED_TEXT = "*** System restart required ***\n"
+
+
+@dataclass
+class UnrecordedState:
+    """What no bundle file records, kept per host object for the life of the process."""
+
+    auto: set[str] | None = None  # automatically installed packages (None: not guessed yet)
+    enabled_units: set[str] = field(default_factory=set)
+    active_units: set[str] = field(default_factory=set)
+    scheduled_reboot: str | None = None
+    lock_released: bool = False  # the simulated lock holder has finished
+
+
+_UNRECORDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def unrecorded_state(host: Host) -> UnrecordedState:
+    state = _UNRECORDED.get(host)
+    if state is None:
+        state = _UNRECORDED[host] = UnrecordedState()
+    return state
+
+
+class MachineModel:
+    """Packages installed and offered, read from the bundle, written back after each change."""
+
+    def __init__(self, host: Host):
+        self.host = host
+        self.unrecorded = unrecorded_state(host)
+        self.installed: dict[str, Installed] = {}
+        self.offers: dict[str, Offer] = {}
+        self._load()
+
+    # -- reading the bundle --
+
+    def _load(self) -> None:
+        read = self.host.read
+        listed = parse_dpkg_l(read("dpkg-l.txt") or "")
+        queried = parse_dpkg_query(read("dpkg-query.txt") or "")
+        descriptions = {e.name: e.description or "" for e in listed}
+        for entry in queried or listed:
+            if entry.state[1:2] == "n":
+                continue
+            self.installed[entry.name] = Installed(
+                name=entry.name,
+                version=entry.version or "",
+                want=entry.state[0],
+                status=entry.state[1],
+                arch=entry.arch or "amd64",
+                description=descriptions.get(entry.name) or entry.description or "",
+            )
+        for name in parse_showhold(read("apt-mark-showhold.txt") or ""):
+            if name in self.installed:
+                self.installed[name].want = "h"
+        for package in parse_apt_cache_show(read("apt-cache-show.txt") or ""):
+            # apt-cache show lists the candidate first when several versions are offered
+            self.offers.setdefault(package.package, Offer.from_apt(package))
+        self.kernel = (read("uname-r.txt") or "").strip() or "unknown"
+        self.os = _key_values(read("os-release.txt") or "")
+        self.lock_holders = parse_lock_holders(read("dpkg-lock.txt") or "")
+        self.sources = parse_apt_sources(read("apt-sources.txt") or "")
+        if self.unrecorded.auto is None:
+            self.unrecorded.auto = self._guess_auto()
+
+    def _guess_auto(self) -> set[str]:
+        """NVIDIA packages some other installed package depends on: pulled in automatically.
+
+        The bundle does not say what was installed automatically; only NVIDIA-related names
+        are guessed, so an autoremove never takes the base system."""
+        needed = set()
+        for name in self.installed:
+            for group in self.dependencies(name):
+                needed.update(group)
+        return {n for n in needed if n in self.installed and (is_nvidia_related(n) or n == "dkms")}
+
+    # -- questions --
+
+    @property
+    def auto(self) -> set[str]:
+        """Automatically installed packages (autoremove's candidates)."""
+        assert self.unrecorded.auto is not None
+        return self.unrecorded.auto
+
+    def dependencies(self, name: str) -> tuple[Alternatives, ...]:
+        """What the offered version of `name` depends on (nothing when apt does not offer it)."""
+        offer = self.offers.get(name)
+        return offer.depends if offer else ()
+
+    def provides(self, name: str) -> tuple[str, ...]:
+        offer = self.offers.get(name)
+        return offer.provides if offer else ()
+
+    def rows(self) -> list[Installed]:
+        """The installed packages by name, as dpkg lists them."""
+        return sorted(self.installed.values(), key=lambda p: p.name)
+
+    def present(self) -> set[str]:
+        """Names of the packages with files on disk (not merely config files)."""
+        return {n for n, p in self.installed.items() if p.present}
+
+    def broken(self) -> list[str]:
+        """Names of the packages dpkg did not finish with, sorted."""
+        return sorted(n for n, p in self.installed.items() if p.broken)
+
+    def interrupted(self) -> bool:
+        """Whether dpkg was interrupted mid-run (apt then refuses to work)."""
+        updates = (self.host.read("dpkg-updates.txt") or "").strip()
+        return bool(updates) or any(p.status == "H" for p in self.installed.values())
+
+    def satisfied(self, group: Alternatives, names: set[str]) -> bool:
+        """Whether one alternative of a dependency is among `names` or provided by one."""
+        if any(alt in names for alt in group):
+            return True
+        return any(alt in self.provides(n) for n in names for alt in group)
+
+    def frontend_lock_holder(self) -> LockHolder | None:
+        """The process holding dpkg's frontend lock, until the simulated holder has finished."""
+        holders = [h for h in self.lock_holders if h.lock_path.endswith("lock-frontend")]
+        if not holders or self.unrecorded.lock_released:
+            return None
+        return holders[0]
+
+    def archive(self) -> tuple[str, str]:
+        """(archive URL, suite) for Get: lines, from the bundle's apt sources."""
+        codename = self.os.get("VERSION_CODENAME") or "noble"
+        archives = []
+        for line in self.sources:
+            parts = [p for p in line.split() if not p.startswith("[") and not p.endswith("]")]
+            if len(parts) >= 3 and parts[0] == "deb" and re.search(r"ubuntu|debian", parts[1]):
+                archives.append((parts[1].rstrip("/"), parts[2]))
+        archives.sort(key=lambda a: not a[1].endswith("-updates"))
+        if archives:
+            return archives[0]
+        suite = f"{codename}-updates" if self.os.get("ID") == "ubuntu" else codename
+        return "http://archive.ubuntu.com/ubuntu", suite
+
+    def release(self) -> str:
+        """ "Ubuntu:24.04/noble-updates", as apt's simulation lines name the archive."""
+        origin = (self.os.get("NAME") or "Ubuntu").split()[0]
+        version = self.os.get("VERSION_ID") or ""
+        codename = self.os.get("VERSION_CODENAME") or "noble"
+        # unlike archive(), a bundle without an ID here counts as Ubuntu
+        suite = f"{codename}-updates" if self.os.get("ID", "ubuntu") == "ubuntu" else codename
+        return f"{origin}:{version}/{suite}"
+
+    # -- writing back --
+
+    def write_back(self, source: str, text: str) -> None:
+        """Replace a bundle file's text, when the host keeps changes (a BundleHost does)."""
+        write = getattr(self.host, "write", None)
+        if write is not None:
+            write(source, text)
+
+    def save(self) -> None:
+        """Write the package database back into the bundle files a re-detect reads."""
+        rows = self.rows()
+        self.write_back("dpkg-query.txt", render_dpkg_query_rows(rows))
+        self.write_back("dpkg-l.txt", render_dpkg_l(rows))
+        self.write_back(
+            "apt-mark-showhold.txt", "".join(f"{p.name}\n" for p in rows if p.want == "h")
+        )
+        self.write_back("dpkg-audit.txt", render_audit(rows))
+        if not any(p.status == "H" for p in rows):
+            self.write_back("dpkg-updates.txt", "")
+
+    def mark_reboot_required(self) -> None:
+        self.write_back("reboot-required.txt", REBOOT_REQUIRED_TEXT)
+
+
+def _key_values(text: str) -> dict[str, str]:
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip().strip('"')
+    return values

@@ -1,0 +1,109 @@
+"""A simulated command is a script: a generator of output lines and pauses, then an exit code.
+
+Every handler (apt_get.py, dpkg.py, tools.py) is written as such a generator. It yields
+`OutputLine`s as the real tool would print them and `Pause`s where the real tool would take
+time; `SimulatedCommand` plays the script, sleeping each pause scaled by the demo speed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass
+
+from nvwizard.host.base import Host, OutputLine, RunningCommand
+
+SPEED_ENV = "NVWIZARD_DEMO_SPEED"
+FAIL_ENV = "NVWIZARD_DEMO_FAIL"
+DEFAULT_SPEED = 1.0
+
+# Seconds at speed 1: chosen so a purge + install of a driver reads like a real one.
+PACE = {
+    "read-lists": 0.6,
+    "update-source": 0.8,
+    "get": 0.25,
+    "unpack": 0.3,
+    "setup": 0.3,
+    "remove": 0.2,
+    "dkms-build": 12.0,
+    "dkms-line": 0.2,
+    "signed-module": 0.6,
+    "trigger": 1.2,
+    "lock-wait": 1.0,
+    "systemctl": 0.3,
+}
+
+
+@dataclass(frozen=True)
+class Pause:
+    seconds: float  # at speed 1
+
+
+Script = Generator["OutputLine | Pause", None, int]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command to answer: the machine it runs on, its argv, and the demo's failure mode."""
+
+    host: Host
+    argv: list[str]
+    failing_package: str  # NVWIZARD_DEMO_FAIL: this package's postinst fails ("" for none)
+
+    @property
+    def echo(self) -> str:
+        """ "simulated: <the command>", for commands that only pretend to run."""
+        return f"simulated: {' '.join(self.argv)}"
+
+
+def out(text: str) -> OutputLine:
+    return OutputLine("stdout", text)
+
+
+def err(text: str) -> OutputLine:
+    return OutputLine("stderr", text)
+
+
+def status(text: str) -> OutputLine:
+    """A line on apt's Status-Fd (`pmstatus:`, `dlstatus:`, `pmerror:`)."""
+    return OutputLine("status", text)
+
+
+def demo_speed(settings: Mapping[str, str]) -> float:
+    """NVWIZARD_DEMO_SPEED as a factor (bad or negative values: the default / 0)."""
+    raw = settings.get(SPEED_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SPEED
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return DEFAULT_SPEED
+
+
+class SimulatedCommand(RunningCommand):
+    """Plays a script: yields its lines, sleeps its pauses (scaled), ends with its exit code."""
+
+    def __init__(self, script: Script, speed: float, sleep: Callable[[float], None] = time.sleep):
+        self._script = script
+        self._speed = speed
+        self._sleep = sleep
+        self._exit_code: int | None = None
+
+    def lines(self) -> Iterator[OutputLine]:
+        if self._exit_code is not None:
+            return
+        try:
+            while True:
+                item = next(self._script)
+                if isinstance(item, Pause):
+                    if self._speed > 0 and item.seconds > 0:
+                        self._sleep(item.seconds * self._speed)
+                    continue
+                yield item
+        except StopIteration as stop:
+            self._exit_code = stop.value if isinstance(stop.value, int) else 0
+
+    def wait(self) -> int:
+        for _ in self.lines():
+            pass
+        return self._exit_code if self._exit_code is not None else 0

@@ -1,0 +1,170 @@
+"""The other tools a plan runs: `apt-mark`, `systemctl`, `shutdown`, the read-only tools whose
+output the bundle captured, and the hardware tools that only pretend."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from nvwizard.host.simulated.model import MachineModel, unrecorded_state
+from nvwizard.host.simulated.script import PACE, Invocation, Pause, Script, err, out
+
+# tools that only touch the hardware or the boot: they print "simulated: <command>"
+NO_EFFECT_TOOLS = frozenset(
+    {"modprobe", "rmmod", "update-initramfs", "dkms", "depmod", "reboot", "sync", "true"}
+)
+# read-only tools whose output the bundle holds: argv prefix -> source
+CAPTURED_OUTPUTS = (
+    (("uname", "-r"), "uname-r.txt"),
+    (("nvidia-smi",), "nvidia-smi.txt"),
+    (("mokutil", "--sb-state"), "mokutil-sb-state.txt"),
+    (("lsmod",), "lsmod.txt"),
+    (("lspci",), "lspci-nn.txt"),
+    (("ubuntu-drivers", "devices"), "ubuntu-drivers-devices.txt"),
+    (("ubuntu-drivers", "list"), "ubuntu-drivers-list.txt"),
+)
+
+
+def captured_source(argv: Sequence[str]) -> str | None:
+    """The bundle file holding this read-only command's output, if it is one."""
+    for prefix, source in CAPTURED_OUTPUTS:
+        if tuple(argv[: len(prefix)]) == prefix:
+            return source
+    return None
+
+
+def captured(call: Invocation, source: str) -> Script:
+    text = call.host.read(source)
+    if text is None:
+        yield err(f"{call.echo}: not captured in this bundle")
+        return 1
+    for line in text.splitlines():
+        yield out(line)
+    if source == "nvidia-smi.txt" and "Driver Version" not in text:
+        # nvidia-smi's exit codes: 9 it cannot talk to the driver, 6 no devices were found
+        return 9 if "failed" in text.lower() or "mismatch" in text.lower() else 6
+    return 0
+
+
+def apt_mark(call: Invocation, args: Sequence[str]) -> Script:
+    model = MachineModel(call.host)
+    if not args:
+        yield err("E: No command given")
+        return 100
+    command, names = args[0], [a for a in args[1:] if not a.startswith("-")]
+    if command == "showhold":
+        for name in sorted(n for n, p in model.installed.items() if p.want == "h"):
+            yield out(name)
+        return 0
+    if command not in ("hold", "unhold", "auto", "manual"):
+        yield err(f"E: Invalid operation {command}")
+        return 100
+    missing = [n for n in names if n not in model.installed]
+    if missing:
+        for name in missing:
+            yield err(f"E: Unable to locate package {name}")
+        return 100
+    for name in names:
+        package = model.installed[name]
+        if command == "hold":
+            if package.want == "h":
+                yield out(f"{name} was already set on hold.")
+            else:
+                package.want = "h"
+                yield out(f"{name} set on hold.")
+        elif command == "unhold":
+            if package.want != "h":
+                yield out(f"{name} was already not on hold.")
+            else:
+                package.want = "i"
+                yield out(f"Canceled hold on {name}.")
+        elif command == "auto":
+            model.auto.add(name)
+            yield out(f"{name} set to automatically installed.")
+        else:
+            model.auto.discard(name)
+            yield out(f"{name} set to manually installed.")
+    model.save()
+    return 0
+
+
+def systemctl(call: Invocation, args: Sequence[str]) -> Script:
+    words = [a for a in args if not a.startswith("-")]
+    if not words:
+        yield err("simulated: systemctl needs a command")
+        return 1
+    command, units = words[0], [_unit_name(u) for u in words[1:]]
+    model = MachineModel(call.host)
+    state = model.unrecorded
+    if command == "daemon-reload":
+        return 0
+    if command == "is-active":
+        for unit in units:
+            yield out("active" if unit in state.active_units else "inactive")
+        return 0 if all(u in state.active_units for u in units) else 3
+    if command not in ("enable", "disable", "start", "stop", "restart"):
+        yield out(call.echo)
+        return 0
+    for unit in units:
+        if not _unit_exists(model, unit):
+            if command in ("enable", "disable"):
+                yield err(f"Failed to {command} unit: Unit file {unit} does not exist.")
+                return 1
+            yield err(f"Failed to {command} {unit}: Unit {unit} not found.")
+            return 5
+        yield Pause(PACE["systemctl"])
+        if command == "enable" and unit not in state.enabled_units:
+            state.enabled_units.add(unit)
+            yield err(
+                f"Created symlink /etc/systemd/system/multi-user.target.wants/{unit} → "
+                f"/usr/lib/systemd/system/{unit}."
+            )
+        elif command == "disable" and unit in state.enabled_units:
+            state.enabled_units.discard(unit)
+            yield err(f'Removed "/etc/systemd/system/multi-user.target.wants/{unit}".')
+        elif command in ("start", "restart"):
+            state.active_units.add(unit)
+        elif command == "stop":
+            state.active_units.discard(unit)
+    return 0
+
+
+def _unit_name(name: str) -> str:
+    """systemctl's default suffix: "nvidia-persistenced" -> "nvidia-persistenced.service"."""
+    return name if "." in name else f"{name}.service"
+
+
+def _unit_exists(model: MachineModel, unit: str) -> bool:
+    """NVIDIA's units ship with packages; other units are assumed to exist."""
+    present = model.present()
+    if unit == "nvidia-persistenced.service":
+        return any(n.startswith(("nvidia-compute-utils-", "nvidia-utils-")) for n in present)
+    if unit == "nvidia-fabricmanager.service":
+        return any(n.startswith("nvidia-fabricmanager") for n in present)
+    return True
+
+
+def shutdown(call: Invocation, args: Sequence[str]) -> Script:
+    """Schedules (`-r +N`, `-r HH:MM`) or cancels (`-c`) a reboot; the machine never goes down."""
+    state = unrecorded_state(call.host)
+    if "-c" in args:
+        state.scheduled_reboot = None
+        return 0
+    when = next((a for a in args if not a.startswith("-")), "+1")
+    kind = "Reboot" if "-r" in args else "Shutdown"
+    if when == "now":
+        yield out(f"{call.echo} (the simulated machine stays up)")
+        return 0
+    if not re.fullmatch(r"\+\d+|\d{1,2}:\d{2}", when):
+        yield err(f"Failed to parse time specification: {when}")
+        return 1
+    state.scheduled_reboot = when
+    if when.startswith("+"):
+        at = time.strftime(
+            "%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() + 60 * int(when[1:]))
+        )
+    else:
+        at = when
+    yield err(f"{kind} scheduled for {at}, use 'shutdown -c' to cancel.")
+    return 0
