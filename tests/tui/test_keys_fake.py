@@ -195,6 +195,7 @@ async def test_no_gpu_on_this_machine_offers_the_demo():
         await settle(pilot)
         assert "No NVIDIA GPU found" in text_of(app, "#summary")
         assert "nvwizard --demo" in text_of(app, "#summary")
+        assert "Press d" in text_of(app, "#hint")
         await pilot.press("n")  # nothing to install: stays
         await settle(pilot)
         assert screen_name(app) == "DetectScreen"

@@ -72,7 +72,9 @@ class DetectScreen(WizardScreen):
         self.query_one("#summary", LinesView).show(self.controller.summary())
         self.query_one("#summary-scroll").focus()
         following = flow.after_detect(state)
-        if following is None:
+        if following is None and self.check_action("demo", ()):
+            self.hint("No NVIDIA GPU here. Press d to try the demo machine, q to quit.")
+        elif following is None:
             self.hint("Nothing to install here. Press q to quit.")
         else:
             self.hint(f"Press n or Enter for {flow.TITLES[following]}.")

@@ -19,6 +19,8 @@ Keys (everything works without a mouse)
   Tab            next field or button
   Space          toggle (packages, headless)
   l              full install log
+  v              verify the installed driver (Detect)
+  d              try the demo machine (no GPU here)
   ?              this help
 
 Demo and bundle runs change nothing on this machine.
