@@ -8,7 +8,7 @@ dpkg_actions.py remove, unpack and configure each package, then saves the model.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nvwizard.host.simulated.dpkg_actions import (
@@ -23,7 +23,16 @@ from nvwizard.host.simulated.model import MachineModel
 from nvwizard.host.simulated.output import size_to_str, wrapped
 from nvwizard.host.simulated.progress import Progress
 from nvwizard.host.simulated.resolver import Resolver, Transaction
-from nvwizard.host.simulated.script import PACE, Invocation, Pause, Script, err, out, status
+from nvwizard.host.simulated.script import (
+    PACE,
+    Invocation,
+    Lines,
+    Pause,
+    Script,
+    err,
+    out,
+    status,
+)
 
 LOCK_RELEASED_AFTER_S = 4  # a simulated lock holder (unattended-upgrades) finishes after this
 READING_DATABASE_BASE = 187_000  # "(Reading database ... N files and directories ...)"
@@ -148,8 +157,8 @@ def apt_get(call: Invocation, args: Sequence[str]) -> Script:
         return 100
     if request.command not in ("autoremove", "autopurge"):
         tx.no_longer_required = [n for n in resolver.autoremovable(tx.remove) if n not in tx.remove]
-    yield from _summary(model, tx, request)
     held = resolver.held_changed(tx)
+    yield from _summary(model, tx, request, held)
     if held and "allow-held" not in request.flags and not request.simulate:
         yield err(
             "E: Held packages were changed and -y was used without --allow-change-held-packages."
@@ -158,7 +167,7 @@ def apt_get(call: Invocation, args: Sequence[str]) -> Script:
     if request.simulate:
         yield from _simulation_lines(model, tx)
         return 0
-    if not (tx.install or tx.remove or model.broken()):
+    if not (tx.install or tx.remove or model.unfinished()):
         return 0
     more_than_asked = tx.remove or any(n not in tx.requested for n in tx.install)
     if more_than_asked and "yes" not in request.flags:
@@ -173,6 +182,8 @@ def _resolve(resolver: Resolver, request: AptRequest) -> Transaction:
     if command == "install":
         return resolver.install(request.packages, recommends="no-recommends" not in request.flags)
     if command in ("purge", "remove"):
+        # `remove --purge` purges what it removes; only `purge` also takes packages of which
+        # nothing but config files is left
         tx = resolver.remove(request.packages, purge=command == "purge")
         tx.purge = command == "purge" or "purge" in request.flags
         if "autoremove" in request.flags:
@@ -200,7 +211,7 @@ def _update(model: MachineModel) -> Script:
     return 0
 
 
-def _wait_for_lock(model: MachineModel, timeout: int) -> Generator:
+def _wait_for_lock(model: MachineModel, timeout: int) -> Lines[bool]:
     """Wait for the frontend lock's holder, as `-o DPkg::Lock::Timeout` does; False: gave up.
 
     The simulated holder finishes after LOCK_RELEASED_AFTER_S seconds and stays finished."""
@@ -248,7 +259,7 @@ def _package_list(heading: str, names: list[str]) -> Script:
         yield out(line)
 
 
-def _summary(model: MachineModel, tx: Transaction, request: AptRequest) -> Script:
+def _summary(model: MachineModel, tx: Transaction, request: AptRequest, held: list[str]) -> Script:
     """apt's lists of what changes, the counts, and (when applying) download and disk sizes."""
     if tx.no_longer_required:
         many = len(tx.no_longer_required) > 1
@@ -273,17 +284,16 @@ def _summary(model: MachineModel, tx: Transaction, request: AptRequest) -> Scrip
         yield from _package_list("The following NEW packages will be installed:", sorted(new))
     if upgraded:
         yield from _package_list("The following packages will be upgraded:", sorted(upgraded))
-    held = Resolver(model).held_changed(tx)
     if held:
         yield from _package_list("The following held packages will be changed:", held)
-    broken = model.broken()
+    unfinished = model.unfinished()
     yield out(
         f"{len(upgraded)} upgraded, {len(new)} newly installed, {len(tx.remove)} to remove "
         "and 0 not upgraded."
     )
-    if broken:
-        yield out(f"{len(broken)} not fully installed or removed.")
-    if request.simulate or not (tx.install or tx.remove or broken):
+    if unfinished:
+        yield out(f"{len(unfinished)} not fully installed or removed.")
+    if request.simulate or not (tx.install or tx.remove or unfinished):
         return
     download = sum(model.offers[n].size for n in tx.install)
     if tx.install:
@@ -341,7 +351,7 @@ def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptR
             model.auto.discard(name)
         elif name in auto_unless_requested:
             model.auto.add(name)
-    to_configure = [n for n in model.broken() if n not in tx.install] + list(tx.install)
+    to_configure = [n for n in model.unfinished() if n not in tx.install] + list(tx.install)
     failed = yield from configure_packages(model, to_configure, progress, call.failing_package)
     yield from run_triggers(model, [*tx.install, *tx.remove], to_configure)
     yield from errors_summary(failed)

@@ -53,7 +53,10 @@ def _configure_pending(call: Invocation, model: MachineModel) -> Script:
         return 2
     pending = [n for n, p in model.installed.items() if p.status in ("U", "F", "H")]
     failed = yield from configure_packages(
-        model, dependency_order(model, pending), Progress(False, 0), call.failing_package
+        model,
+        dependency_order(model, pending),
+        Progress(enabled=False, steps=0),
+        call.failing_package,
     )
     yield from errors_summary(failed)
     model.save()

@@ -6,7 +6,7 @@ Each function changes the model's packages as dpkg changes its database; the cal
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 
 from nvwizard.host.simulated.kernel_modules import (
     dkms_build,
@@ -17,7 +17,7 @@ from nvwizard.host.simulated.kernel_modules import (
 from nvwizard.host.simulated.model import MachineModel
 from nvwizard.host.simulated.packages import Alternatives, Installed
 from nvwizard.host.simulated.progress import Progress
-from nvwizard.host.simulated.script import PACE, Pause, Script, err, out
+from nvwizard.host.simulated.script import PACE, Lines, Pause, Script, err, out
 
 # packages that ship conffiles, so a purge prints "Purging configuration files for ..."
 CONFFILE_PACKAGES = (
@@ -87,7 +87,7 @@ def unpack_package(model: MachineModel, name: str, progress: Progress) -> Script
 
 def configure_packages(
     model: MachineModel, names: Sequence[str], progress: Progress, failing_package: str
-) -> Generator:
+) -> Lines[list[str]]:
     """Configure in order; returns the packages that failed (postinst or dependencies).
 
     `failing_package` (NVWIZARD_DEMO_FAIL) has its postinst fail; packages that depend on a

@@ -3,10 +3,7 @@ removal) for `nvidia-dkms-*`, the signed-module check for Canonical's `linux-mod
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
-from nvwizard.host.base import OutputLine
-from nvwizard.host.simulated.script import PACE, Pause, Script, out
+from nvwizard.host.simulated.script import PACE, Lines, Pause, Script, out
 
 DKMS_MODULES = ("nvidia", "nvidia-modeset", "nvidia-drm", "nvidia-uvm", "nvidia-peermem")
 
@@ -19,9 +16,6 @@ KERNEL_MODULE_PREFIXES = (
     "linux-signatures-nvidia-",
     "nvidia-kernel-",
 )
-
-# A postinst script: lines and pauses, then whether it succeeded.
-Postinst = Generator["OutputLine | Pause", None, bool]
 
 
 def touches_kernel_modules(names: list[str]) -> bool:
@@ -38,7 +32,7 @@ def dkms_removal_lines() -> Script:
     yield out("update-initramfs: deferring update (trigger activated)")
 
 
-def dkms_build(version: str, kernel: str, fails: bool) -> Postinst:
+def dkms_build(version: str, kernel: str, fails: bool) -> Lines[bool]:
     """nvidia-dkms-*'s postinst: the module build for the running kernel (or its failure)."""
     upstream = version.split("-")[0]
     yield out("update-initramfs: deferring update (trigger activated)")
@@ -73,7 +67,7 @@ def dkms_build(version: str, kernel: str, fails: bool) -> Postinst:
     return True
 
 
-def signed_modules(package: str, kernel: str, fails: bool) -> Postinst:
+def signed_modules(package: str, kernel: str, fails: bool) -> Lines[bool]:
     """linux-modules-nvidia-*'s postinst: the signed .ko files checked against the kernel."""
     if not package.endswith(kernel):
         return not fails  # the meta package has no files of its own

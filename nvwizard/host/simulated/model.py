@@ -117,9 +117,9 @@ class MachineModel:
         """Names of the packages with files on disk (not merely config files)."""
         return {n for n, p in self.installed.items() if p.present}
 
-    def broken(self) -> list[str]:
+    def unfinished(self) -> list[str]:
         """Names of the packages dpkg did not finish with, sorted."""
-        return sorted(n for n, p in self.installed.items() if p.broken)
+        return sorted(n for n, p in self.installed.items() if p.unfinished)
 
     def interrupted(self) -> bool:
         """Whether dpkg was interrupted mid-run (apt then refuses to work)."""

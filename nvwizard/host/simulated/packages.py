@@ -113,6 +113,6 @@ class Installed:
         return self.status not in ("c", "n")
 
     @property
-    def broken(self) -> bool:
+    def unfinished(self) -> bool:
         """dpkg did not finish with it: `dpkg --configure -a` (or apt) has to."""
         return self.status in ("U", "F", "H", "W", "t")

@@ -76,7 +76,9 @@ class Resolver:
         recommends: bool,
         visiting: set[str],
     ) -> None:
-        """Append `names` to `order`, each after the missing packages it needs (depth first)."""
+        """Append `names` to `order`, each after the missing packages it needs (depth first).
+
+        A package being visited counts as available, so dependency cycles end."""
         model = self.model
         for name in names:
             if name in order or name in visiting:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from nvwizard.host.base import Host, OutputLine, RunningCommand
 
@@ -39,7 +40,10 @@ class Pause:
     seconds: float  # at speed 1
 
 
-Script = Generator["OutputLine | Pause", None, int]
+T = TypeVar("T")
+# Lines and pauses, then a value: Lines[bool] for a postinst that succeeds or not, ...
+Lines = Generator["OutputLine | Pause", None, T]
+Script = Lines[int]  # ... and a whole command's, ending with its exit code
 
 
 @dataclass(frozen=True)
