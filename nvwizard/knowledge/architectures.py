@@ -36,6 +36,8 @@ class Architecture:
     open_kernel: str  # unsupported, supported or required
     last_branch: int | None  # newest driver branch that still supports it, None when current
     source: str
+    # the first driver branch that supports it (None: older than any branch offered today)
+    first_branch: int | None = None
 
 
 ARCHITECTURES: tuple[Architecture, ...] = (
@@ -43,11 +45,13 @@ ARCHITECTURES: tuple[Architecture, ...] = (
     Architecture("Maxwell", "GM", OPEN_UNSUPPORTED, 580, "domain: no GSP, last branch 580"),
     Architecture("Pascal", "GP", OPEN_UNSUPPORTED, 580, "domain: no GSP, last branch 580"),
     Architecture("Volta", "GV", OPEN_UNSUPPORTED, 580, "domain: no GSP, last branch 580"),
-    Architecture("Turing", "TU", OPEN_SUPPORTED, None, "domain: GSP, open or proprietary"),
-    Architecture("Ampere", "GA", OPEN_SUPPORTED, None, "domain: GSP, open or proprietary"),
-    Architecture("Hopper", "GH", OPEN_SUPPORTED, None, "domain: open or proprietary (GH200: open)"),
-    Architecture("Ada", "AD", OPEN_SUPPORTED, None, "domain: GSP, open or proprietary"),
-    Architecture("Blackwell", "GB", OPEN_REQUIRED, None, "domain: open kernel modules only"),
+    # first branches: the branch whose release notes first list the generation's GPUs
+    # (nvidia-readme); a legacy branch older than that cannot drive them
+    Architecture("Turing", "TU", OPEN_SUPPORTED, None, "domain: GSP; readme: 410", 410),
+    Architecture("Ampere", "GA", OPEN_SUPPORTED, None, "domain: GSP; readme: 450", 450),
+    Architecture("Hopper", "GH", OPEN_SUPPORTED, None, "domain: GH200 open; readme: 525", 525),
+    Architecture("Ada", "AD", OPEN_SUPPORTED, None, "domain: GSP; readme: 520", 520),
+    Architecture("Blackwell", "GB", OPEN_REQUIRED, None, "domain: open only; readme: 570", 570),
 )
 
 _BY_NAME = {a.name: a for a in ARCHITECTURES}

@@ -9,6 +9,9 @@ Sources:
   and end-of-life dates, and the highest CUDA version per branch.
 - [cuda-notes] CUDA Toolkit release notes, table "CUDA Toolkit and Corresponding Driver
   Versions": the CUDA versions of the 11.x-era branches that DOMAIN.md does not list.
+- [lifecycle] NVIDIA data-center driver documentation: a PB gets fixes for up to one year, an
+  LTSB for three. The end of life of the old branches (450-525, which Debian still ships) is
+  that span from the branch's first data-center release (e.g. R525: 2022-11 + 1 year).
 """
 
 from __future__ import annotations
@@ -37,15 +40,15 @@ class Branch:
 
 
 BRANCHES: tuple[Branch, ...] = (
-    Branch(450, LTSB, None, "11.0", "domain (LTSB); cuda-notes (11.0)"),
-    Branch(460, PB, None, "11.2", "domain (PB); cuda-notes (11.2)"),
+    Branch(450, LTSB, "2023-07", "11.0", "domain (LTSB); cuda-notes (11.0); lifecycle"),
+    Branch(460, PB, "2022-01", "11.2", "domain (PB); cuda-notes (11.2); lifecycle"),
     Branch(465, NFB, None, "11.3", "domain (NFB); cuda-notes (11.3)"),
-    Branch(470, LTSB, None, "11.4", "domain"),
+    Branch(470, LTSB, "2024-07", "11.4", "domain; lifecycle"),
     Branch(495, NFB, None, "11.5", "domain (NFB); cuda-notes (11.5)"),
-    Branch(510, PB, None, "11.6", "domain (PB); cuda-notes (11.6)"),
-    Branch(515, PB, None, "11.7", "domain (PB); cuda-notes (11.7)"),
+    Branch(510, PB, "2023-01", "11.6", "domain (PB); cuda-notes (11.6); lifecycle"),
+    Branch(515, PB, "2023-05", "11.7", "domain (PB); cuda-notes (11.7); lifecycle"),
     Branch(520, NFB, None, "11.8", "domain (NFB); cuda-notes (11.8)"),
-    Branch(525, PB, None, "12.0", "domain"),
+    Branch(525, PB, "2023-11", "12.0", "domain; lifecycle"),
     Branch(530, None, None, "12.1", "domain"),
     Branch(535, LTSB, "2026-06", "12.2", "domain"),
     Branch(545, None, None, "12.3", "domain"),

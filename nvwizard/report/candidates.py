@@ -11,8 +11,9 @@ Where they come from, best first:
 
 Debian names its packages differently and has no `-open`/`-server` package suffixes:
 - `nvidia-driver` (the current branch, desktop build) -> branch from its version, plain;
-- `nvidia-tesla-<br>-driver` (NVIDIA's data-center branches) -> counted as `server`;
-- `nvidia-legacy-<br>xx-driver` -> plain, for old GPUs;
+- `nvidia-tesla-<br>-driver` and `nvidia-tesla-driver` (NVIDIA's data-center branches; the
+  unnumbered one's branch from its version) -> counted as `server`;
+- `nvidia-legacy-<br>xx-driver` -> plain, for old GPUs (knowledge/debian.py reads the names);
 - `nvidia-open-kernel-dkms` at the same branch as `nvidia-driver` means the open modules are
   possible: it becomes an `open` candidate named `nvidia-open-kernel-dkms` (installed together
   with `nvidia-driver`), so every candidate keeps a unique package name.
@@ -20,7 +21,8 @@ Debian names its packages differently and has no `-open`/`-server` package suffi
 Each candidate is enriched from apt's `Support:` header (apt wins) and the branch table, and
 marked `runnable=False` with a reason when a GPU cannot run it: open modules on Maxwell,
 Pascal or Volta; proprietary modules on Blackwell or Grace Hopper; branches newer than a
-legacy GPU's last branch.
+legacy GPU's last branch, or older than the first branch of a new GPU's generation (Debian's
+legacy-390xx driver on a Turing card).
 """
 
 from __future__ import annotations
@@ -31,18 +33,17 @@ from dataclasses import dataclass
 
 from nvwizard.detect.apt_cache import modalias_matches
 from nvwizard.detect.models import AptPackage, UbuntuDriversDevice
-from nvwizard.knowledge import branches
+from nvwizard.knowledge import branches, debian
 from nvwizard.knowledge.architectures import architecture
+from nvwizard.knowledge.debian import parse_debian_driver
 from nvwizard.knowledge.packages import parse_driver_package
 from nvwizard.report.models import DriverCandidate, Gpu
 
 NVIDIA_VENDOR_MODALIAS = "pci:v000010de"
 
-_DEBIAN_TESLA_RE = re.compile(r"^nvidia-tesla-(\d{3})-driver$")
-_DEBIAN_LEGACY_RE = re.compile(r"^nvidia-legacy-(\d{3})xx-driver$")
 _BRANCH_OF_VERSION_RE = re.compile(r"^(?:\d+:)?(\d{3})\.")
-DEBIAN_DRIVER = "nvidia-driver"
-DEBIAN_OPEN_MODULES = "nvidia-open-kernel-dkms"
+DEBIAN_DRIVER = debian.CURRENT_DRIVER
+DEBIAN_OPEN_MODULES = debian.OPEN_MODULES
 
 
 @dataclass(frozen=True)
@@ -133,17 +134,10 @@ def _offer_from_apt(package: AptPackage) -> OfferedDriver | None:
     ubuntu = _ubuntu_offer(name, source=source)
     if ubuntu is not None:
         return ubuntu
-    if name == DEBIAN_DRIVER:
-        branch = branch_of_version(package.version)
-        return OfferedDriver(name, branch, False, False, source) if branch else None
-    if name == DEBIAN_OPEN_MODULES:
-        branch = branch_of_version(package.version)
-        return OfferedDriver(name, branch, True, False, source) if branch else None
-    for pattern, server in ((_DEBIAN_TESLA_RE, True), (_DEBIAN_LEGACY_RE, False)):
-        match = pattern.match(name)
-        if match:
-            return OfferedDriver(name, int(match.group(1)), False, server, source)
-    return None
+    debian = parse_debian_driver(name, branch_of_version(package.version))
+    if debian is None or debian.branch is None:
+        return None
+    return OfferedDriver(name, debian.branch, debian.open, debian.server, source)
 
 
 def from_apt(packages: Iterable[AptPackage], gpu_modaliases: Sequence[str]) -> list[OfferedDriver]:
@@ -211,6 +205,8 @@ def not_runnable_reason(offer: OfferedDriver, gpus: Sequence[Gpu]) -> str | None
         arch = architecture(gpu.architecture)
         if arch and arch.last_branch and offer.branch > arch.last_branch:
             return f"{gpu.architecture} support ended with branch {arch.last_branch}"
+        if arch and arch.first_branch and offer.branch < arch.first_branch:
+            return f"{gpu.architecture} support begins with branch {arch.first_branch}"
     return None
 
 

@@ -82,7 +82,11 @@ def rank_key(
 
 
 def _variant_words(candidate: DriverCandidate) -> str:
-    kind = "data-center (-server)" if candidate.server else "desktop"
+    if candidate.server:
+        tesla = candidate.package.startswith("nvidia-tesla-")  # Debian's data-center drivers
+        kind = "data-center (Tesla)" if tesla else "data-center (-server)"
+    else:
+        kind = "desktop"
     modules = "open" if candidate.open else "proprietary"
     return f"the {kind} build with the {modules} kernel modules"
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from nvwizard.host.demo import DEMOS
+from nvwizard.knowledge.debian import parse_debian_driver
 
 GPU_DEMOS = [d.name for d in DEMOS if d.name != "vm-no-gpu"]
 ARCHITECTURES = {
@@ -42,7 +43,10 @@ def test_json_has_the_documented_keys_and_types(demo):
         assert gpu["architecture"] in ARCHITECTURES
         assert gpu["open_kernel"] in ("unsupported", "supported", "required", "unknown")
     for c in report["driver_candidates"]:
-        assert c["package"].startswith("nvidia-driver-")
+        # Ubuntu's nvidia-driver-<flavour>, or Debian's own names on the Debian demo
+        assert c["package"].startswith("nvidia-driver-") or (
+            report["os_id"] == "debian" and parse_debian_driver(c["package"]) is not None
+        )
         assert isinstance(c["branch"], int)
         assert all(isinstance(c[k], bool) for k in ("open", "server", "recommended"))
         assert c["source"] in ("distro", "third-party")
@@ -100,7 +104,14 @@ def test_each_demo_shows_its_trap():
     assert nvml["reboot_required"] is True
     debian = detect_json("debian12-t4")
     assert debian["os_id"] == "debian"
-    assert debian["driver_candidates"], "candidates must come from apt's Modaliases"
+    candidates = {c["package"]: c for c in debian["driver_candidates"]}
+    assert candidates["nvidia-driver"]["branch"] == 535  # from apt's version, as an int
+    assert candidates["nvidia-tesla-535-driver"]["server"] is True
+    assert candidates["nvidia-open-kernel-dkms"]["open"] is True
+    assert candidates["nvidia-legacy-390xx-driver"]["runnable"] is False
+    assert debian["recommended_driver"] == "nvidia-tesla-535-driver"
+    assert candidates["nvidia-tesla-535-driver"]["recommended"] is True
+    assert debian["signed_modules_available"] == []
 
 
 @pytest.mark.parametrize("demo", GPU_DEMOS)

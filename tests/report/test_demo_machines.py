@@ -74,8 +74,33 @@ def test_debian12_t4_without_ubuntu_drivers():
     assert report.os_id == "debian"
     assert [g.name for g in report.gpus] == ["Tesla T4"]
     assert report.ubuntu_drivers_recommended is None
-    assert report.driver_candidates  # found through apt's Modaliases headers
-    assert report.recommended_driver == "nvidia-driver-595-server-open"
+    # Debian's own driver names, from apt (Debian has no Modaliases headers)
+    found = {c.package: c for c in report.driver_candidates}
+    assert list(found) == [
+        "nvidia-driver",
+        "nvidia-open-kernel-dkms",
+        "nvidia-tesla-535-driver",
+        "nvidia-tesla-driver",
+        "nvidia-tesla-470-driver",
+        "nvidia-legacy-390xx-driver",
+    ]
+    assert {n: c.branch for n, c in found.items()} == {
+        "nvidia-driver": 535,  # from the version 535.247.01-1~deb12u1
+        "nvidia-open-kernel-dkms": 535,
+        "nvidia-tesla-535-driver": 535,
+        "nvidia-tesla-driver": 525,  # from the version 525.147.05-7~deb12u1
+        "nvidia-tesla-470-driver": 470,
+        "nvidia-legacy-390xx-driver": 390,
+    }
+    assert found["nvidia-open-kernel-dkms"].open and not found["nvidia-driver"].open
+    assert found["nvidia-tesla-535-driver"].server and not found["nvidia-driver"].server
+    legacy = found["nvidia-legacy-390xx-driver"]
+    assert not legacy.runnable and "Turing support begins with branch 410" in legacy.reason
+    # headless: the data-center (Tesla) build of the newest branch, as -server on Ubuntu
+    assert report.recommended_driver == "nvidia-tesla-535-driver"
+    assert "data-center (Tesla)" in report.recommendation_reason
+    assert "past its end of life" in report.recommendation_reason
+    assert report.signed_modules_available == []
     assert "nouveau-loaded" in _ids(report)
 
 
