@@ -82,7 +82,7 @@ def test_apt_stanzas_are_closed_under_depends(demo):
     assert not unresolved, sorted(unresolved)[:5]
 
 
-@pytest.mark.parametrize("demo", GPU_DEMOS)
+@pytest.mark.parametrize("demo", [n for n in GPU_DEMOS if n != "debian12-t4"])
 def test_everything_a_plan_installs_is_offered(demo):
     offered = {p.package for p in parse_apt_cache_show(read(demo, "apt-cache-show.txt"))}
     kernel = read(demo, "uname-r.txt").strip()
@@ -118,6 +118,39 @@ def test_ubuntu_drivers_names_only_packages_apt_offers(demo):
 def test_debian_demo_has_no_ubuntu_drivers():
     assert demo_host("debian12-t4").read("ubuntu-drivers-devices.txt") is None
     assert "ID=debian" in read("debian12-t4", "os-release.txt")
+
+
+def test_debian_demo_offers_debians_own_packages_without_modaliases():
+    stanzas = parse_apt_cache_show(read("debian12-t4", "apt-cache-show.txt"))
+    offered = {p.package: p for p in stanzas}
+    assert not [p for p in offered if re.fullmatch(r"nvidia-driver-\d+.*", p)]  # no Ubuntu names
+    assert not any(p.modaliases for p in stanzas)  # Debian's packages carry no Modaliases
+    assert offered["nvidia-driver"].version == "535.247.01-1~deb12u1"
+    assert all(
+        "ubuntu" not in (p.version or "") and "deb12" in (p.version or "") or p.package in BASE
+        for p in stanzas
+    )
+
+
+# Debian packages whose versions carry no ~deb12 suffix (unchanged since bookworm's release)
+BASE = {"nvidia-support", "nvidia-kernel-common", "glx-alternative-nvidia", "update-glx"}
+BASE |= {"glx-diversions", "glx-alternative-mesa", "lsb-release", "linux-headers-amd64"}
+BASE |= {"linux-headers-6.1.0-40-amd64"}
+
+
+def test_every_debian_plan_installs_only_what_apt_offers():
+    from nvwizard.plan.build import build_plan
+    from nvwizard.plan.models import Choices
+    from nvwizard.report.build import build_report
+
+    offered = {p.package for p in parse_apt_cache_show(read("debian12-t4", "apt-cache-show.txt"))}
+    report = build_report(demo_host("debian12-t4"))
+    runnable = [c.package for c in report.driver_candidates if c.runnable]
+    assert len(runnable) == 5
+    for driver in runnable:
+        for headless in (True, False):
+            plan = build_plan(report, Choices(driver=driver, headless=headless))
+            assert set(plan.install_list) <= offered, (driver, headless)
 
 
 def test_an_installed_copy_finds_the_demos(tmp_path):

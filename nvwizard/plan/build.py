@@ -2,13 +2,16 @@
 
 The steps, as they apply (issue 3): repair an interrupted dpkg or unhold blocking packages,
 preflight, apt-get update, purge an explicit list then autoremove, install (headless or
-desktop; Canonical's signed modules for the running kernel, else DKMS plus headers), fabric
-manager on NVSwitch machines, optional hold and persistenced, verify, reboot (with consent).
+desktop; Canonical's signed modules for the running kernel, else DKMS plus headers; Debian's
+own package names and DKMS always, see plan/debian.py), fabric manager on NVSwitch machines,
+optional hold and persistenced, verify, reboot (with consent).
 """
 
 from __future__ import annotations
 
 from nvwizard.errors import RefusedError, UsageError
+from nvwizard.knowledge import branches
+from nvwizard.knowledge.debian import DebianDriver, parse_debian_driver
 from nvwizard.knowledge.packages import (
     DriverPackage,
     kernel_meta_flavours,
@@ -16,6 +19,7 @@ from nvwizard.knowledge.packages import (
     purge_selection,
 )
 from nvwizard.plan import models as pm
+from nvwizard.plan.debian import debian_install_lists
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.report.models import Report
 
@@ -54,13 +58,23 @@ def default_choices(report: Report, driver: str | None = None) -> Choices:
     )
 
 
-def validate_driver(report: Report, name: str) -> tuple[DriverPackage, list[str]]:
-    """The parsed driver and warnings, or a refusal before anything runs."""
+def parse_any_driver(report: Report, name: str) -> DriverPackage | DebianDriver | None:
+    """Ubuntu's nvidia-driver-<branch>[-server][-open], or one of Debian's driver names."""
     driver = parse_driver_package(name)
+    if driver is not None:
+        return driver
+    candidate = report.candidate(name)
+    return parse_debian_driver(name, candidate.branch if candidate else None)
+
+
+def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDriver, list[str]]:
+    """The parsed driver and warnings, or a refusal before anything runs."""
+    driver = parse_any_driver(report, name)
     if driver is None:
         raise UsageError(
             f"--driver {name!r}: not an NVIDIA driver package name "
-            "(expected nvidia-driver-<branch>[-server][-open], e.g. nvidia-driver-580-server-open)"
+            "(expected nvidia-driver-<branch>[-server][-open], e.g. nvidia-driver-580-server-open, "
+            "or on Debian nvidia-driver, nvidia-open-kernel-dkms, nvidia-tesla-<branch>-driver)"
         )
     warnings: list[str] = []
     candidate = report.candidate(name)
@@ -80,6 +94,11 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage, list[str]
                 f"{name} cannot run on this machine: {label} ({gpu.architecture}) needs the "
                 "open kernel modules; choose an -open variant"
             )
+    if candidate is not None and branches.is_end_of_life(candidate.end_of_life):
+        warnings.append(
+            f"Branch {candidate.branch} is past its end of life ({candidate.end_of_life}): "
+            "NVIDIA no longer fixes bugs or security issues in it."
+        )
     if not report.has_nvidia_gpu:
         warnings.append(
             f"No NVIDIA GPU was found: installing {name} anyway, as asked (e.g. an image build)."
@@ -96,7 +115,7 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage, list[str]
 
 
 def _purge_lists(
-    report: Report, choices: Choices, driver: DriverPackage, installs_fabric: bool
+    report: Report, choices: Choices, driver: DriverPackage | DebianDriver, installs_fabric: bool
 ) -> tuple[list[str], list[KeptPackage], list[str]]:
     """(purge list, kept list, warnings) from the installed packages and the choices."""
     installed = [p for p in report.installed_packages if len(p.state) < 2 or p.state[1] != "n"]
@@ -315,9 +334,19 @@ def build_repair_plan(report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIME
 def build_plan(report: Report, choices: Choices) -> Plan:
     """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver."""
     driver, warnings = validate_driver(report, choices.driver)
-    installs_fabric = report.nvswitch_count > 0
+    debian = isinstance(driver, DebianDriver)
+    installs_fabric = report.nvswitch_count > 0 and not debian
     purge, kept, purge_warnings = _purge_lists(report, choices, driver, installs_fabric)
-    packages, modules, install_warnings, install_why = _install_lists(report, choices, driver)
+    if debian:
+        packages, install_warnings, install_why = debian_install_lists(report, choices, driver)
+        modules = "dkms"
+        if report.nvswitch_count:
+            install_warnings.append(
+                "This NVSwitch machine needs NVIDIA fabric manager, which Debian does not "
+                "package: install it from NVIDIA's repository at the driver's exact version."
+            )
+    else:
+        packages, modules, install_warnings, install_why = _install_lists(report, choices, driver)
     fabric = [driver.fabricmanager, driver.nscq] if installs_fabric else []
     warnings += purge_warnings + install_warnings + _report_warnings(report, choices, purge)
     if installs_fabric and not driver.server:

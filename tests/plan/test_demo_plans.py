@@ -124,3 +124,87 @@ def test_signed_plans_install_the_meta_that_follows_kernel_updates(demo, meta_fl
     assert meta in plan.step("install").commands[0]
     others = [n for n in plan.install_list if n.startswith("linux-modules-nvidia-")]
     assert others == [abi, meta]
+
+
+# -- Debian 12: Debian's own packages, DKMS always ------------------------------------------
+
+DEBIAN_HEADERS = ["linux-headers-6.1.0-40-amd64", "linux-headers-amd64"]
+
+
+def test_debian_headless_plan_installs_the_tesla_compute_stack_with_dkms():
+    report, plan = plan_for("debian12-t4")
+    assert plan.driver == "nvidia-tesla-535-driver" and plan.branch == 535
+    assert plan.modules == "dkms" and plan.flavour == "tesla-535"
+    assert plan.install_list == [
+        "nvidia-tesla-535-kernel-dkms",
+        "nvidia-tesla-535-smi",
+        "libnvidia-tesla-535-cuda1",
+        "libnvidia-tesla-535-cfg1",
+        "nvidia-persistenced",
+        "firmware-nvidia-tesla-535-gsp",  # the T4 (Turing) has a GSP
+        *DEBIAN_HEADERS,
+    ]
+    install = plan.step("install").commands[0]
+    assert install[install.index("install") + 1] == "--no-install-recommends"
+    assert not [n for n in plan.install_list if n.startswith(("nvidia-driver-", "linux-modules"))]
+    assert plan.step("fabric-manager") is None
+    assert any("past its end of life (2026-06)" in w for w in plan.warnings)
+    assert "DKMS builds nvidia-tesla-535-kernel-dkms for kernel 6.1.0-40-amd64" in (
+        plan.step("install").why
+    )
+
+
+@pytest.mark.parametrize(
+    ("driver", "headless", "expected"),
+    [
+        (
+            "nvidia-driver",
+            True,
+            ["nvidia-kernel-dkms", "nvidia-smi", "libcuda1", "libnvidia-cfg1"]
+            + ["nvidia-persistenced", "firmware-nvidia-gsp"],
+        ),
+        (
+            "nvidia-open-kernel-dkms",
+            True,
+            ["nvidia-open-kernel-dkms", "nvidia-smi", "libcuda1", "libnvidia-cfg1"]
+            + ["nvidia-persistenced", "firmware-nvidia-gsp"],
+        ),
+        ("nvidia-driver", False, ["nvidia-driver"]),
+        # the open modules first, so apt takes them for nvidia-driver's kernel-module dependency
+        ("nvidia-open-kernel-dkms", False, ["nvidia-open-kernel-dkms", "nvidia-driver"]),
+        ("nvidia-tesla-535-driver", False, ["nvidia-tesla-535-driver"]),
+        (
+            "nvidia-tesla-470-driver",  # no GSP firmware package for 470
+            True,
+            ["nvidia-tesla-470-kernel-dkms", "nvidia-tesla-470-smi", "libnvidia-tesla-470-cuda1"]
+            + ["libnvidia-tesla-470-cfg1", "nvidia-persistenced"],
+        ),
+    ],
+)
+def test_debian_plans_per_driver_and_kind(driver, headless, expected):
+    _, plan = plan_for("debian12-t4", driver, headless=headless)
+    assert plan.install_list == expected + DEBIAN_HEADERS
+    assert plan.modules == "dkms"
+
+
+def test_debian_refuses_the_legacy_driver_a_turing_gpu_cannot_run():
+    with pytest.raises(RefusedError, match="Turing support begins with branch 410"):
+        plan_for("debian12-t4", "nvidia-legacy-390xx-driver")
+
+
+def test_debian_under_secure_boot_warns_about_the_dkms_mok():
+    report = build_report(demo_host("debian12-t4"))
+    report.secure_boot = "enabled"
+    plan = build_plan(report, default_choices(report))
+    (warning,) = [w for w in plan.warnings if "Machine Owner Key" in w]
+    assert "mokutil --import /var/lib/dkms/mok.pub" in warning and "SSH" in warning
+    report.secure_boot = "unsupported"
+    plan = build_plan(report, default_choices(report))
+    assert not [w for w in plan.warnings if "Machine Owner Key" in w]
+
+
+def test_ubuntu_names_are_not_offered_on_debian_and_bad_names_say_what_is_expected():
+    with pytest.raises(UsageError, match="not offered for this machine"):
+        plan_for("debian12-t4", "nvidia-driver-535-server")
+    with pytest.raises(UsageError, match="on Debian nvidia-driver, nvidia-open-kernel-dkms"):
+        plan_for("debian12-t4", "nvidia-tesla-535-smi")
