@@ -53,6 +53,38 @@ DKMS_TEXT = (
     "linux-headers for the kernel, and under Secure Boot a Machine Owner Key (MOK) that must be "
     "enrolled at the console on the next boot. Over SSH alone that is impossible."
 )
+# Debian (knowledge/debian.py): other names, and DKMS is the only way to get the module.
+DEBIAN_OPEN_TEXT = (
+    "nvidia-open-kernel-dkms builds NVIDIA's open-source (MIT/GPL) kernel modules of the same "
+    "branch as nvidia-driver. They need the GPU's GSP processor: Turing (GTX 16xx, RTX 20xx, "
+    "T4) and newer. The user-space libraries are the same; only the kernel module differs."
+)
+DEBIAN_TESLA_TEXT = (
+    "nvidia-tesla-<branch>-driver is Debian's packaging of NVIDIA's data-center (Tesla) "
+    "branches, for servers and compute; its parts carry the family in their names "
+    "(nvidia-tesla-535-kernel-dkms, nvidia-tesla-535-smi, libnvidia-tesla-535-cuda1)."
+)
+DEBIAN_DESKTOP_TEXT = (
+    "nvidia-driver is Debian's current driver, one branch per Debian release (535 in Debian "
+    "12); nvidia-legacy-<branch>xx-driver serves older GPUs."
+)
+DEBIAN_HEADLESS_TEXT = (
+    "Headless install: the kernel module (nvidia-kernel-dkms or the family's), nvidia-smi, "
+    "libcuda1, nvidia-persistenced and the GSP firmware, each in the chosen family's name, "
+    "with --no-install-recommends: no X server or desktop libraries."
+)
+DEBIAN_DESKTOP_INSTALL_TEXT = (
+    "Desktop install: the nvidia-driver (or nvidia-tesla-<branch>-driver) metapackage, the "
+    "full driver with the X driver, GL libraries and the kernel module built by DKMS."
+)
+DEBIAN_DKMS_TEXT = (
+    "Debian has no precompiled NVIDIA modules: DKMS builds the module here for each kernel, "
+    "from the kernel's headers (nvwizard adds linux-headers-<kernel> and the headers "
+    "metapackage). Under Secure Boot, Debian's DKMS signs it with its own Machine Owner Key "
+    "(/var/lib/dkms/mok.key), which must be enrolled once: `mokutil --import "
+    "/var/lib/dkms/mok.pub`, then confirm at the console on the next boot. Over SSH alone that "
+    "is impossible."
+)
 SUPPORT_TEXT = (
     "PB (production branch) and LTSB (long-term support branch) get fixes for a long time; "
     "an NFB (new feature branch) is short-lived. Branches past their end of life become "
@@ -78,8 +110,9 @@ def _gpu_label(report: Report) -> str:
 def _modules_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
     gpu = _gpu_label(report)
     gpu = gpu[0].upper() + gpu[1:]
+    open_text = DEBIAN_OPEN_TEXT if _is_debian(report) else OPEN_TEXT
     title, text = (
-        ("Open kernel modules", OPEN_TEXT)
+        ("Open kernel modules", open_text)
         if candidate.open
         else ("Proprietary kernel modules", PROPRIETARY_TEXT)
     )
@@ -88,10 +121,16 @@ def _modules_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
     return Paragraph(title, f"{text} {gpu} cannot run them.", "block")
 
 
+def _is_debian(report: Report) -> bool:
+    return report.os_id == "debian"
+
+
 def _build_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
+    if candidate.server and _is_debian(report):
+        return Paragraph("Data-center build (Tesla)", DEBIAN_TESLA_TEXT)
     if candidate.server:
         return Paragraph("Data-center build (-server)", SERVER_TEXT)
-    text = DESKTOP_TEXT
+    text = DEBIAN_DESKTOP_TEXT if _is_debian(report) else DESKTOP_TEXT
     severity = "info"
     if report.nvswitch_count:
         text += (
@@ -104,9 +143,12 @@ def _build_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
 
 
 def _install_paragraph(report: Report) -> Paragraph:
+    debian = _is_debian(report)
     if report.headless:
-        return Paragraph("Headless install", HEADLESS_TEXT)
-    return Paragraph("Desktop install", DESKTOP_INSTALL_TEXT)
+        return Paragraph("Headless install", DEBIAN_HEADLESS_TEXT if debian else HEADLESS_TEXT)
+    return Paragraph(
+        "Desktop install", DEBIAN_DESKTOP_INSTALL_TEXT if debian else DESKTOP_INSTALL_TEXT
+    )
 
 
 def _kernel_modules_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
@@ -119,7 +161,10 @@ def _kernel_modules_paragraph(candidate: DriverCandidate, report: Report) -> Par
                 "Signed modules", f"{SIGNED_TEXT} {signed} exists for kernel {kernel}."
             )
     where = f"kernel {kernel}" if kernel else "the running kernel"
-    text = f"No signed precompiled modules are offered for {where}. {DKMS_TEXT}"
+    if _is_debian(report):
+        text = DEBIAN_DKMS_TEXT
+    else:
+        text = f"No signed precompiled modules are offered for {where}. {DKMS_TEXT}"
     if report.secure_boot == "enabled":
         extra = " Secure Boot is ON here"
         extra += (

@@ -84,6 +84,16 @@ def nouveau_loaded(report: Report, facts: ExtraFacts) -> Finding | None:
 def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
     if report.secure_boot != "enabled" or not report.gpus:
         return None
+    if report.os_id == "debian":
+        return Finding(
+            "secure-boot-dkms-only",
+            "warn",
+            "Secure Boot is on and Debian builds NVIDIA modules with DKMS only: the module is "
+            "signed with DKMS's own key, which Secure Boot rejects until it is enrolled.",
+            "Enroll DKMS's key once (`sudo mokutil --import /var/lib/dkms/mok.pub`) and confirm "
+            "it at the next boot on the console or BMC (impossible over SSH alone), or turn "
+            "Secure Boot off.",
+        )
     fix = (
         "Pick a driver whose signed modules exist for this kernel, or plan console/BMC access "
         "to enroll a MOK at the next boot (impossible over SSH alone), or turn Secure Boot off."

@@ -76,3 +76,36 @@ def test_branch_support_and_end_of_life():
         explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 9, 1))
     )["Support and end of life"]
     assert "end of life in 2026-06" in after.text and after.severity == "warn"
+
+
+def test_debian_candidates_are_explained_with_debians_names_and_dkms():
+    from nvwizard.host.demo import demo_host
+    from nvwizard.report.build import build_report
+
+    rep = build_report(demo_host("debian12-t4"))
+    tesla = _by_title(explain_candidate(rep.candidate("nvidia-tesla-535-driver"), rep))
+    assert "nvidia-tesla-535-kernel-dkms" in tesla["Data-center build (Tesla)"].text
+    assert "nvidia-headless-no-dkms" not in tesla["Headless install"].text
+    modules = tesla["DKMS-built modules"]
+    assert "Debian has no precompiled NVIDIA modules" in modules.text
+    assert "linux-modules-nvidia" not in modules.text
+    rep.secure_boot = "enabled"
+    opened = _by_title(explain_candidate(rep.candidate("nvidia-open-kernel-dkms"), rep))
+    assert opened["Open kernel modules"].text.startswith("nvidia-open-kernel-dkms builds")
+    under_sb = opened["DKMS under Secure Boot"]
+    assert under_sb.severity == "warn" and "/var/lib/dkms/mok.pub" in under_sb.text
+    assert "you are on SSH" in under_sb.text
+
+
+def test_debian_secure_boot_finding_names_dkms_key():
+    from nvwizard.host.demo import demo_host
+    from nvwizard.report.build import build_report
+    from nvwizard.report.facts import ExtraFacts
+    from nvwizard.report.findings import secure_boot_dkms_only
+
+    rep = build_report(demo_host("debian12-t4"))
+    assert secure_boot_dkms_only(rep, ExtraFacts()) is None  # no EFI on this VM
+    rep.secure_boot = "enabled"
+    found = secure_boot_dkms_only(rep, ExtraFacts())
+    assert "Debian builds NVIDIA modules with DKMS only" in found.message
+    assert "mokutil --import /var/lib/dkms/mok.pub" in found.fix
