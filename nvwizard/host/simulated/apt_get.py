@@ -19,7 +19,7 @@ from nvwizard.host.simulated.dpkg_actions import (
     unpack_package,
 )
 from nvwizard.host.simulated.kernel_modules import touches_kernel_modules
-from nvwizard.host.simulated.model import MachineModel
+from nvwizard.host.simulated.model import MachineModel, deb_words
 from nvwizard.host.simulated.output import size_to_str, wrapped
 from nvwizard.host.simulated.progress import Progress
 from nvwizard.host.simulated.resolver import Resolver, Transaction
@@ -198,12 +198,11 @@ def _resolve(resolver: Resolver, request: AptRequest) -> Transaction:
 
 
 def _update(model: MachineModel) -> Script:
-    sources = [s.split() for s in model.sources if s.startswith("deb ")] or [
+    sources = [deb_words(s) for s in model.sources if s.startswith("deb ")] or [
         ["deb", *model.archive()]
     ]
-    for number, parts in enumerate(sources, start=1):
-        words = [p for p in parts[1:] if not (p.startswith("[") or p.endswith("]"))]
-        url, suite = (words + ["", ""])[:2]
+    for number, words in enumerate(sources, start=1):
+        url, suite = (words[1:] + ["", ""])[:2]
         yield Pause(PACE["update-source"])
         yield out(f"Hit:{number} {url.rstrip('/')} {suite} InRelease")
     yield out("Reading package lists...")
@@ -240,7 +239,7 @@ def _wait_for_lock(model: MachineModel, timeout: int) -> Lines[bool]:
     return True
 
 
-def _unmet(tx: Transaction) -> Script:
+def _unmet(tx: Transaction) -> Lines[None]:
     yield out("Some packages could not be installed. This may mean that you have")
     yield out("requested an impossible situation or if you are using the unstable")
     yield out("distribution that some required packages have not yet been created")
@@ -253,13 +252,15 @@ def _unmet(tx: Transaction) -> Script:
     yield err("E: Unable to correct problems, you have held broken packages.")
 
 
-def _package_list(heading: str, names: list[str]) -> Script:
+def _package_list(heading: str, names: list[str]) -> Lines[None]:
     yield out(heading)
     for line in wrapped(names):
         yield out(line)
 
 
-def _summary(model: MachineModel, tx: Transaction, request: AptRequest, held: list[str]) -> Script:
+def _summary(
+    model: MachineModel, tx: Transaction, request: AptRequest, held: list[str]
+) -> Lines[None]:
     """apt's lists of what changes, the counts, and (when applying) download and disk sizes."""
     if tx.no_longer_required:
         many = len(tx.no_longer_required) > 1
@@ -309,7 +310,7 @@ def _summary(model: MachineModel, tx: Transaction, request: AptRequest, held: li
         yield out(f"After this operation, {size_to_str(freed - added)} disk space will be freed.")
 
 
-def _simulation_lines(model: MachineModel, tx: Transaction) -> Script:
+def _simulation_lines(model: MachineModel, tx: Transaction) -> Lines[None]:
     """apt-get -s: `Remv`/`Purg`, then `Inst` and `Conf` lines in dependency order."""
     release = model.release()
     for name in tx.remove:
@@ -364,7 +365,7 @@ def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptR
     return 0
 
 
-def _download(model: MachineModel, tx: Transaction, request: AptRequest) -> Script:
+def _download(model: MachineModel, tx: Transaction, request: AptRequest) -> Lines[None]:
     url, suite = model.archive()
     total = len(tx.install)
     for number, name in enumerate(tx.install, start=1):

@@ -17,7 +17,7 @@ from nvwizard.host.simulated.kernel_modules import (
 from nvwizard.host.simulated.model import MachineModel
 from nvwizard.host.simulated.packages import Alternatives, Installed
 from nvwizard.host.simulated.progress import Progress
-from nvwizard.host.simulated.script import PACE, Lines, Pause, Script, err, out
+from nvwizard.host.simulated.script import PACE, Lines, Pause, err, out
 
 # packages that ship conffiles, so a purge prints "Purging configuration files for ..."
 CONFFILE_PACKAGES = (
@@ -30,7 +30,7 @@ CONFFILE_PACKAGES = (
 )
 
 
-def remove_package(model: MachineModel, name: str, purge: bool, progress: Progress) -> Script:
+def remove_package(model: MachineModel, name: str, purge: bool, progress: Progress) -> Lines[None]:
     """Remove (or purge) one package; a removed package with conffiles stays as config-files."""
     package = model.installed[name]
     arch = package.arch
@@ -57,7 +57,7 @@ def remove_package(model: MachineModel, name: str, purge: bool, progress: Progre
         del model.installed[name]
 
 
-def unpack_package(model: MachineModel, name: str, progress: Progress) -> Script:
+def unpack_package(model: MachineModel, name: str, progress: Progress) -> Lines[None]:
     """Unpack apt's candidate of `name`: it is then installed but not configured (U)."""
     offer = model.offers[name]
     old = model.installed.get(name)
@@ -146,7 +146,7 @@ def _failed_dependency(
     return None
 
 
-def _dependency_problem(name: str, group: Alternatives, missing: str) -> Script:
+def _dependency_problem(name: str, group: Alternatives, missing: str) -> Lines[None]:
     yield err(f"dpkg: dependency problems prevent configuration of {name}:")
     yield err(f" {name} depends on {' | '.join(group)}; however:")
     yield err(f"  Package {missing} is not configured yet.")
@@ -155,7 +155,7 @@ def _dependency_problem(name: str, group: Alternatives, missing: str) -> Script:
     yield err(" dependency problems - leaving unconfigured")
 
 
-def run_triggers(model: MachineModel, changed: list[str], configured: Sequence[str]) -> Script:
+def run_triggers(model: MachineModel, changed: list[str], configured: Sequence[str]) -> Lines[None]:
     """The triggers dpkg runs at the end: libc's ldconfig; initramfs after a module change."""
     if not (changed or configured):
         return
@@ -170,10 +170,9 @@ def run_triggers(model: MachineModel, changed: list[str], configured: Sequence[s
         yield out(f"update-initramfs: Generating /boot/initrd.img-{model.kernel}")
 
 
-def errors_summary(failed: Sequence[str]) -> Script:
+def errors_summary(failed: Sequence[str]) -> Lines[None]:
     """dpkg's closing list of failures, printed after the triggers ran."""
     if failed:
         yield err("Errors were encountered while processing:")
         for name in failed:
             yield err(f" {name}")
-    return 0

@@ -3,7 +3,7 @@ removal) for `nvidia-dkms-*`, the signed-module check for Canonical's `linux-mod
 
 from __future__ import annotations
 
-from nvwizard.host.simulated.script import PACE, Lines, Pause, Script, out
+from nvwizard.host.simulated.script import PACE, Lines, Pause, out
 
 DKMS_MODULES = ("nvidia", "nvidia-modeset", "nvidia-drm", "nvidia-uvm", "nvidia-peermem")
 
@@ -22,7 +22,7 @@ def touches_kernel_modules(names: list[str]) -> bool:
     return any(n.startswith(KERNEL_MODULE_PREFIXES) for n in names)
 
 
-def dkms_removal_lines() -> Script:
+def dkms_removal_lines() -> Lines[None]:
     """nvidia-dkms-*'s prerm."""
     yield out("INFO:Disable nvidia")
     yield out("DEBUG:Parsing /usr/share/ubuntu-drivers-common/quirks/put_your_quirks_here")

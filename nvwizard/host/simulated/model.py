@@ -144,7 +144,7 @@ class MachineModel:
         codename = self.os.get("VERSION_CODENAME") or "noble"
         archives = []
         for line in self.sources:
-            parts = [p for p in line.split() if not p.startswith("[") and not p.endswith("]")]
+            parts = deb_words(line)
             if len(parts) >= 3 and parts[0] == "deb" and re.search(r"ubuntu|debian", parts[1]):
                 archives.append((parts[1].rstrip("/"), parts[2]))
         archives.sort(key=lambda a: not a[1].endswith("-updates"))
@@ -184,6 +184,11 @@ class MachineModel:
 
     def mark_reboot_required(self) -> None:
         self.write_back("reboot-required.txt", REBOOT_REQUIRED_TEXT)
+
+
+def deb_words(line: str) -> list[str]:
+    """A one-line apt source without its [options]: ["deb", URL, suite, components...]."""
+    return [p for p in line.split() if not (p.startswith("[") or p.endswith("]"))]
 
 
 def _key_values(text: str) -> dict[str, str]:
