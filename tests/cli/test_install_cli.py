@@ -333,12 +333,6 @@ def test_debian_demo_installs_debians_packages_end_to_end(monkeypatch, capsys, p
     assert "linux-headers-amd64" in state["install_list"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator: nvidia-persistenced.service exists only with Ubuntu's nvidia-utils-*/"
-    "nvidia-compute-utils-* (host/simulated/tools.py _unit_exists), not Debian's "
-    "nvidia-persistenced package",
-)
 def test_debian_demo_install_with_the_default_choices(monkeypatch, capsys, places):
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     code, out = _debian_install(capsys)

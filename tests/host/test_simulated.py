@@ -398,6 +398,14 @@ def test_systemctl_knows_which_units_the_packages_ship(host):
     assert code == 0 and texts(lines) == []  # already enabled
 
 
+def test_debian_nvidia_persistenced_package_ships_its_unit(tmp_path):
+    query = "nvidia-persistenced\tinstall ok installed\t535.171.04-1~deb12u1\n"
+    host = BundleHost(make_bundle(tmp_path / "bundle", **{"dpkg-query.txt": query}))
+    code, lines = run(host, ["systemctl", "enable", "nvidia-persistenced.service"])
+    assert code == 0, texts(lines)
+    assert texts(lines)[0].startswith("Created symlink")
+
+
 def test_shutdown_schedules_and_cancels(host):
     code, lines = run(host, ["shutdown", "-r", "+1", "nvwizard: reboot"])
     assert code == 0

@@ -139,7 +139,10 @@ def _unit_exists(model: MachineModel, unit: str) -> bool:
     """NVIDIA's units ship with packages; other units are assumed to exist."""
     present = model.present()
     if unit == "nvidia-persistenced.service":
-        return any(n.startswith(("nvidia-compute-utils-", "nvidia-utils-")) for n in present)
+        # Ubuntu ships the unit in nvidia-compute-utils-*, Debian in nvidia-persistenced
+        return "nvidia-persistenced" in present or any(
+            n.startswith(("nvidia-compute-utils-", "nvidia-utils-")) for n in present
+        )
     if unit == "nvidia-fabricmanager.service":
         return any(n.startswith("nvidia-fabricmanager") for n in present)
     return True
