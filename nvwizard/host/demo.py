@@ -57,7 +57,7 @@ DEMOS: list[Demo] = [
     Demo(
         "debian12-t4",
         "Tesla T4 on Debian 12",
-        "no ubuntu-drivers: candidates come from apt's Modaliases headers",
+        "no ubuntu-drivers: candidates are Debian's own driver packages, from apt",
     ),
     Demo(
         "vm-no-gpu",
