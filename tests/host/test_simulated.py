@@ -446,6 +446,256 @@ def test_no_real_command_ever_runs(host, monkeypatch):
         run(host, argv)
 
 
+# -- reboot ---------------------------------------------------------------------------------------
+
+GPU_LINE = (
+    "0000:01:00.0 class=0x030000 vendor=0x10de device=0x2204 "
+    "modalias=pci:v000010DEd00002204sv00001458sd0000403Bbc03sc00i00 driver=nouveau\n"
+)
+NOUVEAU_LSMOD = (
+    "Module                  Size  Used by\n"
+    "nouveau              2424832  1\n"
+    "ttm                   110592  2 drm_ttm_helper,nouveau\n"
+    "drm_ttm_helper         12288  1 nouveau\n"
+    "igb                   299008  0\n"
+)
+
+
+def test_reboot_now_loads_the_installed_signed_open_module(tmp_path):
+    from nvwizard.detect.nvidia_smi import parse_nvidia_smi
+    from nvwizard.detect.proc_version import parse_modinfo, parse_proc_driver_version
+    from nvwizard.report.build import build_report
+
+    files = {"sysfs-pci.txt": GPU_LINE, "lsmod.txt": NOUVEAU_LSMOD, "gpu-processes.txt": "7\tpy\n"}
+    host = BundleHost(make_bundle(tmp_path / "bundle", **files))
+    wanted = [
+        "nvidia-headless-no-dkms-580-server-open",
+        f"linux-modules-nvidia-580-server-open-{KERNEL}",
+    ]
+    assert run(host, [*APT_Y, "install", "nvidia-utils-580-server", *wanted])[0] == 0
+    assert host.read("reboot-required.txt")
+
+    code, lines = run(host, ["shutdown", "-r", "now"])
+
+    assert code == 0
+    assert texts(lines)[-1] == (
+        f"simulated: booted {KERNEL}: nvidia 580.95.05 (open) loaded; nvidia-smi: table"
+    )
+    proc = parse_proc_driver_version(host.read("proc-driver-nvidia-version.txt"))
+    assert (proc.version, proc.flavor) == ("580.95.05", "open")
+    info = parse_modinfo(host.read("modinfo-nvidia.txt"))
+    assert info["license"] == "Dual MIT/GPL" and info["vermagic"].startswith(KERNEL)
+    assert "Canonical" in info["signer"]
+    modules = [line.split()[0] for line in host.read("lsmod.txt").splitlines()[1:]]
+    assert modules[:4] == ["nvidia_uvm", "nvidia_drm", "nvidia_modeset", "nvidia"]
+    assert "nouveau" not in modules and "ttm" not in modules  # blacklisted, with what it used
+    assert "igb" in modules
+    smi_text = host.read("nvidia-smi.txt")
+    smi = parse_nvidia_smi(smi_text)
+    assert (smi.status, smi.driver_version, smi.cuda_version) == ("ok", "580.95.05", "13.0")
+    assert [(g.name, g.bus_id) for g in smi.gpus] == [
+        ("NVIDIA GeForce RTX 3090", "00000000:01:00.0")
+    ]
+    assert smi.processes == () and "No running processes found" in smi_text
+    assert {len(line) for line in smi_text.splitlines()[1:]} == {91}  # the 545+ layout
+    assert host.read("sysfs-pci.txt").rstrip().endswith("driver=nvidia")
+    assert host.read("reboot-required.txt") is None
+    assert host.read("gpu-processes.txt") == ""
+    report = build_report(host)
+    assert not report.reboot_required and report.nouveau_loaded is False
+    assert (report.loaded_module.version, report.loaded_module.flavor) == ("580.95.05", "open")
+
+
+def test_reboot_command_boots_the_newest_installed_kernel(tmp_path):
+    newer = "6.8.0-100-generic"
+    query = "".join(f"linux-image-{k}\tinstall ok installed\t1\n" for k in (KERNEL, newer))
+    host = BundleHost(make_bundle(tmp_path / "bundle", **{"dpkg-query.txt": query}))
+
+    code, lines = run(host, ["reboot"])
+
+    assert code == 0 and texts(lines)[0] == "simulated: reboot: the simulated machine reboots"
+    assert host.read("uname-r.txt") == newer + "\n"
+    assert run(host, ["uname", "-r"])[1][0].text == newer
+
+
+def test_under_secure_boot_a_dkms_module_is_rejected(tmp_path):
+    from nvwizard.detect.nvidia_smi import parse_nvidia_smi
+
+    host = BundleHost(
+        make_bundle(tmp_path / "bundle", **{"mokutil-sb-state.txt": "SecureBoot enabled\n"})
+    )
+    assert run(host, [*APT_Y, "install", "nvidia-driver-580-server"])[0] == 0
+
+    run(host, ["shutdown", "-r", "now"])
+
+    result = SimulatedMachine(host).last_boot
+    assert result.module is None and "MOK" in result.why_no_module
+    assert host.read("proc-driver-nvidia-version.txt") is None
+    assert parse_nvidia_smi(host.read("nvidia-smi.txt")).status == "no-driver"
+
+
+def test_without_secure_boot_dkms_builds_and_loads_the_module(tmp_path):
+    old_row = (
+        f"nvidia/535.247.01, {KERNEL}, x86_64: installed\nzfs/2.2.2, {KERNEL}, x86_64: installed\n"
+    )
+    host = BundleHost(make_bundle(tmp_path / "bundle", **{"dkms-status.txt": old_row}))
+    assert run(host, [*APT_Y, "install", "nvidia-driver-580-server"])[0] == 0
+
+    result = SimulatedMachine(host).boot()
+
+    assert (result.module.version, result.module.open) == ("580.95.05", False)
+    assert result.module.path == f"/lib/modules/{KERNEL}/updates/dkms/nvidia.ko.zst"
+    assert host.read("dkms-status.txt") == (
+        f"zfs/2.2.2, {KERNEL}, x86_64: installed\nnvidia/580.95.05, {KERNEL}, x86_64: installed\n"
+    )
+    assert "license:        NVIDIA" in host.read("modinfo-nvidia.txt")
+
+
+def test_a_scheduled_reboot_boots_after_its_minutes_unless_cancelled(host):
+    slept: list[float] = []
+    machine = SimulatedMachine(host, sleep=slept.append)
+    assert machine.wait_for_scheduled_reboot() is False  # nothing scheduled
+    run(host, ["shutdown", "-r", "+2"])
+    run(host, ["shutdown", "-c"])
+    assert machine.wait_for_scheduled_reboot() is False and machine.last_boot is None
+
+    run(host, ["shutdown", "-r", "+2"])
+    assert machine.scheduled_reboot == "+2"
+    assert machine.wait_for_scheduled_reboot({"NVWIZARD_DEMO_SPEED": "1"}) is True
+
+    assert machine.last_boot is not None and machine.scheduled_reboot is None
+    assert sum(slept) == pytest.approx(2 * 5.0 + 3.0)  # two simulated minutes, then the boot
+
+
+def test_the_last_nvidia_smi_table_gives_names_and_memory_the_table_did_not_know(tmp_path):
+    from nvwizard.detect.nvidia_smi import parse_nvidia_smi
+
+    old_smi = (
+        Path(__file__).parents[2] / "nvwizard/demo_machines/hgx-h100/nvidia-smi.txt"
+    ).read_text()
+    odd = GPU_LINE.replace("0x2204", "0x2335").replace("d00002204", "d00002335")
+    files = {"sysfs-pci.txt": odd.replace("01:00.0", "18:00.0"), "nvidia-smi.txt": old_smi}
+    host = BundleHost(make_bundle(tmp_path / "bundle", **files))
+    run(host, [*APT_Y, "install", "nvidia-utils-535-server"])
+
+    SimulatedMachine(host).boot()
+
+    smi = parse_nvidia_smi(host.read("nvidia-smi.txt"))
+    assert [(g.name, g.memory_total_mib) for g in smi.gpus] == [("NVIDIA H100 80GB HBM3", 81559)]
+    assert smi.processes == ()  # the training job died with the reboot
+    assert {len(line) for line in host.read("nvidia-smi.txt").splitlines()[1:]} == {89}
+
+
+def test_a_machine_without_a_driver_boots_with_nouveau_and_no_nvidia_smi(tmp_path):
+    query = "igb-dkms\tinstall ok installed\t1\n"
+    files = {"sysfs-pci.txt": GPU_LINE, "lsmod.txt": NOUVEAU_LSMOD, "dpkg-query.txt": query}
+    host = BundleHost(make_bundle(tmp_path / "bundle", **files))
+
+    result = SimulatedMachine(host).boot()
+
+    assert result.module is None and result.nouveau and result.smi == "not-installed"
+    assert host.read("nvidia-smi.txt") is None
+    assert host.read("lsmod.txt").splitlines()[1].startswith("nouveau")
+    assert host.read("sysfs-pci.txt").rstrip().endswith("driver=nouveau")
+
+
+@pytest.mark.parametrize(
+    ("version", "width", "title"),
+    [
+        ("470.256.02", 79, "Driver Version: 470.256.02   CUDA Version: 11.4"),
+        ("535.247.01", 89, "Driver Version: 535.247.01   CUDA Version: 12.2"),
+        ("550.163.01", 91, "Driver Version: 550.163.01     CUDA Version: 12.4"),
+        ("610.43.02", 91, "KMD Version: 610.43.02     CUDA UMD Version: "),
+    ],
+)
+def test_nvidia_smi_tables_have_each_generations_layout(version, width, title):
+    from nvwizard.detect.nvidia_smi import parse_nvidia_smi
+    from nvwizard.host.simulated.smi_table import GPU_FACTS, SmiGpuRow, render_nvidia_smi
+
+    text = render_nvidia_smi(version, [SmiGpuRow("00000000:00:1E.0", GPU_FACTS["1eb8"])], False)
+
+    assert {len(line) for line in text.splitlines()[1:]} == {width}
+    assert title in text.splitlines()[2]
+    smi = parse_nvidia_smi(text)
+    assert (smi.status, smi.driver_version) == ("ok", version)
+    assert [(g.name, g.memory_total_mib) for g in smi.gpus] == [("Tesla T4", 15360)]
+
+
+# -- a reboot after the default install, on each demo machine -----------------------------------
+
+
+def install_default_plan(name: str):
+    from nvwizard.engine.runner import Engine
+    from nvwizard.host.demo import demo_host
+    from nvwizard.plan.build import build_plan, default_choices
+    from nvwizard.report.build import build_report
+
+    host = demo_host(name)
+    report = build_report(host)
+    outcome = Engine(host, build_plan(report, default_choices(report))).run()
+    assert outcome.status == "done", outcome
+    return host
+
+
+DEMOS_WITH_GPU = [
+    "hgx-h100",
+    "rtx3090-fresh",
+    "gtx1080-secureboot",
+    "rtx5090-workstation",
+    "nvml-mismatch",
+    "debian12-t4",
+]
+
+
+@pytest.mark.parametrize("name", DEMOS_WITH_GPU)
+def test_verify_passes_after_the_default_install_and_a_reboot(name, monkeypatch, tmp_path):
+    from nvwizard.engine.verify import verify
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(tmp_path / "log"))
+    host = install_default_plan(name)
+    assert not verify(host).ok  # installed, not yet running
+
+    run(host, ["shutdown", "-r", "now"])
+
+    result = verify(host)
+    assert [c.name for c in result.checks if not c.ok] == [], result.checks
+
+
+def test_verify_after_a_reboot_without_installing_names_the_missing_driver(monkeypatch):
+    from nvwizard.engine.verify import INSTALL_FIRST, verify
+    from nvwizard.host.demo import demo_host
+
+    host = demo_host("rtx3090-fresh")
+    run(host, ["shutdown", "-r", "now"])
+
+    checks = {c.name: c for c in verify(host).checks}
+    assert not any(c.ok for c in checks.values())
+    assert checks["module-loaded"].fix == INSTALL_FIRST
+    assert checks["nvidia-smi"].detail == "nvidia-smi is not installed"
+    assert checks["nouveau"].detail == "nouveau is still loaded"
+
+
+def test_a_reboot_cures_the_nvml_mismatch_and_boots_the_newer_kernel():
+    from nvwizard.engine.verify import verify
+    from nvwizard.host.demo import demo_host
+
+    host = demo_host("nvml-mismatch")
+    run(host, ["shutdown", "-r", "now"])
+
+    assert host.read("uname-r.txt").strip() == "5.15.0-164-generic"
+    assert verify(host).ok
+
+
+def test_the_proprietary_module_drives_no_blackwell_gpu():
+    from nvwizard.host.demo import demo_host
+
+    host = demo_host("rtx5090-workstation")
+    run(host, ["shutdown", "-r", "now"])
+
+    assert host.read("nvidia-smi.txt") == "No devices were found\n"
+
+
 # -- pace ------------------------------------------------------------------------------------------
 
 

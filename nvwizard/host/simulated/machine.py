@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from nvwizard.host.base import Host, RunningCommand
 from nvwizard.host.simulated.apt_get import apt_get
+from nvwizard.host.simulated.boot import BootResult, boot
 from nvwizard.host.simulated.dpkg import dpkg, dpkg_query
+from nvwizard.host.simulated.model import unrecorded_state
 from nvwizard.host.simulated.script import (
     FAIL_ENV,
     Invocation,
@@ -23,8 +25,10 @@ from nvwizard.host.simulated.tools import (
     apt_mark,
     captured,
     captured_source,
+    reboot,
     shutdown,
     systemctl,
+    wait_for_scheduled_reboot,
 )
 
 HANDLERS = {
@@ -35,6 +39,7 @@ HANDLERS = {
     "apt-mark": apt_mark,
     "systemctl": systemctl,
     "shutdown": shutdown,
+    "reboot": reboot,
 }
 
 
@@ -49,6 +54,33 @@ class SimulatedMachine:
         settings = {**os.environ, **(env or {})}
         call = Invocation(self.host, [str(a) for a in argv], settings.get(FAIL_ENV, "").strip())
         return SimulatedCommand(answer(call), demo_speed(settings), self._sleep)
+
+    def boot(self) -> BootResult:
+        """Reboot the machine now, without the pause `reboot` takes."""
+        return boot(self.host)
+
+    def wait_for_scheduled_reboot(self, env: Mapping[str, str] | None = None) -> bool:
+        """Let the time of a scheduled `shutdown -r +N` pass (a few seconds per minute at
+        demo speed 1), then boot. False when no reboot is scheduled any more."""
+        settings = {**os.environ, **(env or {})}
+        call = Invocation(self.host, ["shutdown", "-r"], "")
+
+        def script() -> Script:
+            booted = yield from wait_for_scheduled_reboot(call)
+            return 0 if booted else 1
+
+        return SimulatedCommand(script(), demo_speed(settings), self._sleep).wait() == 0
+
+    @property
+    def scheduled_reboot(self) -> str | None:
+        """ "+1", "23:30": the reboot `shutdown` scheduled, None when none is."""
+        return unrecorded_state(self.host).scheduled_reboot
+
+    @property
+    def last_boot(self) -> BootResult | None:
+        """What the last simulated reboot brought up (None: not rebooted in this process)."""
+        boots = unrecorded_state(self.host).boots
+        return boots[-1] if boots else None
 
 
 def answer(call: Invocation) -> Script:

@@ -28,6 +28,7 @@ class UnrecordedState:
     active_units: set[str] = field(default_factory=set)
     scheduled_reboot: str | None = None
     lock_released: bool = False  # the simulated lock holder has finished
+    boots: list = field(default_factory=list)  # a BootResult per simulated reboot, in order
 
 
 _UNRECORDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -32,6 +32,8 @@ PACE = {
     "trigger": 1.2,
     "lock-wait": 1.0,
     "systemctl": 0.3,
+    "boot": 3.0,  # from `reboot` until the driver is loaded
+    "reboot-minute": 5.0,  # each minute of a scheduled `shutdown -r +N`
 }
 
 

@@ -7,12 +7,13 @@ import re
 import time
 from collections.abc import Sequence
 
+from nvwizard.host.simulated.boot import boot
 from nvwizard.host.simulated.model import MachineModel, unrecorded_state
-from nvwizard.host.simulated.script import PACE, Invocation, Pause, Script, err, out
+from nvwizard.host.simulated.script import PACE, Invocation, Lines, Pause, Script, err, out
 
 # tools that only touch the hardware or the boot: they print "simulated: <command>"
 NO_EFFECT_TOOLS = frozenset(
-    {"modprobe", "rmmod", "update-initramfs", "dkms", "depmod", "reboot", "sync", "true"}
+    {"modprobe", "rmmod", "update-initramfs", "dkms", "depmod", "sync", "true"}
 )
 # read-only tools whose output the bundle holds: argv prefix -> source
 CAPTURED_OUTPUTS = (
@@ -149,7 +150,9 @@ def _unit_exists(model: MachineModel, unit: str) -> bool:
 
 
 def shutdown(call: Invocation, args: Sequence[str]) -> Script:
-    """Schedules (`-r +N`, `-r HH:MM`) or cancels (`-c`) a reboot; the machine never goes down."""
+    """Reboots now (`-r now`), schedules (`-r +N`, `-r HH:MM`) or cancels (`-c`) a reboot.
+
+    A reboot boots the simulated machine (boot.py); a power-off only pretends."""
     state = unrecorded_state(call.host)
     if "-c" in args:
         state.scheduled_reboot = None
@@ -157,6 +160,8 @@ def shutdown(call: Invocation, args: Sequence[str]) -> Script:
     when = next((a for a in args if not a.startswith("-")), "+1")
     kind = "Reboot" if "-r" in args else "Shutdown"
     if when == "now":
+        if kind == "Reboot":
+            return (yield from reboot(call, ()))
         yield out(f"{call.echo} (the simulated machine stays up)")
         return 0
     if not re.fullmatch(r"\+\d+|\d{1,2}:\d{2}", when):
@@ -171,3 +176,28 @@ def shutdown(call: Invocation, args: Sequence[str]) -> Script:
         at = when
     yield err(f"{kind} scheduled for {at}, use 'shutdown -c' to cancel.")
     return 0
+
+
+def reboot(call: Invocation, args: Sequence[str]) -> Script:
+    """`reboot` (and `shutdown -r now`): the simulated machine boots again, at once."""
+    yield out(f"{call.echo}: the simulated machine reboots")
+    yield Pause(PACE["boot"])
+    result = boot(call.host)
+    yield out(f"simulated: {result.summary()}")
+    return 0
+
+
+def wait_for_scheduled_reboot(call: Invocation) -> Lines[bool]:
+    """The scheduled reboot's delay (a simulated minute per minute), then the boot;
+    False when no reboot is scheduled (never was, or `shutdown -c` cancelled it)."""
+    state = unrecorded_state(call.host)
+    when = state.scheduled_reboot
+    if when is None:
+        return False
+    minutes = int(when[1:]) if when.startswith("+") else 1
+    for _ in range(minutes):
+        yield Pause(PACE["reboot-minute"])
+    if state.scheduled_reboot is None:  # cancelled meanwhile
+        return False
+    yield from reboot(call, ())
+    return True

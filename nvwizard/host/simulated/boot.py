@@ -1,0 +1,320 @@
+"""A reboot of the simulated machine: what comes up, written back into the bundle's files.
+
+Triggered by `shutdown -r now`, `reboot`, or a scheduled `shutdown -r +N` coming due
+(`SimulatedMachine.wait_for_scheduled_reboot`). What boots:
+
+- the kernel: the newest installed linux-image (uname-r.txt);
+- the nvidia module, when one exists for that kernel: Canonical's signed
+  linux-modules-nvidia-<flavour>-<kernel> when installed (ubuntu-drivers' choice, loads under
+  Secure Boot), else a DKMS build (nvidia-dkms-<flavour>, Debian's *-kernel-dkms) when its
+  package is configured and it was built for that kernel (or its headers are installed, for
+  DKMS's build at boot). Under Secure Boot a DKMS module needs its key (MOK) enrolled at the
+  console during the boot, which nobody did over SSH: it is rejected;
+- nouveau, when it was loaded before and no installed package blacklists it;
+- nvidia-smi: the table of the loaded driver's generation with the bundle's GPUs, idle and
+  without processes; the real tool's error text when the module is missing, does not match
+  the libraries, or drives none of the GPUs; no file when no nvidia-smi is installed.
+
+A reboot also ends every process (gpu-processes.txt, the dpkg lock holders), clears
+reboot-required.txt, cancels the scheduled reboot, and starts the enabled units.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from nvwizard.detect.lspci import parse_lspci
+from nvwizard.detect.models import PciDevice
+from nvwizard.detect.mokutil import parse_sb_state
+from nvwizard.detect.nvidia_smi import parse_nvidia_smi
+from nvwizard.detect.sysfs_pci import parse_sysfs_pci
+from nvwizard.host.base import Host
+from nvwizard.host.simulated.kernel_files import (
+    LoadedNvidia,
+    lsmod_after_boot,
+    lspci_with_driver,
+    modinfo,
+    proc_version,
+    sysfs_with_driver,
+)
+from nvwizard.host.simulated.model import MachineModel
+from nvwizard.host.simulated.smi_table import GPU_FACTS, UNKNOWN_GPU, SmiGpuRow, render_nvidia_smi
+from nvwizard.knowledge.architectures import classify_gpu
+
+PERSISTENCED_UNIT = "nvidia-persistenced.service"
+BUILD_DATE = "Tue Mar 10 18:02:11 UTC 2026"  # what /proc/driver/nvidia/version shows
+NO_DRIVER = (
+    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure "
+    "that the latest NVIDIA driver is installed and running.\n"
+)
+NO_DEVICES = "No devices were found\n"
+
+_KERNEL_IMAGE = re.compile(r"^linux-image-(?:unsigned-)?(\d[\w.+~-]*)$")
+_DEBIAN_DKMS = re.compile(r"^nvidia(?:-(?:tesla|legacy)(?:-\d+(?:xx)?)?)?(-open)?-kernel-dkms$")
+_DEBIAN_SMI = re.compile(r"^nvidia(?:-(?:tesla|legacy)(?:-\d+(?:xx)?)?)?-smi$")
+# packages that ship a modprobe.d file blacklisting nouveau
+_BLACKLISTS_NOUVEAU = re.compile(
+    r"^(nvidia-kernel-common-\d.*|nvidia(?:-(?:tesla|legacy)(?:-\d+(?:xx)?)?)?(?:-open)?"
+    r"-kernel-support)$"
+)
+
+
+@dataclass(frozen=True)
+class BootResult:
+    """What the simulated machine came up with."""
+
+    kernel: str
+    module: LoadedNvidia | None
+    nouveau: bool
+    why_no_module: str | None  # set when no nvidia module loaded
+    smi: str  # "table", "no-driver", "mismatch", "no-devices" or "not-installed"
+
+    def summary(self) -> str:
+        """One line for the person watching: "booted 6.8.0-94-generic: nvidia 580.95.05 (open)"."""
+        if self.module is not None:
+            flavour = "open" if self.module.open else "proprietary"
+            loaded = f"nvidia {self.module.version} ({flavour}) loaded"
+        else:
+            loaded = f"no nvidia module ({self.why_no_module})"
+        nouveau = ", nouveau loaded" if self.nouveau else ""
+        return f"booted {self.kernel}: {loaded}{nouveau}; nvidia-smi: {self.smi}"
+
+
+def boot(host: Host) -> BootResult:
+    """Reboot the simulated machine behind `host` and write what came up into its files."""
+    model = MachineModel(host)
+    read = host.read
+    kernel = boot_kernel(model)
+    secure_boot = parse_sb_state(read("mokutil-sb-state.txt") or "")
+    module, why_not = module_at_boot(model, kernel, secure_boot == "enabled")
+    had_nouveau = bool(re.search(r"^nouveau\s", read("lsmod.txt") or "", re.M))
+    nouveau = had_nouveau and not nouveau_blacklisted(model)
+    smi_text, smi = _nvidia_smi(host, model, module, nouveau)
+
+    write = model.write_back
+    write("uname-r.txt", kernel + "\n")
+    write("lsmod.txt", lsmod_after_boot(read("lsmod.txt"), module, nouveau))
+    os_version = model.os.get("VERSION_ID", "")
+    _write_or_remove(
+        model,
+        "proc-driver-nvidia-version.txt",
+        module and proc_version(module, os_version, BUILD_DATE),
+    )
+    _write_or_remove(model, "modinfo-nvidia.txt", module and modinfo(module, kernel))
+    _write_or_remove(model, "nvidia-smi.txt", smi_text)
+    driver = "nvidia" if module else ("nouveau" if nouveau else None)
+    if read("sysfs-pci.txt") is not None:
+        write("sysfs-pci.txt", sysfs_with_driver(read("sysfs-pci.txt") or "", driver))
+    if read("lspci-nn.txt") is not None:
+        write("lspci-nn.txt", lspci_with_driver(read("lspci-nn.txt") or "", driver))
+    _write_dkms_status(model, kernel)
+    write("gpu-processes.txt", "")
+    write("dpkg-lock.txt", "")
+    _write_or_remove(model, "reboot-required.txt", None)
+
+    state = model.unrecorded
+    state.scheduled_reboot = None
+    state.lock_released = True
+    state.active_units = set(state.enabled_units)
+    result = BootResult(kernel, module, nouveau, why_not, smi)
+    state.boots.append(result)
+    return result
+
+
+def _write_or_remove(model: MachineModel, source: str, text: str | None) -> None:
+    write = getattr(model.host, "write", None)
+    if write is not None:
+        write(source, text)
+
+
+# -- what loads ----------------------------------------------------------------------------
+
+
+def boot_kernel(model: MachineModel) -> str:
+    """The newest installed kernel image: what GRUB boots by default."""
+    releases = [
+        match.group(1)
+        for name in model.present()
+        if (match := _KERNEL_IMAGE.match(name)) is not None
+    ]
+    return max(releases, key=_release_key, default=model.kernel)
+
+
+def _release_key(release: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", release)[:4])
+
+
+def _configured(model: MachineModel, name: str) -> bool:
+    package = model.installed.get(name)
+    return package is not None and package.status == "i"
+
+
+def _upstream(version: str) -> str:
+    """ "1:595.58.03-0ubuntu0.22.04.1" -> "595.58.03"."""
+    return version.split(":", 1)[-1].split("-", 1)[0]
+
+
+def module_at_boot(
+    model: MachineModel, kernel: str, secure_boot: bool
+) -> tuple[LoadedNvidia | None, str | None]:
+    """The nvidia module this kernel loads, or None with the reason."""
+    signed = sorted(
+        n
+        for n in model.present()
+        if n.startswith("linux-modules-nvidia-") and n.endswith(f"-{kernel}")
+    )
+    for name in signed:
+        if _configured(model, name):
+            flavour = name.removeprefix("linux-modules-nvidia-").removesuffix(f"-{kernel}")
+            version = _signed_module_version(model, flavour)
+            if version:
+                path = f"/lib/modules/{kernel}/kernel/nvidia-{flavour}/nvidia.ko"
+                return LoadedNvidia(version, flavour.endswith("-open"), path, True), None
+    dkms = [n for n in sorted(model.present()) if _dkms_flavour(n) is not None]
+    if not dkms:
+        if signed:
+            return None, f"{signed[0]} is not configured"
+        return None, f"no nvidia module is installed for {kernel}"
+    name = dkms[0]
+    if not _configured(model, name):
+        return None, f"{name} is not configured (its module build failed)"
+    if kernel != model.kernel and f"linux-headers-{kernel}" not in model.present():
+        return None, f"DKMS cannot build for {kernel}: linux-headers-{kernel} is not installed"
+    if secure_boot:
+        return None, "Secure Boot rejected the DKMS-built module: its key (MOK) is not enrolled"
+    version = _upstream(model.installed[name].version)
+    path = f"/lib/modules/{kernel}/updates/dkms/nvidia{_ko_suffix(model)}"
+    return LoadedNvidia(version, _dkms_flavour(name) == "open", path, False), None
+
+
+def _dkms_flavour(name: str) -> str | None:
+    """ "open" or "proprietary" for a DKMS package of the nvidia module; None for others."""
+    if name.startswith("nvidia-dkms-"):
+        return "open" if name.endswith("-open") else "proprietary"
+    match = _DEBIAN_DKMS.match(name)
+    if match:
+        return "open" if match.group(1) else "proprietary"
+    return None
+
+
+def _signed_module_version(model: MachineModel, flavour: str) -> str | None:
+    """The driver version Canonical built the signed modules from."""
+    base = flavour.removesuffix("-open")
+    for name in (
+        f"nvidia-kernel-source-{flavour}",
+        f"nvidia-kernel-common-{base}",
+        f"libnvidia-compute-{base}",
+    ):
+        package = model.installed.get(name)
+        if package is not None and package.present:
+            return _upstream(package.version)
+    return None
+
+
+def _ko_suffix(model: MachineModel) -> str:
+    """Ubuntu compresses modules with zstd from 23.10 on."""
+    version = model.os.get("VERSION_ID", "")
+    if model.os.get("ID") == "ubuntu" and _release_key(version) >= (23, 10):
+        return ".ko.zst"
+    return ".ko"
+
+
+def nouveau_blacklisted(model: MachineModel) -> bool:
+    return any(_BLACKLISTS_NOUVEAU.match(n) for n in model.present())
+
+
+# -- nvidia-smi ----------------------------------------------------------------------------
+
+
+def _utils_version(model: MachineModel) -> str | None:
+    """The version of the installed nvidia-smi (Ubuntu's nvidia-utils-*, Debian's *-smi)."""
+    for name in sorted(model.present()):
+        if name.startswith("nvidia-utils-") or _DEBIAN_SMI.match(name):
+            return _upstream(model.installed[name].version)
+    return None
+
+
+def _nvidia_smi(
+    host: Host, model: MachineModel, module: LoadedNvidia | None, nouveau: bool
+) -> tuple[str | None, str]:
+    library = _utils_version(model)
+    if library is None:
+        return None, "not-installed"
+    if module is None:
+        return NO_DRIVER, "no-driver"
+    if module.version != library:
+        nvml = ".".join(library.split(".")[:2])
+        return (
+            "Failed to initialize NVML: Driver/library version mismatch\n"
+            f"NVML library version: {nvml}\n",
+            "mismatch",
+        )
+    rows = [] if nouveau else _driven_gpus(host, module)
+    if not rows:
+        return NO_DEVICES, "no-devices"
+    persistence = PERSISTENCED_UNIT in model.unrecorded.enabled_units
+    return render_nvidia_smi(module.version, rows, persistence), "table"
+
+
+def _driven_gpus(host: Host, module: LoadedNvidia) -> list[SmiGpuRow]:
+    """The bundle's GPUs this module can drive, as nvidia-smi lists them (by bus id)."""
+    old_smi = parse_nvidia_smi(host.read("nvidia-smi.txt") or "")
+    known = {g.bus_id.upper(): g for g in old_smi.gpus if g.bus_id}
+    branch = int(module.version.split(".")[0])
+    rows = []
+    for device in _nvidia_gpus(host):
+        found = classify_gpu(device.device_id, device.description)
+        if module.open and found.open_kernel == "unsupported":
+            continue  # the open modules need the GSP: Turing and newer
+        if not module.open and found.open_kernel == "required":
+            continue  # Blackwell and Grace Hopper run only with the open modules
+        if found.last_branch is not None and branch > found.last_branch:
+            continue  # a legacy GPU this branch dropped
+        bus_id = "0000" + device.address.upper()
+        facts = GPU_FACTS.get(device.device_id, UNKNOWN_GPU)
+        if facts is UNKNOWN_GPU and found.marketing_name:
+            facts = replace(facts, smi_name=f"NVIDIA {found.marketing_name}")
+        seen = known.get(bus_id)  # the old table knew this GPU's name and memory
+        if seen is not None and seen.name and seen.memory_total_mib:
+            facts = replace(facts, smi_name=seen.name, memory_mib=seen.memory_total_mib)
+        rows.append(SmiGpuRow(bus_id, facts))
+    return sorted(rows, key=lambda r: r.bus_id)
+
+
+def _nvidia_gpus(host: Host) -> list[PciDevice]:
+    """NVIDIA display controllers (class 03xx) from sysfs, named by lspci; else lspci's."""
+    named = parse_lspci(host.read("lspci-nn.txt") or "")
+    devices = parse_sysfs_pci(host.read("sysfs-pci.txt") or "") or named
+    names = {d.address: d.description for d in named}
+    return [
+        replace(d, description=d.description or names.get(d.address))
+        for d in devices
+        if d.vendor_id == "10de" and (d.class_code or "03").startswith("03")
+    ]
+
+
+# -- DKMS ----------------------------------------------------------------------------------
+
+
+def _write_dkms_status(model: MachineModel, kernel: str) -> None:
+    """`dkms status` after DKMS's build at boot: one "installed" row per nvidia DKMS package."""
+    old = model.host.read("dkms-status.txt")
+    ubuntu_dkms = sorted(n for n in model.present() if n.startswith("nvidia-dkms-"))
+    if old is None and not ubuntu_dkms:
+        return
+    kept = [line for line in (old or "").splitlines() if not _is_nvidia_row(line)]
+    dkms = model.installed.get("dkms")
+    slash_format = dkms is None or _release_key(dkms.version) >= (3,)
+    rows = []
+    for name in ubuntu_dkms:
+        if not _configured(model, name):
+            continue
+        version = _upstream(model.installed[name].version)
+        head = f"nvidia/{version}" if slash_format else f"nvidia, {version}"
+        rows.append(f"{head}, {kernel}, x86_64: installed")
+    model.write_back("dkms-status.txt", "".join(f"{line}\n" for line in kept + rows))
+
+
+def _is_nvidia_row(line: str) -> bool:
+    return bool(re.match(r"^nvidia[/,]", line.strip()))
