@@ -19,6 +19,7 @@ is recorded in the state file (never for demo or bundle hosts).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +44,21 @@ FLAVOUR_PREFIXES = (
     "nvidia-dkms-",
 )
 DEBIAN_DKMS = {"nvidia-kernel-dkms": "proprietary", "nvidia-open-kernel-dkms": "open"}
+# Debian's names for the same: the default, Tesla and legacy families, versioned or not
+# (nvidia-tesla-535-kernel-dkms, nvidia-tesla-535-smi, libnvidia-tesla-535-cuda1, libcuda1)
+_DEBIAN_FAMILY = r"(?:-(?:tesla|legacy)(?:-\d+(?:xx)?)?)?"
+DEBIAN_DKMS_RE = re.compile(rf"^nvidia{_DEBIAN_FAMILY}(-open)?-kernel-dkms$")
+DEBIAN_LIBRARY_RE = re.compile(
+    rf"^(?:libcuda1|libnvidia{_DEBIAN_FAMILY}-cuda1|nvidia{_DEBIAN_FAMILY}-smi)$"
+)
+
+
+def debian_dkms_flavour(name: str) -> str | None:
+    """ "open" or "proprietary" for a Debian DKMS package of the nvidia module, else None."""
+    match = DEBIAN_DKMS_RE.match(name)
+    if match is None:
+        return None
+    return "open" if match.group(1) else "proprietary"
 
 
 @dataclass(frozen=True)
@@ -110,8 +126,8 @@ def _expected_module_flavour(
         kind = "open" if is_open_flavour(flavour) else "proprietary"
         return kind, (f"chosen: {flavour}" if chosen else f"the installed {flavour} packages")
     for entry in packages:
-        if _present(entry) and entry.name in DEBIAN_DKMS:
-            return DEBIAN_DKMS[entry.name], f"the installed {entry.name}"
+        if _present(entry) and debian_dkms_flavour(entry.name):
+            return debian_dkms_flavour(entry.name), f"the installed {entry.name}"
     return None, ""
 
 
@@ -121,7 +137,9 @@ INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard in
 def _library_versions(packages: list[DpkgEntry]) -> dict[str, str]:
     versions = {}
     for entry in packages:
-        if _present(entry) and entry.name.startswith(LIBRARY_PREFIXES):
+        if _present(entry) and (
+            entry.name.startswith(LIBRARY_PREFIXES) or DEBIAN_LIBRARY_RE.match(entry.name)
+        ):
             version = upstream_version(entry.version)
             if version:
                 versions[entry.name] = version
@@ -287,7 +305,9 @@ def check_next_boot_modules(
             return VerifyCheck(
                 "next-boot-modules", True, f"{signed} (Canonical-signed) is installed"
             )
-    dkms_packages = [n for n in present if n.startswith("nvidia-dkms-") or n in DEBIAN_DKMS]
+    dkms_packages = [
+        n for n in present if n.startswith("nvidia-dkms-") or debian_dkms_flavour(n) is not None
+    ]
     if dkms_packages:
         built = [
             row
