@@ -104,8 +104,9 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
             f"No NVIDIA GPU was found: installing {name} anyway, as asked (e.g. an image build)."
         )
     elif candidate is None and report.driver_candidates:
-        offered = ", ".join(c.package for c in report.driver_candidates)
-        raise UsageError(f"--driver {name}: not offered for this machine (offered: {offered})")
+        runnable = [c.package for c in report.driver_candidates if c.runnable]
+        offered = f"offered: {', '.join(runnable)}" if runnable else "none offered can run here"
+        raise UsageError(f"--driver {name}: not offered for this machine ({offered})")
     elif candidate is None:
         warnings.append(
             f"No driver candidates are known for this machine: apt's simulation will show "

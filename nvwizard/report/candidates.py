@@ -23,6 +23,14 @@ marked `runnable=False` with a reason when a GPU cannot run it: open modules on 
 Pascal or Volta; proprietary modules on Blackwell or Grace Hopper; branches newer than a
 legacy GPU's last branch, or older than the first branch of a new GPU's generation (Debian's
 legacy-390xx driver on a Turing card).
+
+The sources above list only what fits the GPU, so a Pascal card never sees `-open` and a
+Blackwell card never sees a proprietary driver, and the user never learns why. The other
+variants of the same branches that apt offers (its `apt-cache show` stanzas, whatever their
+Modaliases say) are therefore added too, but only those the knowledge tables rule out, each
+with its reason: the wizard shows them disabled and `--driver` refuses them by name. A
+package apt does not offer is never invented, and a whole branch the GPU cannot run (595 on
+Pascal) is not added: it is no variant of a choice the user has.
 """
 
 from __future__ import annotations
@@ -150,12 +158,47 @@ def from_apt(packages: Iterable[AptPackage], gpu_modaliases: Sequence[str]) -> l
         if offer is None or not _matches_a_gpu(package, gpu_modaliases):
             continue
         offered[offer.package] = offer
-    # Debian: the open modules are only a choice when they match nvidia-driver's branch.
+    _drop_unpaired_open_modules(offered)
+    return list(offered.values())
+
+
+def _drop_unpaired_open_modules(offered: dict[str, OfferedDriver]) -> None:
+    """Debian: the open modules are only a choice when they match nvidia-driver's branch."""
     open_modules = offered.get(DEBIAN_OPEN_MODULES)
     driver = offered.get(DEBIAN_DRIVER)
     if open_modules and (driver is None or driver.branch != open_modules.branch):
         del offered[DEBIAN_OPEN_MODULES]
-    return list(offered.values())
+
+
+def unrunnable_variants(
+    offered: Sequence[OfferedDriver],
+    packages: Iterable[AptPackage],
+    gpus: Sequence[Gpu],
+) -> list[OfferedDriver]:
+    """The other variants of the offered branches that apt offers and these GPUs cannot run.
+
+    `-open` on a Pascal card, `nvidia-driver-580` on a Blackwell card: apt has them (its
+    Modaliases simply do not list the GPU), so the user may ask for them and deserves the
+    reason, not silence. Runnable packages the sources left out stay out: ubuntu-drivers'
+    choice of what fits is not second-guessed.
+    """
+    branches_offered = {o.branch for o in offered}
+    known = {o.package: o for o in offered}
+    found: dict[str, OfferedDriver] = {}
+    for package in packages:
+        if package.package in known or package.package in found:
+            continue
+        offer = _offer_from_apt(package)
+        if offer is None or offer.branch not in branches_offered:
+            continue
+        if not_runnable_reason(offer, gpus) is not None:
+            found[offer.package] = offer
+    if DEBIAN_OPEN_MODULES in found:
+        paired = {**known, **found}
+        _drop_unpaired_open_modules(paired)
+        if DEBIAN_OPEN_MODULES not in paired:
+            del found[DEBIAN_OPEN_MODULES]
+    return list(found.values())
 
 
 def _header(package: AptPackage, name: str) -> str | None:
@@ -201,7 +244,7 @@ def not_runnable_reason(offer: OfferedDriver, gpus: Sequence[Gpu]) -> str | None
                 "cannot run them"
             )
         if not offer.open and gpu.open_kernel == "required":
-            return f"the {label} runs only the open kernel modules"
+            return f"the {label} needs the open kernel modules (an -open variant)"
         arch = architecture(gpu.architecture)
         if arch and arch.last_branch and offer.branch > arch.last_branch:
             return f"{gpu.architecture} support ended with branch {arch.last_branch}"
@@ -259,7 +302,11 @@ def build_candidates(
     apt_packages: Sequence[AptPackage] = (),
     gpu_modaliases: Sequence[str] = (),
 ) -> list[DriverCandidate]:
-    """Every driver candidate for these GPUs, newest branch first; empty without a GPU."""
+    """Every driver candidate for these GPUs, newest branch first; empty without a GPU.
+
+    Within a branch: plain, -open, -server, -server-open (Debian: by name). The variants the
+    GPUs cannot run are among them, with `runnable=False` and the reason.
+    """
     if not gpus:
         return []
     offered = from_ubuntu_drivers(ubuntu_drivers_devices)
@@ -267,5 +314,6 @@ def build_candidates(
         offered = from_package_names(ubuntu_drivers_list)
     if not offered:
         offered = from_apt(apt_packages, gpu_modaliases)
+    offered = offered + unrunnable_variants(offered, apt_packages, gpus)
     index = apt_index(apt_packages)
     return sorted((enrich(o, gpus, index) for o in offered), key=_order)

@@ -6,6 +6,7 @@ from nvwizard.report.candidates import (
     from_apt,
     from_ubuntu_drivers,
     transitional_target,
+    unrunnable_variants,
 )
 
 from .helpers import gpu
@@ -170,3 +171,84 @@ def test_transitional_package_names_its_target():
         "nvidia-driver-550", depends=("nvidia-utils-550 (= 550.1)", "libnvidia-gl-550")
     )
     assert transitional_target(real) is None
+
+
+# Ubuntu's open packages list Turing and newer ids only; its proprietary ones stop before Blackwell.
+TURING_ONLY = ("pci:v000010DEd00001E04sv*sd*bc03sc*i*",)
+PASCAL_TO_ADA = ("pci:v000010DEd00001B80sv*sd*bc03sc*i*", "pci:v000010DEd00002684sv*sd*bc03sc*i*")
+
+
+def _apt_branch(branch, open_aliases=TURING_ONLY, closed_aliases=PASCAL_TO_ADA):
+    version = f"{branch}.95.05-0ubuntu0.22.04.1"
+    return [
+        AptPackage(f"nvidia-driver-{branch}{suffix}", version=version, modaliases=aliases)
+        for suffix, aliases in (
+            ("", closed_aliases),
+            ("-open", open_aliases),
+            ("-server", closed_aliases),
+            ("-server-open", open_aliases),
+        )
+    ]
+
+
+def test_pascal_sees_the_open_variants_apt_offers_as_not_runnable():
+    devices = [
+        _nvidia_device(
+            _driver("nvidia-driver-580", recommended=True),
+            _driver("nvidia-driver-580-server"),
+            modalias="pci:v000010DEd00001B80sv00001043sd00008591bc03sc00i00",
+        )
+    ]
+    apt = _apt_branch(580) + _apt_branch(595, closed_aliases=TURING_ONLY)
+    found = build_candidates([GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt)
+    assert [(c.package, c.runnable) for c in found] == [
+        ("nvidia-driver-580", True),
+        ("nvidia-driver-580-open", False),
+        ("nvidia-driver-580-server", True),
+        ("nvidia-driver-580-server-open", False),
+    ]  # 595 is no branch ubuntu-drivers offered: not listed at all
+    for unrunnable in (c for c in found if not c.runnable):
+        assert "GSP" in unrunnable.reason and "Pascal" in unrunnable.reason
+        assert unrunnable.support == "LTSB" and unrunnable.cuda == "13.0"
+        assert not unrunnable.recommended and not unrunnable.ubuntu_drivers_recommended
+
+
+def test_blackwell_sees_the_proprietary_variants_as_not_runnable():
+    devices = [_nvidia_device(_driver("nvidia-driver-595-open", recommended=True))]
+    apt = _apt_branch(595)
+    found = {
+        c.package: c
+        for c in build_candidates([RTX5090], ubuntu_drivers_devices=devices, apt_packages=apt)
+    }
+    assert found["nvidia-driver-595-open"].runnable
+    for name in ("nvidia-driver-595", "nvidia-driver-595-server"):
+        assert not found[name].runnable
+        assert "Blackwell" in found[name].reason and "open kernel modules" in found[name].reason
+    # runnable variants ubuntu-drivers left out are not second-guessed
+    assert "nvidia-driver-595-server-open" not in found
+
+
+def test_variants_apt_does_not_offer_are_not_invented():
+    devices = [_nvidia_device(_driver("nvidia-driver-580"))]
+    apt = [AptPackage("nvidia-driver-580-open", version="580.95.05-0ubuntu1")]
+    found = build_candidates([GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt)
+    assert [c.package for c in found] == ["nvidia-driver-580", "nvidia-driver-580-open"]
+    assert build_candidates([GTX1080], ubuntu_drivers_devices=devices) == [
+        c for c in found if c.runnable
+    ]
+
+
+def test_unrunnable_variants_from_apt_on_a_turing_card_add_nothing():
+    offered = from_ubuntu_drivers([_nvidia_device(_driver("nvidia-driver-580-server-open"))])
+    assert unrunnable_variants(offered, _apt_branch(580), [T4]) == []
+
+
+def test_unrunnable_debian_open_modules_follow_the_driver_branch():
+    gtx = [GTX1080]
+    driver = from_apt([AptPackage("nvidia-driver", version="535.247.01-1~deb12u1")], [])
+    paired = [AptPackage("nvidia-open-kernel-dkms", version="535.247.01-1~deb12u1")]
+    (found,) = unrunnable_variants(driver, paired, gtx)
+    assert found.package == "nvidia-open-kernel-dkms" and found.open
+    tesla = from_apt([AptPackage("nvidia-tesla-550-driver", version="550.163.01-1")], [])
+    unpaired = [AptPackage("nvidia-open-kernel-dkms", version="550.163.01-1")]
+    assert unrunnable_variants(tesla, unpaired, gtx) == []

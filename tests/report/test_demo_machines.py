@@ -53,6 +53,29 @@ def test_gtx1080_secureboot():
     assert "open-impossible" in _ids(report)
 
 
+def test_gtx1080_lists_the_open_variants_apt_offers_as_not_runnable():
+    report = _report("gtx1080-secureboot")
+    unrunnable = {c.package: c for c in report.driver_candidates if not c.runnable}
+    assert set(unrunnable) == {
+        f"nvidia-driver-{branch}{suffix}"
+        for branch in (535, 570, 580)
+        for suffix in ("-open", "-server-open")
+    }
+    for candidate in unrunnable.values():
+        assert candidate.open and not candidate.recommended
+        assert "Pascal" in candidate.reason and "GSP" in candidate.reason
+    # by branch, newest first, then plain, -open, -server, -server-open
+    assert [c.package for c in report.driver_candidates][:4] == [
+        "nvidia-driver-580",
+        "nvidia-driver-580-open",
+        "nvidia-driver-580-server",
+        "nvidia-driver-580-server-open",
+    ]
+    # apt offers 590 to 610 too, but Pascal ends with 580: no variant of those is a choice
+    assert report.recommended_driver == "nvidia-driver-570-server"  # as before: signed modules
+    assert {c.branch for c in report.driver_candidates} == {535, 570, 580}
+
+
 def test_rtx5090_workstation():
     report = _report("rtx5090-workstation")
     assert [(g.architecture, g.open_kernel) for g in report.gpus] == [("Blackwell", "required")]
@@ -60,6 +83,19 @@ def test_rtx5090_workstation():
     assert report.recommended_driver == "nvidia-driver-595-open"
     assert all(c.open for c in report.driver_candidates if c.runnable)
     assert "open-required" in _ids(report)
+    unrunnable = {c.package: c for c in report.driver_candidates if not c.runnable}
+    assert set(unrunnable) == {
+        f"nvidia-driver-{branch}{suffix}"
+        for branch in (570, 580, 590, 595, 610)
+        for suffix in ("", "-server")
+    }
+    for candidate in unrunnable.values():
+        assert not candidate.open and "Blackwell" in candidate.reason
+
+
+@pytest.mark.parametrize("name", ["rtx3090-fresh", "hgx-h100", "nvml-mismatch"])
+def test_gpus_that_run_both_kinds_of_module_get_no_disabled_rows(name):
+    assert all(c.runnable for c in _report(name).driver_candidates)
 
 
 def test_nvml_mismatch():
