@@ -338,3 +338,32 @@ def test_debian_demo_install_with_the_default_choices(monkeypatch, capsys, place
     code, out = _debian_install(capsys)
     assert "$ systemctl enable nvidia-persistenced.service" in out
     assert code == 0, out[-2000:]
+
+
+@pytest.mark.parametrize(
+    "demo, driver, reason",
+    [
+        ("gtx1080-secureboot", "nvidia-driver-580-open", "GeForce GTX 1080 (Pascal) cannot run"),
+        ("gtx1080-secureboot", "nvidia-driver-535-server-open", "need the GSP"),
+        ("rtx5090-workstation", "nvidia-driver-595-server", "needs the open kernel modules"),
+    ],
+)
+def test_a_variant_this_gpu_cannot_run_is_refused_with_the_reason(
+    demo, driver, reason, capsys, monkeypatch, places
+):
+    trap = SpawnTrap(monkeypatch)
+    assert main(["install", "--demo", demo, "--driver", driver, "--yes"]) == 3
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith(f"nvwizard: {driver} cannot run on this machine: ") and reason in line
+    assert captured.out == "" and trap.calls == []
+    log_dir, state_dir = places
+    assert not log_dir.exists() and not state_dir.exists()
+
+
+def test_an_unknown_driver_on_a_demo_stays_a_usage_error(capsys):
+    assert main(["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-999"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "not offered for this machine" in line
+    # only what this GPU can run is named as offered
+    assert "nvidia-driver-570-server" in line and "-open" not in line

@@ -73,3 +73,15 @@ def test_bad_option_values_are_one_line_errors(bundle, capsys):
     assert main(["plan", "--machine", str(bundle), "--keep", "bash"]) == 2
     assert "--keep bash: not in the purge list" in capsys.readouterr().err
     assert main(["plan", "--machine", str(bundle), "--lock-timeout", "-1"]) == 2
+
+
+def test_plan_refuses_an_apt_offered_variant_this_gpu_cannot_run(capsys):
+    code = main(["plan", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580-open"])
+    assert code == 3
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert "the open kernel modules need the GSP" in line and "(Pascal)" in line
+    assert captured.out == ""
+    code = main(["plan", "--demo", "rtx5090-workstation", "--driver", "nvidia-driver-580"])
+    assert code == 3
+    assert "(Blackwell) needs the open kernel modules" in capsys.readouterr().err
