@@ -19,7 +19,6 @@ is recorded in the state file (never for demo or bundle hosts).
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine import journal as jn
 from nvwizard.host.base import Host
+from nvwizard.knowledge.debian import is_user_space_version_package, kernel_dkms_flavour
 from nvwizard.knowledge.packages import parse_driver_package
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import newest_installed_kernel, upstream_version
@@ -43,22 +43,6 @@ FLAVOUR_PREFIXES = (
     "nvidia-headless-",
     "nvidia-dkms-",
 )
-DEBIAN_DKMS = {"nvidia-kernel-dkms": "proprietary", "nvidia-open-kernel-dkms": "open"}
-# Debian's names for the same: the default, Tesla and legacy families, versioned or not
-# (nvidia-tesla-535-kernel-dkms, nvidia-tesla-535-smi, libnvidia-tesla-535-cuda1, libcuda1)
-_DEBIAN_FAMILY = r"(?:-(?:tesla|legacy)(?:-\d+(?:xx)?)?)?"
-DEBIAN_DKMS_RE = re.compile(rf"^nvidia{_DEBIAN_FAMILY}(-open)?-kernel-dkms$")
-DEBIAN_LIBRARY_RE = re.compile(
-    rf"^(?:libcuda1|libnvidia{_DEBIAN_FAMILY}-cuda1|nvidia{_DEBIAN_FAMILY}-smi)$"
-)
-
-
-def debian_dkms_flavour(name: str) -> str | None:
-    """ "open" or "proprietary" for a Debian DKMS package of the nvidia module, else None."""
-    match = DEBIAN_DKMS_RE.match(name)
-    if match is None:
-        return None
-    return "open" if match.group(1) else "proprietary"
 
 
 @dataclass(frozen=True)
@@ -126,8 +110,8 @@ def _expected_module_flavour(
         kind = "open" if is_open_flavour(flavour) else "proprietary"
         return kind, (f"chosen: {flavour}" if chosen else f"the installed {flavour} packages")
     for entry in packages:
-        if _present(entry) and debian_dkms_flavour(entry.name):
-            return debian_dkms_flavour(entry.name), f"the installed {entry.name}"
+        if _present(entry) and kernel_dkms_flavour(entry.name):
+            return kernel_dkms_flavour(entry.name), f"the installed {entry.name}"
     return None, ""
 
 
@@ -138,7 +122,7 @@ def _library_versions(packages: list[DpkgEntry]) -> dict[str, str]:
     versions = {}
     for entry in packages:
         if _present(entry) and (
-            entry.name.startswith(LIBRARY_PREFIXES) or DEBIAN_LIBRARY_RE.match(entry.name)
+            entry.name.startswith(LIBRARY_PREFIXES) or is_user_space_version_package(entry.name)
         ):
             version = upstream_version(entry.version)
             if version:
@@ -306,7 +290,7 @@ def check_next_boot_modules(
                 "next-boot-modules", True, f"{signed} (Canonical-signed) is installed"
             )
     dkms_packages = [
-        n for n in present if n.startswith("nvidia-dkms-") or debian_dkms_flavour(n) is not None
+        n for n in present if n.startswith("nvidia-dkms-") or kernel_dkms_flavour(n) is not None
     ]
     if dkms_packages:
         built = [

@@ -34,7 +34,11 @@ OPEN_MODULES = "nvidia-open-kernel-dkms"
 PERSISTENCED = "nvidia-persistenced"
 GSP_FIRST_BRANCH = 525  # the first branch Debian ships a firmware-nvidia-*gsp package for
 
+_FAMILY = r"(?:tesla|legacy)-(?:\d{3}(?:xx)?-)?"  # "tesla-535-", "tesla-", "legacy-390xx-"
 _FAMILY_DRIVER_RE = re.compile(r"^nvidia-((?:tesla|legacy)-(?:(\d{3})(?:xx)?-)?)driver$")
+_KERNEL_DKMS_RE = re.compile(rf"^nvidia-(?:{_FAMILY})?kernel-dkms$")
+# The packages that carry the user-space driver's version (what nvidia-smi and CUDA load).
+_USER_SPACE_RE = re.compile(rf"^(?:libcuda1|libnvidia-{_FAMILY}cuda1|nvidia-(?:{_FAMILY})?smi)$")
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,18 @@ def headers_meta(kernel_release: str) -> str | None:
     parts = kernel_release.strip().split("-")
     flavour = "-".join(parts[2:]) if len(parts) > 2 else ""
     return f"linux-headers-{flavour}" if flavour else None
+
+
+def kernel_dkms_flavour(name: str) -> str | None:
+    """ "open" or "proprietary" for any family's DKMS package of the nvidia module
+    (nvidia-kernel-dkms, nvidia-tesla-535-kernel-dkms, nvidia-legacy-390xx-kernel-dkms,
+    nvidia-open-kernel-dkms), else None."""
+    name = name.strip()
+    if name == OPEN_MODULES:
+        return "open"
+    return "proprietary" if _KERNEL_DKMS_RE.match(name) else None
+
+
+def is_user_space_version_package(name: str) -> bool:
+    """libcuda1, libnvidia-<family>cuda1 or nvidia-<family>smi: their version is the driver's."""
+    return _USER_SPACE_RE.match(name.strip()) is not None

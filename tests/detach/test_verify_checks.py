@@ -180,3 +180,60 @@ def test_nothing_installed():
 )
 def test_dkms_status_layouts(line, row):
     assert parse_dkms_status(line) == ([row] if row else [])
+
+
+# -- Debian: every family's DKMS package and user-space packages ------------------------------
+
+DEBIAN_KERNEL = "6.1.0-40-amd64"
+TESLA = "535.247.01"
+
+
+def debian_tesla_packages(dkms: str = "nvidia-tesla-535-kernel-dkms") -> list[DpkgEntry]:
+    deb = f"{TESLA}-1~deb12u1"
+    return [
+        pkg(dkms, deb),
+        pkg("nvidia-tesla-535-smi", deb),
+        pkg("libnvidia-tesla-535-cuda1", deb),
+        pkg(f"linux-image-{DEBIAN_KERNEL}", "6.1.153-1"),
+        pkg(f"linux-headers-{DEBIAN_KERNEL}", "6.1.153-1"),
+    ]
+
+
+def debian_report(flavor: str = "proprietary") -> Report:
+    return good_report(
+        os="Debian GNU/Linux 12 (bookworm)",
+        os_id="debian",
+        os_version="12",
+        kernel=DEBIAN_KERNEL,
+        loaded_module=LoadedModule(version=TESLA, flavor=flavor),
+        nvidia_smi=NvidiaSmi(status="ok", driver_version=TESLA, cuda_version="12.2"),
+    )
+
+
+def test_debian_tesla_dkms_driver_passes_every_check():
+    status = f"nvidia-tesla-535/{TESLA}, {DEBIAN_KERNEL}, x86_64: installed\n"
+    checks = by_name(run_checks(debian_report(), debian_tesla_packages(), None, status))
+    assert all(c.ok for c in checks.values()), [c for c in checks.values() if not c.ok]
+    assert "nvidia-tesla-535-kernel-dkms" in checks["flavour"].detail
+    assert checks["module-version"].ok and TESLA in checks["module-version"].detail
+
+
+def test_debian_tesla_dkms_package_not_built_for_the_next_kernel_fails():
+    checks = by_name(run_checks(debian_report(), debian_tesla_packages(), None, ""))
+    assert not checks["next-boot-modules"].ok
+    assert "dkms autoinstall" in checks["next-boot-modules"].fix
+
+
+@pytest.mark.parametrize(
+    "dkms, flavor, ok",
+    [
+        ("nvidia-legacy-390xx-kernel-dkms", "proprietary", True),
+        ("nvidia-tesla-kernel-dkms", "open", False),
+        ("nvidia-open-kernel-dkms", "open", True),
+        ("nvidia-open-kernel-dkms", "proprietary", False),
+    ],
+)
+def test_debian_flavour_comes_from_any_familys_dkms_package(dkms, flavor, ok):
+    checks = by_name(run_checks(debian_report(flavor), debian_tesla_packages(dkms), None, None))
+    assert checks["flavour"].ok is ok
+    assert dkms in checks["flavour"].detail

@@ -1,6 +1,11 @@
 import pytest
 
-from nvwizard.knowledge.debian import headers_meta, parse_debian_driver
+from nvwizard.knowledge.debian import (
+    headers_meta,
+    is_user_space_version_package,
+    kernel_dkms_flavour,
+    parse_debian_driver,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +66,54 @@ def test_headers_metapackage_follows_the_kernel_flavour():
     assert headers_meta("6.1.0-40-amd64") == "linux-headers-amd64"
     assert headers_meta("6.1.0-40-cloud-amd64") == "linux-headers-cloud-amd64"
     assert headers_meta("6.1.0") is None
+
+
+@pytest.mark.parametrize(
+    "name, flavour",
+    [
+        ("nvidia-kernel-dkms", "proprietary"),
+        ("nvidia-tesla-535-kernel-dkms", "proprietary"),
+        ("nvidia-tesla-470-kernel-dkms", "proprietary"),
+        ("nvidia-tesla-kernel-dkms", "proprietary"),
+        ("nvidia-legacy-390xx-kernel-dkms", "proprietary"),
+        ("nvidia-open-kernel-dkms", "open"),
+        ("nvidia-dkms-580-open", None),  # Ubuntu's name
+        ("nvidia-kernel-source", None),
+        ("nvidia-tesla-535-kernel-support", None),
+        ("nvidia-kernel-dkms-extra", None),
+    ],
+)
+def test_kernel_dkms_flavour_of_every_family(name, flavour):
+    assert kernel_dkms_flavour(name) == flavour
+
+
+@pytest.mark.parametrize(
+    "name, carries",
+    [
+        ("libcuda1", True),
+        ("nvidia-smi", True),
+        ("nvidia-tesla-535-smi", True),
+        ("libnvidia-tesla-535-cuda1", True),
+        ("libnvidia-legacy-390xx-cuda1", True),
+        ("nvidia-utils-580", False),  # Ubuntu's: verify reads those by prefix
+        ("libcuda1-i386", False),
+        ("nvidia-tesla-535-smi-extra", False),
+    ],
+)
+def test_packages_carrying_the_user_space_version(name, carries):
+    assert is_user_space_version_package(name) is carries
+
+
+def test_every_familys_kernel_dkms_part_is_recognised():
+    for name, branch in [
+        ("nvidia-driver", 535),
+        ("nvidia-open-kernel-dkms", 535),
+        ("nvidia-tesla-535-driver", None),
+        ("nvidia-tesla-driver", 525),
+        ("nvidia-legacy-390xx-driver", None),
+    ]:
+        driver = parse_debian_driver(name, branch)
+        expected = "open" if driver.open else "proprietary"
+        assert kernel_dkms_flavour(driver.kernel_dkms) == expected
+        assert is_user_space_version_package(driver.smi)
+        assert is_user_space_version_package(driver.cuda_library)
