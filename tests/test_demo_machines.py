@@ -195,3 +195,33 @@ def test_an_installed_copy_finds_the_demos(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(site))
     assert "GeForce RTX 3090" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "demo, device, gpu_runs",
+    [
+        ("gtx1080-secureboot", "1B80", lambda name: not name.endswith("-open")),  # Pascal
+        ("rtx5090-workstation", "2B85", lambda name: name.endswith("-open")),  # Blackwell
+    ],
+)
+def test_apt_offers_every_variant_and_modaliases_list_only_what_the_gpu_runs(
+    demo, device, gpu_runs
+):
+    """Like Ubuntu's archive: all four variants of each branch, each listing only its GPUs."""
+    from nvwizard.detect.apt_cache import modalias_matches
+    from nvwizard.knowledge.packages import parse_driver_package
+
+    modalias = f"pci:v000010DEd0000{device}sv00001043sd00008591bc03sc00i00"
+    drivers = {
+        p.package: p
+        for p in parse_apt_cache_show(read(demo, "apt-cache-show.txt"))
+        if parse_driver_package(p.package)
+    }
+    branches = {parse_driver_package(name).branch for name in drivers}
+    for branch in branches:
+        for suffix in ("", "-open", "-server", "-server-open"):
+            assert f"nvidia-driver-{branch}{suffix}" in drivers
+    for name, stanza in drivers.items():
+        listed = any(modalias_matches(pattern, modalias) for pattern in stanza.modaliases)
+        if not gpu_runs(name):
+            assert stanza.modaliases and not listed, name
