@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from nvwizard.engine import events as ev
 from nvwizard.engine.attach import latest_events_path, replay_and_follow
-from nvwizard.engine.journal import read_events
+from nvwizard.engine.journal import human_text, read_events
 from nvwizard.errors import NvwizardError
 
 
@@ -37,33 +36,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         events = replay_and_follow(path) if args.follow else iter(read_events(path))
         for event in events:
-            text = format_event(event)
+            text = human_text(event)
             if text is not None:
                 print(text, flush=args.follow)
     except FileNotFoundError:
         raise NvwizardError(f"the apply log {path} is gone") from None
     return 0
-
-
-def format_event(event: ev.Event) -> str | None:
-    """One event as the human log shows it (progress events are left out)."""
-    d = event.data
-    if event.kind == ev.PLAN_STARTED:
-        plan = d.get("plan") or {}
-        return f"== apply of {plan.get('driver')} on {d.get('host')} (pid {d.get('pid')})"
-    if event.kind == ev.STEP_STARTED:
-        commands = ["    $ " + " ".join(argv) for argv in d.get("argv") or []]
-        return "\n".join([f"== {d.get('title')} [{event.step}]", *commands])
-    if event.kind == ev.OUTPUT:
-        return d.get("line", "")
-    if event.kind == ev.STEP_FINISHED:
-        verdict = "ok" if d.get("ok") else f"FAILED (exit {d.get('exit_code')})"
-        return f"-- {event.step}: {verdict} in {d.get('duration_s')} s"
-    if event.kind == ev.PLAN_FINISHED:
-        lines = [f"== apply {d.get('outcome')}"]
-        if d.get("message"):
-            lines.append(f"   {d['message']}")
-        if d.get("next_action"):
-            lines.append(f"   next: {d['next_action']}")
-        return "\n".join(lines)
-    return None

@@ -114,41 +114,12 @@ class Journal:
         # rely on the state file already saying the same.
         if event.kind != ev.OUTPUT and event.kind != ev.PROGRESS:
             self._update_state(event)
-        text = self._human(event)
+        text = human_text(event)
         if text is not None:
             self._log.write(text + "\n")
             self._log.flush()
         self._events.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
         self._events.flush()
-
-    def _human(self, event: ev.Event) -> str | None:
-        d = event.data
-        at = _clock(event.time)
-        if event.kind == ev.PLAN_STARTED:
-            plan = d.get("plan", {})
-            return (
-                f"{at} apply started on {d.get('host')}: {plan.get('driver')} (pid {d.get('pid')})"
-            )
-        if event.kind == ev.STEP_STARTED:
-            commands = "\n".join("    $ " + " ".join(argv) for argv in d.get("argv", []))
-            return f"{at} == {d.get('title')} [{event.step}]\n{commands}".rstrip()
-        if event.kind == ev.OUTPUT:
-            return d.get("line", "")
-        if event.kind == ev.PROGRESS:
-            return None  # the percentages live in the event log; the human log keeps the text
-        if event.kind == ev.STEP_FINISHED:
-            verdict = "ok" if d.get("ok") else f"FAILED (exit {d.get('exit_code')})"
-            return f"{at} -- {event.step}: {verdict} in {d.get('duration_s')} s"
-        if event.kind == ev.PLAN_FINISHED:
-            lines = [f"{at} apply {d.get('outcome')}"]
-            if d.get("message"):
-                lines.append(f"  {d['message']}")
-            if d.get("next_action"):
-                lines.append(f"  next: {d['next_action']}")
-            if d.get("repair"):
-                lines.append("  repair: " + " ".join(d["repair"]))
-            return "\n".join(lines)
-        return None
 
     def _update_state(self, event: ev.Event) -> None:
         d = event.data
@@ -259,3 +230,32 @@ def latest_journal(log_dir: Path | None = None) -> Path | None:
     except OSError:
         return None
     return candidates[-1] if candidates else None
+
+
+def human_text(event: ev.Event) -> str | None:
+    """One event as the human log shows it, with its time; None for progress events."""
+    d = event.data
+    at = _clock(event.time)
+    if event.kind == ev.PLAN_STARTED:
+        plan = d.get("plan", {})
+        return f"{at} apply started on {d.get('host')}: {plan.get('driver')} (pid {d.get('pid')})"
+    if event.kind == ev.STEP_STARTED:
+        commands = "\n".join("    $ " + " ".join(argv) for argv in d.get("argv", []))
+        return f"{at} == {d.get('title')} [{event.step}]\n{commands}".rstrip()
+    if event.kind == ev.OUTPUT:
+        return d.get("line", "")
+    if event.kind == ev.PROGRESS:
+        return None  # the percentages live in the event log; the human log keeps the text
+    if event.kind == ev.STEP_FINISHED:
+        verdict = "ok" if d.get("ok") else f"FAILED (exit {d.get('exit_code')})"
+        return f"{at} -- {event.step}: {verdict} in {d.get('duration_s')} s"
+    if event.kind == ev.PLAN_FINISHED:
+        lines = [f"{at} apply {d.get('outcome')}"]
+        if d.get("message"):
+            lines.append(f"  {d['message']}")
+        if d.get("next_action"):
+            lines.append(f"  next: {d['next_action']}")
+        if d.get("repair"):
+            lines.append("  repair: " + " ".join(d["repair"]))
+        return "\n".join(lines)
+    return None

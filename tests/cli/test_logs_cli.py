@@ -39,19 +39,20 @@ def test_prints_the_last_apply(places):
     result = logs()
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "== apply of nvidia-driver-580-server on this machine (pid 4242)"
-    assert "== Install the driver [install]" in lines
-    assert "    $ apt-get install" in lines
-    assert "Setting up nvidia-dkms-580-server ..." in lines
-    assert "-- install: ok in 1.0 s" in lines
-    assert lines[-1] == "== apply done"
+    assert lines[0].endswith("apply started on this machine: nvidia-driver-580-server (pid 4242)")
+    untimed = [line.split(" ", 1)[1] if line[:2].isdigit() else line for line in lines]
+    assert "== Install the driver [install]" in untimed
+    assert "    $ apt-get install" in untimed
+    assert "Setting up nvidia-dkms-580-server ..." in untimed
+    assert "-- install: ok in 1.0 s" in untimed
+    assert lines[-1].endswith(" apply done")
 
 
 def test_the_newest_apply_wins(places):
     state, log = places
     write_journal(log, state, outcome="failed")
     write_journal(log, state)
-    assert logs().stdout.splitlines()[-1] == "== apply done"
+    assert logs().stdout.splitlines()[-1].endswith(" apply done")
 
 
 def test_follow_on_a_finished_apply_prints_it_and_ends(places):
@@ -59,7 +60,7 @@ def test_follow_on_a_finished_apply_prints_it_and_ends(places):
     write_journal(log, state, outcome="failed")
     result = logs("-f")
     assert result.returncode == 0
-    assert "== apply failed" in result.stdout
+    assert " apply failed" in result.stdout
 
 
 def test_follow_ends_when_the_worker_died_mid_apply(places):
