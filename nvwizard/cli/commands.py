@@ -13,16 +13,9 @@ COMMAND_MODULES = (
     "status_cmd",
     "logs_cmd",
     "verify_cmd",
-    "apply_worker_cmd",
+    "apply_worker_cmd",  # hidden: the detached worker started by install and the wizard
 )
 
 
 def all_commands() -> list[ModuleType]:
-    modules = []
-    for name in COMMAND_MODULES:
-        try:
-            modules.append(importlib.import_module(f"nvwizard.cli.{name}"))
-        except ModuleNotFoundError as error:
-            if error.name != f"nvwizard.cli.{name}":
-                raise
-    return modules
+    return [importlib.import_module(f"nvwizard.cli.{name}") for name in COMMAND_MODULES]
