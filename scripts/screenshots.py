@@ -36,9 +36,9 @@ def svg_to_png(svg: Path) -> Path:
 
 
 async def take(demo: str | None, out: Path) -> list[Path]:
-    from nvwizard.tui.tour import TOUR, VERIFY_DEMO, VERIFY_TOUR
+    from nvwizard.tui.tour import TOUR
 
-    return await walk(demo, TOUR, out) + await walk(VERIFY_DEMO, VERIFY_TOUR, out)
+    return await walk(demo, TOUR, out)
 
 
 async def walk(demo: str | None, tour, out: Path) -> list[Path]:

@@ -104,6 +104,13 @@ class WizardApp(App):
     def show_verify(self) -> None:
         self.go(flow.VERIFY)
 
+    async def restart_after_reboot(self) -> None:
+        """A demo or bundle machine rebooted: start over as the next login would, with a
+        fresh Detect that opens Verify (the state says a verification is pending)."""
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.push_screen(self._screen(flow.DETECT))
+
     def action_help(self) -> None:
         from nvwizard.tui.screens.help import HelpScreen
 

@@ -71,6 +71,9 @@ class WizardBackend(Protocol):
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
 
+    def await_reboot(self, host: Host) -> bool:
+        """Until a demo or bundle machine has rebooted (True); False on a real machine."""
+
     def verification_pending(self, host: Host) -> bool: ...
 
     def verify(self, host: Host) -> VerifyResult: ...
@@ -197,9 +200,28 @@ class LayersBackend:
         from nvwizard.engine.reboot import schedule_reboot
 
         message = schedule_reboot(host, delay_minutes)
-        if not host.is_real:
-            return f"DEMO: simulated, nothing was rebooted. {message}"
-        return message
+        if host.is_real:
+            return message
+        if not delay_minutes:
+            return "DEMO: the simulated machine rebooted; nothing real was rebooted."
+        return (
+            "DEMO: the simulated machine reboots in one minute (a few seconds here); nothing "
+            "real is rebooted. On a real machine: cancel with `sudo shutdown -c`; an SSH "
+            "session drops at the reboot."
+        )
+
+    def await_reboot(self, host: Host) -> bool:
+        """A demo or bundle machine: let its scheduled reboot come due (at demo speed) and
+        boot it; True once it has rebooted. A real machine: False, its reboot ends the session
+        and the next `nvwizard` opens Verify from the state file."""
+        if host.is_real:
+            return False
+        from nvwizard.host.simulated import SimulatedMachine
+
+        machine = SimulatedMachine(host)
+        if machine.scheduled_reboot is not None:
+            machine.wait_for_scheduled_reboot()
+        return machine.last_boot is not None
 
     def verification_pending(self, host: Host) -> bool:
         from nvwizard.engine.verify import verification_pending

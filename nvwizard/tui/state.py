@@ -74,6 +74,7 @@ class WizardState:
     outcome: Outcome | None = None
     # Reboot / Verify
     verify_pending: bool = False
+    rebooted: bool = False  # a demo or bundle machine rebooted: Detect again, then Verify
     follow: str | None = None  # journal of a background apply to reattach to (real machines)
     verify_result: VerifyResult | None = None
 

@@ -32,10 +32,12 @@ TOUR = (
     Stop("04-install-plan", ("enter",)),
     Stop("05-install-log", ("n", "enter")),
     Stop("06-reboot", ("n",)),
+    # "Reboot now": the demo machine comes up with the new driver, Detect runs, Verify opens
+    Stop("07-verify", ("left", "enter")),
 )
-# Verify: on the machine whose libraries were upgraded under the running module.
+# Verify failing: on the machine whose libraries were upgraded under the running module.
 VERIFY_DEMO = "nvml-mismatch"
-VERIFY_TOUR = (Stop("07-verify", ("v",)),)
+VERIFY_TOUR = (Stop("verify-mismatch", ("v",)),)
 
 
 def demo_app(name: str | None = None) -> WizardApp:

@@ -169,6 +169,7 @@ class FakeBackend:
         self.refusal = refusal
         self.plans: list[Plan] = []
         self.reboots: list[int | None] = []
+        self.boots = 0  # simulated reboots that came up (demo hosts only)
         self.repairs: list[list[list[str]]] = []
 
     def detect(self, host, progress):
@@ -296,6 +297,12 @@ class FakeBackend:
     def reboot(self, host, delay_minutes):
         self.reboots.append(delay_minutes)
         return "DEMO: would schedule the reboot"
+
+    def await_reboot(self, host):
+        if host.is_real:
+            return False
+        self.boots += 1
+        return True
 
     def verification_pending(self, host):
         return self.pending

@@ -64,14 +64,41 @@ async def walk_to_reboot(pilot) -> list[str]:
 
 
 @pytest.mark.parametrize("name", WITH_GPU)
-async def test_whole_path_to_the_reboot_prompt(name):
+async def test_whole_path_through_the_reboot_to_a_passing_verify(name):
+    """Detect -> (Purge) -> Select -> Install -> Reboot now -> the machine comes up -> Verify."""
     app = demo_app(name)
     async with app.run_test(size=SIZE) as pilot:
         seen = await walk_to_reboot(pilot)
         assert seen[-1] == "RebootScreen", (seen, app.state.outcome)
         assert app.state.outcome.result == "done"
         assert ("PurgeScreen" in seen) == bool(app.state.proposed_purge)
-        assert app.state.plan.driver == app.state.report.recommended_driver
+        driver = app.state.plan.driver
+        assert driver == app.state.report.recommended_driver
+
+        await pilot.press("left", "enter")  # "Reboot now"
+        await settle(pilot)
+
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["DetectScreen", "VerifyScreen"]
+        checks = text_of(app, "#checks")
+        assert app.state.verify_result.ok, checks
+        assert "✗" not in checks and "The driver works. Nothing left to do." in checks
+        assert f"DEMO: nothing on this machine is changed (demo {name})" in text_of(app, "#banner")
+        await pilot.press("n")  # back to the fresh Detect summary
+        await settle(pilot)
+        summary = text_of(app, "#summary")
+        assert screen_name(app) == "DetectScreen"
+        assert f"Loaded module: nvidia {app.state.report.loaded_module.version}" in summary
+        assert not app.state.report.reboot_required
+
+
+async def to_screen(pilot, wanted: str) -> None:
+    await settle(pilot)
+    for _ in range(4):
+        name = screen_name(pilot.app)
+        if name == wanted:
+            return
+        await pilot.press(*(("n", "enter") if name == "PurgeScreen" else ("n",)))
+        await settle(pilot)
 
 
 async def to_install_confirm(pilot) -> None:
@@ -129,7 +156,7 @@ async def test_quit_during_a_demo_install_asks_then_stops_after_the_step(monkeyp
     assert app.controllers.install.run.engine.cancelled
 
 
-async def test_reboot_prompt_on_a_demo_schedules_nothing_real():
+async def test_reboot_in_one_minute_on_a_demo_goes_on_to_verify():
     app = demo_app("rtx3090-fresh")
     async with app.run_test(size=SIZE) as pilot:
         await walk_to_reboot(pilot)
@@ -137,8 +164,33 @@ async def test_reboot_prompt_on_a_demo_schedules_nothing_real():
         assert "sudo nvwizard" in explanation and "nvwizard verify" in explanation
         await pilot.press("enter")  # "In one minute"
         await settle(pilot)
-        result = text_of(app, "#result")
-        assert "DEMO: simulated" in result and "shutdown -c" in result
+        message = app.controllers.reboot.result
+        assert message.startswith("DEMO:") and "nothing real is rebooted" in message
+        assert "shutdown -c" in message
+        assert screen_name(app) == "VerifyScreen" and app.state.verify_result.ok
+
+
+async def test_a_dkms_driver_under_secure_boot_fails_verify_with_the_fix():
+    """The GTX 1080 demo has Secure Boot on and no signed modules for 580: DKMS builds the
+    module, nobody enrolls its key at the console, the module is rejected at the boot."""
+    app = demo_app("gtx1080-secureboot")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_screen(pilot, "SelectScreen")
+        for _ in range(20):
+            if app.screen.query_one("#drivers").cursor_row == 0:
+                break
+            await pilot.press("up")
+        await pilot.press("down", "down", "n")  # nvidia-driver-580-server
+        await settle(pilot)
+        seen = await walk_to_reboot(pilot)
+        assert seen[-1] == "RebootScreen" and app.state.plan.modules == "dkms"
+        await pilot.press("left", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "VerifyScreen"
+        checks = text_of(app, "#checks")
+        assert "✗ module-loaded: the nvidia kernel module is not loaded" in checks
+        assert "MOK" in checks and "fix:" in checks
+        assert "Something is wrong: apply the fixes above." in checks
 
 
 async def test_verify_on_the_nvml_mismatch_demo_names_the_fix():

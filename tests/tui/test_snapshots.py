@@ -22,7 +22,7 @@ def test_tour_screen(snap_compare, stop):
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
 
 
-def test_verify_screen(snap_compare):
+def test_verify_screen_with_failures(snap_compare):
     async def run_before(pilot):
         await walk_to(pilot, VERIFY_TOUR[-1].name, VERIFY_TOUR)
 

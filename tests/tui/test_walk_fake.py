@@ -55,6 +55,24 @@ async def test_whole_path_detect_purge_select_install_reboot():
         await pilot.press("enter")  # "In one minute" has the focus
         await settle(pilot)
         assert backend.reboots == [1]
+        # the stand-in machine is a demo: it comes up again, Detect runs anew, Verify opens
+        assert backend.boots == 1
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["DetectScreen", "VerifyScreen"]
     plan = backend.plans[-1]
     assert plan.choices.driver == "nvidia-driver-580-server-open"
     assert plan.choices.purge and plan.choices.headless
+
+
+async def test_on_a_real_machine_the_reboot_ends_the_session_instead_of_verifying():
+    backend = FakeBackend()
+    app = make_app(backend, host=FakeHost(kind="local", label="this machine"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go("reboot")
+        await settle(pilot)
+        await pilot.press("enter")  # "In one minute"
+        await settle(pilot)
+        assert backend.reboots == [1] and backend.boots == 0
+        assert screen_name(app) == "RebootScreen"
+        assert "DEMO: would schedule the reboot" in str(app.screen.query_one("#result").render())
+        assert app.state.verify_pending  # the next `nvwizard` opens Verify (the state file)

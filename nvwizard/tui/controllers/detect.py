@@ -50,7 +50,8 @@ class DetectController:
         state.headless = report.headless
         state.choices = self.backend.default_choices(report) if report.driver_candidates else None
         progress("Checking whether a verification is pending")
-        state.verify_pending = self.backend.verification_pending(state.host)
+        # a simulated reboot is the demo's next login: Verify opens as the state file makes it
+        state.verify_pending = state.rebooted or self.backend.verification_pending(state.host)
         state.follow = self.backend.apply_to_follow(state.host)
         return report
 

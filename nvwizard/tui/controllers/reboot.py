@@ -36,6 +36,19 @@ class RebootController:
         self.state.verify_pending = True
         return self.result
 
+    def await_boot(self) -> bool:
+        """Runs in a worker: True once a demo or bundle machine has rebooted (after the
+        simulated minute of a scheduled reboot); False on a real machine."""
+        return self.backend.await_reboot(self.state.host)
+
+    def start_over_after_boot(self) -> None:
+        """The machine came up again: what was planned and applied is history now."""
+        state = self.state
+        state.rebooted = True
+        state.verify_pending = True
+        state.plan = state.simulation = state.outcome = state.verify_result = None
+        state.report = None
+
     def later(self) -> str:
         self.result = "No reboot now. Reboot when it suits you, then run `sudo nvwizard`."
         return self.result

@@ -18,6 +18,11 @@ class VerifyController:
         self.state.verify_result = result
         return result
 
+    def intro(self) -> str:
+        if self.state.rebooted:
+            return "The machine rebooted. Is the installed driver the one that runs?"
+        return "Is the installed driver the one that runs?"
+
     def lines(self) -> list[Line]:
         result = self.state.verify_result
         if result is None:

@@ -37,19 +37,34 @@ class RebootScreen(WizardScreen):
             self._show(self.controller.later())
             return
         delay = None if event.button.id == "now" else 1
+        self.hint("Rebooting…" if delay is None else "Scheduling the reboot…")
         self.run_worker(
             lambda: self.controller.reboot(delay), thread=True, exit_on_error=False, group="reboot"
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "boot":
+            if event.state == WorkerState.SUCCESS and event.worker.result:
+                self.controller.start_over_after_boot()
+                self.app.call_later(self.wizard.restart_after_reboot)
+            elif event.state == WorkerState.ERROR:
+                self._show(f"✗ The simulated machine did not come up: {event.worker.error}")
+            return
         if event.worker.group != "reboot":
             return
         if event.state == WorkerState.SUCCESS:
             self._show(event.worker.result)
+            if self.wizard.state.is_demo:
+                self._wait_for_boot()
         elif event.state == WorkerState.ERROR:
             self._show(f"✗ Could not reboot: {event.worker.error}")
             for button in self.query(Button):
                 button.disabled = False
+
+    def _wait_for_boot(self) -> None:
+        """Demo and bundle machines come up again at once: Detect, then Verify, follow."""
+        self.hint("Rebooting the simulated machine; Verify follows. q quits.")
+        self.run_worker(self.controller.await_boot, thread=True, exit_on_error=False, group="boot")
 
     def _show(self, text: str) -> None:
         self.query_one("#result", Static).update(f"\n{text}")

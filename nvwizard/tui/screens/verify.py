@@ -32,7 +32,7 @@ class VerifyScreen(WizardScreen):
             return
         if event.state == WorkerState.SUCCESS:
             self.done = True
-            self.query_one("#intro", Static).update("Is the installed driver the one that runs?")
+            self.query_one("#intro", Static).update(self.controller.intro())
             self.query_one("#checks", LinesView).show(self.controller.lines())
             self.hint("n or b: back to the Detect summary; q quits.")
         elif event.state == WorkerState.ERROR:
