@@ -35,7 +35,9 @@ The repository offers (see catalogue.py): nvidia-driver-<F>, nvidia-headless-no-
 nvidia-dkms-<F>, linux-modules-nvidia-<F>-6.8.0-45-generic (+ -generic meta) for F in
 535-server, 570, 580-server, 580-server-open, 580, 580-open; nvidia-utils-<B>,
 libnvidia-compute-<B>, nvidia-kernel-common-<B>; nvidia-fabricmanager-{535,580},
-libnvidia-nscq-{535,580}; the container toolkit packages; linux-headers-6.8.0-45-generic; dkms.
+libnvidia-nscq-{535,580}; the container toolkit packages; linux-headers-6.8.0-45-generic and
+linux-headers-$(uname -r) of the running kernel (when that is a valid package name); dkms.
+To hide a command such as systemd-run from the code under test, see hidden_commands.py.
 `NVWIZARD_SANDBOX_LINE_DELAY=<seconds>` slows the DKMS build lines to watch live logs.
 Real apt facts of this graph worth knowing: nvidia-driver-<F> depends on
 `nvidia-dkms-<F> | nvidia-kernel-<F>` (which the signed modules provide), so apt takes the

@@ -13,6 +13,9 @@ user-space packages are shared between the open and proprietary kernel modules):
 
 plus the container toolkit, fabric manager and NSCQ, kernel headers, `dkms`, and a base
 package that owns /etc and /usr (without it purges warn "directory not empty").
+The headers come for the sandbox's kernel (`KERNEL`) and for the kernel the tests run on
+(`linux-headers-$(uname -r)`, built with the repository each session): a plan made on this
+machine with DKMS modules names those, so the real `nvwizard install` resolves in the sandbox.
 
 Behaviour switches baked into every maintainer script (see `POSTINST`):
 - `$DPKG_ROOT/sandbox/fail-postinst/<package>` exists: the postinst prints a DKMS-style build
@@ -26,9 +29,13 @@ Behaviour switches baked into every maintainer script (see `POSTINST`):
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 
 KERNEL = "6.8.0-45-generic"
+# Debian policy for package names: what `linux-headers-<uname -r>` must match to exist.
+PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 
 # Branch -> full Ubuntu version string
 VERSIONS = {
@@ -252,8 +259,35 @@ def _other_packages() -> list[DummyPackage]:
     ]
 
 
+def running_kernel() -> str:
+    """`uname -r` of the machine the tests run on (plans for this machine name its headers)."""
+    return os.uname().release
+
+
+def running_kernel_headers_name() -> str | None:
+    """`linux-headers-<uname -r>`, or None when that is no valid package name (odd kernels)."""
+    name = f"linux-headers-{running_kernel()}"
+    return name if PACKAGE_NAME.match(name) else None
+
+
+def _running_kernel_headers() -> list[DummyPackage]:
+    """So the real local plan (DKMS needs the running kernel's headers) resolves here."""
+    name = running_kernel_headers_name()
+    if name is None or running_kernel() == KERNEL:
+        return []
+    upstream = re.match(r"\d+(\.\d+)*", running_kernel())
+    return [
+        DummyPackage(
+            name,
+            f"{upstream.group() if upstream else '0'}-1",
+            description=f"Linux kernel headers for version {running_kernel()} (the running one)",
+            section="devel",
+        )
+    ]
+
+
 def all_packages() -> list[DummyPackage]:
-    packages = _other_packages()
+    packages = _other_packages() + _running_kernel_headers()
     for flavour in FLAVOURS:
         packages += _driver_packages(flavour)
     for base in sorted({f.removesuffix("-open") for f in FLAVOURS}):
