@@ -73,6 +73,7 @@ class WizardApp(App):
 
     def _exit_on_signal(self, signum: int) -> None:
         self.controllers.install.cancel()  # stops after the running step, never inside dpkg
+        self.controllers.reboot.cancel()
         self.exit(return_code=128 + signum)
 
     def _screen(self, name: str):
@@ -123,6 +124,7 @@ class WizardApp(App):
         if isinstance(self.screen, QuitDuringInstallScreen):
             return
         if not self.controllers.install.running:
+            self.controllers.reboot.cancel()
             self.exit(return_code=0)
             return
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -71,8 +72,9 @@ class WizardBackend(Protocol):
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
 
-    def await_reboot(self, host: Host) -> bool:
-        """Until a demo or bundle machine has rebooted (True); False on a real machine."""
+    def await_reboot(self, host: Host, hurry: threading.Event | None = None) -> bool:
+        """Until a demo or bundle machine has rebooted (True); False on a real machine.
+        Setting `hurry` skips the rest of the simulated wait (the wizard is quitting)."""
 
     def verification_pending(self, host: Host) -> bool: ...
 
@@ -210,7 +212,7 @@ class LayersBackend:
             "session drops at the reboot."
         )
 
-    def await_reboot(self, host: Host) -> bool:
+    def await_reboot(self, host: Host, hurry: threading.Event | None = None) -> bool:
         """A demo or bundle machine: let its scheduled reboot come due (at demo speed) and
         boot it; True once it has rebooted. A real machine: False, its reboot ends the session
         and the next `nvwizard` opens Verify from the state file."""
@@ -218,7 +220,8 @@ class LayersBackend:
             return False
         from nvwizard.host.simulated import SimulatedMachine
 
-        machine = SimulatedMachine(host)
+        hurry = hurry or threading.Event()
+        machine = SimulatedMachine(host, sleep=hurry.wait)
         if machine.scheduled_reboot is not None:
             machine.wait_for_scheduled_reboot()
         return machine.last_boot is not None

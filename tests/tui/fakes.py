@@ -298,7 +298,7 @@ class FakeBackend:
         self.reboots.append(delay_minutes)
         return "DEMO: would schedule the reboot"
 
-    def await_reboot(self, host):
+    def await_reboot(self, host, hurry=None):
         if host.is_real:
             return False
         self.boots += 1

@@ -254,3 +254,28 @@ async def test_reattach_replays_a_background_apply_from_its_journal(monkeypatch)
         await pilot.press("b")
         await settle(pilot)
         assert screen_name(app) == "DetectScreen"
+
+
+def test_quitting_cuts_the_simulated_reboot_minute_short(monkeypatch):
+    """The wizard's quit sets `hurry`: the worker then boots at once instead of sleeping
+    the scheduled minutes (here hours, at this speed) before the process may exit."""
+    import threading
+
+    from nvwizard.engine.reboot import schedule_reboot
+    from nvwizard.tui.backend import LayersBackend
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "10000")
+    host = demo_host("rtx3090-fresh")
+    schedule_reboot(host, 1)
+    hurry = threading.Event()
+    hurry.set()
+
+    assert LayersBackend().await_reboot(host, hurry) is True
+    assert "nouveau" in host.read("lsmod.txt")  # it booted, with no driver installed
+
+
+def test_a_real_machine_never_waits_for_a_simulated_boot():
+    from nvwizard.host.local import LocalHost
+    from nvwizard.tui.backend import LayersBackend
+
+    assert LayersBackend().await_reboot(LocalHost()) is False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
 from nvwizard.tui.state import WizardState
@@ -13,6 +15,7 @@ class RebootController:
         self.backend = backend
         self.result: str | None = None
         self.rebooted = False
+        self._hurry = threading.Event()
 
     def explanation(self) -> list[Line]:
         report = self.state.report
@@ -39,7 +42,11 @@ class RebootController:
     def await_boot(self) -> bool:
         """Runs in a worker: True once a demo or bundle machine has rebooted (after the
         simulated minute of a scheduled reboot); False on a real machine."""
-        return self.backend.await_reboot(self.state.host)
+        return self.backend.await_reboot(self.state.host, self._hurry)
+
+    def cancel(self) -> None:
+        """Quitting: cut the simulated wait short, so the worker thread ends at once."""
+        self._hurry.set()
 
     def start_over_after_boot(self) -> None:
         """The machine came up again: what was planned and applied is history now."""
