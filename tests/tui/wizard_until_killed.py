@@ -1,0 +1,103 @@
+"""The wizard driven by Pilot in its own process, until a test kills it mid-install.
+
+    python -m tests.tui.wizard_until_killed BUNDLE SANDBOX_ROOT GATED_PACKAGE
+
+runs with the apt sandbox's environment (see tests/cli/survival.py) on a `SandboxGpuMachine`
+(tests/tui/sandbox_machine.py). It walks Detect -> (Purge) -> Select -> Install with the
+defaults, confirms, and once the Install screen's log shows dpkg setting up GATED_PACKAGE (whose
+postinst waits at the sandbox's gate), prints `INSTALLING` and idles until it is killed.
+Each screen reached is printed as `SCREEN <name>`, the plan as `PLAN <driver>`; a walk that
+goes wrong prints `ERROR <why>` and exits 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Log
+
+from nvwizard.tui.app import WizardApp
+from nvwizard.tui.backend import LayersBackend
+from nvwizard.tui.state import WizardState
+from tests.tui.sandbox_machine import SandboxGpuMachine
+
+SIZE = (100, 32)
+WAIT_LIMIT_S = 180.0  # a safety net on a loaded machine, not a speed check
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def until(pilot: Pilot, ready: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_LIMIT_S
+    while not ready():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def screen_name(app: WizardApp) -> str:
+    return type(app.screen).__name__
+
+
+async def to_install_screen(pilot: Pilot) -> None:
+    """Detect -> (Purge) -> Select -> Install, pressing n (Enter on the Purge screen)."""
+    app = pilot.app
+    await until(pilot, lambda: screen_name(app) == "DetectScreen", "the Detect screen")
+    await until(pilot, lambda: not app.screen.detecting, "the detection")
+    for _ in range(3):
+        say(f"SCREEN {screen_name(app)}")
+        if screen_name(app) == "InstallScreen":
+            return
+        before = app.screen
+        await pilot.press(*(("n", "enter") if screen_name(app) == "PurgeScreen" else ("n",)))
+        await until(pilot, lambda before=before: app.screen is not before, "the next screen")
+    raise AssertionError(f"stuck on {screen_name(app)}")
+
+
+async def confirm_install(pilot: Pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.screen.phase != "preparing", "the plan and simulation")
+    apply = app.screen.query_one("#apply", Button)
+    if app.screen.phase != "confirm" or apply.disabled:
+        raise AssertionError(f"the plan cannot be applied: {apply.label}")
+    say(f"PLAN {app.state.plan.driver}")
+    await pilot.press("n", "enter")  # n moves to the Install button, Enter presses it
+    await until(pilot, lambda: app.screen.phase == "running", "the apply to start")
+
+
+async def walk(app: WizardApp, gated: str) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await to_install_screen(pilot)
+        await confirm_install(pilot)
+        log = app.screen.query_one("#log", Log)
+        await until(
+            pilot,
+            lambda: any(f"Setting up {gated}" in line for line in log.lines),
+            f"the log to show {gated} being set up",
+        )
+        say("INSTALLING")
+        while True:  # the test kills us here
+            await pilot.pause(0.2)
+
+
+def main(argv: list[str]) -> int:
+    bundle, sandbox_root, gated = argv
+    host = SandboxGpuMachine(Path(bundle), Path(sandbox_root))
+    app = WizardApp(WizardState(host=host), LayersBackend(), animate=False)
+    try:
+        asyncio.run(walk(app, gated))
+    except Exception as error:  # the test reads this line; a traceback would be noise
+        say(f"ERROR {type(error).__name__}: {error}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
