@@ -10,6 +10,7 @@ import pytest
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.engine.status_fd import parse_status_line
 from nvwizard.host.bundle import BundleHost
+from nvwizard.host.demo import DEMOS
 from nvwizard.host.simulated import SimulatedMachine, demo_speed, size_to_str
 
 KERNEL = "6.8.0-94-generic"
@@ -637,14 +638,7 @@ def install_default_plan(name: str):
     return host
 
 
-DEMOS_WITH_GPU = [
-    "hgx-h100",
-    "rtx3090-fresh",
-    "gtx1080-secureboot",
-    "rtx5090-workstation",
-    "nvml-mismatch",
-    "debian12-t4",
-]
+DEMOS_WITH_GPU = [d.name for d in DEMOS if d.name != "vm-no-gpu"]
 
 
 @pytest.mark.parametrize("name", DEMOS_WITH_GPU)

@@ -298,7 +298,9 @@ def _nvidia_gpus(host: Host) -> list[PciDevice]:
 
 
 def _write_dkms_status(model: MachineModel, kernel: str) -> None:
-    """`dkms status` after DKMS's build at boot: one "installed" row per nvidia DKMS package."""
+    """`dkms status` after DKMS's build at boot: an "installed" row per configured
+    nvidia-dkms-* package, rows of purged ones gone. Debian's DKMS packages name their
+    module differently: their rows are left as they are."""
     old = model.host.read("dkms-status.txt")
     ubuntu_dkms = sorted(n for n in model.present() if n.startswith("nvidia-dkms-"))
     if old is None and not ubuntu_dkms:
