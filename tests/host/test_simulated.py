@@ -587,6 +587,22 @@ def test_the_last_nvidia_smi_table_gives_names_and_memory_the_table_did_not_know
     assert {len(line) for line in host.read("nvidia-smi.txt").splitlines()[1:]} == {89}
 
 
+def test_without_pci_files_the_gpus_come_from_the_last_nvidia_smi_table(tmp_path):
+    from nvwizard.detect.nvidia_smi import parse_nvidia_smi
+
+    old_smi = (
+        Path(__file__).parents[2] / "nvwizard/demo_machines/hgx-h100/nvidia-smi.txt"
+    ).read_text()
+    host = BundleHost(make_bundle(tmp_path / "bundle", **{"nvidia-smi.txt": old_smi}))
+    run(host, [*APT_Y, "install", "nvidia-utils-535-server"])
+
+    SimulatedMachine(host).boot()
+
+    smi = parse_nvidia_smi(host.read("nvidia-smi.txt"))
+    assert len(smi.gpus) == 8 and smi.gpus[7].bus_id == "00000000:DB:00.0"
+    assert smi.processes == ()
+
+
 def test_a_machine_without_a_driver_boots_with_nouveau_and_no_nvidia_smi(tmp_path):
     query = "igb-dkms\tinstall ok installed\t1\n"
     files = {"sysfs-pci.txt": GPU_LINE, "lsmod.txt": NOUVEAU_LSMOD, "dpkg-query.txt": query}

@@ -262,8 +262,15 @@ def _driven_gpus(host: Host, module: LoadedNvidia) -> list[SmiGpuRow]:
     old_smi = parse_nvidia_smi(host.read("nvidia-smi.txt") or "")
     known = {g.bus_id.upper(): g for g in old_smi.gpus if g.bus_id}
     branch = int(module.version.split(".")[0])
+    devices = _nvidia_gpus(host)
+    if not devices:  # a bundle without PCI files: the GPUs the last table listed
+        return [
+            SmiGpuRow(bus_id, replace(UNKNOWN_GPU, smi_name=g.name, memory_mib=g.memory_total_mib))
+            for bus_id, g in sorted(known.items())
+            if g.name and g.memory_total_mib
+        ]
     rows = []
-    for device in _nvidia_gpus(host):
+    for device in devices:
         found = classify_gpu(device.device_id, device.description)
         if module.open and found.open_kernel == "unsupported":
             continue  # the open modules need the GSP: Turing and newer
