@@ -28,7 +28,7 @@ FULL_LOG_TEXT = "Full log:"
 KEY_GAP_S = 0.05
 SETTLE_S = 0.3
 BYTES_SAMPLE_S = 0.005
-TIMEOUT_S = 300.0
+TIMEOUT_S = 180.0
 
 
 @dataclass
@@ -62,10 +62,11 @@ def _read(result: Path) -> dict:
         return {}
 
 
-def run_child(mode: str, lines: int, scratch: Path) -> FloodResult:
-    result = scratch / f"{mode}.json"
+def run_child(mode: str, lines: int, scratch: Path, *options: str, label: str = "") -> FloodResult:
+    label = label or mode
+    result = scratch / f"{label}.json"
     completed = subprocess.run(
-        _harness_argv(mode, lines, result, scratch / mode),
+        _harness_argv(mode, lines, result, scratch / label) + list(options),
         cwd=REPO_ROOT,
         env=child_env(),
         capture_output=True,
@@ -75,9 +76,10 @@ def run_child(mode: str, lines: int, scratch: Path) -> FloodResult:
     )
     data = _read(result)
     if completed.returncode != 0 or "absorbed_at" not in data:
-        raise RuntimeError(f"flood harness ({mode}) failed: {completed.stderr.strip()[-800:]}")
+        why = data.get("error") or completed.stderr.strip()[-800:]
+        raise RuntimeError(f"flood harness ({label}) failed: {why}")
     ms = [1000 * s for s in data.get("idle_latencies", [])]
-    return FloodResult(mode, data, ms, [1000 * s for s in data.get("flood_latencies", [])])
+    return FloodResult(label, data, ms, [1000 * s for s in data.get("flood_latencies", [])])
 
 
 def _help_toggle(pane: TmuxSession) -> list[float]:
@@ -156,7 +158,11 @@ def measure(lines: int, idle_keys: int = 5) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="nvwbench-flood-") as scratch_name:
         scratch = Path(scratch_name)
         engine = run_child("engine", lines, scratch)
-        runs = [run_child("headless", lines, scratch)]
+        runs = [
+            run_child("headless", lines, scratch),
+            run_child("headless", lines, scratch, "--no-keys", label="headless, no keys"),
+            run_child("follow", lines, scratch, "--no-keys", label="engine in its own process"),
+        ]
         if tmux_available():
             runs.append(run_terminal(lines, scratch, idle_keys))
         rows = [
@@ -178,7 +184,7 @@ def measure(lines: int, idle_keys: int = 5) -> list[Row]:
 
 def _rows(run: FloodResult, engine: FloodResult, lines: int) -> list[Row]:
     d = run.data
-    mode = run.mode if run.mode == "headless" else "tmux"
+    mode = "tmux" if run.mode == "terminal" else run.mode
     rows = [
         Row(
             "log flood",
@@ -188,7 +194,6 @@ def _rows(run: FloodResult, engine: FloodResult, lines: int) -> list[Row]:
             f">= {TARGET_LINES_PER_S:,}/s",
             verdict(run.lines_per_s >= TARGET_LINES_PER_S),
         ),
-        _latency_row(mode, run),
         Row(
             "log flood",
             f"{mode}: RSS after the flood (peak)",
@@ -211,6 +216,8 @@ def _rows(run: FloodResult, engine: FloodResult, lines: int) -> list[Row]:
             ),
         ),
     ]
+    if run.mode in ("headless", "terminal"):  # the runs that press keys while flooding
+        rows.insert(1, _latency_row(mode, run))
     if "full_log_rss_mb" in d:
         shown = d.get("full_log_s")
         if shown is None and "full_log_shown_at" in d:

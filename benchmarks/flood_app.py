@@ -4,7 +4,10 @@ a plan whose one command prints a flood (see flood_host.py).
     python -m benchmarks.flood_app engine|headless|terminal --lines N --result FILE --log-dir D
 
 engine:   the engine and its journal alone, no UI (the baseline).
-headless: the wizard headless at 80x24; a pilot presses keys while it floods.
+headless: the wizard headless at 80x24; a pilot presses keys while it floods (unless
+          --no-keys: then the figure is the pure absorption rate).
+follow:   as headless, but the engine runs in another process and the wizard follows its
+          journal, as on a real machine (the detached worker).
 terminal: the wizard in the real terminal; the parent drives it through tmux.
 Results go to FILE as JSON, rewritten at each milestone, so the parent can follow them.
 Times are `time.monotonic()` (system-wide on Linux, comparable with the parent's).
@@ -54,21 +57,33 @@ class ResultFile:
 
     def update(self, **values) -> None:
         self.data.update(values)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(self.data), encoding="utf-8")
         os.replace(temporary, self.path)
 
 
-def run_engine_only(count: int, result: ResultFile) -> None:
+def run_engine_only(count: int, result: ResultFile, lock_dir: str | None = None) -> None:
+    """The engine alone; with `lock_dir`, under the apply lock there, as the detached worker
+    runs it (a follower stops following when nobody holds that lock)."""
     from benchmarks.flood_host import FloodHost, flood_plan
     from nvwizard.engine.journal import Journal
+    from nvwizard.engine.lock import ApplyLock
     from nvwizard.engine.runner import Engine
 
     host = FloodHost(count)
     journal = Journal.for_host(host)
+    lock = ApplyLock(Path(lock_dir)) if lock_dir else None
+    if lock is not None:
+        lock.acquire(driver="flood", journal=str(journal.events_path))
+    result.update(events_path=str(journal.events_path))  # a follower waits for this
     started = time.monotonic()
-    with journal:
-        outcome = Engine(host, flood_plan(host.label), journal=journal).run()
+    try:
+        with journal:
+            outcome = Engine(host, flood_plan(host.label), journal=journal).run()
+    finally:
+        if lock is not None:
+            lock.release()
     finished = time.monotonic()
     result.update(
         ok=outcome.ok,
@@ -81,7 +96,26 @@ def run_engine_only(count: int, result: ResultFile) -> None:
     )
 
 
-def build_app(count: int, result: ResultFile):
+def start_engine_process(count: int, scratch: Path):
+    """The engine in its own process, as `sudo nvwizard` runs it on a real machine (detached
+    worker writing the journal); returns the path of the events journal it writes."""
+    import subprocess
+
+    engine_result = scratch / "engine-process.json"
+    argv = [sys.executable, "-m", "benchmarks.flood_app", "engine", "--lines", str(count)]
+    argv += ["--result", str(engine_result), _LOG_DIR_ARG, str(scratch / "engine-process")]
+    argv += ["--lock-dir", os.environ["NVWIZARD_STATE_DIR"]]
+    subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            return json.loads(engine_result.read_text(encoding="utf-8"))["events_path"]
+        except (OSError, ValueError, KeyError):
+            time.sleep(0.01)
+    raise TimeoutError("the engine process did not start its journal")
+
+
+def build_app(count: int, result: ResultFile, follow_from: Path | None = None):
     from benchmarks.flood_host import FloodBackend, FloodHost
     from nvwizard.tui import flow
     from nvwizard.tui.app import WizardApp
@@ -96,7 +130,14 @@ def build_app(count: int, result: ResultFile):
                     result.data["engine_finished_at"] = time.monotonic()
                 sink(event)
 
-            return super().start_apply(host, plan, timed_sink)
+            if follow_from is None:
+                return super().start_apply(host, plan, timed_sink)
+            from nvwizard.tui.apply_runs import DetachedRun
+
+            result.data["started_at"] = time.monotonic()
+            events_path = start_engine_process(count, follow_from)
+            self._run = DetachedRun(None, timed_sink, events_path=events_path)
+            return self._run
 
     class FloodWizardApp(WizardApp):
         """The wizard, sent to Install once detection is done, watched from a light timer."""
@@ -173,9 +214,15 @@ async def _help_toggle(app) -> list[float]:
     return [opened, closed]
 
 
-def headless_pilot(result: ResultFile, idle_keys: int):
+def headless_pilot(result: ResultFile, idle_keys: int, keys_while_flooding: bool = True):
     async def pilot_flood(pilot) -> None:
-        app = pilot.app
+        try:
+            await drive(pilot.app)
+        except Exception as error:  # leave, and say why, rather than hang headless forever
+            result.update(error=f"{type(error).__name__}: {error}")
+            pilot.app.exit(return_code=1)
+
+    async def drive(app) -> None:
         await _wait_until(lambda: getattr(app.screen, "phase", "") == "confirm")
         idle: list[float] = []
         for _ in range(idle_keys):
@@ -187,7 +234,8 @@ def headless_pilot(result: ResultFile, idle_keys: int):
         await _key_reaction(app, "enter", "\r", lambda: "started_at" in result.data)
         flooding: list[float] = []
         while "absorbed_at" not in result.data:
-            flooding += await _help_toggle(app)
+            if keys_while_flooding:
+                flooding += await _help_toggle(app)
             await asyncio.sleep(KEY_GAP_S)
         full_log = await _key_reaction(
             app, "l", "l", lambda: type(app.screen).__name__ == LOG_SCREEN
@@ -200,22 +248,28 @@ def headless_pilot(result: ResultFile, idle_keys: int):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.flood_app")
-    parser.add_argument("mode", choices=("engine", "headless", "terminal"))
+    parser.add_argument("mode", choices=("engine", "headless", "terminal", "follow"))
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--result", required=True)
     parser.add_argument(_LOG_DIR_ARG, required=True)
     parser.add_argument("--idle-keys", type=int, default=5)
+    parser.add_argument("--lock-dir", help="engine: hold the apply lock of this state dir")
+    parser.add_argument(
+        "--no-keys", action="store_true", help="headless: press no key while flooding"
+    )
     args = parser.parse_args(argv)
     os.environ["NVWIZARD_LOG_DIR"] = str(Path(args.log_dir) / "log")
     os.environ["NVWIZARD_STATE_DIR"] = str(Path(args.log_dir) / "state")
     result = ResultFile(args.result)
     result.update(mode=args.mode, lines=args.lines, phase="starting", pid=os.getpid())
     if args.mode == "engine":
-        run_engine_only(args.lines, result)
+        run_engine_only(args.lines, result, args.lock_dir)
         return 0
-    app = build_app(args.lines, result)
-    if args.mode == "headless":
-        app.run(headless=True, size=(80, 24), auto_pilot=headless_pilot(result, args.idle_keys))
+    follow_from = Path(args.log_dir) if args.mode == "follow" else None
+    app = build_app(args.lines, result, follow_from)
+    if args.mode in ("headless", "follow"):
+        pilot = headless_pilot(result, args.idle_keys, not args.no_keys)
+        app.run(headless=True, size=(80, 24), auto_pilot=pilot)
     else:
         app.run()
     result.update(phase="exited", exit_rss_mb=rss_mb(), peak_rss_mb=peak_rss_mb())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -9,6 +10,8 @@ import subprocess
 import time
 from collections.abc import Sequence
 from itertools import count
+
+import psutil
 
 from benchmarks.measure import REPO_ROOT, child_env
 
@@ -55,10 +58,19 @@ class TmuxSession:
             "-x", str(self.width), "-y", str(self.height), command,
         )  # fmt: skip
         self._tmux("set-option", "-g", "remain-on-exit", "on", check=False)
+        self.pane_pid = int(self._tmux("display-message", "-p", "#{pane_pid}").strip() or 0)
         return self
 
     def __exit__(self, *exc) -> None:
+        processes = _process_tree(self.pane_pid)
         self._tmux("kill-server", check=False)
+        # A killed terminal should end the app (SIGHUP); whatever outlives it is ended here,
+        # so a stuck child never keeps eating the machine's CPU after the benchmark.
+        _, alive = psutil.wait_procs(processes, timeout=3)
+        for process in alive:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        self.survivors = len(alive)
 
     def capture(self) -> str:
         return self._tmux("capture-pane", "-p", check=False)
@@ -75,3 +87,11 @@ class TmuxSession:
             time.sleep(POLL_S)
         state = "appear" if present else "disappear"
         raise TmuxError(f"{text!r} did not {state} within {timeout_s} s; pane:\n{self.capture()}")
+
+
+def _process_tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
