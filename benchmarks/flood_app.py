@@ -124,8 +124,8 @@ def build_app(count: int, result: ResultFile, follow_from: Path | None = None):
     class TimedBackend(FloodBackend):
         def start_apply(self, host, plan, sink):
             def timed_sink(event) -> None:
-                if "started_at" not in result.data:
-                    result.data["started_at"] = time.monotonic()
+                if "started_at" not in result.data:  # written now: the parent waits for it
+                    result.update(started_at=time.monotonic())
                 if event.kind == "plan-finished":
                     result.data["engine_finished_at"] = time.monotonic()
                 sink(event)
