@@ -1,20 +1,21 @@
-"""The two ways the wizard applies a plan, behind one `run()`/`cancel()` face.
+"""The ways the wizard applies a plan, behind one `run()`/`cancel()` face.
 
 Demo and bundle machines apply in-process on their simulated model. A real machine applies in
 a detached worker that survives the terminal (engine/detach.py); the wizard only follows its
-journal, so quitting the wizard stops the following, never the install.
+journal, so quitting the wizard stops the following, never the install. A repair after a
+failure plans itself first (RepairRun), then applies in one of those two ways.
 Nothing here imports Textual.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from nvwizard.host.base import Host
-from nvwizard.plan import models as pm
-from nvwizard.plan.models import Choices, Plan, Step
-from nvwizard.tui.backend import EventSink
+from nvwizard.plan.models import Plan
+from nvwizard.tui.backend import ApplyRun, EventSink
 
 
 class InProcessRun:
@@ -68,23 +69,39 @@ class DetachedRun:
         self._stop.set()
 
 
-def repair_plan(host_label: str, repair: list[list[str]]) -> Plan:
-    """A one-step plan that runs the repair the engine offered (e.g. dpkg --configure -a)."""
-    step = Step(
-        id="repair",
-        title="Repair the package system",
-        why="The last apply left packages half-configured.",
-        commands=[list(argv) for argv in repair],
-        changes_system=True,
-        on_failure="Run the command by hand as root and read its output.",
-        kind=pm.REPAIR,
-    )
-    return Plan(
-        steps=[step],
-        choices=Choices(driver=""),
-        host_label=host_label,
-        driver="",
-        flavour="",
-        branch=None,
-        modules="",
-    )
+class RepairRun:
+    """The repair offered after a failed apply: plan it, then apply it, both in `run()`.
+
+    Its plan comes from a fresh detection (the report from before the failure does not know
+    which packages the failure left unfinished), and detecting takes a while on a real machine:
+    so it happens in the worker thread that calls `run()`, never on the UI's."""
+
+    def __init__(
+        self,
+        plan_repair: Callable[[], Plan],
+        start_apply: Callable[[Plan], ApplyRun],
+        detached: bool,
+    ) -> None:
+        self._plan_repair = plan_repair
+        self._start_apply = start_apply
+        self.detached = detached
+        self.plan: Plan | None = None
+        self.applying: ApplyRun | None = None
+        self._cancelled = threading.Event()
+
+    def run(self):
+        """Detect, plan, apply; returns the apply's result (None when cancelled before)."""
+        self.plan = self._plan_repair()
+        if self._cancelled.is_set():
+            return None
+        self.applying = self._start_apply(self.plan)
+        return self.applying.run()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        if self.applying is not None:
+            self.applying.cancel()
+
+    @property
+    def log_path(self) -> str | None:
+        return getattr(self.applying, "log_path", None)

@@ -62,7 +62,9 @@ class WizardBackend(Protocol):
 
     def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun: ...
 
-    def start_repair(self, host: Host, repair: list[list[str]], sink: EventSink) -> ApplyRun: ...
+    def start_repair(self, host: Host, sink: EventSink) -> ApplyRun:
+        """The repair after a failed apply: `run()` detects `host` again, builds the repair
+        plan from that fresh report, applies it, and reports the plan in PLAN_STARTED."""
 
     def log_path(self) -> str | None: ...
 
@@ -170,10 +172,24 @@ class LayersBackend:
         self._run = run
         return run
 
-    def start_repair(self, host: Host, repair: list[list[str]], sink: EventSink) -> ApplyRun:
-        from nvwizard.tui.apply_runs import repair_plan
+    def repair_plan(self, host: Host) -> Plan:
+        """plan/build.py's repair plan, from a fresh report: the one detected before the
+        failure does not know which packages the failure left unfinished."""
+        from nvwizard.plan.build import build_repair_plan
+        from nvwizard.report.build import build_report
 
-        return self.start_apply(host, repair_plan(host.label, repair), sink)
+        return build_repair_plan(build_report(host))
+
+    def start_repair(self, host: Host, sink: EventSink) -> ApplyRun:
+        from nvwizard.tui.apply_runs import RepairRun
+
+        run = RepairRun(
+            plan_repair=lambda: self.repair_plan(host),
+            start_apply=lambda plan: self.start_apply(host, plan, sink),
+            detached=host.is_real,
+        )
+        self._run = run
+        return run
 
     def log_path(self) -> str | None:
         return getattr(self._run, "log_path", None)

@@ -103,6 +103,7 @@ class FakeRun:
         self.cancelled = False
 
     def run(self) -> None:
+        self.sink(Event(ev.PLAN_STARTED, None, {"plan": self.plan.to_json()}))
         for step in self.plan.steps:
             if self.cancelled:
                 break
@@ -170,9 +171,11 @@ class FakeBackend:
         self.plans: list[Plan] = []
         self.reboots: list[int | None] = []
         self.boots = 0  # simulated reboots that came up (demo hosts only)
-        self.repairs: list[list[list[str]]] = []
+        self.detections = 0
+        self.repair_plans: list[Plan] = []
 
     def detect(self, host, progress):
+        self.detections += 1
         progress("Reading the fake machine")
         return self.report
 
@@ -261,20 +264,30 @@ class FakeBackend:
     def start_apply(self, host, plan, sink):
         return FakeRun(plan, sink, self.fail_step)
 
-    def start_repair(self, host, repair, sink):
-        self.repairs.append(repair)
+    def start_repair(self, host, sink):
+        """Like the real backend: detect again, then a repair plan from that report."""
+        self.detect(host, lambda _text: None)
         self.fail_step = None
         plan = Plan(
             [
                 Step(
                     "repair",
-                    "Repair the package system",
+                    "Repair the package manager",
                     "Half-configured.",
-                    repair,
+                    [["dpkg", "--configure", "-a"]],
                     True,
                     "By hand.",
                     pm.REPAIR,
-                )
+                ),
+                Step(
+                    "audit",
+                    "Check that dpkg is healthy",
+                    "Nothing left unfinished.",
+                    [["dpkg", "--audit"]],
+                    False,
+                    "By hand.",
+                    pm.PREFLIGHT,
+                ),
             ],
             Choices(driver=""),
             "x",
@@ -283,6 +296,7 @@ class FakeBackend:
             None,
             "",
         )
+        self.repair_plans.append(plan)
         return FakeRun(plan, sink)
 
     def apply_to_follow(self, host):

@@ -134,8 +134,19 @@ async def test_a_failing_postinst_shows_what_failed_and_the_repair(monkeypatch):
         monkeypatch.delenv("NVWIZARD_DEMO_FAIL")  # the cause is fixed: the repair now succeeds
         await pilot.press("enter")
         await settle(pilot)
-        assert app.state.outcome.result == "done", app.controllers.install.progress.lines[-30:]
-        assert "dpkg --configure -a" in "\n".join(app.controllers.install.progress.lines)
+        progress = app.controllers.install.progress
+        assert app.state.outcome.result == "done", progress.lines[-30:]
+        assert "dpkg --configure -a" in "\n".join(progress.lines)
+        # plan/build.py's repair plan from a fresh detection: only that report knows which
+        # packages the failure left unfinished, and the verify step checks exactly those
+        assert list(progress.titles.values()) == [
+            "Repair the package manager",
+            "Check the repaired packages",
+            "Check that dpkg is healthy",
+        ]
+        assert set(progress.status.values()) == {"done"}
+        verify_line = next(line for line in progress.lines if line.startswith("$ dpkg-query -W"))
+        assert failing in verify_line.split()
 
 
 async def test_quit_during_a_demo_install_asks_then_stops_after_the_step(monkeypatch):

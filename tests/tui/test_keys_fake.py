@@ -157,14 +157,22 @@ async def test_a_failed_step_shows_the_log_path_and_runs_the_repair():
         assert "log: /var/log/nvwizard/apply-test.log" in outcome
         assert "repair: dpkg --configure -a" in outcome
         assert app.focused.id == "repair"
+        detections = backend.detections
         await pilot.press("n")  # not to the reboot: the focused repair button
         await settle(pilot)
-        assert backend.repairs == [[["dpkg", "--configure", "-a"]]]
+        assert len(backend.repair_plans) == 1
+        assert backend.detections == detections + 1  # the repair is planned from a fresh report
         assert app.state.outcome.result == "done"
+        steps = text_of(app, "#steps")  # the repair plan's own steps, not the failed install's
+        assert "✓ Repair the package manager" in steps
+        assert "✓ Check that dpkg is healthy" in steps
+        assert "Install" not in steps
         await pilot.press("l")
         await settle(pilot)
         assert screen_name(app) == "LogScreen"
-        assert "==> Repair the package system" in "\n".join(app.screen.query_one("Log").lines)
+        full_log = "\n".join(app.screen.query_one("Log").lines)
+        assert "==> Install nvidia-driver-" in full_log  # the failed apply's log is kept
+        assert "==> Repair the package manager" in full_log
         await pilot.press("escape")
         await settle(pilot)
         assert screen_name(app) == "InstallScreen"

@@ -10,7 +10,6 @@ from dataclasses import replace
 from nvwizard.engine import events as ev
 from nvwizard.engine.events import Event
 from nvwizard.plan.models import Choices, Plan
-from nvwizard.tui.apply_runs import repair_plan
 from nvwizard.tui.backend import ApplyRun, WizardBackend
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import Outcome, Simulation, WizardState
@@ -147,13 +146,13 @@ class InstallController:
         return bool(getattr(self.run, "detached", False))
 
     def start_repair(self) -> ApplyRun:
-        """Run the repair the engine offered; the log so far stays in the full log."""
-        repair = self.state.outcome.repair if self.state.outcome else None
+        """Repair after a failure; the log so far stays in the full log. The repair plan comes
+        from a fresh detection in the worker, so its steps arrive with PLAN_STARTED."""
         earlier = self.progress.lines if self.progress else []
-        self.progress = ApplyProgress(repair_plan(self.state.host.label, repair or []))
+        self.progress = ApplyProgress(None)
         self.progress.lines = list(earlier)
         self.state.outcome = None
-        self.run = self.backend.start_repair(self.state.host, repair or [], self._receive)
+        self.run = self.backend.start_repair(self.state.host, self._receive)
         return self.run
 
     def _receive(self, event: Event) -> None:
