@@ -5,7 +5,8 @@
 runs with the apt sandbox's environment (see tests/cli/survival.py) on a `SandboxGpuMachine`
 (tests/tui/sandbox_machine.py). It walks Detect -> (Purge) -> Select -> Install with the
 defaults, confirms, and once the Install screen's log shows dpkg setting up GATED_PACKAGE (whose
-postinst waits at the sandbox's gate), prints `INSTALLING` and idles until it is killed.
+postinst waits at the sandbox's gate), prints `INSTALLING` and idles until it is killed, or
+until the wizard leaves on its own (SIGHUP, SIGTERM): then it prints `EXITED <return code>`.
 Each screen reached is printed as `SCREEN <name>`, the plan as `PLAN <driver>`; a walk that
 goes wrong prints `ERROR <why>` and exits 1.
 """
@@ -46,12 +47,19 @@ def screen_name(app: WizardApp) -> str:
     return type(app.screen).__name__
 
 
+def mounted(app: WizardApp, name: str, attribute: str) -> bool:
+    """On screen `name`, once its on_mount has set `attribute`."""
+    return screen_name(app) == name and hasattr(app.screen, attribute)
+
+
 async def to_install_screen(pilot: Pilot) -> None:
     """Detect -> (Purge) -> Select -> Install, pressing n (Enter on the Purge screen)."""
     app = pilot.app
-    await until(pilot, lambda: screen_name(app) == "DetectScreen", "the Detect screen")
+    await until(pilot, lambda: mounted(app, "DetectScreen", "detecting"), "the Detect screen")
     await until(pilot, lambda: not app.screen.detecting, "the detection")
     for _ in range(3):
+        # every wizard screen sets its controller when it mounts
+        await until(pilot, lambda: hasattr(app.screen, "controller"), "the screen to mount")
         say(f"SCREEN {screen_name(app)}")
         if screen_name(app) == "InstallScreen":
             return
@@ -63,6 +71,7 @@ async def to_install_screen(pilot: Pilot) -> None:
 
 async def confirm_install(pilot: Pilot) -> None:
     app = pilot.app
+    await until(pilot, lambda: mounted(app, "InstallScreen", "phase"), "the Install screen")
     await until(pilot, lambda: app.screen.phase != "preparing", "the plan and simulation")
     apply = app.screen.query_one("#apply", Button)
     if app.screen.phase != "confirm" or apply.disabled:
@@ -83,8 +92,9 @@ async def walk(app: WizardApp, gated: str) -> None:
             f"the log to show {gated} being set up",
         )
         say("INSTALLING")
-        while True:  # the test kills us here
+        while app.is_running:  # until the test kills us, or the app leaves on a signal
             await pilot.pause(0.2)
+    say(f"EXITED {app.return_code}")
 
 
 def main(argv: list[str]) -> int:
@@ -96,7 +106,7 @@ def main(argv: list[str]) -> int:
     except Exception as error:  # the test reads this line; a traceback would be noise
         say(f"ERROR {type(error).__name__}: {error}")
         return 1
-    return 0
+    return app.return_code or 0
 
 
 if __name__ == "__main__":
