@@ -268,6 +268,137 @@ def test_requested_package_already_installed(host):
     assert f"dkms is already the newest version ({INSTALLED['dkms']})." in texts(lines)
 
 
+# -- Debian's DKMS packages ----------------------------------------------------------------------
+
+DEBIAN_KERNEL = "6.1.0-40-amd64"
+UBUNTU_ONLY = ("INFO:", "DEBUG:", "ubuntu-drivers", "Building for architecture", "/var/crash/")
+
+
+def debian_host(sb_state: str | None = None):
+    from nvwizard.host.demo import demo_host
+
+    host = demo_host("debian12-t4")
+    if sb_state is not None:
+        host.write("mokutil-sb-state.txt", sb_state)
+    return host
+
+
+@pytest.mark.parametrize(
+    ("package", "module", "version", "files"),
+    [
+        ("nvidia-kernel-dkms", "nvidia-current", "535.247.01", 5),
+        ("nvidia-open-kernel-dkms", "nvidia-current-open", "535.247.01", 5),
+        ("nvidia-tesla-535-kernel-dkms", "nvidia-tesla-535", "535.247.01", 5),
+        ("nvidia-tesla-kernel-dkms", "nvidia-tesla", "525.147.05", 5),
+        ("nvidia-legacy-390xx-kernel-dkms", "nvidia-legacy-390xx", "390.157", 4),  # no peermem
+    ],
+)
+def test_debian_dkms_packages_build_the_module_debian_names(package, module, version, files):
+    host = debian_host()
+
+    code, lines = run(host, [*APT_Y, "install", package])
+
+    out = texts(lines, "stdout")
+    assert code == 0, texts(lines)
+    start = out.index(f"Loading new {module}-{version} DKMS files...")
+    assert out[start + 1 : start + 4] == [
+        f"Building for {DEBIAN_KERNEL}",
+        f"Building initial module for {DEBIAN_KERNEL}",
+        "Done.",
+    ]
+    built = [line[:-1] for line in out if line.endswith(".ko:")]
+    suffixes = ["", "-modeset", "-drm", "-uvm", "-peermem"][:files]
+    assert built == [f"{module}{suffix}.ko" for suffix in suffixes]
+    assert f"   - Installing to /lib/modules/{DEBIAN_KERNEL}/updates/dkms/" in out
+    assert not [line for line in texts(lines) if line.startswith(UBUNTU_ONLY)]
+    assert host.read("dkms-status.txt") == (
+        f"{module}/{version}, {DEBIAN_KERNEL}, x86_64: installed\n"
+    )
+
+
+def test_a_failed_debian_dkms_build_is_debian_s_error(monkeypatch):
+    host = debian_host()
+    fail = {"NVWIZARD_DEMO_FAIL": "nvidia-kernel-dkms"}
+
+    code, lines = run(host, [*APT_Y, "install", "nvidia-driver"], **fail)
+
+    assert code == 100
+    out = texts(lines, "stdout")
+    building = out.index(f"Building initial module for {DEBIAN_KERNEL}")
+    assert out[building + 1 : building + 3] == [
+        f"Error! Bad return status for module build on kernel: {DEBIAN_KERNEL} (x86_64)",
+        "Consult /var/lib/dkms/nvidia-current/535.247.01/build/make.log for more information.",
+    ]
+    assert (
+        " installed nvidia-kernel-dkms package post-installation script subprocess returned "
+        "error exit status 10" in texts(lines, "stderr")
+    )
+    assert not [line for line in texts(lines) if line.startswith(UBUNTU_ONLY)]
+    assert states(host)["nvidia-kernel-dkms"] == "iF"
+    assert not host.read("dkms-status.txt")  # nothing was built
+
+
+def test_purging_a_debian_dkms_package_removes_its_module_and_row():
+    host = debian_host()
+    assert run(host, [*APT_Y, "install", "nvidia-tesla-535-kernel-dkms"])[0] == 0
+    host.write(
+        "dkms-status.txt",
+        host.read("dkms-status.txt") + f"zfs/2.1.11, {DEBIAN_KERNEL}, x86_64: installed\n",
+    )
+
+    code, lines = run(host, [*APT_Y, "purge", "nvidia-tesla-535-kernel-dkms"])
+
+    out = texts(lines, "stdout")
+    assert code == 0, texts(lines)
+    assert f"Module nvidia-tesla-535-535.247.01 for kernel {DEBIAN_KERNEL} (x86_64)." in out
+    assert "nvidia-tesla-535-uvm.ko:" in out
+    assert f"   - Deleting from: /lib/modules/{DEBIAN_KERNEL}/updates/dkms/" in out
+    assert "Deleting module nvidia-tesla-535-535.247.01 completely from the DKMS tree." in out
+    assert not [line for line in texts(lines) if line.startswith(UBUNTU_ONLY)]
+    assert host.read("dkms-status.txt") == f"zfs/2.1.11, {DEBIAN_KERNEL}, x86_64: installed\n"
+
+
+def test_a_debian_dkms_module_loads_at_boot_under_its_debian_name():
+    host = debian_host()
+    assert run(host, [*APT_Y, "install", "nvidia-open-kernel-dkms", "nvidia-smi"])[0] == 0
+    host.write("dkms-status.txt", "nvidia-current/535.216.01, 6.1.0-28-amd64, x86_64: installed\n")
+
+    result = SimulatedMachine(host).boot()
+
+    assert result.module is not None, result.why_no_module
+    assert (result.module.version, result.module.open) == ("535.247.01", True)
+    assert result.module.path == f"/lib/modules/{DEBIAN_KERNEL}/updates/dkms/nvidia-current-open.ko"
+    assert host.read("dkms-status.txt") == (
+        f"nvidia-current-open/535.247.01, {DEBIAN_KERNEL}, x86_64: installed\n"
+    )
+
+
+def test_under_secure_boot_debian_s_dkms_module_needs_its_key_enrolled():
+    host = debian_host("SecureBoot enabled\n")
+    code, lines = run(host, [*APT_Y, "install", "nvidia-kernel-dkms"])
+    assert code == 0
+    # bookworm's postinst hides `dkms build`'s output, its signing lines included
+    assert not any(line.startswith(("Sign command:", "Signing key:")) for line in texts(lines))
+
+    result = SimulatedMachine(host).boot()
+
+    assert result.module is None
+    assert "mokutil --import /var/lib/dkms/mok.pub" in result.why_no_module
+    assert host.read("dkms-status.txt") == (  # built and installed; the kernel refuses it
+        f"nvidia-current/535.247.01, {DEBIAN_KERNEL}, x86_64: installed\n"
+    )
+
+
+def test_dkms_2_writes_status_rows_in_its_comma_layout(tmp_path):
+    installed = "".join(f"{n}\tinstall ok installed\t{v}\n" for n, v in INSTALLED.items())
+    installed = installed.replace(INSTALLED["dkms"], "2.8.7-2ubuntu2")
+    host = BundleHost(make_bundle(tmp_path / "bundle", **{"dpkg-query.txt": installed}))
+
+    assert run(host, [*APT_Y, "install", "nvidia-dkms-580-server"])[0] == 0
+
+    assert host.read("dkms-status.txt") == f"nvidia, 580.95.05, {KERNEL}, x86_64: installed\n"
+
+
 # -- failures --------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,8 @@ Triggered by `shutdown -r now`, `reboot`, or a scheduled `shutdown -r +N` coming
   DKMS's build at boot). Under Secure Boot a DKMS module needs its key (MOK) enrolled at the
   console during the boot, which nobody did over SSH: it is rejected;
 - nouveau, when it was loaded before and no installed package blacklists it;
+- `dkms status`: an "installed" row for that kernel per nvidia module DKMS builds, under
+  Debian's module names (nvidia-current, nvidia-tesla-535, ...) as under Ubuntu's (nvidia);
 - nvidia-smi: the table of the loaded driver's generation with the bundle's GPUs, idle and
   without processes; the real tool's error text when the module is missing, does not match
   the libraries, or drives none of the GPUs; no file when no nvidia-smi is installed.
@@ -30,6 +32,7 @@ from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.detect.nvidia_smi import parse_nvidia_smi
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
 from nvwizard.host.base import Host
+from nvwizard.host.simulated import dkms_status
 from nvwizard.host.simulated.kernel_files import (
     LoadedNvidia,
     lsmod_after_boot,
@@ -37,6 +40,12 @@ from nvwizard.host.simulated.kernel_files import (
     modinfo,
     proc_version,
     sysfs_with_driver,
+)
+from nvwizard.host.simulated.kernel_modules import (
+    DEBIAN_MOK_CERTIFICATE,
+    DkmsSource,
+    dkms_source,
+    upstream_version,
 )
 from nvwizard.host.simulated.model import MachineModel
 from nvwizard.host.simulated.smi_table import GPU_FACTS, UNKNOWN_GPU, SmiGpuRow, render_nvidia_smi
@@ -51,7 +60,6 @@ NO_DRIVER = (
 NO_DEVICES = "No devices were found\n"
 
 _KERNEL_IMAGE = re.compile(r"^linux-image-(?:unsigned-)?(\d[\w.+~-]*)$")
-_DEBIAN_DKMS = re.compile(r"^nvidia(?:-(?:tesla|legacy)(?:-\d+(?:xx)?)?)?(-open)?-kernel-dkms$")
 _DEBIAN_SMI = re.compile(r"^nvidia(?:-(?:tesla|legacy)(?:-\d+(?:xx)?)?)?-smi$")
 # packages that ship a modprobe.d file blacklisting nouveau
 _BLACKLISTS_NOUVEAU = re.compile(
@@ -150,11 +158,6 @@ def _configured(model: MachineModel, name: str) -> bool:
     return package is not None and package.status == "i"
 
 
-def _upstream(version: str) -> str:
-    """ "1:595.58.03-0ubuntu0.22.04.1" -> "595.58.03"."""
-    return version.split(":", 1)[-1].split("-", 1)[0]
-
-
 def module_at_boot(
     model: MachineModel, kernel: str, secure_boot: bool
 ) -> tuple[LoadedNvidia | None, str | None]:
@@ -171,30 +174,37 @@ def module_at_boot(
             if version:
                 path = f"/lib/modules/{kernel}/kernel/nvidia-{flavour}/nvidia.ko"
                 return LoadedNvidia(version, flavour.endswith("-open"), path, True), None
-    dkms = [n for n in sorted(model.present()) if _dkms_flavour(n) is not None]
-    if not dkms:
+    sources = _dkms_sources(model)
+    if not sources:
         if signed:
             return None, f"{signed[0]} is not configured"
         return None, f"no nvidia module is installed for {kernel}"
-    name = dkms[0]
-    if not _configured(model, name):
-        return None, f"{name} is not configured (its module build failed)"
-    if kernel != model.kernel and f"linux-headers-{kernel}" not in model.present():
-        return None, f"DKMS cannot build for {kernel}: linux-headers-{kernel} is not installed"
+    source = sources[0]
+    why_not = _why_dkms_cannot_build(model, source, kernel)
+    if why_not:
+        return None, why_not
     if secure_boot:
-        return None, "Secure Boot rejected the DKMS-built module: its key (MOK) is not enrolled"
-    version = _upstream(model.installed[name].version)
-    path = f"/lib/modules/{kernel}/updates/dkms/nvidia{_ko_suffix(model)}"
-    return LoadedNvidia(version, _dkms_flavour(name) == "open", path, False), None
+        why = "Secure Boot rejected the DKMS-built module: its key (MOK) is not enrolled"
+        if source.debian:  # Debian's dkms signed it with its own key
+            why += f" (enroll it: mokutil --import {DEBIAN_MOK_CERTIFICATE})"
+        return None, why
+    version = upstream_version(model.installed[source.package].version)
+    stem = source.module if source.debian else "nvidia"  # Debian names the files after it
+    path = f"/lib/modules/{kernel}/updates/dkms/{stem}{_ko_suffix(model)}"
+    return LoadedNvidia(version, source.open, path, False), None
 
 
-def _dkms_flavour(name: str) -> str | None:
-    """ "open" or "proprietary" for a DKMS package of the nvidia module; None for others."""
-    if name.startswith("nvidia-dkms-"):
-        return "open" if name.endswith("-open") else "proprietary"
-    match = _DEBIAN_DKMS.match(name)
-    if match:
-        return "open" if match.group(1) else "proprietary"
+def _dkms_sources(model: MachineModel) -> list[DkmsSource]:
+    """The installed packages that have DKMS build the nvidia module, by name."""
+    found = (dkms_source(name) for name in sorted(model.present()))
+    return [source for source in found if source is not None]
+
+
+def _why_dkms_cannot_build(model: MachineModel, source: DkmsSource, kernel: str) -> str | None:
+    if not _configured(model, source.package):
+        return f"{source.package} is not configured (its module build failed)"
+    if kernel != model.kernel and f"linux-headers-{kernel}" not in model.present():
+        return f"DKMS cannot build for {kernel}: linux-headers-{kernel} is not installed"
     return None
 
 
@@ -208,7 +218,7 @@ def _signed_module_version(model: MachineModel, flavour: str) -> str | None:
     ):
         package = model.installed.get(name)
         if package is not None and package.present:
-            return _upstream(package.version)
+            return upstream_version(package.version)
     return None
 
 
@@ -231,7 +241,7 @@ def _utils_version(model: MachineModel) -> str | None:
     """The version of the installed nvidia-smi (Ubuntu's nvidia-utils-*, Debian's *-smi)."""
     for name in sorted(model.present()):
         if name.startswith("nvidia-utils-") or _DEBIAN_SMI.match(name):
-            return _upstream(model.installed[name].version)
+            return upstream_version(model.installed[name].version)
     return None
 
 
@@ -305,25 +315,12 @@ def _nvidia_gpus(host: Host) -> list[PciDevice]:
 
 
 def _write_dkms_status(model: MachineModel, kernel: str) -> None:
-    """`dkms status` after DKMS's build at boot: an "installed" row per configured
-    nvidia-dkms-* package, rows of purged ones gone. Debian's DKMS packages name their
-    module differently: their rows are left as they are."""
-    old = model.host.read("dkms-status.txt")
-    ubuntu_dkms = sorted(n for n in model.present() if n.startswith("nvidia-dkms-"))
-    if old is None and not ubuntu_dkms:
-        return
-    kept = [line for line in (old or "").splitlines() if not _is_nvidia_row(line)]
-    dkms = model.installed.get("dkms")
-    slash_format = dkms is None or _release_key(dkms.version) >= (3,)
-    rows = []
-    for name in ubuntu_dkms:
-        if not _configured(model, name):
-            continue
-        version = _upstream(model.installed[name].version)
-        head = f"nvidia/{version}" if slash_format else f"nvidia, {version}"
-        rows.append(f"{head}, {kernel}, x86_64: installed")
-    model.write_back("dkms-status.txt", "".join(f"{line}\n" for line in kept + rows))
-
-
-def _is_nvidia_row(line: str) -> bool:
-    return bool(re.match(r"^nvidia[/,]", line.strip()))
+    """`dkms status` after DKMS's build at boot: an "installed" row for `kernel` per nvidia
+    module DKMS could build (Ubuntu's nvidia, Debian's nvidia-current, nvidia-tesla-535, ...);
+    the rows of purged modules and of other kernels' nvidia builds gone."""
+    rows = [
+        dkms_status.row(model, source, model.installed[source.package].version, kernel)
+        for source in _dkms_sources(model)
+        if _why_dkms_cannot_build(model, source, kernel) is None
+    ]
+    dkms_status.rewrite_for_boot(model, rows)

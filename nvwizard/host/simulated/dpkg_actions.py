@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nvwizard.host.simulated.dkms_status import forget_module, record_build
 from nvwizard.host.simulated.kernel_modules import (
     dkms_build,
     dkms_removal_lines,
+    dkms_source,
     signed_modules,
     touches_kernel_modules,
 )
@@ -39,8 +41,11 @@ def remove_package(model: MachineModel, name: str, purge: bool, progress: Progre
         yield from progress.emit(name, f"Removing {name} ({arch})")
         yield Pause(PACE["remove"])
         yield out(f"Removing {name} ({package.version}) ...")
-        if name.startswith("nvidia-dkms-"):
-            yield from dkms_removal_lines()
+        source = dkms_source(name)
+        if source is not None:
+            built = package.status == "i"
+            yield from dkms_removal_lines(source, package.version, model.kernel, built)
+            forget_module(model, source)
     else:
         progress.skip(2)
     if purge:
@@ -108,14 +113,17 @@ def configure_packages(
         yield Pause(PACE["setup"])
         yield out(f"Setting up {name} ({package.version}) ...")
         fails = name == failing_package
-        if name.startswith("nvidia-dkms-"):
-            ok = yield from dkms_build(package.version, model.kernel, fails)
+        source = dkms_source(name)
+        if source is not None:
+            ok = yield from dkms_build(source, package.version, model.kernel, fails)
+            if ok:
+                record_build(model, source, package.version, model.kernel)
         elif name.startswith("linux-modules-nvidia-"):
             ok = yield from signed_modules(name, model.kernel, fails)
         else:
             ok = not fails
         if not ok:
-            exit_status = 10 if name.startswith("nvidia-dkms-") else 1
+            exit_status = 10 if source is not None else 1  # dkms's own status for a failed build
             message = (
                 f"installed {name} package post-installation script subprocess returned "
                 f"error exit status {exit_status}"
