@@ -20,7 +20,8 @@ found" (exit 127), so a plan that needs something the simulator does not know fa
 instead of pretending.
 
 Changes update the model and are written back through `host.write` (dpkg-query.txt,
-dpkg-l.txt, apt-mark-showhold.txt, dpkg-audit.txt, dpkg-updates.txt, reboot-required.txt),
+dpkg-l.txt, apt-mark-showhold.txt, dpkg-audit.txt, dpkg-updates.txt, reboot-required.txt,
+dkms-status.txt),
 so a re-detect after an install sees the new driver and the pending reboot. A reboot
 (`shutdown -r now`, `reboot`, or `SimulatedMachine.wait_for_scheduled_reboot()` after
 `shutdown -r +N`) boots the machine: boot.py decides which kernel and nvidia module come up
@@ -45,7 +46,8 @@ Where things are, in the order a command flows through them:
   formats;
 - model.py (with packages.py): the package database read from and written to the bundle;
 - resolver.py: apt's decisions (dependencies, conflicts, dependents, autoremove);
-- dpkg_actions.py (with kernel_modules.py, progress.py): what dpkg does and prints per package;
+- dpkg_actions.py (with kernel_modules.py, dkms_status.py, progress.py): what dpkg does and
+  prints per package, Ubuntu's and Debian's DKMS builds included;
 - output.py: apt's and dpkg's text formats.
 """
 
