@@ -7,7 +7,7 @@ reattaches after an SSH drop replays the journal and then follows it live.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 # Event kinds
 PLAN_STARTED = "plan-started"  # data: {"plan": <plan as JSON>, "pid": int, "host": str}
@@ -36,7 +36,9 @@ class Event:
     time: float = field(default_factory=time.time)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # Built by hand: `dataclasses.asdict` deep-copies `data` for every event, which was
+        # most of the engine's cost under a log flood. The dict shares `data`; do not mutate.
+        return {"kind": self.kind, "step": self.step, "data": self.data, "time": self.time}
 
     @classmethod
     def from_json(cls, obj: dict) -> Event:

@@ -5,6 +5,11 @@ reads) and `apply-<stamp>.jsonl` (one event per line: what a reattaching front e
 follows), and rewrites `<state dir>/state.json` atomically (temp file + rename) at each step, so
 a reader never sees half a file and a crash leaves the last complete state.
 
+Output and progress lines are flushed to disk in batches, at most `FLUSH_WINDOW_S` after they
+are written (a flood of DKMS output would otherwise cost two flushes per line); every other
+event is flushed at once, after the state file. A follower therefore sees each line within
+that window, and a crash loses at most that window of output.
+
 Where: `engine.paths` (NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR override). A demo or bundle
 host never writes into the real places: unless those variables are set, its journal goes to a
 fresh temporary directory.
@@ -15,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -26,6 +32,7 @@ from nvwizard.host.base import Host
 
 STATE_FILE = "state.json"
 EVENTS_GLOB = "apply-*.jsonl"
+FLUSH_WINDOW_S = 0.05  # the longest an output line waits in memory before it is on disk
 
 
 def write_json_atomically(path: Path, obj: dict) -> None:
@@ -92,14 +99,26 @@ class Journal:
         self._log = self.log_path.open("a", encoding="utf-8")
         self._events = self.events_path.open("a", encoding="utf-8")
         self.state: dict = {}
+        # The engine's thread writes; the flusher thread flushes batched lines. One lock
+        # keeps a flush from interleaving with a half-written pair of lines.
+        self._lock = threading.Lock()
+        self._unflushed = False
+        self._closed = False
+        self._wake_flusher = threading.Event()
+        self._flusher: threading.Thread | None = None
 
     @classmethod
     def for_host(cls, host: Host) -> Journal:
         return cls(*journal_dirs_for(host))
 
     def close(self) -> None:
-        self._log.close()
-        self._events.close()
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._log.close()  # closing flushes
+            self._events.close()
+        self._wake_flusher.set()  # lets the flusher thread see `_closed` and end
 
     def __enter__(self) -> Journal:
         return self
@@ -110,16 +129,57 @@ class Journal:
     # -- the listener ---------------------------------------------------------------------
 
     def __call__(self, event: ev.Event) -> None:
+        line = json.dumps(event.to_json(), ensure_ascii=False) + "\n"
+        if event.kind == ev.OUTPUT or event.kind == ev.PROGRESS:
+            self._write_batched(event, line)
+        else:
+            self._write_now(event, line)
+
+    def _write_now(self, event: ev.Event, line: str) -> None:
         # State and human log first: a follower that sees an event in the JSON-lines log can
         # rely on the state file already saying the same.
-        if event.kind != ev.OUTPUT and event.kind != ev.PROGRESS:
+        with self._lock:
             self._update_state(event)
-        text = human_text(event)
-        if text is not None:
-            self._log.write(text + "\n")
+            text = human_text(event)
+            if text is not None:
+                self._log.write(text + "\n")
             self._log.flush()
-        self._events.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
-        self._events.flush()
+            self._events.write(line)
+            self._events.flush()
+            self._unflushed = False
+
+    def _write_batched(self, event: ev.Event, line: str) -> None:
+        with self._lock:
+            if event.kind == ev.OUTPUT:
+                self._log.write(event.data.get("line", "") + "\n")
+            self._events.write(line)
+            if not self._unflushed:
+                self._unflushed = True
+                self._start_flusher()
+                self._wake_flusher.set()
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None:
+            self._flusher = threading.Thread(
+                target=self._flush_batches, name="journal-flusher", daemon=True
+            )
+            self._flusher.start()
+
+    def _flush_batches(self) -> None:
+        """Flusher thread: FLUSH_WINDOW_S after the first unflushed line, flush both files."""
+        while True:
+            self._wake_flusher.wait()
+            if self._closed:
+                return
+            time.sleep(FLUSH_WINDOW_S)
+            with self._lock:
+                self._wake_flusher.clear()
+                if self._closed:
+                    return
+                if self._unflushed:
+                    self._log.flush()
+                    self._events.flush()
+                    self._unflushed = False
 
     def _update_state(self, event: ev.Event) -> None:
         d = event.data
@@ -234,6 +294,10 @@ def latest_journal(log_dir: Path | None = None) -> Path | None:
 
 def human_text(event: ev.Event) -> str | None:
     """One event as the human log shows it, with its time; None for progress events."""
+    if event.kind == ev.OUTPUT:  # most events, and they carry no time: skip the clock
+        return event.data.get("line", "")
+    if event.kind == ev.PROGRESS:
+        return None  # the percentages live in the event log; the human log keeps the text
     d = event.data
     at = _clock(event.time)
     if event.kind == ev.PLAN_STARTED:
@@ -242,10 +306,6 @@ def human_text(event: ev.Event) -> str | None:
     if event.kind == ev.STEP_STARTED:
         commands = "\n".join("    $ " + " ".join(argv) for argv in d.get("argv", []))
         return f"{at} == {d.get('title')} [{event.step}]\n{commands}".rstrip()
-    if event.kind == ev.OUTPUT:
-        return d.get("line", "")
-    if event.kind == ev.PROGRESS:
-        return None  # the percentages live in the event log; the human log keeps the text
     if event.kind == ev.STEP_FINISHED:
         verdict = "ok" if d.get("ok") else f"FAILED (exit {d.get('exit_code')})"
         return f"{at} -- {event.step}: {verdict} in {d.get('duration_s')} s"
