@@ -89,8 +89,13 @@ class ProgressPrinter:
             self.finished = dict(d)
 
 
-def print_outcome(finished: dict | None, is_real: bool, out=None) -> int:
-    """The end of an apply in words, and the exit code."""
+def print_outcome(
+    finished: dict | None, is_real: bool, out=None, wizard_command: str = "nvwizard --demo"
+) -> int:
+    """The end of an apply in words, and the exit code.
+
+    `wizard_command` is what replays this machine in the wizard (demo and bundle runs only).
+    """
     out = out or sys.stdout
 
     def say(text: str) -> None:
@@ -103,12 +108,19 @@ def print_outcome(finished: dict | None, is_real: bool, out=None) -> int:
     sudo = "sudo " if is_real else ""
     if outcome == "done":
         say("Done: every step succeeded.")
+        # On a demo or bundle the simulated machine ends with this command, so a later
+        # `nvwizard verify --demo` would check the untouched bundle: the wizard shows both.
+        after = (
+            f"After it, run: {sudo}nvwizard verify"
+            if is_real
+            else f"To see the reboot and the verification, run the wizard: {wizard_command}"
+        )
         if finished.get("reboot_scheduled"):
             say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
-            say(f"After it, run: {sudo}nvwizard verify")
+            say(after)
         elif finished.get("reboot_required"):
             say(f"A reboot is needed to load the new driver: {sudo}reboot")
-            say(f"After it, run: {sudo}nvwizard verify")
+            say(after)
         if not is_real:
             say("(demo or bundle machine: nothing on this computer was changed)")
         if finished.get("log_path"):
@@ -208,7 +220,13 @@ def _apply_here(host, plan) -> int:
                 if not engine.cancelled:
                     print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
                 engine.cancel()
-    return print_outcome(printer.finished, is_real=False)
+    return print_outcome(printer.finished, is_real=False, wizard_command=_wizard_command(host))
+
+
+def _wizard_command(host) -> str:
+    """The command that opens the wizard on the same demo or bundle machine."""
+    kind, _, where = host.label.partition(" ")
+    return f"nvwizard --demo {where}" if kind == "demo" else f"nvwizard --machine {where}"
 
 
 def _apply_detached(plan) -> int:
