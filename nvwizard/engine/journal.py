@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from nvwizard.engine import events as ev
@@ -33,6 +34,28 @@ from nvwizard.host.base import Host
 STATE_FILE = "state.json"
 EVENTS_GLOB = "apply-*.jsonl"
 FLUSH_WINDOW_S = 0.05  # the longest an output line waits in memory before it is on disk
+# One encoder for every event: `json.dumps(..., ensure_ascii=False)` builds a new one per call.
+_EVENT_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_OUTPUT_KEYS = {"stream", "line"}
+
+
+def event_json_line(event: ev.Event) -> str:
+    """One event as a line of the JSON-lines log."""
+    data = event.data
+    if (
+        event.kind == ev.OUTPUT
+        and data.keys() == _OUTPUT_KEYS
+        and type(event.step) is str
+        and type(event.time) is float
+    ):
+        # Output is nearly every event of a flood: the encoder's exact JSON, written directly
+        # (about 3x faster than the general encoder).
+        step, stream, text = map(encode_basestring, (event.step, data["stream"], data["line"]))
+        return (
+            f'{{"kind": "output", "step": {step}, "data": {{"stream": {stream}, '
+            f'"line": {text}}}, "time": {event.time!r}}}\n'
+        )
+    return _EVENT_ENCODER.encode(event.to_json()) + "\n"
 
 
 def write_json_atomically(path: Path, obj: dict) -> None:
@@ -129,7 +152,7 @@ class Journal:
     # -- the listener ---------------------------------------------------------------------
 
     def __call__(self, event: ev.Event) -> None:
-        line = json.dumps(event.to_json(), ensure_ascii=False) + "\n"
+        line = event_json_line(event)
         if event.kind == ev.OUTPUT or event.kind == ev.PROGRESS:
             self._write_batched(event, line)
         else:

@@ -4,7 +4,13 @@ import json
 import time
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.journal import Journal, human_text, read_events, read_state
+from nvwizard.engine.journal import (
+    Journal,
+    event_json_line,
+    human_text,
+    read_events,
+    read_state,
+)
 
 
 def output(line: str) -> ev.Event:
@@ -83,3 +89,14 @@ def test_human_text_of_output_is_the_bare_line_and_progress_is_not_shown():
     assert human_text(progress) is None
     finished = ev.Event(ev.STEP_FINISHED, "install", {"ok": True, "duration_s": 1.0}, time=0.0)
     assert human_text(finished).endswith("-- install: ok in 1.0 s")
+
+
+def test_output_lines_are_the_same_json_as_the_general_encoder():
+    texts = ["plain", 'quote " back \\ tab\t', "é ü 中 \x1b[0m \u2028", ""]
+    for text in texts:
+        event = ev.Event(ev.OUTPUT, "install", {"stream": "stderr", "line": text})
+        line = event_json_line(event)
+        assert line == json.dumps(event.to_json(), ensure_ascii=False) + "\n"
+        assert ev.Event.from_json(json.loads(line)) == event
+    odd = ev.Event(ev.OUTPUT, "install", {"stream": "stdout", "line": "x", "extra": 1})
+    assert json.loads(event_json_line(odd))["data"] == {"stream": "stdout", "line": "x", "extra": 1}
