@@ -41,6 +41,9 @@ class Controllers:
         )
 
 
+HELP_SCREEN = "help"
+
+
 class WizardApp(App):
     CSS_PATH = "styles/wizard.tcss"
     TITLE = "nvwizard"
@@ -115,8 +118,13 @@ class WizardApp(App):
     def action_help(self) -> None:
         from nvwizard.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        if isinstance(self.screen, HelpScreen):
+            return
+        if not self.is_screen_installed(HELP_SCREEN):
+            # Installed once and reused: composing it anew for every `?` costs a frame or two
+            # of the UI's time, which a log flood makes users feel.
+            self.install_screen(HelpScreen(), HELP_SCREEN)
+        self.push_screen(HELP_SCREEN)
 
     def action_request_quit(self) -> None:
         from nvwizard.tui.screens.quit import QuitDuringInstallScreen

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from nvwizard.tui.widgets.banner import Banner, StepBar
+from nvwizard.tui.widgets.footer import WizardFooter
 
 if TYPE_CHECKING:
     from nvwizard.tui.app import WizardApp
@@ -35,7 +36,7 @@ class WizardScreen(Screen):
         yield StepBar(self.STEP)
         yield from self.body()
         yield Static("", id="hint", markup=False)
-        yield Footer()
+        yield WizardFooter()
 
     def body(self) -> ComposeResult:
         return iter(())

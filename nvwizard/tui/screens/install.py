@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Button, Log, ProgressBar
 from textual.worker import Worker, WorkerState
 
@@ -36,10 +39,15 @@ class InstallScreen(WizardScreen):
     def __init__(self, follow: bool = False) -> None:
         super().__init__()
         self.following = follow  # reattach to a background apply instead of planning one
+        self.phase = "preparing"  # preparing -> confirm -> running -> finished
+        self._drainer: Timer | None = None
+        # Lines drained but not yet in the Log; past the Log's bound they would be pruned.
+        self._unshown: deque[str] = deque(maxlen=LOG_MAX_LINES)
+        self._shown_steps: list[Line] | None = None  # what the step list and bar show now
+        self._shown_percent: float | None = None
 
     def on_mount(self) -> None:
         self.controller = self.wizard.controllers.install
-        self.phase = "preparing"  # preparing -> confirm -> running -> finished
         for widget_id in ("steps", "progress", "log", "outcome", "repair", "to-reboot"):
             self.query_one(f"#{widget_id}").display = False
         if self.following:
@@ -120,6 +128,9 @@ class InstallScreen(WizardScreen):
         self.query_one("#outcome").display = False
         for widget_id in ("steps", "progress", "log"):
             self.query_one(f"#{widget_id}").display = True
+        self._unshown.clear()
+        self._shown_steps = None
+        self._shown_percent = None
         run = start()
         self.run_worker(run.run, thread=True, exit_on_error=False, exclusive=True, group="apply")
         self._drainer = self.set_interval(DRAIN_INTERVAL_S, self._drain)
@@ -128,15 +139,31 @@ class InstallScreen(WizardScreen):
         self.refresh_bindings()
 
     def _drain(self) -> None:
-        added = self.controller.drain()
-        if added:
-            self.query_one("#log", Log).write_lines(added)
+        self._unshown.extend(self.controller.drain())
+        finished = self.wizard.state.outcome is not None
+        if self.app.screen is not self and not finished:
+            # Covered by the help, the full log or the quit question: the lines wait (the
+            # Log's bound at most), or the screen on top is redrawn for every batch.
+            return
+        if self._unshown:
+            self.query_one("#log", Log).write_lines(list(self._unshown))
+            self._unshown.clear()
         progress = self.controller.progress
-        self.query_one("#steps", LinesView).show(progress.step_lines())
-        self.query_one("#progress", ProgressBar).update(progress=progress.percent)
-        if self.wizard.state.outcome is not None:
+        step_lines = progress.step_lines()
+        if step_lines != self._shown_steps:  # a reflow of the screen: only when it changed
+            self._shown_steps = step_lines
+            self.query_one("#steps", LinesView).show(step_lines)
+        percent = round(progress.percent, 1)
+        if percent != self._shown_percent:
+            self._shown_percent = percent
+            self.query_one("#progress", ProgressBar).update(progress=percent)
+        if finished:
             self._drainer.stop()
             self._finished()
+
+    def on_screen_resume(self) -> None:
+        if self.phase == "running" and self._drainer is not None:
+            self._drain()  # what arrived while covered, at once
 
     def _finished(self) -> None:
         self.phase = "finished"

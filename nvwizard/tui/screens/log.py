@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from nvwizard.tui.widgets.banner import Banner
+from nvwizard.tui.widgets.footer import WizardFooter
 
 
 class LogScreen(Screen):
@@ -25,7 +26,7 @@ class LogScreen(Screen):
         yield Banner(self.app.state.host)
         yield Static(f" Full log: {len(self.lines)} lines", id="stepbar", markup=False)
         yield Log(id="full-log", auto_scroll=True)
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         log = self.query_one(Log)

@@ -1,0 +1,85 @@
+"""The Install screen under the help (or the full log): lines wait, then all show at once."""
+
+from __future__ import annotations
+
+import threading
+
+from textual.widgets import Log
+
+from nvwizard.engine import events as ev
+from nvwizard.engine.events import Event
+from tests.tui.fakes import FakeBackend
+from tests.tui.test_keys_fake import to_select
+from tests.tui.test_walk_fake import make_app, screen_name, settle
+
+
+class GatedRun:
+    """An apply that prints a line, waits, prints three more while the test covers the
+    screen, waits again, then finishes."""
+
+    detached = False
+
+    def __init__(self, plan, sink):
+        self.plan, self.sink = plan, sink
+        self.covered = threading.Event()
+        self.finish = threading.Event()
+
+    def output(self, line: str) -> None:
+        self.sink(Event(ev.OUTPUT, "install", {"stream": "stdout", "line": line}))
+
+    def run(self) -> None:
+        self.sink(Event(ev.PLAN_STARTED, None, {"plan": self.plan.to_json()}))
+        self.sink(Event(ev.STEP_STARTED, "install", {"title": "Install", "argv": []}))
+        self.output("before the help")
+        self.covered.wait(30)
+        for number in range(3):
+            self.output(f"under the help {number}")
+        self.finish.wait(30)
+        self.sink(Event(ev.STEP_FINISHED, "install", {"exit_code": 0, "ok": True}))
+        self.sink(Event(ev.PLAN_FINISHED, None, {"outcome": "done", "reboot_required": True}))
+
+    def cancel(self) -> None:
+        self.finish.set()
+
+
+class GatedBackend(FakeBackend):
+    def start_apply(self, host, plan, sink):
+        self.run = GatedRun(plan, sink)
+        return self.run
+
+
+async def wait_until(pilot, condition) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the wizard did not get there")
+
+
+async def test_lines_that_arrive_under_the_help_show_when_it_closes():
+    backend = GatedBackend()
+    app = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_select(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("n", "enter")
+        install = app.screen
+        log = install.query_one("#log", Log)
+        await wait_until(pilot, lambda: "before the help" in log.lines)
+
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: screen_name(app) == "HelpScreen")
+        backend.run.covered.set()
+        progress = app.controllers.install.progress
+        await wait_until(pilot, lambda: "under the help 2" in progress.lines)  # drained
+        await pilot.pause(0.3)  # a few more drain ticks
+        assert not any(line.startswith("under the help") for line in log.lines)
+
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: app.screen is install)
+        await pilot.pause()
+        assert log.lines[-3:] == ["under the help 0", "under the help 1", "under the help 2"]
+        backend.run.finish.set()
+        await settle(pilot)
+        assert app.state.outcome.result == "done"
