@@ -75,6 +75,8 @@ def is_subsequence(wanted: list[str], lines: list[str]) -> bool:
 async def until(pilot, ready, what: str) -> None:
     deadline = time.monotonic() + WAIT_LIMIT_S
     while not ready():
+        if not pilot.app.is_running:  # it crashed: leaving run_test raises its error
+            raise AssertionError(f"the wizard stopped while waiting for {what}")
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         await pilot.pause(0.05)

@@ -38,6 +38,8 @@ def say(text: str) -> None:
 async def until(pilot: Pilot, ready: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_LIMIT_S
     while not ready():
+        if not pilot.app.is_running:  # it crashed: leaving run_test raises its error
+            raise AssertionError(f"the wizard stopped while waiting for {what}")
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         await pilot.pause(0.05)
