@@ -108,7 +108,7 @@ async def test_killing_the_wizard_mid_install_does_not_stop_it_and_a_new_one_att
     wizard = start_wizard(bundle, stage)
     try:
         output = OutputLines(wizard)
-        seen = output.until(lambda line: line in ("INSTALLING",) or line.startswith("ERROR"))
+        seen = output.until(lambda line: line == "INSTALLING" or line.startswith("ERROR"))
         assert seen[-1] == "INSTALLING", "\n".join(seen)
         wait_for(stage.postinst_waiting, "the gated postinst")
         running = stage.status()
