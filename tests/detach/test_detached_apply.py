@@ -39,7 +39,9 @@ def setup(apt_sandbox, tmp_path):
     gate = apt_sandbox.root / "sandbox" / "block-postinst" / GATED
     gate.parent.mkdir(parents=True, exist_ok=True)
     gate.touch()
-    return apt_sandbox, env, plan_file, gate, state
+    yield apt_sandbox, env, plan_file, gate, state
+    # A failed test must not leave its detached worker waiting at the gate forever.
+    gate.unlink(missing_ok=True)
 
 
 def _postinst_waiting(sandbox) -> bool:
