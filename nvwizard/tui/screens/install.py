@@ -15,9 +15,10 @@ from nvwizard.tui import flow
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
+from nvwizard.tui.widgets.live_log import LiveLog
 
 LOG_MAX_LINES = 10_000  # the full log stays in the controller; `l` shows it all
-DRAIN_INTERVAL_S = 0.1  # batch the engine's lines: one Log write per tick (TEXTUAL-NOTES)
+DRAIN_INTERVAL_S = 0.2  # batch the engine's lines: one Log write and one repaint per tick
 
 
 class InstallScreen(WizardScreen):
@@ -29,7 +30,7 @@ class InstallScreen(WizardScreen):
             yield LinesView("Building the plan and simulating it…", id="plan")
         yield LinesView(id="steps")
         yield ProgressBar(id="progress", total=100, show_eta=False)
-        yield Log(id="log", max_lines=LOG_MAX_LINES)
+        yield LiveLog(id="log", max_lines=LOG_MAX_LINES)
         yield LinesView(id="outcome")
         with Horizontal(id="actions"):
             yield Button("Install", id="apply", variant="warning", compact=True, disabled=True)
@@ -134,7 +135,9 @@ class InstallScreen(WizardScreen):
         run = start()
         self.run_worker(run.run, thread=True, exit_on_error=False, exclusive=True, group="apply")
         self._drainer = self.set_interval(DRAIN_INTERVAL_S, self._drain)
-        self.query_one("#log", Log).focus()
+        log = self.query_one("#log", Log)
+        log.focus()
+        log.anchor()  # stays at the newest line, also when the outcome shrinks it, until scrolled
         self.hint("Installing. l: full log. q asks first and never interrupts dpkg.")
         self.refresh_bindings()
 
