@@ -5,16 +5,18 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-COMMAND_MODULES = (
-    "detect_cmd",
-    "capture_cmd",
-    "plan_cmd",
-    "install_cmd",
-    "status_cmd",
-    "logs_cmd",
-    "verify_cmd",
-    "apply_worker_cmd",  # hidden: the detached worker started by install and the wizard
+COMMANDS = (  # (the name typed, its module)
+    ("detect", "detect_cmd"),
+    ("capture", "capture_cmd"),
+    ("plan", "plan_cmd"),
+    ("install", "install_cmd"),
+    ("status", "status_cmd"),
+    ("logs", "logs_cmd"),
+    ("verify", "verify_cmd"),
+    ("_apply-worker", "apply_worker_cmd"),  # hidden: the detached worker of install and wizard
 )
+COMMAND_MODULES = tuple(module for _name, module in COMMANDS)
+COMMAND_NAMES = frozenset(name for name, _module in COMMANDS)
 
 
 def all_commands() -> list[ModuleType]:

@@ -1,7 +1,9 @@
 """`nvwizard`: the command line. Without a subcommand it starts the wizard.
 
 Each subcommand lives in its own module with `register(subparsers)` and `run(args) -> int`.
-Nothing here imports Textual; only the wizard path does, when it is chosen.
+Nothing here imports Textual; only the wizard path does, when it is chosen. Nor does the
+wizard path import the subcommand modules (about 50 ms of start-up): arguments that name no
+command and ask for no help are parsed by the top-level options alone.
 """
 
 from __future__ import annotations
@@ -42,8 +44,18 @@ def add_machine_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _WizardArgumentsOnly(Exception):
+    """The arguments are not the wizard's alone: parse them with every subcommand."""
+
+
+class _WizardParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise _WizardArgumentsOnly(message)
+
+
+def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
+    parser_class = argparse.ArgumentParser if with_commands else _WizardParser
+    parser = parser_class(
         prog="nvwizard",
         description="Detect, purge, choose and install the NVIDIA driver on an Ubuntu server, "
         "then reboot and verify. Without a command, starts the keyboard-driven wizard.",
@@ -52,15 +64,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nvwizard {__version__}")
     add_machine_options(parser)
+    if not with_commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in commands.all_commands():
         module.register(sub, add_machine_options)
     return parser
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The arguments; the subcommand modules are imported only when a command may be meant."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    may_name_a_command = any(a in commands.COMMAND_NAMES or a in ("-h", "--help") for a in argv)
+    if not may_name_a_command:
+        try:
+            args, unknown = build_parser(with_commands=False).parse_known_args(argv)
+            if not unknown:
+                return args
+        except _WizardArgumentsOnly:
+            pass  # the full parser says what is wrong, with the commands in its usage
+    return build_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     try:
         if args.command is None:
             from nvwizard.cli import wizard_cmd

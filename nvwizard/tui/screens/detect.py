@@ -36,6 +36,10 @@ class DetectScreen(WizardScreen):
         self.query_one("#summary", LinesView).show([])
         self.hint("Reading the machine; nothing is changed.")
         self.refresh_bindings()
+        # After the next frame: a detection thread started now competes with the first paint.
+        self.call_after_refresh(self._run_detection)
+
+    def _run_detection(self) -> None:
         self.run_worker(
             self._detect, thread=True, exit_on_error=False, exclusive=True, group="detect"
         )

@@ -1,0 +1,57 @@
+"""The wizard's own arguments are parsed without importing any subcommand module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from nvwizard.cli import commands
+from nvwizard.cli.main import build_parser, parse_args
+
+LOADED_COMMANDS = (
+    "import sys; from nvwizard.cli.main import parse_args; args = parse_args({argv!r}); "
+    "print(args.command, sorted(m for m in sys.modules if m.endswith('_cmd')))"
+)
+
+
+def parsed_in_a_fresh_interpreter(argv: list[str]) -> str:
+    code = LOADED_COMMANDS.format(argv=argv)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize("argv", [[], ["--demo"], ["--demo", "hgx-h100"], ["--machine", "/x"]])
+def test_wizard_arguments_import_no_subcommand(argv):
+    assert parsed_in_a_fresh_interpreter(argv) == "None []"
+
+
+def test_a_command_imports_the_subcommands():
+    command, loaded = parsed_in_a_fresh_interpreter(["detect", "--json"]).split(" ", 1)
+    assert command == "detect" and "nvwizard.cli.detect_cmd" in loaded
+
+
+def test_wizard_arguments_mean_the_same_as_with_every_command():
+    for argv in ([], ["--demo"], ["--demo", "gtx1080-secureboot"], ["--machine", "/x"]):
+        assert vars(parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_a_mistyped_command_is_reported_by_the_full_parser(capsys):
+    with pytest.raises(SystemExit) as leaving:
+        parse_args(["detcet"])
+    assert leaving.value.code == 2
+    assert "invalid choice: 'detcet'" in capsys.readouterr().err
+
+
+def test_a_missing_option_value_is_reported_with_the_commands_in_the_usage(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--machine"])
+    err = capsys.readouterr().err
+    assert "expected one argument" in err and "COMMAND" in err
+
+
+def test_the_command_list_names_what_the_modules_register():
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    assert set(subparsers.choices) == commands.COMMAND_NAMES
