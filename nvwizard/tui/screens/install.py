@@ -24,6 +24,9 @@ DRAIN_INTERVAL_S = 0.2  # batch the engine's lines: one Log write and one repain
 class InstallScreen(WizardScreen):
     STEP = flow.INSTALL
     BINDINGS = [Binding("l", "full_log", "Full log")]
+    # Also a class attribute: the footer asks for the active bindings (check_action reads
+    # the phase) before on_mount runs when Detect pushes this screen to reattach.
+    phase = "preparing"
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="plan-scroll"):
