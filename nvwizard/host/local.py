@@ -10,6 +10,12 @@ English output. Which stream a source keeps:
 A command that is not installed, times out, or prints nothing and fails is recorded in
 `missing` (source -> reason) and its source reads as None. Every source is produced once per
 host instance.
+
+apt is slow to start where its binary cache is off (each `apt-cache` call re-reads the package
+lists), so apt is asked as little as possible: one `apt-cache pkgnames` filtered here, and the
+held packages (`apt-mark-showhold.txt`) are the "hold" selections in dpkg-query's Status
+column, the same list `apt-mark showhold` prints, whenever dpkg-query answered (a capture
+writes that derived list). `prefetch()` runs the read-only commands of several sources at once.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import re
 import socket
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,9 +50,30 @@ APT_DRIVER_PACKAGE = re.compile(
     r"|libnvidia-(compute|nscq)-\d.*"
     r"|cuda-drivers(-\d+)?)$"
 )
+# The sources a detection reads that come from commands (the rest are quick file reads).
+DETECTION_COMMAND_SOURCES = (
+    "apt-cache-show.txt",
+    "dpkg-query.txt",
+    "dpkg-audit.txt",
+    "ubuntu-drivers-devices.txt",
+    "ubuntu-drivers-list.txt",
+    "lspci-nn.txt",
+    "nvidia-smi.txt",
+    "mokutil-sb-state.txt",
+    "session.txt",
+    "df.txt",
+)
 # linux-modules-nvidia-<flavour>-<kernel>: keep the running kernel's and the meta packages
 # (`-generic`, `-generic-hwe-24.04`); skip the hundreds built for other kernel versions.
 APT_MODULES_PACKAGE = re.compile(r"^linux-modules-nvidia-\d+(-server)?(-open)?-(?P<rest>.+)$")
+# The same choice as one POSIX extended regular expression for `apt-cache show` (see
+# apt_show_pattern; tests/host check that both agree).
+_APT_SHOW_DRIVER = (
+    "nvidia-(driver|utils|headless|headless-no-dkms|dkms|kernel-common|kernel-source|"
+    "compute-utils|firmware|fabricmanager)-[0-9].*"
+    "|libnvidia-(compute|nscq)-[0-9].*"
+    "|cuda-drivers(-[0-9]+)?"
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,7 @@ class LocalHost(Host):
         self.timeout_s = timeout_s
         self.missing: dict[str, str] = {}
         self._cache: dict[str, str | None] = {}
+        self._producing: dict[str, threading.Lock] = {}
         self._producers: dict[str, Callable[[], str | None]] = {
             "os-release.txt": self._os_release,
             "uname-r.txt": lambda: os.uname().release + "\n",
@@ -83,9 +111,7 @@ class LocalHost(Host):
             ),
             "dpkg-audit.txt": lambda: self._stdout("dpkg-audit.txt", ["dpkg", "--audit"]),
             "dpkg-updates.txt": self._dpkg_updates,
-            "apt-mark-showhold.txt": lambda: self._stdout(
-                "apt-mark-showhold.txt", ["apt-mark", "showhold"]
-            ),
+            "apt-mark-showhold.txt": self._held_packages,
             "apt-cache-show.txt": self._apt_cache_show,
             "apt-sources.txt": self._apt_sources,
             "nvidia-smi.txt": lambda: self._both("nvidia-smi.txt", ["nvidia-smi"]),
@@ -110,15 +136,29 @@ class LocalHost(Host):
     # -- the Host interface ------------------------------------------------------------------
 
     def read(self, source: str) -> str | None:
-        if source not in self._cache:
-            producer = self._producers.get(source)
-            self._cache[source] = producer() if producer else None
-            if producer is None:
-                self.missing[source] = "not a known source"
+        with self._producing.setdefault(source, threading.Lock()):  # once, also from threads
+            if source not in self._cache:
+                producer = self._producers.get(source)
+                self._cache[source] = producer() if producer else None
+                if producer is None:
+                    self.missing[source] = "not a known source"
         return self._cache[source]
 
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         return LocalCommand(list(argv), {**os.environ, **(env or {})})
+
+    def prefetch(self, sources: Iterable[str] = DETECTION_COMMAND_SOURCES) -> None:
+        """Produce these sources at once, each in its own thread (each command keeps its
+        timeout): the commands wait on the disk and on apt, rarely on each other."""
+        wanted = [s for s in dict.fromkeys(sources) if s not in self._cache]
+        threads = [
+            threading.Thread(target=self.read, args=(source,), name=f"read-{source}")
+            for source in wanted
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -273,31 +313,24 @@ class LocalHost(Host):
         return self._stdout("df.txt", ["df", "-P", "-k", *mounts])
 
     def _apt_cache_show(self) -> str | None:
-        names: set[str] = set()
-        kernel = os.uname().release
-        for prefix in ("nvidia-", "libnvidia-", "linux-modules-nvidia-", "cuda-drivers"):
-            result = self.run(["apt-cache", "pkgnames", prefix])
-            if isinstance(result, str):
-                self.missing["apt-cache-show.txt"] = result
-                return None
-            for name in result.stdout.split():
-                if APT_DRIVER_PACKAGE.match(name) or _wanted_modules_package(name, kernel):
-                    names.add(name)
-        headers = f"linux-headers-{kernel}"
-        result = self.run(["apt-cache", "pkgnames", headers])
-        if not isinstance(result, str) and headers in result.stdout.split():
-            names.add(headers)
-        if not names:
-            return ""
-        chunks: list[str] = []
-        ordered = sorted(names)
-        for start in range(0, len(ordered), 200):
-            result = self.run(["apt-cache", "show", *ordered[start : start + 200]], 120)
-            if isinstance(result, str):
-                self.missing["apt-cache-show.txt"] = result
-                return None
-            chunks.append(result.stdout)  # purely virtual names only add stderr notes
-        return "".join(chunks)
+        # One apt call: `apt-cache show` selects the names by a regular expression itself.
+        result = self.run(["apt-cache", "show", apt_show_pattern(os.uname().release)], 120)
+        if isinstance(result, str):
+            self.missing["apt-cache-show.txt"] = result
+            return None
+        if result.exit_code != 0 and not result.stdout.strip():
+            if "No packages found" in result.stderr:
+                return ""  # apt answered: it offers none of them
+            first = (result.stderr.strip().splitlines() or [""])[0]
+            self.missing["apt-cache-show.txt"] = f"apt-cache show failed: {first}"
+            return None
+        return result.stdout  # purely virtual names only add stderr notes
+
+    def _held_packages(self) -> str | None:
+        query = self.read("dpkg-query.txt")
+        if query is None:
+            return self._stdout("apt-mark-showhold.txt", ["apt-mark", "showhold"])
+        return "".join(f"{name}\n" for name in held_in_dpkg_query(query))
 
     def _session(self) -> str:
         display = self.run(["systemctl", "is-active", "display-manager"])
@@ -466,6 +499,28 @@ def deb822_to_one_line(text: str) -> list[str]:
                 for suite in fields.get("suites", "").split():
                     lines.append(f"{kind}{options} {uri} {suite} {fields.get('components', '')}")
     return [line.rstrip() for line in lines]
+
+
+def apt_show_pattern(kernel: str) -> str:
+    """The packages worth an `apt-cache show`: the driver stack, the kernel modules for this
+    kernel and the meta packages, and this kernel's headers."""
+    release = re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", kernel)
+    # A meta package's rest ("generic", "generic-hwe-24.04", "generic-hwe-22.04-edge") has at
+    # most one dot: "open-5.15.0-1-generic" is another kernel's package, not a meta one.
+    meta = r"[^0-9][^.]*(\.[0-9]+(-[a-z]+)?)?"
+    modules = f"linux-modules-nvidia-[0-9]+(-server)?(-open)?-({release}|{meta})"
+    return f"^({_APT_SHOW_DRIVER}|{modules}|linux-headers-{release})$"
+
+
+def held_in_dpkg_query(text: str) -> list[str]:
+    """Packages whose dpkg selection is "hold" (Status `hold ok installed`), from dpkg-query
+    lines `<package>\t<status>\t<version>`: what `apt-mark showhold` lists."""
+    held = []
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 2 and fields[1].split()[:1] == ["hold"]:
+            held.append(fields[0])
+    return held
 
 
 def _wanted_modules_package(name: str, kernel: str) -> bool:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 
 import pytest
 
 from nvwizard.host.local import (
+    APT_DRIVER_PACKAGE,
     LocalHost,
+    _wanted_modules_package,
+    apt_show_pattern,
     deb822_to_one_line,
     parse_proc_locks,
     wants_status_fd,
@@ -83,24 +88,34 @@ def test_command_timeout_is_missing(fake_bin):
     assert "timed out" in host.missing["nvidia-smi.txt"]
 
 
-def test_apt_cache_show_asks_only_for_driver_packages(fake_bin, tmp_path):
-    kernel = os.uname().release
-    names = {
-        "nvidia-": "nvidia-driver-580-open nvidia-utils-580 nvidia-settings nvidia-cuda-toolkit "
-        "nvidia-container-toolkit nvidia-fabricmanager-580 nvidia-headless-no-dkms-580-open",
-        "libnvidia-": "libnvidia-compute-580 libnvidia-gl-580 libnvidia-nscq-580",
-        "linux-modules-nvidia-": f"linux-modules-nvidia-580-open-{kernel} "
-        "linux-modules-nvidia-580-open-5.15.0-1-generic linux-modules-nvidia-580-open-generic "
-        "linux-modules-nvidia-580-generic-hwe-24.04",
-        "cuda-drivers": "cuda-drivers cuda-drivers-580",
-        f"linux-headers-{kernel}": f"linux-headers-{kernel}",
-    }
-    cases = "\n".join(f'  "{prefix}") echo "{value}" ;;' for prefix, value in names.items())
+APT_NAMES = (
+    "nvidia-driver-580-open nvidia-utils-580 nvidia-settings nvidia-cuda-toolkit "
+    "nvidia-container-toolkit nvidia-fabricmanager-580 nvidia-headless-no-dkms-580-open "
+    "libnvidia-compute-580 libnvidia-gl-580 libnvidia-nscq-580 "
+    "linux-modules-nvidia-580-open-{kernel} linux-modules-nvidia-580-open-5.15.0-1-generic "
+    "linux-modules-nvidia-580-open-generic linux-modules-nvidia-580-generic-hwe-24.04 "
+    "cuda-drivers cuda-drivers-580 linux-headers-{kernel} linux-headers-5.15.0-1-generic "
+    "nvidia-driver-580-openXsomething linux-modules-nvidia-580-server-open-generic-hwe-22.04-edge "
+    "linux-modules-nvidia-580-server-6.8.0-1-generic linux-modules-nvidia-580-server-aws"
+)
+
+
+def fake_apt_cache(fake_bin, names: str) -> None:
+    """`apt-cache show REGEX` as apt does it: the names matching a POSIX extended regular
+    expression (grep -E), each as a stanza; none: exit 100, "E: No packages found"."""
+    grep = shutil.which("grep", path="/usr/bin:/bin")
+    fake_bin("grep", f'exec {grep} "$@"\n')
     fake_bin(
         "apt-cache",
-        f'if [ "$1" = pkgnames ]; then\n case "$2" in\n{cases}\n esac\n'
-        'else shift; for p in "$@"; do printf "Package: %s\\n\\n" "$p"; done; fi\n',
+        f'[ "$1" = show ] || exit 2\nfound=$(printf "%s\\n" {names} | grep -E -i -- "$2")\n'
+        'if [ -z "$found" ]; then echo "E: No packages found" >&2; exit 100; fi\n'
+        'for p in $found; do printf "Package: %s\\n\\n" "$p"; done\n',
     )
+
+
+def test_apt_cache_show_asks_only_for_driver_packages_in_one_call(fake_bin):
+    kernel = os.uname().release
+    fake_apt_cache(fake_bin, APT_NAMES.format(kernel=kernel))
     text = LocalHost().read("apt-cache-show.txt")
     asked = {line.split(": ")[1] for line in text.splitlines() if line.startswith("Package:")}
     assert asked == {
@@ -116,7 +131,61 @@ def test_apt_cache_show_asks_only_for_driver_packages(fake_bin, tmp_path):
         "cuda-drivers",
         "cuda-drivers-580",
         f"linux-headers-{kernel}",
+        "nvidia-driver-580-openXsomething",  # a driver name as the old prefix filter took it
+        "linux-modules-nvidia-580-server-open-generic-hwe-22.04-edge",
+        "linux-modules-nvidia-580-server-aws",
     }
+
+
+def test_apt_show_pattern_chooses_as_the_name_filters_do():
+    kernel = "6.8.0-94-generic"
+    pattern = re.compile(apt_show_pattern(kernel), re.IGNORECASE)
+    for name in APT_NAMES.format(kernel=kernel).split() + ["linux-headers-6x8x0-94-generic"]:
+        by_filters = bool(
+            APT_DRIVER_PACKAGE.match(name)
+            or _wanted_modules_package(name, kernel)
+            or name == f"linux-headers-{kernel}"
+        )
+        assert bool(pattern.match(name)) == by_filters, name
+
+
+def test_apt_offering_none_is_an_empty_answer_and_a_broken_apt_is_missing(fake_bin):
+    fake_apt_cache(fake_bin, "nvidia-settings")
+    host = LocalHost()
+    assert host.read("apt-cache-show.txt") == ""
+    fake_bin(
+        "apt-cache",
+        'echo "E: The package lists or status file could not be parsed" >&2\nexit 100\n',
+    )
+    host = LocalHost()
+    assert host.read("apt-cache-show.txt") is None
+    assert "could not be parsed" in host.missing["apt-cache-show.txt"]
+
+
+def test_holds_come_from_dpkg_query_without_apt_mark(fake_bin):
+    fake_bin(
+        "dpkg-query",
+        'printf "nvidia-utils-580\\thold ok installed\\t580.1\\n'
+        "nvidia-driver-580\\tinstall ok installed\\t580.1\\n"
+        'libfoo\\thold ok config-files\\t1\\n"\n',
+    )
+    fake_bin("apt-mark", "exit 99\n")  # never asked
+    assert LocalHost().read("apt-mark-showhold.txt") == "nvidia-utils-580\nlibfoo\n"
+
+
+def test_holds_without_dpkg_query_ask_apt_mark(fake_bin):
+    fake_bin("dpkg-query", "exit 2\n")
+    fake_bin("apt-mark", 'echo "nvidia-utils-580"\n')
+    assert LocalHost().read("apt-mark-showhold.txt") == "nvidia-utils-580\n"
+
+
+def test_prefetch_produces_each_source_once(fake_bin, tmp_path):
+    counter = tmp_path / "runs"
+    fake_bin("dpkg-query", f'echo run >> {counter}\nprintf "a\\tinstall ok installed\\t1\\n"\n')
+    host = LocalHost()
+    host.prefetch(["dpkg-query.txt", "dpkg-query.txt", "uname-r.txt"])
+    assert host.read("dpkg-query.txt") == "a\tinstall ok installed\t1\n"
+    assert counter.read_text().count("run") == 1
 
 
 # -- fake roots -------------------------------------------------------------------------------
