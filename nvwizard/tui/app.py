@@ -75,7 +75,7 @@ class WizardApp(App):
                 pass  # not the main thread (tests) or not supported: nothing to restore then
 
     def _exit_on_signal(self, signum: int) -> None:
-        self.controllers.install.cancel()  # stops after the running step, never inside dpkg
+        self.controllers.install.leave()  # stops after the running step, never inside dpkg
         self.controllers.reboot.cancel()
         self.exit(return_code=128 + signum)
 
@@ -138,7 +138,7 @@ class WizardApp(App):
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:
-                self.controllers.install.cancel()
+                self.controllers.install.leave()
                 self.exit(return_code=0)
 
         self.push_screen(QuitDuringInstallScreen(self.controllers.install.detached), answered)

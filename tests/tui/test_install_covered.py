@@ -83,3 +83,24 @@ async def test_lines_that_arrive_under_the_help_show_when_it_closes():
         backend.run.finish.set()
         await settle(pilot)
         assert app.state.outcome.result == "done"
+
+
+def test_a_leaving_wizard_queues_no_more_output_and_cancels_the_apply():
+    from nvwizard.tui.controllers.install import InstallController
+    from nvwizard.tui.state import WizardState
+    from tests.tui.fakes import FakeHost
+
+    class Run:
+        cancelled = False
+
+        def cancel(self) -> None:
+            self.cancelled = True
+
+    controller = InstallController(WizardState(host=FakeHost()), FakeBackend())
+    controller.run = Run()
+    controller._receive(Event(ev.OUTPUT, "install", {"stream": "stdout", "line": "kept"}))
+    controller.leave()
+    for number in range(1000):
+        controller._receive(Event(ev.OUTPUT, "install", {"stream": "stdout", "line": str(number)}))
+    assert controller.run.cancelled
+    assert not controller._events  # nothing piles up for a screen that is gone

@@ -87,6 +87,7 @@ class InstallController:
         self.run: ApplyRun | None = None
         self._events: deque[Event] = deque()
         self._lock = threading.Lock()
+        self._ui_gone = False
 
     def choices(self) -> Choices:
         state = self.state
@@ -156,6 +157,8 @@ class InstallController:
         return self.run
 
     def _receive(self, event: Event) -> None:
+        if self._ui_gone:
+            return  # nobody will drain them; the journal on disk keeps every event
         with self._lock:
             self._events.append(event)
 
@@ -182,6 +185,15 @@ class InstallController:
     def cancel(self) -> None:
         if self.run is not None:
             self.run.cancel()
+
+    def leave(self) -> None:
+        """The wizard is exiting: stop after the running step and stop queueing its events.
+        (An in-process apply finishes that step before the process ends; a flood of output
+        meanwhile would otherwise pile up in memory with no screen left to drain it.)"""
+        self._ui_gone = True
+        with self._lock:
+            self._events.clear()
+        self.cancel()
 
     def outcome_lines(self) -> list[Line]:
         outcome = self.state.outcome
