@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 
 from textual.app import ComposeResult
@@ -132,6 +133,9 @@ class InstallScreen(WizardScreen):
         self.query_one("#outcome").display = False
         for widget_id in ("steps", "progress", "log"):
             self.query_one(f"#{widget_id}").display = True
+        # A full garbage collection walks every object the UI holds (tens of ms, a stalled
+        # key press during a flood): what exists now lives as long as the wizard, set it aside.
+        gc.freeze()
         self._unshown.clear()
         self._shown_steps = None
         self._shown_percent = None
