@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
+from tests.cli.run import nvwizard
 from tests.detach.journal_fixtures import write_journal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def places(tmp_path, monkeypatch):
-    state, log = tmp_path / "state", tmp_path / "log"
-    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(state))
-    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(log))
-    return state, log
-
-
-def logs(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "nvwizard", "logs", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        cwd=REPO_ROOT,
-        timeout=60,
-    )
+def logs(*args: str):
+    return nvwizard("logs", *args)
 
 
 def test_prints_the_last_apply(places):

@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from nvwizard.engine.lock import ApplyLock
+from tests.cli.run import nvwizard
 from tests.detach.journal_fixtures import write_journal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def places(tmp_path, monkeypatch):
-    state, log = tmp_path / "state", tmp_path / "log"
-    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(state))
-    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(log))
-    return state, log
-
-
-def status(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "nvwizard", "status", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        cwd=REPO_ROOT,
-        timeout=60,
-    )
+def status(*args: str):
+    return nvwizard("status", *args)
 
 
 def test_running_apply(places):
