@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from nvwizard.errors import UsageError
+
 
 def register(subparsers, add_machine_options) -> None:
     parser = subparsers.add_parser(
@@ -29,6 +31,10 @@ def register(subparsers, add_machine_options) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.list_demos:
+        if args.machine is not None or args.demo is not None:
+            raise UsageError(
+                "--list-demos lists the demo machines: it takes no --machine or --demo"
+            )
         print(format_demo_list())
         return 0
     from nvwizard.host.select import host_from_args

@@ -4,6 +4,8 @@ Each subcommand lives in its own module with `register(subparsers)` and `run(arg
 Nothing here imports Textual; only the wizard path does, when it is chosen. Nor does the
 wizard path import the subcommand modules (about 50 ms of start-up): arguments that name no
 command and ask for no help are parsed by the top-level options alone.
+
+--machine/--demo mean the same before or after the command (`machine_options`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ import sys
 
 from nvwizard import __version__
 from nvwizard.cli import commands
+from nvwizard.cli.machine_options import (
+    add_command_machine_options,
+    add_machine_options,
+    bare_demo_before_a_command,
+    resolve_machine,
+)
 from nvwizard.errors import EXIT_USAGE, NvwizardError
 
 EPILOG = """\
@@ -24,24 +32,6 @@ exit codes:
 
 Run `nvwizard --demo` to try the wizard on a bundled demo machine; nothing is changed.
 """
-
-
-def add_machine_options(parser: argparse.ArgumentParser) -> None:
-    """--machine DIR | --demo [NAME]: which machine to look at (default: this one)."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--machine",
-        metavar="DIR",
-        help="read a capture bundle (made by `nvwizard capture`) instead of this machine",
-    )
-    group.add_argument(
-        "--demo",
-        metavar="NAME",
-        nargs="?",
-        const="",
-        help="use a bundled demo machine (default: the HGX H100 server); "
-        "`nvwizard detect --list-demos` lists them",
-    )
 
 
 class _WizardArgumentsOnly(Exception):
@@ -69,12 +59,16 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in commands.all_commands():
-        module.register(sub, add_machine_options)
+        module.register(sub, add_command_machine_options)
     return parser
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The arguments; the subcommand modules are imported only when a command may be meant."""
+    """The arguments; the subcommand modules are imported only when a command may be meant.
+
+    A machine option is honoured before or after the command (`resolve_machine`); one that
+    cannot apply is a usage error, never dropped.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     may_name_a_command = any(a in commands.COMMAND_NAMES or a in ("-h", "--help") for a in argv)
     if not may_name_a_command:
@@ -84,7 +78,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                 return args
         except _WizardArgumentsOnly:
             pass  # the full parser says what is wrong, with the commands in its usage
-    return build_parser().parse_args(argv)
+    args = build_parser().parse_args(bare_demo_before_a_command(argv, commands.COMMAND_NAMES))
+    resolve_machine(args)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
