@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from nvwizard.cli.arg_types import folder_name
+
 
 def register(subparsers, add_machine_options) -> None:
     parser = subparsers.add_parser(
@@ -13,7 +15,9 @@ def register(subparsers, add_machine_options) -> None:
         "commands) into DIR, one file per source. Nothing is changed. Attach the folder to a "
         "bug report; `nvwizard detect --machine DIR` replays it anywhere.",
     )
-    parser.add_argument("dir", metavar="DIR", help="the folder to write (created if needed)")
+    parser.add_argument(
+        "dir", metavar="DIR", type=folder_name, help="the folder to write (created if needed)"
+    )
     parser.add_argument(
         "--force", action="store_true", help="write into DIR even if it is not empty"
     )

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 
+from nvwizard.cli.arg_types import folder_name
 from nvwizard.errors import EXIT_USAGE, shown
 
 # Where a command's own --machine/--demo are stored until `resolve_machine` merges them.
@@ -25,6 +26,7 @@ def add_machine_options(parser: argparse.ArgumentParser, for_command: bool = Fal
     group.add_argument(
         "--machine",
         metavar="DIR",
+        type=folder_name,
         dest=COMMAND_MACHINE if for_command else "machine",
         help="read a capture bundle (made by `nvwizard capture`) instead of this machine",
     )

@@ -5,12 +5,14 @@ Nothing here imports Textual; only the wizard path does, when it is chosen. Nor 
 wizard path import the subcommand modules (about 50 ms of start-up): arguments that name no
 command and ask for no help are parsed by the top-level options alone.
 
---machine/--demo mean the same before or after the command (`machine_options`).
+--machine/--demo mean the same before or after the command (`machine_options`). Every error is
+one line on stderr (`one_line`: control characters escaped, echoed arguments cut to size).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from nvwizard import __version__
@@ -21,7 +23,7 @@ from nvwizard.cli.machine_options import (
     bare_demo_before_a_command,
     resolve_machine,
 )
-from nvwizard.errors import EXIT_USAGE, NvwizardError
+from nvwizard.errors import EXIT_USAGE, NvwizardError, shown
 
 EPILOG = """\
 exit codes:
@@ -34,6 +36,35 @@ Run `nvwizard --demo` to try the wizard on a bundled demo machine; nothing is ch
 """
 
 
+# Longer words in a message are cut: they are echoed arguments, not the message.
+SHOWN_WORD_LIMIT = 100
+# A long word, and the punctuation after it, which stays (compiled on first use: re caches it).
+_LONG_WORD = rf"(\S{{{SHOWN_WORD_LIMIT + 1},}}?)([:;,.'\")\]]*)(?=\s|$)"
+
+
+def one_line(message: str) -> str:
+    """A message safe to print as one line: control characters escaped, long words cut."""
+    printable = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return re.sub(_LONG_WORD, lambda m: shown(m[1], SHOWN_WORD_LIMIT) + m[2], printable)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with what it echoes cut to size and the hidden commands left unnamed."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
+
+    def _check_value(self, action, value):
+        # argparse lists every choice, `_apply-worker` too; name only the commands people type.
+        if action.dest == "command" and action.choices is not None and value not in action.choices:
+            public = ", ".join(repr(n) for n in action.choices if not n.startswith("_"))
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {shown(value)!r} (choose from {public})"
+            )
+        super()._check_value(action, value)
+
+
 class _WizardArgumentsOnly(Exception):
     """The arguments are not the wizard's alone: parse them with every subcommand."""
 
@@ -44,7 +75,7 @@ class _WizardParser(argparse.ArgumentParser):
 
 
 def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
-    parser_class = argparse.ArgumentParser if with_commands else _WizardParser
+    parser_class = _Parser if with_commands else _WizardParser
     parser = parser_class(
         prog="nvwizard",
         description="Detect, purge, choose and install the NVIDIA driver on an Ubuntu server, "
@@ -92,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             return wizard_cmd.run(args)
         return args.run(args)
     except NvwizardError as error:
-        print(f"nvwizard: {error}", file=sys.stderr)
+        print(one_line(f"nvwizard: {error}"), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("nvwizard: interrupted", file=sys.stderr)
@@ -101,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as error:
         print(
-            f"nvwizard: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+            one_line(f"nvwizard: {error.strerror or error}: {error.filename or ''}".rstrip(": ")),
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from nvwizard.cli.arg_types import package_name
 from nvwizard.errors import UsageError
 from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
 
@@ -26,6 +27,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--driver",
         metavar="PKG",
+        type=package_name,
         help="the driver package, e.g. nvidia-driver-580-server-open "
         "(default: the recommended one; `nvwizard detect` lists the candidates)",
     )
@@ -58,6 +60,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keep",
         metavar="PKG",
+        type=package_name,
         action="append",
         default=[],
         help="leave this package of the purge list installed (repeatable)",
@@ -65,6 +68,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--also-purge",
         metavar="PKG",
+        type=package_name,
         action="append",
         default=[],
         help="also purge a package that is kept by default, e.g. nvidia-container-toolkit "

@@ -1,0 +1,37 @@
+"""argparse types for the values people type: an empty or padded one is a usage error (exit 2).
+
+An unset shell variable (`--driver "$DRIVER"`) must never quietly mean "the default".
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from nvwizard.errors import shown
+
+
+def folder_name(text: str) -> str:
+    """argparse type for a folder: an empty name (an unset shell variable) is a usage error."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty folder name (is a shell variable unset?)")
+    return text
+
+
+def package_name(text: str) -> str:
+    """argparse type for a package name: empty or space-padded is a usage error, not a default.
+
+    `--driver "$DRIVER"` with the variable unset must not install the recommended driver, and a
+    padded name is refused rather than trimmed, so a script's mistake is seen.
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty package name (is a shell variable unset?)")
+    if text != text.strip():
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)!r}: spaces around the package name "
+            f"(it is not trimmed: did you mean {shown(text.strip())!r}?)"
+        )
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"{shown(text)!r}: a package name has no spaces or control characters"
+        )
+    return text

@@ -1,0 +1,99 @@
+"""Bad input gets one clear line and the documented exit code; nothing echoes a flood."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from nvwizard.cli.main import main
+
+LONG = "a" * 5000
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    """main() as the shell runs it: (exit code, stdout, stderr)."""
+    try:
+        code = main(argv)
+    except SystemExit as leaving:
+        code = leaving.code if isinstance(leaving.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def last_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+# -- empty and padded names (an unset shell variable) -----------------------------------------
+
+
+@pytest.mark.parametrize("command", [["plan"], ["install", "--yes"], ["install", "--dry-run"]])
+@pytest.mark.parametrize("value", ["", "   ", "\t"])
+def test_an_empty_driver_is_a_usage_error_not_the_recommended_one(command, value, capsys, places):
+    code, out, err = run([*command, "--demo", "--driver", value], capsys)
+    assert code == 2 and out == ""
+    assert "--driver: an empty package name" in last_line(err)
+
+
+@pytest.mark.parametrize("option", ["--keep", "--also-purge"])
+def test_an_empty_package_to_keep_or_purge_is_a_usage_error(option, capsys):
+    code, out, err = run(["plan", "--demo", option, ""], capsys)
+    assert (code, out) == (2, "") and "an empty package name" in err
+
+
+def test_a_padded_driver_is_refused_and_the_message_says_it_is_not_trimmed(capsys):
+    code, out, err = run(["plan", "--demo", "--driver", " nvidia-driver-580-server "], capsys)
+    assert (code, out) == (2, "")
+    assert last_line(err).endswith(
+        "argument --driver: ' nvidia-driver-580-server ': spaces around the package name "
+        "(it is not trimmed: did you mean 'nvidia-driver-580-server'?)"
+    )
+
+
+def test_a_driver_with_a_newline_stays_one_line(capsys):
+    code, _out, err = run(["plan", "--demo", "--driver", "nvidia-driver-580\nrm -rf /"], capsys)
+    assert code == 2
+    assert "\\n" in last_line(err) and err.count("\n") == len(err.strip().splitlines())
+    assert "rm -rf /'" in last_line(err)
+
+
+@pytest.mark.parametrize("argv", [["capture", ""], ["detect", "--machine", ""], ["--machine", ""]])
+def test_an_empty_folder_is_a_usage_error(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert "an empty folder name" in last_line(err)
+    assert os.listdir(tmp_path) == []
+
+
+# -- nothing echoes a 5000-character argument --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plan", "--demo", "--driver", LONG],
+        ["install", "--demo", "--dry-run", "--driver", f"nvidia-driver-{LONG}"],
+        ["detect", "--demo", LONG],
+        ["detect", "--machine", f"/{LONG}"],
+        [LONG],
+        ["detect", "--bogus", LONG],
+    ],
+)
+def test_a_5000_character_argument_is_not_echoed_in_full(argv, capsys, places):
+    code, _out, err = run(argv, capsys)
+    assert code == 2
+    assert len(last_line(err)) < 600, last_line(err)[:200]
+    assert "characters)" in last_line(err)
+
+
+# -- messages that said the wrong thing -------------------------------------------------------
+
+
+def test_the_hidden_worker_command_is_not_offered(capsys):
+    code, _out, err = run(["detcet"], capsys)
+    assert code == 2
+    assert "invalid choice: 'detcet' (choose from 'detect', 'capture'," in err
+    assert "_apply-worker" not in err
