@@ -12,8 +12,10 @@ one line on stderr (`one_line`: control characters escaped, echoed arguments cut
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+from pathlib import Path
 
 from nvwizard import __version__
 from nvwizard.cli import commands
@@ -131,11 +133,33 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as error:
-        print(
-            one_line(f"nvwizard: {error.strerror or error}: {error.filename or ''}".rstrip(": ")),
-            file=sys.stderr,
-        )
+        print(one_line(f"nvwizard: {describe_os_error(error)}"), file=sys.stderr)
         return EXIT_USAGE
+
+
+PLACE_SETTINGS = ("NVWIZARD_LOG_DIR", "NVWIZARD_STATE_DIR")
+
+
+def describe_os_error(error: OSError) -> str:
+    """What is wrong, in words: a mkdir over /dev/null says "File exists", which it is not."""
+    if error.filename is None:
+        return str(error.strerror or error)
+    path = os.fsdecode(error.filename)
+    blocking = None
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        blocking = next((p for p in _self_and_parents(path) if p.exists() and not p.is_dir()), None)
+    text = f"{blocking} is not a directory" if blocking else f"{path}: {error.strerror or error}"
+    for setting in PLACE_SETTINGS:
+        value = os.environ.get(setting)
+        if value and (path == value or path.startswith(value.rstrip("/") + "/")):
+            return f"{text} (from {setting}={value}: it must name a folder nvwizard can write)"
+    return text
+
+
+def _self_and_parents(path: str) -> list[Path]:
+    """`path` and its parents, the top one first."""
+    absolute = Path(os.path.abspath(path))
+    return [*reversed(absolute.parents), absolute]
 
 
 if __name__ == "__main__":

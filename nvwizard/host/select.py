@@ -35,10 +35,27 @@ def bundle_from_path(machine: str) -> Host:
         names = set(os.listdir(path))
     except OSError as error:
         raise UsageError(f"--machine {machine}: cannot read it ({error.strerror})") from None
-    readable = [n for n in (names & SOURCE_NAMES) - {"machine.txt"} if os.access(path / n, os.R_OK)]
-    if not readable:
+    present = sorted((names & SOURCE_NAMES) - {"machine.txt"})
+    unreadable = {name: why for name in present if (why := _unreadable(path / name))}
+    if not present:
         raise UsageError(
             f"--machine {machine}: no bundle files in it "
             "(expected e.g. lspci-nn.txt, dpkg-l.txt, nvidia-smi.txt; see `nvwizard capture`)"
         )
+    if len(unreadable) == len(present):
+        some = ", ".join(f"{name}: {why}" for name, why in list(unreadable.items())[:3])
+        more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+        raise UsageError(f"--machine {machine}: its bundle files cannot be read ({some}{more})")
     return BundleHost(path)
+
+
+def _unreadable(file: Path) -> str | None:
+    """Why `file` cannot be read, or None when it can."""
+    if not file.is_file():
+        return "not a regular file"
+    try:
+        with open(file, "rb") as stream:
+            stream.read(1)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from nvwizard.cli.main import main
+from nvwizard.host.demo import find_demo
 
 LONG = "a" * 5000
 
@@ -97,3 +98,51 @@ def test_the_hidden_worker_command_is_not_offered(capsys):
     assert code == 2
     assert "invalid choice: 'detcet' (choose from 'detect', 'capture'," in err
     assert "_apply-worker" not in err
+
+
+@pytest.mark.parametrize("setting", ["NVWIZARD_LOG_DIR", "NVWIZARD_STATE_DIR"])
+@pytest.mark.parametrize("value", ["/dev/null", "/dev/null/sub"])
+def test_a_place_that_is_a_file_is_called_not_a_directory(
+    setting, value, capsys, places, monkeypatch
+):
+    monkeypatch.setenv(setting, value)
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    code, _out, err = run(["install", "--demo", "rtx3090-fresh", "--yes"], capsys)
+    assert code == 2
+    assert last_line(err) == (
+        f"nvwizard: /dev/null is not a directory "
+        f"(from {setting}={value}: it must name a folder nvwizard can write)"
+    )
+    assert "File exists" not in err
+
+
+def test_a_bundle_of_unreadable_files_is_not_called_empty(tmp_path, capsys):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "dpkg-l.txt").mkdir()  # unreadable as a file, even by root
+    (bundle / "lspci-nn.txt").symlink_to(tmp_path / "gone")
+    code, _out, err = run(["detect", "--machine", str(bundle)], capsys)
+    assert code == 2
+    assert last_line(err) == (
+        f"nvwizard: --machine {bundle}: its bundle files cannot be read "
+        "(dpkg-l.txt: not a regular file, lspci-nn.txt: not a regular file)"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
+def test_a_bundle_without_read_permission_says_so(tmp_path, capsys):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "dpkg-l.txt").write_text("ii  nvidia-driver-535  535.1  amd64  x\n")
+    (bundle / "dpkg-l.txt").chmod(0)
+    code, _out, err = run(["detect", "--machine", str(bundle)], capsys)
+    assert code == 2 and "dpkg-l.txt: Permission denied" in err
+
+
+def test_a_bundle_with_one_readable_file_is_read(tmp_path, capsys):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "dpkg-l.txt").mkdir()
+    (bundle / "uname-r.txt").write_text((find_demo("hgx-h100").path / "uname-r.txt").read_text())
+    code, out, _err = run(["detect", "--machine", str(bundle)], capsys)
+    assert code == 0 and out.startswith(f"Machine: bundle {bundle}\n")
