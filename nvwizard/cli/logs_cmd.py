@@ -1,4 +1,7 @@
-"""`nvwizard logs [-f]`: print the running or last apply's log; `-f` follows it to its end."""
+"""`nvwizard logs [-f]`: print the running or last apply's log; `-f` follows it to its end.
+
+No log to show is exit 3 (refused: a precondition failed), not 1, which says a step failed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import os
 
 from nvwizard.engine.attach import latest_events_path, replay_and_follow
 from nvwizard.engine.journal import human_text, read_events
-from nvwizard.errors import NvwizardError
+from nvwizard.errors import RefusedError
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -32,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
             if os.geteuid() == 0 or os.environ.get("NVWIZARD_LOG_DIR")
             else (" for this user (applies run with sudo: `sudo nvwizard logs`)")
         )
-        raise NvwizardError(f"no apply log on this machine yet{hint}")
+        raise RefusedError(f"no apply log on this machine yet{hint}")
     try:
         events = replay_and_follow(path) if args.follow else iter(read_events(path))
         for event in events:
@@ -40,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
             if text is not None:
                 print(text, flush=args.follow)
     except FileNotFoundError:
-        raise NvwizardError(f"the apply log {path} is gone") from None
+        raise RefusedError(f"the apply log {path} is gone") from None
     return 0

@@ -53,7 +53,14 @@ def test_follow_ends_when_the_worker_died_mid_apply(places):
 
 
 def test_no_log_yet(places):
+    """Exit 3 (refused: nothing to show), not 1, which means that a step of an apply failed."""
     result = logs()
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert result.stdout == ""
+    assert result.stderr == "nvwizard: no apply log on this machine yet\n"
+
+
+def test_no_log_yet_when_following(places):
+    result = logs("-f")
+    assert (result.returncode, result.stdout) == (3, "")
     assert result.stderr == "nvwizard: no apply log on this machine yet\n"

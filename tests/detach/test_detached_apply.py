@@ -159,7 +159,7 @@ def test_status_before_any_apply(tmp_path):
     assert result.returncode == 0
     assert "No apply has run" in result.stdout
     logs = nvwizard("logs", env=env)
-    assert logs.returncode == 1
+    assert logs.returncode == 3  # refused: nothing to show (1 is "a step failed")
     assert logs.stderr.strip() == "nvwizard: no apply log on this machine yet"
 
 
