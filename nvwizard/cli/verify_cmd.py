@@ -2,14 +2,18 @@
 
 Exit 0 when every check passes, 1 when one fails (each failure printed with its fix). On this
 machine the result is recorded in the state file; demo and bundle runs record nothing.
+A machine without an NVIDIA GPU has nothing to verify: it says so in one line and exits 3
+(refused: the precondition, a GPU, is missing), so a script's `verify && ...` does not go on,
+yet a broken driver (1) is not reported where there is no driver to break. Nothing is recorded.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 
-from nvwizard.errors import EXIT_FAILED, EXIT_OK
+from nvwizard.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -19,7 +23,8 @@ def register(subparsers, add_machine_options) -> None:
         description="Check that the installed driver is the one that runs: the nvidia module "
         "is loaded, its version equals the installed packages', its flavour (open or "
         "proprietary) is the one chosen, nvidia-smi answers, nouveau is gone, and modules "
-        "exist for the kernel that boots next. Exit 1 when something is wrong, with the fix.",
+        "exist for the kernel that boots next. Exit 1 when something is wrong, with the fix; "
+        "exit 3 on a machine without an NVIDIA GPU (nothing to verify).",
     )
     add_machine_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -29,11 +34,14 @@ def register(subparsers, add_machine_options) -> None:
 def run(args: argparse.Namespace) -> int:
     from nvwizard.engine.verify import verify
     from nvwizard.host.select import host_from_args
+    from nvwizard.report.build import build_report
 
     host = host_from_args(args.machine, args.demo)
+    if not has_a_gpu_to_verify(build_report(host)):  # the host caches what it read
+        return _say_no_gpu(host.label, args.json)
     result = verify(host)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json.dumps({**result.to_json(), "nvidia_gpu": True}, indent=2))
     else:
         print(f"Verifying the NVIDIA driver on {result.host}:")
         for check in result.checks:
@@ -43,3 +51,26 @@ def run(args: argparse.Namespace) -> int:
         failed = sum(not c.ok for c in result.checks)
         print("All checks passed." if not failed else f"{failed} check(s) failed.")
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def has_a_gpu_to_verify(report) -> bool:
+    """An NVIDIA GPU on the bus, or a driver that shows one (a bundle may lack lspci)."""
+    smi = report.nvidia_smi
+    return bool(report.has_nvidia_gpu or report.loaded_module or (smi and smi.gpus))
+
+
+def _say_no_gpu(label: str, as_json: bool) -> int:
+    message = f"No NVIDIA GPU found on {label}: there is no NVIDIA driver to verify."
+    if as_json:
+        data = {
+            "ok": False,
+            "host": label,
+            "at": time.time(),
+            "nvidia_gpu": False,
+            "message": message,
+            "checks": [],
+        }
+        print(json.dumps(data, indent=2))
+    else:
+        print(message)
+    return EXIT_REFUSED

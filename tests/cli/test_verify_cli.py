@@ -187,3 +187,42 @@ def test_a_missing_machine_is_a_usage_error(tmp_path):
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "nope" in result.stderr
+
+
+# -- a machine without an NVIDIA GPU: nothing to verify --------------------------------------
+
+
+def test_no_nvidia_gpu_is_said_plainly_not_as_six_failures(tmp_path):
+    result = nvwizard("verify", "--demo", "vm-no-gpu", state=tmp_path)
+    assert result.returncode == 3, result.stdout
+    assert result.stdout == (
+        "No NVIDIA GPU found on demo vm-no-gpu: there is no NVIDIA driver to verify.\n"
+    )
+    assert "[FAIL]" not in result.stdout and result.stderr == ""
+
+
+def test_no_nvidia_gpu_in_json(tmp_path):
+    result = nvwizard("verify", "--demo", "vm-no-gpu", "--json", state=tmp_path)
+    assert result.returncode == 3
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["nvidia_gpu"] is False and data["checks"] == []
+    assert data["message"].startswith("No NVIDIA GPU found on demo vm-no-gpu")
+    assert data["host"] == "demo vm-no-gpu"
+
+
+def test_a_gpu_machine_says_so_in_json(tmp_path):
+    result = nvwizard("verify", "--demo", "hgx-h100", "--json", state=tmp_path)
+    assert json.loads(result.stdout)["nvidia_gpu"] is True
+
+
+def test_no_nvidia_gpu_on_this_machine_records_no_verification(places, monkeypatch, capsys):
+    from nvwizard.cli.main import main
+    from nvwizard.host import select
+    from nvwizard.host.bundle import BundleHost
+
+    this_machine = BundleHost(find_demo("vm-no-gpu").path, kind="local", label="this machine")
+    monkeypatch.setattr(select, "host_from_args", lambda machine, demo: this_machine)
+    assert main(["verify"]) == 3
+    assert capsys.readouterr().out.startswith("No NVIDIA GPU found on this machine")
+    state, _log = places
+    assert not (state / "state.json").exists()
