@@ -12,8 +12,9 @@ def register(subparsers, add_machine_options) -> None:
         "capture",
         help="record this machine's facts into a folder (a bundle for --machine)",
         description="Record everything nvwizard reads on this machine (files, sysfs, read-only "
-        "commands) into DIR, one file per source. Nothing is changed. Attach the folder to a "
-        "bug report; `nvwizard detect --machine DIR` replays it anywhere.",
+        "commands) into DIR, one file per source. Nothing is changed. User names, passwords and "
+        "query values in URLs (private apt repositories) are replaced by ***. Attach the folder "
+        "to a bug report; `nvwizard detect --machine DIR` replays it anywhere.",
     )
     parser.add_argument(
         "dir", metavar="DIR", type=folder_name, help="the folder to write (created if needed)"

@@ -1,4 +1,8 @@
-"""Record the local machine into a capture bundle: one file per source it can produce."""
+"""Record the local machine into a capture bundle: one file per source it can produce.
+
+Bundles go into bug reports, so credentials in URLs (private apt repositories) are redacted
+from every file written (`nvwizard.host.redact`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 
 from nvwizard.errors import UsageError
 from nvwizard.host.local import LocalHost
+from nvwizard.host.redact import redact_credentials
 from nvwizard.host.sources import SOURCES
 
 NOTES_FILE = "capture-notes.txt"
@@ -45,7 +50,7 @@ def capture(
             result.missing[source.name] = host.missing.get(source.name, "not available")
             (folder / source.name).unlink(missing_ok=True)  # a stale file from --force
             continue
-        (folder / source.name).write_text(text, encoding="utf-8")
+        (folder / source.name).write_text(redact_credentials(text), encoding="utf-8")
         result.written.append(source.name)
     (folder / NOTES_FILE).write_text(notes_text(result), encoding="utf-8")
     return result
