@@ -4,6 +4,37 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # a step failed
 EXIT_USAGE = 2  # bad arguments or unreadable input
 EXIT_REFUSED = 3  # a precondition failed, not root, or not confirmed
+EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
+
+# What each exit code means: `--help` prints it, and the README's table must say the same.
+EXIT_CODE_MEANINGS = (
+    (EXIT_OK, "done"),
+    (EXIT_FAILED, "a step failed (or the apply was cancelled; `verify`: a check failed)"),
+    (
+        EXIT_USAGE,
+        "usage error: bad option, unknown driver, unreadable `--machine`, "
+        "a state or log folder that cannot be used",
+    ),
+    (
+        EXIT_REFUSED,
+        "refused: a precondition failed (this GPU cannot run the driver, the simulation says "
+        "stop, another apply is running; `verify`: no NVIDIA GPU; `logs`: no apply log yet), "
+        "not root, or not confirmed",
+    ),
+    (EXIT_INTERRUPTED, "interrupted with Ctrl+C (an apply on this machine goes on)"),
+)
+
+
+def exit_codes_help() -> str:
+    """The exit-code table as `--help` epilogs print it."""
+    import textwrap
+
+    rows = [
+        textwrap.fill(meaning, 79, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6)
+        for code, meaning in EXIT_CODE_MEANINGS
+    ]
+    return "exit codes:\n" + "\n".join(rows) + "\n"
+
 
 # An echoed value longer than this is cut: a 5000-character argument must not flood the terminal.
 SHOWN_LIMIT = 100

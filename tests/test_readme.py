@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from nvwizard.cli.main import build_parser
+from nvwizard.errors import EXIT_CODE_MEANINGS
 from nvwizard.host.demo import DEMOS
 from nvwizard.host.sources import SOURCES
 
@@ -55,3 +56,33 @@ def test_every_detect_json_key_is_documented():
     table = _section("Commands")
     for key in keys:
         assert f"`{key}`" in table, key
+
+
+def _public_commands() -> dict:
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    return {name: p for name, p in subparsers.choices.items() if not name.startswith("_")}
+
+
+def test_every_option_of_every_command_is_documented():
+    commands = _section("Commands")
+    for name, parser in _public_commands().items():
+        for action in parser._actions:
+            written = [o.replace("--no-", "--[no-]") for o in action.option_strings]
+            written += [o.replace("--", "--[no-]", 1) for o in action.option_strings]
+            if action.option_strings and "-h" not in action.option_strings:
+                assert any(o in commands for o in written), (name, action.option_strings)
+
+
+def test_the_exit_code_table_is_what_the_code_returns():
+    table = re.search(r"^### Exit codes\n\n(.*?)\n\n", README, re.S | re.M).group(1)
+    rows = re.findall(r"^\| (\d+) \| (.*) \|$", table, re.M)
+    assert [(int(code), meaning) for code, meaning in rows] == list(EXIT_CODE_MEANINGS)
+
+
+def test_help_prints_the_same_exit_codes():
+    helps = [build_parser().format_help()]
+    helps += [_public_commands()[name].format_help() for name in ("plan", "install")]
+    for text in helps:
+        flat = " ".join(text.split())
+        for code, meaning in EXIT_CODE_MEANINGS:
+            assert f"{code} {meaning}" in flat

@@ -12,9 +12,9 @@ import os
 import sys
 import threading
 
-from nvwizard.cli.plan_cmd import EXIT_CODES, add_plan_options, plan_from_args
+from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
 from nvwizard.engine import events as ev
-from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError
+from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError, exit_codes_help
 
 EXIT_CANCELLED = EXIT_FAILED
 LOCK_WAIT_EVERY_S = 10
@@ -28,7 +28,7 @@ def register(subparsers, add_machine_options) -> None:
         "ask for confirmation, then apply it step by step with plain progress lines. Stops at "
         "the first failure with the log path and the repair. Applying to this machine needs "
         "root; a demo or bundle machine changes nothing.",
-        epilog=EXIT_CODES,
+        epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_plan_options(parser)

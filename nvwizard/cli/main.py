@@ -6,7 +6,8 @@ wizard path import the subcommand modules (about 50 ms of start-up): arguments t
 command and ask for no help are parsed by the top-level options alone.
 
 --machine/--demo mean the same before or after the command (`machine_options`). Every error is
-one line on stderr (`one_line`: control characters escaped, echoed arguments cut to size).
+one line on stderr (`one_line`: control characters escaped, echoed arguments cut to size) with
+an exit code from `nvwizard.errors.EXIT_CODE_MEANINGS`.
 """
 
 from __future__ import annotations
@@ -25,17 +26,14 @@ from nvwizard.cli.machine_options import (
     bare_demo_before_a_command,
     resolve_machine,
 )
-from nvwizard.errors import EXIT_USAGE, NvwizardError, shown
+from nvwizard.errors import EXIT_INTERRUPTED, EXIT_USAGE, NvwizardError, exit_codes_help, shown
 
-EPILOG = """\
-exit codes:
-  0  done
-  1  a step failed
-  2  usage error (bad arguments, unreadable --machine)
-  3  refused (a precondition failed, not root, or not confirmed)
 
-Run `nvwizard --demo` to try the wizard on a bundled demo machine; nothing is changed.
-"""
+def epilog() -> str:
+    return (
+        f"{exit_codes_help()}\n"
+        "Run `nvwizard --demo` to try the wizard on a bundled demo machine; nothing is changed.\n"
+    )
 
 
 # Longer words in a message are cut: they are echoed arguments, not the message.
@@ -82,7 +80,7 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         prog="nvwizard",
         description="Detect, purge, choose and install the NVIDIA driver on an Ubuntu server, "
         "then reboot and verify. Without a command, starts the keyboard-driven wizard.",
-        epilog=EPILOG,
+        epilog=epilog() if with_commands else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"nvwizard {__version__}")
@@ -129,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("nvwizard: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
     except OSError as error:

@@ -10,17 +10,8 @@ import argparse
 import json
 
 from nvwizard.cli.arg_types import package_name
-from nvwizard.errors import UsageError
+from nvwizard.errors import UsageError, exit_codes_help
 from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
-
-EXIT_CODES = """\
-exit codes:
-  0  done
-  1  a step failed (or the apply was cancelled)
-  2  usage error (bad arguments, unknown driver name, unreadable --machine)
-  3  refused (the GPU cannot run the driver, the simulation removes unconfirmed packages,
-     not root, not confirmed, another apply is running)
-"""
 
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
@@ -107,7 +98,7 @@ def register(subparsers, add_machine_options) -> None:
         help="print the exact steps and commands an install would run (runs nothing)",
         description="Build the plan for a driver on this machine (or a bundle or demo "
         "machine) and print each step with the exact commands it would run. Runs nothing.",
-        epilog=EXIT_CODES,
+        epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_plan_options(parser)
