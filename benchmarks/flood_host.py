@@ -52,7 +52,15 @@ def flood_plan(host_label: str) -> Plan:
         kind=pm.INSTALL,
     )
     choices = Choices(driver=FLOOD_DRIVER)
-    return Plan([step], choices, host_label, FLOOD_DRIVER, "595-server-open", 595, "signed")
+    return Plan(
+        steps=[step],
+        choices=choices,
+        host_label=host_label,
+        driver=FLOOD_DRIVER,
+        flavour="595-server-open",
+        branch=595,
+        modules="signed",
+    )
 
 
 class FloodBackend(LayersBackend):

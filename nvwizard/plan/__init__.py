@@ -1,1 +1,17 @@
+"""Plans: from a detection report and the user's choices to ordered steps with exact argv.
 
+Nothing here runs a command except simulate.py, which asks apt (`apt-get -s`) through the host.
+
+- models.py: `Choices`, `Step`, `Plan` (keyword arguments only) and the step kinds;
+- build.py: `build_plan` puts the steps in order; each concern builds its own steps:
+  repair.py (dpkg repair, unhold; the repair-only plan), preflight.py (dpkg --audit, apt-get
+  update, the report's warnings), purge.py (the exact purge and kept lists, purge and
+  autoremove), install.py (the driver checked against the GPUs, the packages, the install
+  step; Debian's names in debian.py), services.py (fabric manager, hold, persistenced,
+  reboot), verify.py (dpkg state ii of every planned package); apt.py holds apt-get's options;
+- simulate.py: what apt says the plan would do, and whether it must stop;
+- text.py: plans and simulations as the CLI prints them.
+
+To add a step: write a function returning a `Step` in the module of its concern and call it
+from `build_plan` at its place in the order.
+"""

@@ -54,8 +54,10 @@ class Choices:
     lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
+    """One step of a plan; built with keyword arguments only, so every flag is named."""
+
     id: str  # stable, e.g. "purge"; unique within a plan
     title: str  # "Purge the installed NVIDIA packages"
     why: str  # one sentence
@@ -74,7 +76,7 @@ class KeptPackage:
     reason: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Plan:
     steps: list[Step]
     choices: Choices

@@ -123,7 +123,16 @@ class LayersBackend:
         if not to_purge:
             return []
         choices = default_choices(report)
-        probe = Plan([], choices, host.label, choices.driver, "", None, "", purge_list=to_purge)
+        probe = Plan(
+            steps=[],
+            choices=choices,
+            host_label=host.label,
+            driver=choices.driver,
+            flavour="",
+            branch=None,
+            modules="",
+            purge_list=to_purge,
+        )
         return simulate(host, probe).also_removed
 
     def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]:

@@ -19,11 +19,33 @@ from tests.engine.fakehost import FakeHost, Script
 
 def small_plan() -> Plan:
     steps = [
-        Step("update", "Refresh", "why", [["apt-get", "update"]], True, "retry", pm.UPDATE),
-        Step("install", "Install", "why", [["apt-get", "install"]], True, "read", pm.INSTALL),
+        Step(
+            id="update",
+            title="Refresh",
+            why="why",
+            commands=[["apt-get", "update"]],
+            changes_system=True,
+            on_failure="retry",
+            kind=pm.UPDATE,
+        ),
+        Step(
+            id="install",
+            title="Install",
+            why="why",
+            commands=[["apt-get", "install"]],
+            changes_system=True,
+            on_failure="read",
+            kind=pm.INSTALL,
+        ),
     ]
     return Plan(
-        steps, Choices(driver="nvidia-driver-580"), "fake", "nvidia-driver-580", "580", 580, "dkms"
+        steps=steps,
+        choices=Choices(driver="nvidia-driver-580"),
+        host_label="fake",
+        driver="nvidia-driver-580",
+        flavour="580",
+        branch=580,
+        modules="dkms",
     )
 
 

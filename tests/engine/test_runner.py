@@ -20,7 +20,15 @@ def make_plan(*steps: Step) -> Plan:
 
 
 def step(step_id: str, kind: str, *commands: list[str], changes: bool = True) -> Step:
-    return Step(step_id, step_id.title(), "because", list(commands), changes, "stop", kind)
+    return Step(
+        id=step_id,
+        title=step_id.title(),
+        why="because",
+        commands=list(commands),
+        changes_system=changes,
+        on_failure="stop",
+        kind=kind,
+    )
 
 
 UPDATE = step("update", pm.UPDATE, ["apt-get", "update"])

@@ -208,13 +208,13 @@ class FakeBackend:
     def build_plan(self, report, choices: Choices) -> Plan:
         steps = [
             Step(
-                "update",
-                "Refresh the package lists",
-                "apt must know the packages.",
-                [["apt-get", "update"]],
-                True,
-                "Check the network.",
-                pm.UPDATE,
+                id="update",
+                title="Refresh the package lists",
+                why="apt must know the packages.",
+                commands=[["apt-get", "update"]],
+                changes_system=True,
+                on_failure="Check the network.",
+                kind=pm.UPDATE,
             )
         ]
         if choices.purge:
@@ -226,34 +226,34 @@ class FakeBackend:
             ]
             steps.append(
                 Step(
-                    "purge",
-                    "Purge the installed NVIDIA packages",
-                    "A clean start.",
-                    [["apt-get", "-y", "purge", *names]],
-                    True,
-                    "Read the log.",
-                    pm.PURGE,
+                    id="purge",
+                    title="Purge the installed NVIDIA packages",
+                    why="A clean start.",
+                    commands=[["apt-get", "-y", "purge", *names]],
+                    changes_system=True,
+                    on_failure="Read the log.",
+                    kind=pm.PURGE,
                 )
             )
         steps.append(
             Step(
-                "install",
-                f"Install {choices.driver}",
-                "The chosen driver.",
-                [["apt-get", "-y", "install", choices.driver]],
-                True,
-                "Run the repair.",
-                pm.INSTALL,
+                id="install",
+                title=f"Install {choices.driver}",
+                why="The chosen driver.",
+                commands=[["apt-get", "-y", "install", choices.driver]],
+                changes_system=True,
+                on_failure="Run the repair.",
+                kind=pm.INSTALL,
             )
         )
         plan = Plan(
-            steps,
-            choices,
-            "demo fake-hgx",
-            choices.driver,
-            choices.driver.removeprefix("nvidia-driver-"),
-            580,
-            "signed",
+            steps=steps,
+            choices=choices,
+            host_label="demo fake-hgx",
+            driver=choices.driver,
+            flavour=choices.driver.removeprefix("nvidia-driver-"),
+            branch=580,
+            modules="signed",
         )
         self.plans.append(plan)
         return plan
@@ -269,32 +269,32 @@ class FakeBackend:
         self.detect(host, lambda _text: None)
         self.fail_step = None
         plan = Plan(
-            [
+            steps=[
                 Step(
-                    "repair",
-                    "Repair the package manager",
-                    "Half-configured.",
-                    [["dpkg", "--configure", "-a"]],
-                    True,
-                    "By hand.",
-                    pm.REPAIR,
+                    id="repair",
+                    title="Repair the package manager",
+                    why="Half-configured.",
+                    commands=[["dpkg", "--configure", "-a"]],
+                    changes_system=True,
+                    on_failure="By hand.",
+                    kind=pm.REPAIR,
                 ),
                 Step(
-                    "audit",
-                    "Check that dpkg is healthy",
-                    "Nothing left unfinished.",
-                    [["dpkg", "--audit"]],
-                    False,
-                    "By hand.",
-                    pm.PREFLIGHT,
+                    id="audit",
+                    title="Check that dpkg is healthy",
+                    why="Nothing left unfinished.",
+                    commands=[["dpkg", "--audit"]],
+                    changes_system=False,
+                    on_failure="By hand.",
+                    kind=pm.PREFLIGHT,
                 ),
             ],
-            Choices(driver=""),
-            "x",
-            "",
-            "",
-            None,
-            "",
+            choices=Choices(driver=""),
+            host_label="x",
+            driver="",
+            flavour="",
+            branch=None,
+            modules="",
         )
         self.repair_plans.append(plan)
         return FakeRun(plan, sink)

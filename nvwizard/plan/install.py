@@ -1,0 +1,168 @@
+"""Which driver, and what installing it takes: the driver name checked against this machine,
+the packages (headless or desktop; Canonical's signed modules for the running kernel, else
+DKMS plus headers; Debian's names through plan/debian.py) and the install step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nvwizard.errors import RefusedError, UsageError
+from nvwizard.knowledge import branches
+from nvwizard.knowledge.debian import DebianDriver, parse_debian_driver
+from nvwizard.knowledge.packages import DriverPackage, kernel_meta_flavours, parse_driver_package
+from nvwizard.plan import models as pm
+from nvwizard.plan.apt import apt_get
+from nvwizard.plan.debian import debian_install_lists
+from nvwizard.plan.models import Choices, Step
+from nvwizard.report.models import Report
+
+
+def parse_any_driver(report: Report, name: str) -> DriverPackage | DebianDriver | None:
+    """Ubuntu's nvidia-driver-<branch>[-server][-open], or one of Debian's driver names."""
+    driver = parse_driver_package(name)
+    if driver is not None:
+        return driver
+    candidate = report.candidate(name)
+    return parse_debian_driver(name, candidate.branch if candidate else None)
+
+
+def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDriver, list[str]]:
+    """The parsed driver and warnings, or a refusal before anything runs."""
+    driver = parse_any_driver(report, name)
+    if driver is None:
+        raise UsageError(
+            f"--driver {name!r}: not an NVIDIA driver package name "
+            "(expected nvidia-driver-<branch>[-server][-open], e.g. nvidia-driver-580-server-open, "
+            "or on Debian nvidia-driver, nvidia-open-kernel-dkms, nvidia-tesla-<branch>-driver)"
+        )
+    warnings: list[str] = []
+    candidate = report.candidate(name)
+    if candidate is not None and not candidate.runnable:
+        raise RefusedError(
+            f"{name} cannot run on this machine: {candidate.reason or 'unsupported'}"
+        )
+    _refuse_if_a_gpu_cannot_run(report, name, driver)
+    if candidate is not None and branches.is_end_of_life(candidate.end_of_life):
+        warnings.append(
+            f"Branch {candidate.branch} is past its end of life ({candidate.end_of_life}): "
+            "NVIDIA no longer fixes bugs or security issues in it."
+        )
+    if not report.has_nvidia_gpu:
+        warnings.append(
+            f"No NVIDIA GPU was found: installing {name} anyway, as asked (e.g. an image build)."
+        )
+    elif candidate is None and report.driver_candidates:
+        runnable = [c.package for c in report.driver_candidates if c.runnable]
+        offered = f"offered: {', '.join(runnable)}" if runnable else "none offered can run here"
+        raise UsageError(f"--driver {name}: not offered for this machine ({offered})")
+    elif candidate is None:
+        warnings.append(
+            f"No driver candidates are known for this machine: apt's simulation will show "
+            f"whether it offers {name}."
+        )
+    return driver, warnings
+
+
+def _refuse_if_a_gpu_cannot_run(
+    report: Report, name: str, driver: DriverPackage | DebianDriver
+) -> None:
+    for gpu in report.gpus:
+        label = gpu.name or gpu.pci_address
+        if driver.open and gpu.open_kernel == "unsupported":
+            raise RefusedError(
+                f"{name} cannot run on this machine: {label} ({gpu.architecture}) cannot use "
+                "the open kernel modules; choose a variant without -open"
+            )
+        if not driver.open and gpu.open_kernel == "required":
+            raise RefusedError(
+                f"{name} cannot run on this machine: {label} ({gpu.architecture}) needs the "
+                "open kernel modules; choose an -open variant"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstallLists:
+    """What the install step installs for a driver, and why that way."""
+
+    packages: list[str]  # the driver's packages (fabric manager not included)
+    modules: str  # "signed" (Canonical's precompiled) or "dkms"
+    warnings: list[str]
+    why: str  # the install step's reason
+
+
+def install_lists(
+    report: Report, choices: Choices, driver: DriverPackage | DebianDriver
+) -> InstallLists:
+    """The packages for an Ubuntu or a Debian driver."""
+    if isinstance(driver, DebianDriver):
+        packages, warnings, why = debian_install_lists(report, choices, driver)
+        if report.nvswitch_count:
+            warnings.append(
+                "This NVSwitch machine needs NVIDIA fabric manager, which Debian does not "
+                "package: install it from NVIDIA's repository at the driver's exact version."
+            )
+        return InstallLists(packages=packages, modules="dkms", warnings=warnings, why=why)
+    return _ubuntu_install_lists(report, choices, driver)
+
+
+def _ubuntu_install_lists(report: Report, choices: Choices, driver: DriverPackage) -> InstallLists:
+    packages = [driver.headless, driver.utils] if choices.headless else [driver.name]
+    kernel = report.kernel
+    available = set(report.signed_modules_available)
+    signed = driver.signed_modules_for_kernel(kernel) if kernel else None
+    if kernel and signed and signed in available:
+        packages.append(signed)
+        # The report lists only the meta packages of the series that follows this kernel.
+        for flavour in kernel_meta_flavours(kernel, report.os_version):
+            meta = driver.signed_modules_meta(flavour)
+            if meta in available:
+                packages.append(meta)  # follows kernel updates, so the next kernel has modules
+                break
+        why = (
+            f"Canonical's precompiled, signed kernel modules for the running kernel {kernel} "
+            "load under Secure Boot with no key enrollment."
+        )
+        return InstallLists(packages=packages, modules="signed", warnings=[], why=why)
+    return _dkms_install_lists(report, driver, packages)
+
+
+def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[str]) -> InstallLists:
+    warnings = []
+    packages = [*packages, driver.dkms]
+    kernel = report.kernel
+    if kernel:
+        packages.append(f"linux-headers-{kernel}")
+    else:
+        warnings.append(
+            "The running kernel is unknown: add its linux-headers package, DKMS needs it."
+        )
+    why = (
+        f"No signed modules for kernel {kernel or '(unknown)'} exist for this branch, so DKMS "
+        "builds the module here; under Secure Boot it must be signed with a Machine Owner Key "
+        "enrolled at the next boot on the console or BMC."
+    )
+    if report.secure_boot == "enabled":
+        warnings.append(
+            "Secure Boot is on and the module will be built by DKMS: the next boot asks on the "
+            "console (or BMC) to enroll a Machine Owner Key. This cannot be done over SSH alone; "
+            "without it the driver will not load."
+        )
+    return InstallLists(packages=packages, modules="dkms", warnings=warnings, why=why)
+
+
+def install_step(
+    choices: Choices, driver: DriverPackage | DebianDriver, why: str, packages: list[str]
+) -> Step:
+    """`apt-get install` of the driver's packages (and fabric manager's, when it is needed)."""
+    recommends = ["--no-install-recommends"] if choices.headless else []
+    what = "the headless compute stack" if choices.headless else "the desktop driver"
+    return Step(
+        id="install",
+        title=f"Install {driver.name} ({what})",
+        why=why,
+        commands=[apt_get(choices, "install", *recommends, *packages)],
+        changes_system=True,
+        on_failure="Read the log for the failing package; `dpkg --configure -a` finishes a half "
+        "configured one once the cause is fixed.",
+        kind=pm.INSTALL,
+    )
