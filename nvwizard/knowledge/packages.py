@@ -36,10 +36,6 @@ class DriverPackage:
         return f"nvidia-utils-{self.branch}{'-server' if self.server else ''}"
 
     @property
-    def compute_library(self) -> str:
-        return f"libnvidia-compute-{self.branch}{'-server' if self.server else ''}"
-
-    @property
     def headless(self) -> str:
         return f"nvidia-headless-no-dkms-{self.flavour}"
 
@@ -88,11 +84,6 @@ def kernel_meta_flavours(kernel_release: str, os_version: str | None) -> list[st
     if not flavour:
         return []
     return ([f"{flavour}-hwe-{os_version}"] if os_version else []) + [flavour]
-
-
-def flavour_of(name: str) -> str | None:
-    driver = parse_driver_package(name)
-    return driver.flavour if driver else None
 
 
 # Packages with "nvidia" in their name that are not the driver, each with why a purge keeps
