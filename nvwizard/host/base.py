@@ -9,7 +9,7 @@ the commands on an in-memory model of that machine.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -47,3 +47,14 @@ class Host(abc.ABC):
     @abc.abstractmethod
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         """Start a command given as an argv list (never a shell string)."""
+
+    def start_after_purge(
+        self,
+        argv: Sequence[str],
+        purged: Collection[str],
+        env: Mapping[str, str] | None = None,
+    ) -> RunningCommand:
+        """Start a simulation (`apt-get -s ...`) as apt would answer it once the packages in
+        `purged` are purged: what a plan's install step meets after its purge and autoremove.
+        Nothing changes on the machine."""
+        raise NotImplementedError(f"{self.label} cannot simulate a command after a purge")

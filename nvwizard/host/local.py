@@ -26,12 +26,13 @@ import re
 import socket
 import subprocess
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from nvwizard import __version__
+from nvwizard.host import after_purge
 from nvwizard.host.base import Host, OutputLine, RunningCommand
 
 COMMAND_TIMEOUT_S = 30
@@ -146,6 +147,14 @@ class LocalHost(Host):
 
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         return LocalCommand(list(argv), {**os.environ, **(env or {})})
+
+    def start_after_purge(
+        self,
+        argv: Sequence[str],
+        purged: Collection[str],
+        env: Mapping[str, str] | None = None,
+    ) -> RunningCommand:
+        return after_purge.start_after_purge(self, argv, purged, env)
 
     def prefetch(self, sources: Iterable[str] = DETECTION_COMMAND_SOURCES) -> None:
         """Produce these sources at once, each in its own thread (each command keeps its
