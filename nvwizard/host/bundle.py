@@ -7,7 +7,7 @@ dpkg-query.txt, a reboot loads the new module, and so on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from nvwizard.host.base import Host, RunningCommand
@@ -37,6 +37,14 @@ class BundleHost(Host):
         self.files[source] = text
 
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
+        return self.start_after_purge(argv, (), env)
+
+    def start_after_purge(
+        self,
+        argv: Sequence[str],
+        purged: Collection[str],
+        env: Mapping[str, str] | None = None,
+    ) -> RunningCommand:
         # Imported here: the simulator is only needed when a plan runs against a bundle.
         try:
             from nvwizard.host.simulated import SimulatedMachine
@@ -44,4 +52,4 @@ class BundleHost(Host):
             if error.name != "nvwizard.host.simulated":
                 raise
             raise NotImplementedError("the bundle simulator is not available") from error
-        return SimulatedMachine(self).start(argv, env)
+        return SimulatedMachine(self).start(argv, env, purged)

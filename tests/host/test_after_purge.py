@@ -1,6 +1,7 @@
 """Host.start_after_purge: apt answers a simulation as if some packages were purged already.
 
-On this machine apt reads a copy of dpkg's status file without those packages."""
+On this machine apt reads a copy of dpkg's status file without those packages; on a demo or
+bundle the simulator drops them from its model for that one command."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nvwizard.host.after_purge import status_file, without_packages
+from nvwizard.host.demo import demo_host
 from nvwizard.host.local import LocalHost
 from tests.engine.sandboxhost import SandboxHost
 
@@ -82,3 +84,23 @@ def test_real_apt_answers_as_if_purged_and_nothing_is_left_behind(apt_sandbox):
     copy = next(a for a in host.started[-1] if a.startswith("Dir::State::status="))
     assert not Path(copy.partition("=")[2]).exists()
     assert "Dir::Cache::pkgcache=" in host.started[-1]
+
+
+def test_the_demo_answers_as_if_purged_and_keeps_its_packages(monkeypatch):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    host = demo_host("hgx-h100")
+    argv = ["apt-get", "-s", "install", "nvidia-utils-535-server"]
+    command = host.start_after_purge(argv, {"nvidia-utils-535-server"})
+    text = "\n".join(line.text for line in command.lines())
+    assert command.wait() == 0
+    assert "Inst nvidia-utils-535-server (" in text  # no "[old version]": a fresh install
+    assert "nvidia-utils-535-server\t" in (host.read("dpkg-query.txt") or "")
+
+
+def test_the_demo_refuses_a_real_change_on_assumed_state(monkeypatch):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    host = demo_host("hgx-h100")
+    command = host.start_after_purge(["apt-get", "-y", "install", "x"], {"y"})
+    lines = [line.text for line in command.lines()]
+    assert command.wait() == 100
+    assert lines == ["E: only a simulation (-s) can assume packages purged"]

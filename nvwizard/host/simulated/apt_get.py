@@ -125,6 +125,11 @@ def apt_get(call: Invocation, args: Sequence[str]) -> Script:
         yield err(request)
         return 100
     model = MachineModel(call.host)
+    if call.purged:
+        if not request.simulate:
+            yield err("E: only a simulation (-s) can assume packages purged")
+            return 100
+        model.forget(call.purged)
     if request.command == "update":
         return (yield from _update(model))
     if request.command not in _CHANGING_COMMANDS:

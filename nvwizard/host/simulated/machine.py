@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from nvwizard.host.base import Host, RunningCommand
 from nvwizard.host.simulated.apt_get import apt_get
@@ -50,9 +50,16 @@ class SimulatedMachine:
         self.host = bundle_host
         self._sleep = sleep
 
-    def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
+    def start(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        purged: Collection[str] = (),
+    ) -> RunningCommand:
+        """`purged`: an `apt-get -s` answers as if these packages were purged already."""
         settings = {**os.environ, **(env or {})}
-        call = Invocation(self.host, [str(a) for a in argv], settings.get(FAIL_ENV, "").strip())
+        fail = settings.get(FAIL_ENV, "").strip()
+        call = Invocation(self.host, [str(a) for a in argv], fail, frozenset(purged))
         return SimulatedCommand(answer(call), demo_speed(settings), self._sleep)
 
     def boot(self) -> BootResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from nvwizard.detect.apt_cache import parse_apt_cache_show
@@ -92,6 +93,11 @@ class MachineModel:
             for group in self.dependencies(name):
                 needed.update(group)
         return {n for n in needed if n in self.installed and (is_nvidia_related(n) or n == "dkms")}
+
+    def forget(self, names: Collection[str]) -> None:
+        """Drop these packages from this model only, as a purge would (never saved)."""
+        for name in names:
+            self.installed.pop(name, None)
 
     # -- questions --
 

@@ -55,6 +55,8 @@ class Invocation:
     host: Host
     argv: list[str]
     failing_package: str  # NVWIZARD_DEMO_FAIL: this package's postinst fails ("" for none)
+    # apt answers a simulation as if these were purged already (Host.start_after_purge)
+    purged: frozenset[str] = frozenset()
 
     @property
     def echo(self) -> str:
