@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
 from nvwizard.engine import events as ev
@@ -18,6 +19,10 @@ from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError, exit_codes_help
 
 EXIT_CANCELLED = EXIT_FAILED
 LOCK_WAIT_EVERY_S = 10
+
+if TYPE_CHECKING:
+    from nvwizard.plan.models import Plan
+    from nvwizard.plan.simulate import SimulationCheck
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -177,6 +182,31 @@ def confirm(args: argparse.Namespace, question: str) -> None:
         raise RefusedError("not confirmed: nothing was changed")
 
 
+def what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
+    """The options that resolve a stop on packages the purge would drag along."""
+    from nvwizard.plan.simulate import dragged_packages
+
+    dragged = dragged_packages(plan, check)
+    advice = []
+    if dragged.purge_too:
+        options = " ".join(f"--also-purge {name}" for name in dragged.purge_too)
+        advice.append(f"to purge {_them(dragged.purge_too)} too, add {options}")
+    if dragged.unkeep:
+        options = " ".join(f"--keep {name}" for name in dragged.unkeep)
+        advice.append(f"{_them(dragged.unkeep)} cannot stay without the driver: drop {options}")
+    if dragged.by_hand:
+        names = " ".join(dragged.by_hand)
+        advice.append(
+            f"{names} {'needs' if len(dragged.by_hand) == 1 else 'need'} the driver: if no "
+            f"longer needed, remove {_them(dragged.by_hand)} first (sudo apt-get purge {names})"
+        )
+    return advice
+
+
+def _them(names: list[str]) -> str:
+    return "it" if len(names) == 1 else "them"
+
+
 def run(args: argparse.Namespace) -> int:
     from nvwizard.plan.simulate import check_simulation, simulate
     from nvwizard.plan.text import format_plan, format_simulation
@@ -195,7 +225,8 @@ def run(args: argparse.Namespace) -> int:
     check = check_simulation(plan, simulation)
     print(format_simulation(simulation, check), flush=True)
     if not check.ok:
-        raise RefusedError("the simulation says stop: " + "; ".join(check.problems))
+        advice = "".join(f"; {line}" for line in what_to_do(plan, check))
+        raise RefusedError("the simulation says stop: " + "; ".join(check.problems) + advice)
     print("", flush=True)
     confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}?")
     if host.is_real:

@@ -1,11 +1,12 @@
 """Ask apt what a plan would really do (`apt-get -s`), before anything changes.
 
-Three read-only simulations through the host:
+Three read-only simulations through the host, in the order the apply runs the steps:
 - the purge alone: must remove nothing beyond the confirmed purge list (a kept package that
   depends on a purged one would be dragged along);
 - the purge with `--autoremove`: what autoremove will also take (shown to the user);
-- the install: what apt really installs (a transitional package may pull another branch)
-  and whether it removes anything the user did not confirm.
+- the install, as apt answers it once those packages are gone (`Host.start_after_purge`):
+  what apt really installs (a transitional package may pull another branch, a purged package
+  comes back fresh) and whether it removes anything the user did not confirm.
 
 Simulation lines look like `Inst pkg [old] (new origin [arch])`, `Remv pkg [old]`,
 `Purg pkg [old]`, `Conf pkg (new origin [arch])`.
@@ -81,6 +82,14 @@ class Simulation:
         purged = set(self.purge.remove) if self.purge else set()
         return sorted(set(self.autoremove.remove) - purged)
 
+    @property
+    def reinstalled(self) -> list[str]:
+        """Packages the purge (or autoremove) removes and the install then brings back fresh."""
+        if self.install is None:
+            return []
+        gone = set(self.purge.remove if self.purge else ()) | set(self.also_removed)
+        return sorted(gone & set(self.install.install))
+
     def to_json(self) -> dict:
         def one(r: SimulationResult | None) -> dict | None:
             if r is None:
@@ -114,9 +123,13 @@ def simulation_commands(plan: Plan) -> dict[str, list[str]]:
     return commands
 
 
-def _run(host: Host, argv: list[str]) -> SimulationResult:
+def _run(host: Host, argv: list[str], purged: frozenset[str] = frozenset()) -> SimulationResult:
+    """One simulation; with `purged`, as apt answers once those packages are purged."""
     try:
-        command = host.start(argv, SIMULATION_ENV)
+        if purged:
+            command = host.start_after_purge(argv, purged, SIMULATION_ENV)
+        else:
+            command = host.start(argv, SIMULATION_ENV)
     except OSError as error:
         result = SimulationResult(argv=argv, exit_code=127)
         result.errors.append(f"E: cannot run {argv[0]}: {error.strerror or error}")
@@ -126,12 +139,16 @@ def _run(host: Host, argv: list[str]) -> SimulationResult:
 
 
 def simulate(host: Host, plan: Plan) -> Simulation:
+    """The plan's purge, autoremove and install as apt would run them, one after the other."""
     commands = simulation_commands(plan)
-    return Simulation(
-        purge=_run(host, commands["purge"]) if "purge" in commands else None,
-        autoremove=_run(host, commands["autoremove"]) if "autoremove" in commands else None,
-        install=_run(host, commands["install"]) if "install" in commands else None,
+    purge = _run(host, commands["purge"]) if "purge" in commands else None
+    autoremove = _run(host, commands["autoremove"]) if "autoremove" in commands else None
+    # The install step runs after the purge and autoremove steps: simulate it on that state.
+    gone = frozenset(purge.remove if purge else ()) | frozenset(
+        autoremove.remove if autoremove else ()
     )
+    install = _run(host, commands["install"], gone) if "install" in commands else None
+    return Simulation(purge=purge, autoremove=autoremove, install=install)
 
 
 @dataclass
@@ -140,6 +157,26 @@ class SimulationCheck:
     problems: list[str]  # why the plan must stop
     notes: list[str]  # what the user should know (e.g. the branch really installed)
     installed_branches: list[int]
+    # packages the purge would drag along that the user did not confirm (a reason to stop)
+    dragged: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DraggedPackages:
+    """The packages the purge would drag along, by what the user can do about each."""
+
+    purge_too: list[str]  # kept by default: the user may add them to the purge
+    unkeep: list[str]  # the user chose to keep them, but they cannot stay without the driver
+    by_hand: list[str]  # outside nvwizard's lists: the user removes them first, if unneeded
+
+
+def dragged_packages(plan: Plan, check: SimulationCheck) -> DraggedPackages:
+    """Sort `check.dragged` for the front ends' "what to do" (each words its own controls)."""
+    kept = {k.name for k in plan.kept_list}
+    unkeep = [n for n in check.dragged if n in plan.choices.keep]
+    purge_too = [n for n in check.dragged if n in kept and n not in unkeep]
+    by_hand = [n for n in check.dragged if n not in kept]
+    return DraggedPackages(purge_too=purge_too, unkeep=unkeep, by_hand=by_hand)
 
 
 def _upstream(version: str) -> str:
@@ -162,12 +199,11 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
         if result is not None and not result.ok:
             reason = "; ".join(result.errors) or f"apt-get exited {result.exit_code}"
             problems.append(f"apt cannot simulate the {name}: {reason}")
-    if sim.purge is not None:
-        dragged = sorted(set(sim.purge.remove) - confirmed)
-        if dragged:
-            problems.append(
-                "the purge would also remove packages you did not confirm: " + ", ".join(dragged)
-            )
+    dragged = sorted(set(sim.purge.remove) - confirmed) if sim.purge is not None else []
+    if dragged:
+        problems.append(
+            "the purge would also remove packages you did not confirm: " + ", ".join(dragged)
+        )
     kept_removed = sorted(kept & set(sim.also_removed))
     if kept_removed:
         problems.append("autoremove would remove kept packages: " + ", ".join(kept_removed))
@@ -186,7 +222,7 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
             f"not {plan.branch}."
         )
     problems += _fabric_version_problems(sim)
-    return SimulationCheck(not problems, problems, notes, branches)
+    return SimulationCheck(not problems, problems, notes, branches, dragged=dragged)
 
 
 def _new_versions(sim: Simulation) -> dict[str, str]:

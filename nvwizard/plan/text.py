@@ -65,7 +65,7 @@ def format_plan(plan: Plan) -> str:
 
 
 def format_simulation(sim: Simulation, check: SimulationCheck) -> str:
-    """What apt says it will do, then any reason to stop."""
+    """What apt says each step will do, in the order they run, then any reason to stop."""
     lines = ["Simulation (apt-get -s):"]
     if sim.purge is not None:
         lines.append(f"  remove ({len(sim.purge.remove)}):")
@@ -75,19 +75,33 @@ def format_simulation(sim: Simulation, check: SimulationCheck) -> str:
         lines.append(f"  autoremove also removes ({len(also)}):")
         lines += _names(also, "    ")
     if sim.install is not None:
-        new = sorted(f"{p} {v}" for p, v in sim.install.install.items())
-        lines.append(f"  install ({len(new)}):")
-        lines += [f"    {item}" for item in new]
-        if sim.install.upgrade:
-            lines.append(f"  upgrade ({len(sim.install.upgrade)}):")
-            lines += [
-                f"    {p} {old} -> {new_version}"
-                for p, (old, new_version) in sorted(sim.install.upgrade.items())
-            ]
-        replaced = sorted(sim.install.remove)
-        if replaced:
-            lines.append(f"  conflicting packages the install replaces ({len(replaced)}):")
-            lines += _names(replaced, "    ")
+        lines += _install_lines(sim, check)
     lines += [f"  note: {note}" for note in check.notes]
     lines += [f"  STOP: {problem}" for problem in check.problems]
     return "\n".join(lines)
+
+
+def _install_lines(sim: Simulation, check: SimulationCheck) -> list[str]:
+    assert sim.install is not None
+    new = sorted(f"{p} {v}" for p, v in sim.install.install.items())
+    after = " (after the purge)" if sim.purge is not None else ""
+    lines = [f"  install{after} ({len(new)}):"]
+    lines += [f"    {item}" for item in new]
+    if sim.install.upgrade:
+        lines.append(f"  upgrade ({len(sim.install.upgrade)}):")
+        lines += [
+            f"    {p} {old} -> {new_version}"
+            for p, (old, new_version) in sorted(sim.install.upgrade.items())
+        ]
+    again = sim.reinstalled
+    if again:
+        lines.append(
+            f"  purged, then installed fresh ({len(again)}; their configuration files "
+            "return to the packaged ones):"
+        )
+        lines += _names(again, "    ")
+    replaced = sorted(sim.install.remove)
+    if replaced:
+        lines.append(f"  conflicting packages the install replaces ({len(replaced)}):")
+        lines += _names(replaced, "    ")
+    return lines

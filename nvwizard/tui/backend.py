@@ -12,13 +12,16 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from nvwizard.engine.events import Event
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.report.models import DriverCandidate, Report
 from nvwizard.tui.state import Simulation, VerifyCheck, VerifyResult
+
+if TYPE_CHECKING:
+    from nvwizard.plan.simulate import SimulationCheck
 
 EventSink = Callable[[Event], None]
 
@@ -162,12 +165,21 @@ class LayersBackend:
         removed |= set(sim.also_removed)
         if sim.install:
             removed |= set(sim.install.remove)
+        notes = list(check.notes)
+        if sim.reinstalled:
+            notes.append(
+                "purged, then installed fresh (configuration files return to the packaged "
+                "ones): " + " ".join(sim.reinstalled)
+            )
+        problem = "; ".join(check.problems) or None
+        if problem is not None:
+            problem = ". ".join([problem, *_what_to_do(plan, check)])
         return Simulation(
             install=sorted(sim.install.install) if sim.install else [],
             remove=sorted(removed),
             upgrade=sorted(sim.install.upgrade) if sim.install else [],
-            problem="; ".join(check.problems) or None,
-            notes=list(check.notes),
+            problem=problem,
+            notes=notes,
         )
 
     def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun:
@@ -263,3 +275,26 @@ class LayersBackend:
         return VerifyResult(
             checks=[VerifyCheck(c.name, c.ok, c.detail, c.fix) for c in result.checks]
         )
+
+
+def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
+    """The wizard's controls that resolve a stop on packages the purge would drag along."""
+    from nvwizard.plan.simulate import dragged_packages
+
+    dragged = dragged_packages(plan, check)
+    advice = []
+    if dragged.purge_too:
+        names = ", ".join(dragged.purge_too)
+        advice.append(f"To purge {names} too, press b twice and tick it on Purge")
+    if dragged.unkeep:
+        names = ", ".join(dragged.unkeep)
+        advice.append(
+            f"{names} cannot stay without the driver: press b twice and tick it again on Purge"
+        )
+    if dragged.by_hand:
+        names = " ".join(dragged.by_hand)
+        advice.append(
+            f"{names} needs the driver: if no longer needed, quit and remove it first "
+            f"(sudo apt-get purge {names})"
+        )
+    return advice

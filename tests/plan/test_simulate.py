@@ -8,7 +8,8 @@ from nvwizard.plan.simulate import (
     simulation_commands,
 )
 from tests.engine.sandboxhost import SandboxHost
-from tests.plan.reports import hopper_server, installed
+from tests.plan.reports import KERNEL, candidate, hopper_server, installed
+from tests.plan.stepwise import apply_step_by_step
 
 INSTALL_OUTPUT = """\
 NOTE: This is only a simulation!
@@ -120,7 +121,8 @@ def test_simulation_against_real_apt_keeps_the_container_toolkit(apt_sandbox):
     assert "dkms" in sim.also_removed
     assert "nvidia-utils-580-server" in sim.install.install
     assert check.installed_branches == [580]
-    assert all(argv[:2] == ["apt-get", "-s"] for argv in host.started)
+    read_only = (["apt-get", "-s"], ["apt-config", "shell"])
+    assert all(argv[:2] in read_only for argv in host.started)
     before = apt_sandbox.status()
     assert before["nvidia-driver-535-server"] == "ii"  # a simulation changes nothing
 
@@ -133,3 +135,51 @@ def test_simulation_of_an_unknown_package_is_a_problem(apt_sandbox):
     check = check_simulation(plan, simulate(SandboxHost(apt_sandbox), plan))
     assert not check.ok
     assert "Unable to locate package nvidia-does-not-exist" in check.problems[0]
+
+
+# -- the simulation equals the apply, step by step (issue 9 items 7 and 11) --------------------
+
+
+def _sandbox_report(apt_sandbox, driver: str, **changes):
+    """The HGX report with what the sandbox has installed and offers for `driver`."""
+    flavour = driver.removeprefix("nvidia-driver-")
+    present = [p for p, s in apt_sandbox.status().items() if s == "ii" and p != "sandbox-base"]
+    defaults = {
+        "installed_packages": installed(*present),
+        "nvswitch_count": 0,
+        "driver_candidates": [candidate(driver)],
+        "recommended_driver": driver,
+        "signed_modules_available": [
+            f"linux-modules-nvidia-{flavour}-{KERNEL}",
+            f"linux-modules-nvidia-{flavour}-generic",
+        ],
+    }
+    return hopper_server(**{**defaults, **changes})
+
+
+def _assert_apply_matches(sim, changes):
+    if sim.purge is not None:
+        assert changes["purge"].removed == set(sim.purge.remove)
+        assert changes["autoremove"].removed == set(sim.also_removed)
+    install = changes["install"]
+    assert install.added == set(sim.install.install)
+    assert install.changed_version == set(sim.install.upgrade)
+    assert install.removed == set(sim.install.remove)
+
+
+def test_real_apt_install_is_simulated_after_the_purge_as_it_applies(apt_sandbox):
+    """Same library base (580-server -> 580-server-open): the purge takes the libraries and the
+    install brings them back; simulated on today's state, the install missed them."""
+    apt_sandbox.run(["apt-get", "update"], check=True)
+    apt_sandbox.install("nvidia-driver-580-server", "nvidia-container-toolkit")
+    report = _sandbox_report(apt_sandbox, "nvidia-driver-580-server-open")
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open"))
+    host = SandboxHost(apt_sandbox)
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+    assert check.ok, check.problems
+    assert "libnvidia-compute-580-server" in sim.install.install
+    assert "libnvidia-compute-580-server" in sim.reinstalled
+    assert not sim.install.remove  # nothing left to replace once the old driver is purged
+    _assert_apply_matches(sim, apply_step_by_step(host, plan))
+    assert apt_sandbox.status()["nvidia-container-toolkit"] == "ii"

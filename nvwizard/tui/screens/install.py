@@ -99,7 +99,7 @@ class InstallScreen(WizardScreen):
             self.hint(state.apply_refusal or "Applying is not possible here.")
         elif problem:
             apply.label = "Install (blocked)"
-            self.hint("The simulation refuses this plan; press b to choose again.")
+            self.hint("The simulation refuses this plan: the line marked ! says what to do.")
         else:
             apply.disabled = False
             apply.label = f"Install: run these {len(state.plan.steps)} steps"

@@ -1,0 +1,74 @@
+"""On the demo simulator, the pre-apply simulation equals what the apply then does (issue 9
+item 7), and a refusal says which option or tick resolves it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from nvwizard.cli.main import main
+from nvwizard.host.demo import demo_host
+from nvwizard.plan.build import build_plan, default_choices
+from nvwizard.plan.simulate import check_simulation, simulate
+from nvwizard.report.build import build_report
+from nvwizard.tui.backend import LayersBackend
+from tests.plan.stepwise import apply_step_by_step
+
+FABRIC_535 = "nvidia-fabricmanager-535"
+
+
+@pytest.fixture(autouse=True)
+def _instant(monkeypatch):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+
+
+def _hgx_plan(driver: str, **choices):
+    host = demo_host("hgx-h100")
+    report = build_report(host)
+    plan = build_plan(report, replace(default_choices(report, driver), **choices))
+    return host, report, plan
+
+
+def test_same_branch_switch_simulates_the_install_after_the_purge():
+    host, _, plan = _hgx_plan("nvidia-driver-535-server-open", also_purge=(FABRIC_535,))
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+    assert check.ok, check.problems
+    # purged, then installed fresh: never "removed" and "upgraded" at once
+    assert FABRIC_535 in sim.purge.remove and FABRIC_535 in sim.install.install
+    assert not set(sim.purge.remove) & set(sim.install.upgrade)
+    assert FABRIC_535 in sim.reinstalled
+    changes = apply_step_by_step(host, plan)
+    assert changes["purge"].removed == set(sim.purge.remove)
+    assert changes["autoremove"].removed == set(sim.also_removed)
+    assert changes["install"].added == set(sim.install.install)
+    assert changes["install"].changed_version == set(sim.install.upgrade)
+    assert changes["install"].removed == set(sim.install.remove) == set()
+
+
+def test_the_counts_shown_are_the_counts_apt_prints_when_applying(capsys, places):
+    args = ["install", "--demo", "--driver", "nvidia-driver-535-server-open"]
+    assert main([*args, "--also-purge", FABRIC_535, "--yes"]) == 0
+    out = capsys.readouterr().out
+    simulation = out[out.index("Simulation (apt-get -s):") : out.index("==> applying")]
+    assert "  install (after the purge) (12):" in simulation
+    assert "  upgrade (1):" in simulation
+    install_step = out[out.index("==> [6/9]") :]
+    assert "1 upgraded, 12 newly installed, 0 to remove" in install_step
+
+
+def test_the_refusal_names_the_option_that_resolves_it(capsys, places):
+    code = main(["install", "--demo", "--driver", "nvidia-driver-535-server-open", "--yes"])
+    err = capsys.readouterr().err.strip()
+    assert code == 3
+    assert len(err.splitlines()) == 1
+    assert err.endswith(f"to purge it too, add --also-purge {FABRIC_535}")
+
+
+def test_the_wizard_says_to_tick_it_on_purge():
+    host, report, plan = _hgx_plan("nvidia-driver-535-server-open")
+    simulation = LayersBackend().simulate(host, report, plan)
+    assert simulation.problem.endswith(
+        f"To purge {FABRIC_535} too, press b twice and tick it on Purge"
+    )
