@@ -228,7 +228,10 @@ def run(args: argparse.Namespace) -> int:
         advice = "".join(f"; {line}" for line in what_to_do(plan, check))
         raise RefusedError("the simulation says stop: " + "; ".join(check.problems) + advice)
     print("", flush=True)
-    confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}?")
+    replacing = ""
+    if check.replaced:
+        replacing = f", replacing {len(check.replaced)} packages of the installed driver"
+    confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}?")
     if host.is_real:
         return _apply_detached(plan)
     return _apply_here(host, plan)

@@ -10,7 +10,12 @@ from nvwizard.plan.apt import apt_get
 from nvwizard.plan.models import Choices, KeptPackage, Step
 from nvwizard.report.models import Report
 
-KEPT_INSTALLED = "kept: the installed driver stays (--keep-installed)"
+# An installed driver package under --keep-installed: a new branch replaces its packages in
+# place through apt's Conflicts (the normal upgrade path), which the simulation lists.
+KEPT_INSTALLED = (
+    "kept (--keep-installed) unless the new driver replaces it through apt's Conflicts "
+    "(the simulation shows old -> new)"
+)
 
 
 def purge_lists(

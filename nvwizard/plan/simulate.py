@@ -6,7 +6,8 @@ Three read-only simulations through the host, in the order the apply runs the st
 - the purge with `--autoremove`: what autoremove will also take (shown to the user);
 - the install, as apt answers it once those packages are gone (`Host.start_after_purge`):
   what apt really installs (a transitional package may pull another branch, a purged package
-  comes back fresh) and whether it removes anything the user did not confirm.
+  comes back fresh), which installed driver packages it replaces through Conflicts (allowed:
+  the normal branch upgrade, see replaced.py) and whether it removes anything else.
 
 Simulation lines look like `Inst pkg [old] (new origin [arch])`, `Remv pkg [old]`,
 `Purg pkg [old]`, `Conf pkg (new origin [arch])`.
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Plan
+from nvwizard.plan.replaced import Replacement, may_replace, pair_replacements
 
 SIMULATION_ENV = {"LC_ALL": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"}
 
@@ -157,6 +159,8 @@ class SimulationCheck:
     problems: list[str]  # why the plan must stop
     notes: list[str]  # what the user should know (e.g. the branch really installed)
     installed_branches: list[int]
+    # installed driver packages the install replaces through Conflicts (allowed, confirmed)
+    replaced: list[Replacement] = field(default_factory=list)
     # packages the purge would drag along that the user did not confirm (a reason to stop)
     dragged: list[str] = field(default_factory=list)
 
@@ -207,13 +211,16 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
     kept_removed = sorted(kept & set(sim.also_removed))
     if kept_removed:
         problems.append("autoremove would remove kept packages: " + ", ".join(kept_removed))
+    replaced: list[Replacement] = []
     if sim.install is not None:
-        allowed = confirmed | set(sim.also_removed)
-        unexpected = sorted(set(sim.install.remove) - allowed)
+        removed = set(sim.install.remove) - confirmed - set(sim.also_removed)
+        allowed = sorted(n for n in removed if may_replace(plan, n))
+        unexpected = sorted(removed - set(allowed))
         if unexpected:
             problems.append(
                 "the install would remove packages you did not confirm: " + ", ".join(unexpected)
             )
+        replaced = pair_replacements(allowed, _new_versions(sim))
     branches = _installed_branches(sim)
     if branches and plan.branch is not None and branches != [plan.branch]:
         shown = ", ".join(str(b) for b in branches)
@@ -222,7 +229,7 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
             f"not {plan.branch}."
         )
     problems += _fabric_version_problems(sim)
-    return SimulationCheck(not problems, problems, notes, branches, dragged=dragged)
+    return SimulationCheck(not problems, problems, notes, branches, replaced, dragged)
 
 
 def _new_versions(sim: Simulation) -> dict[str, str]:

@@ -100,8 +100,10 @@ def _install_lines(sim: Simulation, check: SimulationCheck) -> list[str]:
             "return to the packaged ones):"
         )
         lines += _names(again, "    ")
-    replaced = sorted(sim.install.remove)
-    if replaced:
-        lines.append(f"  conflicting packages the install replaces ({len(replaced)}):")
-        lines += _names(replaced, "    ")
+    if check.replaced:
+        lines.append(
+            f"  replaced by the new driver through apt's Conflicts ({len(check.replaced)}, "
+            "old -> new):"
+        )
+        lines += [f"    {r.describe()}" for r in check.replaced]
     return lines

@@ -171,6 +171,11 @@ class LayersBackend:
                 "purged, then installed fresh (configuration files return to the packaged "
                 "ones): " + " ".join(sim.reinstalled)
             )
+        if check.replaced:
+            notes.append(
+                "replaced by the new driver through apt's Conflicts (old -> new): "
+                + ", ".join(r.describe() for r in check.replaced)
+            )
         problem = "; ".join(check.problems) or None
         if problem is not None:
             problem = ". ".join([problem, *_what_to_do(plan, check)])

@@ -1,5 +1,6 @@
 from nvwizard.plan.build import build_plan
 from nvwizard.plan.models import Choices, KeptPackage
+from nvwizard.plan.replaced import pair_replacements
 from nvwizard.plan.simulate import (
     Simulation,
     check_simulation,
@@ -7,6 +8,7 @@ from nvwizard.plan.simulate import (
     simulate,
     simulation_commands,
 )
+from nvwizard.plan.text import format_simulation
 from tests.engine.sandboxhost import SandboxHost
 from tests.plan.reports import KERNEL, candidate, hopper_server, installed
 from tests.plan.stepwise import apply_step_by_step
@@ -183,3 +185,80 @@ def test_real_apt_install_is_simulated_after_the_purge_as_it_applies(apt_sandbox
     assert not sim.install.remove  # nothing left to replace once the old driver is purged
     _assert_apply_matches(sim, apply_step_by_step(host, plan))
     assert apt_sandbox.status()["nvidia-container-toolkit"] == "ii"
+
+
+def test_real_apt_branch_replacement_in_place_is_allowed_and_shown(apt_sandbox):
+    """--keep-installed, 535-server -> 570-server: apt's Conflicts replace the old branch."""
+    apt_sandbox.run(["apt-get", "update"], check=True)
+    apt_sandbox.install("nvidia-driver-535-server", "nvidia-container-toolkit")
+    report = _sandbox_report(apt_sandbox, "nvidia-driver-570-server")
+    plan = build_plan(report, Choices(driver="nvidia-driver-570-server", purge=False))
+    host = SandboxHost(apt_sandbox)
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+
+    assert check.ok, check.problems
+    replaced = {r.old: r.new for r in check.replaced}
+    assert replaced["nvidia-utils-535-server"] == "nvidia-utils-570-server"
+    assert replaced["libnvidia-compute-535-server"] == "libnvidia-compute-570-server"
+    assert replaced["nvidia-driver-535-server"] is None  # headless: no metapackage takes over
+    assert set(replaced) == set(sim.install.remove)
+    text = format_simulation(sim, check)
+    assert "nvidia-utils-535-server -> nvidia-utils-570-server" in text
+    assert "STOP" not in text
+    changes = apply_step_by_step(host, plan)
+    _assert_apply_matches(sim, changes)
+    assert changes["install"].removed == set(replaced)
+    assert apt_sandbox.status()["nvidia-container-toolkit"] == "ii"
+
+
+def test_real_apt_replacement_stops_when_another_package_would_go(apt_sandbox):
+    apt_sandbox.run(["apt-get", "update"], check=True)
+    apt_sandbox.install("nvidia-driver-535-server", "site-gpu-agent")
+    report = _sandbox_report(apt_sandbox, "nvidia-driver-570-server")
+    plan = build_plan(report, Choices(driver="nvidia-driver-570-server", purge=False))
+    check = check_simulation(plan, simulate(SandboxHost(apt_sandbox), plan))
+    assert not check.ok
+    assert check.problems == [
+        "the install would remove packages you did not confirm: site-gpu-agent"
+    ]
+    assert "nvidia-utils-535-server" in {r.old for r in check.replaced}
+
+
+def test_a_package_the_user_kept_is_never_replaced_silently():
+    report = hopper_server()
+    plan = build_plan(
+        report,
+        Choices(driver="nvidia-driver-580-server-open", keep=("nvidia-utils-535-server",)),
+    )
+    install = parse_simulation(
+        "Remv nvidia-utils-535-server [535.247.01-0ubuntu0.24.04.1]\n"
+        "Inst nvidia-utils-580-server (580.95.05-0ubuntu0.24.04.2 Ubuntu:24.04/noble [amd64])\n"
+    )
+    check = check_simulation(plan, Simulation(None, None, install))
+    assert check.problems == [
+        "the install would remove packages you did not confirm: nvidia-utils-535-server"
+    ]
+    assert check.replaced == []
+
+
+def test_replacements_pair_old_and_new_by_name_without_the_branch():
+    pairs = pair_replacements(
+        [
+            "nvidia-utils-535-server",
+            "nvidia-firmware-535-server-535.247.01",
+            "nvidia-kernel-source-535-server",
+            "nvidia-dkms-535-server",
+        ],
+        [
+            "nvidia-utils-570-server",
+            "nvidia-firmware-570-server-570.211.01",
+            "nvidia-kernel-source-570-server-open",
+        ],
+    )
+    assert [(p.old, p.new) for p in pairs] == [
+        ("nvidia-dkms-535-server", None),
+        ("nvidia-firmware-535-server-535.247.01", "nvidia-firmware-570-server-570.211.01"),
+        ("nvidia-kernel-source-535-server", "nvidia-kernel-source-570-server-open"),
+        ("nvidia-utils-535-server", "nvidia-utils-570-server"),
+    ]

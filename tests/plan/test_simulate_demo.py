@@ -1,5 +1,5 @@
 """On the demo simulator, the pre-apply simulation equals what the apply then does (issue 9
-item 7), and a refusal says which option or tick resolves it."""
+items 7 and 11), and a refusal says which option or tick resolves it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from nvwizard.cli.main import main
 from nvwizard.host.demo import demo_host
 from nvwizard.plan.build import build_plan, default_choices
 from nvwizard.plan.simulate import check_simulation, simulate
+from nvwizard.plan.text import format_simulation
 from nvwizard.report.build import build_report
 from nvwizard.tui.backend import LayersBackend
 from tests.plan.stepwise import apply_step_by_step
@@ -71,4 +72,31 @@ def test_the_wizard_says_to_tick_it_on_purge():
     simulation = LayersBackend().simulate(host, report, plan)
     assert simulation.problem.endswith(
         f"To purge {FABRIC_535} too, press b twice and tick it on Purge"
+    )
+
+
+def test_branch_replacement_in_place_on_the_demo_matches_the_apply(capsys, places):
+    host, _, plan = _hgx_plan("nvidia-driver-570-server", purge=False)
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+    assert check.ok, check.problems
+    replaced = {r.old: r.new for r in check.replaced}
+    assert replaced["nvidia-utils-535-server"] == "nvidia-utils-570-server"
+    assert replaced["nvidia-driver-535-server"] is None
+    assert "nvidia-container-toolkit" not in replaced
+    assert "nvidia-utils-535-server -> nvidia-utils-570-server" in format_simulation(sim, check)
+    changes = apply_step_by_step(host, plan)
+    assert changes["install"].removed == set(replaced)
+    assert changes["install"].added == set(sim.install.install)
+
+
+def test_branch_replacement_is_confirmed_with_its_count(capsys, places, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    answers = iter(["n"])
+    monkeypatch.setattr("builtins.input", lambda question: print(question) or next(answers))
+    code = main(["install", "--demo", "--driver", "nvidia-driver-570-server", "--keep-installed"])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert (
+        "Apply these 6 steps to demo hgx-h100, replacing 6 packages of the installed driver?" in out
     )

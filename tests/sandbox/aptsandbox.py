@@ -33,17 +33,18 @@ What a sandbox offers:
 
 The repository offers (see catalogue.py): nvidia-driver-<F>, nvidia-headless-no-dkms-<F>,
 nvidia-dkms-<F>, linux-modules-nvidia-<F>-6.8.0-45-generic (+ -generic meta) for F in
-535-server, 570, 580-server, 580-server-open, 580, 580-open; nvidia-utils-<B>,
-libnvidia-compute-<B>, nvidia-kernel-common-<B>; nvidia-fabricmanager-{535,580},
-libnvidia-nscq-{535,580}; the container toolkit packages; linux-headers-6.8.0-45-generic and
-linux-headers-$(uname -r) of the running kernel (when that is a valid package name); dkms.
+535-server, 570, 570-server, 580-server, 580-server-open, 580, 580-open; nvidia-utils-<B>,
+libnvidia-compute-<B>, nvidia-kernel-common-<B>; nvidia-fabricmanager-{535,570,580},
+libnvidia-nscq-{535,570,580}; the container toolkit packages; linux-headers-6.8.0-45-generic
+and linux-headers-$(uname -r) of the running kernel (when that is a valid package name); dkms;
+site-gpu-agent (depends on libnvidia-compute-535-server, like a site's own NVML tool).
 To hide a command such as systemd-run from the code under test, see hidden_commands.py.
 `NVWIZARD_SANDBOX_LINE_DELAY=<seconds>` slows the DKMS build lines to watch live logs.
 Real apt facts of this graph worth knowing: nvidia-driver-<F> depends on
 `nvidia-dkms-<F> | nvidia-kernel-<F>` (which the signed modules provide), so apt takes the
 signed modules only when they come first on the command line; branch packages conflict through
 shared virtual names (nvidia-utils, libnvidia-compute, nvidia-kernel-common,
-nvidia-dkms-kernel), so installing another branch removes the old one.
+nvidia-dkms-kernel, nvidia-driver-binary), so installing another branch removes the old one.
 
 Works as root and as a normal user. The package repository and a template root are built
 once per test session (about a second); each test gets a copy of the template.

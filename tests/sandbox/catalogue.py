@@ -5,14 +5,20 @@ user-space packages are shared between the open and proprietary kernel modules):
 
     nvidia-driver-F           -> nvidia-utils-B, libnvidia-compute-B, nvidia-kernel-common-B,
                                  nvidia-dkms-F | nvidia-kernel-F
+                                 (provides, conflicts with, replaces nvidia-driver-binary)
     nvidia-headless-no-dkms-F -> libnvidia-compute-B, nvidia-kernel-common-B  (no nvidia-smi!)
     nvidia-dkms-F             -> dkms, nvidia-kernel-common-B
     linux-modules-nvidia-F-<kernel>  (signed, precompiled; Provides nvidia-kernel-F)
     linux-modules-nvidia-F-generic   -> linux-modules-nvidia-F-<kernel>
     nvidia-utils-B            ships usr/bin/nvidia-smi
 
-plus the container toolkit, fabric manager and NSCQ, kernel headers, `dkms`, and a base
-package that owns /etc and /usr (without it purges warn "directory not empty").
+Every branch package provides, conflicts with and replaces its shared virtual name, as
+Ubuntu's do, so installing another branch replaces the old one in place (apt removes it).
+
+plus the container toolkit, fabric manager and NSCQ, kernel headers, `dkms`, a base package
+that owns /etc and /usr (without it purges warn "directory not empty"), and
+`site-gpu-agent`, a site's own tool built against branch 535's libnvidia-compute (neither a
+driver package nor one a purge keeps: apt removing it must stop a plan).
 The headers come for the sandbox's kernel (`KERNEL`) and for the kernel the tests run on
 (`linux-headers-$(uname -r)`, built with the repository each session): a plan made on this
 machine with DKMS modules names those, so the real `nvwizard install` resolves in the sandbox.
@@ -44,7 +50,8 @@ VERSIONS = {
     "580": "580.95.05-0ubuntu0.24.04.2",
 }
 # Flavours offered by the sandbox repository; "570" is the one whose DKMS build fails.
-FLAVOURS = ("535-server", "570", "580-server", "580-server-open", "580", "580-open")
+FLAVOURS = ("535-server", "570", "570-server", "580-server", "580-server-open", "580", "580-open")
+FABRIC_BRANCHES = ("535", "570", "580")
 FAILING_POSTINST = ("nvidia-dkms-570",)
 CONTAINER_PACKAGES = (
     "nvidia-container-toolkit",
@@ -135,6 +142,8 @@ def _driver_packages(flavour: str) -> list[DummyPackage]:
                 f"nvidia-kernel-common-{base}",
                 f"nvidia-dkms-{flavour} | nvidia-kernel-{flavour}",
             ),
+            provides=("nvidia-driver-binary",),
+            conflicts=("nvidia-driver-binary",),
             description=f"NVIDIA driver metapackage ({flavour})",
         ),
         DummyPackage(
@@ -256,6 +265,13 @@ def _other_packages() -> list[DummyPackage]:
         DummyPackage(
             "libnvidia-container1", toolkit, description="NVIDIA container runtime library"
         ),
+        DummyPackage(
+            "site-gpu-agent",
+            "2.1-1",
+            depends=("libnvidia-compute-535-server",),
+            description="a site's GPU monitoring agent, built against branch 535's NVML",
+            section="misc",
+        ),
     ]
 
 
@@ -292,7 +308,7 @@ def all_packages() -> list[DummyPackage]:
         packages += _driver_packages(flavour)
     for base in sorted({f.removesuffix("-open") for f in FLAVOURS}):
         packages += _library_packages(base)
-    for branch in ("535", "580"):
+    for branch in FABRIC_BRANCHES:
         packages += _fabric_packages(branch)
     return packages
 
