@@ -89,13 +89,73 @@ def test_legacy_generations_carry_their_last_branch():
 
 
 def test_fermi_is_not_mistaken_for_kepler():
-    # GF119 lives inside the Kepler id block; its chip code says otherwise.
+    # GF119 lives inside the span the installer calls "Kepler and older"; Fermi ends at 390.
     found = classify_gpu("1040", "GF119 [GeForce GT 520]")
-    assert (found.architecture, found.open_kernel, found.chip) == (
-        "unknown",
+    assert (found.architecture, found.open_kernel, found.chip, found.last_branch) == (
+        "Fermi",
         "unsupported",
         "GF119",
+        390,
     )
+
+
+@pytest.mark.parametrize(
+    ("device_id", "architecture", "last_branch"),
+    [
+        ("0dfc", "Fermi", 390),  # NVS 5200M (GF108GLM)
+        ("1080", "Fermi", 390),  # GTX 580 (GF110)
+        ("1140", "Fermi", 390),  # GF117M
+        ("1244", "Fermi", 390),  # GF116
+        ("06c0", "Fermi", 390),  # GTX 480 (GF100)
+        ("0fc6", "Kepler", 470),  # GTX 650 (GK107)
+        ("102d", "Kepler", 470),  # Tesla K80 (GK210)
+        ("128b", "Kepler", 470),  # GT 710 (GK208B)
+        ("11c6", "Kepler", 470),  # GTX 650 Ti (GK106)
+        ("0640", "Tesla", 340),  # 9500 GT (G96)
+        ("0a65", "Tesla", 340),  # GT 210 (GT218)
+        ("0873", "Tesla", 340),  # ION (C79)
+        ("0391", "Curie", 304),  # GeForce 7600 GT (G73)
+        ("0322", "pre-Curie", 173),  # FX 5200 (NV34)
+    ],
+)
+def test_old_generations_from_their_ids(device_id, architecture, last_branch):
+    found = classify_gpu(device_id, None)
+    assert (found.architecture, found.last_branch, found.open_kernel) == (
+        architecture,
+        last_branch,
+        "unsupported",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "architecture", "chip"),
+    [
+        ("NVIDIA Corporation GK210GL [Tesla K80] (rev a1)", "Kepler", "GK210GL"),
+        ("NVIDIA Corporation GF108GLM [NVS 5200M] (rev a1)", "Fermi", "GF108GLM"),
+        ("NVIDIA Corporation G92 [GeForce 9800 GT] (rev a2)", "Tesla", "G92"),
+        ("NVIDIA Corporation GT218 [GeForce 210] (rev a2)", "Tesla", "GT218"),
+        ("NVIDIA Corporation C79 [ION] (rev b1)", "Tesla", "C79"),
+        ("NVIDIA Corporation MCP89 [GeForce 320M] (rev a2)", "Tesla", "MCP89"),
+        ("NVIDIA Corporation G73 [GeForce 7600 GT] (rev a2)", "Curie", "G73"),
+        ("NVIDIA Corporation NV44 [GeForce 6200 TurboCache(TM)] (rev a1)", "Curie", "NV44"),
+        ("NVIDIA Corporation C61 [GeForce 6150SE nForce 430] (rev a2)", "Curie", "C61"),
+        ("NVIDIA Corporation NV34 [GeForce FX 5200] (rev a1)", "pre-Curie", "NV34"),
+        ("NVIDIA Corporation GA100 [A100 PCIe 40GB] (rev a1)", "Ampere", "GA100"),
+        ("NVIDIA Corporation AD107GLM [RTX 2000 Ada Generation Laptop GPU]", "Ada", "AD107GLM"),
+        ("NVIDIA Corporation GB202 [GeForce RTX 5090] (rev a1)", "Blackwell", "GB202"),
+    ],
+)
+def test_every_generation_from_its_chip_code_without_an_id(name, architecture, chip):
+    found = classify_gpu(None, name)
+    assert (found.architecture, found.chip) == (architecture, chip)
+
+
+def test_per_product_minimum_branch():
+    assert classify_gpu("2204", "GA102 [GeForce RTX 3090]").first_branch == 455
+    assert classify_gpu("20b5", None).first_branch == 450  # A100: Ampere's first
+    assert classify_gpu("2330", None).first_branch == 520  # H100 runs 520
+    assert classify_gpu(None, "TU104 [GeForce RTX 2070 SUPER]").first_branch == 430
+    assert classify_gpu("1b80", None).first_branch is None
 
 
 @pytest.mark.parametrize("device_id", [None, "", "zzzz", "0x"])
@@ -123,6 +183,7 @@ def test_tables_are_consistent():
     names = {a.name for a in ARCHITECTURES}
     assert all(r.architecture in names and r.source for r in ID_RANGES)
     ordered = sorted(ID_RANGES, key=lambda r: r.first)
+    assert list(ID_RANGES) == ordered
     assert all(a.last < b.first for a, b in zip(ordered, ordered[1:], strict=False))
     for device in KNOWN_DEVICES:
         assert device.source

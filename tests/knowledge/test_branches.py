@@ -3,10 +3,12 @@ import datetime as dt
 from nvwizard.knowledge.branches import (
     BRANCHES,
     branch,
+    cuda_words,
     designation,
     end_of_life,
     highest_cuda,
     is_end_of_life,
+    newer_long_lived_release,
     normalize_support,
 )
 
@@ -31,7 +33,47 @@ def test_highest_cuda_per_branch():
 
 def test_unknown_branches_are_none_not_guesses():
     assert branch(541) is None
-    assert designation(590) is None  # DOMAIN.md names its CUDA but not its designation
+    assert designation(615) is None  # NVIDIA's R615 documents publish no row for it
+    assert end_of_life(575) is None  # NFBs have no end-of-life date of their own
+
+
+# Every branch Ubuntu shipped a driver package for, 304 (nvidia-304) to 620.
+UBUNTU_BRANCHES = (
+    304, 331, 340, 346, 352, 361, 367, 375, 384, 387, 390, 396, 410, 415, 418, 430, 435, 440,
+    450, 455, 460, 465, 470, 495, 510, 515, 520, 525, 530, 535, 545, 550, 555, 560, 565, 570,
+    575, 580, 590, 595, 610, 615, 620,
+)  # fmt: skip
+
+
+def test_every_ubuntu_branch_is_in_the_table():
+    assert [b.number for b in BRANCHES] == list(UBUNTU_BRANCHES)
+    assert all(b.cuda for b in BRANCHES if b.number != 615)
+
+
+def test_designations_and_ends_from_nvidia():
+    assert (designation(570), end_of_life(570)) == ("PB", "2026-02")
+    assert (designation(550), end_of_life(550)) == ("PB", "2025-04")
+    assert (designation(418), end_of_life(418)) == ("LTSB", "2022-03")
+    assert (designation(390), end_of_life(390)) == ("LTSB", "2022-11")
+    assert (designation(340), end_of_life(340)) == ("Legacy", "2019-12")
+    assert {designation(n) for n in (440, 455, 495, 520, 530, 545, 555, 575, 590)} == {"NFB"}
+    assert highest_cuda(610) == "13.3" and highest_cuda(620) == "13.5"
+
+
+def test_an_nfb_is_superseded_by_the_next_long_lived_release():
+    # 495 (NFB, 2021-10) was superseded by 510 PB (2022-01).
+    assert newer_long_lived_release(495, dt.date(2021, 12, 1)) is None
+    assert newer_long_lived_release(495, dt.date(2022, 2, 1)).number == 510
+    # 610 by 620 (LTSB, 2026-09); nothing is newer than 620.
+    assert newer_long_lived_release(610, dt.date(2026, 12, 7)).number == 620
+    assert newer_long_lived_release(620, dt.date(2026, 12, 7)) is None
+
+
+def test_cuda_words_say_minor_version_compatibility():
+    assert "any CUDA 12.x" in cuda_words(535, "12.2")
+    assert "any CUDA 13.x" in cuda_words(580, "13.0")
+    assert cuda_words(418, "10.1") == "It supports CUDA up to 10.1."
+    assert cuda_words(615, None) is None
 
 
 def test_every_row_has_a_source_and_rows_are_ordered():
@@ -51,4 +93,6 @@ def test_apt_support_header_normalised():
     assert normalize_support(" pb ") == "PB"
     assert normalize_support("LTSB") == "LTSB"
     assert normalize_support("Legacy") == "Legacy"
+    assert normalize_support("legacy") == "Legacy"
+    assert normalize_support("Beta") == "Beta"
     assert normalize_support("") is None
