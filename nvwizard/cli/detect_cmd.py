@@ -105,10 +105,8 @@ def format_report(report) -> str:
     lines.append(f"Secure Boot: {report.secure_boot}")
     nouveau = {True: "loaded", False: "not loaded", None: "unknown"}[report.nouveau_loaded]
     lines.append(f"nouveau: {nouveau}")
-    lines.append(
-        f"Session: {'over SSH' if report.over_ssh else 'local'}, "
-        f"{'headless' if report.headless else 'desktop'}"
-    )
+    kind = {True: "headless", False: "desktop", None: "desktop or not unknown (assumed headless)"}
+    lines.append(f"Session: {'over SSH' if report.over_ssh else 'local'}, {kind[report.headless]}")
 
     lines += ["", "Driver candidates:"]
     lines += _candidate_table(report) or ["  none found (no ubuntu-drivers and no apt data)"]

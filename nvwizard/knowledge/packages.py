@@ -73,6 +73,40 @@ def parse_driver_package(name: str) -> DriverPackage | None:
     )
 
 
+# Ubuntu's names before 18.04 (ubuntu-drivers still parses them, as `nvidia-NNN`): nvidia-340,
+# nvidia-384, nvidia-346-updates; and nvidia-current[-updates], whose branch only its version
+# tells. One package holds the whole driver, kernel module (DKMS) included.
+_LEGACY_RE = re.compile(r"^nvidia-(\d{3})(-updates)?$")
+_CURRENT_RE = re.compile(r"^nvidia-current(-updates)?$")
+_BRANCH_OF_VERSION_RE = re.compile(r"^(?:\d+:)?(\d{3})\.")
+
+
+@dataclass(frozen=True)
+class LegacyDriverPackage:
+    name: str  # "nvidia-384-updates"
+    branch: int  # 384
+
+
+def branch_of_version(version: str | None) -> int | None:
+    """ "535.216.03-1~deb12u1" -> 535; "1:550.54.15-0ubuntu1" -> 550."""
+    if not version:
+        return None
+    match = _BRANCH_OF_VERSION_RE.match(version.strip())
+    return int(match.group(1)) if match else None
+
+
+def parse_legacy_driver(name: str, version: str | None = None) -> LegacyDriverPackage | None:
+    """An old Ubuntu driver name with its branch; nvidia-current needs its apt version."""
+    name = name.strip()
+    match = _LEGACY_RE.match(name)
+    if match:
+        return LegacyDriverPackage(name, int(match.group(1)))
+    branch = branch_of_version(version)
+    if _CURRENT_RE.match(name) and branch is not None:
+        return LegacyDriverPackage(name, branch)
+    return None
+
+
 def kernel_meta_flavours(kernel_release: str, os_version: str | None) -> list[str]:
     """Kernel meta flavours a signed-modules meta package may follow, HWE first.
 

@@ -45,8 +45,8 @@ def default_choices(report: Report, driver: str | None = None) -> Choices:
     return Choices(
         driver=driver or report.recommended_driver or "",
         purge=True,
-        headless=report.headless,
-        persistenced=report.headless and report.has_nvidia_gpu,
+        headless=report.headless_or_assumed,
+        persistenced=report.headless_or_assumed and report.has_nvidia_gpu,
     )
 
 

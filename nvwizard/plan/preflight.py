@@ -52,6 +52,12 @@ def report_warnings(report: Report, choices: Choices, purge: list[str]) -> list[
         )
     if report.nouveau_loaded:
         warnings.append("nouveau is loaded: the NVIDIA driver only works after a reboot.")
+    if report.assumes_headless and choices.headless:
+        warnings.append(
+            "Nothing shows whether this machine runs a desktop: nvwizard assumed a headless "
+            "server (the server ranking, the compute stack only). Use --desktop (in the wizard: "
+            "untick Headless on Select) if it has one."
+        )
     for finding in report.findings:
         if finding.severity == "block" or finding.id in _PLAN_FINDINGS:
             warnings.append(f"{finding.message} {finding.fix}".strip())

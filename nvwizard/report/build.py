@@ -8,6 +8,7 @@ default (unknown, empty, None), never an error.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 
 from nvwizard.detect import (
@@ -35,11 +36,7 @@ from nvwizard.detect.models import (
 from nvwizard.host.base import Host
 from nvwizard.knowledge.architectures import classify_gpu
 from nvwizard.knowledge.packages import is_nvidia_related, parse_driver_package
-from nvwizard.report.candidates import (
-    build_candidates,
-    closed_preferred_branches,
-    is_nvidia_device,
-)
+from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
 from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
@@ -76,10 +73,19 @@ def synthetic_modalias(device: PciDevice) -> str:
     )
 
 
-def _gpu(address: str, device_id: str, pci_name: str | None) -> Gpu:
+def _gpu(address: str, device_id: str | None, pci_name: str | None) -> Gpu:
     found = classify_gpu(device_id, pci_name)
     name = found.marketing_name or _strip_vendor(pci_name)
-    return Gpu(address, device_id, name, found.architecture, found.open_kernel, found.chip)
+    return Gpu(
+        address,
+        device_id,
+        name,
+        found.architecture,
+        found.open_kernel,
+        found.chip,
+        first_branch=found.first_branch,
+        last_branch=found.last_branch,
+    )
 
 
 def _strip_vendor(pci_name: str | None) -> str | None:
@@ -179,22 +185,45 @@ def _session(host: Host) -> dict[str, str]:
 
 # Display manager packages: installed but stopped still means a desktop machine.
 DISPLAY_MANAGERS = frozenset({"gdm3", "gdm", "lightdm", "sddm", "xdm", "lxdm", "slim", "nodm"})
+# Ubuntu's desktop and server metapackages (the installers' seeds).
+DESKTOP_METAPACKAGES = frozenset(
+    {
+        "ubuntu-desktop",
+        "ubuntu-desktop-minimal",
+        "kubuntu-desktop",
+        "xubuntu-desktop",
+        "lubuntu-desktop",
+        "ubuntu-mate-desktop",
+        "ubuntu-budgie-desktop",
+        "task-desktop",
+    }
+)
+SERVER_METAPACKAGES = frozenset({"ubuntu-server", "ubuntu-server-minimal"})
+MULTI_USER_TARGET = "multi-user.target"
 
 
-def is_headless(session: dict[str, str], packages: list[DpkgEntry] = ()) -> bool:
-    """No display manager running or installed.
+def is_headless(session: dict[str, str], packages: Sequence[DpkgEntry] = ()) -> bool | None:
+    """True or False from evidence, None when nothing shows either way.
 
-    Ubuntu Server (and its cloud images) report `graphical.target` as the default target with
-    no display manager at all, so the target only decides when the session says nothing
-    about a display manager.
+    Desktop: a display manager is active, or a display manager or desktop metapackage is
+    installed. Headless: the session scan found no active display manager, or the default
+    target is multi-user.target, or Ubuntu's server metapackage is installed. Ubuntu Server
+    (and its cloud images) report `graphical.target` as the default with no display manager
+    at all, so that target alone proves nothing, and neither does a missing session file (a
+    pasted bundle): then the answer is None, and plans say they assumed a headless server.
     """
+    installed = {p.name for p in packages if p.state[1:2] == "i"}
     if session.get("display_manager", "").lower() in ("yes", "active", "true"):
         return False
-    if any(p.name in DISPLAY_MANAGERS and p.state[1:2] == "i" for p in packages):
+    if installed & (DISPLAY_MANAGERS | DESKTOP_METAPACKAGES):
         return False
-    if "display_manager" in session:
+    if session.get("display_manager", "").lower() in ("no", "inactive", "false"):
         return True
-    return session.get("default_target", "").strip() != GRAPHICAL_TARGET
+    if session.get("default_target", "").strip() == MULTI_USER_TARGET:
+        return True
+    if installed & SERVER_METAPACKAGES:
+        return True
+    return None
 
 
 def _processes(host: Host, smi: NvidiaSmi | None) -> list[GpuProcess]:
@@ -214,6 +243,20 @@ def _dpkg_interrupted(host: Host) -> bool:
 # -- the report -----------------------------------------------------------------------------
 
 
+def _driver_sources(
+    ud_devices: list[UbuntuDriversDevice], ud_list: list[str], apt_packages: Sequence[object]
+) -> list[str]:
+    """Which driver sources were read at all (so "none offered" is told from "no data")."""
+    found = []
+    if any(is_nvidia_device(d) for d in ud_devices):
+        found.append("ubuntu-drivers devices")
+    if ud_list:
+        found.append("ubuntu-drivers list")
+    if apt_packages:
+        found.append("apt")
+    return found
+
+
 def build_report(host: Host, today: dt.date | None = None) -> Report:
     """Everything nvwizard knows about the host's machine, interpreted."""
     release = _parsed(host, "os-release.txt", os_release.parse_os_release, None)
@@ -225,7 +268,7 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
     ]
 
     gpus = gpus_from_pci(devices)
-    modaliases = [synthetic_modalias(d) for d in devices if _is_nvidia_display(d)]
+    modaliases = [synthetic_modalias(d) for d in devices if _is_nvidia_display(d) and d.device_id]
     if not gpus:
         gpus, modaliases = gpus_from_ubuntu_drivers(ud_devices)
 
@@ -236,12 +279,14 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
     session = _session(host)
     headless = is_headless(session, packages)
 
+    today = today or dt.date.today()
     candidates = build_candidates(
         gpus,
         ubuntu_drivers_devices=ud_devices,
         ubuntu_drivers_list=ud_list,
         apt_packages=apt_packages,
         gpu_modaliases=modaliases,
+        today=today,
     )
     signed_modules = signed_modules_available(
         apt_packages,
@@ -254,12 +299,11 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
     choice = recommend(
         candidates,
         headless=headless,
-        closed_preferred=closed_preferred_branches(apt_packages),
         signed=with_signed_modules(candidates, signed_modules, kernel)
         if secure_boot == "enabled"
         else None,
-        today=today,
     )
+    versions = {p.package: p.version for p in apt_packages if p.version}
     report = Report(
         os=release.pretty_name if release else None,
         os_id=release.id if release else None,
@@ -284,6 +328,8 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
         dpkg_interrupted=_dpkg_interrupted(host),
         reboot_required=host.read("reboot-required.txt") is not None,
         signed_modules_available=signed_modules,
+        drivers_not_understood=not_understood(ud_devices, ud_list, versions) if gpus else [],
+        driver_sources=_driver_sources(ud_devices, ud_list, apt_packages),
         source=host.label,
     )
     facts = ExtraFacts(
@@ -295,6 +341,7 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
             line for line in (host.read("run-installer.txt") or "").splitlines() if line.strip()
         ],
         manual_install=any(d.manual_install for d in ud_devices if is_nvidia_device(d)),
+        today=today,
     )
     report.findings = find_all(report, facts)
     return report

@@ -9,6 +9,10 @@ Where they come from, best first:
    A stanza without a Modaliases header cannot be ruled out and is offered; the runnable
    check below still guards it.
 
+Ubuntu's names before 18.04 (`nvidia-340`, `nvidia-384-updates`, `nvidia-current`) count too,
+with their branch (ubuntu-drivers parses them as `nvidia-NNN`): proprietary desktop drivers.
+A name a source lists that nvwizard cannot read is reported (`not_understood`), not dropped.
+
 Debian names its packages differently and has no `-open`/`-server` package suffixes:
 - `nvidia-driver` (the current branch, desktop build) -> branch from its version, plain;
 - `nvidia-tesla-<br>-driver` and `nvidia-tesla-driver` (NVIDIA's data-center branches; the
@@ -35,7 +39,7 @@ Pascal) is not added: it is no variant of a choice the user has.
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -44,12 +48,16 @@ from nvwizard.detect.models import AptPackage, UbuntuDriversDevice
 from nvwizard.knowledge import branches, debian
 from nvwizard.knowledge.architectures import architecture
 from nvwizard.knowledge.debian import parse_debian_driver
-from nvwizard.knowledge.packages import parse_driver_package
+from nvwizard.knowledge.packages import (
+    branch_of_version,
+    parse_driver_package,
+    parse_legacy_driver,
+)
+from nvwizard.report.lifecycle import with_lifecycle
 from nvwizard.report.models import DriverCandidate, Gpu
 
 NVIDIA_VENDOR_MODALIAS = "pci:v000010de"
 
-_BRANCH_OF_VERSION_RE = re.compile(r"^(?:\d+:)?(\d{3})\.")
 DEBIAN_DRIVER = debian.CURRENT_DRIVER
 DEBIAN_OPEN_MODULES = debian.OPEN_MODULES
 
@@ -64,6 +72,8 @@ class OfferedDriver:
     server: bool
     source: str = "distro"  # "distro" or "third-party"
     ubuntu_drivers_recommended: bool = False
+    legacy_name: bool = False  # nvidia-340, nvidia-384-updates, nvidia-current
+    listed: bool = True  # False: a variant apt has that the source left out (impossible here)
 
 
 def is_nvidia_device(device: UbuntuDriversDevice) -> bool:
@@ -72,15 +82,24 @@ def is_nvidia_device(device: UbuntuDriversDevice) -> bool:
     return bool(device.vendor and "nvidia" in device.vendor.lower())
 
 
-def _ubuntu_offer(package: str, **extra) -> OfferedDriver | None:
+def _ubuntu_offer(package: str, version: str | None = None, **extra) -> OfferedDriver | None:
     parsed = parse_driver_package(package)
-    if parsed is None:
-        return None
-    return OfferedDriver(parsed.name, parsed.branch, parsed.open, parsed.server, **extra)
+    if parsed is not None:
+        return OfferedDriver(parsed.name, parsed.branch, parsed.open, parsed.server, **extra)
+    legacy = parse_legacy_driver(package, version)
+    if legacy is not None:
+        return OfferedDriver(legacy.name, legacy.branch, False, False, legacy_name=True, **extra)
+    return None
 
 
-def from_ubuntu_drivers(devices: Iterable[UbuntuDriversDevice]) -> list[OfferedDriver]:
-    """The NVIDIA driver packages `ubuntu-drivers devices` lists, once each."""
+def from_ubuntu_drivers(
+    devices: Iterable[UbuntuDriversDevice], versions: dict[str, str] | None = None
+) -> list[OfferedDriver]:
+    """The NVIDIA driver packages `ubuntu-drivers devices` lists, once each.
+
+    `versions`: apt's version of each package where known (nvidia-current's branch).
+    """
+    versions = versions or {}
     offered: dict[str, OfferedDriver] = {}
     for device in devices:
         if not is_nvidia_device(device):
@@ -88,6 +107,7 @@ def from_ubuntu_drivers(devices: Iterable[UbuntuDriversDevice]) -> list[OfferedD
         for driver in device.drivers:
             offer = _ubuntu_offer(
                 driver.package,
+                versions.get(driver.package),
                 source=driver.source,
                 ubuntu_drivers_recommended=driver.recommended,
             )
@@ -101,22 +121,37 @@ def from_ubuntu_drivers(devices: Iterable[UbuntuDriversDevice]) -> list[OfferedD
     return list(offered.values())
 
 
-def from_package_names(names: Iterable[str]) -> list[OfferedDriver]:
+def from_package_names(
+    names: Iterable[str], versions: dict[str, str] | None = None
+) -> list[OfferedDriver]:
     """Driver packages from a bare list of names (`ubuntu-drivers list`)."""
+    versions = versions or {}
     offered: dict[str, OfferedDriver] = {}
     for name in names:
-        offer = _ubuntu_offer(name)
+        offer = _ubuntu_offer(name, versions.get(name))
         if offer is not None:
             offered.setdefault(offer.package, offer)
     return list(offered.values())
 
 
-def branch_of_version(version: str | None) -> int | None:
-    """ "535.216.03-1~deb12u1" -> 535; "1:550.54.15-0ubuntu1" -> 550."""
-    if not version:
-        return None
-    match = _BRANCH_OF_VERSION_RE.match(version.strip())
-    return int(match.group(1)) if match else None
+# Packages ubuntu-drivers lists for NVIDIA devices that are no NVIDIA driver choice.
+_NOT_DRIVERS = ("xserver-xorg-video-nouveau",)
+
+
+def not_understood(
+    devices: Iterable[UbuntuDriversDevice],
+    names: Iterable[str] = (),
+    versions: dict[str, str] | None = None,
+) -> list[str]:
+    """Names ubuntu-drivers listed for NVIDIA devices that nvwizard cannot read as a driver."""
+    listed = [d.package for dev in devices if is_nvidia_device(dev) for d in dev.drivers]
+    found = []
+    for name in [*listed, *names]:
+        if name in _NOT_DRIVERS or name in found:
+            continue
+        if _ubuntu_offer(name, (versions or {}).get(name)) is None:
+            found.append(name)
+    return found
 
 
 def _apt_source(package: AptPackage) -> str:
@@ -127,7 +162,8 @@ def _apt_source(package: AptPackage) -> str:
 
 
 def _matches_a_gpu(package: AptPackage, gpu_modaliases: Sequence[str]) -> bool:
-    if not package.modaliases:
+    # No header, or GPUs known only by name (plain lspci): nothing rules the package out.
+    if not package.modaliases or not gpu_modaliases:
         return True
     return any(
         modalias_matches(pattern, modalias)
@@ -139,7 +175,7 @@ def _matches_a_gpu(package: AptPackage, gpu_modaliases: Sequence[str]) -> bool:
 def _offer_from_apt(package: AptPackage) -> OfferedDriver | None:
     name = package.package
     source = _apt_source(package)
-    ubuntu = _ubuntu_offer(name, source=source)
+    ubuntu = _ubuntu_offer(name, package.version, source=source)
     if ubuntu is not None:
         return ubuntu
     debian = parse_debian_driver(name, branch_of_version(package.version))
@@ -192,7 +228,9 @@ def unrunnable_variants(
         if offer is None or offer.branch not in branches_offered:
             continue
         if not_runnable_reason(offer, gpus) is not None:
-            found[offer.package] = offer
+            found[offer.package] = OfferedDriver(
+                offer.package, offer.branch, offer.open, offer.server, offer.source, listed=False
+            )
     if DEBIAN_OPEN_MODULES in found:
         paired = {**known, **found}
         _drop_unpaired_open_modules(paired)
@@ -202,22 +240,12 @@ def unrunnable_variants(
 
 
 def _header(package: AptPackage, name: str) -> str | None:
+    """An apt header by name, case-insensitively; None when the stanza has none."""
     wanted = name.lower()
     for key, value in package.extra.items():
         if key.lower() == wanted:
             return value.strip()
     return None
-
-
-def closed_preferred_branches(packages: Iterable[AptPackage]) -> set[int]:
-    """Branches whose driver package says `Prefer-Variant: Closed` (no open preference)."""
-    found: set[int] = set()
-    for package in packages:
-        value = _header(package, "Prefer-Variant")
-        parsed = parse_driver_package(package.package)
-        if parsed and value and value.lower() == "closed":
-            found.add(parsed.branch)
-    return found
 
 
 def transitional_target(package: AptPackage) -> str | None:
@@ -245,11 +273,13 @@ def not_runnable_reason(offer: OfferedDriver, gpus: Sequence[Gpu]) -> str | None
             )
         if not offer.open and gpu.open_kernel == "required":
             return f"the {label} needs the open kernel modules (an -open variant)"
-        arch = architecture(gpu.architecture)
-        if arch and arch.last_branch and offer.branch > arch.last_branch:
-            return f"{gpu.architecture} support ended with branch {arch.last_branch}"
-        if arch and arch.first_branch and offer.branch < arch.first_branch:
-            return f"{gpu.architecture} support begins with branch {arch.first_branch}"
+        if gpu.last_branch and offer.branch > gpu.last_branch:
+            return f"{gpu.architecture} support ended with branch {gpu.last_branch}"
+        if gpu.first_branch and offer.branch < gpu.first_branch:
+            arch = architecture(gpu.architecture)
+            if arch and arch.first_branch == gpu.first_branch:
+                return f"{gpu.architecture} support begins with branch {gpu.first_branch}"
+            return f"the {label} needs branch {gpu.first_branch} or newer"
     return None
 
 
@@ -261,7 +291,8 @@ def enrich(
     """One candidate with support, end of life, CUDA and whether this machine can run it."""
     stanza = apt_index.get(offer.package)
     table = branches.branch(offer.branch)
-    support = branches.normalize_support(stanza.support if stanza else None)
+    header = stanza.support.strip() if stanza and stanza.support else None
+    support = branches.normalize_support(header)
     if support is None and table is not None:
         support = table.designation
     reason = not_runnable_reason(offer, gpus)
@@ -279,6 +310,11 @@ def enrich(
         reason=reason,
         ubuntu_drivers_recommended=offer.ubuntu_drivers_recommended,
         transitional_to=transitional_target(stanza) if stanza else None,
+        support_header=header,
+        prefer_variant=_header(stanza, "Prefer-Variant") if stanza else None,
+        apt_headers=stanza is not None,
+        listed=offer.listed,
+        legacy_name=offer.legacy_name,
     )
 
 
@@ -301,19 +337,23 @@ def build_candidates(
     ubuntu_drivers_list: Sequence[str] = (),
     apt_packages: Sequence[AptPackage] = (),
     gpu_modaliases: Sequence[str] = (),
+    today: dt.date | None = None,
 ) -> list[DriverCandidate]:
     """Every driver candidate for these GPUs, newest branch first; empty without a GPU.
 
     Within a branch: plain, -open, -server, -server-open (Debian: by name). The variants the
-    GPUs cannot run are among them, with `runnable=False` and the reason.
+    GPUs cannot run are among them, with `runnable=False` and the reason. Each carries its
+    lifecycle on `today` (report/lifecycle.py).
     """
     if not gpus:
         return []
-    offered = from_ubuntu_drivers(ubuntu_drivers_devices)
+    index = apt_index(apt_packages)
+    versions = {name: p.version for name, p in index.items() if p.version}
+    offered = from_ubuntu_drivers(ubuntu_drivers_devices, versions)
     if not offered:
-        offered = from_package_names(ubuntu_drivers_list)
+        offered = from_package_names(ubuntu_drivers_list, versions)
     if not offered:
         offered = from_apt(apt_packages, gpu_modaliases)
     offered = offered + unrunnable_variants(offered, apt_packages, gpus)
-    index = apt_index(apt_packages)
-    return sorted((enrich(o, gpus, index) for o in offered), key=_order)
+    candidates = sorted((enrich(o, gpus, index) for o in offered), key=_order)
+    return with_lifecycle(candidates, today or dt.date.today())

@@ -18,11 +18,13 @@ SEVERITIES = ("info", "warn", "block")
 @dataclass(frozen=True)
 class Gpu:
     pci_address: str  # "0000:01:00.0"
-    device_id: str  # 4 lowercase hex digits
+    device_id: str | None  # 4 lowercase hex digits; None when the source shows none (`lspci`)
     name: str | None  # "GeForce RTX 3090" or the lspci text
     architecture: str  # Kepler ... Blackwell, or "unknown"
     open_kernel: str  # "unsupported", "supported", "required", "unknown"
     chip: str | None = None  # "GA102"
+    first_branch: int | None = None  # the oldest branch that supports it (generation, product)
+    last_branch: int | None = None  # legacy generations: the newest branch that supports them
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,18 @@ class DriverCandidate:
     reason: str | None = None  # why not runnable
     ubuntu_drivers_recommended: bool = False  # `ubuntu-drivers devices` marked it recommended
     transitional_to: str | None = None  # an end-of-life package that really installs this one
+    # supported, current, superseded or ended on the report's day (report/lifecycle.py)
+    lifecycle: str | None = None
+    superseded_by: int | None = None  # the newer PB/LTSB branch that ended an NFB
+    support_header: str | None = None  # apt's `Support:` as written (None: missing or unseen)
+    prefer_variant: str | None = None  # apt's `Prefer-Variant:` (None: missing or unseen)
+    apt_headers: bool = False  # apt's stanza was seen, so the two headers above are facts
+    listed: bool = True  # its source listed it (False: an impossible variant apt also has)
+    legacy_name: bool = False  # nvidia-340, nvidia-384-updates, nvidia-current
 
     @property
     def flavour(self) -> str:
-        """The part after "nvidia-driver-": "580-server-open"."""
+        """The part after "nvidia-driver-": "580-server-open" (legacy names stay whole)."""
         return self.package.removeprefix("nvidia-driver-")
 
 
@@ -78,7 +88,7 @@ class Report:
     nvidia_smi: NvidiaSmi | None = None
     secure_boot: str = "unknown"  # enabled, disabled, unsupported, unknown
     nouveau_loaded: bool | None = None
-    headless: bool = True
+    headless: bool | None = None  # None: no evidence either way (plans assume headless)
     over_ssh: bool = False
     gpu_processes: list[GpuProcess] = field(default_factory=list)
     lock_holders: list[LockHolder] = field(default_factory=list)
@@ -86,8 +96,19 @@ class Report:
     dpkg_interrupted: bool = False
     reboot_required: bool = False
     signed_modules_available: list[str] = field(default_factory=list)  # linux-modules-nvidia-*
+    drivers_not_understood: list[str] = field(default_factory=list)  # listed, but not parsed
+    driver_sources: list[str] = field(default_factory=list)  # "ubuntu-drivers devices", "apt"
     findings: list[Finding] = field(default_factory=list)
     source: str = "this machine"  # the host's label
+
+    @property
+    def assumes_headless(self) -> bool:
+        """No evidence either way: rank, plan and explain as for a headless server."""
+        return self.headless is None
+
+    @property
+    def headless_or_assumed(self) -> bool:
+        return self.headless is not False
 
     @property
     def has_nvidia_gpu(self) -> bool:
@@ -153,5 +174,7 @@ class Report:
             "dpkg_interrupted": self.dpkg_interrupted,
             "reboot_required": self.reboot_required,
             "signed_modules_available": self.signed_modules_available,
+            "drivers_not_understood": self.drivers_not_understood,
+            "driver_sources": self.driver_sources,
             "findings": [asdict(f) for f in self.findings],
         }

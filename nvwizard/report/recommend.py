@@ -1,44 +1,54 @@
-"""Which driver to recommend: ubuntu-drivers' ranking (DOMAIN.md), made safe.
+"""Which driver to recommend: nvwizard's own rule, and ubuntu-drivers' pick beside it.
 
-The rules, in the order they decide:
-1. Never a variant this GPU cannot run (`runnable=False`).
-2. Under Secure Boot, when some drivers have signed precompiled modules for the running
+nvwizard's rule, in the order it decides:
+1. Only a driver every GPU here can run (`runnable`): never -open before Turing, never the
+   proprietary modules on Blackwell or Grace Hopper, never a branch outside the generation's
+   or the product's first..last branch.
+2. Only a branch NVIDIA still supports on the report's day (report/lifecycle.py): a PB, LTSB or
+   legacy branch before its end of life, or an NFB or undesignated branch while no newer PB or
+   LTSB branch exists. When every runnable branch is dead, the PB or LTSB branch supported most
+   recently (ubuntu-drivers' own pick when it is such a branch), said plainly, with a finding.
+3. Under Secure Boot, when some of those have Canonical's signed modules for the running
    kernel, only those (no DKMS module needing a MOK enrolled at the console).
-3. The branch: a current PB or LTSB branch beats an NFB or undesignated one (that is why 595 PB
-   wins over 610 NFB), and any branch past its end of life comes last; then the higher branch.
-4. The variant within that branch. From branch 560 the open modules are preferred, unless the
-   package header says `Prefer-Variant: Closed`:
+4. A supported PB/LTSB branch before a current NFB or undesignated one; then the higher branch.
+5. The variant within the branch: the server ranking on a headless machine (or when nothing
+   shows whether it has a desktop), the desktop ranking on a desktop:
      desktop, open preferred:   -open > plain > -server-open > -server
      server,  open preferred:   -server-open > -server > -open > plain
-     desktop, closed preferred: plain > -server > -open > -server-open
-     server,  closed preferred: -server > plain > -server-open > -open
-   A headless machine uses the server ranking (ubuntu-drivers' `--gpgpu`); a machine with a
-   desktop uses the desktop ranking.
-
-Deciding the branch before the variant is our reading of "ties break on Support, then the
-higher branch". The Secure Boot filter and the end-of-life demotion are nvwizard's additions:
-ubuntu-drivers knows neither.
-When ubuntu-drivers marked a driver `recommended`, the reason says whether we agree and why not.
+     desktop, otherwise:        plain > -server > -open > -server-open
+     server,  otherwise:        -server > plain > -server-open > -open
+   The open modules are preferred when the package says `Prefer-Variant: Open`, from branch
+   560 on (NVIDIA's default since 560) unless it says `Prefer-Variant: Closed`.
+ubuntu-drivers ranks differently (report/ubuntu_drivers_rank.py reproduces it): variant
+first, then its apt Support header, then the name; no end-of-life dates, no Secure Boot. The
+reason text gives nvwizard's choice and, separately, ubuntu-drivers' pick and why.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from nvwizard.knowledge import branches
+from nvwizard.report import ubuntu_drivers_rank as ud
+from nvwizard.report.lifecycle import SUPPORTED, is_dead, lifecycle_words
 from nvwizard.report.models import DriverCandidate
 
 OPEN_PREFERRED_FROM = 560
 
-# (headless, open preferred) -> the (server, open) variants, best first
+# (server ranking, open preferred) -> the (server, open) variants, best first
 _RANKINGS: dict[tuple[bool, bool], tuple[tuple[bool, bool], ...]] = {
     (False, True): ((False, True), (False, False), (True, True), (True, False)),
     (True, True): ((True, True), (True, False), (False, True), (False, False)),
     (False, False): ((False, False), (True, False), (False, True), (True, True)),
     (True, False): ((True, False), (False, False), (True, True), (False, True)),
 }
+RULE = (
+    "nvwizard's rule: only drivers this GPU can run; a branch NVIDIA still supports before "
+    "any past its end of life (an NFB counts as ended once a newer production or long-term "
+    "branch exists); production and long-term branches before others, the highest first; "
+    "then the variant."
+)
 
 
 @dataclass(frozen=True)
@@ -47,41 +57,44 @@ class Recommendation:
     reason: str  # a short paragraph: why this one (or why none)
     ubuntu_drivers_choice: str | None = None
     follows_ubuntu_drivers: bool | None = None  # None when ubuntu-drivers recommended nothing
+    every_branch_dead: bool = False  # nothing runnable here is still supported
 
 
-def prefers_open(branch: int, closed_preferred: Collection[int] = ()) -> bool:
-    return branch >= OPEN_PREFERRED_FROM and branch not in closed_preferred
+def prefers_open(candidate: DriverCandidate) -> bool:
+    if candidate.prefer_variant in ("Open", "Closed"):
+        return candidate.prefer_variant == "Open"
+    return candidate.branch >= OPEN_PREFERRED_FROM
 
 
-def variant_rank(
-    candidate: DriverCandidate, headless: bool, closed_preferred: Collection[int] = ()
-) -> int:
-    order = _RANKINGS[(headless, prefers_open(candidate.branch, closed_preferred))]
+def variant_rank(candidate: DriverCandidate, server_ranking: bool) -> int:
+    order = _RANKINGS[(server_ranking, prefers_open(candidate))]
     return order.index((candidate.server, candidate.open))
 
 
-def support_rank(candidate: DriverCandidate, today: dt.date | None = None) -> int:
-    """2: a current PB/LTSB branch; 1: NFB or undesignated; 0: past its end of life."""
-    if branches.is_end_of_life(candidate.end_of_life, today):
-        return 0
-    return 2 if candidate.support in (branches.PB, branches.LTSB) else 1
-
-
-def rank_key(
-    candidate: DriverCandidate,
-    headless: bool,
-    closed_preferred: Collection[int] = (),
-    today: dt.date | None = None,
-) -> tuple[int, int, int]:
-    """Sort key, best first."""
+def rank_key(candidate: DriverCandidate, server_ranking: bool) -> tuple[int, int, int]:
+    """Sort key among live candidates, best first."""
     return (
-        -support_rank(candidate, today),
+        0 if candidate.lifecycle == SUPPORTED else 1,
         -candidate.branch,
-        variant_rank(candidate, headless, closed_preferred),
+        variant_rank(candidate, server_ranking),
     )
 
 
+def _most_recently_supported(
+    dead: Sequence[DriverCandidate], theirs: DriverCandidate | None
+) -> int:
+    """The branch to fall back on when every runnable branch is dead."""
+    long_lived = [c for c in dead if c.support in branches.LONG_LIVED]
+    if theirs is not None and theirs in long_lived:
+        return theirs.branch
+    if long_lived:
+        return max(long_lived, key=lambda c: (c.end_of_life or "", c.branch)).branch
+    return max(c.branch for c in dead)
+
+
 def _variant_words(candidate: DriverCandidate) -> str:
+    if candidate.legacy_name:
+        return "the old-style package (desktop build, proprietary modules)"
     if candidate.server:
         tesla = candidate.package.startswith("nvidia-tesla-")  # Debian's data-center drivers
         kind = "data-center (Tesla)" if tesla else "data-center (-server)"
@@ -91,90 +104,131 @@ def _variant_words(candidate: DriverCandidate) -> str:
     return f"the {kind} build with the {modules} kernel modules"
 
 
-def _branch_words(candidate: DriverCandidate, today: dt.date | None) -> str:
-    words = f"branch {candidate.branch}"
-    if candidate.support:
-        name = branches.DESIGNATION_NAMES.get(candidate.support, candidate.support)
-        words += f" is a {name} ({candidate.support})"
-    else:
-        words += " has no known support designation"
-    if branches.is_end_of_life(candidate.end_of_life, today):
-        words += f" past its end of life ({candidate.end_of_life})"
-    return words
+def _ranking_words(headless: bool | None) -> str:
+    if headless is None:
+        return (
+            "server ranking (nothing shows whether this machine has a desktop: nvwizard "
+            "assumed a headless server)"
+        )
+    return "server ranking (headless machine)" if headless else "desktop ranking (a desktop runs)"
 
 
-def _why(
-    best: DriverCandidate,
-    headless: bool,
-    closed_preferred: Collection[int],
-    today: dt.date | None,
-) -> str:
-    ranking = "server ranking (headless machine)" if headless else "desktop ranking"
-    if prefers_open(best.branch, closed_preferred):
-        preference = "open modules preferred from branch 560"
-    elif best.branch in closed_preferred:
-        preference = "the package asks for the closed variant (Prefer-Variant: Closed)"
-    else:
-        preference = "no open preference before branch 560"
+def _preference_words(candidate: DriverCandidate) -> str:
+    if candidate.prefer_variant == "Open":
+        return "open modules preferred (Prefer-Variant: Open)"
+    if candidate.prefer_variant == "Closed":
+        return "no open preference (Prefer-Variant: Closed)"
+    if candidate.branch >= OPEN_PREFERRED_FROM:
+        return "open modules preferred from branch 560"
+    return "no open preference before branch 560"
+
+
+def _why(best: DriverCandidate, headless: bool | None, every_dead: bool) -> str:
+    lead = (
+        f"{best.package}: every driver this GPU can run here is past its end of life; "
+        f"{lifecycle_words(best)}, the production or long-term branch supported most recently."
+        if every_dead
+        else f"{best.package}: {lifecycle_words(best)}, the best branch this GPU can run."
+    )
     return (
-        f"{best.package}: {_branch_words(best, today)}, the best among the drivers this GPU "
-        f"can run; {_variant_words(best)} comes first in the {ranking}, {preference}."
+        f"{lead} Within it, {_variant_words(best)} comes first in the "
+        f"{_ranking_words(headless)}, {_preference_words(best)}."
     )
 
 
-def _compare_with_ubuntu_drivers(
+def _ranked_package(candidate: DriverCandidate) -> ud.RankedPackage:
+    """The candidate as ubuntu-drivers sees it; without apt's stanza, NVIDIA's designation."""
+    if candidate.apt_headers:
+        return ud.RankedPackage(
+            candidate.package, candidate.support_header, candidate.prefer_variant
+        )
+    return ud.RankedPackage(candidate.package, branches.designation(candidate.branch))
+
+
+def _departure(
     best: DriverCandidate,
     theirs: DriverCandidate,
-    headless: bool,
-    today: dt.date | None,
+    headless: bool | None,
     signed: Collection[str] | None,
 ) -> str:
-    if theirs.package == best.package:
-        return f"ubuntu-drivers recommends the same driver ({theirs.package})."
+    """Why nvwizard does not take ubuntu-drivers' pick, in one sentence."""
     if not theirs.runnable:
-        return f"ubuntu-drivers recommends {theirs.package}, but {theirs.reason}."
+        return f"nvwizard does not take {theirs.package}: {theirs.reason}."
+    if is_dead(theirs):
+        return f"nvwizard does not take {theirs.package}: {lifecycle_words(theirs)}."
     if signed is not None and theirs.package not in signed and best.package in signed:
         return (
-            f"ubuntu-drivers recommends {theirs.package}, which has no signed modules for this "
-            "kernel: under Secure Boot it would need a DKMS build and a MOK enrollment."
-        )
-    if theirs.branch == best.branch and headless:
-        return (
-            f"ubuntu-drivers recommends {theirs.package} (its desktop ranking); nvwizard uses "
-            "the server ranking, as `ubuntu-drivers install --gpgpu` does, because this machine "
-            "is headless."
+            f"nvwizard does not take {theirs.package}: it has no signed modules for this "
+            "kernel, so under Secure Boot it needs a DKMS build and a MOK enrollment."
         )
     if theirs.branch == best.branch:
-        return (
-            f"ubuntu-drivers recommends {theirs.package} (its server ranking); nvwizard uses the "
-            "desktop ranking because this machine runs a desktop."
-        )
-    if branches.is_end_of_life(theirs.end_of_life, today):
-        return (
-            f"ubuntu-drivers recommends {theirs.package}, whose branch reached its end of life "
-            f"({theirs.end_of_life}); nvwizard prefers a supported branch."
-        )
+        ranking = "desktop" if headless is False else "server"
+        return f"nvwizard takes the {ranking} variant of the same branch."
     return (
-        f"ubuntu-drivers recommends {theirs.package}; nvwizard ranks branch {best.branch} "
-        f"({best.support or 'no designation'}) above branch {theirs.branch} "
-        f"({theirs.support or 'no designation'})."
+        f"nvwizard ranks {lifecycle_words(best)} above {lifecycle_words(theirs)}."
+        if best.lifecycle != theirs.lifecycle
+        else f"nvwizard takes the higher branch {best.branch}."
     )
+
+
+def describe_ubuntu_drivers(
+    best: DriverCandidate | None,
+    candidates: Sequence[DriverCandidate],
+    headless: bool | None,
+    signed: Collection[str] | None = None,
+) -> str:
+    """What ubuntu-drivers picks here and why, and why nvwizard differs; "" when it has none."""
+    listed = [
+        c
+        for c in candidates
+        if c.listed and (c.legacy_name or c.package.startswith("nvidia-driver-"))
+    ]
+    packages = [_ranked_package(c) for c in listed]
+    mine = ud.pick(packages)
+    if mine is None:
+        return ""
+    theirs = next((c for c in listed if c.ubuntu_drivers_recommended), None)
+    by_name = {c.package: c for c in listed}
+    if theirs is None:
+        text = f"ubuntu-drivers would recommend {mine.name}: {ud.why(mine, others=packages)}."
+        theirs = by_name[mine.name]
+    elif theirs.package == mine.name:
+        text = (
+            f"ubuntu-drivers marks {theirs.package} recommended: {ud.why(mine, others=packages)}."
+        )
+    else:
+        text = (
+            f"ubuntu-drivers marks {theirs.package} recommended; its current ranking, given the "
+            f"apt headers nvwizard sees, would pick {mine.name}, so the ubuntu-drivers on that "
+            "machine is older or saw other headers."
+        )
+    gpgpu = ud.pick(packages, gpgpu=True)
+    if gpgpu is not None and gpgpu.name != theirs.package:
+        text += f" `ubuntu-drivers install --gpgpu` would take {gpgpu.name}."
+    if best is not None:
+        text += (
+            " nvwizard agrees."
+            if theirs.package == best.package
+            else " " + _departure(best, theirs, headless, signed)
+        )
+    return text
 
 
 def recommend(
     candidates: Sequence[DriverCandidate],
     *,
-    headless: bool,
-    closed_preferred: Collection[int] = (),
+    headless: bool | None,
     signed: Collection[str] | None = None,
-    today: dt.date | None = None,
 ) -> Recommendation:
     """The driver to propose, with the reason, or None when no candidate can run here.
 
-    `signed`: under Secure Boot, the candidates whose signed modules exist for the running
-    kernel (None when Secure Boot is off or unknown). When some do, only those are ranked.
+    `candidates` carry their lifecycle (report/lifecycle.py) for the report's day. `headless`
+    None means unknown: ranked as headless, and the reason says it was assumed. `signed`:
+    under Secure Boot, the candidates whose signed modules exist for the running kernel (None
+    when Secure Boot is off or unknown).
     """
     theirs = next((c for c in candidates if c.ubuntu_drivers_recommended), None)
+    their_name = theirs.package if theirs else None
     runnable = [c for c in candidates if c.runnable]
     if not runnable:
         reason = (
@@ -182,24 +236,33 @@ def recommend(
             if candidates
             else "No NVIDIA driver package is offered for this machine."
         )
-        return Recommendation(None, reason, theirs.package if theirs else None, None)
+        ud_text = describe_ubuntu_drivers(None, candidates, headless)
+        return Recommendation(None, f"{reason} {ud_text}".strip(), their_name, None)
+    server_ranking = headless is not False
+    pool = [c for c in runnable if not is_dead(c)]
+    every_dead = not pool
+    if every_dead:
+        fallback = _most_recently_supported(runnable, theirs)
+        pool = [c for c in runnable if c.branch == fallback]
     signed_note = ""
     if signed is not None:
-        loadable = [c for c in runnable if c.package in signed]
-        if loadable and len(loadable) < len(runnable):
-            runnable = loadable
+        loadable = [c for c in pool if c.package in signed]
+        if loadable and len(loadable) < len(pool):
+            pool = loadable
             signed_note = (
                 " Secure Boot is on: only drivers with signed precompiled modules for this "
                 "kernel were considered, so no key has to be enrolled at the console."
             )
-    best = min(runnable, key=lambda c: rank_key(c, headless, closed_preferred, today))
-    reason = _why(best, headless, closed_preferred, today) + signed_note
+    best = min(pool, key=lambda c: rank_key(c, server_ranking))
+    reason = _why(best, headless, every_dead) + signed_note
     if best.transitional_to:
         reason += f" It is a transitional package that installs {best.transitional_to}."
-    if theirs is None:
-        return Recommendation(best.package, reason)
-    reason += " " + _compare_with_ubuntu_drivers(best, theirs, headless, today, signed)
-    return Recommendation(best.package, reason, theirs.package, theirs.package == best.package)
+    reason += " " + RULE
+    ud_text = describe_ubuntu_drivers(best, candidates, headless, signed)
+    if ud_text:
+        reason += " " + ud_text
+    follows = None if theirs is None else theirs.package == best.package
+    return Recommendation(best.package, reason, their_name, follows, every_dead)
 
 
 def mark_recommended(

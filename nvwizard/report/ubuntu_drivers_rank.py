@@ -134,26 +134,48 @@ def pick(packages: Sequence[RankedPackage], gpgpu: bool = False) -> RankedPackag
     return order[0] if order else None
 
 
-def why(chosen: RankedPackage, gpgpu: bool = False) -> str:
-    """Why this package came first, in ubuntu-drivers' terms (one clause)."""
+def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPackage] = ()) -> str:
+    """Why this package came first, in ubuntu-drivers' terms (one clause).
+
+    `others`: the packages it was chosen from; a newer branch that lost on the variant alone
+    is named, since that is the surprising case (a Prefer-Variant: Open package's plain
+    variant ranks below an older branch's plain one that has no such header).
+    """
     ranking = "gpgpu (server) ranking" if gpgpu else "desktop ranking"
-    found = variant(chosen.name)
-    if open_preferred(chosen):
-        header = chosen.prefer_variant
-        because = (
-            "its Prefer-Variant header says Open"
-            if header == "Open"
-            else f"its Prefer-Variant header ({header!r}) is invalid and the branch is >= 560"
+    preferred = open_preferred(chosen)
+    order = " > ".join((_GPGPU_FIT if gpgpu else _DESKTOP_FIT)[preferred])
+    if preferred and chosen.prefer_variant == "Open":
+        preference = "open preferred: its Prefer-Variant header says Open"
+    elif preferred:
+        preference = (
+            f"open preferred: its Prefer-Variant header ({chosen.prefer_variant!r}) is "
+            "invalid and the branch is 560 or newer"
         )
-        preference = f"open modules preferred ({because})"
     elif chosen.prefer_variant is None:
-        preference = "no open preference (the package has no Prefer-Variant header)"
+        preference = "no open preference: the package has no Prefer-Variant header"
     else:
-        preference = f"no open preference (Prefer-Variant: {chosen.prefer_variant})"
+        preference = f"no open preference: Prefer-Variant: {chosen.prefer_variant}"
     level = support(chosen)
     support_words = f"Support: {level}" if level else "no Support header it knows"
-    variant_words = f"the {found} variant" if found else "a name with no variant suffix"
-    return (
-        f"its {ranking} puts {variant_words} first, {preference}, then ranks by the apt "
-        f"Support header ({support_words}) and the higher name; it knows no end-of-life dates"
+    then = (
+        "PB before LTSB before the rest"
+        if gpgpu
+        else "PB and LTSB alike before the rest, the higher name first"
     )
+    text = (
+        f"its {ranking} orders the variants {order} ({preference}), then by the apt Support "
+        f"header, {then} ({support_words}); it knows no end-of-life dates"
+    )
+    fit = fit_level(chosen, gpgpu)
+    newer = [
+        p
+        for p in others
+        if _major_version(p.name) > _major_version(chosen.name) and fit_level(p, gpgpu) < fit
+    ]
+    if newer:
+        loser = max(newer, key=lambda p: (_major_version(p.name), fit_level(p, gpgpu)))
+        text += (
+            f"; the newer {loser.name} ranks lower on the variant alone (open preferred: "
+            f"{'yes' if open_preferred(loser) else 'no'})"
+        )
+    return text

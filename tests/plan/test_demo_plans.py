@@ -1,5 +1,7 @@
 """Plans for the bundled demo machines, through the real detection pipeline."""
 
+import datetime as dt
+
 import pytest
 
 from nvwizard.errors import RefusedError, UsageError
@@ -11,8 +13,11 @@ from nvwizard.report.build import build_report
 APT = apt_options(300)
 
 
+TODAY = dt.date(2026, 12, 7)
+
+
 def plan_for(name: str, driver: str | None = None, **choices):
-    report = build_report(demo_host(name))
+    report = build_report(demo_host(name), today=TODAY)
     base = default_choices(report, driver)
     return report, build_plan(report, Choices(**{**base.__dict__, **choices}))
 
@@ -65,9 +70,12 @@ def test_hgx_keeps_the_toolkit_replaces_fabric_manager_and_unholds_it():
     assert plan.step("purge").commands == [["apt-get", *APT, "purge", *plan.purge_list]]
 
 
-def test_gtx1080_recommended_driver_uses_signed_modules_but_580_needs_dkms_under_secure_boot():
+def test_gtx1080_recommended_580_needs_dkms_under_secure_boot_570_ended_with_signed_modules():
+    _, ended = plan_for("gtx1080-secureboot", "nvidia-driver-570-server")
+    assert ended.modules == "signed"
+    assert any("past its end of life" in w for w in ended.warnings)
     _, recommended = plan_for("gtx1080-secureboot")
-    assert recommended.modules == "signed"
+    assert recommended.driver == "nvidia-driver-580-server" and recommended.modules == "dkms"
     report, plan = plan_for("gtx1080-secureboot", "nvidia-driver-580")
     assert plan.modules == "dkms"
     assert plan.install_list[-2:] == ["nvidia-dkms-580", f"linux-headers-{report.kernel}"]
@@ -109,7 +117,6 @@ def test_nvml_mismatch_warns_that_the_next_boot_runs_another_kernel():
     [
         ("hgx-h100", "generic"),
         ("rtx3090-fresh", "generic"),
-        ("gtx1080-secureboot", "generic"),
         ("rtx5090-workstation", "generic-hwe-24.04"),  # an HWE kernel follows the HWE series
         ("nvml-mismatch", "generic"),  # the meta already points at the newer, installed kernel
     ],

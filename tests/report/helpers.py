@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.knowledge.architectures import classify_gpu
 from nvwizard.report.candidates import OfferedDriver, enrich
+from nvwizard.report.lifecycle import with_lifecycle
 from nvwizard.report.models import DriverCandidate, Gpu, Report
 
+TODAY = dt.date(2026, 12, 7)
 
-def gpu(device_id: str, name: str | None = None, address: str = "0000:01:00.0") -> Gpu:
+
+def gpu(device_id: str | None, name: str | None = None, address: str = "0000:01:00.0") -> Gpu:
     found = classify_gpu(device_id, name)
     return Gpu(
         address,
@@ -17,6 +22,8 @@ def gpu(device_id: str, name: str | None = None, address: str = "0000:01:00.0") 
         found.architecture,
         found.open_kernel,
         found.chip,
+        first_branch=found.first_branch,
+        last_branch=found.last_branch,
     )
 
 
@@ -26,6 +33,7 @@ def candidate(
     *,
     support: str | None = None,
     ubuntu_drivers_recommended: bool = False,
+    prefer_variant: str | None = None,
 ) -> DriverCandidate:
     from dataclasses import replace
 
@@ -41,6 +49,7 @@ def candidate(
         ubuntu_drivers_recommended=ubuntu_drivers_recommended,
     )
     found = enrich(offer, gpus or [gpu("2204")], {})
+    found = replace(found, prefer_variant=prefer_variant)
     return replace(found, support=support) if support else found
 
 
@@ -49,6 +58,11 @@ def flavours(branch: int, gpus: list[Gpu], **kw) -> list[DriverCandidate]:
         candidate(f"nvidia-driver-{branch}{suffix}", gpus, **kw)
         for suffix in ("", "-open", "-server", "-server-open")
     ]
+
+
+def offered(candidates: list[DriverCandidate], today: dt.date = TODAY) -> list[DriverCandidate]:
+    """The candidates with their lifecycle on `today`, as build_candidates returns them."""
+    return with_lifecycle(candidates, today)
 
 
 def report(**fields) -> Report:

@@ -111,7 +111,7 @@ def test_the_same_machine_with_a_desktop_follows_ubuntu_drivers():
     files["session.txt"] = "ssh=no\ndisplay_manager=yes\ndefault_target=graphical.target\n"
     report = build_report(FakeHost(files), today=TODAY)
     assert report.recommended_driver == "nvidia-driver-580-open"
-    assert "same driver" in report.recommendation_reason
+    assert "nvwizard agrees" in report.recommendation_reason
 
 
 def test_gpus_from_sysfs_named_by_lspci_with_nvswitches():
@@ -265,12 +265,15 @@ def test_garbage_in_every_source_never_raises():
 
 
 def test_headless_rules():
-    assert is_headless({})
+    assert is_headless({}) is None  # a pasted bundle: no evidence either way
     assert is_headless({"display_manager": "no", "default_target": "multi-user.target"})
+    assert is_headless({"default_target": "multi-user.target"})
+    assert is_headless({}, [DpkgEntry("ubuntu-server", "1.517", "ii")])
+    assert not is_headless({}, [DpkgEntry("ubuntu-desktop-minimal", "1.517", "ii")])
     assert not is_headless({"display_manager": "yes"})
     # Ubuntu Server defaults to graphical.target with no display manager at all.
     assert is_headless({"display_manager": "no", "default_target": "graphical.target"})
-    assert not is_headless({"default_target": "graphical.target"})
+    assert is_headless({"default_target": "graphical.target"}) is None
     # A display manager installed but stopped (e.g. crashed on nouveau) is still a desktop.
     gdm = [DpkgEntry("gdm3", "42.0-1ubuntu7", "ii")]
     assert not is_headless({"display_manager": "no"}, gdm)

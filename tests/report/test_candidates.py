@@ -1,16 +1,19 @@
+import datetime as dt
+
 from nvwizard.detect.models import AptPackage, UbuntuDriversDevice, UbuntuDriversDriver
 from nvwizard.report.candidates import (
     branch_of_version,
     build_candidates,
-    closed_preferred_branches,
     from_apt,
     from_ubuntu_drivers,
+    not_understood,
     transitional_target,
     unrunnable_variants,
 )
 
 from .helpers import gpu
 
+TODAY = dt.date(2026, 12, 7)
 RTX3090 = gpu("2204", "GA102 [GeForce RTX 3090]")
 GTX1080 = gpu("1b80", "GP104 [GeForce GTX 1080]")
 RTX5090 = gpu("2b85", "GB202 [GeForce RTX 5090]")
@@ -155,13 +158,59 @@ def test_branch_of_version():
     assert branch_of_version(None) is None
 
 
-def test_prefer_variant_closed_header():
+def test_apt_headers_are_kept_as_written():
     apt = [
-        AptPackage("nvidia-driver-580", extra={"Prefer-Variant": "Closed"}),
+        AptPackage("nvidia-driver-580", support="LTSB", extra={"Prefer-Variant": "Closed"}),
         AptPackage("nvidia-driver-595", extra={"prefer-variant": "Open"}),
-        AptPackage("nvidia-utils-570", extra={"Prefer-Variant": "Closed"}),  # not a driver
     ]
-    assert closed_preferred_branches(apt) == {580}
+    found = {
+        c.package: c
+        for c in build_candidates(
+            [RTX3090],
+            ubuntu_drivers_list=["nvidia-driver-580", "nvidia-driver-595", "nvidia-driver-570"],
+            apt_packages=apt,
+            today=TODAY,
+        )
+    }
+    assert (
+        found["nvidia-driver-580"].prefer_variant,
+        found["nvidia-driver-580"].support_header,
+    ) == ("Closed", "LTSB")
+    assert found["nvidia-driver-595"].prefer_variant == "Open"
+    assert found["nvidia-driver-595"].apt_headers and not found["nvidia-driver-570"].apt_headers
+
+
+def test_legacy_names_are_candidates_with_their_branch():
+    kepler = gpu("128b", "GK208B [GeForce GT 710]")
+    devices = [
+        _nvidia_device(
+            _driver("nvidia-340"),
+            _driver("nvidia-384-updates"),
+            _driver("nvidia-current"),
+            _driver("nvidia-driver-470", recommended=True),
+            _driver("nvidia-strange-thing"),
+            _driver("xserver-xorg-video-nouveau"),
+            modalias="pci:v000010DEd0000128Bsv00001043sd00008576bc03sc00i00",
+        )
+    ]
+    apt = [AptPackage("nvidia-current", version="304.137-0ubuntu0~gpu14.04.1")]
+    found = {
+        c.package: c
+        for c in build_candidates(
+            [kepler], ubuntu_drivers_devices=devices, apt_packages=apt, today=TODAY
+        )
+    }
+    assert {n: found[n].branch for n in ("nvidia-340", "nvidia-384-updates", "nvidia-current")} == {
+        "nvidia-340": 340,
+        "nvidia-384-updates": 384,
+        "nvidia-current": 304,
+    }
+    assert found["nvidia-340"].legacy_name and not found["nvidia-340"].open
+    assert all(c.runnable for c in found.values())  # Kepler runs every branch up to 470
+    versions = {"nvidia-current": "304.137-0ubuntu0~gpu14.04.1"}
+    assert not_understood(devices, versions=versions) == ["nvidia-strange-thing"]
+    # without its version nvidia-current's branch is unknown: reported, not dropped silently
+    assert not_understood(devices) == ["nvidia-current", "nvidia-strange-thing"]
 
 
 def test_transitional_package_names_its_target():

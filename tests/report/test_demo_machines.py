@@ -45,12 +45,19 @@ def test_gtx1080_secureboot():
     assert not any(c.open for c in report.driver_candidates if c.runnable)
     recommended = report.candidate(report.recommended_driver)
     assert recommended.runnable and not recommended.open
-    # Secure Boot: the recommendation has signed modules for the running kernel.
-    assert any(
+    # Secure Boot: only the ended 570 has signed modules for this kernel; a supported branch
+    # built by DKMS (and a MOK enrolled at the console) beats an ended one.
+    assert report.recommended_driver == "nvidia-driver-580-server"
+    assert not any(
         m.startswith(f"linux-modules-nvidia-{recommended.flavour}-")
         for m in report.signed_modules_available
     )
-    assert "open-impossible" in _ids(report)
+    assert {"open-impossible", "secure-boot-dkms-only"} <= _ids(report)
+    # ubuntu-drivers marks the ended 535: 580's Prefer-Variant: Open demotes its plain variant
+    assert report.ubuntu_drivers_recommended == "nvidia-driver-535"
+    assert "the newer nvidia-driver-580 ranks lower on the variant alone" in (
+        report.recommendation_reason
+    )
 
 
 def test_gtx1080_lists_the_open_variants_apt_offers_as_not_runnable():
@@ -72,7 +79,7 @@ def test_gtx1080_lists_the_open_variants_apt_offers_as_not_runnable():
         "nvidia-driver-580-server-open",
     ]
     # apt offers 590 to 610 too, but Pascal ends with 580: no variant of those is a choice
-    assert report.recommended_driver == "nvidia-driver-570-server"  # as before: signed modules
+    assert report.recommended_driver == "nvidia-driver-580-server"  # 570 (signed) has ended
     assert {c.branch for c in report.driver_candidates} == {535, 570, 580}
 
 

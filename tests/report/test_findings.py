@@ -238,10 +238,76 @@ def test_over_ssh():
 def test_find_all_orders_by_severity_and_ids_are_unique():
     rep = report(gpus=[RTX3090], dpkg_interrupted=True, over_ssh=True, nouveau_loaded=True)
     found = f.find_all(rep)
-    assert [x.id for x in found] == ["dpkg-interrupted", "nouveau-loaded", "over-ssh"]
+    assert [x.id for x in found] == [
+        "dpkg-interrupted",
+        "nouveau-loaded",
+        "over-ssh",
+        "headless-unknown",
+    ]
     assert len({c.__name__ for c in f.CHECKS}) == len(f.CHECKS)
 
 
 def test_a_healthy_machine_has_no_findings():
-    rep = report(gpus=[RTX3090], nouveau_loaded=False, secure_boot="disabled")
+    rep = report(gpus=[RTX3090], nouveau_loaded=False, secure_boot="disabled", headless=True)
     assert ids(rep) == set()
+
+
+def test_headless_unknown_is_said():
+    assert "headless-unknown" in ids(report(gpus=[RTX3090], headless=None))
+    assert "headless-unknown" not in ids(report(gpus=[RTX3090], headless=False))
+
+
+RTX5090 = gpu("2b85", "GB202 [GeForce RTX 5090]")
+GTX1080 = gpu("1b80", "GP104 [GeForce GTX 1080]")
+
+
+@pytest.mark.parametrize(
+    ("gpus", "module", "smi_status", "fires"),
+    [
+        ([RTX5090], LoadedModule("570.195.03", "proprietary"), "no-devices", True),
+        ([RTX5090], LoadedModule("570.195.03", "proprietary"), None, True),
+        ([GTX1080], LoadedModule("580.95.05", "open"), None, True),
+        ([RTX5090], LoadedModule("595.45.04", "open"), "ok", False),
+        ([GTX1080], LoadedModule("580.95.05", "proprietary"), "ok", False),
+        ([RTX3090], LoadedModule("580.95.05", None), "no-devices", True),
+        ([RTX5090], None, "no-driver", False),
+    ],
+)
+def test_a_loaded_driver_that_cannot_drive_the_gpu_blocks(gpus, module, smi_status, fires):
+    smi = NvidiaSmi(status=smi_status) if smi_status else None
+    rep = report(gpus=gpus, loaded_module=module, nvidia_smi=smi, recommended_driver="x-open")
+    found = f.loaded_driver_cannot_drive_gpu(rep, ExtraFacts())
+    assert (found is not None) == fires
+    if found:
+        assert found.severity == "block" and "x-open" in found.fix
+
+
+def _candidates(gpus, branches_, today):
+    from nvwizard.report.lifecycle import with_lifecycle
+
+    from .helpers import candidate
+
+    return with_lifecycle([candidate(f"nvidia-driver-{b}", gpus) for b in branches_], today)
+
+
+def test_every_driver_past_end_of_life_says_what_to_do():
+    import datetime as dt
+
+    today = dt.date(2026, 12, 7)
+    old = report(gpus=[RTX3090], driver_candidates=_candidates([RTX3090], (470, 535), today))
+    found = f.every_driver_past_end_of_life(old, ExtraFacts(today=today))
+    assert found is not None and "apt-get update" in found.fix
+    kepler = gpu("128b", "GK208B [GeForce GT 710]")
+    legacy = report(gpus=[kepler], driver_candidates=_candidates([kepler], (390, 470), today))
+    found = f.every_driver_past_end_of_life(legacy, ExtraFacts(today=today))
+    assert found is not None and "Kepler GPUs ended with branch 470" in found.fix
+    alive = report(gpus=[RTX3090], driver_candidates=_candidates([RTX3090], (535, 580), today))
+    assert f.every_driver_past_end_of_life(alive, ExtraFacts(today=today)) is None
+
+
+def test_a_branch_newer_than_the_tables_is_an_info():
+    import datetime as dt
+
+    newer = _candidates([RTX3090], (630,), dt.date(2026, 12, 7))
+    found = f.newer_than_known(report(gpus=[RTX3090], driver_candidates=newer), ExtraFacts())
+    assert found is not None and "630" in found.message

@@ -111,11 +111,11 @@ def test_legacy_names_take_part_by_their_suffix():
 
 def test_why_names_the_rule_that_decided():
     text = why(RankedPackage("nvidia-driver-570", "PB"))
-    assert "desktop ranking puts the plain variant first" in text
+    assert "desktop ranking orders the variants plain > -server > -open > -server-open" in text
     assert "no Prefer-Variant header" in text and "Support: PB" in text
-    assert "Prefer-Variant header says Open" in why(
-        RankedPackage("nvidia-driver-595-server-open", "PB", "Open"), gpgpu=True
-    )
+    server = why(RankedPackage("nvidia-driver-595-server-open", "PB", "Open"), gpgpu=True)
+    assert "-server-open > -server > -open > plain" in server
+    assert "Prefer-Variant header says Open" in server and "PB before LTSB" in server
 
 
 def test_nothing_to_pick():

@@ -47,7 +47,7 @@ class DetectController:
         state.ticked = set(to_purge)
         state.purge = True
         state.driver = report.recommended_driver
-        state.headless = report.headless
+        state.headless = report.headless_or_assumed
         state.choices = self.backend.default_choices(report) if report.driver_candidates else None
         progress("Checking whether a verification is pending")
         # a simulated reboot is the demo's next login: Verify opens as the state file makes it

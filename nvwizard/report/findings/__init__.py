@@ -1,0 +1,112 @@
+"""Findings: what a careful sysadmin would notice before touching the driver.
+
+One small function per finding; each returns a `Finding` or None. Ids are stable (scripts and
+the wizard match on them); severities: `info` (worth knowing), `warn` (act or accept the
+risk), `block` (the fix must happen before any driver change).
+
+| id | severity | fires when |
+| --- | --- | --- |
+| no-nvidia-gpu | info | no NVIDIA GPU was found |
+| nouveau-loaded | warn | the nouveau module is loaded on a machine with an NVIDIA GPU |
+| secure-boot-dkms-only | warn | Secure Boot on, no signed modules for this kernel (or driver) |
+| nvml-mismatch | warn | loaded module version differs from the installed libraries' |
+| dpkg-interrupted | block | `dpkg --audit` reports problems or /var/lib/dpkg/updates is not empty |
+| half-configured-packages | block | NVIDIA packages left unfinished (iF, iU, iH, iW, it) |
+| dpkg-lock-held | warn | a process holds the dpkg/apt lock (named with its pid) |
+| gpu-processes | warn | processes use the GPU: a purge or driver change kills them |
+| reboot-required | warn | /var/run/reboot-required exists |
+| kernel-older-than-installed | warn | a newer linux-image than the running kernel is installed |
+| held-packages | warn | packages are on hold (`apt-mark showhold`) |
+| mixed-driver-sources | warn | CUDA-repository packages or sources plus archive drivers |
+| low-disk | warn | under 2 GiB free on / or /var |
+| run-installer | block | a .run-installed driver is present (info when only its old log is) |
+| open-impossible | info | a GPU cannot run the open modules (Maxwell/Pascal/Volta/older) |
+| open-required | info | a GPU runs only the open kernel modules (Blackwell, Grace Hopper, newer) |
+| over-ssh | info | nvwizard runs over SSH |
+| loaded-driver-cannot-drive-gpu | block | the loaded module cannot drive a GPU (e.g. Blackwell) |
+| every-driver-past-end-of-life | warn | every runnable driver offered is past its end of life |
+| newer-than-known | info | a branch offered is newer than nvwizard's tables |
+| headless-unknown | info | nothing shows whether the machine runs a desktop |
+
+The checks live by subject: `gpu.py`, `driver.py`, `system.py`, `advice.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.findings.advice import (
+    every_driver_past_end_of_life,
+    headless_unknown,
+    newer_than_known,
+)
+from nvwizard.report.findings.common import upstream_version
+from nvwizard.report.findings.driver import (
+    _cuda_repo_packages,
+    mixed_driver_sources,
+    nvml_mismatch,
+    run_installer,
+    secure_boot_dkms_only,
+)
+from nvwizard.report.findings.gpu import (
+    loaded_driver_cannot_drive_gpu,
+    no_nvidia_gpu,
+    nouveau_loaded,
+    open_impossible,
+    open_required,
+)
+from nvwizard.report.findings.system import (
+    dpkg_interrupted,
+    dpkg_lock_held,
+    gpu_processes,
+    half_configured_packages,
+    held_packages,
+    kernel_older_than_installed,
+    low_disk,
+    newest_installed_kernel,
+    over_ssh,
+    reboot_required,
+)
+from nvwizard.report.models import Finding, Report
+
+__all__ = [
+    "CHECKS",
+    "_cuda_repo_packages",
+    "find_all",
+    "newest_installed_kernel",
+    "upstream_version",
+]
+
+CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
+    no_nvidia_gpu,
+    loaded_driver_cannot_drive_gpu,
+    dpkg_interrupted,
+    half_configured_packages,
+    run_installer,
+    nvml_mismatch,
+    dpkg_lock_held,
+    gpu_processes,
+    secure_boot_dkms_only,
+    mixed_driver_sources,
+    held_packages,
+    reboot_required,
+    kernel_older_than_installed,
+    low_disk,
+    nouveau_loaded,
+    open_impossible,
+    open_required,
+    over_ssh,
+    every_driver_past_end_of_life,
+    newer_than_known,
+    headless_unknown,
+)
+
+_SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
+
+
+def find_all(report: Report, facts: ExtraFacts | None = None) -> list[Finding]:
+    """Every finding that fires, most severe first (stable within a severity)."""
+    facts = facts or ExtraFacts()
+    found = [f for check in CHECKS if (f := check(report, facts)) is not None]
+    return sorted(found, key=lambda f: _SEVERITY_ORDER.get(f.severity, 3))

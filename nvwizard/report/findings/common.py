@@ -1,0 +1,23 @@
+"""What the finding checks share: dpkg states, version strings, thresholds."""
+
+from __future__ import annotations
+
+import re
+
+from nvwizard.detect.models import DpkgEntry
+
+LOW_DISK_KIB = 2 * 1024 * 1024  # apt needs room for ~1 GiB of driver packages and DKMS builds
+CUDA_REPO_URL = "developer.download.nvidia.com/compute/cuda"
+KERNEL_IMAGE_RE = re.compile(r"^linux-image-(?:unsigned-)?(\d[\w.+~-]*)$")
+
+
+def present(entry: DpkgEntry) -> bool:
+    """Files of the package are on disk (installed, unpacked or half-configured)."""
+    return len(entry.state) >= 2 and entry.state[1] not in "nc"
+
+
+def upstream_version(version: str | None) -> str | None:
+    """ "1:550.163.01-0ubuntu0.22.04.1" -> "550.163.01"."""
+    if not version:
+        return None
+    return version.split(":", 1)[-1].split("-", 1)[0].strip() or None

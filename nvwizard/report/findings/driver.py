@@ -1,0 +1,175 @@
+"""Findings about the installed driver: its source, its libraries, Secure Boot, .run installs."""
+
+from __future__ import annotations
+
+from nvwizard.knowledge.packages import parse_driver_package
+from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.findings.common import CUDA_REPO_URL, present, upstream_version
+from nvwizard.report.models import Finding, Report
+
+
+def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
+    if report.secure_boot != "enabled" or not report.gpus:
+        return None
+    if report.os_id == "debian":
+        return Finding(
+            "secure-boot-dkms-only",
+            "warn",
+            "Secure Boot is on and Debian builds NVIDIA modules with DKMS only: the module is "
+            "signed with DKMS's own key, which Secure Boot rejects until it is enrolled.",
+            "Enroll DKMS's key once (`sudo mokutil --import /var/lib/dkms/mok.pub`) and confirm "
+            "it at the next boot on the console or BMC (impossible over SSH alone), or turn "
+            "Secure Boot off.",
+        )
+    fix = (
+        "Pick a driver whose signed modules exist for this kernel, or plan console/BMC access "
+        "to enroll a MOK at the next boot (impossible over SSH alone), or turn Secure Boot off."
+    )
+    kernel_suffix = f"-{report.kernel}" if report.kernel else None
+    if not any(
+        kernel_suffix and n.endswith(kernel_suffix) for n in report.signed_modules_available
+    ):
+        return Finding(
+            "secure-boot-dkms-only",
+            "warn",
+            f"Secure Boot is on and apt offers no signed precompiled NVIDIA modules for kernel "
+            f"{report.kernel or '(unknown)'}: only a DKMS-built module, which Secure Boot "
+            "rejects until its key is enrolled.",
+            fix,
+        )
+    recommended = parse_driver_package(report.recommended_driver or "")
+    if recommended and report.kernel:
+        wanted = recommended.signed_modules_for_kernel(report.kernel)
+        if wanted not in report.signed_modules_available:
+            return Finding(
+                "secure-boot-dkms-only",
+                "warn",
+                f"Secure Boot is on and no signed modules exist for {recommended.name} on kernel "
+                f"{report.kernel}; it would need a DKMS-built module and a MOK enrollment.",
+                fix,
+            )
+    return None
+
+
+def _installed_library_versions(report: Report) -> set[str]:
+    versions = set()
+    for entry in report.installed_packages:
+        if entry.name.startswith(("libnvidia-compute-", "nvidia-utils-")) and present(entry):
+            upstream = upstream_version(entry.version)
+            if upstream:
+                versions.add(upstream)
+    return versions
+
+
+def nvml_mismatch(report: Report, facts: ExtraFacts) -> Finding | None:
+    loaded = report.loaded_module.version if report.loaded_module else None
+    smi = report.nvidia_smi
+    libraries = _installed_library_versions(report)
+    if smi and smi.nvml_library_version and not libraries:
+        libraries.add(smi.nvml_library_version)
+    differs = bool(loaded and libraries and any(v != loaded for v in libraries))
+    if not differs and not (smi and smi.status == "version-mismatch"):
+        return None
+    library_words = ", ".join(sorted(libraries)) or "a different version"
+    return Finding(
+        "nvml-mismatch",
+        "warn",
+        f"The loaded kernel module ({loaded or 'unknown version'}) differs from the installed "
+        f"NVIDIA libraries ({library_words}): nvidia-smi and CUDA fail with "
+        "'Driver/library version mismatch'.",
+        "Reboot to load the installed module; to stop unattended-upgrades repeating it, hold "
+        "the driver packages (apt-mark hold) or blacklist them in unattended-upgrades.",
+    )
+
+
+def _cuda_repo_packages(report: Report, facts: ExtraFacts) -> list[str]:
+    names = []
+    nvidia_origin = {
+        (p.package, p.version) for p in facts.apt_packages if (p.origin or "").lower() == "nvidia"
+    }
+    unnumbered = ("nvidia-open", "cuda-drivers") + (
+        ("nvidia-driver",) if report.os_id == "ubuntu" else ()
+    )
+    for entry in report.installed_packages:
+        if not present(entry):
+            continue
+        if (
+            entry.name in unnumbered
+            or entry.name.startswith("cuda-drivers-")
+            or (entry.name, entry.version) in nvidia_origin
+        ):
+            names.append(entry.name)
+    return names
+
+
+def _archive_driver_packages(report: Report, facts: ExtraFacts) -> list[str]:
+    nvidia_origin = {
+        (p.package, p.version) for p in facts.apt_packages if (p.origin or "").lower() == "nvidia"
+    }
+    return [
+        e.name
+        for e in report.installed_packages
+        if present(e)
+        and (parse_driver_package(e.name) or e.name.startswith("linux-modules-nvidia-"))
+        and (e.name, e.version) not in nvidia_origin
+    ]
+
+
+def _cuda_repo_configured(report: Report, facts: ExtraFacts) -> bool:
+    keyring = any(e.name == "cuda-keyring" and present(e) for e in facts.all_packages)
+    return keyring or any(CUDA_REPO_URL in line for line in facts.apt_sources)
+
+
+def mixed_driver_sources(report: Report, facts: ExtraFacts) -> Finding | None:
+    archive = _archive_driver_packages(report, facts)
+    if not archive:
+        return None
+    fix = (
+        "Keep one source per host: purge one set completely, and remove the CUDA repository "
+        "(or pin it) if the driver comes from the Ubuntu archive."
+    )
+    cuda = _cuda_repo_packages(report, facts)
+    if cuda:
+        return Finding(
+            "mixed-driver-sources",
+            "warn",
+            f"Driver packages from NVIDIA's CUDA repository ({', '.join(cuda)}) are installed "
+            f"alongside archive driver packages ({', '.join(archive[:3])}).",
+            fix,
+        )
+    if _cuda_repo_configured(report, facts):
+        return Finding(
+            "mixed-driver-sources",
+            "warn",
+            "NVIDIA's CUDA apt repository is configured while the driver comes from the "
+            f"distribution archive ({', '.join(archive[:3])}); an upgrade can pull its "
+            "cuda-drivers/nvidia-open packages over it.",
+            fix,
+        )
+    return None
+
+
+RUN_INSTALLER_BINARIES = ("/usr/bin/nvidia-uninstall", "/usr/bin/nvidia-installer")
+
+
+def run_installer(report: Report, facts: ExtraFacts) -> Finding | None:
+    traces = [line.strip() for line in facts.run_installer_traces]
+    if facts.manual_install or any(t in RUN_INSTALLER_BINARIES for t in traces):
+        return Finding(
+            "run-installer",
+            "block",
+            "A driver installed by NVIDIA's .run installer is present; apt packages would "
+            "conflict with its files.",
+            "Remove it first with `sudo nvidia-uninstall` (or `sudo nvidia-installer "
+            "--uninstall`).",
+        )
+    if any(t.endswith("nvidia-installer.log") for t in traces):
+        # The log outlives `nvidia-uninstall`, so alone it only hints at an old install.
+        return Finding(
+            "run-installer",
+            "info",
+            "NVIDIA's .run installer was used here once (/var/log/nvidia-installer.log exists), "
+            "but its uninstaller is gone.",
+            "Nothing to do unless `nvidia-smi` works with no driver package installed.",
+        )
+    return None
