@@ -1,14 +1,20 @@
-"""`lspci -nn` (optionally with `-k` lines), `lspci -n`, and grep-filtered pastes of either.
+"""`lspci` in the forms users paste: `-nn`, `-n`, plain, with `-v`/`-k` detail lines, and
+grep-filtered (`lspci | grep -i nvidia`).
 
-A device line is `[domain:]bus:slot.fn <class text> [cccc]: <description> [vvvv:dddd] (rev xx)`;
-`lspci -n` prints `bus:slot.fn cccc: vvvv:dddd (rev xx)`. Plain `lspci` has no ids: such a line
-is kept only when its ids can be found, so it is skipped. `-k` adds `Subsystem:`,
-`Kernel driver in use:` and `Kernel modules:` lines below a device, read by their key, so lost
-indentation does not matter.
+A `-nn` device line is `[domain:]bus:slot.fn <class text> [cccc]: <description> [vvvv:dddd]
+(rev xx)`; `lspci -n` prints `bus:slot.fn cccc: vvvv:dddd (rev xx)`. Plain `lspci` prints
+`bus:slot.fn <class text>: <vendor> <description> (rev xx) [(prog-if ...)]` with no ids: an
+NVIDIA line of a known class is kept with its class code from the class text and no device id
+(unless pci.ids did not know the chip and printed `Device 2b85`, which is the id); the chip
+code in the description then tells the generation. Other vendors' plain lines are skipped
+(nothing needs them). A `-nn` line cut short before its ids is skipped too. `-v` and `-k` add
+`Subsystem:`, `Kernel driver in use:` and `Kernel modules:` (and other) lines below a device,
+read by their key, so lost indentation does not matter.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from nvwizard.detect._text import clean_lines, is_hex
@@ -70,10 +76,50 @@ def normalise_pci_address(token: str) -> str | None:
     return f"{int(domain, 16):04x}:{bus}:{slot}.{fn}".lower()
 
 
+# Class names lspci prints without -nn (pci.ids "C" section), for the classes that matter.
+CLASS_CODES = {
+    "vga compatible controller": "0300",
+    "xga compatible controller": "0301",
+    "3d controller": "0302",
+    "display controller": "0380",
+    "audio device": "0403",
+    "multimedia audio controller": "0401",
+    "usb controller": "0c03",
+    "serial bus controller": "0c80",
+    "bridge": "0680",
+    "pci bridge": "0604",
+}
+NVIDIA_VENDOR = "10de"
+_UNKNOWN_DEVICE_RE = re.compile(r"\bDevice ([0-9a-fA-F]{4})\b")
+_PROG_IF_RE = re.compile(r"\s*\(prog-if [^)]*\)")
+
+
+def _plain_device(address: str, rest: str) -> PciDevice | None:
+    """A plain `lspci` line of an NVIDIA device: class from its name, no id (usually)."""
+    class_text, sep, description = rest.partition(": ")
+    code = CLASS_CODES.get(class_text.strip().lower())
+    vendor, _, name = description.partition(" Corporation")
+    if not sep or code is None or vendor.strip().lower() != "nvidia":
+        return None
+    description = _PROG_IF_RE.sub("", description).strip()
+    rev = description.rfind(" (rev ")
+    if rev >= 0:
+        description = description[:rev]
+    unknown = _UNKNOWN_DEVICE_RE.search(name)
+    return PciDevice(
+        address=address,
+        vendor_id=NVIDIA_VENDOR,
+        device_id=unknown.group(1).lower() if unknown else None,
+        class_code=code,
+        description=description.strip() or None,
+    )
+
+
 def _device(address: str, rest: str) -> PciDevice | None:
     ids = _last_id_pair(rest)
     if ids is None:
-        return None
+        class_text = rest.partition(": ")[0]
+        return None if class_text.rstrip().endswith("]") else _plain_device(address, rest)
     vendor, device = ids
     class_text, sep, description = rest.partition(": ")
     class_code = _class_code(class_text) if sep else None

@@ -23,7 +23,7 @@ class OsRelease:
 class PciDevice:
     address: str  # always with the domain: "0000:01:00.0"
     vendor_id: str  # 4 lowercase hex digits, "10de"
-    device_id: str  # 4 lowercase hex digits, "2204"
+    device_id: str | None  # 4 lowercase hex digits, "2204"; None when plain lspci shows none
     class_code: str | None = None  # 4 lowercase hex digits, "0300", "0302", "0680"
     description: str | None = None  # "NVIDIA Corporation GA102 [GeForce RTX 3090]"
     subsystem: str | None = None

@@ -48,8 +48,48 @@ def test_grep_filtered_paste_with_prompts():
     assert gpu.description == "NVIDIA Corporation TU104GL [Tesla T4]"
 
 
-def test_plain_lspci_without_ids_gives_no_devices():
-    assert parse_lspci(sample("lspci", "lspci-plain.txt")) == []
+def test_plain_lspci_keeps_nvidia_devices_by_class_and_name():
+    devices = parse_lspci(sample("lspci", "lspci-plain.txt"))
+    assert [(d.address, d.device_id, d.class_code, d.description) for d in devices] == [
+        ("0000:01:00.0", None, "0300", "NVIDIA Corporation GP104 [GeForce GTX 1080]"),
+        ("0000:01:00.1", None, "0403", "NVIDIA Corporation GP104 High Definition Audio Controller"),
+    ]  # the Cirrus and Intel lines have no ids and are not NVIDIA: skipped
+
+
+def test_lspci_v_tesla_k80_with_detail_lines():
+    [k80] = parse_lspci(sample("lspci", "lspci-v-tesla-k80.txt"))
+    assert (k80.address, k80.class_code, k80.device_id) == ("0000:00:1e.0", "0302", None)
+    assert k80.description == "NVIDIA Corporation GK210GL [Tesla K80]"
+    assert k80.subsystem == "NVIDIA Corporation GK210GL [Tesla K80]"
+    assert k80.kernel_modules == ("nvidiafb", "nvidia_drm", "nvidia")
+
+
+def test_grep_filtered_turing_card_keeps_its_functions_by_class():
+    devices = parse_lspci(sample("lspci", "lspci-grep-nvidia-turing.txt"))
+    assert [(d.address, d.class_code) for d in devices] == [
+        ("0000:01:00.0", "0300"),
+        ("0000:01:00.1", "0403"),
+        ("0000:01:00.2", "0c03"),
+    ]  # the UCSI line names its class "[0c80]" like -nn but has no ids: skipped
+
+
+def test_lspci_vk_prog_if_and_optimus_laptop():
+    devices = nvidia(parse_lspci(sample("lspci", "lspci-vk-optimus-fermi.txt")))
+    [gpu] = devices
+    assert gpu.description == "NVIDIA Corporation GF108GLM [NVS 5200M]"
+    assert (gpu.driver_in_use, gpu.kernel_modules) == ("nouveau", ("nvidiafb", "nouveau"))
+
+
+def test_plain_lines_unknown_devices_old_vendor_spelling_and_bridges():
+    devices = parse_lspci(sample("lspci", "lspci-plain-mixed.txt"))
+    assert [(d.device_id, d.class_code) for d in devices] == [
+        (None, "0302"),
+        (None, "0302"),
+        (None, "0302"),
+        ("2b85", "0300"),  # pci.ids too old to name it: "Device 2b85" is the id
+        (None, "0300"),  # "nVidia Corporation", as old lspci spells it
+        ("22a3", "0680"),  # an NVSwitch bridge
+    ]
 
 
 def test_numeric_lspci_n():
