@@ -64,8 +64,13 @@ def _is_nvswitch(device: PciDevice) -> bool:
     return device.vendor_id == NVIDIA_VENDOR and device.class_code == NVSWITCH_CLASS
 
 
-def synthetic_modalias(device: PciDevice) -> str:
-    """A concrete modalias from the ids (subsystem zeroed): enough for apt's sv*sd* patterns."""
+def synthetic_modalias(device: PciDevice) -> str | None:
+    """A concrete modalias from the ids (subsystem zeroed): enough for apt's sv*sd* patterns.
+
+    None without a device id (plain lspci): apt's Modaliases cannot be matched then.
+    """
+    if not device.device_id:
+        return None
     klass = (device.class_code or "0300").upper()
     return (
         f"pci:v0000{device.vendor_id.upper()}d0000{device.device_id.upper()}"
@@ -268,7 +273,9 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
     ]
 
     gpus = gpus_from_pci(devices)
-    modaliases = [synthetic_modalias(d) for d in devices if _is_nvidia_display(d) and d.device_id]
+    modaliases = [
+        m for d in devices if _is_nvidia_display(d) and (m := synthetic_modalias(d)) is not None
+    ]
     if not gpus:
         gpus, modaliases = gpus_from_ubuntu_drivers(ud_devices)
 

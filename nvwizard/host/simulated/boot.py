@@ -289,7 +289,7 @@ def _driven_gpus(host: Host, module: LoadedNvidia) -> list[SmiGpuRow]:
         if found.last_branch is not None and branch > found.last_branch:
             continue  # a legacy GPU this branch dropped
         bus_id = "0000" + device.address.upper()
-        facts = GPU_FACTS.get(device.device_id, UNKNOWN_GPU)
+        facts = GPU_FACTS.get(device.device_id or "", UNKNOWN_GPU)
         if facts is UNKNOWN_GPU and found.marketing_name:
             facts = replace(facts, smi_name=f"NVIDIA {found.marketing_name}")
         seen = known.get(bus_id)  # the old table knew this GPU's name and memory
