@@ -6,9 +6,12 @@ from collections.abc import Iterator
 
 
 def clean_lines(text: str | None) -> Iterator[str]:
-    """Yield each line without its line ending (LF, CRLF or lone CR) and trailing whitespace."""
+    """Yield each line without its line ending (LF, CRLF or lone CR), trailing whitespace and
+    byte-order marks (a UTF-8 BOM anywhere is no text)."""
     if not text:
         return
+    if "\ufeff" in text:
+        text = text.replace("\ufeff", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     for line in text.split("\n"):

@@ -29,8 +29,9 @@ class BundleHost(Host):
             data = file.read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
             return None
-        # Raw text: CRLF and odd bytes are left for the tolerant parsers.
-        return data.decode("utf-8", errors="replace")
+        # CRLF and odd bytes are left for the tolerant parsers; a byte-order mark (Windows
+        # editors put one at the start, pasted files in the middle) is no text at all.
+        return data.decode("utf-8", errors="replace").replace("\ufeff", "")
 
     def write(self, source: str, text: str | None) -> None:
         """Replace what later reads of `source` return (None: the source disappears)."""
