@@ -28,8 +28,11 @@ PROPRIETARY_TEXT = (
     "impossible on Blackwell and Grace Hopper. The user-space libraries are the same as -open's."
 )
 SERVER_TEXT = (
-    "-server is the Enterprise Ready Driver (ERD) build for servers and compute: it tracks "
-    "NVIDIA's data-center branches (LTSB/PB) and is the one fabric manager ships for."
+    "-server is the Enterprise Ready Driver (ERD) packaging for servers and compute: the same "
+    "driver version as the plain package, packaged and updated on NVIDIA's data-center cadence; "
+    "fabric manager and NSCQ are packaged to match it. Ubuntu ships -server builds of new "
+    "feature branches too (565-server, 575-server), so -server alone does not mean long-term "
+    "support: the branch's designation says that."
 )
 DESKTOP_TEXT = (
     "Names without -server are the desktop (UDA) driver: the same hardware support, on NVIDIA's "
@@ -86,9 +89,10 @@ DEBIAN_DKMS_TEXT = (
     "is impossible."
 )
 SUPPORT_TEXT = (
-    "PB (production branch) and LTSB (long-term support branch) get fixes for a long time; "
-    "an NFB (new feature branch) is short-lived. Branches past their end of life become "
-    "transitional packages that pull in a newer branch."
+    "A PB (production branch) gets fixes for a year, an LTSB (long-term support branch) for "
+    "three; an NFB (new feature branch) has no end-of-life date and ends when the next "
+    "production or long-term branch ships. Ubuntu (not Debian) turns a branch past its end of "
+    "life into transitional packages that pull in a newer branch."
 )
 
 
@@ -144,8 +148,16 @@ def _build_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
 
 def _install_paragraph(report: Report) -> Paragraph:
     debian = _is_debian(report)
+    text = DEBIAN_HEADLESS_TEXT if debian else HEADLESS_TEXT
+    if report.headless is None:
+        return Paragraph(
+            "Headless install (assumed)",
+            "Nothing shows whether this machine runs a desktop, so nvwizard assumed a headless "
+            f"server; untick Headless for the desktop driver. {text}",
+            "warn",
+        )
     if report.headless:
-        return Paragraph("Headless install", DEBIAN_HEADLESS_TEXT if debian else HEADLESS_TEXT)
+        return Paragraph("Headless install", text)
     return Paragraph(
         "Desktop install", DEBIAN_DESKTOP_INSTALL_TEXT if debian else DESKTOP_INSTALL_TEXT
     )
@@ -180,16 +192,24 @@ def _branch_paragraph(candidate: DriverCandidate, today: dt.date | None) -> Para
         name = branches.DESIGNATION_NAMES.get(candidate.support, candidate.support)
         parts.append(f"Branch {candidate.branch} is a {name} ({candidate.support}).")
     else:
-        parts.append(f"Branch {candidate.branch} has no known support designation.")
+        parts.append(f"Branch {candidate.branch} has no published support designation.")
     severity = "info"
-    if candidate.end_of_life:
-        if branches.is_end_of_life(candidate.end_of_life, today):
-            parts.append(f"It reached its end of life in {candidate.end_of_life}.")
-            severity = "warn"
-        else:
-            parts.append(f"Supported until {candidate.end_of_life}.")
-    if candidate.cuda:
-        parts.append(f"It runs CUDA applications up to CUDA {candidate.cuda}.")
+    if candidate.end_of_life and branches.is_end_of_life(candidate.end_of_life, today):
+        parts.append(f"It reached its end of life in {candidate.end_of_life}.")
+        severity = "warn"
+    elif candidate.lifecycle == "superseded":
+        parts.append(
+            f"Branch {candidate.superseded_by} (production or long-term) replaced it: NVIDIA "
+            "no longer fixes it."
+        )
+        severity = "warn"
+    elif candidate.end_of_life:
+        parts.append(f"Supported until {candidate.end_of_life}.")
+    elif candidate.lifecycle == "current":
+        parts.append("It is current until the next production or long-term branch ships.")
+    cuda = branches.cuda_words(candidate.branch, candidate.cuda)
+    if cuda:
+        parts.append(cuda)
     if candidate.transitional_to:
         parts.append(
             f"It is a transitional package: installing it installs {candidate.transitional_to}."

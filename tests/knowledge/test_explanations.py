@@ -109,3 +109,25 @@ def test_debian_secure_boot_finding_names_dkms_key():
     found = secure_boot_dkms_only(rep, ExtraFacts())
     assert "Debian builds NVIDIA modules with DKMS only" in found.message
     assert "mokutil --import /var/lib/dkms/mok.pub" in found.fix
+
+
+def test_explanations_are_true_about_server_builds_cuda_and_transitional_packages():
+    import datetime as dt
+
+    from nvwizard.knowledge.explanations import SUPPORT_TEXT
+
+    # -server exists for new feature branches too; it is packaging, not a support promise
+    assert "575-server" in SERVER_TEXT and "does not mean long-term support" in SERVER_TEXT
+    assert "Ubuntu (not Debian)" in SUPPORT_TEXT
+    rep = report(gpus=[RTX3090], kernel=KERNEL, headless=True)
+    support = _by_title(
+        explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 1, 1))
+    )["Support and end of life"]
+    assert "any CUDA 12.x toolkit" in support.text and "up to CUDA 12.2" not in support.text
+
+
+def test_assumed_headless_is_said_on_the_install_paragraph():
+    rep = report(gpus=[RTX3090], kernel=KERNEL, headless=None)
+    titles = _by_title(explain_candidate(candidate("nvidia-driver-580-server-open"), rep))
+    assumed = titles["Headless install (assumed)"]
+    assert assumed.severity == "warn" and "untick Headless" in assumed.text
