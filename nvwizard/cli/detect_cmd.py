@@ -109,7 +109,7 @@ def format_report(report) -> str:
     lines.append(f"Session: {'over SSH' if report.over_ssh else 'local'}, {kind[report.headless]}")
 
     lines += ["", "Driver candidates:"]
-    lines += _candidate_table(report) or ["  none found (no ubuntu-drivers and no apt data)"]
+    lines += _candidate_table(report) or [f"  {_no_candidates(report)}"]
 
     lines += ["", "Findings:"]
     order = {"block": 0, "warn": 1, "info": 2}
@@ -121,6 +121,16 @@ def format_report(report) -> str:
     if not findings:
         lines.append("  none")
     return "\n".join(lines)
+
+
+def _no_candidates(report) -> str:
+    """Why the table is empty: names not understood, nothing offered, or nothing read."""
+    if report.drivers_not_understood:
+        names = ", ".join(report.drivers_not_understood)
+        return f"none nvwizard understands: listed but not understood: {names}"
+    if report.driver_sources:
+        return f"none offered for this GPU (read: {', '.join(report.driver_sources)})"
+    return "none found (no ubuntu-drivers output and no apt data)"
 
 
 def _smi_line(smi) -> str:

@@ -296,6 +296,14 @@ def enrich(
     if support is None and table is not None:
         support = table.designation
     reason = not_runnable_reason(offer, gpus)
+    target = transitional_target(stanza) if stanza else None
+    if reason is None and target is not None:
+        # Ubuntu turned nvidia-driver-470 into a transitional package to 535 in 2026, which no
+        # Kepler GPU can run (linuxmint/mintdrivers issue 111): judge what really installs.
+        installed = _ubuntu_offer(target)
+        why = not_runnable_reason(installed, gpus) if installed else None
+        if why is not None:
+            reason = f"it is a transitional package that installs {target}, and {why}"
     return DriverCandidate(
         package=offer.package,
         branch=offer.branch,
@@ -309,7 +317,7 @@ def enrich(
         runnable=reason is None,
         reason=reason,
         ubuntu_drivers_recommended=offer.ubuntu_drivers_recommended,
-        transitional_to=transitional_target(stanza) if stanza else None,
+        transitional_to=target,
         support_header=header,
         prefer_variant=_header(stanza, "Prefer-Variant") if stanza else None,
         apt_headers=stanza is not None,

@@ -7,7 +7,7 @@ nvwizard's rule, in the order it decides:
 2. Only a branch NVIDIA still supports on the report's day (report/lifecycle.py): a PB, LTSB or
    legacy branch before its end of life, or an NFB or undesignated branch while no newer PB or
    LTSB branch exists. When every runnable branch is dead, the PB or LTSB branch supported most
-   recently (ubuntu-drivers' own pick when it is such a branch), said plainly, with a finding.
+   recently (ubuntu-drivers' own pick among equals), said plainly, with a finding.
 3. Under Secure Boot, when some of those have Canonical's signed modules for the running
    kernel, only those (no DKMS module needing a MOK enrolled at the console).
 4. A supported PB/LTSB branch before a current NFB or undesignated one; then the higher branch.
@@ -83,13 +83,15 @@ def rank_key(candidate: DriverCandidate, server_ranking: bool) -> tuple[int, int
 def _most_recently_supported(
     dead: Sequence[DriverCandidate], theirs: DriverCandidate | None
 ) -> int:
-    """The branch to fall back on when every runnable branch is dead."""
+    """The branch to fall back on when every runnable branch is dead: the PB or LTSB branch
+    whose support ended last (ubuntu-drivers' pick breaks a tie), else the highest branch."""
     long_lived = [c for c in dead if c.support in branches.LONG_LIVED]
-    if theirs is not None and theirs in long_lived:
-        return theirs.branch
-    if long_lived:
-        return max(long_lived, key=lambda c: (c.end_of_life or "", c.branch)).branch
-    return max(c.branch for c in dead)
+    if not long_lived:
+        return max(c.branch for c in dead)
+    return max(
+        long_lived,
+        key=lambda c: (c.end_of_life or "", theirs is not None and c.branch == theirs.branch),
+    ).branch
 
 
 def _variant_words(candidate: DriverCandidate) -> str:

@@ -112,17 +112,16 @@ def test_an_nfb_is_dead_once_a_newer_long_lived_branch_is_offered():
     assert alone.every_branch_dead  # 595 PB was released after 590: it superseded it
 
 
-def test_every_branch_dead_prefers_ubuntu_drivers_pick_when_it_is_long_lived():
+def test_every_branch_dead_takes_the_long_lived_branch_supported_most_recently():
     rtx2070s = [gpu(None, "TU104 [GeForce RTX 2070 SUPER]")]
     names = ("450", "460", "470", "495", "510", "515")
     dead = [candidate(f"nvidia-driver-{b}", rtx2070s) for b in names]
     choice = pick(dead, headless=False, today=LATE)
     assert choice.package == "nvidia-driver-470"  # LTSB, supported until 2024-09: the latest
     assert choice.every_branch_dead and "past its end of life" in choice.reason
+    # ubuntu-drivers' pick (515 PB, ended 2023-05) does not beat a branch supported later
     dead[-1] = candidate("nvidia-driver-515", rtx2070s, ubuntu_drivers_recommended=True)
-    assert pick(dead, headless=False, today=LATE).package == "nvidia-driver-515"
-    dead[-1] = candidate("nvidia-driver-495", rtx2070s, ubuntu_drivers_recommended=True)
-    assert pick(dead, headless=False, today=LATE).package == "nvidia-driver-470"  # 495 is NFB
+    assert pick(dead, headless=False, today=LATE).package == "nvidia-driver-470"
 
 
 def test_follows_ubuntu_drivers_when_it_agrees():

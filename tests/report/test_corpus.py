@@ -1,0 +1,75 @@
+"""The ranking, tested as a table on real-format outputs (tests/report/corpus_cases.py):
+GPU x offered set -> what an expert installs on a headless server on 2026-12-07, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nvwizard.host.base import Host
+from nvwizard.report.build import build_report
+
+from .corpus_cases import CASES
+
+TODAY = dt.date(2026, 12, 7)
+FILES = {
+    "ubuntu_drivers": "ubuntu-drivers-devices.txt",
+    "ubuntu_drivers_list": "ubuntu-drivers-list.txt",
+    "lspci": "lspci-nn.txt",
+    "apt": "apt-cache-show.txt",
+}
+
+
+class PasteHost(Host):
+    """What a user pasted into a bug report: a few files, nothing else."""
+
+    kind = "bundle"
+    label = "paste"
+
+    def __init__(self, case: dict):
+        self.files = {FILES[k]: v for k, v in case.items() if k in FILES}
+
+    def read(self, source):
+        return self.files.get(source)
+
+    def start(self, argv, env=None):
+        raise AssertionError("a report never runs commands")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_corpus_case(case):
+    report = build_report(PasteHost(case), today=TODAY)
+    assert report.gpus, "every case has an NVIDIA GPU the parsers must find"
+    assert report.recommended_driver == case["expect"], case["why"]
+    ids = {f.id for f in report.findings}
+    assert ("every-driver-past-end-of-life" in ids) == case["every_dead"]
+    assert set(case.get("findings", ())) <= ids
+    assert report.drivers_not_understood == case.get("not_understood", [])
+    # a paste shows nothing about a desktop: the server ranking, and it says it assumed so
+    assert report.headless is None and "headless-unknown" in ids
+    if case["expect"]:
+        assert "assumed a headless server" in report.recommendation_reason
+        chosen = report.candidate(case["expect"])
+        assert chosen.runnable and chosen.recommended
+
+
+def test_the_corpus_covers_every_generation_and_format():
+    reports = [build_report(PasteHost(c), today=TODAY) for c in CASES]
+    generations = {g.architecture for r in reports for g in r.gpus}
+    assert {"Tesla", "Fermi", "Kepler", "Maxwell", "Pascal", "Turing", "Ampere", "Hopper",
+            "Blackwell"} <= generations  # fmt: skip
+    candidates = [c for r in reports for c in r.driver_candidates]
+    assert any(c.legacy_name for c in candidates)
+    assert any(c.source == "third-party" for c in candidates)
+    assert any(r.gpus[0].name is None for r in reports)  # no model line, id unknown to us
+    assert any(r.gpus[0].device_id is None for r in reports)  # plain lspci, no ids
+
+
+def test_detect_text_says_listed_but_not_understood_never_no_data():
+    from nvwizard.cli.detect_cmd import format_report
+
+    [case] = [c for c in CASES if c["name"] == "unknown-names-only"]
+    text = format_report(build_report(PasteHost(case), today=TODAY))
+    assert "listed but not understood: nvidia-graphics-driver-future" in text
+    assert "no apt data" not in text
