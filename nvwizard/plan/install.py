@@ -29,6 +29,12 @@ def parse_any_driver(report: Report, name: str) -> DriverPackage | DebianDriver 
 def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDriver, list[str]]:
     """The parsed driver and warnings, or a refusal before anything runs."""
     driver = parse_any_driver(report, name)
+    legacy = report.candidate(name)
+    if driver is None and legacy is not None and legacy.legacy_name:
+        raise RefusedError(
+            f"{name} is an old-style package (branch {legacy.branch}) that nvwizard does not "
+            f"install: use `sudo apt-get install {name}` on that release, or a newer release"
+        )
     if driver is None:
         raise UsageError(
             f"--driver {name!r}: not an NVIDIA driver package name "

@@ -73,3 +73,13 @@ def test_detect_text_says_listed_but_not_understood_never_no_data():
     text = format_report(build_report(PasteHost(case), today=TODAY))
     assert "listed but not understood: nvidia-graphics-driver-future" in text
     assert "no apt data" not in text
+
+
+def test_a_legacy_recommendation_is_refused_by_the_plan_with_what_to_do():
+    from nvwizard.errors import RefusedError
+    from nvwizard.plan.build import build_plan, default_choices
+
+    [case] = [c for c in CASES if c["name"].startswith("geforce9800gt")]
+    report = build_report(PasteHost(case), today=TODAY)
+    with pytest.raises(RefusedError, match="old-style package .* apt-get install nvidia-340"):
+        build_plan(report, default_choices(report))
