@@ -80,6 +80,12 @@ async def test_whole_path_through_the_reboot_to_a_passing_verify(name):
 
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["DetectScreen", "VerifyScreen"]
         checks = text_of(app, "#checks")
+        if name == "gtx1080-secureboot":
+            # The supported 580 has no signed modules for this kernel (the ended 570 had):
+            # the DKMS module loads only once its MOK is enrolled at the console, and Verify
+            # says so instead of passing.
+            assert not app.state.verify_result.ok and "MOK" in checks, checks
+            return
         assert app.state.verify_result.ok, checks
         assert "✗" not in checks and "The driver works. Nothing left to do." in checks
         assert f"DEMO: nothing on this machine is changed (demo {name})" in text_of(app, "#banner")
