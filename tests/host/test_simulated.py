@@ -800,6 +800,12 @@ def test_verify_passes_after_the_default_install_and_a_reboot(name, monkeypatch,
     run(host, ["shutdown", "-r", "now"])
 
     result = verify(host)
+    if name == "gtx1080-secureboot":
+        # the recommended (supported) 580 is built by DKMS under Secure Boot: its module
+        # loads only after the MOK is enrolled at the console, which no reboot here does
+        failing = {c.name for c in result.checks if not c.ok}
+        assert "module-loaded" in failing and any("MOK" in (c.fix or "") for c in result.checks)
+        return
     assert [c.name for c in result.checks if not c.ok] == [], result.checks
 
 
