@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from nvwizard.host.base import RunningCommand
-from nvwizard.host.local import LocalCommand, LocalHost
+from nvwizard.host.local import LocalHost
+from nvwizard.host.local_command import LocalCommand
 
 
 class SandboxHost(LocalHost):

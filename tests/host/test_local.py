@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 
 import pytest
 
-from nvwizard.host.local import (
-    APT_DRIVER_PACKAGE,
-    LocalHost,
-    _wanted_modules_package,
-    apt_show_pattern,
-    deb822_to_one_line,
-    parse_proc_locks,
-    wants_status_fd,
-)
+from nvwizard.host.local import LocalHost
+from nvwizard.host.local_command import wants_status_fd
+from nvwizard.host.package_queries import deb822_to_one_line
+from nvwizard.host.processes import parse_proc_locks
 from nvwizard.host.sources import SOURCES
 
 
@@ -135,18 +129,6 @@ def test_apt_cache_show_asks_only_for_driver_packages_in_one_call(fake_bin):
         "linux-modules-nvidia-580-server-open-generic-hwe-22.04-edge",
         "linux-modules-nvidia-580-server-aws",
     }
-
-
-def test_apt_show_pattern_chooses_as_the_name_filters_do():
-    kernel = "6.8.0-94-generic"
-    pattern = re.compile(apt_show_pattern(kernel), re.IGNORECASE)
-    for name in APT_NAMES.format(kernel=kernel).split() + ["linux-headers-6x8x0-94-generic"]:
-        by_filters = bool(
-            APT_DRIVER_PACKAGE.match(name)
-            or _wanted_modules_package(name, kernel)
-            or name == f"linux-headers-{kernel}"
-        )
-        assert bool(pattern.match(name)) == by_filters, name
 
 
 def test_apt_offering_none_is_an_empty_answer_and_a_broken_apt_is_missing(fake_bin):

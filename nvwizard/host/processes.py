@@ -1,0 +1,134 @@
+"""Who is using the machine: processes holding the GPU or the dpkg locks, and the session.
+
+Read from /proc (under the machine's root) and psutil; nothing here opens, takes or deletes a
+lock file or signals a process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from nvwizard.host.reading import CommandResult, Unavailable, read_small
+from nvwizard.host.system_files import under
+
+DPKG_LOCKS = (
+    "/var/lib/dpkg/lock-frontend",
+    "/var/lib/dpkg/lock",
+    "/var/lib/apt/lists/lock",
+    "/var/cache/apt/archives/lock",
+)
+
+RunCommand = Callable[[Sequence[str]], CommandResult | Unavailable]
+
+
+def gpu_processes(root: Path) -> str:
+    """`<pid>\t<name>\t<user>\t<devices>` for each process with /dev/nvidia* open."""
+    import psutil
+
+    lines = []
+    for proc in psutil.process_iter(["pid", "name", "username"]):
+        devices = _nvidia_devices_open(under(root, f"/proc/{proc.pid}/fd"))
+        if not devices:
+            continue
+        numbered = [d for d in devices if re.fullmatch(r"/dev/nvidia\d+", d)]
+        device = ",".join(numbered or devices[:1])
+        user = proc.info.get("username") or ""
+        lines.append(f"{proc.pid}\t{proc.info.get('name') or '?'}\t{user}\t{device}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def dpkg_lock_holders(root: Path) -> str | Unavailable:
+    """`<pid>\t<name>\t<lock path>` for each process holding a dpkg or apt lock."""
+    locks = read_small(under(root, "/proc/locks"), strip=False)
+    if locks is None:
+        return Unavailable("/proc/locks is not readable")
+    by_inode: dict[tuple[int, int, int], str] = {}
+    for lock in DPKG_LOCKS:
+        try:
+            st = os.stat(under(root, lock))
+        except OSError:
+            continue
+        by_inode[(os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)] = lock
+    lines = []
+    for pid, key in parse_proc_locks(locks):
+        if key in by_inode:
+            lines.append(f"{pid}\t{_process_name(pid)}\t{by_inode[key]}")
+    return "".join(f"{line}\n" for line in dict.fromkeys(lines))
+
+
+def session(root: Path, run: RunCommand) -> str:
+    """`key=value` lines: ssh, display_manager, default_target, systemd (see sources.py)."""
+    display = run(["systemctl", "is-active", "display-manager"])
+    target = run(["systemctl", "get-default"])
+    pid1 = read_small(under(root, "/proc/1/comm"))
+    active = isinstance(display, CommandResult) and display.stdout.strip() == "active"
+    values = {
+        "ssh": "yes" if _over_ssh() else "no",
+        "display_manager": "yes" if active else "no",
+        "default_target": target.stdout.strip() if isinstance(target, CommandResult) else "",
+        "systemd": "yes" if pid1 == "systemd" else "no",
+    }
+    return "".join(f"{key}={value}\n" for key, value in values.items())
+
+
+def parse_proc_locks(text: str) -> list[tuple[int, tuple[int, int, int]]]:
+    """(pid, (major, minor, inode)) per lock line of /proc/locks; '->' waiters skipped."""
+    found = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 6 or "->" in fields:
+            continue
+        try:
+            pid = int(fields[4])
+            major, minor, inode = fields[5].split(":")
+            found.append((pid, (int(major, 16), int(minor, 16), int(inode))))
+        except ValueError:
+            continue
+    return found
+
+
+def _nvidia_devices_open(fd_folder: Path) -> list[str]:
+    try:
+        fds = os.listdir(fd_folder)
+    except OSError:  # gone, or another user's process without root
+        return []
+    devices = set()
+    for fd in fds:
+        try:
+            target = os.readlink(fd_folder / fd)
+        except OSError:
+            continue
+        if target.startswith("/dev/nvidia"):
+            devices.add(target)
+    return sorted(devices, key=_natural_key)
+
+
+def _natural_key(text: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _process_name(pid: int) -> str:
+    import psutil
+
+    try:
+        return psutil.Process(pid).name()
+    except (psutil.Error, OSError):
+        return "?"
+
+
+def _over_ssh() -> bool:
+    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        return True
+    # sudo drops SSH_* variables: look for sshd among our ancestors instead.
+    import psutil
+
+    try:
+        for parent in psutil.Process().parents():
+            if parent.name() in ("sshd", "sshd-session"):
+                return True
+    except (psutil.Error, OSError):
+        pass
+    return False
