@@ -19,13 +19,25 @@ from nvwizard.host.system_files import under
 
 APT_TIMEOUT_S = 120
 
+# Debian names a driver family inside each package name: tesla-535-, legacy-390xx-, tesla-.
+_DEBIAN_FAMILY = "((tesla|legacy)-([0-9]+(xx)?-)?)?"
 # The packages worth an `apt-cache show`, as one POSIX extended regular expression (apt's
-# regex flavour): the driver stack a plan may install.
+# regex flavour). Together: everything driver ranking, signed modules and plans read.
 _DRIVER_PACKAGES = (
+    # Ubuntu: the driver by branch (nvidia-driver-580-server-open), its parts and fabric
+    # manager, the legacy names of old releases (nvidia-340, nvidia-331-updates), and NVIDIA's
+    # CUDA repository's cuda-drivers.
     "nvidia-(driver|utils|headless|headless-no-dkms|dkms|kernel-common|kernel-source|"
     "compute-utils|firmware|fabricmanager)-[0-9].*"
+    "|nvidia-[0-9]+(-updates)?"
     "|libnvidia-(compute|nscq)-[0-9].*"
     "|cuda-drivers(-[0-9]+)?"
+    # Debian (knowledge/debian.py): each family's driver, kernel modules, nvidia-smi, CUDA
+    # library and GSP firmware, and the open kernel modules.
+    f"|nvidia-{_DEBIAN_FAMILY}(driver|kernel-dkms|smi)"
+    "|nvidia-open-kernel-dkms"
+    f"|libcuda1|libnvidia-{_DEBIAN_FAMILY}cuda1"
+    f"|firmware-nvidia-{_DEBIAN_FAMILY}gsp"
 )
 
 

@@ -38,8 +38,11 @@ SOURCES: tuple[Source, ...] = (
     Source("apt-mark-showhold.txt", "`apt-mark showhold`"),
     Source(
         "apt-cache-show.txt",
-        "`apt-cache show` stanzas of the NVIDIA driver, utils, modules and fabric manager packages "
-        "apt offers (Package, Version, Depends, Modaliases, Support headers)",
+        "`apt-cache show` stanzas of the NVIDIA driver packages apt offers: Ubuntu's by branch "
+        "(driver, utils, headless, DKMS, fabric manager, the legacy `nvidia-<branch>`), Debian's "
+        "families (`nvidia-driver`, `nvidia-tesla-*`, `nvidia-legacy-*` with their kernel-dkms, "
+        "smi, CUDA library and GSP firmware), the signed modules for this kernel (Package, "
+        "Version, Depends, Modaliases, Support headers)",
     ),
     Source("apt-sources.txt", "the deb lines of /etc/apt/sources.list and sources.list.d/*"),
     Source("nvidia-smi.txt", "`nvidia-smi` (its table, or its error text)"),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
 
 from nvwizard.host.local import LocalHost
 from nvwizard.host.local_command import wants_status_fd
-from nvwizard.host.package_queries import deb822_to_one_line
+from nvwizard.host.package_queries import apt_show_pattern, deb822_to_one_line
 from nvwizard.host.processes import parse_proc_locks
 from nvwizard.host.sources import SOURCES
 
@@ -129,6 +130,45 @@ def test_apt_cache_show_asks_only_for_driver_packages_in_one_call(fake_bin):
         "linux-modules-nvidia-580-server-open-generic-hwe-22.04-edge",
         "linux-modules-nvidia-580-server-aws",
     }
+
+
+DEBIAN_AND_LEGACY_NAMES = {
+    # Debian 12's driver families (knowledge/debian.py), asked for
+    "nvidia-driver": True,
+    "nvidia-tesla-535-driver": True,
+    "nvidia-tesla-driver": True,
+    "nvidia-legacy-390xx-driver": True,
+    "nvidia-open-kernel-dkms": True,
+    "nvidia-kernel-dkms": True,
+    "nvidia-tesla-535-kernel-dkms": True,
+    "nvidia-smi": True,
+    "nvidia-legacy-390xx-smi": True,
+    "libcuda1": True,
+    "libnvidia-tesla-535-cuda1": True,
+    "firmware-nvidia-gsp": True,
+    "firmware-nvidia-tesla-535-gsp": True,
+    # Ubuntu's legacy names (ranking reads them on old releases), asked for
+    "nvidia-340": True,
+    "nvidia-331-updates": True,
+    # not the driver: never asked for
+    "nvidia-settings": False,
+    "nvidia-cuda-toolkit": False,
+    "nvidia-container-toolkit": False,
+    "nvidia-driver-bin": False,
+    "nvidia-kernel-support": False,
+    "firmware-misc-nonfree": False,
+    "libcuda1-i386": False,
+    "nvidia-340-dev": False,
+}
+
+
+def test_apt_cache_show_asks_for_debian_and_legacy_driver_names(fake_bin):
+    fake_apt_cache(fake_bin, " ".join(DEBIAN_AND_LEGACY_NAMES))
+    text = LocalHost().read("apt-cache-show.txt")
+    asked = {line.split(": ")[1] for line in text.splitlines() if line.startswith("Package:")}
+    assert asked == {name for name, wanted in DEBIAN_AND_LEGACY_NAMES.items() if wanted}
+    pattern = re.compile(apt_show_pattern("6.1.0-40-amd64"))  # Python's re agrees with grep -E
+    assert {n for n in DEBIAN_AND_LEGACY_NAMES if pattern.match(n)} == asked
 
 
 def test_apt_offering_none_is_an_empty_answer_and_a_broken_apt_is_missing(fake_bin):
