@@ -387,3 +387,22 @@ def test_deb822_sources():
         f"deb {key} http://archive.ubuntu.com/ubuntu/ noble main restricted",
         f"deb {key} http://archive.ubuntu.com/ubuntu/ noble-updates main restricted",
     ]
+
+
+def test_session_finds_sshd_among_the_ancestors_when_sudo_dropped_ssh_variables(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    monkeypatch.delenv("SSH_TTY", raising=False)
+    parent = os.getppid()
+    (tmp_path / f"proc/{parent}").mkdir(parents=True)
+    (tmp_path / f"proc/{parent}/stat").write_text(f"{parent} (sudo) S 4242 1 1 0 -1\n")
+    (tmp_path / "proc/4242").mkdir()
+    (tmp_path / "proc/4242/stat").write_text("4242 (sshd-session) S 1 4242 4242 0 -1\n")
+    (tmp_path / "proc/1").mkdir()
+    (tmp_path / "proc/1/stat").write_text("1 (systemd) S 0 1 1 0 -1\n")
+    (tmp_path / "proc/1/comm").write_text("systemd\n")
+    text = LocalHost(root=str(tmp_path)).read("session.txt")
+    assert "ssh=yes\n" in text and "systemd=yes\n" in text
+    (tmp_path / "proc/4242/stat").write_text("4242 (tmux: server (1)) S 1 4242 4242 0 -1\n")
+    assert "ssh=no\n" in LocalHost(root=str(tmp_path)).read("session.txt")
