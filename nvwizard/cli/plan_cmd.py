@@ -139,7 +139,8 @@ def plan_from_args(args: argparse.Namespace):
     from nvwizard.report.build import build_report
 
     host = host_from_args(args.machine, args.demo)
-    report = build_report(host)
+    # A named driver needs apt's offers even without a GPU (an image build): signed modules.
+    report = build_report(host, offers=True if args.driver else None)
     return host, report, build_plan(report, choices_from_args(args, report))
 
 

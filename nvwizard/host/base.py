@@ -9,7 +9,7 @@ the commands on an in-memory model of that machine.
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -43,6 +43,11 @@ class Host(abc.ABC):
     @abc.abstractmethod
     def read(self, source: str) -> str | None:
         """The raw text of a source (see sources.py), or None when it is missing."""
+
+    def prefetch(self, sources: Iterable[str]) -> None:  # noqa: B027 (optional: a hint)
+        """A hint that these sources will be read soon. A live host produces them at once (its
+        commands run side by side); a bundle reads each file when asked, so by default this
+        does nothing."""
 
     @abc.abstractmethod
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:

@@ -14,8 +14,8 @@ Where each source comes from:
 A source this machine cannot produce (a command not installed, timed out, or failing without
 output) reads as None, with the reason in `missing`. Each source is produced once per host,
 also when several threads ask: `prefetch(sources)` produces several at once, each in its own
-thread, so the read-only commands (dpkg, apt, ubuntu-drivers, nvidia-smi...) can wait on the
-disk together instead of one after the other.
+thread, which `build_report` uses so the read-only commands (dpkg, apt, ubuntu-drivers,
+nvidia-smi...) wait on the disk together instead of one after the other.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 apt is slow to start where its binary cache is off (each `apt-cache` call then re-reads every
 package list: 0.5-0.8 s), and even with the cache a regular expression makes apt look at every
 package name (0.1-0.3 s). So apt is asked once, by one `apt-cache show` whose regular
-expression picks the packages the report and the demo simulator read. The held packages come
+expression picks the packages the report and the demo simulator read, and only when the report
+needs it (see report/build.py: not on a machine without an NVIDIA GPU). The held packages come
 from dpkg-query's Status column ("hold" selections), the list `apt-mark showhold` prints,
 without starting apt at all.
 """

@@ -3,13 +3,19 @@
 Pure Python and linear in the size of the inputs: it runs on every `nvwizard detect`.
 Each fact has one small function here; a missing source leaves its fact at the report's
 default (unknown, empty, None), never an error.
+
+On a live machine most sources are commands, so the report names the ones it will read up
+front (`Host.prefetch`) and they run side by side. What the machine could install (apt's
+driver stanzas, ubuntu-drivers) is the slow part, 0.2-1 s, and is read only when there is
+something to install for or to judge: an NVIDIA GPU, NVIDIA driver packages installed, or a
+driver the caller names (`offers=True`, e.g. `plan --driver` for an image build).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from nvwizard.detect import (
     apt_cache,
@@ -26,6 +32,7 @@ from nvwizard.detect import (
     uname,
 )
 from nvwizard.detect.models import (
+    AptPackage,
     DpkgEntry,
     GpuProcess,
     LsmodEntry,
@@ -35,7 +42,11 @@ from nvwizard.detect.models import (
 )
 from nvwizard.host.base import Host
 from nvwizard.knowledge.architectures import classify_gpu
-from nvwizard.knowledge.packages import is_nvidia_related, parse_driver_package
+from nvwizard.knowledge.packages import (
+    is_driver_package,
+    is_nvidia_related,
+    parse_driver_package,
+)
 from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
@@ -44,6 +55,20 @@ from nvwizard.report.recommend import mark_recommended, recommend
 from nvwizard.report.signed_modules import signed_modules_available
 
 NVIDIA_VENDOR = "10de"
+# The sources every report reads that a live machine produces by running a command.
+COMMAND_SOURCES = (
+    "lspci-nn.txt",
+    "dpkg-query.txt",
+    "dpkg-audit.txt",
+    "nvidia-smi.txt",
+    "mokutil-sb-state.txt",
+    "session.txt",
+    "df.txt",
+    "gpu-processes.txt",
+    "dpkg-lock.txt",
+)
+# What this machine could install: read only when `wants_offers`.
+OFFER_SOURCES = ("ubuntu-drivers-devices.txt", "ubuntu-drivers-list.txt", "apt-cache-show.txt")
 NVSWITCH_CLASS = "0680"
 GRAPHICAL_TARGET = "graphical.target"
 
@@ -106,10 +131,9 @@ def _address_of(sysfs_path: str | None) -> str:
     return lspci.normalise_pci_address(last) or last
 
 
-def pci_devices(host: Host) -> list[PciDevice]:
+def pci_devices(host: Host, sysfs: list[PciDevice]) -> list[PciDevice]:
     """sysfs first (complete, no names), named from lspci where it has the same address."""
     named = _parsed(host, "lspci-nn.txt", lspci.parse_lspci, [])
-    sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
     if not sysfs:
         return named
     names = {d.address: d.description for d in named if d.description}
@@ -262,25 +286,62 @@ def _driver_sources(
     return found
 
 
-def build_report(host: Host, today: dt.date | None = None) -> Report:
-    """Everything nvwizard knows about the host's machine, interpreted."""
+def find_gpus(host: Host, sysfs: list[PciDevice]) -> tuple[list[PciDevice], list[Gpu], list[str]]:
+    """(PCI devices, NVIDIA GPUs, their modaliases): from sysfs named by lspci, or, where sysfs
+    was not captured (a pasted bundle), from ubuntu-drivers' modaliases. Where sysfs lists the
+    bus, ubuntu-drivers (which reads the same sysfs) is not asked."""
+    devices = pci_devices(host, sysfs)
+    gpus = gpus_from_pci(devices)
+    if gpus or sysfs:
+        synthetic = [synthetic_modalias(d) for d in devices if _is_nvidia_display(d)]
+        return devices, gpus, [m for m in synthetic if m is not None]
+    found = _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, [])
+    gpus, modaliases = gpus_from_ubuntu_drivers(found)
+    return devices, gpus, modaliases
+
+
+@dataclass(frozen=True)
+class Offers:
+    """What this machine could install: ubuntu-drivers' answers and apt's driver stanzas."""
+
+    ubuntu_drivers_devices: list[UbuntuDriversDevice] = field(default_factory=list)
+    ubuntu_drivers_list: list[str] = field(default_factory=list)
+    apt_packages: list[AptPackage] = field(default_factory=list)
+
+
+def wants_offers(gpus: list[Gpu], packages: list[DpkgEntry]) -> bool:
+    """Whether to ask what this machine could install (OFFER_SOURCES): for its NVIDIA GPUs,
+    or to judge an installed NVIDIA driver (where its packages come from). Without either
+    there is nothing to choose among."""
+    return bool(gpus) or any(
+        is_driver_package(p.name) and p.state[1:2] not in ("", "n", "c") for p in packages
+    )
+
+
+def read_offers(host: Host) -> Offers:
+    host.prefetch(OFFER_SOURCES)  # apt and ubuntu-drivers side by side
+    listed = _parsed(host, "ubuntu-drivers-list.txt", ubuntu_drivers.parse_list, [])
+    return Offers(
+        _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, []),
+        [name for name, _ in listed],
+        _parsed(host, "apt-cache-show.txt", apt_cache.parse_apt_cache_show, []),
+    )
+
+
+def build_report(host: Host, today: dt.date | None = None, *, offers: bool | None = None) -> Report:
+    """Everything nvwizard knows about the host's machine, interpreted.
+
+    `offers`: True reads what the machine could install even without a GPU (a plan for a
+    named driver); None reads it only when `wants_offers`."""
+    sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
+    gpu_on_bus = any(_is_nvidia_display(d) for d in sysfs)
+    host.prefetch(COMMAND_SOURCES + (OFFER_SOURCES if offers or gpu_on_bus else ()))
     release = _parsed(host, "os-release.txt", os_release.parse_os_release, None)
     kernel = _parsed(host, "uname-r.txt", uname.parse_uname_r, None)
-    devices = pci_devices(host)
-    ud_devices = _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, [])
-    ud_list = [
-        name for name, _ in _parsed(host, "ubuntu-drivers-list.txt", ubuntu_drivers.parse_list, [])
-    ]
-
-    gpus = gpus_from_pci(devices)
-    modaliases = [
-        m for d in devices if _is_nvidia_display(d) and (m := synthetic_modalias(d)) is not None
-    ]
-    if not gpus:
-        gpus, modaliases = gpus_from_ubuntu_drivers(ud_devices)
-
+    devices, gpus, modaliases = find_gpus(host, sysfs)
     packages = all_packages(host)
-    apt_packages = _parsed(host, "apt-cache-show.txt", apt_cache.parse_apt_cache_show, [])
+    offered = read_offers(host) if offers or wants_offers(gpus, packages) else Offers()
+    apt_packages = offered.apt_packages
     modules = _parsed(host, "lsmod.txt", lsmod.parse_lsmod, None)
     smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
     session = _session(host)
@@ -289,8 +350,8 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
     today = today or dt.date.today()
     candidates = build_candidates(
         gpus,
-        ubuntu_drivers_devices=ud_devices,
-        ubuntu_drivers_list=ud_list,
+        ubuntu_drivers_devices=offered.ubuntu_drivers_devices,
+        ubuntu_drivers_list=offered.ubuntu_drivers_list,
         apt_packages=apt_packages,
         gpu_modaliases=modaliases,
         today=today,
@@ -335,8 +396,14 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
         dpkg_interrupted=_dpkg_interrupted(host),
         reboot_required=host.read("reboot-required.txt") is not None,
         signed_modules_available=signed_modules,
-        drivers_not_understood=not_understood(ud_devices, ud_list, versions) if gpus else [],
-        driver_sources=_driver_sources(ud_devices, ud_list, apt_packages),
+        drivers_not_understood=not_understood(
+            offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, versions
+        )
+        if gpus
+        else [],
+        driver_sources=_driver_sources(
+            offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, apt_packages
+        ),
         source=host.label,
     )
     facts = ExtraFacts(
@@ -347,7 +414,9 @@ def build_report(host: Host, today: dt.date | None = None) -> Report:
         run_installer_traces=[
             line for line in (host.read("run-installer.txt") or "").splitlines() if line.strip()
         ],
-        manual_install=any(d.manual_install for d in ud_devices if is_nvidia_device(d)),
+        manual_install=any(
+            d.manual_install for d in offered.ubuntu_drivers_devices if is_nvidia_device(d)
+        ),
         today=today,
     )
     report.findings = find_all(report, facts)
