@@ -47,10 +47,6 @@ class BundleHost(Host):
         env: Mapping[str, str] | None = None,
     ) -> RunningCommand:
         # Imported here: the simulator is only needed when a plan runs against a bundle.
-        try:
-            from nvwizard.host.simulated import SimulatedMachine
-        except ModuleNotFoundError as error:
-            if error.name != "nvwizard.host.simulated":
-                raise
-            raise NotImplementedError("the bundle simulator is not available") from error
+        from nvwizard.host.simulated import SimulatedMachine
+
         return SimulatedMachine(self).start(argv, env, purged)
