@@ -26,8 +26,22 @@ def python_argv(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
-def time_command(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
-    """Wall-clock seconds of one run of `argv` (output discarded); raises if it fails."""
+def precompile() -> None:
+    """Compile this checkout's modules to bytecode once, as `pip install` does: where
+    PYTHONDONTWRITEBYTECODE is set, every timed run would compile them again otherwise."""
+    subprocess.run(
+        python_argv("-m", "compileall", "-q", "nvwizard", "benchmarks"),
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+
+
+def time_command(
+    argv: Sequence[str], env: dict[str, str] | None = None, exit_codes: Sequence[int] = (0,)
+) -> float:
+    """Wall-clock seconds of one run of `argv` (output discarded); raises if it exits with a
+    code not in `exit_codes`."""
     started = time.monotonic()
     completed = subprocess.run(
         argv,
@@ -39,13 +53,20 @@ def time_command(argv: Sequence[str], env: dict[str, str] | None = None) -> floa
         check=False,
     )
     elapsed = time.monotonic() - started
-    if completed.returncode != 0:
+    if completed.returncode not in exit_codes:
         raise RuntimeError(f"{' '.join(argv)} exited {completed.returncode}: {completed.stderr}")
     return elapsed
 
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def spread(values: Sequence[float]) -> str:
+    """ "0.205 s (0.190-0.260)": the median, then the min and max, in seconds."""
+    if not values:
+        return "n/a"
+    return f"{median(values):.3f} s ({min(values):.3f}-{max(values):.3f})"
 
 
 def percentile(values: Sequence[float], share: float) -> float:

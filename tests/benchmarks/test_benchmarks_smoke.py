@@ -104,3 +104,27 @@ def test_main_rejects_an_unknown_measurement(argv):
     with pytest.raises(SystemExit) as exit_info:
         bench_main.main(argv)
     assert exit_info.value.code == 2
+
+
+def test_the_fake_gpu_machine_is_detected_with_its_gpu_and_asks_apt(tmp_path):
+    """The "fake NVIDIA GPU" figures must time detection with a GPU, not this machine's."""
+    import json
+    import subprocess
+
+    from benchmarks import fake_gpu
+    from benchmarks.measure import REPO_ROOT, child_env, python_argv
+
+    root = fake_gpu.make_root(tmp_path)
+    done = subprocess.run(
+        python_argv("-m", "benchmarks.fake_gpu", str(root)),
+        cwd=REPO_ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    assert [g["device_id"] for g in report["gpus"]] == ["27b8"]
+    assert report["os"] and report["kernel"]  # the rest is this machine's own
+    cases = detection.cases(tmp_path)
+    assert [c.judged for c in cases].count("alone") == 2  # apt timed alone, cache off and on
