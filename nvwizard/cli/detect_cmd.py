@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
             )
         print(format_demo_list())
         return 0
-    from nvwizard.host.select import host_from_args
     from nvwizard.report.build import build_report
+    from nvwizard.simulator.select import host_from_args
 
     host = host_from_args(args.machine, args.demo)
     report = build_report(host)

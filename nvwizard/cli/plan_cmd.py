@@ -134,9 +134,9 @@ def choices_from_args(args: argparse.Namespace, report) -> Choices:
 
 def plan_from_args(args: argparse.Namespace):
     """(host, report, plan) for the parsed options; runs no command on the host."""
-    from nvwizard.host.select import host_from_args
     from nvwizard.plan.build import build_plan
     from nvwizard.report.build import build_report
+    from nvwizard.simulator.select import host_from_args
 
     host = host_from_args(args.machine, args.demo)
     # A named driver needs apt's offers even without a GPU (an image build): signed modules.

@@ -33,8 +33,8 @@ def register(subparsers, add_machine_options) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nvwizard.engine.verify import verify
-    from nvwizard.host.select import host_from_args
     from nvwizard.report.build import build_report
+    from nvwizard.simulator.select import host_from_args
 
     host = host_from_args(args.machine, args.demo)
     if not has_a_gpu_to_verify(build_report(host)):  # the host caches what it read

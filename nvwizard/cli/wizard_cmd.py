@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nvwizard.host.select import host_from_args
+from nvwizard.simulator.select import host_from_args
 
 
 def run(args: argparse.Namespace) -> int:

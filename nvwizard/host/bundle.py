@@ -47,6 +47,6 @@ class BundleHost(Host):
         env: Mapping[str, str] | None = None,
     ) -> RunningCommand:
         # Imported here: the simulator is only needed when a plan runs against a bundle.
-        from nvwizard.host.simulated import SimulatedMachine
+        from nvwizard.simulator import SimulatedMachine
 
         return SimulatedMachine(self).start(argv, env, purged)

@@ -51,9 +51,9 @@ Where things are, in the order a command flows through them:
 - output.py: apt's and dpkg's text formats.
 """
 
-from nvwizard.host.simulated.boot import BootResult
-from nvwizard.host.simulated.machine import SimulatedMachine
-from nvwizard.host.simulated.output import size_to_str
-from nvwizard.host.simulated.script import demo_speed
+from nvwizard.simulator.boot import BootResult
+from nvwizard.simulator.machine import SimulatedMachine
+from nvwizard.simulator.output import size_to_str
+from nvwizard.simulator.script import demo_speed
 
 __all__ = ["BootResult", "SimulatedMachine", "demo_speed", "size_to_str"]

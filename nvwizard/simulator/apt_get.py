@@ -11,19 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nvwizard.host.simulated.dpkg_actions import (
+from nvwizard.simulator.dpkg_actions import (
     configure_packages,
     errors_summary,
     remove_package,
     run_triggers,
     unpack_package,
 )
-from nvwizard.host.simulated.kernel_modules import touches_kernel_modules
-from nvwizard.host.simulated.model import MachineModel, deb_words
-from nvwizard.host.simulated.output import size_to_str, wrapped
-from nvwizard.host.simulated.progress import Progress
-from nvwizard.host.simulated.resolver import Resolver, Transaction
-from nvwizard.host.simulated.script import (
+from nvwizard.simulator.kernel_modules import touches_kernel_modules
+from nvwizard.simulator.model import MachineModel, deb_words
+from nvwizard.simulator.output import size_to_str, wrapped
+from nvwizard.simulator.progress import Progress
+from nvwizard.simulator.resolver import Resolver, Transaction
+from nvwizard.simulator.script import (
     PACE,
     Invocation,
     Lines,

@@ -32,8 +32,9 @@ from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.detect.nvidia_smi import parse_nvidia_smi
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
 from nvwizard.host.base import Host
-from nvwizard.host.simulated import dkms_status
-from nvwizard.host.simulated.kernel_files import (
+from nvwizard.knowledge.architectures import classify_gpu
+from nvwizard.simulator import dkms_status
+from nvwizard.simulator.kernel_files import (
     LoadedNvidia,
     lsmod_after_boot,
     lspci_with_driver,
@@ -41,15 +42,14 @@ from nvwizard.host.simulated.kernel_files import (
     proc_version,
     sysfs_with_driver,
 )
-from nvwizard.host.simulated.kernel_modules import (
+from nvwizard.simulator.kernel_modules import (
     DEBIAN_MOK_CERTIFICATE,
     DkmsSource,
     dkms_source,
     upstream_version,
 )
-from nvwizard.host.simulated.model import MachineModel
-from nvwizard.host.simulated.smi_table import GPU_FACTS, UNKNOWN_GPU, SmiGpuRow, render_nvidia_smi
-from nvwizard.knowledge.architectures import classify_gpu
+from nvwizard.simulator.model import MachineModel
+from nvwizard.simulator.smi_table import GPU_FACTS, UNKNOWN_GPU, SmiGpuRow, render_nvidia_smi
 
 PERSISTENCED_UNIT = "nvidia-persistenced.service"
 BUILD_DATE = "Tue Mar 10 18:02:11 UTC 2026"  # what /proc/driver/nvidia/version shows

@@ -6,12 +6,12 @@ only when an nvidia DKMS module is built."""
 
 from __future__ import annotations
 
-from nvwizard.host.simulated.kernel_modules import (
+from nvwizard.simulator.kernel_modules import (
     DkmsSource,
     is_nvidia_dkms_module,
     upstream_version,
 )
-from nvwizard.host.simulated.model import MachineModel
+from nvwizard.simulator.model import MachineModel
 
 SOURCE = "dkms-status.txt"
 

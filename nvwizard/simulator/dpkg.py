@@ -5,18 +5,18 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 
-from nvwizard.host.simulated.dpkg_actions import configure_packages, errors_summary
-from nvwizard.host.simulated.model import MachineModel
-from nvwizard.host.simulated.output import (
+from nvwizard.simulator.dpkg_actions import configure_packages, errors_summary
+from nvwizard.simulator.model import MachineModel
+from nvwizard.simulator.output import (
     format_package,
     render_audit,
     render_dpkg_l,
     unescape_showformat,
 )
-from nvwizard.host.simulated.packages import Installed
-from nvwizard.host.simulated.progress import Progress
-from nvwizard.host.simulated.resolver import dependency_order
-from nvwizard.host.simulated.script import Invocation, Script, err, out
+from nvwizard.simulator.packages import Installed
+from nvwizard.simulator.progress import Progress
+from nvwizard.simulator.resolver import dependency_order
+from nvwizard.simulator.script import Invocation, Script, err, out
 
 DEFAULT_SHOWFORMAT = "${binary:Package}\t${Version}\n"
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nvwizard.host.simulated.dkms_status import forget_module, record_build
-from nvwizard.host.simulated.kernel_modules import (
+from nvwizard.simulator.dkms_status import forget_module, record_build
+from nvwizard.simulator.kernel_modules import (
     dkms_build,
     dkms_removal_lines,
     dkms_source,
     signed_modules,
     touches_kernel_modules,
 )
-from nvwizard.host.simulated.model import MachineModel
-from nvwizard.host.simulated.packages import Alternatives, Installed
-from nvwizard.host.simulated.progress import Progress
-from nvwizard.host.simulated.script import PACE, Lines, Pause, err, out
+from nvwizard.simulator.model import MachineModel
+from nvwizard.simulator.packages import Alternatives, Installed
+from nvwizard.simulator.progress import Progress
+from nvwizard.simulator.script import PACE, Lines, Pause, err, out
 
 # packages that ship conffiles, so a purge prints "Purging configuration files for ..."
 CONFFILE_PACKAGES = (

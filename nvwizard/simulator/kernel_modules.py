@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nvwizard.host.simulated.script import PACE, Lines, Pause, out
 from nvwizard.knowledge.debian import OPEN_MODULES, kernel_dkms_flavour
+from nvwizard.simulator.script import PACE, Lines, Pause, out
 
 UBUNTU_DKMS_PREFIX = "nvidia-dkms-"
 DKMS_MODULES = ("nvidia", "nvidia-modeset", "nvidia-drm", "nvidia-uvm", "nvidia-peermem")

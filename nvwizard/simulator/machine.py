@@ -7,11 +7,11 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from nvwizard.host.base import Host, RunningCommand
-from nvwizard.host.simulated.apt_get import apt_get
-from nvwizard.host.simulated.boot import BootResult, boot
-from nvwizard.host.simulated.dpkg import dpkg, dpkg_query
-from nvwizard.host.simulated.model import unrecorded_state
-from nvwizard.host.simulated.script import (
+from nvwizard.simulator.apt_get import apt_get
+from nvwizard.simulator.boot import BootResult, boot
+from nvwizard.simulator.dpkg import dpkg, dpkg_query
+from nvwizard.simulator.model import unrecorded_state
+from nvwizard.simulator.script import (
     FAIL_ENV,
     Invocation,
     Script,
@@ -20,7 +20,7 @@ from nvwizard.host.simulated.script import (
     err,
     out,
 )
-from nvwizard.host.simulated.tools import (
+from nvwizard.simulator.tools import (
     NO_EFFECT_TOOLS,
     apt_mark,
     captured,

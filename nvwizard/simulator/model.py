@@ -13,9 +13,9 @@ from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query, parse_showhold
 from nvwizard.detect.misc import parse_apt_sources, parse_lock_holders
 from nvwizard.detect.models import LockHolder
 from nvwizard.host.base import Host
-from nvwizard.host.simulated.output import render_audit, render_dpkg_l, render_dpkg_query_rows
-from nvwizard.host.simulated.packages import Alternatives, Installed, Offer
 from nvwizard.knowledge.packages import is_nvidia_related
+from nvwizard.simulator.output import render_audit, render_dpkg_l, render_dpkg_query_rows
+from nvwizard.simulator.packages import Alternatives, Installed, Offer
 
 REBOOT_REQUIRED_TEXT = "*** System restart required ***\n"
 

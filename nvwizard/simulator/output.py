@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from nvwizard.host.simulated.packages import Installed
+from nvwizard.simulator.packages import Installed
 
 APT_WIDTH = 80  # apt wraps package lists at the terminal width; 80 when not a terminal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nvwizard.host.base import OutputLine
-from nvwizard.host.simulated.script import status
+from nvwizard.simulator.script import status
 
 # dpkg actions apt counts per package: removing (prepare, remove, purge twice) and installing
 # (prepare, unpack, install; then prepare to configure, configure, installed)

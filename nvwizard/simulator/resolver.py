@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from nvwizard.host.simulated.model import MachineModel
-from nvwizard.host.simulated.packages import Alternatives
 from nvwizard.knowledge.packages import is_nvidia_related
+from nvwizard.simulator.model import MachineModel
+from nvwizard.simulator.packages import Alternatives
 
 
 @dataclass

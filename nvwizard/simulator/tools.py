@@ -7,9 +7,9 @@ import re
 import time
 from collections.abc import Sequence
 
-from nvwizard.host.simulated.boot import boot
-from nvwizard.host.simulated.model import MachineModel, unrecorded_state
-from nvwizard.host.simulated.script import PACE, Invocation, Lines, Pause, Script, err, out
+from nvwizard.simulator.boot import boot
+from nvwizard.simulator.model import MachineModel, unrecorded_state
+from nvwizard.simulator.script import PACE, Invocation, Lines, Pause, Script, err, out
 
 # tools that only touch the hardware or the boot: they print "simulated: <command>"
 NO_EFFECT_TOOLS = frozenset(

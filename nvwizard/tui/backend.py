@@ -260,7 +260,7 @@ class LayersBackend:
         and the next `nvwizard` opens Verify from the state file."""
         if host.is_real:
             return False
-        from nvwizard.host.simulated import SimulatedMachine
+        from nvwizard.simulator import SimulatedMachine
 
         hurry = hurry or threading.Event()
         machine = SimulatedMachine(host, sleep=hurry.wait)

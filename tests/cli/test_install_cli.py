@@ -223,7 +223,7 @@ def test_progress_printer_prints_plain_lines_for_scripts():
 
 
 def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_path):
-    pytest.importorskip("nvwizard.host.simulated", reason="the demo simulator is not built yet")
+    pytest.importorskip("nvwizard.simulator", reason="the demo simulator is not built yet")
     from nvwizard.host.demo import demo_host
     from nvwizard.report.build import build_report
 
@@ -246,7 +246,7 @@ def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_pat
 
 
 def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, capsys, places):
-    pytest.importorskip("nvwizard.host.simulated", reason="the demo simulator is not built yet")
+    pytest.importorskip("nvwizard.simulator", reason="the demo simulator is not built yet")
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
     code = main(
@@ -261,7 +261,7 @@ def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, caps
 
 
 def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, capsys, places):
-    pytest.importorskip("nvwizard.host.simulated", reason="the demo simulator is not built yet")
+    pytest.importorskip("nvwizard.simulator", reason="the demo simulator is not built yet")
     from nvwizard.engine.journal import read_state
 
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")

@@ -15,7 +15,8 @@ import pytest
 
 from nvwizard.cli import commands, wizard_cmd
 from nvwizard.cli.main import build_parser, main
-from nvwizard.host import local, select
+from nvwizard.host import local
+from nvwizard.simulator import select
 from tests.cli.run import nvwizard
 
 

@@ -217,8 +217,8 @@ def test_a_gpu_machine_says_so_in_json(tmp_path):
 
 def test_no_nvidia_gpu_on_this_machine_records_no_verification(places, monkeypatch, capsys):
     from nvwizard.cli.main import main
-    from nvwizard.host import select
     from nvwizard.host.bundle import BundleHost
+    from nvwizard.simulator import select
 
     this_machine = BundleHost(find_demo("vm-no-gpu").path, kind="local", label="this machine")
     monkeypatch.setattr(select, "host_from_args", lambda machine, demo: this_machine)

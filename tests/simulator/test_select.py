@@ -10,7 +10,7 @@ from nvwizard.errors import EXIT_USAGE, UsageError
 from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import DEMOS, default_demo_name, demo_host
 from nvwizard.host.local import LocalHost
-from nvwizard.host.select import host_from_args
+from nvwizard.simulator.select import host_from_args
 
 
 def test_no_option_is_this_machine():

@@ -11,7 +11,7 @@ from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.engine.status_fd import parse_status_line
 from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import DEMOS
-from nvwizard.host.simulated import SimulatedMachine, demo_speed, size_to_str
+from nvwizard.simulator import SimulatedMachine, demo_speed, size_to_str
 
 KERNEL = "6.8.0-94-generic"
 OLD = "535.247.01-0ubuntu0.24.04.1"
@@ -758,7 +758,7 @@ def test_a_machine_without_a_driver_boots_with_nouveau_and_no_nvidia_smi(tmp_pat
 )
 def test_nvidia_smi_tables_have_each_generations_layout(version, width, title):
     from nvwizard.detect.nvidia_smi import parse_nvidia_smi
-    from nvwizard.host.simulated.smi_table import GPU_FACTS, SmiGpuRow, render_nvidia_smi
+    from nvwizard.simulator.smi_table import GPU_FACTS, SmiGpuRow, render_nvidia_smi
 
     text = render_nvidia_smi(version, [SmiGpuRow("00000000:00:1E.0", GPU_FACTS["1eb8"])], False)
 
