@@ -21,9 +21,9 @@ _ARCHES = {
     "mips64el",
 }
 
-# dpkg-query's ${Status} words -> the letters `dpkg -l` prints
-_WANT_LETTER = {"unknown": "u", "install": "i", "hold": "h", "deinstall": "r", "purge": "p"}
-_STATUS_LETTER = {
+# dpkg-query's ${Status} words -> the letters `dpkg -l` prints (the simulator inverts them)
+WANT_LETTER = {"unknown": "u", "install": "i", "hold": "h", "deinstall": "r", "purge": "p"}
+STATUS_LETTER = {
     "not-installed": "n",
     "config-files": "c",
     "half-installed": "H",
@@ -141,7 +141,7 @@ def parse_dpkg_query(text: str) -> list[DpkgEntry]:
         tokens = line.split()
         if len(tokens) < 4:
             continue
-        want, status = _WANT_LETTER.get(tokens[1]), _STATUS_LETTER.get(tokens[3])
+        want, status = WANT_LETTER.get(tokens[1]), STATUS_LETTER.get(tokens[3])
         name, arch = _split_arch(tokens[0])
         if want is None or status is None or not is_package_name(name):
             continue

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nvwizard.detect.dpkg import _STATUS_LETTER, _WANT_LETTER
+from nvwizard.detect.dpkg import STATUS_LETTER, WANT_LETTER
 from nvwizard.detect.models import AptPackage
 
 # dpkg's state letters -> the words dpkg-query prints for ${Status} (the parser's tables, inverted)
-WANT_WORD = {letter: word for word, letter in _WANT_LETTER.items()}
-STATUS_WORD = {letter: word for word, letter in _STATUS_LETTER.items()}
+WANT_WORD = {letter: word for word, letter in WANT_LETTER.items()}
+STATUS_WORD = {letter: word for word, letter in STATUS_LETTER.items()}
 
 _CLAUSE_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9+.\-]*)")
 
