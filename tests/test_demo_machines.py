@@ -15,8 +15,9 @@ from nvwizard.detect.apt_cache import parse_apt_cache_show
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.lspci import parse_lspci
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
-from nvwizard.host.demo import DEMO_ROOT, DEMOS, demo_host
+from nvwizard.host.demo import DEMO_ROOT, DEMOS
 from nvwizard.host.sources import SOURCE_NAMES
+from nvwizard.simulator import demo_host
 
 NAMES = [d.name for d in DEMOS]
 GPU_DEMOS = [n for n in NAMES if n != "vm-no-gpu"]

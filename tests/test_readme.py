@@ -49,8 +49,8 @@ def test_every_bundle_file_and_demo_is_documented():
 
 
 def test_every_detect_json_key_is_documented():
-    from nvwizard.host.demo import demo_host
     from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
 
     keys = build_report(demo_host("hgx-h100")).to_json().keys()
     table = _section("Commands")

@@ -2,8 +2,9 @@
 
 Everything above this layer reads facts by *source name* (the bundle file names in
 `sources.py`) and runs commands through `Host.start`. A local host answers by reading files
-and running read-only commands; a bundle or demo host answers from a directory and simulates
-the commands on an in-memory model of that machine.
+and running commands. A bundle or demo host answers from a directory through the `Simulator`
+it was handed (nvwizard/simulator/, a layer above this one: host never imports it), which
+simulates the commands on a model of that machine.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,18 @@ class Host(abc.ABC):
         `purged` are purged: what a plan's install step meets after its purge and autoremove.
         Nothing changes on the machine."""
         raise NotImplementedError(f"{self.label} cannot simulate a command after a purge")
+
+
+class Simulator(Protocol):
+    """What a bundle or demo host hands its reads and commands to: the simulated machine
+    (nvwizard/simulator/) built from the bundle's files, changed by the commands it answers.
+    `purged`: answer an `apt-get -s` as if these packages were purged already."""
+
+    def read(self, source: str) -> str | None: ...
+
+    def start(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        purged: Collection[str] = (),
+    ) -> RunningCommand: ...

@@ -1,8 +1,10 @@
 """A capture bundle: a directory holding one file per source (see sources.py).
 
-The bundle is read-only on disk. `write()` keeps changes in memory (the `files` overlay), so
-the simulator can make later reads see the machine it changed: a purge removes packages from
-dpkg-query.txt, a reboot loads the new module, and so on.
+The bundle is read-only on disk. A `BundleHost` given a simulator (nvwizard/simulator/, built
+by whoever builds the host) hands it every read and command: the simulated machine answers
+from the bundle's files and its own changes, so a re-detect after a purge sees the packages
+gone, a reboot the new module, and so on. Without one, the host reads the folder as captured
+and runs no command.
 """
 
 from __future__ import annotations
@@ -10,32 +12,26 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from nvwizard.host.base import Host, RunningCommand
+from nvwizard.host.base import Host, RunningCommand, Simulator
 
 
 class BundleHost(Host):
-    def __init__(self, path: str | Path, kind: str = "bundle", label: str | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        kind: str = "bundle",
+        label: str | None = None,
+        simulator: Simulator | None = None,
+    ):
         self.path = Path(path)
         self.kind = kind
         self.label = label or f"bundle {self.path}"
-        # source -> text; None means "removed". Sources not in here come from the directory.
-        self.files: dict[str, str | None] = {}
+        self.simulator = simulator
 
     def read(self, source: str) -> str | None:
-        if source in self.files:
-            return self.files[source]
-        file = self.path / source
-        try:
-            data = file.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
-            return None
-        # CRLF and odd bytes are left for the tolerant parsers; a byte-order mark (Windows
-        # editors put one at the start, pasted files in the middle) is no text at all.
-        return data.decode("utf-8", errors="replace").replace("\ufeff", "")
-
-    def write(self, source: str, text: str | None) -> None:
-        """Replace what later reads of `source` return (None: the source disappears)."""
-        self.files[source] = text
+        if self.simulator is not None:
+            return self.simulator.read(source)
+        return read_bundle_file(self.path, source)
 
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         return self.start_after_purge(argv, (), env)
@@ -46,7 +42,18 @@ class BundleHost(Host):
         purged: Collection[str],
         env: Mapping[str, str] | None = None,
     ) -> RunningCommand:
-        # Imported here: the simulator is only needed when a plan runs against a bundle.
-        from nvwizard.simulator import SimulatedMachine
+        if self.simulator is None:
+            raise NotImplementedError(f"{self.label} has no simulated machine to run commands")
+        return self.simulator.start(argv, env, purged)
 
-        return SimulatedMachine(self).start(argv, env, purged)
+
+def read_bundle_file(folder: Path, source: str) -> str | None:
+    """The raw text of one source of the bundle in `folder`, as captured (None: missing)."""
+    file = folder / source
+    try:
+        data = file.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        return None
+    # CRLF and odd bytes are left for the tolerant parsers; a byte-order mark (Windows
+    # editors put one at the start, pasted files in the middle) is no text at all.
+    return data.decode("utf-8", errors="replace").replace("\ufeff", "")

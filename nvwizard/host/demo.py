@@ -1,7 +1,8 @@
-"""The demo machines shipped inside the package (nvwizard/demo_machines/<name>/).
+"""The demo machines shipped inside the package (nvwizard/demo_machines/<name>/): the list.
 
 Each is a capture bundle of a realistic machine; `--demo NAME` reads one, and the wizard can
-"install" on it through the simulator without touching anything real.
+"install" on it through its simulated machine without touching anything real. The host for a
+demo, with that machine, is built by nvwizard/simulator/select.py (`demo_host`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nvwizard.errors import UsageError
-from nvwizard.host.bundle import BundleHost
 
 DEMO_ROOT = Path(__file__).resolve().parent.parent / "demo_machines"
 
@@ -80,9 +80,3 @@ def find_demo(name: str) -> Demo:
         if demo.name == name:
             return demo
     raise UsageError(f"unknown demo machine {name!r}; choose one of: {', '.join(demo_names())}")
-
-
-def demo_host(name: str | None = None) -> BundleHost:
-    """The demo machine `name` (None or "": the default) as a read-only bundle host."""
-    demo = find_demo(name or default_demo_name())
-    return BundleHost(demo.path, kind="demo", label=f"demo {demo.name}")

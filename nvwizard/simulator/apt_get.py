@@ -124,7 +124,7 @@ def apt_get(call: Invocation, args: Sequence[str]) -> Script:
     if isinstance(request, str):
         yield err(request)
         return 100
-    model = MachineModel(call.host)
+    model = MachineModel(call.machine)
     if call.purged:
         if not request.simulate:
             yield err("E: only a simulation (-s) can assume packages purged")
@@ -239,7 +239,7 @@ def _wait_for_lock(model: MachineModel, timeout: int) -> Lines[bool]:
     if timeout < LOCK_RELEASED_AFTER_S:
         yield err(gave_up)
         return False
-    model.unrecorded.lock_released = True
+    model.state.lock_released = True
     model.write_back("dpkg-lock.txt", "")
     return True
 

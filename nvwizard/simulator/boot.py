@@ -24,18 +24,16 @@ reboot-required.txt, cancels the scheduled reboot, and starts the enabled units.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from nvwizard.detect.lspci import parse_lspci
 from nvwizard.detect.models import PciDevice
 from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.detect.nvidia_smi import parse_nvidia_smi
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
-from nvwizard.host.base import Host
 from nvwizard.knowledge.architectures import classify_gpu
 from nvwizard.simulator import dkms_status
 from nvwizard.simulator.kernel_files import (
-    LoadedNvidia,
     lsmod_after_boot,
     lspci_with_driver,
     modinfo,
@@ -50,6 +48,7 @@ from nvwizard.simulator.kernel_modules import (
 )
 from nvwizard.simulator.model import MachineModel
 from nvwizard.simulator.smi_table import GPU_FACTS, UNKNOWN_GPU, SmiGpuRow, render_nvidia_smi
+from nvwizard.simulator.state import BootResult, LoadedNvidia, Machine
 
 PERSISTENCED_UNIT = "nvidia-persistenced.service"
 BUILD_DATE = "Tue Mar 10 18:02:11 UTC 2026"  # what /proc/driver/nvidia/version shows
@@ -68,49 +67,27 @@ _BLACKLISTS_NOUVEAU = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class BootResult:
-    """What the simulated machine came up with."""
-
-    kernel: str
-    module: LoadedNvidia | None
-    nouveau: bool
-    why_no_module: str | None  # set when no nvidia module loaded
-    smi: str  # "table", "no-driver", "mismatch", "no-devices" or "not-installed"
-
-    def summary(self) -> str:
-        """One line for the person watching: "booted 6.8.0-94-generic: nvidia 580.95.05 (open)"."""
-        if self.module is not None:
-            flavour = "open" if self.module.open else "proprietary"
-            loaded = f"nvidia {self.module.version} ({flavour}) loaded"
-        else:
-            loaded = f"no nvidia module ({self.why_no_module})"
-        nouveau = ", nouveau loaded" if self.nouveau else ""
-        return f"booted {self.kernel}: {loaded}{nouveau}; nvidia-smi: {self.smi}"
-
-
-def boot(host: Host) -> BootResult:
-    """Reboot the simulated machine behind `host` and write what came up into its files."""
-    model = MachineModel(host)
-    read = host.read
+def boot(machine: Machine) -> BootResult:
+    """Reboot the simulated machine and write what came up into its files."""
+    model = MachineModel(machine)
+    read = machine.read
     kernel = boot_kernel(model)
     secure_boot = parse_sb_state(read("mokutil-sb-state.txt") or "")
     module, why_not = module_at_boot(model, kernel, secure_boot == "enabled")
     had_nouveau = bool(re.search(r"^nouveau\s", read("lsmod.txt") or "", re.M))
     nouveau = had_nouveau and not nouveau_blacklisted(model)
-    smi_text, smi = _nvidia_smi(host, model, module, nouveau)
+    smi_text, smi = _nvidia_smi(machine, model, module, nouveau)
 
     write = model.write_back
     write("uname-r.txt", kernel + "\n")
     write("lsmod.txt", lsmod_after_boot(read("lsmod.txt"), module, nouveau))
     os_version = model.os.get("VERSION_ID", "")
-    _write_or_remove(
-        model,
+    write(
         "proc-driver-nvidia-version.txt",
-        module and proc_version(module, os_version, BUILD_DATE),
+        proc_version(module, os_version, BUILD_DATE) if module else None,
     )
-    _write_or_remove(model, "modinfo-nvidia.txt", module and modinfo(module, kernel))
-    _write_or_remove(model, "nvidia-smi.txt", smi_text)
+    write("modinfo-nvidia.txt", modinfo(module, kernel) if module else None)
+    write("nvidia-smi.txt", smi_text)
     driver = "nvidia" if module else ("nouveau" if nouveau else None)
     if read("sysfs-pci.txt") is not None:
         write("sysfs-pci.txt", sysfs_with_driver(read("sysfs-pci.txt") or "", driver))
@@ -119,21 +96,15 @@ def boot(host: Host) -> BootResult:
     _write_dkms_status(model, kernel)
     write("gpu-processes.txt", "")
     write("dpkg-lock.txt", "")
-    _write_or_remove(model, "reboot-required.txt", None)
+    write("reboot-required.txt", None)
 
-    state = model.unrecorded
-    state.scheduled_reboot = None
+    state = model.state
+    state.scheduled_reboot = state.reboot_due_at = None
     state.lock_released = True
     state.active_units = set(state.enabled_units)
     result = BootResult(kernel, module, nouveau, why_not, smi)
     state.boots.append(result)
     return result
-
-
-def _write_or_remove(model: MachineModel, source: str, text: str | None) -> None:
-    write = getattr(model.host, "write", None)
-    if write is not None:
-        write(source, text)
 
 
 # -- what loads ----------------------------------------------------------------------------
@@ -246,7 +217,7 @@ def _utils_version(model: MachineModel) -> str | None:
 
 
 def _nvidia_smi(
-    host: Host, model: MachineModel, module: LoadedNvidia | None, nouveau: bool
+    machine: Machine, model: MachineModel, module: LoadedNvidia | None, nouveau: bool
 ) -> tuple[str | None, str]:
     library = _utils_version(model)
     if library is None:
@@ -260,19 +231,19 @@ def _nvidia_smi(
             f"NVML library version: {nvml}\n",
             "mismatch",
         )
-    rows = [] if nouveau else _driven_gpus(host, module)
+    rows = [] if nouveau else _driven_gpus(machine, module)
     if not rows:
         return NO_DEVICES, "no-devices"
-    persistence = PERSISTENCED_UNIT in model.unrecorded.enabled_units
+    persistence = PERSISTENCED_UNIT in model.state.enabled_units
     return render_nvidia_smi(module.version, rows, persistence), "table"
 
 
-def _driven_gpus(host: Host, module: LoadedNvidia) -> list[SmiGpuRow]:
+def _driven_gpus(machine: Machine, module: LoadedNvidia) -> list[SmiGpuRow]:
     """The bundle's GPUs this module can drive, as nvidia-smi lists them (by bus id)."""
-    old_smi = parse_nvidia_smi(host.read("nvidia-smi.txt") or "")
+    old_smi = parse_nvidia_smi(machine.read("nvidia-smi.txt") or "")
     known = {g.bus_id.upper(): g for g in old_smi.gpus if g.bus_id}
     branch = int(module.version.split(".")[0])
-    devices = _nvidia_gpus(host)
+    devices = _nvidia_gpus(machine)
     if not devices:  # a bundle without PCI files: the GPUs the last table listed
         return [
             SmiGpuRow(bus_id, replace(UNKNOWN_GPU, smi_name=g.name, memory_mib=g.memory_total_mib))
@@ -299,10 +270,10 @@ def _driven_gpus(host: Host, module: LoadedNvidia) -> list[SmiGpuRow]:
     return sorted(rows, key=lambda r: r.bus_id)
 
 
-def _nvidia_gpus(host: Host) -> list[PciDevice]:
+def _nvidia_gpus(machine: Machine) -> list[PciDevice]:
     """NVIDIA display controllers (class 03xx) from sysfs, named by lspci; else lspci's."""
-    named = parse_lspci(host.read("lspci-nn.txt") or "")
-    devices = parse_sysfs_pci(host.read("sysfs-pci.txt") or "") or named
+    named = parse_lspci(machine.read("lspci-nn.txt") or "")
+    devices = parse_sysfs_pci(machine.read("sysfs-pci.txt") or "") or named
     names = {d.address: d.description for d in named}
     return [
         replace(d, description=d.description or names.get(d.address))

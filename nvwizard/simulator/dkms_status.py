@@ -37,21 +37,21 @@ def record_build(model: MachineModel, source: DkmsSource, version: str, kernel: 
 
 def forget_module(model: MachineModel, source: DkmsSource) -> None:
     """After the package's prerm removed the module from every kernel."""
-    if model.host.read(SOURCE) is None:
+    if model.machine.read(SOURCE) is None:
         return
     _write(model, [line for line in _lines(model) if _module(line) != source.module])
 
 
 def rewrite_for_boot(model: MachineModel, rows: list[str]) -> None:
     """After a boot: every nvidia row replaced by `rows` (the modules built for its kernel)."""
-    if model.host.read(SOURCE) is None and not rows:
+    if model.machine.read(SOURCE) is None and not rows:
         return
     kept = [line for line in _lines(model) if not is_nvidia_dkms_module(_module(line))]
     _write(model, kept + rows)
 
 
 def _lines(model: MachineModel) -> list[str]:
-    return [line for line in (model.host.read(SOURCE) or "").splitlines() if line.strip()]
+    return [line for line in (model.machine.read(SOURCE) or "").splitlines() if line.strip()]
 
 
 def _write(model: MachineModel, lines: list[str]) -> None:

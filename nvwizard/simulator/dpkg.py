@@ -22,9 +22,9 @@ DEFAULT_SHOWFORMAT = "${binary:Package}\t${Version}\n"
 
 
 def dpkg(call: Invocation, args: Sequence[str]) -> Script:
-    model = MachineModel(call.host)
+    model = MachineModel(call.machine)
     if args[:1] in (["--audit"], ["-C"]):
-        text = call.host.read("dpkg-audit.txt") or ""
+        text = call.machine.read("dpkg-audit.txt") or ""
         if not text.strip():
             text = render_audit(model.rows())
         for line in text.splitlines():
@@ -83,7 +83,7 @@ def _list(model: MachineModel, patterns: Sequence[str]) -> Script:
 
 
 def dpkg_query(call: Invocation, args: Sequence[str]) -> Script:
-    model = MachineModel(call.host)
+    model = MachineModel(call.machine)
     fmt = DEFAULT_SHOWFORMAT
     patterns: list[str] = []
     mode = None

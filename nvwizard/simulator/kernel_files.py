@@ -5,10 +5,10 @@ bundle's sysfs and lspci files."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from nvwizard.detect.lsmod import parse_lsmod
 from nvwizard.detect.models import LsmodEntry
+from nvwizard.simulator.state import LoadedNvidia
 
 NVIDIA_MODULES = ("nvidia_uvm", "nvidia_drm", "nvidia_modeset", "nvidia", "nvidia_peermem")
 # sizes of the .ko as lsmod shows them: the open modules are a fraction of the proprietary ones
@@ -24,16 +24,6 @@ GCC_BY_RELEASE = {
     "24.04": "gcc version 13.3.0 (Ubuntu 13.3.0-6ubuntu2~24.04)",
     "12": "gcc version 12.2.0 (Debian 12.2.0-14+deb12u1)",
 }
-
-
-@dataclass(frozen=True)
-class LoadedNvidia:
-    """The nvidia kernel module a boot loaded."""
-
-    version: str  # "595.58.03"
-    open: bool
-    path: str  # "/lib/modules/<kernel>/kernel/nvidia-595-server-open/nvidia.ko"
-    signed_by_canonical: bool
 
 
 def proc_version(module: LoadedNvidia, os_version: str, build_date: str) -> str:

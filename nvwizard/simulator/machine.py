@@ -1,54 +1,71 @@
-"""`SimulatedMachine.start(argv, env)`: which handler answers a command."""
+"""`SimulatedMachine`: the machine behind a bundle or demo host. Its files are the bundle's with
+its changes on top; commands go to commands.py's handlers; its state (state.py) is its own.
+
+The handlers (commands.py, boot.py and what they import, ~30 ms) load on the first command or
+reboot: building a demo host, and detection on it, only read files.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 
-from nvwizard.host.base import Host, RunningCommand
-from nvwizard.simulator.apt_get import apt_get
-from nvwizard.simulator.boot import BootResult, boot
-from nvwizard.simulator.dpkg import dpkg, dpkg_query
-from nvwizard.simulator.model import unrecorded_state
-from nvwizard.simulator.script import (
-    FAIL_ENV,
-    Invocation,
-    Script,
-    SimulatedCommand,
-    demo_speed,
-    err,
-    out,
-)
-from nvwizard.simulator.tools import (
-    NO_EFFECT_TOOLS,
-    apt_mark,
-    captured,
-    captured_source,
-    reboot,
-    shutdown,
-    systemctl,
-    wait_for_scheduled_reboot,
-)
-
-HANDLERS = {
-    "apt-get": apt_get,
-    "apt": apt_get,
-    "dpkg": dpkg,
-    "dpkg-query": dpkg_query,
-    "apt-mark": apt_mark,
-    "systemctl": systemctl,
-    "shutdown": shutdown,
-    "reboot": reboot,
-}
+from nvwizard.host.base import RunningCommand
+from nvwizard.simulator.script import FAIL_ENV, Invocation, Script, SimulatedCommand, demo_speed
+from nvwizard.simulator.state import BootResult, MachineState, StateFile
 
 
 class SimulatedMachine:
-    """Answers `start(argv, env)` for a bundle or demo host; never runs a real command."""
+    """Answers a bundle or demo host's reads and commands; never runs a real command.
 
-    def __init__(self, bundle_host: Host, sleep: Callable[[float], None] = time.sleep):
-        self.host = bundle_host
+    `read_bundle` reads the bundle as captured; `state` is everything the machine changed since
+    (a fresh one: the bundle as it is). With `saved_to`, the state is written there after every
+    command that changed it, so a later process can load it and go on where this one stopped.
+    """
+
+    def __init__(
+        self,
+        read_bundle: Callable[[str], str | None],
+        state: MachineState | None = None,
+        saved_to: StateFile | None = None,
+        sleep: Callable[[float], object] = time.sleep,
+    ):
+        self._read_bundle = read_bundle
+        self.state = state if state is not None else MachineState()
+        self.saved_to = saved_to
         self._sleep = sleep
+        self._saved_text = self._text()  # as loaded (or as the bundle is): nothing to save yet
+        self._boots_before = len(self.state.boots)
+
+    # -- the machine's files --
+
+    def read(self, source: str) -> str | None:
+        """A source as the machine shows it now: changed by the simulation, else the bundle's."""
+        files = self.state.files
+        if source in files:
+            return files[source]
+        return self._read_bundle(source)
+
+    def write(self, source: str, text: str | None) -> None:
+        """Replace what later reads of `source` return (None: the source is gone)."""
+        self.state.files[source] = text
+
+    def save(self) -> None:
+        """Write the state to `saved_to`, when there is one and the state changed since it was
+        loaded or last saved (a read-only command, or one that changed nothing, writes nothing)."""
+        if self.saved_to is None or not self.state.changed:
+            return
+        text = self._text()
+        if text != self._saved_text:
+            self.saved_to.save(self.state)
+            self._saved_text = text
+
+    def _text(self) -> str:
+        return json.dumps(self.state.to_json(), sort_keys=True)
+
+    # -- commands --
 
     def start(
         self,
@@ -58,52 +75,86 @@ class SimulatedMachine:
     ) -> RunningCommand:
         """`purged`: an `apt-get -s` answers as if these packages were purged already."""
         settings = {**os.environ, **(env or {})}
-        fail = settings.get(FAIL_ENV, "").strip()
-        call = Invocation(self.host, [str(a) for a in argv], fail, frozenset(purged))
-        return SimulatedCommand(answer(call), demo_speed(settings), self._sleep)
+        speed = demo_speed(settings)
+        failing = settings.get(FAIL_ENV, "").strip()
+        call = Invocation(self, [str(a) for a in argv], failing, speed, frozenset(purged))
+        from nvwizard.simulator.commands import answer  # on first use: see the docstring
+
+        return SimulatedCommand(answer(call), speed, self._sleep, ended=self.save)
+
+    # -- reboots --
 
     def boot(self) -> BootResult:
         """Reboot the machine now, without the pause `reboot` takes."""
-        return boot(self.host)
+        from nvwizard.simulator.boot import boot  # on first use: see the docstring
 
-    def wait_for_scheduled_reboot(self, env: Mapping[str, str] | None = None) -> bool:
+        result = boot(self)
+        self.save()
+        return result
+
+    def wait_for_scheduled_reboot(
+        self, env: Mapping[str, str] | None = None, sleep: Callable[[float], object] | None = None
+    ) -> bool:
         """Let the time of a scheduled `shutdown -r +N` pass (a few seconds per minute at
-        demo speed 1), then boot. False when no reboot is scheduled any more."""
+        demo speed 1), then boot. False when no reboot is scheduled any more. `sleep` replaces
+        the machine's own for this wait (the wizard's can be cut short)."""
+        from nvwizard.simulator.tools import wait_for_scheduled_reboot  # see the docstring
+
         settings = {**os.environ, **(env or {})}
-        call = Invocation(self.host, ["shutdown", "-r"], "")
+        call = Invocation(self, ["shutdown", "-r"], "", demo_speed(settings))
 
         def script() -> Script:
             booted = yield from wait_for_scheduled_reboot(call)
             return 0 if booted else 1
 
-        return SimulatedCommand(script(), demo_speed(settings), self._sleep).wait() == 0
+        command = SimulatedCommand(script(), call.speed, sleep or self._sleep, ended=self.save)
+        return command.wait() == 0
+
+    def catch_up(self, now: float | None = None) -> BootResult | None:
+        """The time that passed while no process simulated this machine: a scheduled reboot
+        that has come due since has happened. Returns that boot, if there was one."""
+        due = self.state.reboot_due_at
+        if self.state.scheduled_reboot is None or due is None:
+            return None
+        if due > (time.time() if now is None else now):
+            return None
+        return self.boot()
+
+    # -- what changed --
+
+    def changes(self) -> str:
+        """What differs from the bundle, in a few words: "20 packages removed, 9 installed,
+        rebooted" ("changed" when no package did)."""
+        from nvwizard.simulator.model import MachineModel  # parsers: only for a changed demo
+
+        before = MachineModel(SimulatedMachine(self._read_bundle)).installed
+        now = MachineModel(self).installed
+        was = {n: p.version for n, p in before.items() if p.present}
+        has = {n: p.version for n, p in now.items() if p.present}
+        counts = (
+            (len(was.keys() - has.keys()), "removed"),
+            (len(has.keys() - was.keys()), "installed"),
+            (sum(1 for n in was.keys() & has.keys() if was[n] != has[n]), "upgraded"),
+        )
+        words = [f"{count} {verb}" for count, verb in counts if count]
+        if words:
+            words[0] = words[0].replace(
+                " ", " package " if words[0].startswith("1 ") else " packages ", 1
+            )
+        boots = len(self.state.boots)
+        if boots:
+            words.append("rebooted" if boots == 1 else f"rebooted {boots} times")
+        if self.state.scheduled_reboot is not None:
+            words.append("a reboot scheduled")
+        return ", ".join(words) or "changed"
 
     @property
     def scheduled_reboot(self) -> str | None:
         """ "+1", "23:30": the reboot `shutdown` scheduled, None when none is."""
-        return unrecorded_state(self.host).scheduled_reboot
+        return self.state.scheduled_reboot
 
     @property
     def last_boot(self) -> BootResult | None:
-        """What the last simulated reboot brought up (None: not rebooted in this process)."""
-        boots = unrecorded_state(self.host).boots
-        return boots[-1] if boots else None
-
-
-def answer(call: Invocation) -> Script:
-    """The script that answers one command: a handler, a captured output, or "not found"."""
-    if not call.argv:
-        yield err("simulated: empty command")
-        return 127
-    tool = os.path.basename(call.argv[0])
-    handler = HANDLERS.get(tool)
-    if handler is not None:
-        return (yield from handler(call, call.argv[1:]))
-    source = captured_source(call.argv)
-    if source is not None:
-        return (yield from captured(call, source))
-    if tool in NO_EFFECT_TOOLS:
-        yield out(call.echo)
-        return 0
-    yield err(f"simulated: {tool}: command not found on the simulated machine")
-    return 127
+        """What the last reboot brought up since this object was made (None: no reboot)."""
+        boots = self.state.boots
+        return boots[-1] if len(boots) > self._boots_before else None

@@ -1,53 +1,31 @@
-"""The machine as the simulator sees it: packages installed and offered, read from the bundle's
-files at the start of each command and written back after each change."""
+"""The machine as the simulator sees it: packages installed and offered, read from the machine's
+files (the bundle's, with its changes) at the start of each command and written back after each
+change."""
 
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
 from nvwizard.detect.apt_cache import parse_apt_cache_show
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query, parse_showhold
 from nvwizard.detect.misc import parse_apt_sources, parse_lock_holders
 from nvwizard.detect.models import LockHolder
-from nvwizard.host.base import Host
 from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.simulator.output import render_audit, render_dpkg_l, render_dpkg_query_rows
 from nvwizard.simulator.packages import Alternatives, Installed, Offer
+from nvwizard.simulator.state import Machine, MachineState
 
 REBOOT_REQUIRED_TEXT = "*** System restart required ***\n"
 
 
-@dataclass
-class UnrecordedState:
-    """What no bundle file records, kept per host object for the life of the process."""
-
-    auto: set[str] | None = None  # automatically installed packages (None: not guessed yet)
-    enabled_units: set[str] = field(default_factory=set)
-    active_units: set[str] = field(default_factory=set)
-    scheduled_reboot: str | None = None
-    lock_released: bool = False  # the simulated lock holder has finished
-    boots: list = field(default_factory=list)  # a BootResult per simulated reboot, in order
-
-
-_UNRECORDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def unrecorded_state(host: Host) -> UnrecordedState:
-    state = _UNRECORDED.get(host)
-    if state is None:
-        state = _UNRECORDED[host] = UnrecordedState()
-    return state
-
-
 class MachineModel:
-    """Packages installed and offered, read from the bundle, written back after each change."""
+    """Packages installed and offered, read from the machine's files, written back after each
+    change. `state` is the machine's own (what no file records)."""
 
-    def __init__(self, host: Host):
-        self.host = host
-        self.unrecorded = unrecorded_state(host)
+    def __init__(self, machine: Machine):
+        self.machine = machine
+        self.state: MachineState = machine.state
         self.installed: dict[str, Installed] = {}
         self.offers: dict[str, Offer] = {}
         self._load()
@@ -55,7 +33,7 @@ class MachineModel:
     # -- reading the bundle --
 
     def _load(self) -> None:
-        read = self.host.read
+        read = self.machine.read
         listed = parse_dpkg_l(read("dpkg-l.txt") or "")
         queried = parse_dpkg_query(read("dpkg-query.txt") or "")
         descriptions = {e.name: e.description or "" for e in listed}
@@ -80,15 +58,15 @@ class MachineModel:
         self.os = _key_values(read("os-release.txt") or "")
         self.lock_holders = parse_lock_holders(read("dpkg-lock.txt") or "")
         self.sources = parse_apt_sources(read("apt-sources.txt") or "")
-        if self.unrecorded.auto is None:
-            self.unrecorded.auto = self._guess_auto()
+        if self.state.auto is None:
+            self.state.auto = self._guess_auto()
 
     def _guess_auto(self) -> set[str]:
         """NVIDIA packages some other installed package depends on: pulled in automatically.
 
         The bundle does not say what was installed automatically; only NVIDIA-related names
         are guessed, so an autoremove never takes the base system."""
-        needed = set()
+        needed: set[str] = set()
         for name in self.installed:
             for group in self.dependencies(name):
                 needed.update(group)
@@ -104,8 +82,8 @@ class MachineModel:
     @property
     def auto(self) -> set[str]:
         """Automatically installed packages (autoremove's candidates)."""
-        assert self.unrecorded.auto is not None
-        return self.unrecorded.auto
+        assert self.state.auto is not None
+        return self.state.auto
 
     def dependencies(self, name: str) -> tuple[Alternatives, ...]:
         """What the offered version of `name` depends on (nothing when apt does not offer it)."""
@@ -130,7 +108,7 @@ class MachineModel:
 
     def interrupted(self) -> bool:
         """Whether dpkg was interrupted mid-run (apt then refuses to work)."""
-        updates = (self.host.read("dpkg-updates.txt") or "").strip()
+        updates = (self.machine.read("dpkg-updates.txt") or "").strip()
         return bool(updates) or any(p.status == "H" for p in self.installed.values())
 
     def satisfied(self, group: Alternatives, names: set[str]) -> bool:
@@ -142,7 +120,7 @@ class MachineModel:
     def frontend_lock_holder(self) -> LockHolder | None:
         """The process holding dpkg's frontend lock, until the simulated holder has finished."""
         holders = [h for h in self.lock_holders if h.lock_path.endswith("lock-frontend")]
-        if not holders or self.unrecorded.lock_released:
+        if not holders or self.state.lock_released:
             return None
         return holders[0]
 
@@ -171,11 +149,9 @@ class MachineModel:
 
     # -- writing back --
 
-    def write_back(self, source: str, text: str) -> None:
-        """Replace a bundle file's text, when the host keeps changes (a BundleHost does)."""
-        write = getattr(self.host, "write", None)
-        if write is not None:
-            write(source, text)
+    def write_back(self, source: str, text: str | None) -> None:
+        """Replace a file's text (None: remove it); later reads and a re-detect see it."""
+        self.machine.write(source, text)
 
     def save(self) -> None:
         """Write the package database back into the bundle files a re-detect reads."""

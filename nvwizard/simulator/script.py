@@ -12,7 +12,8 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from nvwizard.host.base import Host, OutputLine, RunningCommand
+from nvwizard.host.base import OutputLine, RunningCommand
+from nvwizard.simulator.state import Machine
 
 SPEED_ENV = "NVWIZARD_DEMO_SPEED"
 FAIL_ENV = "NVWIZARD_DEMO_FAIL"
@@ -52,9 +53,10 @@ Script = Lines[int]  # ... and a whole command's, ending with its exit code
 class Invocation:
     """One command to answer: the machine it runs on, its argv, and the demo's failure mode."""
 
-    host: Host
+    machine: Machine
     argv: list[str]
     failing_package: str  # NVWIZARD_DEMO_FAIL: this package's postinst fails ("" for none)
+    speed: float = DEFAULT_SPEED  # NVWIZARD_DEMO_SPEED
     # apt answers a simulation as if these were purged already (Host.start_after_purge)
     purged: frozenset[str] = frozenset()
 
@@ -89,12 +91,20 @@ def demo_speed(settings: Mapping[str, str]) -> float:
 
 
 class SimulatedCommand(RunningCommand):
-    """Plays a script: yields its lines, sleeps its pauses (scaled), ends with its exit code."""
+    """Plays a script: yields its lines, sleeps its pauses (scaled), ends with its exit code;
+    then calls `ended` (the machine saves its state there)."""
 
-    def __init__(self, script: Script, speed: float, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        script: Script,
+        speed: float,
+        sleep: Callable[[float], object] = time.sleep,
+        ended: Callable[[], None] | None = None,
+    ):
         self._script = script
         self._speed = speed
         self._sleep = sleep
+        self._ended = ended
         self._exit_code: int | None = None
 
     def lines(self) -> Iterator[OutputLine]:
@@ -110,6 +120,8 @@ class SimulatedCommand(RunningCommand):
                 yield item
         except StopIteration as stop:
             self._exit_code = stop.value if isinstance(stop.value, int) else 0
+            if self._ended is not None:
+                self._ended()
 
     def wait(self) -> int:
         for _ in self.lines():

@@ -1,31 +1,51 @@
-"""Which machine a command looks at: --machine DIR, --demo [NAME], or this one."""
+"""Which machine a command looks at: --machine DIR, --demo [NAME], or this one.
+
+For a bundle or a demo this is where its simulated machine is built and handed to its
+`BundleHost` (host never imports the simulator). One simulated machine per host: every command
+a front end runs on it (plan, simulate, apply, reboot, verify) sees the same machine.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 from nvwizard.errors import UsageError
 from nvwizard.host.base import Host
+from nvwizard.host.bundle import BundleHost, read_bundle_file
+from nvwizard.host.demo import default_demo_name, find_demo
 from nvwizard.host.sources import SOURCE_NAMES
+from nvwizard.simulator.machine import SimulatedMachine
 
 
 def host_from_args(machine: str | None, demo: str | None) -> Host:
     """A host for the parsed --machine/--demo options. `demo` is "" for a bare `--demo`."""
     if machine is not None:
-        return bundle_from_path(machine)
+        return bundle_host(bundle_folder(machine))
     if demo is not None:
-        from nvwizard.host.demo import demo_host
-
         return demo_host(demo or None)
-    from nvwizard.host.local import LocalHost
+    from nvwizard.host.local import LocalHost  # psutil and friends: only for this machine
 
     return LocalHost()
 
 
-def bundle_from_path(machine: str) -> Host:
-    from nvwizard.host.bundle import BundleHost
+def demo_host(name: str | None = None) -> BundleHost:
+    """The demo machine `name` (None or "": the default) with its simulated machine."""
+    demo = find_demo(name or default_demo_name())
+    machine = SimulatedMachine(functools.partial(read_bundle_file, demo.path))
+    return BundleHost(demo.path, kind="demo", label=f"demo {demo.name}", simulator=machine)
 
+
+def bundle_host(path: str | Path) -> BundleHost:
+    """The capture bundle in `path` with its simulated machine (for this process only)."""
+    path = Path(path)
+    machine = SimulatedMachine(functools.partial(read_bundle_file, path))
+    return BundleHost(path, simulator=machine)
+
+
+def bundle_folder(machine: str) -> Path:
+    """The folder `--machine` names, once it is sure to hold a readable bundle."""
     path = Path(machine)
     if not path.exists():
         raise UsageError(f"--machine {machine}: no such directory")
@@ -46,7 +66,7 @@ def bundle_from_path(machine: str) -> Host:
         some = ", ".join(f"{name}: {why}" for name, why in list(unreadable.items())[:3])
         more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
         raise UsageError(f"--machine {machine}: its bundle files cannot be read ({some}{more})")
-    return BundleHost(path)
+    return path
 
 
 def _unreadable(file: Path) -> str | None:

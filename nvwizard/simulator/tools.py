@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 
 from nvwizard.simulator.boot import boot
-from nvwizard.simulator.model import MachineModel, unrecorded_state
+from nvwizard.simulator.model import MachineModel
 from nvwizard.simulator.script import PACE, Invocation, Lines, Pause, Script, err, out
 
 # tools that only touch the hardware or the boot: they print "simulated: <command>"
@@ -36,7 +36,7 @@ def captured_source(argv: Sequence[str]) -> str | None:
 
 
 def captured(call: Invocation, source: str) -> Script:
-    text = call.host.read(source)
+    text = call.machine.read(source)
     if text is None:
         yield err(f"{call.echo}: not captured in this bundle")
         return 1
@@ -49,7 +49,7 @@ def captured(call: Invocation, source: str) -> Script:
 
 
 def apt_mark(call: Invocation, args: Sequence[str]) -> Script:
-    model = MachineModel(call.host)
+    model = MachineModel(call.machine)
     if not args:
         yield err("E: No command given")
         return 100
@@ -96,8 +96,8 @@ def systemctl(call: Invocation, args: Sequence[str]) -> Script:
         yield err("simulated: systemctl needs a command")
         return 1
     command, units = words[0], [_unit_name(u) for u in words[1:]]
-    model = MachineModel(call.host)
-    state = model.unrecorded
+    model = MachineModel(call.machine)
+    state = model.state
     if command == "daemon-reload":
         return 0
     if command == "is-active":
@@ -153,9 +153,9 @@ def shutdown(call: Invocation, args: Sequence[str]) -> Script:
     """Reboots now (`-r now`), schedules (`-r +N`, `-r HH:MM`) or cancels (`-c`) a reboot.
 
     A reboot boots the simulated machine (boot.py); a power-off only pretends."""
-    state = unrecorded_state(call.host)
+    state = call.machine.state
     if "-c" in args:
-        state.scheduled_reboot = None
+        state.scheduled_reboot = state.reboot_due_at = None
         return 0
     when = next((a for a in args if not a.startswith("-")), "+1")
     kind = "Reboot" if "-r" in args else "Shutdown"
@@ -168,6 +168,8 @@ def shutdown(call: Invocation, args: Sequence[str]) -> Script:
         yield err(f"Failed to parse time specification: {when}")
         return 1
     state.scheduled_reboot = when
+    # when it comes due at the demo's pace: a later nvwizard process boots it if it is past
+    state.reboot_due_at = time.time() + reboot_minutes(when) * PACE["reboot-minute"] * call.speed
     if when.startswith("+"):
         at = time.strftime(
             "%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() + 60 * int(when[1:]))
@@ -182,7 +184,7 @@ def reboot(call: Invocation, args: Sequence[str]) -> Script:
     """`reboot` (and `shutdown -r now`): the simulated machine boots again, at once."""
     yield out(f"{call.echo}: the simulated machine reboots")
     yield Pause(PACE["boot"])
-    result = boot(call.host)
+    result = boot(call.machine)
     yield out(f"simulated: {result.summary()}")
     return 0
 
@@ -190,14 +192,18 @@ def reboot(call: Invocation, args: Sequence[str]) -> Script:
 def wait_for_scheduled_reboot(call: Invocation) -> Lines[bool]:
     """The scheduled reboot's delay (a simulated minute per minute), then the boot;
     False when no reboot is scheduled (never was, or `shutdown -c` cancelled it)."""
-    state = unrecorded_state(call.host)
+    state = call.machine.state
     when = state.scheduled_reboot
     if when is None:
         return False
-    minutes = int(when[1:]) if when.startswith("+") else 1
-    for _ in range(minutes):
+    for _ in range(reboot_minutes(when)):
         yield Pause(PACE["reboot-minute"])
     if state.scheduled_reboot is None:  # cancelled meanwhile
         return False
     yield from reboot(call, ())
     return True
+
+
+def reboot_minutes(when: str) -> int:
+    """Simulated minutes until a scheduled reboot: "+N" is N, a time of day counts as one."""
+    return int(when[1:]) if when.startswith("+") else 1

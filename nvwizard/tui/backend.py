@@ -100,7 +100,7 @@ class LayersBackend:
         return build_report(host)
 
     def demo_host(self) -> Host:
-        from nvwizard.host.demo import demo_host
+        from nvwizard.simulator import demo_host
 
         return demo_host(None)
 
@@ -262,10 +262,11 @@ class LayersBackend:
             return False
         from nvwizard.simulator import SimulatedMachine
 
-        hurry = hurry or threading.Event()
-        machine = SimulatedMachine(host, sleep=hurry.wait)
+        machine = getattr(host, "simulator", None)  # the one the host was built with
+        if not isinstance(machine, SimulatedMachine):
+            return False
         if machine.scheduled_reboot is not None:
-            machine.wait_for_scheduled_reboot()
+            machine.wait_for_scheduled_reboot(sleep=(hurry or threading.Event()).wait)
         return machine.last_boot is not None
 
     def verification_pending(self, host: Host) -> bool:

@@ -42,7 +42,7 @@ VERIFY_TOUR = (Stop("verify-mismatch", ("v",)),)
 
 def demo_app(name: str | None = None) -> WizardApp:
     """The wizard on a demo machine with the real layers; spinners frozen."""
-    from nvwizard.host.demo import demo_host
+    from nvwizard.simulator import demo_host
 
     state = WizardState(host=demo_host(name))
     return WizardApp(state, LayersBackend(today=TOUR_DAY), animate=False)

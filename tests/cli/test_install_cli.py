@@ -224,8 +224,8 @@ def test_progress_printer_prints_plain_lines_for_scripts():
 
 def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_path):
     pytest.importorskip("nvwizard.simulator", reason="the demo simulator is not built yet")
-    from nvwizard.host.demo import demo_host
     from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
 
     recommended = build_report(demo_host("hgx-h100")).recommended_driver
     done, calls = run_with_trapped_path(

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from nvwizard.host.after_purge import status_file, without_packages
-from nvwizard.host.demo import demo_host
 from nvwizard.host.local import LocalHost
+from nvwizard.simulator import demo_host
 from tests.engine.sandboxhost import SandboxHost
 
 STATUS = b"""\

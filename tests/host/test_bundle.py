@@ -1,8 +1,10 @@
-"""BundleHost: raw reads, the in-memory overlay, and the simulator hand-off."""
+"""BundleHost: raw reads, and the hand-off to the simulator it was given."""
 
 from __future__ import annotations
 
-from nvwizard.host.bundle import BundleHost
+import pytest
+
+from nvwizard.host.bundle import BundleHost, read_bundle_file
 
 
 def test_reads_files_and_none_for_missing(tmp_path):
@@ -27,22 +29,45 @@ def test_a_directory_in_place_of_a_file_reads_as_missing(tmp_path):
     assert BundleHost(tmp_path).read("dpkg-l.txt") is None
 
 
-def test_overlay_changes_later_reads_but_not_the_disk(tmp_path):
+class FakeSimulator:
+    """Stands in for nvwizard/simulator: records what the host hands it."""
+
+    def __init__(self):
+        self.reads: list[str] = []
+        self.started: list[list[str]] = []
+
+    def read(self, source):
+        self.reads.append(source)
+        return f"simulated {source}"
+
+    def start(self, argv, env=None, purged=()):
+        self.started.append([*argv, *(f"purged:{name}" for name in sorted(purged))])
+        return "the simulated command"
+
+
+def test_a_bundle_host_hands_reads_and_commands_to_its_simulator(tmp_path):
+    (tmp_path / "uname-r.txt").write_text("6.8.0-94-generic\n")
+    simulator = FakeSimulator()
+    host = BundleHost(tmp_path, kind="demo", label="demo x", simulator=simulator)
+
+    assert host.read("uname-r.txt") == "simulated uname-r.txt"
+    assert host.start(["apt-get", "-s", "install", "x"]) == "the simulated command"
+    assert host.start_after_purge(["apt-get", "-s", "install", "x"], {"y"})
+    assert simulator.reads == ["uname-r.txt"]
+    assert simulator.started == [
+        ["apt-get", "-s", "install", "x"],
+        ["apt-get", "-s", "install", "x", "purged:y"],
+    ]
+    assert (host.kind, host.label, host.is_real) == ("demo", "demo x", False)
+
+
+def test_without_a_simulator_a_bundle_host_runs_no_command(tmp_path):
+    host = BundleHost(tmp_path)
+    with pytest.raises(NotImplementedError, match="no simulated machine"):
+        host.start(["apt-get", "-s", "install", "nvidia-driver-580"])
+
+
+def test_read_bundle_file_reads_the_folder_as_captured(tmp_path):
     (tmp_path / "dpkg-query.txt").write_text("nvidia-driver-535\tinstall ok installed\t535\n")
-    host = BundleHost(tmp_path)
-    host.write("dpkg-query.txt", "")
-    host.write("reboot-required.txt", "*** System restart required ***\n")
-    host.write("nvidia-smi.txt", None)
-    assert host.read("dpkg-query.txt") == ""
-    assert host.read("reboot-required.txt").startswith("***")
-    assert host.read("nvidia-smi.txt") is None
-    assert "nvidia-driver-535" in (tmp_path / "dpkg-query.txt").read_text()
-    assert not (tmp_path / "reboot-required.txt").exists()
-    assert "nvidia-driver-535" in BundleHost(tmp_path).read("dpkg-query.txt")
-
-
-def test_start_goes_to_the_simulator(tmp_path):
-    host = BundleHost(tmp_path)
-    command = host.start(["true"])
-    list(command.lines())
-    assert isinstance(command.wait(), int)
+    assert read_bundle_file(tmp_path, "dpkg-query.txt").startswith("nvidia-driver-535")
+    assert read_bundle_file(tmp_path, "nvidia-smi.txt") is None

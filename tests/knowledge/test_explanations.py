@@ -79,8 +79,8 @@ def test_branch_support_and_end_of_life():
 
 
 def test_debian_candidates_are_explained_with_debians_names_and_dkms():
-    from nvwizard.host.demo import demo_host
     from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
 
     rep = build_report(demo_host("debian12-t4"))
     tesla = _by_title(explain_candidate(rep.candidate("nvidia-tesla-535-driver"), rep))
@@ -98,10 +98,10 @@ def test_debian_candidates_are_explained_with_debians_names_and_dkms():
 
 
 def test_debian_secure_boot_finding_names_dkms_key():
-    from nvwizard.host.demo import demo_host
     from nvwizard.report.build import build_report
     from nvwizard.report.facts import ExtraFacts
     from nvwizard.report.findings import secure_boot_dkms_only
+    from nvwizard.simulator import demo_host
 
     rep = build_report(demo_host("debian12-t4"))
     assert secure_boot_dkms_only(rep, ExtraFacts()) is None  # no EFI on this VM

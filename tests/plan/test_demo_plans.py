@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 
 from nvwizard.errors import RefusedError, UsageError
-from nvwizard.host.demo import DEMOS, demo_host
+from nvwizard.host.demo import DEMOS
 from nvwizard.plan.build import apt_options, build_plan, default_choices
 from nvwizard.plan.models import Choices
 from nvwizard.report.build import build_report
+from nvwizard.simulator import demo_host
 
 APT = apt_options(300)
 

@@ -70,9 +70,9 @@ def test_repair_plan_without_known_unfinished_packages_still_configures_and_audi
 def test_repair_plan_repairs_a_failed_install_on_the_demo_machine(monkeypatch, tmp_path):
     """Fail a DKMS postinst on the simulated machine, then repair it with the repair plan."""
     from nvwizard.engine.runner import Engine
-    from nvwizard.host.demo import demo_host
     from nvwizard.plan.models import Choices
     from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
 
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")

@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 
 from nvwizard.cli.main import main
-from nvwizard.host.demo import demo_host
 from nvwizard.plan.build import build_plan, default_choices
 from nvwizard.plan.simulate import check_simulation, simulate
 from nvwizard.plan.text import format_simulation
 from nvwizard.report.build import build_report
+from nvwizard.simulator import demo_host
 from nvwizard.tui.backend import LayersBackend
 from tests.plan.stepwise import apply_step_by_step
 

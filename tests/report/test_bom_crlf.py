@@ -15,8 +15,9 @@ import pytest
 
 from nvwizard.detect import _text
 from nvwizard.host.bundle import BundleHost
-from nvwizard.host.demo import DEMOS, demo_host
+from nvwizard.host.demo import DEMOS
 from nvwizard.report.build import build_report
+from nvwizard.simulator import demo_host
 
 TODAY = dt.date(2026, 12, 7)
 BOM = "\ufeff".encode()

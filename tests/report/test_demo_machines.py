@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from nvwizard.host.demo import demo_host
 from nvwizard.report.build import build_report
+from nvwizard.simulator import demo_host
 
 TODAY = dt.date(2026, 11, 27)
 

@@ -8,8 +8,9 @@ import pytest
 
 from nvwizard.errors import EXIT_USAGE, UsageError
 from nvwizard.host.bundle import BundleHost
-from nvwizard.host.demo import DEMOS, default_demo_name, demo_host
+from nvwizard.host.demo import DEMOS, default_demo_name
 from nvwizard.host.local import LocalHost
+from nvwizard.simulator import demo_host
 from nvwizard.simulator.select import host_from_args
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from nvwizard.detect.dpkg import parse_dpkg_query
 from nvwizard.engine import events as ev
 from nvwizard.engine.runner import Engine
-from nvwizard.host.demo import demo_host
 from nvwizard.plan.build import build_plan
 from nvwizard.plan.models import Choices
 from nvwizard.report.build import build_report
+from nvwizard.simulator import demo_host
 from nvwizard.tui.backend import LayersBackend
 
 FAILING = "nvidia-dkms-580"

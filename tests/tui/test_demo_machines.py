@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nvwizard.host.demo import DEMOS, demo_host
+from nvwizard.host.demo import DEMOS
 from nvwizard.report.build import build_report
+from nvwizard.simulator import demo_host
 from nvwizard.tui.tour import demo_app, settle
 
 SIZE = (80, 24)

@@ -1,0 +1,219 @@
+"""The simulated machine's state: everything it changed since it was its bundle, as one object.
+
+A `MachineState` belongs to whoever built the `SimulatedMachine` (the host selection for a
+command, the wizard for its session); nothing here is global. It holds
+- `files`: the bundle sources the machine rewrote (dpkg-query.txt after an install, nvidia-smi.txt
+  after a boot, ...); None marks a source that is gone. Sources not in it are read from the
+  bundle as captured;
+- what no bundle file records: which packages were installed automatically, the enabled and
+  running units, a scheduled reboot and when it comes due, whether the simulated lock holder
+  has finished, and every boot.
+
+`StateFile` saves it to and loads it from one JSON file (a demo's, in the state directory), so
+a demo machine lives on across nvwizard processes: install, reboot, then verify, as on a real
+machine. Saving is atomic (a temporary file renamed over the old one); a file that is not such
+a state is refused in one line, never half trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from nvwizard.errors import UsageError
+
+FORMAT = "nvwizard-simulated-machine/1"
+
+
+@dataclass(frozen=True)
+class LoadedNvidia:
+    """The nvidia kernel module a boot loaded."""
+
+    version: str  # "595.58.03"
+    open: bool
+    path: str  # "/lib/modules/<kernel>/kernel/nvidia-595-server-open/nvidia.ko"
+    signed_by_canonical: bool
+
+
+@dataclass(frozen=True)
+class BootResult:
+    """What the simulated machine came up with."""
+
+    kernel: str
+    module: LoadedNvidia | None
+    nouveau: bool
+    why_no_module: str | None  # set when no nvidia module loaded
+    smi: str  # "table", "no-driver", "mismatch", "no-devices" or "not-installed"
+
+    def summary(self) -> str:
+        """One line for the person watching: "booted 6.8.0-94-generic: nvidia 580.95.05 (open)"."""
+        if self.module is not None:
+            flavour = "open" if self.module.open else "proprietary"
+            loaded = f"nvidia {self.module.version} ({flavour}) loaded"
+        else:
+            loaded = f"no nvidia module ({self.why_no_module})"
+        nouveau = ", nouveau loaded" if self.nouveau else ""
+        return f"booted {self.kernel}: {loaded}{nouveau}; nvidia-smi: {self.smi}"
+
+    def to_json(self) -> dict[str, Any]:
+        module = self.module
+        return {
+            "kernel": self.kernel,
+            "module": None
+            if module is None
+            else {
+                "version": module.version,
+                "open": module.open,
+                "path": module.path,
+                "signed_by_canonical": module.signed_by_canonical,
+            },
+            "nouveau": self.nouveau,
+            "why_no_module": self.why_no_module,
+            "smi": self.smi,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> BootResult:
+        module = _field(obj, "module", (dict, type(None)))
+        return cls(
+            kernel=_field(obj, "kernel", str),
+            module=None
+            if module is None
+            else LoadedNvidia(
+                version=_field(module, "version", str),
+                open=_field(module, "open", bool),
+                path=_field(module, "path", str),
+                signed_by_canonical=_field(module, "signed_by_canonical", bool),
+            ),
+            nouveau=_field(obj, "nouveau", bool),
+            why_no_module=_field(obj, "why_no_module", (str, type(None))),
+            smi=_field(obj, "smi", str),
+        )
+
+
+@dataclass
+class MachineState:
+    """What the simulated machine changed since it was its bundle (see the module docstring)."""
+
+    files: dict[str, str | None] = field(default_factory=dict)
+    auto: set[str] | None = None  # automatically installed packages (None: not guessed yet)
+    enabled_units: set[str] = field(default_factory=set)
+    active_units: set[str] = field(default_factory=set)
+    scheduled_reboot: str | None = None  # "+1", "23:30": what `shutdown -r` was given
+    reboot_due_at: float | None = None  # time.time() when it comes due, at the demo's pace
+    lock_released: bool = False  # the simulated lock holder has finished
+    boots: list[BootResult] = field(default_factory=list)  # in order
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything differs from the bundle as captured."""
+        return bool(self.files or self.boots or self.scheduled_reboot or self.enabled_units)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "files": dict(sorted(self.files.items())),
+            "auto": None if self.auto is None else sorted(self.auto),
+            "enabled_units": sorted(self.enabled_units),
+            "active_units": sorted(self.active_units),
+            "scheduled_reboot": self.scheduled_reboot,
+            "reboot_due_at": self.reboot_due_at,
+            "lock_released": self.lock_released,
+            "boots": [boot.to_json() for boot in self.boots],
+        }
+
+    @classmethod
+    def from_json(cls, obj: Any) -> MachineState:
+        """The state `to_json` wrote; ValueError (saying what is wrong) for anything else."""
+        if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+            raise ValueError(f"not a {FORMAT} object")
+        files = _field(obj, "files", dict)
+        if not all(
+            isinstance(k, str) and isinstance(v, (str, type(None))) for k, v in files.items()
+        ):
+            raise ValueError("'files' must map source names to text or null")
+        auto = _field(obj, "auto", (list, type(None)))
+        due = _field(obj, "reboot_due_at", (int, float, type(None)))
+        boots = _field(obj, "boots", list)
+        return cls(
+            files=dict(files),
+            auto=None if auto is None else set(_names(auto, "auto")),
+            enabled_units=set(_names(_field(obj, "enabled_units", list), "enabled_units")),
+            active_units=set(_names(_field(obj, "active_units", list), "active_units")),
+            scheduled_reboot=_field(obj, "scheduled_reboot", (str, type(None))),
+            reboot_due_at=None if due is None or isinstance(due, bool) else float(due),
+            lock_released=_field(obj, "lock_released", bool),
+            boots=[BootResult.from_json(boot) for boot in boots],
+        )
+
+
+def _field(obj: Any, key: str, kinds: type | tuple[type, ...]) -> Any:
+    if not isinstance(obj, dict) or key not in obj:
+        raise ValueError(f"{key!r} is missing")
+    value = obj[key]
+    if not isinstance(value, kinds):
+        raise ValueError(f"{key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _names(values: list, key: str) -> list[str]:
+    if not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{key!r} must be a list of names")
+    return values
+
+
+class Machine(Protocol):
+    """The simulated machine as its handlers see it (a `SimulatedMachine` is one): its files,
+    the bundle's with the changes on top, and its state."""
+
+    state: MachineState
+
+    def read(self, source: str) -> str | None: ...
+
+    def write(self, source: str, text: str | None) -> None:
+        """Replace what later reads of `source` return (None: the source is gone)."""
+
+
+class StateFile:
+    """One simulated machine's state on disk (a demo's: `<state dir>/demo-machines/<name>.json`)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def load(self) -> MachineState | None:
+        """The saved state; None when nothing was saved. A damaged file: UsageError (one line)."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise self._damaged(getattr(error, "strerror", None) or str(error)) from None
+        try:
+            return MachineState.from_json(json.loads(text))
+        except ValueError as error:  # json.JSONDecodeError is one
+            raise self._damaged(str(error)) from None
+
+    def save(self, state: MachineState) -> None:
+        """Replace the file atomically: a reader sees the old state or the new, never half."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(state.to_json(), indent=1, ensure_ascii=False) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _damaged(self, why: str) -> UsageError:
+        return UsageError(
+            f"the saved demo machine {self.path} is damaged ({why}); "
+            "delete it to start again from the bundle"
+        )
