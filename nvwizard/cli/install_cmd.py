@@ -95,11 +95,12 @@ class ProgressPrinter:
 
 
 def print_outcome(
-    finished: dict | None, is_real: bool, out=None, wizard_command: str = "nvwizard --demo"
+    finished: dict | None, is_real: bool, out=None, after_reboot: str | None = None
 ) -> int:
     """The end of an apply in words, and the exit code.
 
-    `wizard_command` is what replays this machine in the wizard (demo and bundle runs only).
+    `after_reboot` says what to run once the machine has rebooted (demo and bundle runs; a
+    real machine: `verify`).
     """
     out = out or sys.stdout
 
@@ -113,13 +114,7 @@ def print_outcome(
     sudo = "sudo " if is_real else ""
     if outcome == "done":
         say("Done: every step succeeded.")
-        # On a demo or bundle the simulated machine ends with this command, so a later
-        # `nvwizard verify --demo` would check the untouched bundle: the wizard shows both.
-        after = (
-            f"After it, run: {sudo}nvwizard verify"
-            if is_real
-            else f"To see the reboot and the verification, run the wizard: {wizard_command}"
-        )
+        after = after_reboot or f"After it, run: {sudo}nvwizard verify"
         if finished.get("reboot_scheduled"):
             say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
             say(after)
@@ -254,13 +249,26 @@ def _apply_here(host, plan) -> int:
                 if not engine.cancelled:
                     print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
                 engine.cancel()
-    return print_outcome(printer.finished, is_real=False, wizard_command=_wizard_command(host))
+    return print_outcome(printer.finished, is_real=False, after_reboot=_after_reboot(host))
 
 
-def _wizard_command(host) -> str:
-    """The command that opens the wizard on the same demo or bundle machine."""
-    kind, _, where = host.label.partition(" ")
-    return f"nvwizard --demo {where}" if kind == "demo" else f"nvwizard --machine {where}"
+def _after_reboot(host) -> str:
+    """What shows the simulated reboot and the verification. A demo saved in the state
+    directory lives on after this command: `verify` sees it. Otherwise the simulated machine
+    ends with this command (a later `verify` would check the untouched bundle): the wizard
+    shows both."""
+    from nvwizard.simulator import SimulatedMachine
+
+    machine = getattr(host, "simulator", None)
+    if host.kind == "demo":
+        if isinstance(machine, SimulatedMachine) and machine.saved_to is not None:
+            return f"After it (seconds on the demo), run: nvwizard verify --demo {host.path.name}"
+        return (
+            "To see the reboot and the verification, run the wizard: "
+            f"nvwizard --demo {host.path.name} (or set NVWIZARD_STATE_DIR to keep the demo "
+            "machine between commands)"
+        )
+    return f"To see the reboot and the verification, run the wizard: nvwizard --machine {host.path}"
 
 
 def _apply_detached(plan) -> int:

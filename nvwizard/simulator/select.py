@@ -3,6 +3,14 @@
 For a bundle or a demo this is where its simulated machine is built and handed to its
 `BundleHost` (host never imports the simulator). One simulated machine per host: every command
 a front end runs on it (plan, simulate, apply, reboot, verify) sees the same machine.
+
+A demo machine lives on between nvwizard processes when a state directory is set
+(NVWIZARD_STATE_DIR): its state is saved in `<state dir>/demo-machines/<name>.json` after each
+command that changed it, and the next `--demo NAME` goes on from there; a reboot scheduled
+meanwhile has happened once its time (at the demo's pace) has passed. Its label then says so:
+"demo hgx-h100 (after your changes: ...)". Deleting that file resets the demo to its bundle.
+Without a state directory each process starts from the bundle and saves nothing. A `--machine`
+bundle is never saved: it is someone's capture, replayed as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +25,10 @@ from nvwizard.host.bundle import BundleHost, read_bundle_file
 from nvwizard.host.demo import default_demo_name, find_demo
 from nvwizard.host.sources import SOURCE_NAMES
 from nvwizard.simulator.machine import SimulatedMachine
+from nvwizard.simulator.state import StateFile
+
+STATE_DIR_ENV = "NVWIZARD_STATE_DIR"
+DEMO_STATE_FOLDER = "demo-machines"
 
 
 def host_from_args(machine: str | None, demo: str | None) -> Host:
@@ -30,11 +42,30 @@ def host_from_args(machine: str | None, demo: str | None) -> Host:
     return LocalHost()
 
 
-def demo_host(name: str | None = None) -> BundleHost:
-    """The demo machine `name` (None or "": the default) with its simulated machine."""
+def demo_host(name: str | None = None, state_dir: str | Path | None = None) -> BundleHost:
+    """The demo machine `name` (None or "": the default) with its simulated machine.
+
+    `state_dir` (default: NVWIZARD_STATE_DIR when set) is where the machine is saved and
+    loaded from; without one it starts from the bundle and is not saved."""
     demo = find_demo(name or default_demo_name())
-    machine = SimulatedMachine(functools.partial(read_bundle_file, demo.path))
-    return BundleHost(demo.path, kind="demo", label=f"demo {demo.name}", simulator=machine)
+    if state_dir is None and os.environ.get(STATE_DIR_ENV):
+        state_dir = os.environ[STATE_DIR_ENV]
+    saved_to = demo_state_file(demo.name, state_dir) if state_dir is not None else None
+    machine = SimulatedMachine(
+        functools.partial(read_bundle_file, demo.path),
+        state=saved_to.load() if saved_to is not None else None,
+        saved_to=saved_to,
+    )
+    machine.catch_up()
+    label = f"demo {demo.name}"
+    if machine.state.changed:
+        label += f" (after your changes: {machine.changes()})"
+    return BundleHost(demo.path, kind="demo", label=label, simulator=machine)
+
+
+def demo_state_file(name: str, state_dir: str | Path) -> StateFile:
+    """Where the demo machine `name` is saved in `state_dir`."""
+    return StateFile(Path(state_dir) / DEMO_STATE_FOLDER / f"{name}.json")
 
 
 def bundle_host(path: str | Path) -> BundleHost:

@@ -185,13 +185,18 @@ class StateFile:
         self.path = Path(path)
 
     def load(self) -> MachineState | None:
-        """The saved state; None when nothing was saved. A damaged file: UsageError (one line)."""
+        """The saved state; None when nothing was saved. A damaged or unreadable file:
+        UsageError (one line)."""
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as error:
-            raise self._damaged(getattr(error, "strerror", None) or str(error)) from None
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # nothing saved (a state directory that is no folder is said on writing)
+        except UnicodeDecodeError as error:
+            raise self._damaged(str(error)) from None
+        except OSError as error:
+            raise UsageError(
+                f"cannot read the saved demo machine {self.path} ({error.strerror or error})"
+            ) from None
         try:
             return MachineState.from_json(json.loads(text))
         except ValueError as error:  # json.JSONDecodeError is one

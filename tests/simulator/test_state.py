@@ -111,3 +111,89 @@ def test_a_damaged_state_file_is_refused_in_one_line_saying_what_to_do(tmp_path,
     message = str(error.value)
     assert "\n" not in message
     assert str(path) in message and "damaged" in message and "delete it" in message
+
+
+# -- a demo machine kept in the state directory ------------------------------------------------
+
+INSTALL = ("apt-get", "-y", "-o", "DPkg::Lock::Timeout=60", "install")
+
+
+def test_a_demo_is_saved_after_a_change_and_the_next_host_goes_on_from_there(tmp_path):
+    host = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    saved = tmp_path / "demo-machines" / "rtx3090-fresh.json"
+    assert run(host, "dpkg-query", "-W") == 0
+    assert run(host, "apt-get", "-s", "install", "nvidia-driver-580-server") == 0
+    assert not saved.exists()  # read-only commands and simulations save nothing
+
+    assert run(host, *INSTALL, "nvidia-driver-580-server") == 0
+    assert saved.is_file()
+
+    later = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    assert installed(later)["nvidia-driver-580-server"] == "ii"
+    assert later.label.startswith("demo rtx3090-fresh (after your changes: ")
+    assert "packages installed" in later.label
+    assert later.read("reboot-required.txt")  # what the install left pending, still pending
+
+
+def test_nvwizard_state_dir_is_where_a_demo_lives_and_without_it_nothing_is_kept(
+    tmp_path, monkeypatch
+):
+    host = demo_host("rtx3090-fresh")  # no state directory: this host only
+    assert run(host, *INSTALL, "nvidia-driver-580-server") == 0
+    assert "nvidia-driver-580-server" not in installed(demo_host("rtx3090-fresh"))
+
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    assert run(demo_host("rtx3090-fresh"), *INSTALL, "nvidia-driver-580-server") == 0
+    assert (tmp_path / "demo-machines" / "rtx3090-fresh.json").is_file()
+    assert "nvidia-driver-580-server" in installed(demo_host("rtx3090-fresh"))
+    assert demo_host("hgx-h100").label == "demo hgx-h100"  # each demo its own file
+
+
+def test_a_scheduled_reboot_happens_while_no_process_runs_once_it_is_due(tmp_path, monkeypatch):
+    host = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    assert run(host, *INSTALL, "nvidia-driver-580-server") == 0
+    assert host.start(["shutdown", "-r", "+1"], {"NVWIZARD_DEMO_SPEED": "1"}).wait() == 0
+    due = host.simulator.state.reboot_due_at
+    assert due is not None
+
+    monkeypatch.setattr("time.time", lambda: due - 1)  # a later process, before it is due
+    waiting = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    assert waiting.simulator.scheduled_reboot == "+1" and waiting.simulator.last_boot is None
+    assert "a reboot scheduled" in waiting.label
+    assert "nvidia" not in (waiting.read("lsmod.txt") or "").split()
+
+    monkeypatch.setattr("time.time", lambda: due + 1)  # and one after
+    booted = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    assert booted.simulator.scheduled_reboot is None
+    assert booted.simulator.last_boot is not None and booted.simulator.last_boot.module
+    assert booted.label.endswith(", rebooted)")
+    assert booted.read("reboot-required.txt") is None
+    assert demo_host("rtx3090-fresh", state_dir=tmp_path).simulator.state.boots == (
+        booted.simulator.state.boots  # the boot was saved: it happens once
+    )
+
+
+def test_deleting_the_saved_file_resets_the_demo_to_its_bundle(tmp_path):
+    host = demo_host("hgx-h100", state_dir=tmp_path)
+    assert run(host, "apt-get", "-y", "purge", "nvidia-driver-535-server") == 0
+    assert "nvidia-driver-535-server" not in installed(demo_host("hgx-h100", state_dir=tmp_path))
+
+    (tmp_path / "demo-machines" / "hgx-h100.json").unlink()
+
+    again = demo_host("hgx-h100", state_dir=tmp_path)
+    assert again.label == "demo hgx-h100"
+    assert installed(again)["nvidia-driver-535-server"] == "ii"
+
+
+def test_a_damaged_saved_demo_stops_the_command_instead_of_being_half_used(tmp_path):
+    saved = tmp_path / "demo-machines" / "hgx-h100.json"
+    saved.parent.mkdir()
+    saved.write_text('{"format": "nvwizard-simulated-machine/1", "files": []}')
+    with pytest.raises(UsageError, match="delete it to start again from the bundle"):
+        demo_host("hgx-h100", state_dir=tmp_path)
+
+
+def test_a_state_dir_that_is_no_folder_holds_no_saved_demo(tmp_path):
+    """Nothing can have been saved there; writing there is what reports the bad place."""
+    (tmp_path / "file").write_text("x")
+    assert StateFile(tmp_path / "file" / "demo-machines" / "x.json").load() is None

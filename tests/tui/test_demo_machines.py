@@ -297,3 +297,30 @@ def test_a_real_machine_never_waits_for_a_simulated_boot():
     from nvwizard.tui.backend import LayersBackend
 
     assert LayersBackend().await_reboot(LocalHost()) is False
+
+
+def test_the_wizard_s_reboot_of_a_demo_kept_in_the_state_dir_is_seen_by_later_commands(
+    tmp_path, monkeypatch
+):
+    """The wizard's backend installs and reboots the demo; a new host on the same state
+    directory (a later `nvwizard detect --demo`, `verify --demo`) comes up with that driver."""
+    from nvwizard.plan.build import build_plan, default_choices
+    from nvwizard.tui.backend import LayersBackend
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(tmp_path / "log"))
+    backend = LayersBackend()
+    host = demo_host("rtx3090-fresh")
+    report = build_report(host)
+    plan = build_plan(report, default_choices(report))
+    outcome = backend.start_apply(host, plan, lambda event: None).run()
+    assert outcome.status == "done", outcome.message
+    backend.reboot(host, 1)
+    assert backend.await_reboot(host) is True
+
+    later = build_report(demo_host("rtx3090-fresh"))
+    assert later.source.startswith("demo rtx3090-fresh (after your changes: ")
+    assert later.loaded_module is not None and not later.reboot_required
+    assert {p.name for p in later.installed_packages} >= set(plan.install_list)
