@@ -234,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _apply_here(host, plan) -> int:
     """Demo and bundle machines: the engine runs in-process on the simulated machine."""
-    from nvwizard.engine.journal import Journal
+    from nvwizard.engine.journal import Journal, keeps_its_log
     from nvwizard.engine.runner import Engine
 
     printer = ProgressPrinter()
@@ -249,7 +249,10 @@ def _apply_here(host, plan) -> int:
                 if not engine.cancelled:
                     print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
                 engine.cancel()
-    return print_outcome(printer.finished, is_real=False, after_reboot=_after_reboot(host))
+    finished = printer.finished
+    if finished is not None and not keeps_its_log(host):
+        finished = {**finished, "log_path": None}  # its folder goes when this command ends
+    return print_outcome(finished, is_real=False, after_reboot=_after_reboot(host))
 
 
 def _after_reboot(host) -> str:

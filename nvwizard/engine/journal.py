@@ -12,13 +12,15 @@ that window, and a crash loses at most that window of output.
 
 Where: `engine.paths` (NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR override). A demo or bundle
 host never writes into the real places: unless those variables are set, its journal goes to a
-fresh temporary directory.
+temporary directory, removed when the process ends.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -91,13 +93,24 @@ def write_state(state: dict, state_dir: Path | None = None) -> None:
 
 
 def journal_dirs_for(host: Host) -> tuple[Path, Path]:
-    """(log dir, state dir) for an apply on this host."""
+    """(log dir, state dir) for an apply on this host.
+
+    A demo or bundle never writes into the real places: each of the two not named by
+    NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR is in a temporary directory, removed when the
+    process ends."""
     if host.is_real:
         return paths.log_dir(), paths.state_dir()
-    if os.environ.get("NVWIZARD_LOG_DIR") or os.environ.get("NVWIZARD_STATE_DIR"):
-        return paths.log_dir(), paths.state_dir()
+    log, state = os.environ.get("NVWIZARD_LOG_DIR"), os.environ.get("NVWIZARD_STATE_DIR")
+    if log and state:
+        return Path(log), Path(state)
     scratch = Path(tempfile.mkdtemp(prefix=f"nvwizard-{host.kind}-"))
-    return scratch / "log", scratch / "state"
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return Path(log) if log else scratch / "log", Path(state) if state else scratch / "state"
+
+
+def keeps_its_log(host: Host) -> bool:
+    """Whether an apply's log on `host` outlives this process (see journal_dirs_for)."""
+    return host.is_real or bool(os.environ.get("NVWIZARD_LOG_DIR"))
 
 
 def _stamp() -> str:

@@ -45,3 +45,49 @@ def test_install_reboot_then_verify_in_new_processes_sees_the_new_driver(tmp_pat
 
     saved.unlink()  # the documented reset: the demo is its bundle again
     assert detect_json(tmp_path) == pristine
+
+
+def test_without_the_variables_a_demo_install_leaves_nothing_behind(tmp_path):
+    """No NVWIZARD_STATE_DIR / NVWIZARD_LOG_DIR: the journal goes to a temporary folder that is
+    removed when the command ends (it used to stay, one /tmp/nvwizard-demo-* per run), the
+    user's own state directory is not touched, and no log path is promised."""
+    import os
+    import subprocess
+    import sys
+
+    temporary, home = tmp_path / "tmp", tmp_path / "home"
+    temporary.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NVWIZARD_", "XDG_"))} | {
+        "TMPDIR": str(temporary),
+        "HOME": str(home),
+        "NVWIZARD_DEMO_SPEED": "0",
+    }
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    argv = [sys.executable, "-m", "nvwizard", "install", "--demo", DEMO, "--yes", "--reboot"]
+
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, cwd=root)
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert "Done: every step succeeded." in done.stdout
+    assert "Log: " not in done.stdout
+    assert "or set NVWIZARD_STATE_DIR to keep the demo machine between commands" in done.stdout
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("nvwizard")] == []
+    assert not home.exists()
+
+
+def test_a_log_dir_alone_keeps_the_demo_s_state_file_out_of_the_user_s_state_dir(
+    tmp_path, monkeypatch
+):
+    from nvwizard.engine import paths
+    from nvwizard.engine.journal import journal_dirs_for, keeps_its_log
+    from nvwizard.simulator import demo_host
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.delenv("NVWIZARD_STATE_DIR", raising=False)
+    host = demo_host(DEMO)
+
+    log_dir, state_dir = journal_dirs_for(host)
+
+    assert log_dir == tmp_path / "log" and keeps_its_log(host)
+    assert state_dir != paths.state_dir() and not str(state_dir).startswith(str(tmp_path))
