@@ -240,7 +240,13 @@ def _other_packages() -> list[DummyPackage]:
             description="owns /etc and /usr in the sandbox root",
             files=(("etc/sandbox-release", "sandbox\n", 0o644),),
         ),
-        DummyPackage("dkms", "3.0.11-1ubuntu13", description="Dynamic Kernel Module System"),
+        DummyPackage(
+            "dkms",
+            "3.0.11-1ubuntu13",
+            description="Dynamic Kernel Module System",
+            # a conffile, as Ubuntu's: removed without --purge, dkms stays in state rc
+            files=(("etc/dkms/framework.conf", "# dkms framework\n", 0o644),),
+        ),
         DummyPackage(
             f"linux-headers-{KERNEL}",
             "6.8.0-45.45",
