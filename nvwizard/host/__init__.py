@@ -1,10 +1,13 @@
 """The host layer: the only code that touches a machine (files, sysfs, /proc, commands).
 
 Everything above reads facts by source name (`sources.py`, the bundle file names) through a
-`Host` (`base.py`) and starts commands with `Host.start`. Which machine: `select.py`.
+`Host` (`base.py`) and starts commands with `Host.start`; `base.py` also defines the
+`Simulator` a bundle host is handed.
 - `local.py`: this machine. Its sources come from `system_files.py` (/etc, /proc, /sys,
   /var), `package_queries.py` (apt and dpkg), `processes.py` (GPU users, lock holders, the
   session) and plain commands (`reading.py`); `local_command.py` streams a started command.
-- `bundle.py` and `demo.py`: a captured machine, or one of the bundled demo machines.
+- `bundle.py`: a capture bundle's folder; `demo.py`: the list of bundled demo machines.
+  Commands on a bundle or demo are answered by its simulated machine (nvwizard/simulator/,
+  which also picks the machine for a command): host never imports it.
 - `capture.py` writes this machine as a bundle; `spawn.py` starts the detached apply worker.
 """
