@@ -324,3 +324,24 @@ def test_the_wizard_s_reboot_of_a_demo_kept_in_the_state_dir_is_seen_by_later_co
     assert later.source.startswith("demo rtx3090-fresh (after your changes: ")
     assert later.loaded_module is not None and not later.reboot_required
     assert {p.name for p in later.installed_packages} >= set(plan.install_list)
+
+
+async def test_a_kept_demo_s_banner_shows_its_changes_whole_at_80_columns(tmp_path, monkeypatch):
+    from nvwizard.tui.app import WizardApp
+    from nvwizard.tui.backend import LayersBackend
+    from nvwizard.tui.state import WizardState
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    kept = demo_host("hgx-h100", state_dir=tmp_path)
+    assert kept.start(["apt-get", "-y", "purge", "nvidia-driver-535-server"]).wait() == 0
+    host = demo_host("hgx-h100", state_dir=tmp_path)
+    assert "(after your changes: " in host.label
+
+    app = WizardApp(WizardState(host=host), LayersBackend(), animate=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        banner = app.screen.query_one("#banner")
+        text = str(banner.render())
+        assert text == f"DEMO: nothing on this machine is changed ({host.label})"
+        assert 80 < len(text) <= 2 * 80
+        assert banner.region.height == 2  # one row would cut the changes off
