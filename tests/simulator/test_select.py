@@ -25,6 +25,10 @@ def test_a_directory_with_one_known_file_is_a_bundle(tmp_path):
     host = host_from_args(str(tmp_path), None)
     assert isinstance(host, BundleHost)
     assert host.read("nvidia-smi.txt") == "No devices were found\n"
+    # handed its simulated machine: commands are answered, never run
+    command = host.start(["nvidia-smi"])
+    assert [line.text for line in command.lines()] == ["No devices were found"]
+    assert command.wait() == 6
 
 
 @pytest.mark.parametrize(
