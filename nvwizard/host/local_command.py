@@ -5,8 +5,10 @@ The engine runs apt-get, dpkg and the rest through it and shows each line as it 
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -30,7 +32,7 @@ class LocalCommand(RunningCommand):
         for number, stream in enumerate(streams, start=1):
             actions.append((os.POSIX_SPAWN_DUP2, pipes[stream][1], number))
         try:
-            self._pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions)
+            self._pid = os.posix_spawn(executable(argv[0], env), argv, env, file_actions=actions)
         except OSError:
             for read_end, _ in pipes.values():
                 os.close(read_end)
@@ -66,6 +68,20 @@ class LocalCommand(RunningCommand):
             _, status = os.waitpid(self._pid, 0)
             self._exit_code = os.waitstatus_to_exitcode(status)
         return self._exit_code
+
+
+def executable(name: str, env: dict[str, str]) -> str:
+    """The program `name` names, looked up on the PATH of the environment it will run in.
+
+    posix_spawnp searches the calling process's PATH instead, so a sandbox's fake
+    `systemctl` or `shutdown` on the passed PATH would lose to the machine's real one.
+    """
+    if "/" in name:
+        return name
+    found = shutil.which(name, path=env.get("PATH", os.defpath))
+    if found is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+    return found
 
 
 def wants_status_fd(argv: Sequence[str]) -> bool:
