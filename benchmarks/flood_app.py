@@ -132,7 +132,7 @@ def build_app(count: int, result: ResultFile, follow_from: Path | None = None):
 
             if follow_from is None:
                 return super().start_apply(host, plan, timed_sink)
-            from nvwizard.tui.apply_runs import DetachedRun
+            from nvwizard.engine.detach import DetachedRun
 
             result.data["started_at"] = time.monotonic()
             events_path = start_engine_process(count, follow_from)
@@ -165,7 +165,7 @@ def build_app(count: int, result: ResultFile, follow_from: Path | None = None):
             install = next(s for s in self.screen_stack if type(s).__name__ == INSTALL_SCREEN)
             log = install.query_one("#log")
             result.update(
-                ok=self.state.outcome.result == "done",
+                ok=self.state.outcome.status == "done",
                 absorbed_at=absorbed_at,
                 rss_mb=rss_mb(),
                 peak_rss_mb=peak_rss_mb(),

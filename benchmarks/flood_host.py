@@ -15,8 +15,8 @@ from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import find_demo
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Plan, Step
+from nvwizard.plan.simulate import Simulation, SimulationCheck
 from nvwizard.tui.backend import LayersBackend
-from nvwizard.tui.state import Simulation
 
 FLOOD_DRIVER = "nvidia-driver-595-server-open"
 
@@ -69,5 +69,5 @@ class FloodBackend(LayersBackend):
     def build_plan(self, report, choices) -> Plan:
         return flood_plan("demo hgx-h100 (flood)")
 
-    def simulate(self, host, report, plan) -> Simulation:
-        return Simulation()
+    def simulate(self, host, report, plan) -> tuple[Simulation, SimulationCheck]:
+        return Simulation(None, None, None), SimulationCheck(True, [], [], [])

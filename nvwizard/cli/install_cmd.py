@@ -11,10 +11,12 @@ import argparse
 import os
 import sys
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
 from nvwizard.engine import events as ev
+from nvwizard.engine.progress import PlanProgress
 from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError, exit_codes_help
 
 EXIT_CANCELLED = EXIT_FAILED
@@ -55,47 +57,47 @@ class ProgressPrinter:
 
     def __init__(self, out=None):
         self.out = out or sys.stdout
-        self.total = 0
-        self.number = 0
+        self.progress = PlanProgress()
         self._last_percent: int | None = None
         self._last_lock_line = 0.0
-        self.finished: dict | None = None
+
+    @property
+    def finished(self) -> ev.Outcome | None:
+        return self.progress.outcome
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
     def __call__(self, event: ev.Event) -> None:
-        d = event.data
-        if event.kind == ev.PLAN_STARTED:
-            self.total = len((d.get("plan") or {}).get("steps") or [])
-            self._print(f"==> applying on {d.get('host')}")
-        elif event.kind == ev.STEP_STARTED:
-            self.number += 1
-            self._last_percent = None
-            self._print(f"==> [{self.number}/{self.total}] {d.get('title')}")
-            for argv in d.get("argv") or []:
-                self._print("    $ " + " ".join(argv))
-        elif event.kind == ev.OUTPUT:
-            self._print("    " + d.get("line", ""))
-        elif event.kind == ev.PROGRESS and d.get("phase") == "lock-wait":
+        self.progress.update(event)
+        if isinstance(event, ev.StepOutput):
+            for line in event.lines:
+                self._print("    " + line)
+        elif isinstance(event, ev.StepProgress) and event.phase == "lock-wait":
             # a countdown every second: one line each LOCK_WAIT_EVERY_S is enough for a log
             if event.time - self._last_lock_line >= LOCK_WAIT_EVERY_S:
                 self._last_lock_line = event.time
-                self._print(f"    {d.get('text', '')}")
-        elif event.kind == ev.PROGRESS:
-            percent = int(d.get("percent") or 0)
+                self._print(f"    {event.text}")
+        elif isinstance(event, ev.StepProgress):
+            percent = int(event.percent)
             if percent != self._last_percent:
                 self._last_percent = percent
-                self._print(f"    [{percent:3d}%] {d.get('text', '')}".rstrip())
-        elif event.kind == ev.STEP_FINISHED:
-            verdict = "ok" if d.get("ok") else f"FAILED (exit {d.get('exit_code')})"
-            self._print(f"    {verdict} in {d.get('duration_s')} s")
-        elif event.kind == ev.PLAN_FINISHED:
-            self.finished = dict(d)
+                self._print(f"    [{percent:3d}%] {event.text}".rstrip())
+        elif isinstance(event, ev.PlanStarted):
+            self._print(f"==> applying on {event.host}")
+        elif isinstance(event, ev.StepStarted):
+            self._last_percent = None
+            progress = self.progress
+            self._print(f"==> [{progress.step_index}/{progress.step_count}] {event.title}")
+            for argv in event.argv:
+                self._print("    $ " + " ".join(argv))
+        elif isinstance(event, ev.StepFinished):
+            verdict = "ok" if event.ok else f"FAILED (exit {event.exit_code})"
+            self._print(f"    {verdict} in {event.duration_s} s")
 
 
 def print_outcome(
-    finished: dict | None, is_real: bool, out=None, after_reboot: str | None = None
+    finished: ev.Outcome | None, is_real: bool, out=None, after_reboot: str | None = None
 ) -> int:
     """The end of an apply in words, and the exit code.
 
@@ -110,35 +112,34 @@ def print_outcome(
     if finished is None:
         say("nvwizard: the apply ended without a result; see `nvwizard status`")
         return EXIT_FAILED
-    outcome = finished.get("outcome")
     sudo = "sudo " if is_real else ""
-    if outcome == "done":
+    if finished.status == ev.DONE:
         say("Done: every step succeeded.")
         after = after_reboot or f"After it, run: {sudo}nvwizard verify"
-        if finished.get("reboot_scheduled"):
+        if finished.reboot_scheduled:
             say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
             say(after)
-        elif finished.get("reboot_required"):
+        elif finished.reboot_required:
             say(f"A reboot is needed to load the new driver: {sudo}reboot")
             say(after)
         if not is_real:
             say("(demo or bundle machine: nothing on this computer was changed)")
-        if finished.get("log_path"):
-            say(f"Log: {finished['log_path']}")
+        if finished.log_path:
+            say(f"Log: {finished.log_path}")
         return EXIT_OK
-    if outcome == "cancelled":
-        say(f"Cancelled: {finished.get('message') or 'stopped between steps'}")
+    if finished.status == ev.CANCELLED:
+        say(f"Cancelled: {finished.message or 'stopped between steps'}")
     else:
-        say(f"FAILED: {finished.get('message') or 'a step failed'}")
-        for line in finished.get("last_lines") or []:
+        say(f"FAILED: {finished.message or 'a step failed'}")
+        for line in finished.last_lines:
             say(f"  | {line}")
-    if finished.get("log_path"):
-        say(f"Log: {finished['log_path']}")
-    if finished.get("next_action"):
-        say(f"Next: {finished['next_action']}")
-    if finished.get("repair"):
-        say(f"Repair: {sudo}{' '.join(finished['repair'])}")
-    return EXIT_FAILED if outcome != "cancelled" else EXIT_CANCELLED
+    if finished.log_path:
+        say(f"Log: {finished.log_path}")
+    if finished.next_action:
+        say(f"Next: {finished.next_action}")
+    if finished.repair:
+        say(f"Repair: {sudo}{' '.join(finished.repair)}")
+    return EXIT_FAILED if finished.status != ev.CANCELLED else EXIT_CANCELLED
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -251,7 +252,7 @@ def _apply_here(host, plan) -> int:
                 engine.cancel()
     finished = printer.finished
     if finished is not None and not keeps_its_log(host):
-        finished = {**finished, "log_path": None}  # its folder goes when this command ends
+        finished = replace(finished, log_path=None)  # its folder goes when this command ends
     return print_outcome(finished, is_real=False, after_reboot=_after_reboot(host))
 
 
@@ -276,15 +277,15 @@ def _after_reboot(host) -> str:
 
 def _apply_detached(plan) -> int:
     """This machine: a worker outside the terminal applies; we follow its journal."""
-    from nvwizard.engine.attach import replay_and_follow
-    from nvwizard.engine.detach import start_detached_apply
+    from nvwizard.engine.detach import DetachedRun
 
-    started = start_detached_apply(plan)
-    print(f"nvwizard: applying in the background ({started.method}); log: {started.log_path}")
     printer = ProgressPrinter()
+    run = DetachedRun(plan, on_event=printer)
+    started = run.start()
+    assert started is not None
+    print(f"nvwizard: applying in the background ({started.method}); log: {started.log_path}")
     try:
-        for event in replay_and_follow(started.events_path):
-            printer(event)
+        run.run()
     except KeyboardInterrupt:
         print(
             "\nnvwizard: stopped following; the apply goes on. "

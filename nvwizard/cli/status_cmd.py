@@ -68,9 +68,9 @@ def format_status(status: ApplyStatus) -> str:
         )
     if status.message:
         lines.append(f"message: {status.message}")
-    if status.verified:
-        verdict = "ok" if status.verified.get("ok") else "problems found"
-        lines.append(f"verified: {verdict} at {_clock(status.verified.get('at'))}")
+    if status.verified is not None:
+        verdict = "ok" if status.verified.ok else "problems found"
+        lines.append(f"verified: {verdict} at {_clock(status.verified.at)}")
     if status.log_path:
         lines.append(f"log: {status.log_path}")
     lines.append(f"next: {status.next_step}: {status.next_hint}")

@@ -8,6 +8,9 @@ either it took the apply lock and names its journal, or it was refused and names
 Two front ends racing past the first check therefore still end with one apply and one
 refusal. The front end then only follows the journal; killing it changes nothing.
 
+`DetachedRun` is what both front ends (the wizard and `nvwizard install`) use: start the
+worker, or take one already running, then follow its journal until the plan ends.
+
 Worker (`run_worker`): takes the lock, writes the journal, runs the Engine on this machine,
 and exits. SIGHUP and SIGINT are ignored; SIGTERM lets the running step finish, then stops.
 
@@ -21,13 +24,16 @@ import os
 import secrets
 import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nvwizard
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
+from nvwizard.engine.attach import replay_and_follow
 from nvwizard.engine.cleanup import APPLIES_DIR, prune_old_applies
 from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
 from nvwizard.errors import NvwizardError
@@ -179,6 +185,75 @@ def _last_line(process: DetachedProcess) -> str:
     return lines[-1] if lines else f"no output (see {process.output})"
 
 
+class DetachedRun:
+    """An apply in the detached worker, as a front end follows it: `run()` (in a worker
+    thread, or the CLI's main one) starts the worker for `plan` unless `events_path` names the
+    journal of one already running, then hands every event, the past ones first, to
+    `on_event` until the plan ends.
+
+    `cancel()` only stops the following (the wizard quits, the terminal goes): the worker goes
+    on, it survives the terminal by design. `stop_worker()` asks the worker itself to stop
+    after its running step.
+    """
+
+    detached = True
+
+    def __init__(
+        self,
+        plan: Plan | None,
+        on_event: Callable[[ev.Event], None],
+        events_path: str | Path | None = None,
+        worker_pid: int | None = None,
+    ):
+        self.plan = plan
+        self.on_event = on_event
+        self.events_path = str(events_path) if events_path else None
+        self.worker_pid = worker_pid
+        self.log_path: str | None = None  # the human log, next to the journal
+        self.started: StartedApply | None = None  # None when it follows an apply it found
+        self._stop = threading.Event()
+        if self.events_path is not None:
+            self.log_path = str(Path(self.events_path).with_suffix(".log"))
+
+    @classmethod
+    def attach(cls, on_event: Callable[[ev.Event], None]) -> DetachedRun | None:
+        """Follow the apply running now, or None when none runs."""
+        holder = current_holder()
+        if holder is None or not holder.journal:
+            return None
+        return cls(None, on_event, events_path=holder.journal, worker_pid=holder.pid)
+
+    def start(self) -> StartedApply | None:
+        """Start the worker, once; None when following an apply that was already running.
+        Raises ApplyBusyError (exit 3) when another apply holds the lock."""
+        if self.events_path is None:
+            if self.plan is None:
+                raise ValueError("a DetachedRun needs a plan or the journal to follow")
+            self.started = start_detached_apply(self.plan)
+            self.events_path = str(self.started.events_path)
+            self.log_path = str(self.started.log_path)
+            self.worker_pid = self.started.worker_pid
+        return self.started
+
+    def run(self) -> None:
+        self.start()
+        assert self.events_path is not None
+        for event in replay_and_follow(self.events_path, stop=self._stop.is_set):
+            self.on_event(event)
+
+    def cancel(self) -> None:
+        """Stop following; the worker goes on."""
+        self._stop.set()
+
+    def stop_worker(self) -> None:
+        """Ask the worker to stop after its running step (it never interrupts dpkg)."""
+        if self.worker_pid:
+            try:
+                os.kill(self.worker_pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
 # -- the worker's half ---------------------------------------------------------------------
 
 
@@ -215,20 +290,15 @@ def run_worker(plan_path: Path, run_id: str) -> int:
             try:
                 outcome = engine.run()
             except Exception as error:  # a bug must still end the journal, or followers wait
-                journal(
-                    ev.Event(
-                        ev.PLAN_FINISHED,
-                        data={
-                            "outcome": "failed",
-                            "failed_step": None,
-                            "message": f"the nvwizard worker crashed: {error!r}",
-                            "repair": ["dpkg", "--configure", "-a"],
-                            "reboot_required": plan.changes_system,
-                            "next_action": "Run `dpkg --configure -a`, then apply again.",
-                            "log_path": str(journal.log_path),
-                        },
-                    )
+                crashed = ev.Outcome(
+                    status=ev.FAILED,
+                    message=f"the nvwizard worker crashed: {error!r}",
+                    repair=("dpkg", "--configure", "-a"),
+                    reboot_required=plan.changes_system,
+                    next_action="Run `dpkg --configure -a`, then apply again.",
+                    log_path=str(journal.log_path),
                 )
+                journal(ev.PlanFinished(outcome=crashed))
                 raise
             return 0 if outcome.ok else 1
     finally:

@@ -2,8 +2,12 @@
 
 A `Journal` is an engine listener. Each apply gets `<log dir>/apply-<stamp>.log` (what a person
 reads) and `apply-<stamp>.jsonl` (one event per line: what a reattaching front end replays and
-follows), and rewrites `<state dir>/state.json` atomically (temp file + rename) at each step, so
+follows), and rewrites `<state dir>/state.json` (engine/state.py) atomically at each step, so
 a reader never sees half a file and a crash leaves the last complete state.
+
+Readers (`read_events`, `follow`) give typed events (engine/events.py); a line that is not one
+raises `JournalError`, one line naming the file, the line and what is wrong. A torn last line
+is not damage: the writer is still writing it.
 
 Output and progress lines are flushed to disk in batches, at most `FLUSH_WINDOW_S` after they
 are written (a flood of DKMS output would otherwise cost two flushes per line); every other
@@ -25,71 +29,49 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from json.encoder import encode_basestring
 from pathlib import Path
 
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
+from nvwizard.engine.progress import DONE, FAILED, RUNNING
+from nvwizard.engine.state import ApplyRecord, MachineState, write_state
+from nvwizard.errors import EXIT_USAGE, NvwizardError
 from nvwizard.host.base import Host
 
-STATE_FILE = "state.json"
 EVENTS_GLOB = "apply-*.jsonl"
 FLUSH_WINDOW_S = 0.05  # the longest an output line waits in memory before it is on disk
 # One encoder for every event: `json.dumps(..., ensure_ascii=False)` builds a new one per call.
 _EVENT_ENCODER = json.JSONEncoder(ensure_ascii=False)
-_OUTPUT_KEYS = {"stream", "line"}
+
+
+class JournalError(NvwizardError):
+    """A line of a JSON-lines journal is not an event nvwizard writes (exit code 2)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, path: str | Path, number: int, reason: str):
+        human_log = Path(path).with_suffix(".log")
+        super().__init__(
+            f"the apply journal {path} is damaged at line {number} ({reason}); nvwizard does "
+            f"not replay it past there: read the human log {human_log}"
+        )
 
 
 def event_json_line(event: ev.Event) -> str:
-    """One event as a line of the JSON-lines log."""
-    data = event.data
-    if (
-        event.kind == ev.OUTPUT
-        and data.keys() == _OUTPUT_KEYS
-        and type(event.step) is str
-        and type(event.time) is float
-    ):
+    """One event as a line of the JSON-lines log (the same JSON as `event.to_json()`)."""
+    if type(event) is ev.StepOutput:
         # Output is nearly every event of a flood: the encoder's exact JSON, written directly
         # (about 3x faster than the general encoder).
-        step, stream, text = map(encode_basestring, (event.step, data["stream"], data["line"]))
+        step, stream = encode_basestring(event.step), encode_basestring(event.stream)
+        lines = ", ".join(map(encode_basestring, event.lines))
         return (
             f'{{"kind": "output", "step": {step}, "data": {{"stream": {stream}, '
-            f'"line": {text}}}, "time": {event.time!r}}}\n'
+            f'"lines": [{lines}]}}, "time": {event.time!r}}}\n'
         )
     return _EVENT_ENCODER.encode(event.to_json()) + "\n"
-
-
-def write_json_atomically(path: Path, obj: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(obj, out, indent=2, sort_keys=True)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def state_path(state_dir: Path | None = None) -> Path:
-    return (state_dir or paths.state_dir()) / STATE_FILE
-
-
-def read_state(state_dir: Path | None = None) -> dict | None:
-    """The last apply's state, or None when there is none (or it cannot be read)."""
-    try:
-        return json.loads(state_path(state_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def write_state(state: dict, state_dir: Path | None = None) -> None:
-    """Replace the state file atomically (e.g. `verify` records its result here)."""
-    write_json_atomically(state_path(state_dir), state)
 
 
 def journal_dirs_for(host: Host) -> tuple[Path, Path]:
@@ -134,7 +116,7 @@ class Journal:
         self.events_path = self.log_dir / f"apply-{stamp}.jsonl"
         self._log = self.log_path.open("a", encoding="utf-8")
         self._events = self.events_path.open("a", encoding="utf-8")
-        self.state: dict = {}
+        self.state = MachineState()  # this apply's, rewritten at each step
         # The engine's thread writes; the flusher thread flushes batched lines. One lock
         # keeps a flush from interleaving with a half-written pair of lines.
         self._lock = threading.Lock()
@@ -166,8 +148,10 @@ class Journal:
 
     def __call__(self, event: ev.Event) -> None:
         line = event_json_line(event)
-        if event.kind == ev.OUTPUT or event.kind == ev.PROGRESS:
-            self._write_batched(event, line)
+        if type(event) is ev.StepOutput:
+            self._write_batched(line, "\n".join(event.lines) + "\n" if event.lines else "")
+        elif type(event) is ev.StepProgress:
+            self._write_batched(line, "")  # the percentages live in the event log alone
         else:
             self._write_now(event, line)
 
@@ -184,10 +168,10 @@ class Journal:
             self._events.flush()
             self._unflushed = False
 
-    def _write_batched(self, event: ev.Event, line: str) -> None:
+    def _write_batched(self, line: str, human: str) -> None:
         with self._lock:
-            if event.kind == ev.OUTPUT:
-                self._log.write(event.data.get("line", "") + "\n")
+            if human:
+                self._log.write(human)
             self._events.write(line)
             if not self._unflushed:
                 self._unflushed = True
@@ -218,74 +202,51 @@ class Journal:
                     self._unflushed = False
 
     def _update_state(self, event: ev.Event) -> None:
-        d = event.data
-        state = self.state
-        if event.kind == ev.PLAN_STARTED:
-            plan = d.get("plan", {})
-            state.clear()
-            state.update(
-                started=event.time,
-                finished=None,
-                host=d.get("host"),
-                pid=d.get("pid"),
-                driver=plan.get("driver"),
-                flavour=plan.get("flavour"),
-                branch=plan.get("branch"),
-                modules=plan.get("modules"),
-                install_list=plan.get("install_list", []),
-                purge_list=plan.get("purge_list", []),
-                planned=[{"id": s["id"], "title": s["title"]} for s in plan.get("steps", [])],
-                steps={s["id"]: "pending" for s in plan.get("steps", [])},
-                outcome="running",
-                failed_step=None,
-                message=None,
-                repair=None,
-                reboot_pending=False,
-                reboot_scheduled=False,
-                verify_pending=False,
-                log=str(self.log_path),
-                events=str(self.events_path),
+        state, apply = self.state, self.state.apply
+        if isinstance(event, ev.PlanStarted):
+            record = ApplyRecord.of_plan_started(event, self.log_path, self.events_path)
+            self.state = MachineState(apply=record)
+        elif apply is None:
+            return  # no plan has started: nothing to record
+        elif isinstance(event, ev.StepStarted):
+            self.state = replace(state, apply=apply.with_step(event.step, RUNNING))
+        elif isinstance(event, ev.StepFinished):
+            status = DONE if event.ok else FAILED
+            self.state = replace(state, apply=apply.with_step(event.step, status))
+        elif isinstance(event, ev.PlanFinished):
+            outcome = event.outcome
+            self.state = replace(
+                state,
+                apply=apply.finished_with(event),
+                reboot_scheduled=outcome.reboot_scheduled,
+                verify_pending=outcome.reboot_required and outcome.ok,
             )
-        elif event.kind == ev.STEP_STARTED:
-            state.setdefault("steps", {})[event.step] = "running"
-        elif event.kind == ev.STEP_FINISHED:
-            state.setdefault("steps", {})[event.step] = "done" if d.get("ok") else "failed"
-        elif event.kind == ev.PLAN_FINISHED:
-            changed = bool(d.get("reboot_required"))
-            state.update(
-                finished=event.time,
-                outcome=d.get("outcome"),
-                failed_step=d.get("failed_step"),
-                message=d.get("message"),
-                repair=d.get("repair"),
-                reboot_pending=changed,
-                reboot_scheduled=bool(d.get("reboot_scheduled")),
-                verify_pending=changed and d.get("outcome") == "done",
-            )
-        write_state(state, self.state_dir)
+        write_state(self.state, self.state_dir)
 
 
 # -- readers: for front ends that reattach, `nvwizard logs` and `status` --------------------
 
 
 def read_events(path: str | Path) -> list[ev.Event]:
-    """Every complete event in a JSON-lines log (a torn last line is skipped)."""
+    """Every complete event in a JSON-lines log (a torn last line, still being written, is
+    left out). JournalError at the first line that is not an event."""
     events = []
-    with open(path, encoding="utf-8") as source:
-        for line in source:
-            event = _parse_line(line)
-            if event is not None:
-                events.append(event)
+    with open(path, "rb") as source:
+        for number, line in enumerate(source, start=1):
+            if line.endswith(b"\n"):
+                events.append(_parse_line(line, path, number))
     return events
 
 
-def _parse_line(line: str) -> ev.Event | None:
-    if not line.endswith("\n"):
-        return None
+def _parse_line(line: bytes, path: str | Path, number: int) -> ev.Event:
     try:
-        return ev.Event.from_json(json.loads(line))
-    except (ValueError, KeyError, TypeError):
-        return None
+        return ev.event_from_json(json.loads(line.decode("utf-8")))
+    except ev.EventFormatError as error:
+        raise JournalError(path, number, str(error)) from None
+    except UnicodeDecodeError:
+        raise JournalError(path, number, "not UTF-8 text") from None
+    except (ValueError, RecursionError) as error:
+        raise JournalError(path, number, f"not JSON: {error}") from None
 
 
 def follow(
@@ -296,21 +257,22 @@ def follow(
     """Yield every event of a journal, then new ones as they are appended.
 
     Ends after the plan-finished event, or when `stop()` returns True between polls.
+    JournalError at the first line that is not an event.
     """
-    with open(path, encoding="utf-8") as source:
-        pending = ""
+    with open(path, "rb") as source:
+        pending = b""
+        number = 0
         while True:
             chunk = source.readline()
             if chunk:
                 pending += chunk
-                if not pending.endswith("\n"):
+                if not pending.endswith(b"\n"):
                     continue  # the writer is mid-line: wait for the rest
-                event = _parse_line(pending)
-                pending = ""
-                if event is None:
-                    continue
+                number += 1
+                event = _parse_line(pending, path, number)
+                pending = b""
                 yield event
-                if event.kind == ev.PLAN_FINISHED:
+                if isinstance(event, ev.PlanFinished):
                     return
                 continue
             if stop is not None and stop():
@@ -330,28 +292,25 @@ def latest_journal(log_dir: Path | None = None) -> Path | None:
 
 def human_text(event: ev.Event) -> str | None:
     """One event as the human log shows it, with its time; None for progress events."""
-    if event.kind == ev.OUTPUT:  # most events, and they carry no time: skip the clock
-        return event.data.get("line", "")
-    if event.kind == ev.PROGRESS:
+    if isinstance(event, ev.StepOutput):  # most events, and they carry no time: skip the clock
+        return "\n".join(event.lines) if event.lines else None
+    if isinstance(event, ev.StepProgress):
         return None  # the percentages live in the event log; the human log keeps the text
-    d = event.data
     at = _clock(event.time)
-    if event.kind == ev.PLAN_STARTED:
-        plan = d.get("plan", {})
-        return f"{at} apply started on {d.get('host')}: {plan.get('driver')} (pid {d.get('pid')})"
-    if event.kind == ev.STEP_STARTED:
-        commands = "\n".join("    $ " + " ".join(argv) for argv in d.get("argv", []))
-        return f"{at} == {d.get('title')} [{event.step}]\n{commands}".rstrip()
-    if event.kind == ev.STEP_FINISHED:
-        verdict = "ok" if d.get("ok") else f"FAILED (exit {d.get('exit_code')})"
-        return f"{at} -- {event.step}: {verdict} in {d.get('duration_s')} s"
-    if event.kind == ev.PLAN_FINISHED:
-        lines = [f"{at} apply {d.get('outcome')}"]
-        if d.get("message"):
-            lines.append(f"  {d['message']}")
-        if d.get("next_action"):
-            lines.append(f"  next: {d['next_action']}")
-        if d.get("repair"):
-            lines.append("  repair: " + " ".join(d["repair"]))
-        return "\n".join(lines)
-    return None
+    if isinstance(event, ev.PlanStarted):
+        return f"{at} apply started on {event.host}: {event.plan.driver} (pid {event.pid})"
+    if isinstance(event, ev.StepStarted):
+        commands = "\n".join("    $ " + " ".join(argv) for argv in event.argv)
+        return f"{at} == {event.title} [{event.step}]\n{commands}".rstrip()
+    if isinstance(event, ev.StepFinished):
+        verdict = "ok" if event.ok else f"FAILED (exit {event.exit_code})"
+        return f"{at} -- {event.step}: {verdict} in {event.duration_s} s"
+    outcome = event.outcome
+    lines = [f"{at} apply {outcome.status}"]
+    if outcome.message:
+        lines.append(f"  {outcome.message}")
+    if outcome.next_action:
+        lines.append(f"  next: {outcome.next_action}")
+    if outcome.repair:
+        lines.append("  repair: " + " ".join(outcome.repair))
+    return "\n".join(lines)

@@ -7,9 +7,10 @@ scheduled and a verification is pending: the next `nvwizard` after the reboot op
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from nvwizard.engine import journal as jn
+from nvwizard.engine.state import read_state, write_state
 from nvwizard.errors import NvwizardError
 from nvwizard.host.base import Host
 
@@ -40,11 +41,9 @@ def _run(host: Host, argv: list[str]) -> list[str]:
 def _mark(host: Host, state_dir: Path | None, scheduled: bool) -> None:
     if not host.is_real:
         return
-    state = jn.read_state(state_dir) or {}
-    state["reboot_scheduled"] = scheduled
-    if scheduled:
-        state["verify_pending"] = True
-    jn.write_state(state, state_dir)
+    state = read_state(state_dir)
+    pending = True if scheduled else state.verify_pending
+    write_state(replace(state, reboot_scheduled=scheduled, verify_pending=pending), state_dir)
 
 
 def schedule_reboot(

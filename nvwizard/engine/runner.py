@@ -13,7 +13,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from nvwizard.detect.misc import parse_lock_holders
 from nvwizard.engine import events as ev
@@ -26,6 +26,7 @@ from nvwizard.engine.diagnose import (
     lock_holder,
     parse_package_states,
 )
+from nvwizard.engine.events import CANCELLED, DONE, FAILED, Outcome
 from nvwizard.engine.status_fd import parse_status_line
 from nvwizard.host.base import Host
 from nvwizard.plan import models as pm
@@ -40,31 +41,8 @@ COMMAND_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"}
 TAIL_LINES = 200  # output lines kept per step for the failure message
 RELEVANT_LINES = 12  # lines shown with a failure
 
-DONE = "done"
-FAILED = "failed"
-CANCELLED = "cancelled"
-
 # Steps after which the new kernel module is only used after a reboot.
 _NEEDS_REBOOT = {pm.PURGE, pm.AUTOREMOVE, pm.INSTALL, pm.FABRIC_MANAGER}
-
-
-@dataclass
-class Outcome:
-    status: str  # DONE, FAILED or CANCELLED
-    failed_step: str | None = None
-    message: str | None = None
-    next_action: str | None = None
-    repair: list[str] | None = None  # argv a front end may offer, e.g. dpkg --configure -a
-    broken_packages: list[BrokenPackage] = field(default_factory=list)
-    last_lines: list[str] = field(default_factory=list)
-    log_path: str | None = None
-    reboot_required: bool = False
-    reboot_scheduled: bool = False
-    steps_done: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == DONE
 
 
 class _StepFailed(Exception):
@@ -100,8 +78,8 @@ class _LockWait:
         )
         self.started: float | None = None
 
-    def seen(self, line: str) -> dict | None:
-        """None for the first line (shown as is), then the countdown as PROGRESS data."""
+    def seen(self, line: str, step: str) -> ev.StepProgress | None:
+        """None for the first line (shown as is), then the countdown as a progress event."""
         now = time.monotonic()
         if self.started is None:
             self.started = now
@@ -114,7 +92,7 @@ class _LockWait:
             percent = min(100.0, 100.0 * waited / self.timeout_s)
         else:
             text, percent = f"waiting for the lock held by {holder}", 0.0
-        return {"percent": round(percent, 1), "text": text, "phase": "lock-wait"}
+        return ev.StepProgress(step=step, percent=round(percent, 1), text=text, phase="lock-wait")
 
 
 class Engine:
@@ -144,10 +122,12 @@ class Engine:
 
     # -- events ---------------------------------------------------------------------------
 
-    def _emit(self, kind: str, step: str | None = None, /, **data) -> None:
-        event = ev.Event(kind=kind, step=step, data=data)
+    def _emit(self, event: ev.Event) -> None:
         for listener in self._listeners:
             listener(event)
+
+    def _output(self, step: Step, stream: str, line: str) -> None:
+        self._emit(ev.StepOutput(step=step.id, stream=stream, lines=(line,)))
 
     def _log_path(self) -> str | None:
         path = getattr(self.journal, "log_path", None)
@@ -156,50 +136,55 @@ class Engine:
     # -- running --------------------------------------------------------------------------
 
     def run(self) -> Outcome:
-        self._emit(ev.PLAN_STARTED, plan=self.plan.to_json(), pid=os.getpid(), host=self.host.label)
+        self._emit(ev.PlanStarted(plan=self.plan, pid=os.getpid(), host=self.host.label))
         outcome = Outcome(status=DONE, log_path=self._log_path())
+        steps_done: list[str] = []
+        reboot_required = reboot_scheduled = False
         for step in self.plan.steps:
             if self._cancel.is_set():
-                outcome.status = CANCELLED
-                outcome.message = f"cancelled before: {step.title}"
-                outcome.next_action = "Run the install again to finish the remaining steps."
+                outcome = replace(
+                    outcome,
+                    status=CANCELLED,
+                    message=f"cancelled before: {step.title}",
+                    next_action="Run the install again to finish the remaining steps.",
+                )
                 break
             try:
                 self._run_step(step)
             except _StepFailed as failure:
                 diagnosis = failure.diagnosis
-                outcome.status = FAILED
-                outcome.failed_step = step.id
-                outcome.message = f"{step.title} failed: {diagnosis.message}"
-                outcome.next_action = diagnosis.next_action
-                outcome.repair = diagnosis.repair
-                outcome.broken_packages = list(diagnosis.broken)
-                outcome.last_lines = relevant_lines(failure.lines)
-                if step.changes_system:
-                    outcome.reboot_required = outcome.reboot_required or step.kind in _NEEDS_REBOOT
+                if step.changes_system and step.kind in _NEEDS_REBOOT:
+                    reboot_required = True
+                outcome = replace(
+                    outcome,
+                    status=FAILED,
+                    failed_step=step.id,
+                    message=f"{step.title} failed: {diagnosis.message}",
+                    next_action=diagnosis.next_action,
+                    repair=tuple(diagnosis.repair) if diagnosis.repair else None,
+                    broken_packages=tuple(diagnosis.broken),
+                    last_lines=tuple(relevant_lines(failure.lines)),
+                )
                 break
-            outcome.steps_done.append(step.id)
+            steps_done.append(step.id)
             if step.kind in _NEEDS_REBOOT:
-                outcome.reboot_required = True
+                reboot_required = True
             if step.kind == pm.REBOOT:
-                outcome.reboot_scheduled = True
-        self._emit(
-            ev.PLAN_FINISHED,
-            outcome=outcome.status,
-            failed_step=outcome.failed_step,
-            message=outcome.message,
-            repair=outcome.repair,
-            reboot_required=outcome.reboot_required,
-            reboot_scheduled=outcome.reboot_scheduled,
-            next_action=outcome.next_action,
-            last_lines=outcome.last_lines,
-            broken_packages=[b.__dict__ for b in outcome.broken_packages],
-            log_path=outcome.log_path,
+                reboot_scheduled = True
+        outcome = replace(
+            outcome,
+            reboot_required=reboot_required,
+            reboot_scheduled=reboot_scheduled,
+            steps_done=tuple(steps_done),
         )
+        self._emit(ev.PlanFinished(outcome=outcome))
         return outcome
 
     def _run_step(self, step: Step) -> None:
-        self._emit(ev.STEP_STARTED, step.id, title=step.title, argv=step.commands, kind=step.kind)
+        commands = tuple(tuple(argv) for argv in step.commands)
+        self._emit(
+            ev.StepStarted(step=step.id, title=step.title, argv=commands, step_kind=step.kind)
+        )
         started = time.monotonic()
         exit_code = 0
         if step.kind == pm.PREFLIGHT:
@@ -228,11 +213,11 @@ class Engine:
                 f"nvwizard: the package manager lock is held by {name} (pid {pid}); "
                 f"apt waits up to {timeout} s for it"
             )
-            self._emit(ev.OUTPUT, step.id, stream="stdout", line=line)
+            self._output(step, "stdout", line)
 
     def _finish_step(self, step: Step, exit_code: int, started: float, ok: bool) -> None:
         duration = round(time.monotonic() - started, 3)
-        self._emit(ev.STEP_FINISHED, step.id, exit_code=exit_code, duration_s=duration, ok=ok)
+        self._emit(ev.StepFinished(step=step.id, exit_code=exit_code, duration_s=duration, ok=ok))
 
     def _run_command(self, step: Step, argv: list[str]) -> tuple[int, list[str]]:
         tail: deque[str] = deque(maxlen=TAIL_LINES)
@@ -240,20 +225,21 @@ class Engine:
             command = self.host.start(argv, COMMAND_ENV)
         except OSError as error:
             line = f"nvwizard: cannot run {argv[0]}: {error.strerror or error}"
-            self._emit(ev.OUTPUT, step.id, stream="stderr", line=line)
+            self._output(step, "stderr", line)
             return 127, [line]
         lock_wait = _LockWait(argv)
+        emit, step_id = self._emit, step.id
         for out in command.lines():
             if out.stream == "status":
                 self._on_status_line(step, out.text, tail)
                 continue
             if out.text.startswith(LOCK_WAIT_PREFIX):
-                countdown = lock_wait.seen(out.text)
+                countdown = lock_wait.seen(out.text, step_id)
                 if countdown is not None:  # repeated once a second: a countdown, not a line
-                    self._emit(ev.PROGRESS, step.id, **countdown)
+                    emit(countdown)
                     continue
             tail.append(out.text)
-            self._emit(ev.OUTPUT, step.id, stream=out.stream, line=out.text)
+            emit(ev.StepOutput(step_id, out.stream, (out.text,)))
         return command.wait(), list(tail)
 
     def _on_status_line(self, step: Step, text: str, tail: deque[str]) -> None:
@@ -266,7 +252,9 @@ class Engine:
                 tail.append(f"dpkg: error processing {status.package}: {status.text}")
         elif status.percent is not None:
             self._emit(
-                ev.PROGRESS, step.id, percent=status.percent, text=status.text, phase=status.kind
+                ev.StepProgress(
+                    step=step.id, percent=status.percent, text=status.text, phase=status.kind
+                )
             )
 
     # -- judging a command ----------------------------------------------------------------
@@ -327,5 +315,5 @@ class Engine:
         broken = parse_package_states(text)
         for package in broken:
             line = f"nvwizard: {package.name} is {package.meaning} ({package.state})"
-            self._emit(ev.OUTPUT, step.id, stream="stderr", line=line)
+            self._output(step, "stderr", line)
         return broken

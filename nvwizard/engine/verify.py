@@ -19,14 +19,13 @@ is recorded in the state file (never for demo or bundle hosts).
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
-from nvwizard.engine import journal as jn
+from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.host.base import Host
 from nvwizard.knowledge.debian import is_user_space_version_package, kernel_dkms_flavour
 from nvwizard.knowledge.packages import parse_driver_package
@@ -43,33 +42,6 @@ FLAVOUR_PREFIXES = (
     "nvidia-headless-",
     "nvidia-dkms-",
 )
-
-
-@dataclass(frozen=True)
-class VerifyCheck:
-    name: str  # stable id, see the table above
-    ok: bool
-    detail: str  # what was found
-    fix: str | None = None  # what to do when not ok
-
-
-@dataclass
-class VerifyResult:
-    checks: list[VerifyCheck] = field(default_factory=list)
-    host: str = "this machine"
-    at: float = field(default_factory=time.time)
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
-
-    def to_json(self) -> dict:
-        return {
-            "ok": self.ok,
-            "host": self.host,
-            "at": self.at,
-            "checks": [asdict(c) for c in self.checks],
-        }
 
 
 # -- facts ---------------------------------------------------------------------------------
@@ -360,12 +332,14 @@ def run_checks(
 
 
 def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> VerifyResult:
-    """Check the machine; on a real host, record the result in the state file."""
+    """Check the machine; on a real host, record the result in the state file.
+
+    StateFileError (one line, before any check) when that file is damaged."""
     from nvwizard.report.build import build_report
 
+    last = read_state(state_dir).apply if host.is_real else None
     report = build_report(host)
-    state = (jn.read_state(state_dir) or {}) if host.is_real else {}
-    chosen = state.get("flavour") if state.get("outcome") == "done" else None
+    chosen = last.flavour if last is not None and last.outcome == "done" else None
     result = VerifyResult(
         checks=run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt")),
         host=host.label,
@@ -376,10 +350,8 @@ def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> Ve
 
 
 def record_result(result: VerifyResult, state_dir: Path | None = None) -> None:
-    state = jn.read_state(state_dir) or {}
-    state["verify"] = result.to_json()
-    state["verify_pending"] = not result.ok
-    jn.write_state(state, state_dir)
+    state = read_state(state_dir)
+    write_state(replace(state, verify=result, verify_pending=not result.ok), state_dir)
 
 
 def verification_pending(host: Host, state_dir: Path | None = None) -> bool:

@@ -174,7 +174,9 @@ def is_nvidia_related(name: str) -> bool:
 
 @dataclass(frozen=True)
 class KeptPackage:
-    package: DpkgEntry
+    """An installed NVIDIA package a purge leaves alone, and why (plans carry these too)."""
+
+    name: str
     reason: str
 
 
@@ -195,7 +197,7 @@ def purge_selection(installed: Iterable[DpkgEntry]) -> PurgeSelection:
     for entry in sorted(installed, key=lambda e: e.name):
         reason = keep_reason(entry.name)
         if reason is not None:
-            kept.append(KeptPackage(entry, reason))
+            kept.append(KeptPackage(entry.name, reason))
         elif is_driver_package(entry.name):
             to_purge.append(entry)
     return PurgeSelection(to_purge=to_purge, kept=kept)

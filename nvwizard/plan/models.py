@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from nvwizard.knowledge.packages import KeptPackage
+
 # Step kinds: the engine treats some of them specially (see engine/runner.py).
 PREFLIGHT = "preflight"  # read-only checks; a non-zero exit means "repair first"
 REPAIR = "repair"  # dpkg --configure -a, apt-mark unhold
@@ -68,12 +70,6 @@ class Step:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class KeptPackage:
-    name: str
-    reason: str
 
 
 @dataclass(kw_only=True)

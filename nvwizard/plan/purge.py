@@ -28,10 +28,10 @@ def purge_lists(
     selection = purge_selection(installed)
     warnings: list[str] = []
     purge = [e.name for e in selection.to_purge]
-    kept = [KeptPackage(k.package.name, k.reason) for k in selection.kept]
+    kept = list(selection.kept)
     if not choices.purge:
         kept = [KeptPackage(n, KEPT_INSTALLED) for n in purge]
-        kept += [KeptPackage(k.package.name, k.reason) for k in selection.kept]
+        kept += selection.kept
         return [], kept, warnings
     if fabric:
         warnings += _replace_old_fabric_manager(choices, fabric, purge, kept)

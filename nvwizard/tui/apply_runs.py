@@ -1,8 +1,9 @@
 """The ways the wizard applies a plan, behind one `run()`/`cancel()` face.
 
-Demo and bundle machines apply in-process on their simulated model. A real machine applies in
-a detached worker that survives the terminal (engine/detach.py); the wizard only follows its
-journal, so quitting the wizard stops the following, never the install. A repair after a
+Demo and bundle machines apply in-process on their simulated model (InProcessRun). A real
+machine applies in a detached worker that survives the terminal: the engine's own
+`DetachedRun` (engine/detach.py), which `nvwizard install` uses too; the wizard only follows
+its journal, so quitting the wizard stops the following, never the install. A repair after a
 failure plans itself first (RepairRun), then applies in one of those two ways.
 Nothing here imports Textual.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Plan
@@ -38,35 +38,6 @@ class InProcessRun:
 
     def cancel(self) -> None:
         self.engine.cancel()
-
-
-class DetachedRun:
-    """Starts the detached worker, then follows its journal until the plan ends."""
-
-    detached = True
-
-    def __init__(self, plan: Plan | None, sink: EventSink, events_path: str | None = None):
-        self.plan = plan
-        self.sink = sink
-        self.events_path = events_path
-        self.log_path: str | None = None
-        self._stop = threading.Event()
-
-    def run(self) -> None:
-        from nvwizard.engine.attach import replay_and_follow
-        from nvwizard.engine.detach import start_detached_apply
-
-        if self.events_path is None:
-            started = start_detached_apply(self.plan)
-            self.events_path, self.log_path = str(started.events_path), str(started.log_path)
-        elif self.log_path is None:
-            self.log_path = str(Path(self.events_path).with_suffix(".log"))
-        for event in replay_and_follow(self.events_path, stop=self._stop.is_set):
-            self.sink(event)
-
-    def cancel(self) -> None:
-        """Stop following; the worker goes on (it survives the terminal by design)."""
-        self._stop.set()
 
 
 class RepairRun:

@@ -11,28 +11,20 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from nvwizard.engine.events import Event
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.report.models import DriverCandidate, Report
-from nvwizard.tui.state import Simulation, VerifyCheck, VerifyResult
 
-if TYPE_CHECKING:
-    from nvwizard.plan.simulate import SimulationCheck
+if TYPE_CHECKING:  # the layers' own models: the wizard uses them as they are
+    from nvwizard.engine.events import Event
+    from nvwizard.engine.state import VerifyResult
+    from nvwizard.knowledge.explanations import Paragraph
+    from nvwizard.knowledge.packages import KeptPackage
+    from nvwizard.plan.simulate import Simulation, SimulationCheck
 
-EventSink = Callable[[Event], None]
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """One part of the Select screen's explanation."""
-
-    title: str
-    text: str
-    severity: str = "info"  # info, warn, block (as findings)
+EventSink = Callable[["Event"], None]
 
 
 class ApplyRun(Protocol):
@@ -51,7 +43,7 @@ class WizardBackend(Protocol):
 
     def apply_refusal(self, host: Host) -> str | None: ...
 
-    def purge_proposal(self, report: Report) -> tuple[list[str], list[tuple[str, str]]]: ...
+    def purge_proposal(self, report: Report) -> tuple[list[str], list[KeptPackage]]: ...
 
     def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]: ...
 
@@ -61,7 +53,9 @@ class WizardBackend(Protocol):
 
     def build_plan(self, report: Report, choices: Choices) -> Plan: ...
 
-    def simulate(self, host: Host, report: Report, plan: Plan) -> Simulation: ...
+    def simulate(
+        self, host: Host, report: Report, plan: Plan
+    ) -> tuple[Simulation, SimulationCheck]: ...
 
     def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun: ...
 
@@ -109,14 +103,11 @@ class LayersBackend:
             return "Applying changes needs root: quit and run `sudo nvwizard`."
         return None
 
-    def purge_proposal(self, report: Report) -> tuple[list[str], list[tuple[str, str]]]:
+    def purge_proposal(self, report: Report) -> tuple[list[str], list[KeptPackage]]:
         from nvwizard.knowledge.packages import purge_selection
 
         selection = purge_selection(report.installed_packages)
-        return (
-            [e.name for e in selection.to_purge],
-            [(k.package.name, k.reason) for k in selection.kept],
-        )
+        return [e.name for e in selection.to_purge], list(selection.kept)
 
     def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]:
         from nvwizard.plan.build import default_choices
@@ -141,10 +132,7 @@ class LayersBackend:
     def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]:
         from nvwizard.knowledge.explanations import explain_candidate
 
-        return [
-            Paragraph(p.title, p.text, p.severity)
-            for p in explain_candidate(candidate, report, self.today)
-        ]
+        return explain_candidate(candidate, report, self.today)
 
     def default_choices(self, report: Report) -> Choices:
         from nvwizard.plan.build import default_choices
@@ -156,45 +144,19 @@ class LayersBackend:
 
         return build_plan(report, choices)
 
-    def simulate(self, host: Host, report: Report, plan: Plan) -> Simulation:
+    def simulate(
+        self, host: Host, report: Report, plan: Plan
+    ) -> tuple[Simulation, SimulationCheck]:
         from nvwizard.plan.simulate import check_simulation, simulate
 
-        sim = simulate(host, plan)
-        check = check_simulation(plan, sim)
-        removed = set(sim.purge.remove) if sim.purge else set()
-        removed |= set(sim.also_removed)
-        if sim.install:
-            removed |= set(sim.install.remove)
-        notes = list(check.notes)
-        if sim.reinstalled:
-            notes.append(
-                "purged, then installed fresh (configuration files return to the packaged "
-                "ones): " + " ".join(sim.reinstalled)
-            )
-        if check.replaced:
-            notes.append(
-                "replaced by the new driver through apt's Conflicts (old -> new): "
-                + ", ".join(r.describe() for r in check.replaced)
-            )
-        problem = "; ".join(check.problems) or None
-        if problem is not None:
-            problem = ". ".join([problem, *_what_to_do(plan, check)])
-        return Simulation(
-            install=sorted(sim.install.install) if sim.install else [],
-            remove=sorted(removed),
-            upgrade=sorted(sim.install.upgrade) if sim.install else [],
-            problem=problem,
-            notes=notes,
-        )
+        simulation = simulate(host, plan)
+        return simulation, check_simulation(plan, simulation)
 
     def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun:
-        from nvwizard.tui import apply_runs
+        from nvwizard.engine.detach import DetachedRun
+        from nvwizard.tui.apply_runs import InProcessRun
 
-        run = (
-            apply_runs.DetachedRun(plan, sink)
-            if host.is_real
-            else apply_runs.InProcessRun(host, plan, sink)
-        )
+        run: ApplyRun = DetachedRun(plan, sink) if host.is_real else InProcessRun(host, plan, sink)
         self._run = run
         return run
 
@@ -234,7 +196,7 @@ class LayersBackend:
         return status.events_path if wanted and status.events_path else None
 
     def follow_apply(self, events_path: str, sink: EventSink) -> ApplyRun:
-        from nvwizard.tui.apply_runs import DetachedRun
+        from nvwizard.engine.detach import DetachedRun
 
         run = DetachedRun(None, sink, events_path)
         self._run = run
@@ -277,30 +239,4 @@ class LayersBackend:
     def verify(self, host: Host) -> VerifyResult:
         from nvwizard.engine.verify import verify
 
-        result = verify(host)
-        return VerifyResult(
-            checks=[VerifyCheck(c.name, c.ok, c.detail, c.fix) for c in result.checks]
-        )
-
-
-def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
-    """The wizard's controls that resolve a stop on packages the purge would drag along."""
-    from nvwizard.plan.simulate import dragged_packages
-
-    dragged = dragged_packages(plan, check)
-    advice = []
-    if dragged.purge_too:
-        names = ", ".join(dragged.purge_too)
-        advice.append(f"To purge {names} too, press b twice and tick it on Purge")
-    if dragged.unkeep:
-        names = ", ".join(dragged.unkeep)
-        advice.append(
-            f"{names} cannot stay without the driver: press b twice and tick it again on Purge"
-        )
-    if dragged.by_hand:
-        names = " ".join(dragged.by_hand)
-        advice.append(
-            f"{names} needs the driver: if no longer needed, quit and remove it first "
-            f"(sudo apt-get purge {names})"
-        )
-    return advice
+        return verify(host)

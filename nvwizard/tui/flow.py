@@ -33,6 +33,6 @@ def after_detect(state: WizardState) -> str | None:
 
 def after_install(state: WizardState) -> str | None:
     outcome = state.outcome
-    if outcome is None or outcome.result != "done":
+    if outcome is None or not outcome.ok:
         return None
     return REBOOT

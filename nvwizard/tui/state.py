@@ -7,50 +7,17 @@ controller. Nothing here imports Textual.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.report.models import Report
 
-
-@dataclass(frozen=True)
-class Simulation:
-    """What apt says a plan would do, from `apt-get -s` (or the demo model)."""
-
-    install: list[str] = field(default_factory=list)
-    remove: list[str] = field(default_factory=list)
-    upgrade: list[str] = field(default_factory=list)
-    problem: str | None = None  # why the simulation could not run, or what it refuses
-    notes: list[str] = field(default_factory=list)  # e.g. the branch really installed
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How an apply ended, from the engine's PLAN_FINISHED event."""
-
-    result: str  # "done", "failed", "cancelled"
-    failed_step: str | None = None
-    message: str | None = None
-    repair: list[list[str]] | None = None
-    reboot_required: bool = False
-    log_path: str | None = None
-
-
-@dataclass(frozen=True)
-class VerifyCheck:
-    name: str  # "module loaded"
-    ok: bool
-    detail: str  # what was found
-    fix: str | None = None
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    checks: list[VerifyCheck]
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+if TYPE_CHECKING:  # the layers' own models, used as they are
+    from nvwizard.engine.events import Outcome
+    from nvwizard.engine.state import VerifyResult
+    from nvwizard.knowledge.packages import KeptPackage
+    from nvwizard.plan.simulate import Simulation, SimulationCheck
 
 
 @dataclass
@@ -61,7 +28,7 @@ class WizardState:
     report: Report | None = None
     # Purge screen
     proposed_purge: list[str] = field(default_factory=list)  # the driver packages installed
-    proposed_keep: list[tuple[str, str]] = field(default_factory=list)  # (name, why kept)
+    proposed_keep: list[KeptPackage] = field(default_factory=list)  # installed, kept: and why
     ticked: set[str] = field(default_factory=set)  # what the user will really purge
     purge: bool = True  # False: the user declined the purge (keep the installed driver)
     # Select screen
@@ -70,7 +37,8 @@ class WizardState:
     headless: bool = True
     # Install screen
     plan: Plan | None = None
-    simulation: Simulation | None = None
+    simulation: Simulation | None = None  # what apt says the plan does
+    simulation_check: SimulationCheck | None = None  # and whether that is what was confirmed
     outcome: Outcome | None = None
     # Reboot / Verify
     verify_pending: bool = False

@@ -31,6 +31,7 @@ import pytest
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.journal import read_events
+from nvwizard.plan.models import Plan
 from tests.sandbox.aptsandbox import AptSandbox
 from tests.sandbox.catalogue import KERNEL, running_kernel_headers_name
 from tests.sandbox.hidden_commands import hide_commands
@@ -168,7 +169,7 @@ class FinishedJournal:
     """What the journal of a whole apply says, checked for completeness on the way."""
 
     events: list[ev.Event]
-    plan: dict  # the plan as PLAN_STARTED recorded it
+    plan: Plan  # the plan as PLAN_STARTED recorded it
     outcome: str
     output: list[str]  # the commands' output lines
 
@@ -180,13 +181,14 @@ def complete_journal(events_path: str | Path) -> FinishedJournal:
     assert kinds[0] == ev.PLAN_STARTED, kinds[:3]
     assert kinds[-1] == ev.PLAN_FINISHED, kinds[-3:]
     assert kinds.count(ev.PLAN_STARTED) == 1 and kinds.count(ev.PLAN_FINISHED) == 1
-    plan = events[0].data["plan"]
-    step_ids = [step["id"] for step in plan["steps"]]
-    assert [e.step for e in events if e.kind == ev.STEP_STARTED] == step_ids
-    assert [e.step for e in events if e.kind == ev.STEP_FINISHED] == step_ids
+    started, finished = events[0], events[-1]
+    assert isinstance(started, ev.PlanStarted) and isinstance(finished, ev.PlanFinished)
+    step_ids = [step.id for step in started.plan.steps]
+    assert [e.step for e in events if isinstance(e, ev.StepStarted)] == step_ids
+    assert [e.step for e in events if isinstance(e, ev.StepFinished)] == step_ids
     return FinishedJournal(
         events=events,
-        plan=plan,
-        outcome=events[-1].data["outcome"],
-        output=[e.data["line"] for e in events if e.kind == ev.OUTPUT],
+        plan=started.plan,
+        outcome=finished.outcome.status,
+        output=[line for e in events if isinstance(e, ev.StepOutput) for line in e.lines],
     )

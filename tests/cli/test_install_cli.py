@@ -5,6 +5,7 @@ from collections import namedtuple
 import pytest
 
 from nvwizard.cli.main import main
+from tests.detach.helpers import install_plan
 from tests.plan.bundles import rtx3090_bundle
 from tests.plan.spawntrap import SpawnTrap
 
@@ -116,7 +117,7 @@ def test_install_on_this_machine_purges_installs_and_keeps_the_toolkit(
 def test_a_failing_postinst_exits_1_with_the_state_and_the_repair(
     this_machine_is_the_sandbox, capsys, places
 ):
-    from nvwizard.engine.journal import read_state
+    from nvwizard.engine.state import read_state
 
     sandbox = this_machine_is_the_sandbox
     sandbox.fail_postinst("nvidia-utils-580-server")
@@ -126,8 +127,8 @@ def test_a_failing_postinst_exits_1_with_the_state_and_the_repair(
     assert "FAILED: Install nvidia-driver-580-server-open" in out
     assert "nvidia-utils-580-server (half-configured)" in out
     assert "Repair: sudo dpkg --configure -a" in out
-    state = read_state(places[1])
-    assert state["outcome"] == "failed" and state["failed_step"] == "install"
+    last = read_state(places[1]).apply
+    assert last.outcome == "failed" and last.failed_step == "install"
     assert sandbox.status()["nvidia-utils-580-server"] == "iF"
 
 
@@ -200,15 +201,16 @@ def test_progress_printer_prints_plain_lines_for_scripts():
 
     out = io.StringIO()
     printer = ProgressPrinter(out)
-    plan = {"steps": [{"id": "install"}, {"id": "verify"}]}
+    plan = install_plan("nvidia-driver-580-server")  # steps: install, verify-packages
+    done = ev.Outcome(ev.DONE)
     for event in [
-        ev.Event(ev.PLAN_STARTED, data={"plan": plan, "host": "demo x"}),
-        ev.Event(ev.STEP_STARTED, "install", {"title": "Install", "argv": [["apt-get", "-y"]]}),
-        ev.Event(ev.PROGRESS, "install", {"percent": 42.1, "text": "Unpacking a"}),
-        ev.Event(ev.PROGRESS, "install", {"percent": 42.9, "text": "Unpacking b"}),
-        ev.Event(ev.OUTPUT, "install", {"stream": "stdout", "line": "Setting up a"}),
-        ev.Event(ev.STEP_FINISHED, "install", {"ok": True, "exit_code": 0, "duration_s": 1.5}),
-        ev.Event(ev.PLAN_FINISHED, data={"outcome": "done"}),
+        ev.PlanStarted(plan, 1, "demo x"),
+        ev.StepStarted("install", "Install", (("apt-get", "-y"),), "install"),
+        ev.StepProgress("install", 42.1, "Unpacking a", "install"),
+        ev.StepProgress("install", 42.9, "Unpacking b", "install"),
+        ev.StepOutput("install", "stdout", ("Setting up a", "Setting up b")),
+        ev.StepFinished("install", 0, 1.5, True),
+        ev.PlanFinished(done),
     ]:
         printer(event)
     assert out.getvalue().splitlines() == [
@@ -217,9 +219,10 @@ def test_progress_printer_prints_plain_lines_for_scripts():
         "    $ apt-get -y",
         "    [ 42%] Unpacking a",
         "    Setting up a",
+        "    Setting up b",
         "    ok in 1.5 s",
     ]
-    assert printer.finished == {"outcome": "done"}
+    assert printer.finished == done
 
 
 def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_path):
@@ -239,10 +242,10 @@ def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_pat
     assert "Done: every step succeeded." in out
     assert "nothing on this computer was changed" in out
     assert calls == []
-    from nvwizard.engine.journal import read_state
+    from nvwizard.engine.state import read_state
 
-    state = read_state(tmp_path / "state")
-    assert state["outcome"] == "done" and state["driver"] == recommended
+    last = read_state(tmp_path / "state").apply
+    assert last.outcome == "done" and last.driver == recommended
 
 
 def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, capsys, places):
@@ -262,7 +265,7 @@ def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, caps
 
 def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, capsys, places):
     pytest.importorskip("nvwizard.simulator", reason="the demo simulator is not built yet")
-    from nvwizard.engine.journal import read_state
+    from nvwizard.engine.state import read_state
 
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     assert main(["install", "--demo", "rtx3090-fresh", "--yes", "--hold", "--reboot"]) == 0
@@ -274,7 +277,7 @@ def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, 
     assert "After it (seconds on the demo), run: nvwizard verify --demo rtx3090-fresh" in out
     assert "run the wizard" not in out
     state = read_state(places[1])
-    assert state["reboot_scheduled"] and state["verify_pending"]
+    assert state.reboot_scheduled and state.verify_pending
 
 
 def test_a_running_apply_refuses_install_at_once_naming_the_holder(places, capsys, monkeypatch):
@@ -319,7 +322,7 @@ def _debian_install(capsys, *extra):
 
 
 def test_debian_demo_installs_debians_packages_end_to_end(monkeypatch, capsys, places):
-    from nvwizard.engine.journal import read_state
+    from nvwizard.engine.state import read_state
 
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     code, out = _debian_install(capsys, "--no-persistenced")
@@ -331,9 +334,9 @@ def test_debian_demo_installs_debians_packages_end_to_end(monkeypatch, capsys, p
     assert "nvidia-tesla-535-smi\tii \t535.247.01-1~deb12u1" in out  # the verify step
     assert "Get:" in out and " bookworm" in out and "ubuntu" not in out.lower()
     assert "Done: every step succeeded." in out
-    state = read_state(places[1])
-    assert state["outcome"] == "done" and state["modules"] == "dkms"
-    assert "linux-headers-amd64" in state["install_list"]
+    last = read_state(places[1]).apply
+    assert last.outcome == "done" and last.modules == "dkms"
+    assert "linux-headers-amd64" in last.install_list
 
 
 def test_debian_demo_install_with_the_default_choices(monkeypatch, capsys, places):

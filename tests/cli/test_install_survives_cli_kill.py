@@ -71,8 +71,8 @@ def test_killing_nvwizard_install_mid_step_does_not_stop_the_install(
 
     journal = complete_journal(running["events_path"])
     assert journal.outcome == "done"
-    assert journal.events[0].data["pid"] == worker
-    install_list = journal.plan["install_list"]
+    assert journal.events[0].pid == worker
+    install_list = journal.plan.install_list
     assert running_kernel_headers_name() in install_list
     packages = stage.sandbox.status()
     assert {name: packages.get(name) for name in install_list} == dict.fromkeys(install_list, "ii")
@@ -95,8 +95,8 @@ def test_killing_nvwizard_install_mid_step_does_not_stop_the_install(
     logs = stage.nvwizard("logs")
     assert logs.returncode == 0, logs.stderr
     assert logs.stdout == Path(finished["log_path"]).read_text(encoding="utf-8")
-    first_step, last_step = journal.plan["steps"][0], journal.plan["steps"][-1]
-    assert f"== {first_step['title']} [{first_step['id']}]" in logs.stdout
-    assert f"-- {last_step['id']}: ok" in logs.stdout
+    first_step, last_step = journal.plan.steps[0], journal.plan.steps[-1]
+    assert f"== {first_step.title} [{first_step.id}]" in logs.stdout
+    assert f"-- {last_step.id}: ok" in logs.stdout
     assert "Building initial module" in logs.stdout
     assert logs.stdout.rstrip().endswith("apply done")

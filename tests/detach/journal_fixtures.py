@@ -16,32 +16,30 @@ def write_journal(
     "install-running" (40% into the first step) or "finished" (with `outcome`)."""
     plan = install_plan("nvidia-driver-580-server")
     journal = Journal(log, state)
-
-    def emit(kind, step=None, **data):
-        journal(ev.Event(kind=kind, step=step, data=data, time=at))
-
-    emit(ev.PLAN_STARTED, plan=plan.to_json(), pid=4242, host="this machine")
-    emit(ev.STEP_STARTED, "install", title="Install the driver", argv=[["apt-get", "install"]])
-    emit(ev.OUTPUT, "install", stream="stdout", line="Setting up nvidia-dkms-580-server ...")
-    emit(ev.PROGRESS, "install", percent=40.0, text="Installing", phase="install")
+    journal(ev.PlanStarted(plan, 4242, "this machine", time=at))
+    journal(
+        ev.StepStarted("install", "Install the driver", (("apt-get", "install"),), "install", at)
+    )
+    journal(ev.StepOutput("install", "stdout", ("Setting up nvidia-dkms-580-server ...",), at))
+    journal(ev.StepProgress("install", 40.0, "Installing", "install", at))
     if upto == "install-running":
         journal.close()
         return journal
     ok = outcome != "failed"
-    emit(ev.STEP_FINISHED, "install", exit_code=0 if ok else 100, duration_s=1.0, ok=ok)
+    journal(ev.StepFinished("install", 0 if ok else 100, 1.0, ok, at))
     if ok:
-        emit(ev.STEP_STARTED, "verify-packages", title="Check the package states", argv=[])
-        emit(ev.STEP_FINISHED, "verify-packages", exit_code=0, duration_s=0.1, ok=True)
-    emit(
-        ev.PLAN_FINISHED,
-        outcome=outcome,
+        journal(ev.StepStarted("verify-packages", "Check the package states", (), "verify", at))
+        journal(ev.StepFinished("verify-packages", 0, 0.1, True, at))
+    ended = ev.Outcome(
+        status=outcome,
         failed_step=None if ok else "install",
         message=None
         if ok
         else "Install the driver failed: nvidia-dkms-580-server is half-configured",
-        repair=None if ok else ["dpkg", "--configure", "-a"],
+        repair=None if ok else ("dpkg", "--configure", "-a"),
         reboot_required=True,
-        reboot_scheduled=False,
+        steps_done=("install", "verify-packages") if ok else (),
     )
+    journal(ev.PlanFinished(ended, at))
     journal.close()
     return journal

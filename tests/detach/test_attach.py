@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 from nvwizard.engine import events as ev
-from nvwizard.engine import journal as jn
 from nvwizard.engine.attach import (
     NEXT_NOTHING,
     NEXT_REBOOT,
@@ -18,6 +18,7 @@ from nvwizard.engine.attach import (
     replay_and_follow,
 )
 from nvwizard.engine.lock import ApplyLock
+from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from tests.detach.journal_fixtures import write_journal
 
 BEFORE = 500.0  # boot times relative to the journal's events at t=1000
@@ -52,7 +53,7 @@ def test_a_worker_that_died_mid_apply_is_interrupted_and_needs_repair(places):
     assert status.state == "finished"
     assert status.outcome == "interrupted"
     assert status.next_step == NEXT_REPAIR
-    assert status.repair == ["dpkg", "--configure", "-a"]
+    assert status.repair == ("dpkg", "--configure", "-a")
 
 
 def test_done_then_reboot_then_verify_then_nothing(places):
@@ -62,13 +63,12 @@ def test_done_then_reboot_then_verify_then_nothing(places):
     assert (done.outcome, done.next_step) == ("done", NEXT_REBOOT)
     assert done.progress.percent == 100.0
     assert current_apply(boot_time=AFTER).next_step == NEXT_VERIFY
-    recorded = jn.read_state(state)
-    recorded["verify"] = {"ok": False, "at": AFTER + 1}
-    jn.write_state(recorded, state)
+    recorded = read_state(state)
+    failing = VerifyResult([VerifyCheck("nvidia-smi", False, "fails", "reboot")], at=AFTER + 1)
+    write_state(replace(recorded, verify=failing), state)
     assert current_apply(boot_time=AFTER).next_step == NEXT_VERIFY
-    recorded["verify"] = {"ok": True, "at": AFTER + 2}
-    recorded["verify_pending"] = False
-    jn.write_state(recorded, state)
+    passing = VerifyResult([VerifyCheck("nvidia-smi", True, "answers")], at=AFTER + 2)
+    write_state(replace(recorded, verify=passing, verify_pending=False), state)
     assert current_apply(boot_time=AFTER).next_step == NEXT_NOTHING
 
 
@@ -103,7 +103,7 @@ def test_replay_and_follow_gives_the_past_then_live_events_until_the_end(places)
     assert replayed.wait(30)
     assert [e.kind for e in seen] == [ev.PLAN_STARTED, ev.STEP_STARTED, ev.OUTPUT, ev.PROGRESS]
     with open(journal.events_path, "a", encoding="utf-8") as out:
-        finished = ev.Event(kind=ev.PLAN_FINISHED, data={"outcome": "done"})
+        finished = ev.PlanFinished(ev.Outcome(ev.DONE))
         out.write(json.dumps(finished.to_json()) + "\n")
     thread.join(30)
     lock.release()

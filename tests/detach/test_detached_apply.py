@@ -87,7 +87,7 @@ def test_killing_the_front_end_mid_step_does_not_stop_the_install(setup):
     kinds = [e.kind for e in events]
     assert kinds[0] == ev.PLAN_STARTED and kinds[-1] == ev.PLAN_FINISHED
     assert [e.step for e in events if e.kind == ev.STEP_FINISHED] == ["install", "verify-packages"]
-    lines = [e.data["line"] for e in events if e.kind == ev.OUTPUT]
+    lines = [line for e in events if e.kind == ev.OUTPUT for line in e.lines]
     assert any("Building initial module" in line for line in lines)  # after the kill
     assert any(f"Setting up {GATED}" in line for line in lines)
 
@@ -167,8 +167,7 @@ def test_wizard_style_run_detach_reattach_and_cancel(setup, monkeypatch):
     """What the wizard does: run it in a thread, quit (stop following), come back, cancel."""
     import threading
 
-    from nvwizard.engine.attach import DetachedRun
-    from nvwizard.engine.detach import load_plan
+    from nvwizard.engine.detach import DetachedRun, load_plan
 
     sandbox, env, plan_file, gate, state = setup
     monkeypatch.setattr("nvwizard.host.spawn.detach_method", lambda: "setsid")
@@ -182,7 +181,7 @@ def test_wizard_style_run_detach_reattach_and_cancel(setup, monkeypatch):
     thread = threading.Thread(target=run.run)
     thread.start()
     wait_for(lambda: _postinst_waiting(sandbox), "the gated postinst")
-    run.stop_following()  # the wizard quits; the apply goes on
+    run.cancel()  # the wizard quits; the apply goes on
     thread.join(60)
     assert not thread.is_alive()
     assert first_seen[0].kind == ev.PLAN_STARTED
@@ -195,13 +194,13 @@ def test_wizard_style_run_detach_reattach_and_cancel(setup, monkeypatch):
     thread.start()
     wait_for(lambda: len(again) >= len(first_seen), "the replay")
     assert [e.to_json() for e in again[: len(first_seen)]] == [e.to_json() for e in first_seen]
-    attached.cancel()  # asks the worker to stop after the running step, never inside it
+    attached.stop_worker()  # asks the worker to stop after the running step, never inside it
     gate.unlink()
     thread.join(60)
     assert not thread.is_alive()
     finished = again[-1]
     assert finished.kind == ev.PLAN_FINISHED
-    assert finished.data["outcome"] == "cancelled"
+    assert finished.outcome.status == "cancelled"
     assert [e.step for e in again if e.kind == ev.STEP_FINISHED] == ["install"]
     assert sandbox.status()[GATED] == "ii"  # dpkg finished its transaction
-    assert DetachedRun.attach() is None
+    assert DetachedRun.attach(again.append) is None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from nvwizard.engine import journal as jn
 from nvwizard.engine.attach import NEXT_REBOOT, NEXT_VERIFY, current_apply
 from nvwizard.engine.reboot import cancel_reboot, reboot_argv, schedule_reboot
+from nvwizard.engine.state import MachineState, read_state
 from nvwizard.engine.verify import verification_pending
 from nvwizard.errors import NvwizardError
 from tests.detach.fake_host import RecordingHost
@@ -26,8 +26,8 @@ def test_schedule_and_cancel_on_this_machine(places):
     message = schedule_reboot(host, 1)
     assert host.calls == [["shutdown", "-r", "+1"]]
     assert "shutdown -c" in message and "nvwizard" in message
-    recorded = jn.read_state(state)
-    assert recorded["reboot_scheduled"] is True and recorded["verify_pending"] is True
+    recorded = read_state(state)
+    assert recorded.reboot_scheduled is True and recorded.verify_pending is True
     status = current_apply(boot_time=500.0)
     assert status.next_step == NEXT_REBOOT
     assert "scheduled" in status.next_hint
@@ -36,7 +36,7 @@ def test_schedule_and_cancel_on_this_machine(places):
 
     cancel_reboot(host)
     assert host.calls[-1] == ["shutdown", "-c"]
-    assert jn.read_state(state)["reboot_scheduled"] is False
+    assert read_state(state).reboot_scheduled is False
 
 
 def test_verification_pending_only_after_the_reboot(places, monkeypatch):
@@ -56,7 +56,7 @@ def test_a_failing_shutdown_is_a_clear_error_and_unmarks_the_state(places):
     host = RecordingHost(answers={"shutdown -r +1": (["Failed to connect to bus"], 1)})
     with pytest.raises(NvwizardError, match="Failed to connect to bus"):
         schedule_reboot(host, 1)
-    assert jn.read_state(state)["reboot_scheduled"] is False
+    assert read_state(state).reboot_scheduled is False
 
 
 def test_a_demo_host_changes_no_state(places):
@@ -64,4 +64,5 @@ def test_a_demo_host_changes_no_state(places):
     host = RecordingHost(kind="demo")
     schedule_reboot(host, 1)
     assert host.calls == [["shutdown", "-r", "+1"]]
-    assert jn.read_state(state) is None
+    assert read_state(state) == MachineState()
+    assert not (state / "state.json").exists()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from nvwizard.engine import journal as jn
+from dataclasses import replace
+
 from nvwizard.engine.attach import NEXT_NOTHING, NEXT_VERIFY, current_apply
+from nvwizard.engine.state import read_state, write_state
 from nvwizard.engine.verify import verify
 from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import find_demo
@@ -20,13 +22,13 @@ def test_a_passing_verify_is_recorded_and_clears_the_pending_verification(places
     write_journal(log, state)  # an apply of 580-server finished, reboot pending
     assert current_apply(boot_time=5000.0).next_step == NEXT_VERIFY
     result = verify(real_host("hgx-h100"))
-    recorded = jn.read_state(state)
+    recorded = read_state(state)
     # The state says 580-server was chosen, but 535-server runs: the flavour still matches
     # (both proprietary), the version check compares module and libraries.
-    assert recorded["verify"]["ok"] == result.ok
-    assert recorded["verify_pending"] is (not result.ok)
-    assert recorded["outcome"] == "done"  # the apply's own record is kept
-    assert [c["name"] for c in recorded["verify"]["checks"]][0] == "module-loaded"
+    assert recorded.verify == result
+    assert recorded.verify_pending is (not result.ok)
+    assert recorded.apply.outcome == "done"  # the apply's own record is kept
+    assert [c.name for c in recorded.verify.checks][0] == "module-loaded"
     assert result.ok
     assert current_apply(boot_time=5000.0).next_step == NEXT_NOTHING
 
@@ -36,18 +38,18 @@ def test_a_failing_verify_keeps_verification_pending(places):
     write_journal(log, state)
     result = verify(real_host("nvml-mismatch"))
     assert not result.ok
-    recorded = jn.read_state(state)
-    assert recorded["verify"]["ok"] is False
-    assert recorded["verify_pending"] is True
+    recorded = read_state(state)
+    assert recorded.verify.ok is False
+    assert recorded.verify_pending is True
     assert current_apply(boot_time=5000.0).next_step == NEXT_VERIFY
 
 
 def test_the_chosen_flavour_comes_from_the_state_file(places):
     state, log = places
     write_journal(log, state)
-    recorded = jn.read_state(state)
-    recorded["flavour"] = "535-server-open"  # as if the open modules had been chosen
-    jn.write_state(recorded, state)
+    recorded = read_state(state)
+    # as if the open modules had been chosen
+    write_state(replace(recorded, apply=replace(recorded.apply, flavour="535-server-open")), state)
     checks = {c.name: c for c in verify(real_host("hgx-h100")).checks}
     assert not checks["flavour"].ok
     assert "chosen: 535-server-open" in checks["flavour"].detail
@@ -56,6 +58,6 @@ def test_the_chosen_flavour_comes_from_the_state_file(places):
 def test_a_demo_host_records_nothing(places):
     state, log = places
     write_journal(log, state)
-    before = jn.read_state(state)
+    before = read_state(state)
     verify(BundleHost(find_demo("hgx-h100").path, kind="demo"))
-    assert jn.read_state(state) == before
+    assert read_state(state) == before

@@ -5,8 +5,9 @@ import threading
 import pytest
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.journal import Journal, read_events, read_state
+from nvwizard.engine.journal import Journal, read_events
 from nvwizard.engine.runner import DONE, FAILED, Engine
+from nvwizard.engine.state import read_state
 from nvwizard.plan.build import build_plan
 from nvwizard.plan.models import Choices
 from tests.engine.sandboxhost import SandboxHost
@@ -52,12 +53,12 @@ def test_purge_install_autoremove_keeps_the_container_toolkit(sandbox, tmp_path)
         assert status[package] == "ii"
     assert f"linux-modules-nvidia-580-server-open-{KERNEL}" in plan.install_list
     progress = [e for e in seen if e.kind == ev.PROGRESS]
-    assert progress and all(0 <= e.data["percent"] <= 100 for e in progress)
+    assert progress and all(0 <= e.percent <= 100 for e in progress)
     assert {e.step for e in progress} >= {"purge", "install"}
     assert outcome.reboot_required
     state = read_state(tmp_path / "state")
-    assert state["outcome"] == "done" and state["reboot_pending"] and state["verify_pending"]
-    assert set(state["steps"].values()) == {"done"}
+    assert state.apply.outcome == "done" and state.apply.reboot_pending and state.verify_pending
+    assert set(state.apply.steps.values()) == {"done"}
     assert [e.kind for e in read_events(journal.events_path)] == [e.kind for e in seen]
 
 
@@ -68,18 +69,18 @@ def test_a_failing_postinst_stops_with_the_half_configured_package_and_repair(sa
 
     assert outcome.status == FAILED and outcome.failed_step == "install"
     assert ("nvidia-dkms-570", "iF") in [(b.name, b.state) for b in outcome.broken_packages]
-    assert outcome.repair == ["dpkg", "--configure", "-a"]
+    assert outcome.repair == ("dpkg", "--configure", "-a")
     assert any("returned an error code" in line for line in outcome.last_lines)
     assert sandbox.status()["nvidia-dkms-570"] == "iF"
-    state = read_state(tmp_path / "state")
-    assert state["outcome"] == "failed" and state["failed_step"] == "install"
-    assert state["steps"]["install"] == "failed" and state["steps"]["verify"] == "pending"
-    assert state["repair"] == ["dpkg", "--configure", "-a"]
+    last = read_state(tmp_path / "state").apply
+    assert last.outcome == "failed" and last.failed_step == "install"
+    assert last.steps["install"] == "failed" and last.steps["verify"] == "pending"
+    assert last.repair == ("dpkg", "--configure", "-a")
     assert "dpkg --configure -a" in journal.log_path.read_text()
 
     # the offered repair works once the cause is fixed
     sandbox.fix_postinst("nvidia-dkms-570")
-    assert sandbox.run(outcome.repair).returncode == 0
+    assert sandbox.run(list(outcome.repair)).returncode == 0
     assert sandbox.status()["nvidia-dkms-570"] == "ii"
 
 
@@ -90,7 +91,7 @@ def test_a_held_lock_is_waited_for_then_the_plan_proceeds(sandbox, tmp_path):
     waiting = threading.Event()
 
     def release_when_apt_waits(event: ev.Event) -> None:
-        if event.kind == ev.OUTPUT and "Waiting for cache lock" in event.data["line"]:
+        if event.kind == ev.OUTPUT and "Waiting for cache lock" in event.lines[0]:
             waiting.set()
 
     with sandbox.hold_lock() as holder:
@@ -119,7 +120,7 @@ def test_an_interrupted_dpkg_is_found_by_the_preflight(sandbox, tmp_path):
     outcome, _, host = apply(sandbox, plan, tmp_path)
 
     assert outcome.status == FAILED and outcome.failed_step == "preflight"
-    assert outcome.repair == ["dpkg", "--configure", "-a"]
+    assert outcome.repair == ("dpkg", "--configure", "-a")
     assert not [argv for argv in host.started if argv[0] == "apt-get"]
 
 

@@ -1,17 +1,19 @@
 import json
 import threading
 
+import pytest
+
 from nvwizard.engine import events as ev
 from nvwizard.engine.journal import (
     Journal,
+    JournalError,
     follow,
     journal_dirs_for,
     latest_journal,
     read_events,
-    read_state,
-    write_state,
 )
 from nvwizard.engine.runner import Engine
+from nvwizard.engine.state import read_state
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Plan, Step
 from tests.engine.fakehost import FakeHost, Script
@@ -70,34 +72,62 @@ def test_journal_writes_human_log_events_and_state(tmp_path):
     assert "Setting up nvidia-utils-580" in human
     assert "apply done" in human
     state = read_state(tmp_path / "state")
-    assert state["driver"] == "nvidia-driver-580" and state["flavour"] == "580"
-    assert state["steps"] == {"update": "done", "install": "done"}
-    assert state["outcome"] == "done"
-    assert state["reboot_pending"] is True and state["verify_pending"] is True
-    assert state["log"] == str(journal.log_path)
-    assert [p["id"] for p in state["planned"]] == ["update", "install"]
+    apply = state.apply
+    assert apply.driver == "nvidia-driver-580" and apply.flavour == "580"
+    assert apply.steps == {"update": "done", "install": "done"}
+    assert apply.outcome == "done"
+    assert apply.reboot_pending is True and state.verify_pending is True
+    assert apply.log == str(journal.log_path)
+    assert [p.id for p in apply.planned] == ["update", "install"]
     assert not list((tmp_path / "state").glob(".state.json.*"))  # no temp file left behind
 
 
-def test_state_is_replaced_atomically(tmp_path):
-    write_state({"outcome": "running"}, tmp_path)
-    first = (tmp_path / "state.json").stat().st_ino
-    write_state({"outcome": "done"}, tmp_path)
-    assert (tmp_path / "state.json").stat().st_ino != first  # a new file renamed over the old
-    assert read_state(tmp_path) == {"outcome": "done"}
-
-
-def test_read_state_of_nothing_or_garbage_is_none(tmp_path):
-    assert read_state(tmp_path) is None
-    (tmp_path / "state.json").write_text("{not json")
-    assert read_state(tmp_path) is None
+def started_line(pid: int = 1) -> str:
+    return json.dumps(ev.PlanStarted(small_plan(), pid, "fake").to_json())
 
 
 def test_read_events_skips_a_torn_last_line(tmp_path):
     path = tmp_path / "apply-1.jsonl"
-    good = json.dumps(ev.Event(ev.PLAN_STARTED, data={"pid": 1}).to_json())
+    good = started_line()
     path.write_text(good + "\n" + good[:20])
     assert [e.kind for e in read_events(path)] == [ev.PLAN_STARTED]
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "not an event record"),
+        (
+            '{"kind": "output", "step": "x", "data": {"stream": "stdout", "line": "a"}, "time": 1}',
+            "output event data: missing 'lines'; unexpected 'line'",
+        ),
+        (
+            '{"kind": "step-finished", "step": "x", "data": {"exit_code": 0, "duration_s": 1.0, '
+            '"ok": "yes"}, "time": 1}',
+            "'ok' must be true or false, not 'yes'",
+        ),
+        ('{"kind": "reboot", "step": null, "data": {}, "time": 1}', "unknown event kind 'reboot'"),
+    ],
+)
+def test_a_damaged_line_is_a_one_line_journal_error_naming_where(tmp_path, damage, reason):
+    path = tmp_path / "apply-1.jsonl"
+    path.write_text(started_line() + "\n" + damage + "\n" + started_line() + "\n")
+    for read in (read_events, lambda p: list(follow(p, poll_s=0.01, stop=lambda: True))):
+        with pytest.raises(JournalError) as caught:
+            read(path)
+        message = str(caught.value)
+        assert "\n" not in message and caught.value.exit_code == 2
+        assert f"{path} is damaged at line 2 (" in message
+        assert reason in message
+        assert f"read the human log {tmp_path / 'apply-1.log'}" in message
+
+
+def test_a_journal_that_is_not_utf8_is_damaged_not_a_traceback(tmp_path):
+    path = tmp_path / "apply-1.jsonl"
+    path.write_bytes(started_line().encode() + b"\n\xff\xfe{}\n")
+    with pytest.raises(JournalError, match="line 2 .*UTF-8"):
+        read_events(path)
 
 
 def test_follow_yields_events_as_they_are_appended_and_ends_with_the_plan(tmp_path):
@@ -120,7 +150,7 @@ def test_follow_yields_events_as_they_are_appended_and_ends_with_the_plan(tmp_pa
 
 def test_follow_stops_when_asked(tmp_path):
     path = tmp_path / "apply-x.jsonl"
-    path.write_text(json.dumps(ev.Event(ev.PLAN_STARTED).to_json()) + "\n")
+    path.write_text(started_line() + "\n")
     assert [e.kind for e in follow(path, poll_s=0.01, stop=lambda: True)] == [ev.PLAN_STARTED]
 
 

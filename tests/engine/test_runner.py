@@ -79,11 +79,11 @@ def test_events_come_in_order_with_output_and_progress():
         (ev.STEP_FINISHED, "verify"),
         (ev.PLAN_FINISHED, None),
     ]
-    progress = seen[5].data
-    assert progress["percent"] == 42.5 and progress["text"] == "Unpacking nvidia-utils-580"
-    assert seen[6].data == {"stream": "stderr", "line": "W: a warning"}
-    assert seen[3].data["argv"] == [["apt-get", "install", "-y", "nvidia-utils-580"]]
-    assert seen[-1].data["outcome"] == "done"
+    progress = seen[5]
+    assert progress.percent == 42.5 and progress.text == "Unpacking nvidia-utils-580"
+    assert (seen[6].stream, seen[6].lines) == ("stderr", ("W: a warning",))
+    assert seen[3].argv == (("apt-get", "install", "-y", "nvidia-utils-580"),)
+    assert seen[-1].outcome.status == "done"
 
 
 def test_every_command_gets_the_noninteractive_environment_as_an_argv_list():
@@ -125,14 +125,14 @@ def test_a_failed_maintainer_script_stops_with_the_package_state_and_the_repair(
         ("nvidia-driver-580", "iU"),
     ]
     assert "nvidia-dkms-580 (half-configured)" in outcome.message
-    assert outcome.repair == ["dpkg", "--configure", "-a"]
+    assert outcome.repair == ("dpkg", "--configure", "-a")
     assert "E: Sub-process /usr/bin/dpkg returned an error code (1)" in outcome.last_lines
     # the verify step never ran
     assert not any(e.step == "verify" for e in seen)
     finished = [e for e in seen if e.kind == ev.STEP_FINISHED]
-    assert finished[-1].data["ok"] is False and finished[-1].data["exit_code"] == 100
-    assert seen[-1].data["failed_step"] == "install"
-    assert seen[-1].data["repair"] == ["dpkg", "--configure", "-a"]
+    assert finished[-1].ok is False and finished[-1].exit_code == 100
+    assert seen[-1].outcome.failed_step == "install"
+    assert seen[-1].outcome.repair == ("dpkg", "--configure", "-a")
 
 
 def test_a_lock_timeout_names_the_holder_and_offers_no_repair():
@@ -180,7 +180,7 @@ def test_preflight_fails_when_dpkg_audit_reports_packages():
     )
     outcome = Engine(host, make_plan(preflight, UPDATE)).run()
     assert outcome.status == FAILED and outcome.failed_step == "preflight"
-    assert outcome.repair == ["dpkg", "--configure", "-a"]
+    assert outcome.repair == ("dpkg", "--configure", "-a")
     assert ["apt-get", "update"] not in host.argvs
 
 
@@ -221,11 +221,11 @@ def test_cancel_lets_the_running_step_finish_then_stops():
 
     outcome = result["outcome"]
     assert outcome.status == CANCELLED
-    assert outcome.steps_done == ["update", "install"]
+    assert outcome.steps_done == ("update", "install")
     install_end = [e for e in seen if e.kind == ev.STEP_FINISHED and e.step == "install"]
-    assert install_end and install_end[0].data["ok"] is True
+    assert install_end and install_end[0].ok is True
     assert not any(e.step == "verify" for e in seen)
-    assert seen[-1].data["outcome"] == "cancelled"
+    assert seen[-1].outcome.status == "cancelled"
 
 
 def test_apt_waiting_for_the_lock_becomes_a_countdown_not_a_flood_of_lines():
@@ -244,15 +244,15 @@ def test_apt_waiting_for_the_lock_becomes_a_countdown_not_a_flood_of_lines():
     engine = Engine(host, make_plan(update))
     seen = collect(engine)
     assert engine.run().status == DONE
-    lines = [e.data["line"] for e in seen if e.kind == ev.OUTPUT]
+    lines = [line for e in seen if e.kind == ev.OUTPUT for line in e.lines]
     assert lines == [wait, "Reading package lists..."]
-    countdown = [e.data for e in seen if e.kind == ev.PROGRESS]
+    countdown = [e for e in seen if e.kind == ev.PROGRESS]
     assert len(countdown) == 4
-    assert all(c["phase"] == "lock-wait" for c in countdown)
-    assert countdown[0]["text"].startswith(
+    assert all(c.phase == "lock-wait" for c in countdown)
+    assert countdown[0].text.startswith(
         "waiting for the lock held by process 812 (unattended-upgr): "
     )
-    assert countdown[0]["text"].endswith(" s left")
+    assert countdown[0].text.endswith(" s left")
 
 
 def test_preflight_names_the_lock_holder_before_apt_waits_for_it():
@@ -266,7 +266,7 @@ def test_preflight_names_the_lock_holder_before_apt_waits_for_it():
     engine = Engine(host, make_plan(preflight))
     seen = collect(engine)
     assert engine.run().status == DONE
-    lines = [e.data["line"] for e in seen if e.kind == ev.OUTPUT]
+    lines = [line for e in seen if e.kind == ev.OUTPUT for line in e.lines]
     assert lines == [
         "nvwizard: the package manager lock is held by unattended-upgr (pid 1532); "
         "apt waits up to 300 s for it"

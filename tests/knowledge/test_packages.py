@@ -60,7 +60,7 @@ def test_purge_keeps_container_fabric_and_toolkit_packages():
         "nvidia-driver-535-server",
         "nvidia-utils-535-server",
     ]
-    kept = {k.package.name: k.reason for k in selection.kept}
+    kept = {k.name: k.reason for k in selection.kept}
     assert set(kept) == {
         "nvidia-container-toolkit",
         "nvidia-container-toolkit-base",

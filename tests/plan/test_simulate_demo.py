@@ -14,6 +14,8 @@ from nvwizard.plan.text import format_simulation
 from nvwizard.report.build import build_report
 from nvwizard.simulator import demo_host
 from nvwizard.tui.backend import LayersBackend
+from nvwizard.tui.controllers.install import InstallController
+from nvwizard.tui.state import WizardState
 from tests.plan.stepwise import apply_step_by_step
 
 FABRIC_535 = "nvidia-fabricmanager-535"
@@ -69,10 +71,10 @@ def test_the_refusal_names_the_option_that_resolves_it(capsys, places):
 
 def test_the_wizard_says_to_tick_it_on_purge():
     host, report, plan = _hgx_plan("nvidia-driver-535-server-open")
-    simulation = LayersBackend().simulate(host, report, plan)
-    assert simulation.problem.endswith(
-        f"To purge {FABRIC_535} too, press b twice and tick it on Purge"
-    )
+    state = WizardState(host=host, report=report, plan=plan)
+    state.simulation, state.simulation_check = LayersBackend().simulate(host, report, plan)
+    problem = InstallController(state, LayersBackend()).simulation_problem
+    assert problem.endswith(f"To purge {FABRIC_535} too, press b twice and tick it on Purge")
 
 
 def test_branch_replacement_in_place_on_the_demo_matches_the_apply(capsys, places):

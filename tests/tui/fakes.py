@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from nvwizard.detect.models import DpkgEntry, GpuProcess
 from nvwizard.engine import events as ev
-from nvwizard.engine.events import Event
+from nvwizard.engine.state import VerifyCheck, VerifyResult
 from nvwizard.host.base import Host
+from nvwizard.knowledge.explanations import Paragraph
+from nvwizard.knowledge.packages import KeptPackage
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Plan, Step
+from nvwizard.plan.simulate import Simulation, SimulationCheck, SimulationResult
 from nvwizard.report.models import DriverCandidate, Finding, Gpu, Report
-from nvwizard.tui.backend import Paragraph
-from nvwizard.tui.state import Simulation, VerifyCheck, VerifyResult
 
 
 class FakeHost(Host):
@@ -103,54 +104,34 @@ class FakeRun:
         self.cancelled = False
 
     def run(self) -> None:
-        self.sink(Event(ev.PLAN_STARTED, None, {"plan": self.plan.to_json()}))
+        self.sink(ev.PlanStarted(plan=self.plan, pid=4242, host="demo fake-hgx"))
         for step in self.plan.steps:
             if self.cancelled:
                 break
-            self.sink(Event(ev.STEP_STARTED, step.id, {"title": step.title, "argv": step.commands}))
+            argv = tuple(tuple(a) for a in step.commands)
+            self.sink(ev.StepStarted(step.id, step.title, argv, step.kind))
             for n in range(3):
-                self.sink(
-                    Event(ev.OUTPUT, step.id, {"stream": "stdout", "line": f"{step.id} [line {n}]"})
-                )
-            self.sink(Event(ev.PROGRESS, step.id, {"percent": 50.0, "text": "half"}))
+                self.sink(ev.StepOutput(step.id, "stdout", (f"{step.id} [line {n}]",)))
+            self.sink(ev.StepProgress(step.id, 50.0, "half", "install"))
             ok = step.id != self.fail_step
-            self.sink(
-                Event(
-                    ev.STEP_FINISHED,
-                    step.id,
-                    {"exit_code": 0 if ok else 1, "duration_s": 0.0, "ok": ok},
-                )
-            )
+            self.sink(ev.StepFinished(step.id, 0 if ok else 1, 0.0, ok))
             if not ok:
-                self.sink(
-                    Event(
-                        ev.PLAN_FINISHED,
-                        None,
-                        {
-                            "outcome": "failed",
-                            "failed_step": step.id,
-                            "message": f"{step.title} failed: nvidia-dkms-580 postinst exit 1",
-                            "repair": ["dpkg", "--configure", "-a"],
-                            "reboot_required": True,
-                            "log_path": "/var/log/nvwizard/apply-test.log",
-                        },
-                    )
+                failed = ev.Outcome(
+                    status=ev.FAILED,
+                    failed_step=step.id,
+                    message=f"{step.title} failed: nvidia-dkms-580 postinst exit 1",
+                    repair=("dpkg", "--configure", "-a"),
+                    reboot_required=True,
+                    log_path="/var/log/nvwizard/apply-test.log",
                 )
+                self.sink(ev.PlanFinished(failed))
                 return
-        self.sink(
-            Event(
-                ev.PLAN_FINISHED,
-                None,
-                {
-                    "outcome": "cancelled" if self.cancelled else "done",
-                    "failed_step": None,
-                    "message": None,
-                    "repair": None,
-                    "reboot_required": True,
-                    "log_path": "/var/log/nvwizard/apply-test.log",
-                },
-            )
+        ended = ev.Outcome(
+            status=ev.CANCELLED if self.cancelled else ev.DONE,
+            reboot_required=True,
+            log_path="/var/log/nvwizard/apply-test.log",
         )
+        self.sink(ev.PlanFinished(ended))
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -187,7 +168,9 @@ class FakeBackend:
 
     def purge_proposal(self, report):
         names = [p.name for p in report.installed_packages]
-        kept = [(n, "container runtime, not the driver") for n in names if "container" in n]
+        kept = [
+            KeptPackage(n, "container runtime, not the driver") for n in names if "container" in n
+        ]
         return [n for n in names if "container" not in n], kept
 
     def autoremove_extras(self, host, report, to_purge):
@@ -259,7 +242,12 @@ class FakeBackend:
         return plan
 
     def simulate(self, host, report, plan):
-        return Simulation(install=[plan.driver], remove=["nvidia-driver-535-server"])
+        purge = SimulationResult(
+            ["apt-get", "-s", "purge"], 0, remove={"nvidia-driver-535-server": ""}
+        )
+        install = SimulationResult(["apt-get", "-s", "install"], 0, install={plan.driver: "580"})
+        simulation = Simulation(purge=purge, autoremove=None, install=install)
+        return simulation, SimulationCheck(True, [], [], [580])
 
     def start_apply(self, host, plan, sink):
         return FakeRun(plan, sink, self.fail_step)

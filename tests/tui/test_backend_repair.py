@@ -39,15 +39,15 @@ def test_the_repair_is_planned_from_a_fresh_detection_and_finishes_the_packages(
     run = backend.start_repair(host, events.append)
     run.run()
 
-    started = next(e for e in events if e.kind == ev.PLAN_STARTED)
-    steps = started.data["plan"]["steps"]
-    assert [s["id"] for s in steps] == ["repair", "verify", "audit"]
-    assert steps[0]["commands"][0] == ["dpkg", "--configure", "-a"]
-    assert any("-f" in argv and "install" in argv for argv in steps[0]["commands"])
-    verify_argv = steps[1]["commands"][0]
+    started = next(e for e in events if isinstance(e, ev.PlanStarted))
+    steps = started.plan.steps
+    assert [s.id for s in steps] == ["repair", "verify", "audit"]
+    assert steps[0].commands[0] == ["dpkg", "--configure", "-a"]
+    assert any("-f" in argv and "install" in argv for argv in steps[0].commands)
+    verify_argv = steps[1].commands[0]
     assert sorted(verify_argv[3:]) == unfinished  # exactly what the failure left unfinished
-    finished = next(e for e in events if e.kind == ev.PLAN_FINISHED)
-    assert finished.data["outcome"] == "done", finished.data
+    finished = next(e for e in events if isinstance(e, ev.PlanFinished))
+    assert finished.outcome.status == "done", finished.outcome
     assert not any(s in ("iF", "iU") for s in states(host).values())
     assert backend.log_path() == run.log_path is not None
     assert not run.detached  # a demo machine repairs in-process

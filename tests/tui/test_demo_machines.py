@@ -71,7 +71,7 @@ async def test_whole_path_through_the_reboot_to_a_passing_verify(name):
     async with app.run_test(size=SIZE) as pilot:
         seen = await walk_to_reboot(pilot)
         assert seen[-1] == "RebootScreen", (seen, app.state.outcome)
-        assert app.state.outcome.result == "done"
+        assert app.state.outcome.status == "done"
         assert ("PurgeScreen" in seen) == bool(app.state.proposed_purge)
         driver = app.state.plan.driver
         assert driver == app.state.report.recommended_driver
@@ -130,7 +130,7 @@ async def test_a_failing_postinst_shows_what_failed_and_the_repair(monkeypatch):
         await pilot.press("n", "enter")
         await settle(pilot)
         outcome = app.state.outcome
-        assert outcome.result == "failed"
+        assert outcome.status == "failed"
         text = text_of(app, "#outcome")
         assert "FAILED" in text and outcome.message[:40] in text.replace("\n", " ")
         assert f"log: {outcome.log_path}" in text
@@ -142,7 +142,7 @@ async def test_a_failing_postinst_shows_what_failed_and_the_repair(monkeypatch):
         await pilot.press("enter")
         await settle(pilot)
         progress = app.controllers.install.progress
-        assert app.state.outcome.result == "done", progress.lines[-30:]
+        assert app.state.outcome.status == "done", progress.lines[-30:]
         assert "dpkg --configure -a" in "\n".join(progress.lines)
         # plan/build.py's repair plan from a fresh detection: only that report knows which
         # packages the failure left unfinished, and the verify step checks exactly those
@@ -263,7 +263,7 @@ async def test_reattach_replays_a_background_apply_from_its_journal(monkeypatch)
                 break
             await pilot.pause(0.2)
         assert screen_name(app) == "InstallScreen" and app.screen.following
-        assert app.state.outcome.result == "failed"
+        assert app.state.outcome.status == "failed"
         lines = app.controllers.install.progress.lines
         assert any(plan.install_list[0] in line for line in lines)
         assert "repair: dpkg --configure -a" in text_of(app, "#outcome")

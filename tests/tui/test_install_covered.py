@@ -7,7 +7,6 @@ import threading
 from textual.widgets import Log
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.events import Event
 from tests.tui.fakes import FakeBackend
 from tests.tui.test_keys_fake import to_select
 from tests.tui.test_walk_fake import make_app, screen_name, settle
@@ -25,18 +24,18 @@ class GatedRun:
         self.finish = threading.Event()
 
     def output(self, line: str) -> None:
-        self.sink(Event(ev.OUTPUT, "install", {"stream": "stdout", "line": line}))
+        self.sink(ev.StepOutput("install", "stdout", (line,)))
 
     def run(self) -> None:
-        self.sink(Event(ev.PLAN_STARTED, None, {"plan": self.plan.to_json()}))
-        self.sink(Event(ev.STEP_STARTED, "install", {"title": "Install", "argv": []}))
+        self.sink(ev.PlanStarted(self.plan, 4242, "demo fake-hgx"))
+        self.sink(ev.StepStarted("install", "Install", (), "install"))
         self.output("before the help")
         self.covered.wait(30)
         for number in range(3):
             self.output(f"under the help {number}")
         self.finish.wait(30)
-        self.sink(Event(ev.STEP_FINISHED, "install", {"exit_code": 0, "ok": True}))
-        self.sink(Event(ev.PLAN_FINISHED, None, {"outcome": "done", "reboot_required": True}))
+        self.sink(ev.StepFinished("install", 0, 1.0, True))
+        self.sink(ev.PlanFinished(ev.Outcome(ev.DONE, reboot_required=True)))
 
     def cancel(self) -> None:
         self.finish.set()
@@ -82,7 +81,7 @@ async def test_lines_that_arrive_under_the_help_show_when_it_closes():
         assert log.lines[-3:] == ["under the help 0", "under the help 1", "under the help 2"]
         backend.run.finish.set()
         await settle(pilot)
-        assert app.state.outcome.result == "done"
+        assert app.state.outcome.status == "done"
 
 
 def test_a_leaving_wizard_queues_no_more_output_and_cancels_the_apply():
@@ -98,9 +97,9 @@ def test_a_leaving_wizard_queues_no_more_output_and_cancels_the_apply():
 
     controller = InstallController(WizardState(host=FakeHost()), FakeBackend())
     controller.run = Run()
-    controller._receive(Event(ev.OUTPUT, "install", {"stream": "stdout", "line": "kept"}))
+    controller._receive(ev.StepOutput("install", "stdout", ("kept",)))
     controller.leave()
     for number in range(1000):
-        controller._receive(Event(ev.OUTPUT, "install", {"stream": "stdout", "line": str(number)}))
+        controller._receive(ev.StepOutput("install", "stdout", (str(number),)))
     assert controller.run.cancelled
     assert not controller._events  # nothing piles up for a screen that is gone

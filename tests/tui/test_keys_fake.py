@@ -162,7 +162,7 @@ async def test_a_failed_step_shows_the_log_path_and_runs_the_repair():
         await settle(pilot)
         assert len(backend.repair_plans) == 1
         assert backend.detections == detections + 1  # the repair is planned from a fresh report
-        assert app.state.outcome.result == "done"
+        assert app.state.outcome.status == "done"
         steps = text_of(app, "#steps")  # the repair plan's own steps, not the failed install's
         assert "✓ Repair the package manager" in steps
         assert "✓ Check that dpkg is healthy" in steps

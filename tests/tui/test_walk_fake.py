@@ -47,7 +47,7 @@ async def test_whole_path_detect_purge_select_install_reboot():
         assert app.focused.id == "apply"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.state.outcome.result == "done"
+        assert app.state.outcome.status == "done"
         assert "purge [line 0]" in "\n".join(app.screen.query_one(Log).lines)
         await pilot.press("n")
         await settle(pilot)

@@ -140,7 +140,7 @@ async def test_killing_the_wizard_mid_install_does_not_stop_it_and_a_new_one_att
 
     journal = complete_journal(running["events_path"])
     assert journal.outcome == "done"
-    assert journal.plan["install_list"] == expected.install_list
+    assert journal.plan.install_list == expected.install_list
     packages = stage.sandbox.status()
     assert {p: packages.get(p) for p in expected.install_list} == dict.fromkeys(
         expected.install_list, "ii"
@@ -170,7 +170,7 @@ async def test_killing_the_wizard_mid_install_does_not_stop_it_and_a_new_one_att
 
         replayed = again.controllers.install.progress.lines  # the full log behind `l`
         assert is_subsequence(journal.output, replayed)  # the whole log, in order
-        assert replayed[0] == f"==> {journal.plan['steps'][0]['title']}"
+        assert replayed[0] == f"==> {journal.plan.steps[0].title}"
         # On screen: the same lines as Textual's Log.write_lines cuts them (str.splitlines:
         # dpkg's "\r(Reading database ..." counter becomes rows, blank lines vanish).
         shown = screen.query_one("#log", Log).lines
@@ -178,9 +178,9 @@ async def test_killing_the_wizard_mid_install_does_not_stop_it_and_a_new_one_att
         assert any(f"Setting up {stage.gated}" in line for line in shown)
         assert any("Building initial module" in line for line in shown)
         steps = text_of(again, "#steps").splitlines()
-        assert len(steps) == len(journal.plan["steps"])
+        assert len(steps) == len(journal.plan.steps)
         assert all(line.startswith("✓") for line in steps), steps
-        assert again.state.outcome.result == "done"
+        assert again.state.outcome.status == "done"
         assert "✓ Installed. A reboot loads the new driver: press n." in text_of(again, "#outcome")
         assert text_of(again, "#hint") == "Done. Press n for the reboot."
         assert screen.query_one("#to-reboot", Button).display

@@ -6,76 +6,67 @@ import shlex
 import threading
 from collections import deque
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.events import Event
+from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING, PlanProgress
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.tui.backend import ApplyRun, WizardBackend
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
-from nvwizard.tui.state import Outcome, Simulation, WizardState
+from nvwizard.tui.state import WizardState
 
-PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+if TYPE_CHECKING:
+    from nvwizard.plan.simulate import Simulation, SimulationCheck
+
 STATUS_MARK = {PENDING: "·", RUNNING: "▶", DONE: "✓", FAILED: "✗"}
+_STATUS_TONE = {PENDING: DIM, RUNNING: HEADING, DONE: OK, FAILED: DANGER}
 
 
 class ApplyProgress:
-    """What the engine's events add up to. Fed on the UI side, one batch at a time."""
+    """What the engine's events add up to, and the log lines they show. Fed on the UI side,
+    one batch at a time; the counting itself is the engine's PlanProgress."""
 
     def __init__(self, plan: Plan | None) -> None:
-        steps = plan.steps if plan else []  # None: following a journal; PLAN_STARTED says
-        self.titles = {s.id: s.title for s in steps}
-        self.status = {s.id: PENDING for s in steps}
-        self.step_percent = 0.0
+        self.plan = PlanProgress(plan)  # None: following a journal; plan-started says
         self.lines: list[str] = []  # the whole log, for `l`
-        self.outcome: Outcome | None = None
 
-    def apply(self, event: Event) -> list[str]:
+    @property
+    def titles(self) -> dict[str, str]:
+        return self.plan.titles
+
+    @property
+    def status(self) -> dict[str, str]:
+        """Each step's status, in the plan's order."""
+        return self.plan.status
+
+    @property
+    def outcome(self) -> ev.Outcome | None:
+        return self.plan.outcome
+
+    def apply(self, event: ev.Event) -> list[str]:
         """Update from one event; returns the log lines it adds."""
-        added: list[str] = []
-        if event.kind == ev.PLAN_STARTED and not self.status:
-            for step in event.data.get("plan", {}).get("steps", []):
-                self.titles[step["id"]] = step["title"]
-                self.status[step["id"]] = PENDING
-        elif event.kind == ev.STEP_STARTED:
-            self.status[event.step] = RUNNING
-            self.titles.setdefault(event.step, event.data.get("title", event.step))
-            self.step_percent = 0.0
-            added.append(f"==> {event.data.get('title', event.step)}")
-            added += [f"$ {shlex.join(argv)}" for argv in event.data.get("argv", [])]
-        elif event.kind == ev.OUTPUT:
-            added.append(event.data.get("line", ""))
-        elif event.kind == ev.PROGRESS:
-            self.step_percent = float(event.data.get("percent", 0.0))
-        elif event.kind == ev.STEP_FINISHED:
-            ok = event.data.get("ok", event.data.get("exit_code") == 0)
-            self.status[event.step] = DONE if ok else FAILED
-            self.step_percent = 0.0
-            if not ok:
-                added.append(f"==> failed with exit code {event.data.get('exit_code')}")
-        elif event.kind == ev.PLAN_FINISHED:
-            data = event.data
-            self.outcome = Outcome(
-                result=data.get("outcome", "failed"),
-                failed_step=data.get("failed_step"),
-                message=data.get("message"),
-                repair=_argv_list(data.get("repair")),
-                reboot_required=bool(data.get("reboot_required")),
-                log_path=data.get("log_path"),
-            )
+        self.plan.update(event)
+        added: list[str]
+        if isinstance(event, ev.StepOutput):
+            added = list(event.lines)
+        elif isinstance(event, ev.StepStarted):
+            added = [f"==> {event.title}"]
+            added += [f"$ {shlex.join(argv)}" for argv in event.argv]
+        elif isinstance(event, ev.StepFinished) and not event.ok:
+            added = [f"==> failed with exit code {event.exit_code}"]
+        else:
+            return []
         self.lines += added
         return added
 
     @property
     def percent(self) -> float:
-        total = len(self.status) or 1
-        done = sum(1 for s in self.status.values() if s == DONE)
-        return min(100.0, (done + self.step_percent / 100.0) * 100.0 / total)
+        return self.plan.percent
 
     def step_lines(self) -> list[Line]:
-        tones = {PENDING: DIM, RUNNING: HEADING, DONE: OK, FAILED: DANGER}
         return [
-            Line(f"{STATUS_MARK[status]} {self.titles.get(step, step)}", tones[status])
-            for step, status in self.status.items()
+            Line(f"{STATUS_MARK[status]} {self.plan.titles.get(step, step)}", _STATUS_TONE[status])
+            for step, status in self.plan.status.items()
         ]
 
 
@@ -85,13 +76,13 @@ class InstallController:
         self.backend = backend
         self.progress: ApplyProgress | None = None
         self.run: ApplyRun | None = None
-        self._events: deque[Event] = deque()
+        self._events: deque[ev.Event] = deque()
         self._lock = threading.Lock()
         self._ui_gone = False
 
     def choices(self) -> Choices:
         state = self.state
-        kept_names = {name for name, _ in state.proposed_keep}
+        kept_names = {k.name for k in state.proposed_keep}
         return replace(
             state.choices or Choices(driver=""),
             driver=state.driver or "",
@@ -105,21 +96,47 @@ class InstallController:
         """Runs in a worker: the plan for the choices and what apt says it would do."""
         state = self.state
         plan = self.backend.build_plan(state.report, self.choices())
-        simulation = self.backend.simulate(state.host, state.report, plan)
-        state.plan, state.simulation = plan, simulation
+        simulation, check = self.backend.simulate(state.host, state.report, plan)
+        state.plan, state.simulation, state.simulation_check = plan, simulation, check
         return plan, simulation
 
+    @property
+    def simulation_problem(self) -> str | None:
+        """Why the simulation refuses the plan and what resolves it, or None."""
+        plan, check = self.state.plan, self.state.simulation_check
+        if plan is None or check is None or not check.problems:
+            return None
+        return ". ".join(["; ".join(check.problems), *_what_to_do(plan, check)])
+
+    def simulation_notes(self) -> list[str]:
+        sim, check = self.state.simulation, self.state.simulation_check
+        if sim is None or check is None:
+            return []
+        notes = list(check.notes)
+        if sim.reinstalled:
+            notes.append(
+                "purged, then installed fresh (configuration files return to the packaged "
+                "ones): " + " ".join(sim.reinstalled)
+            )
+        if check.replaced:
+            notes.append(
+                "replaced by the new driver through apt's Conflicts (old -> new): "
+                + ", ".join(r.describe() for r in check.replaced)
+            )
+        return notes
+
     def plan_lines(self) -> list[Line]:
-        plan, sim = self.state.plan, self.state.simulation
+        plan, sim, check = self.state.plan, self.state.simulation, self.state.simulation_check
         lines = [Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING)]
-        if sim is not None:
+        if sim is not None and check is not None:
+            install, remove, upgrade = _package_sets(sim)
             lines.append(Line("The simulation (apt-get -s) says:", HEADING))
-            lines += _package_set("install", sim.install, OK)
-            lines += _package_set("remove", sim.remove, DANGER)
-            lines += _package_set("upgrade", sim.upgrade, WARN)
-            lines += [Line(f"  note: {note}", WARN) for note in sim.notes]
-            if sim.problem:
-                lines.append(Line(f"! {sim.problem}", DANGER))
+            lines += _package_set("install", install, OK)
+            lines += _package_set("remove", remove, DANGER)
+            lines += _package_set("upgrade", upgrade, WARN)
+            lines += [Line(f"  note: {note}", WARN) for note in self.simulation_notes()]
+            if self.simulation_problem:
+                lines.append(Line(f"! {self.simulation_problem}", DANGER))
         lines += [Line(f"! {w}", WARN) for w in plan.warnings]
         lines.append(Line(""))
         for number, step in enumerate(plan.steps, 1):
@@ -156,7 +173,7 @@ class InstallController:
         self.run = self.backend.start_repair(self.state.host, self._receive)
         return self.run
 
-    def _receive(self, event: Event) -> None:
+    def _receive(self, event: ev.Event) -> None:
         if self._ui_gone:
             return  # nobody will drain them; the journal on disk keeps every event
         with self._lock:
@@ -173,8 +190,7 @@ class InstallController:
         if self.progress.outcome is not None and self.state.outcome is None:
             outcome = self.progress.outcome
             if outcome.log_path is None:
-                log_path = self.backend.log_path()
-                outcome = Outcome(**{**outcome.__dict__, "log_path": log_path})
+                outcome = replace(outcome, log_path=self.backend.log_path())
             self.state.outcome = outcome
         return added
 
@@ -199,10 +215,10 @@ class InstallController:
         outcome = self.state.outcome
         if outcome is None:
             return []
-        if outcome.result == "done":
+        if outcome.ok:
             return [Line("✓ Installed. A reboot loads the new driver: press n.", OK)]
         lines = [
-            Line(f"✗ {outcome.result.upper()}: {outcome.message or 'the apply stopped'}", DANGER)
+            Line(f"✗ {outcome.status.upper()}: {outcome.message or 'the apply stopped'}", DANGER)
         ]
         if outcome.failed_step:
             title = self.progress.titles.get(outcome.failed_step, outcome.failed_step)
@@ -210,15 +226,42 @@ class InstallController:
         if outcome.log_path:
             lines.append(Line(f"  log: {outcome.log_path}", DIM))
         if outcome.repair:
-            lines += [Line(f"  repair: {shlex.join(a)}", COMMAND) for a in outcome.repair]
+            lines.append(Line(f"  repair: {shlex.join(outcome.repair)}", COMMAND))
         return lines
 
 
-def _argv_list(repair: list | None) -> list[list[str]] | None:
-    """The engine gives one argv; a list of argv lists is accepted too."""
-    if not repair:
-        return None
-    return [list(repair)] if isinstance(repair[0], str) else [list(a) for a in repair]
+def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
+    """The wizard's controls that resolve a stop on packages the purge would drag along."""
+    from nvwizard.plan.simulate import dragged_packages
+
+    dragged = dragged_packages(plan, check)
+    advice = []
+    if dragged.purge_too:
+        names = ", ".join(dragged.purge_too)
+        advice.append(f"To purge {names} too, press b twice and tick it on Purge")
+    if dragged.unkeep:
+        names = ", ".join(dragged.unkeep)
+        advice.append(
+            f"{names} cannot stay without the driver: press b twice and tick it again on Purge"
+        )
+    if dragged.by_hand:
+        names = " ".join(dragged.by_hand)
+        advice.append(
+            f"{names} needs the driver: if no longer needed, quit and remove it first "
+            f"(sudo apt-get purge {names})"
+        )
+    return advice
+
+
+def _package_sets(sim: Simulation) -> tuple[list[str], list[str], list[str]]:
+    """(install, remove, upgrade) as one list each: everything the plan would remove, the
+    purge, what autoremove also takes and what the install replaces, is one list here."""
+    removed = set(sim.purge.remove) if sim.purge else set()
+    removed |= set(sim.also_removed)
+    if sim.install is None:
+        return [], sorted(removed), []
+    removed |= set(sim.install.remove)
+    return sorted(sim.install.install), sorted(removed), sorted(sim.install.upgrade)
 
 
 def _package_set(verb: str, names: list[str], tone: str) -> list[Line]:

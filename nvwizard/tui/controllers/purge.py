@@ -31,20 +31,20 @@ class PurgeController:
             for name in self.state.proposed_purge
         ]
         rows += [
-            PurgeRow(name, versions.get(name), name in self.state.ticked, reason)
-            for name, reason in self.state.proposed_keep
+            PurgeRow(k.name, versions.get(k.name), k.name in self.state.ticked, k.reason)
+            for k in self.state.proposed_keep
         ]
         return rows
 
     def intro(self) -> str:
-        kept = [name for name, _ in self.state.proposed_keep]
+        kept = [k.name for k in self.state.proposed_keep]
         text = f"Purge {self.ticked_count} of the installed NVIDIA packages (Space toggles)."
         if kept:
             text += f" Kept unless ticked: {', '.join(kept)}."
         return text
 
     def set_ticked(self, names: set[str]) -> None:
-        known = set(self.state.proposed_purge) | {n for n, _ in self.state.proposed_keep}
+        known = set(self.state.proposed_purge) | {k.name for k in self.state.proposed_keep}
         self.state.ticked = names & known
 
     def autoremove_extras(self) -> list[str]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import DANGER, DIM, OK, Line
-from nvwizard.tui.state import VerifyResult, WizardState
+from nvwizard.tui.state import WizardState
+
+if TYPE_CHECKING:
+    from nvwizard.engine.state import VerifyResult
 
 
 class VerifyController:

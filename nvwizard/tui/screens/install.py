@@ -93,7 +93,7 @@ class InstallScreen(WizardScreen):
         state = self.wizard.state
         self.query_one("#plan", LinesView).show(self.controller.plan_lines())
         apply = self.query_one("#apply", Button)
-        problem = state.simulation.problem if state.simulation else None
+        problem = self.controller.simulation_problem
         if not state.can_apply:
             apply.label = "Install (needs sudo)"
             self.hint(state.apply_refusal or "Applying is not possible here.")
@@ -180,7 +180,7 @@ class InstallScreen(WizardScreen):
         outcome = self.wizard.state.outcome
         self.query_one("#outcome", LinesView).show(self.controller.outcome_lines())
         self.query_one("#outcome").display = True
-        if outcome.result == "done":
+        if outcome.ok:
             self.query_one("#progress", ProgressBar).update(progress=100)
             button = self.query_one("#to-reboot", Button)
             self.hint("Done. Press n for the reboot.")
