@@ -13,7 +13,7 @@ EXIT_CODE_MEANINGS = (
     (
         EXIT_USAGE,
         "usage error: bad option, unknown driver, unreadable `--machine`, "
-        "a state or log folder that cannot be used",
+        "a state or log folder that cannot be used, a damaged state file or journal",
     ),
     (
         EXIT_REFUSED,

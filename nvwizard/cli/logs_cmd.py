@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from nvwizard.engine.attach import latest_events_path, replay_and_follow
-from nvwizard.engine.journal import human_text, read_events
+from nvwizard.engine.journal import human_text, iter_events, latest_journal
+from nvwizard.engine.state import StateFileError
 from nvwizard.errors import RefusedError
 
 
@@ -28,7 +30,11 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = latest_events_path()
+    try:
+        path = latest_events_path()
+    except StateFileError as damaged:  # it only names the last log: the newest one will do
+        print(f"nvwizard: warning: {damaged}", file=sys.stderr)
+        path = latest_journal()
     if path is None:
         hint = (
             ""
@@ -37,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         )
         raise RefusedError(f"no apply log on this machine yet{hint}")
     try:
-        events = replay_and_follow(path) if args.follow else iter(read_events(path))
+        events = replay_and_follow(path) if args.follow else iter_events(path)
         for event in events:
             text = human_text(event)
             if text is not None:

@@ -1,7 +1,8 @@
 """`nvwizard status [--json]`: is an apply running, how far is it, how did it end, what next.
 
 Exit code 0 whatever the state (scripts read the text or the JSON); the JSON object is
-`ApplyStatus.to_json()` (documented in the README).
+`ApplyStatus.to_json()` (documented in the README). A damaged state file is the exception:
+one line saying where it is and what to do, exit code 2.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def format_status(status: ApplyStatus) -> str:
         lines.append(
             f"step {p.step_index}/{p.step_count}{title}{step_pct}; {p.percent:.0f}% of the plan"
         )
+    if status.progress_problem:
+        lines.append(f"progress unknown: {status.progress_problem}")
     if status.message:
         lines.append(f"message: {status.message}")
     if status.verified is not None:

@@ -43,6 +43,7 @@ class ApplyStatus:
     started_at: float | None = None
     finished_at: float | None = None
     progress: PlanProgress = field(default_factory=PlanProgress)
+    progress_problem: str | None = None  # why the journal gave no progress (damaged)
     failed_step: str | None = None
     message: str | None = None
     repair: tuple[str, ...] | None = None
@@ -67,6 +68,7 @@ class ApplyStatus:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "progress": self.progress.to_json(),
+            "progress_problem": self.progress_problem,
             "failed_step": self.failed_step,
             "message": self.message,
             "repair": list(self.repair) if self.repair is not None else None,
@@ -136,6 +138,8 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
             status.progress = progress_of(jn.read_events(events_path))
         except OSError:
             pass
+        except jn.JournalError as error:
+            status.progress_problem = str(error)
     if holder is None and status.outcome == RUNNING:
         # The state says running but nobody holds the lock: the worker died mid-apply.
         status.outcome = "interrupted"

@@ -230,12 +230,15 @@ class Journal:
 def read_events(path: str | Path) -> list[ev.Event]:
     """Every complete event in a JSON-lines log (a torn last line, still being written, is
     left out). JournalError at the first line that is not an event."""
-    events = []
+    return list(iter_events(path))
+
+
+def iter_events(path: str | Path) -> Iterator[ev.Event]:
+    """As `read_events`, one event at a time: the events before a damaged line come first."""
     with open(path, "rb") as source:
         for number, line in enumerate(source, start=1):
             if line.endswith(b"\n"):
-                events.append(_parse_line(line, path, number))
-    return events
+                yield _parse_line(line, path, number)
 
 
 def _parse_line(line: bytes, path: str | Path, number: int) -> ev.Event:

@@ -65,7 +65,8 @@ class WizardBackend(Protocol):
 
     def log_path(self) -> str | None: ...
 
-    def apply_to_follow(self, host: Host) -> str | None: ...
+    def apply_to_follow(self, host: Host) -> str | None:
+        """Raises StateFileError (one line) when the state file is damaged."""
 
     def follow_apply(self, events_path: str, sink: EventSink) -> ApplyRun: ...
 
@@ -75,7 +76,8 @@ class WizardBackend(Protocol):
         """Until a demo or bundle machine has rebooted (True); False on a real machine.
         Setting `hurry` skips the rest of the simulated wait (the wizard is quitting)."""
 
-    def verification_pending(self, host: Host) -> bool: ...
+    def verification_pending(self, host: Host) -> bool:
+        """Raises StateFileError (one line) when the state file is damaged."""
 
     def verify(self, host: Host) -> VerifyResult: ...
 

@@ -45,6 +45,7 @@ class WizardState:
     rebooted: bool = False  # a demo or bundle machine rebooted: Detect again, then Verify
     follow: str | None = None  # journal of a background apply to reattach to (real machines)
     verify_result: VerifyResult | None = None
+    state_problem: str | None = None  # the state file is damaged: why, and what to do
 
     @property
     def is_demo(self) -> bool:

@@ -7,6 +7,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from nvwizard.engine.lock import ApplyLock
 from tests.cli.run import nvwizard
 from tests.detach.journal_fixtures import write_journal
@@ -70,3 +72,60 @@ def test_no_apply_yet(places):
     assert result.returncode == 0
     assert result.stdout.startswith("No apply has run on this machine yet.")
     assert json.loads(status("--json").stdout)["state"] == "none"
+
+
+# -- a damaged state file: one line, exit 2, never a traceback, never trusted --------------
+
+DAMAGED = ["[1,2]", '{"finished":"y"}', '{"events":7}', '{"outcome": "done", "dri']
+
+
+@pytest.mark.parametrize("content", DAMAGED)
+def test_status_on_a_damaged_state_file_is_one_line(places, content):
+    state, _ = places
+    state.mkdir(parents=True)
+    (state / "state.json").write_text(content)
+    for args in ((), ("--json",)):
+        result = status(*args)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stderr.startswith(f"nvwizard: the state file {state / 'state.json'} is")
+        assert "move it aside" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", DAMAGED)
+def test_logs_on_a_damaged_state_file_warns_and_shows_the_newest_log(places, content):
+    state, log = places
+    journal = write_journal(log, state)
+    (state / "state.json").write_text(content)
+    result = nvwizard("logs")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("nvwizard: warning: the state file ")
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stdout == journal.log_path.read_text(encoding="utf-8")
+
+
+def test_a_damaged_journal_line_is_one_line_for_logs_and_a_note_for_status(places):
+    state, log = places
+    journal = write_journal(log, state)
+    lines = journal.events_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].replace('"lines"', '"line"')  # a renamed field
+    journal.events_path.write_text("".join(lines), encoding="utf-8")
+
+    result = nvwizard("logs")
+    assert result.returncode == 2
+    printed = result.stdout.splitlines()
+    assert printed[0].endswith("apply started on this machine: nvidia-driver-580-server (pid 4242)")
+    assert "Setting up nvidia-dkms-580-server ..." not in result.stdout  # never past the damage
+    # (main's one_line cuts words over 100 characters: these pytest paths are such words)
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("nvwizard: the apply journal ")
+    assert (
+        " is damaged at line 3 (output event data: missing 'lines'; unexpected 'line'); "
+        "nvwizard does not replay it past there: read the human log "
+    ) in result.stderr
+
+    text = status()
+    assert text.returncode == 0
+    assert "Last apply: nvidia-driver-580-server, done" in text.stdout
+    assert f"progress unknown: the apply journal {journal.events_path} is damaged" in text.stdout

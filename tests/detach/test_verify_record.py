@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from nvwizard.engine.attach import NEXT_NOTHING, NEXT_VERIFY, current_apply
-from nvwizard.engine.state import read_state, write_state
+from nvwizard.engine.state import StateFileError, read_state, write_state
 from nvwizard.engine.verify import verify
 from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import find_demo
@@ -61,3 +63,13 @@ def test_a_demo_host_records_nothing(places):
     before = read_state(state)
     verify(BundleHost(find_demo("hgx-h100").path, kind="demo"))
     assert read_state(state) == before
+
+
+def test_a_damaged_state_file_stops_verify_before_any_check_and_is_left_alone(places):
+    state, _ = places
+    state.mkdir(parents=True)
+    (state / "state.json").write_text('{"events":7}')
+    with pytest.raises(StateFileError, match="move it aside") as caught:
+        verify(real_host("hgx-h100"))
+    assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
+    assert (state / "state.json").read_text() == '{"events":7}'  # for the person to look at

@@ -345,3 +345,29 @@ async def test_a_kept_demo_s_banner_shows_its_changes_whole_at_80_columns(tmp_pa
         assert text == f"DEMO: nothing on this machine is changed ({host.label})"
         assert 80 < len(text) <= 2 * 80
         assert banner.region.height == 2  # one row would cut the changes off
+
+
+@pytest.mark.parametrize("content", ["[1,2]", '{"finished":"y"}', '{"events":7}', "{trunc"])
+async def test_a_damaged_state_file_is_said_on_detect_and_the_wizard_goes_on(places, content):
+    """Facts of a demo machine, treated as this machine (so the state file is read)."""
+    from nvwizard.host.bundle import BundleHost
+    from nvwizard.host.demo import find_demo
+    from nvwizard.tui.app import WizardApp
+    from nvwizard.tui.backend import LayersBackend
+    from nvwizard.tui.state import WizardState
+
+    state, _ = places
+    state.mkdir(parents=True)
+    (state / "state.json").write_text(content)
+    host = BundleHost(find_demo("hgx-h100").path, kind="local", label="this machine")
+    app = WizardApp(WizardState(host=host), LayersBackend(), animate=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen_name(app) == "DetectScreen"
+        summary = text_of(app, "#summary").replace("\n", " ")
+        assert f"! the state file {state / 'state.json'} is damaged (" in summary
+        assert "move it aside" in summary
+        assert app.state.follow is None and not app.state.verify_pending
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen_name(app) == "PurgeScreen"  # still usable

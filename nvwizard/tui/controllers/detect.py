@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from nvwizard.engine.state import StateFileError
 from nvwizard.report.models import Report
 from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, INFO, OK, WARN, Line
@@ -50,9 +51,14 @@ class DetectController:
         state.headless = report.headless_or_assumed
         state.choices = self.backend.default_choices(report) if report.driver_candidates else None
         progress("Checking whether a verification is pending")
+        try:
+            pending = self.backend.verification_pending(state.host)
+            state.follow = self.backend.apply_to_follow(state.host)
+            state.state_problem = None
+        except StateFileError as damaged:  # said on screen, never trusted
+            pending, state.follow, state.state_problem = False, None, str(damaged)
         # a simulated reboot is the demo's next login: Verify opens as the state file makes it
-        state.verify_pending = state.rebooted or self.backend.verification_pending(state.host)
-        state.follow = self.backend.apply_to_follow(state.host)
+        state.verify_pending = state.rebooted or pending
         return report
 
     def use_demo(self) -> None:
@@ -94,6 +100,9 @@ class DetectController:
         if self.state.apply_refusal:
             lines.append(Line(""))
             lines.append(Line(self.state.apply_refusal, WARN))
+        if self.state.state_problem:
+            lines.append(Line(""))
+            lines.append(Line(f"! {self.state.state_problem}", WARN, hang=2))
         return lines
 
     @staticmethod
