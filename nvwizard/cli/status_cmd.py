@@ -12,7 +12,7 @@ import json
 import os
 import time
 
-from nvwizard.engine.attach import RUNNING, ApplyStatus, current_apply
+from nvwizard.engine.attach import NONE, RUNNING, ApplyStatus, current_apply
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -47,11 +47,10 @@ def _root_hint() -> str:
 
 
 def format_status(status: ApplyStatus) -> str:
-    if status.state == "none":
-        return "No apply has run on this machine yet.\nnext: " + status.next_hint + _root_hint()
-    p = status.progress
     lines = []
-    if status.state == RUNNING:
+    if status.state == NONE:
+        lines.append("No apply has run on this machine yet.")
+    elif status.state == RUNNING:
         who = f" (pid {status.pid})" if status.pid else ""
         lines.append(
             f"Apply running{who}: {status.driver or '?'}, started {_clock(status.started_at)}"
@@ -61,6 +60,7 @@ def format_status(status: ApplyStatus) -> str:
             f"Last apply: {status.driver or '?'}, {status.outcome}, "
             f"finished {_clock(status.finished_at)}"
         )
+    p = status.progress
     if p.step_count:
         title = f": {p.step_title}" if p.step_title else ""
         step_pct = f" ({p.step_percent:.0f}% of this step)" if p.step_percent is not None else ""
@@ -72,9 +72,23 @@ def format_status(status: ApplyStatus) -> str:
     if status.message:
         lines.append(f"message: {status.message}")
     if status.verified is not None:
-        verdict = "ok" if status.verified.ok else "problems found"
-        lines.append(f"verified: {verdict} at {_clock(status.verified.at)}")
+        lines.append(_verified_line(status))
     if status.log_path:
         lines.append(f"log: {status.log_path}")
     lines.append(f"next: {status.next_step}: {status.next_hint}")
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    return text + _root_hint() if status.state == NONE else text
+
+
+def _verified_line(status: ApplyStatus) -> str:
+    verified = status.verified
+    assert verified is not None
+    at = _clock(verified.at)
+    if verified.ok:
+        verdict = f"ok ({len(verified.checks)} checks passed)"
+    else:
+        failed = ", ".join(c.name for c in verified.checks if not c.ok)
+        verdict = f"problems found ({failed})"
+    # Without an apply, the verify is all there is: say plainly what it was.
+    label = "last verify (`nvwizard verify`)" if status.state == NONE else "verified"
+    return f"{label}: {verdict} at {at}"

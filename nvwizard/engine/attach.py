@@ -16,7 +16,7 @@ from nvwizard.engine import journal as jn
 from nvwizard.engine import paths
 from nvwizard.engine.lock import current_holder
 from nvwizard.engine.progress import PlanProgress, progress_of
-from nvwizard.engine.state import MachineState, VerifyResult, read_state
+from nvwizard.engine.state import VerifyResult, read_state
 
 RUNNING = "running"
 FINISHED = "finished"
@@ -102,12 +102,15 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
     holder = current_holder(state_dir)
     machine = read_state(state_dir)
     last = machine.apply
-    if holder is None and machine == MachineState():
-        return ApplyStatus(
+    if holder is None and last is None:
+        status = ApplyStatus(
             state=NONE,
-            next_step=NEXT_INSTALL,
-            next_hint="choose and install a driver: `sudo nvwizard`",
+            reboot_scheduled=machine.reboot_scheduled,
+            verify_pending=machine.verify_pending,
+            verified=machine.verify,
         )
+        status.next_step, status.next_hint = _next_step(status)
+        return status
 
     same_run = holder is not None and (
         last is None or holder.journal is None or holder.journal == last.events
@@ -123,13 +126,12 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
         events_path=events_path,
         log_path=last.log if last is not None and (same_run or holder is None) else None,
     )
-    if holder is None or same_run:
-        if last is not None:
-            status.finished_at = last.finished if holder is None else None
-            status.failed_step = last.failed_step
-            status.message = last.message
-            status.repair = last.repair
-            status.reboot_pending = last.reboot_pending
+    if last is not None and (holder is None or same_run):
+        status.finished_at = last.finished if holder is None else None
+        status.failed_step = last.failed_step
+        status.message = last.message
+        status.repair = last.repair
+        status.reboot_pending = last.reboot_pending
         status.reboot_scheduled = machine.reboot_scheduled
         status.verify_pending = machine.verify_pending
         status.verified = machine.verify
@@ -169,6 +171,8 @@ def _next_step(status: ApplyStatus) -> tuple[str, str]:
         return NEXT_VERIFY, "`nvwizard verify` found problems: apply its fixes, then run it again"
     if status.verify_pending:
         return NEXT_VERIFY, "run `sudo nvwizard verify`"
+    if status.state == NONE:
+        return NEXT_INSTALL, "choose and install a driver: `sudo nvwizard`"
     return NEXT_NOTHING, "nothing to do"
 
 

@@ -129,3 +129,43 @@ def test_a_damaged_journal_line_is_one_line_for_logs_and_a_note_for_status(place
     assert text.returncode == 0
     assert "Last apply: nvidia-driver-580-server, done" in text.stdout
     assert f"progress unknown: the apply journal {journal.events_path} is damaged" in text.stdout
+
+
+# -- after a `verify`, with no apply ever run ---------------------------------------------
+
+
+def _verify_only(state: Path, ok: bool) -> None:
+    from nvwizard.engine.state import MachineState, VerifyCheck, VerifyResult, write_state
+
+    checks = [VerifyCheck("module-loaded", True, "nvidia 580.95.05 is loaded")]
+    if not ok:
+        checks.append(VerifyCheck("nvidia-smi", False, "nvidia-smi fails", "Reboot."))
+    result = VerifyResult(checks, at=time.mktime((2026, 1, 2, 3, 4, 5, 0, 0, -1)))
+    write_state(MachineState(verify=result, verify_pending=not ok), state)
+
+
+def test_status_after_a_passing_verify_and_no_apply(places):
+    state, _ = places
+    _verify_only(state, ok=True)
+    result = status()
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[:3] == [
+        "No apply has run on this machine yet.",
+        "last verify (`nvwizard verify`): ok (1 checks passed) at 2026-01-02 03:04:05",
+        "next: nothing: the driver was verified",
+    ]
+    assert "None" not in result.stdout and "?" not in result.stdout
+    data = json.loads(status("--json").stdout)
+    assert (data["state"], data["outcome"], data["next_step"]) == ("none", None, "nothing")
+    assert data["verified"]["ok"] is True
+
+
+def test_status_after_a_failing_verify_and_no_apply(places):
+    state, _ = places
+    _verify_only(state, ok=False)
+    lines = status().stdout.splitlines()
+    assert lines[0] == "No apply has run on this machine yet."
+    assert lines[1] == (
+        "last verify (`nvwizard verify`): problems found (nvidia-smi) at 2026-01-02 03:04:05"
+    )
+    assert lines[2].startswith("next: verify: `nvwizard verify` found problems")
