@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import threading
 from dataclasses import replace
@@ -90,7 +91,7 @@ class ProgressPrinter:
             progress = self.progress
             self._print(f"==> [{progress.step_index}/{progress.step_count}] {event.title}")
             for argv in event.argv:
-                self._print("    $ " + " ".join(argv))
+                self._print("    $ " + shlex.join(argv))
         elif isinstance(event, ev.StepFinished):
             verdict = "ok" if event.ok else f"FAILED (exit {event.exit_code})"
             self._print(f"    {verdict} in {event.duration_s} s")
@@ -138,7 +139,7 @@ def print_outcome(
     if finished.next_action:
         say(f"Next: {finished.next_action}")
     if finished.repair:
-        say(f"Repair: {sudo}{' '.join(finished.repair)}")
+        say(f"Repair: {sudo}{shlex.join(finished.repair)}")
     return EXIT_FAILED if finished.status != ev.CANCELLED else EXIT_CANCELLED
 
 

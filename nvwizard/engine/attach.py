@@ -7,6 +7,7 @@ JSON-lines journal (every event, for progress and replay). Nothing here changes 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +159,7 @@ def _next_step(status: ApplyStatus) -> tuple[str, str]:
     if status.state == RUNNING:
         return NEXT_WAIT, "follow it with `nvwizard logs -f`"
     if status.outcome in ("failed", "interrupted"):
-        repair = " ".join(status.repair or REPAIR_ARGV)
+        repair = shlex.join(status.repair or REPAIR_ARGV)
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then apply again"
     if status.outcome == "cancelled":
         return NEXT_INSTALL, "run the install again to finish the remaining steps"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shlex
 import shutil
 import tempfile
 import threading
@@ -294,7 +295,10 @@ def latest_journal(log_dir: Path | None = None) -> Path | None:
 
 
 def human_text(event: ev.Event) -> str | None:
-    """One event as the human log shows it, with its time; None for progress events."""
+    """One event as the human log shows it, with its time; None for progress events.
+
+    Commands are shown with `shlex.join`: each `$` line pastes into a shell as the same argv.
+    """
     if isinstance(event, ev.StepOutput):  # most events, and they carry no time: skip the clock
         return "\n".join(event.lines) if event.lines else None
     if isinstance(event, ev.StepProgress):
@@ -303,7 +307,7 @@ def human_text(event: ev.Event) -> str | None:
     if isinstance(event, ev.PlanStarted):
         return f"{at} apply started on {event.host}: {event.plan.driver} (pid {event.pid})"
     if isinstance(event, ev.StepStarted):
-        commands = "\n".join("    $ " + " ".join(argv) for argv in event.argv)
+        commands = "\n".join("    $ " + shlex.join(argv) for argv in event.argv)
         return f"{at} == {event.title} [{event.step}]\n{commands}".rstrip()
     if isinstance(event, ev.StepFinished):
         verdict = "ok" if event.ok else f"FAILED (exit {event.exit_code})"
@@ -315,5 +319,5 @@ def human_text(event: ev.Event) -> str | None:
     if outcome.next_action:
         lines.append(f"  next: {outcome.next_action}")
     if outcome.repair:
-        lines.append("  repair: " + " ".join(outcome.repair))
+        lines.append("  repair: " + shlex.join(outcome.repair))
     return "\n".join(lines)

@@ -7,6 +7,7 @@ scheduled and a verification is pending: the next `nvwizard` after the reboot op
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,10 +32,10 @@ def _run(host: Host, argv: list[str]) -> list[str]:
         lines = [out.text for out in command.lines()]
         code = command.wait()
     except OSError as error:
-        raise NvwizardError(f"cannot run {' '.join(argv)}: {error.strerror or error}") from None
+        raise NvwizardError(f"cannot run {shlex.join(argv)}: {error.strerror or error}") from None
     if code != 0:
         why = next((line for line in reversed(lines) if line.strip()), f"exit code {code}")
-        raise NvwizardError(f"{' '.join(argv)} failed: {why}")
+        raise NvwizardError(f"{shlex.join(argv)} failed: {why}")
     return lines
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, present
@@ -109,7 +110,7 @@ def kernel_older_than_installed(report: Report, facts: ExtraFacts) -> Finding | 
 def held_packages(report: Report, facts: ExtraFacts) -> Finding | None:
     if not report.held_packages:
         return None
-    names = " ".join(report.held_packages)
+    names = shlex.join(report.held_packages)
     return Finding(
         "held-packages",
         "warn",

@@ -1,0 +1,88 @@
+"""Every place that shows a command shows it with `shlex.join`: a `$` line pasted into a shell
+runs the same argv. The verify step's `-f=${Package}\\t...` is the hard case: with `" ".join`
+the shell would expand `${Package}` and lose the backslashes."""
+
+from __future__ import annotations
+
+import io
+import shlex
+
+from nvwizard.cli.install_cmd import ProgressPrinter, print_outcome
+from nvwizard.engine import events as ev
+from nvwizard.engine.journal import Journal
+from nvwizard.plan import models as pm
+from nvwizard.plan.build import build_plan, default_choices
+from nvwizard.plan.text import format_plan
+from nvwizard.report.build import build_report
+from nvwizard.simulator.select import demo_host
+from nvwizard.tui.controllers.install import ApplyProgress
+
+ODD_REPAIR = ("dpkg", "--configure", "-a", "--force-confdef *", "it's")
+
+
+def a_plan() -> pm.Plan:
+    report = build_report(demo_host("hgx-h100"))
+    return build_plan(report, default_choices(report))
+
+
+def dollar_lines(text: str) -> list[list[str]]:
+    """The argv each `$ ...` line of `text` runs when pasted into a shell."""
+    commands = []
+    for line in text.splitlines():
+        head, sep, command = line.partition("$ ")
+        if sep and not head.strip():
+            commands.append(shlex.split(command))
+    return commands
+
+
+def verify_step(plan: pm.Plan) -> pm.Step:
+    step = next(s for s in plan.steps if s.kind == pm.VERIFY)
+    assert any(arg.startswith("-f=${Package}\\t") for arg in step.commands[0])
+    return step
+
+
+def events_of(plan: pm.Plan) -> list[ev.Event]:
+    step = verify_step(plan)
+    argv = tuple(tuple(a) for a in step.commands)
+    failed = ev.Outcome(ev.FAILED, failed_step=step.id, repair=ODD_REPAIR, message="x")
+    return [
+        ev.PlanStarted(plan, 1, "this machine"),
+        ev.StepStarted(step.id, step.title, argv, step.kind),
+        ev.StepFinished(step.id, 1, 0.1, False),
+        ev.PlanFinished(failed),
+    ]
+
+
+def test_the_journal_human_log_pastes_back_as_the_same_argv(tmp_path):
+    plan = a_plan()
+    with Journal(tmp_path / "log", tmp_path / "state") as journal:
+        for event in events_of(plan):
+            journal(event)
+    human = journal.log_path.read_text(encoding="utf-8")
+    assert dollar_lines(human) == verify_step(plan).commands
+    repair = next(line for line in human.splitlines() if "repair: " in line)
+    assert shlex.split(repair.split("repair: ", 1)[1]) == list(ODD_REPAIR)
+
+
+def test_the_cli_progress_and_outcome_paste_back_as_the_same_argv():
+    plan = a_plan()
+    out = io.StringIO()
+    printer = ProgressPrinter(out)
+    for event in events_of(plan):
+        printer(event)
+    assert dollar_lines(out.getvalue()) == verify_step(plan).commands
+    said = io.StringIO()
+    print_outcome(printer.finished, is_real=False, out=said)
+    repair = next(line for line in said.getvalue().splitlines() if line.startswith("Repair: "))
+    assert shlex.split(repair.removeprefix("Repair: ")) == list(ODD_REPAIR)
+
+
+def test_the_wizard_log_and_plan_text_paste_back_as_the_same_argv():
+    plan = a_plan()
+    progress = ApplyProgress(plan)
+    shown: list[str] = []
+    for event in events_of(plan):
+        shown += progress.apply(event)
+    assert dollar_lines("\n".join(shown)) == verify_step(plan).commands
+    every_command = [argv for step in plan.steps for argv in step.commands]
+    assert dollar_lines(format_plan(plan)) == every_command
