@@ -61,6 +61,20 @@ def lock_holder(lines: Sequence[str]) -> str | None:
     return None
 
 
+def gave_up_on_the_lock(lines: Sequence[str]) -> bool:
+    """apt stopped because the lock stayed held: its `E:` lines, not the "Waiting for cache
+    lock: Could not get lock ..." it prints while it waits and then, once the lock is free,
+    goes on (a later failure, a maintainer script's say, is the cause then)."""
+    return any(
+        ("Could not get lock" in line and not line.lstrip().startswith(_WAITING))
+        or "Unable to acquire the dpkg frontend lock" in line
+        for line in lines
+    )
+
+
+_WAITING = "Waiting for cache lock"
+
+
 def _names(broken: Sequence[BrokenPackage]) -> str:
     return ", ".join(f"{b.name} ({b.meaning})" for b in broken)
 
@@ -78,7 +92,7 @@ def diagnose(lines: Sequence[str], broken: Sequence[BrokenPackage]) -> Diagnosis
             REPAIR_DPKG,
             broken,
         )
-    if "Could not get lock" in text or "Unable to acquire the dpkg frontend lock" in text:
+    if gave_up_on_the_lock(lines):
         holder = lock_holder(lines)
         who = holder or "another package manager"
         return Diagnosis(
