@@ -8,11 +8,14 @@ engine runs in-process on the simulated machine: no command runs on this compute
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import shlex
 import sys
 import threading
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
@@ -46,6 +49,12 @@ def register(subparsers, add_machine_options) -> None:
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print the plan and run nothing, not even apt-get -s"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="end with one JSON object on stdout saying how the install ended (whether a "
+        "reboot is needed, the log and journal paths); the progress goes to stderr",
     )
     parser.set_defaults(run=run)
 
@@ -204,7 +213,51 @@ def _them(names: list[str]) -> str:
     return "it" if len(names) == 1 else "them"
 
 
+@dataclass
+class Installed:
+    """How `install` ended: what `--json` prints."""
+
+    exit_code: int
+    host: str
+    driver: str
+    finished: ev.Outcome | None = None  # None: a dry run, or no result came
+    dry_run: bool = False
+    events_path: str | None = None
+    reboot_due_at: float | None = None  # when the scheduled reboot comes due (time.time())
+
+    def to_json(self) -> dict:
+        """The `install --json` object (documented in the README)."""
+        done = self.finished
+        if done is None:
+            outcome = "dry-run" if self.dry_run else ev.FAILED
+        else:
+            outcome = done.status
+        return {
+            "host": self.host,
+            "driver": self.driver,
+            "outcome": outcome,
+            "message": done.message if done else None,
+            "reboot_required": bool(done and done.reboot_required),
+            "reboot_scheduled": bool(done and done.reboot_scheduled),
+            "reboot_due_at": self.reboot_due_at,
+            "log_path": done.log_path if done else None,
+            "events_path": self.events_path if done and done.log_path else None,
+            "next_action": done.next_action if done else None,
+            "repair": list(done.repair) if done and done.repair else None,
+            "last_lines": list(done.last_lines) if done else [],
+        }
+
+
 def run(args: argparse.Namespace) -> int:
+    if not args.json:
+        return install(args).exit_code
+    with contextlib.redirect_stdout(sys.stderr):  # stdout holds the JSON object alone
+        installed = install(args)
+    print(json.dumps(installed.to_json(), indent=2), flush=True)
+    return installed.exit_code
+
+
+def install(args: argparse.Namespace) -> Installed:
     from nvwizard.plan.simulate import check_simulation, simulate
     from nvwizard.plan.text import format_plan, format_simulation
 
@@ -215,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_plan(plan), flush=True)
     if args.dry_run:
         print("\nDry run: nothing was run.")
-        return EXIT_OK
+        return Installed(EXIT_OK, host.label, plan.driver, dry_run=True)
     refuse_unless_we_can_ask(args)  # before the simulation: fail fast in a script
     print("", flush=True)
     simulation = simulate(host, plan)
@@ -229,13 +282,18 @@ def run(args: argparse.Namespace) -> int:
     if check.replaced:
         replacing = f", replacing {len(check.replaced)} packages of the installed driver"
     confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}?")
+    installed = Installed(EXIT_FAILED, host.label, plan.driver)
     if host.is_real:
-        return _apply_detached(plan)
-    return _apply_here(host, plan)
+        installed.exit_code = _apply_detached(plan, installed)
+    else:
+        installed.exit_code = _apply_here(host, plan, installed)
+    return installed
 
 
-def _apply_here(host, plan) -> int:
-    """Demo and bundle machines: the engine runs in-process on the simulated machine."""
+def _apply_here(host, plan, installed: Installed | None = None) -> int:
+    """Demo and bundle machines: the engine runs in-process on the simulated machine.
+    `installed` is filled in with how it ended."""
+    installed = installed or Installed(EXIT_FAILED, plan.host_label, plan.driver)
     from nvwizard.engine.journal import Journal, keeps_its_log
     from nvwizard.engine.runner import Engine
 
@@ -254,6 +312,10 @@ def _apply_here(host, plan) -> int:
     finished = printer.finished
     if finished is not None and not keeps_its_log(host):
         finished = replace(finished, log_path=None)  # its folder goes when this command ends
+    installed.finished = finished
+    installed.events_path = str(journal.events_path)
+    machine = getattr(host, "simulator", None)
+    installed.reboot_due_at = getattr(getattr(machine, "state", None), "reboot_due_at", None)
     return print_outcome(finished, is_real=False, after_reboot=_after_reboot(host))
 
 
@@ -276,8 +338,10 @@ def _after_reboot(host) -> str:
     return f"To see the reboot and the verification, run the wizard: nvwizard --machine {host.path}"
 
 
-def _apply_detached(plan) -> int:
-    """This machine: a worker outside the terminal applies; we follow its journal."""
+def _apply_detached(plan, installed: Installed | None = None) -> int:
+    """This machine: a worker outside the terminal applies; we follow its journal.
+    `installed` is filled in with how it ended."""
+    installed = installed or Installed(EXIT_FAILED, plan.host_label, plan.driver)
     from nvwizard.engine.detach import DetachedRun
 
     printer = ProgressPrinter()
@@ -285,6 +349,7 @@ def _apply_detached(plan) -> int:
     started = run.start()
     assert started is not None
     print(f"nvwizard: applying in the background ({started.method}); log: {started.log_path}")
+    installed.events_path = str(started.events_path)
     try:
         run.run()
     except KeyboardInterrupt:
@@ -294,4 +359,7 @@ def _apply_detached(plan) -> int:
             file=sys.stderr,
         )
         return 130
+    installed.finished = printer.finished
+    if printer.finished and printer.finished.reboot_scheduled:
+        installed.reboot_due_at = time.time() + 60  # `shutdown -r +1`, scheduled just now
     return print_outcome(printer.finished, is_real=True)

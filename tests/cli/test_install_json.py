@@ -1,0 +1,133 @@
+"""`nvwizard install --json`: one JSON object on stdout saying how the install ended (what a
+playbook reads: a reboot needed, the log and journal); the progress goes to stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nvwizard.cli.main import main
+from tests.cli.run import REPO_ROOT
+from tests.cli.test_install_cli import this_machine_is_the_sandbox  # noqa: F401 (a fixture)
+
+KEYS = {
+    "host",
+    "driver",
+    "outcome",
+    "message",
+    "reboot_required",
+    "reboot_scheduled",
+    "reboot_due_at",
+    "log_path",
+    "events_path",
+    "next_action",
+    "repair",
+    "last_lines",
+}
+
+
+def _nvwizard(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    settings = {
+        **os.environ,
+        "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+        "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
+        "NVWIZARD_DEMO_SPEED": "0",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "nvwizard", *args],
+        capture_output=True,
+        text=True,
+        env=settings,
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def test_a_demo_install_says_the_reboot_is_scheduled_and_verify_sees_it(tmp_path):
+    started = time.time()
+    done = _nvwizard(tmp_path, "install", "--demo", "rtx3090-fresh", "--yes", "--reboot", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # stdout is the object alone
+    assert set(result) == KEYS
+    assert result["outcome"] == "done" and result["message"] is None
+    assert result["driver"].startswith("nvidia-driver-")
+    assert result["reboot_required"] is True and result["reboot_scheduled"] is True
+    assert started <= result["reboot_due_at"] <= time.time()  # at demo speed 0: due at once
+    assert result["log_path"].startswith(str(tmp_path / "log"))
+    assert os.path.exists(result["log_path"]) and os.path.exists(result["events_path"])
+    assert "==> [1/" in done.stderr and "Done: every step succeeded." in done.stderr
+
+    verified = _nvwizard(tmp_path, "verify", "--demo", "rtx3090-fresh", "--json")
+    assert verified.returncode == 0, verified.stdout
+    assert json.loads(verified.stdout)["ok"] is True
+
+
+def test_a_failed_install_says_what_failed_and_the_repair(tmp_path):
+    done = _nvwizard(
+        tmp_path,
+        *("install", "--demo", "gtx1080-secureboot", "--yes", "--json"),
+        NVWIZARD_DEMO_FAIL="nvidia-dkms-580-server",
+    )
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["outcome"] == "failed"
+    assert "nvidia-dkms-580-server (half-configured)" in result["message"]
+    assert result["repair"] == ["dpkg", "--configure", "-a"]
+    assert result["reboot_scheduled"] is False and result["reboot_due_at"] is None
+    assert any("post-installation script" in line for line in result["last_lines"])
+    assert os.path.exists(result["log_path"])
+
+
+def test_a_refusal_prints_no_json_and_one_line(tmp_path):
+    done = _nvwizard(
+        tmp_path,
+        *("install", "--demo", "gtx1080-secureboot", "--yes", "--json"),
+        *("--driver", "nvidia-driver-580-server-open"),
+    )
+    assert done.returncode == 3
+    assert done.stdout == ""
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("nvwizard: nvidia-driver-580-server-open cannot run on this machine")
+    )
+
+
+def test_a_dry_run_says_so(capsys):
+    assert main(["install", "--demo", "hgx-h100", "--dry-run", "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert result["outcome"] == "dry-run" and result["log_path"] is None
+    assert "Dry run: nothing was run." in captured.err
+
+
+def test_on_this_machine_the_summary_comes_from_the_worker(
+    this_machine_is_the_sandbox,  # noqa: F811
+    capsys,
+    places,
+):
+    code = main(
+        ["install", "--driver", "nvidia-driver-580-server-open", "--headless", "--yes", "--json"]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out)
+    assert result["outcome"] == "done"
+    assert result["reboot_required"] is True and result["reboot_scheduled"] is False
+    _state, log = places
+    assert result["log_path"].startswith(str(log))
+    assert result["events_path"].startswith(str(log))
+    assert "nvwizard: applying in the background" in captured.err
+
+
+def test_json_is_in_installs_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["install", "--help"])
+    assert "--json" in capsys.readouterr().out
