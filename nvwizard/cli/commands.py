@@ -13,6 +13,7 @@ COMMANDS = (  # (the name typed, its module)
     ("status", "status_cmd"),
     ("logs", "logs_cmd"),
     ("verify", "verify_cmd"),
+    ("export", "export_cmd"),
     ("_apply-worker", "apply_worker_cmd"),  # hidden: the detached worker of install and wizard
 )
 COMMAND_MODULES = tuple(module for _name, module in COMMANDS)

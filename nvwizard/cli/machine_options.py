@@ -18,6 +18,8 @@ from nvwizard.errors import EXIT_USAGE, shown
 
 # Where a command's own --machine/--demo are stored until `resolve_machine` merges them.
 COMMAND_MACHINE, COMMAND_DEMO = "command_machine", "command_demo"
+# A command without a machine may say why it has none (default: "works on this computer only").
+NO_MACHINE_REASON = "no_machine_reason"
 
 
 def add_machine_options(parser: argparse.ArgumentParser, for_command: bool = False) -> None:
@@ -65,9 +67,10 @@ def resolve_machine(args: argparse.Namespace) -> None:
             delattr(args, name)
     if args.command is None or after is None:
         if before is not None and args.command is not None and not command_takes_one:
+            reason = getattr(args, NO_MACHINE_REASON, None)
             _usage_error(
                 f"nvwizard {args.command}: {_option_text(before)} cannot be used here: "
-                f"`nvwizard {args.command}` works on this computer only"
+                + (reason or f"`nvwizard {args.command}` works on this computer only")
             )
         return
     if before is not None and not _same_machine(before, after):

@@ -107,14 +107,19 @@ def register(subparsers, add_machine_options) -> None:
     parser.set_defaults(run=run)
 
 
+def check_plan_options(args: argparse.Namespace) -> None:
+    """What is wrong with the plan options whatever the machine (`export` checks it too)."""
+    if args.lock_timeout < 0:
+        raise UsageError("--lock-timeout: must be 0 or more seconds")
+
+
 def choices_from_args(args: argparse.Namespace, report) -> Choices:
     from nvwizard.plan.build import default_choices
 
+    check_plan_options(args)
     base = default_choices(report, args.driver)
     if not base.driver:
         raise UsageError("no driver is recommended for this machine: name one with --driver PKG")
-    if args.lock_timeout < 0:
-        raise UsageError("--lock-timeout: must be 0 or more seconds")
     headless = base.headless if args.headless is None else args.headless
     persistenced = args.persistenced
     if persistenced is None:

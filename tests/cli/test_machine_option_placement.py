@@ -38,13 +38,15 @@ def _takes_a_machine(name: str) -> bool:
 
 
 def _required_arguments(name: str, value: str) -> list[str]:
-    """Values for the command's required arguments, so that it parses."""
+    """Values for the command's required arguments, so that it parses (the first of an
+    argument's choices where it has them, e.g. `export ansible`)."""
     argv: list[str] = []
     for action in _subparsers()[name]._actions:
+        given = str(next(iter(action.choices))) if action.choices else value
         if not action.option_strings:
-            argv.append(value)
+            argv.append(given)
         elif action.required:
-            argv += [action.option_strings[0], value]
+            argv += [action.option_strings[0], given]
     return argv
 
 
@@ -76,7 +78,7 @@ def _host_asked_for(argv: list[str]) -> tuple[str | None, str | None]:
 
 def test_the_split_is_what_we_expect():
     assert {"detect", "plan", "install", "verify"} <= set(WITH_MACHINE)
-    assert {"capture", "status", "logs", "_apply-worker"} <= set(WITHOUT_MACHINE)
+    assert {"capture", "status", "logs", "export", "_apply-worker"} <= set(WITHOUT_MACHINE)
 
 
 @pytest.mark.parametrize("name", WITH_MACHINE)
@@ -191,3 +193,13 @@ def test_status_after_a_demo_option_refuses(places):
 def test_list_demos_refuses_a_machine_it_would_ignore(capsys):
     assert main(["--demo", "hgx-h100", "detect", "--list-demos"]) == 2
     assert "--list-demos" in capsys.readouterr().err
+
+
+def test_export_says_why_it_takes_no_machine(places, tmp_path):
+    """A playbook is planned on each host when it runs: a demo is chosen per host there."""
+    folder = tmp_path / "playbook"
+    result = nvwizard("--demo", "hgx-h100", "export", "ansible", str(folder))
+    assert result.returncode == 2
+    assert result.stderr.startswith("nvwizard export: --demo hgx-h100 cannot be used here: ")
+    assert "nvwizard_demo" in result.stderr
+    assert not folder.exists()

@@ -1,0 +1,109 @@
+"""`nvwizard export ansible DIR [plan options]`: a playbook that rolls the plan out to many hosts.
+
+The plan options are `nvwizard plan`'s own (`add_plan_options`), so every option plan and
+install learn is accepted here too and written into the playbook as the words to pass
+(`plan_option_words`). They are checked here as plan checks them, but planned on each host
+when the playbook runs: that is also why `export` takes no --machine or --demo (a demo is
+chosen per host, with the host variable `nvwizard_demo`). `--reboot` is refused: the playbook
+reboots a host itself, with ansible.builtin.reboot, when nvwizard says the driver needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+from nvwizard.cli.arg_types import folder_name
+from nvwizard.cli.machine_options import NO_MACHINE_REASON
+from nvwizard.cli.plan_cmd import add_plan_options, check_plan_options
+from nvwizard.errors import UsageError, exit_codes_help
+
+FORMATS = ("ansible",)
+NO_MACHINE = (
+    "the playbook plans each host when it runs: choose a demo machine per host with the "
+    "host variable nvwizard_demo"
+)
+# plan options that the playbook sets itself, and why they cannot be exported
+NOT_EXPORTED = {
+    "reboot": "--reboot: the playbook reboots each host itself (ansible.builtin.reboot) when "
+    "nvwizard says the new driver needs it",
+}
+
+
+def register(subparsers, add_machine_options) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="write an Ansible playbook that rolls the plan out to many servers",
+        description="Write a self-contained Ansible playbook directory into DIR: per host, "
+        "in rolling batches, it installs nvwizard from a wheel, plans (the plan options "
+        "given here), installs, reboots when needed and verifies, then writes one report. "
+        "DIR/README.md says how to run it.",
+        epilog=exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("format", metavar="FORMAT", choices=FORMATS, help="ansible")
+    parser.add_argument(
+        "folder", metavar="DIR", type=folder_name, help="where to write the playbook"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder that has files (the playbook's own are replaced)",
+    )
+    add_plan_options(parser)
+    parser.set_defaults(run=run, **{NO_MACHINE_REASON: NO_MACHINE})
+
+
+def plan_options_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    add_plan_options(parser)
+    return parser
+
+
+def plan_option_words(args: argparse.Namespace) -> list[str]:
+    """The plan options set in `args`, as the words that set them (defaults left out)."""
+    words: list[str] = []
+    for action in plan_options_parser()._actions:
+        if not action.option_strings:
+            continue
+        words += _words(action, getattr(args, action.dest))
+    return words
+
+
+def _words(action: argparse.Action, value) -> list[str]:
+    option = action.option_strings[0]
+    if isinstance(action, argparse.BooleanOptionalAction):
+        if value is None or value == action.default:
+            return []
+        return [option] if value else [f"--no-{option[2:]}"]
+    if isinstance(action, argparse._StoreConstAction):  # store_true, store_false
+        return [option] if value == action.const and value != action.default else []
+    if isinstance(action, argparse._AppendAction):
+        return [word for item in value or [] for word in (option, str(item))]
+    if isinstance(action, argparse._StoreAction):
+        return [] if value == action.default else [option, str(value)]
+    raise TypeError(f"{option}: no rule to write a {type(action).__name__} option")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from nvwizard.export.ansible import export_ansible
+
+    for dest, why in NOT_EXPORTED.items():
+        if getattr(args, dest):
+            raise UsageError(why)
+    check_plan_options(args)
+    options = plan_option_words(args)
+    written = shlex.join(["nvwizard", "export", args.format, args.folder, *options])
+    done = export_ansible(Path(args.folder), options, written, args.force)
+    folder = shlex.quote(args.folder.rstrip("/") or "/")
+    print(f"Wrote an Ansible playbook into {folder}: {len(done.files)} files, {done.wheel}.")
+    print(
+        "Options for every host: "
+        + (shlex.join(options) if options else "none (each host gets its recommended driver)")
+    )
+    print(f"Next: list your servers in a copy of {folder}/inventory.example.ini, then run")
+    print(f"  ansible-playbook -i INVENTORY {folder}/site.yml --check   (plans only)")
+    print(f"Try it on demo machines first: see {folder}/README.md.")
+    return 0

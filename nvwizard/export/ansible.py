@@ -1,0 +1,78 @@
+"""`nvwizard export ansible DIR`: write a self-contained playbook directory.
+
+The files come from `playbook/` beside this module, as they are, except a few templates whose
+`${name}` fields are filled in (the options, nvwizard's version, the wheel's name); the wheel of
+this nvwizard goes into `files/`. The playbook is described in its own README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import nvwizard
+from nvwizard.errors import UsageError
+from nvwizard.export.wheel import NAME, build_wheel, package_files, wheel_name
+
+PLAYBOOK = Path(__file__).resolve().parent / "playbook"
+# the files with ${name} fields; every other file is copied as it is
+TEMPLATES = frozenset(
+    {"site.yml", "README.md", "group_vars/all.yml", "roles/nvwizard/defaults/main.yml"}
+)
+WHEEL_FOLDER = "files"
+
+
+@dataclass(frozen=True)
+class Export:
+    folder: Path
+    files: list[str]  # relative paths, as written
+    wheel: str  # files/<name>
+
+
+def export_ansible(folder: Path, options: list[str], command_line: str, force: bool) -> Export:
+    """Write the playbook into `folder` (made when missing). A folder with files in it is
+    refused unless `force`, which replaces the playbook's own files and leaves the others."""
+    _check_folder(folder, force)
+    version = nvwizard.__version__
+    fields = {
+        "version": version,
+        "wheel": wheel_name(version),
+        # JSON is YAML: a flow list with every word quoted as it must be
+        "options": json.dumps(options),
+        "command_line": command_line,
+    }
+    written = []
+    for source in package_files(PLAYBOOK):
+        relative = source.relative_to(PLAYBOOK).as_posix()
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if relative in TEMPLATES:
+            text = string.Template(source.read_text(encoding="utf-8")).substitute(fields)
+            target.write_text(text, encoding="utf-8")
+        else:
+            target.write_bytes(source.read_bytes())
+        written.append(relative)
+    wheels = folder / WHEEL_FOLDER
+    wheels.mkdir(exist_ok=True)
+    for old in wheels.glob(f"{NAME}-*.whl"):  # an earlier export's: the playbook names one
+        old.unlink()
+    wheel = build_wheel(wheels)
+    written.append(f"{WHEEL_FOLDER}/{wheel.path.name}")
+    return Export(folder, written, f"{WHEEL_FOLDER}/{wheel.path.name}")
+
+
+def _check_folder(folder: Path, force: bool) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: not a directory")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise UsageError(
+            f"{folder}: not empty (add --force to write the playbook over the files it had)"
+        )
+
+
+def command_line(argv: list[str]) -> str:
+    """The export command as it was typed, for the files' headers."""
+    return shlex.join(["nvwizard", *argv])

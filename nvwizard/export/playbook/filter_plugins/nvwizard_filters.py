@@ -1,0 +1,146 @@
+"""Filters for nvwizard's playbook: nvwizard's JSON answers, in the words the play shows.
+
+Ansible loads this file on the control node (filter_plugins/ beside site.yml); it needs nothing
+but the standard library, and nvwizard's tests call these functions directly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+import time
+
+INSTALLED_STATES = ("ii", "hi")
+# the package that names a driver: Ubuntu's nvidia-driver-*/nvidia-headless-*, Debian's own
+DRIVER_PACKAGE = re.compile(r"^nvidia-(driver|headless|tesla-\d+-driver|legacy-\w+-driver)\b")
+SHOWN_ITEMS = 12  # a long package list is cut in the play's output (the report has it all)
+
+
+def installed(detected: dict) -> list[str]:
+    """The names of the packages `nvwizard detect --json` found installed."""
+    return [
+        p["name"]
+        for p in detected.get("installed_packages") or []
+        if p.get("state") in INSTALLED_STATES
+    ]
+
+
+def driver(detected: dict) -> dict:
+    """What drives the GPUs now: the loaded module, nvidia-smi's driver and the driver packages."""
+    module = detected.get("loaded_module") or {}
+    smi = detected.get("nvidia_smi") or {}
+    return {
+        "loaded": f"{module['version']} ({module.get('flavor') or '?'})" if module else None,
+        "nvidia_smi": smi.get("driver_version"),
+        "packages": [name for name in installed(detected) if DRIVER_PACKAGE.match(name)],
+    }
+
+
+def reason(stderr: str, rc: int) -> str:
+    """nvwizard's one-line reason (the last line it wrote to stderr)."""
+    lines = [line for line in (stderr or "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else f"nvwizard exited with status {rc}"
+
+
+def json_or_none(text: str):
+    """The JSON object in `text`, or None when there is none (a refusal prints only stderr)."""
+    try:
+        value = json.loads(text or "")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def plan_lines(plan: dict) -> list[str]:
+    """`nvwizard plan --json`, as lines for the play's output."""
+    lines = [
+        f"Plan for {plan.get('host')}: {plan.get('driver')} "
+        f"({plan.get('flavour')}, {plan.get('modules')} modules)"
+    ]
+    lines += _named("purge", plan.get("purge_list") or [])
+    lines += _named("keep", [k["name"] for k in plan.get("kept_list") or []])
+    lines += _named("install", plan.get("install_list") or [])
+    lines += [f"warning: {w}" for w in plan.get("warnings") or []]
+    steps = plan.get("steps") or []
+    for number, step in enumerate(steps, 1):
+        lines.append(f"step {number}/{len(steps)}: {step.get('title')}")
+        lines += [f"  $ {shlex.join(argv)}" for argv in step.get("commands") or []]
+    return lines
+
+
+def _named(what: str, names: list[str]) -> list[str]:
+    if not names:
+        return []
+    shown = ", ".join(names[:SHOWN_ITEMS])
+    more = f" and {len(names) - SHOWN_ITEMS} more" if len(names) > SHOWN_ITEMS else ""
+    return [f"{what} ({len(names)}): {shown}{more}"]
+
+
+def install_failure(result: dict | None, stderr: str, rc: int) -> str:
+    """Why `nvwizard install --json` did not finish: its message, log and repair, in one line."""
+    if not result:
+        return reason(stderr, rc)
+    parts = [
+        f"install {result.get('outcome') or 'failed'}: {result.get('message') or 'a step failed'}"
+    ]
+    if result.get("log_path"):
+        parts.append(f"log: {result['log_path']}")
+    if result.get("next_action"):
+        parts.append(f"next: {result['next_action']}")
+    if result.get("repair"):
+        parts.append(f"repair on the host: sudo {shlex.join(result['repair'])}")
+    return "; ".join(parts)
+
+
+def seconds_to_reboot(result: dict | None) -> int:
+    """Whole seconds until a demo machine's scheduled (simulated) reboot comes due."""
+    due = (result or {}).get("reboot_due_at")
+    return max(0, math.ceil(due - time.time())) if isinstance(due, (int, float)) else 0
+
+
+def verify_failure(result: dict | None, stderr: str) -> str:
+    """What `nvwizard verify --json` found wrong, with the fixes, in one line."""
+    if not result:
+        return reason(stderr, 1)
+    if result.get("nvidia_gpu") is False:
+        return result.get("message") or "no NVIDIA GPU to verify"
+    problems = [
+        f"{c.get('name')}: {c.get('detail')}" + (f" (fix: {c['fix']})" if c.get("fix") else "")
+        for c in result.get("checks") or []
+        if not c.get("ok")
+    ]
+    return "verify failed: " + "; ".join(problems or ["no check passed"])
+
+
+def report_lines(summaries: list[dict], path: str) -> list[str]:
+    """One line per host for the play's output, then where the full report is."""
+    lines = []
+    for s in summaries:
+        before = _driver_words(s.get("driver_before"))
+        after = _driver_words(s.get("driver_after"))
+        change = f" [{before} -> {after}]" if s.get("driver_after") else f" [{before}]"
+        lines.append(f"{s.get('host')}: {s.get('outcome')}: {s.get('message')}{change}")
+    return [*lines, f"report: {path}"]
+
+
+def _driver_words(found: dict | None) -> str:
+    if not found:
+        return "?"
+    return found.get("loaded") or "no nvidia module loaded"
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "nvwizard_installed": installed,
+            "nvwizard_driver": driver,
+            "nvwizard_reason": reason,
+            "nvwizard_json_or_none": json_or_none,
+            "nvwizard_plan_lines": plan_lines,
+            "nvwizard_install_failure": install_failure,
+            "nvwizard_seconds_to_reboot": seconds_to_reboot,
+            "nvwizard_verify_failure": verify_failure,
+            "nvwizard_report_lines": report_lines,
+        }

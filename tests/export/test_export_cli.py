@@ -1,0 +1,156 @@
+"""`nvwizard export ansible DIR [plan options]`: what it writes, and what it refuses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nvwizard import __version__
+from nvwizard.cli.export_cmd import NOT_EXPORTED, plan_option_words, plan_options_parser
+from nvwizard.cli.main import parse_args
+from tests.cli.run import nvwizard
+
+PLAYBOOK_FILES = {
+    "site.yml",
+    "rollout.yml",
+    "README.md",
+    "inventory.example.ini",
+    "group_vars/all.yml",
+    "roles/nvwizard/defaults/main.yml",
+    "roles/nvwizard/tasks/main.yml",
+    "filter_plugins/nvwizard_filters.py",
+    f"files/nvwizard-{__version__}-py3-none-any.whl",
+}
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_it_writes_a_playbook_with_the_options_for_every_host(tmp_path):
+    folder = tmp_path / "rollout"
+    result = nvwizard(
+        "export", "ansible", str(folder), "--driver", "nvidia-driver-580-server", "--hold"
+    )
+    assert result.returncode == 0, result.stderr
+    assert PLAYBOOK_FILES <= _files(folder)
+    settings = yaml.safe_load((folder / "group_vars/all.yml").read_text())
+    assert settings == {"nvwizard_options": ["--driver", "nvidia-driver-580-server", "--hold"]}
+    defaults = yaml.safe_load((folder / "roles/nvwizard/defaults/main.yml").read_text())
+    assert defaults["nvwizard_version"] == __version__
+    assert (folder / "files" / defaults["nvwizard_wheel"]).is_file()
+    for name in _files(folder) - {f"files/{defaults['nvwizard_wheel']}"}:
+        assert "${" not in (folder / name).read_text(), name  # every template field filled
+    readme = (folder / "README.md").read_text()
+    assert f"nvwizard export ansible {folder} --driver nvidia-driver-580-server --hold" in readme
+    assert "ansible-playbook -i" in result.stdout and str(folder) in result.stdout
+
+
+def test_without_options_each_host_gets_its_recommendation(tmp_path):
+    result = nvwizard("export", "ansible", str(tmp_path / "p"))
+    assert result.returncode == 0, result.stderr
+    settings = yaml.safe_load((tmp_path / "p/group_vars/all.yml").read_text())
+    assert settings == {"nvwizard_options": []}
+    assert "each host gets its recommended driver" in result.stdout
+
+
+def _ways_to_set(action: argparse.Action) -> list[list[str]]:
+    """Each way a user sets this plan option, as the words typed."""
+    option = action.option_strings[0]
+    if isinstance(action, argparse.BooleanOptionalAction):
+        return [[option], [f"--no-{option[2:]}"]]
+    if action.nargs == 0:
+        return [[option]]
+    return [[option, _a_value(action)]]
+
+
+def _a_value(action: argparse.Action) -> str:
+    if action.choices:
+        return str(next(iter(action.choices)))
+    for candidate in ("nvidia-driver-580-server", "12.8", "7"):
+        try:
+            (action.type or str)(candidate)
+        except (ValueError, TypeError, argparse.ArgumentTypeError):
+            continue
+        return candidate
+    raise AssertionError(f"{option_name(action)}: no sample value fits its type")
+
+
+def option_name(action: argparse.Action) -> str:
+    return action.option_strings[0]
+
+
+PLAN_OPTIONS = [a for a in plan_options_parser()._actions if a.option_strings]
+# --reboot is refused (test_reboot_is_refused_because_the_playbook_reboots)
+EXPORTED = [a for a in PLAN_OPTIONS if a.dest not in NOT_EXPORTED]
+
+
+@pytest.mark.parametrize("action", EXPORTED, ids=option_name)
+def test_every_plan_option_is_exported_as_plan_reads_it(action, tmp_path):
+    """Derived from plan's own options: one that plan and install learn is covered here."""
+    for words in _ways_to_set(action):
+        exported = parse_args(["export", "ansible", str(tmp_path / "p"), *words])
+        written = plan_option_words(exported)
+        planned = parse_args(["plan", *written])
+        for other in PLAN_OPTIONS:
+            assert getattr(planned, other.dest) == getattr(exported, other.dest), (words, written)
+        if getattr(exported, action.dest) != action.default:
+            assert written, f"{words} was dropped"
+
+
+def test_reboot_is_refused_because_the_playbook_reboots(tmp_path):
+    result = nvwizard("export", "ansible", str(tmp_path / "p"), "--reboot")
+    assert result.returncode == 2
+    assert result.stderr.startswith("nvwizard: --reboot: the playbook reboots each host itself")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--lock-timeout", "-5"], "nvwizard: --lock-timeout: must be 0 or more seconds"),
+        (["--driver", ""], "an empty package name"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_is_written(argv, message, tmp_path):
+    result = nvwizard("export", "ansible", str(tmp_path / "p"), *argv)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_an_unknown_format_is_a_usage_error(tmp_path):
+    result = nvwizard("export", "salt", str(tmp_path / "p"))
+    assert result.returncode == 2
+    assert "invalid choice: 'salt'" in result.stderr
+
+
+def test_a_folder_with_files_is_refused_unless_forced(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "inventory.ini").write_text("[gpu_servers]\ngpu01\n")
+    (folder / "files").mkdir()
+    (folder / "files" / "nvwizard-0.0.1-py3-none-any.whl").write_bytes(b"old")
+
+    refused = nvwizard("export", "ansible", str(folder))
+    assert refused.returncode == 2
+    assert "not empty (add --force" in refused.stderr
+    assert _files(folder) == {"inventory.ini", "files/nvwizard-0.0.1-py3-none-any.whl"}
+
+    forced = nvwizard("export", "ansible", str(folder), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (folder / "inventory.ini").read_text() == "[gpu_servers]\ngpu01\n"  # the user's
+    assert {p for p in _files(folder) if p.startswith("files/")} == {
+        f"files/nvwizard-{__version__}-py3-none-any.whl"
+    }
+
+
+def test_a_file_in_the_way_is_a_usage_error(tmp_path):
+    (tmp_path / "p").write_text("")
+    result = nvwizard("export", "ansible", str(tmp_path / "p"))
+    assert result.returncode == 2
+    assert "not a directory" in result.stderr

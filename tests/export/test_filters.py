@@ -1,0 +1,138 @@
+"""The playbook's filters (filter_plugins/nvwizard_filters.py) on nvwizard's real JSON."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nvwizard.export.ansible import PLAYBOOK
+
+_spec = importlib.util.spec_from_file_location(
+    "nvwizard_filters", PLAYBOOK / "filter_plugins" / "nvwizard_filters.py"
+)
+assert _spec and _spec.loader
+filters = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(filters)
+
+
+def _json(*argv: str, env: dict[str, str] | None = None) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "nvwizard", *argv], capture_output=True, text=True, env=env
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def hgx_plan() -> dict:
+    return _json("plan", "--json", "--demo", "hgx-h100")
+
+
+def test_every_filter_the_playbook_uses_exists():
+    used = set()
+    for path in PLAYBOOK.rglob("*.yml"):
+        used |= set(re.findall(r"\|\s*(nvwizard_\w+)", path.read_text()))
+    assert used == set(filters.FilterModule().filters())
+
+
+def test_the_driver_before_and_after():
+    hgx = filters.driver(_json("detect", "--json", "--demo", "hgx-h100"))
+    assert hgx == {
+        "loaded": "535.247.01 (proprietary)",
+        "nvidia_smi": "535.247.01",
+        "packages": ["nvidia-driver-535-server"],
+    }
+    vm = filters.driver(_json("detect", "--json", "--demo", "vm-no-gpu"))
+    assert vm == {"loaded": None, "nvidia_smi": None, "packages": []}
+
+
+def test_the_plan_as_lines(hgx_plan):
+    lines = filters.plan_lines(hgx_plan)
+    assert lines[0] == (
+        f"Plan for demo hgx-h100: {hgx_plan['driver']} "
+        f"({hgx_plan['flavour']}, {hgx_plan['modules']} modules)"
+    )
+    purged = len(hgx_plan["purge_list"])
+    assert f"purge ({purged}): " in lines[1]
+    assert lines[1].endswith(f" and {purged - filters.SHOWN_ITEMS} more")
+    steps = [line for line in lines if line.startswith("step ")]
+    assert len(steps) == len(hgx_plan["steps"])
+    assert "  $ dpkg --audit" in lines
+
+
+def test_a_failed_install_in_one_line(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+        "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
+        "NVWIZARD_DEMO_SPEED": "0",
+        "NVWIZARD_DEMO_FAIL": "nvidia-dkms-580-server",
+    }
+    failed = _json("install", "--yes", "--json", "--demo", "gtx1080-secureboot", env=env)
+    line = filters.install_failure(failed, "", 1)
+    assert line.startswith("install failed: Install nvidia-driver-580-server")
+    assert "nvidia-dkms-580-server (half-configured)" in line
+    assert f"log: {tmp_path / 'log'}/apply-" in line
+    assert line.endswith("repair on the host: sudo dpkg --configure -a")
+
+
+def test_a_refusal_is_nvwizards_last_line():
+    stderr = "some progress\nnvwizard: the simulation says stop: ...\n\n"
+    assert filters.reason(stderr, 3) == "nvwizard: the simulation says stop: ..."
+    assert filters.reason("", 3) == "nvwizard exited with status 3"
+    assert filters.install_failure(None, stderr, 3) == "nvwizard: the simulation says stop: ..."
+
+
+def test_what_verify_found():
+    result = {
+        "ok": False,
+        "nvidia_gpu": True,
+        "checks": [
+            {"name": "module-loaded", "ok": True, "detail": "loaded", "fix": None},
+            {"name": "nouveau", "ok": False, "detail": "nouveau is loaded", "fix": "reboot"},
+        ],
+    }
+    assert filters.verify_failure(result, "") == (
+        "verify failed: nouveau: nouveau is loaded (fix: reboot)"
+    )
+    no_gpu = {"ok": False, "nvidia_gpu": False, "message": "No NVIDIA GPU found on x."}
+    assert filters.verify_failure(no_gpu, "") == "No NVIDIA GPU found on x."
+    assert filters.verify_failure(None, "nvwizard: boom\n") == "nvwizard: boom"
+
+
+def test_seconds_to_a_demo_reboot():
+    assert filters.seconds_to_reboot({"reboot_due_at": time.time() + 4.2}) == 5
+    assert filters.seconds_to_reboot({"reboot_due_at": time.time() - 10}) == 0
+    assert filters.seconds_to_reboot({"reboot_due_at": None}) == 0
+    assert filters.seconds_to_reboot(None) == 0
+
+
+def test_the_report_lines():
+    summaries = [
+        {
+            "host": "gpu01",
+            "outcome": "installed",
+            "message": "done",
+            "driver_before": {"loaded": "535.247.01 (proprietary)"},
+            "driver_after": {"loaded": "580.95.05 (open)"},
+        },
+        {"host": "vm", "outcome": "skipped", "message": "No NVIDIA GPU", "driver_before": {}},
+    ]
+    assert filters.report_lines(summaries, "/r.json") == [
+        "gpu01: installed: done [535.247.01 (proprietary) -> 580.95.05 (open)]",
+        "vm: skipped: No NVIDIA GPU [?]",
+        "report: /r.json",
+    ]
+
+
+def test_the_filters_need_only_the_standard_library():
+    source = (PLAYBOOK / "filter_plugins" / "nvwizard_filters.py").read_text()
+    imported = set(re.findall(r"^(?:from|import) (\w+)", source, re.M))
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+    assert Path(filters.__file__).parent.name == "filter_plugins"
