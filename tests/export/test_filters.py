@@ -80,6 +80,14 @@ def test_a_failed_install_in_one_line(tmp_path):
     assert "nvidia-dkms-580-server (half-configured)" in line
     assert f"log: {tmp_path / 'log'}/apply-" in line
     assert line.endswith("repair on the host: sudo dpkg --configure -a")
+    assert "next:" not in line  # "read the log above" has no log above it in a report
+    lock = {
+        "outcome": "failed",
+        "message": "lock",
+        "next_action": "Wait for pid 7.",
+        "repair": None,
+    }
+    assert filters.install_failure(lock, "", 1) == "install failed: lock; next: Wait for pid 7."
 
 
 def test_a_refusal_is_nvwizards_last_line():

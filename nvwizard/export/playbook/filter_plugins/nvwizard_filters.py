@@ -87,10 +87,11 @@ def install_failure(result: dict | None, stderr: str, rc: int) -> str:
     ]
     if result.get("log_path"):
         parts.append(f"log: {result['log_path']}")
-    if result.get("next_action"):
-        parts.append(f"next: {result['next_action']}")
+    # nvwizard's next action speaks to someone reading its log; the repair is the command
     if result.get("repair"):
         parts.append(f"repair on the host: sudo {shlex.join(result['repair'])}")
+    elif result.get("next_action"):
+        parts.append(f"next: {result['next_action']}")
     return "; ".join(parts)
 
 
