@@ -51,6 +51,9 @@ def register(subparsers, add_machine_options) -> None:
         help="write into a folder that has files (the playbook's own are replaced)",
     )
     add_plan_options(parser)
+    for action in parser._actions:
+        if action.dest in NOT_EXPORTED:  # parsed, so that it is refused with the reason
+            action.help = "refused here: " + NOT_EXPORTED[action.dest].split(": ", 1)[1]
     parser.set_defaults(run=run, **{NO_MACHINE_REASON: NO_MACHINE})
 
 

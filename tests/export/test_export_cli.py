@@ -107,6 +107,8 @@ def test_reboot_is_refused_because_the_playbook_reboots(tmp_path):
     assert result.stderr.startswith("nvwizard: --reboot: the playbook reboots each host itself")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "p").exists()
+    helped = nvwizard("export", "--help")
+    assert "refused here: the playbook reboots each host itself" in " ".join(helped.stdout.split())
 
 
 @pytest.mark.parametrize(
