@@ -1,10 +1,16 @@
 import pytest
 
 from nvwizard.knowledge.debian import (
+    RELEASES,
     headers_meta,
+    installed_flavour,
+    is_backports_kernel,
     is_user_space_version_package,
     kernel_dkms_flavour,
+    kernel_flavour,
     parse_debian_driver,
+    release,
+    smi_package,
 )
 
 
@@ -62,10 +68,95 @@ def test_other_names_are_not_debian_drivers(name):
     assert parse_debian_driver(name, 535) is None
 
 
-def test_headers_metapackage_follows_the_kernel_flavour():
-    assert headers_meta("6.1.0-40-amd64") == "linux-headers-amd64"
-    assert headers_meta("6.1.0-40-cloud-amd64") == "linux-headers-cloud-amd64"
-    assert headers_meta("6.1.0") is None
+@pytest.mark.parametrize(
+    ("kernel", "meta"),
+    [
+        # bookworm's own 6.1 kernels, every flavour the archive builds headers for
+        ("6.1.0-57-amd64", "linux-headers-amd64"),
+        ("6.1.0-57-cloud-amd64", "linux-headers-cloud-amd64"),
+        ("6.1.0-57-rt-amd64", "linux-headers-rt-amd64"),
+        ("6.1.0-57-arm64", "linux-headers-arm64"),
+        ("6.1.0-57-cloud-arm64", "linux-headers-cloud-arm64"),
+        ("6.1.0-57-rt-arm64", "linux-headers-rt-arm64"),
+        ("6.1.0-57-686-pae", "linux-headers-686-pae"),
+        ("6.1.0-0.deb11.17-amd64", "linux-headers-amd64"),  # bullseye-backports' 6.1
+        # trixie's ABI carries the release: 6.12.N+deb13[.M]
+        ("6.12.118+deb13-amd64", "linux-headers-amd64"),
+        ("6.12.118+deb13-cloud-amd64", "linux-headers-cloud-amd64"),
+        ("6.12.118+deb13-rt-amd64", "linux-headers-rt-amd64"),
+        ("6.12.115+deb13.1-cloud-amd64", "linux-headers-cloud-amd64"),
+        ("6.12.118+deb13-arm64", "linux-headers-arm64"),
+        ("6.12.118+deb13-cloud-arm64", "linux-headers-cloud-arm64"),
+        ("6.12.118+deb13-rt-arm64", "linux-headers-rt-arm64"),
+        # bookworm-security's 6.12 kernels follow their own series' metapackage
+        ("6.12.118+deb12-amd64", "linux-headers-6.12-amd64"),
+        ("6.12.118+deb12-cloud-amd64", "linux-headers-6.12-cloud-amd64"),
+        ("6.12.118+deb12-rt-arm64", "linux-headers-6.12-rt-arm64"),
+        # a release nvwizard does not know yet: its own series, presumably
+        ("6.18.3+deb14-amd64", "linux-headers-amd64"),
+        # no metapackage here: backports (only in <release>-backports), not Debian's kernels
+        ("6.12.12+bpo-amd64", None),
+        ("6.18.44-fc-v1272", None),
+        ("6.1.0", None),
+        ("", None),
+    ],
+)
+def test_headers_metapackage_follows_every_debian_kernel_form(kernel, meta):
+    assert headers_meta(kernel) == meta
+
+
+@pytest.mark.parametrize(
+    ("kernel", "flavour"),
+    [
+        ("6.1.0-57-cloud-amd64", "cloud-amd64"),
+        ("6.12.115+deb13.1-rt-arm64", "rt-arm64"),
+        ("6.12.12+bpo-amd64", "amd64"),
+        ("6.18.44-fc-v1272", None),
+        ("5.15.0-1045-aws", "aws"),  # an Ubuntu ABI has the same shape: only asked on Debian
+    ],
+)
+def test_kernel_flavour(kernel, flavour):
+    assert kernel_flavour(kernel) == flavour
+    assert is_backports_kernel(kernel) == kernel.endswith("+bpo-amd64")
+
+
+def test_release_table_names_each_release_and_its_kernel_series():
+    assert (release("12").codename, release("12").kernel_series) == ("bookworm", "6.1")
+    assert (release("13").codename, release("13").kernel_series) == ("trixie", "6.12")
+    assert release("13.1") is release("13") and release("11") is None and release(None) is None
+    assert dict(release("13").drivers)["nvidia-driver"] == 550
+    # what the archives no longer have is not listed (tests/debian_archive checks the rest)
+    for known in RELEASES.values():
+        names = dict(known.drivers)
+        assert "nvidia-legacy-390xx-driver" not in names and "nvidia-tesla-driver" not in names
+
+
+@pytest.mark.parametrize(
+    ("flavour", "smi"),
+    [
+        ("535", "nvidia-smi"),
+        ("550-open", "nvidia-smi"),
+        ("current", "nvidia-smi"),
+        ("tesla-535", "nvidia-tesla-535-smi"),
+        ("tesla-470", "nvidia-tesla-470-smi"),
+    ],
+)
+def test_smi_package_of_each_flavour(flavour, smi):
+    assert smi_package(flavour) == smi
+
+
+@pytest.mark.parametrize(
+    ("names", "branch", "flavour"),
+    [
+        (["libcuda1", "nvidia-kernel-dkms", "nvidia-smi"], 550, "550"),
+        (["nvidia-open-kernel-dkms", "nvidia-driver"], 550, "550-open"),
+        (["nvidia-tesla-535-kernel-dkms", "nvidia-tesla-535-smi"], None, "tesla-535"),
+        (["nvidia-smi", "libcuda1"], 535, None),  # no kernel modules: no flavour
+        (["nvidia-dkms-580"], 580, None),  # Ubuntu's
+    ],
+)
+def test_installed_flavour_from_the_kernel_dkms_package(names, branch, flavour):
+    assert installed_flavour(names, branch) == flavour
 
 
 @pytest.mark.parametrize(
