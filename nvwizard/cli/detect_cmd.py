@@ -151,7 +151,7 @@ def _candidate_table(report) -> list[str]:
         kind = ("server" if c.server else "desktop") + ("-open" if c.open else "")
         note = "recommended" if c.recommended else ""
         if not c.runnable:
-            note = f"not for this GPU: {c.reason}" if c.reason else "not for this GPU"
+            note = f"cannot run here: {c.reason}" if c.reason else "cannot run here"
         rows.append(
             (
                 "*" if c.recommended else " ",

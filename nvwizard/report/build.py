@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from nvwizard.detect import (
     apt_cache,
+    apt_sources,
     dpkg,
     lsmod,
     lspci,
@@ -47,6 +48,7 @@ from nvwizard.knowledge.packages import (
     is_nvidia_related,
     parse_driver_package,
 )
+from nvwizard.report import debian
 from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
@@ -356,6 +358,13 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         gpu_modaliases=modaliases,
         today=today,
     )
+    debian_facts = None
+    if release and release.id == "debian":
+        entries = _parsed(host, "apt-sources.txt", apt_sources.parse_apt_source_entries, [])
+        debian_facts = debian.debian_facts(
+            release.version_id, release.version_codename, apt_packages, entries
+        )
+        candidates = debian.checked_candidates(candidates, debian_facts, gpus)
     signed_modules = signed_modules_available(
         apt_packages,
         kernel,
@@ -405,6 +414,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
             offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, apt_packages
         ),
         source=host.label,
+        debian=debian_facts,
     )
     facts = ExtraFacts(
         all_packages=packages,

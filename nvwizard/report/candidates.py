@@ -18,6 +18,7 @@ Debian names its packages differently and has no `-open`/`-server` package suffi
 - `nvidia-tesla-<br>-driver` and `nvidia-tesla-driver` (NVIDIA's data-center branches; the
   unnumbered one's branch from its version) -> counted as `server`;
 - `nvidia-legacy-<br>xx-driver` -> plain, for old GPUs (knowledge/debian.py reads the names);
+- a transitional package (bookworm's `nvidia-tesla-driver` depends on `nvidia-driver`) -> none;
 - `nvidia-open-kernel-dkms` at the same branch as `nvidia-driver` means the open modules are
   possible: it becomes an `open` candidate named `nvidia-open-kernel-dkms` (installed together
   with `nvidia-driver`), so every candidate keeps a unique package name.
@@ -53,6 +54,7 @@ from nvwizard.knowledge.packages import (
     parse_driver_package,
     parse_legacy_driver,
 )
+from nvwizard.report.debian import is_transitional
 from nvwizard.report.lifecycle import with_lifecycle
 from nvwizard.report.models import DriverCandidate, Gpu
 
@@ -179,7 +181,7 @@ def _offer_from_apt(package: AptPackage) -> OfferedDriver | None:
     if ubuntu is not None:
         return ubuntu
     debian = parse_debian_driver(name, branch_of_version(package.version))
-    if debian is None or debian.branch is None:
+    if debian is None or debian.branch is None or is_transitional(package):
         return None
     return OfferedDriver(name, debian.branch, debian.open, debian.server, source)
 

@@ -8,9 +8,13 @@ documented `nvwizard detect --json` format.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from nvwizard.detect.dpkg import unfinished_meaning
 from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi
+
+if TYPE_CHECKING:
+    from nvwizard.report.debian import DebianFacts
 
 SEVERITIES = ("info", "warn", "block")
 
@@ -100,6 +104,7 @@ class Report:
     driver_sources: list[str] = field(default_factory=list)  # "ubuntu-drivers devices", "apt"
     findings: list[Finding] = field(default_factory=list)
     source: str = "this machine"  # the host's label
+    debian: DebianFacts | None = None  # Debian only: versions apt offers, sources (debian.py)
 
     @property
     def assumes_headless(self) -> bool:
@@ -177,4 +182,5 @@ class Report:
             "drivers_not_understood": self.drivers_not_understood,
             "driver_sources": self.driver_sources,
             "findings": [asdict(f) for f in self.findings],
+            "debian": self.debian.to_json() if self.debian else None,
         }

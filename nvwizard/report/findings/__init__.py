@@ -27,14 +27,17 @@ risk), `block` (the fix must happen before any driver change).
 | every-driver-past-end-of-life | warn | every runnable driver offered is past its end of life |
 | newer-than-known | info | a branch offered is newer than nvwizard's tables |
 | headless-unknown | info | nothing shows whether the machine runs a desktop |
+| debian-components-missing | warn | Debian: sources lack contrib, non-free or non-free-firmware |
 
-The checks live by subject: `gpu.py`, `driver.py`, `system.py`, `advice.py`.
+The checks live by subject: `gpu.py`, `driver.py`, `system.py`, `advice.py`; Debian's sources
+in report/debian.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from nvwizard.report.debian import components_missing
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.advice import (
     every_driver_past_end_of_life,
@@ -78,8 +81,14 @@ __all__ = [
     "upstream_version",
 ]
 
+
+def debian_components_missing(report: Report, facts: ExtraFacts) -> Finding | None:
+    return components_missing(report.debian)
+
+
 CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
     no_nvidia_gpu,
+    debian_components_missing,
     loaded_driver_cannot_drive_gpu,
     dpkg_interrupted,
     half_configured_packages,

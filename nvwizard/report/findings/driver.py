@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.knowledge.packages import parse_driver_package
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import CUDA_REPO_URL, present, upstream_version
@@ -54,7 +55,9 @@ def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
 def _installed_library_versions(report: Report) -> set[str]:
     versions = set()
     for entry in report.installed_packages:
-        if entry.name.startswith(("libnvidia-compute-", "nvidia-utils-")) and present(entry):
+        # Ubuntu's libnvidia-compute-*/nvidia-utils-*; Debian's libcuda1, nvidia-smi, ...
+        user_space = entry.name.startswith(("libnvidia-compute-", "nvidia-utils-"))
+        if (user_space or is_user_space_version_package(entry.name)) and present(entry):
             upstream = upstream_version(entry.version)
             if upstream:
                 versions.add(upstream)
