@@ -15,6 +15,7 @@ COMMANDS = (  # (the name typed, its module)
     ("verify", "verify_cmd"),
     ("export", "export_cmd"),
     ("_apply-worker", "apply_worker_cmd"),  # hidden: the detached worker of install and wizard
+    ("_add-apt-source", "apt_source_cmd"),  # hidden: a plan's Debian `sources` step
 )
 COMMAND_MODULES = tuple(module for _name, module in COMMANDS)
 COMMAND_NAMES = frozenset(name for name, _module in COMMANDS)

@@ -11,8 +11,10 @@ optional hold and persistenced (services.py); verify (verify.py); the reboot, wi
 
 from __future__ import annotations
 
+from nvwizard.knowledge.debian import DebianDriver
 from nvwizard.knowledge.packages import DriverPackage
 from nvwizard.plan.apt import apt_options
+from nvwizard.plan.debian import sources_step
 from nvwizard.plan.install import install_lists, install_step, validate_driver
 from nvwizard.plan.models import Choices, Plan, Step
 from nvwizard.plan.preflight import preflight_step, report_warnings, update_step
@@ -67,7 +69,10 @@ def build_plan(report: Report, choices: Choices) -> Plan:
     blocking_holds = sorted(set(report.held_packages) & set(purge + driver_packages))
     repair = repair_step(report, choices.lock_timeout_s, blocking_holds)
     steps: list[Step] = [repair] if repair is not None else []
-    steps += [preflight_step(), update_step(choices), *purge_steps(choices, purge)]
+    sources = sources_step(report) if isinstance(driver, DebianDriver) else None
+    steps.append(preflight_step())
+    steps += [sources] if sources is not None else []
+    steps += [update_step(choices), *purge_steps(choices, purge)]
     steps.append(install_step(choices, driver, install.why, driver_packages))
     if fabric:
         steps.append(fabric_manager_step(fabric[0]))

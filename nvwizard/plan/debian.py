@@ -7,19 +7,40 @@ with `mokutil --import` and confirmed at the next boot on the console.
 
 - headless (compute): the kernel modules (`nvidia-kernel-dkms`, `nvidia-open-kernel-dkms` or
   the Tesla family's), `nvidia-smi`, `libcuda1`, `libnvidia-cfg1` and `nvidia-persistenced`
-  (each in the chosen family's name), the GSP firmware for
-  GPUs that have a GSP, and the headers of the running kernel plus the headers metapackage,
-  so DKMS can build for the next kernel too;
+  (each in the chosen family's name), the GSP firmware for GPUs that have a GSP;
 - desktop: the family's metapackage (`nvidia-driver`, `nvidia-tesla-535-driver`), with the
   open kernel modules named first when chosen (apt then takes them for the metapackage's
-  `nvidia-kernel-dkms | nvidia-open-kernel-<version>` dependency), plus the headers.
+  `nvidia-kernel-dkms | nvidia-open-kernel-<version>` dependency), and the family's
+  nvidia-smi, which no metapackage depends on (Verify runs it);
+- both: the headers of the running kernel plus the headers metapackage that follows its
+  updates (knowledge/debian.py knows each ABI form), so DKMS builds for the next kernel too.
+
+Every package a plan names of one family must come at one version: apt cannot mix them (they
+depend on each other with `=`). When the newest versions apt offers disagree, the plan is
+refused with the reason rather than pinned to an older, consistent version: checked on the
+real archive (tests/debian_archive), bookworm's open modules lag bookworm-security's driver,
+and a family pinned to the open modules' version misses that security update, is kept back
+by `apt upgrade` and loses the open modules to nvidia-kernel-dkms on `apt full-upgrade`.
+
+When the apt sources lack contrib, non-free or non-free-firmware, `sources_step` adds them in
+a file of their own (shown in full in the plan, confirmed with it), before the package lists
+are refreshed.
 """
 
 from __future__ import annotations
 
+import sys
+
+from nvwizard.errors import RefusedError
+from nvwizard.knowledge import debian
 from nvwizard.knowledge.debian import PERSISTENCED, DebianDriver, headers_meta
-from nvwizard.plan.models import Choices
+from nvwizard.knowledge.packages import branch_of_version
+from nvwizard.plan import models as pm
+from nvwizard.plan.models import Choices, Step
+from nvwizard.report.debian import SOURCES_FILE_STEM, ComponentGap, open_modules_lag
 from nvwizard.report.models import Report
+
+ADD_APT_SOURCE = "_add-apt-source"  # nvwizard's internal command (cli/apt_source_cmd.py)
 
 MOK_WARNING = (
     "Secure Boot is on and Debian builds the module with DKMS: it is signed with DKMS's "
@@ -27,6 +48,40 @@ MOK_WARNING = (
     "/var/lib/dkms/mok.pub`, then confirm at the next boot on the console or BMC). This cannot "
     "be done over SSH alone; without it the driver will not load."
 )
+
+
+def debian_branch(report: Report, name: str) -> tuple[int | None, str | None]:
+    """The branch of a Debian driver name without one (nvidia-driver), and a warning when it
+    is not apt's: from apt's version, else the release table, else its candidate."""
+    versions = report.debian.versions if report.debian else {}
+    if name in versions:
+        return branch_of_version(versions[name]), None
+    known = debian.release(report.os_version) if report.os_id == "debian" else None
+    branch = dict(known.drivers).get(name) if known else None
+    if known is None or branch is None:
+        candidate = report.candidate(name)
+        return (candidate.branch if candidate else None), None
+    return branch, (
+        f"apt does not offer {name} yet: Debian {known.version} ({known.codename}) has it at "
+        f"branch {branch}; the install takes the version apt offers once the sources are "
+        "refreshed."
+    )
+
+
+def refuse_unless_installable(report: Report, driver: DebianDriver) -> None:
+    """Refuse a family whose packages apt cannot install at one version today."""
+    if not driver.open or report.debian is None:
+        return
+    lag = open_modules_lag(report.debian)
+    if lag is None:
+        return
+    raise RefusedError(
+        f"{driver.name} cannot be installed here today: {lag}. Pinning the whole driver to the "
+        "open modules' version instead would leave out the newer update; `apt upgrade` would "
+        "then keep the driver back and `apt full-upgrade` replace the open modules with "
+        f"nvidia-kernel-dkms. Choose {debian.CURRENT_DRIVER} (the proprietary modules) until "
+        "Debian updates the open ones."
+    )
 
 
 def _needs_gsp_firmware(report: Report, driver: DebianDriver) -> bool:
@@ -39,13 +94,28 @@ def _needs_gsp_firmware(report: Report, driver: DebianDriver) -> bool:
 
 
 def _headers(report: Report, warnings: list[str]) -> list[str]:
-    if not report.kernel:
+    kernel = report.kernel
+    if not kernel:
         warnings.append(
             "The running kernel is unknown: add its linux-headers package, DKMS needs it."
         )
         return []
-    meta = headers_meta(report.kernel)
-    return [f"linux-headers-{report.kernel}"] + ([meta] if meta else [])
+    meta = headers_meta(kernel)
+    if meta is None and debian.is_backports_kernel(kernel):
+        flavour = debian.kernel_flavour(kernel)
+        known = debian.release(report.os_version)
+        suite = f"{known.codename}-backports" if known else "<release>-backports"
+        warnings.append(
+            f"Kernel {kernel} comes from backports: DKMS builds for it, but for its updates "
+            f"install the headers metapackage from there too (`apt-get -t {suite} install "
+            f"linux-headers-{flavour}`)."
+        )
+    elif meta is None:
+        warnings.append(
+            f"Kernel {kernel} is not one of Debian's: no headers metapackage follows it, so "
+            "DKMS builds the module only for kernels whose headers you install."
+        )
+    return [f"linux-headers-{kernel}"] + ([meta] if meta else [])
 
 
 def debian_install_lists(
@@ -61,16 +131,88 @@ def debian_install_lists(
         if _needs_gsp_firmware(report, driver):
             packages.append(driver.gsp_firmware)
     elif driver.open:
-        packages = [driver.kernel_dkms, driver.metapackage]
+        packages = [driver.kernel_dkms, driver.metapackage, driver.smi]
     else:
-        packages = [driver.metapackage]
-    packages += _headers(report, warnings)
+        packages = [driver.metapackage, driver.smi]
+    headers = _headers(report, warnings)
+    packages += headers
     if report.secure_boot == "enabled":
         warnings.append(MOK_WARNING)
+    follows = (
+        " (and, with the headers metapackage, for each new kernel)" if len(headers) > 1 else ""
+    )
     why = (
         f"Debian has no precompiled NVIDIA modules: DKMS builds {driver.kernel_dkms} for kernel "
-        f"{report.kernel or '(unknown)'} (and, with the headers metapackage, for each new "
-        "kernel); under Secure Boot the module is signed with DKMS's key, enrolled at the next "
-        "boot on the console."
+        f"{report.kernel or '(unknown)'}{follows}; under Secure Boot the module is signed with "
+        "DKMS's key, enrolled at the next boot on the console."
     )
     return packages, warnings, why
+
+
+# -- the apt sources ------------------------------------------------------------------------
+
+
+def sources_file(gaps: list[ComponentGap]) -> tuple[str, str]:
+    """(path, content) of the file that adds the missing components: one-line entries, or
+    deb822 stanzas where every entry it extends is a deb822 one. Each new entry repeats its
+    archive entry's options: apt refuses two entries of one archive signed by different keys."""
+    header = (
+        "# Added by nvwizard: Debian ships its NVIDIA driver packages in contrib, non-free and\n"
+        "# non-free-firmware, which the other sources did not enable. Delete this file to undo.\n"
+    )
+    if all(g.deb822 for g in gaps):
+        stanzas = []
+        for gap in gaps:
+            lines = ["Types: deb", f"URIs: {gap.uri}", f"Suites: {gap.suite}"]
+            lines.append(f"Components: {' '.join(gap.missing)}")
+            signed_by = _signed_by(gap.options)
+            if signed_by:
+                lines.append(f"Signed-By: {signed_by}")
+            stanzas.append("\n".join(lines) + "\n")
+        return f"{SOURCES_FILE_STEM}.sources", header + "\n" + "\n".join(stanzas)
+    lines = []
+    for gap in gaps:
+        options = f" {gap.options}" if gap.options else ""
+        lines.append(f"deb{options} {gap.uri} {gap.suite} {' '.join(gap.missing)}\n")
+    return f"{SOURCES_FILE_STEM}.list", header + "".join(lines)
+
+
+def _signed_by(options: str) -> str | None:
+    for option in options.strip("[] ").split():
+        key, _, value = option.partition("=")
+        if key == "signed-by":
+            return value
+    return None
+
+
+def add_apt_source_argv(path: str, content: str) -> list[str]:
+    """The command that writes a new file into apt's sources.list.d (nvwizard's own)."""
+    name = path.rsplit("/", 1)[-1]
+    return [sys.executable, "-m", "nvwizard", ADD_APT_SOURCE, "--name", name, "--content", content]
+
+
+def sources_step(report: Report) -> Step | None:
+    """Enable contrib, non-free and non-free-firmware where the sources lack them."""
+    gaps = report.debian.component_gaps if report.debian else []
+    if not gaps:
+        return None
+    inline = [g for g in gaps if g.inline_key]
+    if inline:
+        raise RefusedError(
+            f"the apt sources lack {' '.join(inline[0].missing)} for {inline[0].uri} "
+            f"{inline[0].suite}, whose key is written inline in {inline[0].file or 'its file'}: "
+            "add the components to that entry by hand, run `apt-get update`, then plan again"
+        )
+    path, content = sources_file(gaps)
+    missing = sorted({c for g in gaps for c in g.missing}, key=debian.NVIDIA_COMPONENTS.index)
+    return Step(
+        id="sources",
+        title=f"Enable Debian's {', '.join(missing)} in {path}",
+        why="Debian's NVIDIA packages live there; the new file, shown in full in the command, "
+        "adds them beside your own sources and leaves those untouched.",
+        commands=[add_apt_source_argv(path, content)],
+        changes_system=True,
+        on_failure=f"Add the components by hand (see `nvwizard detect`), or delete {path} and "
+        "apply again.",
+        kind=pm.SOURCES,
+    )

@@ -12,7 +12,7 @@ from nvwizard.knowledge.debian import DebianDriver, parse_debian_driver
 from nvwizard.knowledge.packages import DriverPackage, kernel_meta_flavours, parse_driver_package
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_get
-from nvwizard.plan.debian import debian_install_lists
+from nvwizard.plan.debian import debian_branch, debian_install_lists, refuse_unless_installable
 from nvwizard.plan.models import Choices, Step
 from nvwizard.report.models import Report
 
@@ -22,8 +22,7 @@ def parse_any_driver(report: Report, name: str) -> DriverPackage | DebianDriver 
     driver = parse_driver_package(name)
     if driver is not None:
         return driver
-    candidate = report.candidate(name)
-    return parse_debian_driver(name, candidate.branch if candidate else None)
+    return parse_debian_driver(name, debian_branch(report, name)[0])
 
 
 def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDriver, list[str]]:
@@ -42,6 +41,9 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
             "or on Debian nvidia-driver, nvidia-open-kernel-dkms, nvidia-tesla-<branch>-driver)"
         )
     warnings: list[str] = []
+    if isinstance(driver, DebianDriver):
+        refuse_unless_installable(report, driver)
+        warnings += [w for w in debian_branch(report, name)[1:] if w]
     candidate = report.candidate(name)
     if candidate is not None and not candidate.runnable:
         raise RefusedError(

@@ -14,6 +14,7 @@ from nvwizard.knowledge.packages import KeptPackage
 # Step kinds: the engine treats some of them specially (see engine/runner.py).
 PREFLIGHT = "preflight"  # read-only checks; a non-zero exit means "repair first"
 REPAIR = "repair"  # dpkg --configure -a, apt-mark unhold
+SOURCES = "sources"  # add an apt sources file (Debian's contrib, non-free, non-free-firmware)
 UPDATE = "update"  # apt-get update
 PURGE = "purge"
 AUTOREMOVE = "autoremove"
@@ -27,6 +28,7 @@ REBOOT = "reboot"
 STEP_KINDS = (
     PREFLIGHT,
     REPAIR,
+    SOURCES,
     UPDATE,
     PURGE,
     AUTOREMOVE,

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from nvwizard.host.base import Host
+from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.plan.models import Plan
 from nvwizard.plan.replaced import Replacement, may_replace, pair_replacements
 
@@ -149,7 +150,10 @@ def simulate(host: Host, plan: Plan) -> Simulation:
     gone = frozenset(purge.remove if purge else ()) | frozenset(
         autoremove.remove if autoremove else ()
     )
-    install = _run(host, commands["install"], gone) if "install" in commands else None
+    install = None
+    # Packages in sources the plan enables first are invisible to apt until then (Debian).
+    if "install" in commands and plan.step("sources") is None:
+        install = _run(host, commands["install"], gone)
     return Simulation(purge=purge, autoremove=autoremove, install=install)
 
 
@@ -221,6 +225,11 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
                 "the install would remove packages you did not confirm: " + ", ".join(unexpected)
             )
         replaced = pair_replacements(allowed, _new_versions(sim))
+    if sim.install is None and plan.step("sources") is not None:
+        notes.append(
+            "apt can simulate the install only once the sources step and the refresh of the "
+            "package lists have run: the install step shows its answer."
+        )
     branches = _installed_branches(sim)
     if branches and plan.branch is not None and branches != [plan.branch]:
         shown = ", ".join(str(b) for b in branches)
@@ -244,7 +253,10 @@ def _installed_branches(sim: Simulation) -> list[int]:
     """Branches of the user-space driver libraries apt would install."""
     branches = set()
     for pkg, version in _new_versions(sim).items():
-        if pkg.startswith(("nvidia-utils-", "libnvidia-compute-")):
+        # Ubuntu's nvidia-utils-*, libnvidia-compute-*; Debian's nvidia-smi, libcuda1, ...
+        if pkg.startswith(("nvidia-utils-", "libnvidia-compute-")) or (
+            is_user_space_version_package(pkg)
+        ):
             branch = _branch_of(version)
             if branch is not None:
                 branches.add(branch)
