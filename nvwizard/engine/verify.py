@@ -27,6 +27,7 @@ from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.host.base import Host
+from nvwizard.knowledge import debian
 from nvwizard.knowledge.debian import is_user_space_version_package, kernel_dkms_flavour
 from nvwizard.knowledge.packages import parse_driver_package
 from nvwizard.report.facts import ExtraFacts
@@ -68,6 +69,13 @@ def installed_flavour(packages: list[DpkgEntry]) -> str | None:
                 if driver is not None:
                     return driver.flavour
     return None
+
+
+def installed_debian_flavour(packages: list[DpkgEntry]) -> str | None:
+    """Debian's flavour of the installed driver ("tesla-535", "550-open"), for the hints."""
+    versions = _library_versions(packages).values()
+    branch = next((int(v.split(".")[0]) for v in versions if v.split(".")[0].isdigit()), None)
+    return debian.installed_flavour((e.name for e in packages if _present(e)), branch)
 
 
 def is_open_flavour(flavour: str) -> bool:
@@ -208,6 +216,8 @@ def check_nvidia_smi(report: Report, flavour: str | None) -> VerifyCheck:
         if not flavour:
             return VerifyCheck("nvidia-smi", False, "nvidia-smi is not installed", INSTALL_FIRST)
         utils = f"nvidia-utils-{flavour.removesuffix('-open')}"
+        if report.os_id == "debian":
+            utils = debian.smi_package(flavour)  # nvidia-smi, nvidia-tesla-535-smi
         return VerifyCheck(
             "nvidia-smi",
             False,
@@ -303,11 +313,12 @@ def check_next_boot_modules(
             INSTALL_FIRST,
         )
     wanted = f"linux-modules-nvidia-{flavour}-{kernel}"
+    fix = f"`sudo apt-get install {wanted}` (or nvidia-dkms-{flavour} and linux-headers-{kernel})."
+    if report.os_id == "debian":
+        dkms = debian.kernel_dkms_package(flavour)
+        fix = f"`sudo apt-get install {dkms} linux-headers-{kernel}` (DKMS builds the module)."
     return VerifyCheck(
-        "next-boot-modules",
-        False,
-        f"no nvidia module for {kernel}, which boots next",
-        f"`sudo apt-get install {wanted}` (or nvidia-dkms-{flavour} and linux-headers-{kernel}).",
+        "next-boot-modules", False, f"no nvidia module for {kernel}, which boots next", fix
     )
 
 
@@ -322,7 +333,7 @@ def run_checks(
         check_module_loaded(report, driver_installed=bool(_library_versions(packages))),
         check_module_version(report, packages),
         check_flavour(report, flavour, packages, chosen=bool(chosen_flavour)),
-        check_nvidia_smi(report, flavour),
+        check_nvidia_smi(report, flavour or installed_debian_flavour(packages)),
         check_nouveau(report),
         check_next_boot_modules(report, flavour, packages, dkms_status),
     ]

@@ -237,3 +237,30 @@ def test_debian_flavour_comes_from_any_familys_dkms_package(dkms, flavor, ok):
     checks = by_name(run_checks(debian_report(flavor), debian_tesla_packages(dkms), None, None))
     assert checks["flavour"].ok is ok
     assert dkms in checks["flavour"].detail
+
+
+@pytest.mark.parametrize(
+    ("packages", "chosen", "hint"),
+    [
+        # a desktop install before nvwizard named nvidia-smi: the metapackage pulls none
+        ([pkg("nvidia-kernel-dkms", "550.163.01-2"), pkg("libcuda1", "550.163.01-2")], None,
+         "sudo apt-get install nvidia-smi"),
+        (debian_tesla_packages()[:1], None, "sudo apt-get install nvidia-tesla-535-smi"),
+        ([], "550-open", "sudo apt-get install nvidia-smi"),
+        ([], "tesla-535", "sudo apt-get install nvidia-tesla-535-smi"),
+    ],
+)  # fmt: skip
+def test_debian_nvidia_smi_hint_names_debians_package(packages, chosen, hint):
+    report = debian_report()
+    report.nvidia_smi = None
+    checks = by_name(run_checks(report, packages, chosen, None))
+    assert not checks["nvidia-smi"].ok
+    assert hint in checks["nvidia-smi"].fix and "nvidia-utils" not in checks["nvidia-smi"].fix
+
+
+def test_debian_missing_module_hint_names_debians_dkms_package():
+    report = debian_report()
+    checks = by_name(run_checks(report, [pkg(f"linux-image-{DEBIAN_KERNEL}")], "tesla-535", None))
+    fix = checks["next-boot-modules"].fix
+    assert f"apt-get install nvidia-tesla-535-kernel-dkms linux-headers-{DEBIAN_KERNEL}" in fix
+    assert "linux-modules-nvidia" not in fix
