@@ -57,7 +57,14 @@ DEMOS: list[Demo] = [
     Demo(
         "debian12-t4",
         "Tesla T4 on Debian 12",
-        "no ubuntu-drivers: candidates are Debian's own driver packages, from apt",
+        "no ubuntu-drivers: candidates are Debian's own driver packages, from apt (bookworm's "
+        "real archive); the open modules lag the driver's security update",
+    ),
+    Demo(
+        "debian13-l4",
+        "NVIDIA L4 server on Debian 13",
+        "trixie: Debian's 550 driver, its open modules and the Tesla 535 family, from trixie's "
+        "real archive; DKMS for the 6.12+deb13 kernel",
     ),
     Demo(
         "vm-no-gpu",

@@ -108,7 +108,10 @@ def test_each_demo_shows_its_trap():
     assert candidates["nvidia-driver"]["branch"] == 535  # from apt's version, as an int
     assert candidates["nvidia-tesla-535-driver"]["server"] is True
     assert candidates["nvidia-open-kernel-dkms"]["open"] is True
-    assert candidates["nvidia-legacy-390xx-driver"]["runnable"] is False
+    assert candidates["nvidia-open-kernel-dkms"]["runnable"] is False  # they lag the driver
+    assert "nvidia-legacy-390xx-driver" not in candidates  # not in bookworm's archive
+    assert debian["debian"]["versions"]["nvidia-driver"] == "535.309.01-0+deb12u1"
+    assert debian["debian"]["component_gaps"] == []
     assert debian["recommended_driver"] == "nvidia-tesla-535-driver"
     assert candidates["nvidia-tesla-535-driver"]["recommended"] is True
     assert debian["signed_modules_available"] == []

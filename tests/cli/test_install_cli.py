@@ -330,8 +330,8 @@ def test_debian_demo_installs_debians_packages_end_to_end(monkeypatch, capsys, p
     assert "Plan for demo debian12-t4: nvidia-tesla-535-driver" in out
     assert "modules built by DKMS" in out
     assert "Simulation (apt-get -s):" in out
-    assert "Setting up nvidia-tesla-535-kernel-dkms (535.247.01-1~deb12u1) ..." in out
-    assert "nvidia-tesla-535-smi\tii \t535.247.01-1~deb12u1" in out  # the verify step
+    assert "Setting up nvidia-tesla-535-kernel-dkms (535.216.03-3~deb12u1) ..." in out
+    assert "nvidia-tesla-535-smi\tii \t535.216.03-3~deb12u1" in out  # the verify step
     assert "Get:" in out and " bookworm" in out and "ubuntu" not in out.lower()
     assert "Done: every step succeeded." in out
     last = read_state(places[1]).apply
@@ -344,6 +344,18 @@ def test_debian_demo_install_with_the_default_choices(monkeypatch, capsys, place
     code, out = _debian_install(capsys)
     assert "$ systemctl enable nvidia-persistenced.service" in out
     assert code == 0, out[-2000:]
+
+
+def test_debian13_desktop_install_includes_nvidia_smi(monkeypatch, capsys, places):
+    """A Debian desktop install is the metapackage, which pulls no nvidia-smi: named too."""
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    argv = ["install", "--demo", "debian13-l4", "--yes", "--desktop"]
+    code = main([*argv, "--driver", "nvidia-driver"])
+    out = capsys.readouterr().out
+    assert code == 0, out[-3000:]
+    assert "Plan for demo debian13-l4: nvidia-driver (branch 550, desktop" in out
+    assert "nvidia-smi\tii \t550.163.01-2" in out
+    assert "Setting up nvidia-kernel-dkms (550.163.01-2) ..." in out
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ def test_every_demo_gets_a_plan_in_the_documented_order(demo):
     order = [
         "repair",
         "preflight",
+        "sources",
         "update",
         "purge",
         "autoremove",
@@ -134,9 +135,13 @@ def test_signed_plans_install_the_meta_that_follows_kernel_updates(demo, meta_fl
     assert others == [abi, meta]
 
 
-# -- Debian 12: Debian's own packages, DKMS always ------------------------------------------
+# -- Debian 12 and 13: Debian's own packages, DKMS always ------------------------------------
 
-DEBIAN_HEADERS = ["linux-headers-6.1.0-40-amd64", "linux-headers-amd64"]
+
+def debian_headers(demo: str) -> list[str]:
+    """The running kernel's headers and the metapackage that follows its updates."""
+    kernel = demo_host(demo).read("uname-r.txt").strip()
+    return [f"linux-headers-{kernel}", "linux-headers-amd64"]
 
 
 def test_debian_headless_plan_installs_the_tesla_compute_stack_with_dkms():
@@ -150,54 +155,86 @@ def test_debian_headless_plan_installs_the_tesla_compute_stack_with_dkms():
         "libnvidia-tesla-535-cfg1",
         "nvidia-persistenced",
         "firmware-nvidia-tesla-535-gsp",  # the T4 (Turing) has a GSP
-        *DEBIAN_HEADERS,
+        *debian_headers("debian12-t4"),
     ]
     install = plan.step("install").commands[0]
     assert install[install.index("install") + 1] == "--no-install-recommends"
     assert not [n for n in plan.install_list if n.startswith(("nvidia-driver-", "linux-modules"))]
-    assert plan.step("fabric-manager") is None
+    assert plan.step("fabric-manager") is None and plan.step("sources") is None
     assert any("past its end of life (2026-06)" in w for w in plan.warnings)
-    assert "DKMS builds nvidia-tesla-535-kernel-dkms for kernel 6.1.0-40-amd64" in (
+    assert f"DKMS builds nvidia-tesla-535-kernel-dkms for kernel {report.kernel}" in (
         plan.step("install").why
     )
 
 
+HEADLESS_CURRENT = ["nvidia-kernel-dkms", "nvidia-smi", "libcuda1", "libnvidia-cfg1"]
+HEADLESS_CURRENT += ["nvidia-persistenced", "firmware-nvidia-gsp"]
+HEADLESS_OPEN = ["nvidia-open-kernel-dkms", *HEADLESS_CURRENT[1:]]
+
+
 @pytest.mark.parametrize(
-    ("driver", "headless", "expected"),
+    ("demo", "driver", "headless", "expected"),
     [
+        ("debian12-t4", "nvidia-driver", True, HEADLESS_CURRENT),
+        # desktop: the metapackage does not pull nvidia-smi, which Verify runs
+        ("debian12-t4", "nvidia-driver", False, ["nvidia-driver", "nvidia-smi"]),
         (
-            "nvidia-driver",
-            True,
-            ["nvidia-kernel-dkms", "nvidia-smi", "libcuda1", "libnvidia-cfg1"]
-            + ["nvidia-persistenced", "firmware-nvidia-gsp"],
+            "debian12-t4",
+            "nvidia-tesla-535-driver",
+            False,
+            ["nvidia-tesla-535-driver", "nvidia-tesla-535-smi"],
         ),
         (
-            "nvidia-open-kernel-dkms",
-            True,
-            ["nvidia-open-kernel-dkms", "nvidia-smi", "libcuda1", "libnvidia-cfg1"]
-            + ["nvidia-persistenced", "firmware-nvidia-gsp"],
-        ),
-        ("nvidia-driver", False, ["nvidia-driver"]),
-        # the open modules first, so apt takes them for nvidia-driver's kernel-module dependency
-        ("nvidia-open-kernel-dkms", False, ["nvidia-open-kernel-dkms", "nvidia-driver"]),
-        ("nvidia-tesla-535-driver", False, ["nvidia-tesla-535-driver"]),
-        (
+            "debian12-t4",
             "nvidia-tesla-470-driver",  # no GSP firmware package for 470
             True,
             ["nvidia-tesla-470-kernel-dkms", "nvidia-tesla-470-smi", "libnvidia-tesla-470-cuda1"]
             + ["libnvidia-tesla-470-cfg1", "nvidia-persistenced"],
         ),
+        ("debian13-l4", "nvidia-driver", True, HEADLESS_CURRENT),
+        ("debian13-l4", "nvidia-open-kernel-dkms", True, HEADLESS_OPEN),
+        # the open modules first, so apt takes them for nvidia-driver's kernel-module dependency
+        (
+            "debian13-l4",
+            "nvidia-open-kernel-dkms",
+            False,
+            ["nvidia-open-kernel-dkms", "nvidia-driver", "nvidia-smi"],
+        ),
+        (
+            "debian13-l4",
+            "nvidia-tesla-535-driver",
+            True,
+            ["nvidia-tesla-535-kernel-dkms", "nvidia-tesla-535-smi", "libnvidia-tesla-535-cuda1"]
+            + ["libnvidia-tesla-535-cfg1", "nvidia-persistenced", "firmware-nvidia-tesla-535-gsp"],
+        ),
     ],
 )
-def test_debian_plans_per_driver_and_kind(driver, headless, expected):
-    _, plan = plan_for("debian12-t4", driver, headless=headless)
-    assert plan.install_list == expected + DEBIAN_HEADERS
+def test_debian_plans_per_driver_and_kind(demo, driver, headless, expected):
+    _, plan = plan_for(demo, driver, headless=headless)
+    assert plan.install_list == expected + debian_headers(demo)
     assert plan.modules == "dkms"
 
 
-def test_debian_refuses_the_legacy_driver_a_turing_gpu_cannot_run():
-    with pytest.raises(RefusedError, match="Turing support begins with branch 410"):
-        plan_for("debian12-t4", "nvidia-legacy-390xx-driver")
+def test_debian_branch_comes_from_apts_version():
+    _, plan = plan_for("debian13-l4", "nvidia-driver")
+    assert plan.branch == 550  # nvidia-driver 550.163.01-2: no branch in the name
+    report = build_report(demo_host("debian13-l4"))
+    report.gpus, report.driver_candidates = [], []  # an image build: no GPU, no candidates
+    plan = build_plan(report, Choices(driver="nvidia-driver"))
+    assert plan.branch == 550 and not [w for w in plan.warnings if "apt does not offer" in w]
+
+
+def test_debian_refuses_the_open_modules_that_lag_the_driver():
+    with pytest.raises(RefusedError, match=r"lag nvidia-driver \(535.309.01-0\+deb12u1\)"):
+        plan_for("debian12-t4", "nvidia-open-kernel-dkms")
+    with pytest.raises(RefusedError, match="Choose nvidia-driver"):
+        plan_for("debian12-t4", "nvidia-open-kernel-dkms", headless=False)
+
+
+def test_debian_archives_no_longer_have_the_legacy_and_unnumbered_tesla_drivers():
+    for driver in ("nvidia-legacy-390xx-driver", "nvidia-tesla-driver"):
+        with pytest.raises(UsageError, match="not offered for this machine"):
+            plan_for("debian12-t4", driver)
 
 
 def test_debian_under_secure_boot_warns_about_the_dkms_mok():
@@ -216,3 +253,22 @@ def test_ubuntu_names_are_not_offered_on_debian_and_bad_names_say_what_is_expect
         plan_for("debian12-t4", "nvidia-driver-535-server")
     with pytest.raises(UsageError, match="on Debian nvidia-driver, nvidia-open-kernel-dkms"):
         plan_for("debian12-t4", "nvidia-tesla-535-smi")
+
+
+@pytest.mark.parametrize(
+    ("kernel", "headers"),
+    [
+        ("6.12.118+deb13-cloud-amd64", ["linux-headers-cloud-amd64"]),
+        ("6.12.118+deb13-rt-amd64", ["linux-headers-rt-amd64"]),
+        ("6.12.118+deb13-arm64", ["linux-headers-arm64"]),
+        ("6.12.12+bpo-amd64", []),  # backports: warned, not guessed
+        ("6.18.44-custom", []),  # not Debian's: warned
+    ],
+)
+def test_debian_headers_follow_every_kernel_flavour(kernel, headers):
+    report = build_report(demo_host("debian13-l4"))
+    report.kernel = kernel
+    plan = build_plan(report, Choices(driver="nvidia-driver"))
+    assert plan.install_list[-1 - len(headers) :] == [f"linux-headers-{kernel}", *headers]
+    warned = [w for w in plan.warnings if "headers metapackage" in w or "not one of" in w]
+    assert bool(warned) == (not headers)

@@ -117,33 +117,51 @@ def test_debian12_t4_without_ubuntu_drivers():
     assert report.os_id == "debian"
     assert [g.name for g in report.gpus] == ["Tesla T4"]
     assert report.ubuntu_drivers_recommended is None
-    # Debian's own driver names, from apt (Debian has no Modaliases headers)
+    # Debian's own driver names, from apt (Debian has no Modaliases headers); bookworm's
+    # transitional nvidia-tesla-driver (-> nvidia-driver) is no candidate of its own
     found = {c.package: c for c in report.driver_candidates}
     assert list(found) == [
         "nvidia-driver",
         "nvidia-open-kernel-dkms",
         "nvidia-tesla-535-driver",
-        "nvidia-tesla-driver",
         "nvidia-tesla-470-driver",
-        "nvidia-legacy-390xx-driver",
     ]
     assert {n: c.branch for n, c in found.items()} == {
-        "nvidia-driver": 535,  # from the version 535.247.01-1~deb12u1
+        "nvidia-driver": 535,  # from the version 535.309.01-0+deb12u1
         "nvidia-open-kernel-dkms": 535,
         "nvidia-tesla-535-driver": 535,
-        "nvidia-tesla-driver": 525,  # from the version 525.147.05-7~deb12u1
         "nvidia-tesla-470-driver": 470,
-        "nvidia-legacy-390xx-driver": 390,
     }
     assert found["nvidia-open-kernel-dkms"].open and not found["nvidia-driver"].open
     assert found["nvidia-tesla-535-driver"].server and not found["nvidia-driver"].server
-    legacy = found["nvidia-legacy-390xx-driver"]
-    assert not legacy.runnable and "Turing support begins with branch 410" in legacy.reason
+    # the open modules lag bookworm-security's driver: apt cannot install them together
+    lagging = found["nvidia-open-kernel-dkms"]
+    assert not lagging.runnable and "lag nvidia-driver (535.309.01-0+deb12u1)" in lagging.reason
+    assert report.debian.versions["nvidia-open-kernel-dkms"] == "535.261.03-1"
     # headless: the data-center (Tesla) build of the newest branch, as -server on Ubuntu
     assert report.recommended_driver == "nvidia-tesla-535-driver"
     assert "data-center (Tesla)" in report.recommendation_reason
     assert "past its end of life" in report.recommendation_reason
     assert report.signed_modules_available == []
+    assert "nouveau-loaded" in _ids(report)
+    assert "debian-components-missing" not in _ids(report)
+
+
+def test_debian13_l4_on_trixie():
+    report = _report("debian13-l4")
+    assert (report.os_id, report.os_version) == ("debian", "13")
+    assert report.kernel.endswith("+deb13-amd64")
+    assert [(g.name, g.architecture) for g in report.gpus] == [("L4", "Ada")]
+    found = {c.package: c for c in report.driver_candidates}
+    assert {n: (c.branch, c.runnable) for n, c in found.items()} == {
+        "nvidia-driver": (550, True),
+        "nvidia-open-kernel-dkms": (550, True),  # same version as the driver on trixie
+        "nvidia-tesla-535-driver": (535, True),
+    }
+    # every branch trixie offers is past its end of life: the long-term one that ended last
+    assert report.recommended_driver == "nvidia-tesla-535-driver"
+    assert "every-driver-past-end-of-life" in _ids(report)
+    assert report.secure_boot == "disabled"
     assert "nouveau-loaded" in _ids(report)
 
 
@@ -162,6 +180,7 @@ def test_vm_without_a_gpu():
         "rtx5090-workstation",
         "nvml-mismatch",
         "debian12-t4",
+        "debian13-l4",
         "vm-no-gpu",
     ],
 )

@@ -277,31 +277,34 @@ def test_requested_package_already_installed(host):
 
 # -- Debian's DKMS packages ----------------------------------------------------------------------
 
-DEBIAN_KERNEL = "6.1.0-40-amd64"
+DEBIAN_KERNEL = (find_demo("debian12-t4").path / "uname-r.txt").read_text().strip()
+TRIXIE_KERNEL = (find_demo("debian13-l4").path / "uname-r.txt").read_text().strip()
 UBUNTU_ONLY = ("INFO:", "DEBUG:", "ubuntu-drivers", "Building for architecture", "/var/crash/")
 
 
-def debian_host(sb_state: str | None = None):
+def debian_host(sb_state: str | None = None, demo: str = "debian12-t4"):
     from nvwizard.simulator import demo_host
 
-    host = demo_host("debian12-t4")
+    host = demo_host(demo)
     if sb_state is not None:
         host.simulator.write("mokutil-sb-state.txt", sb_state)
     return host
 
 
 @pytest.mark.parametrize(
-    ("package", "module", "version", "files"),
+    ("demo", "package", "module", "version", "files"),
     [
-        ("nvidia-kernel-dkms", "nvidia-current", "535.247.01", 5),
-        ("nvidia-open-kernel-dkms", "nvidia-current-open", "535.247.01", 5),
-        ("nvidia-tesla-535-kernel-dkms", "nvidia-tesla-535", "535.247.01", 5),
-        ("nvidia-tesla-kernel-dkms", "nvidia-tesla", "525.147.05", 5),
-        ("nvidia-legacy-390xx-kernel-dkms", "nvidia-legacy-390xx", "390.157", 4),  # no peermem
+        ("debian12-t4", "nvidia-kernel-dkms", "nvidia-current", "535.309.01", 5),
+        ("debian12-t4", "nvidia-tesla-535-kernel-dkms", "nvidia-tesla-535", "535.216.03", 5),
+        ("debian12-t4", "nvidia-tesla-470-kernel-dkms", "nvidia-tesla-470", "470.256.02", 5),
+        # bookworm's open modules lag its driver (apt refuses them): trixie's match it
+        ("debian13-l4", "nvidia-open-kernel-dkms", "nvidia-current-open", "550.163.01", 5),
+        ("debian13-l4", "nvidia-tesla-535-kernel-dkms", "nvidia-tesla-535", "535.274.02", 5),
     ],
 )
-def test_debian_dkms_packages_build_the_module_debian_names(package, module, version, files):
-    host = debian_host()
+def test_debian_dkms_packages_build_the_module_debian_names(demo, package, module, version, files):
+    host = debian_host(demo=demo)
+    kernel = host.read("uname-r.txt").strip()
 
     code, lines = run(host, [*APT_Y, "install", package])
 
@@ -309,18 +312,16 @@ def test_debian_dkms_packages_build_the_module_debian_names(package, module, ver
     assert code == 0, texts(lines)
     start = out.index(f"Loading new {module}-{version} DKMS files...")
     assert out[start + 1 : start + 4] == [
-        f"Building for {DEBIAN_KERNEL}",
-        f"Building initial module for {DEBIAN_KERNEL}",
+        f"Building for {kernel}",
+        f"Building initial module for {kernel}",
         "Done.",
     ]
     built = [line[:-1] for line in out if line.endswith(".ko:")]
     suffixes = ["", "-modeset", "-drm", "-uvm", "-peermem"][:files]
     assert built == [f"{module}{suffix}.ko" for suffix in suffixes]
-    assert f"   - Installing to /lib/modules/{DEBIAN_KERNEL}/updates/dkms/" in out
+    assert f"   - Installing to /lib/modules/{kernel}/updates/dkms/" in out
     assert not [line for line in texts(lines) if line.startswith(UBUNTU_ONLY)]
-    assert host.read("dkms-status.txt") == (
-        f"{module}/{version}, {DEBIAN_KERNEL}, x86_64: installed\n"
-    )
+    assert host.read("dkms-status.txt") == (f"{module}/{version}, {kernel}, x86_64: installed\n")
 
 
 def test_a_failed_debian_dkms_build_is_debian_s_error(monkeypatch):
@@ -334,7 +335,7 @@ def test_a_failed_debian_dkms_build_is_debian_s_error(monkeypatch):
     building = out.index(f"Building initial module for {DEBIAN_KERNEL}")
     assert out[building + 1 : building + 3] == [
         f"Error! Bad return status for module build on kernel: {DEBIAN_KERNEL} (x86_64)",
-        "Consult /var/lib/dkms/nvidia-current/535.247.01/build/make.log for more information.",
+        "Consult /var/lib/dkms/nvidia-current/535.309.01/build/make.log for more information.",
     ]
     assert (
         " installed nvidia-kernel-dkms package post-installation script subprocess returned "
@@ -357,27 +358,27 @@ def test_purging_a_debian_dkms_package_removes_its_module_and_row():
 
     out = texts(lines, "stdout")
     assert code == 0, texts(lines)
-    assert f"Module nvidia-tesla-535-535.247.01 for kernel {DEBIAN_KERNEL} (x86_64)." in out
+    assert f"Module nvidia-tesla-535-535.216.03 for kernel {DEBIAN_KERNEL} (x86_64)." in out
     assert "nvidia-tesla-535-uvm.ko:" in out
     assert f"   - Deleting from: /lib/modules/{DEBIAN_KERNEL}/updates/dkms/" in out
-    assert "Deleting module nvidia-tesla-535-535.247.01 completely from the DKMS tree." in out
+    assert "Deleting module nvidia-tesla-535-535.216.03 completely from the DKMS tree." in out
     assert not [line for line in texts(lines) if line.startswith(UBUNTU_ONLY)]
     assert host.read("dkms-status.txt") == f"zfs/2.1.11, {DEBIAN_KERNEL}, x86_64: installed\n"
 
 
 def test_a_debian_dkms_module_loads_at_boot_under_its_debian_name():
-    host = debian_host()
+    host = debian_host(demo="debian13-l4")
     assert run(host, [*APT_Y, "install", "nvidia-open-kernel-dkms", "nvidia-smi"])[0] == 0
-    old_row = "nvidia-current/535.216.01, 6.1.0-28-amd64, x86_64: installed\n"
+    old_row = "nvidia-current/550.54.14, 6.12.38+deb13-amd64, x86_64: installed\n"
     host.simulator.write("dkms-status.txt", old_row)
 
     result = host.simulator.boot()
 
     assert result.module is not None, result.why_no_module
-    assert (result.module.version, result.module.open) == ("535.247.01", True)
-    assert result.module.path == f"/lib/modules/{DEBIAN_KERNEL}/updates/dkms/nvidia-current-open.ko"
+    assert (result.module.version, result.module.open) == ("550.163.01", True)
+    assert result.module.path == f"/lib/modules/{TRIXIE_KERNEL}/updates/dkms/nvidia-current-open.ko"
     assert host.read("dkms-status.txt") == (
-        f"nvidia-current-open/535.247.01, {DEBIAN_KERNEL}, x86_64: installed\n"
+        f"nvidia-current-open/550.163.01, {TRIXIE_KERNEL}, x86_64: installed\n"
     )
 
 
@@ -393,7 +394,7 @@ def test_under_secure_boot_debian_s_dkms_module_needs_its_key_enrolled():
     assert result.module is None
     assert "mokutil --import /var/lib/dkms/mok.pub" in result.why_no_module
     assert host.read("dkms-status.txt") == (  # built and installed; the kernel refuses it
-        f"nvidia-current/535.247.01, {DEBIAN_KERNEL}, x86_64: installed\n"
+        f"nvidia-current/535.309.01, {DEBIAN_KERNEL}, x86_64: installed\n"
     )
 
 
