@@ -19,6 +19,7 @@ from nvwizard.host.reading import Unavailable, read_small, run_command
 from nvwizard.host.system_files import under
 
 APT_TIMEOUT_S = 120
+INLINE_KEY = "(inline key)"  # a deb822 Signed-By with the key itself (detect/apt_sources.py)
 
 # Debian names a driver family inside each package name: tesla-535-, legacy-390xx-, tesla-.
 _DEBIAN_FAMILY = "((tesla|legacy)-([0-9]+(xx)?-)?)?"
@@ -92,7 +93,9 @@ def held_in_dpkg_query(text: str) -> list[str]:
 
 
 def apt_sources(root: Path) -> str:
-    """The deb lines of sources.list and sources.list.d (.list and deb822 .sources files)."""
+    """The deb lines of sources.list and sources.list.d (.list and deb822 .sources files),
+    each file's after a `# file: <path>` line (a plan adding Debian's components needs to
+    know the format and the file of the entries it extends)."""
     files = [under(root, "/etc/apt/sources.list")]
     folder = under(root, "/etc/apt/sources.list.d")
     if folder.is_dir():
@@ -103,16 +106,19 @@ def apt_sources(root: Path) -> str:
         if text is None:
             continue
         if file.suffix == ".sources":
-            lines += deb822_to_one_line(text)
+            entries = deb822_to_one_line(text)
         else:
-            lines += [
+            entries = [
                 s.strip() for s in text.splitlines() if s.strip() and not s.lstrip().startswith("#")
             ]
+        if entries:
+            lines += [f"# file: /{file.relative_to(root)}", *entries]
     return "".join(f"{line}\n" for line in lines)
 
 
 def deb822_to_one_line(text: str) -> list[str]:
-    """deb822 `.sources` stanzas as one-line `deb [opts] URI suite components` entries."""
+    """deb822 `.sources` stanzas as one-line `deb [opts] URI suite components` entries; an
+    inline Signed-By key becomes `[signed-by=(inline key)]`."""
     lines = []
     for stanza in re.split(r"\n\s*\n", text):
         fields: dict[str, str] = {}
@@ -128,8 +134,10 @@ def deb822_to_one_line(text: str) -> list[str]:
                 fields[key] = value.strip()
         if fields.get("enabled", "yes").lower() == "no":
             continue
-        options = f" [signed-by={fields['signed-by']}]" if "signed-by" in fields else ""
-        options = "" if options.startswith(" [signed-by=-----") else options
+        signed_by = fields.get("signed-by")
+        options = f" [signed-by={signed_by}]" if signed_by else ""
+        if signed_by and "-----BEGIN" in signed_by:  # the key itself, not a keyring's path
+            options = f" [signed-by={INLINE_KEY}]"
         for kind in fields.get("types", "").split():
             for uri in fields.get("uris", "").split():
                 for suite in fields.get("suites", "").split():

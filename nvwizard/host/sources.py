@@ -44,7 +44,11 @@ SOURCES: tuple[Source, ...] = (
         "smi, CUDA library and GSP firmware), the signed modules for this kernel (Package, "
         "Version, Depends, Modaliases, Support headers)",
     ),
-    Source("apt-sources.txt", "the deb lines of /etc/apt/sources.list and sources.list.d/*"),
+    Source(
+        "apt-sources.txt",
+        "the deb lines of /etc/apt/sources.list and sources.list.d/* (deb822 `.sources` as "
+        "one-line entries), each file's after a `# file: <path>` line",
+    ),
     Source("nvidia-smi.txt", "`nvidia-smi` (its table, or its error text)"),
     Source("proc-driver-nvidia-version.txt", "/proc/driver/nvidia/version"),
     Source("mokutil-sb-state.txt", "`mokutil --sb-state` (stdout and stderr)"),

@@ -389,6 +389,36 @@ def test_deb822_sources():
     ]
 
 
+def test_apt_sources_name_each_file_and_an_inline_key(tmp_path):
+    from nvwizard.detect.apt_sources import INLINE_KEY, parse_apt_source_entries
+    from nvwizard.host.package_queries import INLINE_KEY as WRITTEN
+    from nvwizard.host.package_queries import apt_sources
+
+    apt = tmp_path / "etc/apt"
+    (apt / "sources.list.d").mkdir(parents=True)
+    (apt / "sources.list").write_text("# nothing enabled here\n")
+    (apt / "sources.list.d/debian.sources").write_text(
+        "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\n"
+        "Signed-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n mQINBGPL0BUBEADmW5Nd\n"
+        " -----END PGP PUBLIC KEY BLOCK-----\n"
+    )
+    (apt / "sources.list.d/local.list").write_text("deb [trusted=yes] file:/srv/repo ./\n")
+    text = apt_sources(tmp_path)
+    assert text == (
+        "# file: /etc/apt/sources.list.d/local.list\n"
+        "deb [trusted=yes] file:/srv/repo ./\n"
+        "# file: /etc/apt/sources.list.d/debian.sources\n"
+        f"deb [signed-by={WRITTEN}] http://deb.debian.org/debian trixie main\n"
+    )
+    assert WRITTEN == INLINE_KEY
+    debian = parse_apt_source_entries(text)[1]
+    assert (debian.file, debian.deb822, debian.inline_key) == (
+        "/etc/apt/sources.list.d/debian.sources",
+        True,
+        True,
+    )
+
+
 def test_session_finds_sshd_among_the_ancestors_when_sudo_dropped_ssh_variables(
     tmp_path, monkeypatch
 ):
