@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from nvwizard.simulator.apt_get import apt_get
+from nvwizard.simulator.apt_sources import add_apt_source, is_add_apt_source
 from nvwizard.simulator.dpkg import dpkg, dpkg_query
 from nvwizard.simulator.script import Invocation, Script, err, out
 from nvwizard.simulator.tools import (
@@ -35,6 +36,8 @@ def answer(call: Invocation) -> Script:
     if not call.argv:
         yield err("simulated: empty command")
         return 127
+    if is_add_apt_source(call.argv):  # nvwizard's own, run by its Python
+        return (yield from add_apt_source(call, call.argv[4:]))
     tool = os.path.basename(call.argv[0])
     handler = HANDLERS.get(tool)
     if handler is not None:

@@ -23,6 +23,7 @@ GCC_BY_RELEASE = {
     "22.04": "gcc version 12.3.0 (Ubuntu 12.3.0-1ubuntu1~22.04)",
     "24.04": "gcc version 13.3.0 (Ubuntu 13.3.0-6ubuntu2~24.04)",
     "12": "gcc version 12.2.0 (Debian 12.2.0-14+deb12u1)",
+    "13": "gcc version 14.2.0 (Debian 14.2.0-19)",
 }
 
 
