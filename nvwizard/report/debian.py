@@ -8,6 +8,7 @@ Hooked into report/build.py (`debian_facts`, `checked_candidates`) and report/fi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
@@ -168,13 +169,16 @@ def _upstream(version: str) -> str:
 
 
 def checked_candidates(
-    candidates: list[DriverCandidate], facts: DebianFacts, gpus: Sequence[Gpu]
+    candidates: list[DriverCandidate],
+    facts: DebianFacts,
+    gpus: Sequence[Gpu],
+    today: dt.date | None = None,
 ) -> list[DriverCandidate]:
     """Debian's candidates as they can really be installed today: the open modules marked
     when their version lags the driver's; with no driver package visible because the sources
     lack contrib/non-free, the release's families as expected (the plan enables them)."""
     if not candidates and gpus and facts.component_gaps:
-        candidates = expected_candidates(facts, gpus)
+        candidates = expected_candidates(facts, gpus, today)
     lag = open_modules_lag(facts)
     if lag is None:
         return candidates
@@ -186,12 +190,15 @@ def checked_candidates(
     ]
 
 
-def expected_candidates(facts: DebianFacts, gpus: Sequence[Gpu]) -> list[DriverCandidate]:
+def expected_candidates(
+    facts: DebianFacts, gpus: Sequence[Gpu], today: dt.date | None = None
+) -> list[DriverCandidate]:
     """The release's proprietary families from knowledge/debian.py, while apt cannot see them.
 
     The open modules are left out: whether their version matches the driver's can only be
     checked once apt lists them (bookworm's do not)."""
     from nvwizard.report.candidates import OfferedDriver, enrich
+    from nvwizard.report.lifecycle import with_lifecycle
 
     known = debian.release(facts.release)
     if known is None:
@@ -203,7 +210,7 @@ def expected_candidates(facts: DebianFacts, gpus: Sequence[Gpu]) -> list[DriverC
             continue
         offer = OfferedDriver(name, branch, False, driver.server)
         found.append(enrich(offer, gpus, {}))
-    return found
+    return with_lifecycle(found, today or dt.date.today())
 
 
 # -- findings -------------------------------------------------------------------------------
