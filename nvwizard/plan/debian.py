@@ -161,11 +161,15 @@ def sources_file(gaps: list[ComponentGap]) -> tuple[str, str]:
         "# non-free-firmware, which the other sources did not enable. Delete this file to undo.\n"
     )
     if all(g.deb822 for g in gaps):
-        stanzas = []
+        # one stanza per archive, key and missing components: "Suites: trixie trixie-updates"
+        groups: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
         for gap in gaps:
-            lines = ["Types: deb", f"URIs: {gap.uri}", f"Suites: {gap.suite}"]
-            lines.append(f"Components: {' '.join(gap.missing)}")
-            signed_by = _signed_by(gap.options)
+            groups.setdefault((gap.uri, gap.options, gap.missing), []).append(gap.suite)
+        stanzas = []
+        for (uri, options, missing), suites in groups.items():
+            lines = ["Types: deb", f"URIs: {uri}", f"Suites: {' '.join(suites)}"]
+            lines.append(f"Components: {' '.join(missing)}")
+            signed_by = _signed_by(options)
             if signed_by:
                 lines.append(f"Signed-By: {signed_by}")
             stanzas.append("\n".join(lines) + "\n")

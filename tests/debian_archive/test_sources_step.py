@@ -70,24 +70,57 @@ def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
 
 
+SUITES = ("bookworm", "bookworm-updates", "bookworm-security")
+
+
 @pytest.fixture
 def main_only(tmp_path):
+    """A root whose one-line sources.list enables only main (as a capture reads it too)."""
     mirror = debian_mirror(tmp_path / "mirror")
     keyring = tmp_path / "debian-archive-keyring.gpg"
     keyring.write_bytes(b"")
     line = f"deb [signed-by={keyring}] file:{mirror} {{}} main\n"
-    sources = "".join(line.format(s) for s in ("bookworm", "bookworm-updates", "bookworm-security"))
+    sources = "".join(line.format(s) for s in SUITES)
     env = sandbox(tmp_path / "root", sources, recorded("bookworm").status)
     assert run(["apt-get", "update"], env).returncode == 0
     assert "nvidia-driver" not in run(["apt-cache", "pkgnames", "nvidia-d"], env).stdout
-    return tmp_path / "root", sources, env
+    return tmp_path / "root", sources, env, "# file: /etc/apt/sources.list\n" + sources
+
+
+@pytest.fixture
+def main_only_deb822(tmp_path):
+    """The same with a deb822 debian.sources, as trixie's installer writes it."""
+    mirror = debian_mirror(tmp_path / "mirror")
+    keyring = tmp_path / "debian-archive-keyring.gpg"
+    keyring.write_bytes(b"")
+    env = sandbox(tmp_path / "root", "", recorded("bookworm").status)
+    stanza = f"Types: deb\nURIs: file:{mirror}\nSuites: {' '.join(SUITES)}\nComponents: main\n"
+    stanza += f"Signed-By: {keyring}\n"
+    (tmp_path / "root/etc/apt/sources.list.d/debian.sources").write_text(stanza)
+    assert run(["apt-get", "update"], env).returncode == 0
+    line = f"deb [signed-by={keyring}] file:{mirror} {{}} main\n"
+    captured = "# file: /etc/apt/sources.list.d/debian.sources\n"
+    captured += "".join(line.format(s) for s in SUITES)
+    return tmp_path / "root", env, captured
+
+
+def test_a_deb822_machine_gets_a_deb822_file_apt_reads(main_only_deb822):
+    root, env, captured = main_only_deb822
+    report = demo_report("debian12-t4", {"apt-sources.txt": captured})
+    plan = build_plan(report, Choices(driver="nvidia-driver"))
+    (argv,) = plan.step("sources").commands
+    assert run(argv, env).returncode == 0
+    written = root / "etc/apt/sources.list.d/nvwizard-debian-components.sources"
+    assert "Suites: bookworm bookworm-updates bookworm-security\n" in written.read_text()
+    update = run(["apt-get", "update"], env)
+    assert update.returncode == 0 and "Conflicting values" not in update.stderr, update.stderr
+    install = run(["apt-get", "-s", "install", "--no-install-recommends", *plan.install_list], env)
+    assert install.returncode == 0, install.stdout[-2000:] + install.stderr
 
 
 def test_the_sources_step_makes_apt_offer_the_driver_and_the_plan_resolve(main_only):
-    root, sources, env = main_only
-    report = demo_report(
-        "debian12-t4", {"apt-sources.txt": "# file: /etc/apt/sources.list\n" + sources}
-    )
+    root, sources, env, captured = main_only
+    report = demo_report("debian12-t4", {"apt-sources.txt": captured})
     assert "debian-components-missing" in {f.id for f in report.findings}
     plan = build_plan(report, Choices(driver="nvidia-driver"))
     (argv,) = plan.step("sources").commands
@@ -115,7 +148,7 @@ def test_the_sources_step_makes_apt_offer_the_driver_and_the_plan_resolve(main_o
 def test_without_the_same_key_apt_refuses_every_source(main_only):
     """Why the new entries repeat the old ones' options: a control that the check above can
     fail."""
-    root, sources, env = main_only
+    root, sources, env, _ = main_only
     bare = sources.splitlines()[0].replace("main", "contrib non-free non-free-firmware")
     bare = bare.split("] ", 1)[0].split(" [", 1)[0] + " " + bare.split("] ", 1)[1]
     (root / "etc/apt/sources.list.d/bare.list").write_text(bare + "\n")

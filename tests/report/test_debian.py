@@ -125,6 +125,9 @@ def test_with_the_archive_unseen_the_release_table_offers_its_proprietary_famili
         ("nvidia-tesla-470-driver", 470),
     ]  # not the open modules: whether they match the driver needs apt's versions
     assert rep.recommended_driver == "nvidia-tesla-535-driver"
+    # the same pick as once apt sees the archive
+    trixie = build_report(_machine("13", TRIXIE_DEB822))
+    assert trixie.recommended_driver == build_report(demo_host("debian13-l4")).recommended_driver
 
 
 def test_a_plan_on_a_main_only_machine_enables_the_components_first():
@@ -160,7 +163,11 @@ def test_deb822_sources_get_a_deb822_file_with_the_same_key():
         "Components: non-free non-free-firmware\n"
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n" in content
     )
-    assert content.count("Types: deb") == 3
+    assert (
+        "URIs: http://deb.debian.org/debian\nSuites: trixie trixie-updates\n"
+        "Components: contrib non-free non-free-firmware\n" in content
+    )
+    assert content.count("Types: deb") == 2  # one stanza per archive and missing set
 
 
 def test_an_inline_key_is_not_guessed_the_plan_says_what_to_do():
