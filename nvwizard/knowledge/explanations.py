@@ -120,9 +120,19 @@ def _modules_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
         if candidate.open
         else ("Proprietary kernel modules", PROPRIETARY_TEXT)
     )
-    if candidate.runnable:
+    if _gpus_run_the_modules(candidate, report):
         return Paragraph(title, f"{text} {gpu} runs them.")
     return Paragraph(title, f"{text} {gpu} cannot run them.", "block")
+
+
+def _gpus_run_the_modules(candidate: DriverCandidate, report: Report) -> bool:
+    """Whether the GPUs run this kind of kernel module: a candidate can be impossible for
+    another reason (its branch, or on Debian open modules apt cannot install today)."""
+    if not report.gpus:
+        return candidate.runnable
+    if candidate.open:
+        return all(g.open_kernel != "unsupported" for g in report.gpus)
+    return all(g.open_kernel != "required" for g in report.gpus)
 
 
 def _is_debian(report: Report) -> bool:

@@ -97,6 +97,20 @@ def test_debian_candidates_are_explained_with_debians_names_and_dkms():
     assert "you are on SSH" in under_sb.text
 
 
+def test_open_modules_apt_cannot_install_are_not_said_to_be_beyond_the_gpu():
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+
+    rep = build_report(demo_host("debian12-t4"))  # bookworm: the open modules lag the driver
+    opened = _by_title(explain_candidate(rep.candidate("nvidia-open-kernel-dkms"), rep))
+    assert "lag nvidia-driver" in opened["Cannot run here"].text
+    assert opened["Open kernel modules"].text.endswith("The Tesla T4 (Turing) runs them.")
+    pascal = build_report(demo_host("gtx1080-secureboot"))
+    impossible = next(c for c in pascal.driver_candidates if c.open)
+    text = _by_title(explain_candidate(impossible, pascal))["Open kernel modules"].text
+    assert text.endswith("cannot run them.")
+
+
 def test_debian_secure_boot_finding_names_dkms_key():
     from nvwizard.report.build import build_report
     from nvwizard.report.facts import ExtraFacts
