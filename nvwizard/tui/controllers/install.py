@@ -127,11 +127,15 @@ class InstallController:
 
     def plan_lines(self) -> list[Line]:
         plan, sim, check = self.state.plan, self.state.simulation, self.state.simulation_check
+        assert plan is not None, "the plan is built before it is shown"
         lines = [Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING)]
         if sim is not None and check is not None:
             install, remove, upgrade = _package_sets(sim)
             lines.append(Line("The simulation (apt-get -s) says:", HEADING))
-            lines += _package_set("install", install, OK)
+            if sim.install is None and plan.step("sources") is not None:  # Debian, see note
+                lines.append(Line("  install: not simulated yet", WARN))
+            else:
+                lines += _package_set("install", install, OK)
             lines += _package_set("remove", remove, DANGER)
             lines += _package_set("upgrade", upgrade, WARN)
             lines += [Line(f"  note: {note}", WARN) for note in self.simulation_notes()]
@@ -142,7 +146,11 @@ class InstallController:
         for number, step in enumerate(plan.steps, 1):
             lines.append(Line(f"{number}. {step.title}", HEADING))
             lines.append(Line(f"   {step.why}", DIM))
-            lines += [Line(f"   $ {shlex.join(argv)}", COMMAND) for argv in step.commands]
+            for argv in step.commands:
+                # a file's content (a Debian sources step) shown line by line, as written
+                first, *more = shlex.join(argv).split("\n")
+                lines.append(Line(f"   $ {first}", COMMAND))
+                lines += [Line(f"     {line}", COMMAND) for line in more]
         return lines
 
     # The apply: the engine runs in a worker thread and drops events here; the UI drains them.
