@@ -152,6 +152,12 @@ class DebianRelease:
     codename: str  # "bookworm"
     kernel_series: str  # the kernel series the release itself ships ("6.1")
     drivers: tuple[tuple[str, int], ...]  # driver candidate names and their branches
+    amd64_only: tuple[str, ...] = ()  # of those, the ones its arm64 archive lacks
+
+    def drivers_for(self, kernel_release: str | None) -> list[tuple[str, int]]:
+        """The drivers for the architecture of this kernel (`uname -r`; amd64 when unknown)."""
+        arm64 = (kernel_flavour(kernel_release or "") or "").endswith("arm64")
+        return [(n, b) for n, b in self.drivers if not (arm64 and n in self.amd64_only)]
 
 
 RELEASES: dict[str, DebianRelease] = {
@@ -167,6 +173,7 @@ RELEASES: dict[str, DebianRelease] = {
                 ("nvidia-tesla-535-driver", 535),
                 ("nvidia-tesla-470-driver", 470),
             ),
+            amd64_only=("nvidia-tesla-535-driver",),  # bookworm's arm64 index has no 535 Tesla
         ),
         DebianRelease(
             "13",

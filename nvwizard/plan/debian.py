@@ -57,7 +57,7 @@ def debian_branch(report: Report, name: str) -> tuple[int | None, str | None]:
     if name in versions:
         return branch_of_version(versions[name]), None
     known = debian.release(report.os_version) if report.os_id == "debian" else None
-    branch = dict(known.drivers).get(name) if known else None
+    branch = dict(known.drivers_for(report.kernel)).get(name) if known else None
     if known is None or branch is None:
         candidate = report.candidate(name)
         return (candidate.branch if candidate else None), None

@@ -364,7 +364,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         debian_facts = debian.debian_facts(
             release.version_id, release.version_codename, apt_packages, entries
         )
-        candidates = debian.checked_candidates(candidates, debian_facts, gpus, today)
+        candidates = debian.checked_candidates(candidates, debian_facts, gpus, today, kernel)
     signed_modules = signed_modules_available(
         apt_packages,
         kernel,

@@ -173,12 +173,13 @@ def checked_candidates(
     facts: DebianFacts,
     gpus: Sequence[Gpu],
     today: dt.date | None = None,
+    kernel: str | None = None,
 ) -> list[DriverCandidate]:
     """Debian's candidates as they can really be installed today: the open modules marked
     when their version lags the driver's; with no driver package visible because the sources
     lack contrib/non-free, the release's families as expected (the plan enables them)."""
     if not candidates and gpus and facts.component_gaps:
-        candidates = expected_candidates(facts, gpus, today)
+        candidates = expected_candidates(facts, gpus, today, kernel)
     lag = open_modules_lag(facts)
     if lag is None:
         return candidates
@@ -191,7 +192,10 @@ def checked_candidates(
 
 
 def expected_candidates(
-    facts: DebianFacts, gpus: Sequence[Gpu], today: dt.date | None = None
+    facts: DebianFacts,
+    gpus: Sequence[Gpu],
+    today: dt.date | None = None,
+    kernel: str | None = None,
 ) -> list[DriverCandidate]:
     """The release's proprietary families from knowledge/debian.py, while apt cannot see them.
 
@@ -204,7 +208,7 @@ def expected_candidates(
     if known is None:
         return []
     found = []
-    for name, branch in known.drivers:
+    for name, branch in known.drivers_for(kernel):
         driver = debian.parse_debian_driver(name, branch)
         if driver is None or driver.open:
             continue

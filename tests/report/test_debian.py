@@ -125,6 +125,10 @@ def test_with_the_archive_unseen_the_release_table_offers_its_proprietary_famili
         ("nvidia-tesla-470-driver", 470),
     ]  # not the open modules: whether they match the driver needs apt's versions
     assert rep.recommended_driver == "nvidia-tesla-535-driver"
+    # bookworm's arm64 archive has no nvidia-tesla-535-driver
+    arm = _machine("12", BOOKWORM_MAIN_ONLY)
+    arm.sources["uname-r.txt"] = "6.1.0-57-arm64\n"
+    assert "nvidia-tesla-535-driver" not in {c.package for c in build_report(arm).driver_candidates}
     # the same pick as once apt sees the archive
     trixie = build_report(_machine("13", TRIXIE_DEB822))
     assert trixie.recommended_driver == build_report(demo_host("debian13-l4")).recommended_driver
