@@ -36,7 +36,8 @@ def start_install(env: dict[str, str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        # Buffered, as CI runs it: each progress line must be flushed as it comes.
+        env={k: v for k, v in env.items() if k != "PYTHONUNBUFFERED"},
         cwd=REPO_ROOT,
         start_new_session=True,
     )

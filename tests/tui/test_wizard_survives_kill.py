@@ -55,7 +55,8 @@ def start_wizard(bundle, stage) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=stage.env,
+        # Buffered, as CI runs it: the lines it prints must come through all the same.
+        env={k: v for k, v in stage.env.items() if k != "PYTHONUNBUFFERED"},
         cwd=REPO_ROOT,
         start_new_session=True,
     )

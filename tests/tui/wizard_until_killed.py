@@ -32,7 +32,14 @@ WAIT_LIMIT_S = 180.0  # a safety net on a loaded machine, not a speed check
 
 
 def say(text: str) -> None:
-    print(text, flush=True)
+    """One line to the test, on the real stdout at once. Not `print`: while the app runs,
+    Textual captures sys.stdout and, headless, writes to the real one without ever flushing
+    it, so on a pipe (without PYTHONUNBUFFERED) the line waited in the buffer and the test
+    waited its whole safety net for it."""
+    stream = sys.__stdout__
+    assert stream is not None
+    stream.write(text + "\n")
+    stream.flush()
 
 
 async def until(pilot: Pilot, ready: Callable[[], bool], what: str) -> None:
