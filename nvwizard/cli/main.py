@@ -6,8 +6,9 @@ wizard path import the subcommand modules (about 50 ms of start-up): arguments t
 command and ask for no help are parsed by the top-level options alone.
 
 --machine/--demo mean the same before or after the command (`machine_options`). Every error is
-one line on stderr (`one_line`: control characters escaped, echoed arguments cut to size) with
-an exit code from `nvwizard.errors.EXIT_CODE_MEANINGS`.
+one line on stderr (`one_line`: control characters escaped; echoed arguments are cut to size
+where they are echoed, `shown`, never the paths and commands nvwizard composes) with an exit
+code from `nvwizard.errors.EXIT_CODE_MEANINGS`.
 """
 
 from __future__ import annotations
@@ -36,16 +37,23 @@ def epilog() -> str:
     )
 
 
-# Longer words in a message are cut: they are echoed arguments, not the message.
+# In argparse's messages, longer words are cut: they are echoed arguments, not the message.
 SHOWN_WORD_LIMIT = 100
 # A long word, and the punctuation after it, which stays (compiled on first use: re caches it).
 _LONG_WORD = rf"(\S{{{SHOWN_WORD_LIMIT + 1},}}?)([:;,.'\")\]]*)(?=\s|$)"
 
 
 def one_line(message: str) -> str:
-    """A message safe to print as one line: control characters escaped, long words cut."""
-    printable = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
-    return re.sub(_LONG_WORD, lambda m: shown(m[1], SHOWN_WORD_LIMIT) + m[2], printable)
+    """A message safe to print as one line: control characters escaped. Nothing is cut here:
+    nvwizard's messages name whole paths and commands (to paste), and cut what they echo of
+    the user's input where they echo it (`shown`)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
+def cut_long_words(message: str) -> str:
+    """argparse's message with each word over SHOWN_WORD_LIMIT characters cut (`shown`):
+    argparse composes its messages of the arguments it was given, which may be any size."""
+    return re.sub(_LONG_WORD, lambda m: shown(m[1], SHOWN_WORD_LIMIT) + m[2], message)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +61,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(cut_long_words(message))}\n")
 
     def _check_value(self, action, value):
         # argparse lists every choice, `_apply-worker` too; name only the commands people type.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nvwizard.errors import UsageError
+from nvwizard.errors import UsageError, shown
 from nvwizard.host.local import LocalHost
 from nvwizard.host.redact import redact_credentials
 from nvwizard.host.sources import SOURCES
@@ -26,14 +26,15 @@ class CaptureResult:
 
 def prepare_folder(folder: Path, force: bool) -> None:
     """Create `folder`, refusing a non-empty existing one unless `force`."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder} exists and is not a directory")
-    if folder.is_dir() and any(folder.iterdir()) and not force:
-        raise UsageError(f"{folder} is not empty; choose a new folder or pass --force")
+    said = shown(str(folder))  # the folder as typed, which may be of any length
     try:
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{said} exists and is not a directory")
+        if folder.is_dir() and any(folder.iterdir()) and not force:
+            raise UsageError(f"{said} is not empty; choose a new folder or pass --force")
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise UsageError(f"cannot create {folder}: {error.strerror or error}") from None
+        raise UsageError(f"cannot create {said}: {error.strerror or error}") from None
 
 
 def capture(

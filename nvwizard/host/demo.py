@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nvwizard.errors import UsageError
+from nvwizard.errors import UsageError, shown
 
 DEMO_ROOT = Path(__file__).resolve().parent.parent / "demo_machines"
 
@@ -86,4 +86,6 @@ def find_demo(name: str) -> Demo:
     for demo in DEMOS:
         if demo.name == name:
             return demo
-    raise UsageError(f"unknown demo machine {name!r}; choose one of: {', '.join(demo_names())}")
+    raise UsageError(
+        f"unknown demo machine {shown(name)!r}; choose one of: {', '.join(demo_names())}"
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nvwizard.errors import RefusedError, UsageError
+from nvwizard.errors import RefusedError, UsageError, shown
 from nvwizard.knowledge import branches
 from nvwizard.knowledge.debian import DebianDriver, parse_debian_driver
 from nvwizard.knowledge.packages import DriverPackage, kernel_meta_flavours, parse_driver_package
@@ -27,16 +27,17 @@ def parse_any_driver(report: Report, name: str) -> DriverPackage | DebianDriver 
 
 def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDriver, list[str]]:
     """The parsed driver and warnings, or a refusal before anything runs."""
+    said = shown(name)  # as the messages echo it: --driver may be anything, of any length
     driver = parse_any_driver(report, name)
     legacy = report.candidate(name)
     if driver is None and legacy is not None and legacy.legacy_name:
         raise RefusedError(
-            f"{name} is an old-style package (branch {legacy.branch}) that nvwizard does not "
-            f"install: use `sudo apt-get install {name}` on that release, or a newer release"
+            f"{said} is an old-style package (branch {legacy.branch}) that nvwizard does not "
+            f"install: use `sudo apt-get install {said}` on that release, or a newer release"
         )
     if driver is None:
         raise UsageError(
-            f"--driver {name!r}: not an NVIDIA driver package name "
+            f"--driver {said!r}: not an NVIDIA driver package name "
             "(expected nvidia-driver-<branch>[-server][-open], e.g. nvidia-driver-580-server-open, "
             "or on Debian nvidia-driver, nvidia-open-kernel-dkms, nvidia-tesla-<branch>-driver)"
         )
@@ -47,9 +48,9 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
     candidate = report.candidate(name)
     if candidate is not None and not candidate.runnable:
         raise RefusedError(
-            f"{name} cannot run on this machine: {candidate.reason or 'unsupported'}"
+            f"{said} cannot run on this machine: {candidate.reason or 'unsupported'}"
         )
-    _refuse_if_a_gpu_cannot_run(report, name, driver)
+    _refuse_if_a_gpu_cannot_run(report, said, driver)
     if candidate is not None and branches.is_end_of_life(candidate.end_of_life):
         warnings.append(
             f"Branch {candidate.branch} is past its end of life ({candidate.end_of_life}): "
@@ -57,33 +58,33 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
         )
     if not report.has_nvidia_gpu:
         warnings.append(
-            f"No NVIDIA GPU was found: installing {name} anyway, as asked (e.g. an image build)."
+            f"No NVIDIA GPU was found: installing {said} anyway, as asked (e.g. an image build)."
         )
     elif candidate is None and report.driver_candidates:
         runnable = [c.package for c in report.driver_candidates if c.runnable]
         offered = f"offered: {', '.join(runnable)}" if runnable else "none offered can run here"
-        raise UsageError(f"--driver {name}: not offered for this machine ({offered})")
+        raise UsageError(f"--driver {said}: not offered for this machine ({offered})")
     elif candidate is None:
         warnings.append(
             f"No driver candidates are known for this machine: apt's simulation will show "
-            f"whether it offers {name}."
+            f"whether it offers {said}."
         )
     return driver, warnings
 
 
 def _refuse_if_a_gpu_cannot_run(
-    report: Report, name: str, driver: DriverPackage | DebianDriver
+    report: Report, said: str, driver: DriverPackage | DebianDriver
 ) -> None:
     for gpu in report.gpus:
         label = gpu.name or gpu.pci_address
         if driver.open and gpu.open_kernel == "unsupported":
             raise RefusedError(
-                f"{name} cannot run on this machine: {label} ({gpu.architecture}) cannot use "
+                f"{said} cannot run on this machine: {label} ({gpu.architecture}) cannot use "
                 "the open kernel modules; choose a variant without -open"
             )
         if not driver.open and gpu.open_kernel == "required":
             raise RefusedError(
-                f"{name} cannot run on this machine: {label} ({gpu.architecture}) needs the "
+                f"{said} cannot run on this machine: {label} ({gpu.architecture}) needs the "
                 "open kernel modules; choose an -open variant"
             )
 

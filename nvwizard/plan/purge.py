@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from nvwizard.errors import UsageError
+from nvwizard.errors import UsageError, shown
 from nvwizard.knowledge.packages import purge_selection
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_get
@@ -38,13 +38,15 @@ def purge_lists(
     for name in choices.also_purge:
         item = next((k for k in kept if k.name == name), None)
         if item is None and name not in purge:
-            raise UsageError(f"--also-purge {name}: not an installed package that a purge keeps")
+            raise UsageError(
+                f"--also-purge {shown(name)}: not an installed package that a purge keeps"
+            )
         if item is not None:
             kept.remove(item)
             purge.append(name)
     for name in choices.keep:
         if name not in purge:
-            raise UsageError(f"--keep {name}: not in the purge list")
+            raise UsageError(f"--keep {shown(name)}: not in the purge list")
         purge.remove(name)
         kept.append(KeptPackage(name, "kept: unticked by you"))
     return sorted(purge), kept, warnings

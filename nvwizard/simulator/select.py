@@ -19,7 +19,7 @@ import functools
 import os
 from pathlib import Path
 
-from nvwizard.errors import UsageError
+from nvwizard.errors import UsageError, shown
 from nvwizard.host.base import Host
 from nvwizard.host.bundle import BundleHost, read_bundle_file
 from nvwizard.host.demo import default_demo_name, find_demo
@@ -78,25 +78,26 @@ def bundle_host(path: str | Path) -> BundleHost:
 def bundle_folder(machine: str) -> Path:
     """The folder `--machine` names, once it is sure to hold a readable bundle."""
     path = Path(machine)
-    if not path.exists():
-        raise UsageError(f"--machine {machine}: no such directory")
-    if not path.is_dir():
-        raise UsageError(f"--machine {machine}: not a directory (give the bundle's folder)")
+    said = shown(machine)  # the folder as typed, which may be of any length
     try:
+        if not path.exists():
+            raise UsageError(f"--machine {said}: no such directory")
+        if not path.is_dir():
+            raise UsageError(f"--machine {said}: not a directory (give the bundle's folder)")
         names = set(os.listdir(path))
     except OSError as error:
-        raise UsageError(f"--machine {machine}: cannot read it ({error.strerror})") from None
+        raise UsageError(f"--machine {said}: cannot read it ({error.strerror})") from None
     present = sorted((names & SOURCE_NAMES) - {"machine.txt"})
     unreadable = {name: why for name in present if (why := _unreadable(path / name))}
     if not present:
         raise UsageError(
-            f"--machine {machine}: no bundle files in it "
+            f"--machine {said}: no bundle files in it "
             "(expected e.g. lspci-nn.txt, dpkg-l.txt, nvidia-smi.txt; see `nvwizard capture`)"
         )
     if len(unreadable) == len(present):
         some = ", ".join(f"{name}: {why}" for name, why in list(unreadable.items())[:3])
         more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
-        raise UsageError(f"--machine {machine}: its bundle files cannot be read ({some}{more})")
+        raise UsageError(f"--machine {said}: its bundle files cannot be read ({some}{more})")
     return path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -105,6 +106,41 @@ def test_logs_on_a_damaged_state_file_warns_and_shows_the_newest_log(places, con
     assert result.stdout == journal.log_path.read_text(encoding="utf-8")
 
 
+def test_a_long_state_dir_is_shown_whole_so_the_suggested_mv_can_be_pasted(tmp_path):
+    """The paths and commands nvwizard composes are never cut (only echoed arguments are): a
+    deep NVWIZARD_STATE_DIR used to come out as "/tmp/aaa...(150 characters)"."""
+    import shlex
+    import subprocess
+
+    state = tmp_path / ("deep-" * 30).rstrip("-")
+    assert len(str(state)) > 150
+    state.mkdir()
+    (state / "state.json").write_text('{"finished": "y"}')
+    env = {**os.environ, "NVWIZARD_STATE_DIR": str(state), "NVWIZARD_LOG_DIR": str(tmp_path)}
+    result = nvwizard_in(env, "status")
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "characters)" not in result.stderr
+    command = result.stderr.split("`")[1]
+    damaged = state / "state.json"
+    assert shlex.split(command) == ["mv", str(damaged), f"{damaged}.damaged"]
+    subprocess.run(command, shell=True, check=True)  # pasted into a shell, it does that
+    assert not damaged.exists() and (state / "state.json.damaged").is_file()
+    assert nvwizard_in(env, "status").returncode == 0
+
+
+def nvwizard_in(env: dict, *args: str):
+    import subprocess
+
+    return subprocess.run(
+        [sys.executable, "-m", "nvwizard", *args],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)},
+        cwd=REPO_ROOT,
+        timeout=60,
+    )
+
+
 def test_a_damaged_journal_line_is_one_line_for_logs_and_a_note_for_status(places):
     state, log = places
     journal = write_journal(log, state)
@@ -117,13 +153,11 @@ def test_a_damaged_journal_line_is_one_line_for_logs_and_a_note_for_status(place
     printed = result.stdout.splitlines()
     assert printed[0].endswith("apply started on this machine: nvidia-driver-580-server (pid 4242)")
     assert "Setting up nvidia-dkms-580-server ..." not in result.stdout  # never past the damage
-    # (main's one_line cuts words over 100 characters: these pytest paths are such words)
-    assert len(result.stderr.splitlines()) == 1
-    assert result.stderr.startswith("nvwizard: the apply journal ")
-    assert (
-        " is damaged at line 3 (output event data: missing 'lines'; unexpected 'line'); "
-        "nvwizard does not replay it past there: read the human log "
-    ) in result.stderr
+    assert result.stderr == (
+        f"nvwizard: the apply journal {journal.events_path} is damaged at line 3 (output event "
+        "data: missing 'lines'; unexpected 'line'); nvwizard does not replay it past there: "
+        f"read the human log {journal.log_path}\n"
+    )
 
     text = status()
     assert text.returncode == 0
