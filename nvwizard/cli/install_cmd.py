@@ -156,7 +156,8 @@ def print_outcome(
 
 
 def refuse_unless_we_may_apply_here() -> None:
-    """Root, and no other apply running: checked before planning, simulating or asking."""
+    """Root, no other apply running, and places to journal it: checked before planning,
+    simulating or asking."""
     from nvwizard.engine.lock import ApplyBusyError, current_holder
 
     if os.geteuid() != 0:
@@ -167,6 +168,10 @@ def refuse_unless_we_may_apply_here() -> None:
     holder = current_holder()
     if holder is not None:
         raise ApplyBusyError(holder)
+    from nvwizard.engine import paths
+    from nvwizard.engine.journal import check_writable
+
+    check_writable(paths.log_dir(), paths.state_dir())
 
 
 def refuse_unless_we_can_ask(args: argparse.Namespace) -> None:

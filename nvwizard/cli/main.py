@@ -8,7 +8,8 @@ command and ask for no help are parsed by the top-level options alone.
 --machine/--demo mean the same before or after the command (`machine_options`). Every error is
 one line on stderr (`one_line`: control characters escaped; echoed arguments are cut to size
 where they are echoed, `shown`, never the paths and commands nvwizard composes) with an exit
-code from `nvwizard.errors.EXIT_CODE_MEANINGS`.
+code from `nvwizard.errors.EXIT_CODE_MEANINGS`. A log or state folder that cannot be written
+stops every command before it runs (`engine.paths.check_settings`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from nvwizard.cli.machine_options import (
     bare_demo_before_a_command,
     resolve_machine,
 )
+from nvwizard.engine.paths import check_settings
 from nvwizard.errors import EXIT_INTERRUPTED, EXIT_USAGE, NvwizardError, exit_codes_help, shown
 
 
@@ -129,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             from nvwizard.cli import wizard_cmd
 
             return wizard_cmd.run(args)
+        check_settings()  # a log or state folder that cannot be written: before anything runs
         return args.run(args)
     except NvwizardError as error:
         print(one_line(f"nvwizard: {error}"), file=sys.stderr)

@@ -37,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from nvwizard.simulator.select import host_from_args
 
     host = host_from_args(args.machine, args.demo)
+    if host.is_real:  # the result is recorded in the state file: say now if it cannot be
+        from nvwizard.engine import paths
+
+        paths.check_writable(paths.state_dir(), paths.STATE_SETTING)
     if not has_a_gpu_to_verify(build_report(host)):  # the host caches what it read
         return _say_no_gpu(host.label, args.json)
     result = verify(host)

@@ -35,6 +35,7 @@ from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.attach import replay_and_follow
 from nvwizard.engine.cleanup import APPLIES_DIR, prune_old_applies
+from nvwizard.engine.journal import check_writable
 from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
 from nvwizard.errors import NvwizardError
 from nvwizard.host.spawn import SYSTEMD_RUN, DetachedProcess, start_detached
@@ -117,8 +118,10 @@ def start_detached_apply(
 ) -> StartedApply:
     """Start applying `plan` to this machine in a detached worker; return once it runs.
 
-    Raises ApplyBusyError (exit 3) naming the holder when another apply runs.
+    Raises ApplyBusyError (exit 3) naming the holder when another apply runs, PlaceError
+    (exit 2) when the journal or the state file could not be written.
     """
+    check_writable(paths.log_dir(), paths.state_dir())
     holder = current_holder()
     if holder is not None:
         raise ApplyBusyError(holder)

@@ -16,7 +16,8 @@ that window, and a crash loses at most that window of output.
 
 Where: `engine.paths` (NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR override). A demo or bundle
 host never writes into the real places: unless those variables are set, its journal goes to a
-temporary directory, removed when the process ends.
+temporary directory, removed when the process ends. A journal that cannot be written is
+refused before the apply starts (`check_can_journal`, `check_writable`: PlaceError, one line).
 """
 
 from __future__ import annotations
@@ -75,20 +76,43 @@ def event_json_line(event: ev.Event) -> str:
     return _EVENT_ENCODER.encode(event.to_json()) + "\n"
 
 
-def journal_dirs_for(host: Host) -> tuple[Path, Path]:
-    """(log dir, state dir) for an apply on this host.
+def journal_places(host: Host) -> tuple[Path | None, Path | None]:
+    """(log dir, state dir) for an apply on this host; None for one that is temporary.
 
     A demo or bundle never writes into the real places: each of the two not named by
-    NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR is in a temporary directory, removed when the
-    process ends."""
+    NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR is a temporary directory (`journal_dirs_for`)."""
     if host.is_real:
         return paths.log_dir(), paths.state_dir()
-    log, state = os.environ.get("NVWIZARD_LOG_DIR"), os.environ.get("NVWIZARD_STATE_DIR")
-    if log and state:
-        return Path(log), Path(state)
+    log, state = os.environ.get(paths.LOG_SETTING), os.environ.get(paths.STATE_SETTING)
+    return Path(log) if log else None, Path(state) if state else None
+
+
+def journal_dirs_for(host: Host) -> tuple[Path, Path]:
+    """(log dir, state dir) for an apply on this host (see `journal_places`): a temporary one
+    is made now, and removed when the process ends."""
+    log, state = journal_places(host)
+    if log is not None and state is not None:
+        return log, state
     scratch = Path(tempfile.mkdtemp(prefix=f"nvwizard-{host.kind}-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    return Path(log) if log else scratch / "log", Path(state) if state else scratch / "state"
+    return log or scratch / "log", state or scratch / "state"
+
+
+def check_writable(log_dir: Path, state_dir: Path) -> None:
+    """PlaceError (one line, exit 2) unless an apply could write its journal there."""
+    paths.check_writable(log_dir, paths.LOG_SETTING)
+    paths.check_writable(state_dir, paths.STATE_SETTING)
+
+
+def check_can_journal(host: Host) -> None:
+    """What a front end calls before it offers or starts an apply on `host`: PlaceError (one
+    line, exit 2) when the apply could not write its journal and state file, so nothing
+    starts that would stop at its first line. Creates nothing."""
+    log, state = journal_places(host)
+    if log is not None:
+        paths.check_writable(log, paths.LOG_SETTING)
+    if state is not None:
+        paths.check_writable(state, paths.STATE_SETTING)
 
 
 def keeps_its_log(host: Host) -> bool:
@@ -110,6 +134,7 @@ class Journal:
     def __init__(self, log_dir: Path, state_dir: Path):
         self.log_dir = Path(log_dir)
         self.state_dir = Path(state_dir)
+        check_writable(self.log_dir, self.state_dir)  # one line, not an OSError halfway
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         stamp = _stamp()
