@@ -27,6 +27,7 @@ EXIT_CANCELLED = EXIT_FAILED
 LOCK_WAIT_EVERY_S = 10
 
 if TYPE_CHECKING:
+    from nvwizard.engine.in_process import InProcessApply
     from nvwizard.plan.models import Plan
     from nvwizard.plan.simulate import SimulationCheck
 
@@ -270,6 +271,13 @@ def install(args: argparse.Namespace) -> Installed:
     if applies_here:
         refuse_unless_we_may_apply_here()
     host, _, plan = plan_from_args(args)
+    simulated_apply = None
+    if not args.dry_run and not host.is_real:
+        from nvwizard.engine.in_process import InProcessApply
+
+        printer = ProgressPrinter()
+        simulated_apply = InProcessApply(host, plan, [printer])
+        simulated_apply.refuse_to_start()  # busy, or no journal: before printing and asking
     print(format_plan(plan), flush=True)
     if args.dry_run:
         print("\nDry run: nothing was run.")
@@ -288,37 +296,43 @@ def install(args: argparse.Namespace) -> Installed:
         replacing = f", replacing {len(check.replaced)} packages of the installed driver"
     confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}?")
     installed = Installed(EXIT_FAILED, host.label, plan.driver)
-    if host.is_real:
+    if simulated_apply is None:
         installed.exit_code = _apply_detached(plan, installed)
     else:
-        installed.exit_code = _apply_here(host, plan, installed)
+        installed.exit_code = _apply_here(host, simulated_apply, printer, installed)
     return installed
 
 
-def _apply_here(host, plan, installed: Installed | None = None) -> int:
-    """Demo and bundle machines: the engine runs in-process on the simulated machine.
+def _apply_here(host, apply: InProcessApply, printer: ProgressPrinter, installed: Installed) -> int:
+    """Demo and bundle machines: the engine runs in-process on the simulated machine, under
+    the apply lock (engine/in_process.py). Ctrl+C stops after the running step.
     `installed` is filled in with how it ended."""
-    installed = installed or Installed(EXIT_FAILED, plan.host_label, plan.driver)
-    from nvwizard.engine.journal import Journal, keeps_its_log
-    from nvwizard.engine.runner import Engine
+    from nvwizard.engine.journal import keeps_its_log
 
-    printer = ProgressPrinter()
-    with Journal.for_host(host) as journal:
-        engine = Engine(host, plan, journal, [printer])
-        worker = threading.Thread(target=engine.run, name="nvwizard-apply", daemon=True)
-        worker.start()
-        while worker.is_alive():
-            try:
-                worker.join(0.2)
-            except KeyboardInterrupt:
-                if not engine.cancelled:
-                    print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
-                engine.cancel()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            apply.run()
+        except BaseException as error:  # said by main() in one line, on the main thread
+            failure.append(error)
+
+    worker = threading.Thread(target=work, name="nvwizard-apply", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join(0.2)
+        except KeyboardInterrupt:
+            if not apply.cancelled:
+                print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
+            apply.cancel()
+    if failure:
+        raise failure[0]
     finished = printer.finished
     if finished is not None and not keeps_its_log(host):
         finished = replace(finished, log_path=None)  # its folder goes when this command ends
     installed.finished = finished
-    installed.events_path = str(journal.events_path)
+    installed.events_path = apply.events_path
     machine = getattr(host, "simulator", None)
     installed.reboot_due_at = getattr(getattr(machine, "state", None), "reboot_due_at", None)
     return print_outcome(finished, is_real=False, after_reboot=_after_reboot(host))

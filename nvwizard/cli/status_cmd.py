@@ -53,11 +53,12 @@ def format_status(status: ApplyStatus) -> str:
     elif status.state == RUNNING:
         who = f" (pid {status.pid})" if status.pid else ""
         lines.append(
-            f"Apply running{who}: {status.driver or '?'}, started {_clock(status.started_at)}"
+            f"Apply running{_on(status)}{who}: {status.driver or '?'}, "
+            f"started {_clock(status.started_at)}"
         )
     else:
         lines.append(
-            f"Last apply: {status.driver or '?'}, {status.outcome}, "
+            f"Last apply{_on(status)}: {status.driver or '?'}, {status.outcome}, "
             f"finished {_clock(status.finished_at)}"
         )
     p = status.progress
@@ -78,6 +79,12 @@ def format_status(status: ApplyStatus) -> str:
     lines.append(f"next: {status.next_step}: {status.next_hint}")
     text = "\n".join(lines)
     return text + _root_hint() if status.state == NONE else text
+
+
+def _on(status: ApplyStatus) -> str:
+    """ " on demo hgx-h100": the machine, when it is not this one (a demo applied with the same
+    NVWIZARD_STATE_DIR is recorded here too)."""
+    return f" on {status.host}" if status.host and status.host != "this machine" else ""
 
 
 def _verified_line(status: ApplyStatus) -> str:

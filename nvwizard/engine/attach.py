@@ -8,6 +8,7 @@ JSON-lines journal (every event, for progress and replay). Nothing here changes 
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ NEXT_INSTALL = "install"  # cancelled or nothing applied yet: (re)run the instal
 NEXT_NOTHING = "nothing"
 
 REPAIR_ARGV = ("dpkg", "--configure", "-a")
+# An apply names its journal in the lock's sidecar right after taking the lock.
+JOURNAL_NAMED_WITHIN_S = 2.0
 
 
 @dataclass
@@ -39,6 +42,7 @@ class ApplyStatus:
     state: str  # RUNNING, FINISHED or NONE (no apply recorded)
     outcome: str | None = None  # running, done, failed, cancelled, interrupted
     driver: str | None = None
+    host: str | None = None  # the machine applied to: "this machine", "demo hgx-h100"
     run_id: str | None = None
     pid: int | None = None
     started_at: float | None = None
@@ -64,6 +68,7 @@ class ApplyStatus:
             "state": self.state,
             "outcome": self.outcome,
             "driver": self.driver,
+            "host": self.host,
             "run_id": self.run_id,
             "pid": self.pid,
             "started_at": self.started_at,
@@ -121,6 +126,7 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
         state=RUNNING if holder is not None else FINISHED,
         outcome=RUNNING if holder is not None else (last.outcome if last else None),
         driver=(holder.driver if holder else None) or (last.driver if last else None),
+        host=(holder.host if holder else None) or (last.host if last else None),
         run_id=holder.run_id if holder else None,
         pid=holder.pid if holder else (last.pid if last else None),
         started_at=(holder.started_at if holder else None) or (last.started if last else None),
@@ -182,6 +188,10 @@ def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = Non
 
     StateFileError when the state file is damaged (`newest_journal` needs no state)."""
     holder = current_holder(state_dir or paths.state_dir())
+    deadline = time.monotonic() + JOURNAL_NAMED_WITHIN_S
+    while holder is not None and not holder.journal and time.monotonic() < deadline:
+        time.sleep(0.05)  # an apply that took the lock this instant names its journal next
+        holder = current_holder(state_dir or paths.state_dir())
     if holder is not None and holder.journal:
         return Path(holder.journal)
     last = read_state(state_dir).apply

@@ -14,7 +14,8 @@ worker, or take one already running, then follow its journal until the plan ends
 Worker (`run_worker`): takes the lock, writes the journal, runs the Engine on this machine,
 and exits. SIGHUP and SIGINT are ignored; SIGTERM lets the running step finish, then stops.
 
-Demo and bundle hosts never come here: they apply in-process on their simulated machine.
+Demo and bundle hosts never come here: they apply in-process on their simulated machine, under
+the same lock (engine/in_process.py).
 """
 
 from __future__ import annotations

@@ -1,20 +1,17 @@
 """One apply at a time: a lock file under the state directory.
 
-The worker that applies a plan holds an exclusive `flock` on `<state dir>/apply.lock` for its
-whole life; the kernel drops it when the process ends, however it ends, so a dead holder can
-never block the next apply. Next to it, `apply.lock.json` names the holder (pid, start time,
-driver, run id, journal) so a refused apply can say who is running.
+Whoever applies a plan (the detached worker on this machine, `InProcessApply` on a demo or
+bundle machine) holds an exclusive lock on `<state dir>/apply.lock` for the whole apply:
+nvwizard/host/file_lock.py, whose `flock` the kernel drops when the process ends, however it
+ends, so a dead holder can never block the next apply. Next to it, `apply.lock.json` names the
+holder (pid, start time, driver, machine, run id, journal) so a refused apply, `status` and
+`logs -f` can say who is running.
 
-flock rather than POSIX `lockf`: a POSIX lock is dropped when the process closes *any*
-descriptor of the file, which a status probe in the same process would do.
-
-The lock file itself is never deleted (deleting a lock file others may have open is how two
-holders happen); a stale sidecar is removed only while we hold the lock ourselves.
+A stale sidecar is removed only while we hold the lock ourselves.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
@@ -23,13 +20,14 @@ from pathlib import Path
 
 from nvwizard.engine import paths
 from nvwizard.errors import RefusedError
+from nvwizard.host import file_lock
 
-LOCK_NAME = "apply.lock"
+LOCK_NAME = file_lock.APPLY_LOCK
 HOLDER_NAME = "apply.lock.json"
 
 # A status probe holds the lock for microseconds; a real acquire retries this long before it
 # concludes that someone else is applying.
-ACQUIRE_RETRY_S = 1.0
+ACQUIRE_RETRY_S = file_lock.RETRY_S
 
 
 @dataclass(frozen=True)
@@ -42,9 +40,12 @@ class ApplyHolder:
     run_id: str | None = None
     journal: str | None = None  # the JSON-lines event log the holder writes
     unit: str | None = None  # the systemd unit, when started by systemd-run
+    host: str | None = None  # the machine it applies to: "this machine", "demo hgx-h100"
 
     def describe(self) -> str:
         what = f"an apply of {self.driver}" if self.driver else "an apply"
+        if self.host and self.host != "this machine":
+            what += f" to {self.host}"
         details = []
         if self.pid is not None:
             details.append(f"pid {self.pid}")
@@ -69,6 +70,7 @@ class ApplyHolder:
             run_id=text("run_id"),
             journal=text("journal"),
             unit=text("unit"),
+            host=text("host"),
         )
 
 
@@ -91,19 +93,6 @@ def _holder_path(directory: Path) -> Path:
     return directory / HOLDER_NAME
 
 
-def _open_lock_file(directory: Path) -> int:
-    directory.mkdir(parents=True, exist_ok=True)
-    return os.open(_lock_path(directory), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-
-
-def _try_flock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
 def _read_holder(directory: Path) -> ApplyHolder | None:
     try:
         obj = json.loads(_holder_path(directory).read_text(encoding="utf-8"))
@@ -124,12 +113,11 @@ class ApplyLock:
 
     def __init__(self, directory: Path | None = None):
         self.directory = Path(directory) if directory is not None else paths.state_dir()
-        self._fd: int | None = None
         self._me: ApplyHolder | None = None
 
     @property
     def held(self) -> bool:
-        return self._fd is not None
+        return self._me is not None
 
     def acquire(
         self,
@@ -137,20 +125,17 @@ class ApplyLock:
         run_id: str | None = None,
         journal: str | None = None,
         unit: str | None = None,
+        host: str | None = None,
         retry_s: float = ACQUIRE_RETRY_S,
     ) -> ApplyHolder:
-        """Take the lock and name ourselves in the sidecar; ApplyBusyError when it is taken."""
-        if self._fd is not None:
+        """Take the lock and name ourselves in the sidecar; ApplyBusyError when it is taken
+        (by another process, or by another apply in this one)."""
+        if self._me is not None:
             raise RuntimeError("the apply lock is already held by this object")
-        fd = _open_lock_file(self.directory)
-        deadline = time.monotonic() + retry_s
-        while not _try_flock(fd):
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                holder = _read_holder(self.directory) or ApplyHolder(pid=None)
-                raise ApplyBusyError(holder)
-            time.sleep(0.05)
-        self._fd = fd
+        try:
+            file_lock.take(_lock_path(self.directory), retry_s)
+        except file_lock.LockTaken:
+            raise ApplyBusyError(_read_holder(self.directory) or ApplyHolder(pid=None)) from None
         me = ApplyHolder(
             pid=os.getpid(),
             started_at=time.time(),
@@ -158,29 +143,34 @@ class ApplyLock:
             run_id=run_id,
             journal=journal,
             unit=unit,
+            host=host,
         )
-        _write_holder(self.directory, me)
+        try:
+            _write_holder(self.directory, me)
+        except BaseException:
+            file_lock.release(_lock_path(self.directory))
+            raise
         self._me = me
         return me
 
     def update(self, **fields: object) -> ApplyHolder:
         """Add what we learnt after taking the lock (e.g. the journal path) to the sidecar."""
-        if self._fd is None:
+        if self._me is None:
             raise RuntimeError("the apply lock is not held")
-        self._me = replace(self._me, **fields)
+        self._me = replace(self._me, **fields)  # type: ignore[arg-type]
         _write_holder(self.directory, self._me)
         return self._me
 
     def release(self) -> None:
-        if self._fd is None:
+        if self._me is None:
             return
         # The sidecar goes first, while we still hold the lock: nobody else can be writing it.
         _holder_path(self.directory).unlink(missing_ok=True)
-        os.close(self._fd)
-        self._fd = None
+        file_lock.release(_lock_path(self.directory))
+        self._me = None
 
     def __enter__(self) -> ApplyLock:
-        if self._fd is None:
+        if self._me is None:
             self.acquire()
         return self
 
@@ -191,16 +181,19 @@ class ApplyLock:
 def current_holder(directory: Path | None = None) -> ApplyHolder | None:
     """The running apply's holder, or None when no apply runs (a stale sidecar is cleared)."""
     directory = Path(directory) if directory is not None else paths.state_dir()
-    if not _lock_path(directory).exists():
+    lock_path = _lock_path(directory)
+    if not lock_path.exists():
         return None
+    if file_lock.held_here(lock_path):
+        return _read_holder(directory) or ApplyHolder(pid=os.getpid())
     try:
-        fd = os.open(_lock_path(directory), os.O_RDWR | os.O_CLOEXEC)
+        fd = file_lock.open_lock_file(lock_path, create=False)
     except OSError:
         # Unreadable (not root): fall back on the sidecar and whether its pid lives.
         holder = _read_holder(directory)
         return holder if holder and holder.pid and _pid_alive(holder.pid) else None
     try:
-        if _try_flock(fd):
+        if file_lock.try_flock(fd):
             # Nobody holds it: whatever the sidecar says is stale; clear it under our lock.
             _holder_path(directory).unlink(missing_ok=True)
             return None

@@ -62,6 +62,13 @@ class SimulatedMachine:
             self.saved_to.save(self.state)
             self._saved_text = text
 
+    def refuse_if_changed_elsewhere(self) -> None:
+        """RefusedError (one line) when another process changed the saved machine since this
+        one loaded it: checked under the apply lock before an apply, whose plan was made for
+        the machine as loaded (see state.py's StateFile)."""
+        if self.saved_to is not None:
+            self.saved_to.refuse_if_changed_elsewhere()
+
     def _text(self) -> str:
         return json.dumps(self.state.to_json(), sort_keys=True)
 

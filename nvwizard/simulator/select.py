@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 from nvwizard.errors import UsageError, shown
+from nvwizard.host import file_lock
 from nvwizard.host.base import Host
 from nvwizard.host.bundle import BundleHost, read_bundle_file
 from nvwizard.host.demo import default_demo_name, find_demo
@@ -64,8 +65,12 @@ def demo_host(name: str | None = None, state_dir: str | Path | None = None) -> B
 
 
 def demo_state_file(name: str, state_dir: str | Path) -> StateFile:
-    """Where the demo machine `name` is saved in `state_dir`."""
-    return StateFile(Path(state_dir) / DEMO_STATE_FOLDER / f"{name}.json")
+    """Where the demo machine `name` is saved in `state_dir`: written under that directory's
+    apply lock, so an apply there and any other change to the machine never overlap."""
+    state_dir = Path(state_dir)
+    return StateFile(
+        state_dir / DEMO_STATE_FOLDER / f"{name}.json", lock=state_dir / file_lock.APPLY_LOCK
+    )
 
 
 def bundle_host(path: str | Path) -> BundleHost:

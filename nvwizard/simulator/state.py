@@ -13,18 +13,27 @@ command, the wizard for its session); nothing here is global. It holds
 a demo machine lives on across nvwizard processes: install, reboot, then verify, as on a real
 machine. Saving is atomic (a temporary file renamed over the old one); a file that is not such
 a state is refused in one line, never half trusted.
+
+Two processes must never both change one saved machine (the second would overwrite the
+first's changes with a machine it loaded before them). So the file is written only under the
+state directory's apply lock (nvwizard/host/file_lock.py; an apply holds it throughout, any
+other change takes it for the moment of writing), and only when it still holds what this
+process last loaded or saved: otherwise the change is refused in one line (exit 3).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from nvwizard.errors import UsageError
+from nvwizard.errors import RefusedError, UsageError
+from nvwizard.host import file_lock
 
 FORMAT = "nvwizard-simulated-machine/1"
 
@@ -179,16 +188,66 @@ class Machine(Protocol):
 
 
 class StateFile:
-    """One simulated machine's state on disk (a demo's: `<state dir>/demo-machines/<name>.json`)."""
+    """One simulated machine's state on disk (a demo's: `<state dir>/demo-machines/<name>.json`),
+    written under the lock file `lock` (the state directory's apply lock) when one is given."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, lock: str | Path | None = None):
         self.path = Path(path)
+        self.lock = Path(lock) if lock is not None else None
+        # The file's text as this object last loaded or saved it (None: there was no file);
+        # _UNREAD until then.
+        self._known: str | None | object = _UNREAD
 
     def load(self) -> MachineState | None:
         """The saved state; None when nothing was saved. A damaged or unreadable file:
         UsageError (one line)."""
+        text = self._read_text()
+        self._known = text
+        if text is None:
+            return None
         try:
-            text = self.path.read_text(encoding="utf-8")
+            return MachineState.from_json(json.loads(text))
+        except ValueError as error:  # json.JSONDecodeError is one
+            raise self._damaged(str(error)) from None
+
+    def save(self, state: MachineState) -> None:
+        """Replace the file atomically: a reader sees the old state or the new, never half.
+        RefusedError (one line) when another process holds the lock or changed the file."""
+        text = json.dumps(state.to_json(), indent=1, ensure_ascii=False) + "\n"
+        with self._writing():
+            self.refuse_if_changed_elsewhere()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write(text)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            self._known = text
+
+    def refuse_if_changed_elsewhere(self) -> None:
+        """RefusedError when the file no longer holds what this object loaded or saved:
+        another nvwizard process changed the machine since (saving would lose its changes)."""
+        if self._known is _UNREAD or self._read_text() == self._known:
+            return
+        raise RefusedError(
+            f"the demo machine saved in {self.path} was changed by another nvwizard process "
+            "since this one read it; nothing more is changed here: run the command again "
+            "to go on from its changes"
+        )
+
+    def _writing(self) -> contextlib.AbstractContextManager[None]:
+        if self.lock is None:
+            return contextlib.nullcontext()
+        return _holding(self.lock, self.path)
+
+    def _read_text(self) -> str | None:
+        try:
+            return self.path.read_text(encoding="utf-8")
         except (FileNotFoundError, NotADirectoryError):
             return None  # nothing saved (a state directory that is no folder is said on writing)
         except UnicodeDecodeError as error:
@@ -197,28 +256,24 @@ class StateFile:
             raise UsageError(
                 f"cannot read the saved demo machine {self.path} ({error.strerror or error})"
             ) from None
-        try:
-            return MachineState.from_json(json.loads(text))
-        except ValueError as error:  # json.JSONDecodeError is one
-            raise self._damaged(str(error)) from None
-
-    def save(self, state: MachineState) -> None:
-        """Replace the file atomically: a reader sees the old state or the new, never half."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(state.to_json(), indent=1, ensure_ascii=False) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def _damaged(self, why: str) -> UsageError:
         return UsageError(
             f"the saved demo machine {self.path} is damaged ({why}); "
             "delete it to start again from the bundle"
         )
+
+
+_UNREAD = object()
+
+
+@contextlib.contextmanager
+def _holding(lock: Path, path: Path) -> Iterator[None]:
+    try:
+        with file_lock.holding(lock):
+            yield
+    except file_lock.LockTaken:
+        raise RefusedError(
+            f"the demo machine saved in {path} is being changed by another nvwizard apply "
+            f"(it holds {lock}): wait for it to end (`nvwizard status`), then run this again"
+        ) from None

@@ -1,6 +1,7 @@
 """The ways the wizard applies a plan, behind one `run()`/`cancel()` face.
 
-Demo and bundle machines apply in-process on their simulated model (InProcessRun). A real
+Demo and bundle machines apply in-process on their simulated model, under the apply lock as
+a real machine's worker does (InProcessRun: the engine's InProcessApply). A real
 machine applies in a detached worker that survives the terminal: the engine's own
 `DetachedRun` (engine/detach.py), which `nvwizard install` uses too; the wizard only follows
 its journal, so quitting the wizard stops the following, never the install. A repair after a
@@ -13,31 +14,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from nvwizard.engine.in_process import InProcessApply
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Plan
 from nvwizard.tui.backend import ApplyRun, EventSink
 
 
-class InProcessRun:
-    detached = False
+class InProcessRun(InProcessApply):
+    """The engine's in-process apply (engine/in_process.py: under the apply lock), with the
+    wizard's event sink as its listener."""
 
     def __init__(self, host: Host, plan: Plan, sink: EventSink) -> None:
-        from nvwizard.engine.journal import Journal
-        from nvwizard.engine.runner import Engine
-
-        self.journal = Journal.for_host(host)
-        self.log_path = str(self.journal.log_path)
-        self.engine = Engine(host, plan, journal=self.journal, listeners=[sink])
-
-    def run(self):
-        """Apply the plan; returns the engine's outcome."""
-        try:
-            return self.engine.run()
-        finally:
-            self.journal.close()
-
-    def cancel(self) -> None:
-        self.engine.cancel()
+        super().__init__(host, plan, [sink])
 
 
 class RepairRun:

@@ -30,7 +30,7 @@ EventSink = Callable[["Event"], None]
 class ApplyRun(Protocol):
     """A started apply: `run()` blocks (in a worker thread) until the plan ends."""
 
-    def run(self) -> None: ...
+    def run(self) -> object: ...
 
     def cancel(self) -> None:
         """Stop after the running step; never interrupts dpkg."""

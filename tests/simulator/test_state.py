@@ -197,3 +197,80 @@ def test_a_state_dir_that_is_no_folder_holds_no_saved_demo(tmp_path):
     """Nothing can have been saved there; writing there is what reports the bad place."""
     (tmp_path / "file").write_text("x")
     assert StateFile(tmp_path / "file" / "demo-machines" / "x.json").load() is None
+
+
+# -- one writer at a time: the state directory's apply lock ------------------------------------
+
+HOLD_THE_LOCK = """
+import sys
+from nvwizard.engine.lock import ApplyLock
+lock = ApplyLock(sys.argv[1])
+lock.acquire(driver="nvidia-driver-580-server", host="demo rtx3090-fresh")
+print("held", flush=True)
+sys.stdin.readline()  # hold it until the test closes our stdin
+"""
+
+
+def test_a_saved_demo_is_not_written_while_another_process_applies_in_its_state_dir(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from nvwizard.errors import RefusedError
+
+    host = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    saved = tmp_path / "demo-machines" / "rtx3090-fresh.json"
+    root = Path(__file__).resolve().parents[2]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RefusedError) as refused:
+            run(host, *INSTALL, "nvidia-driver-580-server")
+        assert str(refused.value) == (
+            f"the demo machine saved in {saved} is being changed by another nvwizard apply "
+            f"(it holds {tmp_path / 'apply.lock'}): wait for it to end (`nvwizard status`), "
+            "then run this again"
+        )
+        assert not saved.exists()
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    # The holder is gone: the next change is saved.
+    again = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    assert run(again, *INSTALL, "nvidia-driver-580-server") == 0
+    assert saved.is_file()
+
+
+def test_a_saved_demo_changed_by_another_process_is_not_overwritten_with_a_stale_machine(
+    tmp_path,
+):
+    from nvwizard.errors import RefusedError
+
+    stale = demo_host("rtx3090-fresh", state_dir=tmp_path)  # loaded before the other's change
+    other = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    assert run(other, *INSTALL, "nvidia-driver-580-server") == 0
+    saved = tmp_path / "demo-machines" / "rtx3090-fresh.json"
+    after_other = saved.read_text()
+    with pytest.raises(RefusedError, match="was changed by another nvwizard process"):
+        run(stale, *INSTALL, "nvidia-driver-570-server")
+    assert saved.read_text() == after_other
+    # the one that wrote it goes on writing it
+    assert run(other, "apt-get", "-y", "purge", "nvidia-driver-580-server") == 0
+    later = installed(demo_host("rtx3090-fresh", state_dir=tmp_path))
+    assert "nvidia-driver-580-server" not in later and "nvidia-driver-570-server" not in later
+
+
+def test_a_saved_demo_is_written_under_a_lock_this_process_holds(tmp_path):
+    """An in-process apply holds the apply lock; its own saves must not wait for themselves."""
+    from nvwizard.engine.lock import ApplyLock
+
+    host = demo_host("rtx3090-fresh", state_dir=tmp_path)
+    with ApplyLock(tmp_path):
+        assert run(host, *INSTALL, "nvidia-driver-580-server") == 0
+    assert (tmp_path / "demo-machines" / "rtx3090-fresh.json").is_file()
