@@ -72,6 +72,10 @@ DESIGNATION_NAMES = {
 # Designations NVIDIA supports for a published span (PB one year, LTSB three).
 LONG_LIVED = (PB, LTSB)
 
+# Minor-version compatibility (cuda-notes): every application built with a CUDA <major>.x
+# toolkit runs on a driver of at least this branch, without PTX JIT of newer code.
+MINOR_VERSION_COMPATIBLE_FROM = {"11": 450, "12": 525, "13": 580}
+
 
 @dataclass(frozen=True)
 class Branch:
@@ -218,7 +222,7 @@ def cuda_words(number: int, cuda: str | None) -> str | None:
     if not cuda:
         return None
     major = cuda.split(".", 1)[0]
-    compatible_from = {"11": 450, "12": 525, "13": 580}.get(major)
+    compatible_from = MINOR_VERSION_COMPATIBLE_FROM.get(major)
     if compatible_from is None or number < compatible_from:
         return f"It supports CUDA up to {cuda}."
     return (
