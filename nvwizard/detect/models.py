@@ -166,3 +166,62 @@ class DkmsModule(NamedTuple):
     version: str  # "580.95.05"
     kernel: str  # "6.8.0-45-generic"
     status: str  # "installed", "built"
+
+
+# -- the developer stack: CUDA toolkit, cuDNN, container toolkit -----------------------------
+
+
+@dataclass(frozen=True)
+class NvccVersion:
+    release: str  # "12.8": "Cuda compilation tools, release 12.8, V12.8.93"
+    version: str | None = None  # "12.8.93"
+    path: str | None = None  # the nvcc that printed it, when the source names it
+
+
+@dataclass(frozen=True)
+class CudaDirectory:
+    """A CUDA toolkit folder under /usr/local (from cuda-toolkits.txt)."""
+
+    path: str  # "/usr/local/cuda-12.8"
+    version: str | None  # its version.json's (or version.txt's) CUDA release, "12.8.1"
+
+
+@dataclass(frozen=True)
+class CudaFolders:
+    directories: tuple[CudaDirectory, ...] = ()
+    cuda_link: str | None = None  # where /usr/local/cuda points, "/usr/local/cuda-12.8"
+
+
+@dataclass(frozen=True)
+class CudnnHeader:
+    version: str  # "9.10.2"
+    path: str | None = None  # the header it came from, when the source names it
+
+
+@dataclass(frozen=True)
+class CudaSample:
+    """The vector-add program compiled with the installed nvcc and run (cuda-sample.txt)."""
+
+    nvcc: str | None  # the nvcc used; None when none was found
+    compiled: bool | None  # None: not tried
+    ran: bool | None  # None: not run (see `skipped`)
+    passed: bool  # the program checked its result and printed PASSED
+    skipped: str | None = None  # why it was not compiled or not run
+    output: tuple[str, ...] = ()  # compiler and program output, for the failure message
+    simulated: bool = False  # a demo machine's simulator answered, nothing was compiled
+
+
+@dataclass(frozen=True)
+class DockerInfo:
+    runtimes: tuple[str, ...] = ()  # "Runtimes: io.containerd.runc.v2 nvidia runc"
+    default_runtime: str | None = None
+    error: str | None = None  # the daemon did not answer: "Cannot connect ...", permission
+
+
+@dataclass(frozen=True)
+class AptPin:
+    """One apt preferences stanza."""
+
+    packages: tuple[str, ...]  # names, globs or /regex/ as written
+    pin: str  # "release o=NVIDIA,l=NVIDIA CUDA", "origin developer.download.nvidia.com"
+    priority: int

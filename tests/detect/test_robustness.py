@@ -9,6 +9,19 @@ import random
 import pytest
 
 from nvwizard.detect.apt_cache import modalias_matches, parse_apt_cache_show
+from nvwizard.detect.apt_preferences import parse_apt_preferences
+from nvwizard.detect.containers import (
+    parse_daemon_json,
+    parse_docker_info,
+    parse_nvidia_ctk_version,
+    parse_runtime_tables,
+)
+from nvwizard.detect.cuda import (
+    parse_cuda_folders,
+    parse_cuda_sample,
+    parse_cudnn_header,
+    parse_nvcc_versions,
+)
 from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.dpkg import parse_dpkg_audit, parse_dpkg_l, parse_dpkg_query, parse_showhold
 from nvwizard.detect.lsmod import parse_lsmod
@@ -57,6 +70,15 @@ PARSERS = [
     (parse_lock_holders, ("misc", "dpkg-lock.txt")),
     (parse_apt_sources, ("misc", "apt-sources-deb822.txt")),
     (parse_dkms_status, ("misc", "dkms-status.txt")),
+    (parse_nvcc_versions, ("cuda", "nvcc-13.0-runfile.txt")),
+    (parse_cudnn_header, ("cuda", "cudnn_version-9.6.0.h")),
+    (parse_cuda_folders, ("cuda", "nvcc-13.0-runfile.txt")),
+    (parse_cuda_sample, ("cuda", "nvcc-13.0-runfile.txt")),
+    (parse_nvidia_ctk_version, ("containers", "nvidia-ctk-1.18.0.txt")),
+    (parse_docker_info, ("containers", "docker-info-nvidia-default-19.03.txt")),
+    (parse_daemon_json, ("containers", "daemon-nvidia-args.json")),
+    (parse_runtime_tables, ("containers", "containerd-config-nvidia-v2.toml")),
+    (parse_apt_preferences, ("containers", "containerd-config-nvidia-v2.toml")),
 ]
 IDS = [parser.__name__ for parser, _ in PARSERS]
 
