@@ -28,8 +28,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nvwizard import __version__
-from nvwizard.host import after_purge, package_queries, processes, system_files
+from nvwizard.host import after_purge, package_queries, processes, stack_files, system_files
 from nvwizard.host.base import Host, RunningCommand
+from nvwizard.host.cuda_sample import run_cuda_sample
 from nvwizard.host.local_command import LocalCommand
 from nvwizard.host.reading import (
     COMMAND_TIMEOUT_S,
@@ -142,6 +143,25 @@ class LocalHost(Host):
             "run-installer.txt": lambda: system_files.run_installer(root),
             "modinfo-nvidia.txt": self._stdout("modinfo", "nvidia"),
             "dkms-status.txt": self._stdout("dkms", "status"),
+            "dpkg-architecture.txt": self._stdout("dpkg", "--print-architecture"),
+            "apt-preferences.txt": lambda: stack_files.config_files(
+                root, stack_files.APT_PREFERENCES, stack_files.APT_PREFERENCES_DROP_INS
+            ),
+            "cuda-toolkits.txt": lambda: stack_files.cuda_toolkits(root),
+            "nvcc-version.txt": lambda: stack_files.nvcc_versions(root, self.timeout_s),
+            "cudnn-version.txt": lambda: stack_files.cudnn_header(root),
+            "nvidia-ctk-version.txt": self._stdout("nvidia-ctk", "--version"),
+            "docker-info.txt": self._stdout_and_stderr("docker", "info"),
+            "docker-daemon-json.txt": lambda: system_files.file_text(
+                root, "/etc/docker/daemon.json"
+            ),
+            "containerd-config.txt": lambda: stack_files.config_files(
+                root, stack_files.CONTAINERD_CONFIG, stack_files.CONTAINERD_DROP_INS
+            ),
+            "crio-config.txt": lambda: stack_files.config_files(
+                root, stack_files.CRIO_CONFIG, stack_files.CRIO_DROP_INS
+            ),
+            "cuda-sample.txt": lambda: run_cuda_sample(root),
             "machine.txt": machine_description,
         }
 

@@ -40,6 +40,10 @@ _DRIVER_PACKAGES = (
     "|nvidia-open-kernel-dkms"
     f"|libcuda1|libnvidia-{_DEBIAN_FAMILY}cuda1"
     f"|firmware-nvidia-{_DEBIAN_FAMILY}gsp"
+    # The developer stack (knowledge/cuda.py, containers.py): NVIDIA's toolkit and cuDNN
+    # packages, the distribution's toolkit, the container toolkit, the CUDA keyring.
+    "|cuda-toolkit-[0-9]+-[0-9]+|cudnn9-cuda-[0-9]+|nvidia-cuda-toolkit"
+    "|nvidia-container-toolkit|cuda-keyring"
 )
 
 

@@ -41,8 +41,10 @@ SOURCES: tuple[Source, ...] = (
         "`apt-cache show` stanzas of the NVIDIA driver packages apt offers: Ubuntu's by branch "
         "(driver, utils, headless, DKMS, fabric manager, the legacy `nvidia-<branch>`), Debian's "
         "families (`nvidia-driver`, `nvidia-tesla-*`, `nvidia-legacy-*` with their kernel-dkms, "
-        "smi, CUDA library and GSP firmware), the signed modules for this kernel (Package, "
-        "Version, Depends, Modaliases, Support headers)",
+        "smi, CUDA library and GSP firmware), the signed modules for this kernel, and the "
+        "developer stack (`cuda-toolkit-X-Y`, `cudnn9-cuda-X`, `nvidia-cuda-toolkit`, "
+        "`nvidia-container-toolkit`, `cuda-keyring`) (Package, Version, Depends, Modaliases, "
+        "Support headers)",
     ),
     Source(
         "apt-sources.txt",
@@ -78,7 +80,32 @@ SOURCES: tuple[Source, ...] = (
         "dkms-status.txt",
         "`dkms status` (which module versions DKMS built for which kernels; used by `verify`)",
     ),
+    Source("dpkg-architecture.txt", "`dpkg --print-architecture` (amd64, arm64)"),
+    Source("apt-preferences.txt", "/etc/apt/preferences and preferences.d/* (the pins)"),
+    Source(
+        "cuda-toolkits.txt",
+        "the CUDA toolkit folders: `<folder> version=<release>` per /usr/local/cuda-X.Y (from "
+        "its version.json), and `/usr/local/cuda -> <target>`",
+    ),
+    Source(
+        "nvcc-version.txt",
+        "`nvcc --version` of /usr/local/cuda/bin/nvcc and /usr/bin/nvcc, each under `== <path> ==`",
+    ),
+    Source("cudnn-version.txt", "cuDNN's cudnn_version.h, under `== <path> ==`"),
+    Source("nvidia-ctk-version.txt", "`nvidia-ctk --version`"),
+    Source("docker-info.txt", "`docker info` (stdout and stderr)"),
+    Source("docker-daemon-json.txt", "/etc/docker/daemon.json"),
+    Source("containerd-config.txt", "/etc/containerd/config.toml and its conf.d drop-ins"),
+    Source("crio-config.txt", "/etc/crio/crio.conf and crio.conf.d/*"),
     Source("machine.txt", "`key=value` lines describing the bundle: name, title, captured_at"),
+)
+# Produced on request only, never captured: `verify` compiles and runs a CUDA program.
+ON_REQUEST_SOURCES = (
+    Source(
+        "cuda-sample.txt",
+        "the vector-add CUDA program compiled with the installed nvcc and run: `nvcc=`, "
+        "`compile=`, `run=` (an exit code or `skipped: <why>`), then `--- output ---`",
+    ),
 )
 
 SOURCE_NAMES = frozenset(s.name for s in SOURCES)

@@ -91,6 +91,7 @@ APT_NAMES = (
     "linux-modules-nvidia-580-open-generic linux-modules-nvidia-580-generic-hwe-24.04 "
     "cuda-drivers cuda-drivers-580 linux-headers-{kernel} linux-headers-5.15.0-1-generic "
     "nvidia-driver-580-openXsomething linux-modules-nvidia-580-server-open-generic-hwe-22.04-edge "
+    "cuda-toolkit-12-8 cuda-toolkit-12-8-config-common cudnn9-cuda-12 libcudnn9-cuda-12 cuda-keyring "
     "linux-modules-nvidia-580-server-6.8.0-1-generic linux-modules-nvidia-580-server-aws"
 )
 
@@ -123,6 +124,13 @@ def test_apt_cache_show_asks_only_for_driver_packages_in_one_call(fake_bin):
         f"linux-modules-nvidia-580-open-{kernel}",
         "linux-modules-nvidia-580-open-generic",
         "linux-modules-nvidia-580-generic-hwe-24.04",
+        # the developer stack: NVIDIA's toolkit (not its parts), cuDNN's metapackage, the
+        # distribution's toolkit, the container toolkit and the CUDA keyring
+        "cuda-toolkit-12-8",
+        "cudnn9-cuda-12",
+        "nvidia-cuda-toolkit",
+        "nvidia-container-toolkit",
+        "cuda-keyring",
         "cuda-drivers",
         "cuda-drivers-580",
         f"linux-headers-{kernel}",
@@ -150,10 +158,11 @@ DEBIAN_AND_LEGACY_NAMES = {
     # Ubuntu's legacy names (ranking reads them on old releases), asked for
     "nvidia-340": True,
     "nvidia-331-updates": True,
+    # the developer stack (knowledge/cuda.py, containers.py), asked for
+    "nvidia-cuda-toolkit": True,
+    "nvidia-container-toolkit": True,
     # not the driver: never asked for
     "nvidia-settings": False,
-    "nvidia-cuda-toolkit": False,
-    "nvidia-container-toolkit": False,
     "nvidia-driver-bin": False,
     "nvidia-kernel-support": False,
     "firmware-misc-nonfree": False,
