@@ -108,6 +108,9 @@ def format_report(report) -> str:
     kind = {True: "headless", False: "desktop", None: "desktop or not unknown (assumed headless)"}
     lines.append(f"Session: {'over SSH' if report.over_ssh else 'local'}, {kind[report.headless]}")
 
+    lines += ["", "Developer stack:"]
+    lines += stack_lines(report.stack)
+
     lines += ["", "Driver candidates:"]
     lines += _candidate_table(report) or [f"  {_no_candidates(report)}"]
 
@@ -121,6 +124,36 @@ def format_report(report) -> str:
     if not findings:
         lines.append("  none")
     return "\n".join(lines)
+
+
+def stack_lines(stack) -> list[str]:
+    """The CUDA toolkits, cuDNN, the container toolkit and NVIDIA's CUDA repository."""
+    toolkits = [
+        f"{t.release or t.version} ({t.source}, {t.path})" if t.path else t.version
+        for t in stack.cuda_toolkits
+    ]
+    lines = [f"  CUDA toolkit: {', '.join(toolkits) or 'none'}"]
+    cudnn = stack.cudnn
+    lines.append(
+        f"  cuDNN: {cudnn.version or '?'} for CUDA {cudnn.cuda_major} ({cudnn.package})"
+        if cudnn
+        else "  cuDNN: none"
+    )
+    ctk = stack.container_toolkit
+    runtimes = ", ".join(stack.container_runtimes) or "none"
+    if ctk:
+        configured = ", ".join(ctk.runtimes_configured) or "none"
+        lines.append(
+            f"  Container toolkit: {ctk.version or '?'}; runtimes: {runtimes}; "
+            f"nvidia runtime configured in: {configured}"
+        )
+    else:
+        lines.append(f"  Container toolkit: none; runtimes: {runtimes}")
+    repo = "configured" if stack.cuda_repo else "not configured"
+    if stack.cuda_repo and stack.cuda_repo_driver_pin:
+        repo += ", its driver packages pinned out"
+    lines.append(f"  NVIDIA CUDA repository: {repo}")
+    return lines
 
 
 def _no_candidates(report) -> str:

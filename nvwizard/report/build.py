@@ -55,6 +55,7 @@ from nvwizard.report.findings import find_all
 from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
 from nvwizard.report.recommend import mark_recommended, recommend
 from nvwizard.report.signed_modules import signed_modules_available
+from nvwizard.report.stack import STACK_SOURCES, read_stack
 
 NVIDIA_VENDOR = "10de"
 # The sources every report reads that a live machine produces by running a command.
@@ -68,6 +69,7 @@ COMMAND_SOURCES = (
     "df.txt",
     "gpu-processes.txt",
     "dpkg-lock.txt",
+    *STACK_SOURCES,
 )
 # What this machine could install: read only when `wants_offers`.
 OFFER_SOURCES = ("ubuntu-drivers-devices.txt", "ubuntu-drivers-list.txt", "apt-cache-show.txt")
@@ -416,10 +418,12 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         source=host.label,
         debian=debian_facts,
     )
+    apt_sources = _parsed(host, "apt-sources.txt", misc.parse_apt_sources, [])
+    report.stack = read_stack(host, packages, apt_packages, apt_sources)
     facts = ExtraFacts(
         all_packages=packages,
         apt_packages=apt_packages,
-        apt_sources=_parsed(host, "apt-sources.txt", misc.parse_apt_sources, []),
+        apt_sources=apt_sources,
         disk=_parsed(host, "df.txt", misc.parse_df, []),
         run_installer_traces=[
             line for line in (host.read("run-installer.txt") or "").splitlines() if line.strip()

@@ -75,6 +75,65 @@ class LoadedModule:
     flavor: str | None  # "open" or "proprietary"
 
 
+@dataclass(frozen=True)
+class CudaToolkitInstall:
+    version: str  # "12.8"
+    source: str  # "nvidia-repo", "distro" (nvidia-cuda-toolkit) or "runfile"
+    path: str | None  # "/usr/local/cuda-12.8"; "/usr" for the distribution's
+    release: str | None = None  # the exact release when known, "12.8.1"
+    package: str | None = None  # "cuda-toolkit-12-8", "nvidia-cuda-toolkit"
+
+
+@dataclass(frozen=True)
+class CudnnInstall:
+    version: str | None  # "9.10.2", from the library package
+    cuda_major: int  # the CUDA major it is built for
+    package: str  # "libcudnn9-cuda-12"
+
+
+@dataclass(frozen=True)
+class ContainerToolkitInstall:
+    version: str | None  # "1.17.8"
+    runtimes_configured: list[str]  # runtimes whose configuration has the nvidia runtime
+
+
+@dataclass(frozen=True)
+class StackOffers:
+    """What apt offers for the developer stack (empty when apt was not asked)."""
+
+    cuda: list[str] = field(default_factory=list)  # NVIDIA's cuda-toolkit-X-Y, "12.8"
+    distro_cuda: str | None = None  # the distribution's nvidia-cuda-toolkit release
+    cudnn_cuda_majors: list[int] = field(default_factory=list)  # cudnn9-cuda-<major>
+    container_toolkit: bool = False  # nvidia-container-toolkit
+
+
+@dataclass(frozen=True)
+class DevStack:
+    """The CUDA toolkit, cuDNN and the container toolkit, as installed and as offered."""
+
+    cuda_toolkits: list[CudaToolkitInstall] = field(default_factory=list)
+    cudnn: CudnnInstall | None = None
+    container_toolkit: ContainerToolkitInstall | None = None
+    cuda_repo: bool = False  # NVIDIA's CUDA apt repository is configured
+    container_runtimes: list[str] = field(default_factory=list)  # installed: docker, ...
+    offers: StackOffers = field(default_factory=StackOffers)
+    # apt preferences keep the CUDA repository's driver packages out (priority below 0)
+    cuda_repo_driver_pin: bool = False
+    architecture: str | None = None  # dpkg's: amd64, arm64
+    curl: bool | None = None  # curl is installed (None: dpkg was not read)
+
+    def to_json(self) -> dict:
+        return {
+            "cuda_toolkits": [asdict(t) for t in self.cuda_toolkits],
+            "cudnn": asdict(self.cudnn) if self.cudnn else None,
+            "container_toolkit": asdict(self.container_toolkit) if self.container_toolkit else None,
+            "cuda_repo": self.cuda_repo,
+            "cuda_repo_driver_pin": self.cuda_repo_driver_pin,
+            "container_runtimes": list(self.container_runtimes),
+            "stack_offers": asdict(self.offers),
+        }
+
+
 @dataclass
 class Report:
     os: str | None  # "Ubuntu 22.04.4 LTS"
@@ -105,6 +164,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     source: str = "this machine"  # the host's label
     debian: DebianFacts | None = None  # Debian only: versions apt offers, sources (debian.py)
+    stack: DevStack = field(default_factory=DevStack)  # CUDA toolkit, cuDNN, containers
 
     @property
     def assumes_headless(self) -> bool:
@@ -181,6 +241,7 @@ class Report:
             "signed_modules_available": self.signed_modules_available,
             "drivers_not_understood": self.drivers_not_understood,
             "driver_sources": self.driver_sources,
+            **self.stack.to_json(),
             "findings": [asdict(f) for f in self.findings],
             "debian": self.debian.to_json() if self.debian else None,
         }

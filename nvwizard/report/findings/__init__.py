@@ -28,9 +28,13 @@ risk), `block` (the fix must happen before any driver change).
 | newer-than-known | info | a branch offered is newer than nvwizard's tables |
 | headless-unknown | info | nothing shows whether the machine runs a desktop |
 | debian-components-missing | warn | Debian: sources lack contrib, non-free or non-free-firmware |
+| cuda-toolkit-newer-than-driver | warn | an installed CUDA toolkit needs a newer driver branch |
+|   | info | ... that minor-version compatibility still runs, with its limits |
+| cudnn-cuda-mismatch | warn | cuDNN is built for another CUDA major than the installed toolkit |
+| container-toolkit-not-configured | warn | a container runtime has no nvidia runtime configured |
 
-The checks live by subject: `gpu.py`, `driver.py`, `system.py`, `advice.py`; Debian's sources
-in report/debian.py.
+The checks live by subject: `gpu.py`, `driver.py`, `system.py`, `advice.py`, `stack.py`;
+Debian's sources in report/debian.py.
 """
 
 from __future__ import annotations
@@ -58,6 +62,11 @@ from nvwizard.report.findings.gpu import (
     nouveau_loaded,
     open_impossible,
     open_required,
+)
+from nvwizard.report.findings.stack import (
+    container_toolkit_not_configured,
+    cuda_toolkit_newer_than_driver,
+    cudnn_for_another_cuda_major,
 )
 from nvwizard.report.findings.system import (
     dpkg_interrupted,
@@ -109,6 +118,9 @@ CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
     every_driver_past_end_of_life,
     newer_than_known,
     headless_unknown,
+    cuda_toolkit_newer_than_driver,
+    cudnn_for_another_cuda_major,
+    container_toolkit_not_configured,
 )
 
 _SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}

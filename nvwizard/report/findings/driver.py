@@ -140,7 +140,7 @@ def mixed_driver_sources(report: Report, facts: ExtraFacts) -> Finding | None:
             f"alongside archive driver packages ({', '.join(archive[:3])}).",
             fix,
         )
-    if _cuda_repo_configured(report, facts):
+    if _cuda_repo_configured(report, facts) and not report.stack.cuda_repo_driver_pin:
         return Finding(
             "mixed-driver-sources",
             "warn",

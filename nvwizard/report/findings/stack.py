@@ -1,0 +1,92 @@
+"""Findings about the developer stack: a toolkit the driver cannot run, cuDNN built for another
+CUDA major, a container runtime the container toolkit was never wired into. (Driver packages
+from NVIDIA's CUDA repository mixed with the distribution's are `mixed-driver-sources`, in
+driver.py.)"""
+
+from __future__ import annotations
+
+import shlex
+
+from nvwizard.knowledge import cuda
+from nvwizard.knowledge.containers import configure_argv, runtime
+from nvwizard.knowledge.packages import branch_of_version
+from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.findings.common import present
+from nvwizard.report.models import Finding, Report
+
+# The packages whose version is the installed user-space driver's.
+_DRIVER_LIBRARIES = ("libnvidia-compute-", "nvidia-utils-", "libcuda1", "nvidia-smi")
+
+
+def driver_branch(report: Report) -> int | None:
+    """The branch that runs CUDA programs: the loaded module's, else the installed libraries'."""
+    if report.loaded_module and report.loaded_module.version:
+        return branch_of_version(report.loaded_module.version)
+    for entry in report.installed_packages:
+        if entry.name.startswith(_DRIVER_LIBRARIES) and present(entry):
+            branch = branch_of_version(entry.version)
+            if branch is not None:
+                return branch
+    return None
+
+
+def cuda_toolkit_newer_than_driver(report: Report, facts: ExtraFacts) -> Finding | None:
+    branch = driver_branch(report)
+    if branch is None:
+        return None
+    for toolkit in report.stack.cuda_toolkits:
+        fit = cuda.driver_fit(toolkit.version, branch)
+        if fit.native:
+            continue
+        needed = cuda.minimum_branch(toolkit.version)
+        return Finding(
+            "cuda-toolkit-newer-than-driver",
+            "info" if fit.compat else "warn",
+            f"CUDA {toolkit.version} ({toolkit.source}) is newer than driver branch {branch} "
+            f"supports: {fit.reason}.",
+            f"Install driver branch {needed} or newer (`sudo nvwizard`), or a toolkit the "
+            "driver supports (`nvwizard plan --cuda latest` shows which)."
+            if needed
+            else "Install a newer driver (`sudo nvwizard`).",
+        )
+    return None
+
+
+def cudnn_for_another_cuda_major(report: Report, facts: ExtraFacts) -> Finding | None:
+    found = report.stack.cudnn
+    majors = sorted({cuda.version_key(t.version)[0] for t in report.stack.cuda_toolkits})
+    if found is None or not majors or found.cuda_major in majors:
+        return None
+    wanted = cuda.cudnn_package(majors[-1])
+    return Finding(
+        "cudnn-cuda-mismatch",
+        "warn",
+        f"cuDNN {found.version or ''} ({found.package}) is built for CUDA {found.cuda_major}, "
+        f"but the installed toolkit is CUDA {', '.join(str(m) for m in majors)}.x: programs "
+        "built with the toolkit cannot load it.",
+        f"`sudo apt-get install {wanted}` (cuDNN for CUDA {majors[-1]}), or "
+        "`nvwizard install --cudnn`.",
+    )
+
+
+def container_toolkit_not_configured(report: Report, facts: ExtraFacts) -> Finding | None:
+    toolkit = report.stack.container_toolkit
+    if toolkit is None:
+        return None
+    missing = [r for r in report.stack.container_runtimes if r not in toolkit.runtimes_configured]
+    if not missing:
+        return None
+    commands = []
+    for name in missing:
+        found = runtime(name)
+        commands.append(f"`sudo {shlex.join(configure_argv(name))}`")
+        if found is not None:
+            commands.append(f"`sudo {shlex.join(['systemctl', 'restart', found.service])}`")
+    return Finding(
+        "container-toolkit-not-configured",
+        "warn",
+        f"The NVIDIA Container Toolkit is installed but {', '.join(missing)} has no nvidia "
+        "runtime: containers cannot use the GPUs (`--gpus all` fails).",
+        "Run " + ", then ".join(commands) + " (a restart stops running containers), or "
+        "`nvwizard install --container-toolkit`.",
+    )
