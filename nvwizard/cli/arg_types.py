@@ -35,3 +35,16 @@ def package_name(text: str) -> str:
             f"{shown(text)!r}: a package name has no spaces or control characters"
         )
     return text
+
+
+def cuda_request(text: str) -> str:
+    """argparse type for --cuda: a toolkit release ("12.8"), `latest` or `distro`."""
+    if text in ("latest", "distro"):
+        return text
+    parts = text.split(".")
+    if len(parts) == 2 and all(p.isdigit() and p.isascii() and len(p) <= 3 for p in parts):
+        return f"{int(parts[0])}.{int(parts[1])}"
+    raise argparse.ArgumentTypeError(
+        f"{shown(text)!r}: expected a CUDA release such as 12.8 or 13.0, `latest` (the newest "
+        "the driver and GPUs run) or `distro` (the distribution's nvidia-cuda-toolkit)"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from nvwizard.cli.arg_types import package_name
+from nvwizard.cli.arg_types import cuda_request, package_name
 from nvwizard.errors import UsageError, exit_codes_help
 from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
 
@@ -82,6 +82,34 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="schedule the reboot (in one minute) as the last step",
     )
+    stack = parser.add_argument_group(
+        "the developer stack, installed after the driver (README: CUDA, cuDNN and containers)"
+    )
+    stack.add_argument(
+        "--cuda",
+        metavar="VERSION",
+        type=cuda_request,
+        help="the CUDA toolkit: a release such as 12.8 (NVIDIA's cuda-toolkit-12-8, never the "
+        "`cuda` packages that bring NVIDIA's driver), `latest` (the newest the driver and GPUs "
+        "run) or `distro` (the distribution's nvidia-cuda-toolkit)",
+    )
+    stack.add_argument(
+        "--cudnn",
+        action="store_true",
+        help="cuDNN 9 for the toolkit's CUDA major (cudnn9-cuda-X; needs a toolkit)",
+    )
+    stack.add_argument(
+        "--container-toolkit",
+        action="store_true",
+        help="the NVIDIA Container Toolkit, registered with each installed container runtime "
+        "(Docker, containerd, CRI-O) and that runtime restarted",
+    )
+    stack.add_argument(
+        "--allow-cuda-compat",
+        action="store_true",
+        help="accept a toolkit newer than the driver runs natively, through CUDA minor-version "
+        "compatibility (no PTX JIT of newer code; newer features fail at run time)",
+    )
     parser.add_argument(
         "--lock-timeout",
         metavar="SECONDS",
@@ -124,6 +152,8 @@ def choices_from_args(args: argparse.Namespace, report) -> Choices:
     persistenced = args.persistenced
     if persistenced is None:
         persistenced = headless and report.has_nvidia_gpu
+    if args.allow_cuda_compat and not args.cuda:
+        raise UsageError("--allow-cuda-compat applies to a toolkit: add --cuda VERSION")
     return Choices(
         driver=base.driver,
         purge=args.purge,
@@ -134,6 +164,10 @@ def choices_from_args(args: argparse.Namespace, report) -> Choices:
         persistenced=persistenced,
         reboot=args.reboot,
         lock_timeout_s=args.lock_timeout,
+        cuda=args.cuda,
+        cudnn=args.cudnn,
+        container_toolkit=args.container_toolkit,
+        allow_cuda_compat=args.allow_cuda_compat,
     )
 
 

@@ -6,7 +6,8 @@ update (preflight.py); purge an explicit list then autoremove (purge.py); instal
 or desktop, Canonical's signed modules for the running kernel, else DKMS plus headers, Debian's
 own package names and DKMS always (install.py, debian.py); fabric manager on NVSwitch machines,
 optional hold and persistenced (services.py); verify (verify.py); the reboot, with consent
-(services.py).
+(services.py); the developer stack after the driver: the CUDA toolkit, cuDNN and the container
+toolkit with its runtimes (stack.py chooses and refuses, stack_steps.py builds the steps).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from nvwizard.plan.services import (
     persistenced_step,
     reboot_step,
 )
+from nvwizard.plan.stack import choose_stack
+from nvwizard.plan.stack_steps import stack_steps
 from nvwizard.plan.verify import VERIFY_FORMAT, verify_step
 from nvwizard.report.models import Report
 
@@ -55,6 +58,10 @@ def default_choices(report: Report, driver: str | None = None) -> Choices:
 def build_plan(report: Report, choices: Choices) -> Plan:
     """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver."""
     driver, warnings = validate_driver(report, choices.driver)
+    candidate = report.candidate(driver.name)
+    stack = choose_stack(
+        report, choices, driver.branch or (candidate.branch if candidate else None)
+    )
     ubuntu = driver if isinstance(driver, DriverPackage) else None  # Debian has no fabric manager
     fabric = [ubuntu.fabricmanager, ubuntu.nscq] if ubuntu and report.nvswitch_count else []
     purge, kept, purge_warnings = purge_lists(report, choices, fabric)
@@ -80,7 +87,13 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         steps.append(hold_step(driver_packages))
     if choices.persistenced:
         steps.append(persistenced_step())
-    steps.append(verify_step(driver_packages))
+    repositories: list[str] = []
+    if stack is not None:
+        added, repositories = stack_steps(report, choices, stack)
+        steps += added
+        warnings += stack.warnings
+    stack_packages = stack.packages if stack is not None else []
+    steps.append(verify_step(driver_packages + stack_packages))
     if choices.reboot:
         steps.append(reboot_step())
     return Plan(
@@ -95,4 +108,7 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         purge_list=purge,
         kept_list=kept,
         install_list=driver_packages,
+        stack_list=stack_packages,
+        cuda=stack.cuda.label if stack is not None and stack.cuda is not None else None,
+        repositories=repositories,
     )

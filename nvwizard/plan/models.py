@@ -24,6 +24,13 @@ HOLD = "hold"
 PERSISTENCED = "persistenced"
 VERIFY = "verify"  # dpkg-query: every listed package must be "ii"
 REBOOT = "reboot"
+# The developer stack (plan/stack.py): CUDA toolkit, cuDNN, the container toolkit.
+PIN = "pin"  # writes the apt preferences file that keeps a repository's drivers out
+REPOSITORY = "repository"  # adds NVIDIA's CUDA or container toolkit repository
+STACK_CHECK = "stack-check"  # apt-get -s: the stack must install no driver package
+STACK_INSTALL = "stack-install"
+RUNTIME_CONFIGURE = "runtime-configure"  # nvidia-ctk runtime configure --runtime=...
+RUNTIME_RESTART = "runtime-restart"
 
 STEP_KINDS = (
     PREFLIGHT,
@@ -38,6 +45,12 @@ STEP_KINDS = (
     PERSISTENCED,
     VERIFY,
     REBOOT,
+    PIN,
+    REPOSITORY,
+    STACK_CHECK,
+    STACK_INSTALL,
+    RUNTIME_CONFIGURE,
+    RUNTIME_RESTART,
 )
 
 DEFAULT_LOCK_TIMEOUT_S = 300  # unattended-upgrades on a fresh VM often needs a few minutes
@@ -56,6 +69,25 @@ class Choices:
     persistenced: bool = False  # enable nvidia-persistenced
     reboot: bool = False  # schedule the reboot as the last step
     lock_timeout_s: int = DEFAULT_LOCK_TIMEOUT_S
+    # The developer stack: "12.8", "latest" (the newest the driver and GPUs run) or "distro"
+    # (the distribution's nvidia-cuda-toolkit); None: no toolkit.
+    cuda: str | None = None
+    cudnn: bool = False  # cuDNN 9 for the toolkit's CUDA major
+    container_toolkit: bool = False  # the NVIDIA Container Toolkit, wired into the runtimes
+    allow_cuda_compat: bool = False  # accept a toolkit the driver runs only through minor-
+    # version compatibility (no PTX JIT of newer code)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileWrite:
+    """A file a step writes before its commands run (never through a shell)."""
+
+    path: str  # absolute: "/etc/apt/preferences.d/nvwizard-cuda-repository-drivers"
+    content: str
+    mode: int = 0o644
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "content": self.content, "mode": self.mode}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,9 +101,18 @@ class Step:
     changes_system: bool
     on_failure: str  # what to do if it fails, one sentence
     kind: str  # one of STEP_KINDS
+    writes: tuple[FileWrite, ...] = ()  # files written before the commands run
 
     def to_json(self) -> dict:
-        return asdict(self)
+        found = asdict(self)
+        found["writes"] = [w.to_json() for w in self.writes]
+        return found
+
+    @classmethod
+    def from_json(cls, obj: dict) -> Step:
+        fields = dict(obj)
+        fields["writes"] = tuple(FileWrite(**w) for w in fields.get("writes") or ())
+        return cls(**fields)
 
 
 @dataclass(kw_only=True)
@@ -87,6 +128,12 @@ class Plan:
     purge_list: list[str] = field(default_factory=list)  # exact names, in purge order
     kept_list: list[KeptPackage] = field(default_factory=list)  # installed, not purged
     install_list: list[str] = field(default_factory=list)  # exact names to install
+    # The developer stack: the packages it installs (after the driver), the CUDA toolkit it
+    # resolved to ("12.8", "distro 12.0"; None: none), and the repositories it adds (their
+    # packages can only be simulated once they are added, by the stack-check step).
+    stack_list: list[str] = field(default_factory=list)
+    cuda: str | None = None
+    repositories: list[str] = field(default_factory=list)
 
     @property
     def changes_system(self) -> bool:
@@ -112,6 +159,9 @@ class Plan:
             "purge_list": list(self.purge_list),
             "kept_list": [asdict(k) for k in self.kept_list],
             "install_list": list(self.install_list),
+            "stack_list": list(self.stack_list),
+            "cuda": self.cuda,
+            "repositories": list(self.repositories),
             "steps": [s.to_json() for s in self.steps],
         }
 
@@ -122,7 +172,7 @@ class Plan:
         choices["keep"] = tuple(choices.get("keep") or ())
         choices["also_purge"] = tuple(choices.get("also_purge") or ())
         return cls(
-            steps=[Step(**step) for step in obj["steps"]],
+            steps=[Step.from_json(step) for step in obj["steps"]],
             choices=Choices(**choices),
             host_label=obj["host"],
             driver=obj["driver"],
@@ -133,4 +183,7 @@ class Plan:
             purge_list=list(obj.get("purge_list") or []),
             kept_list=[KeptPackage(**k) for k in obj.get("kept_list") or []],
             install_list=list(obj.get("install_list") or []),
+            stack_list=list(obj.get("stack_list") or []),
+            cuda=obj.get("cuda"),
+            repositories=list(obj.get("repositories") or []),
         )

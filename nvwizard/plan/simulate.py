@@ -9,6 +9,12 @@ Three read-only simulations through the host, in the order the apply runs the st
   comes back fresh), which installed driver packages it replaces through Conflicts (allowed:
   the normal branch upgrade, see replaced.py) and whether it removes anything else.
 
+- the developer stack (CUDA toolkit, cuDNN, container toolkit) with the driver's install,
+  where apt already offers it: it must bring no driver package and remove nothing the
+  driver's install alone does not (a toolkit that pulled `cuda-drivers` would replace the
+  driver). Where the plan adds a repository first, apt can only answer once it is added: the
+  plan's stack-check step asks it then, and the engine stops on the same rule.
+
 Simulation lines look like `Inst pkg [old] (new origin [arch])`, `Remv pkg [old]`,
 `Purg pkg [old]`, `Conf pkg (new origin [arch])`.
 """
@@ -19,7 +25,9 @@ import re
 from dataclasses import dataclass, field
 
 from nvwizard.host.base import Host
+from nvwizard.knowledge.cuda import pulls_nvidia_driver
 from nvwizard.knowledge.debian import is_user_space_version_package
+from nvwizard.knowledge.packages import is_driver_package
 from nvwizard.plan.models import Plan
 from nvwizard.plan.replaced import Replacement, may_replace, pair_replacements
 
@@ -71,11 +79,19 @@ def parse_simulation(text: str, argv: list[str] | None = None, exit_code: int = 
     return result
 
 
+def driver_packages_touched(result: SimulationResult) -> list[str]:
+    """Driver packages a simulation installs or upgrades (cuda-drivers, nvidia-open and their
+    kind included): what the developer stack must never do."""
+    names = set(result.install) | set(result.upgrade)
+    return sorted(n for n in names if is_driver_package(n) or pulls_nvidia_driver(n))
+
+
 @dataclass
 class Simulation:
     purge: SimulationResult | None  # `apt-get -s purge <list>`
     autoremove: SimulationResult | None  # `apt-get -s purge --autoremove <list>`
     install: SimulationResult | None
+    stack: SimulationResult | None = None  # the driver's install with the stack
 
     @property
     def also_removed(self) -> list[str]:
@@ -110,6 +126,7 @@ class Simulation:
             "purge": one(self.purge),
             "autoremove": one(self.autoremove),
             "install": one(self.install),
+            "stack": one(self.stack),
             "also_removed": self.also_removed,
         }
 
@@ -123,6 +140,15 @@ def simulation_commands(plan: Plan) -> dict[str, list[str]]:
     if plan.install_list:
         recommends = ["--no-install-recommends"] if plan.choices.headless else []
         commands["install"] = ["apt-get", "-s", "install", *recommends, *plan.install_list]
+    if plan.stack_list and not plan.repositories:
+        commands["stack"] = [
+            "apt-get",
+            "-s",
+            "install",
+            *recommends,
+            *plan.install_list,
+            *plan.stack_list,
+        ]
     return commands
 
 
@@ -150,11 +176,12 @@ def simulate(host: Host, plan: Plan) -> Simulation:
     gone = frozenset(purge.remove if purge else ()) | frozenset(
         autoremove.remove if autoremove else ()
     )
-    install = None
+    install = stack = None
     # Packages in sources the plan enables first are invisible to apt until then (Debian).
-    if "install" in commands and plan.step("sources") is None:
-        install = _run(host, commands["install"], gone)
-    return Simulation(purge=purge, autoremove=autoremove, install=install)
+    if plan.step("sources") is None:
+        install = _run(host, commands["install"], gone) if "install" in commands else None
+        stack = _run(host, commands["stack"], gone) if "stack" in commands else None
+    return Simulation(purge=purge, autoremove=autoremove, install=install, stack=stack)
 
 
 @dataclass
@@ -238,7 +265,36 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
             f"not {plan.branch}."
         )
     problems += _fabric_version_problems(sim)
+    problems += _stack_problems(sim)
+    if plan.stack_list and plan.repositories:
+        notes.append(
+            f"The developer stack comes from repositories the plan adds "
+            f"({', '.join(plan.repositories)}): apt checks it in the stack-check step, "
+            "before any of it is installed."
+        )
     return SimulationCheck(not problems, problems, notes, branches, replaced, dragged)
+
+
+def _stack_problems(sim: Simulation) -> list[str]:
+    """The stack must bring no driver package and remove nothing beyond the driver's install."""
+    if sim.stack is None:
+        return []
+    if not sim.stack.ok:
+        reason = "; ".join(sim.stack.errors) or f"apt-get exited {sim.stack.exit_code}"
+        return [f"apt cannot simulate the developer stack: {reason}"]
+    alone = sim.install or SimulationResult(argv=[], exit_code=0)
+    driver_alone = set(driver_packages_touched(alone))
+    pulled = [n for n in driver_packages_touched(sim.stack) if n not in driver_alone]
+    removed = sorted(set(sim.stack.remove) - set(alone.remove))
+    problems = []
+    if pulled:
+        problems.append(
+            "the developer stack would install driver packages (it must leave the driver "
+            "alone): " + ", ".join(pulled)
+        )
+    if removed:
+        problems.append("the developer stack would remove: " + ", ".join(removed))
+    return problems
 
 
 def _new_versions(sim: Simulation) -> dict[str, str]:

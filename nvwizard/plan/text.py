@@ -52,6 +52,11 @@ def format_plan(plan: Plan) -> str:
         lines += [f"    {k.name}: {k.reason}" for k in plan.kept_list]
     lines.append(f"Install ({len(plan.install_list)} packages and their dependencies):")
     lines += _names(plan.install_list)
+    if plan.stack_list or plan.cuda:
+        lines.append(f"Then the developer stack ({len(plan.stack_list)} packages):")
+        lines += _names(plan.stack_list) or ["    (installed already)"]
+        if plan.repositories:
+            lines.append(f"    from repositories the plan adds: {', '.join(plan.repositories)}")
     lines.append("")
     lines.append("Steps:")
     total = len(plan.steps)
@@ -59,6 +64,9 @@ def format_plan(plan: Plan) -> str:
         effect = "changes the system" if step.changes_system else "read-only"
         lines.append(f"  {number}/{total} {step.title}  [{effect}]")
         lines.append(f"      why: {step.why}")
+        for write in step.writes:
+            lines.append(f"      writes {write.path} (mode {write.mode:o}):")
+            lines += [f"        | {line}" for line in write.content.splitlines()]
         lines += [f"      $ {command_line(argv)}" for argv in step.commands]
         lines.append(f"      if it fails: {step.on_failure}")
     return "\n".join(lines)
@@ -76,6 +84,11 @@ def format_simulation(sim: Simulation, check: SimulationCheck) -> str:
         lines += _names(also, "    ")
     if sim.install is not None:
         lines += _install_lines(sim, check)
+    if sim.stack is not None and sim.stack.ok:
+        alone = set(sim.install.install) if sim.install is not None else set()
+        added = sorted(f"{p} {v}" for p, v in sim.stack.install.items() if p not in alone)
+        lines.append(f"  then the developer stack installs ({len(added)}):")
+        lines += [f"    {item}" for item in added]
     lines += [f"  note: {note}" for note in check.notes]
     lines += [f"  STOP: {problem}" for problem in check.problems]
     return "\n".join(lines)

@@ -1,0 +1,338 @@
+"""The developer stack a plan adds after the driver: which CUDA toolkit (`--cuda VERSION`,
+`latest`, `distro`), cuDNN (`--cudnn`) and the container toolkit (`--container-toolkit`), from
+which repository, and every refusal before anything runs (exit 3, one line each).
+
+The rules (knowledge/cuda.py has the tables):
+- a toolkit must run on the chosen driver branch natively, or through minor-version
+  compatibility when the user accepts it (`--allow-cuda-compat`); across majors never (CUDA
+  13.x needs branch 580);
+- every GPU must be one the toolkit's major still compiles for (CUDA 13 dropped Maxwell,
+  Pascal and Volta);
+- from NVIDIA's repository only `cuda-toolkit-X-Y` and `cudnn9-cuda-X`, never `cuda`,
+  `cuda-X-Y`, `cuda-drivers*` or `nvidia-open*` (they bring NVIDIA's own driver);
+- cuDNN needs a toolkit: the one asked for, or the one installed.
+plan/stack_steps.py turns the choice into steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nvwizard.errors import RefusedError, UsageError
+from nvwizard.knowledge import containers as ctk
+from nvwizard.knowledge import cuda
+from nvwizard.knowledge.architectures import architecture
+from nvwizard.plan.models import Choices
+from nvwizard.report.models import Report
+
+LATEST = "latest"
+DISTRO = "distro"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CudaChoice:
+    version: str  # "12.8"; the distribution's release for `distro` ("12.0"), "" when unknown
+    source: str  # "nvidia-repo" or "distro"
+    package: str  # "cuda-toolkit-12-8", "nvidia-cuda-toolkit"
+    compat: bool = False  # the driver runs it only through minor-version compatibility
+    installed: bool = False  # already installed from that source: nothing to install
+
+    @property
+    def major(self) -> int | None:
+        return cuda.version_key(self.version)[0] if self.version else None
+
+    @property
+    def label(self) -> str:
+        """ "12.8", "distro 12.0"."""
+        return f"distro {self.version}".strip() if self.source == DISTRO else self.version
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackChoice:
+    """What the stack adds, resolved against this machine."""
+
+    cuda: CudaChoice | None
+    cudnn: str | None  # the cuDNN package to install ("cudnn9-cuda-12"); None: none
+    cudnn_installed: bool = False
+    container_toolkit: bool = False  # install it (False: not asked, or installed already)
+    runtimes: list[str] = field(default_factory=list)  # to configure and restart
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def packages(self) -> list[str]:
+        """What the stack installs, in order; nothing already installed."""
+        found = []
+        if self.cuda is not None and not self.cuda.installed:
+            found.append(self.cuda.package)
+        if self.cudnn and not self.cudnn_installed:
+            found.append(self.cudnn)
+        if self.container_toolkit:
+            found.append(ctk.TOOLKIT_PACKAGE)
+        return found
+
+    @property
+    def from_cuda_repository(self) -> list[str]:
+        """The packages only NVIDIA's CUDA repository has."""
+        return [p for p in self.packages if p != ctk.TOOLKIT_PACKAGE and p != cuda.DISTRO_TOOLKIT]
+
+
+def wants_stack(choices: Choices) -> bool:
+    return bool(choices.cuda or choices.cudnn or choices.container_toolkit)
+
+
+# -- the CUDA toolkit --------------------------------------------------------------------------
+
+
+def _apt_was_read(report: Report) -> bool:
+    return "apt" in report.driver_sources
+
+
+def known_toolkits(report: Report, for_this_os: bool = True) -> list[str]:
+    """The toolkit releases to choose from: what apt offers from NVIDIA's repository when it
+    is configured, else the releases NVIDIA publishes (knowledge/cuda.py) for this OS release
+    (all of them with `for_this_os=False`), newest last."""
+    offered = report.stack.offers.cuda
+    versions = offered or [t.version for t in cuda.TOOLKITS]
+    release = cuda.repository_release(report.os_id, report.os_version)
+    if for_this_os and release is not None and release[1] is not None and not offered:
+        versions = [v for v in versions if cuda.version_key(v)[0] <= release[1]]
+    return sorted(versions, key=cuda.version_key)
+
+
+@dataclass(frozen=True)
+class CudaOption:
+    """One toolkit release as the Stack screen lists it for a driver branch."""
+
+    version: str
+    allowed: bool  # runs natively on the branch and compiles for every GPU here
+    compat: bool  # runs only through minor-version compatibility
+    reason: str  # why not allowed, or how it runs
+
+
+def cuda_options(report: Report, branch: int | None) -> list[CudaOption]:
+    """Every known release, newest first, judged for this branch and these GPUs."""
+    options = []
+    for version in reversed(known_toolkits(report)):
+        fit = cuda.driver_fit(version, branch) if branch is not None else None
+        dropped = cuda.unsupported_architectures(
+            cuda.version_key(version)[0], _architectures(report)
+        )
+        if dropped:
+            reason = (
+                f"CUDA {cuda.version_key(version)[0]} no longer compiles for {', '.join(dropped)}"
+            )
+            options.append(CudaOption(version, False, False, reason))
+        elif fit is None:
+            options.append(CudaOption(version, True, False, "the driver branch is unknown"))
+        else:
+            options.append(CudaOption(version, fit.native, fit.compat, fit.reason))
+    return options
+
+
+def ceiling_sentence(branch: int | None) -> str:
+    """The driver's CUDA ceiling in one sentence, for plans and the Stack screen."""
+    from nvwizard.knowledge import branches
+
+    if branch is None:
+        return "The driver's branch is unknown, so its CUDA ceiling is too."
+    ceiling = branches.highest_cuda(branch)
+    if ceiling is None:
+        return f"Branch {branch} is newer than nvwizard's tables: any current toolkit runs on it."
+    major = ceiling.split(".", 1)[0]
+    return (
+        f"Branch {branch} runs toolkits up to CUDA {ceiling} (what nvidia-smi shows); a newer "
+        f"{major}.x toolkit runs only through minor-version compatibility, and CUDA "
+        f"{int(major) + 1}.x not at all."
+    )
+
+
+def _architectures(report: Report) -> list[str]:
+    return [g.architecture for g in report.gpus]
+
+
+def _gpu_named(report: Report, generation: str) -> str:
+    gpu = next(g for g in report.gpus if g.architecture == generation)
+    return f"{gpu.name or gpu.pci_address} ({generation})"
+
+
+def latest_cuda(report: Report, branch: int | None) -> str:
+    for option in cuda_options(report, branch):
+        if option.allowed:
+            return option.version
+    raise RefusedError(
+        f"no CUDA toolkit runs on driver branch {branch} and every GPU here: "
+        "choose a newer driver, or --cuda distro"
+    )
+
+
+def _check_toolkit(report: Report, choices: Choices, version: str, branch: int | None) -> bool:
+    """Refuse a toolkit the driver or a GPU cannot run; True when it runs through minor-
+    version compatibility (which the user accepted)."""
+    major = cuda.version_key(version)[0]
+    dropped = cuda.unsupported_architectures(major, _architectures(report))
+    if dropped:
+        oldest = cuda.OLDEST_ARCHITECTURE.get(major)
+        raise RefusedError(
+            f"CUDA {version} cannot build for {_gpu_named(report, dropped[0])}: CUDA {major} "
+            f"supports {oldest} and newer only; choose --cuda {major - 1}.x (or --cuda latest)"
+        )
+    if branch is None:
+        return False
+    fit = cuda.driver_fit(version, branch)
+    if fit.native:
+        return False
+    if fit.compat and choices.allow_cuda_compat:
+        return True
+    hint = " (or add --allow-cuda-compat to accept it)" if fit.compat else ""
+    raise RefusedError(
+        f"CUDA {version} on driver branch {branch}: {fit.reason}; choose --cuda latest or a "
+        f"newer driver{hint}"
+    )
+
+
+def _check_repository(report: Report, version: str) -> None:
+    if version in report.stack.offers.cuda:
+        return  # apt offers it already: the repository is there
+    release = cuda.repository_release(report.os_id, report.os_version)
+    os_name = report.os or f"{report.os_id} {report.os_version}"
+    if release is None:
+        raise RefusedError(
+            f"NVIDIA's CUDA repository has no release for {os_name}: use --cuda distro "
+            "(the distribution's nvidia-cuda-toolkit)"
+        )
+    last_major = release[1]
+    if last_major is not None and cuda.version_key(version)[0] > last_major:
+        raise RefusedError(
+            f"NVIDIA publishes no CUDA {cuda.version_key(version)[0]} for {os_name} (its last "
+            f"is CUDA {last_major}.x): choose --cuda {last_major}.x or a newer release"
+        )
+
+
+def resolve_cuda(report: Report, choices: Choices, branch: int | None) -> CudaChoice | None:
+    wanted = choices.cuda
+    if not wanted:
+        return None
+    if wanted == DISTRO:
+        return _distro_cuda(report, choices, branch)
+    version = latest_cuda(report, branch) if wanted == LATEST else cuda.major_minor(wanted)
+    if version is None:
+        raise UsageError(f"--cuda {wanted!r}: expected a version such as 12.8, latest or distro")
+    known = known_toolkits(report, for_this_os=False)
+    if version not in known:
+        source = "apt offers" if report.stack.offers.cuda else "NVIDIA publishes"
+        raise UsageError(f"--cuda {version}: no such toolkit ({source}: {', '.join(known[-8:])})")
+    compat = _check_toolkit(report, choices, version, branch)
+    _check_repository(report, version)
+    installed = any(
+        t.version == version and t.source == "nvidia-repo" for t in report.stack.cuda_toolkits
+    )
+    return CudaChoice(
+        version=version,
+        source="nvidia-repo",
+        package=cuda.toolkit_package(version),
+        compat=compat,
+        installed=installed,
+    )
+
+
+def _distro_cuda(report: Report, choices: Choices, branch: int | None) -> CudaChoice:
+    version = report.stack.offers.distro_cuda
+    if version is None and _apt_was_read(report):
+        where = "non-free" if report.os_id == "debian" else "multiverse"
+        raise UsageError(
+            f"--cuda distro: apt offers no {cuda.DISTRO_TOOLKIT} here (enable {where})"
+        )
+    compat = _check_toolkit(report, choices, version, branch) if version else False
+    installed = any(t.source == "distro" for t in report.stack.cuda_toolkits)
+    return CudaChoice(
+        version=version or "",
+        source=DISTRO,
+        package=cuda.DISTRO_TOOLKIT,
+        compat=compat,
+        installed=installed,
+    )
+
+
+# -- the whole stack ---------------------------------------------------------------------------
+
+
+def _cudnn(report: Report, toolkit: CudaChoice | None) -> tuple[str, bool]:
+    """The cuDNN package for the toolkit asked for, or the one installed; and whether that
+    cuDNN is installed already."""
+    major = toolkit.major if toolkit is not None else None
+    if major is None and toolkit is None:
+        majors = [cuda.version_key(t.version)[0] for t in report.stack.cuda_toolkits]
+        major = max(majors) if majors else None
+    if major is None:
+        if toolkit is not None:
+            raise RefusedError(
+                "--cudnn needs the toolkit's CUDA major, and apt was not asked which "
+                "nvidia-cuda-toolkit it offers: add --cuda VERSION instead of --cuda distro"
+            )
+        raise RefusedError(
+            "--cudnn needs a CUDA toolkit, and none is installed or asked for: add --cuda "
+            "VERSION (or --cuda latest)"
+        )
+    installed = report.stack.cudnn is not None and report.stack.cudnn.cuda_major == major
+    return cuda.cudnn_package(major), installed
+
+
+def choose_stack(report: Report, choices: Choices, branch: int | None) -> StackChoice | None:
+    """The stack for these choices on this machine; None when none was asked for. Raises
+    RefusedError (exit 3) or UsageError (exit 2) before anything runs."""
+    if not wants_stack(choices):
+        return None
+    warnings: list[str] = []
+    toolkit = resolve_cuda(report, choices, branch)
+    if toolkit is not None and toolkit.compat and branch is not None:
+        warnings.append(
+            f"CUDA {toolkit.version} was accepted on branch {branch} through minor-version "
+            f"compatibility: {cuda.driver_fit(toolkit.version, branch).reason}."
+        )
+    if toolkit is not None and toolkit.source == DISTRO and not toolkit.version:
+        warnings.append(
+            f"apt was not asked what {cuda.DISTRO_TOOLKIT} it offers: its version, and so "
+            "whether the driver runs it, shows in apt's simulation."
+        )
+    cudnn, cudnn_installed = _cudnn(report, toolkit) if choices.cudnn else (None, False)
+    runtimes: list[str] = []
+    install_container = False
+    if choices.container_toolkit:
+        installed = report.stack.container_toolkit
+        install_container = installed is None
+        done = installed.runtimes_configured if installed else []
+        runtimes = [r for r in report.stack.container_runtimes if r not in done]
+        if not report.stack.container_runtimes:
+            warnings.append(
+                "No container runtime (Docker, containerd, CRI-O) is installed: the container "
+                "toolkit is installed, and `nvidia-ctk runtime configure` must run once one is."
+            )
+        for name in runtimes:
+            found = ctk.runtime(name)
+            if found is not None:
+                warnings.append(
+                    f"Restarting {found.what} ({found.service}) after configuring it stops its "
+                    "running containers, unless they are set to restart (or live-restore is on)."
+                )
+    if architecture_unknown(report) and (toolkit or cudnn) and report.stack.offers.cuda == []:
+        warnings.append(
+            "The machine's architecture is unknown (no dpkg-architecture.txt): the CUDA "
+            "keyring for x86_64 is planned."
+        )
+    return StackChoice(
+        cuda=toolkit,
+        cudnn=cudnn,
+        cudnn_installed=cudnn_installed,
+        container_toolkit=install_container,
+        runtimes=runtimes,
+        warnings=warnings,
+    )
+
+
+def architecture_unknown(report: Report) -> bool:
+    return report.stack.architecture is None
+
+
+def generation_names(report: Report) -> list[str]:
+    """The GPU generations here that nvwizard knows (for the Stack screen's sentence)."""
+    return [a for a in dict.fromkeys(_architectures(report)) if architecture(a) is not None]

@@ -1,0 +1,252 @@
+"""The developer stack in plans: what is installed from where, in which order, and every
+refusal before anything runs (issue 14)."""
+
+from dataclasses import replace
+
+import pytest
+
+from nvwizard.errors import RefusedError, UsageError
+from nvwizard.knowledge.cuda import PIN_FILE, pulls_nvidia_driver
+from nvwizard.plan import models as pm
+from nvwizard.plan.build import build_plan
+from nvwizard.plan.models import Choices, Plan
+from nvwizard.plan.stack import ceiling_sentence, cuda_options
+from nvwizard.report.models import (
+    ContainerToolkitInstall,
+    CudaToolkitInstall,
+    CudnnInstall,
+    DevStack,
+    StackOffers,
+)
+
+from .reports import hopper_server, pascal_secure_boot
+
+STACK = DevStack(architecture="amd64", curl=True, container_runtimes=["docker"])
+
+
+def hopper(**stack) -> object:
+    return hopper_server(stack=replace(STACK, **stack))
+
+
+def plan_for(report, **choices) -> Plan:
+    base = Choices(driver=report.recommended_driver or "", headless=True)
+    return build_plan(report, replace(base, **choices))
+
+
+def ids(plan: Plan) -> list[str]:
+    return [s.id for s in plan.steps]
+
+
+def every_argument(plan: Plan) -> list[str]:
+    return [arg for step in plan.steps for argv in step.commands for arg in argv]
+
+
+def test_toolkit_from_nvidias_repository_after_the_driver_with_the_pin_first():
+    plan = plan_for(hopper(), cuda="12.8")
+    assert plan.cuda == "12.8" and plan.stack_list == ["cuda-toolkit-12-8"]
+    order = ids(plan)
+    assert order.index("install") < order.index("cuda-pin") < order.index("cuda-repository")
+    assert order[order.index("cuda-repository") :] == [
+        "cuda-repository",
+        "stack-update",
+        "stack-check",
+        "cuda-toolkit",
+        "verify",
+    ]
+    pin = plan.step("cuda-pin")
+    assert pin is not None and pin.writes[0].path == PIN_FILE
+    assert "Pin-Priority: -1" in pin.writes[0].content
+    repo = plan.step("cuda-repository")
+    assert repo is not None and repo.commands[-1] == [
+        "dpkg",
+        "-i",
+        "/var/cache/apt/archives/cuda-keyring_1.1-1_all.deb",
+    ]
+    assert (
+        "https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/"
+        "cuda-keyring_1.1-1_all.deb" in repo.commands[0]
+    )
+    check = plan.step("stack-check")
+    assert check is not None and check.kind == pm.STACK_CHECK and not check.changes_system
+    assert check.commands == [
+        ["apt-get", "-s", "install", "--no-install-recommends", "cuda-toolkit-12-8"]
+    ]
+    verify = plan.step("verify")
+    assert verify is not None and verify.commands[0][-1] == "cuda-toolkit-12-8"
+
+
+def test_no_argument_of_any_plan_brings_nvidias_driver():
+    plan = plan_for(hopper(), cuda="latest", cudnn=True, container_toolkit=True)
+    assert not [a for a in every_argument(plan) if pulls_nvidia_driver(a)]
+
+
+@pytest.mark.parametrize(
+    ("report", "driver", "latest"),
+    [
+        (hopper(), "nvidia-driver-580-server-open", "13.0"),
+        (hopper(), "nvidia-driver-535-server", "12.2"),
+        (pascal_secure_boot(stack=STACK), "nvidia-driver-580", "12.9"),  # CUDA 13 dropped Pascal
+    ],
+)
+def test_latest_is_the_newest_the_driver_and_gpus_run(report, driver, latest):
+    assert plan_for(report, driver=driver, cuda="latest").cuda == latest
+
+
+def test_latest_from_what_apt_offers_when_the_repository_is_configured():
+    report = hopper(offers=StackOffers(cuda=["12.6", "12.8"]), cuda_repo=True)
+    plan = plan_for(report, cuda="latest")
+    assert plan.cuda == "12.8"
+    assert "cuda-repository" not in ids(plan) and "stack-update" not in ids(plan)
+    assert "cuda-pin" in ids(plan)  # configured, but nothing keeps its driver packages out yet
+
+
+def test_no_pin_step_where_the_pin_is_in_force():
+    report = hopper(offers=StackOffers(cuda=["12.8"]), cuda_repo=True, cuda_repo_driver_pin=True)
+    assert "cuda-pin" not in ids(plan_for(report, cuda="12.8"))
+
+
+# (report, choices, error, words in the one-line message)
+REFUSALS = [
+    (
+        hopper(),
+        {"driver": "nvidia-driver-535-server", "cuda": "13.0"},
+        RefusedError,
+        "needs branch 580",
+    ),
+    (
+        hopper(),
+        {"driver": "nvidia-driver-535-server", "cuda": "12.8"},
+        RefusedError,
+        "--allow-cuda-compat",
+    ),
+    (pascal_secure_boot(stack=STACK), {"cuda": "13.0"}, RefusedError, "GeForce GTX 1080 (Pascal)"),
+    (hopper(), {"cudnn": True}, RefusedError, "--cudnn needs a CUDA toolkit"),
+    (hopper(), {"cuda": "12.7"}, UsageError, "no such toolkit"),
+    (
+        hopper_server(stack=STACK, os_version="20.04", os="Ubuntu 20.04.6 LTS"),
+        {"cuda": "13.0"},
+        RefusedError,
+        "no CUDA 13 for Ubuntu 20.04",
+    ),
+    (
+        hopper_server(stack=STACK, os_version="25.04", os="Ubuntu 25.04"),
+        {"cuda": "12.8"},
+        RefusedError,
+        "no release for Ubuntu 25.04",
+    ),
+    (
+        hopper_server(stack=STACK, driver_sources=["apt"]),
+        {"cuda": "distro"},
+        UsageError,
+        "offers no nvidia-cuda-toolkit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("report", "choices", "error", "words"), REFUSALS)
+def test_refused_before_anything_runs_in_one_line(report, choices, error, words):
+    with pytest.raises(error) as raised:
+        plan_for(report, **choices)
+    message = str(raised.value)
+    assert words in message and "\n" not in message
+
+
+def test_minor_version_compatibility_when_accepted_is_said_in_the_plan():
+    plan = plan_for(
+        hopper(), driver="nvidia-driver-535-server", cuda="12.8", allow_cuda_compat=True
+    )
+    assert plan.cuda == "12.8"
+    assert any("minor-version compatibility" in w and "PTX" in w for w in plan.warnings)
+
+
+def test_cudnn_for_the_installed_toolkit_alone():
+    report = hopper(
+        cuda_toolkits=[CudaToolkitInstall("12.8", "nvidia-repo", "/usr/local/cuda-12.8")],
+        offers=StackOffers(cuda=["12.8"], cudnn_cuda_majors=[12]),
+        cuda_repo=True,
+        cuda_repo_driver_pin=True,
+    )
+    plan = plan_for(report, cudnn=True)
+    assert plan.stack_list == ["cudnn9-cuda-12"]
+    assert [s for s in ids(plan) if s not in ("verify",)][-2:] == ["stack-check", "cudnn"]
+    installed_too = hopper(
+        cuda_toolkits=[CudaToolkitInstall("12.8", "nvidia-repo", "/usr/local/cuda-12.8")],
+        cudnn=CudnnInstall("9.10.2", 12, "libcudnn9-cuda-12"),
+        cuda_repo_driver_pin=True,
+    )
+    plan = plan_for(installed_too, cuda="12.8", cudnn=True)
+    assert plan.stack_list == [] and "stack-check" not in ids(plan)
+
+
+def test_distro_toolkit_needs_no_repository_but_cudnn_does():
+    report = hopper(offers=StackOffers(distro_cuda="12.0"))
+    plan = plan_for(report, cuda="distro")
+    assert plan.cuda == "distro 12.0" and plan.stack_list == ["nvidia-cuda-toolkit"]
+    assert "cuda-pin" not in ids(plan) and "cuda-repository" not in ids(plan)
+    plan = plan_for(report, cuda="distro", cudnn=True)
+    assert plan.stack_list == ["nvidia-cuda-toolkit", "cudnn9-cuda-12"]
+    assert {"cuda-pin", "cuda-repository"} <= set(ids(plan))
+
+
+def test_container_toolkit_installed_but_not_wired_gets_configure_and_restart_only():
+    report = hopper(container_toolkit=ContainerToolkitInstall("1.18.0", []), offers=StackOffers())
+    plan = plan_for(report, container_toolkit=True)
+    assert plan.stack_list == []
+    assert ids(plan)[-3:] == ["configure-docker", "restart-docker", "verify"]
+    configure = plan.step("configure-docker")
+    assert configure is not None
+    assert configure.commands == [["nvidia-ctk", "runtime", "configure", "--runtime=docker"]]
+    restart = plan.step("restart-docker")
+    assert restart is not None and restart.commands == [["systemctl", "restart", "docker"]]
+    assert any("stops its running containers" in w for w in plan.warnings)
+    wired = hopper(container_toolkit=ContainerToolkitInstall("1.18.0", ["docker"]))
+    assert "configure-docker" not in ids(plan_for(wired, container_toolkit=True))
+
+
+def test_container_repository_only_where_apt_does_not_offer_the_toolkit():
+    plan = plan_for(hopper(), container_toolkit=True)
+    repo = plan.step("container-repository")
+    assert repo is not None
+    assert repo.writes[0].path == "/etc/apt/sources.list.d/nvidia-container-toolkit.list"
+    assert (
+        "deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit-keyring.asc] "
+        "https://nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) /"
+        in repo.writes[0].content
+    )
+    assert "cuda-pin" not in ids(plan)  # nothing from the CUDA repository
+    offered = plan_for(hopper(offers=StackOffers(container_toolkit=True)), container_toolkit=True)
+    assert "container-repository" not in ids(offered) and "stack-update" not in ids(offered)
+
+
+def test_curl_is_installed_first_where_dpkg_shows_none():
+    plan = plan_for(hopper(curl=False), cuda="12.8", container_toolkit=True)
+    repo = plan.step("cuda-repository")
+    assert repo is not None and repo.commands[0][-2:] == ["curl", "ca-certificates"]
+    container = plan.step("container-repository")
+    assert container is not None and container.commands[0][0] == "curl"  # once is enough
+
+
+def test_plan_json_round_trip_keeps_the_writes_and_the_stack():
+    plan = plan_for(hopper(), cuda="12.8", cudnn=True, container_toolkit=True)
+    again = Plan.from_json(plan.to_json())
+    assert again == plan
+    assert again.choices.cuda == "12.8" and again.choices.cudnn
+
+
+def test_a_stack_free_plan_is_unchanged():
+    plan = plan_for(hopper())
+    assert plan.stack_list == [] and plan.cuda is None
+    assert not [s for s in plan.steps if s.kind in (pm.PIN, pm.REPOSITORY, pm.STACK_CHECK)]
+
+
+def test_toolkit_options_and_the_ceiling_sentence_for_the_stack_screen():
+    options = {o.version: o for o in cuda_options(hopper(), 570)}
+    assert options["12.8"].allowed and not options["12.9"].allowed
+    assert not options["13.0"].allowed and not options["13.0"].compat
+    assert options["12.9"].compat
+    pascal = {o.version: o for o in cuda_options(pascal_secure_boot(stack=STACK), 580)}
+    assert not pascal["13.0"].allowed and "Pascal" in pascal["13.0"].reason
+    assert ceiling_sentence(570) == (
+        "Branch 570 runs toolkits up to CUDA 12.8 (what nvidia-smi shows); a newer 12.x "
+        "toolkit runs only through minor-version compatibility, and CUDA 13.x not at all."
+    )
