@@ -66,6 +66,11 @@ class Host(abc.ABC):
         Nothing changes on the machine."""
         raise NotImplementedError(f"{self.label} cannot simulate a command after a purge")
 
+    def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
+        """Write a whole file (a step's `writes`: an apt pin, a sources list), replacing it
+        atomically; `path` is absolute on the machine. Raises OSError when it cannot."""
+        raise OSError(f"{self.label} cannot write files")
+
 
 class Simulator(Protocol):
     """What a bundle or demo host hands its reads and commands to: the simulated machine
@@ -80,3 +85,5 @@ class Simulator(Protocol):
         env: Mapping[str, str] | None = None,
         purged: Collection[str] = (),
     ) -> RunningCommand: ...
+
+    def write_file(self, path: str, content: str, mode: int = 0o644) -> None: ...

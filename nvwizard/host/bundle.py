@@ -46,6 +46,11 @@ class BundleHost(Host):
             raise NotImplementedError(f"{self.label} has no simulated machine to run commands")
         return self.simulator.start(argv, env, purged)
 
+    def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
+        if self.simulator is None:
+            raise OSError(f"{self.label} has no simulated machine to write {path} on")
+        self.simulator.write_file(path, content, mode)
+
 
 def read_bundle_file(folder: Path, source: str) -> str | None:
     """The raw text of one source of the bundle in `folder`, as captured (None: missing)."""

@@ -90,6 +90,16 @@ class LocalHost(Host):
     ) -> RunningCommand:
         return after_purge.start_after_purge(self, argv, purged, env)
 
+    def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
+        """Write `path` (under the root) atomically: a temporary file beside it, renamed."""
+        target = system_files.under(self.root, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.nvwizard-tmp")
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(content)
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+
     # -- producing a source -------------------------------------------------------------------
 
     def _produce(self, source: str) -> str | None:

@@ -91,7 +91,8 @@ APT_NAMES = (
     "linux-modules-nvidia-580-open-generic linux-modules-nvidia-580-generic-hwe-24.04 "
     "cuda-drivers cuda-drivers-580 linux-headers-{kernel} linux-headers-5.15.0-1-generic "
     "nvidia-driver-580-openXsomething linux-modules-nvidia-580-server-open-generic-hwe-22.04-edge "
-    "cuda-toolkit-12-8 cuda-toolkit-12-8-config-common cudnn9-cuda-12 libcudnn9-cuda-12 cuda-keyring "
+    "cuda-toolkit-12-8 cuda-toolkit-12-8-config-common cudnn9-cuda-12 libcudnn9-cuda-12 "
+    "cuda-keyring "
     "linux-modules-nvidia-580-server-6.8.0-1-generic linux-modules-nvidia-580-server-aws"
 )
 
