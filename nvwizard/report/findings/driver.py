@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nvwizard.knowledge.debian import is_user_space_version_package
-from nvwizard.knowledge.packages import parse_driver_package
+from nvwizard.knowledge.packages import is_driver_package, parse_driver_package
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import CUDA_REPO_URL, present, upstream_version
 from nvwizard.report.models import Finding, Report
@@ -99,7 +99,8 @@ def _cuda_repo_packages(report: Report, facts: ExtraFacts) -> list[str]:
         if (
             entry.name in unnumbered
             or entry.name.startswith("cuda-drivers-")
-            or (entry.name, entry.version) in nvidia_origin
+            # the repository's toolkit, cuDNN and keyring are no driver packages
+            or ((entry.name, entry.version) in nvidia_origin and is_driver_package(entry.name))
         ):
             names.append(entry.name)
     return names
