@@ -31,6 +31,7 @@ from nvwizard.engine.status_fd import parse_status_line
 from nvwizard.host.base import Host
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Plan, Step
+from nvwizard.plan.simulate import driver_packages_touched, parse_simulation
 
 Listener = Callable[[ev.Event], None]
 
@@ -190,6 +191,7 @@ class Engine:
         if step.kind == pm.PREFLIGHT:
             self._name_lock_holders(step)
         try:
+            self._write_files(step)
             for argv in step.commands:
                 exit_code, lines = self._run_command(step, argv)
                 failure = self._check(step, argv, exit_code, lines)
@@ -199,6 +201,23 @@ class Engine:
             self._finish_step(step, failure.exit_code or 1, started, ok=False)
             raise
         self._finish_step(step, exit_code, started, ok=True)
+
+    def _write_files(self, step: Step) -> None:
+        """A step's files (an apt pin, a sources list), each said in the log, before its
+        commands; one that cannot be written fails the step."""
+        for write in step.writes:
+            line = f"nvwizard: writing {write.path} ({len(write.content.splitlines())} lines)"
+            self._emit(ev.OUTPUT, step.id, stream="stdout", line=line)
+            try:
+                self.host.write_file(write.path, write.content, write.mode)
+            except OSError as error:
+                why = f"cannot write {write.path}: {error.strerror or error}"
+                self._emit(ev.OUTPUT, step.id, stream="stderr", line=f"nvwizard: {why}")
+                raise _StepFailed(
+                    1,
+                    Diagnosis("write", why, "Fix the cause (a read-only /etc?), then apply again."),
+                    [f"nvwizard: {why}"],
+                ) from None
 
     def _name_lock_holders(self, step: Step) -> None:
         """Say who holds the package manager's lock now; apt then waits for it (never forced)."""
@@ -278,6 +297,8 @@ class Engine:
             return None
         if step.kind == pm.VERIFY:
             return self._check_verify(step, exit_code, lines)
+        if step.kind == pm.STACK_CHECK and exit_code == 0:
+            return _check_stack(argv, lines)
         if exit_code == 0:
             return None
         return _StepFailed(exit_code, diagnose(lines, self._broken_packages(step)), lines)
@@ -317,3 +338,28 @@ class Engine:
             line = f"nvwizard: {package.name} is {package.meaning} ({package.state})"
             self._output(step, "stderr", line)
         return broken
+
+
+def _check_stack(argv: list[str], lines: list[str]) -> _StepFailed | None:
+    """The developer stack's `apt-get -s install`: no driver package installed or upgraded,
+    nothing removed (a toolkit that pulls cuda-drivers would replace the driver)."""
+    result = parse_simulation("\n".join(lines), argv, 0)
+    pulled = driver_packages_touched(result)
+    removed = sorted(result.remove)
+    if not pulled and not removed:
+        return None
+    parts = []
+    if pulled:
+        parts.append("it would install driver packages: " + ", ".join(pulled))
+    if removed:
+        parts.append("it would remove: " + ", ".join(removed))
+    return _StepFailed(
+        1,
+        Diagnosis(
+            "stack-touches-driver",
+            "the developer stack must leave the driver alone, but " + "; ".join(parts),
+            "Nothing of the stack was installed. Check the apt pin on NVIDIA's CUDA repository "
+            "(/etc/apt/preferences.d/) and ask for cuda-toolkit-X-Y, never cuda or cuda-X-Y.",
+        ),
+        lines,
+    )
