@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"Verifying the NVIDIA driver on {result.host}:")
         for check in result.checks:
-            print(f"  [{' ok ' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+            mark = "skip" if check.skipped else " ok " if check.ok else "FAIL"
+            print(f"  [{mark}] {check.name}: {check.detail}")
             if not check.ok and check.fix:
                 print(f"         fix: {check.fix}")
         failed = sum(not c.ok for c in result.checks)

@@ -64,6 +64,7 @@ class VerifyCheck:
     ok: bool
     detail: str  # what was found
     fix: str | None = None  # what to do when not ok
+    skipped: bool = False  # not run here (the reason is in `detail`); ok stays True
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ class VerifyResult:
             "host": self.host,
             "at": self.at,
             "checks": [
-                {"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix} for c in self.checks
+                {"name": c.name, "ok": c.ok, "detail": c.detail, "fix": c.fix, "skipped": c.skipped}
+                for c in self.checks
             ],
         }
 
@@ -101,6 +103,9 @@ class VerifyResult:
                     ok=typed(check, "ok", is_boolean, "true or false", "verify check"),
                     detail=typed(check, "detail", is_text, "a string", "verify check"),
                     fix=typed(check, "fix", is_optional_text, "a string or null", "verify check"),
+                    # optional: state files from before the developer stack's checks lack it
+                    skipped="skipped" in check
+                    and typed(check, "skipped", is_boolean, "true or false", "verify check"),
                 )
             )
         result = cls(

@@ -13,6 +13,10 @@ Checks, each ok or failed with its fix (ids are stable; the wizard's Verify scre
 | next-boot-modules | modules exist for the kernel that boots next (the newest installed |
 |   | linux-image): `linux-modules-nvidia-<flavour>-<kernel>`, or a DKMS build for it |
 
+Then the developer stack's checks, where it is installed (verify_stack.py): cuda-link,
+nvcc-version, cudnn-version, nvidia-ctk, runtime-<name>, and cuda-sample (a vector-add
+program compiled with the installed nvcc and run on the GPU).
+
 Facts come from `build_report(host)` and the host's dpkg sources; on a real machine the result
 is recorded in the state file (never for demo or bundle hosts).
 """
@@ -351,10 +355,10 @@ def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> Ve
     last = read_state(state_dir).apply if host.is_real else None
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
-    result = VerifyResult(
-        checks=run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt")),
-        host=host.label,
-    )
+    from nvwizard.engine.verify_stack import stack_checks
+
+    checks = run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt"))
+    result = VerifyResult(checks=checks + stack_checks(host, report), host=host.label)
     if host.is_real and record:
         record_result(result, state_dir)
     return result

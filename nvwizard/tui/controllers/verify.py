@@ -34,7 +34,7 @@ class VerifyController:
             return []
         lines = []
         for check in result.checks:
-            mark, tone = ("✓", OK) if check.ok else ("✗", DANGER)
+            mark, tone = ("–", DIM) if check.skipped else ("✓", OK) if check.ok else ("✗", DANGER)
             lines.append(Line(f"{mark} {check.name}: {check.detail}", tone))
             if not check.ok and check.fix:
                 lines.append(Line(f"    fix: {check.fix}", DIM))
