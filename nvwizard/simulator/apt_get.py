@@ -22,6 +22,7 @@ from nvwizard.simulator.kernel_modules import touches_kernel_modules
 from nvwizard.simulator.model import MachineModel, deb_words
 from nvwizard.simulator.output import size_to_str, wrapped
 from nvwizard.simulator.progress import Progress
+from nvwizard.simulator.repositories import nvidia_repository_url, refresh_offers
 from nvwizard.simulator.resolver import Resolver, Transaction
 from nvwizard.simulator.script import (
     PACE,
@@ -212,6 +213,7 @@ def _update(model: MachineModel) -> Script:
         yield out(f"Hit:{number} {url.rstrip('/')} {suite} InRelease")
     yield out("Reading package lists...")
     yield Pause(PACE["read-lists"])
+    refresh_offers(model.machine, model.os.get("ID"), model.os.get("VERSION_ID"))
     return 0
 
 
@@ -325,10 +327,12 @@ def _simulation_lines(model: MachineModel, tx: Transaction) -> Lines[None]:
         offer = model.offers[name]
         old = model.installed.get(name)
         was = f" [{old.version}]" if old and old.present else ""
-        yield out(f"Inst {name}{was} ({offer.version} {release} [{offer.arch}])")
+        where = "NVIDIA" if offer.origin == "NVIDIA" else release
+        yield out(f"Inst {name}{was} ({offer.version} {where} [{offer.arch}])")
     for name in tx.install:
         offer = model.offers[name]
-        yield out(f"Conf {name} ({offer.version} {release} [{offer.arch}])")
+        where = "NVIDIA" if offer.origin == "NVIDIA" else release
+        yield out(f"Conf {name} ({offer.version} {where} [{offer.arch}])")
 
 
 def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptRequest) -> Script:
@@ -380,10 +384,9 @@ def _download(model: MachineModel, tx: Transaction, request: AptRequest) -> Line
             pct = (number - 1) / total * 100
             yield status(f"dlstatus:{number}:{pct:.4f}:Retrieving file {number} of {total}")
         yield Pause(PACE["get"])
-        yield out(
-            f"Get:{number} {url} {suite}/{component} {offer.arch} {name} {offer.version} "
-            f"[{size_to_str(offer.size)}]"
-        )
+        flat = nvidia_repository_url(model.sources, name) if offer.origin == "NVIDIA" else None
+        where = f"{flat} " if flat else f"{url} {suite}/{component} {offer.arch}"
+        yield out(f"Get:{number} {where} {name} {offer.version} [{size_to_str(offer.size)}]")
     if request.status_fd:
         yield status(f"dlstatus:{total}:100.0000:Retrieving file {total} of {total}")
     download = sum(model.offers[n].size for n in tx.install)

@@ -8,7 +8,9 @@ import os
 from nvwizard.simulator.apt_get import apt_get
 from nvwizard.simulator.apt_sources import add_apt_source, is_add_apt_source
 from nvwizard.simulator.dpkg import dpkg, dpkg_query
+from nvwizard.simulator.repositories import curl
 from nvwizard.simulator.script import Invocation, Script, err, out
+from nvwizard.simulator.stack_tools import docker, nvidia_ctk
 from nvwizard.simulator.tools import (
     NO_EFFECT_TOOLS,
     apt_mark,
@@ -28,6 +30,9 @@ HANDLERS = {
     "systemctl": systemctl,
     "shutdown": shutdown,
     "reboot": reboot,
+    "curl": curl,
+    "nvidia-ctk": nvidia_ctk,
+    "docker": docker,
 }
 
 

@@ -37,6 +37,10 @@ def dpkg(call: Invocation, args: Sequence[str]) -> Script:
     if args[:1] == ["--print-architecture"]:
         yield out("amd64")
         return 0
+    if args[:1] in (["-i"], ["--install"]) and len(args) == 2:
+        from nvwizard.simulator.repositories import install_keyring
+
+        return (yield from install_keyring(call, args[1]))
     yield out(call.echo)
     return 0
 

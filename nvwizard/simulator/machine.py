@@ -46,11 +46,22 @@ class SimulatedMachine:
         files = self.state.files
         if source in files:
             return files[source]
+        if source == "cuda-sample.txt":  # a program's run, answered from the machine's state
+            from nvwizard.simulator.stack_tools import cuda_sample
+
+            return cuda_sample(self)
         return self._read_bundle(source)
 
     def write(self, source: str, text: str | None) -> None:
         """Replace what later reads of `source` return (None: the source is gone)."""
         self.state.files[source] = text
+
+    def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
+        """A file a plan's step writes (an apt pin, a sources list): see repositories.py."""
+        from nvwizard.simulator.repositories import write_file
+
+        write_file(self, path, content)
+        self.save()
 
     def save(self) -> None:
         """Write the state to `saved_to`, when there is one and the state changed since it was

@@ -4,16 +4,19 @@ change."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from nvwizard.detect.apt_cache import parse_apt_cache_show
+from nvwizard.detect.apt_preferences import parse_apt_preferences
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query, parse_showhold
 from nvwizard.detect.misc import parse_apt_sources, parse_lock_holders
 from nvwizard.detect.models import LockHolder
 from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.simulator.output import render_audit, render_dpkg_l, render_dpkg_query_rows
 from nvwizard.simulator.packages import Alternatives, Installed, Offer
+from nvwizard.simulator.stack_tools import refresh_files
 from nvwizard.simulator.state import Machine, MachineState
 
 REBOOT_REQUIRED_TEXT = "*** System restart required ***\n"
@@ -51,7 +54,10 @@ class MachineModel:
         for name in parse_showhold(read("apt-mark-showhold.txt") or ""):
             if name in self.installed:
                 self.installed[name].want = "h"
+        pinned_out = nvidia_pinned_out(read("apt-preferences.txt"))
         for package in parse_apt_cache_show(read("apt-cache-show.txt") or ""):
+            if package.origin == "NVIDIA" and pinned_out(package.package):
+                continue  # an apt pin below 0: apt has no candidate for it
             # apt-cache show lists the candidate first when several versions are offered
             self.offers.setdefault(package.package, Offer.from_apt(package))
         self.kernel = (read("uname-r.txt") or "").strip() or "unknown"
@@ -164,9 +170,21 @@ class MachineModel:
         self.write_back("dpkg-audit.txt", render_audit(rows))
         if not any(p.status == "H" for p in rows):
             self.write_back("dpkg-updates.txt", "")
+        refresh_files(self.machine, {p.name: p.version for p in rows if p.present})
 
     def mark_reboot_required(self) -> None:
         self.write_back("reboot-required.txt", REBOOT_REQUIRED_TEXT)
+
+
+def nvidia_pinned_out(preferences: str | None) -> Callable[[str], bool]:
+    """Whether an apt pin below 0 on NVIDIA's repository covers a package name."""
+    globs = [
+        g
+        for pin in parse_apt_preferences(preferences or "")
+        if pin.priority < 0 and ("o=NVIDIA" in pin.pin or "nvidia.com" in pin.pin)
+        for g in pin.packages
+    ]
+    return lambda name: any(fnmatch.fnmatchcase(name, g) for g in globs)
 
 
 def deb_words(line: str) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from nvwizard.simulator.boot import boot
 from nvwizard.simulator.model import MachineModel
 from nvwizard.simulator.script import PACE, Invocation, Lines, Pause, Script, err, out
+from nvwizard.simulator.stack_tools import restart_runtime
 
 # tools that only touch the hardware or the boot: they print "simulated: <command>"
 NO_EFFECT_TOOLS = frozenset(
@@ -126,6 +127,7 @@ def systemctl(call: Invocation, args: Sequence[str]) -> Script:
             yield err(f'Removed "/etc/systemd/system/multi-user.target.wants/{unit}".')
         elif command in ("start", "restart"):
             state.active_units.add(unit)
+            restart_runtime(call.machine, unit)
         elif command == "stop":
             state.active_units.discard(unit)
     return 0
