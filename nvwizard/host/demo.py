@@ -30,13 +30,14 @@ DEMOS: list[Demo] = [
     Demo(
         "hgx-h100",
         "HGX H100 8-GPU server (Ubuntu 24.04)",
-        "8x H100 SXM5 + 4 NVSwitch, old 535-server driver and fabric manager, container "
-        "toolkit, a training job running, over SSH",
+        "8x H100 SXM5 + 4 NVSwitch, old 535-server driver and fabric manager, CUDA 12.2 and "
+        "cuDNN from NVIDIA's repository, Docker with the container toolkit, a training job "
+        "running, over SSH",
     ),
     Demo(
         "rtx3090-fresh",
         "Fresh RTX 3090 server (Ubuntu 22.04)",
-        "no NVIDIA driver installed, nouveau loaded",
+        "no NVIDIA driver installed, nouveau loaded, Docker without the container toolkit",
     ),
     Demo(
         "gtx1080-secureboot",

@@ -210,7 +210,13 @@ def _update(model: MachineModel) -> Script:
     for number, words in enumerate(sources, start=1):
         url, suite = (words[1:] + ["", ""])[:2]
         yield Pause(PACE["update-source"])
-        yield out(f"Hit:{number} {url.rstrip('/')} {suite} InRelease")
+        url = url.rstrip("/").replace("$(ARCH)", "amd64")
+        # a flat repository (suite "/", NVIDIA's) is printed without a suite, as apt does
+        yield out(
+            f"Hit:{number} {url}  InRelease"
+            if suite == "/"
+            else f"Hit:{number} {url} {suite} InRelease"
+        )
     yield out("Reading package lists...")
     yield Pause(PACE["read-lists"])
     refresh_offers(model.machine, model.os.get("ID"), model.os.get("VERSION_ID"))
