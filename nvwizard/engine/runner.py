@@ -207,12 +207,12 @@ class Engine:
         commands; one that cannot be written fails the step."""
         for write in step.writes:
             line = f"nvwizard: writing {write.path} ({len(write.content.splitlines())} lines)"
-            self._emit(ev.OUTPUT, step.id, stream="stdout", line=line)
+            self._output(step, "stdout", line)
             try:
                 self.host.write_file(write.path, write.content, write.mode)
             except OSError as error:
                 why = f"cannot write {write.path}: {error.strerror or error}"
-                self._emit(ev.OUTPUT, step.id, stream="stderr", line=f"nvwizard: {why}")
+                self._output(step, "stderr", f"nvwizard: {why}")
                 raise _StepFailed(
                     1,
                     Diagnosis("write", why, "Fix the cause (a read-only /etc?), then apply again."),

@@ -96,7 +96,7 @@ class VerifyResult:
         checks = []
         for item in typed(obj, "checks", lambda v: type(v) is list, "a list", where):
             check = require_object(item, "verify check")
-            require_keys(check, "verify check", ("name", "ok", "detail", "fix"))
+            require_keys(check, "verify check", ("name", "ok", "detail", "fix"), ("skipped",))
             checks.append(
                 VerifyCheck(
                     name=typed(check, "name", is_text, "a string", "verify check"),
