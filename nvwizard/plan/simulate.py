@@ -134,11 +134,11 @@ class Simulation:
 def simulation_commands(plan: Plan) -> dict[str, list[str]]:
     """The read-only `apt-get -s` argv lists for a plan, by name."""
     commands: dict[str, list[str]] = {}
+    recommends = ["--no-install-recommends"] if plan.choices.headless else []
     if plan.purge_list:
         commands["purge"] = ["apt-get", "-s", "purge", *plan.purge_list]
         commands["autoremove"] = ["apt-get", "-s", "purge", "--autoremove", *plan.purge_list]
     if plan.install_list:
-        recommends = ["--no-install-recommends"] if plan.choices.headless else []
         commands["install"] = ["apt-get", "-s", "install", *recommends, *plan.install_list]
     if plan.stack_list and not plan.repositories:
         commands["stack"] = [

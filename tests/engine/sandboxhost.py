@@ -20,3 +20,7 @@ class SandboxHost(LocalHost):
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         self.started.append(list(argv))
         return LocalCommand(list(argv), {**self.sandbox.env, **(env or {})})
+
+    def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
+        """A step's files go into the sandbox root, where the sandbox's apt reads them."""
+        LocalHost(root=str(self.sandbox.root)).write_file(path, content, mode)

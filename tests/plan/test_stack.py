@@ -250,3 +250,16 @@ def test_toolkit_options_and_the_ceiling_sentence_for_the_stack_screen():
         "Branch 570 runs toolkits up to CUDA 12.8 (what nvidia-smi shows); a newer 12.x "
         "toolkit runs only through minor-version compatibility, and CUDA 13.x not at all."
     )
+
+
+def test_stack_simulation_command_where_apt_offers_the_stack_and_none_where_it_does_not():
+    from nvwizard.plan.simulate import simulation_commands
+
+    offered = hopper(offers=StackOffers(cuda=["12.8"]), cuda_repo=True)
+    plan = plan_for(offered, cuda="12.8")
+    stack = simulation_commands(plan)["stack"]
+    assert stack[:3] == ["apt-get", "-s", "install"]
+    assert stack[-len(plan.install_list) - 1 :] == [*plan.install_list, "cuda-toolkit-12-8"]
+    assert "stack" not in simulation_commands(plan_for(hopper(), cuda="12.8"))  # repo added first
+    alone = Plan(**{**plan.__dict__, "install_list": []})  # a stack with no driver packages
+    assert simulation_commands(alone)["stack"][-1] == "cuda-toolkit-12-8"

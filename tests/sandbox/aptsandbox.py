@@ -89,7 +89,17 @@ import json, os, sys
 with open({calls!r}, "a") as log:
     log.write(json.dumps([os.path.basename(sys.argv[0])] + sys.argv[1:]) + "\\n")
 """
+# A .deb named by an absolute path that exists only inside the root (`dpkg -i
+# /var/cache/apt/archives/x.deb` after a download into the sandbox) is read there, as a
+# chrooted dpkg would; apt's own archive paths are already inside the root.
 DPKG_WRAPPER = """#!/bin/sh
+for arg do
+    shift
+    case "$arg" in
+        /*.deb) if [ ! -e "$arg" ] && [ -e "{root}$arg" ]; then arg="{root}$arg"; fi ;;
+    esac
+    set -- "$@" "$arg"
+done
 exec /usr/bin/dpkg --root={root} --admindir={root}/var/lib/dpkg \
 --log={root}/var/log/dpkg.log --force-script-chrootless{not_root} "$@"
 """
