@@ -141,8 +141,8 @@ def ceiling_sentence(branch: int | None) -> str:
     major = ceiling.split(".", 1)[0]
     return (
         f"Branch {branch} runs toolkits up to CUDA {ceiling} (what nvidia-smi shows); a newer "
-        f"{major}.x toolkit runs only through minor-version compatibility, and CUDA "
-        f"{int(major) + 1}.x not at all."
+        f"{major}.x toolkit runs only through minor-version compatibility, a newer major not "
+        "at all."
     )
 
 

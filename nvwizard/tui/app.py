@@ -16,6 +16,7 @@ from nvwizard.tui.controllers.install import InstallController
 from nvwizard.tui.controllers.purge import PurgeController
 from nvwizard.tui.controllers.reboot import RebootController
 from nvwizard.tui.controllers.select import SelectController
+from nvwizard.tui.controllers.stack import StackController
 from nvwizard.tui.controllers.verify import VerifyController
 from nvwizard.tui.state import WizardState
 
@@ -25,6 +26,7 @@ class Controllers:
     detect: DetectController
     purge: PurgeController
     select: SelectController
+    stack: StackController
     install: InstallController
     reboot: RebootController
     verify: VerifyController
@@ -35,6 +37,7 @@ class Controllers:
             DetectController(state, backend),
             PurgeController(state, backend),
             SelectController(state, backend),
+            StackController(state, backend),
             InstallController(state, backend),
             RebootController(state, backend),
             VerifyController(state, backend),
@@ -85,12 +88,14 @@ class WizardApp(App):
         from nvwizard.tui.screens.purge import PurgeScreen
         from nvwizard.tui.screens.reboot import RebootScreen
         from nvwizard.tui.screens.select import SelectScreen
+        from nvwizard.tui.screens.stack import StackScreen
         from nvwizard.tui.screens.verify import VerifyScreen
 
         screens = {
             flow.DETECT: DetectScreen,
             flow.PURGE: PurgeScreen,
             flow.SELECT: SelectScreen,
+            flow.STACK: StackScreen,
             flow.INSTALL: InstallScreen,
             flow.REBOOT: RebootScreen,
             flow.VERIFY: VerifyScreen,

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from nvwizard.tui.state import WizardState
 
-DETECT, PURGE, SELECT, INSTALL, REBOOT, VERIFY = (
+DETECT, PURGE, SELECT, STACK, INSTALL, REBOOT, VERIFY = (
     "detect",
     "purge",
     "select",
+    "stack",
     "install",
     "reboot",
     "verify",
 )
-STEPS = (DETECT, PURGE, SELECT, INSTALL, REBOOT)
+STEPS = (DETECT, PURGE, SELECT, STACK, INSTALL, REBOOT)
 TITLES = {
     DETECT: "Detect",
     PURGE: "Purge",
     SELECT: "Select",
+    STACK: "Stack",
     INSTALL: "Install",
     REBOOT: "Reboot",
     VERIFY: "Verify",

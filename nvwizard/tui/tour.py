@@ -29,11 +29,13 @@ TOUR = (
     Stop("01-detect", ()),
     Stop("02-purge", ("n",)),
     Stop("03-select", ("n", "enter")),
-    Stop("04-install-plan", ("enter",)),
-    Stop("05-install-log", ("n", "enter")),
-    Stop("06-reboot", ("n",)),
+    # the newest toolkit the chosen driver runs (below "none" and one it cannot), with cuDNN
+    Stop("04-stack", ("enter", "down", "down", "tab", "space")),
+    Stop("05-install-plan", ("enter",)),
+    Stop("06-install-log", ("n", "enter")),
+    Stop("07-reboot", ("n",)),
     # "Reboot now": the demo machine comes up with the new driver, Detect runs, Verify opens
-    Stop("07-verify", ("left", "enter")),
+    Stop("08-verify", ("left", "enter")),
 )
 # Verify failing: on the machine whose libraries were upgraded under the running module.
 VERIFY_DEMO = "nvml-mismatch"

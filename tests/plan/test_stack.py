@@ -248,7 +248,7 @@ def test_toolkit_options_and_the_ceiling_sentence_for_the_stack_screen():
     assert not pascal["13.0"].allowed and "Pascal" in pascal["13.0"].reason
     assert ceiling_sentence(570) == (
         "Branch 570 runs toolkits up to CUDA 12.8 (what nvidia-smi shows); a newer 12.x "
-        "toolkit runs only through minor-version compatibility, and CUDA 13.x not at all."
+        "toolkit runs only through minor-version compatibility, a newer major not at all."
     )
 
 

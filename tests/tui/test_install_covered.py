@@ -62,6 +62,8 @@ async def test_lines_that_arrive_under_the_help_show_when_it_closes():
         await to_select(pilot)
         await pilot.press("enter")
         await settle(pilot)
+        await pilot.press("enter")  # Stack: none
+        await settle(pilot)
         await pilot.press("n", "enter")
         install = app.screen
         log = install.query_one("#log", Log)

@@ -63,6 +63,8 @@ async def test_space_toggles_and_kept_packages_can_be_opted_in():
         await settle(pilot)
         await pilot.press("enter")  # recommended driver
         await settle(pilot)
+        await pilot.press("enter")  # Stack: none
+        await settle(pilot)
     choices = backend.plans[-1].choices
     assert choices.keep == ("nvidia-driver-535-server",)
     assert choices.also_purge == ("nvidia-container-toolkit",)
@@ -93,6 +95,8 @@ async def test_declined_purge_keeps_the_installed_driver():
         await settle(pilot)
         assert screen_name(app) == "SelectScreen"
         await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # Stack: none
         await settle(pilot)
         plan_text = text_of(app, "#plan")
     assert backend.plans[-1].choices.purge is False
@@ -126,6 +130,9 @@ async def test_a_disabled_variant_is_refused_with_its_reason():
         await pilot.press("up")
         await pilot.press("n")
         await settle(pilot)
+        assert screen_name(app) == "StackScreen"
+        await pilot.press("n")
+        await settle(pilot)
         assert screen_name(app) == "InstallScreen"
         assert app.state.driver == "nvidia-driver-580-server"
 
@@ -140,6 +147,8 @@ async def test_space_on_headless_chooses_a_desktop_install():
         await pilot.press("space")
         await pilot.press("shift+tab", "enter")
         await settle(pilot)
+        await pilot.press("enter")  # Stack: none
+        await settle(pilot)
     assert backend.plans[-1].choices.headless is False
 
 
@@ -149,6 +158,8 @@ async def test_a_failed_step_shows_the_log_path_and_runs_the_repair():
     async with app.run_test(size=SIZE) as pilot:
         await to_select(pilot)
         await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # Stack: none
         await settle(pilot)
         await pilot.press("n", "enter")
         await settle(pilot)
@@ -190,6 +201,8 @@ async def test_install_is_refused_without_root_on_a_real_machine():
         await pilot.press("n", "enter")
         await settle(pilot)
         await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # Stack: none
         await settle(pilot)
         apply = app.screen.query_one("#apply", Button)
         assert apply.disabled and "sudo" in str(apply.label)
@@ -282,6 +295,8 @@ async def test_buttons_and_footer_stay_visible_at_80x24_and_after_resizes():
     async with app.run_test(size=(120, 40)) as pilot:
         await to_select(pilot)
         await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # Stack: none
         await settle(pilot)
         await pilot.resize_terminal(80, 24)
         await settle(pilot)

@@ -42,6 +42,9 @@ async def test_whole_path_detect_purge_select_install_reboot():
         assert screen_name(app) == "SelectScreen"
         await pilot.press("enter")
         await settle(pilot)
+        assert screen_name(app) == "StackScreen"
+        await pilot.press("enter")  # no toolkit: skipped
+        await settle(pilot)
         assert screen_name(app) == "InstallScreen"
         await pilot.press("n")
         assert app.focused.id == "apply"

@@ -128,6 +128,7 @@ async def test_killing_the_wizard_mid_install_does_not_stop_it_and_a_new_one_att
     assert [line.split()[1] for line in seen if line.startswith("SCREEN ")] == [
         "DetectScreen",
         "SelectScreen",
+        "StackScreen",
         "InstallScreen",
     ]
     assert f"PLAN {expected.driver}" in seen

@@ -62,11 +62,12 @@ def mounted(app: WizardApp, name: str, attribute: str) -> bool:
 
 
 async def to_install_screen(pilot: Pilot) -> None:
-    """Detect -> (Purge) -> Select -> Install, pressing n (Enter on the Purge screen)."""
+    """Detect -> (Purge) -> Select -> Stack -> Install, pressing n (Enter on the Purge
+    screen)."""
     app = pilot.app
     await until(pilot, lambda: mounted(app, "DetectScreen", "detecting"), "the Detect screen")
     await until(pilot, lambda: not app.screen.detecting, "the detection")
-    for _ in range(3):
+    for _ in range(4):
         # every wizard screen sets its controller when it mounts
         await until(pilot, lambda: hasattr(app.screen, "controller"), "the screen to mount")
         say(f"SCREEN {screen_name(app)}")

@@ -96,6 +96,7 @@ class DetectController:
         lines.append(Line(self._module_line(report)))
         lines.append(Line(f"Secure Boot: {report.secure_boot}"))
         lines += self._packages(report)
+        lines += self._stack(report)
         lines += self.findings()
         if self.state.apply_refusal:
             lines.append(Line(""))
@@ -125,6 +126,18 @@ class DetectController:
         return [
             Line(f"Installed NVIDIA packages: {len(installed)}" + (f" ({main})" if main else ""))
         ]
+
+    @staticmethod
+    def _stack(report) -> list[Line]:
+        """One line for the developer stack, when any of it is installed."""
+        stack = report.stack
+        parts = [f"CUDA {t.version} ({t.source})" for t in stack.cuda_toolkits]
+        if stack.cudnn is not None:
+            parts.append(f"cuDNN {stack.cudnn.version or '?'} for CUDA {stack.cudnn.cuda_major}")
+        if stack.container_toolkit is not None:
+            wired = ", ".join(stack.container_toolkit.runtimes_configured) or "no runtime"
+            parts.append(f"container toolkit {stack.container_toolkit.version or '?'} ({wired})")
+        return [Line("Developer stack: " + "; ".join(parts), hang=2)] if parts else []
 
     def findings(self) -> list[Line]:
         report = self.state.report

@@ -129,6 +129,9 @@ class InstallController:
         plan, sim, check = self.state.plan, self.state.simulation, self.state.simulation_check
         assert plan is not None, "the plan is built before it is shown"
         lines = [Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING)]
+        if plan.stack_list or plan.cuda:
+            added = ", ".join(plan.stack_list) or "nothing new (installed already)"
+            lines.append(Line(f"Then the developer stack: {added}", HEADING))
         if sim is not None and check is not None:
             install, remove, upgrade = _package_sets(sim)
             lines.append(Line("The simulation (apt-get -s) says:", HEADING))
@@ -146,6 +149,9 @@ class InstallController:
         for number, step in enumerate(plan.steps, 1):
             lines.append(Line(f"{number}. {step.title}", HEADING))
             lines.append(Line(f"   {step.why}", DIM))
+            for write in step.writes:
+                lines.append(Line(f"   writes {write.path}:", COMMAND))
+                lines += [Line(f"     | {text}", DIM) for text in write.content.splitlines()]
             for argv in step.commands:
                 # a file's content (a Debian sources step) shown line by line, as written
                 first, *more = shlex.join(argv).split("\n")
@@ -269,7 +275,10 @@ def _package_sets(sim: Simulation) -> tuple[list[str], list[str], list[str]]:
     if sim.install is None:
         return [], sorted(removed), []
     removed |= set(sim.install.remove)
-    return sorted(sim.install.install), sorted(removed), sorted(sim.install.upgrade)
+    installed = set(sim.install.install)
+    if sim.stack is not None:  # the driver's install with the developer stack, when simulated
+        installed |= set(sim.stack.install)
+    return sorted(installed), sorted(removed), sorted(sim.install.upgrade)
 
 
 def _package_set(verb: str, names: list[str], tone: str) -> list[Line]:

@@ -71,4 +71,4 @@ class SelectScreen(WizardScreen):
         if refusal:
             self.notify(refusal, severity="error", timeout=6)
             return
-        self.wizard.go(flow.INSTALL)
+        self.wizard.go(flow.STACK)

@@ -1,0 +1,86 @@
+"""The Stack screen on the demo machines (real layers): the toolkits the chosen driver runs,
+the ceiling in one sentence, cuDNN and the container toolkit, remembered across Back, and the
+extra steps on the Install screen."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, DataTable
+
+from nvwizard.tui.tour import demo_app, settle
+from tests.tui.test_disabled_variant_demo import walk_to_select
+
+SIZE = (100, 32)
+
+
+def keys_of(table: DataTable) -> list[str]:
+    return [row.key.value for row in table.ordered_rows]
+
+
+async def to_stack(pilot) -> None:
+    await walk_to_select(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert type(pilot.app.screen).__name__ == "StackScreen"
+
+
+async def test_hgx_lists_what_the_driver_runs_and_the_install_screen_shows_the_stack():
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_stack(pilot)
+        table = app.screen.query_one("#toolkits", DataTable)
+        keys = keys_of(table)
+        assert keys[:3] == ["none", "13.3", "13.2"] and table.cursor_row == 0  # none: skip
+        assert table.get_row("13.2")[0].plain == "★"
+        assert table.get_row("13.3")[0].plain == "✗" and "strike" in str(
+            table.get_row("13.3")[1].style
+        )
+        explained = app.screen.query_one("#stack-explain").plain
+        assert explained.startswith("Branch 595 runs toolkits up to CUDA 13.2")
+        await pilot.press("down", "down")
+        await settle(pilot)
+        assert "cuda-toolkit-13-2 from NVIDIA's CUDA repository" in app.screen.query_one(
+            "#stack-explain"
+        ).plain.replace("\n", " ")
+        await pilot.press("tab", "space")  # cuDNN
+        assert app.screen.query_one("#cudnn", Checkbox).value
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "InstallScreen"
+        plan = app.state.plan
+        assert plan.stack_list == ["cuda-toolkit-13-2", "cudnn9-cuda-13"]
+        titles = [s.title for s in plan.steps]
+        assert "Keep NVIDIA's CUDA repository from supplying the driver" in titles
+        assert "Install CUDA toolkit 13.2" in titles
+        shown = app.screen.query_one("#plan").plain
+        assert "Then the developer stack: cuda-toolkit-13-2, cudnn9-cuda-13" in shown
+        assert "writes /etc/apt/preferences.d/nvwizard-cuda-repository-drivers" in shown
+
+        await pilot.press("b")  # back to Stack: the choice is remembered
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StackScreen"
+        table = app.screen.query_one("#toolkits", DataTable)
+        assert keys_of(table)[table.cursor_row] == "13.2"
+        assert app.screen.query_one("#cudnn", Checkbox).value
+
+
+async def test_a_pascal_gpu_gets_no_cuda_13_and_a_crossed_row_is_refused():
+    app = demo_app("gtx1080-secureboot")
+    notices: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await to_stack(pilot)
+        table = app.screen.query_one("#toolkits", DataTable)
+        keys = keys_of(table)
+        starred = [k for k in keys if table.get_row(k)[0].plain == "★"]
+        assert starred == ["12.9"]  # branch 580 runs 13.0, but CUDA 13 dropped Pascal
+        original = app.screen.notify
+        app.screen.notify = lambda message, **kw: (  # type: ignore[method-assign]
+            notices.append(message),
+            original(message, **kw),
+        )
+        await pilot.press(*["down"] * keys.index("13.0"))
+        await settle(pilot)
+        assert "no longer compiles for Pascal" in app.screen.query_one("#stack-explain").plain
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StackScreen"
+        assert notices and "13.0" in notices[0] and "Pascal" in notices[0]
