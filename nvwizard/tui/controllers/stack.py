@@ -83,8 +83,9 @@ class StackController:
                 )
             )
         distro = self.report.stack.offers.distro_cuda
+        branch = self.branch()
         if distro:
-            fit = cuda.driver_fit(distro, self.branch()) if self.branch() else None
+            fit = cuda.driver_fit(distro, branch) if branch is not None else None
             allowed = fit is None or fit.native
             rows.append(
                 ToolkitRow(
