@@ -146,7 +146,19 @@ def restart_runtime(machine: Machine, unit: str) -> None:
 
 
 def refresh_files(machine: Machine, installed: dict[str, str]) -> None:
-    """Rewrite cuda-toolkits.txt, nvcc-version.txt and cudnn-version.txt from the packages."""
+    """Rewrite cuda-toolkits.txt, nvcc-version.txt, cudnn-version.txt and
+    nvidia-ctk-version.txt from the packages."""
+    ctk_version = installed.get("nvidia-container-toolkit-base") or installed.get(
+        ctk.TOOLKIT_PACKAGE
+    )
+    if ctk_version:
+        machine.write(
+            "nvidia-ctk-version.txt",
+            f"NVIDIA Container Toolkit CLI version {ctk_version.split('-')[0]}\n"
+            f"commit: {CTK_COMMIT}\n",
+        )
+    elif machine.read("nvidia-ctk-version.txt") is not None:
+        machine.write("nvidia-ctk-version.txt", None)
     toolkits = sorted(
         (v for n in installed if (v := cuda.parse_toolkit_package(n))), key=cuda.version_key
     )
