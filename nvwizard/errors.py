@@ -17,9 +17,10 @@ EXIT_CODE_MEANINGS = (
     ),
     (
         EXIT_REFUSED,
-        "refused: a precondition failed (this GPU cannot run the driver, the simulation says "
-        "stop, another apply is running or changed the saved demo machine; `verify`: no NVIDIA "
-        "GPU; `logs`: no apply log yet), "
+        "refused: a precondition failed (this GPU cannot run the driver, the driver or GPU "
+        "cannot run the CUDA toolkit asked for, the simulation says stop, another apply is "
+        "running or changed the saved demo machine; `verify`: no NVIDIA GPU; `logs`: no apply "
+        "log yet), "
         "not root, or not confirmed",
     ),
     (EXIT_INTERRUPTED, "interrupted with Ctrl+C (an apply on this machine goes on)"),

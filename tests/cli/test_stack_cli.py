@@ -1,0 +1,84 @@
+"""`plan`/`install`/`verify` with the developer stack, as a user runs them (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.run import REPO_ROOT, nvwizard
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("--demo", "gtx1080-secureboot", "--cuda", "13.0"), 3, "(Pascal): CUDA 13 supports"),
+        (
+            ("--demo", "hgx-h100", "--driver", "nvidia-driver-570-server-open", "--cuda", "13.0"),
+            3,
+            "CUDA 13.0 needs branch 580 or newer",
+        ),
+        (("--demo", "rtx3090-fresh", "--cudnn"), 3, "--cudnn needs a CUDA toolkit"),
+        (("--demo", "hgx-h100", "--cuda", "12.7"), 2, "no such toolkit"),
+        (("--demo", "hgx-h100", "--cuda", "twelve"), 2, "expected a CUDA release"),
+        (("--demo", "hgx-h100", "--allow-cuda-compat"), 2, "add --cuda VERSION"),
+    ],
+)
+def test_refusals_and_usage_errors_are_one_line_before_anything_runs(args, code, words):
+    result = nvwizard("plan", *args)
+    assert result.returncode == code, result.stderr
+    assert words in result.stderr and result.stdout == ""
+    if code == 3:
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert result.stderr.startswith("nvwizard: ")
+
+
+def test_plan_json_carries_the_stack_and_the_pin():
+    result = nvwizard("plan", "--demo", "hgx-h100", "--cuda", "latest", "--cudnn", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["cuda"] == "13.2" and plan["stack_list"] == ["cuda-toolkit-13-2", "cudnn9-cuda-13"]
+    assert plan["choices"]["cuda"] == "latest" and plan["repositories"] == []
+    steps = {s["id"]: s for s in plan["steps"]}
+    assert steps["cuda-pin"]["writes"][0]["path"] == (
+        "/etc/apt/preferences.d/nvwizard-cuda-repository-drivers"
+    )
+    assert "cuda-repository" not in steps  # NVIDIA's repository is configured on hgx-h100
+
+
+def test_install_reboot_and_verify_the_stack_on_a_fresh_demo(tmp_path):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+        "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
+        "NVWIZARD_DEMO_SPEED": "0",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "nvwizard", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            timeout=180,
+        )
+
+    args = ("--demo", "rtx3090-fresh", "--cuda", "12.8", "--container-toolkit")
+    installed = run("install", *args, "--yes", "--reboot")
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
+    assert "Add NVIDIA's CUDA repository (ubuntu2204, cuda-keyring)" in installed.stdout
+    assert "Register the nvidia runtime with Docker" in installed.stdout
+    detected = json.loads(run("detect", "--demo", "rtx3090-fresh", "--json").stdout)
+    assert [t["version"] for t in detected["cuda_toolkits"]] == ["12.8"]
+    assert detected["container_toolkit"]["runtimes_configured"] == ["docker"]
+    assert detected["cuda_repo"] and detected["cuda_repo_driver_pin"]
+    verified = run("verify", "--demo", "rtx3090-fresh", "--json")
+    checks = {c["name"]: c for c in json.loads(verified.stdout)["checks"]}
+    for name in ("cuda-link", "nvcc-version", "nvidia-ctk", "runtime-docker", "cuda-sample"):
+        assert checks[name]["ok"] and not checks[name]["skipped"], checks[name]
+    assert "simulated" in checks["cuda-sample"]["detail"]
