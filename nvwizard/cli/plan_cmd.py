@@ -139,6 +139,8 @@ def check_plan_options(args: argparse.Namespace) -> None:
     """What is wrong with the plan options whatever the machine (`export` checks it too)."""
     if args.lock_timeout < 0:
         raise UsageError("--lock-timeout: must be 0 or more seconds")
+    if args.allow_cuda_compat and not args.cuda:
+        raise UsageError("--allow-cuda-compat applies to a toolkit: add --cuda VERSION")
 
 
 def choices_from_args(args: argparse.Namespace, report) -> Choices:
@@ -152,8 +154,6 @@ def choices_from_args(args: argparse.Namespace, report) -> Choices:
     persistenced = args.persistenced
     if persistenced is None:
         persistenced = headless and report.has_nvidia_gpu
-    if args.allow_cuda_compat and not args.cuda:
-        raise UsageError("--allow-cuda-compat applies to a toolkit: add --cuda VERSION")
     return Choices(
         driver=base.driver,
         purge=args.purge,
