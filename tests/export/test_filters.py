@@ -144,3 +144,9 @@ def test_the_filters_need_only_the_standard_library():
     imported = set(re.findall(r"^(?:from|import) (\w+)", source, re.M))
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
     assert Path(filters.__file__).parent.name == "filter_plugins"
+
+
+def test_a_steps_written_files_are_named_in_the_plan_lines():
+    plan = _json("plan", "--json", "--demo", "hgx-h100", "--cuda", "latest")
+    lines = filters.plan_lines(plan)
+    assert "  writes /etc/apt/preferences.d/nvwizard-cuda-repository-drivers" in lines

@@ -66,6 +66,7 @@ def plan_lines(plan: dict) -> list[str]:
     steps = plan.get("steps") or []
     for number, step in enumerate(steps, 1):
         lines.append(f"step {number}/{len(steps)}: {step.get('title')}")
+        lines += [f"  writes {write.get('path')}" for write in step.get("writes") or []]
         lines += [f"  $ {shlex.join(argv)}" for argv in step.get("commands") or []]
     return lines
 
