@@ -17,7 +17,11 @@ lines and `-o APT::Status-Fd=N` for `pmstatus:`/`dlstatus:` lines on stream "sta
 `dpkg --audit | --configure -a | -l`, `dpkg-query -W/-l`, `apt-mark hold/unhold/showhold`,
 `systemctl enable/start/...`, `shutdown -r now | +N | -c` and `reboot`, and the read-only
 tools whose output the bundle holds (`uname -r`, `nvidia-smi`, `mokutil --sb-state`, `lsmod`,
-`lspci`, `ubuntu-drivers devices|list`). Tools that only touch hardware (`modprobe`,
+`lspci`, `ubuntu-drivers devices|list`), and the developer stack's (repositories.py,
+stack_tools.py): `curl` of NVIDIA's keyring and key, `dpkg -i` of the keyring, the NVIDIA
+repositories' packages after `apt-get update` (an apt pin below 0 honoured), a step's written
+files, `nvcc --version`, `nvidia-ctk`, `docker info`, `systemctl restart docker`, and the
+vector-add result verify reads (cuda-sample.txt, "simulated"). Tools that only touch hardware (`modprobe`,
 `update-initramfs`, ...) print "simulated: <command>" and succeed; any other tool is "not
 found" (exit 127), so a plan that needs something the simulator does not know fails loudly
 instead of pretending.

@@ -10,7 +10,7 @@ from nvwizard.simulator.apt_sources import add_apt_source, is_add_apt_source
 from nvwizard.simulator.dpkg import dpkg, dpkg_query
 from nvwizard.simulator.repositories import curl
 from nvwizard.simulator.script import Invocation, Script, err, out
-from nvwizard.simulator.stack_tools import docker, nvidia_ctk
+from nvwizard.simulator.stack_tools import docker, nvcc, nvidia_ctk
 from nvwizard.simulator.tools import (
     NO_EFFECT_TOOLS,
     apt_mark,
@@ -33,6 +33,7 @@ HANDLERS = {
     "curl": curl,
     "nvidia-ctk": nvidia_ctk,
     "docker": docker,
+    "nvcc": nvcc,
 }
 
 

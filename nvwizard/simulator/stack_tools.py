@@ -108,6 +108,27 @@ def nvidia_ctk(call: Invocation, args: Sequence[str]) -> Script:
     return 0
 
 
+def nvcc(call: Invocation, args: Sequence[str]) -> Script:
+    """`nvcc --version` (or `/usr/local/cuda/bin/nvcc --version`): the installed toolkit's."""
+    text = call.machine.read("nvcc-version.txt") or ""
+    wanted = call.argv[0] if call.argv[0].startswith("/") else None
+    sections: dict[str | None, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        if line.startswith("== ") and line.endswith(" =="):
+            current = line[3:-3]
+            sections[current] = []
+        else:
+            sections.setdefault(current, []).append(line)
+    found = sections.get(wanted) if wanted else next(iter(sections.values()), None)
+    if not found or list(args[:1]) not in (["--version"], ["-V"]):
+        yield err(f"simulated: {call.argv[0]}: command not found on the simulated machine")
+        return 127
+    for line in found:
+        yield out(line)
+    return 0
+
+
 def docker(call: Invocation, args: Sequence[str]) -> Script:
     if list(args[:1]) != ["info"]:
         yield err(f"simulated: docker {' '.join(args)}: not simulated")

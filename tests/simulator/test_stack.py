@@ -106,3 +106,12 @@ def test_the_hgx_demo_has_the_rich_stack():
     assert stack.container_toolkit.runtimes_configured == ["docker"]
     assert stack.cuda_repo and not stack.cuda_repo_driver_pin
     assert "13.0" in stack.offers.cuda and 13 in stack.offers.cudnn_cuda_majors
+
+
+def test_nvcc_answers_with_the_installed_toolkit():
+    host = demo_host("hgx-h100")
+    code, lines = run(host, "nvcc", "--version")
+    assert code == 0 and "Cuda compilation tools, release 12.2, V12.2.91" in lines
+    code, lines = run(host, "/usr/local/cuda/bin/nvcc", "--version")
+    assert code == 0 and lines[-1] == "Build cuda_12.2.r12.2/compiler.32965470_0"
+    assert run(demo_host("vm-no-gpu"), "nvcc", "--version")[0] == 127
