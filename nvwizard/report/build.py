@@ -418,12 +418,12 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         source=host.label,
         debian=debian_facts,
     )
-    apt_sources = _parsed(host, "apt-sources.txt", misc.parse_apt_sources, [])
-    report.stack = read_stack(host, packages, apt_packages, apt_sources)
+    source_lines = _parsed(host, "apt-sources.txt", misc.parse_apt_sources, [])
+    report.stack = read_stack(host, packages, apt_packages, source_lines)
     facts = ExtraFacts(
         all_packages=packages,
         apt_packages=apt_packages,
-        apt_sources=apt_sources,
+        apt_sources=source_lines,
         disk=_parsed(host, "df.txt", misc.parse_df, []),
         run_installer_traces=[
             line for line in (host.read("run-installer.txt") or "").splitlines() if line.strip()
