@@ -21,10 +21,10 @@ tools whose output the bundle holds (`uname -r`, `nvidia-smi`, `mokutil --sb-sta
 stack_tools.py): `curl` of NVIDIA's keyring and key, `dpkg -i` of the keyring, the NVIDIA
 repositories' packages after `apt-get update` (an apt pin below 0 honoured), a step's written
 files, `nvcc --version`, `nvidia-ctk`, `docker info`, `systemctl restart docker`, and the
-vector-add result verify reads (cuda-sample.txt, "simulated"). Tools that only touch hardware (`modprobe`,
-`update-initramfs`, ...) print "simulated: <command>" and succeed; any other tool is "not
-found" (exit 127), so a plan that needs something the simulator does not know fails loudly
-instead of pretending.
+vector-add result verify reads (cuda-sample.txt, "simulated"). Tools that only touch
+hardware (`modprobe`, `update-initramfs`, ...) print "simulated: <command>" and succeed;
+any other tool is "not found" (exit 127), so a plan that needs something the simulator does
+not know fails loudly instead of pretending.
 
 Changes update the model and are written back as the machine's own files (dpkg-query.txt,
 dpkg-l.txt, apt-mark-showhold.txt, dpkg-audit.txt, dpkg-updates.txt, reboot-required.txt,
