@@ -7,7 +7,9 @@ from nvwizard.detect.models import LsmodEntry
 
 
 def parse_lsmod(text: str) -> list[LsmodEntry]:
-    """ "nvidia  56799232  2 nvidia_uvm,nvidia_modeset" -> LsmodEntry(nvidia, 56799232, (...))."""
+    """ "nvidia  56799232  2 nvidia_uvm,nvidia_modeset" -> LsmodEntry(nvidia, 56799232,
+    (nvidia_uvm, nvidia_modeset), count 2). The count also holds what is not a module (open
+    device files, the console): a module is in use when it exceeds its listed users."""
     entries: list[LsmodEntry] = []
     for line in clean_lines(text):
         tokens = line.split()
@@ -19,7 +21,7 @@ def parse_lsmod(text: str) -> list[LsmodEntry]:
         used_by = tuple(
             m for m in (tokens[3].split(",") if len(tokens) > 3 else []) if _is_module_name(m)
         )
-        entries.append(LsmodEntry(name=tokens[0], size=size, used_by=used_by))
+        entries.append(LsmodEntry(name=tokens[0], size=size, used_by=used_by, count=count))
     return entries
 
 

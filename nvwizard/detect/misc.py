@@ -1,12 +1,12 @@
 """Small bundle files: key=value files, `df -P -k`, GPU process and lock holder lists,
-apt sources."""
+apt sources, systemd unit states, /proc/fb, /var/run/reboot-required.pkgs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nvwizard.detect._text import clean_lines, to_int
-from nvwizard.detect.models import DfEntry, GpuProcess, LockHolder
+from nvwizard.detect._text import clean_lines, is_package_name, to_int
+from nvwizard.detect.models import DfEntry, Framebuffer, GpuProcess, LockHolder, UnitState
 from nvwizard.detect.os_release import unquote
 
 _MAX_PER_FIELD = 32  # values per deb822 field: keeps a garbage stanza from multiplying out
@@ -115,3 +115,49 @@ def _deb822_lines(stanza: dict[str, str]) -> Iterator[str]:
         for uri in stanza.get("URIs", "").split()[:_MAX_PER_FIELD]:
             for suite in stanza.get("Suites", "").split()[:_MAX_PER_FIELD]:
                 yield " ".join([kind, uri, suite, *components])
+
+
+_UNIT_SUFFIXES = (".service", ".socket", ".timer", ".target", ".path", ".mount")
+
+
+def parse_unit_states(text: str) -> list[UnitState]:
+    """`<unit>\t<active state>[\t<enabled state>]` lines (gpu-services.txt); a unit named
+    without a suffix is a service, as systemctl reads it."""
+    units: list[UnitState] = []
+    for line in clean_lines(text):
+        parts = [p.strip() for p in line.split("\t")] if "\t" in line else line.split()
+        if len(parts) < 2 or not _is_unit_name(parts[0]) or not _is_state(parts[1]):
+            continue
+        name = parts[0] if parts[0].endswith(_UNIT_SUFFIXES) else f"{parts[0]}.service"
+        units.append(UnitState(name=name, active=parts[1], enabled=parts[2] if parts[2:] else None))
+    return units
+
+
+def parse_proc_fb(text: str) -> list[Framebuffer]:
+    """/proc/fb: `0 astdrmfb`, `1 nouveaudrmfb`, `0 EFI VGA` (names may hold spaces)."""
+    framebuffers: list[Framebuffer] = []
+    for line in clean_lines(text):
+        number, _, name = line.strip().partition(" ")
+        index = to_int(number)
+        if index is not None and name.strip():
+            framebuffers.append(Framebuffer(index=index, name=name.strip()))
+    return sorted(framebuffers, key=lambda fb: fb.index)
+
+
+def parse_reboot_required_pkgs(text: str) -> list[str]:
+    """/var/run/reboot-required.pkgs: the packages that asked for the reboot, one a line."""
+    names: dict[str, None] = {}
+    for line in clean_lines(text):
+        name = line.strip()
+        if is_package_name(name):
+            names[name] = None
+    return list(names)
+
+
+def _is_unit_name(token: str) -> bool:
+    return token.isascii() and all(c.isalnum() or c in "-_.@:\\" for c in token)
+
+
+def _is_state(token: str) -> bool:
+    """ "active", "inactive", "failed", "activating", "not-found"."""
+    return bool(token) and token.isascii() and all(c.isalpha() or c == "-" for c in token)

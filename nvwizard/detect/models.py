@@ -119,7 +119,8 @@ class KernelModuleVersion:
 class LsmodEntry:
     name: str
     size: int | None = None
-    used_by: tuple[str, ...] = ()
+    used_by: tuple[str, ...] = ()  # the loaded modules that use it
+    count: int | None = None  # its use count: modules using it plus open files, the console...
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,23 @@ class GpuProcess:
     name: str
     user: str | None = None
     device: str | None = None  # "/dev/nvidia0"
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """A systemd unit as `systemctl is-active` and `is-enabled` answer for it."""
+
+    name: str  # "nvidia-persistenced.service"
+    active: str  # "active", "inactive", "failed", "activating", ...
+    enabled: str | None = None  # "enabled", "disabled", "static", ... (None: not asked)
+
+
+@dataclass(frozen=True)
+class Framebuffer:
+    """One line of /proc/fb: the framebuffer's number and its driver's name."""
+
+    index: int  # 0 is the one the console takes first
+    name: str  # "nouveaudrmfb", "astdrmfb", "EFI VGA", "simpledrmdrmfb"
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ from nvwizard.detect.misc import (
     parse_gpu_processes,
     parse_key_values,
     parse_lock_holders,
+    parse_proc_fb,
+    parse_reboot_required_pkgs,
+    parse_unit_states,
 )
-from nvwizard.detect.models import DfEntry, GpuProcess, LockHolder
+from nvwizard.detect.models import DfEntry, Framebuffer, GpuProcess, LockHolder, UnitState
 
 from ._samples import sample
 
@@ -69,3 +72,29 @@ def test_apt_sources_deb822_stanzas_flattened():
         # the disabled PPA stanza is left out
         "deb https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/ /",
     ]
+
+
+def test_unit_states_with_and_without_enablement():
+    text = (
+        "nvidia-persistenced.service\tactive\tenabled\n"
+        "nvidia-fabricmanager  failed\r\n"  # tabs lost in a paste, no suffix
+        "garbage\n"
+        "bad name!\tactive\n"
+    )
+    assert parse_unit_states(text) == [
+        UnitState("nvidia-persistenced.service", "active", "enabled"),
+        UnitState("nvidia-fabricmanager.service", "failed", None),
+    ]
+
+
+def test_proc_fb_in_index_order_with_spaces_in_names():
+    assert parse_proc_fb("1 nouveaudrmfb\n0 EFI VGA\nnot a line\n") == [
+        Framebuffer(0, "EFI VGA"),
+        Framebuffer(1, "nouveaudrmfb"),
+    ]
+    assert parse_proc_fb("") == []
+
+
+def test_reboot_required_pkgs():
+    text = "linux-image-6.8.0-95-generic\nlinux-base\nlinux-base\n\n*** junk ***\n"
+    assert parse_reboot_required_pkgs(text) == ["linux-image-6.8.0-95-generic", "linux-base"]

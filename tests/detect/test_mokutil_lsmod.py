@@ -40,6 +40,8 @@ def test_lsmod_full_with_header():
     assert entries["nvidia"].used_by == ("nvidia_uvm", "nvidia_modeset")
     assert entries["nvidia_uvm"].used_by == ()
     assert len(entries["x_tables"].used_by) == 10
+    # the use count: modules using it plus what is no module (open files, the console)
+    assert entries["nvidia"].count == 59
     assert "nouveau" not in entries
 
 
@@ -53,3 +55,8 @@ def test_lsmod_odd_fields():
     text = "nvidia 56799232 2 nvidia_uvm,nvidia_modeset,[permanent]\nbroken line\nfoo x 1\n"
     [entry] = parse_lsmod(text)
     assert entry.used_by == ("nvidia_uvm", "nvidia_modeset")
+
+
+def test_lsmod_use_count_dash_is_unknown():
+    [entry] = parse_lsmod("ip_tables 32768 - \n")
+    assert entry.count is None

@@ -32,6 +32,9 @@ from nvwizard.detect.misc import (
     parse_gpu_processes,
     parse_key_values,
     parse_lock_holders,
+    parse_proc_fb,
+    parse_reboot_required_pkgs,
+    parse_unit_states,
 )
 from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.detect.nvidia_smi import parse_nvidia_smi
@@ -79,6 +82,9 @@ PARSERS = [
     (parse_daemon_json, ("containers", "daemon-nvidia-args.json")),
     (parse_runtime_tables, ("containers", "containerd-config-nvidia-v2.toml")),
     (parse_apt_preferences, ("containers", "containerd-config-nvidia-v2.toml")),
+    (parse_unit_states, ("misc", "gpu-services.txt")),
+    (parse_proc_fb, ("misc", "proc-fb.txt")),
+    (parse_reboot_required_pkgs, ("misc", "reboot-required-pkgs.txt")),
 ]
 IDS = [parser.__name__ for parser, _ in PARSERS]
 
