@@ -46,6 +46,11 @@ class Host(abc.ABC):
     def read(self, source: str) -> str | None:
         """The raw text of a source (see sources.py), or None when it is missing."""
 
+    def fresh(self) -> Host:
+        """The same machine, read anew: a host that caches what it read (a live one) returns
+        a new one, so a decision taken after a change sees the machine as it is now."""
+        return self
+
     def prefetch(self, sources: Iterable[str]) -> None:  # noqa: B027 (optional: a hint)
         """A hint that these sources will be read soon. A live host produces them at once (its
         commands run side by side); a bundle reads each file when asked, so by default this

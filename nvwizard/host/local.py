@@ -110,6 +110,10 @@ class LocalHost(Host):
             return None
         return result
 
+    def fresh(self) -> LocalHost:
+        """This machine read anew: every source produced again when asked."""
+        return LocalHost(str(self.root), self.timeout_s)
+
     def _run(self, argv: Sequence[str]) -> CommandResult | Unavailable:
         return run_command(argv, self.timeout_s)
 
@@ -144,12 +148,15 @@ class LocalHost(Host):
             "mokutil-sb-state.txt": self._stdout_and_stderr("mokutil", "--sb-state"),
             "lsmod.txt": lambda: system_files.lsmod(root),
             "reboot-required.txt": lambda: system_files.reboot_required(root),
+            "reboot-required-pkgs.txt": lambda: system_files.reboot_required_pkgs(root),
             "df.txt": lambda: command_text(
                 ["df", "-P", "-k", *system_files.mounts_for_df(root)], self.timeout_s
             ),
             "gpu-processes.txt": lambda: processes.gpu_processes(root),
             "dpkg-lock.txt": lambda: processes.dpkg_lock_holders(root),
             "session.txt": lambda: processes.session(root, self._run),
+            "gpu-services.txt": lambda: processes.gpu_services(self._run),
+            "proc-fb.txt": lambda: system_files.file_text(root, "/proc/fb"),
             "run-installer.txt": lambda: system_files.run_installer(root),
             "modinfo-nvidia.txt": self._stdout("modinfo", "nvidia"),
             "dkms-status.txt": self._stdout("dkms", "status"),

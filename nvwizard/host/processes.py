@@ -23,6 +23,15 @@ DPKG_LOCKS = (
 
 RunCommand = Callable[[Sequence[str]], CommandResult | Unavailable]
 
+# NVIDIA's services that keep /dev/nvidia* open (knowledge/gpu_services.py says what each is)
+GPU_SERVICE_UNITS = (
+    "nvidia-persistenced.service",
+    "nvidia-fabricmanager.service",
+    "nvidia-dcgm.service",
+    "dcgm.service",
+    "nvidia-powerd.service",
+)
+
 
 def gpu_processes(root: Path) -> str:
     """`<pid>\t<name>\t<user>\t<devices>` for each process with /dev/nvidia* open.
@@ -72,6 +81,28 @@ def session(root: Path, run: RunCommand) -> str:
         "systemd": "yes" if pid1 == "systemd" else "no",
     }
     return "".join(f"{key}={value}\n" for key, value in values.items())
+
+
+def gpu_services(run: RunCommand) -> str | Unavailable:
+    """`<unit>\t<active state>\t<enabled state>` for each of GPU_SERVICE_UNITS.
+
+    `systemctl is-active` and `is-enabled` print one line per unit, in order, and exit non-zero
+    when any is not active (or not enabled): the lines are what counts."""
+    units = list(GPU_SERVICE_UNITS)
+    active = run(["systemctl", "is-active", *units])
+    enabled = run(["systemctl", "is-enabled", *units])
+    if not isinstance(active, CommandResult):
+        return active
+    states = active.stdout.splitlines()
+    enablement = enabled.stdout.splitlines() if isinstance(enabled, CommandResult) else []
+    if len(states) != len(units):
+        return Unavailable(
+            f"systemctl is-active printed {len(states)} lines for {len(units)} units"
+        )
+    if len(enablement) != len(units):
+        enablement = ["unknown"] * len(units)
+    rows = zip(units, states, enablement, strict=True)
+    return "".join(f"{unit}\t{state.strip()}\t{how.strip()}\n" for unit, state, how in rows)
 
 
 def parse_proc_locks(text: str) -> list[tuple[int, tuple[int, int, int]]]:

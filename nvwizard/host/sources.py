@@ -56,6 +56,10 @@ SOURCES: tuple[Source, ...] = (
     Source("mokutil-sb-state.txt", "`mokutil --sb-state` (stdout and stderr)"),
     Source("lsmod.txt", "`lsmod` (possibly grep-filtered)"),
     Source("reboot-required.txt", "/var/run/reboot-required (present: a reboot is pending)"),
+    Source(
+        "reboot-required-pkgs.txt",
+        "/var/run/reboot-required.pkgs (the packages that asked for the pending reboot)",
+    ),
     Source("df.txt", "`df -P -k / /var /boot`"),
     Source(
         "gpu-processes.txt",
@@ -76,6 +80,12 @@ SOURCES: tuple[Source, ...] = (
         "modinfo-nvidia.txt",
         "`modinfo nvidia` for the kernel that runs (version, signer, filename)",
     ),
+    Source(
+        "gpu-services.txt",
+        "NVIDIA's GPU services (persistenced, fabric manager, DCGM): "
+        "`<unit>\\t<systemctl is-active>\\t<systemctl is-enabled>`",
+    ),
+    Source("proc-fb.txt", "/proc/fb (the framebuffers; the console sits on the first)"),
     Source(
         "dkms-status.txt",
         "`dkms status` (which module versions DKMS built for which kernels; used by `verify`)",

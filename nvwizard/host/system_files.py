@@ -37,6 +37,15 @@ def reboot_required(root: Path) -> str | Unavailable:
     return Unavailable("absent: no reboot is pending") if isinstance(text, Unavailable) else text
 
 
+def reboot_required_pkgs(root: Path) -> str | Unavailable:
+    text = file_text(root, "/var/run/reboot-required.pkgs")
+    return (
+        Unavailable("absent: no package asked for a reboot")
+        if isinstance(text, Unavailable)
+        else text
+    )
+
+
 def dpkg_updates(root: Path) -> str | Unavailable:
     """The file names in /var/lib/dpkg/updates: any means dpkg was interrupted."""
     folder = under(root, "/var/lib/dpkg/updates")

@@ -446,3 +446,63 @@ def test_session_finds_sshd_among_the_ancestors_when_sudo_dropped_ssh_variables(
     assert "ssh=yes\n" in text and "systemd=yes\n" in text
     (tmp_path / "proc/4242/stat").write_text("4242 (tmux: server (1)) S 1 4242 4242 0 -1\n")
     assert "ssh=no\n" in LocalHost(root=str(tmp_path)).read("session.txt")
+
+
+# -- the facts of loading a driver without a reboot -------------------------------------------
+
+
+def test_gpu_services_from_systemctl(fake_bin, tmp_path):
+    fake_bin(
+        "systemctl",
+        'if [ "$1" = is-active ]; then\n'
+        '  printf "active\\nactive\\ninactive\\ninactive\\ninactive\\n"; exit 3\n'
+        "fi\n"
+        'printf "enabled\\nenabled\\ndisabled\\nnot-found\\nnot-found\\n"; exit 1\n',
+    )
+    text = LocalHost(root=str(tmp_path)).read("gpu-services.txt")
+    assert text.splitlines() == [
+        "nvidia-persistenced.service\tactive\tenabled",
+        "nvidia-fabricmanager.service\tactive\tenabled",
+        "nvidia-dcgm.service\tinactive\tdisabled",
+        "dcgm.service\tinactive\tnot-found",
+        "nvidia-powerd.service\tinactive\tnot-found",
+    ]
+
+
+def test_gpu_services_unavailable_when_systemctl_answers_otherwise(fake_bin, tmp_path):
+    fake_bin(
+        "systemctl", 'echo "System has not been booted with systemd as init system" >&2; exit 1\n'
+    )
+    host = LocalHost(root=str(tmp_path))
+    assert host.read("gpu-services.txt") is None
+    assert "printed 0 lines for 5 units" in host.missing["gpu-services.txt"]
+
+
+def test_the_host_units_are_the_knowledge_tables():
+    from nvwizard.host.processes import GPU_SERVICE_UNITS
+    from nvwizard.knowledge import kernel_modules
+
+    assert set(GPU_SERVICE_UNITS) == set(kernel_modules.GPU_SERVICE_UNITS)
+
+
+def test_proc_fb_and_reboot_required_pkgs(tmp_path):
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/fb").write_text("0 astdrmfb\n1 nouveaudrmfb\n")
+    host = LocalHost(root=str(tmp_path))
+    assert host.read("proc-fb.txt") == "0 astdrmfb\n1 nouveaudrmfb\n"
+    assert host.read("reboot-required-pkgs.txt") is None
+    (tmp_path / "var/run").mkdir(parents=True)
+    (tmp_path / "var/run/reboot-required.pkgs").write_text("linux-image-6.8.0-95-generic\n")
+    assert LocalHost(root=str(tmp_path)).read("reboot-required-pkgs.txt") == (
+        "linux-image-6.8.0-95-generic\n"
+    )
+
+
+def test_fresh_reads_the_machine_again(tmp_path):
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc/modules").write_text("nouveau 2424832 0 - Live 0x0\n")
+    host = LocalHost(root=str(tmp_path))
+    assert "nouveau" in host.read("lsmod.txt")
+    (tmp_path / "proc/modules").write_text("nvidia 56795136 0 - Live 0x0\n")
+    assert "nouveau" in host.read("lsmod.txt")  # read once per host
+    assert "nvidia" in host.fresh().read("lsmod.txt")
