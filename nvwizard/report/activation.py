@@ -1,0 +1,238 @@
+"""Can the installed driver be loaded now, without a reboot? A pure decision on fresh facts.
+
+`decide_activation(facts)` answers with a verdict and the reason, in words a script can print
+after "Not activated: ". It is safe only when every one of these holds:
+
+1. a new nvidia module exists for the running kernel (modinfo, else the installed packages);
+2. no kernel update is waiting for a reboot anyway (/var/run/reboot-required.pkgs names one);
+3. the module can be loaded: Canonical-signed, or built by DKMS while Secure Boot is off (a
+   DKMS module under Secure Boot needs its key (MOK) enrolled at the console during a boot);
+4. no process uses the GPU, apart from the GPU services that are stopped first
+   (nvidia-persistenced, fabric manager, DCGM);
+5. no display server holds nvidia_drm (its use count, or a display server with /dev/nvidia*
+   open);
+6. nouveau, when loaded, can be unloaded: nothing uses it, in particular not the console's
+   framebuffer;
+7. lsmod could be read at all (what is loaded must be known).
+
+When the installed version (and flavour) is already the loaded one there is nothing to do.
+The facts are read by report/activation_facts.py; the steps are built by plan/activate.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nvwizard.detect.models import GpuProcess, LsmodEntry, UnitState
+from nvwizard.knowledge import kernel_modules as km
+
+LOAD = "load"  # safe: stop the GPU services, unload the old modules, load the new ones
+LOADED = "loaded"  # the installed driver is the one loaded: nothing to do
+REBOOT = "reboot"  # only a reboot loads it
+
+SIGNED = "signed"  # signed with a key the kernel trusts (Canonical's linux-modules-nvidia-*)
+DKMS = "dkms"  # built on this machine by DKMS
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivationFacts:
+    """What the decision needs, read from the machine as it is now."""
+
+    kernel: str | None  # `uname -r`
+    driver: str  # what was installed, for people: "nvidia-driver-580-server-open"
+    module_version: str | None  # the nvidia module on disk for the running kernel
+    module_flavor: str | None = None  # "open" or "proprietary"
+    module_source: str | None = None  # SIGNED, DKMS or None (unknown)
+    branch: int | None = None
+    secure_boot: str = "unknown"  # enabled, disabled, unsupported, unknown
+    lsmod_read: bool = True  # False: lsmod gave nothing, what is loaded is unknown
+    nvidia_modules: tuple[LsmodEntry, ...] = ()  # the NVIDIA modules loaded now
+    loaded_version: str | None = None  # /proc/driver/nvidia/version
+    loaded_flavor: str | None = None
+    nouveau: LsmodEntry | None = None  # the nouveau module, when loaded
+    nouveau_bound: bool = False  # an NVIDIA GPU is bound to nouveau
+    console_framebuffer: str | None = None  # /proc/fb's first entry ("nouveaudrmfb")
+    gpu_processes: tuple[GpuProcess, ...] = ()
+    services: tuple[UnitState, ...] = ()  # NVIDIA's GPU services
+    pending_kernel: str | None = None  # the kernel package a pending reboot is for
+    desktop: bool = False  # a display manager or desktop is installed
+
+
+@dataclass(frozen=True)
+class Activation:
+    verdict: str  # LOAD, LOADED or REBOOT
+    reason: str  # the first reason for REBOOT; what happens for LOAD and LOADED
+    reasons: tuple[str, ...] = ()  # every reason a reboot is needed, most basic first
+    driver: str = ""
+    version: str | None = None  # the version that is (or will be) loaded
+    stop_services: tuple[str, ...] = ()  # running GPU services, in the order they stop
+    start_services: tuple[str, ...] = ()  # after the load: those, and enabled ones not running
+    notes: tuple[str, ...] = field(default=())  # things worth knowing that do not block
+
+    @property
+    def safe(self) -> bool:
+        return self.verdict == LOAD
+
+    @property
+    def needs_reboot(self) -> bool:
+        return self.verdict == REBOOT
+
+    def summary_line(self) -> str:
+        """The line scripts rely on (the CLI's last)."""
+        if self.verdict == REBOOT:
+            return f"Not activated: {self.reason}; reboot to load it"
+        return f"Activated: {self.driver} {self.version or ''}".rstrip() + (
+            " is loaded without a reboot"
+        )
+
+
+def decide_activation(facts: ActivationFacts) -> Activation:
+    """The verdict on these facts, with every reason against it."""
+    running = {u.name for u in facts.services if u.active == "active"}
+    stop = tuple(km.stop_order(running))
+    enabled = {u.name for u in facts.services if u.enabled == "enabled" and u.name not in running}
+    start = tuple(km.start_order(running | enabled))
+    reasons = _reasons(facts, running)
+    if _already_loaded(facts):
+        verdict, reason = (
+            LOADED,
+            f"nvidia {facts.loaded_version} is already the loaded module: nothing to do",
+        )
+    elif reasons:
+        verdict, reason = REBOOT, reasons[0]
+    else:
+        verdict, reason = LOAD, _what_happens(facts, stop)
+    return Activation(
+        verdict,
+        reason,
+        tuple(reasons) if verdict == REBOOT else (),
+        driver=facts.driver,
+        version=facts.module_version,
+        stop_services=stop,
+        start_services=start,
+        notes=_notes(facts) if verdict == LOAD else (),
+    )
+
+
+def _already_loaded(facts: ActivationFacts) -> bool:
+    return (
+        facts.module_version is not None
+        and facts.loaded_version == facts.module_version
+        and (facts.module_flavor is None or facts.loaded_flavor in (None, facts.module_flavor))
+        and not facts.nouveau_bound
+    )
+
+
+def _reasons(facts: ActivationFacts, running: set[str]) -> list[str]:
+    """Every reason a reboot is needed, the most basic first."""
+    reasons: list[str] = []
+    if facts.module_version is None:
+        reasons.append(f"no nvidia module is installed for the running kernel {facts.kernel}")
+    if facts.pending_kernel:
+        reasons.append(
+            f"a kernel update ({facts.pending_kernel}) waits for a reboot, which loads the new "
+            "driver too"
+        )
+    if facts.module_source == DKMS and facts.secure_boot == "enabled":
+        reasons.append(
+            "Secure Boot is on and the nvidia module was built by DKMS: its key (MOK) must be "
+            "enrolled at the console during a reboot"
+        )
+    elif facts.module_source != SIGNED and facts.secure_boot == "unknown":
+        reasons.append(
+            "Secure Boot's state is unknown (`mokutil --sb-state` gave no answer) and the "
+            "module is not Canonical-signed: under Secure Boot it loads only after a reboot "
+            "that enrolls its key"
+        )
+    jobs = [p for p in facts.gpu_processes if not _is_stopped_service(p, running)]
+    if jobs:
+        reasons.append(f"the jobs using the GPU must stop first: {_processes(jobs)}")
+    display = _display_holder(facts)
+    if display:
+        reasons.append(display)
+    if not facts.lsmod_read:
+        reasons.append("which kernel modules are loaded is unknown (no lsmod output)")
+    nouveau = _nouveau_problem(facts)
+    if nouveau:
+        reasons.append(nouveau)
+    return reasons
+
+
+def _is_stopped_service(process: GpuProcess, running: set[str]) -> bool:
+    """A GPU service's daemon, whose unit is running (and so is stopped first)."""
+    return any(unit in running for unit in km.service_of_process(process.name))
+
+
+def _processes(jobs: list[GpuProcess]) -> str:
+    """ "8 processes, python3 of mlops (pid 1843117 and 7 more)"."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for process in jobs:
+        groups.setdefault((process.name, process.user), []).append(process.pid)
+    described = []
+    for (name, user), pids in list(groups.items())[:3]:
+        owner = f" of {user}" if user else ""
+        more = f" and {len(pids) - 1} more" if len(pids) > 1 else ""
+        described.append(f"{name}{owner} (pid {pids[0]}{more})")
+    if len(groups) > 3:
+        described.append(f"{len(groups) - 3} other programs")
+    count = len(jobs)
+    return f"{count} {'processes' if count > 1 else 'process'}, {', '.join(described)}"
+
+
+def _display_holder(facts: ActivationFacts) -> str | None:
+    servers = sorted({p.name for p in facts.gpu_processes if p.name in km.DISPLAY_SERVERS})
+    if servers:
+        return f"a display server uses the GPU ({', '.join(servers)}): it holds nvidia_drm"
+    drm = next((m for m in facts.nvidia_modules if km.module_role(m.name) == km.DRM), None)
+    if drm is not None and _outside_users(drm) > 0:
+        return (
+            f"nvidia_drm is in use ({_outside_users(drm)} users besides modules): a display "
+            "server or the console's framebuffer holds it"
+        )
+    return None
+
+
+def _outside_users(module: LsmodEntry) -> int:
+    """What holds a module besides the modules lsmod lists as its users."""
+    return max(0, (module.count or 0) - len(module.used_by))
+
+
+def _nouveau_problem(facts: ActivationFacts) -> str | None:
+    nouveau = facts.nouveau
+    if nouveau is None:
+        return None
+    console = facts.console_framebuffer
+    if console is not None and console.lower().startswith(km.NOUVEAU):
+        where = "drives the GPU and" if facts.nouveau_bound else "is loaded and"
+        return f"nouveau {where} the console's framebuffer ({console}) sits on it"
+    users = _outside_users(nouveau)
+    if users:
+        return f"nouveau is in use ({users} users: the console or a display server)"
+    return None
+
+
+def _what_happens(facts: ActivationFacts, stop: tuple[str, ...]) -> str:
+    parts = []
+    if stop:
+        parts.append("stop " + ", ".join(u.removesuffix(".service") for u in stop))
+    if facts.nvidia_modules:
+        old = f" {facts.loaded_version}" if facts.loaded_version else ""
+        parts.append(f"unload the old nvidia{old}")
+    if facts.nouveau is not None:
+        parts.append("unload nouveau")
+    parts.append(f"load nvidia {facts.module_version}")
+    if stop:
+        parts.append("start the services again")
+    return "nothing holds the driver: " + ", ".join(parts)
+
+
+def _notes(facts: ActivationFacts) -> tuple[str, ...]:
+    notes = []
+    if facts.secure_boot == "enabled" and facts.module_source == SIGNED:
+        notes.append("Secure Boot is on; the module is Canonical-signed, so it loads as it is.")
+    if facts.nvidia_modules and facts.loaded_version:
+        notes.append(
+            f"nvidia {facts.loaded_version} runs until the unload; if an unload fails, it keeps "
+            "running and the services are started again."
+        )
+    return tuple(notes)
