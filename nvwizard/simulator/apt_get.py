@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nvwizard.simulator.boot import write_module_on_disk
 from nvwizard.simulator.dpkg_actions import (
     configure_packages,
     errors_summary,
@@ -374,6 +375,7 @@ def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptR
     model.save()
     if touches_kernel_modules([*tx.install, *tx.remove]):
         model.mark_reboot_required()
+        write_module_on_disk(model)
     if failed:
         yield err("E: Sub-process /usr/bin/dpkg returned an error code (1)")
         return 100

@@ -18,7 +18,12 @@ Triggered by `shutdown -r now`, `reboot`, or a scheduled `shutdown -r +N` coming
   the libraries, or drives none of the GPUs; no file when no nvidia-smi is installed.
 
 A reboot also ends every process (gpu-processes.txt, the dpkg lock holders), clears
-reboot-required.txt, cancels the scheduled reboot, and starts the enabled units.
+reboot-required.txt, cancels the scheduled reboot, and starts the enabled units (the GPU
+services' daemons then hold /dev/nvidia* again, when the module loaded).
+
+Between reboots, `modinfo nvidia` shows the module on disk for the running kernel: an install
+or purge of a kernel module package rewrites it (`write_module_on_disk`), as depmod makes the
+real one see the new file while the old module stays loaded.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.detect.nvidia_smi import parse_nvidia_smi
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
 from nvwizard.knowledge.architectures import classify_gpu
-from nvwizard.simulator import dkms_status
+from nvwizard.simulator import dkms_status, gpu_services
 from nvwizard.simulator.kernel_files import (
     lsmod_after_boot,
     lspci_with_driver,
@@ -46,6 +51,7 @@ from nvwizard.simulator.kernel_modules import (
     dkms_source,
     upstream_version,
 )
+from nvwizard.simulator.loaded_modules import refresh_use_counts
 from nvwizard.simulator.model import MachineModel
 from nvwizard.simulator.smi_table import GPU_FACTS, UNKNOWN_GPU, SmiGpuRow, render_nvidia_smi
 from nvwizard.simulator.state import BootResult, LoadedNvidia, Machine
@@ -76,7 +82,7 @@ def boot(machine: Machine) -> BootResult:
     module, why_not = module_at_boot(model, kernel, secure_boot == "enabled")
     had_nouveau = bool(re.search(r"^nouveau\s", read("lsmod.txt") or "", re.M))
     nouveau = had_nouveau and not nouveau_blacklisted(model)
-    smi_text, smi = _nvidia_smi(machine, model, module, nouveau)
+    smi_text, smi = nvidia_smi_text(machine, model, module, nouveau)
 
     write = model.write_back
     write("uname-r.txt", kernel + "\n")
@@ -94,17 +100,25 @@ def boot(machine: Machine) -> BootResult:
     if read("lspci-nn.txt") is not None:
         write("lspci-nn.txt", lspci_with_driver(read("lspci-nn.txt") or "", driver))
     _write_dkms_status(model, kernel)
-    write("gpu-processes.txt", "")
     write("dpkg-lock.txt", "")
     write("reboot-required.txt", None)
+    write("reboot-required-pkgs.txt", None)
 
     state = model.state
     state.scheduled_reboot = state.reboot_due_at = None
     state.lock_released = True
     state.active_units = set(state.enabled_units)
+    gpu_services.after_boot(machine, model, module is not None)  # every other process ended
+    refresh_use_counts(machine)
     result = BootResult(kernel, module, nouveau, why_not, smi)
     state.boots.append(result)
     return result
+
+
+def write_module_on_disk(model: MachineModel) -> None:
+    """modinfo-nvidia.txt for the module the running kernel would load now (None: none)."""
+    module, _why = module_at_boot(model, model.kernel, secure_boot=False)
+    model.write_back("modinfo-nvidia.txt", modinfo(module, model.kernel) if module else None)
 
 
 # -- what loads ----------------------------------------------------------------------------
@@ -216,7 +230,7 @@ def _utils_version(model: MachineModel) -> str | None:
     return None
 
 
-def _nvidia_smi(
+def nvidia_smi_text(
     machine: Machine, model: MachineModel, module: LoadedNvidia | None, nouveau: bool
 ) -> tuple[str | None, str]:
     library = _utils_version(model)

@@ -1,5 +1,5 @@
-"""Which handler answers a command: apt-get, dpkg, apt-mark, systemctl, shutdown, a tool whose
-output the bundle captured, a tool with no effect, or "not found"."""
+"""Which handler answers a command: apt-get, dpkg, apt-mark, systemctl, shutdown, modprobe and
+rmmod, a tool whose output the bundle captured, a tool with no effect, or "not found"."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from nvwizard.simulator.apt_get import apt_get
 from nvwizard.simulator.apt_sources import add_apt_source, is_add_apt_source
 from nvwizard.simulator.dpkg import dpkg, dpkg_query
 from nvwizard.simulator.repositories import curl
+from nvwizard.simulator.modprobe import modprobe, rmmod
 from nvwizard.simulator.script import Invocation, Script, err, out
 from nvwizard.simulator.stack_tools import docker, nvcc, nvidia_ctk
 from nvwizard.simulator.tools import (
@@ -34,6 +35,8 @@ HANDLERS = {
     "nvidia-ctk": nvidia_ctk,
     "docker": docker,
     "nvcc": nvcc,
+    "modprobe": modprobe,
+    "rmmod": rmmod,
 }
 
 

@@ -17,6 +17,16 @@ _SIZES = {
     True: {"nvidia_uvm": 2076672, "nvidia_drm": 139264, "nvidia_modeset": 1638400},
 }
 _NVIDIA_SIZE = {False: 56795136, True: 14143488}
+_PEERMEM_SIZE = 16384
+
+
+def module_size(name: str, open_modules: bool) -> int:
+    """The size lsmod shows for an NVIDIA module of either flavour."""
+    if name == "nvidia":
+        return _NVIDIA_SIZE[open_modules]
+    return _SIZES[open_modules].get(name, _PEERMEM_SIZE)
+
+
 # the compiler each release builds its kernel with (the second line of /proc/.../version)
 GCC_BY_RELEASE = {
     "20.04": "gcc version 9.4.0 (Ubuntu 9.4.0-1ubuntu1~20.04.2)",

@@ -33,6 +33,8 @@ PACE = {
     "trigger": 1.2,
     "lock-wait": 1.0,
     "systemctl": 0.3,
+    "modprobe": 0.4,  # loading a module (nvidia initialises every GPU: the slow one)
+    "rmmod": 0.2,
     "boot": 3.0,  # from `reboot` until the driver is loaded
     "reboot-minute": 5.0,  # each minute of a scheduled `shutdown -r +N`
 }
@@ -59,6 +61,10 @@ class Invocation:
     speed: float = DEFAULT_SPEED  # NVWIZARD_DEMO_SPEED
     # apt answers a simulation as if these were purged already (Host.start_after_purge)
     purged: frozenset[str] = frozenset()
+
+    def fails_module(self, action: str, module: str) -> bool:
+        """NVWIZARD_DEMO_FAIL=unload:<module> or load:<module>: that modprobe fails."""
+        return self.failing_package == f"{action}:{module.replace('-', '_')}"
 
     @property
     def echo(self) -> str:

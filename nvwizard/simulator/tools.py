@@ -7,15 +7,14 @@ import re
 import time
 from collections.abc import Sequence
 
+from nvwizard.simulator import gpu_services, loaded_modules
 from nvwizard.simulator.boot import boot
 from nvwizard.simulator.model import MachineModel
 from nvwizard.simulator.script import PACE, Invocation, Lines, Pause, Script, err, out
 from nvwizard.simulator.stack_tools import restart_runtime
 
 # tools that only touch the hardware or the boot: they print "simulated: <command>"
-NO_EFFECT_TOOLS = frozenset(
-    {"modprobe", "rmmod", "update-initramfs", "dkms", "depmod", "sync", "true"}
-)
+NO_EFFECT_TOOLS = frozenset({"update-initramfs", "dkms", "depmod", "sync", "true"})
 # read-only tools whose output the bundle holds: argv prefix -> source
 CAPTURED_OUTPUTS = (
     (("uname", "-r"), "uname-r.txt"),
@@ -102,9 +101,10 @@ def systemctl(call: Invocation, args: Sequence[str]) -> Script:
     if command == "daemon-reload":
         return 0
     if command == "is-active":
-        for unit in units:
-            yield out("active" if unit in state.active_units else "inactive")
-        return 0 if all(u in state.active_units for u in units) else 3
+        active = [_is_active(call, u) for u in units]
+        for is_on in active:
+            yield out("active" if is_on else "inactive")
+        return 0 if all(active) else 3
     if command not in ("enable", "disable", "start", "stop", "restart"):
         yield out(call.echo)
         return 0
@@ -116,6 +116,8 @@ def systemctl(call: Invocation, args: Sequence[str]) -> Script:
             yield err(f"Failed to {command} {unit}: Unit {unit} not found.")
             return 5
         yield Pause(PACE["systemctl"])
+        if command in ("enable", "disable") and gpu_services.is_gpu_service(unit):
+            gpu_services.set_enabled(call.machine, unit, command == "enable")
         if command == "enable" and unit not in state.enabled_units:
             state.enabled_units.add(unit)
             yield err(
@@ -125,12 +127,34 @@ def systemctl(call: Invocation, args: Sequence[str]) -> Script:
         elif command == "disable" and unit in state.enabled_units:
             state.enabled_units.discard(unit)
             yield err(f'Removed "/etc/systemd/system/multi-user.target.wants/{unit}".')
+        elif command in ("start", "restart") and gpu_services.is_gpu_service(unit):
+            if not gpu_services.nvidia_loaded(call.machine):
+                # the daemon cannot open /dev/nvidia*: its unit fails
+                yield err(
+                    f"Job for {unit} failed because the control process exited with error code."
+                )
+                yield err(
+                    f'See "systemctl status {unit}" and "journalctl -xeu {unit}" for details.'
+                )
+                return 1
+            state.active_units.add(unit)
+            gpu_services.set_state(call.machine, model, unit, active=True)
+            loaded_modules.refresh_use_counts(call.machine)
         elif command in ("start", "restart"):
             state.active_units.add(unit)
             restart_runtime(call.machine, unit)
         elif command == "stop":
             state.active_units.discard(unit)
+            if gpu_services.is_gpu_service(unit):
+                gpu_services.set_state(call.machine, model, unit, active=False)
+                loaded_modules.refresh_use_counts(call.machine)
     return 0
+
+
+def _is_active(call: Invocation, unit: str) -> bool:
+    if gpu_services.is_gpu_service(unit):
+        return gpu_services.is_active(call.machine, unit)
+    return unit in call.machine.state.active_units
 
 
 def _unit_name(name: str) -> str:
@@ -140,14 +164,8 @@ def _unit_name(name: str) -> str:
 
 def _unit_exists(model: MachineModel, unit: str) -> bool:
     """NVIDIA's units ship with packages; other units are assumed to exist."""
-    present = model.present()
-    if unit == "nvidia-persistenced.service":
-        # Ubuntu ships the unit in nvidia-compute-utils-*, Debian in nvidia-persistenced
-        return "nvidia-persistenced" in present or any(
-            n.startswith(("nvidia-compute-utils-", "nvidia-utils-")) for n in present
-        )
-    if unit == "nvidia-fabricmanager.service":
-        return any(n.startswith("nvidia-fabricmanager") for n in present)
+    if gpu_services.is_gpu_service(unit):
+        return gpu_services.unit_installed(model, unit)
     return True
 
 
