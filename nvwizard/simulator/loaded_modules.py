@@ -37,8 +37,10 @@ class Module:
 class LoadedModules:
     """lsmod.txt as a list of modules, newest first; `save()` writes it back."""
 
-    def __init__(self, machine: Machine):
+    def __init__(self, machine: Machine, stuck: str | None = None):
+        """`stuck`: a module that is in use whatever holds it (NVWIZARD_DEMO_FAIL=unload:X)."""
         self.machine = machine
+        self.stuck = stuck
         self.modules = [
             Module(
                 e.name,
@@ -66,7 +68,7 @@ class LoadedModules:
         return module.others
 
     def in_use(self, module: Module) -> bool:
-        return bool(module.used_by) or self.holders(module) > 0
+        return module.name == self.stuck or bool(module.used_by) or self.holders(module) > 0
 
     def remove(self, name: str, cascade: bool) -> list[str]:
         """Unload `name` (not in use); with `cascade`, as `modprobe -r` does, also the modules

@@ -67,6 +67,12 @@ class Invocation:
         return self.failing_package == f"{action}:{module.replace('-', '_')}"
 
     @property
+    def failing_unload(self) -> str | None:
+        """NVWIZARD_DEMO_FAIL=unload:<module>: the module that stays in use."""
+        action, _, module = self.failing_package.partition(":")
+        return module.replace("-", "_") if action == "unload" and module else None
+
+    @property
     def echo(self) -> str:
         """ "simulated: <the command>", for commands that only pretend to run."""
         return f"simulated: {' '.join(self.argv)}"
