@@ -31,6 +31,17 @@ STACK_CHECK = "stack-check"  # apt-get -s: the stack must install no driver pack
 STACK_INSTALL = "stack-install"
 RUNTIME_CONFIGURE = "runtime-configure"  # nvidia-ctk runtime configure --runtime=...
 RUNTIME_RESTART = "runtime-restart"
+# Loading the new driver without a reboot (plan/activate.py; the engine checks each one)
+STOP_SERVICES = "stop-services"  # systemctl stop the GPU services that hold /dev/nvidia*
+UNLOAD = "unload"  # modprobe -r the old modules; each must be gone afterwards
+LOAD = "load"  # modprobe the new modules
+START_SERVICES = "start-services"  # also run when an unload fails: the old driver goes on
+VERIFY_DRIVER = "verify-driver"  # the checks of `nvwizard verify`, on the loaded driver
+
+# What a plan is for: installing a driver, repairing dpkg, or loading the installed driver.
+INSTALL_PLAN = "install"
+REPAIR_PLAN = "repair"
+ACTIVATE_PLAN = "activate"
 
 STEP_KINDS = (
     PREFLIGHT,
@@ -51,6 +62,11 @@ STEP_KINDS = (
     STACK_INSTALL,
     RUNTIME_CONFIGURE,
     RUNTIME_RESTART,
+    STOP_SERVICES,
+    UNLOAD,
+    LOAD,
+    START_SERVICES,
+    VERIFY_DRIVER,
 )
 
 DEFAULT_LOCK_TIMEOUT_S = 300  # unattended-upgrades on a fresh VM often needs a few minutes
@@ -134,6 +150,7 @@ class Plan:
     stack_list: list[str] = field(default_factory=list)
     cuda: str | None = None
     repositories: list[str] = field(default_factory=list)
+    purpose: str = INSTALL_PLAN  # INSTALL_PLAN, REPAIR_PLAN or ACTIVATE_PLAN
 
     @property
     def changes_system(self) -> bool:
@@ -163,6 +180,7 @@ class Plan:
             "cuda": self.cuda,
             "repositories": list(self.repositories),
             "steps": [s.to_json() for s in self.steps],
+            "purpose": self.purpose,
         }
 
     @classmethod
@@ -186,4 +204,5 @@ class Plan:
             stack_list=list(obj.get("stack_list") or []),
             cuda=obj.get("cuda"),
             repositories=list(obj.get("repositories") or []),
+            purpose=obj.get("purpose") or INSTALL_PLAN,
         )

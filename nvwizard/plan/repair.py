@@ -109,4 +109,5 @@ def build_repair_plan(report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIME
         flavour="",
         branch=None,
         modules="",
+        purpose=pm.REPAIR_PLAN,
     )
