@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from nvwizard.detect.misc import parse_lock_holders
 from nvwizard.engine import events as ev
+from nvwizard.engine.activate import ActivationGuard
 from nvwizard.engine.diagnose import (
     PACKAGE_STATES_ARGV,
     REPAIR_DPKG,
@@ -109,6 +110,9 @@ class Engine:
         self.journal = journal
         self._listeners: list[Listener] = ([journal] if journal else []) + list(listeners)
         self._cancel = threading.Event()
+        self._guard = (
+            ActivationGuard(host, plan, self._output) if plan.purpose == pm.ACTIVATE_PLAN else None
+        )
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -130,6 +134,11 @@ class Engine:
     def _output(self, step: Step, stream: str, line: str) -> None:
         self._emit(ev.StepOutput(step=step.id, stream=stream, lines=(line,)))
 
+    def _may_stop(self) -> bool:
+        """Cancelled, and stopping now leaves the machine whole (an activation that has taken
+        the old module out goes on until the new one is in)."""
+        return self._cancel.is_set() and (self._guard is None or self._guard.may_cancel())
+
     def _log_path(self) -> str | None:
         path = getattr(self.journal, "log_path", None)
         return str(path) if path else None
@@ -142,7 +151,7 @@ class Engine:
         steps_done: list[str] = []
         reboot_required = reboot_scheduled = False
         for step in self.plan.steps:
-            if self._cancel.is_set():
+            if self._may_stop():
                 outcome = replace(
                     outcome,
                     status=CANCELLED,
@@ -166,6 +175,9 @@ class Engine:
                     broken_packages=tuple(diagnosis.broken),
                     last_lines=tuple(relevant_lines(failure.lines)),
                 )
+                if self._guard is not None:
+                    reboot_required = True  # the installed driver is not the loaded one
+                    self._restore_after(step)
                 break
             steps_done.append(step.id)
             if step.kind in _NEEDS_REBOOT:
@@ -181,6 +193,17 @@ class Engine:
         self._emit(ev.PlanFinished(outcome=outcome))
         return outcome
 
+    def _restore_after(self, failed: Step) -> None:
+        """An activation whose unload failed: start the stopped services again (a step)."""
+        assert self._guard is not None
+        restore = self._guard.restore_step(failed)
+        if restore is None:
+            return
+        try:
+            self._run_step(restore)
+        except _StepFailed:
+            pass  # its output and failure are in the log; the outcome stays the unload's
+
     def _run_step(self, step: Step) -> None:
         commands = tuple(tuple(argv) for argv in step.commands)
         self._emit(
@@ -190,14 +213,24 @@ class Engine:
         exit_code = 0
         if step.kind == pm.PREFLIGHT:
             self._name_lock_holders(step)
+        guard = self._guard
         try:
+            refused = guard.before(step) if guard is not None else None
+            if refused is not None:
+                raise _StepFailed(1, refused, [refused.message])
             self._write_files(step)
             for argv in step.commands:
                 exit_code, lines = self._run_command(step, argv)
-                failure = self._check(step, argv, exit_code, lines)
+                failure = self._judge(step, argv, exit_code, lines)
                 if failure is not None:
                     raise failure
+            if guard is not None:
+                after = guard.after(step)
+                if after is not None:
+                    raise _StepFailed(1, after, [after.message])
         except _StepFailed as failure:
+            if guard is not None and failure.diagnosis.cause != "verify":
+                self._output(step, "stdout", guard.loaded_now())
             self._finish_step(step, failure.exit_code or 1, started, ok=False)
             raise
         self._finish_step(step, exit_code, started, ok=True)
@@ -277,6 +310,14 @@ class Engine:
             )
 
     # -- judging a command ----------------------------------------------------------------
+
+    def _judge(
+        self, step: Step, argv: list[str], exit_code: int, lines: list[str]
+    ) -> _StepFailed | None:
+        if self._guard is None:
+            return self._check(step, argv, exit_code, lines)
+        diagnosis = self._guard.judge(step, argv, exit_code, lines)
+        return None if diagnosis is None else _StepFailed(exit_code or 1, diagnosis, lines)
 
     def _check(
         self, step: Step, argv: list[str], exit_code: int, lines: list[str]

@@ -364,6 +364,19 @@ def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> Ve
     return result
 
 
+def check_now(host: Host, flavour: str | None = None) -> VerifyResult:
+    """The checks on the machine as it is now (after loading a driver without a reboot);
+    `flavour`: the one just installed. Records nothing."""
+    from nvwizard.report.build import build_report
+
+    host = host.fresh()
+    report = build_report(host)
+    return VerifyResult(
+        checks=run_checks(report, all_packages(host), flavour, host.read("dkms-status.txt")),
+        host=host.label,
+    )
+
+
 def record_result(result: VerifyResult, state_dir: Path | None = None) -> None:
     state = read_state(state_dir)
     write_state(replace(state, verify=result, verify_pending=not result.ok), state_dir)
