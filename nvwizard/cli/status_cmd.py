@@ -1,8 +1,9 @@
-"""`nvwizard status [--json]`: is an apply running, how far is it, how did it end, what next.
+"""`nvwizard status [--json]`: is an apply running, how far is it, how did it end, what next,
+and which NVIDIA driver the kernel runs now.
 
 Exit code 0 whatever the state (scripts read the text or the JSON); the JSON object is
-`ApplyStatus.to_json()` (documented in the README). A damaged state file is the exception:
-one line saying where it is and what to do, exit code 2.
+`ApplyStatus.to_json()` plus `loaded` (documented in the README). A damaged state file is the
+exception: one line saying where it is and what to do, exit code 2.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import time
 
 from nvwizard.engine.attach import NONE, RUNNING, ApplyStatus, current_apply
+from nvwizard.plan.models import ACTIVATE_PLAN
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -28,11 +30,49 @@ def register(subparsers, add_machine_options) -> None:
 
 def run(args: argparse.Namespace) -> int:
     status = current_apply()
+    loaded = loaded_now()
     if args.json:
-        print(json.dumps(status.to_json(), indent=2))
+        print(json.dumps({**status.to_json(), "loaded": loaded}, indent=2))
     else:
-        print(format_status(status))
+        print(format_status(status, loaded))
     return 0
+
+
+def loaded_now(host=None) -> dict:
+    """What the kernel runs now: {"nvidia": {"version", "flavor", "modules"} or null,
+    "nouveau": bool or null (unknown without lsmod)}."""
+    from nvwizard.detect.lsmod import parse_lsmod
+    from nvwizard.detect.proc_version import parse_proc_driver_version
+    from nvwizard.knowledge.kernel_modules import NOUVEAU, module_role, unload_rank
+
+    if host is None:
+        from nvwizard.host.local import LocalHost
+
+        host = LocalHost()
+    text = host.read("lsmod.txt")
+    modules = parse_lsmod(text) if text is not None else None
+    names = sorted((m.name for m in modules or [] if module_role(m.name)), key=unload_rank)
+    version = parse_proc_driver_version(host.read("proc-driver-nvidia-version.txt") or "")
+    nvidia = None
+    if names or version is not None:
+        nvidia = {
+            "version": version.version if version else None,
+            "flavor": version.flavor if version else None,
+            "modules": names,
+        }
+    nouveau = None if modules is None else any(m.name == NOUVEAU for m in modules)
+    return {"nvidia": nvidia, "nouveau": nouveau}
+
+
+def _loaded_line(loaded: dict) -> str:
+    nvidia = loaded["nvidia"]
+    if nvidia is None:
+        driver = "no nvidia module"
+    else:
+        flavor = f" ({nvidia['flavor']})" if nvidia["flavor"] else ""
+        driver = f"nvidia {nvidia['version'] or '?'}{flavor}: {' '.join(nvidia['modules'])}"
+    nouveau = {True: "nouveau loaded", False: "no nouveau", None: "nouveau unknown"}
+    return f"loaded now: {driver}; {nouveau[loaded['nouveau']]}"
 
 
 def _clock(epoch: float | None) -> str:
@@ -46,8 +86,9 @@ def _root_hint() -> str:
     return "\n(applies run with sudo are recorded under /var/lib/nvwizard: `sudo nvwizard status`)"
 
 
-def format_status(status: ApplyStatus) -> str:
+def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
     lines = []
+    what = " (loading it without a reboot)" if status.purpose == ACTIVATE_PLAN else ""
     if status.state == NONE:
         lines.append("No apply has run on this machine yet.")
     elif status.state == RUNNING:
@@ -58,7 +99,7 @@ def format_status(status: ApplyStatus) -> str:
         )
     else:
         lines.append(
-            f"Last apply{_on(status)}: {status.driver or '?'}, {status.outcome}, "
+            f"Last apply{_on(status)}: {status.driver or '?'}{what}, {status.outcome}, "
             f"finished {_clock(status.finished_at)}"
         )
     p = status.progress
@@ -77,6 +118,8 @@ def format_status(status: ApplyStatus) -> str:
     if status.log_path:
         lines.append(f"log: {status.log_path}")
     lines.append(f"next: {status.next_step}: {status.next_hint}")
+    if loaded is not None:
+        lines.append(_loaded_line(loaded))
     text = "\n".join(lines)
     return text + _root_hint() if status.state == NONE else text
 

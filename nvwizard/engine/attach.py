@@ -19,6 +19,7 @@ from nvwizard.engine import paths
 from nvwizard.engine.lock import current_holder
 from nvwizard.engine.progress import PlanProgress, progress_of
 from nvwizard.engine.state import VerifyResult, read_state
+from nvwizard.plan.models import ACTIVATE_PLAN
 
 RUNNING = "running"
 FINISHED = "finished"
@@ -43,6 +44,7 @@ class ApplyStatus:
     outcome: str | None = None  # running, done, failed, cancelled, interrupted
     driver: str | None = None
     host: str | None = None  # the machine applied to: "this machine", "demo hgx-h100"
+    purpose: str | None = None  # what the apply was for: install, repair, activate
     run_id: str | None = None
     pid: int | None = None
     started_at: float | None = None
@@ -69,6 +71,7 @@ class ApplyStatus:
             "outcome": self.outcome,
             "driver": self.driver,
             "host": self.host,
+            "purpose": self.purpose,
             "run_id": self.run_id,
             "pid": self.pid,
             "started_at": self.started_at,
@@ -135,6 +138,7 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
     )
     if last is not None and (holder is None or same_run):
         status.finished_at = last.finished if holder is None else None
+        status.purpose = last.purpose
         status.failed_step = last.failed_step
         status.message = last.message
         status.repair = last.repair
@@ -164,6 +168,13 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
 def _next_step(status: ApplyStatus) -> tuple[str, str]:
     if status.state == RUNNING:
         return NEXT_WAIT, "follow it with `nvwizard logs -f`"
+    if status.purpose == ACTIVATE_PLAN and status.outcome == "failed":
+        if status.rebooted_since:
+            return NEXT_VERIFY, "run `sudo nvwizard verify`"
+        return NEXT_REBOOT, (
+            "loading the installed driver without a reboot did not work: reboot to load it, "
+            "then run `sudo nvwizard verify`"
+        )
     if status.outcome in ("failed", "interrupted"):
         repair = shlex.join(status.repair or REPAIR_ARGV)
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then apply again"
@@ -171,6 +182,8 @@ def _next_step(status: ApplyStatus) -> tuple[str, str]:
         return NEXT_INSTALL, "run the install again to finish the remaining steps"
     if status.verified is not None and status.verified.ok:
         return NEXT_NOTHING, "the driver was verified"
+    if status.purpose == ACTIVATE_PLAN and status.outcome == "done":
+        return NEXT_NOTHING, "the driver was loaded without a reboot and passed verify's checks"
     if status.reboot_pending and not status.rebooted_since:
         when = "a reboot is scheduled" if status.reboot_scheduled else "reboot"
         return NEXT_REBOOT, f"{when}; then run `sudo nvwizard verify`"

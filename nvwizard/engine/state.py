@@ -11,6 +11,8 @@ One JSON object:
   driver, flavour, branch, modules, install_list, purge_list, planned [{id, title}],
   steps {id: pending|running|done|failed}, outcome (running, done, failed, cancelled),
   failed_step, message, repair (argv), reboot_pending, log, events (the two log paths);
+  and purpose (install, repair or activate; files written before it was added have none:
+  install);
 - reboot_scheduled, verify_pending: booleans;
 - verify: the last `nvwizard verify` result (`VerifyResult.to_json()`) or null.
 """
@@ -43,10 +45,12 @@ from nvwizard.engine.json_checks import (
 )
 from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING
 from nvwizard.errors import EXIT_USAGE, NvwizardError
+from nvwizard.plan.models import ACTIVATE_PLAN, INSTALL_PLAN, REPAIR_PLAN
 
 STATE_FILE = "state.json"
 STEP_STATUSES = (PENDING, RUNNING, DONE, FAILED)
 APPLY_OUTCOMES = ("running", *ev.OUTCOME_STATUSES)
+PLAN_PURPOSES = (INSTALL_PLAN, REPAIR_PLAN, ACTIVATE_PLAN)
 
 
 class StateFileError(NvwizardError):
@@ -148,6 +152,7 @@ class ApplyRecord:
     reboot_pending: bool
     log: str  # the human log
     events: str  # the JSON-lines journal
+    purpose: str = INSTALL_PLAN  # what the plan was for: install, repair or activate
 
     @classmethod
     def of_plan_started(cls, event: ev.PlanStarted, log: Path, events: Path) -> ApplyRecord:
@@ -172,6 +177,7 @@ class ApplyRecord:
             reboot_pending=False,
             log=str(log),
             events=str(events),
+            purpose=plan.purpose,
         )
 
     def with_step(self, step: str, status: str) -> ApplyRecord:
@@ -210,6 +216,7 @@ class ApplyRecord:
             "reboot_pending": self.reboot_pending,
             "log": self.log,
             "events": self.events,
+            "purpose": self.purpose,
         }
 
     @classmethod
@@ -250,10 +257,14 @@ class ApplyRecord:
             reboot_pending=get("reboot_pending", is_boolean, "true or false"),
             log=get("log", is_text, "a string"),
             events=get("events", is_text, "a string"),
+            purpose=get("purpose", lambda v: v in PLAN_PURPOSES, "one of " + str(PLAN_PURPOSES))
+            if "purpose" in obj
+            else INSTALL_PLAN,
         )
 
 
-APPLY_KEYS = tuple(ApplyRecord.__dataclass_fields__)
+OPTIONAL_APPLY_KEYS = ("purpose",)  # added later: an older state file has none
+APPLY_KEYS = tuple(k for k in ApplyRecord.__dataclass_fields__ if k not in OPTIONAL_APPLY_KEYS)
 
 
 def _optional_float(value: float | int | None) -> float | None:
@@ -293,7 +304,8 @@ class MachineState:
         obj = require_object(obj, "")
         has_apply = any(key in obj for key in APPLY_KEYS)
         where = "the last apply" if has_apply else ""
-        require_keys(obj, where, APPLY_KEYS if has_apply else (), MACHINE_KEYS)
+        optional = MACHINE_KEYS + (OPTIONAL_APPLY_KEYS if has_apply else ())
+        require_keys(obj, where, APPLY_KEYS if has_apply else (), optional)
         verify = obj.get("verify")
         return cls(
             apply=ApplyRecord.from_json(obj) if has_apply else None,

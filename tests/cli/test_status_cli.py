@@ -203,3 +203,18 @@ def test_status_after_a_failing_verify_and_no_apply(places):
         "last verify (`nvwizard verify`): problems found (nvidia-smi) at 2026-01-02 03:04:05"
     )
     assert lines[2].startswith("next: verify: `nvwizard verify` found problems")
+
+
+def test_status_says_what_the_kernel_runs_now():
+    from nvwizard.cli.status_cmd import loaded_now
+    from nvwizard.simulator import demo_host
+
+    assert loaded_now(demo_host("hgx-h100")) == {
+        "nvidia": {
+            "version": "535.247.01",
+            "flavor": "proprietary",
+            "modules": ["nvidia_uvm", "nvidia_drm", "nvidia_modeset", "nvidia"],
+        },
+        "nouveau": False,
+    }
+    assert loaded_now(demo_host("rtx3090-fresh")) == {"nvidia": None, "nouveau": True}

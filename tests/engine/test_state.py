@@ -71,6 +71,24 @@ def test_files_written_before_the_machine_keys_existed_still_read(tmp_path):
     assert state.apply == a_state().apply and state.verify is None
 
 
+def test_files_written_before_the_purpose_existed_are_installs(tmp_path):
+    old = a_state().to_json()
+    del old["purpose"]
+    state_path(tmp_path).write_text(json.dumps(old))
+    assert read_state(tmp_path).apply.purpose == "install"
+
+
+def test_an_activation_records_its_purpose(tmp_path):
+    plan = replace(install_plan("nvidia-driver-580-server"), purpose="activate")
+    started = ev.PlanStarted(plan, 4242, "this machine", 10.0)
+    record = ApplyRecord.of_plan_started(started, "/l/a.log", "/l/a.jsonl")
+    write_state(MachineState(apply=record), tmp_path)
+    assert read_state(tmp_path).apply.purpose == "activate"
+    state_path(tmp_path).write_text(json.dumps(record.to_json() | {"purpose": "reinstall"}))
+    with pytest.raises(StateFileError, match="'purpose' must be one of"):
+        read_state(tmp_path)
+
+
 @pytest.mark.parametrize(
     "content, said",
     [
