@@ -4,6 +4,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # a step failed
 EXIT_USAGE = 2  # bad arguments or unreadable input
 EXIT_REFUSED = 3  # a precondition failed, not root, or not confirmed
+EXIT_NOT_ACTIVATED = 4  # `activate`: only a reboot loads the installed driver; nothing changed
 EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
 
 # What each exit code means: `--help` prints it, and the README's table must say the same.
@@ -22,6 +23,11 @@ EXIT_CODE_MEANINGS = (
         "running or changed the saved demo machine; `verify`: no NVIDIA GPU; `logs`: no apply "
         "log yet), "
         "not root, or not confirmed",
+    ),
+    (
+        EXIT_NOT_ACTIVATED,
+        "`activate`: not activated, only a reboot loads the installed driver (nothing was "
+        "changed; the reason is on the last line)",
     ),
     (EXIT_INTERRUPTED, "interrupted with Ctrl+C (an apply on this machine goes on)"),
 )

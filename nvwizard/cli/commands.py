@@ -10,6 +10,7 @@ COMMANDS = (  # (the name typed, its module)
     ("capture", "capture_cmd"),
     ("plan", "plan_cmd"),
     ("install", "install_cmd"),
+    ("activate", "activate_cmd"),
     ("status", "status_cmd"),
     ("logs", "logs_cmd"),
     ("verify", "verify_cmd"),

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
 from nvwizard.engine import events as ev
 from nvwizard.engine.progress import PlanProgress
-from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError, exit_codes_help
+from nvwizard.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    RefusedError,
+    UsageError,
+    exit_codes_help,
+)
 
 EXIT_CANCELLED = EXIT_FAILED
 LOCK_WAIT_EVERY_S = 10
@@ -56,6 +63,12 @@ def register(subparsers, add_machine_options) -> None:
         action="store_true",
         help="end with one JSON object on stdout saying how the install ended (whether a "
         "reboot is needed, the log and journal paths); the progress goes to stderr",
+    )
+    parser.add_argument(
+        "--activate",
+        action="store_true",
+        help="after the install, load the new driver without a reboot when that is safe (the "
+        "last line says whether it was loaded or a reboot is still needed); not with --reboot",
     )
     parser.set_defaults(run=run)
 
@@ -108,12 +121,17 @@ class ProgressPrinter:
 
 
 def print_outcome(
-    finished: ev.Outcome | None, is_real: bool, out=None, after_reboot: str | None = None
+    finished: ev.Outcome | None,
+    is_real: bool,
+    out=None,
+    after_reboot: str | None = None,
+    activating: bool = False,
 ) -> int:
     """The end of an apply in words, and the exit code.
 
     `after_reboot` says what to run once the machine has rebooted (demo and bundle runs; a
-    real machine: `verify`).
+    real machine: `verify`). `activating`: loading the driver without a reboot comes next, so
+    the reboot is not asked for here.
     """
     out = out or sys.stdout
 
@@ -130,6 +148,8 @@ def print_outcome(
         if finished.reboot_scheduled:
             say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
             say(after)
+        elif finished.reboot_required and activating:
+            say("Next: loading the new driver without a reboot, if that is safe.")
         elif finished.reboot_required:
             say(f"A reboot is needed to load the new driver: {sudo}reboot")
             say(after)
@@ -230,6 +250,8 @@ class Installed:
     dry_run: bool = False
     events_path: str | None = None
     reboot_due_at: float | None = None  # when the scheduled reboot comes due (time.time())
+    activated: bool | None = None  # --activate: the new driver runs now (None: not asked)
+    activation: str | None = None  # --activate: its last line, "Activated: ..." or "Not ..."
 
     def to_json(self) -> dict:
         """The `install --json` object (documented in the README)."""
@@ -243,7 +265,7 @@ class Installed:
             "driver": self.driver,
             "outcome": outcome,
             "message": done.message if done else None,
-            "reboot_required": bool(done and done.reboot_required),
+            "reboot_required": bool(done and done.reboot_required) and not self.activated,
             "reboot_scheduled": bool(done and done.reboot_scheduled),
             "reboot_due_at": self.reboot_due_at,
             "log_path": done.log_path if done else None,
@@ -251,6 +273,8 @@ class Installed:
             "next_action": done.next_action if done else None,
             "repair": list(done.repair) if done and done.repair else None,
             "last_lines": list(done.last_lines) if done else [],
+            "activated": self.activated,
+            "activation": self.activation,
         }
 
 
@@ -267,6 +291,11 @@ def install(args: argparse.Namespace) -> Installed:
     from nvwizard.plan.simulate import check_simulation, simulate
     from nvwizard.plan.text import format_plan, format_simulation
 
+    if args.activate and args.reboot:
+        raise UsageError(
+            "--activate and --reboot exclude each other: --activate loads the driver without "
+            "a reboot where that is safe, and says when a reboot is still needed"
+        )
     applies_here = not args.dry_run and args.machine is None and args.demo is None
     if applies_here:
         refuse_unless_we_may_apply_here()
@@ -279,6 +308,8 @@ def install(args: argparse.Namespace) -> Installed:
         simulated_apply = InProcessApply(host, plan, [printer])
         simulated_apply.refuse_to_start()  # busy, or no journal: before printing and asking
     print(format_plan(plan), flush=True)
+    if args.activate:
+        print(ACTIVATE_NOTE, flush=True)
     if args.dry_run:
         print("\nDry run: nothing was run.")
         return Installed(EXIT_OK, host.label, plan.driver, dry_run=True)
@@ -294,19 +325,62 @@ def install(args: argparse.Namespace) -> Installed:
     replacing = ""
     if check.replaced:
         replacing = f", replacing {len(check.replaced)} packages of the installed driver"
-    confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}?")
+    then = ", then load the driver without a reboot if that is safe" if args.activate else ""
+    confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}{then}?")
     installed = Installed(EXIT_FAILED, host.label, plan.driver)
     if simulated_apply is None:
-        installed.exit_code = _apply_detached(plan, installed)
+        installed.exit_code = _apply_detached(plan, installed, activating=args.activate)
     else:
-        installed.exit_code = _apply_here(host, simulated_apply, printer, installed)
+        installed.exit_code = _apply_here(
+            host, simulated_apply, printer, installed, activating=args.activate
+        )
+    if args.activate and installed.exit_code == EXIT_OK:
+        _activate_after_install(host, plan, installed)
     return installed
 
 
-def _apply_here(host, apply: InProcessApply, printer: ProgressPrinter, installed: Installed) -> int:
+ACTIVATE_NOTE = (
+    "\nThen (--activate): decide from the machine as it is after the install whether the new "
+    "driver can be loaded without a reboot, and if so stop the GPU services, unload the old "
+    "modules, load the new ones, start the services and verify."
+)
+
+
+def _activate_after_install(host, plan, installed: Installed) -> None:
+    """install --activate's second half; the install's exit code stays."""
+    from nvwizard.cli.activate_cmd import activate
+
+    print("", flush=True)
+    result = activate(host, plan.driver, ask=None)
+    if result.reboot_needed and host.is_real:
+        print("After the reboot, run: sudo nvwizard verify", flush=True)
+    print(result.line, flush=True)
+    installed.activated = not result.reboot_needed
+    installed.activation = result.line
+
+
+def _apply_here(
+    host,
+    apply: InProcessApply,
+    printer: ProgressPrinter,
+    installed: Installed,
+    activating: bool = False,
+) -> int:
     """Demo and bundle machines: the engine runs in-process on the simulated machine, under
     the apply lock (engine/in_process.py). Ctrl+C stops after the running step.
     `installed` is filled in with how it ended."""
+    finished = run_here(host, apply, printer)
+    installed.finished = finished
+    installed.events_path = apply.events_path
+    machine = getattr(host, "simulator", None)
+    installed.reboot_due_at = getattr(getattr(machine, "state", None), "reboot_due_at", None)
+    after = _after_reboot(host)
+    return print_outcome(finished, is_real=False, after_reboot=after, activating=activating)
+
+
+def run_here(host, apply: InProcessApply, printer: ProgressPrinter) -> ev.Outcome | None:
+    """Run an in-process apply (printing through `printer`, one of its listeners) in a thread
+    that Ctrl+C cannot cut: it stops after the running step. Its outcome."""
     from nvwizard.engine.journal import keeps_its_log
 
     failure: list[BaseException] = []
@@ -331,11 +405,7 @@ def _apply_here(host, apply: InProcessApply, printer: ProgressPrinter, installed
     finished = printer.finished
     if finished is not None and not keeps_its_log(host):
         finished = replace(finished, log_path=None)  # its folder goes when this command ends
-    installed.finished = finished
-    installed.events_path = apply.events_path
-    machine = getattr(host, "simulator", None)
-    installed.reboot_due_at = getattr(getattr(machine, "state", None), "reboot_due_at", None)
-    return print_outcome(finished, is_real=False, after_reboot=_after_reboot(host))
+    return finished
 
 
 def _after_reboot(host) -> str:
@@ -357,18 +427,29 @@ def _after_reboot(host) -> str:
     return f"To see the reboot and the verification, run the wizard: nvwizard --machine {host.path}"
 
 
-def _apply_detached(plan, installed: Installed | None = None) -> int:
+def _apply_detached(plan, installed: Installed | None = None, activating: bool = False) -> int:
     """This machine: a worker outside the terminal applies; we follow its journal.
     `installed` is filled in with how it ended."""
     installed = installed or Installed(EXIT_FAILED, plan.host_label, plan.driver)
+    printer = ProgressPrinter()
+    followed, installed.events_path = run_detached(plan, printer)
+    if not followed:
+        return EXIT_INTERRUPTED
+    installed.finished = printer.finished
+    if printer.finished and printer.finished.reboot_scheduled:
+        installed.reboot_due_at = time.time() + 60  # `shutdown -r +1`, scheduled just now
+    return print_outcome(printer.finished, is_real=True, activating=activating)
+
+
+def run_detached(plan, printer: ProgressPrinter) -> tuple[bool, str]:
+    """Run `plan` in the detached worker on this machine and follow it: (False when the
+    person stopped following, Ctrl+C: the apply goes on; its journal's path)."""
     from nvwizard.engine.detach import DetachedRun
 
-    printer = ProgressPrinter()
     run = DetachedRun(plan, on_event=printer)
     started = run.start()
     assert started is not None
     print(f"nvwizard: applying in the background ({started.method}); log: {started.log_path}")
-    installed.events_path = str(started.events_path)
     try:
         run.run()
     except KeyboardInterrupt:
@@ -377,8 +458,5 @@ def _apply_detached(plan, installed: Installed | None = None) -> int:
             "Follow it with `nvwizard logs -f`, check it with `nvwizard status`.",
             file=sys.stderr,
         )
-        return 130
-    installed.finished = printer.finished
-    if printer.finished and printer.finished.reboot_scheduled:
-        installed.reboot_due_at = time.time() + 60  # `shutdown -r +1`, scheduled just now
-    return print_outcome(printer.finished, is_real=True)
+        return False, str(started.events_path)
+    return True, str(started.events_path)

@@ -23,6 +23,7 @@ from nvwizard.detect.lsmod import parse_lsmod
 from nvwizard.detect.models import LsmodEntry
 from nvwizard.detect.proc_version import parse_proc_driver_version
 from nvwizard.engine.diagnose import Diagnosis
+from nvwizard.engine.events import CANCELLED, Outcome
 from nvwizard.host.base import Host
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.plan import models as pm
@@ -183,6 +184,27 @@ class ActivationGuard:
             "The old driver keeps running and its services were started again. Stop what uses "
             "the GPU and run `sudo nvwizard activate`, or reboot to load the new driver."
         )
+
+
+# What each step's failure means, for the "Not activated: <reason>; reboot to load it" line.
+_FAILED = {
+    "stop-gpu-services": "the GPU services could not be stopped",
+    "unload-nvidia": "the old driver's modules could not be unloaded",
+    "unload-nouveau": "nouveau could not be unloaded",
+    "load-nvidia": "the new driver did not load",
+    "start-gpu-services": "the GPU services did not start on the new driver",
+    "verify-driver": "the new driver loaded but does not pass verify",
+}
+
+
+def failure_reason(outcome: Outcome) -> str:
+    """Why an activation that ran did not end with the new driver running, in a clause:
+    "the new driver did not load (modprobe: ERROR: could not insert 'nvidia': No such device)"."""
+    if outcome.status == CANCELLED:
+        return "it was cancelled before the old driver was unloaded"
+    what = _FAILED.get(outcome.failed_step or "", "a step failed")
+    detail = (outcome.message or "").split(" failed: ", 1)[-1].rstrip(".")
+    return f"{what} ({detail})" if detail else what
 
 
 def reboot_advice(error: str) -> str:

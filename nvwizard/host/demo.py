@@ -37,7 +37,8 @@ DEMOS: list[Demo] = [
     Demo(
         "rtx3090-fresh",
         "Fresh RTX 3090 server (Ubuntu 22.04)",
-        "no NVIDIA driver installed, nouveau loaded, Docker without the container toolkit",
+        "no NVIDIA driver installed, nouveau loaded (the console is on the BMC's VGA, so the "
+        "new driver loads without a reboot), Docker without the container toolkit",
     ),
     Demo(
         "gtx1080-secureboot",

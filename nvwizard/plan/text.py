@@ -58,7 +58,13 @@ def format_plan(plan: Plan) -> str:
         if plan.repositories:
             lines.append(f"    from repositories the plan adds: {', '.join(plan.repositories)}")
     lines.append("")
-    lines.append("Steps:")
+    lines.append(format_plan_steps(plan))
+    return "\n".join(lines)
+
+
+def format_plan_steps(plan: Plan) -> str:
+    """Each step with why, its exact commands and what to do if it fails."""
+    lines = ["Steps:"]
     total = len(plan.steps)
     for number, step in enumerate(plan.steps, start=1):
         effect = "changes the system" if step.changes_system else "read-only"

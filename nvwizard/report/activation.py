@@ -94,10 +94,8 @@ def decide_activation(facts: ActivationFacts) -> Activation:
     start = tuple(km.start_order(running | enabled))
     reasons = _reasons(facts, running)
     if _already_loaded(facts):
-        verdict, reason = (
-            LOADED,
-            f"nvidia {facts.loaded_version} is already the loaded module: nothing to do",
-        )
+        verdict = LOADED
+        reason = f"nvidia {facts.loaded_version}, the installed version, is loaded already"
     elif reasons:
         verdict, reason = REBOOT, reasons[0]
     else:

@@ -80,7 +80,7 @@ CASES = [
             FRESH, nvidia_modules=OLD_MODULES, loaded_version="580.95.05", loaded_flavor="open"
         ),
         LOADED,
-        "nvidia 580.95.05 is already the loaded module: nothing to do",
+        "nvidia 580.95.05, the installed version, is loaded already",
     ),
     (
         "same version, other flavour loaded",

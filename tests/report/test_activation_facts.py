@@ -147,7 +147,7 @@ def test_nouveau_console_and_bound_gpu(tmp_path):
     ("demo", "verdict", "reason"),
     [
         # before any install: what is loaded is what is installed
-        ("hgx-h100", LOADED, "nvidia 535.247.01 is already the loaded module"),
+        ("hgx-h100", LOADED, "nvidia 535.247.01, the installed version, is loaded already"),
         ("rtx3090-fresh", REBOOT, "no nvidia module is installed"),
         ("nvml-mismatch", REBOOT, "a kernel update (linux-image-5.15.0-164-generic) waits"),
     ],

@@ -1,0 +1,62 @@
+"""The activation decision as plain text: the facts it was taken on, the verdict, every reason."""
+
+from __future__ import annotations
+
+from nvwizard.knowledge import kernel_modules as km
+from nvwizard.report.activation import LOAD, LOADED, Activation, ActivationFacts
+
+_SOURCE = {"signed": "Canonical-signed", "dkms": "built by DKMS"}
+
+
+def format_decision(facts: ActivationFacts, activation: Activation, host_label: str) -> str:
+    lines = [f"Loading the driver without a reboot on {host_label}: the machine now"]
+    lines += [f"  {name:<16}{value}" for name, value in _facts(facts)]
+    if activation.verdict == LOAD:
+        lines.append(f"Safe to load it now: {activation.reason}.")
+        lines += [f"  note: {note}" for note in activation.notes]
+    elif activation.verdict == LOADED:
+        lines.append(f"Nothing to do: {activation.reason}.")
+    else:
+        lines.append("A reboot is needed:")
+        lines += [f"  - {reason}" for reason in activation.reasons]
+    return "\n".join(lines)
+
+
+def _facts(facts: ActivationFacts) -> list[tuple[str, str]]:
+    if facts.module_version:
+        kind = ", ".join(
+            p for p in (facts.module_flavor, _SOURCE.get(facts.module_source or "", "")) if p
+        )
+        module = f"nvidia {facts.module_version} ({kind}) for {facts.kernel}"
+    else:
+        module = f"none for {facts.kernel}"
+    if not facts.lsmod_read:
+        loaded = "unknown (no lsmod)"
+    elif facts.nvidia_modules:
+        version = f" {facts.loaded_version}" if facts.loaded_version else ""
+        flavor = f" ({facts.loaded_flavor})" if facts.loaded_flavor else ""
+        names = " ".join(m.name for m in facts.nvidia_modules)
+        loaded = f"nvidia{version}{flavor}: {names}"
+    else:
+        loaded = "no nvidia module"
+    if facts.nouveau is None:
+        nouveau = "not loaded"
+    else:
+        bound = "drives the GPU" if facts.nouveau_bound else "loaded"
+        console = f"; console on {facts.console_framebuffer}" if facts.console_framebuffer else ""
+        nouveau = f"{bound}, {facts.nouveau.count or 0} users{console}"
+    running = [u.name.removesuffix(".service") for u in facts.services if u.active == "active"]
+    daemons = {s.process for s in km.GPU_SERVICES}
+    jobs = [p for p in facts.gpu_processes if p.name not in daemons]
+    users = f"{len(facts.gpu_processes)} processes"
+    if facts.gpu_processes and not jobs:
+        users += " (the services' daemons)"
+    return [
+        ("new module", module),
+        ("loaded now", loaded),
+        ("nouveau", nouveau),
+        ("Secure Boot", facts.secure_boot),
+        ("GPU services", ", ".join(running) + " running" if running else "none running"),
+        ("GPU users", users if facts.gpu_processes else "none"),
+        ("pending kernel", facts.pending_kernel or "none"),
+    ]

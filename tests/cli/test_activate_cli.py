@@ -1,0 +1,191 @@
+"""`nvwizard install --activate` and `nvwizard activate` on demo and bundle machines: the last
+line scripts rely on, the exit codes, and what the state file says afterwards."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+
+import pytest
+
+from nvwizard.cli.main import main
+from nvwizard.host.demo import find_demo
+
+DAEMONS_ONLY = (
+    "2981\tnvidia-persiste\tnvidia-persistenced\t/dev/nvidia0,/dev/nvidia1\n"
+    "3107\tnv-fabricmanage\troot\t/dev/nvidia-nvswitchctl\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch, places):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
+
+
+def last_line(capsys) -> str:
+    return capsys.readouterr().out.rstrip("\n").splitlines()[-1]
+
+
+def state(places) -> dict:
+    return json.loads((places[0] / "state.json").read_text())
+
+
+def test_install_activate_loads_the_fresh_rtx3090_in_place(capsys, places):
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes", "--activate"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().splitlines()[-1] == (
+        "Activated: nvidia-driver-595-server-open 595.58.03 is loaded without a reboot"
+    )
+    assert "Next: loading the new driver without a reboot, if that is safe." in out
+    assert "A reboot is needed to load the new driver" not in out
+    assert "==> [2/4] Load the new driver" in out
+    recorded = state(places)  # the activation's own record: no reboot pending
+    assert (recorded["purpose"], recorded["outcome"], recorded["reboot_pending"]) == (
+        "activate",
+        "done",
+        False,
+    )
+    assert main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(
+        "Last apply: nvidia-driver-595-server-open (loading it without a reboot), done"
+    )
+    assert "next: nothing: the driver was loaded without a reboot and passed verify's checks" in (
+        lines
+    )
+    assert lines[-1].startswith("loaded now: ")  # this computer's kernel, read live
+
+
+def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places):
+    assert main(["install", "--demo", "hgx-h100", "--yes", "--activate"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().splitlines()[-1] == (
+        "Not activated: the jobs using the GPU must stop first: 8 processes, python3 of mlops "
+        "(pid 1843117 and 7 more); reboot to load it"
+    )
+    assert "GPU services    nvidia-fabricmanager, nvidia-persistenced running" in out
+    recorded = state(places)  # the install's record: the reboot is still needed
+    assert (recorded["purpose"], recorded["reboot_pending"]) == ("install", True)
+
+
+def test_install_activate_on_the_secure_boot_gtx1080_explains_the_mok_reboot(capsys):
+    assert main(["install", "--demo", "gtx1080-secureboot", "--yes", "--activate"]) == 0
+    assert last_line(capsys) == (
+        "Not activated: Secure Boot is on and the nvidia module was built by DKMS: its key "
+        "(MOK) must be enrolled at the console during a reboot; reboot to load it"
+    )
+
+
+def test_a_load_that_fails_after_the_install_still_exits_0_and_says_reboot(
+    capsys, places, monkeypatch
+):
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "load:nvidia")
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes", "--activate"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().splitlines()[-1] == (
+        "Not activated: the new driver did not load (modprobe: ERROR: could not insert "
+        "'nvidia': No such device); reboot to load it"
+    )
+    assert "Next: Reboot to load the new driver" in out
+    recorded = state(places)
+    assert (recorded["purpose"], recorded["outcome"], recorded["reboot_pending"]) == (
+        "activate",
+        "failed",
+        True,
+    )
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (status["purpose"], status["next_step"]) == ("activate", "reboot")
+
+
+def test_an_unload_that_fails_midway_says_the_old_driver_keeps_running(
+    capsys, tmp_path, monkeypatch
+):
+    folder = tmp_path / "hgx"
+    shutil.copytree(find_demo("hgx-h100").path, folder)
+    (folder / "gpu-processes.txt").write_text(DAEMONS_ONLY)  # the jobs have stopped
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "unload:nvidia")
+    assert main(["install", "--machine", str(folder), "--yes", "--activate"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().splitlines()[-1] == (
+        "Not activated: the old driver's modules could not be unloaded (modprobe: FATAL: "
+        "Module nvidia is in use); reboot to load it"
+    )
+    assert "Start the GPU services again" in out  # not a step of the plan: the fallback
+    assert "nvwizard: loaded now: nvidia 535.247.01 (proprietary): nvidia" in out
+
+
+def test_activate_and_reboot_exclude_each_other(capsys):
+    assert main(["install", "--demo", "--yes", "--activate", "--reboot"]) == 2
+    assert "--activate and --reboot exclude each other" in capsys.readouterr().err
+
+
+# -- the standalone command -------------------------------------------------------------------
+
+
+def test_activate_after_an_install_in_another_process(capsys):
+    """The demo lives on in NVWIZARD_STATE_DIR: install, then activate, then detect."""
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["activate", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    assert last_line(capsys) == (
+        "Activated: nvidia-driver-595-server-open 595.58.03 is loaded without a reboot"
+    )
+    assert main(["activate", "--demo", "rtx3090-fresh", "--yes"]) == 0  # again: nothing to do
+    out = capsys.readouterr().out
+    assert "Nothing to do: nvidia 595.58.03, the installed version, is loaded already." in out
+    assert main(["detect", "--demo", "rtx3090-fresh", "--json"]) == 0
+    loaded = json.loads(capsys.readouterr().out)["loaded_module"]
+    assert loaded == {"version": "595.58.03", "flavor": "open"}
+
+
+def test_activate_when_only_a_reboot_will_do_exits_4_and_changes_nothing(capsys):
+    assert main(["install", "--demo", "gtx1080-secureboot", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["activate", "--demo", "gtx1080-secureboot", "--yes"]) == 4
+    out = capsys.readouterr().out
+    assert out.rstrip().splitlines()[-1].startswith("Not activated: Secure Boot is on")
+    assert (
+        "  - nouveau drives the GPU and the console's framebuffer (nouveaudrmfb) sits on it" in out
+    )
+    assert "==>" not in out  # no step ran
+
+
+def test_activate_with_nothing_installed_is_refused(capsys):
+    assert main(["activate", "--demo", "rtx3090-fresh", "--yes"]) == 3
+    assert capsys.readouterr().err.startswith("nvwizard: nothing to activate")
+
+
+def test_activate_dry_run_runs_nothing(capsys):
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["activate", "--demo", "rtx3090-fresh", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "$ modprobe -r nouveau" in out and "$ modprobe nvidia" in out
+    assert out.rstrip().splitlines()[-1] == (
+        "Dry run: it is safe to load it without a reboot; nothing was run"
+    )
+    assert "==>" not in out
+
+
+def test_activate_asks_and_refuses_without_a_terminal(capsys, monkeypatch):
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert main(["activate", "--demo", "rtx3090-fresh"]) == 3
+    assert "not confirmed" in capsys.readouterr().err
+
+
+def test_activate_on_this_machine_needs_root(capsys, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert main(["activate", "--yes"]) == 3
+    assert capsys.readouterr().err.startswith("nvwizard: applying to this machine needs root")
+
+
+def test_activate_help_lists_its_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["activate", "--help"])
+    out = capsys.readouterr().out
+    assert "  4   not activated: only a reboot loads it (nothing was changed)" in out
