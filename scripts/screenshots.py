@@ -36,9 +36,10 @@ def svg_to_png(svg: Path) -> Path:
 
 
 async def take(demo: str | None, out: Path) -> list[Path]:
-    from nvwizard.tui.tour import TOUR
+    from nvwizard.tui.tour import ACTIVATE_DEMO, ACTIVATE_TOUR, TOUR
 
-    return await walk(demo, TOUR, out)
+    written = await walk(demo, TOUR, out)
+    return written + await walk(ACTIVATE_DEMO, ACTIVATE_TOUR, out)
 
 
 async def walk(demo: str | None, tour, out: Path) -> list[Path]:
@@ -52,6 +53,8 @@ async def walk(demo: str | None, tour, out: Path) -> list[Path]:
             if stop.keys:
                 await pilot.press(*stop.keys)
                 await settle(pilot)
+            if not stop.name[:1].isdigit():
+                continue  # a stop on the way, not a picture
             svg = Path(app.save_screenshot(f"{stop.name}.svg", str(out)))
             written += [svg, svg_to_png(svg)]
     return written

@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from nvwizard.tui import flow
 from nvwizard.tui.backend import WizardBackend
+from nvwizard.tui.controllers.activate import ActivateController
 from nvwizard.tui.controllers.detect import DetectController
 from nvwizard.tui.controllers.install import InstallController
 from nvwizard.tui.controllers.purge import PurgeController
@@ -29,6 +30,7 @@ class Controllers:
     stack: StackController
     install: InstallController
     reboot: RebootController
+    activate: ActivateController
     verify: VerifyController
 
     @classmethod
@@ -40,6 +42,7 @@ class Controllers:
             StackController(state, backend),
             InstallController(state, backend),
             RebootController(state, backend),
+            ActivateController(state, backend),
             VerifyController(state, backend),
         )
 
@@ -79,6 +82,7 @@ class WizardApp(App):
 
     def _exit_on_signal(self, signum: int) -> None:
         self.controllers.install.leave()  # stops after the running step, never inside dpkg
+        self.controllers.activate.cancel()  # never between the old module's unload and the load
         self.controllers.reboot.cancel()
         self.exit(return_code=128 + signum)
 
@@ -136,14 +140,18 @@ class WizardApp(App):
 
         if isinstance(self.screen, QuitDuringInstallScreen):
             return
-        if not self.controllers.install.running:
+        install, activate = self.controllers.install, self.controllers.activate
+        if not (install.running or activate.running):
             self.controllers.reboot.cancel()
             self.exit(return_code=0)
             return
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:
-                self.controllers.install.leave()
+                install.leave()
+                activate.cancel()  # honoured only before the old module leaves the kernel
                 self.exit(return_code=0)
 
-        self.push_screen(QuitDuringInstallScreen(self.controllers.install.detached), answered)
+        detached = install.detached if install.running else activate.detached
+        question = QuitDuringInstallScreen(detached, activating=activate.running)
+        self.push_screen(question, answered)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the layers' own models: the wizard uses them as they are
     from nvwizard.knowledge.explanations import Paragraph
     from nvwizard.knowledge.packages import KeptPackage
     from nvwizard.plan.simulate import Simulation, SimulationCheck
+    from nvwizard.report.activation import Activation, ActivationFacts
 
 EventSink = Callable[["Event"], None]
 
@@ -69,6 +70,15 @@ class WizardBackend(Protocol):
         """Raises StateFileError (one line) when the state file is damaged."""
 
     def follow_apply(self, events_path: str, sink: EventSink) -> ApplyRun: ...
+
+    def decide_activation(
+        self, host: Host, driver: str | None
+    ) -> tuple[ActivationFacts, Activation]:
+        """Whether the installed driver can be loaded without a reboot, from the machine as it
+        is now (read anew), and the facts that says so."""
+
+    def activation_plan(self, host: Host, facts: ActivationFacts, activation: Activation) -> Plan:
+        """The steps that load it (run them with `start_apply`)."""
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
 
@@ -203,6 +213,20 @@ class LayersBackend:
         run = DetachedRun(None, sink, events_path)
         self._run = run
         return run
+
+    def decide_activation(
+        self, host: Host, driver: str | None
+    ) -> tuple[ActivationFacts, Activation]:
+        from nvwizard.report.activation import decide_activation
+        from nvwizard.report.activation_facts import activation_facts
+
+        facts = activation_facts(host, driver)
+        return facts, decide_activation(facts)
+
+    def activation_plan(self, host: Host, facts: ActivationFacts, activation: Activation) -> Plan:
+        from nvwizard.plan.activate import build_activation_plan
+
+        return build_activation_plan(facts, activation, host.label)
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str:
         from nvwizard.engine.reboot import schedule_reboot

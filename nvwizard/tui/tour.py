@@ -40,6 +40,16 @@ TOUR = (
 # Verify failing: on the machine whose libraries were upgraded under the running module.
 VERIFY_DEMO = "nvml-mismatch"
 VERIFY_TOUR = (Stop("verify-mismatch", ("v",)),)
+# Loading the driver without a reboot: the fresh RTX 3090 (nothing installed: no Purge screen).
+# Only the numbered stops are pictures; the others are the way there.
+ACTIVATE_DEMO = "rtx3090-fresh"
+ACTIVATE_TOUR = (
+    Stop("select", ("n",)),
+    Stop("install-plan", ("n",)),
+    Stop("installed", ("n", "enter")),
+    Stop("08-reboot-load-now", ("n",)),
+    Stop("09-loaded-without-reboot", ("enter",)),
+)
 
 
 def demo_app(name: str | None = None) -> WizardApp:

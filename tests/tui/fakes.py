@@ -7,15 +7,19 @@ cannot run. Applying emits the engine's events, optionally failing one step.
 
 from __future__ import annotations
 
-from nvwizard.detect.models import DpkgEntry, GpuProcess
+from dataclasses import replace
+
+from nvwizard.detect.models import DpkgEntry, GpuProcess, LsmodEntry
 from nvwizard.engine import events as ev
 from nvwizard.engine.state import VerifyCheck, VerifyResult
 from nvwizard.host.base import Host
 from nvwizard.knowledge.explanations import Paragraph
 from nvwizard.knowledge.packages import KeptPackage
 from nvwizard.plan import models as pm
+from nvwizard.plan.activate import build_activation_plan
 from nvwizard.plan.models import Choices, Plan, Step
 from nvwizard.plan.simulate import Simulation, SimulationCheck, SimulationResult
+from nvwizard.report.activation import ActivationFacts, decide_activation
 from nvwizard.report.models import DriverCandidate, Finding, Gpu, Report
 
 
@@ -96,6 +100,29 @@ def fake_report(gpus: bool = True, installed: bool = True) -> Report:
     return report
 
 
+# What the activation decision reads after the install (report/activation.py).
+FRESH_MACHINE = ActivationFacts(
+    kernel="6.8.0-45-generic",
+    driver="nvidia-driver-580-server-open",
+    module_version="580.95.05",
+    module_flavor="open",
+    module_source="signed",
+    branch=580,
+    secure_boot="disabled",
+    nouveau=LsmodEntry("nouveau", 2424832, (), 0),
+    nouveau_bound=True,
+    console_framebuffer="astdrmfb",
+)
+BUSY_GPU = replace(
+    FRESH_MACHINE,
+    nouveau=None,
+    nouveau_bound=False,
+    nvidia_modules=(LsmodEntry("nvidia", 56795136, (), 1),),
+    loaded_version="535.247.01",
+    gpu_processes=(GpuProcess(1843117, "python3", "mlops", "/dev/nvidia0"),),
+)
+
+
 class FakeRun:
     detached = False
 
@@ -144,8 +171,12 @@ class FakeBackend:
         fail_step: str | None = None,
         verify_pending: bool = False,
         refusal: str | None = None,
+        activation: ActivationFacts | None = None,
     ):
         self.report = report or fake_report()
+        # the machine after the install, as the activation decision reads it: by default the
+        # HGX-like machine with a training job on the GPU (only a reboot loads the driver)
+        self.activation_facts = activation or BUSY_GPU
         self.fail_step = fail_step
         self.pending = verify_pending
         self.refusal = refusal
@@ -295,6 +326,13 @@ class FakeBackend:
 
     def log_path(self):
         return "/var/log/nvwizard/apply-test.log"
+
+    def decide_activation(self, host, driver):
+        facts = replace(self.activation_facts, driver=driver or self.activation_facts.driver)
+        return facts, decide_activation(facts)
+
+    def activation_plan(self, host, facts, activation):
+        return build_activation_plan(facts, activation, host.label)
 
     def reboot(self, host, delay_minutes):
         self.reboots.append(delay_minutes)

@@ -76,7 +76,7 @@ async def test_whole_path_through_the_reboot_to_a_passing_verify(name):
         driver = app.state.plan.driver
         assert driver == app.state.report.recommended_driver
 
-        await pilot.press("left", "enter")  # "Reboot now"
+        await choose(pilot, "now")  # "Reboot now" (a fresh machine offers loading it first)
         await settle(pilot)
 
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["DetectScreen", "VerifyScreen"]
@@ -96,6 +96,17 @@ async def test_whole_path_through_the_reboot_to_a_passing_verify(name):
         assert screen_name(app) == "DetectScreen"
         assert f"Loaded module: nvidia {app.state.report.loaded_module.version}" in summary
         assert not app.state.report.reboot_required
+
+
+async def choose(pilot, button_id: str) -> None:
+    """Press a Reboot screen button by keys: focus it with Tab, then Enter."""
+    app = pilot.app
+    for _ in range(6):
+        if app.focused is not None and app.focused.id == button_id:
+            break
+        await pilot.press("tab")
+    assert app.focused.id == button_id
+    await pilot.press("enter")
 
 
 async def to_screen(pilot, wanted: str) -> None:
@@ -180,7 +191,7 @@ async def test_reboot_in_one_minute_on_a_demo_goes_on_to_verify():
         await walk_to_reboot(pilot)
         explanation = text_of(app, "#explain")
         assert "sudo nvwizard" in explanation and "nvwizard verify" in explanation
-        await pilot.press("enter")  # "In one minute"
+        await choose(pilot, "soon")  # "In one minute"
         await settle(pilot)
         message = app.controllers.reboot.result
         assert message.startswith("DEMO:") and "nothing real is rebooted" in message

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from nvwizard.tui.tour import TOUR, VERIFY_DEMO, VERIFY_TOUR, demo_app, walk_to
+from nvwizard.tui.tour import (
+    ACTIVATE_DEMO,
+    ACTIVATE_TOUR,
+    TOUR,
+    VERIFY_DEMO,
+    VERIFY_TOUR,
+    demo_app,
+    walk_to,
+)
 
 SIZE = (80, 24)
 
@@ -20,6 +28,16 @@ def test_tour_screen(snap_compare, stop):
         await walk_to(pilot, stop)
 
     assert snap_compare(demo_app(), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("stop", [s.name for s in ACTIVATE_TOUR if s.name[:1].isdigit()])
+def test_loading_without_a_reboot(snap_compare, stop):
+    """The fresh RTX 3090: the Reboot screen offers loading it now, then it is loaded."""
+
+    async def run_before(pilot):
+        await walk_to(pilot, stop, ACTIVATE_TOUR)
+
+    assert snap_compare(demo_app(ACTIVATE_DEMO), terminal_size=SIZE, run_before=run_before)
 
 
 def test_verify_screen_with_failures(snap_compare):

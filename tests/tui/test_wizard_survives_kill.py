@@ -183,8 +183,14 @@ async def test_killing_the_wizard_mid_install_does_not_stop_it_and_a_new_one_att
         assert len(steps) == len(journal.plan.steps)
         assert all(line.startswith("✓") for line in steps), steps
         assert again.state.outcome.status == "done"
-        assert "✓ Installed. A reboot loads the new driver: press n." in text_of(again, "#outcome")
-        assert text_of(again, "#hint") == "Done. Press n for the reboot."
+        assert (
+            "✓ Installed. Press n to load it: now where that is safe, or by a reboot."
+            in text_of(again, "#outcome")
+        )
+        assert (
+            text_of(again, "#hint")
+            == "Done. Press n to load it: without a reboot where that is safe."
+        )
         assert screen.query_one("#to-reboot", Button).display
 
         await pilot.press("n")

@@ -230,7 +230,9 @@ class InstallController:
         if outcome is None:
             return []
         if outcome.ok:
-            return [Line("✓ Installed. A reboot loads the new driver: press n.", OK)]
+            return [
+                Line("✓ Installed. Press n to load it: now where that is safe, or by a reboot.", OK)
+            ]
         lines = [
             Line(f"✗ {outcome.status.upper()}: {outcome.message or 'the apply stopped'}", DANGER)
         ]

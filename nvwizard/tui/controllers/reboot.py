@@ -19,7 +19,7 @@ class RebootController:
 
     def explanation(self) -> list[Line]:
         report = self.state.report
-        lines = [Line("The new driver is used only after a reboot.")]
+        lines = [Line("The new driver runs once loaded: now where that is safe, else at a reboot.")]
         if report is not None and report.over_ssh:
             lines.append(
                 Line("! You are connected over SSH: the session drops at the reboot.", WARN)

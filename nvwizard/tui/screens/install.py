@@ -183,7 +183,7 @@ class InstallScreen(WizardScreen):
         if outcome.ok:
             self.query_one("#progress", ProgressBar).update(progress=100)
             button = self.query_one("#to-reboot", Button)
-            self.hint("Done. Press n for the reboot.")
+            self.hint("Done. Press n to load it: without a reboot where that is safe.")
         else:
             button = self.query_one("#repair", Button)
             if outcome.repair:

@@ -16,18 +16,24 @@ QUESTION_DETACHED = (
     "The install runs in the background and goes on without this window; dpkg is never "
     "interrupted. Run `sudo nvwizard` again to reattach."
 )
+QUESTION_ACTIVATE = (
+    "The new driver is being loaded. Quitting now stops before the old driver is unloaded, or "
+    "once the new one is in: never in between."
+)
 
 
 class QuitDuringInstallScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape,b", "stay", "Keep watching")]
 
-    def __init__(self, detached: bool = False) -> None:
+    def __init__(self, detached: bool = False, activating: bool = False) -> None:
         super().__init__()
         self.detached = detached
+        self.activating = activating
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
-            yield Static(QUESTION_DETACHED if self.detached else QUESTION, markup=False)
+            question = QUESTION_DETACHED if self.detached else QUESTION
+            yield Static(QUESTION_ACTIVATE if self.activating else question, markup=False)
             with Horizontal(id="actions"):
                 yield Button("Keep watching", id="stay", variant="primary", compact=True)
                 label = "Quit, it goes on" if self.detached else "Stop after this step, quit"

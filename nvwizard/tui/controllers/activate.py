@@ -1,0 +1,137 @@
+"""The Reboot screen's fourth choice, "Load it now, no reboot": the decision from the machine as
+it is after the install, the activation steps as they run, and how they ended."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import TYPE_CHECKING
+
+from nvwizard.engine import events as ev
+from nvwizard.tui.backend import ApplyRun, WizardBackend
+from nvwizard.tui.controllers.install import ApplyProgress
+from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
+from nvwizard.tui.state import WizardState
+
+if TYPE_CHECKING:
+    from nvwizard.report.activation import Activation, ActivationFacts
+
+BUTTON = "Load it now, no reboot"
+
+
+class ActivateController:
+    def __init__(self, state: WizardState, backend: WizardBackend) -> None:
+        self.state = state
+        self.backend = backend
+        self.facts: ActivationFacts | None = None
+        self.activation: Activation | None = None
+        self.progress: ApplyProgress | None = None
+        self.run: ApplyRun | None = None
+        self.outcome: ev.Outcome | None = None
+        self._events: deque[ev.Event] = deque()
+        self._lock = threading.Lock()
+
+    # -- the decision --
+
+    def decide(self) -> Activation:
+        """Runs in a worker: read the machine now (after the install) and decide."""
+        plan = self.state.plan
+        self.facts, self.activation = self.backend.decide_activation(
+            self.state.host, plan.driver if plan is not None else None
+        )
+        return self.activation
+
+    @property
+    def possible(self) -> bool:
+        return self.activation is not None and self.activation.safe and self.state.can_apply
+
+    @property
+    def is_default(self) -> bool:
+        """The default offer on a fresh machine: safe, and no old nvidia module to unload."""
+        return self.possible and self.facts is not None and not self.facts.nvidia_modules
+
+    def why_not(self) -> str | None:
+        """Why the choice is disabled (None: it is not)."""
+        if self.activation is None:
+            return "checking whether it can be loaded without a reboot…"
+        if not self.state.can_apply:
+            return self.state.apply_refusal or "applying is not possible here"
+        if not self.activation.safe:
+            return self.activation.reason
+        return None
+
+    def decision_lines(self) -> list[Line]:
+        activation = self.activation
+        if activation is None:
+            return [Line("Checking whether it can be loaded without a reboot…", DIM)]
+        if activation.safe and self.state.can_apply:
+            lines = [Line(f"✓ {BUTTON}: {activation.reason}.", OK, hang=2)]
+            return lines + [Line(f"  {note}", DIM, hang=2) for note in activation.notes]
+        lines = [Line(f"{BUTTON}: not possible, {self.why_not()}.", WARN, hang=2)]
+        others = activation.reasons[1:] if not activation.safe else ()
+        return lines + [Line(f"  also: {reason}.", DIM, hang=8) for reason in others]
+
+    # -- loading it --
+
+    def start(self) -> ApplyRun:
+        assert self.facts is not None and self.activation is not None
+        plan = self.backend.activation_plan(self.state.host, self.facts, self.activation)
+        self.progress = ApplyProgress(plan)
+        self.outcome = None
+        self.run = self.backend.start_apply(self.state.host, plan, self._receive)
+        return self.run
+
+    def _receive(self, event: ev.Event) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def drain(self) -> list[str]:
+        """Apply the queued events; returns the new log lines."""
+        with self._lock:
+            batch = list(self._events)
+            self._events.clear()
+        added: list[str] = []
+        assert self.progress is not None
+        for event in batch:
+            added += self.progress.apply(event)
+        if self.progress.outcome is not None and self.outcome is None:
+            self.outcome = self.progress.outcome
+            if self.outcome.ok:
+                self.state.verify_pending = False  # loaded and verified: no reboot to wait for
+        return added
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self.outcome is None
+
+    @property
+    def detached(self) -> bool:
+        return bool(getattr(self.run, "detached", False))
+
+    @property
+    def activated(self) -> bool:
+        return self.outcome is not None and self.outcome.ok
+
+    def cancel(self) -> None:
+        """Stops only before the first module leaves the kernel (the engine's rule)."""
+        if self.run is not None:
+            self.run.cancel()
+
+    def outcome_lines(self) -> list[Line]:
+        outcome, activation = self.outcome, self.activation
+        if outcome is None or activation is None:
+            return []
+        if outcome.ok:
+            return [
+                Line(f"✓ {activation.summary_line()}.", OK, hang=2),
+                Line("  It passed verify's checks; n opens Verify, q quits.", DIM),
+            ]
+        from nvwizard.engine.activate import failure_reason
+
+        lines = [Line(f"✗ Not activated: {failure_reason(outcome)}.", DANGER, hang=2)]
+        if outcome.next_action:
+            lines.append(Line(f"  {outcome.next_action}", HEADING, hang=2))
+        if outcome.log_path:
+            lines.append(Line(f"  log: {outcome.log_path}", DIM))
+        lines.append(Line("  The reboot loads it: choose below.", DIM))
+        return lines

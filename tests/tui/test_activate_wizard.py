@@ -1,0 +1,157 @@
+"""The Reboot screen's fourth choice, "Load it now, no reboot": offered (by default on a fresh
+machine) when the decision says it is safe, disabled with the reason otherwise; the steps as
+they run, and the fallback to the reboot."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.widgets import Button
+
+from nvwizard.detect.models import LsmodEntry
+from nvwizard.tui.app import WizardApp
+from nvwizard.tui.state import WizardState
+from nvwizard.tui.tour import demo_app, settle
+from tests.tui.fakes import FRESH_MACHINE, FakeBackend, FakeHost
+from tests.tui.test_demo_machines import screen_name, text_of, walk_to_reboot
+
+SIZE = (80, 24)
+
+
+async def until(pilot, condition, tries: int = 100) -> None:
+    """Let the UI run until `condition()` holds (the activation's log drains on a timer)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the wizard never got there")
+
+
+def button(app, button_id: str) -> Button:
+    return app.screen.query_one(f"#{button_id}", Button)
+
+
+# -- on demo machines, with the real layers ---------------------------------------------------
+
+
+async def test_the_fresh_rtx3090_loads_in_place_from_the_reboot_screen():
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        assert (await walk_to_reboot(pilot))[-1] == "RebootScreen"
+        await settle(pilot)
+        assert not button(app, "activate").disabled
+        assert app.focused is button(app, "activate")  # the default offer on a fresh machine
+        assert "✓ Load it now, no reboot: nothing holds the driver: unload nouveau" in text_of(
+            app, "#decision"
+        )
+        await pilot.press("enter")
+        await until(pilot, lambda: app.controllers.activate.outcome is not None)
+        await settle(pilot)
+        outcome = text_of(app, "#outcome")
+        driver = app.state.plan.driver
+        assert f"✓ Activated: {driver} 595.58.03 is loaded without a reboot." in outcome
+        steps = text_of(app, "#steps")
+        assert "✓ Unload nouveau" in steps and "✓ Load the new driver" in steps
+        assert not app.screen.query_one("#actions").display  # nothing left to choose
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen_name(app) == "VerifyScreen" and app.state.verify_result.ok
+
+
+async def test_the_hgx_with_training_jobs_offers_only_the_reboot_and_says_why():
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        await settle(pilot)
+        assert button(app, "activate").disabled
+        assert app.focused is button(app, "soon")
+        decision = " ".join(text_of(app, "#decision").split())
+        assert decision.startswith(
+            "Load it now, no reboot: not possible, the jobs using the GPU must stop first: "
+            "8 processes, python3 of mlops (pid 1843117 and 7 more)."
+        )
+
+
+async def test_the_secure_boot_gtx1080_explains_the_mok_reboot():
+    app = demo_app("gtx1080-secureboot")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        await settle(pilot)
+        assert button(app, "activate").disabled
+        decision = " ".join(text_of(app, "#decision").split())
+        assert "not possible, Secure Boot is on and the nvidia module was built by DKMS" in decision
+        assert "also: nouveau drives the GPU" in decision
+
+
+# -- on the stand-in backend ------------------------------------------------------------------
+
+
+def fake_app(backend: FakeBackend, host=None) -> WizardApp:
+    return WizardApp(WizardState(host=host or FakeHost()), backend, animate=False)
+
+
+async def at_the_reboot_screen(pilot) -> None:
+    await settle(pilot)
+    pilot.app.go("reboot")
+    await settle(pilot)
+
+
+async def test_a_load_that_fails_offers_the_reboot_with_the_exact_error():
+    backend = FakeBackend(activation=FRESH_MACHINE, fail_step="load-nvidia")
+    app = fake_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_the_reboot_screen(pilot)
+        assert app.focused is button(app, "activate")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.controllers.activate.outcome is not None)
+        await settle(pilot)
+        outcome = " ".join(text_of(app, "#outcome").split())
+        assert outcome.startswith("✗ Not activated: the new driver did not load (")
+        assert "nvidia-dkms-580 postinst exit 1" in outcome  # the failing step's own words
+        assert "The reboot loads it: choose below." in outcome
+        assert not button(app, "now").disabled and button(app, "activate").disabled
+        assert app.focused is button(app, "soon")
+        assert not app.screen.can_go_next()
+        await pilot.press("enter")  # "In one minute"
+        await settle(pilot)
+        assert backend.reboots == [1]
+
+
+async def test_not_root_disables_it_with_the_reason():
+    backend = FakeBackend(activation=FRESH_MACHINE, refusal="Applying changes needs root.")
+    app = fake_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_the_reboot_screen(pilot)
+        assert button(app, "activate").disabled
+        assert "not possible, Applying changes needs root." in text_of(app, "#decision")
+
+
+async def test_an_upgrade_is_offered_but_not_the_default():
+    """Safe, but an old driver must be unloaded and services stopped: the person chooses."""
+    upgrade = replace(
+        FRESH_MACHINE,
+        nouveau=None,
+        nouveau_bound=False,
+        loaded_version="535.1",
+        nvidia_modules=(LsmodEntry("nvidia", 56795136, (), 0),),
+    )
+    app = fake_app(FakeBackend(activation=upgrade))
+    async with app.run_test(size=SIZE) as pilot:
+        await at_the_reboot_screen(pilot)
+        assert not button(app, "activate").disabled
+        assert app.focused is button(app, "soon")
+        assert "unload the old nvidia 535.1" in text_of(app, "#decision")
+
+
+async def test_quitting_while_it_loads_asks_first():
+    backend = FakeBackend(activation=FRESH_MACHINE)
+    app = fake_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_the_reboot_screen(pilot)
+        activate = app.controllers.activate
+        activate.outcome = None
+        activate.run = object()  # a run in flight, as the screen sees it
+        await pilot.press("q")
+        await settle(pilot)
+        assert screen_name(app) == "QuitDuringInstallScreen"
+        assert "never in between" in str(app.screen.query_one("Static").render())
