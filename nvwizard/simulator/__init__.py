@@ -15,16 +15,18 @@ files:
 Handled: `apt-get` (update; install, purge, remove, autoremove, with `-s` for apt's simulation
 lines and `-o APT::Status-Fd=N` for `pmstatus:`/`dlstatus:` lines on stream "status"),
 `dpkg --audit | --configure -a | -l`, `dpkg-query -W/-l`, `apt-mark hold/unhold/showhold`,
-`systemctl enable/start/...`, `shutdown -r now | +N | -c` and `reboot`, and the read-only
-tools whose output the bundle holds (`uname -r`, `nvidia-smi`, `mokutil --sb-state`, `lsmod`,
-`lspci`, `ubuntu-drivers devices|list`), and the developer stack's (repositories.py,
-stack_tools.py): `curl` of NVIDIA's keyring and key, `dpkg -i` of the keyring, the NVIDIA
-repositories' packages after `apt-get update` (an apt pin below 0 honoured), a step's written
-files, `nvcc --version`, `nvidia-ctk`, `docker info`, `systemctl restart docker`, and the
-vector-add result verify reads (cuda-sample.txt, "simulated"). Tools that only touch
-hardware (`modprobe`, `update-initramfs`, ...) print "simulated: <command>" and succeed;
-any other tool is "not found" (exit 127), so a plan that needs something the simulator does
-not know fails loudly instead of pretending.
+`systemctl enable/start/stop/is-active/...` (NVIDIA's GPU services with their daemons),
+`modprobe`, `modprobe -r` and `rmmod` (the loaded modules, with kmod's messages),
+`shutdown -r now | +N | -c` and `reboot`, and the read-only tools whose output the bundle holds
+(`uname -r`, `nvidia-smi`, `mokutil --sb-state`, `lsmod`, `lspci`, `ubuntu-drivers
+devices|list`), and the developer stack's (repositories.py, stack_tools.py): `curl` of
+NVIDIA's keyring and key, `dpkg -i` of the keyring, the NVIDIA repositories' packages after
+`apt-get update` (an apt pin below 0 honoured), a step's written files, `nvcc --version`,
+`nvidia-ctk`, `docker info`, `systemctl restart docker`, and the vector-add result verify reads
+(cuda-sample.txt, "simulated"). Tools with no effect here (`update-initramfs`, `dkms`,
+`depmod`, ...) print "simulated: <command>" and succeed; any other tool is "not found"
+(exit 127), so a plan that needs something the simulator does not know fails loudly instead of
+pretending.
 
 Changes update the model and are written back as the machine's own files (dpkg-query.txt,
 dpkg-l.txt, apt-mark-showhold.txt, dpkg-audit.txt, dpkg-updates.txt, reboot-required.txt,
@@ -47,6 +49,8 @@ Environment (read from the process environment, overridden by the `env` passed t
 - NVWIZARD_DEMO_FAIL=<package>: that package's postinst fails like a DKMS build error: the
   package is left half-configured (iF), what depends on it unpacked (iU), apt's real error
   lines, exit 100. It keeps failing (also under `dpkg --configure -a`) while the variable is set.
+  NVWIZARD_DEMO_FAIL=unload:<module> keeps that module in use (`modprobe -r` fails);
+  NVWIZARD_DEMO_FAIL=load:<module> makes its load fail with "No such device".
 
 Where things are, in the order a command flows through them:
 - select.py: which machine a command looks at; builds the simulated machine for a host;
@@ -54,8 +58,9 @@ Where things are, in the order a command flows through them:
 - state.py: `MachineState` (what changed), its JSON file (`StateFile`), `BootResult`;
 - commands.py: which handler answers a command;
 - script.py: a command as a generator of lines and pauses, its player, the pace table;
-- apt_get.py, dpkg.py, tools.py: the handlers (apt-get; dpkg and dpkg-query; apt-mark,
-  systemctl, shutdown and reboot, captured and no-effect tools);
+- apt_get.py, dpkg.py, tools.py, modprobe.py: the handlers (apt-get; dpkg and dpkg-query;
+  apt-mark, systemctl, shutdown and reboot, captured and no-effect tools; modprobe and rmmod),
+  with loaded_modules.py (lsmod as a model) and gpu_services.py (NVIDIA's services);
 - boot.py (with kernel_files.py, smi_table.py): what a reboot brings up, in the real files'
   formats;
 - model.py (with packages.py): the package database read from and written to the files;
