@@ -189,3 +189,20 @@ def test_activate_help_lists_its_exit_codes(capsys):
         main(["activate", "--help"])
     out = capsys.readouterr().out
     assert "  4   not activated: only a reboot loads it (nothing was changed)" in out
+
+
+def test_install_activate_json_says_whether_a_reboot_is_still_needed(capsys):
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes", "--activate", "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert (result["outcome"], result["activated"], result["reboot_required"]) == (
+        "done",
+        True,
+        False,
+    )
+    assert result["activation"].startswith("Activated: nvidia-driver-595-server-open")
+    assert result["activation"] in captured.err  # the words went to stderr with the progress
+    assert main(["install", "--demo", "hgx-h100", "--yes", "--activate", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["activated"], result["reboot_required"]) == (False, True)
+    assert result["activation"].startswith("Not activated: the jobs using the GPU must stop")

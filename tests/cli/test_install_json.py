@@ -28,6 +28,8 @@ KEYS = {
     "next_action",
     "repair",
     "last_lines",
+    "activated",  # with --activate (null without)
+    "activation",
 }
 
 
