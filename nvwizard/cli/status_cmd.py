@@ -119,7 +119,8 @@ def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
         lines.append(f"log: {status.log_path}")
     lines.append(f"next: {status.next_step}: {status.next_hint}")
     if loaded is not None:
-        lines.append(_loaded_line(loaded))
+        where = " on this machine" if _on(status) else ""  # the apply was on a demo: say whose
+        lines.append(_loaded_line(loaded).replace("loaded now", f"loaded now{where}", 1))
     text = "\n".join(lines)
     return text + _root_hint() if status.state == NONE else text
 

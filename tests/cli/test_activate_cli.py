@@ -51,12 +51,14 @@ def test_install_activate_loads_the_fresh_rtx3090_in_place(capsys, places):
     assert main(["status"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(
-        "Last apply: nvidia-driver-595-server-open (loading it without a reboot), done"
+        "Last apply on demo rtx3090-fresh: nvidia-driver-595-server-open (loading it without a "
+        "reboot), done"
     )
     assert "next: nothing: the driver was loaded without a reboot and passed verify's checks" in (
         lines
     )
-    assert lines[-1].startswith("loaded now: ")  # this computer's kernel, read live
+    # this computer's kernel, read live: said as such, the apply was on a demo
+    assert lines[-1].startswith("loaded now on this machine: ")
 
 
 def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places):
