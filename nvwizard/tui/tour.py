@@ -45,10 +45,11 @@ VERIFY_TOUR = (Stop("verify-mismatch", ("v",)),)
 ACTIVATE_DEMO = "rtx3090-fresh"
 ACTIVATE_TOUR = (
     Stop("select", ("n",)),
-    Stop("install-plan", ("n",)),
+    Stop("stack", ("enter",)),  # the driver alone: the Stack screen's default, no toolkit
+    Stop("install-plan", ("enter",)),
     Stop("installed", ("n", "enter")),
-    Stop("08-reboot-load-now", ("n",)),
-    Stop("09-loaded-without-reboot", ("enter",)),
+    Stop("09-reboot-load-now", ("n",)),
+    Stop("10-loaded-without-reboot", ("enter",)),
 )
 
 
