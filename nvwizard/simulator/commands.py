@@ -8,8 +8,8 @@ import os
 from nvwizard.simulator.apt_get import apt_get
 from nvwizard.simulator.apt_sources import add_apt_source, is_add_apt_source
 from nvwizard.simulator.dpkg import dpkg, dpkg_query
-from nvwizard.simulator.repositories import curl
 from nvwizard.simulator.modprobe import modprobe, rmmod
+from nvwizard.simulator.repositories import curl
 from nvwizard.simulator.script import Invocation, Script, err, out
 from nvwizard.simulator.stack_tools import docker, nvcc, nvidia_ctk
 from nvwizard.simulator.tools import (
