@@ -44,8 +44,8 @@ def parse_lspci(text: str) -> list[PciDevice]:
         stripped = line.strip()
         if not stripped:
             continue
-        address, _, rest = stripped.partition(" ")
-        address = normalise_pci_address(address)
+        token, _, rest = stripped.partition(" ")
+        address = normalise_pci_address(token)
         if address is not None:
             if pending is not None:
                 devices.append(pending.freeze())
@@ -121,21 +121,21 @@ def _device(address: str, rest: str) -> PciDevice | None:
         class_text = rest.partition(": ")[0]
         return None if class_text.rstrip().endswith("]") else _plain_device(address, rest)
     vendor, device = ids
-    class_text, sep, description = rest.partition(": ")
+    class_text, sep, after_class = rest.partition(": ")
     class_code = _class_code(class_text) if sep else None
+    description: str | None = None
     if class_code is None and ":" in rest:
         # `lspci -n`: "0300: 10de:2204 (rev a1)"
         first = rest.split()[0].rstrip(":")
         class_code = first.lower() if len(first) == 4 and is_hex(first) else None
-        description = None
-    elif description:
-        description = _strip_ids_and_revision(description)
+    elif after_class:
+        description = _strip_ids_and_revision(after_class) or None
     return PciDevice(
         address=address,
         vendor_id=vendor,
         device_id=device,
         class_code=class_code,
-        description=description or None,
+        description=description,
     )
 
 

@@ -59,8 +59,12 @@ def _read_key(pending: _Pending, key: str, value: str) -> None:
             pending.drivers.append(driver)
     elif key == "manual_install":
         pending.device = replace(pending.device, manual_install=value.lower() == "true")
-    elif value:
-        pending.device = replace(pending.device, **{key: value})
+    elif key == "modalias" and value:
+        pending.device = replace(pending.device, modalias=value)
+    elif key == "vendor" and value:
+        pending.device = replace(pending.device, vendor=value)
+    elif key == "model" and value:
+        pending.device = replace(pending.device, model=value)
 
 
 def parse_driver_line(value: str) -> UbuntuDriversDriver | None:

@@ -182,9 +182,11 @@ def _read_start(path: Path) -> dict | None:
 
 
 def _last_line(process: DetachedProcess) -> str:
+    if process.output is None:
+        return "no output"
     try:
         lines = process.output.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except (OSError, AttributeError):
+    except OSError:
         lines = []
     return lines[-1] if lines else f"no output (see {process.output})"
 

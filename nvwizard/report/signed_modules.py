@@ -57,8 +57,10 @@ def _depends_on_running_abi(meta: AptPackage, kernel: str) -> bool:
 
 def _same_kernel_series(meta: AptPackage, kernel: str) -> bool:
     match = _KERNEL_BASE_RE.match(kernel)
+    if match is None:
+        return False
     version = (meta.version or "").split(":", 1)[-1]
-    return bool(match) and re.match(rf"^{re.escape(match.group(1))}[.-]", version) is not None
+    return re.match(rf"^{re.escape(match.group(1))}[.-]", version) is not None
 
 
 def following_meta_flavour(

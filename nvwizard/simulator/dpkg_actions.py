@@ -74,7 +74,7 @@ def unpack_package(model: MachineModel, name: str, progress: Progress) -> Lines[
     yield out(f"Preparing to unpack {deb} ...")
     yield from progress.emit(name, f"Unpacking {name} ({offer.arch})")
     yield Pause(PACE["unpack"])
-    if upgrading:
+    if upgrading and old is not None:
         yield out(f"Unpacking {name} ({offer.version}) over ({old.version}) ...")
     else:
         yield out(f"Unpacking {name} ({offer.version}) ...")

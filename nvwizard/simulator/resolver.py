@@ -124,9 +124,9 @@ class Resolver:
                     victims.add(other)
         if not victims:
             return []
-        return self._with_dependents(victims, keep=set(new))
+        return self._with_dependents(victims, keep=frozenset(new))
 
-    def _with_dependents(self, names: set[str], keep: set[str] = frozenset()) -> list[str]:
+    def _with_dependents(self, names: set[str], keep: frozenset[str] = frozenset()) -> list[str]:
         """`names` plus every installed package that depends on them only (apt removes those)."""
         model = self.model
         removing = set(names)
