@@ -11,7 +11,6 @@ grep-filtered or truncated output), never raises, and runs in linear time.
     sysfs_pci       sysfs-pci.txt                   parse_sysfs_pci, parse_modalias
     ubuntu_drivers  ubuntu-drivers-*.txt            parse_devices, parse_list,
                                                     parse_list_recommended
-    os_release      os-release.txt                  parse_os_release
     uname           uname-r.txt                     parse_uname_r, kernel_flavour
     proc_version    proc-driver-nvidia-version.txt, parse_proc_driver_version,
                     modinfo-nvidia.txt              parse_modinfo
@@ -24,4 +23,7 @@ grep-filtered or truncated output), never raises, and runs in linear time.
                     gpu-services.txt, proc-fb.txt,  parse_unit_states, parse_proc_fb,
                     reboot-required-pkgs.txt        parse_reboot_required_pkgs
     dkms            dkms-status.txt                 parse_dkms_status
+
+os-release.txt is not parsed here: the host reads os-release with the `distro` package
+(nvwizard/host/os_release.py) and the report builds `models.OsRelease` from its fields.
 """

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from nvwizard.detect._text import clean_lines, is_package_name, to_int
 from nvwizard.detect.models import DfEntry, Framebuffer, GpuProcess, LockHolder, UnitState
-from nvwizard.detect.os_release import unquote
 
 _MAX_PER_FIELD = 32  # values per deb822 field: keeps a garbage stanza from multiplying out
 
@@ -24,6 +23,24 @@ def parse_key_values(text: str) -> dict[str, str]:
         if sep and key and " " not in key:
             values[key] = unquote(value.strip())
     return values
+
+
+def unquote(raw: str) -> str:
+    """`"gpu box"` -> `gpu box`, with shell backslash escapes undone."""
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
+        inner = raw[1:-1]
+        if raw[0] == "'":
+            return inner
+        out: list[str] = []
+        escaped = False
+        for char in inner:
+            if escaped or char != "\\":
+                out.append(char)
+                escaped = False
+            else:
+                escaped = True
+        return "".join(out)
+    return raw
 
 
 def parse_df(text: str) -> list[DfEntry]:

@@ -51,6 +51,12 @@ class Host(abc.ABC):
         a new one, so a decision taken after a change sees the machine as it is now."""
         return self
 
+    def os_release(self) -> Mapping[str, str] | None:
+        """The machine's os-release fields by their os-release(5) names (ID, VERSION_ID,
+        PRETTY_NAME, ...), read by distro (os_release.py); None when it has none that can be
+        read. The raw text, as a capture keeps it, is the source os-release.txt."""
+        return None
+
     def prefetch(self, sources: Iterable[str]) -> None:  # noqa: B027 (optional: a hint)
         """A hint that these sources will be read soon. A live host produces them at once (its
         commands run side by side); a bundle reads each file when asked, so by default this
@@ -83,6 +89,8 @@ class Simulator(Protocol):
     `purged`: answer an `apt-get -s` as if these packages were purged already."""
 
     def read(self, source: str) -> str | None: ...
+
+    def os_release(self) -> Mapping[str, str] | None: ...
 
     def start(
         self,

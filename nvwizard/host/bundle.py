@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from nvwizard.host.base import Host, RunningCommand, Simulator
+from nvwizard.host.os_release import read_os_release
 
 
 class BundleHost(Host):
@@ -32,6 +33,11 @@ class BundleHost(Host):
         if self.simulator is not None:
             return self.simulator.read(source)
         return read_bundle_file(self.path, source)
+
+    def os_release(self) -> Mapping[str, str] | None:
+        if self.simulator is not None:
+            return self.simulator.os_release()
+        return read_bundle_os_release(self.path)
 
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         return self.start_after_purge(argv, (), env)
@@ -62,3 +68,9 @@ def read_bundle_file(folder: Path, source: str) -> str | None:
     # CRLF and odd bytes are left for the tolerant parsers; a byte-order mark (Windows
     # editors put one at the start, pasted files in the middle) is no text at all.
     return data.decode("utf-8", errors="replace").replace("\ufeff", "")
+
+
+def read_bundle_os_release(folder: Path) -> dict[str, str] | None:
+    """The os-release fields of the bundle in `folder`, read by distro from its os-release.txt
+    (None: missing or unreadable)."""
+    return read_os_release(folder / "os-release.txt")

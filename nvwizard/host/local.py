@@ -11,11 +11,13 @@ Where each source comes from:
   whose answer may be an error text ("EFI variables are not supported on this system",
   "Failed to initialize NVML").
 
-A source this machine cannot produce (a command not installed, timed out, or failing without
-output) reads as None, with the reason in `missing`. Each source is produced once per host,
-also when several threads ask: `prefetch(sources)` produces several at once, each in its own
-thread, which `build_report` uses so the read-only commands (dpkg, apt, ubuntu-drivers,
-nvidia-smi...) wait on the disk together instead of one after the other.
+The OS fields are read from os-release by distro (`os_release()`, os_release.py); the file's
+text is the source os-release.txt. A source this machine cannot produce (a command not
+installed, timed out, or failing without output) reads as None, with the reason in `missing`.
+Each source is produced once per host, also when several threads ask: `prefetch(sources)`
+produces several at once, each in its own thread, which `build_report` uses so the read-only
+commands (dpkg, apt, ubuntu-drivers, nvidia-smi...) wait on the disk together instead of one
+after the other.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from nvwizard.host import after_purge, package_queries, processes, stack_files, 
 from nvwizard.host.base import Host, RunningCommand
 from nvwizard.host.cuda_sample import run_cuda_sample
 from nvwizard.host.local_command import LocalCommand
+from nvwizard.host.os_release import os_release_file, read_os_release
 from nvwizard.host.reading import (
     COMMAND_TIMEOUT_S,
     CommandResult,
@@ -65,6 +68,9 @@ class LocalHost(Host):
             if source not in self._cache:
                 self._cache[source] = self._produce(source)
         return self._cache[source]
+
+    def os_release(self) -> dict[str, str] | None:
+        return read_os_release(os_release_file(self.root))
 
     def prefetch(self, sources: Iterable[str]) -> None:
         """Produce these sources at once, each in its own thread (each command keeps its

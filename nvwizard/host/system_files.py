@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from nvwizard.host.os_release import os_release_file
 from nvwizard.host.reading import Unavailable, read_file, read_small
 
 RUN_INSTALLER_TRACES = ("/usr/bin/nvidia-uninstall", "/usr/bin/nvidia-installer")
@@ -24,12 +25,10 @@ def file_text(root: Path, absolute: str) -> str | Unavailable:
 
 
 def os_release(root: Path) -> str | Unavailable:
-    """/etc/os-release, or /usr/lib/os-release where /etc has none (as os-release(5) says)."""
-    text = file_text(root, "/etc/os-release")
-    if isinstance(text, Unavailable):
-        fallback = file_text(root, "/usr/lib/os-release")
-        return text if isinstance(fallback, Unavailable) else fallback
-    return text
+    """The text of /etc/os-release, or of /usr/lib/os-release where /etc has none: the file
+    distro reads the fields from (os_release.py)."""
+    path = os_release_file(root)
+    return read_file(path, "/" + str(path.relative_to(root)))
 
 
 def reboot_required(root: Path) -> str | Unavailable:

@@ -26,7 +26,6 @@ from nvwizard.detect import (
     misc,
     mokutil,
     nvidia_smi,
-    os_release,
     proc_version,
     sysfs_pci,
     ubuntu_drivers,
@@ -38,6 +37,7 @@ from nvwizard.detect.models import (
     GpuProcess,
     LsmodEntry,
     NvidiaSmi,
+    OsRelease,
     PciDevice,
     UbuntuDriversDevice,
 )
@@ -322,6 +322,24 @@ def wants_offers(gpus: list[Gpu], packages: list[DpkgEntry]) -> bool:
     )
 
 
+def os_release(host: Host) -> OsRelease | None:
+    """The OS, from the os-release fields the host read (with distro); None when unknown."""
+    fields = host.os_release()
+    if fields is None:
+        return None
+
+    def field(name: str) -> str | None:
+        return fields.get(name) or None  # an empty value says nothing
+
+    return OsRelease(
+        id=field("ID"),
+        version_id=field("VERSION_ID"),
+        pretty_name=field("PRETTY_NAME"),
+        version_codename=field("VERSION_CODENAME") or field("CODENAME"),
+        id_like=field("ID_LIKE"),
+    )
+
+
 def read_offers(host: Host) -> Offers:
     host.prefetch(OFFER_SOURCES)  # apt and ubuntu-drivers side by side
     listed = _parsed(host, "ubuntu-drivers-list.txt", ubuntu_drivers.parse_list, [])
@@ -340,7 +358,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
     sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
     gpu_on_bus = any(_is_nvidia_display(d) for d in sysfs)
     host.prefetch(COMMAND_SOURCES + (OFFER_SOURCES if offers or gpu_on_bus else ()))
-    release = _parsed(host, "os-release.txt", os_release.parse_os_release, None)
+    release = os_release(host)
     kernel = _parsed(host, "uname-r.txt", uname.parse_uname_r, None)
     devices, gpus, modaliases = find_gpus(host, sysfs)
     packages = all_packages(host)

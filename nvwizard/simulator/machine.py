@@ -11,8 +11,10 @@ import json
 import os
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
 
 from nvwizard.host.base import RunningCommand
+from nvwizard.host.bundle import read_bundle_file, read_bundle_os_release
 from nvwizard.simulator.script import FAIL_ENV, Invocation, Script, SimulatedCommand, demo_speed
 from nvwizard.simulator.state import BootResult, MachineState, StateFile
 
@@ -20,19 +22,21 @@ from nvwizard.simulator.state import BootResult, MachineState, StateFile
 class SimulatedMachine:
     """Answers a bundle or demo host's reads and commands; never runs a real command.
 
-    `read_bundle` reads the bundle as captured; `state` is everything the machine changed since
-    (a fresh one: the bundle as it is). With `saved_to`, the state is written there after every
-    command that changed it, so a later process can load it and go on where this one stopped.
+    `bundle` is the bundle's folder, read as captured; `state` is everything the machine
+    changed since (a fresh one: the bundle as it is). With `saved_to`, the state is written
+    there after every command that changed it, so a later process can load it and go on where
+    this one stopped.
     """
 
     def __init__(
         self,
-        read_bundle: Callable[[str], str | None],
+        bundle: Path,
         state: MachineState | None = None,
         saved_to: StateFile | None = None,
         sleep: Callable[[float], object] = time.sleep,
     ):
-        self._read_bundle = read_bundle
+        self.bundle = Path(bundle)
+        self._os_release: Mapping[str, str] | None = None
         self.state = state if state is not None else MachineState()
         self.saved_to = saved_to
         self._sleep = sleep
@@ -50,7 +54,14 @@ class SimulatedMachine:
             from nvwizard.simulator.stack_tools import cuda_sample
 
             return cuda_sample(self)
-        return self._read_bundle(source)
+        return read_bundle_file(self.bundle, source)
+
+    def os_release(self) -> Mapping[str, str]:
+        """The bundle's os-release fields, read by distro once (a simulation never changes
+        them); empty when the bundle has none."""
+        if self._os_release is None:
+            self._os_release = read_bundle_os_release(self.bundle) or {}
+        return self._os_release
 
     def write(self, source: str, text: str | None) -> None:
         """Replace what later reads of `source` return (None: the source is gone)."""
@@ -145,7 +156,7 @@ class SimulatedMachine:
         rebooted" ("changed" when no package did)."""
         from nvwizard.simulator.model import MachineModel  # parsers: only for a changed demo
 
-        before = MachineModel(SimulatedMachine(self._read_bundle)).installed
+        before = MachineModel(SimulatedMachine(self.bundle)).installed
         now = MachineModel(self).installed
         was = {n: p.version for n, p in before.items() if p.present}
         has = {n: p.version for n, p in now.items() if p.present}

@@ -61,7 +61,7 @@ class MachineModel:
             # apt-cache show lists the candidate first when several versions are offered
             self.offers.setdefault(package.package, Offer.from_apt(package))
         self.kernel = (read("uname-r.txt") or "").strip() or "unknown"
-        self.os = _key_values(read("os-release.txt") or "")
+        self.os = self.machine.os_release()
         self.lock_holders = parse_lock_holders(read("dpkg-lock.txt") or "")
         self.sources = parse_apt_sources(read("apt-sources.txt") or "")
         if self.state.auto is None:
@@ -190,12 +190,3 @@ def nvidia_pinned_out(preferences: str | None) -> Callable[[str], bool]:
 def deb_words(line: str) -> list[str]:
     """A one-line apt source without its [options]: ["deb", URL, suite, components...]."""
     return [p for p in line.split() if not (p.startswith("[") or p.endswith("]"))]
-
-
-def _key_values(text: str) -> dict[str, str]:
-    values = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip()] = value.strip().strip('"')
-    return values

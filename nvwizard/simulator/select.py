@@ -15,14 +15,13 @@ bundle is never saved: it is someone's capture, replayed as it was.
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
 from nvwizard.errors import UsageError, shown
 from nvwizard.host import file_lock
 from nvwizard.host.base import Host
-from nvwizard.host.bundle import BundleHost, read_bundle_file
+from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import default_demo_name, find_demo
 from nvwizard.host.sources import SOURCE_NAMES
 from nvwizard.simulator.machine import SimulatedMachine
@@ -53,7 +52,7 @@ def demo_host(name: str | None = None, state_dir: str | Path | None = None) -> B
         state_dir = os.environ[STATE_DIR_ENV]
     saved_to = demo_state_file(demo.name, state_dir) if state_dir is not None else None
     machine = SimulatedMachine(
-        functools.partial(read_bundle_file, demo.path),
+        demo.path,
         state=saved_to.load() if saved_to is not None else None,
         saved_to=saved_to,
     )
@@ -76,7 +75,7 @@ def demo_state_file(name: str, state_dir: str | Path) -> StateFile:
 def bundle_host(path: str | Path) -> BundleHost:
     """The capture bundle in `path` with its simulated machine (for this process only)."""
     path = Path(path)
-    machine = SimulatedMachine(functools.partial(read_bundle_file, path))
+    machine = SimulatedMachine(path)
     return BundleHost(path, simulator=machine)
 
 

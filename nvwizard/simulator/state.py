@@ -27,7 +27,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -182,6 +182,10 @@ class Machine(Protocol):
     state: MachineState
 
     def read(self, source: str) -> str | None: ...
+
+    def os_release(self) -> Mapping[str, str]:
+        """The machine's os-release fields (ID, VERSION_ID, ...; empty when it has none)."""
+        ...
 
     def write(self, source: str, text: str | None) -> None:
         """Replace what later reads of `source` return (None: the source is gone)."""

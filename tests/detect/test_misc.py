@@ -25,6 +25,11 @@ def test_key_values_session_and_machine():
     assert parse_key_values("no equals here\n=x\nkey with space=1\r\na=b=c\r\n") == {"a": "b=c"}
 
 
+def test_key_values_quotes_and_escapes():
+    text = '# comment\r\na=\'x \\y\'\r\nb="GPU \\"one\\" box"\r\nc="unclosed\r\nd=\r\n'
+    assert parse_key_values(text) == {"a": "x \\y", "b": 'GPU "one" box', "c": '"unclosed', "d": ""}
+
+
 def test_df_posix_output_with_wrapped_filesystem_name():
     assert parse_df(sample("misc", "df.txt")) == [
         DfEntry(mount="/", available_kib=7914060),

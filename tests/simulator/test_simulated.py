@@ -9,7 +9,7 @@ import pytest
 
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.engine.status_fd import parse_status_line
-from nvwizard.host.bundle import BundleHost, read_bundle_file
+from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import DEMOS, find_demo
 from nvwizard.simulator import SimulatedMachine, bundle_host, demo_speed
 from nvwizard.simulator.output import size_to_str
@@ -115,7 +115,7 @@ def host(tmp_path, monkeypatch) -> BundleHost:
 
 def host_with_sleep(folder: Path, sleep, kind: str = "bundle") -> BundleHost:
     """A host on the bundle in `folder` whose simulated machine sleeps with `sleep`."""
-    machine = SimulatedMachine(lambda source: read_bundle_file(folder, source), sleep=sleep)
+    machine = SimulatedMachine(folder, sleep=sleep)
     return BundleHost(folder, kind=kind, simulator=machine)
 
 

@@ -1,35 +1,6 @@
 import pytest
 
-from nvwizard.detect.models import OsRelease
-from nvwizard.detect.os_release import parse_os_release
 from nvwizard.detect.uname import kernel_flavour, parse_uname_r
-
-from ._samples import sample
-
-
-def test_os_release_ubuntu_quoted_and_unquoted():
-    assert parse_os_release(sample("misc", "os-release-jammy.txt")) == OsRelease(
-        id="ubuntu",
-        version_id="22.04",
-        pretty_name="Ubuntu 22.04.4 LTS",
-        version_codename="jammy",
-        id_like="debian",
-    )
-
-
-def test_os_release_debian():
-    r = parse_os_release(sample("misc", "os-release-debian12.txt"))
-    assert (r.id, r.version_id, r.version_codename, r.id_like) == ("debian", "12", "bookworm", None)
-
-
-def test_os_release_single_quotes_escapes_crlf_and_comments():
-    text = '# comment\r\nID=\'ubuntu\'\r\nPRETTY_NAME="Ubuntu \\"Noble\\" 24.04"\r\nVERSION_ID=\r\n'
-    r = parse_os_release(text)
-    assert (r.id, r.pretty_name, r.version_id) == ("ubuntu", 'Ubuntu "Noble" 24.04', None)
-
-
-def test_os_release_garbage():
-    assert parse_os_release("not an os-release\n=\n===") == OsRelease()
 
 
 @pytest.mark.parametrize(
