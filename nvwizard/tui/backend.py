@@ -142,7 +142,7 @@ class LayersBackend:
         return simulate(host, probe).also_removed
 
     def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]:
-        from nvwizard.knowledge.explanations import explain_candidate
+        from nvwizard.report.explain import explain_candidate
 
         return explain_candidate(candidate, report, self.today)
 

@@ -1,6 +1,7 @@
-from nvwizard.knowledge.explanations import OPEN_TEXT, SERVER_TEXT, explain_candidate
+from nvwizard.knowledge.explanations import OPEN_TEXT, SERVER_TEXT
+from nvwizard.report.explain import explain_candidate
 
-from ..report.helpers import candidate, gpu, report
+from .helpers import candidate, gpu, report
 
 RTX3090 = gpu("2204", "GA102 [GeForce RTX 3090]")
 GTX1080 = gpu("1b80", "GP104 [GeForce GTX 1080]")
