@@ -35,28 +35,11 @@ from nvwizard.plan.models import Plan
 from tests.sandbox.aptsandbox import AptSandbox
 from tests.sandbox.catalogue import KERNEL, running_kernel_headers_name
 from tests.sandbox.hidden_commands import hide_commands
+from tests.waiting import WAIT_LIMIT_S
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DRIVER = "nvidia-driver-580-server"
 GATED = "nvidia-dkms-580-server"  # its postinst prints the DKMS build lines
-WAIT_LIMIT_S = 180.0  # a safety net against a hung test on a loaded machine, not a speed check
-
-
-def wait_for(predicate: Callable[[], bool], what: str, limit_s: float = WAIT_LIMIT_S) -> None:
-    deadline = time.monotonic() + limit_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-def pid_alive(pid: int) -> bool:
-    """Running (a zombie is not: it runs nothing any more)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @dataclass

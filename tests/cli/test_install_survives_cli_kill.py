@@ -22,10 +22,9 @@ from tests.cli.survival import (
     complete_journal,
     hang_up_and_kill,
     make_stage,
-    pid_alive,
-    wait_for,
 )
 from tests.sandbox.catalogue import running_kernel_headers_name
+from tests.waiting import pid_alive, wait_for
 
 
 def start_install(env: dict[str, str]) -> subprocess.Popen:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Plan, Step
+from tests.waiting import WAIT_LIMIT_S
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WAIT_LIMIT_S = 60.0  # a safety net against hanging tests, not a speed assertion
 
 # The "CLI process": `nvwizard install`'s apply path for this machine (start the worker
 # detached, follow its journal, print progress), on a ready plan. The setsid method is forced:
@@ -118,24 +116,3 @@ def read_until(process: subprocess.Popen, wanted: Callable[[str], bool]) -> list
         if wanted(seen[-1]):
             return seen
     raise AssertionError("the output ended before the expected line:\n" + "\n".join(seen))
-
-
-def wait_for(predicate: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie counts as dead: it is no longer running anything.
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

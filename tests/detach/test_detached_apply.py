@@ -19,12 +19,11 @@ from tests.detach.helpers import (
     environment,
     install_plan,
     nvwizard,
-    pid_alive,
     read_until,
     start_front_end,
     start_nvwizard,
-    wait_for,
 )
+from tests.waiting import pid_alive, wait_for
 
 PACKAGES = ("nvidia-driver-580-server",)
 GATED = "nvidia-dkms-580-server"

@@ -7,20 +7,15 @@ from nvwizard.engine import events as ev
 from nvwizard.engine.journal import Journal, event_json_line, human_text, read_events
 from nvwizard.engine.state import read_state
 from tests.detach.helpers import install_plan
+from tests.waiting import wait_for
 
 
 def output(line: str) -> ev.StepOutput:
     return ev.StepOutput("install", "stdout", (line,))
 
 
-def wait_for_text(path, text: str, limit_s: float = 10.0) -> str:
-    """The file's text once it contains `text` (polls; fails after `limit_s`)."""
-    deadline = time.monotonic() + limit_s
-    while True:
-        content = path.read_text(encoding="utf-8")
-        if text in content or time.monotonic() > deadline:
-            return content
-        time.sleep(0.01)
+def wait_for_text(path, text: str) -> None:
+    wait_for(lambda: text in path.read_text(encoding="utf-8"), f"{text!r} in {path.name}")
 
 
 def test_output_reaches_the_disk_without_another_event_or_close(tmp_path):
@@ -29,8 +24,8 @@ def test_output_reaches_the_disk_without_another_event_or_close(tmp_path):
         journal(ev.StepStarted("install", "Install", (), "install"))
         journal(output("Building module for 6.8.0-45-generic"))
         # Nothing else is written: the flusher alone must bring the line to a follower.
-        assert "Building module" in wait_for_text(journal.log_path, "Building module")
-        assert "Building module" in wait_for_text(journal.events_path, "Building module")
+        wait_for_text(journal.log_path, "Building module")
+        wait_for_text(journal.events_path, "Building module")
     finally:
         journal.close()
 

@@ -8,6 +8,7 @@ from nvwizard.host.demo import DEMOS
 from nvwizard.report.build import build_report
 from nvwizard.simulator import demo_host
 from nvwizard.tui.tour import demo_app, settle
+from tests.waiting import wait_in_app
 
 SIZE = (80, 24)
 WITH_GPU = [d.name for d in DEMOS if d.name != "vm-no-gpu"]
@@ -173,7 +174,8 @@ async def test_quit_during_a_demo_install_asks_then_stops_after_the_step(monkeyp
     async with app.run_test(size=SIZE) as pilot:
         await to_install_confirm(pilot)
         await pilot.press("n", "enter")
-        await pilot.pause(0.3)
+        progress = app.controllers.install.progress
+        await wait_in_app(pilot, lambda: bool(progress.lines), "the install's first line")
         assert app.controllers.install.running
         await pilot.press("b")  # no going back while installing
         await pilot.press("q")
@@ -269,10 +271,7 @@ async def test_reattach_replays_a_background_apply_from_its_journal(monkeypatch)
     app = WizardApp(WizardState(host=demo_host("hgx-h100")), Reattaching(), animate=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        for _ in range(20):
-            if app.state.outcome is not None:
-                break
-            await pilot.pause(0.2)
+        await wait_in_app(pilot, lambda: app.state.outcome is not None, "the replayed outcome")
         assert screen_name(app) == "InstallScreen" and app.screen.following
         assert app.state.outcome.status == "failed"
         lines = app.controllers.install.progress.lines

@@ -10,6 +10,7 @@ from nvwizard.engine import events as ev
 from tests.tui.fakes import FakeBackend
 from tests.tui.test_keys_fake import to_select
 from tests.tui.test_walk_fake import make_app, screen_name, settle
+from tests.waiting import wait_in_app
 
 
 class GatedRun:
@@ -47,12 +48,17 @@ class GatedBackend(FakeBackend):
         return self.run
 
 
-async def wait_until(pilot, condition) -> None:
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the wizard did not get there")
+class CountedDrains:
+    """Counts the Install screen's drain ticks: each asks its controller for the new lines."""
+
+    def __init__(self, controller) -> None:
+        self.count = 0
+        self._drain = controller.drain
+        controller.drain = self
+
+    def __call__(self) -> list[str]:
+        self.count += 1
+        return self._drain()
 
 
 async def test_lines_that_arrive_under_the_help_show_when_it_closes():
@@ -67,18 +73,20 @@ async def test_lines_that_arrive_under_the_help_show_when_it_closes():
         await pilot.press("n", "enter")
         install = app.screen
         log = install.query_one("#log", Log)
-        await wait_until(pilot, lambda: "before the help" in log.lines)
+        await wait_in_app(pilot, lambda: "before the help" in log.lines, "the first line")
 
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: screen_name(app) == "HelpScreen")
+        await wait_in_app(pilot, lambda: screen_name(app) == "HelpScreen", "the help")
+        drains = CountedDrains(app.controllers.install)
         backend.run.covered.set()
         progress = app.controllers.install.progress
-        await wait_until(pilot, lambda: "under the help 2" in progress.lines)  # drained
-        await pilot.pause(0.3)  # a few more drain ticks
+        await wait_in_app(pilot, lambda: "under the help 2" in progress.lines, "the drain")
+        drained_at = drains.count
+        await wait_in_app(pilot, lambda: drains.count >= drained_at + 3, "three more drains")
         assert not any(line.startswith("under the help") for line in log.lines)
 
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: app.screen is install)
+        await wait_in_app(pilot, lambda: app.screen is install, "the Install screen")
         await pilot.pause()
         assert log.lines[-3:] == ["under the help 0", "under the help 1", "under the help 2"]
         backend.run.finish.set()

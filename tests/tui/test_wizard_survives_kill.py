@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from textual.widgets import Button, Log
@@ -28,14 +27,13 @@ from nvwizard.tui.backend import LayersBackend
 from nvwizard.tui.state import WizardState
 from tests.cli.survival import (
     REPO_ROOT,
-    WAIT_LIMIT_S,
     OutputLines,
     complete_journal,
     make_stage,
-    pid_alive,
-    wait_for,
 )
 from tests.tui.sandbox_machine import SandboxGpuMachine, bundle_for_sandbox
+from tests.waiting import WAIT_LIMIT_S, pid_alive, wait_for
+from tests.waiting import wait_in_app as until
 
 SIZE = (100, 32)
 
@@ -71,16 +69,6 @@ def kill(process: subprocess.Popen) -> None:
 def is_subsequence(wanted: list[str], lines: list[str]) -> bool:
     remaining = iter(lines)
     return all(any(line == item for line in remaining) for item in wanted)
-
-
-async def until(pilot, ready, what: str) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not ready():
-        if not pilot.app.is_running:  # it crashed: leaving run_test raises its error
-            raise AssertionError(f"the wizard stopped while waiting for {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def text_of(app, selector: str) -> str:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -26,9 +24,9 @@ from nvwizard.tui.app import WizardApp
 from nvwizard.tui.backend import LayersBackend
 from nvwizard.tui.state import WizardState
 from tests.tui.sandbox_machine import SandboxGpuMachine
+from tests.waiting import wait_in_app as until
 
 SIZE = (100, 32)
-WAIT_LIMIT_S = 180.0  # a safety net on a loaded machine, not a speed check
 
 
 def say(text: str) -> None:
@@ -40,16 +38,6 @@ def say(text: str) -> None:
     assert stream is not None
     stream.write(text + "\n")
     stream.flush()
-
-
-async def until(pilot: Pilot, ready: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not ready():
-        if not pilot.app.is_running:  # it crashed: leaving run_test raises its error
-            raise AssertionError(f"the wizard stopped while waiting for {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def screen_name(app: WizardApp) -> str:
