@@ -9,8 +9,7 @@ grep-filtered or truncated output), never raises, and runs in linear time.
                     dpkg-audit.txt, apt-mark-...    parse_dpkg_audit, parse_showhold
     lspci           lspci-nn.txt                    parse_lspci, normalise_pci_address
     sysfs_pci       sysfs-pci.txt                   parse_sysfs_pci, parse_modalias
-    ubuntu_drivers  ubuntu-drivers-*.txt            parse_devices, parse_list,
-                                                    parse_list_recommended
+    ubuntu_drivers  ubuntu-drivers-*.txt            parse_devices, parse_list
     uname           uname-r.txt                     parse_uname_r, kernel_flavour
     proc_version    proc-driver-nvidia-version.txt, parse_proc_driver_version,
                     modinfo-nvidia.txt              parse_modinfo

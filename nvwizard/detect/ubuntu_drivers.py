@@ -1,4 +1,4 @@
-"""`ubuntu-drivers devices`, `ubuntu-drivers list` and `ubuntu-drivers list --recommended`.
+"""`ubuntu-drivers devices` and `ubuntu-drivers list` (also `list --recommended`'s lines).
 
 `devices` prints, per device, a `== <sysfs path> ==` header and `key : value` lines (modalias,
 vendor, model, manual_install, driver), in an order that varies between versions. Lines are
@@ -95,12 +95,6 @@ def parse_list(text: str) -> list[tuple[str, str | None]]:
         if entry is not None:
             entries.append(entry)
     return entries
-
-
-def parse_list_recommended(text: str) -> tuple[str, str | None] | None:
-    """`ubuntu-drivers list --recommended [--gpgpu]`: the first (package, modules) line."""
-    entries = parse_list(text)
-    return entries[0] if entries else None
 
 
 def _list_line(line: str) -> tuple[str, str | None] | None:

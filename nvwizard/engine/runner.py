@@ -114,9 +114,6 @@ class Engine:
             ActivationGuard(host, plan, self._output) if plan.purpose == pm.ACTIVATE_PLAN else None
         )
 
-    def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
     def cancel(self) -> None:
         """Stop after the running step (never in the middle of one)."""
         self._cancel.set()

@@ -244,12 +244,9 @@ def _parse_id(device_id: str | int | None) -> int | None:
         return None
 
 
-def chip_code(name: str | None) -> str | None:
-    """The chip code in a PCI name: "NVIDIA Corporation GA102 [GeForce RTX 3090]" -> "GA102"."""
-    return _chip_and_generation(name)[0]
-
-
 def _chip_and_generation(name: str | None) -> tuple[str | None, str | None]:
+    """The chip code in a PCI name and its generation: "NVIDIA Corporation GA102 [GeForce RTX
+    3090]" -> ("GA102", "Ampere")."""
     if not name:
         return None, None
     match = _CHIP_RE.search(name)

@@ -74,7 +74,6 @@ COMMAND_SOURCES = (
 # What this machine could install: read only when `wants_offers`.
 OFFER_SOURCES = ("ubuntu-drivers-devices.txt", "ubuntu-drivers-list.txt", "apt-cache-show.txt")
 NVSWITCH_CLASS = "0680"
-GRAPHICAL_TARGET = "graphical.target"
 
 
 def _parsed(host: Host, source: str, parser, default):

@@ -16,8 +16,6 @@ from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi
 if TYPE_CHECKING:
     from nvwizard.report.debian import DebianFacts
 
-SEVERITIES = ("info", "warn", "block")
-
 
 @dataclass(frozen=True)
 class Gpu:

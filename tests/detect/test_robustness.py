@@ -40,7 +40,7 @@ from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.detect.nvidia_smi import parse_nvidia_smi
 from nvwizard.detect.proc_version import parse_modinfo, parse_proc_driver_version
 from nvwizard.detect.sysfs_pci import parse_modalias, parse_sysfs_pci
-from nvwizard.detect.ubuntu_drivers import parse_devices, parse_list, parse_list_recommended
+from nvwizard.detect.ubuntu_drivers import parse_devices, parse_list
 from nvwizard.detect.uname import kernel_flavour, parse_uname_r
 
 from ._samples import sample
@@ -57,7 +57,6 @@ PARSERS = [
     (parse_modalias, ("sysfs", "sysfs-pci-hgx.txt")),
     (parse_devices, ("ubuntu-drivers", "devices-rtx3090-noise.txt")),
     (parse_list, ("ubuntu-drivers", "list-with-modules.txt")),
-    (parse_list_recommended, ("ubuntu-drivers", "list-recommended-new.txt")),
     (parse_uname_r, ("misc", "os-release-jammy.txt")),
     (kernel_flavour, ("misc", "os-release-jammy.txt")),
     (parse_proc_driver_version, ("misc", "proc-version-open.txt")),

@@ -3,7 +3,6 @@ from nvwizard.detect.ubuntu_drivers import (
     parse_devices,
     parse_driver_line,
     parse_list,
-    parse_list_recommended,
 )
 
 from ._samples import sample
@@ -103,12 +102,12 @@ def test_list_bare_names():
 
 
 def test_list_recommended_both_formats():
-    assert parse_list_recommended(sample("ubuntu-drivers", "list-recommended-gpgpu.txt")) == (
+    assert parse_list(sample("ubuntu-drivers", "list-recommended-gpgpu.txt"))[0] == (
         "nvidia-driver-580-server-open",
         "linux-modules-nvidia-580-server-open-generic",
     )
-    assert parse_list_recommended(sample("ubuntu-drivers", "list-recommended-new.txt")) == (
+    assert parse_list(sample("ubuntu-drivers", "list-recommended-new.txt"))[0] == (
         "nvidia-driver-580-open",
         "linux-modules-nvidia-580-open-generic",
     )
-    assert parse_list_recommended("udevadm hwdb is deprecated. Use systemd-hwdb instead.\n") is None
+    assert parse_list("udevadm hwdb is deprecated. Use systemd-hwdb instead.\n") == []

@@ -41,12 +41,6 @@ VERIFY = step(
 )
 
 
-def collect(engine: Engine) -> list[ev.Event]:
-    seen: list[ev.Event] = []
-    engine.add_listener(seen.append)
-    return seen
-
-
 def test_events_come_in_order_with_output_and_progress():
     host = FakeHost(
         {
@@ -60,8 +54,8 @@ def test_events_come_in_order_with_output_and_progress():
             ("dpkg-query",): Script([("stdout", "nvidia-utils-580\tii \t580.95")]),
         }
     )
-    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY))
-    seen = collect(engine)
+    seen: list[ev.Event] = []
+    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY), listeners=[seen.append])
     outcome = engine.run()
 
     assert outcome.status == DONE and outcome.reboot_required
@@ -115,8 +109,8 @@ def test_a_failed_maintainer_script_stops_with_the_package_state_and_the_repair(
             ),
         }
     )
-    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY))
-    seen = collect(engine)
+    seen: list[ev.Event] = []
+    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY), listeners=[seen.append])
     outcome = engine.run()
 
     assert outcome.status == FAILED and outcome.failed_step == "install"
@@ -208,8 +202,8 @@ def test_cancel_lets_the_running_step_finish_then_stops():
     host = FakeHost(
         {("apt-get", "install"): Script([("stdout", "Setting up x")], on_start=slow_install)}
     )
-    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY))
-    seen = collect(engine)
+    seen: list[ev.Event] = []
+    engine = Engine(host, make_plan(UPDATE, INSTALL, VERIFY), listeners=[seen.append])
     result = {}
     worker = threading.Thread(target=lambda: result.update(outcome=engine.run()))
     worker.start()
@@ -241,8 +235,8 @@ def test_apt_waiting_for_the_lock_becomes_a_countdown_not_a_flood_of_lines():
         }
     )
     update = step("update", pm.UPDATE, ["apt-get", "-o", "DPkg::Lock::Timeout=60", "update"])
-    engine = Engine(host, make_plan(update))
-    seen = collect(engine)
+    seen: list[ev.Event] = []
+    engine = Engine(host, make_plan(update), listeners=[seen.append])
     assert engine.run().status == DONE
     lines = [line for e in seen if e.kind == ev.OUTPUT for line in e.lines]
     assert lines == [wait, "Reading package lists..."]
@@ -263,8 +257,8 @@ def test_preflight_names_the_lock_holder_before_apt_waits_for_it():
             "1532\tunattended-upgr\t/var/lib/dpkg/lock\n"
         }
     )
-    engine = Engine(host, make_plan(preflight))
-    seen = collect(engine)
+    seen: list[ev.Event] = []
+    engine = Engine(host, make_plan(preflight), listeners=[seen.append])
     assert engine.run().status == DONE
     lines = [line for e in seen if e.kind == ev.OUTPUT for line in e.lines]
     assert lines == [

@@ -4,7 +4,6 @@ from nvwizard.knowledge.architectures import (
     ARCHITECTURES,
     ID_RANGES,
     KNOWN_DEVICES,
-    chip_code,
     classify_gpu,
     marketing_name,
 )
@@ -165,9 +164,9 @@ def test_unreadable_ids_are_unknown_not_errors(device_id):
 
 
 def test_chip_code_is_not_found_inside_other_words():
-    assert chip_code("[H100 SXM5 80GB]") is None
-    assert chip_code("GeForce GTX 1080") is None
-    assert chip_code("[RTX 6000 Ada Generation]") is None
+    assert classify_gpu(None, "[H100 SXM5 80GB]").chip is None
+    assert classify_gpu(None, "GeForce GTX 1080").chip is None
+    assert classify_gpu(None, "[RTX 6000 Ada Generation]").chip is None
 
 
 def test_marketing_name_skips_id_and_class_brackets():
