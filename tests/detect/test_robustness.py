@@ -1,7 +1,12 @@
-"""Every parser takes any text: garbage, huge lines and 30 MB inputs return without raising.
+"""Every parser takes any text: garbage, huge lines, empty input and 30 MB of a real sample.
+
+Each result is checked (invariants.py): its types are what the parser's annotation says, it
+holds nothing that is not in the input (no invented GPU, package or version), an empty input
+gives an empty result, and 30 MB of a sample give at least what one copy gives.
 
 There is no timing assertion (benchmarks do that), but a parser that backtracks or goes
-quadratic on these inputs would not finish, so the test would hang instead of pass.
+quadratic on these inputs would not finish, so the test would hang instead of pass. The 30 MB
+cases are marked `slow` (`-m "not slow"` leaves them out; CI runs them).
 """
 
 import random
@@ -43,6 +48,7 @@ from nvwizard.detect.sysfs_pci import parse_modalias, parse_sysfs_pci
 from nvwizard.detect.ubuntu_drivers import parse_devices, parse_list
 from nvwizard.detect.uname import kernel_flavour, parse_uname_r
 
+from . import invariants
 from ._samples import sample
 
 # each parser with a real sample of its own format
@@ -54,11 +60,11 @@ PARSERS = [
     (parse_showhold, ("dpkg", "apt-mark-showhold.txt")),
     (parse_lspci, ("lspci", "lspci-nn-k-rtx3090.txt")),
     (parse_sysfs_pci, ("sysfs", "sysfs-pci-hgx.txt")),
-    (parse_modalias, ("sysfs", "sysfs-pci-hgx.txt")),
+    (parse_modalias, ("sysfs", "modalias-rtx3090.txt")),
     (parse_devices, ("ubuntu-drivers", "devices-rtx3090-noise.txt")),
     (parse_list, ("ubuntu-drivers", "list-with-modules.txt")),
-    (parse_uname_r, ("misc", "os-release-jammy.txt")),
-    (kernel_flavour, ("misc", "os-release-jammy.txt")),
+    (parse_uname_r, ("misc", "uname-r.txt")),
+    (kernel_flavour, ("misc", "uname-r.txt")),
     (parse_proc_driver_version, ("misc", "proc-version-open.txt")),
     (parse_modinfo, ("misc", "modinfo-nvidia-signed.txt")),
     (parse_sb_state, ("misc", "mokutil-enabled.txt")),
@@ -84,6 +90,11 @@ PARSERS = [
     (parse_reboot_required_pkgs, ("misc", "reboot-required-pkgs.txt")),
 ]
 IDS = [parser.__name__ for parser, _ in PARSERS]
+# parse_* functions that read one value, not a whole output (their callers' parsers are here)
+NOT_FOR_WHOLE_TEXTS = {"parse_modaliases_field", "parse_driver_line"}
+# Read one value (a modalias, a kernel release), not a tool's output: many copies of it are
+# not more of the same, so 30 MB of it need not give what one copy gives.
+ONE_VALUE = {parse_modalias, kernel_flavour}
 
 
 def random_text(seed: int, size: int) -> str:
@@ -108,29 +119,74 @@ GARBAGE = {
 }
 
 
+@pytest.fixture(scope="module")
+def garbage_inputs() -> dict[str, invariants.Input]:
+    """Each garbage text, prepared once for the module's checks."""
+    return {kind: invariants.Input(text) for kind, text in GARBAGE.items()}
+
+
 @pytest.mark.parametrize(("parser", "where"), PARSERS, ids=IDS)
 @pytest.mark.parametrize("kind", sorted(GARBAGE))
-def test_garbage_never_raises(parser, where, kind):
-    parser(GARBAGE[kind])
+def test_garbage_gives_only_what_is_in_it(parser, where, kind, garbage_inputs):
+    text = GARBAGE[kind]
+    invariants.check(parser, text, invariants.distinct(parser(text)), garbage_inputs[kind])
 
 
+@pytest.mark.parametrize(("parser", "where"), PARSERS, ids=IDS)
+def test_each_real_sample_is_read_and_gives_only_what_is_in_it(parser, where):
+    """The samples the other cases repeat: each parser finds something in its own."""
+    text = sample(*where)
+    result = parser(text)
+    invariants.check(parser, text, result)
+    assert not invariants.is_empty(result, parser.__name__), "the sample gave nothing"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("parser", "where"), PARSERS, ids=IDS)
 def test_30_megabytes_of_a_real_sample(parser, where):
     text = sample(*where)
     repeated = text * (30_000_000 // len(text) + 1)
     assert len(repeated) >= 30_000_000
-    parser(repeated)
+    result = invariants.distinct(parser(repeated))
+    # A value of a tool's output is shorter than a copy: three copies hold it (also one read
+    # across the seam of two). A one-value parser may read all the copies as its value.
+    given = invariants.Input(repeated if parser in ONE_VALUE else text * 3)
+    invariants.check(parser, repeated, result, given)
+    if parser not in ONE_VALUE:
+        assert invariants.found_again(parser(text), result)
 
 
 @pytest.mark.parametrize(("parser", "where"), PARSERS, ids=IDS)
 @pytest.mark.parametrize("text", ["", "\n", "\r\n", " ", "\t\t\n"])
-def test_empty_inputs(parser, where, text):
-    parser(text)
+def test_empty_inputs_give_nothing(parser, where, text):
+    result = parser(text)
+    invariants.check(parser, text, result)
+    assert invariants.is_empty(result, parser.__name__), result
+
+
+def test_every_parser_of_detect_is_here():
+    """A new parser joins these cases (with a sample of its own format)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import nvwizard.detect
+
+    public = {
+        f"{info.name}.{name}"
+        for info in pkgutil.iter_modules(nvwizard.detect.__path__, "nvwizard.detect.")
+        for name, function in inspect.getmembers(importlib.import_module(info.name))
+        if inspect.isfunction(function)
+        and function.__module__ == info.name
+        and name.startswith("parse_")
+        and name not in NOT_FOR_WHOLE_TEXTS
+    }
+    assert public <= {f"{p.__module__}.{p.__name__}" for p, _ in PARSERS}
 
 
 @pytest.mark.parametrize("kind", sorted(GARBAGE))
 def test_modalias_matching_on_garbage(kind):
-    modalias_matches("pci:v*d*sv*sd*bc03sc*i*", GARBAGE[kind][:100_000])
-    modalias_matches(
-        GARBAGE[kind][:10_000], "pci:v000010DEd00002204sv00001043sd000087B3bc03sc00i00"
-    )
+    """Neither a garbage modalias nor a garbage pattern matches a real one."""
+    assert modalias_matches("pci:v*d*sv*sd*bc03sc*i*", GARBAGE[kind][:100_000]) is False
+    concrete = "pci:v000010DEd00002204sv00001043sd000087B3bc03sc00i00"
+    assert modalias_matches(GARBAGE[kind][:10_000], concrete) is False
