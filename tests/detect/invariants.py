@@ -107,6 +107,21 @@ def _message(value: str, given: Input) -> bool:
     return given.holds(value.removesuffix("..."))
 
 
+@_derived("CudnnHeader", "version")
+def _cudnn_version(value: str, given: Input) -> bool:
+    # "9.6.0" from the CUDNN_MAJOR, CUDNN_MINOR and CUDNN_PATCHLEVEL defines
+    return given.holds(value) or all(given.holds(part) for part in value.split("."))
+
+
+@_derived("AptSourceEntry", "options")
+def _source_options(value: str, given: Input) -> bool:
+    # a deb822 stanza's Signed-By (a path, or a key written inline) becomes [signed-by=...]
+    words = value.strip("[]").split()
+    return given.holds(value) or all(
+        given.holds(word.partition("=")[2]) or word.endswith("(inline key)") for word in words
+    )
+
+
 @_derived("parse_key_values", "value")
 def _unquoted(value: str, given: Input) -> bool:
     # quotes around a value are dropped and backslash escapes undone

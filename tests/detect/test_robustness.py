@@ -15,6 +15,7 @@ import pytest
 
 from nvwizard.detect.apt_cache import modalias_matches, parse_apt_cache_show
 from nvwizard.detect.apt_preferences import parse_apt_preferences
+from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.detect.containers import (
     parse_daemon_json,
     parse_docker_info,
@@ -25,6 +26,7 @@ from nvwizard.detect.cuda import (
     parse_cuda_folders,
     parse_cuda_sample,
     parse_cudnn_header,
+    parse_nvcc_version,
     parse_nvcc_versions,
 )
 from nvwizard.detect.dkms import parse_dkms_status
@@ -78,13 +80,15 @@ PARSERS = [
     (parse_dkms_status, ("misc", "dkms-status.txt")),
     (parse_nvcc_versions, ("cuda", "nvcc-13.0-runfile.txt")),
     (parse_cudnn_header, ("cuda", "cudnn_version-9.6.0.h")),
-    (parse_cuda_folders, ("cuda", "nvcc-13.0-runfile.txt")),
-    (parse_cuda_sample, ("cuda", "nvcc-13.0-runfile.txt")),
+    (parse_nvcc_version, ("cuda", "nvcc-13.0-runfile.txt")),
+    (parse_cuda_folders, ("cuda", "cuda-toolkits.txt")),
+    (parse_cuda_sample, ("cuda", "cuda-sample-passed.txt")),
     (parse_nvidia_ctk_version, ("containers", "nvidia-ctk-1.18.0.txt")),
     (parse_docker_info, ("containers", "docker-info-nvidia-default-19.03.txt")),
     (parse_daemon_json, ("containers", "daemon-nvidia-args.json")),
     (parse_runtime_tables, ("containers", "containerd-config-nvidia-v2.toml")),
-    (parse_apt_preferences, ("containers", "containerd-config-nvidia-v2.toml")),
+    (parse_apt_preferences, ("containers", "cuda-ubuntu2404.pin")),
+    (parse_apt_source_entries, ("misc", "apt-sources-with-files.txt")),
     (parse_unit_states, ("misc", "gpu-services.txt")),
     (parse_proc_fb, ("misc", "proc-fb.txt")),
     (parse_reboot_required_pkgs, ("misc", "reboot-required-pkgs.txt")),
@@ -92,9 +96,10 @@ PARSERS = [
 IDS = [parser.__name__ for parser, _ in PARSERS]
 # parse_* functions that read one value, not a whole output (their callers' parsers are here)
 NOT_FOR_WHOLE_TEXTS = {"parse_modaliases_field", "parse_driver_line"}
-# Read one value (a modalias, a kernel release), not a tool's output: many copies of it are
-# not more of the same, so 30 MB of it need not give what one copy gives.
-ONE_VALUE = {parse_modalias, kernel_flavour}
+# Read one value (a modalias, a kernel release) or one document (daemon.json), not a tool's
+# output: many copies of it are not more of the same (nor JSON), so 30 MB of it need not give
+# what one copy gives.
+ONE_VALUE = {parse_modalias, kernel_flavour, parse_daemon_json}
 
 
 def random_text(seed: int, size: int) -> str:
