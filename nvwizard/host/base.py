@@ -14,6 +14,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from nvwizard.host.os_release import os_release_from_text
+
 
 @dataclass(frozen=True)
 class OutputLine:
@@ -54,8 +56,10 @@ class Host(abc.ABC):
     def os_release(self) -> Mapping[str, str] | None:
         """The machine's os-release fields by their os-release(5) names (ID, VERSION_ID,
         PRETTY_NAME, ...), read by distro (os_release.py); None when it has none that can be
-        read. The raw text, as a capture keeps it, is the source os-release.txt."""
-        return None
+        read. LocalHost and BundleHost have distro read the file itself; by default distro
+        reads the text of the source os-release.txt (what a capture keeps) from a copy."""
+        text = self.read("os-release.txt")
+        return None if text is None else os_release_from_text(text)
 
     def prefetch(self, sources: Iterable[str]) -> None:  # noqa: B027 (optional: a hint)
         """A hint that these sources will be read soon. A live host produces them at once (its

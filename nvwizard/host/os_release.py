@@ -12,6 +12,7 @@ Windows editor's) is no part of a name or value.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,15 @@ def os_release_file(root: Path) -> Path:
     """The os-release file of the machine whose root is `root`: /etc/os-release, or
     /usr/lib/os-release where /etc has none (as os-release(5) says; distro picks it)."""
     return Path(_distribution(root_dir=str(root)).os_release_file)
+
+
+def os_release_from_text(text: str) -> dict[str, str] | None:
+    """The fields of os-release text that has no file of its own (a host that only has the
+    text: a test's, a paste), read by distro from a temporary copy."""
+    with tempfile.TemporaryDirectory(prefix="nvwizard-os-release-") as folder:
+        path = Path(folder) / "os-release"
+        path.write_text(text, encoding="utf-8")
+        return read_os_release(path)
 
 
 def read_os_release(path: Path) -> dict[str, str] | None:

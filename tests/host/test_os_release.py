@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nvwizard.host.base import Host
 from nvwizard.host.bundle import BundleHost
 from nvwizard.host.local import LocalHost
 from nvwizard.host.os_release import os_release_file, read_os_release
@@ -161,3 +162,30 @@ def test_the_simulator_reads_single_quoted_values_as_distro_does(tmp_path):
     lines = [line.text for line in command.lines()]
     assert command.wait() == 0
     assert lines[-1].endswith("Ubuntu:22.04/jammy-updates [amd64])"), lines[-1]
+
+
+class TextHost(Host):
+    """A host with the sources' texts only (as test doubles and pastes are)."""
+
+    kind = "bundle"
+    label = "texts"
+
+    def __init__(self, files: dict[str, str]):
+        self.files = files
+
+    def read(self, source):
+        return self.files.get(source)
+
+    def start(self, argv, env=None):
+        raise AssertionError("reading the OS runs nothing")
+
+
+def test_a_host_with_only_the_text_has_it_read_the_same_way():
+    bom_crlf = "\ufeffPRETTY_NAME='Ubuntu 24.04.1 LTS'\r\nID=ubuntu\r\nVERSION_ID=\"24.04\"\r\n"
+    assert TextHost({"os-release.txt": bom_crlf}).os_release() == {
+        "PRETTY_NAME": "Ubuntu 24.04.1 LTS",
+        "ID": "ubuntu",
+        "VERSION_ID": "24.04",
+    }
+    assert TextHost({"os-release.txt": 'ID="ubuntu\n'}).os_release() is None
+    assert TextHost({}).os_release() is None

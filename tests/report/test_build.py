@@ -3,7 +3,6 @@ import datetime as dt
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.host.base import Host
 from nvwizard.report.build import build_report, is_headless, modinfo_flavor
-from tests.os_release_text import os_release_fields
 
 TODAY = dt.date(2026, 1, 15)
 
@@ -17,9 +16,6 @@ class FakeHost(Host):
 
     def read(self, source):
         return self.files.get(source)
-
-    def os_release(self):
-        return os_release_fields(self.files.get("os-release.txt"))
 
     def start(self, argv, env=None):
         raise AssertionError("building a report never runs commands")

@@ -9,7 +9,6 @@ import pytest
 
 from nvwizard.host.base import Host
 from nvwizard.report.build import build_report
-from tests.os_release_text import os_release_fields
 
 from .corpus_cases import CASES
 
@@ -33,9 +32,6 @@ class PasteHost(Host):
 
     def read(self, source):
         return self.files.get(source)
-
-    def os_release(self):
-        return os_release_fields(self.files.get("os-release.txt"))
 
     def start(self, argv, env=None):
         raise AssertionError("a report never runs commands")

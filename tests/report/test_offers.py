@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from nvwizard.host.base import Host
 from nvwizard.report.build import COMMAND_SOURCES, OFFER_SOURCES, build_report
-from tests.os_release_text import os_release_fields
 
 KERNEL = "6.8.0-94-generic"
 BOCHS = (
@@ -61,9 +60,6 @@ class RecordingHost(Host):
 
     def prefetch(self, sources):
         self.prefetched.append(tuple(sources))
-
-    def os_release(self):
-        return os_release_fields(self.files.get("os-release.txt"))
 
     def start(self, argv, env=None):
         raise AssertionError("building a report never runs commands")

@@ -95,8 +95,5 @@ class SandboxGpuMachine(Host):
         host = self.packages if source in PACKAGE_SOURCES else self.hardware
         return host.read(source)
 
-    def os_release(self) -> Mapping[str, str] | None:
-        return self.hardware.os_release()
-
     def start(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> RunningCommand:
         return self.packages.start(argv, env)
