@@ -175,6 +175,12 @@ def _is_unit_name(token: str) -> bool:
     return token.isascii() and all(c.isalnum() or c in "-_.@:\\" for c in token)
 
 
+# systemd's ActiveState values (`systemctl --state=help`); anything else is not a unit line
+_ACTIVE_STATES = frozenset(
+    {"active", "reloading", "inactive", "failed", "activating", "deactivating"}
+    | {"maintenance", "refreshing"}
+)
+
+
 def _is_state(token: str) -> bool:
-    """ "active", "inactive", "failed", "activating", "not-found"."""
-    return bool(token) and token.isascii() and all(c.isalpha() or c == "-" for c in token)
+    return token in _ACTIVE_STATES

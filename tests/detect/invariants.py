@@ -27,6 +27,11 @@ VOCABULARY: dict[tuple[str, str], frozenset[str | None]] = {
     ("UbuntuDriversDriver", "source"): frozenset({"distro", "third-party"}),
     ("KernelModuleVersion", "flavor"): frozenset({"open", "proprietary", None}),
     ("parse_sb_state", ""): frozenset({"enabled", "disabled", "unsupported", "unknown"}),
+    # systemd's ActiveState values (systemctl --state=help)
+    ("UnitState", "active"): frozenset(
+        {"active", "reloading", "inactive", "failed", "activating", "deactivating"}
+        | {"maintenance", "refreshing"}
+    ),
 }
 HEX4 = re.compile(r"[0-9a-f]{4}")
 # The formats models.py promises.
@@ -47,7 +52,12 @@ FORMATS: dict[tuple[str, str], re.Pattern[str]] = {
 }
 # Values that are not copied from the input: how each is derived, so it can still be traced
 # to the input. Each takes (value, Input) and says whether the input holds it.
-DERIVED: dict[tuple[str, str], Callable[[str, Input], bool]] = {}
+DERIVED: dict[tuple[str, str], Callable[[str, Input], bool]] = {
+    # a unit named without a suffix is a service, as systemctl reads it
+    ("UnitState", "name"): lambda value, given: (
+        given.holds(value) or given.holds(value.removesuffix(".service"))
+    ),
+}
 
 
 def _flat(text: str) -> str:
