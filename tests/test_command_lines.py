@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import shlex
 
-from nvwizard.cli.install_cmd import ProgressPrinter, print_outcome
+from nvwizard.cli.apply_console import ProgressPrinter, print_outcome
 from nvwizard.engine import events as ev
 from nvwizard.engine.journal import Journal
 from nvwizard.plan import models as pm

@@ -21,6 +21,13 @@ import argparse
 import textwrap
 from dataclasses import dataclass
 
+from nvwizard.cli.apply_console import (
+    ProgressPrinter,
+    confirm,
+    refuse_unless_we_may_apply_here,
+    run_detached,
+    run_here,
+)
 from nvwizard.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -88,7 +95,6 @@ class Result:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nvwizard.cli.install_cmd import refuse_unless_we_may_apply_here
     from nvwizard.simulator.select import host_from_args
 
     applies_here = not args.dry_run and args.machine is None and args.demo is None
@@ -128,14 +134,11 @@ def activate(
     if dry_run:
         return Result(EXIT_OK, DRY_RUN_LINE, reboot_needed=True)
     if ask is not None:
-        from nvwizard.cli.install_cmd import confirm
-
         confirm(ask, f"Load nvidia {activation.version} now on {host.label}, without a reboot?")
     return _run(host, plan, activation)
 
 
 def _run(host, plan, activation) -> Result:
-    from nvwizard.cli.install_cmd import ProgressPrinter, run_detached, run_here
     from nvwizard.engine.activate import failure_reason
 
     printer = ProgressPrinter()

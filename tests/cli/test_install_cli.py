@@ -196,7 +196,7 @@ def test_the_trap_sees_a_command_when_one_runs(tmp_path):
 
 
 def test_progress_printer_prints_plain_lines_for_scripts():
-    from nvwizard.cli.install_cmd import ProgressPrinter
+    from nvwizard.cli.apply_console import ProgressPrinter
     from nvwizard.engine import events as ev
 
     out = io.StringIO()

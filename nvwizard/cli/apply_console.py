@@ -1,0 +1,210 @@
+"""Running an apply from a terminal: one plain line per engine event, the outcome in words
+and its exit code, the confirmation question, and the apply itself, in-process (demo and
+bundle machines) or in the detached worker (this machine). Shared by `install` and
+`activate`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from nvwizard.engine import events as ev
+from nvwizard.engine.progress import PlanProgress
+from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError
+
+EXIT_CANCELLED = EXIT_FAILED
+LOCK_WAIT_EVERY_S = 10
+
+if TYPE_CHECKING:
+    from nvwizard.engine.in_process import InProcessApply
+
+
+class ProgressPrinter:
+    """Engine listener printing one plain line per event (progress only when the percent moves)."""
+
+    def __init__(self, out=None):
+        self.out = out or sys.stdout
+        self.progress = PlanProgress()
+        self._last_percent: int | None = None
+        self._last_lock_line = 0.0
+
+    @property
+    def finished(self) -> ev.Outcome | None:
+        return self.progress.outcome
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def __call__(self, event: ev.Event) -> None:
+        self.progress.update(event)
+        if isinstance(event, ev.StepOutput):
+            for line in event.lines:
+                self._print("    " + line)
+        elif isinstance(event, ev.StepProgress) and event.phase == "lock-wait":
+            # a countdown every second: one line each LOCK_WAIT_EVERY_S is enough for a log
+            if event.time - self._last_lock_line >= LOCK_WAIT_EVERY_S:
+                self._last_lock_line = event.time
+                self._print(f"    {event.text}")
+        elif isinstance(event, ev.StepProgress):
+            percent = int(event.percent)
+            if percent != self._last_percent:
+                self._last_percent = percent
+                self._print(f"    [{percent:3d}%] {event.text}".rstrip())
+        elif isinstance(event, ev.PlanStarted):
+            self._print(f"==> applying on {event.host}")
+        elif isinstance(event, ev.StepStarted):
+            self._last_percent = None
+            progress = self.progress
+            self._print(f"==> [{progress.step_index}/{progress.step_count}] {event.title}")
+            for argv in event.argv:
+                self._print("    $ " + shlex.join(argv))
+        elif isinstance(event, ev.StepFinished):
+            verdict = "ok" if event.ok else f"FAILED (exit {event.exit_code})"
+            self._print(f"    {verdict} in {event.duration_s} s")
+
+
+def print_outcome(
+    finished: ev.Outcome | None,
+    is_real: bool,
+    out=None,
+    after_reboot: str | None = None,
+    activating: bool = False,
+) -> int:
+    """The end of an apply in words, and the exit code.
+
+    `after_reboot` says what to run once the machine has rebooted (demo and bundle runs; a
+    real machine: `verify`). `activating`: loading the driver without a reboot comes next, so
+    the reboot is not asked for here.
+    """
+    out = out or sys.stdout
+
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    if finished is None:
+        say("nvwizard: the apply ended without a result; see `nvwizard status`")
+        return EXIT_FAILED
+    sudo = "sudo " if is_real else ""
+    if finished.status == ev.DONE:
+        say("Done: every step succeeded.")
+        after = after_reboot or f"After it, run: {sudo}nvwizard verify"
+        if finished.reboot_scheduled:
+            say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
+            say(after)
+        elif finished.reboot_required and activating:
+            say("Next: loading the new driver without a reboot, if that is safe.")
+        elif finished.reboot_required:
+            say(f"A reboot is needed to load the new driver: {sudo}reboot")
+            say(after)
+        if not is_real:
+            say("(demo or bundle machine: nothing on this computer was changed)")
+        if finished.log_path:
+            say(f"Log: {finished.log_path}")
+        return EXIT_OK
+    if finished.status == ev.CANCELLED:
+        say(f"Cancelled: {finished.message or 'stopped between steps'}")
+    else:
+        say(f"FAILED: {finished.message or 'a step failed'}")
+        for line in finished.last_lines:
+            say(f"  | {line}")
+    if finished.log_path:
+        say(f"Log: {finished.log_path}")
+    if finished.next_action:
+        say(f"Next: {finished.next_action}")
+    if finished.repair:
+        say(f"Repair: {sudo}{shlex.join(finished.repair)}")
+    return EXIT_FAILED if finished.status != ev.CANCELLED else EXIT_CANCELLED
+
+
+def refuse_unless_we_may_apply_here() -> None:
+    """Root, no other apply running, and places to journal it: checked before planning,
+    simulating or asking."""
+    from nvwizard.engine.lock import ApplyBusyError, current_holder
+
+    if os.geteuid() != 0:
+        raise RefusedError(
+            "applying to this machine needs root: run it with sudo "
+            "(or add --dry-run, or try --demo)"
+        )
+    holder = current_holder()
+    if holder is not None:
+        raise ApplyBusyError(holder)
+    from nvwizard.engine import paths
+    from nvwizard.engine.journal import check_writable
+
+    check_writable(paths.log_dir(), paths.state_dir())
+
+
+def refuse_unless_we_can_ask(args: argparse.Namespace) -> None:
+    if not args.yes and not sys.stdin.isatty():
+        raise RefusedError(
+            "not confirmed: stdin is not a terminal; pass --yes to apply without asking"
+        )
+
+
+def confirm(args: argparse.Namespace, question: str) -> None:
+    if args.yes:
+        return
+    refuse_unless_we_can_ask(args)
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        raise RefusedError("not confirmed: nothing was changed")
+
+
+def run_here(host, apply: InProcessApply, printer: ProgressPrinter) -> ev.Outcome | None:
+    """Run an in-process apply (printing through `printer`, one of its listeners) in a thread
+    that Ctrl+C cannot cut: it stops after the running step. Its outcome."""
+    from nvwizard.engine.journal import keeps_its_log
+
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            apply.run()
+        except BaseException as error:  # said by main() in one line, on the main thread
+            failure.append(error)
+
+    worker = threading.Thread(target=work, name="nvwizard-apply", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join(0.2)
+        except KeyboardInterrupt:
+            if not apply.cancelled:
+                print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
+            apply.cancel()
+    if failure:
+        raise failure[0]
+    finished = printer.finished
+    if finished is not None and not keeps_its_log(host):
+        finished = replace(finished, log_path=None)  # its folder goes when this command ends
+    return finished
+
+
+def run_detached(plan, printer: ProgressPrinter) -> tuple[bool, str]:
+    """Run `plan` in the detached worker on this machine and follow it: (False when the
+    person stopped following, Ctrl+C: the apply goes on; its journal's path)."""
+    from nvwizard.engine.detach import DetachedRun
+
+    run = DetachedRun(plan, on_event=printer)
+    started = run.start()
+    assert started is not None
+    print(f"nvwizard: applying in the background ({started.method}); log: {started.log_path}")
+    try:
+        run.run()
+    except KeyboardInterrupt:
+        print(
+            "\nnvwizard: stopped following; the apply goes on. "
+            "Follow it with `nvwizard logs -f`, check it with `nvwizard status`.",
+            file=sys.stderr,
+        )
+        return False, str(started.events_path)
+    return True, str(started.events_path)
