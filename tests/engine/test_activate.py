@@ -232,13 +232,12 @@ def test_cancelling_after_the_old_module_left_still_loads_the_new_one(tmp_path):
     host, driver = installed(tmp_path, "hgx-h100", **{"gpu-processes.txt": DAEMONS_ONLY})
     facts = activation_facts(host, driver)
     plan = build_activation_plan(facts, decide_activation(facts), host.label)
-    engine = Engine(host, plan)
 
     def cancel_after_unload(event):
         if isinstance(event, ev.StepFinished) and event.step == "unload-nvidia":
             engine.cancel()
 
-    engine.add_listener(cancel_after_unload)
+    engine = Engine(host, plan, listeners=[cancel_after_unload])
     assert engine.run().status == DONE  # stopping there would leave no driver at all
     assert loaded_version(host) == facts.module_version
 
