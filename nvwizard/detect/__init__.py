@@ -22,6 +22,19 @@ grep-filtered or truncated output), never raises, and runs in linear time.
                     gpu-services.txt, proc-fb.txt,  parse_unit_states, parse_proc_fb,
                     reboot-required-pkgs.txt        parse_reboot_required_pkgs
     dkms            dkms-status.txt                 parse_dkms_status
+    apt_sources     apt-sources.txt (with files)    parse_apt_source_entries
+    apt_preferences apt-preferences.txt             parse_apt_preferences
+    cuda            nvcc-version.txt, cuda-         parse_nvcc_version(s),
+                    toolkits.txt, cudnn-version...  parse_cuda_folders, parse_cudnn_header,
+                    cuda-sample.txt                 parse_cuda_sample
+    containers      nvidia-ctk-version.txt,         parse_nvidia_ctk_version,
+                    docker-info.txt, docker-daemon- parse_docker_info, parse_daemon_json,
+                    json.txt, containerd/crio-...   parse_runtime_tables
+    debversion      (Debian version strings)        compare_versions
+
+To add a source: name it in host/sources.py (how it is read, what a bundle holds), write its
+parser here in the module of its tool with realistic samples under tests/detect/samples/,
+and add it to tests/detect/test_robustness.py's PARSERS.
 
 os-release.txt is not parsed here: the host reads os-release with the `distro` package
 (nvwizard/host/os_release.py) and the report builds `models.OsRelease` from its fields.

@@ -1,1 +1,16 @@
+"""The step engine: applies a plan through the host, one step at a time, for every front end.
 
+- runner.py: `Engine(host, plan, journal, listeners).run()`: runs each step's commands,
+  parses apt's progress (status_fd.py), waits for the dpkg lock, diagnoses a failure
+  (diagnose.py), and tells its listeners typed events (events.py: one frozen dataclass per
+  kind); progress.py folds events into "how far is it" for status, the CLI and the wizard;
+- journal.py, state.py, paths.py: the human log, the JSON-lines event log and the state
+  file, and where they live; cleanup.py keeps the last few applies;
+- lock.py: one apply at a time; detach.py: the worker that survives a dropped SSH session
+  (this machine), in_process.py: the same on a demo or bundle, in this process;
+  attach.py: reattach to a running or finished apply;
+- reboot.py, verify.py, verify_stack.py, activate.py: after the steps: the reboot, the
+  checks that the installed driver (and stack) is the one that runs, loading it in place.
+
+The engine decides nothing about what to install: a new kind of step is added in plan/.
+"""
