@@ -53,7 +53,11 @@ def _run_headless(probe) -> None:
 def main(which: str, options: list[str]) -> int:
     if which == "wizard":
         _run_headless(_probe("DetectScreen", wait_for_detection=True))
+        from nvwizard.cli import wizard_cmd
         from nvwizard.cli.main import main as nvwizard_main
+
+        # Headless on purpose: the wizard's refusal of a pipe or TERM=dumb is not start-up.
+        wizard_cmd.refuse_unless_full_screen = lambda *_: None
 
         return nvwizard_main(options or ["--demo"])
     if which == "minimal":
