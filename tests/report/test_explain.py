@@ -133,7 +133,10 @@ def test_explanations_are_true_about_server_builds_cuda_and_transitional_package
 
     # -server exists for new feature branches too; it is packaging, not a support promise
     assert "575-server" in SERVER_TEXT and "does not mean long-term support" in SERVER_TEXT
-    assert "Ubuntu (not Debian)" in SUPPORT_TEXT
+    # both distributions retire a driver into transitional packages (bookworm's
+    # nvidia-tesla-driver depends on nvidia-driver): never "Ubuntu only"
+    assert "not Debian" not in SUPPORT_TEXT
+    assert "Ubuntu turns" in SUPPORT_TEXT and "nvidia-tesla-driver now installs" in SUPPORT_TEXT
     rep = report(gpus=[RTX3090], kernel=KERNEL, headless=True)
     support = _by_title(
         explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 1, 1))
