@@ -173,12 +173,12 @@ def _month(text: str | None) -> tuple[int, int] | None:
     return year, month
 
 
-def is_end_of_life(end: str | None, today: dt.date | None = None) -> bool:
-    """True once the month named by `end` ("2026-06") has passed; False when unknown."""
+def is_end_of_life(end: str | None, today: dt.date) -> bool:
+    """True once the month named by `end` ("2026-06") has passed by `today`; False when
+    unknown. `today` is the report's day (report/build.py), never read from the clock here."""
     month = _month(end)
     if month is None:
         return False
-    today = today or dt.date.today()
     return (today.year, today.month) > month
 
 

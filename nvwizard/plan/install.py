@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nvwizard.errors import RefusedError, UsageError, shown
-from nvwizard.knowledge import branches
 from nvwizard.knowledge.debian import DebianDriver, parse_debian_driver
 from nvwizard.knowledge.packages import DriverPackage, kernel_meta_flavours, parse_driver_package
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_get
 from nvwizard.plan.debian import debian_branch, debian_install_lists, refuse_unless_installable
 from nvwizard.plan.models import Choices, Step
+from nvwizard.report.lifecycle import is_dead, lifecycle_words
 from nvwizard.report.models import Report
 
 
@@ -51,10 +51,10 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
             f"{said} cannot run on this machine: {candidate.reason or 'unsupported'}"
         )
     _refuse_if_a_gpu_cannot_run(report, said, driver)
-    if candidate is not None and branches.is_end_of_life(candidate.end_of_life):
+    if candidate is not None and is_dead(candidate):  # as the report judged it, on its day
+        words = lifecycle_words(candidate)
         warnings.append(
-            f"Branch {candidate.branch} is past its end of life ({candidate.end_of_life}): "
-            "NVIDIA no longer fixes bugs or security issues in it."
+            f"{words[0].upper()}{words[1:]}: NVIDIA no longer fixes bugs or security issues in it."
         )
     if not report.has_nvidia_gpu:
         warnings.append(

@@ -434,6 +434,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         ),
         source=host.label,
         debian=debian_facts,
+        today=today,
     )
     source_lines = _parsed(host, "apt-sources.txt", misc.parse_apt_sources, [])
     report.stack = read_stack(host, packages, apt_packages, source_lines)
@@ -448,7 +449,6 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         manual_install=any(
             d.manual_install for d in offered.ubuntu_drivers_devices if is_nvidia_device(d)
         ),
-        today=today,
     )
     report.findings = find_all(report, facts)
     return report

@@ -347,7 +347,7 @@ def build_candidates(
     ubuntu_drivers_list: Sequence[str] = (),
     apt_packages: Sequence[AptPackage] = (),
     gpu_modaliases: Sequence[str] = (),
-    today: dt.date | None = None,
+    today: dt.date,
 ) -> list[DriverCandidate]:
     """Every driver candidate for these GPUs, newest branch first; empty without a GPU.
 
@@ -366,4 +366,4 @@ def build_candidates(
         offered = from_apt(apt_packages, gpu_modaliases)
     offered = offered + unrunnable_variants(offered, apt_packages, gpus)
     candidates = sorted((enrich(o, gpus, index) for o in offered), key=_order)
-    return with_lifecycle(candidates, today or dt.date.today())
+    return with_lifecycle(candidates, today)

@@ -172,7 +172,7 @@ def checked_candidates(
     candidates: list[DriverCandidate],
     facts: DebianFacts,
     gpus: Sequence[Gpu],
-    today: dt.date | None = None,
+    today: dt.date,
     kernel: str | None = None,
 ) -> list[DriverCandidate]:
     """Debian's candidates as they can really be installed today: the open modules marked
@@ -194,7 +194,7 @@ def checked_candidates(
 def expected_candidates(
     facts: DebianFacts,
     gpus: Sequence[Gpu],
-    today: dt.date | None = None,
+    today: dt.date,
     kernel: str | None = None,
 ) -> list[DriverCandidate]:
     """The release's proprietary families from knowledge/debian.py, while apt cannot see them.
@@ -214,7 +214,7 @@ def expected_candidates(
             continue
         offer = OfferedDriver(name, branch, False, driver.server)
         found.append(enrich(offer, gpus, {}))
-    return with_lifecycle(found, today or dt.date.today())
+    return with_lifecycle(found, today)
 
 
 # -- findings -------------------------------------------------------------------------------

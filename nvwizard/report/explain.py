@@ -6,7 +6,6 @@ signed here (Secure Boot, kernel), its branch's support. The fixed texts are kno
 
 from __future__ import annotations
 
-import datetime as dt
 
 from nvwizard.knowledge import branches
 from nvwizard.knowledge.explanations import (
@@ -124,7 +123,8 @@ def _kernel_modules_paragraph(candidate: DriverCandidate, report: Report) -> Par
     return Paragraph("DKMS-built modules", text)
 
 
-def _branch_paragraph(candidate: DriverCandidate, today: dt.date | None) -> Paragraph:
+def _branch_paragraph(candidate: DriverCandidate) -> Paragraph:
+    """Its designation and lifecycle, as the report judged them on its day."""
     parts = []
     if candidate.support:
         name = branches.DESIGNATION_NAMES.get(candidate.support, candidate.support)
@@ -132,7 +132,7 @@ def _branch_paragraph(candidate: DriverCandidate, today: dt.date | None) -> Para
     else:
         parts.append(f"Branch {candidate.branch} has no published support designation.")
     severity = "info"
-    if candidate.end_of_life and branches.is_end_of_life(candidate.end_of_life, today):
+    if candidate.lifecycle == "ended":
         parts.append(f"It reached its end of life in {candidate.end_of_life}.")
         severity = "warn"
     elif candidate.lifecycle == "superseded":
@@ -157,9 +157,7 @@ def _branch_paragraph(candidate: DriverCandidate, today: dt.date | None) -> Para
     return Paragraph("Support and end of life", " ".join(parts), severity)
 
 
-def explain_candidate(
-    candidate: DriverCandidate, report: Report, today: dt.date | None = None
-) -> list[Paragraph]:
+def explain_candidate(candidate: DriverCandidate, report: Report) -> list[Paragraph]:
     """Paragraphs about this candidate on this machine, the most important first."""
     paragraphs = []
     if not candidate.runnable:
@@ -171,6 +169,6 @@ def explain_candidate(
         _build_paragraph(candidate, report),
         _install_paragraph(report),
         _kernel_modules_paragraph(candidate, report),
-        _branch_paragraph(candidate, today),
+        _branch_paragraph(candidate),
     ]
     return paragraphs

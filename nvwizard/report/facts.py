@@ -3,7 +3,6 @@ NVIDIA-related packages, for example, while a kernel check needs every linux-ima
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from nvwizard.detect.models import AptPackage, DfEntry, DpkgEntry
@@ -17,4 +16,3 @@ class ExtraFacts:
     disk: list[DfEntry] = field(default_factory=list)
     run_installer_traces: list[str] = field(default_factory=list)  # non-empty lines
     manual_install: bool = False  # ubuntu-drivers: `manual_install: True`
-    today: dt.date | None = None  # the day end-of-life dates are judged against

@@ -7,6 +7,7 @@ documented `nvwizard detect --json` format.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -163,6 +164,9 @@ class Report:
     source: str = "this machine"  # the host's label
     debian: DebianFacts | None = None  # Debian only: versions apt offers, sources (debian.py)
     stack: DevStack = field(default_factory=DevStack)  # CUDA toolkit, cuDNN, containers
+    # The day end-of-life dates were judged against (build_report's `today`): every lifecycle
+    # above and every later judgement (findings, plan warnings) is for this day.
+    today: dt.date | None = None
 
     @property
     def assumes_headless(self) -> bool:

@@ -97,13 +97,13 @@ class LayersBackend:
 
     def __init__(self, today: dt.date | None = None) -> None:
         self._run: ApplyRun | None = None
-        self.today = today  # fixed in snapshot tests: explanations mention end-of-life dates
+        self.today = today  # fixed in snapshot tests: the day end-of-life dates are judged
 
     def detect(self, host: Host, progress: Callable[[str], None]) -> Report:
         from nvwizard.report.build import build_report
 
         progress(f"Reading {host.label}: PCI devices, packages, kernel module, Secure Boot")
-        return build_report(host)
+        return build_report(host, self.today)
 
     def demo_host(self) -> Host:
         from nvwizard.simulator import demo_host
@@ -144,7 +144,7 @@ class LayersBackend:
     def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]:
         from nvwizard.report.explain import explain_candidate
 
-        return explain_candidate(candidate, report, self.today)
+        return explain_candidate(candidate, report)
 
     def default_choices(self, report: Report) -> Choices:
         from nvwizard.plan.build import default_choices
@@ -178,7 +178,7 @@ class LayersBackend:
         from nvwizard.plan.build import build_repair_plan
         from nvwizard.report.build import build_report
 
-        return build_repair_plan(build_report(host))
+        return build_repair_plan(build_report(host, self.today))
 
     def start_repair(self, host: Host, sink: EventSink) -> ApplyRun:
         from nvwizard.tui.apply_runs import RepairRun

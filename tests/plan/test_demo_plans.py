@@ -272,3 +272,17 @@ def test_debian_headers_follow_every_kernel_flavour(kernel, headers):
     assert plan.install_list[-1 - len(headers) :] == [f"linux-headers-{kernel}", *headers]
     warned = [w for w in plan.warnings if "headers metapackage" in w or "not one of" in w]
     assert bool(warned) == (not headers)
+
+
+def test_the_end_of_life_warning_is_judged_on_the_reports_day_not_the_clock():
+    """Branch 535 ended in 2026-06: a report made for a day before that gets no warning, one
+    after it does, whatever the machine's clock says."""
+    before = build_report(demo_host("gtx1080-secureboot"), today=dt.date(2026, 1, 15))
+    plan = build_plan(before, default_choices(before, "nvidia-driver-535-server"))
+    assert not [w for w in plan.warnings if "end of life" in w]
+    after = build_report(demo_host("gtx1080-secureboot"), today=dt.date(2026, 7, 1))
+    plan = build_plan(after, default_choices(after, "nvidia-driver-535-server"))
+    assert (
+        "Branch 535 is a long-term support branch (LTSB), past its end of life (2026-06): "
+        "NVIDIA no longer fixes bugs or security issues in it."
+    ) in plan.warnings

@@ -72,7 +72,9 @@ def test_candidates_are_enriched_and_marked_unrunnable():
     apt = [AptPackage("nvidia-driver-580", version="580.95.05-0ubuntu1", support="PB")]
     found = {
         c.package: c
-        for c in build_candidates([GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt)
+        for c in build_candidates(
+            [GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt, today=TODAY
+        )
     }
     closed, open_ = found["nvidia-driver-580"], found["nvidia-driver-580-open"]
     assert closed.support == "PB"  # apt's header wins over the table's LTSB
@@ -84,20 +86,25 @@ def test_candidates_are_enriched_and_marked_unrunnable():
 
 def test_blackwell_cannot_run_proprietary_and_pascal_not_past_580():
     devices = [_nvidia_device(_driver("nvidia-driver-595"), _driver("nvidia-driver-595-open"))]
-    found = {c.package: c for c in build_candidates([RTX5090], ubuntu_drivers_devices=devices)}
+    found = {
+        c.package: c
+        for c in build_candidates([RTX5090], ubuntu_drivers_devices=devices, today=TODAY)
+    }
     assert not found["nvidia-driver-595"].runnable
     assert found["nvidia-driver-595-open"].runnable
-    pascal = build_candidates([GTX1080], ubuntu_drivers_list=["nvidia-driver-595"])
+    pascal = build_candidates([GTX1080], ubuntu_drivers_list=["nvidia-driver-595"], today=TODAY)
     assert not pascal[0].runnable and "580" in pascal[0].reason
 
 
 def test_no_gpu_no_candidates():
     devices = [_nvidia_device(_driver("nvidia-driver-580"))]
-    assert build_candidates([], ubuntu_drivers_devices=devices) == []
+    assert build_candidates([], ubuntu_drivers_devices=devices, today=TODAY) == []
 
 
 def test_ubuntu_drivers_list_is_the_fallback():
-    found = build_candidates([RTX3090], ubuntu_drivers_list=["nvidia-driver-570", "oem-foo-meta"])
+    found = build_candidates(
+        [RTX3090], ubuntu_drivers_list=["nvidia-driver-570", "oem-foo-meta"], today=TODAY
+    )
     assert [c.package for c in found] == ["nvidia-driver-570"]
 
 
@@ -249,7 +256,9 @@ def test_pascal_sees_the_open_variants_apt_offers_as_not_runnable():
         )
     ]
     apt = _apt_branch(580) + _apt_branch(595, closed_aliases=TURING_ONLY)
-    found = build_candidates([GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt)
+    found = build_candidates(
+        [GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt, today=TODAY
+    )
     assert [(c.package, c.runnable) for c in found] == [
         ("nvidia-driver-580", True),
         ("nvidia-driver-580-open", False),
@@ -267,7 +276,9 @@ def test_blackwell_sees_the_proprietary_variants_as_not_runnable():
     apt = _apt_branch(595)
     found = {
         c.package: c
-        for c in build_candidates([RTX5090], ubuntu_drivers_devices=devices, apt_packages=apt)
+        for c in build_candidates(
+            [RTX5090], ubuntu_drivers_devices=devices, apt_packages=apt, today=TODAY
+        )
     }
     assert found["nvidia-driver-595-open"].runnable
     for name in ("nvidia-driver-595", "nvidia-driver-595-server"):
@@ -280,9 +291,11 @@ def test_blackwell_sees_the_proprietary_variants_as_not_runnable():
 def test_variants_apt_does_not_offer_are_not_invented():
     devices = [_nvidia_device(_driver("nvidia-driver-580"))]
     apt = [AptPackage("nvidia-driver-580-open", version="580.95.05-0ubuntu1")]
-    found = build_candidates([GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt)
+    found = build_candidates(
+        [GTX1080], ubuntu_drivers_devices=devices, apt_packages=apt, today=TODAY
+    )
     assert [c.package for c in found] == ["nvidia-driver-580", "nvidia-driver-580-open"]
-    assert build_candidates([GTX1080], ubuntu_drivers_devices=devices) == [
+    assert build_candidates([GTX1080], ubuntu_drivers_devices=devices, today=TODAY) == [
         c for c in found if c.runnable
     ]
 

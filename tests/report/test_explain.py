@@ -64,18 +64,27 @@ def test_signed_modules_versus_dkms_under_secure_boot_over_ssh():
     assert dkms["DKMS-built modules"].severity == "info"
 
 
-def test_branch_support_and_end_of_life():
+def _judged(package: str, year: int, month: int):
+    """The candidate with its lifecycle on the first of that month, as a report has it."""
     import datetime as dt
 
+    from nvwizard.report.lifecycle import with_lifecycle
+
+    (judged,) = with_lifecycle([candidate(package)], dt.date(year, month, 1))
+    return judged
+
+
+def test_branch_support_and_end_of_life():
     rep = report(gpus=[RTX3090], kernel=KERNEL)
-    before = _by_title(
-        explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 1, 1))
-    )["Support and end of life"]
+    # the candidate's lifecycle, as the report judged it on its day, decides the words
+    before = _by_title(explain_candidate(_judged("nvidia-driver-535-server", 2026, 1), rep))[
+        "Support and end of life"
+    ]
     assert "long-term support branch (LTSB)" in before.text and "until 2026-06" in before.text
     assert "CUDA 12.2" in before.text and before.severity == "info"
-    after = _by_title(
-        explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 9, 1))
-    )["Support and end of life"]
+    after = _by_title(explain_candidate(_judged("nvidia-driver-535-server", 2026, 9), rep))[
+        "Support and end of life"
+    ]
     assert "end of life in 2026-06" in after.text and after.severity == "warn"
 
 
@@ -127,8 +136,6 @@ def test_debian_secure_boot_finding_names_dkms_key():
 
 
 def test_explanations_are_true_about_server_builds_cuda_and_transitional_packages():
-    import datetime as dt
-
     from nvwizard.knowledge.explanations import SUPPORT_TEXT
 
     # -server exists for new feature branches too; it is packaging, not a support promise
@@ -138,9 +145,9 @@ def test_explanations_are_true_about_server_builds_cuda_and_transitional_package
     assert "not Debian" not in SUPPORT_TEXT
     assert "Ubuntu turns" in SUPPORT_TEXT and "nvidia-tesla-driver now installs" in SUPPORT_TEXT
     rep = report(gpus=[RTX3090], kernel=KERNEL, headless=True)
-    support = _by_title(
-        explain_candidate(candidate("nvidia-driver-535-server"), rep, dt.date(2026, 1, 1))
-    )["Support and end of life"]
+    support = _by_title(explain_candidate(_judged("nvidia-driver-535-server", 2026, 1), rep))[
+        "Support and end of life"
+    ]
     assert "any CUDA 12.x toolkit" in support.text and "up to CUDA 12.2" not in support.text
 
 

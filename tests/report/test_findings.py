@@ -294,15 +294,19 @@ def test_every_driver_past_end_of_life_says_what_to_do():
     import datetime as dt
 
     today = dt.date(2026, 12, 7)
-    old = report(gpus=[RTX3090], driver_candidates=_candidates([RTX3090], (470, 535), today))
-    found = f.every_driver_past_end_of_life(old, ExtraFacts(today=today))
+    old = report(
+        gpus=[RTX3090], driver_candidates=_candidates([RTX3090], (470, 535), today), today=today
+    )
+    found = f.every_driver_past_end_of_life(old, ExtraFacts())
     assert found is not None and "apt-get update" in found.fix
     kepler = gpu("128b", "GK208B [GeForce GT 710]")
-    legacy = report(gpus=[kepler], driver_candidates=_candidates([kepler], (390, 470), today))
-    found = f.every_driver_past_end_of_life(legacy, ExtraFacts(today=today))
+    legacy = report(
+        gpus=[kepler], driver_candidates=_candidates([kepler], (390, 470), today), today=today
+    )
+    found = f.every_driver_past_end_of_life(legacy, ExtraFacts())
     assert found is not None and "Kepler GPUs ended with branch 470" in found.fix
     alive = report(gpus=[RTX3090], driver_candidates=_candidates([RTX3090], (535, 580), today))
-    assert f.every_driver_past_end_of_life(alive, ExtraFacts(today=today)) is None
+    assert f.every_driver_past_end_of_life(alive, ExtraFacts()) is None
 
 
 def test_a_branch_newer_than_the_tables_is_an_info():

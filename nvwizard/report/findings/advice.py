@@ -24,7 +24,8 @@ def every_driver_past_end_of_life(report: Report, facts: ExtraFacts) -> Finding 
         for g in report.gpus
         if (arch := architecture(g.architecture))
         and arch.last_branch
-        and branches.is_end_of_life(branches.end_of_life(arch.last_branch), facts.today)
+        and report.today is not None
+        and branches.is_end_of_life(branches.end_of_life(arch.last_branch), report.today)
     ]
     if legacy:
         gpu, arch = legacy[0]
