@@ -21,7 +21,10 @@ nvwizard's rule, in the order it decides:
    560 on (NVIDIA's default since 560) unless it says `Prefer-Variant: Closed`.
 ubuntu-drivers ranks differently (report/ubuntu_drivers_rank.py reproduces it): variant
 first, then its apt Support header, then the name; no end-of-life dates, no Secure Boot. The
-reason text gives nvwizard's choice and, separately, ubuntu-drivers' pick and why.
+reason text gives nvwizard's choice and, separately, ubuntu-drivers' pick and why; of the
+variant it says only what decided it (`_variant_notes`): a kind of kernel module the GPU
+cannot run, the build the ranking wants not being offered, the open preference where
+reversing it would change the pick.
 """
 
 from __future__ import annotations
@@ -125,16 +128,61 @@ def _preference_words(candidate: DriverCandidate) -> str:
     return "no open preference before branch 560"
 
 
-def _why(best: DriverCandidate, headless: bool | None, every_dead: bool) -> str:
+def _first_variant(
+    candidates: Sequence[DriverCandidate], server_ranking: bool, flip: bool = False
+) -> DriverCandidate:
+    """The variant ranked first; `flip`: as if each package's open preference were reversed."""
+    return min(
+        candidates,
+        key=lambda c: _RANKINGS[(server_ranking, prefers_open(c) != flip)].index(
+            (c.server, c.open)
+        ),
+    )
+
+
+def _variant_notes(
+    best: DriverCandidate,
+    usable: Sequence[DriverCandidate],
+    offered: Sequence[DriverCandidate],
+    server_ranking: bool,
+) -> list[str]:
+    """What decided the variant within the branch, said only where it decided something:
+    a kind of kernel module this GPU cannot run (when some open preference would have picked
+    it), the build the ranking wants not being offered, the open preference itself."""
+    notes = []
+    for flip in (False, True):
+        wanted = _first_variant(offered, server_ranking, flip)
+        if wanted.open != best.open and not wanted.runnable:
+            modules = "open" if wanted.open else "proprietary"
+            notes.append(wanted.reason or f"this GPU cannot run the {modules} kernel modules")
+            break
+    if not any(c.server == server_ranking for c in offered):
+        build = "data-center (-server)" if server_ranking else "desktop"
+        notes.append(f"no {build} build of branch {best.branch} is offered")
+    if _first_variant(usable, server_ranking, flip=True).package != best.package:
+        notes.append(_preference_words(best))
+    return notes
+
+
+def _why(
+    best: DriverCandidate,
+    pool: Sequence[DriverCandidate],
+    candidates: Sequence[DriverCandidate],
+    headless: bool | None,
+    every_dead: bool,
+) -> str:
     lead = (
         f"{best.package}: every driver this GPU can run here is past its end of life; "
         f"{lifecycle_words(best)}, the production or long-term branch supported most recently."
         if every_dead
         else f"{best.package}: {lifecycle_words(best)}, the best branch this GPU can run."
     )
+    usable = [c for c in pool if c.branch == best.branch]
+    offered = [c for c in candidates if c.branch == best.branch]
+    notes = _variant_notes(best, usable, offered, server_ranking=headless is not False)
     return (
         f"{lead} Within it, {_variant_words(best)} comes first in the "
-        f"{_ranking_words(headless)}, {_preference_words(best)}."
+        f"{_ranking_words(headless)}{': ' if notes else ''}{'; '.join(notes)}."
     )
 
 
@@ -256,7 +304,7 @@ def recommend(
                 "kernel were considered, so no key has to be enrolled at the console."
             )
     best = min(pool, key=lambda c: rank_key(c, server_ranking))
-    reason = _why(best, headless, every_dead) + signed_note
+    reason = _why(best, pool, candidates, headless, every_dead) + signed_note
     if best.transitional_to:
         reason += f" It is a transitional package that installs {best.transitional_to}."
     reason += " " + RULE

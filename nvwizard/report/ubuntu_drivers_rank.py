@@ -144,17 +144,6 @@ def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPacka
     ranking = "gpgpu (server) ranking" if gpgpu else "desktop ranking"
     preferred = open_preferred(chosen)
     order = " > ".join((_GPGPU_FIT if gpgpu else _DESKTOP_FIT)[preferred])
-    if preferred and chosen.prefer_variant == "Open":
-        preference = "open preferred: its Prefer-Variant header says Open"
-    elif preferred:
-        preference = (
-            f"open preferred: its Prefer-Variant header ({chosen.prefer_variant!r}) is "
-            "invalid and the branch is 560 or newer"
-        )
-    elif chosen.prefer_variant is None:
-        preference = "no open preference: the package has no Prefer-Variant header"
-    else:
-        preference = f"no open preference: Prefer-Variant: {chosen.prefer_variant}"
     level = support(chosen)
     support_words = f"Support: {level}" if level else "no Support header it knows"
     then = (
@@ -163,8 +152,8 @@ def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPacka
         else "PB and LTSB alike before the rest, the higher name first"
     )
     text = (
-        f"its {ranking} orders the variants {order} ({preference}), then by the apt Support "
-        f"header, {then} ({support_words}); it knows no end-of-life dates"
+        f"its {ranking} orders the variants {order} ({_preference(chosen)}), then by the apt "
+        f"Support header, {then} ({support_words}); it knows no end-of-life dates"
     )
     fit = fit_level(chosen, gpgpu)
     newer = [
@@ -174,8 +163,35 @@ def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPacka
     ]
     if newer:
         loser = max(newer, key=lambda p: (_major_version(p.name), fit_level(p, gpgpu)))
+        loser_order = (_GPGPU_FIT if gpgpu else _DESKTOP_FIT)[open_preferred(loser)]
+        found = variant(loser.name)
+        place = (
+            f"its {found} variant comes {_ORDINALS[loser_order.index(found)]}: "
+            f"{' > '.join(loser_order)}"
+            if found in loser_order
+            else "its name has no variant suffix it knows, which ranks last"
+        )
+        # Said in ubuntu-drivers' own terms: a package's open preference comes from its
+        # header alone, whether or not this GPU can run the open modules.
         text += (
-            f"; the newer {loser.name} ranks lower on the variant alone (open preferred: "
-            f"{'yes' if open_preferred(loser) else 'no'})"
+            f"; the newer {loser.name} ranks lower on the variant alone "
+            f"({_preference(loser)}; {place})"
         )
     return text
+
+
+_ORDINALS = ("first", "second", "third", "fourth")
+
+
+def _preference(package: RankedPackage) -> str:
+    """Its open preference and where it comes from, in ubuntu-drivers' terms."""
+    if open_preferred(package) and package.prefer_variant == "Open":
+        return "open preferred: its Prefer-Variant header says Open"
+    if open_preferred(package):
+        return (
+            f"open preferred: its Prefer-Variant header ({package.prefer_variant!r}) is "
+            "invalid and the branch is 560 or newer"
+        )
+    if package.prefer_variant is None:
+        return "no open preference: the package has no Prefer-Variant header"
+    return f"no open preference: Prefer-Variant: {package.prefer_variant}"

@@ -83,3 +83,21 @@ def test_a_legacy_recommendation_is_refused_by_the_plan_with_what_to_do():
     report = build_report(PasteHost(case), today=TODAY)
     with pytest.raises(RefusedError, match="old-style package .* apt-get install nvidia-340"):
         build_plan(report, default_choices(report))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_the_reason_never_contradicts_the_pick(case):
+    """The variant sentence names only what decided it: no open preference beside a
+    proprietary pick the GPU had no choice about, no desktop build 'first in the server
+    ranking' without saying that no -server build is offered."""
+    report = build_report(PasteHost(case), today=TODAY)
+    if not case["expect"]:
+        return
+    own = report.recommendation_reason.split(" nvwizard's rule:")[0]
+    chosen = report.candidate(case["expect"])
+    if not chosen.open:
+        assert "open modules preferred" not in own or any(
+            c.runnable and c.open and c.branch == chosen.branch for c in report.driver_candidates
+        ), own
+    if not chosen.server and "server ranking" in own:
+        assert f"no data-center (-server) build of branch {chosen.branch} is offered" in own

@@ -191,3 +191,28 @@ def test_every_demo_recommends_a_runnable_driver_with_a_reason(name):
         assert chosen is not None and chosen.runnable and chosen.recommended
         assert report.recommendation_reason.startswith(chosen.package)
     assert len({f.id for f in report.findings}) == len(report.findings)
+
+
+def _own_words(report) -> str:
+    """nvwizard's sentence about its pick, without its rule and ubuntu-drivers' part."""
+    return report.recommendation_reason.split(" nvwizard's rule:")[0]
+
+
+def test_the_reason_says_why_the_variant_and_names_prefer_variant_only_where_it_decided():
+    # Pascal: proprietary because the GPU cannot run the open modules, whatever the header says
+    pascal = _own_words(_report("gtx1080-secureboot"))
+    assert pascal.endswith(
+        "the data-center (-server) build with the proprietary kernel modules comes first in "
+        "the server ranking (headless machine): the open kernel modules need the GSP of Turing "
+        "or newer; the GeForce GTX 1080 (Pascal) cannot run them."
+    )
+    assert "preferred" not in pascal and "Prefer-Variant" not in pascal
+    # Blackwell runs only the open modules: the header decided nothing either
+    blackwell = _own_words(_report("rtx5090-workstation"))
+    assert "needs the open kernel modules" in blackwell and "Prefer-Variant" not in blackwell
+    # Hopper runs both: Prefer-Variant: Open put -server-open before -server
+    hopper = _own_words(_report("hgx-h100"))
+    assert hopper.endswith(": open modules preferred (Prefer-Variant: Open).")
+    # Debian's Tesla family comes first in the server ranking with or without a preference
+    debian = _own_words(_report("debian12-t4"))
+    assert "preference" not in debian and "preferred" not in debian
