@@ -22,5 +22,10 @@ COMMAND_MODULES = tuple(module for _name, module in COMMANDS)
 COMMAND_NAMES = frozenset(name for name, _module in COMMANDS)
 
 
-def all_commands() -> list[ModuleType]:
-    return [importlib.import_module(f"nvwizard.cli.{name}") for name in COMMAND_MODULES]
+def command_modules(only: str | None = None) -> list[ModuleType]:
+    """Every command's module, in `--help` order; `only`: that command's module alone."""
+    return [
+        importlib.import_module(f"nvwizard.cli.{module}")
+        for name, module in COMMANDS
+        if only is None or name == only
+    ]

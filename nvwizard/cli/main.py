@@ -3,7 +3,9 @@
 Each subcommand lives in its own module with `register(subparsers)` and `run(args) -> int`.
 Nothing here imports Textual; only the wizard path does, when it is chosen. Nor does the
 wizard path import the subcommand modules (about 50 ms of start-up): arguments that name no
-command and ask for no help are parsed by the top-level options alone.
+command and ask for no help are parsed by the top-level options alone. A command imports only
+its own module (`detect` needs neither the plan nor the engine): which command is meant is
+found first with a name-only parser; the full list is built for `--help` and for mistakes.
 
 --machine/--demo mean the same before or after the command (`machine_options`). Every error is
 one line on stderr (`one_line`: control characters escaped; echoed arguments are cut to size
@@ -84,7 +86,8 @@ class _WizardParser(argparse.ArgumentParser):
         raise _WizardArgumentsOnly(message)
 
 
-def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
+def build_parser(with_commands: bool = True, only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; `only`: register that command's module alone, not every one."""
     parser_class = _Parser if with_commands else _WizardParser
     parser = parser_class(
         prog="nvwizard",
@@ -99,9 +102,25 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         parser.set_defaults(command=None)
         return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in commands.all_commands():
+    for module in commands.command_modules(only):
         module.register(sub, add_command_machine_options)
     return parser
+
+
+def _command_meant(argv: list[str]) -> str | None:
+    """The command the arguments name, as argparse will read them, from names alone (no
+    module imported); None for a top-level --help or arguments it cannot read."""
+    parser = _WizardParser(prog="nvwizard", add_help=False)
+    parser.add_argument("-h", "--help", action="store_true", dest="top_level_help")
+    add_machine_options(parser)
+    sub = parser.add_subparsers(dest="command")
+    for name in commands.COMMAND_NAMES:
+        sub.add_parser(name, add_help=False)
+    try:
+        args, _rest = parser.parse_known_args(argv)
+    except _WizardArgumentsOnly:
+        return None
+    return None if args.top_level_help else args.command
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -119,7 +138,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                 return args
         except _WizardArgumentsOnly:
             pass  # the full parser says what is wrong, with the commands in its usage
-    args = build_parser().parse_args(bare_demo_before_a_command(argv, commands.COMMAND_NAMES))
+    argv = bare_demo_before_a_command(argv, commands.COMMAND_NAMES)
+    args = build_parser(only=_command_meant(argv)).parse_args(argv)
     resolve_machine(args)
     return args
 

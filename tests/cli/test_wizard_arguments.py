@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -55,3 +56,34 @@ def test_a_missing_option_value_is_reported_with_the_commands_in_the_usage(capsy
 def test_the_command_list_names_what_the_modules_register():
     subparsers = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(subparsers.choices) == commands.COMMAND_NAMES
+
+
+DETECT_LOADS = (
+    "import contextlib, io, sys; from nvwizard.cli.main import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()): code = main({argv!r})\n"
+    "print(code, sorted(m for m in sys.modules if m.startswith(('nvwizard.', 'textual'))))"
+)
+
+
+@pytest.mark.parametrize(
+    "argv", [["detect", "--demo", "--json"], ["--demo", "gtx1080-secureboot", "detect"]]
+)
+def test_detect_imports_neither_the_plan_nor_the_engine(argv):
+    """Detection is read-only: the plan, the engine (but its folder settings, checked before
+    every command), the exporter and the other commands stay unloaded (~30 ms of start-up)."""
+    code = DETECT_LOADS.format(argv=argv)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    exit_code, loaded = out.split(" ", 1)
+    assert exit_code == "0"
+    modules = ast.literal_eval(loaded)
+    assert "nvwizard.report.build" in modules
+    heavy = [
+        m
+        for m in modules
+        if m.startswith(("nvwizard.plan", "nvwizard.export", "nvwizard.tui", "textual"))
+        or (m.startswith("nvwizard.engine.") and m != "nvwizard.engine.paths")
+        or (m.endswith("_cmd") and m != "nvwizard.cli.detect_cmd")
+    ]
+    assert heavy == []
