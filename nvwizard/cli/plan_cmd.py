@@ -82,6 +82,19 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="schedule the reboot (in one minute) as the last step",
     )
+    add_stack_options(parser)
+    parser.add_argument(
+        "--lock-timeout",
+        metavar="SECONDS",
+        type=int,
+        default=DEFAULT_LOCK_TIMEOUT_S,
+        help=f"how long apt waits for another package manager's lock "
+        f"(default {DEFAULT_LOCK_TIMEOUT_S})",
+    )
+
+
+def add_stack_options(parser: argparse.ArgumentParser) -> None:
+    """--cuda, --cudnn, --container-toolkit, --allow-cuda-compat: their own help section."""
     stack = parser.add_argument_group(
         "the developer stack, installed after the driver (README: CUDA, cuDNN and containers)"
     )
@@ -109,14 +122,6 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept a toolkit newer than the driver runs natively, through CUDA minor-version "
         "compatibility (no PTX JIT of newer code; newer features fail at run time)",
-    )
-    parser.add_argument(
-        "--lock-timeout",
-        metavar="SECONDS",
-        type=int,
-        default=DEFAULT_LOCK_TIMEOUT_S,
-        help=f"how long apt waits for another package manager's lock "
-        f"(default {DEFAULT_LOCK_TIMEOUT_S})",
     )
 
 

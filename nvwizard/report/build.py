@@ -50,6 +50,7 @@ from nvwizard.knowledge.packages import (
 )
 from nvwizard.report import debian
 from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
+from nvwizard.report.debian import DebianFacts
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
 from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
@@ -369,29 +370,16 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
     headless = is_headless(session, packages)
 
     today = today or dt.date.today()
-    candidates = build_candidates(
-        gpus,
-        ubuntu_drivers_devices=offered.ubuntu_drivers_devices,
-        ubuntu_drivers_list=offered.ubuntu_drivers_list,
-        apt_packages=apt_packages,
-        gpu_modaliases=modaliases,
-        today=today,
+    candidates, debian_facts = _judged_candidates(
+        host, release, kernel, gpus, modaliases, offered, today
     )
-    debian_facts = None
-    if release and release.id == "debian":
-        entries = _parsed(host, "apt-sources.txt", apt_sources.parse_apt_source_entries, [])
-        debian_facts = debian.debian_facts(
-            release.version_id, release.version_codename, apt_packages, entries
-        )
-        candidates = debian.checked_candidates(candidates, debian_facts, gpus, today, kernel)
     signed_modules = signed_modules_available(
         apt_packages,
         kernel,
         release.version_id if release else None,
         (p.name for p in packages if p.state[1:2] == "i"),
     )
-    sb_text = host.read("mokutil-sb-state.txt")
-    secure_boot = mokutil.parse_sb_state(sb_text) if sb_text is not None else "unknown"
+    secure_boot = _secure_boot(host)
     choice = recommend(
         candidates,
         headless=headless,
@@ -436,11 +424,52 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         debian=debian_facts,
         today=today,
     )
+    _add_stack_and_findings(report, host, packages, offered)
+    return report
+
+
+def _judged_candidates(
+    host: Host,
+    release: OsRelease | None,
+    kernel: str | None,
+    gpus: list[Gpu],
+    modaliases: list[str],
+    offered: Offers,
+    today: dt.date,
+) -> tuple[list[DriverCandidate], DebianFacts | None]:
+    """The drivers offered for the GPUs and, on Debian, its facts and the candidates checked
+    against them (components enabled, the kernel's headers, the GPUs each driver supports)."""
+    candidates = build_candidates(
+        gpus,
+        ubuntu_drivers_devices=offered.ubuntu_drivers_devices,
+        ubuntu_drivers_list=offered.ubuntu_drivers_list,
+        apt_packages=offered.apt_packages,
+        gpu_modaliases=modaliases,
+        today=today,
+    )
+    if not (release and release.id == "debian"):
+        return candidates, None
+    entries = _parsed(host, "apt-sources.txt", apt_sources.parse_apt_source_entries, [])
+    facts = debian.debian_facts(
+        release.version_id, release.version_codename, offered.apt_packages, entries
+    )
+    return debian.checked_candidates(candidates, facts, gpus, today, kernel), facts
+
+
+def _secure_boot(host: Host) -> str:
+    text = host.read("mokutil-sb-state.txt")
+    return mokutil.parse_sb_state(text) if text is not None else "unknown"
+
+
+def _add_stack_and_findings(
+    report: Report, host: Host, packages: list[DpkgEntry], offered: Offers
+) -> None:
+    """The developer stack and, last, the findings, which read the whole report."""
     source_lines = _parsed(host, "apt-sources.txt", misc.parse_apt_sources, [])
-    report.stack = read_stack(host, packages, apt_packages, source_lines)
+    report.stack = read_stack(host, packages, offered.apt_packages, source_lines)
     facts = ExtraFacts(
         all_packages=packages,
-        apt_packages=apt_packages,
+        apt_packages=offered.apt_packages,
         apt_sources=source_lines,
         disk=_parsed(host, "df.txt", misc.parse_df, []),
         run_installer_traces=[
@@ -451,4 +480,3 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         ),
     )
     report.findings = find_all(report, facts)
-    return report
