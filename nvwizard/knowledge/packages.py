@@ -107,14 +107,26 @@ def parse_legacy_driver(name: str, version: str | None = None) -> LegacyDriverPa
     return None
 
 
+# An Ubuntu kernel release: version, ABI number, flavour ("6.8.0-94-generic",
+# "5.15.0-1045-aws", "6.8.0-40-lowlatency-64k").
+_UBUNTU_KERNEL_RE = re.compile(r"^\d+\.\d+\.\d+-\d+-(?P<flavour>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$")
+
+
+def ubuntu_kernel_flavour(kernel_release: str) -> str | None:
+    """The flavour of an Ubuntu kernel release ("generic", "aws"); None for a kernel that is not
+    of Ubuntu's form ("6.18.44-fc-v1272", a custom build): no Ubuntu meta package follows it."""
+    match = _UBUNTU_KERNEL_RE.match(kernel_release.strip())
+    return match.group("flavour") if match else None
+
+
 def kernel_meta_flavours(kernel_release: str, os_version: str | None) -> list[str]:
     """Kernel meta flavours a signed-modules meta package may follow, HWE first.
 
     "6.8.0-45-generic" on 22.04 -> ["generic-hwe-22.04", "generic"]; "6.8.0-1015-aws" ->
     ["aws-hwe-..", "aws"]. Ubuntu names each series after the linux meta package it follows.
+    None for a kernel not of Ubuntu's form: no flavour is guessed from its name.
     """
-    parts = kernel_release.strip().split("-")
-    flavour = "-".join(parts[2:]) if len(parts) > 2 else ""
+    flavour = ubuntu_kernel_flavour(kernel_release)
     if not flavour:
         return []
     return ([f"{flavour}-hwe-{os_version}"] if os_version else []) + [flavour]

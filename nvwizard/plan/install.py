@@ -8,7 +8,12 @@ from dataclasses import dataclass
 
 from nvwizard.errors import RefusedError, UsageError, shown
 from nvwizard.knowledge.debian import DebianDriver, parse_debian_driver
-from nvwizard.knowledge.packages import DriverPackage, kernel_meta_flavours, parse_driver_package
+from nvwizard.knowledge.packages import (
+    DriverPackage,
+    kernel_meta_flavours,
+    parse_driver_package,
+    ubuntu_kernel_flavour,
+)
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_get
 from nvwizard.plan.debian import debian_branch, debian_install_lists, refuse_unless_installable
@@ -140,7 +145,13 @@ def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[st
     packages = [*packages, driver.dkms]
     kernel = report.kernel
     if kernel:
-        packages.append(f"linux-headers-{kernel}")
+        packages.append(f"linux-headers-{kernel}")  # exactly the running kernel's
+        if ubuntu_kernel_flavour(kernel) is None:
+            warnings.append(
+                f"Kernel {kernel} is not one of Ubuntu's: no headers metapackage follows it, "
+                f"so nvwizard adds only linux-headers-{kernel}, and DKMS builds the module "
+                "only for kernels whose headers you install."
+            )
     else:
         warnings.append(
             "The running kernel is unknown: add its linux-headers package, DKMS needs it."

@@ -86,3 +86,13 @@ def test_kernel_meta_flavours_try_the_hwe_series_first():
     assert kernel_meta_flavours("6.8.0-52-generic", "22.04") == ["generic-hwe-22.04", "generic"]
     assert kernel_meta_flavours("6.8.0-1015-aws", None) == ["aws"]
     assert kernel_meta_flavours("6.1.0", "12") == []
+
+
+def test_no_kernel_meta_flavour_is_guessed_from_a_kernel_that_is_not_ubuntus():
+    from nvwizard.knowledge.packages import kernel_meta_flavours, ubuntu_kernel_flavour
+
+    assert kernel_meta_flavours("6.18.44-fc-v1272", "24.04") == []
+    assert ubuntu_kernel_flavour("6.8.0-40-lowlatency-64k") == "lowlatency-64k"
+    assert (
+        ubuntu_kernel_flavour("6.1.0-57-amd64") == "amd64"
+    )  # Debian's shape: asked on Ubuntu only

@@ -286,3 +286,21 @@ def test_the_end_of_life_warning_is_judged_on_the_reports_day_not_the_clock():
         "Branch 535 is a long-term support branch (LTSB), past its end of life (2026-06): "
         "NVIDIA no longer fixes bugs or security issues in it."
     ) in plan.warnings
+
+
+@pytest.mark.parametrize(
+    ("kernel", "odd"),
+    [("6.8.0-94-generic", False), ("5.15.0-1045-aws", False), ("6.18.44-fc-v1272", True)],
+)
+def test_ubuntu_dkms_headers_are_the_running_kernels_exactly_and_an_odd_kernel_is_said(kernel, odd):
+    """No headers package is derived from a kernel name that is not Ubuntu's (never
+    linux-headers-v1272): the exact linux-headers-$(uname -r), and a warning saying so."""
+    report = build_report(demo_host("rtx3090-fresh"), today=TODAY)
+    report.kernel = kernel
+    plan = build_plan(report, default_choices(report))
+    assert [p for p in plan.install_list if p.startswith("linux-headers")] == [
+        f"linux-headers-{kernel}"
+    ]
+    warned = [w for w in plan.warnings if f"Kernel {kernel} is not one of Ubuntu's" in w]
+    assert bool(warned) == odd
+    assert not [p for p in plan.install_list if "v1272" in p and kernel not in p]
