@@ -29,13 +29,24 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    status = current_apply()
+    status = current_apply(demo_boot_time=_demo_boot_time)
     loaded = loaded_now()
     if args.json:
         print(json.dumps({**status.to_json(), "loaded": loaded}, indent=2))
     else:
         print(format_status(status, loaded))
     return 0
+
+
+def _demo_boot_time(name: str) -> float | None:
+    """The last apply was on a demo kept in the state directory: when that demo booted."""
+    from nvwizard.errors import NvwizardError
+    from nvwizard.simulator.select import demo_boot_time
+
+    try:
+        return demo_boot_time(name)
+    except NvwizardError:  # a demo this version lacks, or its saved machine damaged
+        return None
 
 
 def loaded_now(host=None) -> dict:

@@ -19,6 +19,7 @@ from nvwizard.engine import paths
 from nvwizard.engine.lock import current_holder
 from nvwizard.engine.progress import PlanProgress, progress_of
 from nvwizard.engine.state import VerifyResult, read_state
+from nvwizard.host.demo import demo_name
 from nvwizard.plan.models import ACTIVATE_PLAN
 
 RUNNING = "running"
@@ -102,9 +103,16 @@ def _boot_time() -> float | None:
         return None
 
 
-def current_apply(state_dir: Path | None = None, boot_time: float | None = None) -> ApplyStatus:
+def current_apply(
+    state_dir: Path | None = None,
+    boot_time: float | None = None,
+    demo_boot_time: Callable[[str], float | None] | None = None,
+) -> ApplyStatus:
     """The running apply, or the last one and what to do after it.
 
+    `boot_time`: when this machine booted (default: the kernel's). An apply on a demo machine
+    kept in the state directory asks `demo_boot_time(name)` instead (the simulator's: None
+    when that demo has not booted), so its reboot is the demo's, not this computer's.
     StateFileError (one line) when the state file is damaged: nothing here trusts it then.
     """
     state_dir = state_dir or paths.state_dir()
@@ -158,7 +166,11 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
         status.outcome = "interrupted"
         status.message = "the apply stopped without finishing (its process is gone)"
         status.repair = REPAIR_ARGV
-    boot = boot_time if boot_time is not None else _boot_time()
+    demo = demo_name(status.host)
+    if demo is not None and demo_boot_time is not None:
+        boot = demo_boot_time(demo)
+    else:
+        boot = boot_time if boot_time is not None else _boot_time()
     if status.finished_at and boot:
         status.rebooted_since = boot > status.finished_at
     status.next_step, status.next_hint = _next_step(status)
@@ -166,14 +178,15 @@ def current_apply(state_dir: Path | None = None, boot_time: float | None = None)
 
 
 def _next_step(status: ApplyStatus) -> tuple[str, str]:
+    verify = _verify_command(status)
     if status.state == RUNNING:
         return NEXT_WAIT, "follow it with `nvwizard logs -f`"
     if status.purpose == ACTIVATE_PLAN and status.outcome == "failed":
         if status.rebooted_since:
-            return NEXT_VERIFY, "run `sudo nvwizard verify`"
+            return NEXT_VERIFY, f"run `{verify}`"
         return NEXT_REBOOT, (
             "loading the installed driver without a reboot did not work: reboot to load it, "
-            "then run `sudo nvwizard verify`"
+            f"then run `{verify}`"
         )
     if status.outcome in ("failed", "interrupted"):
         repair = shlex.join(status.repair or REPAIR_ARGV)
@@ -185,15 +198,27 @@ def _next_step(status: ApplyStatus) -> tuple[str, str]:
     if status.purpose == ACTIVATE_PLAN and status.outcome == "done":
         return NEXT_NOTHING, "the driver was loaded without a reboot and passed verify's checks"
     if status.reboot_pending and not status.rebooted_since:
-        when = "a reboot is scheduled" if status.reboot_scheduled else "reboot"
-        return NEXT_REBOOT, f"{when}; then run `sudo nvwizard verify`"
+        if status.reboot_scheduled:
+            when = "a reboot is scheduled"
+            if demo_name(status.host):
+                when += " (it comes due at the demo's pace)"
+        else:
+            when = "reboot"
+        return NEXT_REBOOT, f"{when}; then run `{verify}`"
     if status.verified is not None:
-        return NEXT_VERIFY, "`nvwizard verify` found problems: apply its fixes, then run it again"
+        found = verify.removeprefix("sudo ")
+        return NEXT_VERIFY, f"`{found}` found problems: apply its fixes, then run it again"
     if status.verify_pending:
-        return NEXT_VERIFY, "run `sudo nvwizard verify`"
+        return NEXT_VERIFY, f"run `{verify}`"
     if status.state == NONE:
         return NEXT_INSTALL, "choose and install a driver: `sudo nvwizard`"
     return NEXT_NOTHING, "nothing to do"
+
+
+def _verify_command(status: ApplyStatus) -> str:
+    """`sudo nvwizard verify`, or on the demo the apply ran on, its own verify."""
+    demo = demo_name(status.host)
+    return f"nvwizard verify --demo {demo}" if demo else "sudo nvwizard verify"
 
 
 def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = None) -> Path | None:

@@ -31,6 +31,7 @@ from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.host.base import Host
+from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
 from nvwizard.knowledge.debian import is_user_space_version_package, kernel_dkms_flavour
 from nvwizard.knowledge.packages import parse_driver_package
@@ -347,21 +348,30 @@ def run_checks(
 
 
 def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> VerifyResult:
-    """Check the machine; on a real host, record the result in the state file.
+    """Check the machine; on a real host, record the result in the state file (on a demo
+    too, when the state file's last apply was on that demo).
 
     StateFileError (one line, before any check) when that file is damaged."""
     from nvwizard.report.build import build_report
 
-    last = read_state(state_dir).apply if host.is_real else None
+    last = read_state(state_dir).apply if host.is_real or _a_demo(host) else None
+    if last is not None and not host.is_real and demo_name(last.host) != demo_name(host.label):
+        last = None  # the state file's apply was on another machine
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
     from nvwizard.engine.verify_stack import stack_checks
 
     checks = run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt"))
     result = VerifyResult(checks=checks + stack_checks(host, report), host=host.label)
-    if host.is_real and record:
+    if record and (host.is_real or last is not None):
         record_result(result, state_dir)
     return result
+
+
+def _a_demo(host: Host) -> bool:
+    """A demo machine: its result goes in the state file when the last apply recorded there
+    was on it (a demo kept in NVWIZARD_STATE_DIR), so `status` knows it was verified."""
+    return demo_name(host.label) is not None
 
 
 def check_now(host: Host, flavour: str | None = None) -> VerifyResult:

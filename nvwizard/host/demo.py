@@ -13,6 +13,9 @@ from pathlib import Path
 from nvwizard.errors import UsageError, shown
 
 DEMO_ROOT = Path(__file__).resolve().parent.parent / "demo_machines"
+# How a demo machine's host label starts: "demo hgx-h100", "demo hgx-h100 (after your changes: ...)"
+# (simulator/select.py makes it; applies and verify results record it).
+DEMO_LABEL = "demo "
 
 
 @dataclass(frozen=True)
@@ -91,3 +94,10 @@ def find_demo(name: str) -> Demo:
     raise UsageError(
         f"unknown demo machine {shown(name)!r}; choose one of: {', '.join(demo_names())}"
     )
+
+
+def demo_name(label: str | None) -> str | None:
+    """The demo machine a host label names ("demo hgx-h100 (after ...)" -> "hgx-h100")."""
+    if not label or not label.startswith(DEMO_LABEL):
+        return None
+    return label[len(DEMO_LABEL) :].split(" (", 1)[0].strip() or None

@@ -29,6 +29,7 @@ real one see the new file while the old module stays loaded.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 
 from nvwizard.detect.lspci import parse_lspci
@@ -105,12 +106,15 @@ def boot(machine: Machine) -> BootResult:
     write("reboot-required-pkgs.txt", None)
 
     state = model.state
+    # When the boot is simulated: a scheduled reboot that came due while no nvwizard ran is
+    # booted by the next process that looks, after the apply that scheduled it had finished.
+    at = time.time()
     state.scheduled_reboot = state.reboot_due_at = None
     state.lock_released = True
     state.active_units = set(state.enabled_units)
     gpu_services.after_boot(machine, model, module is not None)  # every other process ended
     refresh_use_counts(machine)
-    result = BootResult(kernel, module, nouveau, why_not, smi)
+    result = BootResult(kernel, module, nouveau, why_not, smi, at)
     state.boots.append(result)
     return result
 

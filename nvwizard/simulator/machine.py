@@ -183,6 +183,11 @@ class SimulatedMachine:
         return self.state.scheduled_reboot
 
     @property
+    def booted_at(self) -> float | None:
+        """When the machine last booted (time.time()); None: not since it was its bundle."""
+        return self.state.boots[-1].at if self.state.boots else None
+
+    @property
     def last_boot(self) -> BootResult | None:
         """What the last reboot brought up since this object was made (None: no reboot)."""
         boots = self.state.boots

@@ -21,8 +21,8 @@ from pathlib import Path
 from nvwizard.errors import UsageError, shown
 from nvwizard.host import file_lock
 from nvwizard.host.base import Host
-from nvwizard.host.bundle import BundleHost
-from nvwizard.host.demo import default_demo_name, find_demo
+from nvwizard.host.bundle import BundleHost, read_bundle_file
+from nvwizard.host.demo import DEMO_LABEL, default_demo_name, find_demo
 from nvwizard.host.sources import SOURCE_NAMES
 from nvwizard.simulator.machine import SimulatedMachine
 from nvwizard.simulator.state import StateFile
@@ -57,10 +57,17 @@ def demo_host(name: str | None = None, state_dir: str | Path | None = None) -> B
         saved_to=saved_to,
     )
     machine.catch_up()
-    label = f"demo {demo.name}"
+    label = f"{DEMO_LABEL}{demo.name}"
     if machine.state.changed:
         label += f" (after your changes: {machine.changes()})"
     return BundleHost(demo.path, kind="demo", label=label, simulator=machine)
+
+
+def demo_boot_time(name: str, state_dir: str | Path | None = None) -> float | None:
+    """When the demo machine `name`, as saved in the state directory, last booted (a reboot
+    that came due meanwhile included); None when it has not booted since it was its bundle."""
+    simulator = demo_host(name, state_dir).simulator
+    return simulator.booted_at if isinstance(simulator, SimulatedMachine) else None
 
 
 def demo_state_file(name: str, state_dir: str | Path) -> StateFile:

@@ -57,6 +57,7 @@ class BootResult:
     nouveau: bool
     why_no_module: str | None  # set when no nvidia module loaded
     smi: str  # "table", "no-driver", "mismatch", "no-devices" or "not-installed"
+    at: float | None = None  # time.time() when the boot was simulated
 
     def summary(self) -> str:
         """One line for the person watching: "booted 6.8.0-94-generic: nvidia 580.95.05 (open)"."""
@@ -83,6 +84,7 @@ class BootResult:
             "nouveau": self.nouveau,
             "why_no_module": self.why_no_module,
             "smi": self.smi,
+            "at": self.at,
         }
 
     @classmethod
@@ -101,7 +103,14 @@ class BootResult:
             nouveau=_field(obj, "nouveau", bool),
             why_no_module=_field(obj, "why_no_module", (str, type(None))),
             smi=_field(obj, "smi", str),
+            at=_boot_time(obj),
         )
+
+
+def _boot_time(obj: Any) -> float | None:
+    """A boot's time; None in machines saved before boots had one."""
+    at = obj.get("at") if isinstance(obj, dict) else None
+    return float(at) if isinstance(at, (int, float)) and not isinstance(at, bool) else None
 
 
 @dataclass

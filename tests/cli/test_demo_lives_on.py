@@ -91,3 +91,37 @@ def test_a_log_dir_alone_keeps_the_demo_s_state_file_out_of_the_user_s_state_dir
 
     assert log_dir == tmp_path / "log" and keeps_its_log(host)
     assert state_dir != paths.state_dir() and not str(state_dir).startswith(str(tmp_path))
+
+
+def status_next(tmp_path) -> str:
+    done, calls = run_with_trapped_path(tmp_path, "status", "--json")
+    assert done.returncode == 0 and calls == [], done.stderr
+    status = json.loads(done.stdout)
+    return f"{status['next_step']}: {status['next_hint']}"
+
+
+def test_status_after_a_demo_apply_follows_the_demos_reboot_and_verify(tmp_path):
+    """The next step after an apply on a demo kept in the state directory is the demo's: its
+    reboot (not this computer's), its verify command, and nothing once it verified."""
+    installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes")
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
+    assert status_next(tmp_path) == f"reboot: reboot; then run `nvwizard verify --demo {DEMO}`"
+
+    again, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes", "--reboot")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr
+    # the reboot came due (NVWIZARD_DEMO_SPEED=0): the demo booted after the apply finished
+    assert status_next(tmp_path) == f"verify: run `nvwizard verify --demo {DEMO}`"
+
+    verified, _ = run_with_trapped_path(tmp_path, "verify", "--demo", DEMO)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert status_next(tmp_path) == "nothing: the driver was verified"
+    text, _ = run_with_trapped_path(tmp_path, "status")
+    assert "verified: ok" in text.stdout and "sudo nvwizard verify" not in text.stdout
+
+
+def test_verifying_another_demo_leaves_the_last_applys_verify_alone(tmp_path):
+    installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes")
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
+    run_with_trapped_path(tmp_path, "verify", "--demo", "hgx-h100")
+    state = json.loads((tmp_path / "state" / "state.json").read_text())
+    assert state["verify"] is None
