@@ -6,7 +6,6 @@ signed here (Secure Boot, kernel), its branch's support. The fixed texts are kno
 
 from __future__ import annotations
 
-
 from nvwizard.knowledge import branches
 from nvwizard.knowledge.explanations import (
     DEBIAN_DESKTOP_INSTALL_TEXT,

@@ -21,7 +21,7 @@ from pathlib import Path
 from nvwizard.errors import UsageError, shown
 from nvwizard.host import file_lock
 from nvwizard.host.base import Host
-from nvwizard.host.bundle import BundleHost, read_bundle_file
+from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import DEMO_LABEL, default_demo_name, find_demo
 from nvwizard.host.sources import SOURCE_NAMES
 from nvwizard.simulator.machine import SimulatedMachine
