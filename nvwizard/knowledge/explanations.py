@@ -84,8 +84,9 @@ DEBIAN_DKMS_TEXT = (
 SUPPORT_TEXT = (
     "A PB (production branch) gets fixes for a year, an LTSB (long-term support branch) for "
     "three; an NFB (new feature branch) has no end-of-life date and ends when the next "
-    "production or long-term branch ships. Ubuntu (not Debian) turns a branch past its end of "
-    "life into transitional packages that pull in a newer branch."
+    "production or long-term branch ships. Ubuntu turns a branch past its end of life into "
+    "transitional packages that pull in a newer branch; Debian does the same when it drops a "
+    "family (bookworm's nvidia-tesla-driver now installs nvidia-driver)."
 )
 
 
