@@ -22,21 +22,23 @@ class Sizes:
     startup_runs: int
     detect_runs: int
     flood_lines: int
+    flood_runs: int
     idle_keys: int
     scaling_runs: int
     gpu_counts: tuple[int, ...]
     package_counts: tuple[int, ...]
 
 
-FULL = Sizes(5, 10, 200_000, 5, 3, scaling.GPU_COUNTS, scaling.PACKAGE_COUNTS)
-QUICK = Sizes(1, 2, 20_000, 2, 1, (1, 8), (0, 300))
+# At least 7 interleaved repeats of everything: fewer are too few on a shared machine.
+FULL = Sizes(7, 10, 200_000, 7, 5, 7, scaling.GPU_COUNTS, scaling.PACKAGE_COUNTS)
+QUICK = Sizes(1, 2, 20_000, 1, 2, 1, (1, 8), (24, 300))
 
 
 def measurements(sizes: Sizes) -> dict[str, Callable[[], list[Row]]]:
     return {
         "startup": lambda: startup.measure(sizes.startup_runs),
         "detection": lambda: detection.measure(sizes.detect_runs),
-        "flood": lambda: flood.measure(sizes.flood_lines, sizes.idle_keys),
+        "flood": lambda: flood.measure(sizes.flood_lines, sizes.idle_keys, sizes.flood_runs),
         "scaling": lambda: scaling.measure(
             sizes.scaling_runs, sizes.gpu_counts, sizes.package_counts
         ),
@@ -49,7 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Measure nvwizard's start-up, detection, log flood and scaling, "
         "each beside its baseline, in one run on this machine.",
     )
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions, 20,000 lines")
+    parser.add_argument(
+        "--quick", action="store_true", help="one repetition, 20,000 lines, fewer sizes"
+    )
     parser.add_argument(
         "--only",
         nargs="+",

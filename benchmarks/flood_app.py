@@ -31,6 +31,7 @@ HELP_SCREEN, LOG_SCREEN, INSTALL_SCREEN = "HelpScreen", "LogScreen", "InstallScr
 WATCH_INTERVAL_S = 0.02
 KEY_GAP_S = 0.05
 SETTLE_S = 0.3
+FULL_LOG_SETTLE_S = 0.5  # the full log's RSS is read this long after it opened
 
 
 def rss_mb() -> float:
@@ -157,8 +158,12 @@ def build_app(count: int, result: ResultFile, follow_from: Path | None = None):
                 self.go(flow.INSTALL)
             if self.state.outcome is not None and "absorbed_at" not in result.data:
                 self._record_done()
-            if screen == LOG_SCREEN and "full_log_rss_mb" not in result.data:
-                result.update(full_log_rss_mb=rss_mb(), full_log_shown_at=time.monotonic())
+            if screen == LOG_SCREEN and "full_log_shown_at" not in result.data:
+                result.data["full_log_shown_at"] = time.monotonic()
+            shown_at = result.data.get("full_log_shown_at")
+            if shown_at and "full_log_rss_mb" not in result.data:
+                if time.monotonic() - shown_at >= FULL_LOG_SETTLE_S:  # its lines written
+                    result.update(full_log_rss_mb=rss_mb(), full_log_peak_rss_mb=peak_rss_mb())
 
         def _record_done(self) -> None:
             absorbed_at = time.monotonic()
@@ -241,6 +246,7 @@ def headless_pilot(result: ResultFile, idle_keys: int, keys_while_flooding: bool
             app, "l", "l", lambda: type(app.screen).__name__ == LOG_SCREEN
         )
         result.update(idle_latencies=idle, flood_latencies=flooding, full_log_s=full_log)
+        await _wait_until(lambda: "full_log_rss_mb" in result.data)
         app.exit()
 
     return pilot_flood
@@ -272,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         app.run(headless=True, size=(80, 24), auto_pilot=pilot)
     else:
         app.run()
-    result.update(phase="exited", exit_rss_mb=rss_mb(), peak_rss_mb=peak_rss_mb())
+    # The flood's own peak was read when the flood ended (peak_rss_mb), the full log's after
+    # `l`: this last one covers the whole run.
+    result.update(phase="exited", exit_rss_mb=rss_mb(), exit_peak_rss_mb=peak_rss_mb())
     return 0
 
 

@@ -1,4 +1,8 @@
-"""A real terminal for the measurements: a private tmux server, one 80x24 session at a time."""
+"""A real terminal for the measurements: a private tmux server, one 80x24 session at a time.
+
+The server is started once, before anything is timed (`TmuxServer`), and each measured
+session is a new session on it: a timing then never includes starting a tmux server.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from benchmarks.measure import REPO_ROOT, child_env
 
 POLL_S = 0.005
 _sessions = count()
+_servers = count()
 
 
 class TmuxError(RuntimeError):
@@ -27,43 +32,81 @@ def tmux_available() -> bool:
     return shutil.which("tmux") is not None
 
 
-class TmuxSession:
-    """`with TmuxSession(argv) as pane:` runs argv in a fresh 80x24 pane on a private socket."""
+class TmuxServer:
+    """`with TmuxServer() as server:` a private tmux server, started and ready, for sessions.
 
-    def __init__(self, argv: Sequence[str], width: int = 80, height: int = 24, **env: str):
-        # A fresh server per session: reusing a socket right after kill-server races.
-        self.socket = f"nvwbench-{os.getpid()}-{next(_sessions)}"
-        self.argv = list(argv)
-        self.width, self.height = width, height
-        self.env = child_env(**env)
-        self.started_at = 0.0
+    An idle placeholder session keeps it alive between the measured ones."""
 
-    def _tmux(self, *args: str, check: bool = True) -> str:
+    def __init__(self) -> None:
+        self.socket = f"nvwbench-{os.getpid()}-{next(_servers)}"
+        self.env = child_env()
+
+    def tmux(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
         completed = subprocess.run(
             ["tmux", "-L", self.socket, *args],
             capture_output=True,
             text=True,
-            env=self.env,
+            env=env or self.env,
             check=False,
         )
         if check and completed.returncode != 0:
             raise TmuxError(f"tmux {' '.join(args)}: {completed.stderr.strip()}")
         return completed.stdout
 
+    def __enter__(self) -> TmuxServer:
+        self.tmux("-f", "/dev/null", "new-session", "-d", "-s", "idle", "cat")
+        self.tmux("set-option", "-g", "remain-on-exit", "on", check=False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.tmux("kill-server", check=False)
+
+    def session(self, argv: Sequence[str], width: int = 80, height: int = 24, **env: str):
+        return TmuxSession(argv, width, height, server=self, **env)
+
+
+class TmuxSession:
+    """`with TmuxSession(argv) as pane:` runs argv in a fresh 80x24 session; on the given
+    server (already running), else on a private server of its own."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        width: int = 80,
+        height: int = 24,
+        server: TmuxServer | None = None,
+        **env: str,
+    ):
+        self.server = server
+        self.own_server: TmuxServer | None = None
+        self.name = f"measured-{next(_sessions)}"
+        self.argv = list(argv)
+        self.width, self.height = width, height
+        self.env = child_env(**env)
+        self.started_at = 0.0
+
+    def _tmux(self, *args: str, check: bool = True) -> str:
+        assert self.server is not None
+        return self.server.tmux(*args, check=check, env=self.env)
+
     def __enter__(self) -> TmuxSession:
+        if self.server is None:
+            self.own_server = self.server = TmuxServer().__enter__()
         command = f"cd {shlex.quote(str(REPO_ROOT))} && exec {shlex.join(self.argv)}"
         self.started_at = time.monotonic()
         self._tmux(
-            "-f", "/dev/null", "new-session", "-d",
+            "new-session", "-d", "-s", self.name,
             "-x", str(self.width), "-y", str(self.height), command,
         )  # fmt: skip
-        self._tmux("set-option", "-g", "remain-on-exit", "on", check=False)
-        self.pane_pid = int(self._tmux("display-message", "-p", "#{pane_pid}").strip() or 0)
+        target = f"{self.name}:"
+        self.pane_pid = int(self._tmux("display-message", "-p", "-t", target, "#{pane_pid}") or 0)
         return self
 
     def __exit__(self, *exc) -> None:
         processes = _process_tree(self.pane_pid)
-        self._tmux("kill-server", check=False)
+        self._tmux("kill-session", "-t", self.name, check=False)
+        if self.own_server is not None:
+            self.own_server.__exit__()
         # A killed terminal should end the app (SIGHUP); whatever outlives it is ended here,
         # so a stuck child never keeps eating the machine's CPU after the benchmark.
         _, alive = psutil.wait_procs(processes, timeout=3)
@@ -73,10 +116,10 @@ class TmuxSession:
         self.survivors = len(alive)
 
     def capture(self) -> str:
-        return self._tmux("capture-pane", "-p", check=False)
+        return self._tmux("capture-pane", "-p", "-t", f"{self.name}:", check=False)
 
     def send(self, *keys: str) -> None:
-        self._tmux("send-keys", *keys)
+        self._tmux("send-keys", "-t", f"{self.name}:", *keys)
 
     def wait_for(self, text: str, timeout_s: float, present: bool = True) -> float:
         """Poll the pane until `text` appears (or, present=False, disappears); returns when."""
