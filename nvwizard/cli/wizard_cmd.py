@@ -9,6 +9,9 @@ from collections.abc import Mapping
 
 from nvwizard.errors import RefusedError
 from nvwizard.simulator.select import host_from_args
+from nvwizard.tui.app import WizardApp
+from nvwizard.tui.backend import LayersBackend
+from nvwizard.tui.state import WizardState
 
 NOT_A_TERMINAL_HINT = (
     "use `nvwizard detect`, `nvwizard plan` or `nvwizard install` (plain text), "
@@ -33,10 +36,6 @@ def refuse_unless_full_screen(env: Mapping[str, str], stdin_tty: bool, stdout_tt
 def run(args: argparse.Namespace) -> int:
     host = host_from_args(getattr(args, "machine", None), getattr(args, "demo", None))
     refuse_unless_full_screen(os.environ, sys.stdin.isatty(), sys.stdout.isatty())
-    from nvwizard.tui.app import WizardApp
-    from nvwizard.tui.backend import LayersBackend
-    from nvwizard.tui.state import WizardState
-
     app = WizardApp(WizardState(host=host), LayersBackend())
     app.run()
     return app.return_code or 0

@@ -1,50 +1,43 @@
-"""The wizard application: holds the state, routes between screens, owns the global keys."""
+"""The wizard application: opens each screen with its controller, routes the screens' requests
+(tui/messages.py), owns the global keys (q, Ctrl+C, ?) and leaves cleanly on SIGTERM/SIGHUP.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from nvwizard.tui import flow
-from nvwizard.tui.backend import WizardBackend
-from nvwizard.tui.controllers.activate import ActivateController
 from nvwizard.tui.controllers.detect import DetectController
-from nvwizard.tui.controllers.install import InstallController
-from nvwizard.tui.controllers.purge import PurgeController
-from nvwizard.tui.controllers.reboot import RebootController
-from nvwizard.tui.controllers.select import SelectController
-from nvwizard.tui.controllers.stack import StackController
-from nvwizard.tui.controllers.verify import VerifyController
+from nvwizard.tui.messages import GoTo, StartOver
+from nvwizard.tui.screens.detect import DetectScreen
+from nvwizard.tui.screens.help import HelpScreen
+from nvwizard.tui.screens.quit import QuitDuringInstallScreen
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import WizardBackend
+
+if TYPE_CHECKING:
+    from nvwizard.tui.controllers.activate import ActivateController
+    from nvwizard.tui.controllers.install import InstallController
+    from nvwizard.tui.controllers.reboot import RebootController
+    from nvwizard.tui.screens.reboot import RebootScreen
 
 
 @dataclass
-class Controllers:
-    detect: DetectController
-    purge: PurgeController
-    select: SelectController
-    stack: StackController
-    install: InstallController
-    reboot: RebootController
-    activate: ActivateController
-    verify: VerifyController
+class Running:
+    """The controllers of the latest Install and Reboot screens: the quit keys and the signal
+    handlers ask them whether an apply or an activation runs, and cut a simulated reboot's
+    wait short."""
 
-    @classmethod
-    def for_state(cls, state: WizardState, backend: WizardBackend) -> Controllers:
-        return cls(
-            DetectController(state, backend),
-            PurgeController(state, backend),
-            SelectController(state, backend),
-            StackController(state, backend),
-            InstallController(state, backend),
-            RebootController(state, backend),
-            ActivateController(state, backend),
-            VerifyController(state, backend),
-        )
+    install: InstallController | None = None
+    reboot: RebootController | None = None
+    activate: ActivateController | None = None
 
 
 HELP_SCREEN = "help"
@@ -60,16 +53,94 @@ class WizardApp(App):
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
-    def __init__(self, state: WizardState, backend: WizardBackend, animate: bool = True):
+    def __init__(self, state: WizardState, backend: WizardBackend, spinners: bool = True):
         super().__init__()
         self.state = state
         self.backend = backend
-        self.controllers = Controllers.for_state(state, backend)
-        self.animate = animate  # False freezes spinners, for snapshots
+        self.spinners = spinners  # False freezes the spinners, for snapshots
+        self.controllers = Running()
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
-        self.push_screen(self._screen(flow.DETECT))
+        self.go(flow.DETECT)
+
+    # -- routing --------------------------------------------------------------------------
+
+    def go(self, step: str, follow: bool = False) -> None:
+        """Open the screen of `step` on top of the current one."""
+        self.push_screen(self.open_screen(step, follow))
+
+    def open_screen(self, step: str, follow: bool = False) -> Screen:
+        """The screen of `step`, built with a controller of its own (subiquity's way: the
+        controller is handed to its view; both live as long as the screen)."""
+        state, backend = self.state, self.backend
+        if step == flow.DETECT:
+            return DetectScreen(DetectController(state, backend), spinners=self.spinners)
+        # lazy: the screens after Detect, and the layers they use, load when the first of them
+        # opens, not before the first frame (start-up, issue 12)
+        from nvwizard.tui.screens import after_detect
+
+        screen = after_detect.open_screen(step, state, backend, follow)
+        if step == flow.INSTALL:
+            self.controllers.install = cast("InstallController", screen.controller)
+        elif step == flow.REBOOT:
+            reboot_screen = cast("RebootScreen", screen)
+            self.controllers.reboot = reboot_screen.controller
+            self.controllers.activate = reboot_screen.activate
+        return screen
+
+    def on_go_to(self, message: GoTo) -> None:
+        self.go(message.step, message.follow)
+
+    async def on_start_over(self, message: StartOver) -> None:
+        """A demo or bundle machine rebooted: start over as the next login would, with a
+        fresh Detect that opens Verify (the state says a verification is pending)."""
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self.go(flow.DETECT)
+
+    # -- global keys and signals ----------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        if not self.is_screen_installed(HELP_SCREEN):
+            # Installed once and reused: composing it anew for every `?` costs a frame or two
+            # of the UI's time, which a log flood makes users feel.
+            self.install_screen(HelpScreen(), HELP_SCREEN)
+        self.push_screen(HELP_SCREEN)
+
+    def action_request_quit(self) -> None:
+        if isinstance(self.screen, QuitDuringInstallScreen):
+            return
+        install, activate = self.controllers.install, self.controllers.activate
+        installing = install is not None and install.running
+        activating = activate is not None and activate.running
+        if not (installing or activating):
+            self._cancel_reboot_wait()
+            self.exit(return_code=0)
+            return
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self._leave_runs()
+                self.exit(return_code=0)
+
+        detached = install.detached if install is not None and installing else False
+        if activate is not None and activating:
+            detached = activate.detached
+        self.push_screen(QuitDuringInstallScreen(detached, activating=activating), answered)
+
+    def _leave_runs(self) -> None:
+        if self.controllers.install is not None:
+            self.controllers.install.leave()  # stops after the running step, never inside dpkg
+        if self.controllers.activate is not None:
+            # honoured only before the old module leaves the kernel, or once the new one is in
+            self.controllers.activate.cancel()
+
+    def _cancel_reboot_wait(self) -> None:
+        if self.controllers.reboot is not None:
+            self.controllers.reboot.cancel()
 
     def _install_signal_handlers(self) -> None:
         """SIGTERM/SIGHUP: leave like `q` does, so the terminal is restored."""
@@ -81,77 +152,6 @@ class WizardApp(App):
                 pass  # not the main thread (tests) or not supported: nothing to restore then
 
     def _exit_on_signal(self, signum: int) -> None:
-        self.controllers.install.leave()  # stops after the running step, never inside dpkg
-        self.controllers.activate.cancel()  # never between the old module's unload and the load
-        self.controllers.reboot.cancel()
+        self._leave_runs()
+        self._cancel_reboot_wait()
         self.exit(return_code=128 + signum)
-
-    def _screen(self, name: str):
-        from nvwizard.tui.screens.detect import DetectScreen
-        from nvwizard.tui.screens.install import InstallScreen
-        from nvwizard.tui.screens.purge import PurgeScreen
-        from nvwizard.tui.screens.reboot import RebootScreen
-        from nvwizard.tui.screens.select import SelectScreen
-        from nvwizard.tui.screens.stack import StackScreen
-        from nvwizard.tui.screens.verify import VerifyScreen
-
-        screens = {
-            flow.DETECT: DetectScreen,
-            flow.PURGE: PurgeScreen,
-            flow.SELECT: SelectScreen,
-            flow.STACK: StackScreen,
-            flow.INSTALL: InstallScreen,
-            flow.REBOOT: RebootScreen,
-            flow.VERIFY: VerifyScreen,
-        }
-        return screens[name]()
-
-    def go(self, name: str) -> None:
-        self.push_screen(self._screen(name))
-
-    def follow_apply(self) -> None:
-        from nvwizard.tui.screens.install import InstallScreen
-
-        self.push_screen(InstallScreen(follow=True))
-
-    def show_verify(self) -> None:
-        self.go(flow.VERIFY)
-
-    async def restart_after_reboot(self) -> None:
-        """A demo or bundle machine rebooted: start over as the next login would, with a
-        fresh Detect that opens Verify (the state says a verification is pending)."""
-        while len(self.screen_stack) > 1:
-            await self.pop_screen()
-        self.push_screen(self._screen(flow.DETECT))
-
-    def action_help(self) -> None:
-        from nvwizard.tui.screens.help import HelpScreen
-
-        if isinstance(self.screen, HelpScreen):
-            return
-        if not self.is_screen_installed(HELP_SCREEN):
-            # Installed once and reused: composing it anew for every `?` costs a frame or two
-            # of the UI's time, which a log flood makes users feel.
-            self.install_screen(HelpScreen(), HELP_SCREEN)
-        self.push_screen(HELP_SCREEN)
-
-    def action_request_quit(self) -> None:
-        from nvwizard.tui.screens.quit import QuitDuringInstallScreen
-
-        if isinstance(self.screen, QuitDuringInstallScreen):
-            return
-        install, activate = self.controllers.install, self.controllers.activate
-        if not (install.running or activate.running):
-            self.controllers.reboot.cancel()
-            self.exit(return_code=0)
-            return
-
-        def answered(quit_now: bool | None) -> None:
-            if quit_now:
-                install.leave()
-                activate.cancel()  # honoured only before the old module leaves the kernel
-                self.exit(return_code=0)
-
-        detached = install.detached if install.running else activate.detached
-        question = QuitDuringInstallScreen(detached, activating=activate.running)
-        self.push_screen(question, answered)

@@ -1,4 +1,4 @@
-"""The ways the wizard applies a plan, behind one `run()`/`cancel()` face.
+"""The ways the wizard applies a plan, behind one `run()`/`cancel()` face (types.ApplyRun).
 
 Demo and bundle machines apply in-process on their simulated model, under the apply lock as
 a real machine's worker does (InProcessRun: the engine's InProcessApply). A real
@@ -14,10 +14,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from nvwizard.engine.detach import DetachedRun
 from nvwizard.engine.in_process import InProcessApply
 from nvwizard.host.base import Host
 from nvwizard.plan.models import Plan
-from nvwizard.tui.backend import ApplyRun, EventSink
+from nvwizard.tui.types import ApplyRun, EventSink
+
+__all__ = ["DetachedRun", "InProcessRun", "RepairRun"]
 
 
 class InProcessRun(InProcessApply):
@@ -48,7 +51,7 @@ class RepairRun:
         self.applying: ApplyRun | None = None
         self._cancelled = threading.Event()
 
-    def run(self):
+    def run(self) -> object:
         """Detect, plan, apply; returns the apply's result (None when cancelled before)."""
         self.plan = self._plan_repair()
         if self._cancelled.is_set():

@@ -1,8 +1,13 @@
 """The wizard's only door to the layers below: detection, knowledge, plans and the engine.
 
-`WizardBackend` is what the controllers need; `LayersBackend` answers it with the real
-layers. Tests may pass another backend, but the UI itself never runs a command or reads a file.
+`LayersBackend` answers the `WizardBackend` protocol (tui/types.py) with the real layers;
+tests may pass another backend, but the UI itself never runs a command or reads a file.
 Nothing here imports Textual.
+
+Detection's layers are imported with this module. The ones needed only after Detect (plans,
+simulation, explanations, the engine) are imported where first used, in the worker thread
+that uses them: importing them before the first frame cost ~110 ms of start-up (issue 12);
+each such import is marked "lazy".
 """
 
 from __future__ import annotations
@@ -11,103 +16,37 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from nvwizard.host.base import Host
-from nvwizard.plan.models import Choices, Plan
+from nvwizard.knowledge.packages import KeptPackage, purge_selection
+from nvwizard.report.build import build_report
 from nvwizard.report.models import DriverCandidate, Report
+from nvwizard.simulator import SimulatedMachine, demo_host
+from nvwizard.tui.types import ApplyRun, EventSink
 
-if TYPE_CHECKING:  # the layers' own models: the wizard uses them as they are
-    from nvwizard.engine.events import Event
+if TYPE_CHECKING:
     from nvwizard.engine.state import VerifyResult
     from nvwizard.knowledge.explanations import Paragraph
-    from nvwizard.knowledge.packages import KeptPackage
+    from nvwizard.plan.models import Choices, Plan
     from nvwizard.plan.simulate import Simulation, SimulationCheck
     from nvwizard.report.activation import Activation, ActivationFacts
 
-EventSink = Callable[["Event"], None]
-
-
-class ApplyRun(Protocol):
-    """A started apply: `run()` blocks (in a worker thread) until the plan ends."""
-
-    def run(self) -> object: ...
-
-    def cancel(self) -> None:
-        """Stop after the running step; never interrupts dpkg."""
-
-
-class WizardBackend(Protocol):
-    def detect(self, host: Host, progress: Callable[[str], None]) -> Report: ...
-
-    def demo_host(self) -> Host: ...
-
-    def apply_refusal(self, host: Host) -> str | None: ...
-
-    def purge_proposal(self, report: Report) -> tuple[list[str], list[KeptPackage]]: ...
-
-    def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]: ...
-
-    def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]: ...
-
-    def default_choices(self, report: Report) -> Choices: ...
-
-    def build_plan(self, report: Report, choices: Choices) -> Plan: ...
-
-    def simulate(
-        self, host: Host, report: Report, plan: Plan
-    ) -> tuple[Simulation, SimulationCheck]: ...
-
-    def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun: ...
-
-    def start_repair(self, host: Host, sink: EventSink) -> ApplyRun:
-        """The repair after a failed apply: `run()` detects `host` again, builds the repair
-        plan from that fresh report, applies it, and reports the plan in PLAN_STARTED."""
-
-    def log_path(self) -> str | None: ...
-
-    def apply_to_follow(self, host: Host) -> str | None:
-        """Raises StateFileError (one line) when the state file is damaged."""
-
-    def follow_apply(self, events_path: str, sink: EventSink) -> ApplyRun: ...
-
-    def decide_activation(
-        self, host: Host, driver: str | None
-    ) -> tuple[ActivationFacts, Activation]:
-        """Whether the installed driver can be loaded without a reboot, from the machine as it
-        is now (read anew), and the facts that says so."""
-
-    def activation_plan(self, host: Host, facts: ActivationFacts, activation: Activation) -> Plan:
-        """The steps that load it (run them with `start_apply`)."""
-
-    def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
-
-    def await_reboot(self, host: Host, hurry: threading.Event | None = None) -> bool:
-        """Until a demo or bundle machine has rebooted (True); False on a real machine.
-        Setting `hurry` skips the rest of the simulated wait (the wizard is quitting)."""
-
-    def verification_pending(self, host: Host) -> bool:
-        """Raises StateFileError (one line) when the state file is damaged."""
-
-    def verify(self, host: Host) -> VerifyResult: ...
-
 
 class LayersBackend:
-    """The real layers. Imports happen on use so the wizard starts fast."""
+    """The real layers."""
 
     def __init__(self, today: dt.date | None = None) -> None:
         self._run: ApplyRun | None = None
         self.today = today  # fixed in snapshot tests: the day end-of-life dates are judged
 
-    def detect(self, host: Host, progress: Callable[[str], None]) -> Report:
-        from nvwizard.report.build import build_report
+    # -- Detect ---------------------------------------------------------------------------
 
+    def detect(self, host: Host, progress: Callable[[str], None]) -> Report:
         progress(f"Reading {host.label}: PCI devices, packages, kernel module, Secure Boot")
         return build_report(host, self.today)
 
     def demo_host(self) -> Host:
-        from nvwizard.simulator import demo_host
-
         return demo_host(None)
 
     def apply_refusal(self, host: Host) -> str | None:
@@ -116,12 +55,35 @@ class LayersBackend:
         return None
 
     def purge_proposal(self, report: Report) -> tuple[list[str], list[KeptPackage]]:
-        from nvwizard.knowledge.packages import purge_selection
-
         selection = purge_selection(report.installed_packages)
         return [e.name for e in selection.to_purge], list(selection.kept)
 
+    def verification_pending(self, host: Host) -> bool:
+        if not host.is_real:
+            return False  # only a real machine keeps a state file between runs
+        # lazy: a real machine's state file (see the module docstring)
+        from nvwizard.engine.verify import verification_pending
+
+        return verification_pending(host)
+
+    def apply_to_follow(self, host: Host) -> str | None:
+        """The journal of an apply to reattach to: one running now, or one that ended badly
+        or still needs its reboot. Only real machines apply in the background."""
+        if not host.is_real:
+            return None
+        # lazy: a real machine's state file (see the module docstring)
+        from nvwizard.engine import attach
+
+        status = attach.current_apply()
+        wanted = status.state == attach.RUNNING or (
+            status.next_step in (attach.NEXT_REPAIR, attach.NEXT_REBOOT) and not status.verified
+        )
+        return status.events_path if wanted and status.events_path else None
+
+    # -- Purge, Select --------------------------------------------------------------------
+
     def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]:
+        # lazy: plans and their simulation (see the module docstring)
         from nvwizard.plan.build import default_choices
         from nvwizard.plan.models import Plan
         from nvwizard.plan.simulate import simulate
@@ -142,16 +104,21 @@ class LayersBackend:
         return simulate(host, probe).also_removed
 
     def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]:
+        # lazy: the explanations (see the module docstring)
         from nvwizard.report.explain import explain_candidate
 
         return explain_candidate(candidate, report)
 
+    # -- Install --------------------------------------------------------------------------
+
     def default_choices(self, report: Report) -> Choices:
+        # lazy: plans (see the module docstring)
         from nvwizard.plan.build import default_choices
 
         return default_choices(report)
 
     def build_plan(self, report: Report, choices: Choices) -> Plan:
+        # lazy: plans (see the module docstring)
         from nvwizard.plan.build import build_plan
 
         return build_plan(report, choices)
@@ -159,14 +126,15 @@ class LayersBackend:
     def simulate(
         self, host: Host, report: Report, plan: Plan
     ) -> tuple[Simulation, SimulationCheck]:
+        # lazy: the simulation (see the module docstring)
         from nvwizard.plan.simulate import check_simulation, simulate
 
         simulation = simulate(host, plan)
         return simulation, check_simulation(plan, simulation)
 
     def start_apply(self, host: Host, plan: Plan, sink: EventSink) -> ApplyRun:
-        from nvwizard.engine.detach import DetachedRun
-        from nvwizard.tui.apply_runs import InProcessRun
+        # lazy: the engine (see the module docstring)
+        from nvwizard.tui.apply_runs import DetachedRun, InProcessRun
 
         run: ApplyRun = DetachedRun(plan, sink) if host.is_real else InProcessRun(host, plan, sink)
         self._run = run
@@ -175,12 +143,13 @@ class LayersBackend:
     def repair_plan(self, host: Host) -> Plan:
         """plan/build.py's repair plan, from a fresh report: the one detected before the
         failure does not know which packages the failure left unfinished."""
+        # lazy: plans (see the module docstring)
         from nvwizard.plan.build import build_repair_plan
-        from nvwizard.report.build import build_report
 
         return build_repair_plan(build_report(host, self.today))
 
     def start_repair(self, host: Host, sink: EventSink) -> ApplyRun:
+        # lazy: the engine (see the module docstring)
         from nvwizard.tui.apply_runs import RepairRun
 
         run = RepairRun(
@@ -194,29 +163,20 @@ class LayersBackend:
     def log_path(self) -> str | None:
         return getattr(self._run, "log_path", None)
 
-    def apply_to_follow(self, host: Host) -> str | None:
-        """The journal of an apply to reattach to: one running now, or one that ended badly
-        or still needs its reboot. Only real machines apply in the background."""
-        if not host.is_real:
-            return None
-        from nvwizard.engine import attach
-
-        status = attach.current_apply()
-        wanted = status.state == attach.RUNNING or (
-            status.next_step in (attach.NEXT_REPAIR, attach.NEXT_REBOOT) and not status.verified
-        )
-        return status.events_path if wanted and status.events_path else None
-
     def follow_apply(self, events_path: str, sink: EventSink) -> ApplyRun:
-        from nvwizard.engine.detach import DetachedRun
+        # lazy: the engine (see the module docstring)
+        from nvwizard.tui.apply_runs import DetachedRun
 
         run = DetachedRun(None, sink, events_path)
         self._run = run
         return run
 
+    # -- Reboot (or load it now), Verify --------------------------------------------------
+
     def decide_activation(
         self, host: Host, driver: str | None
     ) -> tuple[ActivationFacts, Activation]:
+        # lazy: the activation's decision (see the module docstring)
         from nvwizard.report.activation import decide_activation
         from nvwizard.report.activation_facts import activation_facts
 
@@ -224,11 +184,13 @@ class LayersBackend:
         return facts, decide_activation(facts)
 
     def activation_plan(self, host: Host, facts: ActivationFacts, activation: Activation) -> Plan:
+        # lazy: plans (see the module docstring)
         from nvwizard.plan.activate import build_activation_plan
 
         return build_activation_plan(facts, activation, host.label)
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str:
+        # lazy: the engine (see the module docstring)
         from nvwizard.engine.reboot import schedule_reboot
 
         message = schedule_reboot(host, delay_minutes)
@@ -246,23 +208,15 @@ class LayersBackend:
         """A demo or bundle machine: let its scheduled reboot come due (at demo speed) and
         boot it; True once it has rebooted. A real machine: False, its reboot ends the session
         and the next `nvwizard` opens Verify from the state file."""
-        if host.is_real:
-            return False
-        from nvwizard.simulator import SimulatedMachine
-
         machine = getattr(host, "simulator", None)  # the one the host was built with
-        if not isinstance(machine, SimulatedMachine):
+        if host.is_real or not isinstance(machine, SimulatedMachine):
             return False
         if machine.scheduled_reboot is not None:
             machine.wait_for_scheduled_reboot(sleep=(hurry or threading.Event()).wait)
         return machine.last_boot is not None
 
-    def verification_pending(self, host: Host) -> bool:
-        from nvwizard.engine.verify import verification_pending
-
-        return verification_pending(host)
-
     def verify(self, host: Host) -> VerifyResult:
+        # lazy: the verification (see the module docstring)
         from nvwizard.engine.verify import verify
 
         return verify(host)

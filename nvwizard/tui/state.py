@@ -9,15 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from nvwizard.host.base import Host
-from nvwizard.plan.models import Choices, Plan
-from nvwizard.report.models import Report
-
-if TYPE_CHECKING:  # the layers' own models, used as they are
+if TYPE_CHECKING:  # the layers' own models, used as they are (type hints only: start-up)
     from nvwizard.engine.events import Outcome
     from nvwizard.engine.state import VerifyResult
+    from nvwizard.host.base import Host
     from nvwizard.knowledge.packages import KeptPackage
+    from nvwizard.plan.models import Choices, Plan
     from nvwizard.plan.simulate import Simulation, SimulationCheck
+    from nvwizard.report.models import Report
 
 
 @dataclass
@@ -32,7 +31,7 @@ class WizardState:
     ticked: set[str] = field(default_factory=set)  # what the user will really purge
     purge: bool = True  # False: the user declined the purge (keep the installed driver)
     # Select screen
-    choices: Choices | None = None  # the plan layer's defaults, refined screen by screen
+    choices: Choices | None = None  # the plan layer's defaults (once asked), refined by screens
     driver: str | None = None
     headless: bool = True
     # Install screen

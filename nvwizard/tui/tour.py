@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from textual.pilot import Pilot
 
+from nvwizard.simulator import demo_host
 from nvwizard.tui.app import WizardApp
 from nvwizard.tui.backend import LayersBackend
 from nvwizard.tui.state import WizardState
@@ -55,10 +56,8 @@ ACTIVATE_TOUR = (
 
 def demo_app(name: str | None = None) -> WizardApp:
     """The wizard on a demo machine with the real layers; spinners frozen."""
-    from nvwizard.simulator import demo_host
-
     state = WizardState(host=demo_host(name))
-    return WizardApp(state, LayersBackend(today=TOUR_DAY), animate=False)
+    return WizardApp(state, LayersBackend(today=TOUR_DAY), spinners=False)
 
 
 async def settle(pilot: Pilot) -> None:

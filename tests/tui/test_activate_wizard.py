@@ -87,7 +87,7 @@ async def test_the_secure_boot_gtx1080_explains_the_mok_reboot():
 
 
 def fake_app(backend: FakeBackend, host=None) -> WizardApp:
-    return WizardApp(WizardState(host=host or FakeHost()), backend, animate=False)
+    return WizardApp(WizardState(host=host or FakeHost()), backend, spinners=False)
 
 
 async def at_the_reboot_screen(pilot) -> None:

@@ -268,7 +268,7 @@ async def test_reattach_replays_a_background_apply_from_its_journal(monkeypatch)
         def apply_to_follow(self, host):
             return str(journal.events_path)
 
-    app = WizardApp(WizardState(host=demo_host("hgx-h100")), Reattaching(), animate=False)
+    app = WizardApp(WizardState(host=demo_host("hgx-h100")), Reattaching(), spinners=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await wait_in_app(pilot, lambda: app.state.outcome is not None, "the replayed outcome")
@@ -347,7 +347,7 @@ async def test_a_kept_demo_s_banner_shows_its_changes_whole_at_80_columns(tmp_pa
     host = demo_host("hgx-h100", state_dir=tmp_path)
     assert "(after your changes: " in host.label
 
-    app = WizardApp(WizardState(host=host), LayersBackend(), animate=False)
+    app = WizardApp(WizardState(host=host), LayersBackend(), spinners=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         banner = app.screen.query_one("#banner")
@@ -370,7 +370,7 @@ async def test_a_damaged_state_file_is_said_on_detect_and_the_wizard_goes_on(pla
     state.mkdir(parents=True)
     (state / "state.json").write_text(content)
     host = BundleHost(find_demo("hgx-h100").path, kind="local", label="this machine")
-    app = WizardApp(WizardState(host=host), LayersBackend(), animate=False)
+    app = WizardApp(WizardState(host=host), LayersBackend(), spinners=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert screen_name(app) == "DetectScreen"

@@ -234,7 +234,10 @@ async def test_quit_while_installing_asks_and_can_stay():
         await to_select(pilot)
         await pilot.press("enter")
         await settle(pilot)
+        await pilot.press("enter")  # Stack: none
+        await settle(pilot)
         screen = app.screen
+        assert screen_name(app) == "InstallScreen"
         screen.phase = "running"  # as if the engine were still busy
         app.controllers.install.run = object()
         app.state.outcome = None

@@ -12,7 +12,7 @@ SIZE = (80, 24)
 
 
 def make_app(backend: FakeBackend | None = None, host=None) -> WizardApp:
-    return WizardApp(WizardState(host=host or FakeHost()), backend or FakeBackend(), animate=False)
+    return WizardApp(WizardState(host=host or FakeHost()), backend or FakeBackend(), spinners=False)
 
 
 async def settle(pilot) -> None:

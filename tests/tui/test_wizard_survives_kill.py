@@ -147,7 +147,7 @@ async def test_killing_the_wizard_mid_install_does_not_stop_it_and_a_new_one_att
     again = WizardApp(
         WizardState(host=SandboxGpuMachine(bundle, apt_sandbox.root)),
         LayersBackend(),
-        animate=False,
+        spinners=False,
     )
     async with again.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: type(again.screen).__name__ == "InstallScreen", "Install")

@@ -98,7 +98,7 @@ async def walk(app: WizardApp, gated: str) -> None:
 def main(argv: list[str]) -> int:
     bundle, sandbox_root, gated = argv
     host = SandboxGpuMachine(Path(bundle), Path(sandbox_root))
-    app = WizardApp(WizardState(host=host), LayersBackend(), animate=False)
+    app = WizardApp(WizardState(host=host), LayersBackend(), spinners=False)
     try:
         asyncio.run(walk(app, gated))
     except Exception as error:  # the test reads this line; a traceback would be noise

@@ -8,10 +8,10 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from nvwizard.engine import events as ev
-from nvwizard.tui.backend import ApplyRun, WizardBackend
 from nvwizard.tui.controllers.install import ApplyProgress
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import ApplyRun, WizardBackend
 
 if TYPE_CHECKING:
     from nvwizard.report.activation import Activation, ActivationFacts

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from nvwizard.engine.state import StateFileError
 from nvwizard.report.models import Report
-from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, INFO, OK, WARN, Line
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import WizardBackend
 
 _SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
 _SEVERITY_TONE = {"block": DANGER, "warn": WARN, "info": INFO}
@@ -49,7 +49,7 @@ class DetectController:
         state.purge = True
         state.driver = report.recommended_driver
         state.headless = report.headless_or_assumed
-        state.choices = self.backend.default_choices(report) if report.driver_candidates else None
+        state.choices = None  # the plan layer's defaults for this report: asked when planning
         progress("Checking whether a verification is pending")
         try:
             pending = self.backend.verification_pending(state.host)

@@ -6,17 +6,15 @@ import shlex
 import threading
 from collections import deque
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING, PlanProgress
 from nvwizard.plan.models import Choices, Plan
-from nvwizard.tui.backend import ApplyRun, WizardBackend
+from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages
+from nvwizard.tui.controllers.choices import refined_choices
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
-
-if TYPE_CHECKING:
-    from nvwizard.plan.simulate import Simulation, SimulationCheck
+from nvwizard.tui.types import ApplyRun, WizardBackend
 
 STATUS_MARK = {PENDING: "·", RUNNING: "▶", DONE: "✓", FAILED: "✗"}
 _STATUS_TONE = {PENDING: DIM, RUNNING: HEADING, DONE: OK, FAILED: DANGER}
@@ -81,10 +79,12 @@ class InstallController:
         self._ui_gone = False
 
     def choices(self) -> Choices:
+        """The plan layer's defaults for this report (asked once), with what the screens
+        decided."""
         state = self.state
         kept_names = {k.name for k in state.proposed_keep}
         return replace(
-            state.choices or Choices(driver=""),
+            refined_choices(state, self.backend) or Choices(driver=""),
             driver=state.driver or "",
             purge=state.purge and bool(state.ticked),
             keep=tuple(n for n in state.proposed_purge if n not in state.ticked),
@@ -248,8 +248,6 @@ class InstallController:
 
 def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
     """The wizard's controls that resolve a stop on packages the purge would drag along."""
-    from nvwizard.plan.simulate import dragged_packages
-
     dragged = dragged_packages(plan, check)
     advice = []
     if dragged.purge_too:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import WizardBackend
 
 SHOWN_PROCESSES = 4  # the rest are counted; the Detect findings name them all
 

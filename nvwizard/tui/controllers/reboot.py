@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import WizardBackend
 
 
 class RebootController:

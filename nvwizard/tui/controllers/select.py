@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from nvwizard.report.models import DriverCandidate
-from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import DANGER, HEADING, WARN, Line
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import WizardBackend
 
 _SEVERITY_TONE = {"info": HEADING, "warn": WARN, "block": DANGER}
 HEADER = ("", "Driver", "Module", "Kind", "Support", "EOL", "CUDA")

@@ -14,9 +14,10 @@ from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
 from nvwizard.plan.models import Choices
 from nvwizard.plan.stack import DISTRO, ceiling_sentence, choose_stack, cuda_options
-from nvwizard.tui.backend import WizardBackend
+from nvwizard.tui.controllers.choices import refined_choices
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import WizardBackend
 
 NONE = "none"
 HEADER = ("", "CUDA toolkit", "From", "Runs on this driver")
@@ -178,7 +179,7 @@ class StackController:
         """Record the stack; returns why the plan layer refuses it, or None."""
         if not row.allowed:
             return f"CUDA {row.key} cannot be used here: {row.reason}"
-        base = self.state.choices or Choices(driver=self.state.driver or "")
+        base = refined_choices(self.state, self.backend) or Choices(driver=self.state.driver or "")
         chosen = replace(
             base,
             driver=self.state.driver or base.driver,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nvwizard.tui.backend import WizardBackend
 from nvwizard.tui.controllers.lines import DANGER, DIM, OK, Line
 from nvwizard.tui.state import WizardState
+from nvwizard.tui.types import WizardBackend
 
 if TYPE_CHECKING:
     from nvwizard.engine.state import VerifyResult

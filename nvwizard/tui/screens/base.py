@@ -1,23 +1,34 @@
-"""What every wizard screen shares: the banner, the step bar, the footer and the keys."""
+"""What every wizard screen shares: its controller, the banner, the step bar, the hint line,
+the footer and the keys that move between screens."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Static
+from textual.worker import get_current_worker
 
+from nvwizard.tui.messages import GoTo
 from nvwizard.tui.widgets.banner import Banner, StepBar
 from nvwizard.tui.widgets.footer import WizardFooter
 
 if TYPE_CHECKING:
-    from nvwizard.tui.app import WizardApp
+    from nvwizard.tui.state import WizardState
+
+
+class Controller(Protocol):
+    """What a screen needs of any controller: the wizard state it reads and writes."""
+
+    state: WizardState
 
 
 class WizardScreen(Screen):
-    """A step of the wizard. Subclasses compose `body()` and implement next/back."""
+    """A step of the wizard, built with its controller. Subclasses compose `body()` and
+    implement next/back; they move on by posting `GoTo` (the app routes)."""
 
     STEP = ""
     BINDINGS = [
@@ -27,12 +38,16 @@ class WizardScreen(Screen):
         Binding("k", "move(-1)", "Up", show=False),
     ]
 
+    def __init__(self, controller: Controller) -> None:
+        super().__init__()
+        self.controller = controller
+
     @property
-    def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
+    def state(self) -> WizardState:
+        return self.controller.state
 
     def compose(self) -> ComposeResult:
-        yield Banner(self.wizard.state.host)
+        yield Banner(self.state.host)
         yield StepBar(self.STEP)
         yield from self.body()
         yield Static("", id="hint", markup=False)
@@ -43,6 +58,15 @@ class WizardScreen(Screen):
 
     def hint(self, text: str) -> None:
         self.query_one("#hint", Static).update(text)
+
+    def go(self, step: str, follow: bool = False) -> None:
+        self.post_message(GoTo(step, follow))
+
+    def post_from_worker(self, message: Message) -> None:
+        """From a worker thread: post `message`, unless a newer run of the same work has
+        replaced this one (an exclusive worker's thread cannot be stopped, only ignored)."""
+        if not get_current_worker().is_cancelled:
+            self.post_message(message)
 
     def action_move(self, delta: int) -> None:
         """j/k: move like the arrows in whatever has focus."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
 
 from nvwizard.tui import flow
+from nvwizard.tui.controllers.detect import DetectController
 from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.widgets.banner import banner_text
 from nvwizard.tui.widgets.lines_view import LinesView
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -19,33 +23,47 @@ class DetectScreen(WizardScreen):
     STEP = flow.DETECT
     BINDINGS = [Binding("d", "demo", "Demo"), Binding("v", "verify", "Verify")]
 
+    detecting = reactive(True, bindings=True)
+    controller: DetectController
+
+    class Detected(Message):
+        """The detection worker ended: the state holds the report, or `error` says why not."""
+
+        def __init__(self, error: Exception | None = None) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, controller: DetectController, spinners: bool = True) -> None:
+        super().__init__(controller)
+        self.spinners = spinners  # False: a still "…" instead (snapshots)
+        self._message = "Starting"
+        self._tick = 0
+
     def body(self) -> ComposeResult:
         yield Static("", id="progress", markup=False)
         with VerticalScroll(id="summary-scroll"):
             yield LinesView(id="summary")
 
     def on_mount(self) -> None:
-        self.controller = self.wizard.controllers.detect
-        self._message = "Starting"
-        self._tick = 0
-        self._spinner = self.set_interval(0.1, self._show_progress)
+        self.set_interval(0.1, self._show_progress)
         self._start()
 
     def _start(self) -> None:
         self.detecting = True
         self.query_one("#summary", LinesView).show([])
         self.hint("Reading the machine; nothing is changed.")
-        self.refresh_bindings()
-        # After the next frame: a detection thread started now competes with the first paint.
-        self.call_after_refresh(self._run_detection)
+        # At once, not after the first frame: detection then finishes while that frame is
+        # drawn, and the result is the first thing worth reading (issue 12).
+        self._detect()
 
-    def _run_detection(self) -> None:
-        self.run_worker(
-            self._detect, thread=True, exit_on_error=False, exclusive=True, group="detect"
-        )
-
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detect")
     def _detect(self) -> None:
-        self.controller.detect(self._set_message)
+        try:
+            self.controller.detect(self._set_message)
+        except Exception as error:  # shown on the screen; the wizard stays usable
+            self.post_from_worker(self.Detected(error))
+        else:
+            self.post_from_worker(self.Detected())
 
     def _set_message(self, message: str) -> None:
         self._message = message  # read by the UI timer; a plain assignment is thread-safe
@@ -53,25 +71,17 @@ class DetectScreen(WizardScreen):
     def _show_progress(self) -> None:
         if not self.detecting:
             return
-        spin = SPINNER[self._tick % len(SPINNER)] if self.wizard.animate else "…"
+        spin = SPINNER[self._tick % len(SPINNER)] if self.spinners else "…"
         self._tick += 1
         self.query_one("#progress", Static).update(f"{spin} {self._message}")
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "detect":
-            return
-        if event.state == WorkerState.SUCCESS:
-            self.detecting = False
-            self._show_summary()
-        elif event.state == WorkerState.ERROR:
-            self.detecting = False
-            error = event.worker.error
-            self.query_one("#progress", Static).update(f"✗ Detection failed: {error}")
+    def on_detect_screen_detected(self, message: Detected) -> None:
+        self.detecting = False
+        if message.error is not None:
+            self.query_one("#progress", Static).update(f"✗ Detection failed: {message.error}")
             self.hint("Press q to quit.")
-            self.refresh_bindings()
-
-    def _show_summary(self) -> None:
-        state = self.wizard.state
+            return
+        state = self.state
         self.query_one("#progress", Static).update(f"✓ Detected {state.host.label}")
         self.query_one("#summary", LinesView).show(self.controller.summary())
         self.query_one("#summary-scroll").focus()
@@ -82,38 +92,35 @@ class DetectScreen(WizardScreen):
             self.hint("Nothing to install here. Press q to quit.")
         else:
             self.hint(f"Press n or Enter for {flow.TITLES[following]}.")
-        self.refresh_bindings()
         if state.follow:
-            self.wizard.follow_apply()
+            self.go(flow.INSTALL, follow=True)
         elif state.verify_pending:
-            self.wizard.show_verify()
+            self.go(flow.VERIFY)
 
     def can_go_next(self) -> bool:
-        return not self.detecting and flow.after_detect(self.wizard.state) is not None
+        return not self.detecting and flow.after_detect(self.state) is not None
 
     def can_go_back(self) -> bool:
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo":
-            state = self.wizard.state
-            return not self.detecting and state.host.is_real and not self.controller.has_gpu
+            return not self.detecting and self.state.host.is_real and not self.controller.has_gpu
         if action == "verify":
             return not self.detecting and self.controller.has_driver
         return super().check_action(action, parameters)
 
     def action_verify(self) -> None:
-        self.wizard.show_verify()
+        self.go(flow.VERIFY)
 
     def next(self) -> None:
-        following = flow.after_detect(self.wizard.state)
+        following = flow.after_detect(self.state)
         if following is not None:
-            self.wizard.go(following)
+            self.go(following)
 
     def action_demo(self) -> None:
         self.controller.use_demo()
-        self.query_one("#banner").update(
-            f"DEMO: nothing on this machine is changed ({self.wizard.state.host.label})"
-        )
-        self.query_one("#banner").display = True
+        banner = self.query_one("#banner", Static)
+        banner.update(banner_text(self.state.host) or "")
+        banner.display = True
         self._start()

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import gc
 from collections import deque
+from collections.abc import Callable
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button, Log, ProgressBar
-from textual.worker import Worker, WorkerState
 
 from nvwizard.tui import flow
+from nvwizard.tui.controllers.install import InstallController
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.screens.log import LogScreen
+from nvwizard.tui.types import ApplyRun
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.live_log import LiveLog
 
@@ -25,9 +31,23 @@ DRAIN_INTERVAL_S = 0.2  # batch the engine's lines: one Log write and one repain
 class InstallScreen(WizardScreen):
     STEP = flow.INSTALL
     BINDINGS = [Binding("l", "full_log", "Full log")]
-    # Also a class attribute: the footer asks for the active bindings (check_action reads
-    # the phase) before on_mount runs when Detect pushes this screen to reattach.
-    phase = "preparing"
+    controller: InstallController
+
+    phase = reactive("preparing", bindings=True)  # preparing -> confirm -> running -> finished
+
+    class Prepared(Message):
+        """The plan is built and simulated (the state holds both), or `error` says why not."""
+
+        def __init__(self, error: Exception | None = None) -> None:
+            super().__init__()
+            self.error = error
+
+    class EngineStopped(Message):
+        """The apply's worker died with `error` (a normal end comes as the outcome)."""
+
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="plan-scroll"):
@@ -41,10 +61,9 @@ class InstallScreen(WizardScreen):
             yield Button("Run the repair", id="repair", variant="warning", compact=True)
             yield Button("Next: reboot", id="to-reboot", variant="success", compact=True)
 
-    def __init__(self, follow: bool = False) -> None:
-        super().__init__()
+    def __init__(self, controller: InstallController, follow: bool = False) -> None:
+        super().__init__(controller)
         self.following = follow  # reattach to a background apply instead of planning one
-        self.phase = "preparing"  # preparing -> confirm -> running -> finished
         self._drainer: Timer | None = None
         # Lines drained but not yet in the Log; past the Log's bound they would be pruned.
         self._unshown: deque[str] = deque(maxlen=LOG_MAX_LINES)
@@ -52,7 +71,6 @@ class InstallScreen(WizardScreen):
         self._shown_percent: float | None = None
 
     def on_mount(self) -> None:
-        self.controller = self.wizard.controllers.install
         for widget_id in ("steps", "progress", "log", "outcome", "repair", "to-reboot"):
             self.query_one(f"#{widget_id}").display = False
         if self.following:
@@ -60,37 +78,30 @@ class InstallScreen(WizardScreen):
             self.hint("Reattached to the install running in the background.")
             return
         self.hint("Simulating; nothing is changed yet.")
-        self.run_worker(
-            self.controller.prepare,
-            thread=True,
-            exit_on_error=False,
-            exclusive=True,
-            group="prepare",
-        )
-        self.refresh_bindings()
+        self._prepare()
 
     # Preparing and confirming
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "prepare":
-            if event.state == WorkerState.SUCCESS:
-                self._show_plan()
-            elif event.state == WorkerState.ERROR:
-                self.phase = "confirm"
-                self.query_one("#plan", LinesView).show(
-                    [Line(f"✗ Could not build the plan: {event.worker.error}", DANGER)]
-                )
-                self.hint("Press b to go back and choose again.")
-                self.refresh_bindings()
-        elif event.worker.group == "apply" and event.state == WorkerState.ERROR:
-            self._drain()
-            self.query_one("#outcome", LinesView).show(
-                [Line(f"✗ The engine stopped: {event.worker.error}", DANGER)]
-            )
-            self.query_one("#outcome").display = True
+    @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
+    def _prepare(self) -> None:
+        try:
+            self.controller.prepare()
+        except Exception as error:  # shown on the screen; b goes back to choose again
+            self.post_from_worker(self.Prepared(error))
+        else:
+            self.post_from_worker(self.Prepared())
+
+    def on_install_screen_prepared(self, message: Prepared) -> None:
+        if message.error is None:
+            self._show_plan()
+            return
+        self.phase = "confirm"
+        self.query_one("#plan", LinesView).show(
+            [Line(f"✗ Could not build the plan: {message.error}", DANGER)]
+        )
+        self.hint("Press b to go back and choose again.")
 
     def _show_plan(self) -> None:
-        self.phase = "confirm"
-        state = self.wizard.state
+        state = self.state
         self.query_one("#plan", LinesView).show(self.controller.plan_lines())
         apply = self.query_one("#apply", Button)
         problem = self.controller.simulation_problem
@@ -106,15 +117,15 @@ class InstallScreen(WizardScreen):
             apply.refresh(layout=True)
             self.hint("Review the plan; n moves to Install, Enter on it starts.")
         self.query_one("#plan-scroll").focus()
-        self.refresh_bindings()
+        self.phase = "confirm"
 
     def next(self) -> None:
         if self.phase == "confirm":
             apply = self.query_one("#apply", Button)
             if not apply.disabled:
                 apply.focus()
-        elif self.phase == "finished" and flow.after_install(self.wizard.state):
-            self.wizard.go(flow.REBOOT)
+        elif self.phase == "finished" and flow.after_install(self.state):
+            self.go(flow.REBOOT)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
@@ -122,10 +133,10 @@ class InstallScreen(WizardScreen):
         elif event.button.id == "repair":
             self._start(self.controller.start_repair)
         elif event.button.id == "to-reboot":
-            self.wizard.go(flow.REBOOT)
+            self.go(flow.REBOOT)
 
     # Applying
-    def _start(self, start) -> None:
+    def _start(self, start: Callable[[], ApplyRun]) -> None:
         self.phase = "running"
         self.query_one("#plan-scroll").display = False
         self.query_one("#apply").display = False
@@ -139,18 +150,30 @@ class InstallScreen(WizardScreen):
         self._unshown.clear()
         self._shown_steps = None
         self._shown_percent = None
-        run = start()
-        self.run_worker(run.run, thread=True, exit_on_error=False, exclusive=True, group="apply")
+        self._apply(start())
         self._drainer = self.set_interval(DRAIN_INTERVAL_S, self._drain)
         log = self.query_one("#log", Log)
         log.focus()
         log.anchor()  # stays at the newest line, also when the outcome shrinks it, until scrolled
         self.hint("Installing. l: full log. q asks first and never interrupts dpkg.")
-        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="apply")
+    def _apply(self, run: ApplyRun) -> None:
+        try:
+            run.run()
+        except Exception as error:  # the events say how a plan ends; this is the engine dying
+            self.post_message(self.EngineStopped(error))
+
+    def on_install_screen_engine_stopped(self, message: EngineStopped) -> None:
+        self._drain()
+        self.query_one("#outcome", LinesView).show(
+            [Line(f"✗ The engine stopped: {message.error}", DANGER)]
+        )
+        self.query_one("#outcome").display = True
 
     def _drain(self) -> None:
         self._unshown.extend(self.controller.drain())
-        finished = self.wizard.state.outcome is not None
+        finished = self.state.outcome is not None
         if self.app.screen is not self and not finished:
             # Covered by the help, the full log or the quit question: the lines wait (the
             # Log's bound at most), or the screen on top is redrawn for every batch.
@@ -176,8 +199,7 @@ class InstallScreen(WizardScreen):
             self._drain()  # what arrived while covered, at once
 
     def _finished(self) -> None:
-        self.phase = "finished"
-        outcome = self.wizard.state.outcome
+        outcome = self.state.outcome
         self.query_one("#outcome", LinesView).show(self.controller.outcome_lines())
         self.query_one("#outcome").display = True
         if outcome.ok:
@@ -194,7 +216,7 @@ class InstallScreen(WizardScreen):
         if button is not None:
             button.display = True
             button.focus()
-        self.refresh_bindings()
+        self.phase = "finished"
 
     def can_go_back(self) -> bool:
         return self.phase in ("preparing", "confirm") or (
@@ -204,7 +226,7 @@ class InstallScreen(WizardScreen):
     def can_go_next(self) -> bool:
         if self.phase == "confirm":
             return not self.query_one("#apply", Button).disabled
-        return self.phase == "finished" and flow.after_install(self.wizard.state) is not None
+        return self.phase == "finished" and flow.after_install(self.state) is not None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "full_log":
@@ -212,9 +234,7 @@ class InstallScreen(WizardScreen):
         return super().check_action(action, parameters)
 
     def action_full_log(self) -> None:
-        from nvwizard.tui.screens.log import LogScreen
-
-        self.app.push_screen(LogScreen(self.controller.progress.lines))
+        self.app.push_screen(LogScreen(self.state.host, self.controller.progress.lines))
 
     @property
     def installing(self) -> bool:

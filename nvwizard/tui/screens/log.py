@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -9,6 +11,9 @@ from textual.widgets import Log, Static
 
 from nvwizard.tui.widgets.banner import Banner
 from nvwizard.tui.widgets.footer import WizardFooter
+
+if TYPE_CHECKING:
+    from nvwizard.host.base import Host
 
 
 class LogScreen(Screen):
@@ -18,12 +23,13 @@ class LogScreen(Screen):
         Binding("k", "scroll(-1)", show=False),
     ]
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, host: Host, lines: list[str]) -> None:
         super().__init__()
+        self.host = host
         self.lines = lines
 
     def compose(self) -> ComposeResult:
-        yield Banner(self.app.state.host)
+        yield Banner(self.host)
         yield Static(f" Full log: {len(self.lines)} lines", id="stepbar", markup=False)
         yield Log(id="full-log", auto_scroll=True)
         yield WizardFooter()

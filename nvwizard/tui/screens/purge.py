@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
-from textual.worker import Worker, WorkerState
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.lines import DIM, Line
-from nvwizard.tui.controllers.purge import PurgeRow
+from nvwizard.tui.controllers.purge import PurgeController, PurgeRow
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.package_list import PackageList
@@ -19,6 +20,15 @@ from nvwizard.tui.widgets.package_list import PackageList
 
 class PurgeScreen(WizardScreen):
     STEP = flow.PURGE
+    controller: PurgeController
+
+    class ExtrasSimulated(Message):
+        """What autoremove would also remove after this purge, or why that is unknown."""
+
+        def __init__(self, extras: list[str], error: Exception | None = None) -> None:
+            super().__init__()
+            self.extras = extras
+            self.error = error
 
     def body(self) -> ComposeResult:
         yield Static("", id="intro", markup=False)
@@ -29,7 +39,6 @@ class PurgeScreen(WizardScreen):
             yield Button("Keep the installed driver", id="decline", compact=True)
 
     def on_mount(self) -> None:
-        self.controller = self.wizard.controllers.purge
         packages = self.query_one(PackageList)
         for row in self.controller.rows():
             packages.add_option(
@@ -56,25 +65,23 @@ class PurgeScreen(WizardScreen):
         self.query_one("#extras", LinesView).show(
             self.controller.gpu_processes() + [_line("autoremove: simulating…")]
         )
-        self.run_worker(
-            self.controller.autoremove_extras,
-            thread=True,
-            exit_on_error=False,
-            exclusive=True,
-            group="extras",
-        )
+        self._simulate_extras()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "extras" or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
-            return
-        if event.state == WorkerState.SUCCESS:
-            extras = event.worker.result or []
-            text = "autoremove will also remove: " + (" ".join(extras) if extras else "nothing")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="extras")
+    def _simulate_extras(self) -> None:
+        try:
+            extras = self.controller.autoremove_extras()
+        except Exception as error:  # said on the screen: the simulation is advice
+            self.post_from_worker(self.ExtrasSimulated([], error))
         else:
-            text = f"autoremove: simulation failed ({event.worker.error})"
+            self.post_from_worker(self.ExtrasSimulated(extras))
+
+    def on_purge_screen_extras_simulated(self, message: ExtrasSimulated) -> None:
+        if message.error is not None:
+            text = f"autoremove: simulation failed ({message.error})"
+        else:
+            extras = message.extras
+            text = "autoremove will also remove: " + (" ".join(extras) if extras else "nothing")
         self.query_one("#extras", LinesView).show(self.controller.gpu_processes() + [_line(text)])
 
     def next(self) -> None:
@@ -86,7 +93,7 @@ class PurgeScreen(WizardScreen):
             self.controller.confirm()
         else:
             self.controller.decline()
-        self.wizard.go(flow.SELECT)
+        self.go(flow.SELECT)
 
 
 def _label(row: PurgeRow, ticked: bool) -> Text:

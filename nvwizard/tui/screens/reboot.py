@@ -3,15 +3,20 @@ minute, or later."""
 
 from __future__ import annotations
 
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Button, Static
-from textual.worker import Worker, WorkerState
 
 from nvwizard.tui import flow
-from nvwizard.tui.controllers.activate import BUTTON
+from nvwizard.tui.controllers.activate import BUTTON, ActivateController
+from nvwizard.tui.controllers.reboot import RebootController
+from nvwizard.tui.messages import StartOver
 from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.types import ApplyRun
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.live_log import LiveLog
 
@@ -21,7 +26,53 @@ LOG_MAX_LINES = 2000
 
 
 class RebootScreen(WizardScreen):
+    """Built with two controllers: the reboot's and the activation's ("Load it now")."""
+
     STEP = flow.REBOOT
+    controller: RebootController
+
+    # A reboot choice was made and its result is shown: the buttons are disabled, so the
+    # footer's Next goes (check_action reads the focused button).
+    answered = reactive(False, bindings=True)
+    # The activation: "" (not started) -> "loading" -> "loaded" or "failed"; Next opens
+    # Verify once it is loaded.
+    activation = reactive("", bindings=True)
+
+    class Decided(Message):
+        """Whether it can be loaded without a reboot is known (the activation controller
+        holds the decision), or `error` says why not."""
+
+        def __init__(self, error: Exception | None = None) -> None:
+            super().__init__()
+            self.error = error
+
+    class ActivationStopped(Message):
+        """The activation's worker died with `error` (a normal end comes as the outcome)."""
+
+        def __init__(self, error: Exception) -> None:
+            super().__init__()
+            self.error = error
+
+    class Rebooted(Message):
+        """The reboot was done or scheduled (`result` says how), or `error` says why not."""
+
+        def __init__(self, result: str = "", error: Exception | None = None) -> None:
+            super().__init__()
+            self.result = result
+            self.error = error
+
+    class CameUp(Message):
+        """A demo or bundle machine is up again (`booted`), or `error` says why not."""
+
+        def __init__(self, booted: bool = False, error: Exception | None = None) -> None:
+            super().__init__()
+            self.booted = booted
+            self.error = error
+
+    def __init__(self, controller: RebootController, activate: ActivateController) -> None:
+        super().__init__(controller)
+        self.activate = activate
+        self._drainer: Timer | None = None
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="reboot-scroll"):
@@ -38,16 +89,13 @@ class RebootScreen(WizardScreen):
             yield Button("Later", id="later", compact=True)
 
     def on_mount(self) -> None:
-        self.controller = self.wizard.controllers.reboot
-        self.activate = self.wizard.controllers.activate
-        self._drainer: Timer | None = None
         for widget_id in ("steps", "log", "outcome"):
             self.query_one(f"#{widget_id}").display = False
         self.query_one("#explain", LinesView).show(self.controller.explanation())
         self.query_one("#decision", LinesView).show(self.activate.decision_lines())
         self.query_one("#soon", Button).focus()
         self.hint("←/→ or Tab pick; Enter confirms.")
-        self.run_worker(self.activate.decide, thread=True, exit_on_error=False, group="decide")
+        self._decide()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "activate":
@@ -60,39 +108,23 @@ class RebootScreen(WizardScreen):
             return
         delay = None if event.button.id == "now" else 1
         self.hint("Rebooting…" if delay is None else "Scheduling the reboot…")
-        self.run_worker(
-            lambda: self.controller.reboot(delay), thread=True, exit_on_error=False, group="reboot"
-        )
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group = event.worker.group
-        if group == "decide":
-            self._decided(event)
-        elif group == "activate" and event.state == WorkerState.ERROR:
-            self._finish_activation(f"✗ The engine stopped: {event.worker.error}")
-        elif group == "boot":
-            if event.state == WorkerState.SUCCESS and event.worker.result:
-                self.controller.start_over_after_boot()
-                self.app.call_later(self.wizard.restart_after_reboot)
-            elif event.state == WorkerState.ERROR:
-                self._show(f"✗ The simulated machine did not come up: {event.worker.error}")
-        elif group == "reboot":
-            if event.state == WorkerState.SUCCESS:
-                self._show(str(event.worker.result))
-                if self.wizard.state.is_demo:
-                    self._wait_for_boot()
-            elif event.state == WorkerState.ERROR:
-                self._show(f"✗ Could not reboot: {event.worker.error}")
-                self._enable_reboot()
+        self._reboot(delay)
 
     # -- the decision and the activation --
 
-    def _decided(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
+    @work(thread=True, exit_on_error=False, group="decide")
+    def _decide(self) -> None:
+        try:
+            self.activate.decide()
+        except Exception as error:  # said on the screen; the reboot stays offered
+            self.post_message(self.Decided(error))
+        else:
+            self.post_message(self.Decided())
+
+    def on_reboot_screen_decided(self, message: Decided) -> None:
+        if message.error is not None:
             self.query_one("#decision", LinesView).show([])
-            self._show(f"✗ Could not tell whether it loads without a reboot: {event.worker.error}")
-            return
-        if event.state != WorkerState.SUCCESS:
+            self._show(f"✗ Could not tell whether it loads without a reboot: {message.error}")
             return
         self.query_one("#decision", LinesView).show(self.activate.decision_lines())
         button = self.query_one("#activate", Button)
@@ -107,12 +139,21 @@ class RebootScreen(WizardScreen):
         self.query_one("#reboot-scroll").display = False
         for widget_id in ("steps", "log"):
             self.query_one(f"#{widget_id}").display = True
-        run = self.activate.start()
-        self.run_worker(run.run, thread=True, exit_on_error=False, group="activate")
+        self._activate(self.activate.start())
         self._drainer = self.set_interval(DRAIN_INTERVAL_S, self._drain)
         self.query_one("#log", LiveLog).anchor()
         self.hint("Loading the new driver without a reboot…")
-        self.refresh_bindings()
+        self.activation = "loading"
+
+    @work(thread=True, exit_on_error=False, group="activate")
+    def _activate(self, run: ApplyRun) -> None:
+        try:
+            run.run()
+        except Exception as error:  # said on the screen; the reboot is offered
+            self.post_message(self.ActivationStopped(error))
+
+    def on_reboot_screen_activation_stopped(self, message: ActivationStopped) -> None:
+        self._finish_activation(f"✗ The engine stopped: {message.error}")
 
     def _drain(self) -> None:
         lines = self.activate.drain()
@@ -138,32 +179,64 @@ class RebootScreen(WizardScreen):
             outcome.add_class("last")  # fills the screen: nothing is left to choose below it
             self.query_one("#actions").display = False
             self.hint("Loaded without a reboot. n opens Verify; q quits.")
-        else:
-            self.query_one("#decision", LinesView).show([])
-            self.query_one("#reboot-scroll").display = True
-            self._enable_reboot()
-            self.query_one("#soon", Button).focus()
-            self.hint("Not loaded: reboot to load it (←/→ pick, Enter confirms).")
-        self.refresh_bindings()
+            self.activation = "loaded"
+            return
+        self.query_one("#decision", LinesView).show([])
+        self.query_one("#reboot-scroll").display = True
+        self._enable_reboot()
+        self.query_one("#soon", Button).focus()
+        self.hint("Not loaded: reboot to load it (←/→ pick, Enter confirms).")
+        self.activation = "failed"
 
     # -- rebooting --
+
+    @work(thread=True, exit_on_error=False, group="reboot")
+    def _reboot(self, delay_minutes: int | None) -> None:
+        try:
+            result = self.controller.reboot(delay_minutes)
+        except Exception as error:  # said on the screen; the buttons come back
+            self.post_message(self.Rebooted(error=error))
+        else:
+            self.post_message(self.Rebooted(result))
+
+    def on_reboot_screen_rebooted(self, message: Rebooted) -> None:
+        if message.error is not None:
+            self._show(f"✗ Could not reboot: {message.error}")
+            self._enable_reboot()
+            return
+        self._show(message.result)
+        if self.state.is_demo:
+            # Demo and bundle machines come up again at once: Detect, then Verify, follow.
+            self.hint("Rebooting the simulated machine; Verify follows. q quits.")
+            self._await_boot()
+
+    @work(thread=True, exit_on_error=False, group="boot")
+    def _await_boot(self) -> None:
+        try:
+            booted = self.controller.await_boot()
+        except Exception as error:  # said on the screen
+            self.post_message(self.CameUp(error=error))
+        else:
+            self.post_message(self.CameUp(booted))
+
+    def on_reboot_screen_came_up(self, message: CameUp) -> None:
+        if message.error is not None:
+            self._show(f"✗ The simulated machine did not come up: {message.error}")
+        elif message.booted:
+            self.controller.start_over_after_boot()
+            self.post_message(StartOver())
 
     def _enable_reboot(self) -> None:
         for button_id in REBOOT_BUTTONS:
             self.query_one(f"#{button_id}", Button).disabled = False
 
-    def _wait_for_boot(self) -> None:
-        """Demo and bundle machines come up again at once: Detect, then Verify, follow."""
-        self.hint("Rebooting the simulated machine; Verify follows. q quits.")
-        self.run_worker(self.controller.await_boot, thread=True, exit_on_error=False, group="boot")
-
     def _show(self, text: str) -> None:
         self.query_one("#result", Static).update(f"\n{text}")
         self.query_one("#reboot-scroll").display = True
         self.hint("Press q to quit.")
-        self.refresh_bindings()
+        self.answered = True
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         if event.key in ("left", "right") and isinstance(self.focused, Button):
             event.stop()
             (self.focus_next if event.key == "right" else self.focus_previous)(Button)
@@ -176,4 +249,4 @@ class RebootScreen(WizardScreen):
 
     def next(self) -> None:
         if self.activate.activated:
-            self.wizard.show_verify()
+            self.go(flow.VERIFY)

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable
 
 from nvwizard.tui import flow
-from nvwizard.tui.controllers.select import HEADER
+from nvwizard.tui.controllers.select import HEADER, SelectController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.package_list import ToggleBox
 
+if TYPE_CHECKING:
+    from nvwizard.report.models import DriverCandidate
+
 
 class SelectScreen(WizardScreen):
     STEP = flow.SELECT
+    controller: SelectController
 
     def body(self) -> ComposeResult:
         yield DataTable(id="drivers", cursor_type="row", zebra_stripes=False)
@@ -24,7 +30,6 @@ class SelectScreen(WizardScreen):
             yield LinesView(id="explain")
 
     def on_mount(self) -> None:
-        self.controller = self.wizard.controllers.select
         table = self.query_one(DataTable)
         table.add_columns(*HEADER)
         for candidate in self.controller.candidates():
@@ -34,13 +39,13 @@ class SelectScreen(WizardScreen):
                 key=candidate.package,
             )
         checkbox = self.query_one("#headless", Checkbox)
-        checkbox.value = self.wizard.state.headless
+        checkbox.value = self.state.headless
         table.move_cursor(row=self.controller.highlighted_index())
         table.focus()
         self._explain()
         self.hint("★ recommended  ✗ not possible here.  Enter/n chooses; Tab: headless.")
 
-    def _highlighted(self):
+    def _highlighted(self) -> DriverCandidate | None:
         table = self.query_one(DataTable)
         candidates = self.controller.candidates()
         if not candidates:
@@ -71,4 +76,4 @@ class SelectScreen(WizardScreen):
         if refusal:
             self.notify(refusal, severity="error", timeout=6)
             return
-        self.wizard.go(flow.STACK)
+        self.go(flow.STACK)

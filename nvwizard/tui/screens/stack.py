@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable
 
 from nvwizard.tui import flow
-from nvwizard.tui.controllers.stack import HEADER
+from nvwizard.tui.controllers.stack import HEADER, StackController, ToolkitRow
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.package_list import ToggleBox
@@ -17,6 +17,7 @@ from nvwizard.tui.widgets.package_list import ToggleBox
 
 class StackScreen(WizardScreen):
     STEP = flow.STACK
+    controller: StackController
 
     def body(self) -> ComposeResult:
         yield DataTable(id="toolkits", cursor_type="row", zebra_stripes=False)
@@ -26,7 +27,6 @@ class StackScreen(WizardScreen):
             yield LinesView(id="stack-explain")
 
     def on_mount(self) -> None:
-        self.controller = self.wizard.controllers.stack
         table = self.query_one("#toolkits", DataTable)
         table.add_columns(*HEADER)
         self.rows = self.controller.rows()
@@ -44,7 +44,7 @@ class StackScreen(WizardScreen):
         self._explain()
         self.hint("★ newest this driver runs  ✗ not here.  Enter/n: next (none: skip); Tab, Space.")
 
-    def _highlighted(self):
+    def _highlighted(self) -> ToolkitRow:
         table = self.query_one("#toolkits", DataTable)
         return self.rows[min(table.cursor_row, len(self.rows) - 1)]
 
@@ -69,4 +69,4 @@ class StackScreen(WizardScreen):
         if refusal:
             self.notify(refusal, severity="error", timeout=8)
             return
-        self.wizard.go(flow.INSTALL)
+        self.go(flow.INSTALL)

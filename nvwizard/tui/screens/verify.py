@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
 
 from nvwizard.tui import flow
+from nvwizard.tui.controllers.verify import VerifyController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 
 
 class VerifyScreen(WizardScreen):
     STEP = flow.VERIFY
+    controller: VerifyController
+
+    done = reactive(False, bindings=True)
+
+    class Verified(Message):
+        """The checks ran (the state holds their result), or `error` says why not."""
+
+        def __init__(self, error: Exception | None = None) -> None:
+            super().__init__()
+            self.error = error
 
     def body(self) -> ComposeResult:
         yield Static("Verifying the installed driver…", id="intro", markup=False)
@@ -21,24 +34,25 @@ class VerifyScreen(WizardScreen):
             yield LinesView(id="checks")
 
     def on_mount(self) -> None:
-        self.controller = self.wizard.controllers.verify
-        self.done = False
-        self.run_worker(
-            self.controller.verify, thread=True, exit_on_error=False, exclusive=True, group="verify"
-        )
+        self._verify()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "verify":
-            return
-        if event.state == WorkerState.SUCCESS:
-            self.done = True
+    @work(thread=True, exclusive=True, exit_on_error=False, group="verify")
+    def _verify(self) -> None:
+        try:
+            self.controller.verify()
+        except Exception as error:  # shown on the screen
+            self.post_from_worker(self.Verified(error))
+        else:
+            self.post_from_worker(self.Verified())
+
+    def on_verify_screen_verified(self, message: Verified) -> None:
+        if message.error is not None:
+            self.query_one("#intro", Static).update(f"✗ Could not verify: {message.error}")
+        else:
             self.query_one("#intro", Static).update(self.controller.intro())
             self.query_one("#checks", LinesView).show(self.controller.lines())
             self.hint("n or b: back to the Detect summary; q quits.")
-        elif event.state == WorkerState.ERROR:
-            self.done = True
-            self.query_one("#intro", Static).update(f"✗ Could not verify: {event.worker.error}")
-        self.refresh_bindings()
+        self.done = True
 
     def can_go_back(self) -> bool:
         return self.done

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from nvwizard.host.base import Host
 from nvwizard.tui import flow
+
+if TYPE_CHECKING:
+    from nvwizard.host.base import Host
 
 
 def banner_text(host: Host) -> str | None:
