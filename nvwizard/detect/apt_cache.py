@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterator
 
 from nvwizard.detect._text import clean_lines, to_int
@@ -20,6 +21,8 @@ _KNOWN = {
     "Installed-Size",
 }
 _MAX_EXTRA_VALUE = 2000
+# Tried on every line of a listing (hundreds of stanzas): one expression, not a loop per letter.
+_FIELD_NAME = re.compile(r"[A-Za-z0-9-]+")
 
 
 def parse_apt_cache_show(text: str) -> list[AptPackage]:
@@ -54,7 +57,7 @@ def _stanzas(text: str) -> Iterator[dict[str, str]]:
 
 
 def _is_field_name(key: str) -> bool:
-    return bool(key) and key.isascii() and all(c.isalnum() or c == "-" for c in key)
+    return _FIELD_NAME.fullmatch(key) is not None
 
 
 def _package(fields: dict[str, str]) -> AptPackage | None:
