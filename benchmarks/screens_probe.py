@@ -7,9 +7,13 @@ purge:  `n` on Detect; the figure ends when the Purge screen has answered `j` (t
         handled and the next frame painted). This is what a person waits for after `n`.
 select: on to Purge, `n` to its button, then Enter; the figure ends when the Select screen
         (its table of drivers) has answered `j`.
+Keys are posted as the terminal driver posts them, and "answered" means the focused list's
+cursor moved and the next frame was painted; work the screen left running in the background
+(the Purge screen's autoremove simulation) slows this only as much as it slows the screen.
 
-It prints `answered <seconds>` (or `timeout <seconds>` when the screen did not answer within
-`--timeout`), then exits.
+It prints `answered <seconds>` and `cpu <seconds>` (the process's CPU time over the same span,
+all threads: steadier than the wall clock on a busy machine), or `timeout <seconds>` when the
+screen did not answer within `--timeout`, then exits.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import sys
 import time
 
+from textual import events
 from textual.app import App
 
 DETECT, PURGE, SELECT = "DetectScreen", "PurgeScreen", "SelectScreen"
@@ -45,6 +50,18 @@ def _detected(app: App) -> bool:
     return _screen(app) == DETECT and getattr(app.screen, "detecting", True) is False
 
 
+def _cursor(app: App) -> object:
+    """Where the focused list's cursor is (a Purge row, a Select table row)."""
+    focused = app.focused
+    return getattr(focused, "cursor_row", getattr(focused, "highlighted", None))
+
+
+async def _press(app: App, key: str) -> None:
+    """The key as the terminal driver posts it: unlike Pilot.press, this does not wait for
+    the app (its background workers included) to be idle."""
+    app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
 def probe(which: str, timeout_s: float):
     async def walk(pilot) -> None:
         app = pilot.app
@@ -59,11 +76,15 @@ def probe(which: str, timeout_s: float):
                 await pilot.press("n")  # to the Purge button
                 await pilot.pause()
             key, target = ("n", PURGE) if which == PURGE else ("enter", SELECT)
-            sent = time.monotonic()
-            await pilot.press(key)
+            sent, cpu = time.monotonic(), time.process_time()
+            await _press(app, key)
             await _wait_until(lambda: _screen(app) == target, sent + timeout_s)
-            await pilot.press("j")
-            print(f"answered {await _next_refresh(app) - sent:.4f}", flush=True)
+            await _wait_until(lambda: _cursor(app) is not None, sent + timeout_s)
+            before = _cursor(app)
+            await _press(app, "j")
+            await _wait_until(lambda: _cursor(app) != before, sent + timeout_s)
+            answered = await _next_refresh(app) - sent
+            print(f"answered {answered:.4f}\ncpu {time.process_time() - cpu:.4f}", flush=True)
         except TimeoutError:
             print(f"timeout {timeout_s}", flush=True)
         app.exit()

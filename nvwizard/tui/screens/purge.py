@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, SelectionList, Static
-from textual.widgets.selection_list import Selection
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.lines import DIM, Line
-from nvwizard.tui.controllers.purge import PurgeController, PurgeRow
+from nvwizard.tui.controllers.purge import PurgeController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.package_list import PackageList
@@ -32,7 +30,7 @@ class PurgeScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         yield Static("", id="intro", markup=False)
-        yield PackageList(id="packages")
+        yield PackageList(self.controller.rows(), id="packages")
         yield LinesView(id="extras")
         with Horizontal(id="actions"):
             yield Button("Purge", id="confirm", variant="error", compact=True)
@@ -40,23 +38,20 @@ class PurgeScreen(WizardScreen):
 
     def on_mount(self) -> None:
         packages = self.query_one(PackageList)
-        for row in self.controller.rows():
-            packages.add_option(
-                Selection(_label(row, row.ticked), row.name, row.ticked, id=row.name)
-            )
         packages.highlighted = 0
         packages.focus()
-        self._update()
+        # The autoremove simulation after the first frame: with thousands of packages it is
+        # seconds' worth of a thread, which would delay the screen and its first key.
+        self._update(simulate=False)
+        self.call_after_refresh(self._simulate_extras)
         self.hint("n/Enter moves to the Purge button; Enter on it confirms.")
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         self.controller.set_ticked(set(event.selection_list.selected))
-        packages = event.selection_list
-        for row in self.controller.rows():
-            packages.replace_option_prompt(row.name, _label(row, row.ticked))
+        self.query_one(PackageList).show_ticked(self.state.ticked)
         self._update()
 
-    def _update(self) -> None:
+    def _update(self, simulate: bool = True) -> None:
         count = self.controller.ticked_count
         self.query_one("#intro", Static).update(self.controller.intro())
         confirm = self.query_one("#confirm", Button)
@@ -65,7 +60,8 @@ class PurgeScreen(WizardScreen):
         self.query_one("#extras", LinesView).show(
             self.controller.gpu_processes() + [_line("autoremove: simulating…")]
         )
-        self._simulate_extras()
+        if simulate:
+            self._simulate_extras()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="extras")
     def _simulate_extras(self) -> None:
@@ -94,17 +90,6 @@ class PurgeScreen(WizardScreen):
         else:
             self.controller.decline()
         self.go(flow.SELECT)
-
-
-def _label(row: PurgeRow, ticked: bool) -> Text:
-    """The word PURGE or keep says it without colour (NO_COLOR, screen readers)."""
-    label = Text()
-    label.append("PURGE " if ticked else "keep  ", style="bold red" if ticked else "dim")
-    label.append(row.name, style="bold" if ticked else "")
-    label.append(f" {row.version or ''}", style="dim")
-    if row.keep_reason:
-        label.append(f"  ({row.keep_reason})", style="dim italic")
-    return label
 
 
 def _line(text: str) -> Line:

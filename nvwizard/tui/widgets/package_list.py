@@ -1,16 +1,93 @@
-"""Toggles where Space toggles and Enter moves on, as the keyboard contract says."""
+"""Toggles where Space toggles and Enter moves on, as the keyboard contract says; and the Purge
+screen's list of packages, which stays quick with thousands of them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from rich.style import Style as RichStyle
 from textual.binding import Binding
+from textual.content import Content, Span
+from textual.css.styles import RulesMap
+from textual.style import Style
 from textual.widgets import Checkbox, SelectionList
+from textual.widgets.selection_list import Selection
+
+if TYPE_CHECKING:
+    from nvwizard.tui.controllers.purge import PurgeRow
+
+
+def _style(rich_style: str) -> Style:
+    """A Rich style as Textual's (red is the terminal's red, as in all the wizard's text)."""
+    return Style.from_rich_style(RichStyle.parse(rich_style))
+
+
+# Made once: styling each of thousands of rows anew (converting Rich text per row) cost more
+# than the rest of the Purge screen together.
+_PURGE, _KEEP = _style("bold red"), _style("dim")
+_NAME_TICKED, _DETAIL, _REASON = _style("bold"), _style("dim"), _style("dim italic")
+
+
+class _Row(Content):
+    """A package's row. The list measures every row's height before it shows any (for
+    thousands of rows that was most of the Purge screen's time); a row that fits the width is
+    one line, known without laying it out."""
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        room = width - rules.get("line_pad", 0) * 2
+        if self.cell_length <= room and "\n" not in self.plain:
+            return 1
+        return super().get_height(rules, width)
+
+
+def purge_label(row: PurgeRow, ticked: bool) -> Content:
+    """The word PURGE or keep says it without colour (NO_COLOR, screen readers)."""
+    mark = "PURGE " if ticked else "keep  "
+    name_end = 6 + len(row.name)
+    text = f"{mark}{row.name} {row.version or ''}"
+    spans = [Span(0, 6, _PURGE if ticked else _KEEP), Span(name_end, len(text), _DETAIL)]
+    if ticked:
+        spans.append(Span(6, name_end, _NAME_TICKED))
+    if row.keep_reason:
+        start = len(text)
+        text += f"  ({row.keep_reason})"
+        spans.append(Span(start, len(text), _REASON))
+    # Package names and versions are plain ASCII: nothing to strip, one cell per character.
+    plain = text.isascii() and text.isprintable()
+    return _Row(
+        text, spans, cell_length=len(text) if plain else None, strip_control_codes=not plain
+    )
 
 
 class PackageList(SelectionList[str]):
+    """The packages of the Purge screen, each ticked (purged) or not.
+
+    All rows are given at once, before the list is mounted, so building it posts no
+    "selection changed" message per row; a toggle redraws the rows that changed alone."""
+
     BINDINGS = [
         Binding("enter", "screen.next", "Next", show=False),
         Binding("space", "select", "Toggle"),
     ]
+
+    def __init__(self, rows: Iterable[PurgeRow], *, id: str | None = None) -> None:
+        self.rows = {row.name: row for row in rows}
+        super().__init__(
+            *(
+                Selection(purge_label(r, r.ticked), r.name, r.ticked, id=r.name)
+                for r in self.rows.values()
+            ),
+            id=id,
+        )
+        self._shown_ticked = {row.name for row in self.rows.values() if row.ticked}
+
+    def show_ticked(self, ticked: set[str]) -> None:
+        """Relabel the rows whose PURGE/keep changed since last shown."""
+        for name in self._shown_ticked ^ ticked:
+            if name in self.rows:
+                self.replace_option_prompt(name, purge_label(self.rows[name], name in ticked))
+        self._shown_ticked = set(ticked)
 
 
 class ToggleBox(Checkbox):
