@@ -4,7 +4,8 @@
 as its command does, but headless at 80x24, and prints `painted <t>` once the first screen
 has been laid out and refreshed (and, for the wizard, `detected <t>` once the Detect screen
 shows its summary). Times are `time.monotonic()`, which is system-wide on Linux, so the
-parent can subtract the moment it started this process.
+parent can subtract the moment it started this process. `painted_cpu` and `detected_cpu` are
+the process's CPU seconds (all threads) at the same moments: steadier on a busy machine.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ def _probe(target_screen: str, wait_for_detection: bool):
     async def probe(pilot) -> None:
         app = pilot.app
         await _wait_until(lambda: type(app.screen).__name__ == target_screen)
-        print(f"painted {await _next_refresh(app)}", flush=True)
+        print(f"painted {await _next_refresh(app)}\npainted_cpu {time.process_time()}", flush=True)
         if wait_for_detection:
             await _wait_until(lambda: getattr(app.screen, "detecting", True) is False)
-            print(f"detected {await _next_refresh(app)}", flush=True)
+            detected = await _next_refresh(app)
+            print(f"detected {detected}\ndetected_cpu {time.process_time()}", flush=True)
         app.exit()
 
     return probe

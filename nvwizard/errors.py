@@ -65,3 +65,12 @@ class UsageError(NvwizardError):
 
 class RefusedError(NvwizardError):
     exit_code = EXIT_REFUSED
+
+
+class StateFileError(NvwizardError):
+    """The state file cannot be read or is not what nvwizard writes (exit code 2).
+
+    Raised by engine/state.py; defined here so that a front end can catch it without importing
+    the engine's models (the wizard's start-up on a demo machine needs none of them)."""
+
+    exit_code = EXIT_USAGE

@@ -44,19 +44,13 @@ from nvwizard.engine.json_checks import (
     typed,
 )
 from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING
-from nvwizard.errors import EXIT_USAGE, NvwizardError
+from nvwizard.errors import StateFileError
 from nvwizard.plan.models import ACTIVATE_PLAN, INSTALL_PLAN, REPAIR_PLAN
 
 STATE_FILE = "state.json"
 STEP_STATUSES = (PENDING, RUNNING, DONE, FAILED)
 APPLY_OUTCOMES = ("running", *ev.OUTCOME_STATUSES)
 PLAN_PURPOSES = (INSTALL_PLAN, REPAIR_PLAN, ACTIVATE_PLAN)
-
-
-class StateFileError(NvwizardError):
-    """The state file cannot be read or is not what nvwizard writes (exit code 2)."""
-
-    exit_code = EXIT_USAGE
 
 
 # -- what `nvwizard verify` found ------------------------------------------------------------

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from nvwizard.engine.state import StateFileError
-from nvwizard.report.models import Report
+from nvwizard.errors import StateFileError
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, INFO, OK, WARN, Line
 from nvwizard.tui.state import WizardState
+
+if TYPE_CHECKING:  # type hints only: the report's modules load with detection, in its thread
+    from nvwizard.report.models import Report
 from nvwizard.tui.types import WizardBackend
 
 _SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
