@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from benchmarks.flood_lines import flood_lines
-from nvwizard.host.base import OutputLine, RunningCommand
+from nvwizard.host.base import BURST_LINES, OutputLine, RunningCommand
 from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import find_demo
 from nvwizard.plan import models as pm
@@ -19,6 +19,9 @@ from nvwizard.plan.simulate import Simulation, SimulationCheck
 from nvwizard.tui.backend import LayersBackend
 
 FLOOD_DRIVER = "nvidia-driver-595-server-open"
+# apt and DKMS write to a pipe through a block buffer: a reader gets 4 KiB at a time at most
+# (glibc's buffer), however fast the writer is. The bursts here are that size, never larger.
+PIPE_CHUNK_BYTES = 4096
 
 
 class FloodCommand(RunningCommand):
@@ -27,6 +30,18 @@ class FloodCommand(RunningCommand):
 
     def lines(self) -> Iterator[OutputLine]:
         return flood_lines(self.count)
+
+    def bursts(self) -> Iterator[list[OutputLine]]:
+        burst: list[OutputLine] = []
+        size = 0
+        for line in flood_lines(self.count):
+            burst.append(line)
+            size += len(line.text) + 1
+            if size >= PIPE_CHUNK_BYTES or len(burst) >= BURST_LINES:
+                yield burst
+                burst, size = [], 0
+        if burst:
+            yield burst
 
     def wait(self) -> int:
         return 0

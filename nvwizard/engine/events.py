@@ -165,8 +165,8 @@ class StepStarted:
 
 @dataclass(frozen=True, slots=True)
 class StepOutput:
-    """Lines a command printed, in order (the engine sends one per event today; a reader
-    handles any number)."""
+    """Lines a command printed, in order: the engine sends the consecutive lines of one stream
+    that arrived together (a read burst, up to host.base.BURST_LINES) as one event."""
 
     kind: ClassVar[str] = OUTPUT
     KEYS: ClassVar[frozenset[str]] = frozenset({"stream", "lines"})

@@ -97,6 +97,29 @@ class _LockWait:
         return ev.StepProgress(step=step, percent=round(percent, 1), text=text, phase="lock-wait")
 
 
+class _Chunk:
+    """Output lines waiting to be sent as one StepOutput event: consecutive lines of one
+    stream, within one burst of the command's output. A flood of output then costs one event
+    (one journal record, one front-end update) per burst instead of one per line."""
+
+    def __init__(self, emit: Listener, step_id: str):
+        self._emit = emit
+        self._step_id = step_id
+        self._stream = ""
+        self._lines: list[str] = []
+
+    def add(self, stream: str, line: str) -> None:
+        if stream != self._stream:
+            self.send()
+            self._stream = stream
+        self._lines.append(line)
+
+    def send(self) -> None:
+        if self._lines:
+            self._emit(ev.StepOutput(self._step_id, self._stream, tuple(self._lines)))
+            self._lines = []
+
+
 class Engine:
     def __init__(
         self,
@@ -277,18 +300,22 @@ class Engine:
             self._output(step, "stderr", line)
             return 127, [line]
         lock_wait = _LockWait(argv)
-        emit, step_id = self._emit, step.id
-        for out in command.lines():
-            if out.stream == "status":
-                self._on_status_line(step, out.text, tail)
-                continue
-            if out.text.startswith(LOCK_WAIT_PREFIX):
-                countdown = lock_wait.seen(out.text, step_id)
-                if countdown is not None:  # repeated once a second: a countdown, not a line
-                    emit(countdown)
+        chunk = _Chunk(self._emit, step.id)
+        for burst in command.bursts():
+            for out in burst:
+                if out.stream == "status":
+                    chunk.send()  # the lines before it, then its progress: in order
+                    self._on_status_line(step, out.text, tail)
                     continue
-            tail.append(out.text)
-            emit(ev.StepOutput(step_id, out.stream, (out.text,)))
+                if out.text.startswith(LOCK_WAIT_PREFIX):
+                    countdown = lock_wait.seen(out.text, step.id)
+                    if countdown is not None:  # repeated once a second: a countdown, not a line
+                        chunk.send()
+                        self._emit(countdown)
+                        continue
+                tail.append(out.text)
+                chunk.add(out.stream, out.text)
+            chunk.send()  # the burst is over: what arrived is shown now
         return command.wait(), list(tail)
 
     def _on_status_line(self, step: Step, text: str, tail: deque[str]) -> None:

@@ -60,6 +60,9 @@ class _CommandWithScratch(RunningCommand):
     def lines(self) -> Iterator[OutputLine]:
         return self._command.lines()
 
+    def bursts(self) -> Iterator[Sequence[OutputLine]]:
+        return self._command.bursts()
+
     def wait(self) -> int:
         try:
             return self._command.wait()

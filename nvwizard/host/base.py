@@ -23,13 +23,24 @@ class OutputLine:
     text: str  # one line, without its newline
 
 
+BURST_LINES = 512  # the most lines one burst holds (a flood arrives as bursts of this size)
+
+
 class RunningCommand(abc.ABC):
-    """A started command. Iterate `lines()` until it ends, then `wait()` for the exit code."""
+    """A started command. Iterate `lines()` (or `bursts()`) until it ends, then `wait()` for the
+    exit code."""
 
     pid: int | None = None
 
     @abc.abstractmethod
     def lines(self) -> Iterator[OutputLine]: ...
+
+    def bursts(self) -> Iterator[Sequence[OutputLine]]:
+        """The same lines, in the groups they arrived in: each burst is what the command had
+        printed when it was read (at most BURST_LINES), so a reader can pass a flood on in
+        chunks and still show a lone line at once. By default one line per burst."""
+        for line in self.lines():
+            yield (line,)
 
     @abc.abstractmethod
     def wait(self) -> int: ...

@@ -12,7 +12,7 @@ import shutil
 import threading
 from collections.abc import Iterator, Sequence
 
-from nvwizard.host.base import OutputLine, RunningCommand
+from nvwizard.host.base import BURST_LINES, OutputLine, RunningCommand
 from nvwizard.host.reading import decode
 
 
@@ -56,12 +56,27 @@ class LocalCommand(RunningCommand):
         self._queue.put(None)
 
     def lines(self) -> Iterator[OutputLine]:
+        for burst in self.bursts():
+            yield from burst
+
+    def bursts(self) -> Iterator[list[OutputLine]]:
+        """Wait for the next line, then take every line already read with it."""
         while self._open_streams:
+            burst: list[OutputLine] = []
             item = self._queue.get()
-            if item is None:
-                self._open_streams -= 1
-            else:
-                yield item
+            while True:
+                if item is None:
+                    self._open_streams -= 1
+                else:
+                    burst.append(item)
+                if not self._open_streams or len(burst) >= BURST_LINES:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if burst:
+                yield burst
 
     def wait(self) -> int:
         if self._exit_code is None:

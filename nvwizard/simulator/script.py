@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from nvwizard.host.base import OutputLine, RunningCommand
+from nvwizard.host.base import BURST_LINES, OutputLine, RunningCommand
 from nvwizard.simulator.state import Machine
 
 SPEED_ENV = "NVWIZARD_DEMO_SPEED"
@@ -120,17 +120,32 @@ class SimulatedCommand(RunningCommand):
         self._exit_code: int | None = None
 
     def lines(self) -> Iterator[OutputLine]:
+        for burst in self.bursts():
+            yield from burst
+
+    def bursts(self) -> Iterator[list[OutputLine]]:
+        """The lines between two pauses form a burst, as a real command's output arrives
+        between its silences (at every demo speed, 0 too, so the events are the same)."""
         if self._exit_code is not None:
             return
+        burst: list[OutputLine] = []
         try:
             while True:
                 item = next(self._script)
                 if isinstance(item, Pause):
+                    if burst:
+                        yield burst
+                        burst = []
                     if self._speed > 0 and item.seconds > 0:
                         self._sleep(item.seconds * self._speed)
                     continue
-                yield item
+                burst.append(item)
+                if len(burst) >= BURST_LINES:
+                    yield burst
+                    burst = []
         except StopIteration as stop:
+            if burst:
+                yield burst
             self._exit_code = stop.value if isinstance(stop.value, int) else 0
             if self._ended is not None:
                 self._ended()

@@ -14,6 +14,7 @@ class Script:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (stream, text)
     exit_code: int = 0
     on_start: Callable[[], None] | None = None  # runs while the command "runs"
+    burst_sizes: list[int] | None = None  # how many lines each read brings (default: one)
 
 
 class FakeCommand(RunningCommand):
@@ -25,6 +26,15 @@ class FakeCommand(RunningCommand):
             self.script.on_start()
         for stream, text in self.script.lines:
             yield OutputLine(stream, text)
+
+    def bursts(self) -> Iterator[list[OutputLine]]:
+        if self.script.burst_sizes is None:
+            yield from super().bursts()
+            return
+        lines = list(self.lines())
+        for size in self.script.burst_sizes:
+            yield lines[:size]
+            lines = lines[size:]
 
     def wait(self) -> int:
         return self.script.exit_code

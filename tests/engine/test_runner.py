@@ -80,6 +80,46 @@ def test_events_come_in_order_with_output_and_progress():
     assert seen[-1].outcome.status == "done"
 
 
+def test_lines_that_arrive_together_are_one_event_per_stream_in_their_order(tmp_path):
+    """A flood costs one event per read burst, not one per line; progress and stream changes
+    still come where they were in the output, and the journal keeps every line in order."""
+    from nvwizard.engine.journal import Journal, read_events
+
+    lines = [
+        ("stdout", "Unpacking a ..."),
+        ("stdout", "Unpacking b ..."),
+        ("stderr", "W: a warning"),
+        ("stdout", "Setting up a ..."),
+        ("status", "pmstatus:a:amd64:50.0:Configuring a"),
+        ("stdout", "Setting up b ..."),
+        ("stdout", "Processing triggers ..."),
+        ("stdout", "done"),  # the second read: alone
+    ]
+    host = FakeHost({("apt-get", "install"): Script(lines, burst_sizes=[7, 1])})
+    journal = Journal(tmp_path / "log", tmp_path / "state")
+    engine = Engine(host, make_plan(INSTALL), journal=journal)
+    seen = collect(engine)
+    engine.run()
+    journal.close()
+
+    install = [e for e in seen if e.step == "install" and e.kind in (ev.OUTPUT, ev.PROGRESS)]
+    assert [(e.kind, getattr(e, "stream", None), getattr(e, "lines", None)) for e in install] == [
+        (ev.OUTPUT, "stdout", ("Unpacking a ...", "Unpacking b ...")),
+        (ev.OUTPUT, "stderr", ("W: a warning",)),
+        (ev.OUTPUT, "stdout", ("Setting up a ...",)),
+        (ev.PROGRESS, None, None),
+        (ev.OUTPUT, "stdout", ("Setting up b ...", "Processing triggers ...")),
+        (ev.OUTPUT, "stdout", ("done",)),
+    ]
+    replayed = [
+        line for e in read_events(journal.events_path) if e.kind == ev.OUTPUT for line in e.lines
+    ]
+    assert replayed == [text for stream, text in lines if stream != "status"]
+    human = journal.log_path.read_text().splitlines()
+    printed = [text for stream, text in lines if stream != "status"]
+    assert [line for line in human if line in printed] == printed
+
+
 def test_every_command_gets_the_noninteractive_environment_as_an_argv_list():
     host = FakeHost()
     Engine(host, make_plan(UPDATE, INSTALL)).run()

@@ -42,3 +42,26 @@ def test_a_path_with_a_slash_is_run_as_given(tmp_path):
     command = LocalCommand([str(tmp_path / "bin" / "nvw-probe")], {"PATH": "/nonexistent"})
     assert [line.text for line in command.lines()] == ["by its path"]
     assert command.wait() == 0
+
+
+def test_lines_already_read_come_as_one_burst_and_a_lone_line_comes_at_once(tmp_path):
+    """bursts() hands on what was read together, and never waits for more to arrive: the
+    last line is printed only after the test has seen the first 200 (it creates the file the
+    command waits for), so a reader that waited for more would see it time out."""
+    go = tmp_path / "go"
+    script = (
+        "seq 1 200; i=0; "
+        f"while [ ! -e {go} ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; "
+        f"[ -e {go} ] && echo last || echo timed-out"
+    )
+    command = LocalCommand(["sh", "-c", script], {"PATH": os.environ["PATH"]})
+    seen: list[str] = []
+    bursts = 0
+    for burst in command.bursts():
+        bursts += 1
+        seen += [line.text for line in burst]
+        if len(seen) == 200:
+            go.touch()
+    assert command.wait() == 0
+    assert seen == [str(n) for n in range(1, 201)] + ["last"]
+    assert bursts < len(seen)  # lines read together were handed on together
