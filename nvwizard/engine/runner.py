@@ -302,10 +302,10 @@ class Engine:
         lock_wait = _LockWait(argv)
         chunk = _Chunk(self._emit, step.id)
         for burst in command.bursts():
+            progress: ev.StepProgress | None = None  # apt's latest percent in this burst
             for out in burst:
                 if out.stream == "status":
-                    chunk.send()  # the lines before it, then its progress: in order
-                    self._on_status_line(step, out.text, tail)
+                    progress = self._on_status_line(step, out.text, tail) or progress
                     continue
                 if out.text.startswith(LOCK_WAIT_PREFIX):
                     countdown = lock_wait.seen(out.text, step.id)
@@ -315,23 +315,27 @@ class Engine:
                         continue
                 tail.append(out.text)
                 chunk.add(out.stream, out.text)
-            chunk.send()  # the burst is over: what arrived is shown now
+            # The burst is over: its lines are shown now, then where apt stands after them
+            # (the percents it passed on the way, all read at once, were never on screen).
+            chunk.send()
+            if progress is not None:
+                self._emit(progress)
         return command.wait(), list(tail)
 
-    def _on_status_line(self, step: Step, text: str, tail: deque[str]) -> None:
+    def _on_status_line(self, step: Step, text: str, tail: deque[str]) -> ev.StepProgress | None:
+        """An apt Status-Fd line: its progress, or None (an error is kept in `tail`)."""
         status = parse_status_line(text)
         if status is None:
-            return
+            return None
         if status.kind == "error":
             # dpkg usually prints the same error itself; keep apt's copy only when it did not.
             if not any(status.text in line for line in tail):
                 tail.append(f"dpkg: error processing {status.package}: {status.text}")
         elif status.percent is not None:
-            self._emit(
-                ev.StepProgress(
-                    step=step.id, percent=status.percent, text=status.text, phase=status.kind
-                )
+            return ev.StepProgress(
+                step=step.id, percent=status.percent, text=status.text, phase=status.kind
             )
+        return None
 
     # -- judging a command ----------------------------------------------------------------
 

@@ -81,8 +81,9 @@ def test_events_come_in_order_with_output_and_progress():
 
 
 def test_lines_that_arrive_together_are_one_event_per_stream_in_their_order(tmp_path):
-    """A flood costs one event per read burst, not one per line; progress and stream changes
-    still come where they were in the output, and the journal keeps every line in order."""
+    """A flood costs one event per read burst and stream, not one per line; a change of
+    stream still splits the lines where it was, apt's latest percent of a burst follows the
+    burst's lines, and the journal keeps every line in order."""
     from nvwizard.engine.journal import Journal, read_events
 
     lines = [
@@ -90,12 +91,13 @@ def test_lines_that_arrive_together_are_one_event_per_stream_in_their_order(tmp_
         ("stdout", "Unpacking b ..."),
         ("stderr", "W: a warning"),
         ("stdout", "Setting up a ..."),
+        ("status", "pmstatus:a:amd64:40.0:Unpacking b"),
         ("status", "pmstatus:a:amd64:50.0:Configuring a"),
         ("stdout", "Setting up b ..."),
         ("stdout", "Processing triggers ..."),
         ("stdout", "done"),  # the second read: alone
     ]
-    host = FakeHost({("apt-get", "install"): Script(lines, burst_sizes=[7, 1])})
+    host = FakeHost({("apt-get", "install"): Script(lines, burst_sizes=[8, 1])})
     journal = Journal(tmp_path / "log", tmp_path / "state")
     engine = Engine(host, make_plan(INSTALL), journal=journal)
     seen = collect(engine)
@@ -106,11 +108,11 @@ def test_lines_that_arrive_together_are_one_event_per_stream_in_their_order(tmp_
     assert [(e.kind, getattr(e, "stream", None), getattr(e, "lines", None)) for e in install] == [
         (ev.OUTPUT, "stdout", ("Unpacking a ...", "Unpacking b ...")),
         (ev.OUTPUT, "stderr", ("W: a warning",)),
-        (ev.OUTPUT, "stdout", ("Setting up a ...",)),
+        (ev.OUTPUT, "stdout", ("Setting up a ...", "Setting up b ...", "Processing triggers ...")),
         (ev.PROGRESS, None, None),
-        (ev.OUTPUT, "stdout", ("Setting up b ...", "Processing triggers ...")),
         (ev.OUTPUT, "stdout", ("done",)),
     ]
+    assert install[3].percent == 50.0 and install[3].text == "Configuring a"
     replayed = [
         line for e in read_events(journal.events_path) if e.kind == ev.OUTPUT for line in e.lines
     ]
