@@ -48,3 +48,24 @@ async def test_live_log_keeps_the_bound_and_scrolls_as_wide_as_its_widest_line()
         await pilot.pause()
         assert list(log.lines) == ["line 4", "line 5", "line 6", "line 7", "x" * 70]
         assert log.virtual_size.width == 70
+
+
+class TwoLogsApp(App):
+    def compose(self) -> ComposeResult:
+        yield LiveLog(max_lines=5)
+        yield Log(max_lines=5)
+
+
+async def test_a_batch_longer_than_the_bound_shows_what_the_log_would_have_kept():
+    """A long batch is cut to its newest lines before writing; what shows is the same as
+    Textual's Log shows for all of it (a line break inside a line, an empty line)."""
+    batch = [f"line {n}" for n in range(20)] + ["two\rparts", "", "last"]
+    app = TwoLogsApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        live = app.query_one(LiveLog)
+        plain = next(log for log in app.query(Log) if not isinstance(log, LiveLog))
+        live.write_lines(batch)
+        plain.write_lines(batch)
+        await pilot.pause()
+        assert list(live.lines) == list(plain.lines)
+        assert list(live.lines) == ["line 18", "line 19", "two", "parts", "last"]

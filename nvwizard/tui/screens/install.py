@@ -196,7 +196,9 @@ class InstallScreen(WizardScreen):
 
     def on_screen_resume(self) -> None:
         if self.phase == "running" and self._drainer is not None:
-            self._drain()  # what arrived while covered, at once
+            # What arrived while covered, right after this screen is back on the terminal:
+            # thousands of lines in a flood, which the key that closed the help must not wait for.
+            self.call_after_refresh(self._drain)
 
     def _finished(self) -> None:
         outcome = self.state.outcome
