@@ -48,6 +48,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nvwizard.detect.models import AptPackage
 
 CURRENT_DRIVER = "nvidia-driver"
 OPEN_MODULES = "nvidia-open-kernel-dkms"
@@ -130,6 +134,19 @@ def parse_debian_driver(name: str, branch: int | None = None) -> DebianDriver | 
         return None
     numbered = match.group(2)
     return DebianDriver(name, match.group(1), int(numbered) if numbered else branch, False)
+
+
+def is_transitional(package: AptPackage) -> bool:
+    """bookworm's `nvidia-tesla-driver` (525) depends on `nvidia-driver`: no driver of its own."""
+    own = parse_debian_driver(package.package)
+    if own is None:
+        return False
+    for clause in package.depends:
+        name = clause.split("|", 1)[0].strip().split(" ", 1)[0]
+        other = parse_debian_driver(name)
+        if other is not None and other.name != own.name:
+            return True
+    return False
 
 
 # Kernel ABIs, as `uname -r` prints them (flavours: amd64, cloud-amd64, rt-amd64, arm64,

@@ -48,13 +48,12 @@ from nvwizard.detect.apt_cache import modalias_matches
 from nvwizard.detect.models import AptPackage, UbuntuDriversDevice
 from nvwizard.knowledge import branches, debian
 from nvwizard.knowledge.architectures import architecture
-from nvwizard.knowledge.debian import parse_debian_driver
+from nvwizard.knowledge.debian import is_transitional, parse_debian_driver
 from nvwizard.knowledge.packages import (
     branch_of_version,
     parse_driver_package,
     parse_legacy_driver,
 )
-from nvwizard.report.debian import is_transitional
 from nvwizard.report.lifecycle import with_lifecycle
 from nvwizard.report.models import DriverCandidate, Gpu
 

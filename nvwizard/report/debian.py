@@ -16,6 +16,8 @@ from nvwizard.detect.apt_sources import AptSourceEntry
 from nvwizard.detect.debversion import compare_versions
 from nvwizard.detect.models import AptPackage
 from nvwizard.knowledge import debian
+from nvwizard.report.candidates import OfferedDriver, enrich
+from nvwizard.report.lifecycle import with_lifecycle
 from nvwizard.report.models import DriverCandidate, Finding, Gpu
 
 SOURCES_FILE_STEM = "/etc/apt/sources.list.d/nvwizard-debian-components"
@@ -121,19 +123,6 @@ def debian_facts(
 # -- candidates -----------------------------------------------------------------------------
 
 
-def is_transitional(package: AptPackage) -> bool:
-    """bookworm's `nvidia-tesla-driver` (525) depends on `nvidia-driver`: no driver of its own."""
-    own = debian.parse_debian_driver(package.package)
-    if own is None:
-        return False
-    for clause in package.depends:
-        name = clause.split("|", 1)[0].strip().split(" ", 1)[0]
-        other = debian.parse_debian_driver(name)
-        if other is not None and other.name != own.name:
-            return True
-    return False
-
-
 def open_modules_lag(facts: DebianFacts) -> str | None:
     """Why the open kernel modules cannot be installed beside the current family, or None.
 
@@ -201,9 +190,6 @@ def expected_candidates(
 
     The open modules are left out: whether their version matches the driver's can only be
     checked once apt lists them (bookworm's do not)."""
-    from nvwizard.report.candidates import OfferedDriver, enrich
-    from nvwizard.report.lifecycle import with_lifecycle
-
     known = debian.release(facts.release)
     if known is None:
         return []

@@ -6,6 +6,7 @@ import pytest
 
 from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.detect.models import AptPackage, DpkgEntry
+from nvwizard.knowledge.debian import is_transitional
 from nvwizard.plan.build import build_plan
 from nvwizard.plan.models import Choices
 from nvwizard.plan.simulate import Simulation, check_simulation
@@ -15,7 +16,6 @@ from nvwizard.report.debian import (
     component_gaps,
     components_missing,
     family_versions,
-    is_transitional,
 )
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.models import LoadedModule
