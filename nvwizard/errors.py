@@ -1,5 +1,7 @@
 """Errors that end a command with a clear one-line message instead of a traceback."""
 
+import textwrap
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # a step failed
 EXIT_USAGE = 2  # bad arguments or unreadable input
@@ -35,8 +37,6 @@ EXIT_CODE_MEANINGS = (
 
 def exit_codes_help() -> str:
     """The exit-code table as `--help` epilogs print it."""
-    import textwrap
-
     rows = [
         textwrap.fill(meaning, 79, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6)
         for code, meaning in EXIT_CODE_MEANINGS

@@ -20,6 +20,7 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.detach import run_worker
 
     return run_worker(args.plan, args.run_id)

@@ -22,6 +22,7 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.host.apt_source_file import AptSourceError, add_apt_source
 
     try:

@@ -26,6 +26,7 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.host.capture import NOTES_FILE, capture
 
     result = capture(args.dir, force=args.force)

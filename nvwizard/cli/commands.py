@@ -1,4 +1,11 @@
-"""The list of subcommands, in the order `--help` shows them."""
+"""The list of subcommands, in the order `--help` shows them.
+
+Every command module is imported to build the parser (`all_commands`), whichever command runs.
+So a command module imports at its top what registering its options needs, and the layers it
+runs with inside `run()`, each such import marked `# lazy:`: importing every command's layers
+(the engine, plans, simulation, capture, export) would add ~45 ms of CPU to every command,
+`nvwizard detect --json` included (benchmarks: detection).
+"""
 
 from __future__ import annotations
 

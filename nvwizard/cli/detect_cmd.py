@@ -10,6 +10,7 @@ import argparse
 import json
 
 from nvwizard.errors import UsageError
+from nvwizard.host.demo import DEMOS, default_demo_name
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
             )
         print(format_demo_list())
         return 0
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.report.build import build_report
     from nvwizard.simulator.select import host_from_args
 
@@ -50,8 +52,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_demo_list() -> str:
-    from nvwizard.host.demo import DEMOS, default_demo_name
-
     width = max(len(d.name) for d in DEMOS)
     lines = []
     for demo in DEMOS:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from pathlib import Path
 
 from nvwizard.cli.arg_types import folder_name
 from nvwizard.cli.machine_options import NO_MACHINE_REASON
@@ -89,8 +90,7 @@ def _words(action: argparse.Action, value) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.export.ansible import export_ansible
 
     for dest, why in NOT_EXPORTED.items():

@@ -84,6 +84,7 @@ def register(subparsers, add_machine_options) -> None:
 
 def what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
     """The options that resolve a stop on packages the purge would drag along."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.simulate import dragged_packages
 
     dragged = dragged_packages(plan, check)
@@ -156,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def install(args: argparse.Namespace) -> Installed:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.simulate import check_simulation, simulate
     from nvwizard.plan.text import format_plan, format_simulation
 
@@ -170,6 +172,7 @@ def install(args: argparse.Namespace) -> Installed:
     host, _, plan = plan_from_args(args)
     simulated_apply = None
     if not args.dry_run and not host.is_real:
+        # lazy: only when this command runs (see cli/commands.py)
         from nvwizard.engine.in_process import InProcessApply
 
         printer = ProgressPrinter()
@@ -249,6 +252,7 @@ def _after_reboot(host) -> str:
     directory lives on after this command: `verify` sees it. Otherwise the simulated machine
     ends with this command (a later `verify` would check the untouched bundle): the wizard
     shows both."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.simulator import SimulatedMachine
 
     machine = getattr(host, "simulator", None)

@@ -15,6 +15,7 @@ import sys
 
 from nvwizard.cli.arg_types import folder_name
 from nvwizard.errors import EXIT_USAGE, shown
+from nvwizard.host.demo import default_demo_name
 
 # Where a command's own --machine/--demo are stored until `resolve_machine` merges them.
 COMMAND_MACHINE, COMMAND_DEMO = "command_machine", "command_demo"
@@ -92,8 +93,6 @@ def _same_machine(a: tuple[str | None, str | None], b: tuple[str | None, str | N
             and b[0] is not None
             and os.path.realpath(a[0]) == os.path.realpath(b[0])
         )
-    from nvwizard.host.demo import default_demo_name
-
     return (a[1] or default_demo_name()) == (b[1] or default_demo_name())
 
 

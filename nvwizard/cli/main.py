@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.command is None:
+            # lazy: only the wizard's path imports Textual (~0.45 s; tests/test_layers.py)
             from nvwizard.cli import wizard_cmd
 
             return wizard_cmd.run(args)

@@ -149,6 +149,7 @@ def check_plan_options(args: argparse.Namespace) -> None:
 
 
 def choices_from_args(args: argparse.Namespace, report) -> Choices:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.build import default_choices
 
     check_plan_options(args)
@@ -178,6 +179,7 @@ def choices_from_args(args: argparse.Namespace, report) -> Choices:
 
 def plan_from_args(args: argparse.Namespace):
     """(host, report, plan) for the parsed options; runs no command on the host."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.build import build_plan
     from nvwizard.report.build import build_report
     from nvwizard.simulator.select import host_from_args
@@ -189,6 +191,7 @@ def plan_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.text import format_plan
 
     _, _, plan = plan_from_args(args)

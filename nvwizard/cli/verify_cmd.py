@@ -32,6 +32,7 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.verify import verify
     from nvwizard.report.build import build_report
     from nvwizard.simulator.select import host_from_args

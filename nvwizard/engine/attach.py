@@ -96,6 +96,8 @@ class ApplyStatus:
 
 def _boot_time() -> float | None:
     try:
+        # lazy: every CLI command imports this module (status, logs); psutil (~10 ms) loads
+        # only when a reader needs the boot time
         import psutil
 
         return psutil.boot_time()

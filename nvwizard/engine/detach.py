@@ -36,7 +36,7 @@ from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.attach import replay_and_follow
 from nvwizard.engine.cleanup import APPLIES_DIR, prune_old_applies
-from nvwizard.engine.journal import check_writable
+from nvwizard.engine.journal import Journal, check_writable
 from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
 from nvwizard.errors import NvwizardError
 from nvwizard.host.spawn import SYSTEMD_RUN, DetachedProcess, start_detached
@@ -265,7 +265,8 @@ class DetachedRun:
 
 def run_worker(plan_path: Path, run_id: str) -> int:
     """Apply the plan on this machine under the apply lock. Returns the exit code."""
-    from nvwizard.engine.journal import Journal
+    # lazy: every CLI command imports this module (the worker's command name); the runner and
+    # LocalHost (with psutil) load in the worker alone (cli/commands.py)
     from nvwizard.engine.runner import Engine
     from nvwizard.host.local import LocalHost
 

@@ -29,12 +29,14 @@ from pathlib import Path
 from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
+from nvwizard.engine.attach import NEXT_VERIFY, current_apply
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
 from nvwizard.knowledge.debian import is_user_space_version_package, kernel_dkms_flavour
 from nvwizard.knowledge.packages import parse_driver_package
+from nvwizard.report.build import build_report
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import newest_installed_kernel, upstream_version
 from nvwizard.report.models import Report
@@ -352,8 +354,6 @@ def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> Ve
     too, when the state file's last apply was on that demo).
 
     StateFileError (one line, before any check) when that file is damaged."""
-    from nvwizard.report.build import build_report
-
     last = read_state(state_dir).apply if host.is_real or _a_demo(host) else None
     if last is not None and not host.is_real and demo_name(last.host) != demo_name(host.label):
         last = None  # the state file's apply was on another machine
@@ -396,6 +396,4 @@ def verification_pending(host: Host, state_dir: Path | None = None) -> bool:
     """True when the next `nvwizard` on this machine should open the Verify screen."""
     if not host.is_real:
         return False
-    from nvwizard.engine.attach import NEXT_VERIFY, current_apply
-
     return current_apply(state_dir).next_step == NEXT_VERIFY

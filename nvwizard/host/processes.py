@@ -149,6 +149,7 @@ def _pids(proc: Path) -> list[int]:
 
 
 def _name_and_user(pid: int) -> tuple[str, str]:
+    # lazy: psutil loads only when a GPU has processes (live detection without one: issue 12)
     import psutil
 
     try:

@@ -107,7 +107,7 @@ class SimulatedMachine:
         speed = demo_speed(settings)
         failing = settings.get(FAIL_ENV, "").strip()
         call = Invocation(self, [str(a) for a in argv], failing, speed, frozenset(purged))
-        from nvwizard.simulator.commands import answer  # on first use: see the docstring
+        from nvwizard.simulator.commands import answer  # lazy: on first use, see the docstring
 
         return SimulatedCommand(answer(call), speed, self._sleep, ended=self.save)
 
@@ -115,7 +115,7 @@ class SimulatedMachine:
 
     def boot(self) -> BootResult:
         """Reboot the machine now, without the pause `reboot` takes."""
-        from nvwizard.simulator.boot import boot  # on first use: see the docstring
+        from nvwizard.simulator.boot import boot  # lazy: on first use, see the docstring
 
         result = boot(self)
         self.save()
@@ -127,7 +127,7 @@ class SimulatedMachine:
         """Let the time of a scheduled `shutdown -r +N` pass (a few seconds per minute at
         demo speed 1), then boot. False when no reboot is scheduled any more. `sleep` replaces
         the machine's own for this wait (the wizard's can be cut short)."""
-        from nvwizard.simulator.tools import wait_for_scheduled_reboot  # see the docstring
+        from nvwizard.simulator.tools import wait_for_scheduled_reboot  # lazy: see the docstring
 
         settings = {**os.environ, **(env or {})}
         call = Invocation(self, ["shutdown", "-r"], "", demo_speed(settings))
@@ -154,7 +154,7 @@ class SimulatedMachine:
     def changes(self) -> str:
         """What differs from the bundle, in a few words: "20 packages removed, 9 installed,
         rebooted" ("changed" when no package did)."""
-        from nvwizard.simulator.model import MachineModel  # parsers: only for a changed demo
+        from nvwizard.simulator.model import MachineModel  # lazy: only for a changed demo
 
         before = MachineModel(SimulatedMachine(self.bundle)).installed
         now = MachineModel(self).installed

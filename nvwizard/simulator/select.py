@@ -37,7 +37,7 @@ def host_from_args(machine: str | None, demo: str | None) -> Host:
         return bundle_host(bundle_folder(machine))
     if demo is not None:
         return demo_host(demo or None)
-    from nvwizard.host.local import LocalHost  # psutil and friends: only for this machine
+    from nvwizard.host.local import LocalHost  # lazy: psutil and friends, this machine only
 
     return LocalHost()
 

@@ -77,7 +77,7 @@ class WizardApp(App):
         if step == flow.DETECT:
             return DetectScreen(DetectController(state, backend), spinners=self.spinners)
         # lazy: the screens after Detect, and the layers they use, load when the first of them
-        # opens, not before the first frame (start-up, issue 12)
+        # opens, not before the first frame (~15 ms of CPU, ~60 ms with their layers)
         from nvwizard.tui.screens import after_detect
 
         screen = after_detect.open_screen(step, state, backend, follow)

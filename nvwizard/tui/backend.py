@@ -6,7 +6,7 @@ Nothing here imports Textual.
 
 Detection's layers are imported with this module. The ones needed only after Detect (plans,
 simulation, explanations, the engine) are imported where first used, in the worker thread
-that uses them: importing them before the first frame cost ~110 ms of start-up (issue 12);
+that uses them: importing them before the first frame would cost ~50 ms of CPU (issue 12);
 each such import is marked "lazy".
 """
 
