@@ -52,9 +52,17 @@ class DetectScreen(WizardScreen):
         self.detecting = True
         self.query_one("#summary", LinesView).show([])
         self.hint("Reading the machine; nothing is changed.")
-        # At once, not after the first frame: detection then finishes while that frame is
-        # drawn, and the result is the first thing worth reading (issue 12).
-        self._detect()
+        if self.state.host.is_real:
+            self._detect()  # seconds of commands (apt, nvidia-smi): a worker, with progress
+            return
+        # A bundle or demo machine is files only, read in a few tens of milliseconds: read it
+        # now, before the first frame, which then shows the result (one frame, not two).
+        try:
+            self.controller.detect(self._set_message)
+        except Exception as error:  # shown on the screen; the wizard stays usable
+            self.on_detect_screen_detected(self.Detected(error))
+        else:
+            self.on_detect_screen_detected(self.Detected())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detect")
     def _detect(self) -> None:
