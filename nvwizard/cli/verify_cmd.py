@@ -13,6 +13,7 @@ import argparse
 import json
 import time
 
+from nvwizard.engine import paths
 from nvwizard.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 
 
@@ -39,8 +40,6 @@ def run(args: argparse.Namespace) -> int:
 
     host = host_from_args(args.machine, args.demo)
     if host.is_real:  # the result is recorded in the state file: say now if it cannot be
-        from nvwizard.engine import paths
-
         paths.check_writable(paths.state_dir(), paths.STATE_SETTING)
     if not has_a_gpu_to_verify(build_report(host)):  # the host caches what it read
         return _say_no_gpu(host.label, args.json)
