@@ -95,6 +95,7 @@ class Result:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.simulator.select import host_from_args
 
     applies_here = not args.dry_run and args.machine is None and args.demo is None
@@ -111,6 +112,7 @@ def activate(
 ) -> Result:
     """Decide, show, and when it is safe (and confirmed, unless `ask` is None) load the driver.
     Prints everything but the last line, which the result carries."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.cli.activation_text import format_decision
     from nvwizard.plan.activate import build_activation_plan
     from nvwizard.plan.text import format_plan_steps
@@ -139,6 +141,7 @@ def activate(
 
 
 def _run(host, plan, activation) -> Result:
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.activate import failure_reason
 
     printer = ProgressPrinter()
@@ -149,6 +152,7 @@ def _run(host, plan, activation) -> Result:
             return Result(EXIT_INTERRUPTED, line, reboot_needed=True)
         finished = printer.finished
     else:
+        # lazy: only when this command runs (see cli/commands.py)
         from nvwizard.engine.in_process import InProcessApply
 
         finished = run_here(host, InProcessApply(host, plan, [printer]), printer)

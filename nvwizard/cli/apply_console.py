@@ -14,6 +14,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from nvwizard.engine import events as ev
+from nvwizard.engine import paths
+from nvwizard.engine.journal import check_writable
 from nvwizard.engine.progress import PlanProgress
 from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError
 
@@ -124,6 +126,7 @@ def print_outcome(
 def refuse_unless_we_may_apply_here() -> None:
     """Root, no other apply running, and places to journal it: checked before planning,
     simulating or asking."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.lock import ApplyBusyError, current_holder
 
     if os.geteuid() != 0:
@@ -134,9 +137,6 @@ def refuse_unless_we_may_apply_here() -> None:
     holder = current_holder()
     if holder is not None:
         raise ApplyBusyError(holder)
-    from nvwizard.engine import paths
-    from nvwizard.engine.journal import check_writable
-
     check_writable(paths.log_dir(), paths.state_dir())
 
 
@@ -162,6 +162,7 @@ def confirm(args: argparse.Namespace, question: str) -> None:
 def run_here(host, apply: InProcessApply, printer: ProgressPrinter) -> ev.Outcome | None:
     """Run an in-process apply (printing through `printer`, one of its listeners) in a thread
     that Ctrl+C cannot cut: it stops after the running step. Its outcome."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.journal import keeps_its_log
 
     failure: list[BaseException] = []
@@ -192,6 +193,7 @@ def run_here(host, apply: InProcessApply, printer: ProgressPrinter) -> ev.Outcom
 def run_detached(plan, printer: ProgressPrinter) -> tuple[bool, str]:
     """Run `plan` in the detached worker on this machine and follow it: (False when the
     person stopped following, Ctrl+C: the apply goes on; its journal's path)."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.detach import DetachedRun
 
     run = DetachedRun(plan, on_event=printer)

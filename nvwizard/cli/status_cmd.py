@@ -52,11 +52,13 @@ def _demo_boot_time(name: str) -> float | None:
 def loaded_now(host=None) -> dict:
     """What the kernel runs now: {"nvidia": {"version", "flavor", "modules"} or null,
     "nouveau": bool or null (unknown without lsmod)}."""
+    # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.detect.lsmod import parse_lsmod
     from nvwizard.detect.proc_version import parse_proc_driver_version
     from nvwizard.knowledge.kernel_modules import NOUVEAU, module_role, unload_rank
 
     if host is None:
+        # lazy: only when this command runs (see cli/commands.py)
         from nvwizard.host.local import LocalHost
 
         host = LocalHost()

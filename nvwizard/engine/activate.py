@@ -24,6 +24,7 @@ from nvwizard.detect.models import LsmodEntry
 from nvwizard.detect.proc_version import parse_proc_driver_version
 from nvwizard.engine.diagnose import Diagnosis
 from nvwizard.engine.events import CANCELLED, Outcome
+from nvwizard.engine.verify import check_now
 from nvwizard.host.base import Host
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.plan import models as pm
@@ -135,8 +136,6 @@ class ActivationGuard:
         self.say(step, "stdout", self.loaded_now())
         if step.kind != pm.VERIFY_DRIVER:
             return None
-        from nvwizard.engine.verify import check_now
-
         result = check_now(self.host, self.plan.flavour or None)
         for check in result.checks:
             mark = "ok" if check.ok else "FAILED"

@@ -31,6 +31,7 @@ from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.attach import NEXT_VERIFY, current_apply
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
+from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
@@ -359,8 +360,6 @@ def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> Ve
         last = None  # the state file's apply was on another machine
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
-    from nvwizard.engine.verify_stack import stack_checks
-
     checks = run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt"))
     result = VerifyResult(checks=checks + stack_checks(host, report), host=host.label)
     if record and (host.is_real or last is not None):
@@ -377,8 +376,6 @@ def _a_demo(host: Host) -> bool:
 def check_now(host: Host, flavour: str | None = None) -> VerifyResult:
     """The checks on the machine as it is now (after loading a driver without a reboot);
     `flavour`: the one just installed. Records nothing."""
-    from nvwizard.report.build import build_report
-
     host = host.fresh()
     report = build_report(host)
     return VerifyResult(

@@ -19,7 +19,7 @@ since nothing can run on the machine the bundle came from. A skipped check is no
 
 from __future__ import annotations
 
-from nvwizard.detect.containers import parse_nvidia_ctk_version
+from nvwizard.detect.containers import parse_docker_info, parse_nvidia_ctk_version
 from nvwizard.detect.cuda import parse_cuda_folders, parse_cuda_sample, parse_cudnn_header
 from nvwizard.detect.cuda import parse_nvcc_versions as nvcc_versions
 from nvwizard.engine.state import VerifyCheck
@@ -217,8 +217,6 @@ def stack_checks(host: Host, report: Report) -> list[VerifyCheck]:
         checks.append(check_nvidia_ctk(report, host.read("nvidia-ctk-version.txt")))
         docker_error = None
         if "docker" in stack.container_runtimes:
-            from nvwizard.detect.containers import parse_docker_info
-
             docker_error = parse_docker_info(host.read("docker-info.txt") or "").error
         checks += [check_runtime(report, r, docker_error) for r in stack.container_runtimes]
     if stack.cuda_toolkits:

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nvwizard.errors import RefusedError, UsageError
+from nvwizard.knowledge import branches, cuda
 from nvwizard.knowledge import containers as ctk
-from nvwizard.knowledge import cuda
 from nvwizard.knowledge.architectures import architecture
 from nvwizard.plan.models import Choices
 from nvwizard.report.models import Report
@@ -131,8 +131,6 @@ def cuda_options(report: Report, branch: int | None) -> list[CudaOption]:
 
 def ceiling_sentence(branch: int | None) -> str:
     """The driver's CUDA ceiling in one sentence, for plans and the Stack screen."""
-    from nvwizard.knowledge import branches
-
     if branch is None:
         return "The driver's branch is unknown, so its CUDA ceiling is too."
     ceiling = branches.highest_cuda(branch)

@@ -15,6 +15,7 @@ from nvwizard.simulator.output import (
 )
 from nvwizard.simulator.packages import Installed
 from nvwizard.simulator.progress import Progress
+from nvwizard.simulator.repositories import install_keyring
 from nvwizard.simulator.resolver import dependency_order
 from nvwizard.simulator.script import Invocation, Script, err, out
 
@@ -38,8 +39,6 @@ def dpkg(call: Invocation, args: Sequence[str]) -> Script:
         yield out("amd64")
         return 0
     if args[:1] in (["-i"], ["--install"]) and len(args) == 2:
-        from nvwizard.simulator.repositories import install_keyring
-
         return (yield from install_keyring(call, args[1]))
     yield out(call.echo)
     return 0

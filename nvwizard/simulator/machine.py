@@ -15,7 +15,9 @@ from pathlib import Path
 
 from nvwizard.host.base import RunningCommand
 from nvwizard.host.bundle import read_bundle_file, read_bundle_os_release
+from nvwizard.simulator.repositories import write_file
 from nvwizard.simulator.script import FAIL_ENV, Invocation, Script, SimulatedCommand, demo_speed
+from nvwizard.simulator.stack_files import cuda_sample
 from nvwizard.simulator.state import BootResult, MachineState, StateFile
 
 
@@ -51,8 +53,6 @@ class SimulatedMachine:
         if source in files:
             return files[source]
         if source == "cuda-sample.txt":  # a program's run, answered from the machine's state
-            from nvwizard.simulator.stack_tools import cuda_sample
-
             return cuda_sample(self)
         return read_bundle_file(self.bundle, source)
 
@@ -69,8 +69,6 @@ class SimulatedMachine:
 
     def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
         """A file a plan's step writes (an apt pin, a sources list): see repositories.py."""
-        from nvwizard.simulator.repositories import write_file
-
         write_file(self, path, content)
         self.save()
 

@@ -18,7 +18,7 @@ from nvwizard.detect.models import LockHolder
 from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.simulator.output import render_audit, render_dpkg_l, render_dpkg_query_rows
 from nvwizard.simulator.packages import Alternatives, Installed, Offer
-from nvwizard.simulator.stack_tools import refresh_files
+from nvwizard.simulator.stack_files import refresh_files
 from nvwizard.simulator.state import Machine, MachineState
 
 REBOOT_REQUIRED_TEXT = "*** System restart required ***\n"

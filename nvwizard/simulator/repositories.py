@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from nvwizard.detect.apt_preferences import parse_apt_preferences
 from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
+from nvwizard.simulator.model import MachineModel
+from nvwizard.simulator.packages import Installed
 from nvwizard.simulator.script import Invocation, Script, err, out
 from nvwizard.simulator.state import Machine
 
@@ -88,9 +90,6 @@ def keyring_release(url: str) -> tuple[str, str] | None:
 
 def install_keyring(call: Invocation, path: str) -> Script:
     """`dpkg -i <the downloaded cuda-keyring deb>`: the package, its key and its sources list."""
-    from nvwizard.simulator.model import MachineModel
-    from nvwizard.simulator.packages import Installed
-
     fetched = call.machine.read(WRITTEN + path) or ""
     found = keyring_release(fetched.strip().removeprefix("downloaded from "))
     if found is None:

@@ -8,6 +8,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from nvwizard.engine import events as ev
+from nvwizard.engine.activate import failure_reason
 from nvwizard.tui.controllers.install import ApplyProgress
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
@@ -126,8 +127,6 @@ class ActivateController:
                 Line(f"✓ {activation.summary_line()}.", OK, hang=2),
                 Line("  It passed verify's checks; n opens Verify, q quits.", DIM),
             ]
-        from nvwizard.engine.activate import failure_reason
-
         lines = [Line(f"✗ Not activated: {failure_reason(outcome)}.", DANGER, hang=2)]
         if outcome.next_action:
             lines.append(Line(f"  {outcome.next_action}", HEADING, hang=2))
