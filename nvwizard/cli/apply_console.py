@@ -11,7 +11,7 @@ import shlex
 import sys
 import threading
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class ProgressPrinter:
     """Engine listener printing one plain line per event (progress only when the percent moves)."""
 
-    def __init__(self, out=None):
+    def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self.progress = PlanProgress()
         self._last_percent: int | None = None

@@ -49,3 +49,10 @@ class WizardState:
     @property
     def is_demo(self) -> bool:
         return not self.host.is_real
+
+    @property
+    def detected(self) -> Report:
+        """The report, for the screens after Detect: they open only once there is one."""
+        if self.report is None:
+            raise LookupError("the machine has not been detected yet")
+        return self.report

@@ -72,7 +72,7 @@ class InstallController:
     def __init__(self, state: WizardState, backend: WizardBackend) -> None:
         self.state = state
         self.backend = backend
-        self.progress: ApplyProgress | None = None
+        self.progress = ApplyProgress(None)  # empty until an apply starts or is followed
         self.run: ApplyRun | None = None
         self._events: deque[ev.Event] = deque()
         self._lock = threading.Lock()
@@ -95,8 +95,8 @@ class InstallController:
     def prepare(self) -> tuple[Plan, Simulation]:
         """Runs in a worker: the plan for the choices and what apt says it would do."""
         state = self.state
-        plan = self.backend.build_plan(state.report, self.choices())
-        simulation, check = self.backend.simulate(state.host, state.report, plan)
+        plan = self.backend.build_plan(state.detected, self.choices())
+        simulation, check = self.backend.simulate(state.host, state.detected, plan)
         state.plan, state.simulation, state.simulation_check = plan, simulation, check
         return plan, simulation
 
@@ -161,16 +161,22 @@ class InstallController:
 
     # The apply: the engine runs in a worker thread and drops events here; the UI drains them.
     def start(self) -> ApplyRun:
-        self.progress = ApplyProgress(self.state.plan)
+        plan = self.state.plan
+        if plan is None:
+            raise LookupError("nothing to apply: prepare() builds the plan first")
+        self.progress = ApplyProgress(plan)
         self.state.outcome = None
-        self.run = self.backend.start_apply(self.state.host, self.state.plan, self._receive)
+        self.run = self.backend.start_apply(self.state.host, plan, self._receive)
         return self.run
 
     def follow(self) -> ApplyRun:
         """Reattach to the apply running (or ended) in the background: replay, then live."""
+        events_path = self.state.follow
+        if events_path is None:
+            raise LookupError("no apply to follow: Detect found none running in the background")
         self.progress = ApplyProgress(None)
         self.state.outcome = None
-        self.run = self.backend.follow_apply(self.state.follow, self._receive)
+        self.run = self.backend.follow_apply(events_path, self._receive)
         return self.run
 
     @property
@@ -180,7 +186,7 @@ class InstallController:
     def start_repair(self) -> ApplyRun:
         """Repair after a failure; the log so far stays in the full log. The repair plan comes
         from a fresh detection in the worker, so its steps arrive with PLAN_STARTED."""
-        earlier = self.progress.lines if self.progress else []
+        earlier = self.progress.lines
         self.progress = ApplyProgress(None)
         self.progress.lines = list(earlier)
         self.state.outcome = None

@@ -25,7 +25,7 @@ class PurgeController:
         self.backend = backend
 
     def rows(self) -> list[PurgeRow]:
-        versions = {p.name: p.version for p in self.state.report.installed_packages}
+        versions = {p.name: p.version for p in self.state.detected.installed_packages}
         rows = [
             PurgeRow(name, versions.get(name), name in self.state.ticked, None)
             for name in self.state.proposed_purge
@@ -50,10 +50,10 @@ class PurgeController:
     def autoremove_extras(self) -> list[str]:
         """Runs in a worker: what `apt-get autoremove` would also remove after this purge."""
         state = self.state
-        return self.backend.autoremove_extras(state.host, state.report, sorted(state.ticked))
+        return self.backend.autoremove_extras(state.host, state.detected, sorted(state.ticked))
 
     def gpu_processes(self) -> list[Line]:
-        processes = self.state.report.gpu_processes
+        processes = self.state.detected.gpu_processes
         if not processes:
             return []
         lines = [Line(f"! {len(processes)} process(es) use the GPU and will die:", DANGER)]

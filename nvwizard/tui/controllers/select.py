@@ -17,7 +17,7 @@ class SelectController:
         self.backend = backend
 
     def candidates(self) -> list[DriverCandidate]:
-        return list(self.state.report.driver_candidates)
+        return list(self.state.detected.driver_candidates)
 
     @staticmethod
     def cells(candidate: DriverCandidate) -> tuple[str, ...]:
@@ -34,7 +34,7 @@ class SelectController:
 
     def explain(self, candidate: DriverCandidate) -> list[Line]:
         lines: list[Line] = []
-        for paragraph in self.backend.explain(candidate, self.state.report):
+        for paragraph in self.backend.explain(candidate, self.state.detected):
             if lines:
                 lines.append(Line(""))
             lines.append(Line(paragraph.title, _SEVERITY_TONE.get(paragraph.severity, HEADING)))

@@ -14,6 +14,7 @@ from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
 from nvwizard.plan.models import Choices
 from nvwizard.plan.stack import DISTRO, ceiling_sentence, choose_stack, cuda_options
+from nvwizard.report.models import Report
 from nvwizard.tui.controllers.choices import refined_choices
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
@@ -39,8 +40,8 @@ class StackController:
     # -- facts ------------------------------------------------------------------------------
 
     @property
-    def report(self):
-        return self.state.report
+    def report(self) -> Report:
+        return self.state.detected
 
     def branch(self) -> int | None:
         candidate = self.report.candidate(self.state.driver or "")

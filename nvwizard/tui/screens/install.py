@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -24,6 +25,10 @@ from nvwizard.tui.types import ApplyRun
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.live_log import LiveLog
 
+if TYPE_CHECKING:
+    from nvwizard.engine.events import Outcome
+    from nvwizard.plan.models import Plan
+
 LOG_MAX_LINES = 10_000  # the full log stays in the controller; `l` shows it all
 DRAIN_INTERVAL_S = 0.2  # batch the engine's lines: one Log write and one repaint per tick
 
@@ -36,10 +41,11 @@ class InstallScreen(WizardScreen):
     phase = reactive("preparing", bindings=True)  # preparing -> confirm -> running -> finished
 
     class Prepared(Message):
-        """The plan is built and simulated (the state holds both), or `error` says why not."""
+        """The `plan` is built and simulated (the state holds both), or `error` says why not."""
 
-        def __init__(self, error: Exception | None = None) -> None:
+        def __init__(self, plan: Plan | None = None, error: Exception | None = None) -> None:
             super().__init__()
+            self.plan = plan
             self.error = error
 
     class EngineStopped(Message):
@@ -84,15 +90,15 @@ class InstallScreen(WizardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="prepare")
     def _prepare(self) -> None:
         try:
-            self.controller.prepare()
+            plan, _simulation = self.controller.prepare()
         except Exception as error:  # shown on the screen; b goes back to choose again
-            self.post_from_worker(self.Prepared(error))
+            self.post_from_worker(self.Prepared(error=error))
         else:
-            self.post_from_worker(self.Prepared())
+            self.post_from_worker(self.Prepared(plan))
 
     def on_install_screen_prepared(self, message: Prepared) -> None:
-        if message.error is None:
-            self._show_plan()
+        if message.plan is not None:
+            self._show_plan(message.plan)
             return
         self.phase = "confirm"
         self.query_one("#plan", LinesView).show(
@@ -100,7 +106,7 @@ class InstallScreen(WizardScreen):
         )
         self.hint("Press b to go back and choose again.")
 
-    def _show_plan(self) -> None:
+    def _show_plan(self, plan: Plan) -> None:
         state = self.state
         self.query_one("#plan", LinesView).show(self.controller.plan_lines())
         apply = self.query_one("#apply", Button)
@@ -113,7 +119,7 @@ class InstallScreen(WizardScreen):
             self.hint("The simulation refuses this plan: the line marked ! says what to do.")
         else:
             apply.disabled = False
-            apply.label = f"Install: run these {len(state.plan.steps)} steps"
+            apply.label = f"Install: run these {len(plan.steps)} steps"
             apply.refresh(layout=True)
             self.hint("Review the plan; n moves to Install, Enter on it starts.")
         self.query_one("#plan-scroll").focus()
@@ -173,8 +179,8 @@ class InstallScreen(WizardScreen):
 
     def _drain(self) -> None:
         self._unshown.extend(self.controller.drain())
-        finished = self.state.outcome is not None
-        if self.app.screen is not self and not finished:
+        outcome = self.state.outcome
+        if self.app.screen is not self and outcome is None:
             # Covered by the help, the full log or the quit question: the lines wait (the
             # Log's bound at most), or the screen on top is redrawn for every batch.
             return
@@ -190,9 +196,10 @@ class InstallScreen(WizardScreen):
         if percent != self._shown_percent:
             self._shown_percent = percent
             self.query_one("#progress", ProgressBar).update(progress=percent)
-        if finished:
-            self._drainer.stop()
-            self._finished()
+        if outcome is not None:
+            if self._drainer is not None:
+                self._drainer.stop()
+            self._finished(outcome)
 
     def on_screen_resume(self) -> None:
         if self.phase == "running" and self._drainer is not None:
@@ -200,8 +207,7 @@ class InstallScreen(WizardScreen):
             # thousands of lines in a flood, which the key that closed the help must not wait for.
             self.call_after_refresh(self._drain)
 
-    def _finished(self) -> None:
-        outcome = self.state.outcome
+    def _finished(self, outcome: Outcome) -> None:
         self.query_one("#outcome", LinesView).show(self.controller.outcome_lines())
         self.query_one("#outcome").display = True
         if outcome.ok:

@@ -44,7 +44,8 @@ class LiveLog(Log):
         return self
 
     # Replaces `Log._update_size`, a thread worker (tests/tui/test_live_log.py checks that
-    # Textual's Log still has the two names this relies on).
-    def _update_size(self, updates: int, lines: list[str]) -> None:
+    # Textual's Log still has the two names this relies on). Textual's `@work` types the
+    # original as `(*Any, **Any) -> Worker`; this one runs at once and returns nothing.
+    def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
         if lines:
             self._update_maximum_width(updates, widest(lines))
