@@ -25,7 +25,7 @@ BOM = "\ufeff"
 def _distribution(
     os_release_file: str = "", root_dir: str | None = None
 ) -> distro.LinuxDistribution:
-    # distro loads `logging` (~5 ms): only when an os-release is read, not at start-up
+    # lazy: distro loads `logging` (~5 ms): only when an os-release is read, not at start-up
     import distro
 
     return distro.LinuxDistribution(

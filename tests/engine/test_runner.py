@@ -99,8 +99,8 @@ def test_lines_that_arrive_together_are_one_event_per_stream_in_their_order(tmp_
     ]
     host = FakeHost({("apt-get", "install"): Script(lines, burst_sizes=[8, 1])})
     journal = Journal(tmp_path / "log", tmp_path / "state")
-    engine = Engine(host, make_plan(INSTALL), journal=journal)
-    seen = collect(engine)
+    seen: list[ev.Event] = []
+    engine = Engine(host, make_plan(INSTALL), journal=journal, listeners=[seen.append])
     engine.run()
     journal.close()
 
