@@ -14,6 +14,7 @@ import os
 import time
 
 from nvwizard.engine.attach import NONE, RUNNING, ApplyStatus, current_apply
+from nvwizard.errors import NvwizardError
 from nvwizard.plan.models import ACTIVATE_PLAN
 
 
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _demo_boot_time(name: str) -> float | None:
     """The last apply was on a demo kept in the state directory: when that demo booted."""
-    from nvwizard.errors import NvwizardError
+    # lazy: the simulator loads only when the last apply was on a demo
     from nvwizard.simulator.select import demo_boot_time
 
     try:
