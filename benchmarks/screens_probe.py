@@ -26,6 +26,8 @@ import time
 from textual import events
 from textual.app import App
 
+from benchmarks.headless import run_wizard_headless
+
 DETECT, PURGE, SELECT = "DetectScreen", "PurgeScreen", "SelectScreen"
 
 
@@ -98,16 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0)
     args, options = parser.parse_known_args(argv)
     which = PURGE if args.which == "purge" else SELECT
-    original_run = App.run
-
-    def run(self, *run_args, **kwargs):
-        kwargs.update(headless=True, size=(80, 24), auto_pilot=probe(which, args.timeout))
-        return original_run(self, *run_args, **kwargs)
-
-    App.run = run  # type: ignore[method-assign]
-    from nvwizard.cli.main import main as nvwizard_main
-
-    return nvwizard_main(options or ["--demo"])
+    return run_wizard_headless(probe(which, args.timeout), options)
 
 
 if __name__ == "__main__":

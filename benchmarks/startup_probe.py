@@ -16,6 +16,8 @@ import time
 
 from textual.app import App
 
+from benchmarks.headless import run_headless, run_wizard_headless
+
 
 async def _next_refresh(app: App) -> float:
     done = asyncio.get_running_loop().create_future()
@@ -42,28 +44,11 @@ def _probe(target_screen: str, wait_for_detection: bool):
     return probe
 
 
-def _run_headless(probe) -> None:
-    original_run = App.run
-
-    def run(self, *args, **kwargs):
-        kwargs.update(headless=True, size=(80, 24), auto_pilot=probe)
-        return original_run(self, *args, **kwargs)
-
-    App.run = run
-
-
 def main(which: str, options: list[str]) -> int:
     if which == "wizard":
-        _run_headless(_probe("DetectScreen", wait_for_detection=True))
-        from nvwizard.cli import wizard_cmd
-        from nvwizard.cli.main import main as nvwizard_main
-
-        # Headless on purpose: the wizard's refusal of a pipe or TERM=dumb is not start-up.
-        wizard_cmd.refuse_unless_full_screen = lambda *_: None
-
-        return nvwizard_main(options or ["--demo"])
+        return run_wizard_headless(_probe("DetectScreen", wait_for_detection=True), options)
     if which == "minimal":
-        _run_headless(_probe("Screen", wait_for_detection=False))
+        run_headless(_probe("Screen", wait_for_detection=False))
         from benchmarks.minimal_app import MinimalApp
 
         MinimalApp().run()
