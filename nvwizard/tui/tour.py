@@ -16,8 +16,9 @@ from nvwizard.tui.app import WizardApp
 from nvwizard.tui.backend import LayersBackend
 from nvwizard.tui.state import WizardState
 
-# Explanations mention end-of-life dates relative to today: pictures must not age.
-TOUR_DAY = dt.date(2026, 1, 15)
+# The report judges end of life on a day: the tour's is fixed, so pictures and tests do not age.
+# After 570's end (Feb 2026), as the README's walk-through describes the demos.
+TOUR_DAY = dt.date(2026, 12, 1)
 
 
 @dataclass(frozen=True)

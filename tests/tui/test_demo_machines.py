@@ -7,7 +7,7 @@ import pytest
 from nvwizard.host.demo import DEMOS
 from nvwizard.report.build import build_report
 from nvwizard.simulator import demo_host
-from nvwizard.tui.tour import demo_app, settle
+from nvwizard.tui.tour import TOUR_DAY, demo_app, settle
 from tests.waiting import wait_in_app
 
 SIZE = (80, 24)
@@ -28,7 +28,7 @@ def text_of(app, selector: str) -> str:
 
 @pytest.mark.parametrize("name", [d.name for d in DEMOS])
 async def test_detect_summarises_each_demo_machine(name):
-    report = build_report(demo_host(name))
+    report = build_report(demo_host(name), TOUR_DAY)  # the day demo_app judges on
     app = demo_app(name)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
