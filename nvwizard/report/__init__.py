@@ -1,7 +1,8 @@
 """The report: facts read through the host + knowledge -> what this machine is and needs.
 
 - build.py: `build_report(host)`: reads every source through the host, parses it with detect,
-  and builds the `Report` (models.py): GPUs, OS, kernel, installed packages, loaded module,
+  and builds the `Report` (models.py): GPUs (gpus.py: which PCI devices are NVIDIA GPUs and
+  what they are), OS, kernel, installed packages, loaded module, headless or not (headless.py),
   candidates (candidates.py, Debian's in debian.py, signed modules in signed_modules.py),
   the recommendation (recommend.py, with ubuntu-drivers' own pick in ubuntu_drivers_rank.py),
   lifecycle.py's end-of-life judgement, the developer stack (stack.py), and the findings;

@@ -42,7 +42,6 @@ from nvwizard.detect.models import (
     UbuntuDriversDevice,
 )
 from nvwizard.host.base import Host
-from nvwizard.knowledge.architectures import classify_gpu
 from nvwizard.knowledge.packages import (
     is_driver_package,
     is_nvidia_related,
@@ -53,6 +52,14 @@ from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_u
 from nvwizard.report.debian import DebianFacts
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
+from nvwizard.report.gpus import (
+    gpus_from_pci,
+    gpus_from_ubuntu_drivers,
+    is_nvidia_display,
+    is_nvswitch,
+    synthetic_modalias,
+)
+from nvwizard.report.headless import is_headless
 from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
 from nvwizard.report.recommend import mark_recommended, recommend
 from nvwizard.report.signed_modules import signed_modules_available
@@ -74,7 +81,6 @@ COMMAND_SOURCES = (
 )
 # What this machine could install: read only when `wants_offers`.
 OFFER_SOURCES = ("ubuntu-drivers-devices.txt", "ubuntu-drivers-list.txt", "apt-cache-show.txt")
-NVSWITCH_CLASS = "0680"
 
 
 def _parsed(host: Host, source: str, parser, default):
@@ -85,56 +91,6 @@ def _parsed(host: Host, source: str, parser, default):
 # -- GPUs ---------------------------------------------------------------------------------
 
 
-def _is_nvidia_display(device: PciDevice) -> bool:
-    return device.vendor_id == NVIDIA_VENDOR and (device.class_code or "03").startswith("03")
-
-
-def _is_nvswitch(device: PciDevice) -> bool:
-    return device.vendor_id == NVIDIA_VENDOR and device.class_code == NVSWITCH_CLASS
-
-
-def synthetic_modalias(device: PciDevice) -> str | None:
-    """A concrete modalias from the ids (subsystem zeroed): enough for apt's sv*sd* patterns.
-
-    None without a device id (plain lspci): apt's Modaliases cannot be matched then.
-    """
-    if not device.device_id:
-        return None
-    klass = (device.class_code or "0300").upper()
-    return (
-        f"pci:v0000{device.vendor_id.upper()}d0000{device.device_id.upper()}"
-        f"sv00000000sd00000000bc{klass[:2]}sc{klass[2:4]}i00"
-    )
-
-
-def _gpu(address: str, device_id: str | None, pci_name: str | None) -> Gpu:
-    found = classify_gpu(device_id, pci_name)
-    name = found.marketing_name or _strip_vendor(pci_name)
-    return Gpu(
-        address,
-        device_id,
-        name,
-        found.architecture,
-        found.open_kernel,
-        found.chip,
-        first_branch=found.first_branch,
-        last_branch=found.last_branch,
-    )
-
-
-def _strip_vendor(pci_name: str | None) -> str | None:
-    if not pci_name:
-        return None
-    return pci_name.removeprefix("NVIDIA Corporation").strip() or None
-
-
-def _address_of(sysfs_path: str | None) -> str:
-    if not sysfs_path:
-        return "unknown"
-    last = sysfs_path.rstrip("/").rsplit("/", 1)[-1]
-    return lspci.normalise_pci_address(last) or last
-
-
 def pci_devices(host: Host, sysfs: list[PciDevice]) -> list[PciDevice]:
     """sysfs first (complete, no names), named from lspci where it has the same address."""
     named = _parsed(host, "lspci-nn.txt", lspci.parse_lspci, [])
@@ -142,23 +98,6 @@ def pci_devices(host: Host, sysfs: list[PciDevice]) -> list[PciDevice]:
         return named
     names = {d.address: d.description for d in named if d.description}
     return [replace(d, description=names.get(d.address)) if not d.description else d for d in sysfs]
-
-
-def gpus_from_pci(devices: list[PciDevice]) -> list[Gpu]:
-    return [_gpu(d.address, d.device_id, d.description) for d in devices if _is_nvidia_display(d)]
-
-
-def gpus_from_ubuntu_drivers(devices: list[UbuntuDriversDevice]) -> tuple[list[Gpu], list[str]]:
-    gpus, modaliases = [], []
-    for device in devices:
-        if not is_nvidia_device(device) or not device.modalias:
-            continue
-        parsed = sysfs_pci.parse_modalias(device.modalias)
-        if parsed is None or not parsed.base_class.startswith("03"):
-            continue
-        gpus.append(_gpu(_address_of(device.sysfs_path), parsed.device, device.model))
-        modaliases.append(device.modalias)
-    return gpus, modaliases
 
 
 # -- packages and modules -----------------------------------------------------------------
@@ -216,49 +155,6 @@ def _session(host: Host) -> dict[str, str]:
     return _parsed(host, "session.txt", misc.parse_key_values, {})
 
 
-# Display manager packages: installed but stopped still means a desktop machine.
-DISPLAY_MANAGERS = frozenset({"gdm3", "gdm", "lightdm", "sddm", "xdm", "lxdm", "slim", "nodm"})
-# Ubuntu's desktop and server metapackages (the installers' seeds).
-DESKTOP_METAPACKAGES = frozenset(
-    {
-        "ubuntu-desktop",
-        "ubuntu-desktop-minimal",
-        "kubuntu-desktop",
-        "xubuntu-desktop",
-        "lubuntu-desktop",
-        "ubuntu-mate-desktop",
-        "ubuntu-budgie-desktop",
-        "task-desktop",
-    }
-)
-SERVER_METAPACKAGES = frozenset({"ubuntu-server", "ubuntu-server-minimal"})
-MULTI_USER_TARGET = "multi-user.target"
-
-
-def is_headless(session: dict[str, str], packages: Sequence[DpkgEntry] = ()) -> bool | None:
-    """True or False from evidence, None when nothing shows either way.
-
-    Desktop: a display manager is active, or a display manager or desktop metapackage is
-    installed. Headless: the session scan found no active display manager, or the default
-    target is multi-user.target, or Ubuntu's server metapackage is installed. Ubuntu Server
-    (and its cloud images) report `graphical.target` as the default with no display manager
-    at all, so that target alone proves nothing, and neither does a missing session file (a
-    pasted bundle): then the answer is None, and plans say they assumed a headless server.
-    """
-    installed = {p.name for p in packages if p.state[1:2] == "i"}
-    if session.get("display_manager", "").lower() in ("yes", "active", "true"):
-        return False
-    if installed & (DISPLAY_MANAGERS | DESKTOP_METAPACKAGES):
-        return False
-    if session.get("display_manager", "").lower() in ("no", "inactive", "false"):
-        return True
-    if session.get("default_target", "").strip() == MULTI_USER_TARGET:
-        return True
-    if installed & SERVER_METAPACKAGES:
-        return True
-    return None
-
-
 def _processes(host: Host, smi: NvidiaSmi | None) -> list[GpuProcess]:
     found = _parsed(host, "gpu-processes.txt", misc.parse_gpu_processes, [])
     if found or smi is None:
@@ -297,7 +193,7 @@ def find_gpus(host: Host, sysfs: list[PciDevice]) -> tuple[list[PciDevice], list
     devices = pci_devices(host, sysfs)
     gpus = gpus_from_pci(devices)
     if gpus or sysfs:
-        synthetic = [synthetic_modalias(d) for d in devices if _is_nvidia_display(d)]
+        synthetic = [synthetic_modalias(d) for d in devices if is_nvidia_display(d)]
         return devices, gpus, [m for m in synthetic if m is not None]
     found = _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, [])
     gpus, modaliases = gpus_from_ubuntu_drivers(found)
@@ -356,7 +252,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
     `offers`: True reads what the machine could install even without a GPU (a plan for a
     named driver); None reads it only when `wants_offers`."""
     sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
-    gpu_on_bus = any(_is_nvidia_display(d) for d in sysfs)
+    gpu_on_bus = any(is_nvidia_display(d) for d in sysfs)
     host.prefetch(COMMAND_SOURCES + (OFFER_SOURCES if offers or gpu_on_bus else ()))
     release = os_release(host)
     kernel = _parsed(host, "uname-r.txt", uname.parse_uname_r, None)
@@ -394,7 +290,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         os_version=release.version_id if release else None,
         kernel=kernel,
         gpus=gpus,
-        nvswitch_count=sum(1 for d in devices if _is_nvswitch(d)),
+        nvswitch_count=sum(1 for d in devices if is_nvswitch(d)),
         driver_candidates=mark_recommended(candidates, choice.package),
         recommended_driver=choice.package,
         recommendation_reason=choice.reason if gpus else None,

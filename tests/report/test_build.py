@@ -2,7 +2,8 @@ import datetime as dt
 
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.host.base import Host
-from nvwizard.report.build import build_report, is_headless, modinfo_flavor
+from nvwizard.report.build import build_report, modinfo_flavor
+from nvwizard.report.headless import is_headless
 
 TODAY = dt.date(2026, 1, 15)
 
