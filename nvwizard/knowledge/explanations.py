@@ -62,7 +62,8 @@ DEBIAN_TESLA_TEXT = (
 )
 DEBIAN_DESKTOP_TEXT = (
     "nvidia-driver is Debian's current driver, one branch per Debian release (535 in Debian "
-    "12); nvidia-legacy-<branch>xx-driver serves older GPUs."
+    "12, 550 in Debian 13); for Kepler GPUs Debian 12 keeps the nvidia-tesla-470-driver "
+    "family, and Debian 13 has no older branch."
 )
 DEBIAN_HEADLESS_TEXT = (
     "Headless install: the kernel module (nvidia-kernel-dkms or the family's), nvidia-smi, "

@@ -1,3 +1,5 @@
+import pytest
+
 from nvwizard.knowledge.explanations import OPEN_TEXT, SERVER_TEXT
 from nvwizard.report.explain import explain_candidate
 
@@ -105,6 +107,18 @@ def test_debian_candidates_are_explained_with_debians_names_and_dkms():
     under_sb = opened["DKMS under Secure Boot"]
     assert under_sb.severity == "warn" and "/var/lib/dkms/mok.pub" in under_sb.text
     assert "you are on SSH" in under_sb.text
+
+
+@pytest.mark.parametrize("name", ["debian12-t4", "debian13-l4"])
+def test_debians_desktop_build_names_only_packages_debian_has(name):
+    """Neither bookworm nor trixie has nvidia-legacy-*xx-driver packages."""
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+
+    rep = build_report(demo_host(name))
+    build = _by_title(explain_candidate(rep.candidate("nvidia-driver"), rep))["Desktop build"]
+    assert "legacy" not in build.text
+    assert "535 in Debian 12, 550 in Debian 13" in build.text
 
 
 def test_open_modules_apt_cannot_install_are_not_said_to_be_beyond_the_gpu():
