@@ -51,7 +51,10 @@ def report_warnings(report: Report, choices: Choices, purge: list[str]) -> list[
             f"up to {choices.lock_timeout_s} s for it, then the plan stops."
         )
     if report.nouveau_loaded:
-        warnings.append("nouveau is loaded: the NVIDIA driver only works after a reboot.")
+        warnings.append(
+            "nouveau is loaded: the NVIDIA driver runs once nouveau is gone, after a reboot, or "
+            "without one where nothing holds nouveau (--activate checks that)."
+        )
     if report.assumes_headless and choices.headless:
         warnings.append(
             "Nothing shows whether this machine runs a desktop: nvwizard assumed a headless "

@@ -216,3 +216,17 @@ def test_the_reason_says_why_the_variant_and_names_prefer_variant_only_where_it_
     # Debian's Tesla family comes first in the server ranking with or without a preference
     debian = _own_words(_report("debian12-t4"))
     assert "preference" not in debian and "preferred" not in debian
+
+
+def test_nouveau_loaded_offers_the_load_without_a_reboot_as_well():
+    """The Reboot screen can unload nouveau where nothing holds it: the finding and the plan
+    do not call the reboot mandatory."""
+    from nvwizard.plan.build import build_plan
+    from nvwizard.plan.models import Choices
+
+    report = _report("debian12-t4")
+    finding = next(f for f in report.findings if f.id == "nouveau-loaded")
+    assert "mandatory" not in finding.fix and "nvwizard activate" in finding.fix
+    plan = build_plan(report, Choices(driver=report.recommended_driver))
+    said = [w for w in plan.warnings if w.startswith("nouveau is loaded")]
+    assert said and "--activate" in said[0] and "only works after a reboot" not in said[0]

@@ -24,7 +24,9 @@ def nouveau_loaded(report: Report, facts: ExtraFacts) -> Finding | None:
         "nouveau-loaded",
         "warn",
         "The open-source nouveau driver is loaded and holds the GPU.",
-        "The NVIDIA packages blacklist nouveau; reboot after the install (mandatory).",
+        "The NVIDIA packages blacklist nouveau: after the install, reboot, or load the new "
+        "driver without a reboot where nothing holds nouveau (`nvwizard activate` checks; in "
+        "the wizard: Load it now).",
     )
 
 
