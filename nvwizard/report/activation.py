@@ -184,7 +184,7 @@ def _display_holder(facts: ActivationFacts) -> str | None:
     drm = next((m for m in facts.nvidia_modules if km.module_role(m.name) == km.DRM), None)
     if drm is not None and _outside_users(drm) > 0:
         return (
-            f"nvidia_drm is in use ({_outside_users(drm)} users besides modules): a display "
+            f"nvidia_drm is in use ({_users(_outside_users(drm))} besides modules): a display "
             "server or the console's framebuffer holds it"
         )
     return None
@@ -193,6 +193,10 @@ def _display_holder(facts: ActivationFacts) -> str | None:
 def _outside_users(module: LsmodEntry) -> int:
     """What holds a module besides the modules lsmod lists as its users."""
     return max(0, (module.count or 0) - len(module.used_by))
+
+
+def _users(n: int) -> str:
+    return f"{n} user" if n == 1 else f"{n} users"
 
 
 def _nouveau_problem(facts: ActivationFacts) -> str | None:
@@ -205,7 +209,7 @@ def _nouveau_problem(facts: ActivationFacts) -> str | None:
         return f"nouveau {where} the console's framebuffer ({console}) sits on it"
     users = _outside_users(nouveau)
     if users:
-        return f"nouveau is in use ({users} users: the console or a display server)"
+        return f"nouveau is in use ({_users(users)}: the console or a display server)"
     return None
 
 

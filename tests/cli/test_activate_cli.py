@@ -208,3 +208,13 @@ def test_install_activate_json_says_whether_a_reboot_is_still_needed(capsys):
     result = json.loads(capsys.readouterr().out)
     assert (result["activated"], result["reboot_required"]) == (False, True)
     assert result["activation"].startswith("Not activated: the jobs using the GPU must stop")
+
+
+def test_the_facts_table_counts_users_and_processes_in_words(capsys):
+    """'1 user', not '1 users': the table a person reads before deciding."""
+    assert main(["install", "--demo", "gtx1080-secureboot", "--yes"]) == 0
+    capsys.readouterr()
+    main(["activate", "--demo", "gtx1080-secureboot", "--yes"])
+    out = capsys.readouterr().out
+    assert "drives the GPU, 1 user;" in out
+    assert "1 users" not in out and "1 processes" not in out
