@@ -39,7 +39,7 @@ from pathlib import Path
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.progress import DONE, FAILED, RUNNING
-from nvwizard.engine.state import ApplyRecord, MachineState, write_state
+from nvwizard.engine.state import ApplyRecord, RecordedState, write_state
 from nvwizard.errors import EXIT_USAGE, NvwizardError
 from nvwizard.host.base import Host
 
@@ -142,7 +142,7 @@ class Journal:
         self.events_path = self.log_dir / f"apply-{stamp}.jsonl"
         self._log = self.log_path.open("a", encoding="utf-8")
         self._events = self.events_path.open("a", encoding="utf-8")
-        self.state = MachineState()  # this apply's, rewritten at each step
+        self.state = RecordedState()  # this apply's, rewritten at each step
         # The engine's thread writes; the flusher thread flushes batched lines. One lock
         # keeps a flush from interleaving with a half-written pair of lines.
         self._lock = threading.Lock()
@@ -231,7 +231,7 @@ class Journal:
         state, apply = self.state, self.state.apply
         if isinstance(event, ev.PlanStarted):
             record = ApplyRecord.of_plan_started(event, self.log_path, self.events_path)
-            self.state = MachineState(apply=record)
+            self.state = RecordedState(apply=record)
         elif apply is None:
             return  # no plan has started: nothing to record
         elif isinstance(event, ev.StepStarted):

@@ -2,7 +2,7 @@
 
 Written whole and atomically (temp file + rename) by the journal at each step of an apply
 (engine/journal.py), by `verify` (engine/verify.py) and by the reboot (engine/reboot.py). Read
-back into `MachineState` with every field's type checked: a file that is not what nvwizard
+back into `RecordedState` with every field's type checked: a file that is not what nvwizard
 writes (damaged, edited, truncated, from elsewhere) raises `StateFileError`, whose one-line
 message says where the file is and what to do. Nothing is read out of it by guessing.
 
@@ -277,7 +277,7 @@ MACHINE_KEYS = ("reboot_scheduled", "verify_pending", "verify")
 
 
 @dataclass(frozen=True)
-class MachineState:
+class RecordedState:
     apply: ApplyRecord | None = None  # None: no apply was recorded here
     reboot_scheduled: bool = False
     verify_pending: bool = False
@@ -292,7 +292,7 @@ class MachineState:
         }
 
     @classmethod
-    def from_json(cls, obj: object) -> MachineState:
+    def from_json(cls, obj: object) -> RecordedState:
         """RecordFormatError when `obj` is not a state nvwizard wrote. The machine's own keys
         may be absent (files written before they were added); the apply's are all or none."""
         obj = require_object(obj, "")
@@ -320,18 +320,18 @@ def state_path(state_dir: Path | None = None) -> Path:
     return (state_dir or paths.state_dir()) / STATE_FILE
 
 
-def read_state(state_dir: Path | None = None) -> MachineState:
+def read_state(state_dir: Path | None = None) -> RecordedState:
     """What the state file says; an empty state when there is none. StateFileError when it
     cannot be read or is not what nvwizard writes."""
     path = state_path(state_dir)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return MachineState()
+        return RecordedState()
     except OSError as error:
         raise StateFileError(f"cannot read the state file {path}: {error.strerror}") from None
     try:
-        return MachineState.from_json(json.loads(raw))
+        return RecordedState.from_json(json.loads(raw))
     except (ValueError, RecursionError) as error:  # JSON, UTF-8 and RecordFormatError
         raise StateFileError(damaged_message(path, _reason(error))) from None
 
@@ -356,7 +356,7 @@ def damaged_message(path: Path, reason: str) -> str:
     )
 
 
-def write_state(state: MachineState, state_dir: Path | None = None) -> None:
+def write_state(state: RecordedState, state_dir: Path | None = None) -> None:
     """Replace the state file atomically: a reader never sees half a file."""
     write_json_atomically(state_path(state_dir), state.to_json())
 

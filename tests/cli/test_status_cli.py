@@ -169,13 +169,13 @@ def test_a_damaged_journal_line_is_one_line_for_logs_and_a_note_for_status(place
 
 
 def _verify_only(state: Path, ok: bool) -> None:
-    from nvwizard.engine.state import MachineState, VerifyCheck, VerifyResult, write_state
+    from nvwizard.engine.state import RecordedState, VerifyCheck, VerifyResult, write_state
 
     checks = [VerifyCheck("module-loaded", True, "nvidia 580.95.05 is loaded")]
     if not ok:
         checks.append(VerifyCheck("nvidia-smi", False, "nvidia-smi fails", "Reboot."))
     result = VerifyResult(checks, at=time.mktime((2026, 1, 2, 3, 4, 5, 0, 0, -1)))
-    write_state(MachineState(verify=result, verify_pending=not ok), state)
+    write_state(RecordedState(verify=result, verify_pending=not ok), state)
 
 
 def test_status_after_a_passing_verify_and_no_apply(places):

@@ -6,7 +6,7 @@ import pytest
 
 from nvwizard.engine.attach import NEXT_REBOOT, NEXT_VERIFY, current_apply
 from nvwizard.engine.reboot import cancel_reboot, reboot_argv, schedule_reboot
-from nvwizard.engine.state import MachineState, read_state
+from nvwizard.engine.state import RecordedState, read_state
 from nvwizard.engine.verify import verification_pending
 from nvwizard.errors import NvwizardError
 from tests.detach.fake_host import RecordingHost
@@ -64,5 +64,5 @@ def test_a_demo_host_changes_no_state(places):
     host = RecordingHost(kind="demo")
     schedule_reboot(host, 1)
     assert host.calls == [["shutdown", "-r", "+1"]]
-    assert read_state(state) == MachineState()
+    assert read_state(state) == RecordedState()
     assert not (state / "state.json").exists()

@@ -11,7 +11,7 @@ import pytest
 from nvwizard.engine import events as ev
 from nvwizard.engine.state import (
     ApplyRecord,
-    MachineState,
+    RecordedState,
     StateFileError,
     VerifyCheck,
     VerifyResult,
@@ -22,14 +22,14 @@ from nvwizard.engine.state import (
 from tests.detach.helpers import install_plan
 
 
-def a_state() -> MachineState:
+def a_state() -> RecordedState:
     started = ev.PlanStarted(install_plan("nvidia-driver-580-server"), 4242, "this machine", 10.0)
     record = ApplyRecord.of_plan_started(started, "/l/apply-1.log", "/l/apply-1.jsonl")
     record = record.with_step("install", "done").finished_with(
         ev.PlanFinished(ev.Outcome(ev.FAILED, failed_step="install", repair=("dpkg", "-a")), 20.0)
     )
     checks = [VerifyCheck("module-loaded", True, "loaded"), VerifyCheck("nouveau", False, "x", "y")]
-    return MachineState(
+    return RecordedState(
         apply=record,
         reboot_scheduled=True,
         verify_pending=True,
@@ -45,15 +45,15 @@ def test_the_state_round_trips_through_the_file(tmp_path):
 
 
 def test_state_is_replaced_atomically(tmp_path):
-    write_state(MachineState(verify_pending=True), tmp_path)
+    write_state(RecordedState(verify_pending=True), tmp_path)
     first = state_path(tmp_path).stat().st_ino
-    write_state(MachineState(), tmp_path)
+    write_state(RecordedState(), tmp_path)
     assert state_path(tmp_path).stat().st_ino != first  # a new file renamed over the old
-    assert read_state(tmp_path) == MachineState()
+    assert read_state(tmp_path) == RecordedState()
 
 
 def test_no_file_is_an_empty_state(tmp_path):
-    assert read_state(tmp_path) == MachineState()
+    assert read_state(tmp_path) == RecordedState()
     assert read_state(tmp_path).apply is None
 
 
@@ -82,7 +82,7 @@ def test_an_activation_records_its_purpose(tmp_path):
     plan = replace(install_plan("nvidia-driver-580-server"), purpose="activate")
     started = ev.PlanStarted(plan, 4242, "this machine", 10.0)
     record = ApplyRecord.of_plan_started(started, "/l/a.log", "/l/a.jsonl")
-    write_state(MachineState(apply=record), tmp_path)
+    write_state(RecordedState(apply=record), tmp_path)
     assert read_state(tmp_path).apply.purpose == "activate"
     state_path(tmp_path).write_text(json.dumps(record.to_json() | {"purpose": "reinstall"}))
     with pytest.raises(StateFileError, match="'purpose' must be one of"):
@@ -196,7 +196,7 @@ def _check_one(tmp_path, content: bytes) -> str:
         message = str(error)
         assert "\n" not in message and ("is damaged" in message or "cannot read" in message)
         return "damaged"
-    assert isinstance(state, MachineState)
+    assert isinstance(state, RecordedState)
     write_state(state, tmp_path)  # what was accepted is a state nvwizard itself writes
     assert read_state(tmp_path) == state
     return "valid"
@@ -229,4 +229,4 @@ def test_the_journal_listener_never_reads_the_state_it_replaces(tmp_path):
         journal(ev.PlanStarted(install_plan("nvidia-driver-580-server"), 1, "this machine"))
     state = read_state(tmp_path / "state")
     assert state.apply.driver == "nvidia-driver-580-server"
-    assert replace(state, apply=None) == MachineState()
+    assert replace(state, apply=None) == RecordedState()
