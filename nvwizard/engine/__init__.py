@@ -1,8 +1,8 @@
 """The step engine: applies a plan through the host, one step at a time, for every front end.
 
 - runner.py: `Engine(host, plan, journal, listeners).run()`: runs each step's commands,
-  parses apt's progress (status_fd.py), waits for the dpkg lock, diagnoses a failure
-  (diagnose.py), and tells its listeners typed events (events.py: one frozen dataclass per
+  parses apt's progress (status_fd.py), waits for the dpkg lock and judges each step's
+  output (step_results.py), diagnoses a failure (diagnose.py), and tells its listeners typed events (events.py: one frozen dataclass per
   kind); progress.py folds events into "how far is it" for status, the CLI and the wizard;
 - journal.py, state.py, paths.py: the human log, the JSON-lines event log and the state
   file, and where they live; cleanup.py keeps the last few applies;

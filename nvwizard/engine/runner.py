@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from nvwizard.detect.misc import parse_lock_holders
@@ -24,15 +24,22 @@ from nvwizard.engine.diagnose import (
     BrokenPackage,
     Diagnosis,
     diagnose,
-    lock_holder,
     parse_package_states,
 )
 from nvwizard.engine.events import CANCELLED, DONE, FAILED, Outcome
 from nvwizard.engine.status_fd import parse_status_line
+from nvwizard.engine.step_results import (
+    LOCK_SOURCE,
+    LOCK_WAIT_PREFIX,
+    LockWait,
+    StepFailed,
+    check_stack,
+    fully_installed,
+    relevant_lines,
+)
 from nvwizard.host.base import Host
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Plan, Step
-from nvwizard.plan.simulate import driver_packages_touched, parse_simulation
 
 Listener = Callable[[ev.Event], None]
 
@@ -41,60 +48,9 @@ Listener = Callable[[ev.Event], None]
 COMMAND_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"}
 
 TAIL_LINES = 200  # output lines kept per step for the failure message
-RELEVANT_LINES = 12  # lines shown with a failure
 
 # Steps after which the new kernel module is only used after a reboot.
 _NEEDS_REBOOT = {pm.PURGE, pm.AUTOREMOVE, pm.INSTALL, pm.FABRIC_MANAGER}
-
-
-class _StepFailed(Exception):
-    def __init__(self, exit_code: int, diagnosis: Diagnosis, lines: list[str]):
-        super().__init__(diagnosis.message)
-        self.exit_code = exit_code
-        self.diagnosis = diagnosis
-        self.lines = lines
-
-
-def _fully_installed(abbrev: str) -> bool:
-    """db:Status-Abbrev: wanted (i/h for hold), state i (installed), no error flag."""
-    return len(abbrev) >= 2 and abbrev[0] in "ih" and abbrev[1] == "i" and not abbrev[2:].strip()
-
-
-def relevant_lines(lines: Sequence[str], limit: int = RELEVANT_LINES) -> list[str]:
-    """The lines that explain a failure: apt/dpkg errors first, else the last lines."""
-    markers = ("E: ", "W: ", "dpkg: ", "error", "Error", "failed", "Failed", "held by")
-    picked = [line for line in lines if any(m in line for m in markers)]
-    return (picked or list(lines))[-limit:]
-
-
-LOCK_WAIT_PREFIX = "Waiting for cache lock"
-LOCK_SOURCE = "dpkg-lock.txt"  # the host's view of who holds the dpkg/apt locks now
-
-
-class _LockWait:
-    """apt's "Waiting for cache lock: ... held by process N (name)..." lines, as a countdown."""
-
-    def __init__(self, argv: Sequence[str]):
-        self.timeout_s = next(
-            (int(a.split("=", 1)[1]) for a in argv if a.startswith("DPkg::Lock::Timeout=")), None
-        )
-        self.started: float | None = None
-
-    def seen(self, line: str, step: str) -> ev.StepProgress | None:
-        """None for the first line (shown as is), then the countdown as a progress event."""
-        now = time.monotonic()
-        if self.started is None:
-            self.started = now
-            return None
-        waited = now - self.started
-        holder = lock_holder([line]) or "another package manager"
-        if self.timeout_s:
-            left = max(0, round(self.timeout_s - waited))
-            text = f"waiting for the lock held by {holder}: {left} s left"
-            percent = min(100.0, 100.0 * waited / self.timeout_s)
-        else:
-            text, percent = f"waiting for the lock held by {holder}", 0.0
-        return ev.StepProgress(step=step, percent=round(percent, 1), text=text, phase="lock-wait")
 
 
 class _Chunk:
@@ -181,7 +137,7 @@ class Engine:
                 break
             try:
                 self._run_step(step)
-            except _StepFailed as failure:
+            except StepFailed as failure:
                 diagnosis = failure.diagnosis
                 if step.changes_system and step.kind in _NEEDS_REBOOT:
                     reboot_required = True
@@ -221,7 +177,7 @@ class Engine:
             return
         try:
             self._run_step(restore)
-        except _StepFailed:
+        except StepFailed:
             pass  # its output and failure are in the log; the outcome stays the unload's
 
     def _run_step(self, step: Step) -> None:
@@ -237,7 +193,7 @@ class Engine:
         try:
             refused = guard.before(step) if guard is not None else None
             if refused is not None:
-                raise _StepFailed(1, refused, [refused.message])
+                raise StepFailed(1, refused, [refused.message])
             self._write_files(step)
             for argv in step.commands:
                 exit_code, lines = self._run_command(step, argv)
@@ -247,8 +203,8 @@ class Engine:
             if guard is not None:
                 after = guard.after(step)
                 if after is not None:
-                    raise _StepFailed(1, after, [after.message])
-        except _StepFailed as failure:
+                    raise StepFailed(1, after, [after.message])
+        except StepFailed as failure:
             if guard is not None and failure.diagnosis.cause != "verify":
                 self._output(step, "stdout", guard.loaded_now())
             self._finish_step(step, failure.exit_code or 1, started, ok=False)
@@ -266,7 +222,7 @@ class Engine:
             except OSError as error:
                 why = f"cannot write {write.path}: {error.strerror or error}"
                 self._output(step, "stderr", f"nvwizard: {why}")
-                raise _StepFailed(
+                raise StepFailed(
                     1,
                     Diagnosis("write", why, "Fix the cause (a read-only /etc?), then apply again."),
                     [f"nvwizard: {why}"],
@@ -299,7 +255,7 @@ class Engine:
             line = f"nvwizard: cannot run {argv[0]}: {error.strerror or error}"
             self._output(step, "stderr", line)
             return 127, [line]
-        lock_wait = _LockWait(argv)
+        lock_wait = LockWait(argv)
         chunk = _Chunk(self._emit, step.id)
         for burst in command.bursts():
             progress: ev.StepProgress | None = None  # apt's latest percent in this burst
@@ -341,18 +297,18 @@ class Engine:
 
     def _judge(
         self, step: Step, argv: list[str], exit_code: int, lines: list[str]
-    ) -> _StepFailed | None:
+    ) -> StepFailed | None:
         if self._guard is None:
             return self._check(step, argv, exit_code, lines)
         diagnosis = self._guard.judge(step, argv, exit_code, lines)
-        return None if diagnosis is None else _StepFailed(exit_code or 1, diagnosis, lines)
+        return None if diagnosis is None else StepFailed(exit_code or 1, diagnosis, lines)
 
     def _check(
         self, step: Step, argv: list[str], exit_code: int, lines: list[str]
-    ) -> _StepFailed | None:
+    ) -> StepFailed | None:
         if step.kind == pm.PREFLIGHT and argv[:2] == ["dpkg", "--audit"]:
             if exit_code != 0 or any(line.strip() for line in lines):
-                return _StepFailed(
+                return StepFailed(
                     exit_code or 1,
                     Diagnosis(
                         "interrupted",
@@ -367,22 +323,22 @@ class Engine:
         if step.kind == pm.VERIFY:
             return self._check_verify(step, exit_code, lines)
         if step.kind == pm.STACK_CHECK and exit_code == 0:
-            return _check_stack(argv, lines)
+            return check_stack(argv, lines)
         if exit_code == 0:
             return None
-        return _StepFailed(exit_code, diagnose(lines, self._broken_packages(step)), lines)
+        return StepFailed(exit_code, diagnose(lines, self._broken_packages(step)), lines)
 
-    def _check_verify(self, step: Step, exit_code: int, lines: list[str]) -> _StepFailed | None:
+    def _check_verify(self, step: Step, exit_code: int, lines: list[str]) -> StepFailed | None:
         not_installed = []
         for line in lines:
             parts = line.split("\t")
-            if len(parts) >= 2 and not _fully_installed(parts[1]):
+            if len(parts) >= 2 and not fully_installed(parts[1]):
                 not_installed.append(f"{parts[0]} ({parts[1].strip() or 'not installed'})")
             elif "no packages found matching" in line:
                 not_installed.append(line.rsplit(" ", 1)[-1] + " (not installed)")
         if exit_code == 0 and not not_installed:
             return None
-        return _StepFailed(
+        return StepFailed(
             exit_code or 1,
             Diagnosis(
                 "verify",
@@ -407,28 +363,3 @@ class Engine:
             line = f"nvwizard: {package.name} is {package.meaning} ({package.state})"
             self._output(step, "stderr", line)
         return broken
-
-
-def _check_stack(argv: list[str], lines: list[str]) -> _StepFailed | None:
-    """The developer stack's `apt-get -s install`: no driver package installed or upgraded,
-    nothing removed (a toolkit that pulls cuda-drivers would replace the driver)."""
-    result = parse_simulation("\n".join(lines), argv, 0)
-    pulled = driver_packages_touched(result)
-    removed = sorted(result.remove)
-    if not pulled and not removed:
-        return None
-    parts = []
-    if pulled:
-        parts.append("it would install driver packages: " + ", ".join(pulled))
-    if removed:
-        parts.append("it would remove: " + ", ".join(removed))
-    return _StepFailed(
-        1,
-        Diagnosis(
-            "stack-touches-driver",
-            "the developer stack must leave the driver alone, but " + "; ".join(parts),
-            "Nothing of the stack was installed. Check the apt pin on NVIDIA's CUDA repository "
-            "(/etc/apt/preferences.d/) and ask for cuda-toolkit-X-Y, never cuda or cuda-X-Y.",
-        ),
-        lines,
-    )
