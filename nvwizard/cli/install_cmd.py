@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -97,9 +98,10 @@ def what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
         advice.append(f"{_them(dragged.unkeep)} cannot stay without the driver: drop {options}")
     if dragged.by_hand:
         names = " ".join(dragged.by_hand)
+        purge = shlex.join(["sudo", "apt-get", "purge", *dragged.by_hand])
         advice.append(
             f"{names} {'needs' if len(dragged.by_hand) == 1 else 'need'} the driver: if no "
-            f"longer needed, remove {_them(dragged.by_hand)} first (sudo apt-get purge {names})"
+            f"longer needed, remove {_them(dragged.by_hand)} first ({purge})"
         )
     return advice
 
@@ -109,7 +111,7 @@ def _them(names: list[str]) -> str:
 
 
 @dataclass
-class Installed:
+class InstallResult:
     """How `install` ended: what `--json` prints."""
 
     exit_code: int
@@ -156,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     return installed.exit_code
 
 
-def install(args: argparse.Namespace) -> Installed:
+def install(args: argparse.Namespace) -> InstallResult:
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.simulate import check_simulation, simulate
     from nvwizard.plan.text import format_plan, format_simulation
@@ -183,7 +185,7 @@ def install(args: argparse.Namespace) -> Installed:
         print(ACTIVATE_NOTE, flush=True)
     if args.dry_run:
         print("\nDry run: nothing was run.")
-        return Installed(EXIT_OK, host.label, plan.driver, dry_run=True)
+        return InstallResult(EXIT_OK, host.label, plan.driver, dry_run=True)
     refuse_unless_we_can_ask(args)  # before the simulation: fail fast in a script
     print("", flush=True)
     simulation = simulate(host, plan)
@@ -198,7 +200,7 @@ def install(args: argparse.Namespace) -> Installed:
         replacing = f", replacing {len(check.replaced)} packages of the installed driver"
     then = ", then load the driver without a reboot if that is safe" if args.activate else ""
     confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}{then}?")
-    installed = Installed(EXIT_FAILED, host.label, plan.driver)
+    installed = InstallResult(EXIT_FAILED, host.label, plan.driver)
     if simulated_apply is None:
         installed.exit_code = _apply_detached(plan, installed, activating=args.activate)
     else:
@@ -217,7 +219,7 @@ ACTIVATE_NOTE = (
 )
 
 
-def _activate_after_install(host, plan, installed: Installed) -> None:
+def _activate_after_install(host, plan, installed: InstallResult) -> None:
     """install --activate's second half; the install's exit code stays."""
     print("", flush=True)
     result = activate(host, plan.driver, ask=None)
@@ -232,7 +234,7 @@ def _apply_here(
     host,
     apply: InProcessApply,
     printer: ProgressPrinter,
-    installed: Installed,
+    installed: InstallResult,
     activating: bool = False,
 ) -> int:
     """Demo and bundle machines: the engine runs in-process on the simulated machine, under
@@ -267,10 +269,10 @@ def _after_reboot(host) -> str:
     return f"To see the reboot and the verification, run the wizard: nvwizard --machine {host.path}"
 
 
-def _apply_detached(plan, installed: Installed | None = None, activating: bool = False) -> int:
+def _apply_detached(plan, installed: InstallResult | None = None, activating: bool = False) -> int:
     """This machine: a worker outside the terminal applies; we follow its journal.
     `installed` is filled in with how it ended."""
-    installed = installed or Installed(EXIT_FAILED, plan.host_label, plan.driver)
+    installed = installed or InstallResult(EXIT_FAILED, plan.host_label, plan.driver)
     printer = ProgressPrinter()
     followed, installed.events_path = run_detached(plan, printer)
     if not followed:

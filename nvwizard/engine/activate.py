@@ -17,6 +17,7 @@ an activation plan (plan/activate.py), and how it falls back.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 
 from nvwizard.detect.lsmod import parse_lsmod
@@ -113,7 +114,7 @@ class ActivationGuard:
             return None  # judged by the checks after it
         if step.kind in KERNEL_STEPS and exit_code == 0:
             self.kernel_touched = True
-        error = _last_error(lines) or f"`{' '.join(argv)}` exited with {exit_code}"
+        error = _last_error(lines) or f"`{shlex.join(argv)}` exited with {exit_code}"
         if exit_code != 0:
             if step.kind == pm.UNLOAD:
                 return Diagnosis("in-use", error, self.keep_old())
@@ -126,7 +127,7 @@ class ActivationGuard:
             if any(m.name == name for m in self._lsmod() or []):
                 return Diagnosis(
                     "in-use",
-                    f"`{' '.join(argv)}` succeeded but {name} is still loaded",
+                    f"`{shlex.join(argv)}` succeeded but {name} is still loaded",
                     self.keep_old(),
                 )
         return None

@@ -19,6 +19,8 @@ since nothing can run on the machine the bundle came from. A skipped check is no
 
 from __future__ import annotations
 
+import shlex
+
 from nvwizard.detect.containers import parse_docker_info, parse_nvidia_ctk_version
 from nvwizard.detect.cuda import parse_cuda_folders, parse_cuda_sample, parse_cudnn_header
 from nvwizard.detect.cuda import parse_nvcc_versions as nvcc_versions
@@ -152,7 +154,7 @@ def check_runtime(report: Report, name: str, docker_error: str | None) -> Verify
         f"runtime-{name}",
         False,
         f"{what} has no nvidia runtime: containers cannot use the GPUs",
-        f"`sudo {' '.join(ctk.configure_argv(name))}` then `sudo systemctl restart {service}`.",
+        f"`sudo {shlex.join(ctk.configure_argv(name))}` then `sudo systemctl restart {service}`.",
     )
 
 

@@ -11,6 +11,8 @@ repositories are there, and the engine stops the plan if that includes any drive
 
 from __future__ import annotations
 
+import shlex
+
 from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
 from nvwizard.plan import models as pm
@@ -217,7 +219,7 @@ def runtime_steps(stack: StackChoice) -> list[Step]:
                 "configuration; without it containers cannot see the GPUs.",
                 commands=[ctk.configure_argv(name)],
                 changes_system=True,
-                on_failure=f"Run `sudo {' '.join(ctk.configure_argv(name))}` and read its error.",
+                on_failure=f"Run `sudo {shlex.join(ctk.configure_argv(name))}` and read its error.",
                 kind=pm.RUNTIME_CONFIGURE,
             )
         )

@@ -7,6 +7,7 @@ time; `SimulatedCommand` plays the script, sleeping each pause scaled by the dem
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class Invocation:
     @property
     def echo(self) -> str:
         """ "simulated: <the command>", for commands that only pretend to run."""
-        return f"simulated: {' '.join(self.argv)}"
+        return f"simulated: {shlex.join(self.argv)}"
 
 
 def out(text: str) -> OutputLine:
