@@ -17,11 +17,11 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.journal import read_events
+from tests.waiting import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO = "rtx3090-fresh"
@@ -61,14 +61,6 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=WAIT_LIMIT_S,
     )
-
-
-def wait_for(ready: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_LIMIT_S
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 def journal_events(log_dir: Path) -> list[ev.Event]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from nvwizard.errors import EXIT_REFUSED, EXIT_USAGE, RefusedError
 from nvwizard.plan.build import build_plan, default_choices
 from nvwizard.report.build import build_report
 from nvwizard.simulator import demo_host
+from tests.waiting import wait_for
 
 DEMO = "rtx3090-fresh"
 WAIT_S = 60.0  # a safety net, not a speed check
@@ -118,9 +118,8 @@ def test_two_applies_started_together_in_one_state_dir_one_runs_one_is_refused(p
         apply.refuse_to_start()  # nobody runs yet: both would go ahead
     runs = [Background(apply) for apply in applies]
     try:
-        deadline = time.monotonic() + WAIT_S
-        while not any(r.error for r in runs) and time.monotonic() < deadline:
-            time.sleep(0.05)  # the second acquire gives up after file_lock.RETRY_S
+        # the second acquire gives up after file_lock.RETRY_S
+        wait_for(lambda: any(r.error for r in runs), "one apply refused", WAIT_S)
         loser = next(r for r in runs if r.error is not None)
         with pytest.raises(ApplyBusyError):
             loser.result()
