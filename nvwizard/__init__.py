@@ -1,8 +1,9 @@
 """nvwizard: replace the NVIDIA driver on an Ubuntu or Debian server, step by visible step.
 
 The packages, from the machine up; a package imports only packages earlier in this list (and
-`errors.py`, which anyone may), never the simulator from host or report, and among the front
-ends only cli imports the other two (tests/test_layers.py's MAY_IMPORT is this list in code):
+`errors.py`, which anyone may), with three exceptions: detect imports nothing of nvwizard
+(not even host), only the front ends import the simulator, and among the front ends only cli
+imports the other two (tests/test_layers.py's MAY_IMPORT is this rule in code):
 
 - host/: the only code that touches a machine (files, sysfs, commands): this machine, a
   captured bundle or a bundled demo (demo_machines/);

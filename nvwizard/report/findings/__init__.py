@@ -35,6 +35,11 @@ risk), `block` (the fix must happen before any driver change).
 
 The checks live by subject: `gpu.py`, `driver.py`, `system.py`, `advice.py`, `stack.py`;
 Debian's sources in report/debian.py.
+
+To add a finding: a function `(report, facts) -> Finding | None` in the subject's module (a
+fact it needs and the report lacks goes into facts.py's `ExtraFacts`), its name in `CHECKS`
+below (the order findings are shown in), and its row in the table above; a test on a
+realistic report where it fires and one where it does not.
 """
 
 from __future__ import annotations
