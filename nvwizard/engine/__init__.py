@@ -2,8 +2,9 @@
 
 - runner.py: `Engine(host, plan, journal, listeners).run()`: runs each step's commands,
   parses apt's progress (status_fd.py), waits for the dpkg lock and judges each step's
-  output (step_results.py), diagnoses a failure (diagnose.py), and tells its listeners typed events (events.py: one frozen dataclass per
-  kind); progress.py folds events into "how far is it" for status, the CLI and the wizard;
+  output (step_results.py), diagnoses a failure (diagnose.py), and tells its listeners
+  typed events (events.py: one frozen dataclass per kind); progress.py folds events into
+  "how far is it" for status, the CLI and the wizard;
 - journal.py, state.py, paths.py: the human log, the JSON-lines event log and the state
   file, and where they live; cleanup.py keeps the last few applies;
 - lock.py: one apply at a time; detach.py: the worker that survives a dropped SSH session
