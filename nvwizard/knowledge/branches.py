@@ -3,7 +3,7 @@
 Every branch Ubuntu has shipped as a driver package, from the 304 legacy series to the newest
 data-center branch. Designations: PB (production branch), LTSB (long-term support branch), NFB
 (new feature branch) and Legacy (a series kept only for old GPUs); None where NVIDIA gave the
-branch none of these (the short-lived branches before 2019, and 615, see below). apt's
+branch none of these (the long- and short-lived branches before 2019, and 615, see below). apt's
 `Support:` header, when a host's apt has one, wins over this table (DOMAIN.md: the host's apt
 cache is the truth); the table fills in where apt is silent.
 
@@ -17,8 +17,12 @@ Sources (what each says):
   R620 Long Term Support Branch, September 2029 ... New Feature Branches are short-lived and do
   not have an end-of-life date."
 - [dc-615] the same page for 615: "R535 LTSB June 2026; R580 LTSB June 2028; R595 PB March
-  2027; R610 New Feature Branch August 2026". It lists no R615 row: no designation is published
-  for 615 (Ubuntu's archive has it as nvidia-driver-615-server*), so the table has none.
+  2027; R610 New Feature Branch August 2026". It lists no R615 row: NVIDIA publishes no
+  designation, end of life or CUDA version for 615 (Ubuntu's archive has it as
+  nvidia-driver-615-server*), so the table has none; the R620 page lists no 615 row either.
+- [redist-615] https://developer.download.nvidia.com/compute/nvidia-driver/redist/redistrib_615.71.09.json:
+  "release_date": "2026-09-09" for 615.71.09, the earliest 615 manifest found (no CUDA
+  compatibility package, so no CUDA version either). Used as 615's release month.
 - [dc-580] https://docs.nvidia.com/datacenter/tesla/drivers/supported-drivers-and-cuda-toolkit-versions.html
   (the v580 edition): "R535 LTSB June 2026; R570 PB February 2026; R580 LTSB August 2028 ...
   All other previous driver branches not listed (such as R575, R565, R560, R550, R525, R515,
@@ -36,13 +40,22 @@ Sources (what each says):
   R520, R530, R545, R555, R575 NFB; R590 neither), and end of life R470 2024-07, R510 2023-01,
   R515 2023-05, R525 2023-12, R550 2025-04, R560 2025-08, R565 2025-10.
   DOMAIN.md calls 560 and 565 NFBs; NVIDIA's releases.json types them PB, and that wins here.
+- [r310] NVIDIA's R310 Linux driver announcement of 2012-11-07 (reported e.g. by
+  hothardware.com and muylinux.com that day): 310's first release month.
+- Before 390 NVIDIA called its Linux branches "long-lived" or "short-lived" (the Unix driver
+  archive and its forum announcements), never PB/LTSB/NFB, and published no end of life
+  except for the legacy series; those rows keep designation and end of life None. Their first
+  release months are None too where no source at hand gives one (313 to 387, except 310):
+  unknown, not guessed. Every branch from 304 to 390 is long past in any case: the table's
+  lifecycle treats an undesignated branch as ended once a newer PB/LTSB branch (390 on) exists.
 - [unix-legacy] https://www.nvidia.com/en-us/drivers/unix/legacy-gpu/ and NVIDIA support answer
   5202: the 470 legacy series (Kepler) got security updates through September 2024; 390.xx
   (Fermi) until the end of 2022 (last release 390.157, 2022-11); 340.xx (Tesla generation)
   ended with 340.108 (2019-12); 304.xx (GeForce 6/7) with 304.137 (2017-09, support to 2017-12).
 - [cuda-notes] CUDA Toolkit release notes, table "CUDA Toolkit and Corresponding Driver
   Versions" (e.g. https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/): the minimum Linux
-  driver of each CUDA release (7.0 >= 346.46, 7.5 >= 352.31, 8.0 >= 367.48, 9.0 >= 384.81,
+  driver of each CUDA release (5.0 >= 304.54, 5.5 >= 319.37, 6.0 >= 331.62, 6.5 >= 340.29,
+  7.0 >= 346.46, 7.5 >= 352.31, 8.0 >= 367.48, 9.0 >= 384.81,
   9.1 >= 387.26, 9.2 >= 396.26, 10.0 >= 410.48, 10.1 >= 418.39, 10.2 >= 440.33, 11.0 >=
   450.36.06, 11.1 >= 455.23, 11.2 >= 460.27.03, 11.3 >= 465.19.01, 11.4 >= 470.42.01, 11.5 >=
   495.29.05, 11.6 >= 510.39.01, 11.7 >= 515.43.04, 11.8 >= 520.61.05, 12.0 >= 525.60.13, ...).
@@ -90,13 +103,27 @@ class Branch:
 # fmt: off
 BRANCHES: tuple[Branch, ...] = (
     Branch(304, LEGACY, None, "2017-12", "5.0", "unix-legacy; cuda-notes (5.0 >= 304.54)"),
+    Branch(310, None, "2012-11", None, "5.0", "r310; cuda-notes (5.0 >= 304.54)"),
+    Branch(313, None, None, None, "5.0", "cuda-notes (5.5 needs 319.37)"),
+    Branch(319, None, None, None, "5.5", "cuda-notes (5.5 >= 319.37)"),
+    Branch(325, None, None, None, "5.5", "cuda-notes"),
     Branch(331, None, None, None, "6.0", "cuda-notes (6.0 >= 331.62)"),
+    Branch(334, None, None, None, "6.0", "cuda-notes"),
+    Branch(337, None, None, None, "6.0", "cuda-notes"),
     Branch(340, LEGACY, None, "2019-12", "6.5", "unix-legacy; cuda-notes (6.5 >= 340.29)"),
+    Branch(343, None, None, None, "6.5", "cuda-notes"),
     Branch(346, None, None, None, "7.0", "cuda-notes"),
+    Branch(349, None, None, None, "7.0", "cuda-notes"),
     Branch(352, None, None, None, "7.5", "cuda-notes"),
+    Branch(355, None, None, None, "7.5", "cuda-notes"),
+    Branch(358, None, None, None, "7.5", "cuda-notes"),
     Branch(361, None, None, None, "7.5", "cuda-notes"),
+    Branch(364, None, None, None, "7.5", "cuda-notes (8.0 needs 367.48)"),
     Branch(367, None, None, None, "8.0", "cuda-notes"),
+    Branch(370, None, None, None, "8.0", "cuda-notes"),
     Branch(375, None, None, None, "8.0", "cuda-notes"),
+    Branch(378, None, None, None, "8.0", "cuda-notes (9.0 needs 384.81)"),
+    Branch(381, None, None, None, "8.0", "cuda-notes"),
     Branch(384, None, None, None, "9.0", "cuda-notes"),
     Branch(387, None, None, None, "9.1", "cuda-notes"),
     Branch(390, LTSB, "2018-01", "2022-11", "9.1", "releases-json; unix-legacy; cuda-notes"),
@@ -133,7 +160,8 @@ BRANCHES: tuple[Branch, ...] = (
     Branch(595, PB, "2026-03", "2027-03", "13.2", "dc-620; dc-lifecycle (released a year "
            "before its end of life); domain"),
     Branch(610, NFB, None, "2026-08", "13.3", "dc-615; domain"),
-    Branch(615, None, None, None, None, "dc-615 (no row for R615); Ubuntu archive (-server)"),
+    Branch(615, None, "2026-09", None, None, "dc-615 (no row for R615: designation, end of "
+           "life and CUDA unpublished); redist-615; Ubuntu archive (-server)"),
     Branch(620, LTSB, "2026-09", "2029-09", "13.5", "dc-620; dc-lifecycle (released three "
            "years before its end of life); domain"),
 )

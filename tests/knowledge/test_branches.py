@@ -37,17 +37,42 @@ def test_unknown_branches_are_none_not_guesses():
     assert end_of_life(575) is None  # NFBs have no end-of-life date of their own
 
 
-# Every branch Ubuntu shipped a driver package for, 304 (nvidia-304) to 620.
-UBUNTU_BRANCHES = (
-    304, 331, 340, 346, 352, 361, 367, 375, 384, 387, 390, 396, 410, 415, 418, 430, 435, 440,
-    450, 455, 460, 465, 470, 495, 510, 515, 520, 525, 530, 535, 545, 550, 555, 560, 565, 570,
-    575, 580, 590, 595, 610, 615, 620,
+# Every Linux driver branch NVIDIA released from 304 (the oldest legacy series Ubuntu shipped,
+# nvidia-304) to 620, long- and short-lived alike: NVIDIA's Unix driver archive.
+LINUX_BRANCHES = (
+    304, 310, 313, 319, 325, 331, 334, 337, 340, 343, 346, 349, 352, 355, 358, 361, 364, 367,
+    370, 375, 378, 381, 384, 387, 390, 396, 410, 415, 418, 430, 435, 440, 450, 455, 460, 465,
+    470, 495, 510, 515, 520, 525, 530, 535, 545, 550, 555, 560, 565, 570, 575, 580, 590, 595,
+    610, 615, 620,
 )  # fmt: skip
 
 
-def test_every_ubuntu_branch_is_in_the_table():
-    assert [b.number for b in BRANCHES] == list(UBUNTU_BRANCHES)
+def test_every_linux_branch_from_304_is_in_the_table():
+    assert [b.number for b in BRANCHES] == list(LINUX_BRANCHES)
     assert all(b.cuda for b in BRANCHES if b.number != 615)
+
+
+def test_the_short_lived_branches_before_390_carry_their_cuda_and_no_guessed_dates():
+    # The newest CUDA whose minimum driver each branch meets (CUDA release notes' table).
+    cuda = {n: highest_cuda(n) for n in (310, 313, 319, 325, 334, 337, 343, 349)}
+    assert cuda == {
+        310: "5.0", 313: "5.0", 319: "5.5", 325: "5.5",
+        334: "6.0", 337: "6.0", 343: "6.5", 349: "7.0",
+    }  # fmt: skip
+    cuda = {n: highest_cuda(n) for n in (355, 358, 364, 370, 378, 381)}
+    assert cuda == {355: "7.5", 358: "7.5", 364: "7.5", 370: "8.0", 378: "8.0", 381: "8.0"}
+    assert branch(310).released == "2012-11"
+    # NVIDIA gave these no PB/LTSB/NFB designation and published no end of life.
+    for number in (313, 319, 325, 334, 337, 343, 349, 355, 358, 364, 370, 378, 381):
+        row = branch(number)
+        assert (row.designation, row.end_of_life, row.released) == (None, None, None)
+
+
+def test_615_has_only_its_release_month_published():
+    row = branch(615)
+    assert (row.designation, row.end_of_life, row.cuda, row.released) == (
+        None, None, None, "2026-09",
+    )  # fmt: skip
 
 
 def test_designations_and_ends_from_nvidia():
