@@ -36,10 +36,16 @@ Sources (what each says):
   Used to infer the first release of 595 and 620 from their published end of life.
 - [releases-json] https://docs.nvidia.com/datacenter/tesla/drivers/releases.json, as recorded
   by endoflife.date (products/nvidia-driver.md): first release dates and branch types (R390,
-  R418, R450, R470, R535, R580 LTS; R460, R510, R515, R525, R550, R560, R565, R570 PB; R495,
-  R520, R530, R545, R555, R575 NFB; R590 neither), and end of life R470 2024-07, R510 2023-01,
-  R515 2023-05, R525 2023-12, R550 2025-04, R560 2025-08, R565 2025-10.
-  DOMAIN.md calls 560 and 565 NFBs; NVIDIA's releases.json types them PB, and that wins here.
+  R418, R450, R470, R535, R580 LTS; R460, R510, R515, R525, R550, R570 PB; R495, R520, R530,
+  R545, R555, R575 NFB; R590 neither), and end of life R470 2024-07, R510 2023-01, R515
+  2023-05, R525 2023-12, R550 2025-04.
+- [releases-json-types] the same releases.json read directly by Azure's aks-gpu
+  (github.com/Azure/aks-gpu pull 113, July 2025), which lists its branch types: production
+  460, 510, 515, 525, 550, 570; long-term 450, 470, 535; new feature 465, 495, 520, 560, 565,
+  575 (e.g. "565.57.01 (new feature branch)"). So 560 and 565 are NFBs, as DOMAIN.md says and
+  as Ubuntu's 565-server -> 580-server transition suggests; an earlier endoflife.date reading
+  had typed them PB with end-of-life months 2025-08 and 2025-10, which NVIDIA never gives an
+  NFB ("New Feature Branches are short-lived and do not have an end-of-life date", dc-620).
 - [r310] NVIDIA's R310 Linux driver announcement of 2012-11-07 (reported e.g. by
   hothardware.com and muylinux.com that day): 310's first release month.
 - Before 390 NVIDIA called its Linux branches "long-lived" or "short-lived" (the Unix driver
@@ -150,8 +156,8 @@ BRANCHES: tuple[Branch, ...] = (
     Branch(545, NFB, "2023-10", None, "12.3", "releases-json; domain"),
     Branch(550, PB, "2024-02", "2025-04", "12.4", "releases-json; domain"),
     Branch(555, NFB, "2024-06", None, "12.5", "releases-json; domain"),
-    Branch(560, PB, "2024-08", "2025-08", "12.6", "releases-json (DOMAIN.md: NFB); domain"),
-    Branch(565, PB, "2024-10", "2025-10", "12.7", "releases-json (DOMAIN.md: NFB); domain "
+    Branch(560, NFB, "2024-08", None, "12.6", "releases-json-types; releases-json; domain"),
+    Branch(565, NFB, "2024-10", None, "12.7", "releases-json-types; releases-json; domain "
            "(no CUDA 12.7 toolkit exists)"),
     Branch(570, PB, "2025-01", "2026-02", "12.8", "dc-580; releases-json; domain"),
     Branch(575, NFB, "2025-06", None, "12.9", "dc-580 (ended, no date); releases-json; domain"),

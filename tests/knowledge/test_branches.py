@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from nvwizard.knowledge.branches import (
     BRANCHES,
@@ -11,6 +12,7 @@ from nvwizard.knowledge.branches import (
     newer_long_lived_release,
     normalize_support,
 )
+from nvwizard.knowledge.explanations import SERVER_TEXT
 
 
 def test_data_center_branches_from_the_domain_notes():
@@ -82,6 +84,10 @@ def test_designations_and_ends_from_nvidia():
     assert (designation(390), end_of_life(390)) == ("LTSB", "2022-11")
     assert (designation(340), end_of_life(340)) == ("Legacy", "2019-12")
     assert {designation(n) for n in (440, 455, 495, 520, 530, 545, 555, 575, 590)} == {"NFB"}
+    # NVIDIA's releases.json types 560 and 565 as new feature branches: no end of life of
+    # their own (565-server is an NFB's -server build).
+    assert (designation(560), end_of_life(560)) == ("NFB", None)
+    assert (designation(565), end_of_life(565)) == ("NFB", None)
     assert highest_cuda(610) == "13.3" and highest_cuda(620) == "13.5"
 
 
@@ -121,3 +127,9 @@ def test_apt_support_header_normalised():
     assert normalize_support("legacy") == "Legacy"
     assert normalize_support("Beta") == "Beta"
     assert normalize_support("") is None
+
+
+def test_the_server_explanation_names_only_real_nfbs():
+    # "-server builds of new feature branches too (565-server, 575-server)": the table agrees.
+    examples = [int(n) for n in re.findall(r"(\d{3})-server", SERVER_TEXT)]
+    assert examples and all(designation(n) == "NFB" for n in examples)
