@@ -328,6 +328,101 @@ driver   : xserver-xorg-video-nouveau - distro free builtin
         "old": "nvidia-driver-580-server",
     },
     {
+        "name": "tesla-v100-volta-server-2026",
+        "source": "constructed in the 22.04 format: a DGX-1-class server, Tesla V100 SXM2 "
+        "(Volta's last branch is 580; Ubuntu's 590+ packages no longer list GV100 ids)",
+        "ubuntu_drivers": """\
+== /sys/devices/pci0000:80/0000:80:02.0/0000:86:00.0 ==
+modalias : pci:v000010DEd00001DB1sv000010DEsd00001212bc03sc02i00
+vendor   : NVIDIA Corporation
+model    : GV100GL [Tesla V100 SXM2 16GB]
+driver   : nvidia-driver-580-server - distro non-free
+driver   : nvidia-driver-580 - distro non-free recommended
+driver   : nvidia-driver-570-server - distro non-free
+driver   : nvidia-driver-535-server - distro non-free
+driver   : nvidia-driver-535 - distro non-free
+driver   : nvidia-driver-470-server - distro non-free
+driver   : xserver-xorg-video-nouveau - distro free builtin
+""",
+        "expect": "nvidia-driver-580-server",
+        "why": "Volta ends with 580 (LTSB to 2028-06), proprietary modules only; 570 and 535 "
+        "ended; -server for a headless server",
+        "every_dead": False,
+        "old": "nvidia-driver-580-server",
+    },
+    {
+        "name": "quadro-gv100-volta-plain-lspci",
+        "source": "constructed: `lspci | grep -i nvidia` as pasted (no ids) and `ubuntu-drivers "
+        "list` in the 24.04 format, a Quadro GV100 workstation card in a server",
+        "lspci": """\
+3b:00.0 3D controller: NVIDIA Corporation GV100GL [Quadro GV100] (rev a1)
+""",
+        "ubuntu_drivers_list": """\
+nvidia-driver-535-server, (kernel modules provided by linux-modules-nvidia-535-server-generic)
+nvidia-driver-570-server, (kernel modules provided by linux-modules-nvidia-570-server-generic)
+nvidia-driver-580-server, (kernel modules provided by linux-modules-nvidia-580-server-generic)
+nvidia-driver-580, (kernel modules provided by linux-modules-nvidia-580-generic)
+""",
+        "expect": "nvidia-driver-580-server",
+        "why": "no device id: Volta from the GV100GL code name; 580 LTSB is its last and a "
+        "supported branch",
+        "every_dead": False,
+        "old": "nvidia-driver-580-server",
+    },
+    {
+        "name": "rtx4090-ada-2025-every-branch-dead",
+        "source": "constructed in the 24.04 format of early 2025: an RTX 4090 box whose package "
+        "lists were never refreshed (535/550/560/565/570, as noble offered then)",
+        "ubuntu_drivers": """\
+== /sys/devices/pci0000:00/0000:00:01.1/0000:01:00.0 ==
+modalias : pci:v000010DEd00002684sv00001043sd000088E2bc03sc00i00
+vendor   : NVIDIA Corporation
+model    : AD102 [GeForce RTX 4090]
+driver   : nvidia-driver-570 - distro non-free recommended
+driver   : nvidia-driver-570-open - distro non-free
+driver   : nvidia-driver-565 - distro non-free
+driver   : nvidia-driver-565-open - distro non-free
+driver   : nvidia-driver-560 - distro non-free
+driver   : nvidia-driver-560-open - distro non-free
+driver   : nvidia-driver-550 - distro non-free
+driver   : nvidia-driver-550-open - distro non-free
+driver   : nvidia-driver-535-server - distro non-free
+driver   : nvidia-driver-535-server-open - distro non-free
+driver   : nvidia-driver-535 - distro non-free
+driver   : nvidia-driver-535-open - distro non-free
+driver   : xserver-xorg-video-nouveau - distro free builtin
+""",
+        "expect": "nvidia-driver-535-server",
+        "why": "all dead on 2026-12-07: 560/565 are NFBs superseded by 570, 570 PB ended "
+        "2026-02, 550 PB 2025-04; 535 LTSB ended last (2026-06); no open preference before "
+        "560, so the proprietary -server build for a headless server",
+        "every_dead": True,
+        "old": None,
+    },
+    {
+        "name": "l4-ada-lspci-nn-2026",
+        "source": "constructed: `lspci -nn | grep -i nvidia` and `ubuntu-drivers list` (24.04 "
+        "format) on a cloud VM with an L4",
+        "lspci": """\
+00:03.0 3D controller [0302]: NVIDIA Corporation AD104GL [L4] [10de:27b8] (rev a1)
+""",
+        "ubuntu_drivers_list": """\
+nvidia-driver-535-server-open, (kernel modules provided by linux-modules-nvidia-535-server-open-gcp)
+nvidia-driver-535-server, (kernel modules provided by linux-modules-nvidia-535-server-gcp)
+nvidia-driver-580-server-open, (kernel modules provided by linux-modules-nvidia-580-server-open-gcp)
+nvidia-driver-580-server, (kernel modules provided by linux-modules-nvidia-580-server-gcp)
+nvidia-driver-595-server-open, (kernel modules provided by linux-modules-nvidia-595-server-open-gcp)
+nvidia-driver-595-server, (kernel modules provided by linux-modules-nvidia-595-server-gcp)
+nvidia-driver-595-open, (kernel modules provided by linux-modules-nvidia-595-open-gcp)
+nvidia-driver-595, (kernel modules provided by linux-modules-nvidia-595-gcp)
+""",
+        "expect": "nvidia-driver-595-server-open",
+        "why": "595 PB (to 2027-03) is the highest supported branch (580 LTSB too, lower); open "
+        "modules preferred from 560 and Ada runs them; -server-open for a headless server",
+        "every_dead": False,
+        "old": "nvidia-driver-595-server-open",
+    },
+    {
         "name": "unknown-names-only",
         "source": "constructed: a list with no name nvwizard can read",
         "ubuntu_drivers": """\

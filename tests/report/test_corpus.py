@@ -57,8 +57,8 @@ def test_corpus_case(case):
 def test_the_corpus_covers_every_generation_and_format():
     reports = [build_report(PasteHost(c), today=TODAY) for c in CASES]
     generations = {g.architecture for r in reports for g in r.gpus}
-    assert {"Tesla", "Fermi", "Kepler", "Maxwell", "Pascal", "Turing", "Ampere", "Hopper",
-            "Blackwell"} <= generations  # fmt: skip
+    assert {"Tesla", "Fermi", "Kepler", "Maxwell", "Pascal", "Volta", "Turing", "Ampere",
+            "Hopper", "Ada", "Blackwell"} <= generations  # fmt: skip
     candidates = [c for r in reports for c in r.driver_candidates]
     assert any(c.legacy_name for c in candidates)
     assert any(c.source == "third-party" for c in candidates)
