@@ -68,19 +68,35 @@ def dpkg_lock_holders(root: Path) -> str | Unavailable:
     return "".join(f"{line}\n" for line in dict.fromkeys(lines))
 
 
+# `systemctl is-active` prints one of systemd's unit states; anything else (nothing at all when
+# no systemd runs, as in a container: "System has not been booted with systemd") is no answer.
+_UNIT_RUNNING = ("active", "reloading", "activating", "refreshing")
+_UNIT_STOPPED = ("inactive", "failed", "deactivating", "maintenance")
+
+
 def session(root: Path, run: RunCommand) -> str:
     """`key=value` lines: ssh, display_manager, default_target, systemd (see sources.py)."""
     display = run(["systemctl", "is-active", "display-manager"])
     target = run(["systemctl", "get-default"])
     pid1 = read_small(under(root, "/proc/1/comm"))
-    active = isinstance(display, CommandResult) and display.stdout.strip() == "active"
     values = {
         "ssh": "yes" if _over_ssh(root) else "no",
-        "display_manager": "yes" if active else "no",
+        "display_manager": display_manager_state(display),
         "default_target": target.stdout.strip() if isinstance(target, CommandResult) else "",
         "systemd": "yes" if pid1 == "systemd" else "no",
     }
     return "".join(f"{key}={value}\n" for key, value in values.items())
+
+
+def display_manager_state(result: CommandResult | Unavailable) -> str:
+    """yes or no when systemctl named the display-manager unit's state; unknown when it could
+    not run or answered nothing (a command that failed is no evidence either way)."""
+    state = result.stdout.strip() if isinstance(result, CommandResult) else ""
+    if state in _UNIT_RUNNING:
+        return "yes"
+    if state in _UNIT_STOPPED:
+        return "no"
+    return "unknown"
 
 
 def gpu_services(run: RunCommand) -> str | Unavailable:

@@ -68,8 +68,9 @@ SOURCES: tuple[Source, ...] = (
     Source("dpkg-lock.txt", "holders of the dpkg/apt locks: `<pid>\\t<name>\\t<lock path>`"),
     Source(
         "session.txt",
-        "`key=value` lines: ssh (SSH_CONNECTION set), display_manager (a display manager unit "
-        "is active), default_target (systemctl get-default), systemd (PID 1 is systemd)",
+        "`key=value` lines: ssh (SSH_CONNECTION set), display_manager (yes: a display manager "
+        "unit is active; no: systemctl says it is not; unknown: systemctl could not answer), "
+        "default_target (systemctl get-default), systemd (PID 1 is systemd)",
     ),
     Source(
         "run-installer.txt",

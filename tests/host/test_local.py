@@ -506,3 +506,37 @@ def test_fresh_reads_the_machine_again(tmp_path):
     (tmp_path / "proc/modules").write_text("nvidia 56795136 0 - Live 0x0\n")
     assert "nouveau" in host.read("lsmod.txt")  # read once per host
     assert "nvidia" in host.fresh().read("lsmod.txt")
+
+
+def test_session_says_unknown_when_systemctl_cannot_answer(tmp_path):
+    """Without systemd (a container) `systemctl is-active` prints nothing on stdout and fails:
+    no evidence of a display manager either way, so unknown, never no."""
+    from nvwizard.host.processes import session
+    from nvwizard.host.reading import CommandResult, Unavailable
+
+    no_systemd = CommandResult(
+        "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n", 1
+    )
+    answers = {
+        "no systemd": no_systemd,
+        "no systemctl": Unavailable("systemctl: not found"),
+        "unit missing": CommandResult("inactive\n", "", 3),
+        "running": CommandResult("active\n", "", 0),
+    }
+    states = {}
+    for name, answer in answers.items():
+        text = session(tmp_path, lambda argv, answer=answer: answer)
+        states[name] = dict(line.split("=", 1) for line in text.splitlines())["display_manager"]
+    assert states == {
+        "no systemd": "unknown",
+        "no systemctl": "unknown",
+        "unit missing": "no",
+        "running": "yes",
+    }
+
+
+def test_an_unknown_display_manager_is_no_evidence_of_headless():
+    from nvwizard.report.headless import is_headless
+
+    assert is_headless({"display_manager": "unknown", "default_target": "graphical.target"}) is None
+    assert is_headless({"display_manager": "unknown", "default_target": "multi-user.target"})
