@@ -74,12 +74,7 @@ def format_report(report) -> str:
 
     lines += ["", f"GPUs ({len(report.gpus)}):"]
     for gpu in report.gpus:
-        name = gpu.name or f"device {gpu.device_id}"
-        chip = f" ({gpu.chip})" if gpu.chip else ""
-        lines.append(
-            f"  {gpu.pci_address}  {name}  [10de:{gpu.device_id}]  {gpu.architecture}{chip}, "
-            f"open kernel modules: {gpu.open_kernel}"
-        )
+        lines.append(f"  {_gpu_line(gpu)}")
     if report.nvswitch_count:
         lines.append(
             f"NVSwitches: {report.nvswitch_count} (needs nvidia-fabricmanager and libnvidia-nscq "
@@ -124,6 +119,15 @@ def format_report(report) -> str:
     if not findings:
         lines.append("  none")
     return "\n".join(lines)
+
+
+def _gpu_line(gpu) -> str:
+    """One GPU, saying only what is known: plain `lspci` (no -nn) gives no device id."""
+    ident = f"[10de:{gpu.device_id}]" if gpu.device_id else ""
+    name = gpu.name or (f"device {gpu.device_id}" if gpu.device_id else "NVIDIA GPU")
+    chip = f" ({gpu.chip})" if gpu.chip else ""
+    fields = [gpu.pci_address, name, ident, f"{gpu.architecture}{chip}"]
+    return "  ".join(f for f in fields if f) + f", open kernel modules: {gpu.open_kernel}"
 
 
 def stack_lines(stack) -> list[str]:

@@ -101,3 +101,12 @@ def test_the_reason_never_contradicts_the_pick(case):
         ), own
     if not chosen.server and "server ranking" in own:
         assert f"no data-center (-server) build of branch {chosen.branch} is offered" in own
+
+
+def test_detect_text_shows_no_device_id_it_does_not_know():
+    from nvwizard.cli.detect_cmd import format_report
+
+    [case] = [c for c in CASES if c["name"] == "quadro-gv100-volta-plain-lspci"]
+    text = format_report(build_report(PasteHost(case), today=TODAY))
+    [line] = [line for line in text.splitlines() if "GV100GL" in line]
+    assert line == "  0000:3b:00.0  Quadro GV100  Volta (GV100GL), open kernel modules: unsupported"
