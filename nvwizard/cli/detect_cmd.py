@@ -107,7 +107,11 @@ def format_report(report) -> str:
     lines += stack_lines(report.stack)
 
     lines += ["", "Driver candidates:"]
-    lines += _candidate_table(report) or [f"  {_no_candidates(report)}"]
+    table = _candidate_table(report)
+    lines += table or [f"  {_no_candidates(report)}"]
+    if table and report.drivers_not_understood:
+        names = ", ".join(report.drivers_not_understood)
+        lines.append(f"  also listed but not understood (no branch known): {names}")
 
     lines += ["", "Findings:"]
     order = {"block": 0, "warn": 1, "info": 2}

@@ -110,3 +110,24 @@ def test_detect_text_shows_no_device_id_it_does_not_know():
     text = format_report(build_report(PasteHost(case), today=TODAY))
     [line] = [line for line in text.splitlines() if "GV100GL" in line]
     assert line == "  0000:3b:00.0  Quadro GV100  Volta (GV100GL), open kernel modules: unsupported"
+
+
+def test_detect_text_names_what_it_did_not_understand_beside_the_candidates():
+    from nvwizard.cli.detect_cmd import format_report
+
+    case = {
+        "ubuntu_drivers": """\
+== /sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0 ==
+modalias : pci:v000010DEd00000A65sv00001043sd00008334bc03sc00i00
+vendor   : NVIDIA Corporation
+model    : GT218 [GeForce 210]
+driver   : nvidia-current - distro non-free
+driver   : nvidia-340 - distro non-free recommended
+driver   : xserver-xorg-video-nouveau - distro free builtin
+"""
+    }
+    report = build_report(PasteHost(case), today=TODAY)
+    assert report.drivers_not_understood == ["nvidia-current"]  # no apt version: no branch
+    text = format_report(report)
+    assert "nvidia-340" in text
+    assert "also listed but not understood (no branch known): nvidia-current" in text
