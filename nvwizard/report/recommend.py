@@ -187,12 +187,13 @@ def _why(
 
 
 def _ranked_package(candidate: DriverCandidate) -> ud.RankedPackage:
-    """The candidate as ubuntu-drivers sees it; without apt's stanza, NVIDIA's designation."""
+    """The candidate as ubuntu-drivers would see it with the apt headers nvwizard saw; none
+    when nvwizard saw no stanza for it (a pasted list: what ubuntu-drivers does then)."""
     if candidate.apt_headers:
         return ud.RankedPackage(
             candidate.package, candidate.support_header, candidate.prefer_variant
         )
-    return ud.RankedPackage(candidate.package, branches.designation(candidate.branch))
+    return ud.RankedPackage(candidate.package)
 
 
 def _departure(
@@ -239,18 +240,34 @@ def describe_ubuntu_drivers(
         return ""
     theirs = next((c for c in listed if c.ubuntu_drivers_recommended), None)
     by_name = {c.package: c for c in listed}
+    seen = by_name[mine.name].apt_headers
+    reasons = ud.why(mine, others=packages, headers_seen=seen)
     if theirs is None:
-        text = f"ubuntu-drivers would recommend {mine.name}: {ud.why(mine, others=packages)}."
+        text = (
+            f"ubuntu-drivers would recommend {mine.name}: {reasons}."
+            if seen
+            else f"nvwizard saw no apt headers; without them ubuntu-drivers would recommend "
+            f"{mine.name}: {reasons}."
+        )
         theirs = by_name[mine.name]
     elif theirs.package == mine.name:
-        text = (
-            f"ubuntu-drivers marks {theirs.package} recommended: {ud.why(mine, others=packages)}."
-        )
-    else:
+        text = f"ubuntu-drivers marks {theirs.package} recommended: {reasons}."
+        if not seen:
+            text = (
+                f"ubuntu-drivers marks {theirs.package} recommended, as its ranking does without "
+                f"apt headers (nvwizard saw none): {reasons}."
+            )
+    elif any(c.apt_headers for c in listed):
         text = (
             f"ubuntu-drivers marks {theirs.package} recommended; its current ranking, given the "
             f"apt headers nvwizard sees, would pick {mine.name}, so the ubuntu-drivers on that "
             "machine is older or saw other headers."
+        )
+    else:
+        text = (
+            f"ubuntu-drivers marks {theirs.package} recommended; nvwizard saw no apt headers, "
+            f"and without them its current ranking would pick {mine.name}, so that machine's "
+            "packages carry headers nvwizard did not see, or its ubuntu-drivers is older."
         )
     gpgpu = ud.pick(packages, gpgpu=True)
     if gpgpu is not None and gpgpu.name != theirs.package:

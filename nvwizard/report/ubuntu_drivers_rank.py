@@ -134,12 +134,19 @@ def pick(packages: Sequence[RankedPackage], gpgpu: bool = False) -> RankedPackag
     return order[0] if order else None
 
 
-def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPackage] = ()) -> str:
+def why(
+    chosen: RankedPackage,
+    gpgpu: bool = False,
+    others: Sequence[RankedPackage] = (),
+    headers_seen: bool = True,
+) -> str:
     """Why this package came first, in ubuntu-drivers' terms (one clause).
 
     `others`: the packages it was chosen from; a newer branch that lost on the variant alone
     is named, since that is the surprising case (a Prefer-Variant: Open package's plain
     variant ranks below an older branch's plain one that has no such header).
+    `headers_seen`: False when nvwizard saw no apt stanza for the package (a pasted list): the
+    ranking is then the one ubuntu-drivers applies without headers, and said so.
     """
     ranking = "gpgpu (server) ranking" if gpgpu else "desktop ranking"
     preferred = open_preferred(chosen)
@@ -151,9 +158,15 @@ def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPacka
         if gpgpu
         else "PB and LTSB alike before the rest, the higher name first"
     )
+    preference = _preference(chosen, headers_seen)
+    support_clause = (
+        f"then by the apt Support header, {then} ({support_words})"
+        if headers_seen
+        else "then, with no Support header to read, by the higher name"
+    )
     text = (
-        f"its {ranking} orders the variants {order} ({_preference(chosen)}), then by the apt "
-        f"Support header, {then} ({support_words}); it knows no end-of-life dates"
+        f"its {ranking} orders the variants {order} ({preference}), {support_clause}; "
+        "it knows no end-of-life dates"
     )
     fit = fit_level(chosen, gpgpu)
     newer = [
@@ -175,7 +188,7 @@ def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPacka
         # header alone, whether or not this GPU can run the open modules.
         text += (
             f"; the newer {loser.name} ranks lower on the variant alone "
-            f"({_preference(loser)}; {place})"
+            f"({_preference(loser, headers_seen)}; {place})"
         )
     return text
 
@@ -183,8 +196,10 @@ def why(chosen: RankedPackage, gpgpu: bool = False, others: Sequence[RankedPacka
 _ORDINALS = ("first", "second", "third", "fourth")
 
 
-def _preference(package: RankedPackage) -> str:
+def _preference(package: RankedPackage, headers_seen: bool = True) -> str:
     """Its open preference and where it comes from, in ubuntu-drivers' terms."""
+    if not headers_seen:
+        return "no open preference without a Prefer-Variant header"
     if open_preferred(package) and package.prefer_variant == "Open":
         return "open preferred: its Prefer-Variant header says Open"
     if open_preferred(package):

@@ -131,3 +131,28 @@ driver   : xserver-xorg-video-nouveau - distro free builtin
     text = format_report(report)
     assert "nvidia-340" in text
     assert "also listed but not understood (no branch known): nvidia-current" in text
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if "apt" not in c], ids=[c["name"] for c in CASES if "apt" not in c]
+)
+def test_without_apt_data_the_reason_claims_no_apt_header(case):
+    """A paste shows no apt stanza: what ubuntu-drivers does is told as it ranks without
+    headers, never 'Support: PB' or 'the apt headers nvwizard sees'."""
+    reason = build_report(PasteHost(case), today=TODAY).recommendation_reason
+    theirs = reason.split(" nvwizard's rule:")[-1]
+    assert "Support:" not in theirs and "apt headers nvwizard sees" not in theirs, theirs
+    assert "then by the apt Support header" not in theirs, theirs
+    if "ubuntu-drivers" in theirs:
+        assert "saw no apt headers" in theirs or "saw none" in theirs, theirs
+
+
+def test_without_apt_data_ubuntu_drivers_is_reproduced_without_headers():
+    # GTX 650 Ti, 2020: ubuntu-drivers marked 450-server (its machine had headers); without
+    # headers its ranking takes the highest plain name, 450, and the text says which is which.
+    [case] = [c for c in CASES if c["name"] == "gtx650ti-kepler-2020"]
+    reason = build_report(PasteHost(case), today=TODAY).recommendation_reason
+    assert (
+        "ubuntu-drivers marks nvidia-driver-450-server recommended; nvwizard saw no apt headers, "
+        "and without them its current ranking would pick nvidia-driver-450"
+    ) in reason
