@@ -315,3 +315,32 @@ def test_a_branch_newer_than_the_tables_is_an_info():
     newer = _candidates([RTX3090], (630,), dt.date(2026, 12, 7))
     found = f.newer_than_known(report(gpus=[RTX3090], driver_candidates=newer), ExtraFacts())
     assert found is not None and "630" in found.message
+
+
+def test_newer_than_known_names_only_the_evidence_present():
+    import dataclasses
+    import datetime as dt
+
+    [bare] = _candidates([RTX3090], (630,), dt.date(2026, 12, 7))
+    assert bare.support_header is None and not bare.ubuntu_drivers_recommended
+
+    def message(candidate):
+        found = f.newer_than_known(
+            report(gpus=[RTX3090], driver_candidates=[candidate]), ExtraFacts()
+        )
+        return found.message
+
+    neither = message(bare)
+    assert "Support header" not in neither.replace("no Support header", "")
+    assert "mark" not in neither.replace("no ubuntu-drivers mark", "")
+    assert "no Support header and no ubuntu-drivers mark" in neither and "undesignated" in neither
+    header = message(dataclasses.replace(bare, support_header="PB", support="PB"))
+    assert "comes from apt's Support: PB header." in header and "mark" not in header
+    marked = message(dataclasses.replace(bare, ubuntu_drivers_recommended=True))
+    assert "comes from ubuntu-drivers' recommended mark." in marked and "Support" not in marked
+    both = message(
+        dataclasses.replace(
+            bare, support_header="PB", support="PB", ubuntu_drivers_recommended=True
+        )
+    )
+    assert "apt's Support: PB header and ubuntu-drivers' recommended mark" in both

@@ -46,13 +46,30 @@ def newer_than_known(report: Report, facts: ExtraFacts) -> Finding | None:
     newer = sorted({c.branch for c in report.driver_candidates if is_newer_than_known(c)})
     if not newer:
         return None
+    clauses = [_newer_branch_words(report, number) for number in newer]
     return Finding(
         "newer-than-known",
         "info",
         f"Branch {', '.join(map(str, newer))} is newer than nvwizard's tables (up to "
-        f"{branches.NEWEST_KNOWN}): its support comes from apt's Support header and "
-        "ubuntu-drivers' mark, its end of life and CUDA version are unknown.",
+        f"{branches.NEWEST_KNOWN}): {'; '.join(clauses)}. Its end of life and CUDA version "
+        "are unknown.",
         "Nothing to do; a newer nvwizard knows it.",
+    )
+
+
+def _newer_branch_words(report: Report, number: int) -> str:
+    """Where the support of a branch newer than the tables comes from: only what is present."""
+    offered = [c for c in report.driver_candidates if c.branch == number]
+    headers = sorted({c.support for c in offered if c.support_header and c.support})
+    marked = any(c.ubuntu_drivers_recommended for c in offered)
+    evidence = [f"apt's Support: {'/'.join(headers)} header"] if headers else []
+    if marked:
+        evidence.append("ubuntu-drivers' recommended mark")
+    if evidence:
+        return f"branch {number}'s support comes from {' and '.join(evidence)}"
+    return (
+        f"branch {number} has no Support header and no ubuntu-drivers mark, so it counts as "
+        "undesignated: current until a newer production or long-term branch ships"
     )
 
 
