@@ -317,3 +317,26 @@ async def test_buttons_and_footer_stay_visible_at_80x24_and_after_resizes():
         await settle(pilot)
         for selector in ("#now", "#soon", "#later", "Footer"):
             assert _inside(app.screen.query_one(selector), app.screen), selector
+
+
+async def test_select_asks_about_a_desktop_when_headless_is_unknown():
+    """Issue 11 item 4: with no evidence either way, Select asks, and Tab, Space answers."""
+    import dataclasses
+
+    from nvwizard.tui.controllers.select import HEADLESS_QUESTION
+
+    unknown = FakeBackend()
+    assert unknown.report.headless is None
+    app = make_app(unknown)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_select(pilot)
+        question = app.screen.query_one("#headless-question")
+        assert question.display and text_of(app, "#headless-question") == HEADLESS_QUESTION
+        assert app.state.headless is True  # assumed until answered
+        await pilot.press("tab", "space")
+        assert isinstance(app.focused, Checkbox) and app.state.headless is False
+    known = FakeBackend(report=dataclasses.replace(fake_report(), headless=True))
+    app = make_app(known)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_select(pilot)
+        assert not app.screen.query_one("#headless-question").display

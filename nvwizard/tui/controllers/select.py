@@ -9,6 +9,10 @@ from nvwizard.tui.types import WizardBackend
 
 _SEVERITY_TONE = {"info": HEADING, "warn": WARN, "block": DANGER}
 HEADER = ("", "Driver", "Module", "Kind", "Support", "EOL", "CUDA")
+HEADLESS_QUESTION = (
+    "Does this machine run a desktop? Nothing detected shows it either way, so a headless "
+    "server is assumed. If it has one: Tab to the box below, Space to untick it."
+)
 
 
 class SelectController:
@@ -55,6 +59,10 @@ class SelectController:
         self.state.driver = candidate.package
         self.state.plan = None
         return None
+
+    def headless_question(self) -> str | None:
+        """The question to ask when detection found no evidence either way, else None."""
+        return HEADLESS_QUESTION if self.state.detected.headless is None else None
 
     def set_headless(self, headless: bool) -> None:
         self.state.headless = headless

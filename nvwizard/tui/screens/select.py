@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, DataTable
+from textual.widgets import Checkbox, DataTable, Static
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.select import HEADER, SelectController
@@ -25,6 +25,9 @@ class SelectScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         yield DataTable(id="drivers", cursor_type="row", zebra_stripes=False)
+        yield Static(
+            self.controller.headless_question() or "", id="headless-question", markup=False
+        )
         yield ToggleBox("Headless: compute stack only, no desktop libraries", id="headless")
         with VerticalScroll(id="explain-scroll"):
             yield LinesView(id="explain")
@@ -40,6 +43,7 @@ class SelectScreen(WizardScreen):
             )
         checkbox = self.query_one("#headless", Checkbox)
         checkbox.value = self.state.headless
+        self.query_one("#headless-question").display = bool(self.controller.headless_question())
         table.move_cursor(row=self.controller.highlighted_index())
         table.focus()
         self._explain()
