@@ -7,7 +7,8 @@ nvwizard's rule, in the order it decides:
 2. Only a branch NVIDIA still supports on the report's day (report/lifecycle.py): a PB, LTSB or
    legacy branch before its end of life, or an NFB or undesignated branch while no newer PB or
    LTSB branch exists. When every runnable branch is dead, the PB or LTSB branch supported most
-   recently (ubuntu-drivers' own pick among equals), said plainly, with a finding.
+   recently (ubuntu-drivers' own pick among equals), or the highest branch when none of them
+   is PB or LTSB, said plainly, with a finding.
 3. Under Secure Boot, when some of those have Canonical's signed modules for the running
    kernel, only those (no DKMS module needing a MOK enrolled at the console).
 4. A supported PB/LTSB branch before a current NFB or undesignated one; then the higher branch.
