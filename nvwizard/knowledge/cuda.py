@@ -168,6 +168,8 @@ def unsupported_architectures(major: int, architectures: list[str]) -> list[str]
 # -- package names -----------------------------------------------------------------------------
 
 DISTRO_TOOLKIT = "nvidia-cuda-toolkit"
+# os-release ID -> the archive area that carries DISTRO_TOOLKIT
+DISTRO_TOOLKIT_AREAS = {"ubuntu": "multiverse", "debian": "non-free"}
 _TOOLKIT_RE = re.compile(r"^cuda-toolkit-(\d+)-(\d+)$")
 _CUDNN_META_RE = re.compile(r"^cudnn9-cuda-(\d+)$")
 _CUDNN_LIBRARY_RE = re.compile(r"^libcudnn(\d+)-cuda-(\d+)$")
@@ -217,7 +219,8 @@ def pulls_nvidia_driver(name: str) -> bool:
         name == "cuda"
         or re.match(r"^cuda-\d+-\d+$", name) is not None
         or name.startswith("cuda-drivers")
-        or name.startswith("nvidia-open")
+        or name == "nvidia-open"
+        or name.startswith("nvidia-open-")  # not nvidia-opencl-dev (the archive's toolkit)
     )
 
 

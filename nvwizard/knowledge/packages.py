@@ -154,6 +154,7 @@ KEPT_PREFIXES: tuple[tuple[str, str], ...] = (
     ("nvidia-profiler", "CUDA profiler, not part of the driver"),
     ("nvidia-visual-profiler", "CUDA profiler, not part of the driver"),
     ("nvidia-opencl-dev", "OpenCL headers, not part of the driver"),
+    ("libnvidia-ml-dev", "NVML headers of the archive's CUDA toolkit, not part of the driver"),
 )
 
 # Driver packages whose names lack "nvidia" (Debian's names and NVIDIA's CUDA repository).

@@ -236,10 +236,7 @@ def resolve_cuda(report: Report, choices: Choices, branch: int | None) -> CudaCh
 def _distro_cuda(report: Report, choices: Choices, branch: int | None) -> CudaChoice:
     version = report.stack.offers.distro_cuda
     if version is None and _apt_was_read(report):
-        where = "non-free" if report.os_id == "debian" else "multiverse"
-        raise UsageError(
-            f"--cuda distro: apt offers no {cuda.DISTRO_TOOLKIT} here (enable {where})"
-        )
+        raise UsageError(_no_distro_toolkit(report))
     compat = _check_toolkit(report, choices, version, branch) if version else False
     installed = any(t.source == "distro" for t in report.stack.cuda_toolkits)
     return CudaChoice(
@@ -248,6 +245,21 @@ def _distro_cuda(report: Report, choices: Choices, branch: int | None) -> CudaCh
         package=cuda.DISTRO_TOOLKIT,
         compat=compat,
         installed=installed,
+    )
+
+
+def _no_distro_toolkit(report: Report) -> str:
+    """Why apt offers no nvidia-cuda-toolkit: its archive area is off, or it simply is not
+    offered (this release's archive lacks it, or the package lists are stale)."""
+    area = cuda.DISTRO_TOOLKIT_AREAS.get(report.os_id or "")
+    enabled = report.stack.offers.distro_cuda_area
+    start = f"--cuda distro: apt offers no {cuda.DISTRO_TOOLKIT} here"
+    if area is not None and enabled is False:
+        return f"{start}: the apt sources do not enable {area} (enable it, then apt-get update)"
+    where = f" although the sources enable {area}" if area is not None and enabled else ""
+    return (
+        f"{start}{where}: the archive does not offer it (or the package lists are stale: "
+        "apt-get update); use --cuda VERSION for NVIDIA's repository"
     )
 
 

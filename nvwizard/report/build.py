@@ -362,7 +362,7 @@ def _add_stack_and_findings(
 ) -> None:
     """The developer stack and, last, the findings, which read the whole report."""
     source_lines = _parsed(host, "apt-sources.txt", misc.parse_apt_sources, [])
-    report.stack = read_stack(host, packages, offered.apt_packages, source_lines)
+    report.stack = read_stack(host, packages, offered.apt_packages, source_lines, report.os_id)
     facts = ExtraFacts(
         all_packages=packages,
         apt_packages=offered.apt_packages,

@@ -102,6 +102,9 @@ class StackOffers:
 
     cuda: list[str] = field(default_factory=list)  # NVIDIA's cuda-toolkit-X-Y, "12.8"
     distro_cuda: str | None = None  # the distribution's nvidia-cuda-toolkit release
+    # the sources enable the archive area that carries it (Ubuntu's multiverse, Debian's
+    # non-free); None: the sources were not read, or nvwizard does not know the distribution
+    distro_cuda_area: bool | None = None
     cudnn_cuda_majors: list[int] = field(default_factory=list)  # cudnn9-cuda-<major>
     container_toolkit: bool = False  # nvidia-container-toolkit
 

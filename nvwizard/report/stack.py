@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from nvwizard.detect import apt_preferences, containers
 from nvwizard.detect import cuda as cuda_parsers
+from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.detect.models import AptPackage, DpkgEntry
 from nvwizard.host.base import Host
 from nvwizard.knowledge import containers as ctk
@@ -127,7 +128,17 @@ def runtimes_configured(host: Host, runtimes: list[str]) -> list[str]:
     return configured
 
 
-def offers(apt_packages: Sequence[AptPackage]) -> StackOffers:
+def distro_toolkit_area_enabled(os_id: str | None, sources_text: str | None) -> bool | None:
+    """Whether a `deb` source enables the area with the distribution's CUDA toolkit
+    (knowledge/cuda.py); None when the sources were not read or the distribution is unknown."""
+    area = cuda.DISTRO_TOOLKIT_AREAS.get(os_id or "")
+    if area is None or sources_text is None:
+        return None
+    entries = parse_apt_source_entries(sources_text)
+    return any(e.kind == "deb" and area in e.components for e in entries)
+
+
+def offers(apt_packages: Sequence[AptPackage], distro_cuda_area: bool | None = None) -> StackOffers:
     toolkit_versions = sorted(
         {v for p in apt_packages if (v := cuda.parse_toolkit_package(p.package))},
         key=cuda.version_key,
@@ -144,6 +155,7 @@ def offers(apt_packages: Sequence[AptPackage]) -> StackOffers:
     return StackOffers(
         cuda=toolkit_versions,
         distro_cuda=distro_versions[-1] if distro_versions else None,
+        distro_cuda_area=distro_cuda_area,
         cudnn_cuda_majors=majors,
         container_toolkit=any(p.package == ctk.TOOLKIT_PACKAGE for p in apt_packages),
     )
@@ -164,8 +176,10 @@ def read_stack(
     packages: Sequence[DpkgEntry],
     apt_packages: Sequence[AptPackage],
     sources: list[str],
+    os_id: str | None = None,
 ) -> DevStack:
-    """The stack from the host's sources, the dpkg entries, apt's stanzas and the apt sources."""
+    """The stack from the host's sources, the dpkg entries, apt's stanzas and the apt sources
+    (of an `os_id` distribution)."""
     installed = _installed(packages)
     folders_text = host.read("cuda-toolkits.txt")
     found = toolkits(installed, folders_text)
@@ -185,7 +199,9 @@ def read_stack(
         container_toolkit=container,
         cuda_repo=cuda.KEYRING_PACKAGE in installed or any(CUDA_REPO_URL in s for s in sources),
         container_runtimes=runtimes,
-        offers=offers(apt_packages),
+        offers=offers(
+            apt_packages, distro_toolkit_area_enabled(os_id, host.read("apt-sources.txt"))
+        ),
         cuda_repo_driver_pin=driver_pin_in_force(host.read("apt-preferences.txt")),
         architecture=architecture.split()[0] if architecture else None,
         curl=("curl" in installed) if packages else None,

@@ -9,6 +9,11 @@ import sys
 
 import pytest
 
+from nvwizard.plan.build import build_plan
+from nvwizard.plan.models import Choices
+from nvwizard.plan.simulate import check_simulation, simulate
+from nvwizard.report.build import build_report
+from nvwizard.simulator import demo_host
 from tests.cli.run import REPO_ROOT, nvwizard
 
 
@@ -82,3 +87,37 @@ def test_install_reboot_and_verify_the_stack_on_a_fresh_demo(tmp_path):
     for name in ("cuda-link", "nvcc-version", "nvidia-ctk", "runtime-docker", "cuda-sample"):
         assert checks[name]["ok"] and not checks[name]["skipped"], checks[name]
     assert "simulated" in checks["cuda-sample"]["detail"]
+
+
+# The archive's own toolkit (`--cuda distro`): every demo's sources enable the area that
+# carries it, and the demo offers the version the real archive has for that release.
+DISTRO_TOOLKITS = [
+    ("rtx3090-fresh", (), "11.5"),  # jammy multiverse: 11.5.1-1ubuntu1
+    ("gtx1080-secureboot", (), "11.5"),
+    ("nvml-mismatch", (), "11.5"),
+    ("hgx-h100", (), "12.0"),  # noble multiverse: 12.0.140~12.0.1-4build4
+    ("rtx5090-workstation", (), "12.0"),
+    ("debian12-t4", (), "11.8"),  # bookworm non-free: 11.8.89~11.8.0-5~deb12u1
+    ("debian13-l4", ("--driver", "nvidia-driver"), "12.4"),  # trixie: 12.4.131~12.4.1-2
+]
+
+
+@pytest.mark.parametrize(("demo", "driver", "release"), DISTRO_TOOLKITS)
+def test_the_distributions_toolkit_installs_on_every_demo_that_offers_it(demo, driver, release):
+    result = nvwizard("plan", "--demo", demo, *driver, "--cuda", "distro", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["cuda"] == f"distro {release}" and "nvidia-cuda-toolkit" in plan["stack_list"]
+    # and apt's simulation of the stack passes: it brings no driver package
+    host = demo_host(demo)
+    report = build_report(host)
+    choices = Choices(driver=plan["driver"], headless=True, cuda="distro")
+    built = build_plan(report, choices)
+    check = check_simulation(built, simulate(host, built))
+    assert check.ok, check.problems
+
+
+def test_distro_toolkit_with_the_recommended_535_on_trixie_is_refused_for_its_ceiling():
+    result = nvwizard("plan", "--demo", "debian13-l4", "--cuda", "distro")
+    assert result.returncode == 3
+    assert "CUDA 12.4 on driver branch 535" in result.stderr

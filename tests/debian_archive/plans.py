@@ -58,9 +58,11 @@ class PlanCase:
 
     @property
     def install_argv(self) -> list[str]:
-        """The install step's simulation, as `nvwizard install` runs it (`apt-get -s ...`)."""
+        """The install step's simulation, as `nvwizard install` runs it (`apt-get -s ...`);
+        with the developer stack when the plan has one."""
         assert self.plan is not None
-        return simulation_commands(self.plan)["install"]
+        commands = simulation_commands(self.plan)
+        return commands.get("stack") or commands["install"]
 
 
 def plan_cases(
@@ -90,3 +92,26 @@ def plan_cases(
                     yield PlanCase(key, flavour, candidate.package, headless, None, str(error))
                     continue
                 yield PlanCase(key, flavour, candidate.package, headless, plan)
+        yield from _distro_cuda_case(codename, flavour, report)
+
+
+def _distro_cuda_case(codename: str, flavour: str, report: Report) -> Iterator[PlanCase]:
+    """The archive's own CUDA toolkit (`--cuda distro`), headless, with the first driver that
+    runs it: the recommended one, else the next candidate."""
+    if report.stack.offers.distro_cuda is None:
+        return
+    names = [c.package for c in report.driver_candidates]
+    names.sort(key=lambda name: name != report.recommended_driver)
+    refused: PlanCase | None = None
+    for driver in names:
+        key = f"{codename}/{flavour}/{driver}/headless+cuda-distro"
+        choices = Choices(driver=driver, headless=True, cuda="distro")
+        try:
+            plan = build_plan(report, choices)
+        except NvwizardError as error:
+            refused = refused or PlanCase(key, flavour, driver, True, None, str(error))
+            continue
+        yield PlanCase(key, flavour, driver, True, plan)
+        return
+    if refused is not None:
+        yield refused

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nvwizard.detect.debversion import compare_versions, version_key
-from nvwizard.knowledge import debian
+from nvwizard.knowledge import cuda, debian
 from nvwizard.knowledge.debian import DebianDriver
 from nvwizard.plan.debian import debian_install_lists
 from nvwizard.plan.models import Choices
@@ -123,10 +123,15 @@ def base_names(stanzas: Iterable[Stanza]) -> set[str]:
 
 
 def family_stanzas_text(stanzas: Iterable[Stanza]) -> str:
-    """What `apt-cache show` gives nvwizard's detection: the driver families' stanzas."""
-    family = [s for s in stanzas if debian.is_family_part(s.package)]
+    """What `apt-cache show` gives nvwizard's detection: the driver families' stanzas, and the
+    archive's CUDA toolkit (what `--cuda distro` installs)."""
+    family = [s for s in stanzas if _offered_to_detection(s.package)]
     family.sort(key=lambda s: (s.package, version_key(s.version)))
     return "\n".join(s.text() for s in _newest_first(family))
+
+
+def _offered_to_detection(name: str) -> bool:
+    return debian.is_family_part(name) or name == cuda.DISTRO_TOOLKIT
 
 
 def _newest_first(stanzas: list[Stanza]) -> list[Stanza]:

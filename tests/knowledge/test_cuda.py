@@ -110,6 +110,8 @@ def test_package_names():
         ("cuda-drivers", True),
         ("cuda-drivers-580", True),
         ("nvidia-open", True),
+        ("nvidia-open-580", True),
+        ("nvidia-opencl-dev", False),  # a part of the archive's nvidia-cuda-toolkit
         ("cuda-toolkit-12-8", False),
         ("cudnn9-cuda-12", False),
         ("nvidia-container-toolkit", False),

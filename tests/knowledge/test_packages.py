@@ -80,6 +80,12 @@ def test_debian_and_cuda_repository_driver_names_are_driver_packages():
     assert not is_driver_package("cuda-toolkit-12-8")
 
 
+def test_the_archive_toolkits_nvidia_named_parts_are_not_driver_packages():
+    """nvidia-cuda-toolkit pulls these; installing it must not count as touching the driver."""
+    for name in ("nvidia-cuda-dev", "nvidia-profiler", "nvidia-opencl-dev", "libnvidia-ml-dev"):
+        assert not is_driver_package(name), name
+
+
 def test_kernel_meta_flavours_try_the_hwe_series_first():
     from nvwizard.knowledge.packages import kernel_meta_flavours
 

@@ -263,3 +263,22 @@ def test_stack_simulation_command_where_apt_offers_the_stack_and_none_where_it_d
     assert "stack" not in simulation_commands(plan_for(hopper(), cuda="12.8"))  # repo added first
     alone = Plan(**{**plan.__dict__, "install_list": []})  # a stack with no driver packages
     assert simulation_commands(alone)["stack"][-1] == "cuda-toolkit-12-8"
+
+
+@pytest.mark.parametrize(
+    ("area", "says", "never"),
+    [
+        (False, "the apt sources do not enable multiverse", "archive does not offer it"),
+        (
+            True,
+            "although the sources enable multiverse: the archive does not offer it",
+            "enable it",
+        ),
+        (None, "the archive does not offer it", "enable it"),
+    ],
+)
+def test_no_distro_toolkit_advises_enabling_the_area_only_when_it_is_off(area, says, never):
+    report = replace(hopper(offers=StackOffers(distro_cuda_area=area)), driver_sources=["apt"])
+    with pytest.raises(UsageError) as refused:
+        plan_for(report, cuda="distro")
+    assert says in str(refused.value) and never not in str(refused.value)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nvwizard.host.bundle import BundleHost
 from nvwizard.knowledge.cuda import pin_file_text
 from nvwizard.report.build import build_report
 from nvwizard.report.models import ContainerToolkitInstall, CudaToolkitInstall, CudnnInstall
+from nvwizard.report.stack import distro_toolkit_area_enabled
 
 from .helpers import TODAY
 
@@ -161,3 +164,24 @@ def test_nothing_of_the_stack(tmp_path):
         "container-toolkit-not-configured",
         "cuda-toolkit-newer-than-driver",
     }
+
+
+@pytest.mark.parametrize(
+    ("os_id", "sources", "enabled"),
+    [
+        ("ubuntu", "deb http://archive.ubuntu.com/ubuntu/ jammy main restricted\n", False),
+        ("ubuntu", "deb http://archive.ubuntu.com/ubuntu/ jammy multiverse\n", True),
+        ("ubuntu", "deb-src http://archive.ubuntu.com/ubuntu/ jammy multiverse\n", False),
+        (
+            "debian",
+            "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\n"
+            "Components: main contrib non-free non-free-firmware\n",
+            True,
+        ),
+        ("debian", "deb http://deb.debian.org/debian bookworm main non-free-firmware\n", False),
+        ("ubuntu", None, None),
+        ("fedora", "deb http://example.org/ x multiverse\n", None),
+    ],
+)
+def test_whether_the_sources_enable_the_distribution_toolkits_area(os_id, sources, enabled):
+    assert distro_toolkit_area_enabled(os_id, sources) is enabled
