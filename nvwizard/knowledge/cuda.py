@@ -32,6 +32,10 @@ Sources (what each says):
   aidando73/cuda-hello-world's README (ubuntu2204) and a Hugging Face Dockerfile (debian12).
 - [cuda-release] the repository's Release file, "Origin: NVIDIA / Label: NVIDIA CUDA"
   (NVIDIA/nvidia-docker issue #22 quotes it): what an apt pin names the repository by.
+- [first-cuda] the release notes of the first toolkit per generation: CUDA 11.1 adds sm_86
+  (GA10x; 11.0 sm_80, A100), 11.8 "support for NVIDIA Hopper and Ada Lovelace" (sm_90,
+  sm_89), 12.8 "compiler support for ... Blackwell GPU architectures: SM_100, SM_101,
+  SM_120"; Turing sm_75 from 10.0.
 - [distro] the distributions' `nvidia-cuda-toolkit`: Ubuntu 22.04 11.5, 24.04 12.0 (DOMAIN.md),
   Debian 12 11.8, Debian 13 12.4, in Debian's non-free area; apt's version is the truth.
 """
@@ -78,6 +82,15 @@ TOOLKITS: tuple[Toolkit, ...] = (
 
 # The oldest GPU generation each CUDA major still compiles for (cuda13-notes).
 OLDEST_ARCHITECTURE = {11: "Kepler", 12: "Maxwell", 13: "Turing"}
+# The first toolkit that compiles for each newer generation (first-cuda); older generations
+# are older than every toolkit here. An older toolkit builds no code these GPUs run.
+FIRST_CUDA = {
+    "Turing": "10.0",  # sm_75
+    "Ampere": "11.1",  # sm_80 from 11.0, the GeForce/workstation sm_86 from 11.1
+    "Hopper": "11.8",  # sm_90
+    "Ada": "11.8",  # sm_89
+    "Blackwell": "12.8",  # sm_100, sm_120
+}
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)")
 
@@ -163,6 +176,30 @@ def unsupported_architectures(major: int, architectures: list[str]) -> list[str]
     order = [a.name for a in ARCHITECTURES]
     floor = order.index(oldest)
     return [a for a in dict.fromkeys(architectures) if a in order and order.index(a) < floor]
+
+
+def too_new_architectures(version: str, architectures: list[str]) -> list[str]:
+    """The generations among `architectures` that CUDA `version` cannot compile for yet."""
+    return [
+        a
+        for a in dict.fromkeys(architectures)
+        if a in FIRST_CUDA and version_key(version) < version_key(FIRST_CUDA[a])
+    ]
+
+
+def compact_versions(versions: list[str]) -> str:
+    """ "11.8, 12.0-12.6, 12.8-12.9, 13.0-13.3": runs of consecutive minors, per major."""
+    runs: list[list[tuple[int, int]]] = []
+    for key in sorted({version_key(v) for v in versions}):
+        last = runs[-1][-1] if runs else None
+        if last is not None and key == (last[0], last[1] + 1):
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+    words = [
+        f"{r[0][0]}.{r[0][1]}" + (f"-{r[-1][0]}.{r[-1][1]}" if len(r) > 1 else "") for r in runs
+    ]
+    return ", ".join(words)
 
 
 # -- package names -----------------------------------------------------------------------------

@@ -117,10 +117,14 @@ def cuda_options(report: Report, branch: int | None) -> list[CudaOption]:
         dropped = cuda.unsupported_architectures(
             cuda.version_key(version)[0], _architectures(report)
         )
+        too_new = cuda.too_new_architectures(version, _architectures(report))
         if dropped:
             reason = (
                 f"CUDA {cuda.version_key(version)[0]} no longer compiles for {', '.join(dropped)}"
             )
+            options.append(CudaOption(version, False, False, reason))
+        elif too_new:
+            reason = f"{too_new[0]} needs CUDA {cuda.FIRST_CUDA[too_new[0]]} or newer"
             options.append(CudaOption(version, False, False, reason))
         elif fit is None:
             options.append(CudaOption(version, True, False, "the driver branch is unknown"))
@@ -174,6 +178,13 @@ def _check_toolkit(report: Report, choices: Choices, version: str, branch: int |
             f"CUDA {version} cannot build for {_gpu_named(report, dropped[0])}: CUDA {major} "
             f"supports {oldest} and newer only; choose --cuda {major - 1}.x (or --cuda latest)"
         )
+    too_new = cuda.too_new_architectures(version, _architectures(report))
+    if too_new:
+        first = cuda.FIRST_CUDA[too_new[0]]
+        raise RefusedError(
+            f"CUDA {version} cannot build for {_gpu_named(report, too_new[0])}: {too_new[0]} "
+            f"needs CUDA {first} or newer; choose --cuda {first} or newer (or --cuda latest)"
+        )
     if branch is None:
         return False
     fit = cuda.driver_fit(version, branch)
@@ -218,7 +229,9 @@ def resolve_cuda(report: Report, choices: Choices, branch: int | None) -> CudaCh
     known = known_toolkits(report, for_this_os=False)
     if version not in known:
         source = "apt offers" if report.stack.offers.cuda else "NVIDIA publishes"
-        raise UsageError(f"--cuda {version}: no such toolkit ({source}: {', '.join(known[-8:])})")
+        raise UsageError(
+            f"--cuda {version}: no such toolkit ({source}: {cuda.compact_versions(known)})"
+        )
     compat = _check_toolkit(report, choices, version, branch)
     _check_repository(report, version)
     installed = any(

@@ -28,6 +28,21 @@ from tests.cli.run import REPO_ROOT, nvwizard
         ),
         (("--demo", "rtx3090-fresh", "--cudnn"), 3, "--cudnn needs a CUDA toolkit"),
         (("--demo", "hgx-h100", "--cuda", "12.7"), 2, "no such toolkit"),
+        (
+            ("--demo", "rtx3090-fresh", "--cuda", "12.7"),
+            2,
+            "(NVIDIA publishes: 11.8, 12.0-12.6, 12.8-12.9, 13.0-13.3)",
+        ),
+        (
+            ("--demo", "rtx5090-workstation", "--cuda", "12.6"),
+            3,
+            "(Blackwell): Blackwell needs CUDA 12.8 or newer",
+        ),
+        (
+            ("--demo", "rtx5090-workstation", "--cuda", "distro"),
+            3,
+            "CUDA 12.0 cannot build for GeForce RTX 5090 (Blackwell)",
+        ),
         (("--demo", "hgx-h100", "--cuda", "twelve"), 2, "expected a CUDA release"),
         (("--demo", "hgx-h100", "--allow-cuda-compat"), 2, "add --cuda VERSION"),
     ],
@@ -96,7 +111,6 @@ DISTRO_TOOLKITS = [
     ("gtx1080-secureboot", (), "11.5"),
     ("nvml-mismatch", (), "11.5"),
     ("hgx-h100", (), "12.0"),  # noble multiverse: 12.0.140~12.0.1-4build4
-    ("rtx5090-workstation", (), "12.0"),
     ("debian12-t4", (), "11.8"),  # bookworm non-free: 11.8.89~11.8.0-5~deb12u1
     ("debian13-l4", ("--driver", "nvidia-driver"), "12.4"),  # trixie: 12.4.131~12.4.1-2
 ]

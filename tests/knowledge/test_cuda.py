@@ -184,3 +184,25 @@ RUNTIMES = [
 @pytest.mark.parametrize(("installed", "runtimes"), RUNTIMES)
 def test_runtimes_to_configure(installed, runtimes):
     assert installed_runtimes(installed) == runtimes
+
+
+def test_compact_versions_lists_every_release_in_runs():
+    versions = [t.version for t in cuda.TOOLKITS]
+    assert cuda.compact_versions(versions) == "11.8, 12.0-12.6, 12.8-12.9, 13.0-13.3"
+    assert cuda.compact_versions(["12.8", "12.4"]) == "12.4, 12.8"
+    assert cuda.compact_versions([]) == ""
+
+
+@pytest.mark.parametrize(
+    ("generation", "first", "older"),
+    [("Blackwell", "12.8", "12.6"), ("Hopper", "11.8", "11.7"), ("Ada", "11.8", "11.5")],
+)
+def test_each_generation_needs_its_first_toolkit(generation, first, older):
+    assert cuda.FIRST_CUDA[generation] == first
+    assert cuda.too_new_architectures(older, [generation]) == [generation]
+    assert cuda.too_new_architectures(first, [generation, "Pascal"]) == []
+
+
+def test_every_generation_with_a_first_toolkit_is_known():
+    names = {a.name for a in cuda.ARCHITECTURES}
+    assert set(cuda.FIRST_CUDA) <= names
