@@ -2,7 +2,8 @@
 
 The plan options are `nvwizard plan`'s own (`add_plan_options`), so every option plan and
 install learn is accepted here too and written into the playbook as the words to pass
-(`plan_option_words`). They are checked here as plan checks them, but planned on each host
+(`plan_option_words`). They are checked here as plan checks them (the same functions:
+`check_options_without_machine`), but planned on each host
 when the playbook runs: that is also why `export` takes no --machine or --demo (a demo is
 chosen per host, with the host variable `nvwizard_demo`). `--reboot` is refused: the playbook
 reboots a host itself, with ansible.builtin.reboot, when nvwizard says the driver needs it.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from nvwizard.cli.arg_types import folder_name
 from nvwizard.cli.machine_options import NO_MACHINE_REASON
-from nvwizard.cli.plan_cmd import add_plan_options, check_plan_options
+from nvwizard.cli.plan_cmd import add_plan_options, check_options_without_machine
 from nvwizard.errors import UsageError, exit_codes_help
 
 FORMATS = ("ansible",)
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     for dest, why in NOT_EXPORTED.items():
         if getattr(args, dest):
             raise UsageError(why)
-    check_plan_options(args)
+    check_options_without_machine(args)
     options = plan_option_words(args)
     written = shlex.join(["nvwizard", "export", args.format, args.folder, *options])
     done = export_ansible(Path(args.folder), options, written, args.force)

@@ -148,6 +148,21 @@ def check_plan_options(args: argparse.Namespace) -> None:
         raise UsageError("--allow-cuda-compat applies to a toolkit: add --cuda VERSION")
 
 
+def check_options_without_machine(args: argparse.Namespace) -> None:
+    """The plan options checked as plan checks them, where there is no machine yet (`export`):
+    a --driver no release names, a --cuda release NVIDIA never published. Plan itself checks
+    these against the machine (a legacy name it refuses, the releases apt offers), with the
+    same functions and messages."""
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.plan.install import check_driver_name
+    from nvwizard.plan.stack import check_cuda_option
+
+    check_plan_options(args)
+    if args.driver:
+        check_driver_name(args.driver)
+    check_cuda_option(args.cuda)
+
+
 def choices_from_args(args: argparse.Namespace, report) -> Choices:
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.build import default_choices

@@ -30,6 +30,17 @@ def parse_any_driver(report: Report, name: str) -> DriverPackage | DebianDriver 
     return parse_debian_driver(name, debian_branch(report, name)[0])
 
 
+def check_driver_name(name: str) -> None:
+    """Refuse a --driver that is no NVIDIA driver package name on any release: what plan
+    checks whatever the machine, and `export` before it writes a playbook."""
+    if parse_driver_package(name) is None and parse_debian_driver(name) is None:
+        raise UsageError(
+            f"--driver {shown(name)!r}: not an NVIDIA driver package name "
+            "(expected nvidia-driver-<branch>[-server][-open], e.g. nvidia-driver-580-server-open, "
+            "or on Debian nvidia-driver, nvidia-open-kernel-dkms, nvidia-tesla-<branch>-driver)"
+        )
+
+
 def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDriver, list[str]]:
     """The parsed driver and warnings, or a refusal before anything runs."""
     said = shown(name)  # as the messages echo it: --driver may be anything, of any length
@@ -41,11 +52,8 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
             f"install: use `sudo apt-get install {said}` on that release, or a newer release"
         )
     if driver is None:
-        raise UsageError(
-            f"--driver {said!r}: not an NVIDIA driver package name "
-            "(expected nvidia-driver-<branch>[-server][-open], e.g. nvidia-driver-580-server-open, "
-            "or on Debian nvidia-driver, nvidia-open-kernel-dkms, nvidia-tesla-<branch>-driver)"
-        )
+        check_driver_name(name)
+        raise AssertionError(f"{name!r} parses as no driver, yet check_driver_name passed")
     warnings: list[str] = []
     if isinstance(driver, DebianDriver):
         refuse_unless_installable(report, driver)

@@ -217,21 +217,35 @@ def _check_repository(report: Report, version: str) -> None:
         )
 
 
+def check_cuda(wanted: str, known: list[str], source: str = "NVIDIA publishes") -> str:
+    """The release `--cuda` names ("12.8.1" -> "12.8"), or a usage error when it is malformed
+    or not among `known` (what `source` offers). Plan checks it against the machine's list,
+    `export` against every release NVIDIA publishes (`check_cuda_option`)."""
+    version = cuda.major_minor(wanted)
+    if version is None:
+        raise UsageError(f"--cuda {wanted!r}: expected a version such as 12.8, latest or distro")
+    if version not in known:
+        raise UsageError(
+            f"--cuda {version}: no such toolkit ({source}: {cuda.compact_versions(known)})"
+        )
+    return version
+
+
+def check_cuda_option(wanted: str | None) -> None:
+    """`--cuda` checked whatever the machine: `latest`, `distro` or a published release."""
+    if wanted and wanted not in (LATEST, DISTRO):
+        check_cuda(wanted, [t.version for t in cuda.TOOLKITS])
+
+
 def resolve_cuda(report: Report, choices: Choices, branch: int | None) -> CudaChoice | None:
     wanted = choices.cuda
     if not wanted:
         return None
     if wanted == DISTRO:
         return _distro_cuda(report, choices, branch)
-    version = latest_cuda(report, branch) if wanted == LATEST else cuda.major_minor(wanted)
-    if version is None:
-        raise UsageError(f"--cuda {wanted!r}: expected a version such as 12.8, latest or distro")
+    source = "apt offers" if report.stack.offers.cuda else "NVIDIA publishes"
     known = known_toolkits(report, for_this_os=False)
-    if version not in known:
-        source = "apt offers" if report.stack.offers.cuda else "NVIDIA publishes"
-        raise UsageError(
-            f"--cuda {version}: no such toolkit ({source}: {cuda.compact_versions(known)})"
-        )
+    version = latest_cuda(report, branch) if wanted == LATEST else check_cuda(wanted, known, source)
     compat = _check_toolkit(report, choices, version, branch)
     _check_repository(report, version)
     installed = any(

@@ -125,6 +125,33 @@ def test_bad_options_are_refused_before_anything_is_written(argv, message, tmp_p
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--driver", "bogus"],
+        ["--cuda", "99.9"],
+        ["--cuda", "12.7"],  # NVIDIA never published a 12.7 toolkit
+    ],
+)
+def test_options_plan_refuses_on_every_machine_are_refused_with_plans_line(argv, tmp_path):
+    """Export plans on no machine, yet it must refuse what plan refuses everywhere, with
+    plan's own one line (exit 2), instead of writing a playbook that fails on every host."""
+    planned = nvwizard("plan", "--demo", "rtx3090-fresh", *argv)
+    assert planned.returncode == 2
+    result = nvwizard("export", "ansible", str(tmp_path / "p"), *argv)
+    assert result.returncode == 2
+    assert result.stderr == planned.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_debian_driver_name_and_latest_cuda_are_exported(tmp_path):
+    result = nvwizard(
+        "export", "ansible", str(tmp_path / "p"), "--driver", "nvidia-tesla-535-driver",
+        "--cuda", "latest",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
 def test_an_unknown_format_is_a_usage_error(tmp_path):
     result = nvwizard("export", "salt", str(tmp_path / "p"))
     assert result.returncode == 2
