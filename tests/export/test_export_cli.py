@@ -183,3 +183,20 @@ def test_a_file_in_the_way_is_a_usage_error(tmp_path):
     result = nvwizard("export", "ansible", str(tmp_path / "p"))
     assert result.returncode == 2
     assert "not a directory" in result.stderr
+
+
+def test_max_fail_percentage_is_described_per_batch_as_ansible_applies_it():
+    """Ansible compares max_fail_percentage with the failed share of the current batch: the
+    playbook's README, its rollout.yml and the main README must not call it a share of all
+    the hosts."""
+    playbook = Path(__file__).resolve().parents[2] / "nvwizard" / "export" / "playbook"
+    main_readme = (playbook.parents[2] / "README.md").read_text()
+    texts = {
+        "README.md": (playbook / "README.md").read_text(),
+        "rollout.yml": (playbook / "rollout.yml").read_text(),
+    }
+    for name, text in texts.items():
+        flat = " ".join(text.split())
+        assert "share of the hosts has failed" not in flat, name
+        assert "of the current batch" in flat or "of a batch" in flat, name
+    assert "a share of each batch, not of the inventory" in " ".join(main_readme.split())
