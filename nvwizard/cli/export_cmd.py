@@ -109,5 +109,5 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"Next: list your servers in a copy of {folder}/inventory.example.ini, then run")
     print(f"  ansible-playbook -i INVENTORY {folder}/site.yml --check   (plans only)")
-    print(f"Try it on demo machines first: see {folder}/README.md.")
+    print(f"Try it on demo machines first: -i {folder}/inventory.demo.ini (see README.md).")
     return 0

@@ -18,6 +18,7 @@ PLAYBOOK_FILES = {
     "rollout.yml",
     "README.md",
     "inventory.example.ini",
+    "inventory.demo.ini",
     "group_vars/all.yml",
     "roles/nvwizard/defaults/main.yml",
     "roles/nvwizard/tasks/main.yml",
@@ -200,3 +201,35 @@ def test_max_fail_percentage_is_described_per_batch_as_ansible_applies_it():
         assert "share of the hosts has failed" not in flat, name
         assert "of the current batch" in flat or "of a batch" in flat, name
     assert "a share of each batch, not of the inventory" in " ".join(main_readme.split())
+
+
+def _inventory_hosts(inventory: Path) -> list[str]:
+    """The hosts the real ansible-inventory reads from an inventory file."""
+    import json
+    import subprocess
+
+    from tests.export.playbook import BIN
+
+    listed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(inventory), "--list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return sorted(json.loads(listed.stdout).get("_meta", {}).get("hostvars", {}))
+
+
+def test_a_copy_of_the_example_inventory_rolls_out_to_no_demo_host(tmp_path):
+    """The READMEs say `cp inventory.example.ini inventory.ini`: that copy must hold no active
+    host, demo hosts least of all; the demo hosts have their own inventory."""
+    folder = tmp_path / "p"
+    assert nvwizard("export", "ansible", str(folder)).returncode == 0
+    assert _inventory_hosts(folder / "inventory.example.ini") == []
+    assert _inventory_hosts(folder / "inventory.demo.ini") == [
+        "demo-gtx1080",
+        "demo-hgx",
+        "demo-rtx3090",
+        "demo-vm",
+    ]
+    assert "-i inventory.demo.ini" in (folder / "README.md").read_text()
