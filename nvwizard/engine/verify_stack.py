@@ -158,7 +158,7 @@ def check_runtime(report: Report, name: str, docker_error: str | None) -> Verify
     )
 
 
-def check_cuda_sample(host: Host) -> VerifyCheck:
+def check_cuda_sample(host: Host, report: Report) -> VerifyCheck:
     if host.kind == "bundle":
         return VerifyCheck(
             "cuda-sample",
@@ -193,14 +193,27 @@ def check_cuda_sample(host: Host) -> VerifyCheck:
             False,
             f"the vector-add program compiled with {sample.nvcc} failed on the GPU{simulated}: "
             f"{tail}",
-            "A toolkit newer than the driver fails with 'CUDA driver version is insufficient': "
-            "install a newer driver or the toolkit the driver runs (`nvwizard plan --cuda "
-            "latest`).",
+            _sample_failure_fix(report),
         )
     return VerifyCheck(
         "cuda-sample",
         True,
         f"vector-add compiled with {sample.nvcc} ran on the GPU and checked its result{simulated}",
+    )
+
+
+def _sample_failure_fix(report: Report) -> str:
+    """A module older than the installed libraries (the install's reboot still to come) is the
+    likeliest cause; otherwise the toolkit is newer than the driver."""
+    if any(f.id == "nvml-mismatch" for f in report.findings):
+        loaded = report.loaded_module.version if report.loaded_module else "an older module"
+        return (
+            f"The kernel still runs the old module ({loaded}), not the installed driver: "
+            "reboot, or load it now with `sudo nvwizard activate`, then verify again."
+        )
+    return (
+        "A toolkit newer than the driver fails with 'CUDA driver version is insufficient': "
+        "install a newer driver or the toolkit the driver runs (`nvwizard plan --cuda latest`)."
     )
 
 
@@ -222,5 +235,5 @@ def stack_checks(host: Host, report: Report) -> list[VerifyCheck]:
             docker_error = parse_docker_info(host.read("docker-info.txt") or "").error
         checks += [check_runtime(report, r, docker_error) for r in stack.container_runtimes]
     if stack.cuda_toolkits:
-        checks.append(check_cuda_sample(host))
+        checks.append(check_cuda_sample(host, report))
     return checks

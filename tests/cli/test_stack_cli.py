@@ -104,6 +104,36 @@ def test_install_reboot_and_verify_the_stack_on_a_fresh_demo(tmp_path):
     assert "simulated" in checks["cuda-sample"]["detail"]
 
 
+def test_verify_before_the_reboot_blames_the_old_module_not_the_driver(tmp_path):
+    """The HGX runs 535; after installing 595 with CUDA 13.2 and before the reboot the sample
+    fails with 'driver version is insufficient': the fix is to load the installed driver."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+        "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
+        "NVWIZARD_DEMO_SPEED": "0",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "nvwizard", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            timeout=180,
+        )
+
+    installed = run("install", "--demo", "hgx-h100", "--cuda", "13.2", "--yes")
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
+    verified = run("verify", "--demo", "hgx-h100", "--json")
+    sample = {c["name"]: c for c in json.loads(verified.stdout)["checks"]}["cuda-sample"]
+    assert not sample["ok"] and "insufficient" in sample["detail"]
+    assert "old module (535.247.01)" in sample["fix"] and "nvwizard activate" in sample["fix"]
+    assert "install a newer driver" not in sample["fix"]
+
+
 # The archive's own toolkit (`--cuda distro`): every demo's sources enable the area that
 # carries it, and the demo offers the version the real archive has for that release.
 DISTRO_TOOLKITS = [
