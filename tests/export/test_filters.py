@@ -150,3 +150,23 @@ def test_a_steps_written_files_are_named_in_the_plan_lines():
     plan = _json("plan", "--json", "--demo", "hgx-h100", "--cuda", "latest")
     lines = filters.plan_lines(plan)
     assert "  writes /etc/apt/preferences.d/nvwizard-cuda-repository-drivers" in lines
+
+
+@pytest.mark.parametrize(
+    ("result", "said"),
+    [
+        (
+            {"msg": "Error executing command.", "rc": 13, "cmd": "/opt/nvwizard/bin/nvwizard x"},
+            "Plan: cannot run /opt/nvwizard/bin/nvwizard on the host: Permission denied (set "
+            "nvwizard_command to nvwizard's path there, or nvwizard_install: true)",
+        ),
+        (
+            {"msg": "non-zero return code", "rc": 1, "stderr_lines": ["", "boom", ""]},
+            "Plan: non-zero return code: boom",
+        ),
+        ({}, "Plan: failed"),
+    ],
+    ids=["not-started", "stderr", "nothing"],
+)
+def test_task_failure_says_why_in_one_line(result, said):
+    assert filters.task_failure("Plan", result) == said

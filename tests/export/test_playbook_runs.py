@@ -205,3 +205,24 @@ def test_the_wheel_installs_nvwizard_on_the_host(playbook, tmp_path):
     again = run_playbook(playbook, inventory)
     assert again.returncode == 0, again.stdout[-3000:]
     assert recap(again.stdout)["rtx"]["changed"] == 0  # nvwizard and the driver: in place
+
+
+def test_a_host_without_nvwizard_says_which_command_is_missing(playbook, tmp_path):
+    """Ansible's command module says only "Error executing command." when the program is not
+    there: the report names the program and what to set."""
+    root = tmp_path / "hosts"
+    missing = str(tmp_path / "no-such" / "nvwizard")
+    vm = DemoHost("vm", "vm-no-gpu")
+    inventory = write_inventory(
+        tmp_path / "inventory.ini", [vm], root, nvwizard_install=False, nvwizard_command=missing
+    )
+
+    run = run_playbook(playbook, inventory)
+
+    assert run.returncode == 2
+    host = report(playbook)["vm"]
+    assert host["outcome"] == "failed"
+    assert host["message"] == (
+        f"Detect the machine: cannot run {missing} on the host: No such file or directory "
+        "(set nvwizard_command to nvwizard's path there, or nvwizard_install: true)"
+    )

@@ -127,6 +127,28 @@ def report_lines(summaries: list[dict], path: str) -> list[str]:
     return [*lines, f"report: {path}"]
 
 
+# The errno Ansible's command module returns as rc when it cannot start the program at all
+# (its msg is then only "Error executing command.").
+START_ERRORS = {2: "No such file or directory", 13: "Permission denied", 8: "Exec format error"}
+
+
+def task_failure(task: str, result: dict | None) -> str:
+    """Why a task failed, in one line: its message and the last line of its stderr, or, when
+    the program never started, which program and why (the module says neither)."""
+    result = result or {}
+    message = result.get("msg") or "failed"
+    rc = result.get("rc")
+    argv = ((result.get("invocation") or {}).get("module_args") or {}).get("argv") or []
+    if message == "Error executing command." and rc in START_ERRORS:
+        program = argv[0] if argv else str(result.get("cmd") or "the command").split(" ")[0]
+        return (
+            f"{task}: cannot run {program} on the host: {START_ERRORS[rc]} (set "
+            "nvwizard_command to nvwizard's path there, or nvwizard_install: true)"
+        )
+    stderr = [line for line in result.get("stderr_lines") or [] if line.strip()]
+    return f"{task}: {message}" + (f": {stderr[-1]}" if stderr else "")
+
+
 def _driver_words(found: dict | None) -> str:
     if not found:
         return "?"
@@ -145,4 +167,5 @@ class FilterModule:
             "nvwizard_seconds_to_reboot": seconds_to_reboot,
             "nvwizard_verify_failure": verify_failure,
             "nvwizard_report_lines": report_lines,
+            "nvwizard_task_failure": task_failure,
         }
