@@ -97,6 +97,8 @@ class WizardApp(App):
         fresh Detect that opens Verify (the state says a verification is pending)."""
         while len(self.screen_stack) > 1:
             await self.pop_screen()
+        # the applies before the reboot are history (the reboot's controller keeps its result)
+        self.controllers.install = self.controllers.activate = None
         self.go(flow.DETECT)
 
     # -- global keys and signals ----------------------------------------------------------

@@ -77,6 +77,7 @@ class InstallController:
         self._events: deque[ev.Event] = deque()
         self._lock = threading.Lock()
         self._ui_gone = False
+        self.engine_error: Exception | None = None  # the apply's worker died (no outcome)
 
     def choices(self) -> Choices:
         """The plan layer's defaults for this report (asked once), with what the screens
@@ -166,6 +167,7 @@ class InstallController:
             raise LookupError("nothing to apply: prepare() builds the plan first")
         self.progress = ApplyProgress(plan)
         self.state.outcome = None
+        self.engine_error = None
         self.run = self.backend.start_apply(self.state.host, plan, self._receive)
         return self.run
 
@@ -176,6 +178,7 @@ class InstallController:
             raise LookupError("no apply to follow: Detect found none running in the background")
         self.progress = ApplyProgress(None)
         self.state.outcome = None
+        self.engine_error = None
         self.run = self.backend.follow_apply(events_path, self._receive)
         return self.run
 
@@ -190,6 +193,7 @@ class InstallController:
         self.progress = ApplyProgress(None)
         self.progress.lines = list(earlier)
         self.state.outcome = None
+        self.engine_error = None
         self.run = self.backend.start_repair(self.state.host, self._receive)
         return self.run
 
@@ -214,9 +218,15 @@ class InstallController:
             self.state.outcome = outcome
         return added
 
+    def engine_stopped(self, error: Exception) -> None:
+        """The apply's worker died with `error`: nothing runs any more."""
+        self.engine_error = error
+
     @property
     def running(self) -> bool:
-        return self.run is not None and self.state.outcome is None
+        """An apply started here and has not ended. From this controller's own events, not
+        the state's outcome: a simulated reboot clears that (the next Detect starts over)."""
+        return self.run is not None and self.progress.outcome is None and self.engine_error is None
 
     def cancel(self) -> None:
         if self.run is not None:

@@ -171,11 +171,16 @@ class InstallScreen(WizardScreen):
             self.post_message(self.EngineStopped(error))
 
     def on_install_screen_engine_stopped(self, message: EngineStopped) -> None:
+        self.controller.engine_stopped(message.error)
+        if self._drainer is not None:
+            self._drainer.stop()
         self._drain()
         self.query_one("#outcome", LinesView).show(
             [Line(f"✗ The engine stopped: {message.error}", DANGER)]
         )
         self.query_one("#outcome").display = True
+        self.hint("l shows the full log; q quits.")
+        self.phase = "finished"
 
     def _drain(self) -> None:
         self._unshown.extend(self.controller.drain())
