@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from nvwizard.engine import paths
 from nvwizard.host.base import Host
 from nvwizard.knowledge.packages import KeptPackage, purge_selection
 from nvwizard.report.build import build_report
@@ -52,6 +53,20 @@ class LayersBackend:
     def apply_refusal(self, host: Host) -> str | None:
         if host.is_real and os.geteuid() != 0:
             return "Applying changes needs root: quit and run `sudo nvwizard`."
+        try:  # what every CLI command checks first, in the CLI's words (engine/paths.py)
+            paths.check_settings()
+        except paths.PlaceError as error:
+            return str(error)
+        return None
+
+    def journal_refusal(self, host: Host) -> str | None:
+        # lazy: the journal (see the module docstring)
+        from nvwizard.engine.journal import check_can_journal
+
+        try:
+            check_can_journal(host)
+        except paths.PlaceError as error:
+            return str(error)
         return None
 
     def purge_proposal(self, report: Report) -> tuple[list[str], list[KeptPackage]]:
@@ -219,4 +234,6 @@ class LayersBackend:
         # lazy: the verification (see the module docstring)
         from nvwizard.engine.verify import verify
 
+        if host.is_real:  # the result is recorded in the state file: say now if it cannot be
+            paths.check_writable(paths.state_dir(), paths.STATE_SETTING)
         return verify(host)

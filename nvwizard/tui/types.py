@@ -39,7 +39,13 @@ class WizardBackend(Protocol):
 
     def demo_host(self) -> Host: ...
 
-    def apply_refusal(self, host: Host) -> str | None: ...
+    def apply_refusal(self, host: Host) -> str | None:
+        """Why nothing can be applied here (not root; a log or state folder named by
+        NVWIZARD_LOG_DIR/NVWIZARD_STATE_DIR that cannot be written), in one line; or None."""
+
+    def journal_refusal(self, host: Host) -> str | None:
+        """Why an apply on `host` could not write its journal (the engine's check, one line,
+        the CLI's words), or None. Asked right before an apply is offered and started."""
 
     def purge_proposal(self, report: Report) -> tuple[list[str], list[KeptPackage]]: ...
 

@@ -180,6 +180,7 @@ class FakeBackend:
         self.fail_step = fail_step
         self.pending = verify_pending
         self.refusal = refusal
+        self.journal_problem: str | None = None  # journal_refusal's answer
         self.plans: list[Plan] = []
         self.reboots: list[int | None] = []
         self.boots = 0  # simulated reboots that came up (demo hosts only)
@@ -196,6 +197,9 @@ class FakeBackend:
 
     def apply_refusal(self, host):
         return self.refusal
+
+    def journal_refusal(self, host):
+        return self.journal_problem
 
     def purge_proposal(self, report):
         names = [p.name for p in report.installed_packages]

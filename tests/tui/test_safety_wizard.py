@@ -27,3 +27,57 @@ async def test_after_the_simulated_reboot_q_quits_and_help_opens():
         await settle(pilot)
         assert screen_name(app) != "QuitDuringInstallScreen"
         assert not app.is_running and app.return_code == 0
+
+
+def _state_dir_under_a_file(monkeypatch, tmp_path) -> str:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(blocker / "state"))
+    return f"{blocker} is not a directory (from NVWIZARD_STATE_DIR={blocker}/state"
+
+
+async def test_a_state_folder_that_cannot_be_written_is_said_on_screen_and_nothing_starts(
+    monkeypatch, tmp_path
+):
+    """The CLI's one line on Detect and on Install; Install stays disabled; no traceback."""
+    words = _state_dir_under_a_file(monkeypatch, tmp_path)
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert words in text_of(app, "#summary").replace("\n", " ")
+        await pilot.press("n", "n", "enter")  # Purge, confirmed
+        await settle(pilot)
+        await pilot.press("n")  # Select
+        await settle(pilot)
+        await pilot.press("n")  # Stack
+        await settle(pilot)
+        assert screen_name(app) == "InstallScreen" and app.screen.phase == "confirm"
+        assert words in text_of(app, "#plan").replace("\n", " ")
+        assert app.screen.query_one("#apply").disabled
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        assert app.screen.phase == "confirm" and app.state.outcome is None
+        assert app.controllers.install is not None and app.controllers.install.run is None
+        await pilot.press("q")  # nothing runs: q quits at once
+        await settle(pilot)
+        assert not app.is_running
+
+
+async def test_a_folder_broken_after_the_plan_was_shown_stops_the_install_before_it_starts(
+    monkeypatch, tmp_path
+):
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for keys in (("n",), ("n", "enter"), ("n",), ("n",)):
+            await pilot.press(*keys)
+            await settle(pilot)
+        assert screen_name(app) == "InstallScreen"
+        assert not app.screen.query_one("#apply").disabled
+        words = _state_dir_under_a_file(monkeypatch, tmp_path)
+        await pilot.press("n", "enter")  # Install
+        await settle(pilot)
+        assert app.screen.phase == "confirm" and app.controllers.install.run is None
+        assert words in text_of(app, "#plan").replace("\n", " ")
+        assert app.screen.query_one("#apply").disabled
+        assert words in text_of(app, "#hint").replace("\n", " ")

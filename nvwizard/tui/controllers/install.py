@@ -68,6 +68,10 @@ class ApplyProgress:
         ]
 
 
+class ApplyRefused(Exception):
+    """The apply cannot start (its journal cannot be written, not root): why, in one line."""
+
+
 class InstallController:
     def __init__(self, state: WizardState, backend: WizardBackend) -> None:
         self.state = state
@@ -99,7 +103,16 @@ class InstallController:
         plan = self.backend.build_plan(state.detected, self.choices())
         simulation, check = self.backend.simulate(state.host, state.detected, plan)
         state.plan, state.simulation, state.simulation_check = plan, simulation, check
+        self.check_can_apply()
         return plan, simulation
+
+    def check_can_apply(self) -> bool:
+        """Ask again whether an apply could run and write its journal (a folder may have
+        changed since Detect); the state says why not. True when it can."""
+        state, host = self.state, self.state.host
+        state.apply_refusal = self.backend.apply_refusal(host) or self.backend.journal_refusal(host)
+        state.can_apply = state.apply_refusal is None
+        return state.can_apply
 
     @property
     def simulation_problem(self) -> str | None:
@@ -129,7 +142,10 @@ class InstallController:
     def plan_lines(self) -> list[Line]:
         plan, sim, check = self.state.plan, self.state.simulation, self.state.simulation_check
         assert plan is not None, "the plan is built before it is shown"
-        lines = [Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING)]
+        lines = []
+        if self.state.apply_refusal:
+            lines.append(Line(f"✗ Cannot apply: {self.state.apply_refusal}", DANGER, hang=2))
+        lines.append(Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING))
         if plan.stack_list or plan.cuda:
             added = ", ".join(plan.stack_list) or "nothing new (installed already)"
             lines.append(Line(f"Then the developer stack: {added}", HEADING))
@@ -165,6 +181,8 @@ class InstallController:
         plan = self.state.plan
         if plan is None:
             raise LookupError("nothing to apply: prepare() builds the plan first")
+        if not self.check_can_apply():
+            raise ApplyRefused(self.state.apply_refusal or "applying is not possible here")
         self.progress = ApplyProgress(plan)
         self.state.outcome = None
         self.engine_error = None

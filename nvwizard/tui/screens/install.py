@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Log, ProgressBar
 
 from nvwizard.tui import flow
-from nvwizard.tui.controllers.install import InstallController
+from nvwizard.tui.controllers.install import ApplyRefused, InstallController
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.screens.log import LogScreen
@@ -112,7 +112,7 @@ class InstallScreen(WizardScreen):
         apply = self.query_one("#apply", Button)
         problem = self.controller.simulation_problem
         if not state.can_apply:
-            apply.label = "Install (needs sudo)"
+            apply.label = _blocked_label(state.apply_refusal)
             self.hint(state.apply_refusal or "Applying is not possible here.")
         elif problem:
             apply.label = "Install (blocked)"
@@ -120,8 +120,8 @@ class InstallScreen(WizardScreen):
         else:
             apply.disabled = False
             apply.label = f"Install: run these {len(plan.steps)} steps"
-            apply.refresh(layout=True)
             self.hint("Review the plan; n moves to Install, Enter on it starts.")
+        apply.refresh(layout=True)  # a compact button sized for its first label otherwise
         self.query_one("#plan-scroll").focus()
         self.phase = "confirm"
 
@@ -135,14 +135,28 @@ class InstallScreen(WizardScreen):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
-            self._start(self.controller.start)
+            try:
+                self._start(self.controller.start)
+            except ApplyRefused:  # a folder changed since the plan was shown: say so, stay
+                self._refused()
         elif event.button.id == "repair":
             self._start(self.controller.start_repair)
         elif event.button.id == "to-reboot":
             self.go(flow.REBOOT)
 
+    def _refused(self) -> None:
+        self.query_one("#plan", LinesView).show(self.controller.plan_lines())
+        self.query_one("#plan-scroll").scroll_home(animate=False)
+        apply = self.query_one("#apply", Button)
+        apply.label = _blocked_label(self.state.apply_refusal)
+        apply.disabled = True
+        apply.refresh(layout=True)
+        self.query_one("#plan-scroll").focus()
+        self.hint(self.state.apply_refusal or "Applying is not possible here.")
+
     # Applying
     def _start(self, start: Callable[[], ApplyRun]) -> None:
+        run = start()  # raises ApplyRefused before anything changes on the screen
         self.phase = "running"
         self.query_one("#plan-scroll").display = False
         self.query_one("#apply").display = False
@@ -156,7 +170,7 @@ class InstallScreen(WizardScreen):
         self._unshown.clear()
         self._shown_steps = None
         self._shown_percent = None
-        self._apply(start())
+        self._apply(run)
         self._drainer = self.set_interval(DRAIN_INTERVAL_S, self._drain)
         log = self.query_one("#log", Log)
         log.focus()
@@ -252,3 +266,7 @@ class InstallScreen(WizardScreen):
     @property
     def installing(self) -> bool:
         return self.phase == "running"
+
+
+def _blocked_label(refusal: str | None) -> str:
+    return "Install (needs sudo)" if refusal and "sudo" in refusal else "Install (not possible)"
