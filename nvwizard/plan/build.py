@@ -17,7 +17,7 @@ from nvwizard.knowledge.packages import DriverPackage
 from nvwizard.plan.apt import apt_options
 from nvwizard.plan.debian import sources_step
 from nvwizard.plan.install import install_lists, install_step, validate_driver
-from nvwizard.plan.models import Choices, Plan, Step
+from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.plan.preflight import preflight_step, report_warnings, update_step
 from nvwizard.plan.purge import purge_lists, purge_steps
 from nvwizard.plan.repair import build_repair_plan, repair_commands, repair_step
@@ -40,6 +40,7 @@ __all__ = [
     "build_plan",
     "build_repair_plan",
     "default_choices",
+    "planned_purge",
     "repair_commands",
     "validate_driver",
 ]
@@ -55,6 +56,20 @@ def default_choices(report: Report, driver: str | None = None) -> Choices:
     )
 
 
+def _fabric(report: Report, driver: DriverPackage | DebianDriver) -> list[str]:
+    """The new branch's fabric manager and NSCQ library, on an NVSwitch machine."""
+    ubuntu = driver if isinstance(driver, DriverPackage) else None  # Debian has no fabric manager
+    return [ubuntu.fabricmanager, ubuntu.nscq] if ubuntu and report.nvswitch_count else []
+
+
+def planned_purge(report: Report, choices: Choices) -> tuple[list[str], list[KeptPackage]]:
+    """What `build_plan` would purge and keep for these choices (the same lists), without
+    building its steps: a front end shows this before the user confirms the purge."""
+    driver, _warnings = validate_driver(report, choices.driver)
+    purge, kept, _purge_warnings = purge_lists(report, choices, _fabric(report, driver))
+    return purge, kept
+
+
 def build_plan(report: Report, choices: Choices) -> Plan:
     """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver."""
     driver, warnings = validate_driver(report, choices.driver)
@@ -62,8 +77,7 @@ def build_plan(report: Report, choices: Choices) -> Plan:
     stack = choose_stack(
         report, choices, driver.branch or (candidate.branch if candidate else None)
     )
-    ubuntu = driver if isinstance(driver, DriverPackage) else None  # Debian has no fabric manager
-    fabric = [ubuntu.fabricmanager, ubuntu.nscq] if ubuntu and report.nvswitch_count else []
+    fabric = _fabric(report, driver)
     purge, kept, purge_warnings = purge_lists(report, choices, fabric)
     install = install_lists(report, choices, driver)
     warnings += purge_warnings + install.warnings + report_warnings(report, choices, purge)

@@ -17,6 +17,8 @@ KEPT_INSTALLED = (
     "(the simulation shows old -> new)"
 )
 
+_FABRIC_PREFIXES = ("nvidia-fabricmanager-", "libnvidia-nscq-")
+
 
 def purge_lists(
     report: Report, choices: Choices, fabric: list[str]
@@ -45,6 +47,11 @@ def purge_lists(
             kept.remove(item)
             purge.append(name)
     for name in choices.keep:
+        kept_already = next((k for k in kept if k.name == name), None)
+        if kept_already is not None and name.startswith(_FABRIC_PREFIXES):
+            # another branch's fabric manager or NSCQ, which the plan would replace: kept
+            kept[kept.index(kept_already)] = KeptPackage(name, "kept: unticked by you")
+            continue
         if name not in purge:
             raise UsageError(f"--keep {shown(name)}: not in the purge list")
         purge.remove(name)
@@ -60,7 +67,7 @@ def _replace_old_fabric_manager(
     warnings = []
     fabricmanager, nscq = fabric
     for item in list(kept):
-        if item.name.startswith(("nvidia-fabricmanager-", "libnvidia-nscq-")) and (
+        if item.name.startswith(_FABRIC_PREFIXES) and (
             item.name not in fabric and item.name not in choices.keep
         ):
             kept.remove(item)

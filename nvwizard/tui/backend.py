@@ -73,6 +73,14 @@ class LayersBackend:
         selection = purge_selection(report.installed_packages)
         return [e.name for e in selection.to_purge], list(selection.kept)
 
+    def planned_purge(
+        self, report: Report, choices: Choices
+    ) -> tuple[list[str], list[KeptPackage]]:
+        # lazy: plans (see the module docstring)
+        from nvwizard.plan.build import planned_purge
+
+        return planned_purge(report, choices)
+
     def verification_pending(self, host: Host) -> bool:
         if not host.is_real:
             return False  # only a real machine keeps a state file between runs

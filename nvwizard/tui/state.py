@@ -25,9 +25,10 @@ class WizardState:
     can_apply: bool = True
     apply_refusal: str | None = None  # why applying is impossible here ("run sudo nvwizard")
     report: Report | None = None
-    # Purge screen
+    # Purge screen: the plan layer's own lists (for the driver chosen so far), once planned
     proposed_purge: list[str] = field(default_factory=list)  # the driver packages installed
     proposed_keep: list[KeptPackage] = field(default_factory=list)  # installed, kept: and why
+    purge_planned: bool = False  # False: Detect's first split, before the plan layer's lists
     ticked: set[str] = field(default_factory=set)  # what the user will really purge
     purge: bool = True  # False: the user declined the purge (keep the installed driver)
     # Select screen

@@ -49,6 +49,12 @@ class WizardBackend(Protocol):
 
     def purge_proposal(self, report: Report) -> tuple[list[str], list[KeptPackage]]: ...
 
+    def planned_purge(
+        self, report: Report, choices: Choices
+    ) -> tuple[list[str], list[KeptPackage]]:
+        """What the plan for `choices` purges and keeps (plan/build.py's own lists); raises
+        UsageError/RefusedError when no plan can be built for them."""
+
     def autoremove_extras(self, host: Host, report: Report, to_purge: list[str]) -> list[str]: ...
 
     def explain(self, candidate: DriverCandidate, report: Report) -> list[Paragraph]: ...

@@ -1,10 +1,14 @@
+from dataclasses import replace
+
 import pytest
 
 from nvwizard.detect.models import GpuProcess, LockHolder
 from nvwizard.errors import RefusedError, UsageError
-from nvwizard.plan.build import apt_options, build_plan, default_choices
+from nvwizard.plan.build import apt_options, build_plan, default_choices, planned_purge
 from nvwizard.plan.models import Choices
+from nvwizard.report.build import build_report
 from nvwizard.report.models import Gpu
+from nvwizard.simulator import demo_host
 from tests.plan.reports import CONTAINER, KERNEL, OLD_DRIVER, hopper_server, pascal_secure_boot
 
 APT = apt_options(300)
@@ -237,3 +241,16 @@ def test_hwe_kernel_plans_take_the_hwe_meta():
     report = hopper_server(signed_modules_available=[abi, hwe])
     plan = build_plan(report, default_choices(report))
     assert plan.install_list[2:4] == [abi, hwe]
+
+
+def test_keep_of_another_branchs_fabric_manager_keeps_it_and_says_why():
+    """The new branch would replace it; --keep (the wizard's untick) keeps it instead."""
+
+    report = build_report(demo_host("hgx-h100"))
+    choices = replace(default_choices(report), keep=("nvidia-fabricmanager-535",))
+    plan = build_plan(report, choices)
+    assert "nvidia-fabricmanager-535" not in plan.purge_list
+    assert "libnvidia-nscq-535" in plan.purge_list  # the other one is still replaced
+    kept = {k.name: k.reason for k in plan.kept_list}
+    assert kept["nvidia-fabricmanager-535"] == "kept: unticked by you"
+    assert planned_purge(report, choices) == (plan.purge_list, plan.kept_list)

@@ -201,6 +201,9 @@ class FakeBackend:
     def journal_refusal(self, host):
         return self.journal_problem
 
+    def planned_purge(self, report, choices):
+        return self.purge_proposal(report)
+
     def purge_proposal(self, report):
         names = [p.name for p in report.installed_packages]
         kept = [

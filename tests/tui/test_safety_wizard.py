@@ -81,3 +81,44 @@ async def test_a_folder_broken_after_the_plan_was_shown_stops_the_install_before
         assert words in text_of(app, "#plan").replace("\n", " ")
         assert app.screen.query_one("#apply").disabled
         assert words in text_of(app, "#hint").replace("\n", " ")
+
+
+async def test_purge_screen_counts_and_keeps_what_the_plan_purges_and_keeps():
+    """hgx-h100: the new branch replaces fabric manager and NSCQ 535, so the plan purges 20,
+    not the 18 driver packages alone; the Purge screen says 20, the Install screen too, and a
+    ticked kept package leaves the Kept list."""
+    from nvwizard.plan.build import build_plan, default_choices
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+
+    report = build_report(demo_host("hgx-h100"))
+    planned = build_plan(report, default_choices(report))
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        count = len(planned.purge_list)
+        assert count == 20 and "nvidia-fabricmanager-535" in planned.purge_list
+        assert str(app.screen.query_one("#confirm").label) == f"Purge {count} packages"
+        intro = text_of(app, "#intro")
+        assert f"Purge {count} of the installed" in intro
+        kept_part = intro.split("Kept unless ticked:")[1]
+        assert "nvidia-fabricmanager-535" not in kept_part
+        assert "nvidia-container-toolkit-base" in kept_part
+        await pilot.press("end", "space")  # tick the last row: nvidia-container-toolkit-base
+        await settle(pilot)
+        assert "nvidia-container-toolkit-base" in app.state.ticked
+        intro = text_of(app, "#intro")
+        assert "nvidia-container-toolkit-base" not in intro.split("Kept unless ticked:")[1]
+        assert str(app.screen.query_one("#confirm").label) == f"Purge {count + 1} packages"
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        for _ in range(2):  # Select, Stack: the defaults
+            await pilot.press("n")
+            await settle(pilot)
+        assert screen_name(app) == "InstallScreen"
+        plan = app.state.plan
+        assert sorted(app.state.ticked) == plan.purge_list
+        assert f"Purge {count + 1} packages, as ticked on the Purge screen" in text_of(app, "#plan")
+        assert f"Purge the {count + 1} installed" in plan.step("purge").title

@@ -49,6 +49,7 @@ class DetectController:
         state.proposed_purge = to_purge
         state.proposed_keep = keep
         state.ticked = set(to_purge)
+        state.purge_planned = False
         state.purge = True
         state.driver = report.recommended_driver
         state.headless = report.headless_or_assumed

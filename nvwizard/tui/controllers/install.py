@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING, PlanProgress
+from nvwizard.knowledge.packages import keep_reason
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages
 from nvwizard.tui.controllers.choices import refined_choices
@@ -87,13 +88,14 @@ class InstallController:
         """The plan layer's defaults for this report (asked once), with what the screens
         decided."""
         state = self.state
-        kept_names = {k.name for k in state.proposed_keep}
         return replace(
             refined_choices(state, self.backend) or Choices(driver=""),
             driver=state.driver or "",
             purge=state.purge and bool(state.ticked),
+            # exactly the ticks of the Purge screen: what a purge keeps by default, ticked, is
+            # purged too; what the plan purges, unticked, is kept
             keep=tuple(n for n in state.proposed_purge if n not in state.ticked),
-            also_purge=tuple(sorted(state.ticked & kept_names)),
+            also_purge=tuple(sorted(n for n in state.ticked if keep_reason(n) is not None)),
             headless=state.headless,
         )
 
@@ -146,6 +148,7 @@ class InstallController:
         if self.state.apply_refusal:
             lines.append(Line(f"✗ Cannot apply: {self.state.apply_refusal}", DANGER, hang=2))
         lines.append(Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING))
+        lines += _purge_lines(plan)
         if plan.stack_list or plan.cuda:
             added = ", ".join(plan.stack_list) or "nothing new (installed already)"
             lines.append(Line(f"Then the developer stack: {added}", HEADING))
@@ -299,6 +302,21 @@ def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
             f"(sudo apt-get purge {names})"
         )
     return advice
+
+
+def _purge_lines(plan: Plan) -> list[Line]:
+    """The purge in one line, counted as the Purge screen counts it."""
+    kept = ", ".join(k.name for k in plan.kept_list) or "nothing"
+    if not plan.purge_list:
+        count = len(plan.kept_list)
+        return (
+            [Line(f"Nothing is purged: the {count} installed NVIDIA packages stay", HEADING)]
+            if count
+            else []
+        )
+    count = len(plan.purge_list)
+    purged = f"Purge {count} package{'s' if count != 1 else ''}, as ticked on the Purge screen"
+    return [Line(f"{purged}; kept: {kept}", HEADING, hang=2)]
 
 
 def _package_sets(sim: Simulation) -> tuple[list[str], list[str], list[str]]:

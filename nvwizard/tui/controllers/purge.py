@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from nvwizard.errors import NvwizardError
+from nvwizard.knowledge.packages import keep_reason
+from nvwizard.tui.controllers.choices import refined_choices
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
@@ -16,18 +19,38 @@ class PurgeRow:
     name: str
     version: str | None
     ticked: bool
-    keep_reason: str | None  # set for packages kept unless the user opts in
+    keep_reason: str | None  # set for packages a purge keeps by default, and why (or why not)
 
 
 class PurgeController:
     def __init__(self, state: WizardState, backend: WizardBackend) -> None:
         self.state = state
         self.backend = backend
+        self._plan_purge()
+
+    def _plan_purge(self) -> None:
+        """Once per detection: the plan layer's purge and kept lists for the driver chosen so
+        far (the recommended one at first), so that what this screen counts, ticks and keeps
+        is what the plan purges (another branch's fabric manager, say, which the new branch
+        replaces). Without a plan (no driver to install) Detect's split stays."""
+        state = self.state
+        choices = refined_choices(state, self.backend)
+        if state.purge_planned or choices is None:
+            return
+        try:
+            purge, kept = self.backend.planned_purge(
+                state.detected, replace(choices, driver=state.driver or choices.driver)
+            )
+        except NvwizardError:  # no plan for this driver: the Install screen says why
+            return
+        state.proposed_purge, state.proposed_keep = purge, kept
+        state.ticked = set(purge)
+        state.purge_planned = True
 
     def rows(self) -> list[PurgeRow]:
         versions = {p.name: p.version for p in self.state.detected.installed_packages}
         rows = [
-            PurgeRow(name, versions.get(name), name in self.state.ticked, None)
+            PurgeRow(name, versions.get(name), name in self.state.ticked, keep_reason(name))
             for name in self.state.proposed_purge
         ]
         rows += [
@@ -37,7 +60,7 @@ class PurgeController:
         return rows
 
     def intro(self) -> str:
-        kept = [k.name for k in self.state.proposed_keep]
+        kept = [row.name for row in self.rows() if row.name not in self.state.ticked]
         text = f"Purge {self.ticked_count} of the installed NVIDIA packages (Space toggles)."
         if kept:
             text += f" Kept unless ticked: {', '.join(kept)}."
