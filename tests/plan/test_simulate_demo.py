@@ -74,7 +74,10 @@ def test_the_wizard_says_to_tick_it_on_purge():
     state = WizardState(host=host, report=report, plan=plan)
     state.simulation, state.simulation_check = LayersBackend().simulate(host, report, plan)
     problem = InstallController(state, LayersBackend()).simulation_problem
-    assert problem.endswith(f"To purge {FABRIC_535} too, press b twice and tick it on Purge")
+    assert problem.endswith(
+        f"To purge {FABRIC_535} too, press b three times (back to Purge) and tick it there "
+        f"with Space (`nvwizard install` says it with --also-purge {FABRIC_535})"
+    )
 
 
 def test_branch_replacement_in_place_on_the_demo_matches_the_apply(capsys, places):

@@ -122,3 +122,55 @@ async def test_purge_screen_counts_and_keeps_what_the_plan_purges_and_keeps():
         assert sorted(app.state.ticked) == plan.purge_list
         assert f"Purge {count + 1} packages, as ticked on the Purge screen" in text_of(app, "#plan")
         assert f"Purge the {count + 1} installed" in plan.step("purge").title
+
+
+async def _to_install_with(pilot, driver: str) -> None:
+    """From Purge (confirmed as it is) through Select (`driver`) and Stack to Install."""
+    from textual.widgets import DataTable
+
+    app = pilot.app
+    await pilot.press("n", "enter")
+    await settle(pilot)
+    table = app.screen.query_one(DataTable)
+    rows = [row.value for row in table.rows]
+    while rows[table.cursor_row] != driver:
+        await pilot.press("down" if rows.index(driver) > table.cursor_row else "up")
+    await pilot.press("enter")  # Select -> Stack
+    await settle(pilot)
+    await pilot.press("n")  # Stack -> Install
+    await settle(pilot)
+    assert screen_name(app) == "InstallScreen"
+
+
+async def test_a_dragged_package_is_named_with_what_to_do_and_following_it_works():
+    """535-server-open keeps fabric manager 535, whose purge the driver's drags along: the
+    Install screen names it and says to tick it on Purge; b three times lands there with the
+    list focused (Down, Space work at once); ticked, the plan goes."""
+    fabric = "nvidia-fabricmanager-535"
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#packages").deselect(fabric)  # keep it (as if unticked)
+        await settle(pilot)
+        assert fabric not in app.state.ticked
+        await _to_install_with(pilot, "nvidia-driver-535-server-open")
+        plan_text = text_of(app, "#plan").replace("\n", " ")
+        assert app.screen.query_one("#apply").disabled
+        assert f"purge would also remove packages you did not confirm: {fabric}" in plan_text
+        assert f"{fabric} cannot stay without the driver: press b three times" in plan_text
+        await pilot.press("b", "b", "b")
+        await settle(pilot)
+        assert screen_name(app) == "PurgeScreen"
+        packages = app.screen.query_one("#packages")
+        assert app.focused is packages
+        rows = [packages.get_option_at_index(i).value for i in range(packages.option_count)]
+        while rows[packages.highlighted] != fabric:
+            await pilot.press("down")
+        await pilot.press("space")
+        await settle(pilot)
+        assert fabric in app.state.ticked
+        await _to_install_with(pilot, "nvidia-driver-535-server-open")
+        assert not app.screen.query_one("#apply").disabled, text_of(app, "#plan")
+        assert fabric in app.state.plan.purge_list

@@ -147,6 +147,8 @@ class InstallController:
         lines = []
         if self.state.apply_refusal:
             lines.append(Line(f"✗ Cannot apply: {self.state.apply_refusal}", DANGER, hang=2))
+        if self.simulation_problem:  # first, where it is seen without scrolling
+            lines.append(Line(f"! {self.simulation_problem}", DANGER, hang=2))
         lines.append(Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING))
         lines += _purge_lines(plan)
         if plan.stack_list or plan.cuda:
@@ -162,8 +164,6 @@ class InstallController:
             lines += _package_set("remove", remove, DANGER)
             lines += _package_set("upgrade", upgrade, WARN)
             lines += [Line(f"  note: {note}", WARN) for note in self.simulation_notes()]
-            if self.simulation_problem:
-                lines.append(Line(f"! {self.simulation_problem}", DANGER))
         lines += [Line(f"! {w}", WARN) for w in plan.warnings]
         lines.append(Line(""))
         for number, step in enumerate(plan.steps, 1):
@@ -284,16 +284,22 @@ class InstallController:
 
 
 def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
-    """The wizard's controls that resolve a stop on packages the purge would drag along."""
+    """The wizard's controls that resolve a stop on packages the purge would drag along: each
+    package named, the screen and the key, and the install option that does the same."""
     dragged = dragged_packages(plan, check)
     advice = []
+    back = "press b three times (back to Purge)"
     if dragged.purge_too:
-        names = ", ".join(dragged.purge_too)
-        advice.append(f"To purge {names} too, press b twice and tick it on Purge")
-    if dragged.unkeep:
-        names = ", ".join(dragged.unkeep)
+        names, it = ", ".join(dragged.purge_too), _them(dragged.purge_too)
+        options = " ".join(f"--also-purge {name}" for name in dragged.purge_too)
         advice.append(
-            f"{names} cannot stay without the driver: press b twice and tick it again on Purge"
+            f"To purge {names} too, {back} and tick {it} there with Space "
+            f"(`nvwizard install` says it with {options})"
+        )
+    if dragged.unkeep:
+        names, it = ", ".join(dragged.unkeep), _them(dragged.unkeep)
+        advice.append(
+            f"{names} cannot stay without the driver: {back} and tick {it} again with Space"
         )
     if dragged.by_hand:
         names = " ".join(dragged.by_hand)
@@ -302,6 +308,10 @@ def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
             f"(sudo apt-get purge {names})"
         )
     return advice
+
+
+def _them(names: list[str]) -> str:
+    return "it" if len(names) == 1 else "them"
 
 
 def _purge_lines(plan: Plan) -> list[Line]:

@@ -116,7 +116,9 @@ class InstallScreen(WizardScreen):
             self.hint(state.apply_refusal or "Applying is not possible here.")
         elif problem:
             apply.label = "Install (blocked)"
-            self.hint("The simulation refuses this plan: the line marked ! says what to do.")
+            self.hint(
+                "The simulation refuses this plan: the first line, marked !, says what to do."
+            )
         else:
             apply.disabled = False
             apply.label = f"Install: run these {len(plan.steps)} steps"

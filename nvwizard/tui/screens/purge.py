@@ -46,6 +46,11 @@ class PurgeScreen(WizardScreen):
         self.call_after_refresh(self._simulate_extras)
         self.hint("n/Enter moves to the Purge button; Enter on it confirms.")
 
+    def on_screen_resume(self) -> None:
+        """Back here from a later screen (b, or the Install screen's advice to tick a
+        package): the list has the focus, so Down and Space work at once."""
+        self.query_one(PackageList).focus()
+
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         self.controller.set_ticked(set(event.selection_list.selected))
         self.query_one(PackageList).show_ticked(self.state.ticked)
