@@ -34,15 +34,16 @@ def register(subparsers, add_machine_options) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.engine.verify import verify
+    from nvwizard.engine.verify import nothing_to_verify, verify
     from nvwizard.report.build import build_report
     from nvwizard.simulator.select import host_from_args
 
     host = host_from_args(args.machine, args.demo)
     if host.is_real:  # the result is recorded in the state file: say now if it cannot be
         paths.check_writable(paths.state_dir(), paths.STATE_SETTING)
-    if not has_a_gpu_to_verify(build_report(host)):  # the host caches what it read
-        return _say_no_gpu(host.label, args.json)
+    no_gpu = nothing_to_verify(build_report(host), host.label)  # the host caches what it read
+    if no_gpu is not None:
+        return _say_no_gpu(no_gpu, host.label, args.json)
     result = verify(host)
     if args.json:
         print(json.dumps({**result.to_json(), "nvidia_gpu": True}, indent=2))
@@ -58,14 +59,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def has_a_gpu_to_verify(report) -> bool:
-    """An NVIDIA GPU on the bus, or a driver that shows one (a bundle may lack lspci)."""
-    smi = report.nvidia_smi
-    return bool(report.has_nvidia_gpu or report.loaded_module or (smi and smi.gpus))
-
-
-def _say_no_gpu(label: str, as_json: bool) -> int:
-    message = f"No NVIDIA GPU found on {label}: there is no NVIDIA driver to verify."
+def _say_no_gpu(message: str, label: str, as_json: bool) -> int:
     if as_json:
         data = {
             "ok": False,

@@ -350,6 +350,20 @@ def run_checks(
 # -- entry points --------------------------------------------------------------------------
 
 
+def has_a_gpu_to_verify(report: Report) -> bool:
+    """An NVIDIA GPU on the bus, or a driver that shows one (a bundle may lack lspci)."""
+    smi = report.nvidia_smi
+    return bool(report.has_nvidia_gpu or report.loaded_module or (smi and smi.gpus))
+
+
+def nothing_to_verify(report: Report, label: str) -> str | None:
+    """The one line that replaces the checks on a machine without an NVIDIA GPU (each of
+    them would fail for that one reason), or None when there is a GPU to verify."""
+    if has_a_gpu_to_verify(report):
+        return None
+    return f"No NVIDIA GPU found on {label}: there is no NVIDIA driver to verify."
+
+
 def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> VerifyResult:
     """Check the machine; on a real host, record the result in the state file (on a demo
     too, when the state file's last apply was on that demo).

@@ -238,6 +238,12 @@ class LayersBackend:
             machine.wait_for_scheduled_reboot(sleep=(hurry or threading.Event()).wait)
         return machine.last_boot is not None
 
+    def nothing_to_verify(self, host: Host) -> str | None:
+        # lazy: the verification (see the module docstring)
+        from nvwizard.engine.verify import nothing_to_verify
+
+        return nothing_to_verify(build_report(host), host.label)  # the host caches what it read
+
     def verify(self, host: Host) -> VerifyResult:
         # lazy: the verification (see the module docstring)
         from nvwizard.engine.verify import verify

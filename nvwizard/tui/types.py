@@ -98,4 +98,8 @@ class WizardBackend(Protocol):
     def verification_pending(self, host: Host) -> bool:
         """Raises StateFileError (one line) when the state file is damaged."""
 
+    def nothing_to_verify(self, host: Host) -> str | None:
+        """The engine's one line when `host` has no NVIDIA GPU (`nvwizard verify` says the
+        same and runs no check), or None."""
+
     def verify(self, host: Host) -> VerifyResult: ...

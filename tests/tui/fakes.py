@@ -12,6 +12,7 @@ from dataclasses import replace
 from nvwizard.detect.models import DpkgEntry, GpuProcess, LsmodEntry
 from nvwizard.engine import events as ev
 from nvwizard.engine.state import VerifyCheck, VerifyResult
+from nvwizard.engine.verify import nothing_to_verify
 from nvwizard.host.base import Host
 from nvwizard.knowledge.explanations import Paragraph
 from nvwizard.knowledge.packages import KeptPackage
@@ -353,6 +354,9 @@ class FakeBackend:
 
     def verification_pending(self, host):
         return self.pending
+
+    def nothing_to_verify(self, host):
+        return nothing_to_verify(self.report, host.label)
 
     def verify(self, host):
         return VerifyResult(

@@ -174,3 +174,37 @@ async def test_a_dragged_package_is_named_with_what_to_do_and_following_it_works
         await _to_install_with(pilot, "nvidia-driver-535-server-open")
         assert not app.screen.query_one("#apply").disabled, text_of(app, "#plan")
         assert fabric in app.state.plan.purge_list
+
+
+async def test_verify_on_a_machine_without_an_nvidia_gpu_says_so_plainly():
+    """Driver packages installed, no GPU: `v` opens Verify, which says what `nvwizard verify`
+    says (the engine's line), not six failed checks."""
+    from tests.tui.fakes import FakeBackend, fake_report
+    from tests.tui.test_walk_fake import make_app
+
+    backend = FakeBackend(fake_report(gpus=False, installed=True))
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert screen_name(app) == "VerifyScreen"
+        checks = text_of(app, "#checks")
+        assert (
+            checks == "No NVIDIA GPU found on demo fake-hgx: there is no NVIDIA driver to verify."
+        )
+        assert app.state.verify_result is None
+        await pilot.press("n")  # back to Detect, as after any verification
+        await settle(pilot)
+        assert screen_name(app) == "DetectScreen"
+
+
+def test_the_wizard_and_the_cli_say_the_same_line_without_a_gpu(capsys):
+    from nvwizard.cli.main import main
+    from nvwizard.simulator import demo_host
+    from nvwizard.tui.backend import LayersBackend
+
+    assert main(["verify", "--demo", "vm-no-gpu"]) == 3
+    said = capsys.readouterr().out.strip()
+    assert said.startswith("No NVIDIA GPU found on demo vm-no-gpu")
+    assert LayersBackend().nothing_to_verify(demo_host("vm-no-gpu")) == said
