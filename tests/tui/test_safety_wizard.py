@@ -208,3 +208,27 @@ def test_the_wizard_and_the_cli_say_the_same_line_without_a_gpu(capsys):
     said = capsys.readouterr().out.strip()
     assert said.startswith("No NVIDIA GPU found on demo vm-no-gpu")
     assert LayersBackend().nothing_to_verify(demo_host("vm-no-gpu")) == said
+
+
+async def test_an_unknown_cuda_and_support_show_as_a_dash_as_the_cli_shows_them():
+    from dataclasses import replace
+
+    from textual.widgets import DataTable
+
+    from tests.tui.fakes import FakeBackend, fake_report
+    from tests.tui.test_walk_fake import make_app
+
+    report = fake_report()
+    first = report.driver_candidates[0]
+    report.driver_candidates[0] = replace(first, cuda=None, support=None)
+    app = make_app(FakeBackend(report))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")  # Purge
+        await settle(pilot)
+        await pilot.press("n", "enter")  # Select
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        row = [str(cell) for cell in table.get_row(first.package)]
+        assert row[-3:] == ["-", first.end_of_life, "-"], row
+        assert "?" not in row

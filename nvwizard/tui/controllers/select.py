@@ -31,9 +31,9 @@ class SelectController:
             candidate.flavour,
             "open" if candidate.open else "proprietary",
             "server" if candidate.server else "desktop",
-            candidate.support or "?",
+            candidate.support or "-",
             candidate.end_of_life or "-",
-            candidate.cuda or "?",
+            candidate.cuda or "-",
         )
 
     def explain(self, candidate: DriverCandidate) -> list[Line]:
