@@ -232,3 +232,69 @@ async def test_an_unknown_cuda_and_support_show_as_a_dash_as_the_cli_shows_them(
         row = [str(cell) for cell in table.get_row(first.package)]
         assert row[-3:] == ["-", first.end_of_life, "-"], row
         assert "?" not in row
+
+
+class GatedBackend:
+    """The stand-in backend whose apply waits before each step until the test lets it go."""
+
+    def __new__(cls):
+        import threading
+
+        from nvwizard.engine import events as ev
+        from tests.tui.fakes import FakeBackend, FakeRun
+
+        backend = FakeBackend()
+        backend.gate = threading.Semaphore(0)
+
+        def start_apply(host, plan, sink):
+            def gated(event):
+                if isinstance(event, ev.StepStarted):
+                    assert backend.gate.acquire(timeout=120), "the test never let the step go"
+                sink(event)
+
+            backend.run = FakeRun(plan, gated)
+            return backend.run
+
+        backend.start_apply = start_apply
+        return backend
+
+
+async def _start_the_gated_install(pilot) -> None:
+    from tests.tui.test_walk_fake import settle as settle_fake
+
+    app = pilot.app
+    await settle_fake(pilot)
+    for keys in (("n",), ("n", "enter"), ("n",), ("n",)):  # Purge, confirmed; Select; Stack
+        await pilot.press(*keys)
+        await settle_fake(pilot)
+    assert screen_name(app) == "InstallScreen" and app.screen.phase == "confirm"
+    await pilot.press("n", "enter")  # Install: the worker waits at the first step
+    await pilot.pause(0.1)
+    assert app.screen.phase == "running"
+
+
+def _log_text(app) -> str:
+    return "\n".join(app.screen.query_one("#full-log").lines)
+
+
+async def test_the_full_log_follows_the_install_while_it_runs():
+    from tests.tui.test_walk_fake import make_app
+    from tests.waiting import wait_in_app
+
+    backend = GatedBackend()
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await _start_the_gated_install(pilot)
+        backend.gate.release()  # the first step
+        progress = app.controllers.install.progress
+        await wait_in_app(pilot, lambda: "[line 2]" in "".join(progress.lines), "the first step")
+        await pilot.press("l")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "LogScreen"
+        assert "[line 2]" in _log_text(app)
+        second = list(progress.status)[1]
+        assert f"{second} [line 0]" not in _log_text(app)
+        backend.gate.release()  # the second step, while the full log is open
+        await wait_in_app(pilot, lambda: f"{second} [line 2]" in _log_text(app), "the new lines")
+        assert f"Full log: {len(progress.lines)} lines" in text_of(app, "#stepbar")
+        backend.gate.release(100)

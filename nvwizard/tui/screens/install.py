@@ -263,7 +263,7 @@ class InstallScreen(WizardScreen):
         return super().check_action(action, parameters)
 
     def action_full_log(self) -> None:
-        self.app.push_screen(LogScreen(self.state.host, self.controller.progress.lines))
+        self.app.push_screen(LogScreen(self.state.host, lambda: self.controller.progress.lines))
 
     @property
     def installing(self) -> bool:
