@@ -41,6 +41,10 @@ class Running:
 
 
 HELP_SCREEN = "help"
+DETACHED_FAREWELL = (
+    "nvwizard: the install goes on in the background; `sudo nvwizard` reattaches to it, "
+    "`nvwizard logs -f` follows it."
+)
 
 
 class WizardApp(App):
@@ -123,10 +127,22 @@ class WizardApp(App):
             self.exit(return_code=0)
             return
 
+        if install is not None and installing and install.stopping:
+            self._leave_runs()  # asked again while stopping: leave now, and say so
+            self.exit(return_code=0, message=install.farewell())
+            return
+
         def answered(quit_now: bool | None) -> None:
-            if quit_now:
-                self._leave_runs()
-                self.exit(return_code=0)
+            if not quit_now:
+                return
+            if install is not None and installing and not activating and not install.detached:
+                # In this process: stay on screen until the running step ends, saying so
+                # (a blank terminal for the length of a step says nothing).
+                install.stop_then_quit()
+                self.screen.refresh()
+                return
+            self._leave_runs()
+            self.exit(return_code=0, message=DETACHED_FAREWELL if detached else None)
 
         detached = install.detached if install is not None and installing else False
         if activate is not None and activating:

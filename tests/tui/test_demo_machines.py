@@ -183,8 +183,18 @@ async def test_quit_during_a_demo_install_asks_then_stops_after_the_step(monkeyp
         assert screen_name(app) == "QuitDuringInstallScreen"
         await pilot.press("tab", "enter")  # "Stop after this step, quit"
         await app.workers.wait_for_complete()
+        # the wizard leaves once the screen has the outcome (at its next drain)
+        await wait_until_gone(pilot)
     assert app.return_code == 0
     assert app.controllers.install.run.engine.cancelled
+
+
+async def wait_until_gone(pilot) -> None:
+    for _ in range(200):
+        if not pilot.app.is_running:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the wizard did not leave")
 
 
 async def test_reboot_in_one_minute_on_a_demo_goes_on_to_verify():

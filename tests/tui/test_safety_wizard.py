@@ -237,7 +237,8 @@ async def test_an_unknown_cuda_and_support_show_as_a_dash_as_the_cli_shows_them(
 class GatedBackend:
     """The stand-in backend whose apply waits before each step until the test lets it go."""
 
-    def __new__(cls):
+    def __new__(cls, before: str = "StepStarted"):
+        """`before`: the event (a class name of engine/events.py) each step waits before."""
         import threading
 
         from nvwizard.engine import events as ev
@@ -245,10 +246,11 @@ class GatedBackend:
 
         backend = FakeBackend()
         backend.gate = threading.Semaphore(0)
+        held = getattr(ev, before)
 
         def start_apply(host, plan, sink):
             def gated(event):
-                if isinstance(event, ev.StepStarted):
+                if isinstance(event, held):
                     assert backend.gate.acquire(timeout=120), "the test never let the step go"
                 sink(event)
 
@@ -298,3 +300,35 @@ async def test_the_full_log_follows_the_install_while_it_runs():
         await wait_in_app(pilot, lambda: f"{second} [line 2]" in _log_text(app), "the new lines")
         assert f"Full log: {len(progress.lines)} lines" in text_of(app, "#stepbar")
         backend.gate.release(100)
+
+
+async def test_stop_after_this_step_says_where_it_stops_then_where_it_stopped():
+    """The apply runs in the wizard's process: the wizard stays on screen saying which step
+    it waits for, then leaves with one line saying where it stopped and what next."""
+    from tests.tui.test_walk_fake import make_app
+    from tests.waiting import wait_in_app
+
+    backend = GatedBackend(before="StepFinished")  # each step runs until the test lets it end
+    app = make_app(backend)
+    said: list[str | None] = []
+    real_exit = app.exit
+    app.exit = lambda *args, **kwargs: (
+        said.append(kwargs.get("message")) or real_exit(*args, **kwargs)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await _start_the_gated_install(pilot)
+        first = next(iter(app.controllers.install.progress.titles.values()))
+        await wait_in_app(pilot, lambda: app.controllers.install.running_step, "the first step")
+        await pilot.press("q")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "QuitDuringInstallScreen"
+        await pilot.press("tab", "enter")  # "Stop after this step, quit"
+        await wait_in_app(pilot, lambda: "Stopping" in text_of(app, "#hint"), "the notice")
+        assert app.is_running and screen_name(app) == "InstallScreen"
+        assert f"Stopping the install after the running step ({first})" in text_of(app, "#hint")
+        backend.gate.release(100)  # the step ends; the apply stops before the next one
+        await wait_in_app(pilot, lambda: said, "the wizard to leave")
+    assert said == [
+        f"nvwizard: the install stopped as asked, after: {first}; the rest did not run. "
+        "Run nvwizard again to finish it."
+    ]

@@ -83,6 +83,7 @@ class InstallController:
         self._lock = threading.Lock()
         self._ui_gone = False
         self.engine_error: Exception | None = None  # the apply's worker died (no outcome)
+        self.stopping = False  # the user quit: stop after the running step, then leave
 
     def choices(self) -> Choices:
         """The plan layer's defaults for this report (asked once), with what the screens
@@ -252,6 +253,56 @@ class InstallController:
     def cancel(self) -> None:
         if self.run is not None:
             self.run.cancel()
+
+    def stop_then_quit(self) -> None:
+        """The user quit while this apply runs in the wizard's process: stop after the running
+        step and go on taking the events, so the screen says where it stops until it has."""
+        self.stopping = True
+        self.cancel()
+
+    @property
+    def running_step(self) -> str | None:
+        """The title of the step running now, if any."""
+        for step, status in self.progress.status.items():
+            if status == RUNNING:
+                return self.progress.titles.get(step, step)
+        return None
+
+    def stopping_text(self) -> str:
+        step = self.running_step
+        where = f"after the running step ({step})" if step else "before the next step"
+        return f"Stopping the install {where}: dpkg is never interrupted. The wizard closes then."
+
+    def farewell(self) -> str:
+        """The line printed when the wizard has left: where the install stopped and what next."""
+        outcome = self.state.outcome
+        if outcome is None:  # quit again before the step ended
+            step = self.running_step
+            where = f"after its running step ({step})" if step else "before its next step"
+            return (
+                f"nvwizard: the install stops {where}; dpkg is never interrupted. Run nvwizard "
+                "again to see where it stopped and finish it."
+            )
+        done = [
+            self.progress.titles.get(s, s) for s, st in self.progress.status.items() if st == DONE
+        ]
+        last = f"after: {done[-1]}" if done else "before its first step"
+        if outcome.ok:
+            text = (
+                "nvwizard: the install finished before it could stop; run nvwizard again to "
+                "load the driver (or reboot)."
+            )
+        elif outcome.status == ev.CANCELLED:
+            text = (
+                f"nvwizard: the install stopped as asked, {last}; "
+                f"{outcome.message or 'the rest did not run'}. "
+                f"{outcome.next_action or 'Run nvwizard again to finish it.'}"
+            )
+        else:
+            text = f"nvwizard: the install failed: {outcome.message}. {outcome.next_action or ''}"
+        if outcome.log_path and not self.state.is_demo:
+            text = f"{text.rstrip()} Log: {outcome.log_path}"
+        return text.rstrip()
 
     def leave(self) -> None:
         """The wizard is exiting: stop after the running step and stop queueing its events.

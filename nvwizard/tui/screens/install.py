@@ -201,6 +201,8 @@ class InstallScreen(WizardScreen):
     def _drain(self) -> None:
         self._unshown.extend(self.controller.drain())
         outcome = self.state.outcome
+        if self.controller.stopping and outcome is None:
+            self.hint(self.controller.stopping_text())
         if self.app.screen is not self and outcome is None:
             # Covered by the help, the full log or the quit question: the lines wait (the
             # Log's bound at most), or the screen on top is redrawn for every batch.
@@ -229,6 +231,9 @@ class InstallScreen(WizardScreen):
             self.call_after_refresh(self._drain)
 
     def _finished(self, outcome: Outcome) -> None:
+        if self.controller.stopping:  # the user quit: it has stopped, say where, and leave
+            self.app.exit(return_code=0, message=self.controller.farewell())
+            return
         self.query_one("#outcome", LinesView).show(self.controller.outcome_lines())
         self.query_one("#outcome").display = True
         if outcome.ok:
