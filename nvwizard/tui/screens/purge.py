@@ -30,7 +30,7 @@ class PurgeScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         yield Static("", id="intro", markup=False)
-        yield PackageList(self.controller.rows(), id="packages")
+        yield PackageList(self.controller.rows(), monochrome=self.app.no_color, id="packages")
         yield LinesView(id="extras")
         with Horizontal(id="actions"):
             yield Button("Purge", id="confirm", variant="error", compact=True)

@@ -25,6 +25,16 @@ TONE_STYLE = {
     tones.DIM: "dim",
     tones.COMMAND: "cyan",
 }
+# NO_COLOR=1: Textual turns colours into greys by their brightness, and red on the dark
+# background becomes grey on grey (~1.5:1). Danger is reverse video there, a warning bold.
+MONOCHROME_TONE_STYLE = {
+    **TONE_STYLE,
+    tones.OK: "",
+    tones.INFO: "",
+    tones.WARN: "bold",
+    tones.DANGER: "bold reverse",
+    tones.COMMAND: "",
+}
 
 
 MARKERS = "!✓✗·▶$"  # "! text": continuation rows line up under the text
@@ -47,7 +57,8 @@ def wrap_line(line: Line, width: int) -> list[str]:
     ) or [line.text]
 
 
-def render_lines(lines: list[Line], width: int) -> Text:
+def render_lines(lines: list[Line], width: int, monochrome: bool = False) -> Text:
+    styles = MONOCHROME_TONE_STYLE if monochrome else TONE_STYLE
     text = Text(no_wrap=True, overflow="crop")
     first = True
     for line in lines:
@@ -55,7 +66,7 @@ def render_lines(lines: list[Line], width: int) -> Text:
             if not first:
                 text.append("\n")
             first = False
-            text.append(row, style=TONE_STYLE.get(line.tone, ""))
+            text.append(row, style=styles.get(line.tone, ""))
     return text
 
 
@@ -76,7 +87,8 @@ class LinesView(Widget):
         return sum(len(wrap_line(line, width)) for line in self.lines)
 
     def render(self) -> Text:
-        return render_lines(self.lines, self.content_region.width or self.size.width)
+        width = self.content_region.width or self.size.width
+        return render_lines(self.lines, width, monochrome=self.app.no_color)
 
     @property
     def plain(self) -> str:

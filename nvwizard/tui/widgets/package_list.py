@@ -26,6 +26,7 @@ def _style(rich_style: str) -> Style:
 # Made once: styling each of thousands of rows anew (converting Rich text per row) cost more
 # than the rest of the Purge screen together.
 _PURGE, _KEEP = _style("bold red"), _style("dim")
+_PURGE_MONOCHROME = _style("bold reverse")  # NO_COLOR: red would be grey on grey
 _NAME_TICKED, _DETAIL, _REASON = _style("bold"), _style("dim"), _style("dim italic")
 
 
@@ -41,12 +42,15 @@ class _Row(Content):
         return super().get_height(rules, width)
 
 
-def purge_label(row: PurgeRow, ticked: bool) -> Content:
-    """The word PURGE or keep says it without colour (NO_COLOR, screen readers)."""
+def purge_label(row: PurgeRow, ticked: bool, monochrome: bool = False) -> Content:
+    """The word PURGE or keep says it without colour (NO_COLOR, screen readers); without
+    colours (`monochrome`), PURGE is in reverse video."""
     mark = "PURGE " if ticked else "keep  "
     name_end = 6 + len(row.name)
     text = f"{mark}{row.name} {row.version or ''}"
-    spans = [Span(0, 6, _PURGE if ticked else _KEEP), Span(name_end, len(text), _DETAIL)]
+    purge_style = _PURGE_MONOCHROME if monochrome else _PURGE
+    spans = [Span(0, 5 if monochrome else 6, purge_style) if ticked else Span(0, 6, _KEEP)]
+    spans.append(Span(name_end, len(text), _DETAIL))
     if ticked:
         spans.append(Span(6, name_end, _NAME_TICKED))
     if row.keep_reason:
@@ -71,11 +75,14 @@ class PackageList(SelectionList[str]):
         Binding("space", "select", "Toggle"),
     ]
 
-    def __init__(self, rows: Iterable[PurgeRow], *, id: str | None = None) -> None:
+    def __init__(
+        self, rows: Iterable[PurgeRow], *, monochrome: bool = False, id: str | None = None
+    ) -> None:
         self.rows = {row.name: row for row in rows}
+        self.monochrome = monochrome  # NO_COLOR: the labels' styles without colour
         super().__init__(
             *(
-                Selection(purge_label(r, r.ticked), r.name, r.ticked, id=r.name)
+                Selection(purge_label(r, r.ticked, monochrome), r.name, r.ticked, id=r.name)
                 for r in self.rows.values()
             ),
             id=id,
@@ -86,7 +93,8 @@ class PackageList(SelectionList[str]):
         """Relabel the rows whose PURGE/keep changed since last shown."""
         for name in self._shown_ticked ^ ticked:
             if name in self.rows:
-                self.replace_option_prompt(name, purge_label(self.rows[name], name in ticked))
+                label = purge_label(self.rows[name], name in ticked, self.monochrome)
+                self.replace_option_prompt(name, label)
         self._shown_ticked = set(ticked)
 
 
