@@ -332,3 +332,21 @@ async def test_stop_after_this_step_says_where_it_stops_then_where_it_stopped():
         f"nvwizard: the install stopped as asked, after: {first}; the rest did not run. "
         "Run nvwizard again to finish it."
     ]
+
+
+async def test_a_terminal_smaller_than_80x24_gets_a_notice_that_goes_when_it_grows():
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=(70, 20)) as pilot:
+        await settle(pilot)
+        notice = app.screen.query_one("#too-small")
+        assert notice.display
+        assert text_of(app, "#too-small") == "! Terminal 70x20, smaller than 80x24: enlarge it."
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert not app.screen.query_one("#too-small").display
+        await pilot.resize_terminal(100, 23)
+        await pilot.press("n")  # the next screen says it too
+        await settle(pilot)
+        assert screen_name(app) == "PurgeScreen"
+        assert text_of(app, "#too-small") == "! Terminal 100x23, smaller than 80x24: enlarge it."
+        assert app.screen.query_one("#too-small").display

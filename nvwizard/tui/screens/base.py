@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -18,6 +19,15 @@ from nvwizard.tui.widgets.footer import WizardFooter
 
 if TYPE_CHECKING:
     from nvwizard.tui.state import WizardState
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24  # every screen is laid out to fit this
+
+
+def too_small_notice(width: int, height: int) -> str | None:
+    """One line when the terminal is smaller than the wizard is made for, else None."""
+    if width >= MIN_WIDTH and height >= MIN_HEIGHT:
+        return None
+    return f"! Terminal {width}x{height}, smaller than {MIN_WIDTH}x{MIN_HEIGHT}: enlarge it."
 
 
 class Controller(Protocol):
@@ -48,6 +58,7 @@ class WizardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Banner(self.state.host)
+        yield Static("", id="too-small", markup=False)
         yield StepBar(self.STEP)
         yield from self.body()
         yield Static("", id="hint", markup=False)
@@ -55,6 +66,18 @@ class WizardScreen(Screen):
 
     def body(self) -> ComposeResult:
         return iter(())
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._notice_size(event.size.width, event.size.height)
+
+    def on_screen_resume(self) -> None:
+        self._notice_size(self.app.size.width, self.app.size.height)
+
+    def _notice_size(self, width: int, height: int) -> None:
+        notice = too_small_notice(width, height)
+        widget = self.query_one("#too-small", Static)
+        widget.display = notice is not None
+        widget.update(notice or "")
 
     def hint(self, text: str) -> None:
         self.query_one("#hint", Static).update(text)
