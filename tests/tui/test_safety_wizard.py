@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nvwizard.tui.tour import demo_app, settle
 from tests.tui.test_demo_machines import choose, screen_name, text_of, walk_to_reboot
+from tests.waiting import wait_in_app
 
 SIZE = (80, 24)
 
@@ -140,6 +141,7 @@ async def _to_install_with(pilot, driver: str) -> None:
     await pilot.press("n")  # Stack -> Install
     await settle(pilot)
     assert screen_name(app) == "InstallScreen"
+    await wait_in_app(pilot, lambda: app.screen.phase == "confirm", "the plan and its simulation")
 
 
 async def test_a_dragged_package_is_named_with_what_to_do_and_following_it_works():
@@ -281,7 +283,6 @@ def _log_text(app) -> str:
 
 async def test_the_full_log_follows_the_install_while_it_runs():
     from tests.tui.test_walk_fake import make_app
-    from tests.waiting import wait_in_app
 
     backend = GatedBackend()
     app = make_app(backend)
@@ -306,7 +307,6 @@ async def test_stop_after_this_step_says_where_it_stops_then_where_it_stopped():
     """The apply runs in the wizard's process: the wizard stays on screen saying which step
     it waits for, then leaves with one line saying where it stopped and what next."""
     from tests.tui.test_walk_fake import make_app
-    from tests.waiting import wait_in_app
 
     backend = GatedBackend(before="StepFinished")  # each step runs until the test lets it end
     app = make_app(backend)
