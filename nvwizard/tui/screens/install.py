@@ -65,7 +65,7 @@ class InstallScreen(WizardScreen):
         with Horizontal(id="actions"):
             yield Button("Install", id="apply", variant="warning", compact=True, disabled=True)
             yield Button("Run the repair", id="repair", variant="warning", compact=True)
-            yield Button("Next: reboot", id="to-reboot", variant="success", compact=True)
+            yield Button("Next: load it or reboot", id="to-reboot", variant="success", compact=True)
 
     def __init__(self, controller: InstallController, follow: bool = False) -> None:
         super().__init__(controller)
