@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from nvwizard.cli.arg_types import folder_name
+from nvwizard.cli.arg_types import BARE_DEMO, demo_name, folder_name
 from nvwizard.errors import EXIT_USAGE, shown
 from nvwizard.host.demo import default_demo_name
 
@@ -37,7 +37,8 @@ def add_machine_options(parser: argparse.ArgumentParser, for_command: bool = Fal
         "--demo",
         metavar="NAME",
         nargs="?",
-        const="",
+        const=BARE_DEMO,  # read as "" (the default demo) by demo_name; `--demo ''` is an error
+        type=demo_name,
         dest=COMMAND_DEMO if for_command else "demo",
         help="use a bundled demo machine (default: the HGX H100 server); "
         "`nvwizard detect --list-demos` lists them",
@@ -51,7 +52,7 @@ def add_command_machine_options(parser: argparse.ArgumentParser) -> None:
 def bare_demo_before_a_command(argv: list[str], command_names: frozenset[str]) -> list[str]:
     """`--demo detect` means the default demo, then the command: not a demo named "detect"."""
     return [
-        "--demo="
+        f"--demo={BARE_DEMO}"
         if word == "--demo" and i + 1 < len(argv) and argv[i + 1] in command_names
         else word
         for i, word in enumerate(argv)

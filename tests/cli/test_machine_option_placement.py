@@ -145,6 +145,29 @@ def test_a_command_without_a_machine_refuses_one(name, option, chosen, capsys, t
     assert not (tmp_path / "arg").exists()
 
 
+@pytest.mark.parametrize("value", ["", "  "])
+@pytest.mark.parametrize("form", ["before", "after", "before=", "after="])
+@pytest.mark.parametrize("name", [*WITH_MACHINE, None])
+def test_an_empty_demo_name_is_a_usage_error_not_the_default_demo(
+    name, form, value, chosen, capsys, tmp_path
+):
+    """`--demo "$NAME"` with the variable unset must not quietly mean the default demo."""
+    if name is None and form.startswith("after"):
+        pytest.skip("the wizard has no command to write it after")
+    option = [f"--demo={value}"] if form.endswith("=") else ["--demo", value]
+    command = [name, *_required_arguments(name, str(tmp_path / "arg"))] if name else []
+    argv = [*option, *command] if form.startswith("before") else [*command, *option]
+    with pytest.raises(SystemExit) as leaving:
+        main(argv)
+    assert leaving.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .endswith("argument --demo: an empty demo name (is a shell variable unset?)")
+    ), err
+
+
 @pytest.mark.parametrize("argv", [["--demo", "gtx1080-secureboot"], ["--demo"], ["--machine", "B"]])
 def test_the_wizard_gets_the_machine_too(argv, chosen):
     assert _host_asked_for(argv) == (
