@@ -166,28 +166,40 @@ def run_here(host, apply: InProcessApply, printer: ProgressPrinter) -> ev.Outcom
     from nvwizard.engine.journal import keeps_its_log
 
     failure: list[BaseException] = []
+    ended = threading.Event()
 
     def work() -> None:
         try:
             apply.run()
         except BaseException as error:  # said by main() in one line, on the main thread
             failure.append(error)
+        finally:
+            ended.set()
 
-    worker = threading.Thread(target=work, name="nvwizard-apply", daemon=True)
-    worker.start()
-    while worker.is_alive():
-        try:
-            worker.join(0.2)
-        except KeyboardInterrupt:
-            if not apply.cancelled:
-                print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
-            apply.cancel()
+    threading.Thread(target=work, name="nvwizard-apply", daemon=True).start()
+    _wait_cancelling_on_interrupt(ended, apply)
     if failure:
         raise failure[0]
     finished = printer.finished
     if finished is not None and not keeps_its_log(host):
         finished = replace(finished, log_path=None)  # its folder goes when this command ends
     return finished
+
+
+def _wait_cancelling_on_interrupt(ended: threading.Event, apply: InProcessApply) -> None:
+    """Wait until the apply's thread has ended; each Ctrl+C meanwhile asks it (once) to stop
+    after the running step, and the wait goes on. An Event, not Thread.join: on Python 3.11 a
+    join cut by Ctrl+C can leave is_alive() False while the thread still runs, and this
+    process would end in the middle of a step."""
+    interrupted = False
+    while not ended.is_set():
+        try:
+            if interrupted and not apply.cancelled:
+                apply.cancel()
+                print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
+            ended.wait(0.2)
+        except KeyboardInterrupt:
+            interrupted = True
 
 
 def run_detached(plan, printer: ProgressPrinter) -> tuple[bool, str]:

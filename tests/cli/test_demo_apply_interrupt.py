@@ -1,0 +1,98 @@
+"""Stopping `install --demo --yes` (an in-process apply) from outside: Ctrl+C cancels it after
+the running step, the journal ends with its plan-finished event, the exit code is the
+README's for a cancel (1), and `status` tells the truth afterwards.
+
+Once, an interrupted Thread.join (Python 3.11) let the process end in the middle of a step:
+"the apply ended without a result", no finish event, and `status` said the apply was
+"interrupted ... its process is gone ... repair with sudo dpkg --configure -a".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from tests.cli.run import REPO_ROOT, nvwizard
+from tests.waiting import wait_for
+
+EXIT_CANCELLED = 1  # README, Exit codes: "a step failed (or the apply was cancelled ...)"
+
+
+class RunningCommand:
+    """`python -m nvwizard ARGS` in a subprocess, its stdout and stderr read line by line into
+    `lines` as they come (so that a test can wait on what it printed)."""
+
+    def __init__(self, *args: str, env: dict[str, str]):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nvwizard", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**env, "PYTHONPATH": str(REPO_ROOT)},
+            cwd=REPO_ROOT,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def printed(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def finish(self) -> tuple[int, str]:
+        """(exit code, everything it printed)."""
+        code = self.process.wait(timeout=120)
+        self._reader.join(timeout=30)
+        return code, "\n".join(self.lines)
+
+
+def journal_events(log_dir: Path) -> list[dict]:
+    """The events of the one journal in `log_dir` (a torn last line left out)."""
+    events = []
+    for journal in log_dir.glob("apply-*.jsonl"):
+        for line in journal.read_text(encoding="utf-8").splitlines(keepends=True):
+            if line.endswith("\n"):
+                events.append(json.loads(line))
+    return events
+
+
+def started(log_dir: Path, step: str) -> bool:
+    return any(e["kind"] == "step-started" and e["step"] == step for e in journal_events(log_dir))
+
+
+def test_ctrl_c_cancels_a_demo_apply_after_the_running_step_and_status_says_so(places):
+    _state, log = places
+    # `apt-get update` (the third step) lasts ~3 s at this speed: time for two Ctrl+C
+    env = {**os.environ, "NVWIZARD_DEMO_SPEED": "0.5"}
+    install = RunningCommand("install", "--demo", "--yes", env=env)
+    wait_for(lambda: started(log, "update"), "the apply to start `apt-get update`")
+    install.process.send_signal(signal.SIGINT)
+    wait_for(lambda: install.printed("cancelling after the running step"), "the cancel notice")
+    install.process.send_signal(signal.SIGINT)  # a second Ctrl+C: still waits for the step
+    code, printed = install.finish()
+
+    assert code == EXIT_CANCELLED, printed
+    assert printed.count("cancelling after the running step") == 1, printed
+    assert "Cancelled: cancelled before:" in printed
+    assert "ended without a result" not in printed and "Traceback" not in printed
+    events = journal_events(log)
+    kinds = [(e["kind"], e["step"]) for e in events if e["kind"].startswith("step-")]
+    assert kinds[-2:] == [("step-started", "update"), ("step-finished", "update")], kinds
+    assert events[-1]["kind"] == "plan-finished"
+    assert events[-1]["data"]["outcome"] == "cancelled"
+
+    status = nvwizard("status")
+    assert status.returncode == 0, status.stderr
+    first = status.stdout.splitlines()[0]
+    assert ", cancelled, finished " in first, status.stdout
+    assert "interrupted" not in status.stdout and "process is gone" not in status.stdout
+    assert "dpkg --configure -a" not in status.stdout
