@@ -8,11 +8,17 @@ EXIT_USAGE = 2  # bad arguments or unreadable input
 EXIT_REFUSED = 3  # a precondition failed, not root, or not confirmed
 EXIT_NOT_ACTIVATED = 4  # `activate`: only a reboot loads the installed driver; nothing changed
 EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
+EXIT_HANGUP = 129  # 128 + SIGHUP (cli/stop_signals.py)
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 # What each exit code means: `--help` prints it, and the README's table must say the same.
 EXIT_CODE_MEANINGS = (
     (EXIT_OK, "done"),
-    (EXIT_FAILED, "a step failed (or the apply was cancelled; `verify`: a check failed)"),
+    (
+        EXIT_FAILED,
+        "a step failed (or the apply was cancelled: Ctrl+C, SIGTERM or SIGHUP during a demo or "
+        "bundle apply stop it after the running step; `verify`: a check failed)",
+    ),
     (
         EXIT_USAGE,
         "usage error: bad option, unknown driver, unreadable `--machine`, "
@@ -32,6 +38,8 @@ EXIT_CODE_MEANINGS = (
         "changed; the reason is on the last line)",
     ),
     (EXIT_INTERRUPTED, "interrupted with Ctrl+C (an apply on this machine goes on)"),
+    (EXIT_HANGUP, "ended by SIGHUP (an apply on this machine goes on)"),
+    (EXIT_TERMINATED, "ended by SIGTERM (an apply on this machine goes on)"),
 )
 
 

@@ -13,6 +13,7 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
+from nvwizard.cli.stop_signals import Terminated
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.journal import check_writable
@@ -40,7 +41,7 @@ class ProgressPrinter:
         return self.progress.outcome
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        _say(text, self.out)
 
     def __call__(self, event: ev.Event) -> None:
         self.progress.update(event)
@@ -68,6 +69,15 @@ class ProgressPrinter:
         elif isinstance(event, ev.StepFinished):
             verdict = "ok" if event.ok else f"FAILED (exit {event.exit_code})"
             self._print(f"    {verdict} in {event.duration_s} s")
+
+
+def _say(text: str, out: TextIO) -> None:
+    """One line for the person watching, who may have gone: a closed pipe or a terminal hung
+    up must not stop the apply in the middle of a step (the journal has every line)."""
+    try:
+        print(text, file=out, flush=True)
+    except OSError:
+        pass
 
 
 def print_outcome(
@@ -191,15 +201,16 @@ def _wait_cancelling_on_interrupt(ended: threading.Event, apply: InProcessApply)
     after the running step, and the wait goes on. An Event, not Thread.join: on Python 3.11 a
     join cut by Ctrl+C can leave is_alive() False while the thread still runs, and this
     process would end in the middle of a step."""
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     while not ended.is_set():
         try:
-            if interrupted and not apply.cancelled:
+            if interrupted is not None and not apply.cancelled:
                 apply.cancel()
-                print("nvwizard: cancelling after the running step finishes", file=sys.stderr)
+                why = f" ({interrupted})" if str(interrupted) else ""  # SIGTERM, SIGHUP
+                _say(f"nvwizard: cancelling after the running step finishes{why}", sys.stderr)
             ended.wait(0.2)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as interrupt:  # Ctrl+C, or SIGTERM/SIGHUP (cli/stop_signals)
+            interrupted = interrupt
 
 
 def run_detached(plan, printer: ProgressPrinter) -> tuple[bool, str]:
@@ -214,11 +225,13 @@ def run_detached(plan, printer: ProgressPrinter) -> tuple[bool, str]:
     print(f"nvwizard: applying in the background ({started.method}); log: {started.log_path}")
     try:
         run.run()
-    except KeyboardInterrupt:
-        print(
+    except KeyboardInterrupt as stop:
+        _say(
             "\nnvwizard: stopped following; the apply goes on. "
             "Follow it with `nvwizard logs -f`, check it with `nvwizard status`.",
-            file=sys.stderr,
+            sys.stderr,
         )
+        if isinstance(stop, Terminated):
+            raise  # SIGTERM, SIGHUP: main() exits 143, 129
         return False, str(started.events_path)
     return True, str(started.events_path)

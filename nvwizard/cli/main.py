@@ -30,6 +30,7 @@ from nvwizard.cli.machine_options import (
     bare_demo_before_a_command,
     resolve_machine,
 )
+from nvwizard.cli.stop_signals import Terminated, stopping_like_ctrl_c
 from nvwizard.engine.paths import check_settings
 from nvwizard.errors import EXIT_INTERRUPTED, EXIT_USAGE, NvwizardError, exit_codes_help, shown
 
@@ -153,18 +154,30 @@ def main(argv: list[str] | None = None) -> int:
 
             return wizard_cmd.run(args)
         check_settings()  # a log or state folder that cannot be written: before anything runs
-        return args.run(args)
+        with stopping_like_ctrl_c():  # SIGTERM, SIGHUP: cancel a demo apply, clean up, 143/129
+            return args.run(args)
     except NvwizardError as error:
         print(one_line(f"nvwizard: {error}"), file=sys.stderr)
         return error.exit_code
+    except Terminated as stop:
+        _say(f"nvwizard: ended by {stop}")
+        return stop.exit_code
     except KeyboardInterrupt:
-        print("nvwizard: interrupted", file=sys.stderr)
+        _say("nvwizard: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
     except OSError as error:
         print(one_line(f"nvwizard: {describe_os_error(error)}"), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _say(line: str) -> None:
+    """A last line on stderr, which may be gone with the terminal (SIGHUP)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 PLACE_SETTINGS = ("NVWIZARD_LOG_DIR", "NVWIZARD_STATE_DIR")

@@ -17,6 +17,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.cli.run import REPO_ROOT, nvwizard
 from tests.waiting import wait_for
 
@@ -96,3 +98,23 @@ def test_ctrl_c_cancels_a_demo_apply_after_the_running_step_and_status_says_so(p
     assert ", cancelled, finished " in first, status.stdout
     assert "interrupted" not in status.stdout and "process is gone" not in status.stdout
     assert "dpkg --configure -a" not in status.stdout
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_cancel_a_demo_apply_like_ctrl_c_and_leave_no_folder(stop, tmp_path):
+    """Without NVWIZARD_STATE_DIR/LOG_DIR the journal is in a temporary folder of its own
+    (/tmp/nvwizard-demo-*): it goes when the command ends, however it is stopped."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NVWIZARD_")}
+    env.update(TMPDIR=str(scratch), NVWIZARD_DEMO_SPEED="0.5")
+    install = RunningCommand("install", "--demo", "--yes", env=env)
+    wait_for(lambda: install.printed("==> [3/"), "the apply to start its third step")
+    assert [p.name for p in scratch.iterdir()][0].startswith("nvwizard-demo-")
+    install.process.send_signal(stop)
+    code, printed = install.finish()
+
+    assert code == EXIT_CANCELLED, printed
+    assert f"cancelling after the running step finishes ({stop.name})" in printed
+    assert "Cancelled: cancelled before:" in printed and "Traceback" not in printed
+    assert list(scratch.iterdir()) == []
