@@ -20,15 +20,19 @@ from typing import Any, ClassVar, TypeAlias
 
 from nvwizard.engine.diagnose import BrokenPackage
 from nvwizard.engine.json_checks import (
+    LATEST_TIME,
+    WHEN,
     Check,
     RecordFormatError,
     is_boolean,
+    is_duration,
     is_integer,
-    is_number,
     is_optional_text,
     is_optional_texts,
+    is_percent,
     is_text,
     is_texts,
+    is_time,
     require_keys,
     short,
     typed,
@@ -76,8 +80,8 @@ def _plan_envelope(
         raise EventFormatError(f"{where}: 'data' must be an object, not {short(data)}")
     if data.keys() != keys:
         require_keys(data, f"{where} data", keys, error=EventFormatError)
-    if not is_number(at):
-        raise EventFormatError(f"{where}: 'time' must be a number, not {short(at)}")
+    if not is_time(at):
+        raise EventFormatError(f"{where}: 'time' must be {WHEN}, not {short(at)}")
     return data, float(at)
 
 
@@ -193,6 +197,7 @@ class StepOutput:
                     type(stream) is str
                     and type(lines) is list
                     and (type(at) is float or type(at) is int)
+                    and 0 <= at <= LATEST_TIME
                     and (
                         (len(lines) == 1 and type(lines[0]) is str)
                         or all(type(line) is str for line in lines)
@@ -234,7 +239,7 @@ class StepProgress:
         step, data, at = _step_envelope(obj, cls.kind, cls.KEYS)
         return cls(
             step=step,
-            percent=float(_typed(cls.kind, data, "percent", is_number, "a number")),
+            percent=float(_typed(cls.kind, data, "percent", is_percent, "a percent, 0 to 100")),
             text=_typed(cls.kind, data, "text", is_text, "a string"),
             phase=_typed(cls.kind, data, "phase", is_text, "a string"),
             time=at,
@@ -262,7 +267,9 @@ class StepFinished:
         return cls(
             step=step,
             exit_code=_typed(cls.kind, data, "exit_code", is_integer, "an integer"),
-            duration_s=float(_typed(cls.kind, data, "duration_s", is_number, "a number")),
+            duration_s=float(
+                _typed(cls.kind, data, "duration_s", is_duration, "a duration in seconds")
+            ),
             ok=_typed(cls.kind, data, "ok", is_boolean, "true or false"),
             time=at,
         )

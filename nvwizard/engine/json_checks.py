@@ -101,6 +101,32 @@ def is_optional_number(value: object) -> bool:
     return value is None or is_number(value)
 
 
+# The numbers below are checked for a range, not only a type: JSON allows 1e300 and 2**70, and
+# Python's reader NaN and Infinity (which no comparison accepts), none of which nvwizard
+# writes; `status --json` would print NaN. The times nvwizard records are seconds since 1970
+# (time.time()): one outside [1970, 3000) is damage, and would make time.localtime and
+# datetime.fromtimestamp raise.
+LATEST_TIME = 32503680000.0  # 3000-01-01 UTC
+WHEN = "a time (seconds since 1970, before the year 3000)"
+
+
+def is_time(value: object) -> bool:
+    """A time nvwizard could have recorded (NaN compares false, so it is refused too)."""
+    return is_number(value) and 0 <= value <= LATEST_TIME  # type: ignore[operator]
+
+
+def is_optional_time(value: object) -> bool:
+    return value is None or is_time(value)
+
+
+def is_percent(value: object) -> bool:
+    return is_number(value) and 0 <= value <= 100  # type: ignore[operator]
+
+
+def is_duration(value: object) -> bool:
+    return is_number(value) and 0 <= value <= LATEST_TIME  # type: ignore[operator]
+
+
 def is_boolean(value: object) -> bool:
     return type(value) is bool
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from nvwizard.engine import paths
+from nvwizard.engine.json_checks import is_integer, is_time
 from nvwizard.errors import RefusedError
 from nvwizard.host import file_lock
 
@@ -64,8 +65,11 @@ class ApplyHolder:
         pid = obj.get("pid")
         started = obj.get("started_at")
         return cls(
-            pid=pid if isinstance(pid, int) else None,
-            started_at=float(started) if isinstance(started, (int, float)) else None,
+            # a pid os.kill takes, a time time.localtime takes: anything else is not trusted
+            pid=pid if isinstance(pid, int) and is_integer(pid) and 0 < pid < 2**31 else None,
+            started_at=float(started)
+            if isinstance(started, (int, float)) and is_time(started)
+            else None,
             driver=text("driver"),
             run_id=text("run_id"),
             journal=text("journal"),

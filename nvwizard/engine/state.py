@@ -30,15 +30,16 @@ from pathlib import Path
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.json_checks import (
+    WHEN,
     RecordFormatError,
     is_boolean,
-    is_number,
     is_optional_integer,
-    is_optional_number,
     is_optional_text,
     is_optional_texts,
+    is_optional_time,
     is_text,
     is_texts,
+    is_time,
     require_keys,
     require_object,
     typed,
@@ -109,7 +110,7 @@ class VerifyResult:
         result = cls(
             checks=checks,
             host=typed(obj, "host", is_text, "a string", where),
-            at=float(typed(obj, "at", is_number, "a number", where)),
+            at=float(typed(obj, "at", is_time, WHEN, where)),
         )
         if typed(obj, "ok", is_boolean, "true or false", where) != result.ok:
             raise RecordFormatError(f"{where}: 'ok' disagrees with its checks")
@@ -232,8 +233,8 @@ class ApplyRecord:
             )
         repair = get("repair", is_optional_texts, "an argv list or null")
         return cls(
-            started=float(get("started", is_number, "a number")),
-            finished=_optional_float(get("finished", is_optional_number, "a number or null")),
+            started=float(get("started", is_time, WHEN)),
+            finished=_optional_float(get("finished", is_optional_time, f"{WHEN} or null")),
             host=get("host", is_text, "a string"),
             pid=get("pid", lambda v: type(v) is int, "an integer"),
             driver=get("driver", is_text, "a string"),

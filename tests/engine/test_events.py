@@ -127,7 +127,7 @@ def test_a_renamed_missing_or_mistyped_field_raises_event_format_error(damage):
         ({"step": None, "data": {}, "time": 1.0}, "unknown event kind None"),
         (
             {"kind": "output", "step": "x", "data": {"stream": "a", "lines": ["b"]}, "time": True},
-            "'time' must be a number",
+            "'time' must be a time",
         ),
         (
             {"kind": "output", "step": "x", "data": {"stream": "a", "lines": [1]}, "time": 1},

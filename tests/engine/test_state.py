@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from nvwizard.cli.main import main
 from nvwizard.engine import events as ev
 from nvwizard.engine.state import (
     ApplyRecord,
@@ -146,12 +148,17 @@ def test_an_unreadable_file_is_one_line(tmp_path):
         read_state(tmp_path)
 
 
-# -- fuzz: random JSON shapes and truncations read into a valid state or one StateFileError ---
+# -- fuzz: random JSON shapes and truncations read into a valid state or one StateFileError, -
+# -- and `status`, `status --json` and `logs` say the same in one line, never a traceback ------
+
+# Numbers JSON (and Python's reader) allows that nvwizard never writes: each once crashed
+# `status` or `logs` (OverflowError, ValueError) or made `status --json` print NaN.
+ODD_NUMBERS = [1e300, -1e300, float("nan"), float("inf"), 2**70, -(2**70), -1, 1e-300]
 
 
 def _random_json(rng: random.Random, depth: int = 0):
-    choices = ["null", "bool", "int", "float", "str", "list", "dict"]
-    kind = rng.choice(choices if depth < 4 else choices[:5])
+    choices = ["null", "bool", "int", "float", "odd", "str", "list", "dict"]
+    kind = rng.choice(choices if depth < 4 else choices[:6])
     if kind == "null":
         return None
     if kind == "bool":
@@ -160,6 +167,8 @@ def _random_json(rng: random.Random, depth: int = 0):
         return rng.randint(-5, 5000)
     if kind == "float":
         return rng.uniform(-1e3, 1e10)
+    if kind == "odd":
+        return rng.choice(ODD_NUMBERS)
     if kind == "str":
         return rng.choice(["", "done", "running", "pending", "x" * rng.randint(1, 40), "é"])
     if kind == "list":
@@ -188,8 +197,31 @@ def _mutate(rng: random.Random, obj):
     return _random_json(rng)
 
 
-def _check_one(tmp_path, content: bytes) -> str:
+def _no_constant(name: str):
+    raise AssertionError(f"`status --json` printed {name}, which is not JSON")
+
+
+def _renders_in_one_line(capsys) -> None:
+    """`status`, `status --json` and `logs` on the file as it is: each ends with its documented
+    exit code and at most one line per problem on stderr, never an exception (main() lets a
+    traceback's exception through, which fails the test); the JSON is JSON."""
+    for argv in (["status"], ["status", "--json"], ["logs"]):
+        try:
+            code = main(argv)
+        except SystemExit as leaving:
+            code = leaving.code
+        out, err = capsys.readouterr()
+        problems = err.strip().splitlines()
+        assert code in (0, 2, 3), (argv, code, err)
+        assert all(line.startswith("nvwizard: ") for line in problems), (argv, err)
+        assert len(problems) <= (2 if argv == ["logs"] else 1), (argv, err)  # + the warning
+        if argv == ["status", "--json"] and code == 0:
+            json.loads(out, parse_constant=_no_constant)
+
+
+def _check_one(tmp_path, content: bytes, capsys) -> str:
     state_path(tmp_path).write_bytes(content)
+    _renders_in_one_line(capsys)
     try:
         state = read_state(tmp_path)
     except StateFileError as error:
@@ -202,21 +234,103 @@ def _check_one(tmp_path, content: bytes) -> str:
     return "valid"
 
 
-def test_fuzzed_state_files_read_valid_or_raise_the_one_documented_error(tmp_path):
+def a_journal(tmp_path) -> Path:
+    """The journal of a_state()'s apply, as the Journal listener writes it."""
+    from nvwizard.engine.journal import event_json_line
+
+    plan = install_plan("nvidia-driver-580-server")
+    events = [
+        ev.PlanStarted(plan, 4242, "this machine", 10.0),
+        ev.StepStarted("install", "Install", (("apt-get", "install"),), "apt", 11.0),
+        ev.StepOutput("install", "stdout", ("Setting up nvidia-driver-580-server",), 12.0),
+        ev.StepProgress("install", 50.0, "Installing", "install", 13.0),
+        ev.StepFinished("install", 100, 8.5, False, 19.0),
+        ev.PlanFinished(ev.Outcome(ev.FAILED, failed_step="install", repair=("dpkg", "-a")), 20.0),
+    ]
+    path = tmp_path / "log" / "apply-1.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(event_json_line(e) for e in events), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def journal_places(tmp_path, monkeypatch):
+    """The state file in tmp_path, naming a real journal in tmp_path/log: its good JSON."""
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv("NVWIZARD_LOG_DIR", str(tmp_path / "log"))
+    journal = a_journal(tmp_path)
+    good = a_state().to_json()
+    good.update(events=str(journal), log=str(journal.with_suffix(".log")))
+    return good, journal
+
+
+def test_fuzzed_state_files_read_valid_or_raise_the_one_documented_error(
+    tmp_path, journal_places, capsys
+):
     rng = random.Random(20261207)
-    good = json.dumps(a_state().to_json(), indent=2).encode()
+    good = json.dumps(journal_places[0], indent=2).encode()
     seen = {"valid": 0, "damaged": 0}
+
+    def check(content: bytes) -> None:
+        seen[_check_one(tmp_path, content, capsys)] += 1
+
     for _ in range(300):  # random shapes
-        seen[_check_one(tmp_path, json.dumps(_random_json(rng)).encode())] += 1
+        check(json.dumps(_random_json(rng)).encode())
     for _ in range(300):  # the real file with one value changed, dropped or added
-        seen[_check_one(tmp_path, json.dumps(_mutate(rng, json.loads(good))).encode())] += 1
+        check(json.dumps(_mutate(rng, json.loads(good))).encode())
     for cut in range(0, len(good), 7):  # truncated anywhere, as a crash could leave it
-        seen[_check_one(tmp_path, good[:cut])] += 1
+        check(good[:cut])
     for _ in range(100):  # random bytes flipped
         damaged = bytearray(good)
         damaged[rng.randrange(len(damaged))] = rng.randrange(256)
-        seen[_check_one(tmp_path, bytes(damaged))] += 1
+        check(bytes(damaged))
     assert seen["valid"] > 5 and seen["damaged"] > 500, seen
+
+
+def test_fuzzed_journals_render_in_one_line(tmp_path, journal_places, capsys):
+    """One record of the journal the state names changed, dropped or added: `status` and
+    `logs` show what they can and say where it is damaged, in one line."""
+    good, journal = journal_places
+    state_path(tmp_path).write_text(json.dumps(good))
+    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    rng = random.Random(20261208)
+    for _ in range(150):
+        index = rng.randrange(len(records))
+        changed = [*records[:index], _mutate(rng, records[index]), *records[index + 1 :]]
+        journal.write_text("".join(json.dumps(r) + "\n" for r in changed))
+        _renders_in_one_line(capsys)
+
+
+@pytest.mark.parametrize("where", [("finished",), ("started",), ("verify", "at")])
+@pytest.mark.parametrize("value", ODD_NUMBERS[:6])
+def test_a_time_out_of_range_is_damage_not_a_crash(tmp_path, journal_places, capsys, where, value):
+    damaged = journal_places[0]
+    holder = damaged
+    for key in where[:-1]:
+        holder = holder[key]
+    holder[where[-1]] = value
+    state_path(tmp_path).write_text(json.dumps(damaged))
+    with pytest.raises(StateFileError, match=f"'{where[-1]}' must be a time"):
+        read_state(tmp_path)
+    assert main(["status"]) == 2 and main(["status", "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("is damaged") == 2 and len(err.splitlines()) == 2
+
+
+@pytest.mark.parametrize("value", [1180591620717411303424, 1e300, -5, float("nan")])
+def test_a_journal_time_out_of_range_is_damage_not_a_crash(tmp_path, journal_places, capsys, value):
+    good, journal = journal_places
+    state_path(tmp_path).write_text(json.dumps(good))
+    records = [json.loads(line) for line in journal.read_text().splitlines()]
+    records[2]["time"] = value  # an output line
+    journal.write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert main(["logs"]) == 2
+    out, err = capsys.readouterr()
+    assert f"the apply journal {journal} is damaged at line 3" in err
+    assert "'time' must be a time" in err and len(err.splitlines()) == 1
+    assert main(["status", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out, parse_constant=_no_constant)
+    assert "damaged at line 3" in shown["progress_problem"]
 
 
 def test_the_journal_listener_never_reads_the_state_it_replaces(tmp_path):
