@@ -35,10 +35,12 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from json.encoder import encode_basestring
 from pathlib import Path
+from typing import BinaryIO
 
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.progress import DONE, FAILED, RUNNING
+from nvwizard.engine.record_files import RECORD_LIMIT, UnusableFile, line_too_long, open_regular
 from nvwizard.engine.state import ApplyRecord, RecordedState, write_state
 from nvwizard.errors import EXIT_USAGE, NvwizardError
 from nvwizard.host.base import Host
@@ -54,8 +56,11 @@ class JournalError(NvwizardError):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, path: str | Path, number: int, reason: str):
+    def __init__(self, path: str | Path, number: int | None, reason: str):
         human_log = Path(path).with_suffix(".log")
+        if number is None:  # not a file nvwizard wrote at all (engine/record_files.py)
+            super().__init__(f"the apply journal {path} is damaged ({reason}); not read")
+            return
         super().__init__(
             f"the apply journal {path} is damaged at line {number} ({reason}); nvwizard does "
             f"not replay it past there: read the human log {human_log}"
@@ -261,10 +266,23 @@ def read_events(path: str | Path) -> list[ev.Event]:
 
 def iter_events(path: str | Path) -> Iterator[ev.Event]:
     """As `read_events`, one event at a time: the events before a damaged line come first."""
-    with open(path, "rb") as source:
-        for number, line in enumerate(source, start=1):
+    with _open_journal(path) as source:
+        number = 0
+        while line := source.readline(RECORD_LIMIT + 1):
+            number += 1
+            too_long = line_too_long(line)
+            if too_long:
+                raise JournalError(path, number, too_long)
             if line.endswith(b"\n"):
                 yield _parse_line(line, path, number)
+
+
+def _open_journal(path: str | Path) -> BinaryIO:
+    """The journal, a regular file (engine/record_files.py); JournalError when it is not."""
+    try:
+        return open_regular(path)
+    except UnusableFile as error:
+        raise JournalError(path, None, str(error)) from None
 
 
 def _parse_line(line: bytes, path: str | Path, number: int) -> ev.Event:
@@ -288,13 +306,16 @@ def follow(
     Ends after the plan-finished event, or when `stop()` returns True between polls.
     JournalError at the first line that is not an event.
     """
-    with open(path, "rb") as source:
+    with _open_journal(path) as source:
         pending = b""
         number = 0
         while True:
-            chunk = source.readline()
+            chunk = source.readline(RECORD_LIMIT + 1)
             if chunk:
                 pending += chunk
+                too_long = line_too_long(pending)
+                if too_long:
+                    raise JournalError(path, number + 1, too_long)
                 if not pending.endswith(b"\n"):
                     continue  # the writer is mid-line: wait for the rest
                 number += 1

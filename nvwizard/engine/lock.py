@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nvwizard.engine import paths
 from nvwizard.engine.json_checks import is_integer, is_time
+from nvwizard.engine.record_files import read_capped
 from nvwizard.errors import RefusedError
 from nvwizard.host import file_lock
 
@@ -99,7 +100,7 @@ def _holder_path(directory: Path) -> Path:
 
 def _read_holder(directory: Path) -> ApplyHolder | None:
     try:
-        obj = json.loads(_holder_path(directory).read_text(encoding="utf-8"))
+        obj = json.loads(read_capped(_holder_path(directory)))  # a regular file, not too big
     except (OSError, ValueError):
         return None
     return ApplyHolder.from_json(obj) if isinstance(obj, dict) else None

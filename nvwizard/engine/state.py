@@ -45,6 +45,7 @@ from nvwizard.engine.json_checks import (
     typed,
 )
 from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING
+from nvwizard.engine.record_files import UnusableFile, read_capped
 from nvwizard.errors import StateFileError
 from nvwizard.plan.models import ACTIVATE_PLAN, INSTALL_PLAN, REPAIR_PLAN
 
@@ -326,11 +327,13 @@ def read_state(state_dir: Path | None = None) -> RecordedState:
     cannot be read or is not what nvwizard writes."""
     path = state_path(state_dir)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path)
     except FileNotFoundError:
         return RecordedState()
     except OSError as error:
         raise StateFileError(f"cannot read the state file {path}: {error.strerror}") from None
+    except UnusableFile as error:  # a FIFO, /dev/zero, gigabytes: never read, never waited on
+        raise StateFileError(damaged_message(path, str(error))) from None
     try:
         return RecordedState.from_json(json.loads(raw))
     except (ValueError, RecursionError) as error:  # JSON, UTF-8 and RecordFormatError
