@@ -10,12 +10,15 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def nvwizard(*args: str) -> subprocess.CompletedProcess:
+def nvwizard(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """`nvwizard ARGS` in a subprocess; `env` adds to (or overrides) this process's."""
     return subprocess.run(
         [sys.executable, "-m", "nvwizard", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
         cwd=REPO_ROOT,
-        timeout=60,
+        timeout=timeout,
     )

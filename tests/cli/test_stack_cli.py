@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -14,7 +11,7 @@ from nvwizard.plan.models import Choices
 from nvwizard.plan.simulate import check_simulation, simulate
 from nvwizard.report.build import build_report
 from nvwizard.simulator import demo_host
-from tests.cli.run import REPO_ROOT, nvwizard
+from tests.cli.run import nvwizard
 
 
 @pytest.mark.parametrize(
@@ -69,24 +66,18 @@ def test_plan_json_carries_the_stack_and_the_pin():
     assert "cuda-repository" not in steps  # NVIDIA's repository is configured on hgx-h100
 
 
-def test_install_reboot_and_verify_the_stack_on_a_fresh_demo(tmp_path):
+def _demo_runner(tmp_path):
+    """`nvwizard ARGS` with a demo that lives on in tmp_path's state directory."""
     env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
         "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
         "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
         "NVWIZARD_DEMO_SPEED": "0",
     }
+    return lambda *args: nvwizard(*args, env=env, timeout=180)
 
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "nvwizard", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO_ROOT,
-            timeout=180,
-        )
+
+def test_install_reboot_and_verify_the_stack_on_a_fresh_demo(tmp_path):
+    run = _demo_runner(tmp_path)
 
     args = ("--demo", "rtx3090-fresh", "--cuda", "12.8", "--container-toolkit")
     installed = run("install", *args, "--yes", "--reboot")
@@ -107,23 +98,7 @@ def test_install_reboot_and_verify_the_stack_on_a_fresh_demo(tmp_path):
 def test_verify_before_the_reboot_blames_the_old_module_not_the_driver(tmp_path):
     """The HGX runs 535; after installing 595 with CUDA 13.2 and before the reboot the sample
     fails with 'driver version is insufficient': the fix is to load the installed driver."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
-        "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
-        "NVWIZARD_LOG_DIR": str(tmp_path / "log"),
-        "NVWIZARD_DEMO_SPEED": "0",
-    }
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "nvwizard", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO_ROOT,
-            timeout=180,
-        )
+    run = _demo_runner(tmp_path)
 
     installed = run("install", "--demo", "hgx-h100", "--cuda", "13.2", "--yes")
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
