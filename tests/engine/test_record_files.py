@@ -10,28 +10,20 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 from nvwizard.engine.journal import JournalError, follow, read_events
 from nvwizard.engine.record_files import RECORD_LIMIT, UnusableFile, read_capped
 from nvwizard.engine.state import StateFileError, read_state, state_path
-from tests.cli.run import REPO_ROOT
+from tests.cli.run import nvwizard as run_nvwizard
 from tests.engine.test_state import a_journal, a_state
 
 LIMIT_S = 30  # a hang is what fails; this only bounds it
 
 
 def nvwizard(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "nvwizard", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        cwd=REPO_ROOT,
-        timeout=LIMIT_S,
-    )
+    return run_nvwizard(*args, timeout=LIMIT_S)
 
 
 @pytest.fixture
