@@ -57,21 +57,20 @@ class DetectScreen(WizardScreen):
             return
         # A bundle or demo machine is files only, read in a few tens of milliseconds: read it
         # now, before the first frame, which then shows the result (one frame, not two).
-        try:
-            self.controller.detect(self._set_message)
-        except Exception as error:  # shown on the screen; the wizard stays usable
-            self.on_detect_screen_detected(self.Detected(error))
-        else:
-            self.on_detect_screen_detected(self.Detected())
+        self.on_detect_screen_detected(self._detection())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detect")
     def _detect(self) -> None:
+        self.post_from_worker(self._detection())
+
+    def _detection(self) -> DetectScreen.Detected:
+        """Detect, and say how it went (an error is shown on the screen; the wizard stays
+        usable)."""
         try:
             self.controller.detect(self._set_message)
-        except Exception as error:  # shown on the screen; the wizard stays usable
-            self.post_from_worker(self.Detected(error))
-        else:
-            self.post_from_worker(self.Detected())
+        except Exception as error:
+            return self.Detected(error)
+        return self.Detected()
 
     def _set_message(self, message: str) -> None:
         self._message = message  # read by the UI timer; a plain assignment is thread-safe
