@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nvwizard.knowledge import kernel_modules as km
-from nvwizard.report.activation import LOAD, LOADED, Activation, ActivationFacts
+from nvwizard.report.activation import LOAD, LOADED, Activation, ActivationFacts, count_words
 
 _SOURCE = {"signed": "Canonical-signed", "dkms": "built by DKMS"}
 
@@ -44,11 +44,11 @@ def _facts(facts: ActivationFacts) -> list[tuple[str, str]]:
     else:
         bound = "drives the GPU" if facts.nouveau_bound else "loaded"
         console = f"; console on {facts.console_framebuffer}" if facts.console_framebuffer else ""
-        nouveau = f"{bound}, {_count(facts.nouveau.count or 0, 'user')}{console}"
+        nouveau = f"{bound}, {count_words(facts.nouveau.count or 0, 'user')}{console}"
     running = [u.name.removesuffix(".service") for u in facts.services if u.active == "active"]
     daemons = {s.process for s in km.GPU_SERVICES}
     jobs = [p for p in facts.gpu_processes if p.name not in daemons]
-    users = _count(len(facts.gpu_processes), "process", "processes")
+    users = count_words(len(facts.gpu_processes), "process", "processes")
     if facts.gpu_processes and not jobs:
         users += " (the services' daemons)"
     return [
@@ -60,8 +60,3 @@ def _facts(facts: ActivationFacts) -> list[tuple[str, str]]:
         ("GPU users", users if facts.gpu_processes else "none"),
         ("pending kernel", facts.pending_kernel or "none"),
     ]
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """'1 user', '2 users'."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"

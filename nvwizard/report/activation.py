@@ -184,8 +184,8 @@ def _display_holder(facts: ActivationFacts) -> str | None:
     drm = next((m for m in facts.nvidia_modules if km.module_role(m.name) == km.DRM), None)
     if drm is not None and _outside_users(drm) > 0:
         return (
-            f"nvidia_drm is in use ({_users(_outside_users(drm))} besides modules): a display "
-            "server or the console's framebuffer holds it"
+            f"nvidia_drm is in use ({count_words(_outside_users(drm), 'user')} besides "
+            "modules): a display server or the console's framebuffer holds it"
         )
     return None
 
@@ -195,8 +195,9 @@ def _outside_users(module: LsmodEntry) -> int:
     return max(0, (module.count or 0) - len(module.used_by))
 
 
-def _users(n: int) -> str:
-    return f"{n} user" if n == 1 else f"{n} users"
+def count_words(n: int, one: str, many: str | None = None) -> str:
+    """'1 user', '2 users'; `many` where the plural is not one + 's'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _nouveau_problem(facts: ActivationFacts) -> str | None:
@@ -209,7 +210,8 @@ def _nouveau_problem(facts: ActivationFacts) -> str | None:
         return f"nouveau {where} the console's framebuffer ({console}) sits on it"
     users = _outside_users(nouveau)
     if users:
-        return f"nouveau is in use ({_users(users)}: the console or a display server)"
+        users_words = count_words(users, "user")
+        return f"nouveau is in use ({users_words}: the console or a display server)"
     return None
 
 
