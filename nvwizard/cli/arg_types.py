@@ -17,12 +17,12 @@ def folder_name(text: str) -> str:
     return text
 
 
-# What a bare `--demo` stands for until `demo_name` reads it: a NUL, which no argument typed
+# What a bare `--demo` stands for until `demo_option` reads it: a NUL, which no argument typed
 # in a shell can hold, so an empty `--demo ''` stays distinguishable from no name at all.
 BARE_DEMO = "\0"
 
 
-def demo_name(text: str) -> str:
+def demo_option(text: str) -> str:
     """argparse type for --demo's NAME: "" for a bare `--demo` (the default demo); an empty
     or blank name typed out (`--demo "$NAME"` with the variable unset) is a usage error."""
     if text == BARE_DEMO:

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 
-from nvwizard.cli.arg_types import BARE_DEMO, demo_name, folder_name
+from nvwizard.cli.arg_types import BARE_DEMO, demo_option, folder_name
 from nvwizard.errors import EXIT_USAGE, shown
 from nvwizard.host.demo import default_demo_name
 
@@ -37,8 +37,8 @@ def add_machine_options(parser: argparse.ArgumentParser, for_command: bool = Fal
         "--demo",
         metavar="NAME",
         nargs="?",
-        const=BARE_DEMO,  # read as "" (the default demo) by demo_name; `--demo ''` is an error
-        type=demo_name,
+        const=BARE_DEMO,  # read as "" (the default demo) by demo_option; `--demo ''` is an error
+        type=demo_option,
         dest=COMMAND_DEMO if for_command else "demo",
         help="use a bundled demo machine (default: the HGX H100 server); "
         "`nvwizard detect --list-demos` lists them",
