@@ -304,7 +304,7 @@ async def test_buttons_and_footer_stay_visible_at_80x24_and_after_resizes():
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         screen = app.screen
-        for selector in ("#apply", "Footer", "#hint", "#banner"):
+        for selector in ("#apply", "WizardFooter", "#hint", "#banner"):
             assert _inside(screen.query_one(selector), screen), selector
         await pilot.resize_terminal(60, 20)  # smaller than promised: still no crash
         await settle(pilot)
@@ -315,7 +315,7 @@ async def test_buttons_and_footer_stay_visible_at_80x24_and_after_resizes():
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
-        for selector in ("#now", "#soon", "#later", "Footer"):
+        for selector in ("#now", "#soon", "#later", "WizardFooter"):
             assert _inside(app.screen.query_one(selector), app.screen), selector
 
 
