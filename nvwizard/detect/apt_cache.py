@@ -38,26 +38,23 @@ def _stanzas(text: str) -> Iterator[dict[str, str]]:
     """Each stanza as {field: value}; continuation lines are folded into the field above."""
     stanza: dict[str, str] = {}
     last: str | None = None
-    for line in clean_lines(text):
-        if not line.strip():
+    for line in clean_lines(text):  # without trailing whitespace: a blank line is ""
+        if not line:
             if stanza:
                 yield stanza
             stanza, last = {}, None
             continue
-        key, sep, value = line.partition(":")
-        starts_field = sep and not line[0].isspace() and _is_field_name(key)
-        if starts_field:
-            last = key
-            stanza.setdefault(key, value.strip())
-        elif last is not None and len(stanza[last]) < _MAX_EXTRA_VALUE:
-            # a continuation (leading space), or one whose indentation was lost
-            stanza[last] = f"{stanza[last]} {line.strip()}".strip()
+        if not line[0].isspace():
+            key, sep, value = line.partition(":")
+            if sep and _FIELD_NAME.fullmatch(key) is not None:
+                last = key
+                stanza.setdefault(key, value.strip())
+                continue
+        # a continuation (leading space), or one whose indentation was lost
+        if last is not None and len(folded := stanza[last]) < _MAX_EXTRA_VALUE:
+            stanza[last] = f"{folded} {line.strip()}" if folded else line.strip()
     if stanza:
         yield stanza
-
-
-def _is_field_name(key: str) -> bool:
-    return _FIELD_NAME.fullmatch(key) is not None
 
 
 def _package(fields: dict[str, str]) -> AptPackage | None:
