@@ -15,7 +15,6 @@ from pathlib import Path
 
 from nvwizard.host.base import RunningCommand
 from nvwizard.host.bundle import read_bundle_file, read_bundle_os_release
-from nvwizard.simulator.repositories import write_file
 from nvwizard.simulator.script import FAIL_ENV, Invocation, Script, SimulatedCommand, demo_speed
 from nvwizard.simulator.stack_files import cuda_sample
 from nvwizard.simulator.state import BootResult, MachineState, StateFile
@@ -69,6 +68,9 @@ class SimulatedMachine:
 
     def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
         """A file a plan's step writes (an apt pin, a sources list): see repositories.py."""
+        # lazy: repositories loads the package model, which detection on a demo never needs
+        from nvwizard.simulator.repositories import write_file
+
         write_file(self, path, content)
         self.save()
 
