@@ -30,15 +30,25 @@ async def _wait_until(condition, poll_s: float = 0.001) -> None:
         await asyncio.sleep(poll_s)
 
 
+def _detection_done(app: App) -> bool:
+    return getattr(app.screen, "detecting", True) is False
+
+
 def _probe(target_screen: str, wait_for_detection: bool):
     async def probe(pilot) -> None:
         app = pilot.app
         await _wait_until(lambda: type(app.screen).__name__ == target_screen)
-        print(f"painted {await _next_refresh(app)}\npainted_cpu {time.process_time()}", flush=True)
+        # The next frame paints the widgets as they are now: with the result, when detection
+        # has already finished (a bundle's is read before the first frame), and then that
+        # frame is both figures; otherwise the result comes in a later frame.
+        shown_with_first_frame = _detection_done(app)
+        painted = await _next_refresh(app)
+        print(f"painted {painted}\npainted_cpu {time.process_time()}", flush=True)
         if wait_for_detection:
-            await _wait_until(lambda: getattr(app.screen, "detecting", True) is False)
-            detected = await _next_refresh(app)
-            print(f"detected {detected}\ndetected_cpu {time.process_time()}", flush=True)
+            if not shown_with_first_frame:
+                await _wait_until(lambda: _detection_done(app))
+                painted = await _next_refresh(app)
+            print(f"detected {painted}\ndetected_cpu {time.process_time()}", flush=True)
         app.exit()
 
     return probe
