@@ -17,6 +17,7 @@ stops every command before it runs (`engine.paths.check_settings`).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import sys
@@ -149,10 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.command is None:
-            # lazy: only the wizard's path imports Textual (~0.45 s; tests/test_layers.py)
-            from nvwizard.cli import wizard_cmd
+            # Start-up creates a few hundred thousand objects that live as long as the wizard
+            # (modules, classes, the report, widgets): the cyclic collector would walk them
+            # again and again, ~15% of the time to the first frame (issue 12). Paused until
+            # the wizard has drawn it (tui/app.py: resume_collector).
+            gc.disable()
+            try:
+                # lazy: only the wizard's path imports Textual (~0.45 s; tests/test_layers.py)
+                from nvwizard.cli import wizard_cmd
 
-            return wizard_cmd.run(args)
+                return wizard_cmd.run(args)
+            finally:
+                gc.enable()  # already, unless the wizard stopped before its first frame
         check_settings()  # a log or state folder that cannot be written: before anything runs
         with stopping_like_ctrl_c():  # SIGTERM, SIGHUP: cancel a demo apply, clean up, 143/129
             return args.run(args)

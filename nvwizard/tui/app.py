@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -40,6 +41,16 @@ class Running:
     activate: ActivateController | None = None
 
 
+def resume_collector() -> None:
+    """Resume the cyclic garbage collector that `nvwizard` paused for the wizard's start-up
+    (cli/main.py), once the first frame is drawn. What start-up built lives as long as the
+    wizard: it is frozen, so later collections (a log flood makes many) never walk it again.
+    Where nothing paused the collector (tests, other callers) this does nothing."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 HELP_SCREEN = "help"
 DETACHED_FAREWELL = (
     "nvwizard: the install goes on in the background; `sudo nvwizard` reattaches to it, "
@@ -67,6 +78,7 @@ class WizardApp(App):
     def on_mount(self) -> None:
         self._install_signal_handlers()
         self.go(flow.DETECT)
+        self.call_after_refresh(resume_collector)
 
     # -- routing --------------------------------------------------------------------------
 
