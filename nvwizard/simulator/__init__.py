@@ -58,8 +58,9 @@ Where things are, in the order a command flows through them:
 - state.py: `MachineState` (what changed), its JSON file (`StateFile`), `BootResult`;
 - commands.py: which handler answers a command;
 - script.py: a command as a generator of lines and pauses, its player, the pace table;
-- apt_get.py, dpkg.py, tools.py, modprobe.py: the handlers (apt-get; dpkg and dpkg-query;
-  apt-mark, systemctl, shutdown and reboot, captured and no-effect tools; modprobe and rmmod),
+- apt_get.py (with apt_options.py, its command line), dpkg.py, tools.py, modprobe.py: the
+  handlers (apt-get; dpkg and dpkg-query; apt-mark, systemctl, shutdown and reboot, captured
+  and no-effect tools; modprobe and rmmod),
   with loaded_modules.py (lsmod as a model) and gpu_services.py (NVIDIA's services);
 - boot.py (with kernel_files.py, smi_table.py): what a reboot brings up, in the real files'
   formats;
