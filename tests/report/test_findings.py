@@ -196,13 +196,14 @@ def test_mixed_sources_from_a_configured_cuda_repository():
 
 
 def test_debian_nvidia_driver_is_not_a_cuda_repo_package():
-    rep = report(
-        os_id="debian",
-        installed_packages=[dpkg("nvidia-driver", "535.216.03-1~deb12u1")],
-    )
-    assert f._cuda_repo_packages(rep, NONE) == []
-    ubuntu = report(installed_packages=[dpkg("nvidia-driver", "590.44.01-1ubuntu1")])
-    assert f._cuda_repo_packages(ubuntu, NONE) == ["nvidia-driver"]
+    # Beside an archive driver package, Ubuntu's unnumbered nvidia-driver comes from NVIDIA's
+    # CUDA repository (a mix); Debian's nvidia-driver is the archive's own driver (no mix).
+    installed = [dpkg("nvidia-driver", "535.216.03-1"), dpkg("nvidia-driver-535")]
+    debian = report(os_id="debian", installed_packages=installed)
+    assert f.mixed_driver_sources(debian, NONE) is None
+    ubuntu = f.mixed_driver_sources(report(installed_packages=installed), NONE)
+    assert ubuntu is not None
+    assert "CUDA repository (nvidia-driver) are installed" in ubuntu.message
 
 
 def test_low_disk_on_root_or_var():

@@ -55,7 +55,6 @@ from nvwizard.report.findings.advice import (
 )
 from nvwizard.report.findings.common import upstream_version
 from nvwizard.report.findings.driver import (
-    _cuda_repo_packages,
     mixed_driver_sources,
     nvml_mismatch,
     run_installer,
@@ -89,7 +88,6 @@ from nvwizard.report.models import Finding, Report
 
 __all__ = [
     "CHECKS",
-    "_cuda_repo_packages",
     "find_all",
     "newest_installed_kernel",
     "upstream_version",
