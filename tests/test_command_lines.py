@@ -8,16 +8,23 @@ import io
 import shlex
 
 from nvwizard.cli.apply_console import ProgressPrinter, print_outcome
+from nvwizard.cli.install_cmd import what_to_do
 from nvwizard.engine import events as ev
 from nvwizard.engine.journal import Journal
 from nvwizard.plan import models as pm
 from nvwizard.plan.build import build_plan, default_choices
+from nvwizard.plan.models import KeptPackage
+from nvwizard.plan.simulate import SimulationCheck
 from nvwizard.plan.text import format_plan
 from nvwizard.report.build import build_report
 from nvwizard.simulator.select import demo_host
-from nvwizard.tui.controllers.install import ApplyProgress
+from nvwizard.tui.backend import LayersBackend
+from nvwizard.tui.controllers.install import ApplyProgress, InstallController
+from nvwizard.tui.state import WizardState
 
 ODD_REPAIR = ("dpkg", "--configure", "-a", "--force-confdef *", "it's")
+# names as a damaged or hand-edited bundle may carry them: the advice must still paste back
+ODD_NAMES = ["it's", "two words"]
 
 
 def a_plan() -> pm.Plan:
@@ -86,3 +93,33 @@ def test_the_wizard_log_and_plan_text_paste_back_as_the_same_argv():
     assert dollar_lines("\n".join(shown)) == verify_step(plan).commands
     every_command = [argv for step in plan.steps for argv in step.commands]
     assert dollar_lines(format_plan(plan)) == every_command
+
+
+def dragged_along(plan: pm.Plan, names: list[str], kept: bool) -> SimulationCheck:
+    """A stop on `names`, which the purge would drag along (kept ones by default, or not)."""
+    if kept:
+        plan.kept_list += [KeptPackage(n, "kept by default") for n in names]
+    return SimulationCheck(False, ["dragged"], [], [], dragged=names)
+
+
+def test_the_wizard_advice_to_remove_a_dragged_package_pastes_back_as_the_same_argv():
+    plan = a_plan()
+    state = WizardState(host=demo_host("hgx-h100"), plan=plan)
+    state.simulation_check = dragged_along(plan, ODD_NAMES, kept=False)
+    problem = InstallController(state, LayersBackend()).simulation_problem
+    assert problem is not None
+    shown = problem.rpartition("remove it first (")[2].removesuffix(")")
+    assert shlex.split(shown) == ["sudo", "apt-get", "purge", *ODD_NAMES]
+
+
+def test_the_options_that_resolve_a_stop_paste_back_as_the_same_argv():
+    plan = a_plan()
+    wizard = WizardState(host=demo_host("hgx-h100"), plan=plan)
+    wizard.simulation_check = dragged_along(plan, ODD_NAMES, kept=True)
+    problem = InstallController(wizard, LayersBackend()).simulation_problem
+    assert problem is not None
+    said = problem.rpartition("`nvwizard install` says it with ")[2].removesuffix(")")
+    cli = what_to_do(plan, dragged_along(a_plan(), ODD_NAMES, kept=True))
+    options = ["--also-purge", ODD_NAMES[0], "--also-purge", ODD_NAMES[1]]
+    assert shlex.split(said) == options
+    assert shlex.split(cli[0].removeprefix("to purge them too, add ")) == options

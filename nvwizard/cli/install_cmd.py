@@ -91,10 +91,10 @@ def what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
     dragged = dragged_packages(plan, check)
     advice = []
     if dragged.purge_too:
-        options = " ".join(f"--also-purge {name}" for name in dragged.purge_too)
+        options = shlex.join(arg for name in dragged.purge_too for arg in ("--also-purge", name))
         advice.append(f"to purge {_them(dragged.purge_too)} too, add {options}")
     if dragged.unkeep:
-        options = " ".join(f"--keep {name}" for name in dragged.unkeep)
+        options = shlex.join(arg for name in dragged.unkeep for arg in ("--keep", name))
         advice.append(f"{_them(dragged.unkeep)} cannot stay without the driver: drop {options}")
     if dragged.by_hand:
         names = " ".join(dragged.by_hand)

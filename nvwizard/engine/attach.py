@@ -220,7 +220,7 @@ def _next_step(status: ApplyStatus) -> tuple[str, str]:
 def _verify_command(status: ApplyStatus) -> str:
     """`sudo nvwizard verify`, or on the demo the apply ran on, its own verify."""
     demo = demo_name(status.host)
-    return f"nvwizard verify --demo {demo}" if demo else "sudo nvwizard verify"
+    return shlex.join(["nvwizard", "verify", "--demo", demo]) if demo else "sudo nvwizard verify"
 
 
 def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = None) -> Path | None:

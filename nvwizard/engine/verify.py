@@ -23,6 +23,7 @@ is recorded in the state file (never for demo or bundle hosts).
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from pathlib import Path
 
@@ -230,7 +231,8 @@ def check_nvidia_smi(report: Report, flavour: str | None) -> VerifyCheck:
             "nvidia-smi",
             False,
             "nvidia-smi gave no output (not installed?)",
-            f"`sudo apt-get install {utils}` (headless installs need it explicitly).",
+            f"`{shlex.join(['sudo', 'apt-get', 'install', utils])}` "
+            "(headless installs need it explicitly).",
         )
     message = smi.message or smi.status
     if smi.status == "version-mismatch":
@@ -305,13 +307,14 @@ def check_next_boot_modules(
                 False,
                 f"{dkms_packages[0]} is installed but {headers} is not: DKMS cannot build the "
                 f"module for {kernel}, which boots next",
-                f"`sudo apt-get install {headers}` (DKMS then builds the module).",
+                f"`{shlex.join(['sudo', 'apt-get', 'install', headers])}` "
+                "(DKMS then builds the module).",
             )
         return VerifyCheck(
             "next-boot-modules",
             False,
             f"DKMS has not built the nvidia module for {kernel}, which boots next",
-            f"`sudo dkms autoinstall -k {kernel}` and read its output.",
+            f"`{shlex.join(['sudo', 'dkms', 'autoinstall', '-k', kernel])}` and read its output.",
         )
     if not flavour:
         return VerifyCheck(
@@ -321,10 +324,12 @@ def check_next_boot_modules(
             INSTALL_FIRST,
         )
     wanted = f"linux-modules-nvidia-{flavour}-{kernel}"
-    fix = f"`sudo apt-get install {wanted}` (or nvidia-dkms-{flavour} and linux-headers-{kernel})."
+    install = shlex.join(["sudo", "apt-get", "install", wanted])
+    fix = f"`{install}` (or nvidia-dkms-{flavour} and linux-headers-{kernel})."
     if report.os_id == "debian":
         dkms = debian.kernel_dkms_package(flavour)
-        fix = f"`sudo apt-get install {dkms} linux-headers-{kernel}` (DKMS builds the module)."
+        install = shlex.join(["sudo", "apt-get", "install", dkms, f"linux-headers-{kernel}"])
+        fix = f"`{install}` (DKMS builds the module)."
     return VerifyCheck(
         "next-boot-modules", False, f"no nvidia module for {kernel}, which boots next", fix
     )

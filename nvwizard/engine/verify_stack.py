@@ -35,6 +35,10 @@ LINKED_NVCC = "/usr/local/cuda/bin/nvcc"
 DISTRO_NVCC = "/usr/bin/nvcc"
 
 
+def _reinstall(package: str) -> str:
+    return shlex.join(["sudo", "apt-get", "install", "--reinstall", package])
+
+
 def _linked(report: Report, link: str | None) -> CudaToolkitInstall | None:
     folders = [t for t in report.stack.cuda_toolkits if t.source != "distro"]
     return next((t for t in folders if t.path == link), None)
@@ -43,9 +47,10 @@ def _linked(report: Report, link: str | None) -> CudaToolkitInstall | None:
 def check_cuda_link(report: Report, link: str | None) -> VerifyCheck:
     folders = [t for t in report.stack.cuda_toolkits if t.source != "distro"]
     newest = max(folders, key=lambda t: cuda.version_key(t.version))
+    folder = newest.path or f"{LINK}-{newest.version}"  # NVIDIA's and runfile toolkits have one
     fix = (
-        f"`sudo update-alternatives --set cuda {newest.path}` "
-        f"(or `sudo ln -sfn {newest.path} {LINK}`)"
+        f"`{shlex.join(['sudo', 'update-alternatives', '--set', 'cuda', folder])}` "
+        f"(or `{shlex.join(['sudo', 'ln', '-sfn', folder, LINK])}`)"
     )
     if link is None:
         return VerifyCheck("cuda-link", False, f"{LINK} does not exist", fix)
@@ -72,7 +77,7 @@ def check_nvcc(report: Report, nvcc_text: str | None, link: str | None) -> Verif
             "nvcc-version",
             False,
             f"{path} did not answer `--version`",
-            f"Reinstall the toolkit: `sudo apt-get install --reinstall {package}`."
+            f"Reinstall the toolkit: `{_reinstall(package)}`."
             if wanted.package
             else f"Check {path} and the toolkit's folder.",
         )
@@ -97,7 +102,7 @@ def check_cudnn(report: Report, header_text: str | None) -> VerifyCheck:
             False,
             f"{library.package} {library.version or '?'} is installed, but no cudnn_version.h "
             "was found (programs cannot be built against it)",
-            f"`sudo apt-get install {dev}`",
+            f"`{shlex.join(['sudo', 'apt-get', 'install', dev])}`",
         )
     if library.version and header.version != library.version:
         return VerifyCheck(
@@ -105,7 +110,8 @@ def check_cudnn(report: Report, header_text: str | None) -> VerifyCheck:
             False,
             f"cudnn_version.h says {header.version}, the library {library.package} is "
             f"{library.version}: headers and library come from different releases",
-            f"`sudo apt-get install {library.package} {dev}` (the same version of both)",
+            f"`{shlex.join(['sudo', 'apt-get', 'install', library.package, dev])}` "
+            "(the same version of both)",
         )
     where = f" ({header.path})" if header.path else ""
     return VerifyCheck(
@@ -124,14 +130,14 @@ def check_nvidia_ctk(report: Report, text: str | None) -> VerifyCheck:
             "nvidia-ctk",
             False,
             "`nvidia-ctk --version` did not answer",
-            f"`sudo apt-get install --reinstall {ctk.TOOLKIT_PACKAGE}`",
+            f"`{_reinstall(ctk.TOOLKIT_PACKAGE)}`",
         )
     if toolkit.version and found != toolkit.version:
         return VerifyCheck(
             "nvidia-ctk",
             False,
             f"nvidia-ctk is {found}, the package {toolkit.version}",
-            f"`sudo apt-get install --reinstall {ctk.TOOLKIT_PACKAGE}`",
+            f"`{_reinstall(ctk.TOOLKIT_PACKAGE)}`",
         )
     return VerifyCheck("nvidia-ctk", True, f"NVIDIA Container Toolkit CLI {found}")
 
@@ -146,7 +152,7 @@ def check_runtime(report: Report, name: str, docker_error: str | None) -> Verify
             f"runtime-{name}",
             False,
             f"Docker does not answer ({docker_error})",
-            f"`sudo systemctl start {service}`, then run verify again.",
+            f"`{shlex.join(['sudo', 'systemctl', 'start', service])}`, then run verify again.",
         )
     if toolkit is not None and name in toolkit.runtimes_configured:
         return VerifyCheck(f"runtime-{name}", True, f"{what} lists the nvidia runtime")
@@ -154,7 +160,8 @@ def check_runtime(report: Report, name: str, docker_error: str | None) -> Verify
         f"runtime-{name}",
         False,
         f"{what} has no nvidia runtime: containers cannot use the GPUs",
-        f"`sudo {shlex.join(ctk.configure_argv(name))}` then `sudo systemctl restart {service}`.",
+        f"`{shlex.join(['sudo', *ctk.configure_argv(name)])}` then "
+        f"`{shlex.join(['sudo', 'systemctl', 'restart', service])}`.",
     )
 
 

@@ -29,6 +29,7 @@ are refreshed.
 
 from __future__ import annotations
 
+import shlex
 import sys
 
 from nvwizard.errors import RefusedError
@@ -107,8 +108,8 @@ def _headers(report: Report, warnings: list[str]) -> list[str]:
         suite = f"{known.codename}-backports" if known else "<release>-backports"
         warnings.append(
             f"Kernel {kernel} comes from backports: DKMS builds for it, but for its updates "
-            f"install the headers metapackage from there too (`apt-get -t {suite} install "
-            f"linux-headers-{flavour}`)."
+            "install the headers metapackage from there too "
+            f"(`{shlex.join(['apt-get', '-t', suite, 'install', f'linux-headers-{flavour}'])}`)."
         )
     elif meta is None:
         warnings.append(

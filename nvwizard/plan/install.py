@@ -4,6 +4,7 @@ DKMS plus headers; Debian's names through plan/debian.py) and the install step."
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 
 from nvwizard.errors import RefusedError, UsageError, shown
@@ -49,7 +50,8 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
     if driver is None and legacy is not None and legacy.legacy_name:
         raise RefusedError(
             f"{said} is an old-style package (branch {legacy.branch}) that nvwizard does not "
-            f"install: use `sudo apt-get install {said}` on that release, or a newer release"
+            f"install: use `{shlex.join(['sudo', 'apt-get', 'install', said])}` on that release, "
+            "or a newer release"
         )
     if driver is None:
         check_driver_name(name)

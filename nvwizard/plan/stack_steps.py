@@ -231,8 +231,8 @@ def runtime_steps(stack: StackChoice) -> list[Step]:
                 "containers stop with it unless they are set to restart.",
                 commands=[["systemctl", "restart", runtime.service]],
                 changes_system=True,
-                on_failure=f"Run `sudo systemctl restart {runtime.service}` and read "
-                f"`journalctl -u {runtime.service}`.",
+                on_failure=f"Run `{shlex.join(['sudo', 'systemctl', 'restart', runtime.service])}` "
+                f"and read `{shlex.join(['journalctl', '-u', runtime.service])}`.",
                 kind=pm.RUNTIME_RESTART,
             )
         )

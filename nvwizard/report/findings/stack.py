@@ -64,7 +64,7 @@ def cudnn_for_another_cuda_major(report: Report, facts: ExtraFacts) -> Finding |
         f"cuDNN {found.version or ''} ({found.package}) is built for CUDA {found.cuda_major}, "
         f"but the installed toolkit is CUDA {', '.join(str(m) for m in majors)}.x: programs "
         "built with the toolkit cannot load it.",
-        f"`sudo apt-get install {wanted}` (cuDNN for CUDA {majors[-1]}), or "
+        f"`{shlex.join(['sudo', 'apt-get', 'install', wanted])}` (cuDNN for CUDA {majors[-1]}), or "
         "`nvwizard install --cudnn`.",
     )
 
@@ -79,7 +79,7 @@ def container_toolkit_not_configured(report: Report, facts: ExtraFacts) -> Findi
     commands = []
     for name in missing:
         found = runtime(name)
-        commands.append(f"`sudo {shlex.join(configure_argv(name))}`")
+        commands.append(f"`{shlex.join(['sudo', *configure_argv(name)])}`")
         if found is not None:
             commands.append(f"`sudo {shlex.join(['systemctl', 'restart', found.service])}`")
     return Finding(

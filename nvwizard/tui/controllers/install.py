@@ -342,7 +342,7 @@ def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
     back = "press b three times (back to Purge)"
     if dragged.purge_too:
         names, it = ", ".join(dragged.purge_too), _them(dragged.purge_too)
-        options = " ".join(f"--also-purge {name}" for name in dragged.purge_too)
+        options = shlex.join(arg for name in dragged.purge_too for arg in ("--also-purge", name))
         advice.append(
             f"To purge {names} too, {back} and tick {it} there with Space "
             f"(`nvwizard install` says it with {options})"
@@ -354,9 +354,9 @@ def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
         )
     if dragged.by_hand:
         names = " ".join(dragged.by_hand)
+        purge = shlex.join(["sudo", "apt-get", "purge", *dragged.by_hand])
         advice.append(
-            f"{names} needs the driver: if no longer needed, quit and remove it first "
-            f"(sudo apt-get purge {names})"
+            f"{names} needs the driver: if no longer needed, quit and remove it first ({purge})"
         )
     return advice
 
