@@ -19,7 +19,8 @@ from nvwizard.plan.text import format_plan
 from nvwizard.report.build import build_report
 from nvwizard.simulator.select import demo_host
 from nvwizard.tui.backend import LayersBackend
-from nvwizard.tui.controllers.install import ApplyProgress, InstallController
+from nvwizard.tui.controllers.apply_progress import ApplyProgress
+from nvwizard.tui.controllers.install import InstallController
 from nvwizard.tui.state import WizardState
 
 ODD_REPAIR = ("dpkg", "--configure", "-a", "--force-confdef *", "it's")

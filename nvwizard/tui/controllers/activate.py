@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.activate import failure_reason
-from nvwizard.tui.controllers.install import ApplyProgress
+from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import ApplyRun, WizardBackend

@@ -8,65 +8,15 @@ from collections import deque
 from dataclasses import replace
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING, PlanProgress
+from nvwizard.engine.progress import DONE, RUNNING
 from nvwizard.knowledge.packages import keep_reason
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages
+from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.choices import refined_choices
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import ApplyRun, WizardBackend
-
-STATUS_MARK = {PENDING: "·", RUNNING: "▶", DONE: "✓", FAILED: "✗"}
-_STATUS_TONE = {PENDING: DIM, RUNNING: HEADING, DONE: OK, FAILED: DANGER}
-
-
-class ApplyProgress:
-    """What the engine's events add up to, and the log lines they show. Fed on the UI side,
-    one batch at a time; the counting itself is the engine's PlanProgress."""
-
-    def __init__(self, plan: Plan | None) -> None:
-        self.plan = PlanProgress(plan)  # None: following a journal; plan-started says
-        self.lines: list[str] = []  # the whole log, for `l`
-
-    @property
-    def titles(self) -> dict[str, str]:
-        return self.plan.titles
-
-    @property
-    def status(self) -> dict[str, str]:
-        """Each step's status, in the plan's order."""
-        return self.plan.status
-
-    @property
-    def outcome(self) -> ev.Outcome | None:
-        return self.plan.outcome
-
-    def apply(self, event: ev.Event) -> list[str]:
-        """Update from one event; returns the log lines it adds."""
-        self.plan.update(event)
-        added: list[str]
-        if isinstance(event, ev.StepOutput):
-            added = list(event.lines)
-        elif isinstance(event, ev.StepStarted):
-            added = [f"==> {event.title}"]
-            added += [f"$ {shlex.join(argv)}" for argv in event.argv]
-        elif isinstance(event, ev.StepFinished) and not event.ok:
-            added = [f"==> failed with exit code {event.exit_code}"]
-        else:
-            return []
-        self.lines += added
-        return added
-
-    @property
-    def percent(self) -> float:
-        return self.plan.percent
-
-    def step_lines(self) -> list[Line]:
-        return [
-            Line(f"{STATUS_MARK[status]} {self.plan.titles.get(step, step)}", _STATUS_TONE[status])
-            for step, status in self.plan.status.items()
-        ]
 
 
 class ApplyRefused(Exception):
