@@ -157,6 +157,17 @@ KEPT_PREFIXES: tuple[tuple[str, str], ...] = (
     ("libnvidia-ml-dev", "NVML headers of the archive's CUDA toolkit, not part of the driver"),
 )
 
+# What a kept-by-default package needs among the others: NVIDIA's container packaging, the
+# same in NVIDIA's repository and Ubuntu's archive. `apt install nvidia-container-toolkit`
+# installs the rest as its dependencies, so purging the toolkit leaves them to autoremove.
+KEPT_DEPENDS: dict[str, tuple[str, ...]] = {
+    "nvidia-container-toolkit": ("nvidia-container-toolkit-base", "libnvidia-container-tools"),
+    "libnvidia-container-tools": ("libnvidia-container1",),
+    "libnvidia-container-dev": ("libnvidia-container1",),
+    "nvidia-container-runtime": ("nvidia-container-toolkit",),
+    "nvidia-docker2": ("nvidia-container-toolkit",),
+}
+
 # Driver packages whose names lack "nvidia" (Debian's names and NVIDIA's CUDA repository).
 _DRIVER_NAMES_WITHOUT_NVIDIA = ("libcuda1", "libnvcuvid1", "libnvoptix1", "cuda-drivers")
 
@@ -214,3 +225,25 @@ def purge_selection(installed: Iterable[DpkgEntry]) -> PurgeSelection:
         elif is_driver_package(entry.name):
             to_purge.append(entry)
     return PurgeSelection(to_purge=to_purge, kept=kept)
+
+
+def left_to_autoremove(purged: Iterable[str], kept: Iterable[str]) -> list[str]:
+    """The `kept` packages that only `purged` ones need (KEPT_DEPENDS, through each other):
+    nothing purges them by name, yet `apt-get autoremove` takes each one apt installed as a
+    dependency, so they are not kept. A kept package nothing installed needs is not among
+    them: its fate does not depend on the purge."""
+    gone, staying = set(purged), set(kept)
+    needed_by: dict[str, set[str]] = {}  # kept package -> the installed packages that need it
+    for needer, needs in KEPT_DEPENDS.items():
+        if needer in gone or needer in staying:
+            for name in needs:
+                if name in staying:
+                    needed_by.setdefault(name, set()).add(needer)
+    orphans: set[str] = set()
+    while more := {
+        name
+        for name, needers in needed_by.items()
+        if name not in orphans and needers <= gone | orphans
+    }:
+        orphans |= more
+    return sorted(orphans)

@@ -66,8 +66,8 @@ def planned_purge(report: Report, choices: Choices) -> tuple[list[str], list[Kep
     """What `build_plan` would purge and keep for these choices (the same lists), without
     building its steps: a front end shows this before the user confirms the purge."""
     driver, _warnings = validate_driver(report, choices.driver)
-    purge, kept, _purge_warnings = purge_lists(report, choices, _fabric(report, driver))
-    return purge, kept
+    lists = purge_lists(report, choices, _fabric(report, driver))
+    return lists.purge, lists.kept
 
 
 def build_plan(report: Report, choices: Choices) -> Plan:
@@ -78,22 +78,22 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         report, choices, driver.branch or (candidate.branch if candidate else None)
     )
     fabric = _fabric(report, driver)
-    purge, kept, purge_warnings = purge_lists(report, choices, fabric)
+    lists = purge_lists(report, choices, fabric)
     install = install_lists(report, choices, driver)
-    warnings += purge_warnings + install.warnings + report_warnings(report, choices, purge)
+    warnings += lists.warnings + install.warnings + report_warnings(report, choices, lists.purge)
     if fabric and not driver.server:
         warnings.append(
             f"This NVSwitch machine needs fabric manager, which NVIDIA supports with the "
             f"-server (data-center) drivers; {driver.name} is a desktop driver."
         )
     driver_packages = install.packages + fabric
-    blocking_holds = sorted(set(report.held_packages) & set(purge + driver_packages))
+    blocking_holds = sorted(set(report.held_packages) & set(lists.purge + driver_packages))
     repair = repair_step(report, choices.lock_timeout_s, blocking_holds)
     steps: list[Step] = [repair] if repair is not None else []
     sources = sources_step(report) if isinstance(driver, DebianDriver) else None
     steps.append(preflight_step())
     steps += [sources] if sources is not None else []
-    steps += [update_step(choices), *purge_steps(choices, purge)]
+    steps += [update_step(choices), *purge_steps(choices, lists)]
     steps.append(install_step(choices, driver, install.why, driver_packages))
     if fabric:
         steps.append(fabric_manager_step(fabric[0]))
@@ -119,8 +119,9 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         branch=driver.branch,
         modules=install.modules,
         warnings=warnings,
-        purge_list=purge,
-        kept_list=kept,
+        purge_list=lists.purge,
+        kept_list=lists.kept,
+        autoremoved_list=lists.autoremoved,
         install_list=driver_packages,
         stack_list=stack_packages,
         cuda=stack.cuda.label if stack is not None and stack.cuda is not None else None,

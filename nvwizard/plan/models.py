@@ -142,7 +142,10 @@ class Plan:
     modules: str  # "signed" (Canonical's precompiled) or "dkms"
     warnings: list[str] = field(default_factory=list)
     purge_list: list[str] = field(default_factory=list)  # exact names, in purge order
-    kept_list: list[KeptPackage] = field(default_factory=list)  # installed, not purged
+    kept_list: list[KeptPackage] = field(default_factory=list)  # installed, and they stay
+    # kept by default, but only purged packages need them: the autoremove step takes those apt
+    # installed as dependencies (the simulation says which)
+    autoremoved_list: list[str] = field(default_factory=list)
     install_list: list[str] = field(default_factory=list)  # exact names to install
     # The developer stack: the packages it installs (after the driver), the CUDA toolkit it
     # resolved to ("12.8", "distro 12.0"; None: none), and the repositories it adds (their
@@ -175,6 +178,7 @@ class Plan:
             "warnings": list(self.warnings),
             "purge_list": list(self.purge_list),
             "kept_list": [asdict(k) for k in self.kept_list],
+            "autoremoved_list": list(self.autoremoved_list),
             "install_list": list(self.install_list),
             "stack_list": list(self.stack_list),
             "cuda": self.cuda,
@@ -200,6 +204,7 @@ class Plan:
             warnings=list(obj.get("warnings") or []),
             purge_list=list(obj.get("purge_list") or []),
             kept_list=[KeptPackage(**k) for k in obj.get("kept_list") or []],
+            autoremoved_list=list(obj.get("autoremoved_list") or []),
             install_list=list(obj.get("install_list") or []),
             stack_list=list(obj.get("stack_list") or []),
             cuda=obj.get("cuda"),

@@ -1,10 +1,12 @@
-"""What the purge takes (an explicit list of names), what it keeps and why, and its two steps:
-`apt-get purge <names>` then `apt-get autoremove --purge`."""
+"""What the purge takes (an explicit list of names), what it keeps and why, what it leaves to
+autoremove, and its two steps: `apt-get purge <names>` then `apt-get autoremove --purge`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from nvwizard.errors import UsageError, shown
-from nvwizard.knowledge.packages import purge_selection
+from nvwizard.knowledge.packages import left_to_autoremove, purge_selection
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_get
 from nvwizard.plan.models import Choices, KeptPackage, Step
@@ -20,10 +22,20 @@ KEPT_INSTALLED = (
 _FABRIC_PREFIXES = ("nvidia-fabricmanager-", "libnvidia-nscq-")
 
 
-def purge_lists(
-    report: Report, choices: Choices, fabric: list[str]
-) -> tuple[list[str], list[KeptPackage], list[str]]:
-    """(purge list, kept list, warnings) from the installed packages and the choices.
+@dataclass(frozen=True)
+class PurgeLists:
+    purge: list[str]  # purged by name, sorted
+    kept: list[KeptPackage]  # installed NVIDIA packages that stay, and why
+    # kept by default, but only purged packages need them: autoremove takes them (see
+    # knowledge.packages.left_to_autoremove), so they are not in `kept`
+    autoremoved: list[str]
+    warnings: list[str]
+    also_purged: list[str] = field(default_factory=list)  # kept by default, purged as asked
+
+
+def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLists:
+    """The purge, kept and autoremoved lists and the warnings, from the installed packages and
+    the choices.
 
     `fabric`: the new branch's fabric manager and NSCQ library, when the plan installs them."""
     installed = [p for p in report.installed_packages if len(p.state) < 2 or p.state[1] != "n"]
@@ -34,9 +46,10 @@ def purge_lists(
     if not choices.purge:
         kept = [KeptPackage(n, KEPT_INSTALLED) for n in purge]
         kept += selection.kept
-        return [], kept, warnings
+        return PurgeLists([], kept, [], warnings)
     if fabric:
         warnings += _replace_old_fabric_manager(choices, fabric, purge, kept)
+    also_purged = []
     for name in choices.also_purge:
         item = next((k for k in kept if k.name == name), None)
         if item is None and name not in purge:
@@ -46,6 +59,7 @@ def purge_lists(
         if item is not None:
             kept.remove(item)
             purge.append(name)
+            also_purged.append(name)
     for name in choices.keep:
         kept_already = next((k for k in kept if k.name == name), None)
         if kept_already is not None and name.startswith(_FABRIC_PREFIXES):
@@ -56,7 +70,9 @@ def purge_lists(
             raise UsageError(f"--keep {shown(name)}: not in the purge list")
         purge.remove(name)
         kept.append(KeptPackage(name, "kept: unticked by you"))
-    return sorted(purge), kept, warnings
+    autoremoved = left_to_autoremove(purge, [k.name for k in kept])
+    kept = [k for k in kept if k.name not in autoremoved]
+    return PurgeLists(sorted(purge), kept, autoremoved, warnings, also_purged)
 
 
 def _replace_old_fabric_manager(
@@ -79,16 +95,22 @@ def _replace_old_fabric_manager(
     return warnings
 
 
-def purge_steps(choices: Choices, purge: list[str]) -> list[Step]:
-    """The purge of exactly `purge`, then the autoremove; none when nothing is purged."""
+def purge_steps(choices: Choices, lists: PurgeLists) -> list[Step]:
+    """The purge of exactly `lists.purge`, then the autoremove; none when nothing is purged."""
+    purge = lists.purge
     if not purge:
         return []
+    autoremove_why = "Libraries pulled in for the old driver would otherwise stay behind."
+    if lists.autoremoved:
+        autoremove_why += (
+            f" It also takes {', '.join(lists.autoremoved)}: only packages purged here need "
+            f"{'it' if len(lists.autoremoved) == 1 else 'them'}."
+        )
     return [
         Step(
             id="purge",
             title=f"Purge the {len(purge)} installed NVIDIA driver packages",
-            why="Two drivers must never be mixed: the old one goes completely, by exact name; "
-            "the container toolkit and other kept packages stay.",
+            why=_purge_why(lists),
             commands=[apt_get(choices, "purge", *purge)],
             changes_system=True,
             on_failure="Nothing new is installed yet: read the log, fix the cause, apply again.",
@@ -97,10 +119,18 @@ def purge_steps(choices: Choices, purge: list[str]) -> list[Step]:
         Step(
             id="autoremove",
             title="Remove what only the old driver needed",
-            why="Libraries pulled in for the old driver would otherwise stay behind.",
+            why=autoremove_why,
             commands=[apt_get(choices, "autoremove", "--purge")],
             changes_system=True,
             on_failure="Harmless to leave: apply again or run `apt-get autoremove --purge` later.",
             kind=pm.AUTOREMOVE,
         ),
     ]
+
+
+def _purge_why(lists: PurgeLists) -> str:
+    why = "Two drivers must never be mixed: the old one goes completely, by exact name"
+    if not lists.also_purged:
+        return why + "; the container toolkit and other kept packages stay."
+    why += f", with what you chose to purge too ({', '.join(lists.also_purged)})"
+    return why + ("; the other kept packages stay." if lists.kept else ".")

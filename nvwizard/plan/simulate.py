@@ -242,6 +242,12 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
     kept_removed = sorted(kept & set(sim.also_removed))
     if kept_removed:
         problems.append("autoremove would remove kept packages: " + ", ".join(kept_removed))
+    left = sorted(set(plan.autoremoved_list) - set(sim.also_removed))
+    if left and sim.autoremove is not None and sim.autoremove.ok:
+        notes.append(
+            f"autoremove leaves {', '.join(left)} (installed by hand, or another package "
+            f"needs {'it' if len(left) == 1 else 'them'}): kept."
+        )
     replaced: list[Replacement] = []
     if sim.install is not None:
         removed = set(sim.install.remove) - confirmed - set(sim.also_removed)
@@ -273,6 +279,14 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
             "before any of it is installed."
         )
     return SimulationCheck(not problems, problems, notes, branches, replaced, dragged)
+
+
+def kept_after(plan: Plan, sim: Simulation) -> list[str]:
+    """The installed NVIDIA packages that stay, as apt answers: the plan's kept list and what
+    it leaves to autoremove, less what the purge and autoremove remove."""
+    removed = set(sim.purge.remove if sim.purge else ()) | set(sim.also_removed)
+    names = [k.name for k in plan.kept_list] + plan.autoremoved_list
+    return sorted(n for n in names if n not in removed)
 
 
 def _stack_problems(sim: Simulation) -> list[str]:

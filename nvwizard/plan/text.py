@@ -50,6 +50,12 @@ def format_plan(plan: Plan) -> str:
     if plan.kept_list:
         lines.append(f"Keep ({len(plan.kept_list)} packages):")
         lines += [f"    {k.name}: {k.reason}" for k in plan.kept_list]
+    if plan.autoremoved_list:
+        lines.append(
+            f"Left to autoremove ({len(plan.autoremoved_list)} packages only purged ones need; "
+            "apt keeps any installed by hand):"
+        )
+        lines += _names(plan.autoremoved_list)
     lines.append(f"Install ({len(plan.install_list)} packages and their dependencies):")
     lines += _names(plan.install_list)
     if plan.stack_list or plan.cuda:

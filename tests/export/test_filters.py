@@ -66,6 +66,15 @@ def test_the_plan_as_lines(hgx_plan):
     assert "  $ dpkg --audit" in lines
 
 
+def test_the_plan_lines_name_what_a_purged_toolkit_leaves_to_autoremove():
+    plan = _json("plan", "--json", "--demo", "hgx-h100", "--also-purge", "nvidia-container-toolkit")
+    lines = filters.plan_lines(plan)
+    assert not any(line.startswith("keep (") for line in lines)
+    assert "left to autoremove (3): libnvidia-container-tools, libnvidia-container1, " in "\n".join(
+        lines
+    )
+
+
 def test_a_failed_install_in_one_line(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",

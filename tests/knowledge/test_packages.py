@@ -1,6 +1,7 @@
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.knowledge.packages import (
     is_driver_package,
+    left_to_autoremove,
     parse_driver_package,
     purge_selection,
 )
@@ -102,3 +103,31 @@ def test_no_kernel_meta_flavour_is_guessed_from_a_kernel_that_is_not_ubuntus():
     assert (
         ubuntu_kernel_flavour("6.1.0-57-amd64") == "amd64"
     )  # Debian's shape: asked on Ubuntu only
+
+
+CONTAINER_LIBRARIES = ["libnvidia-container-tools", "libnvidia-container1"]
+
+
+def test_what_only_a_purged_container_toolkit_needs_is_left_to_autoremove():
+    kept = [*CONTAINER_LIBRARIES, "nvidia-container-toolkit-base", "nvidia-fabricmanager-535"]
+    purged = ["nvidia-driver-535-server", "nvidia-container-toolkit"]
+    assert left_to_autoremove(purged, kept) == [
+        *CONTAINER_LIBRARIES,
+        "nvidia-container-toolkit-base",
+    ]
+    # the toolkit kept: it needs them all
+    assert left_to_autoremove(purged[:1], [*kept, "nvidia-container-toolkit"]) == []
+    # nvidia-docker2 purged: the toolkit it pulled in goes, and what the toolkit pulled in
+    assert left_to_autoremove(["nvidia-docker2"], [*kept, "nvidia-container-toolkit"]) == [
+        *CONTAINER_LIBRARIES,
+        "nvidia-container-toolkit",
+        "nvidia-container-toolkit-base",
+    ]
+    # libnvidia-container1 is still needed by a kept package: it stays, tools go
+    still = [*kept, "libnvidia-container-dev"]
+    assert left_to_autoremove(purged, still) == [
+        "libnvidia-container-tools",
+        "nvidia-container-toolkit-base",
+    ]
+    # needed by nothing installed: not the purge's doing, not left to autoremove by it
+    assert left_to_autoremove(purged[:1], ["libnvidia-container1"]) == []

@@ -207,6 +207,10 @@ def test_plan_from_json_is_the_inverse_of_to_json():
     again = Plan.from_json(json.loads(json.dumps(plan.to_json())))
     assert again == plan
     assert again.choices.keep == ("nvidia-dkms-535-server",)
+    toolkit = replace(choices, also_purge=("nvidia-container-toolkit",))
+    plan = build_plan(report, toolkit)
+    assert plan.autoremoved_list  # carried by the JSON (the detached apply reads it back)
+    assert Plan.from_json(json.loads(json.dumps(plan.to_json()))) == plan
     assert isinstance(again.kept_list[0], KeptPackage)
     with pytest.raises(KeyError):
         Plan.from_json({"steps": []})

@@ -4,6 +4,7 @@ from nvwizard.plan.replaced import pair_replacements
 from nvwizard.plan.simulate import (
     Simulation,
     check_simulation,
+    kept_after,
     parse_simulation,
     simulate,
     simulation_commands,
@@ -262,3 +263,52 @@ def test_replacements_pair_old_and_new_by_name_without_the_branch():
         ("nvidia-kernel-source-535-server", "nvidia-kernel-source-570-server-open"),
         ("nvidia-utils-535-server", "nvidia-utils-570-server"),
     ]
+
+
+TOOLKIT_PARTS = [
+    "libnvidia-container-tools",
+    "libnvidia-container1",
+    "nvidia-container-toolkit-base",
+]
+
+
+def _purge_the_toolkit_too(apt_sandbox):
+    """580-server and the container toolkit installed (its parts as its dependencies); the plan
+    for 580-server-open that purges the toolkit too."""
+    apt_sandbox.run(["apt-get", "update"], check=True)
+    apt_sandbox.install("nvidia-driver-580-server", "nvidia-container-toolkit")
+    report = _sandbox_report(apt_sandbox, "nvidia-driver-580-server-open")
+    choices = Choices(
+        driver="nvidia-driver-580-server-open", also_purge=("nvidia-container-toolkit",)
+    )
+    return build_plan(report, choices)
+
+
+def test_real_apt_autoremove_of_a_purged_toolkits_parts_is_planned_not_kept(apt_sandbox):
+    plan = _purge_the_toolkit_too(apt_sandbox)
+    assert plan.autoremoved_list == TOOLKIT_PARTS
+    assert not {k.name for k in plan.kept_list} & set(TOOLKIT_PARTS)
+    host = SandboxHost(apt_sandbox)
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+    assert check.ok, check.problems
+    assert set(TOOLKIT_PARTS) <= set(sim.also_removed)
+    assert kept_after(plan, sim) == sorted(k.name for k in plan.kept_list)
+    _assert_apply_matches(sim, apply_step_by_step(host, plan))
+    after = apt_sandbox.status()
+    assert all(after.get(k.name) == "ii" for k in plan.kept_list)  # what is kept stays
+    assert not any(after.get(name) == "ii" for name in TOOLKIT_PARTS)
+
+
+def test_real_apt_keeps_a_toolkit_part_installed_by_hand_and_says_so(apt_sandbox):
+    plan = _purge_the_toolkit_too(apt_sandbox)
+    apt_sandbox.run(["apt-mark", "manual", "libnvidia-container1"], check=True)
+    host = SandboxHost(apt_sandbox)
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+    assert check.ok, check.problems
+    assert "libnvidia-container1" not in sim.also_removed
+    assert "libnvidia-container1" in kept_after(plan, sim)
+    assert any(note.startswith("autoremove leaves libnvidia-container1 (") for note in check.notes)
+    apply_step_by_step(host, plan)
+    assert apt_sandbox.status()["libnvidia-container1"] == "ii"

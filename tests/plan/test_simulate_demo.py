@@ -9,7 +9,7 @@ import pytest
 
 from nvwizard.cli.main import main
 from nvwizard.plan.build import build_plan, default_choices
-from nvwizard.plan.simulate import check_simulation, simulate
+from nvwizard.plan.simulate import check_simulation, kept_after, simulate
 from nvwizard.plan.text import format_simulation
 from nvwizard.report.build import build_report
 from nvwizard.simulator import demo_host
@@ -19,6 +19,12 @@ from nvwizard.tui.state import WizardState
 from tests.plan.stepwise import apply_step_by_step
 
 FABRIC_535 = "nvidia-fabricmanager-535"
+TOOLKIT = "nvidia-container-toolkit"
+TOOLKIT_PARTS = [
+    "libnvidia-container-tools",
+    "libnvidia-container1",
+    "nvidia-container-toolkit-base",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -105,3 +111,32 @@ def test_branch_replacement_is_confirmed_with_its_count(capsys, places, monkeypa
     assert (
         "Apply these 6 steps to demo hgx-h100, replacing 6 packages of the installed driver?" in out
     )
+
+
+def test_purging_the_container_toolkit_keeps_nothing_its_autoremove_takes():
+    """hgx-h100 with the toolkit ticked: apt's autoremove takes its libraries, so the plan
+    leaves them to autoremove instead of listing them kept (and the simulation agrees)."""
+    host, _, plan = _hgx_plan("nvidia-driver-595-server-open", also_purge=(TOOLKIT,))
+    assert plan.autoremoved_list == TOOLKIT_PARTS
+    assert not {k.name for k in plan.kept_list} & {TOOLKIT, *TOOLKIT_PARTS}
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+    assert check.ok, check.problems
+    assert set(TOOLKIT_PARTS) <= set(sim.also_removed)
+    assert kept_after(plan, sim) == [k.name for k in plan.kept_list] == []
+    changes = apply_step_by_step(host, plan)
+    assert changes["autoremove"].removed == set(sim.also_removed)
+
+
+def test_plan_and_install_say_the_same_of_a_purged_container_toolkit(capsys, places):
+    args = ["--demo", "hgx-h100", "--also-purge", TOOLKIT]
+    assert main(["plan", *args]) == 0
+    shown = capsys.readouterr().out
+    assert "Keep (" not in shown
+    left = shown[shown.index("Left to autoremove (3 packages") :].splitlines()[1]
+    assert left.split() == TOOLKIT_PARTS
+    assert main(["install", *args, "--yes"]) == 0
+    simulation = capsys.readouterr().out.split("Simulation (apt-get -s):")[1]
+    autoremoved = simulation.split("autoremove also removes (4):")[1].split("install")[0]
+    assert autoremoved.split() == ["dkms", *TOOLKIT_PARTS]
+    assert "STOP" not in simulation

@@ -125,6 +125,73 @@ async def test_purge_screen_counts_and_keeps_what_the_plan_purges_and_keeps():
         assert f"Purge the {count + 1} installed" in plan.step("purge").title
 
 
+async def test_ticking_the_container_toolkit_keeps_none_of_what_its_autoremove_takes():
+    """hgx-h100: with the toolkit ticked, autoremove takes its libraries. The Purge screen marks
+    them `auto` and leaves them out of the Kept list; the Install screen keeps nothing, and the
+    simulation does not stop on them."""
+    toolkit = "nvidia-container-toolkit"
+    parts = ["libnvidia-container-tools", "libnvidia-container1", "nvidia-container-toolkit-base"]
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        packages = app.screen.query_one("#packages")
+        packages.select(toolkit)
+        await settle(pilot)
+        assert toolkit in app.state.ticked
+        for name in parts:
+            assert str(packages.get_option(name).prompt).startswith(f"auto  {name} ")
+        assert "Kept unless ticked" not in text_of(app, "#intro")
+        assert text_of(app, "#extras").endswith(" ".join(["dkms", *parts]))
+        packages.deselect(toolkit)
+        await settle(pilot)
+        assert str(packages.get_option(parts[0]).prompt).startswith(f"keep  {parts[0]} ")
+        assert parts[0] in text_of(app, "#intro").split("Kept unless ticked:")[1]
+        packages.select(toolkit)
+        await settle(pilot)
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        for _ in range(2):  # Select, Stack: the defaults
+            await pilot.press("n")
+            await settle(pilot)
+        assert screen_name(app) == "InstallScreen"
+        await wait_in_app(pilot, lambda: app.screen.phase == "confirm", "the plan")
+        plan_text = text_of(app, "#plan").replace("\n", " ")
+        assert "Purge 21 packages, as ticked on the Purge screen; kept: nothing" in plan_text
+        assert "autoremove would remove kept packages" not in plan_text
+        assert app.state.plan.autoremoved_list == parts
+        assert not app.screen.query_one("#apply").disabled
+
+
+def test_the_purge_screen_takes_apts_answer_over_the_known_dependencies():
+    """Before the autoremove simulation answers, the toolkit's parts are marked by what they
+    are known to need; once it answers for these ticks, by what apt says (a part installed by
+    hand stays); an answer for other ticks is not used."""
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+    from nvwizard.tui.backend import LayersBackend
+    from nvwizard.tui.controllers.purge import PurgeController
+    from nvwizard.tui.state import WizardState
+
+    host = demo_host("hgx-h100")
+    state = WizardState(host=host, report=build_report(host))
+    controller = PurgeController(state, LayersBackend())
+    parts = {"libnvidia-container-tools", "libnvidia-container1", "nvidia-container-toolkit-base"}
+    assert controller.autoremoved() == set()
+    controller.set_ticked(state.ticked | {"nvidia-container-toolkit"})
+    assert controller.autoremoved() == parts
+    ticks = frozenset(state.ticked)
+    controller.simulated(ticks, ["dkms", "libnvidia-container-tools"])  # the rest by hand
+    assert controller.autoremoved() == {"libnvidia-container-tools"}
+    intro = controller.intro()
+    assert intro.endswith(
+        "Kept unless ticked: libnvidia-container1, nvidia-container-toolkit-base."
+    )
+    controller.set_ticked(ticks - {"nvidia-driver-535-server"})
+    assert controller.autoremoved() == parts  # the answer was for other ticks
+
+
 async def _to_install_with(pilot, driver: str) -> None:
     """From Purge (confirmed as it is) through Select (`driver`) and Stack to Install."""
     from textual.widgets import DataTable

@@ -11,7 +11,7 @@ from nvwizard.engine import events as ev
 from nvwizard.engine.progress import DONE, RUNNING
 from nvwizard.knowledge.packages import keep_reason
 from nvwizard.plan.models import Choices, Plan
-from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages
+from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.choices import refined_choices
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
@@ -101,7 +101,7 @@ class InstallController:
         if self.simulation_problem:  # first, where it is seen without scrolling
             lines.append(Line(f"! {self.simulation_problem}", DANGER, hang=2))
         lines.append(Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING))
-        lines += _purge_lines(plan)
+        lines += _purge_lines(plan, sim)
         if plan.stack_list or plan.cuda:
             added = ", ".join(plan.stack_list) or "nothing new (installed already)"
             lines.append(Line(f"Then the developer stack: {added}", HEADING))
@@ -315,9 +315,11 @@ def _them(names: list[str]) -> str:
     return "it" if len(names) == 1 else "them"
 
 
-def _purge_lines(plan: Plan) -> list[Line]:
-    """The purge in one line, counted as the Purge screen counts it."""
-    kept = ", ".join(k.name for k in plan.kept_list) or "nothing"
+def _purge_lines(plan: Plan, sim: Simulation | None) -> list[Line]:
+    """The purge in one line, counted as the Purge screen counts it; kept: what stays (what
+    apt says, once simulated: autoremove takes what only purged packages needed)."""
+    kept = ", ".join(kept_after(plan, sim) if sim else [k.name for k in plan.kept_list])
+    kept = kept or "nothing"
     if not plan.purge_list:
         count = len(plan.kept_list)
         return (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from nvwizard.errors import NvwizardError
-from nvwizard.knowledge.packages import keep_reason
+from nvwizard.knowledge.packages import keep_reason, left_to_autoremove
 from nvwizard.tui.controllers.choices import refined_choices
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.state import WizardState
@@ -26,6 +26,8 @@ class PurgeController:
     def __init__(self, state: WizardState, backend: WizardBackend) -> None:
         self.state = state
         self.backend = backend
+        # what `apt-get autoremove` also removes after a purge of these ticks, once simulated
+        self._extras: tuple[frozenset[str], list[str]] = (frozenset(), [])
         self._plan_purge()
 
     def _plan_purge(self) -> None:
@@ -60,7 +62,8 @@ class PurgeController:
         return rows
 
     def intro(self) -> str:
-        kept = [row.name for row in self.rows() if row.name not in self.state.ticked]
+        gone = self.autoremoved()
+        kept = [name for name in self._unticked() if name not in gone]
         text = f"Purge {self.ticked_count} of the installed NVIDIA packages (Space toggles)."
         if kept:
             text += f" Kept unless ticked: {', '.join(kept)}."
@@ -70,10 +73,29 @@ class PurgeController:
         known = set(self.state.proposed_purge) | {k.name for k in self.state.proposed_keep}
         self.state.ticked = names & known
 
-    def autoremove_extras(self) -> list[str]:
-        """Runs in a worker: what `apt-get autoremove` would also remove after this purge."""
+    def _unticked(self) -> list[str]:
+        names = self.state.proposed_purge + [k.name for k in self.state.proposed_keep]
+        return [name for name in names if name not in self.state.ticked]
+
+    def autoremoved(self) -> set[str]:
+        """The unticked packages that go all the same: autoremove takes them, as only ticked
+        packages need them (the container toolkit's libraries, when it is ticked). apt's answer
+        once simulated for these ticks; until then, the known dependencies."""
+        ticks, extras = self._extras
+        if ticks == self.state.ticked:
+            return set(extras).intersection(self._unticked())
+        return set(left_to_autoremove(self.state.ticked, self._unticked()))
+
+    def autoremove_extras(self) -> tuple[frozenset[str], list[str]]:
+        """Runs in a worker: what `apt-get autoremove` would also remove after this purge,
+        with the ticks it was asked for (they may have changed since)."""
         state = self.state
-        return self.backend.autoremove_extras(state.host, state.detected, sorted(state.ticked))
+        ticked = frozenset(state.ticked)
+        return ticked, self.backend.autoremove_extras(state.host, state.detected, sorted(ticked))
+
+    def simulated(self, ticked: frozenset[str], extras: list[str]) -> None:
+        """The autoremove simulation's answer for `ticked` (kept while they stay ticked)."""
+        self._extras = (ticked, extras)
 
     def gpu_processes(self) -> list[Line]:
         processes = self.state.detected.gpu_processes

@@ -21,10 +21,14 @@ class PurgeScreen(WizardScreen):
     controller: PurgeController
 
     class ExtrasSimulated(Message):
-        """What autoremove would also remove after this purge, or why that is unknown."""
+        """What autoremove would also remove after a purge of `ticked`, or why that is
+        unknown."""
 
-        def __init__(self, extras: list[str], error: Exception | None = None) -> None:
+        def __init__(
+            self, ticked: frozenset[str], extras: list[str], error: Exception | None = None
+        ) -> None:
             super().__init__()
+            self.ticked = ticked
             self.extras = extras
             self.error = error
 
@@ -53,12 +57,11 @@ class PurgeScreen(WizardScreen):
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         self.controller.set_ticked(set(event.selection_list.selected))
-        self.query_one(PackageList).show_ticked(self.state.ticked)
         self._update()
 
     def _update(self, simulate: bool = True) -> None:
         count = self.controller.ticked_count
-        self.query_one("#intro", Static).update(self.controller.intro())
+        self._show_rows()
         confirm = self.query_one("#confirm", Button)
         confirm.label = f"Purge {count} package{'s' if count != 1 else ''}"
         confirm.disabled = count == 0
@@ -68,14 +71,21 @@ class PurgeScreen(WizardScreen):
         if simulate:
             self._simulate_extras()
 
+    def _show_rows(self) -> None:
+        """The rows' PURGE/keep/auto and the intro, for the ticks and what autoremove takes."""
+        autoremoved = self.controller.autoremoved()
+        self.query_one(PackageList).show_marks(self.state.ticked, autoremoved)
+        self.query_one("#intro", Static).update(self.controller.intro())
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="extras")
     def _simulate_extras(self) -> None:
+        ticked = frozenset(self.state.ticked)
         try:
-            extras = self.controller.autoremove_extras()
+            ticked, extras = self.controller.autoremove_extras()
         except Exception as error:  # said on the screen: the simulation is advice
-            self.post_from_worker(self.ExtrasSimulated([], error))
+            self.post_from_worker(self.ExtrasSimulated(ticked, [], error))
         else:
-            self.post_from_worker(self.ExtrasSimulated(extras))
+            self.post_from_worker(self.ExtrasSimulated(ticked, extras))
 
     def on_purge_screen_extras_simulated(self, message: ExtrasSimulated) -> None:
         if message.error is not None:
@@ -83,6 +93,8 @@ class PurgeScreen(WizardScreen):
         else:
             extras = message.extras
             text = "autoremove will also remove: " + (" ".join(extras) if extras else "nothing")
+            self.controller.simulated(message.ticked, extras)
+            self._show_rows()
         self.query_one("#extras", LinesView).show(self.controller.gpu_processes() + [_line(text)])
 
     def next(self) -> None:

@@ -25,9 +25,12 @@ def _style(rich_style: str) -> Style:
 
 # Made once: styling each of thousands of rows anew (converting Rich text per row) cost more
 # than the rest of the Purge screen together.
-_PURGE, _KEEP = _style("bold red"), _style("dim")
+_PURGE, _KEEP, _AUTOREMOVED = _style("bold red"), _style("dim"), _style("red")
 _PURGE_MONOCHROME = _style("bold reverse")  # NO_COLOR: red would be grey on grey
 _NAME_TICKED, _DETAIL, _REASON = _style("bold"), _style("dim"), _style("dim italic")
+
+
+AUTOREMOVED_REASON = "autoremove takes it: only ticked packages need it"
 
 
 class _Row(Content):
@@ -42,20 +45,27 @@ class _Row(Content):
         return super().get_height(rules, width)
 
 
-def purge_label(row: PurgeRow, ticked: bool, monochrome: bool = False) -> Content:
-    """The word PURGE or keep says it without colour (NO_COLOR, screen readers); without
-    colours (`monochrome`), PURGE is in reverse video."""
-    mark = "PURGE " if ticked else "keep  "
+def purge_label(
+    row: PurgeRow, ticked: bool, monochrome: bool = False, autoremoved: bool = False
+) -> Content:
+    """The word PURGE, keep or auto says it without colour (NO_COLOR, screen readers); without
+    colours (`monochrome`), PURGE is in reverse video. `autoremoved`: unticked, yet autoremove
+    takes it (only ticked packages need it)."""
+    autoremoved = autoremoved and not ticked
+    mark = "PURGE " if ticked else "auto  " if autoremoved else "keep  "
     name_end = 6 + len(row.name)
     text = f"{mark}{row.name} {row.version or ''}"
-    purge_style = _PURGE_MONOCHROME if monochrome else _PURGE
-    spans = [Span(0, 5 if monochrome else 6, purge_style) if ticked else Span(0, 6, _KEEP)]
+    if ticked:
+        spans = [Span(0, 5, _PURGE_MONOCHROME) if monochrome else Span(0, 6, _PURGE)]
+    else:
+        spans = [Span(0, 6, _AUTOREMOVED if autoremoved and not monochrome else _KEEP)]
     spans.append(Span(name_end, len(text), _DETAIL))
     if ticked:
         spans.append(Span(6, name_end, _NAME_TICKED))
-    if row.keep_reason:
+    reason = AUTOREMOVED_REASON if autoremoved else row.keep_reason
+    if reason:
         start = len(text)
-        text += f"  ({row.keep_reason})"
+        text += f"  ({reason})"
         spans.append(Span(start, len(text), _REASON))
     # Package names and versions are plain ASCII: nothing to strip, one cell per character.
     plain = text.isascii() and text.isprintable()
@@ -88,14 +98,17 @@ class PackageList(SelectionList[str]):
             id=id,
         )
         self._shown_ticked = {row.name for row in self.rows.values() if row.ticked}
+        self._shown_autoremoved: set[str] = set()
 
-    def show_ticked(self, ticked: set[str]) -> None:
-        """Relabel the rows whose PURGE/keep changed since last shown."""
-        for name in self._shown_ticked ^ ticked:
+    def show_marks(self, ticked: set[str], autoremoved: set[str]) -> None:
+        """Relabel the rows whose PURGE/keep/auto changed since last shown."""
+        for name in (self._shown_ticked ^ ticked) | (self._shown_autoremoved ^ autoremoved):
             if name in self.rows:
-                label = purge_label(self.rows[name], name in ticked, self.monochrome)
+                label = purge_label(
+                    self.rows[name], name in ticked, self.monochrome, name in autoremoved
+                )
                 self.replace_option_prompt(name, label)
-        self._shown_ticked = set(ticked)
+        self._shown_ticked, self._shown_autoremoved = set(ticked), set(autoremoved)
 
 
 class ToggleBox(Checkbox):

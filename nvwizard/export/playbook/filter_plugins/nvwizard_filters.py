@@ -61,6 +61,7 @@ def plan_lines(plan: dict) -> list[str]:
     ]
     lines += _named("purge", plan.get("purge_list") or [])
     lines += _named("keep", [k["name"] for k in plan.get("kept_list") or []])
+    lines += _named("left to autoremove", plan.get("autoremoved_list") or [])
     lines += _named("install", plan.get("install_list") or [])
     lines += [f"warning: {w}" for w in plan.get("warnings") or []]
     steps = plan.get("steps") or []
