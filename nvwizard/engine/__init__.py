@@ -6,8 +6,9 @@
   typed events (events.py: one frozen dataclass per kind); progress.py folds events into
   "how far is it" for status, the CLI and the wizard;
 - journal.py, state.py, paths.py: the human log, the JSON-lines event log and the state
-  file, and where they live; json_checks.py and record_files.py read them back (typed fields
-  in range; regular files of a bounded size); cleanup.py keeps the last few applies;
+  file, and where they live; json_checks.py reads them back (typed fields in range; opened
+  as host/record_files.py says: regular files of a bounded size); cleanup.py keeps the last
+  few applies;
 - lock.py: one apply at a time; detach.py: the worker that survives a dropped SSH session
   (this machine), in_process.py: the same on a demo or bundle, in this process;
   attach.py: reattach to a running or finished apply;

@@ -40,10 +40,10 @@ from typing import BinaryIO
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.progress import DONE, FAILED, RUNNING
-from nvwizard.engine.record_files import RECORD_LIMIT, UnusableFile, line_too_long, open_regular
 from nvwizard.engine.state import ApplyRecord, RecordedState, write_state
 from nvwizard.errors import EXIT_USAGE, NvwizardError
 from nvwizard.host.base import Host
+from nvwizard.host.record_files import RECORD_LIMIT, UnusableFile, line_too_long, open_regular
 
 EVENTS_GLOB = "apply-*.jsonl"
 FLUSH_WINDOW_S = 0.05  # the longest an output line waits in memory before it is on disk
@@ -58,7 +58,7 @@ class JournalError(NvwizardError):
 
     def __init__(self, path: str | Path, number: int | None, reason: str):
         human_log = Path(path).with_suffix(".log")
-        if number is None:  # not a file nvwizard wrote at all (engine/record_files.py)
+        if number is None:  # not a file nvwizard wrote at all (host/record_files.py)
             super().__init__(f"the apply journal {path} is damaged ({reason}); not read")
             return
         super().__init__(
@@ -278,7 +278,7 @@ def iter_events(path: str | Path) -> Iterator[ev.Event]:
 
 
 def _open_journal(path: str | Path) -> BinaryIO:
-    """The journal, a regular file (engine/record_files.py); JournalError when it is not."""
+    """The journal, a regular file (host/record_files.py); JournalError when it is not."""
     try:
         return open_regular(path)
     except UnusableFile as error:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from nvwizard.engine import paths
 from nvwizard.engine.json_checks import is_integer, is_time
-from nvwizard.engine.record_files import read_capped
 from nvwizard.errors import RefusedError
 from nvwizard.host import file_lock
+from nvwizard.host.record_files import read_capped
 
 LOCK_NAME = file_lock.APPLY_LOCK
 HOLDER_NAME = "apply.lock.json"

@@ -45,8 +45,8 @@ from nvwizard.engine.json_checks import (
     typed,
 )
 from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING
-from nvwizard.engine.record_files import UnusableFile, read_capped
 from nvwizard.errors import StateFileError
+from nvwizard.host.record_files import UnusableFile, read_capped
 from nvwizard.plan.models import ACTIVATE_PLAN, INSTALL_PLAN, REPAIR_PLAN
 
 STATE_FILE = "state.json"

@@ -10,4 +10,7 @@ Everything above reads facts by source name (`sources.py`, the bundle file names
   Commands on a bundle or demo are answered by its simulated machine (nvwizard/simulator/,
   which also picks the machine for a command): host never imports it.
 - `capture.py` writes this machine as a bundle; `spawn.py` starts the detached apply worker.
+- `file_lock.py`: the state directory's apply lock; `record_files.py`: the files nvwizard
+  reads back (the state file, the journal, a saved demo machine) opened only as regular files
+  of a bounded size.
 """

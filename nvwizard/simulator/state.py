@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from nvwizard.errors import RefusedError, UsageError
 from nvwizard.host import file_lock
+from nvwizard.host.record_files import UnusableFile, read_capped
 
 FORMAT = "nvwizard-simulated-machine/1"
 
@@ -259,15 +260,21 @@ class StateFile:
         return _holding(self.lock, self.path)
 
     def _read_text(self) -> str | None:
+        """The file's text; None when there is none. A FIFO, a device, or more than nvwizard
+        writes is damaged, never opened or waited on (host/record_files.py, as for the state
+        file and the journal)."""
         try:
-            return self.path.read_text(encoding="utf-8")
+            return read_capped(self.path).decode("utf-8")
         except (FileNotFoundError, NotADirectoryError):
             return None  # nothing saved (a state directory that is no folder is said on writing)
-        except UnicodeDecodeError as error:
+        except UnicodeDecodeError:
+            raise self._damaged("not UTF-8 text") from None
+        except UnusableFile as error:
             raise self._damaged(str(error)) from None
         except OSError as error:
             raise UsageError(
-                f"cannot read the saved demo machine {self.path} ({error.strerror or error})"
+                f"cannot read the saved demo machine {self.path} ({error.strerror or error}); "
+                "make it readable, or delete it to start again from the bundle"
             ) from None
 
     def _damaged(self, why: str) -> UsageError:

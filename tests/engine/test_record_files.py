@@ -14,8 +14,8 @@ import subprocess
 import pytest
 
 from nvwizard.engine.journal import JournalError, follow, read_events
-from nvwizard.engine.record_files import RECORD_LIMIT, UnusableFile, read_capped
 from nvwizard.engine.state import StateFileError, read_state, state_path
+from nvwizard.host.record_files import RECORD_LIMIT, UnusableFile, read_capped
 from tests.cli.run import nvwizard as run_nvwizard
 from tests.engine.test_state import a_journal, a_state
 

@@ -113,6 +113,50 @@ def test_a_damaged_state_file_is_refused_in_one_line_saying_what_to_do(tmp_path,
     assert str(path) in message and "damaged" in message and "delete it" in message
 
 
+def test_a_saved_demo_larger_than_nvwizard_writes_is_damaged_not_read(tmp_path):
+    from nvwizard.host.record_files import RECORD_LIMIT
+
+    path = tmp_path / "demo-machines" / "hgx-h100.json"
+    path.parent.mkdir()
+    with open(path, "w", encoding="utf-8") as out:  # valid JSON, far more than a demo's state
+        out.write(json.dumps(MachineState().to_json()) + " " * RECORD_LIMIT)
+    with pytest.raises(UsageError) as error:
+        demo_host("hgx-h100", state_dir=tmp_path)
+    assert str(error.value) == (
+        f"the saved demo machine {path} is damaged (larger than 16 MiB, more than nvwizard "
+        "writes); delete it to start again from the bundle"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [("fifo", "a FIFO"), ("dev-zero", "a character device")],
+)
+def test_a_saved_demo_that_is_no_regular_file_is_damaged_never_opened(tmp_path, kind, said):
+    """A FIFO there made every `--demo NAME` command hang, a symlink to /dev/zero read until
+    memory ran out: the state file's and the journal's check (host/record_files.py) applies
+    here too. In a subprocess with a time limit: a hang fails."""
+    import os
+
+    from tests.cli.run import nvwizard
+
+    path = tmp_path / "demo-machines" / "hgx-h100.json"
+    path.parent.mkdir()
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    for command in (["detect"], ["plan"], ["verify"]):
+        done = nvwizard(
+            *command, "--demo", "hgx-h100", env={"NVWIZARD_STATE_DIR": str(tmp_path)}, timeout=30
+        )
+        assert (done.returncode, done.stdout) == (2, ""), done
+        assert done.stderr == (
+            f"nvwizard: the saved demo machine {path} is damaged (not a regular file: {said}); "
+            "delete it to start again from the bundle\n"
+        )
+
+
 # -- a demo machine kept in the state directory ------------------------------------------------
 
 INSTALL = ("apt-get", "-y", "-o", "DPkg::Lock::Timeout=60", "install")

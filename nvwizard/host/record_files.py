@@ -1,14 +1,16 @@
-"""Opening the files nvwizard reads back (the state file, the journal, the lock's sidecar):
-regular files only, and no more of them than nvwizard could have written.
+"""Opening the files nvwizard reads back (the state file, the journal, the lock's sidecar, a
+demo machine saved in the state directory): regular files only, and no more of them than
+nvwizard could have written. Here, below the engine and the simulator, so that both read their
+files through the same check.
 
 Their paths come from the state directory and from the state file itself ("events"), which
 anyone with write access there may have replaced: a symlink to /dev/zero or a FIFO made
 `status` and `logs` hang or read gigabytes. So a file is looked at before it is opened (a
 device is never opened: opening some has effects of its own), opened without blocking, and
 checked again once open; and what is read is capped far above anything nvwizard writes
-(`RECORD_LIMIT`: the whole state file, or one line of the journal, which may be long). Each
-refusal is an `UnusableFile` (a ValueError) naming what the file is; the readers say it in
-their one-line damaged-file message.
+(`RECORD_LIMIT`: the whole state file or saved demo, or one line of the journal, which may
+be long). Each refusal is an `UnusableFile` (a ValueError) naming what the file is; the
+readers say it in their one-line damaged-file message.
 """
 
 from __future__ import annotations
