@@ -2,8 +2,8 @@
 
 The plan options are `nvwizard plan`'s own (`add_plan_options`), so every option plan and
 install learn is accepted here too and written into the playbook as the words to pass
-(`plan_option_words`). They are checked here as plan checks them (the same functions:
-`check_options_without_machine`), but planned on each host
+(`plan_option_words`). What plan refuses on every machine is refused here as plan refuses
+it (the same functions: `check_options_without_machine`); the rest is planned on each host
 when the playbook runs: that is also why `export` takes no --machine or --demo (a demo is
 chosen per host, with the host variable `nvwizard_demo`). `--reboot` is refused: the playbook
 reboots a host itself, with ansible.builtin.reboot, when nvwizard says the driver needs it.

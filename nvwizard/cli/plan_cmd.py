@@ -150,17 +150,20 @@ def check_plan_options(args: argparse.Namespace) -> None:
 
 def check_options_without_machine(args: argparse.Namespace) -> None:
     """The plan options checked as plan checks them, where there is no machine yet (`export`):
-    a --driver no release names, a --cuda release NVIDIA never published. Plan itself checks
-    these against the machine (a legacy name it refuses, the releases apt offers), with the
-    same functions and messages."""
+    what plan refuses on every machine. A --driver no release names, a --cuda release NVIDIA
+    never published, a --cuda release above a named driver's CUDA ceiling (unless
+    --allow-cuda-compat accepts it where it may). Plan itself checks these against the machine
+    (a legacy name it refuses, the releases apt offers), with the same functions and messages.
+    What depends on the machine (its GPUs, its apt, what is installed) waits for each host."""
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.plan.install import check_driver_name
+    from nvwizard.plan.install import check_driver_name, named_branch
     from nvwizard.plan.stack import check_cuda_option
 
     check_plan_options(args)
     if args.driver:
         check_driver_name(args.driver)
-    check_cuda_option(args.cuda)
+    branch = named_branch(args.driver) if args.driver else None
+    check_cuda_option(args.cuda, branch, args.allow_cuda_compat)
 
 
 def choices_from_args(args: argparse.Namespace, report) -> Choices:

@@ -42,6 +42,14 @@ def check_driver_name(name: str) -> None:
         )
 
 
+def named_branch(name: str) -> int | None:
+    """The branch a driver's name gives whatever the machine (nvidia-driver-570-server: 570,
+    nvidia-tesla-535-driver: 535); None when only the machine's apt knows it (Debian's
+    nvidia-driver) or the name is no driver's."""
+    driver = parse_driver_package(name) or parse_debian_driver(name)
+    return driver.branch if driver is not None else None
+
+
 def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDriver, list[str]]:
     """The parsed driver and warnings, or a refusal before anything runs."""
     said = shown(name)  # as the messages echo it: --driver may be anything, of any length

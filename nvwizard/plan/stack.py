@@ -187,10 +187,17 @@ def _check_toolkit(report: Report, choices: Choices, version: str, branch: int |
         )
     if branch is None:
         return False
+    return check_driver_fit(version, branch, choices.allow_cuda_compat)
+
+
+def check_driver_fit(version: str, branch: int, allow_compat: bool) -> bool:
+    """Refuse CUDA `version` on driver branch `branch` unless the driver runs it natively, or
+    through minor-version compatibility that the user accepted (then True). Whatever the
+    machine: `export` checks a named driver's ceiling with it too."""
     fit = cuda.driver_fit(version, branch)
     if fit.native:
         return False
-    if fit.compat and choices.allow_cuda_compat:
+    if fit.compat and allow_compat:
         return True
     hint = " (or add --allow-cuda-compat to accept it)" if fit.compat else ""
     raise RefusedError(
@@ -231,10 +238,16 @@ def check_cuda(wanted: str, known: list[str], source: str = "NVIDIA publishes") 
     return version
 
 
-def check_cuda_option(wanted: str | None) -> None:
-    """`--cuda` checked whatever the machine: `latest`, `distro` or a published release."""
+def check_cuda_option(
+    wanted: str | None, branch: int | None = None, allow_compat: bool = False
+) -> None:
+    """`--cuda` checked whatever the machine: `latest`, `distro` or a published release; and a
+    release against the CUDA ceiling of driver branch `branch`, when the driver's name gives
+    it (`latest` and `distro` depend on the machine's GPUs and apt: checked there)."""
     if wanted and wanted not in (LATEST, DISTRO):
-        check_cuda(wanted, [t.version for t in cuda.TOOLKITS])
+        version = check_cuda(wanted, [t.version for t in cuda.TOOLKITS])
+        if branch is not None:
+            check_driver_fit(version, branch, allow_compat)
 
 
 def resolve_cuda(report: Report, choices: Choices, branch: int | None) -> CudaChoice | None:

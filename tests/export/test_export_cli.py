@@ -145,6 +145,49 @@ def test_options_plan_refuses_on_every_machine_are_refused_with_plans_line(argv,
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.parametrize(
+    "demo, argv",
+    [
+        # CUDA 13 needs branch 580: a named driver below it refuses on every host
+        ("hgx-h100", ["--driver", "nvidia-driver-570-server", "--cuda", "13.0"]),
+        # across majors even minor-version compatibility cannot help
+        (
+            "rtx3090-fresh",
+            ["--driver", "nvidia-driver-570-server", "--cuda", "13.0", "--allow-cuda-compat"],
+        ),
+        # 12.9 runs on 570 only through compatibility, which was not accepted
+        ("rtx3090-fresh", ["--driver", "nvidia-driver-570-server-open", "--cuda", "12.9"]),
+        # Debian's name gives its branch too
+        ("debian12-t4", ["--driver", "nvidia-tesla-535-driver", "--cuda", "13.0"]),
+    ],
+)
+def test_a_cuda_above_a_named_drivers_ceiling_is_refused_as_plan_refuses_it(demo, argv, tmp_path):
+    """The refusal does not depend on the host (the driver's branch is in its name): export
+    says plan's own line with plan's exit code (3), and writes nothing."""
+    planned = nvwizard("plan", "--demo", demo, *argv)
+    assert planned.returncode == 3, planned.stderr
+    result = nvwizard("export", "ansible", str(tmp_path / "p"), *argv)
+    assert (result.returncode, result.stderr) == (3, planned.stderr)
+    assert len(result.stderr.splitlines()) == 1 and "on driver branch" in result.stderr
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--cudnn"],  # cuDNN for the toolkit a host has installed: fine on hgx-h100
+        ["--driver", "nvidia-driver-570-server", "--cuda", "12.9", "--allow-cuda-compat"],
+        ["--driver", "nvidia-driver-570-server", "--cuda", "latest"],  # latest for its GPUs
+        ["--driver", "nvidia-driver", "--cuda", "13.0"],  # Debian's branch: from its apt
+        ["--cuda", "13.0"],  # the recommended driver is each host's
+    ],
+)
+def test_what_only_a_host_can_refuse_is_exported(argv, tmp_path):
+    result = nvwizard("export", "ansible", str(tmp_path / "p"), *argv)
+    assert result.returncode == 0, result.stderr
+    assert f"Options for every host: {' '.join(argv)}" in result.stdout
+
+
 def test_a_debian_driver_name_and_latest_cuda_are_exported(tmp_path):
     result = nvwizard(
         "export", "ansible", str(tmp_path / "p"), "--driver", "nvidia-tesla-535-driver",
