@@ -6,6 +6,7 @@ Also the second half of `nvwizard install --activate`. Decides from the machine 
 demo or bundle machine. The last line is always one of
 
     Activated: <driver> <version> is loaded without a reboot
+    Nothing to do: <driver> <version>, the installed version, is loaded already
     Not activated: <reason>; reboot to load it
 
 Exit codes of `activate` (install --activate exits as the install did):
@@ -71,7 +72,8 @@ def register(subparsers, add_machine_options) -> None:
         "holds nvidia_drm, the module exists for the running kernel and can be loaded, nouveau "
         "can be unloaded, no kernel update waits for a reboot), and if so: stop the GPU "
         "services, unload the old modules, load the new ones, start the services, verify. The "
-        "last line says `Activated: ...` or `Not activated: <reason>; reboot to load it`. "
+        "last line says `Activated: ...`, `Nothing to do: ...` (the installed driver runs "
+        "already) or `Not activated: <reason>; reboot to load it`. "
         "On this machine it needs root; a demo or bundle machine changes nothing.",
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -15,7 +15,7 @@ def format_decision(facts: ActivationFacts, activation: Activation, host_label: 
         lines.append(f"Safe to load it now: {activation.reason}.")
         lines += [f"  note: {note}" for note in activation.notes]
     elif activation.verdict == LOADED:
-        lines.append(f"Nothing to do: {activation.reason}.")
+        pass  # the last line says it: "Nothing to do: <driver> <version>, ... loaded already"
     else:
         lines.append("A reboot is needed:")
         lines += [f"  - {reason}" for reason in activation.reasons]

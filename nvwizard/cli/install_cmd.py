@@ -122,7 +122,8 @@ class InstallResult:
     events_path: str | None = None
     reboot_due_at: float | None = None  # when the scheduled reboot comes due (time.time())
     activated: bool | None = None  # --activate: the new driver runs now (None: not asked)
-    activation: str | None = None  # --activate: its last line, "Activated: ..." or "Not ..."
+    # --activate: its last line, "Activated: ...", "Nothing to do: ..." or "Not activated: ..."
+    activation: str | None = None
 
     def to_json(self) -> dict:
         """The `install --json` object (documented in the README)."""

@@ -78,12 +78,15 @@ class Activation:
         return self.verdict == REBOOT
 
     def summary_line(self) -> str:
-        """The line scripts rely on (the CLI's last)."""
+        """The line scripts rely on (the CLI's last): "Activated: ..." once LOAD's steps ran,
+        "Nothing to do: ..." when the installed driver runs already (nothing is loaded, so
+        nothing is claimed as activated), "Not activated: ...; reboot to load it"."""
         if self.verdict == REBOOT:
             return f"Not activated: {self.reason}; reboot to load it"
-        return f"Activated: {self.driver} {self.version or ''}".rstrip() + (
-            " is loaded without a reboot"
-        )
+        driver = f"{self.driver} {self.version or ''}".rstrip()
+        if self.verdict == LOADED:
+            return f"Nothing to do: {driver}, the installed version, is loaded already"
+        return f"Activated: {driver} is loaded without a reboot"
 
 
 def decide_activation(facts: ActivationFacts) -> Activation:

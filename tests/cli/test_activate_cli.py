@@ -138,7 +138,13 @@ def test_activate_after_an_install_in_another_process(capsys):
     )
     assert main(["activate", "--demo", "rtx3090-fresh", "--yes"]) == 0  # again: nothing to do
     out = capsys.readouterr().out
-    assert "Nothing to do: nvidia 595.58.03, the installed version, is loaded already." in out
+    # one thing said, once, as the last line; nothing claimed as activated (it once said
+    # "Nothing to do: ..." and then "Activated: ...")
+    assert out.rstrip("\n").splitlines()[-1] == (
+        "Nothing to do: nvidia-driver-595-server-open 595.58.03, the installed version, is "
+        "loaded already"
+    )
+    assert out.count("Nothing to do") == 1 and "Activated" not in out
     assert main(["detect", "--demo", "rtx3090-fresh", "--json"]) == 0
     loaded = json.loads(capsys.readouterr().out)["loaded_module"]
     assert loaded == {"version": "595.58.03", "flavor": "open"}

@@ -237,6 +237,18 @@ def test_the_line_scripts_rely_on():
     assert decide_activation(FRESH).summary_line() == (
         "Activated: nvidia-driver-580-server-open 580.95.05 is loaded without a reboot"
     )
+    running = replace(
+        FRESH,
+        nouveau=None,
+        nouveau_bound=False,
+        loaded_version="580.95.05",
+        loaded_flavor="open",
+        nvidia_modules=(LsmodEntry("nvidia", 1, (), 0),),
+    )
+    assert decide_activation(running).summary_line() == (
+        "Nothing to do: nvidia-driver-580-server-open 580.95.05, the installed version, is "
+        "loaded already"
+    )
     refused = decide_activation(replace(FRESH, module_source=DKMS, secure_boot="enabled"))
     assert refused.summary_line() == (
         "Not activated: Secure Boot is on and the nvidia module was built by DKMS: its key "

@@ -143,6 +143,36 @@ async def test_an_upgrade_is_offered_but_not_the_default():
         assert "unload the old nvidia 535.1" in text_of(app, "#decision")
 
 
+async def test_a_driver_that_runs_already_is_nothing_to_load_not_a_reason_for_a_reboot():
+    """It once said "Load it now, no reboot: not possible, nvidia 580.95.05, the installed
+    version, is loaded already" and offered the reboot as the way on."""
+    running = replace(
+        FRESH_MACHINE,
+        nouveau=None,
+        nouveau_bound=False,
+        loaded_version="580.95.05",
+        loaded_flavor="open",
+        nvidia_modules=(LsmodEntry("nvidia", 56795136, (), 0),),
+    )
+    backend = FakeBackend(activation=running)
+    app = fake_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await at_the_reboot_screen(pilot)
+        decision = " ".join(text_of(app, "#decision").split())
+        assert decision == (
+            "✓ Nothing to load: nvidia 580.95.05, the installed version, is loaded already; "
+            "no reboot is needed. n opens Verify, q quits."
+        )
+        assert "not possible" not in decision
+        assert not app.screen.query_one("#actions").display  # no reboot to choose
+        assert all(b.disabled for b in app.screen.query(Button)) and app.focused is None
+        assert not app.screen.query_one("#explain").display  # nor "After the reboot, ..."
+        assert app.screen.can_go_next()
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen_name(app) == "VerifyScreen" and backend.reboots == []
+
+
 async def test_quitting_while_it_loads_asks_first():
     backend = FakeBackend(activation=FRESH_MACHINE)
     app = fake_app(backend)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.activate import failure_reason
+from nvwizard.report.activation import LOADED
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
@@ -47,6 +48,11 @@ class ActivateController:
         return self.activation is not None and self.activation.safe and self.state.can_apply
 
     @property
+    def already_loaded(self) -> bool:
+        """The installed driver is the one that runs: nothing to load, no reboot to wait for."""
+        return self.activation is not None and self.activation.verdict == LOADED
+
+    @property
     def is_default(self) -> bool:
         """The default offer on a fresh machine: safe, and no old nvidia module to unload."""
         return self.possible and self.facts is not None and not self.facts.nvidia_modules
@@ -65,6 +71,11 @@ class ActivateController:
         activation = self.activation
         if activation is None:
             return [Line("Checking whether it can be loaded without a reboot…", DIM)]
+        if self.already_loaded:  # not "not possible": there is nothing to load
+            return [
+                Line(f"✓ Nothing to load: {activation.reason}; no reboot is needed.", OK, hang=2),
+                Line("  n opens Verify, q quits.", DIM),
+            ]
         if activation.safe and self.state.can_apply:
             lines = [Line(f"✓ {BUTTON}: {activation.reason}.", OK, hang=2)]
             return lines + [Line(f"  {note}", DIM, hang=2) for note in activation.notes]

@@ -34,8 +34,8 @@ class RebootScreen(WizardScreen):
     # A reboot choice was made and its result is shown: the buttons are disabled, so the
     # footer's Next goes (check_action reads the focused button).
     answered = reactive(False, bindings=True)
-    # The activation: "" (not started) -> "loading" -> "loaded" or "failed"; Next opens
-    # Verify once it is loaded.
+    # The activation: "" (not started) -> "loading" -> "loaded" or "failed", or straight to
+    # "loaded" when the installed driver runs already; Next opens Verify once it is loaded.
     activation = reactive("", bindings=True)
 
     class Decided(Message):
@@ -127,11 +127,24 @@ class RebootScreen(WizardScreen):
             self._show(f"✗ Could not tell whether it loads without a reboot: {message.error}")
             return
         self.query_one("#decision", LinesView).show(self.activate.decision_lines())
+        if self.activate.already_loaded and not self.controller.rebooted:
+            self._nothing_to_load()
+            return
         button = self.query_one("#activate", Button)
         button.disabled = not self.activate.possible or self.controller.rebooted
         if self.activate.is_default and not self.controller.rebooted:
             button.focus()
             self.hint("Nothing holds the GPU: Enter loads the new driver now, without a reboot.")
+
+    def _nothing_to_load(self) -> None:
+        """The installed driver runs already: no load to offer, no reboot to choose or explain."""
+        for button in self.query(Button):
+            button.disabled = True
+        self.query_one("#actions").display = False
+        self.query_one("#explain").display = False
+        self.set_focus(None)
+        self.hint("The installed driver runs already. n opens Verify; q quits.")
+        self.activation = "loaded"
 
     def _start_activation(self) -> None:
         for button in self.query(Button):
@@ -245,8 +258,8 @@ class RebootScreen(WizardScreen):
         return False
 
     def can_go_next(self) -> bool:
-        return self.activate.activated
+        return self.activation == "loaded"  # loaded here, or it ran already
 
     def next(self) -> None:
-        if self.activate.activated:
+        if self.can_go_next():
             self.go(flow.VERIFY)
