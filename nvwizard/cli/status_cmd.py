@@ -12,8 +12,9 @@ import argparse
 import json
 import os
 import time
+from pathlib import Path
 
-from nvwizard.engine.attach import NONE, RUNNING, ApplyStatus, current_apply
+from nvwizard.engine.attach import NONE, RUNNING, ApplyStatus, DemoNow, current_apply
 from nvwizard.errors import NvwizardError
 from nvwizard.plan.models import ACTIVATE_PLAN
 
@@ -30,7 +31,7 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    status = current_apply(demo_boot_time=_demo_boot_time)
+    status = current_apply(demo_now=demo_now)
     loaded = loaded_now()
     if args.json:
         print(json.dumps({**status.to_json(), "loaded": loaded}, indent=2))
@@ -39,15 +40,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_boot_time(name: str) -> float | None:
-    """The last apply was on a demo kept in the state directory: when that demo booted."""
-    # lazy: the simulator loads only when the last apply was on a demo
-    from nvwizard.simulator.select import demo_boot_time
+def demo_now(name: str, state_dir: Path) -> DemoNow:
+    """The last apply was on a demo kept in the state directory: that demo as it is now (when
+    it booted, whether the installed driver is the one loaded, where it is saved)."""
+    # lazy: the simulator, detection and the activation's facts load only when the last
+    # apply was on a demo
+    from nvwizard.report.activation import LOADED, decide_activation
+    from nvwizard.report.activation_facts import activation_facts
+    from nvwizard.simulator.machine import SimulatedMachine
+    from nvwizard.simulator.select import demo_host, demo_state_file
 
+    saved_in = str(demo_state_file(name, state_dir).path)
     try:
-        return demo_boot_time(name)
+        host = demo_host(name, state_dir)
+        runs = decide_activation(activation_facts(host, None)).verdict == LOADED
     except NvwizardError:  # a demo this version lacks, or its saved machine damaged
-        return None
+        return DemoNow(booted_at=None, driver_runs=False, saved_in=saved_in)
+    simulator = host.simulator
+    booted_at = simulator.booted_at if isinstance(simulator, SimulatedMachine) else None
+    return DemoNow(booted_at=booted_at, driver_runs=runs, saved_in=saved_in)
 
 
 def loaded_now(host=None) -> dict:

@@ -58,6 +58,9 @@ class ApplyStatus:
     reboot_pending: bool = False
     reboot_scheduled: bool = False
     rebooted_since: bool = False  # the machine booted after the apply finished
+    # The installed driver is the one loaded (what `activate` calls nothing to do): known for
+    # a demo kept in the state directory, None on this machine (status does not look)
+    driver_runs: bool | None = None
     verify_pending: bool = False
     verified: VerifyResult | None = None  # the last `verify` result recorded in the state file
     log_path: str | None = None
@@ -85,6 +88,7 @@ class ApplyStatus:
             "reboot_pending": self.reboot_pending,
             "reboot_scheduled": self.reboot_scheduled,
             "rebooted_since": self.rebooted_since,
+            "driver_runs": self.driver_runs,
             "verify_pending": self.verify_pending,
             "verified": self.verified.to_json() if self.verified is not None else None,
             "log_path": self.log_path,
@@ -92,6 +96,16 @@ class ApplyStatus:
             "next_step": self.next_step,
             "next_hint": self.next_hint,
         }
+
+
+@dataclass(frozen=True)
+class DemoNow:
+    """The demo machine the last apply ran on, as it is now in the state directory: the
+    simulator's answer, which the caller builds (the engine never builds a demo)."""
+
+    booted_at: float | None  # its last boot (time.time()); None: not since it was its bundle
+    driver_runs: bool  # the installed driver is the one loaded (`activate`: nothing to do)
+    saved_in: str  # the file it lives in: deleting it resets the demo to its bundle
 
 
 def _boot_time() -> float | None:
@@ -108,14 +122,15 @@ def _boot_time() -> float | None:
 def current_apply(
     state_dir: Path | None = None,
     boot_time: float | None = None,
-    demo_boot_time: Callable[[str], float | None] | None = None,
+    demo_now: Callable[[str, Path], DemoNow | None] | None = None,
 ) -> ApplyStatus:
     """The running apply, or the last one and what to do after it.
 
     `boot_time`: when this machine booted (default: the kernel's). An apply on a demo machine
-    kept in the state directory asks `demo_boot_time(name)` instead (the simulator's: None
-    when that demo has not booted), so its reboot is the demo's, not this computer's.
-    StateFileError (one line) when the state file is damaged: nothing here trusts it then.
+    kept in the state directory asks `demo_now(name, state_dir)` instead (None: that demo
+    cannot be read), so its reboot is the demo's, not this computer's, and the next step is
+    said with the demo's own commands. StateFileError (one line) when the state file is
+    damaged: nothing here trusts it then.
     """
     state_dir = state_dir or paths.state_dir()
     holder = current_holder(state_dir)
@@ -163,50 +178,56 @@ def current_apply(
             pass
         except jn.JournalError as error:
             status.progress_problem = str(error)
+    demo = demo_name(status.host)
     if holder is None and status.outcome == RUNNING:
         # The state says running but nobody holds the lock: the worker died mid-apply.
         status.outcome = "interrupted"
         status.message = "the apply stopped without finishing (its process is gone)"
         status.repair = REPAIR_ARGV
-    demo = demo_name(status.host)
-    if demo is not None and demo_boot_time is not None:
-        boot = demo_boot_time(demo)
+    if demo is not None:
+        status.repair = None  # a demo's dpkg is the simulator's: its plans repair it, not you
+    now = demo_now(demo, state_dir) if demo is not None and demo_now is not None else None
+    if demo is not None:
+        boot = now.booted_at if now is not None else None
+        status.driver_runs = now.driver_runs if now is not None else None
     else:
         boot = boot_time if boot_time is not None else _boot_time()
     if status.finished_at and boot:
         status.rebooted_since = boot > status.finished_at
-    status.next_step, status.next_hint = _next_step(status)
+    status.next_step, status.next_hint = _next_step(status, now)
     return status
 
 
-def _next_step(status: ApplyStatus) -> tuple[str, str]:
+def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, str]:
+    """What to do next, said for the machine the apply ran on: this one, or a demo kept in
+    the state directory (its own `--demo NAME` commands, never this machine's sudo, dpkg or
+    reboot; `demo` is how it is now, when it could be read)."""
+    name = demo_name(status.host)
     verify = _verify_command(status)
+    loaded = status.rebooted_since or bool(status.driver_runs)  # the new driver runs
     if status.state == RUNNING:
         return NEXT_WAIT, "follow it with `nvwizard logs -f`"
     if status.purpose == ACTIVATE_PLAN and status.outcome == "failed":
-        if status.rebooted_since:
+        if loaded:
             return NEXT_VERIFY, f"run `{verify}`"
         return NEXT_REBOOT, (
-            "loading the installed driver without a reboot did not work: reboot to load it, "
-            f"then run `{verify}`"
+            "loading the installed driver without a reboot did not work: "
+            f"{_reboot(status, name, to_load=True)}, then run `{verify}`"
         )
     if status.outcome in ("failed", "interrupted"):
+        if name is not None:
+            return NEXT_REPAIR, _demo_repair(status, name, demo)
         repair = shlex.join(status.repair or REPAIR_ARGV)
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then apply again"
     if status.outcome == "cancelled":
-        return NEXT_INSTALL, "run the install again to finish the remaining steps"
+        again = f": `{_install_again(status, name)}`" if name else ""
+        return NEXT_INSTALL, f"run the install again to finish the remaining steps{again}"
     if status.verified is not None and status.verified.ok:
         return NEXT_NOTHING, "the driver was verified"
     if status.purpose == ACTIVATE_PLAN and status.outcome == "done":
         return NEXT_NOTHING, "the driver was loaded without a reboot and passed verify's checks"
-    if status.reboot_pending and not status.rebooted_since:
-        if status.reboot_scheduled:
-            when = "a reboot is scheduled"
-            if demo_name(status.host):
-                when += " (it comes due at the demo's pace)"
-        else:
-            when = "reboot"
-        return NEXT_REBOOT, f"{when}; then run `{verify}`"
+    if status.reboot_pending and not loaded:
+        return NEXT_REBOOT, f"{_reboot(status, name)}; then run `{verify}`"
     if status.verified is not None:
         found = verify.removeprefix("sudo ")
         return NEXT_VERIFY, f"`{found}` found problems: apply its fixes, then run it again"
@@ -221,6 +242,49 @@ def _verify_command(status: ApplyStatus) -> str:
     """`sudo nvwizard verify`, or on the demo the apply ran on, its own verify."""
     demo = demo_name(status.host)
     return shlex.join(["nvwizard", "verify", "--demo", demo]) if demo else "sudo nvwizard verify"
+
+
+def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str:
+    """The reboot that loads the new driver: this machine's, or the demo's (which no real
+    `reboot` reaches: an install with --reboot ends with it, and `activate` may load the
+    driver without one)."""
+    if demo is None:
+        if status.reboot_scheduled and not to_load:
+            return "a reboot is scheduled"
+        return "reboot to load it" if to_load else "reboot"
+    if status.reboot_scheduled:
+        return "a reboot of the demo is scheduled (it comes due at the demo's pace)"
+    reboot = (
+        f"reboot the demo: `{_install_again(status, demo)} --yes --reboot` installs it again "
+        "and then reboots the demo"
+    )
+    if status.purpose == ACTIVATE_PLAN:  # loading it without a reboot is what just failed
+        return reboot
+    activate = shlex.join(["nvwizard", "activate", "--demo", demo])
+    activate = f"`{activate}` loads it without a reboot where that is safe"
+    return f"{reboot}, or {activate}"
+
+
+def _install_again(status: ApplyStatus, demo: str | None) -> str:
+    """The install the last apply ran, on the demo it ran on (its driver named)."""
+    words = ["nvwizard", "install"] + (["--demo", demo] if demo else [])
+    return shlex.join(words + (["--driver", status.driver] if status.driver else []))
+
+
+def _demo_repair(status: ApplyStatus, demo: str, now: DemoNow | None) -> str:
+    """After a failed or interrupted apply on a demo: the command that goes on from there (an
+    install's plan repairs the demo's package manager first where it needs that)."""
+    if status.purpose == ACTIVATE_PLAN:
+        again = f"run `{shlex.join(['nvwizard', 'activate', '--demo', demo])}` again"
+    else:
+        again = (
+            f"run `{_install_again(status, demo)}` again (its plan first repairs what the "
+            "demo's package manager left unfinished)"
+        )
+    reset = (
+        f", or reset the demo to its bundle: `{shlex.join(['rm', now.saved_in])}`" if now else ""
+    )
+    return again + reset
 
 
 def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = None) -> Path | None:

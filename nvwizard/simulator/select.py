@@ -63,13 +63,6 @@ def demo_host(name: str | None = None, state_dir: str | Path | None = None) -> B
     return BundleHost(demo.path, kind="demo", label=label, simulator=machine)
 
 
-def demo_boot_time(name: str, state_dir: str | Path | None = None) -> float | None:
-    """When the demo machine `name`, as saved in the state directory, last booted (a reboot
-    that came due meanwhile included); None when it has not booted since it was its bundle."""
-    simulator = demo_host(name, state_dir).simulator
-    return simulator.booted_at if isinstance(simulator, SimulatedMachine) else None
-
-
 def demo_state_file(name: str, state_dir: str | Path) -> StateFile:
     """Where the demo machine `name` is saved in `state_dir`: written under that directory's
     apply lock, so an apply there and any other change to the machine never overlap."""

@@ -101,6 +101,13 @@ def test_a_load_that_fails_after_the_install_still_exits_0_and_says_reboot(
     assert main(["status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert (status["purpose"], status["next_step"]) == ("activate", "reboot")
+    # the demo's reboot, not this computer's; not the activation that just failed
+    assert status["next_hint"] == (
+        "loading the installed driver without a reboot did not work: reboot the demo: "
+        "`nvwizard install --demo rtx3090-fresh --driver nvidia-driver-595-server-open --yes "
+        "--reboot` installs it again and then reboots the demo, then run "
+        "`nvwizard verify --demo rtx3090-fresh`"
+    )
 
 
 def test_an_unload_that_fails_midway_says_the_old_driver_keeps_running(

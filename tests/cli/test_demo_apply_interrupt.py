@@ -100,6 +100,30 @@ def test_ctrl_c_cancels_a_demo_apply_after_the_running_step_and_status_says_so(p
     assert "dpkg --configure -a" not in status.stdout
 
 
+def test_status_after_a_demo_apply_killed_mid_step_resumes_it_on_the_demo(places):
+    """SIGKILL leaves no finish event: status says "interrupted". It then said "repair with
+    `sudo dpkg --configure -a`", advice for this computer, not the simulated machine."""
+    state, log = places
+    env = {**os.environ, "NVWIZARD_DEMO_SPEED": "0.5"}
+    install = RunningCommand("install", "--demo", "hgx-h100", "--yes", env=env)
+    wait_for(lambda: started(log, "update"), "the apply to start `apt-get update`")
+    install.process.kill()
+    install.finish()
+
+    status = nvwizard("status")
+    assert status.returncode == 0, status.stderr
+    assert ", interrupted, " in status.stdout.splitlines()[0], status.stdout
+    next_line = next(line for line in status.stdout.splitlines() if line.startswith("next: "))
+    saved = state / "demo-machines" / "hgx-h100.json"
+    assert next_line == (
+        "next: repair: run `nvwizard install --demo hgx-h100 --driver "
+        "nvidia-driver-595-server-open` again (its plan first repairs what the demo's package "
+        f"manager left unfinished), or reset the demo to its bundle: `rm {saved}`"
+    )
+    assert "sudo" not in status.stdout and "dpkg" not in status.stdout
+    assert json.loads(nvwizard("status", "--json").stdout)["repair"] is None
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_cancel_a_demo_apply_like_ctrl_c_and_leave_no_folder(stop, tmp_path):
     """Without NVWIZARD_STATE_DIR/LOG_DIR the journal is in a temporary folder of its own

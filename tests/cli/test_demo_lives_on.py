@@ -105,7 +105,13 @@ def test_status_after_a_demo_apply_follows_the_demos_reboot_and_verify(tmp_path)
     reboot (not this computer's), its verify command, and nothing once it verified."""
     installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes")
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
-    assert status_next(tmp_path) == f"reboot: reboot; then run `nvwizard verify --demo {DEMO}`"
+    # how a demo reboots (no `reboot` on this computer reaches it), then its verify
+    again = f"nvwizard install --demo {DEMO} --driver nvidia-driver-595-server-open"
+    assert status_next(tmp_path) == (
+        f"reboot: reboot the demo: `{again} --yes --reboot` installs it again and then reboots "
+        f"the demo, or `nvwizard activate --demo {DEMO}` loads it without a reboot where that "
+        f"is safe; then run `nvwizard verify --demo {DEMO}`"
+    )
 
     again, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes", "--reboot")
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr
@@ -125,3 +131,22 @@ def test_verifying_another_demo_leaves_the_last_applys_verify_alone(tmp_path):
     run_with_trapped_path(tmp_path, "verify", "--demo", "hgx-h100")
     state = json.loads((tmp_path / "state" / "state.json").read_text())
     assert state["verify"] is None
+
+
+def test_a_second_apply_on_a_demo_that_runs_the_new_driver_asks_for_no_reboot(tmp_path):
+    """Install, reboot and verify the demo, then install again adding CUDA (the same driver):
+    the demo runs the installed driver already, so the next step is its verify, not a reboot
+    (status said "next: reboot" though the demo had booted the new driver)."""
+    for argv in (["--reboot"], ["--cuda", "12.8"]):
+        done, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes", *argv)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+        if argv == ["--reboot"]:
+            verified, _ = run_with_trapped_path(tmp_path, "verify", "--demo", DEMO)
+            assert verified.returncode == 0, verified.stdout
+            assert status_next(tmp_path) == "nothing: the driver was verified"
+    assert status_next(tmp_path) == f"verify: run `nvwizard verify --demo {DEMO}`"
+    text, _ = run_with_trapped_path(tmp_path, "status")
+    assert "reboot" not in text.stdout.split("next: ", 1)[1].splitlines()[0]
+    verified, _ = run_with_trapped_path(tmp_path, "verify", "--demo", DEMO)
+    assert verified.returncode == 0, verified.stdout
+    assert status_next(tmp_path) == "nothing: the driver was verified"

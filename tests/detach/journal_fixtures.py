@@ -10,13 +10,18 @@ from tests.detach.helpers import install_plan
 
 
 def write_journal(
-    log: Path, state: Path, upto: str = "finished", outcome: str = "done", at: float = 1000.0
+    log: Path,
+    state: Path,
+    upto: str = "finished",
+    outcome: str = "done",
+    at: float = 1000.0,
+    host: str = "this machine",
 ) -> Journal:
-    """A two-step apply (install, verify-packages) written up to `upto`:
+    """A two-step apply (install, verify-packages) on `host` written up to `upto`:
     "install-running" (40% into the first step) or "finished" (with `outcome`)."""
     plan = install_plan("nvidia-driver-580-server")
     journal = Journal(log, state)
-    journal(ev.PlanStarted(plan, 4242, "this machine", time=at))
+    journal(ev.PlanStarted(plan, 4242, host, time=at))
     journal(
         ev.StepStarted("install", "Install the driver", (("apt-get", "install"),), "install", at)
     )

@@ -6,6 +6,8 @@ import json
 import threading
 from dataclasses import replace
 
+import pytest
+
 from nvwizard.engine import events as ev
 from nvwizard.engine.attach import (
     NEXT_NOTHING,
@@ -13,6 +15,7 @@ from nvwizard.engine.attach import (
     NEXT_REPAIR,
     NEXT_VERIFY,
     NEXT_WAIT,
+    DemoNow,
     current_apply,
     latest_events_path,
     replay_and_follow,
@@ -81,6 +84,92 @@ def test_failed_apply_offers_the_repair(places):
     assert "dpkg --configure -a" in status.next_hint
     assert status.to_json()["progress"]["step_index"] == 1
     json.dumps(status.to_json())  # the --json output is serialisable
+
+
+# -- an apply on a demo kept in the state directory: the demo's commands, never this machine's
+
+DEMO = "demo hgx-h100 (after your changes: 18 packages removed)"
+SAVED = "/s/demo-machines/hgx-h100.json"
+AGAIN = "nvwizard install --demo hgx-h100 --driver nvidia-driver-580-server"
+
+
+def demo_as(booted_at: float | None = None, driver_runs: bool = False):
+    """A `demo_now` answering for hgx-h100 as the simulator would."""
+
+    def answer(name, state_dir):
+        assert name == "hgx-h100"
+        return DemoNow(booted_at=booted_at, driver_runs=driver_runs, saved_in=SAVED)
+
+    return answer
+
+
+def no_advice_for_this_machine(status) -> None:
+    hint = status.next_hint
+    assert "sudo" not in hint and "dpkg" not in hint and "shutdown" not in hint, hint
+    assert not hint.startswith("reboot;") and status.repair is None
+
+
+def test_a_demo_apply_whose_process_died_is_resumed_on_the_demo_not_repaired_here(places):
+    """It said "repair with `sudo dpkg --configure -a`", for a machine that is not this one."""
+    state, log = places
+    write_journal(log, state, upto="install-running", host=DEMO)
+    status = current_apply(demo_now=demo_as())
+    assert (status.outcome, status.next_step) == ("interrupted", NEXT_REPAIR)
+    assert status.next_hint == (
+        f"run `{AGAIN}` again (its plan first repairs what the demo's package manager left "
+        f"unfinished), or reset the demo to its bundle: `rm {SAVED}`"
+    )
+    no_advice_for_this_machine(status)
+
+
+def test_a_failed_demo_apply_is_run_again_on_the_demo(places):
+    state, log = places
+    write_journal(log, state, outcome="failed", host=DEMO)
+    status = current_apply(demo_now=demo_as())
+    assert status.next_step == NEXT_REPAIR and status.next_hint.startswith(f"run `{AGAIN}` again")
+    no_advice_for_this_machine(status)
+    assert status.to_json()["repair"] is None  # the demo's dpkg is no command for this one
+
+
+def test_a_cancelled_demo_apply_names_the_install_to_run_again(places):
+    state, log = places
+    write_journal(log, state, outcome="cancelled", host=DEMO)
+    status = current_apply(demo_now=demo_as())
+    assert status.next_hint == f"run the install again to finish the remaining steps: `{AGAIN}`"
+
+
+def test_a_demo_that_needs_its_reboot_is_told_how_a_demo_reboots(places):
+    state, log = places
+    write_journal(log, state, host=DEMO)
+    status = current_apply(boot_time=AFTER, demo_now=demo_as(booted_at=BEFORE))
+    assert status.next_step == NEXT_REBOOT and not status.rebooted_since  # the demo's boot
+    assert status.next_hint == (
+        f"reboot the demo: `{AGAIN} --yes --reboot` installs it again and then reboots the "
+        "demo, or `nvwizard activate --demo hgx-h100` loads it without a reboot where that "
+        "is safe; then run `nvwizard verify --demo hgx-h100`"
+    )
+    no_advice_for_this_machine(status)
+
+
+def test_a_demo_that_runs_the_installed_driver_already_is_verified_not_rebooted(places):
+    """A second apply on a demo that had booted the new driver (adding CUDA, say) needs no
+    reboot: the installed driver is the one loaded. It said "next: reboot"."""
+    state, log = places
+    write_journal(log, state, host=DEMO)  # the demo booted before this apply
+    status = current_apply(demo_now=demo_as(booted_at=BEFORE, driver_runs=True))
+    assert (status.next_step, status.next_hint) == (
+        NEXT_VERIFY,
+        "run `nvwizard verify --demo hgx-h100`",
+    )
+    assert status.to_json()["driver_runs"] is True and not status.rebooted_since
+
+
+def test_this_machines_apply_never_asks_the_demo(places):
+    state, log = places
+    write_journal(log, state)
+    status = current_apply(boot_time=BEFORE, demo_now=lambda *a: pytest.fail(str(a)))
+    assert status.next_hint == "reboot; then run `sudo nvwizard verify`"
+    assert status.driver_runs is None
 
 
 def test_replay_and_follow_gives_the_past_then_live_events_until_the_end(places):
