@@ -86,12 +86,14 @@ def print_outcome(
     out=None,
     after_reboot: str | None = None,
     activating: bool = False,
+    reboot_how: str | None = None,
 ) -> int:
     """The end of an apply in words, and the exit code.
 
     `after_reboot` says what to run once the machine has rebooted (demo and bundle runs; a
     real machine: `verify`). `activating`: loading the driver without a reboot comes next, so
-    the reboot is not asked for here.
+    the reboot is not asked for here. `reboot_how`: how a demo kept in the state directory
+    reboots (a simulated machine is never rebooted by this computer's `reboot`).
     """
     out = out or sys.stdout
 
@@ -105,13 +107,28 @@ def print_outcome(
     if finished.status == ev.DONE:
         say("Done: every step succeeded.")
         after = after_reboot or f"After it, run: {sudo}nvwizard verify"
-        if finished.reboot_scheduled:
+        if finished.reboot_scheduled and is_real:
             say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
+            say(after)
+        elif finished.reboot_scheduled:
+            say(
+                "The simulated machine's reboot is scheduled in one minute (seconds at the "
+                "demo's pace); this computer does not reboot."
+            )
             say(after)
         elif finished.reboot_required and activating:
             say("Next: loading the new driver without a reboot, if that is safe.")
+        elif finished.reboot_required and is_real:
+            say("A reboot is needed to load the new driver: sudo reboot")
+            say(after)
+        elif finished.reboot_required and reboot_how:
+            say(f"The new driver loads at the demo's next reboot: {reboot_how}.")
+            say(after)
         elif finished.reboot_required:
-            say(f"A reboot is needed to load the new driver: {sudo}reboot")
+            say(
+                "The new driver loads at the simulated machine's next reboot (this computer "
+                "does not reboot)."
+            )
             say(after)
         if not is_real:
             say("(demo or bundle machine: nothing on this computer was changed)")

@@ -246,8 +246,23 @@ def _apply_here(
     installed.events_path = apply.events_path
     machine = getattr(host, "simulator", None)
     installed.reboot_due_at = getattr(getattr(machine, "state", None), "reboot_due_at", None)
-    after = _after_reboot(host)
-    return print_outcome(finished, is_real=False, after_reboot=after, activating=activating)
+    after, how = _after_reboot(host), _demo_reboot(host, apply)
+    return print_outcome(
+        finished, is_real=False, after_reboot=after, activating=activating, reboot_how=how
+    )
+
+
+def _demo_reboot(host, apply: InProcessApply) -> str | None:
+    """How the demo reboots from the command line, when it lives on in the state directory
+    (the same words as `nvwizard status`); None for any other simulated machine."""
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.engine.attach import demo_reboot
+    from nvwizard.simulator import SimulatedMachine
+
+    machine = getattr(host, "simulator", None)
+    if host.kind != "demo" or not isinstance(machine, SimulatedMachine) or not machine.saved_to:
+        return None
+    return demo_reboot(host.path.name, apply.plan.driver)
 
 
 def _after_reboot(host) -> str:

@@ -220,7 +220,7 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
         repair = shlex.join(status.repair or REPAIR_ARGV)
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then apply again"
     if status.outcome == "cancelled":
-        again = f": `{_install_again(status, name)}`" if name else ""
+        again = f": `{_install_again(status.driver, name)}`" if name else ""
         return NEXT_INSTALL, f"run the install again to finish the remaining steps{again}"
     if status.verified is not None and status.verified.ok:
         return NEXT_NOTHING, "the driver was verified"
@@ -254,21 +254,29 @@ def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str
         return "reboot to load it" if to_load else "reboot"
     if status.reboot_scheduled:
         return "a reboot of the demo is scheduled (it comes due at the demo's pace)"
+    # after a failed activation, loading it without a reboot is what just failed
+    how = demo_reboot(demo, status.driver, offer_activate=status.purpose != ACTIVATE_PLAN)
+    return f"reboot the demo: {how}"
+
+
+def demo_reboot(demo: str, driver: str | None, offer_activate: bool = True) -> str:
+    """How a demo kept in the state directory reboots to load the installed driver, from the
+    command line: no real `reboot` reaches it, an install with --reboot ends with one."""
     reboot = (
-        f"reboot the demo: `{_install_again(status, demo)} --yes --reboot` installs it again "
-        "and then reboots the demo"
+        f"`{_install_again(driver, demo)} --yes --reboot` installs it again and then reboots "
+        "the demo"
     )
-    if status.purpose == ACTIVATE_PLAN:  # loading it without a reboot is what just failed
+    if not offer_activate:
         return reboot
     activate = shlex.join(["nvwizard", "activate", "--demo", demo])
     activate = f"`{activate}` loads it without a reboot where that is safe"
     return f"{reboot}, or {activate}"
 
 
-def _install_again(status: ApplyStatus, demo: str | None) -> str:
-    """The install the last apply ran, on the demo it ran on (its driver named)."""
+def _install_again(driver: str | None, demo: str | None) -> str:
+    """The install of `driver` (the last apply's), on the demo it ran on."""
     words = ["nvwizard", "install"] + (["--demo", demo] if demo else [])
-    return shlex.join(words + (["--driver", status.driver] if status.driver else []))
+    return shlex.join(words + (["--driver", driver] if driver else []))
 
 
 def _demo_repair(status: ApplyStatus, demo: str, now: DemoNow | None) -> str:
@@ -278,7 +286,7 @@ def _demo_repair(status: ApplyStatus, demo: str, now: DemoNow | None) -> str:
         again = f"run `{shlex.join(['nvwizard', 'activate', '--demo', demo])}` again"
     else:
         again = (
-            f"run `{_install_again(status, demo)}` again (its plan first repairs what the "
+            f"run `{_install_again(status.driver, demo)}` again (its plan first repairs what the "
             "demo's package manager left unfinished)"
         )
     reset = (

@@ -105,8 +105,13 @@ def test_status_after_a_demo_apply_follows_the_demos_reboot_and_verify(tmp_path)
     reboot (not this computer's), its verify command, and nothing once it verified."""
     installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes")
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
-    # how a demo reboots (no `reboot` on this computer reaches it), then its verify
+    # how a demo reboots (no `reboot` on this computer reaches it), then its verify; the
+    # install said "A reboot is needed to load the new driver: reboot"
     again = f"nvwizard install --demo {DEMO} --driver nvidia-driver-595-server-open"
+    assert (
+        f"The new driver loads at the demo's next reboot: `{again} --yes --reboot` installs it"
+    ) in installed.stdout
+    assert ": reboot\n" not in installed.stdout
     assert status_next(tmp_path) == (
         f"reboot: reboot the demo: `{again} --yes --reboot` installs it again and then reboots "
         f"the demo, or `nvwizard activate --demo {DEMO}` loads it without a reboot where that "

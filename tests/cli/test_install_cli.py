@@ -272,7 +272,12 @@ def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, 
     out = capsys.readouterr().out
     assert "$ apt-mark hold nvidia-headless-no-dkms-" in out
     assert "$ shutdown -r +1 " in out
-    assert "The reboot is scheduled in one minute (cancel it: shutdown -c)." in out
+    # the demo's reboot: this computer's `shutdown -c` would not cancel it
+    assert (
+        "The simulated machine's reboot is scheduled in one minute (seconds at the demo's "
+        "pace); this computer does not reboot."
+    ) in out
+    assert "cancel it: shutdown -c" not in out
     # The demo machine is kept in NVWIZARD_STATE_DIR: a later `verify` sees the boot.
     assert "After it (seconds on the demo), run: nvwizard verify --demo rtx3090-fresh" in out
     assert "run the wizard" not in out
