@@ -63,7 +63,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help="also purge a package that is kept by default, e.g. nvidia-container-toolkit "
-        "(repeatable)",
+        "(repeatable; with --container-toolkit it is installed again, fresh)",
     )
     parser.add_argument(
         "--hold",

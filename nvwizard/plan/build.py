@@ -74,11 +74,14 @@ def build_plan(report: Report, choices: Choices) -> Plan:
     """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver."""
     driver, warnings = validate_driver(report, choices.driver)
     candidate = report.candidate(driver.name)
-    stack = choose_stack(
-        report, choices, driver.branch or (candidate.branch if candidate else None)
-    )
     fabric = _fabric(report, driver)
     lists = purge_lists(report, choices, fabric)
+    stack = choose_stack(
+        report,
+        choices,
+        driver.branch or (candidate.branch if candidate else None),
+        purged=lists.purge + lists.autoremoved,
+    )
     install = install_lists(report, choices, driver)
     warnings += lists.warnings + install.warnings + report_warnings(report, choices, lists.purge)
     if fabric and not driver.server:

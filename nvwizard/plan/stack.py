@@ -10,12 +10,15 @@ The rules (knowledge/cuda.py has the tables):
   Pascal and Volta);
 - from NVIDIA's repository only `cuda-toolkit-X-Y` and `cudnn9-cuda-X`, never `cuda`,
   `cuda-X-Y`, `cuda-drivers*` or `nvidia-open*` (they bring NVIDIA's own driver);
-- cuDNN needs a toolkit: the one asked for, or the one installed.
+- cuDNN needs a toolkit: the one asked for, or the one installed;
+- the container toolkit asked for while the purge removes it (`--also-purge`, or autoremove)
+  is installed again after the driver, fresh: the purge's choice wins over "installed".
 plan/stack_steps.py turns the choice into steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from nvwizard.errors import RefusedError, UsageError
@@ -327,9 +330,18 @@ def _cudnn(report: Report, toolkit: CudaChoice | None) -> tuple[str, bool]:
     return cuda.cudnn_package(major), installed
 
 
-def choose_stack(report: Report, choices: Choices, branch: int | None) -> StackChoice | None:
+def container_toolkit_purged(report: Report, purged: Collection[str]) -> bool:
+    """The container toolkit is installed and the purge removes it (`purged`: what the purge
+    and its autoremove take): asked for, it is installed again, not left as installed."""
+    return report.stack.container_toolkit is not None and ctk.TOOLKIT_PACKAGE in purged
+
+
+def choose_stack(
+    report: Report, choices: Choices, branch: int | None, purged: Collection[str] = ()
+) -> StackChoice | None:
     """The stack for these choices on this machine; None when none was asked for. Raises
-    RefusedError (exit 3) or UsageError (exit 2) before anything runs."""
+    RefusedError (exit 3) or UsageError (exit 2) before anything runs. `purged`: what the
+    plan's purge and autoremove take (the container toolkit among them is installed again)."""
     if not wants_stack(choices):
         return None
     warnings: list[str] = []
@@ -349,7 +361,13 @@ def choose_stack(report: Report, choices: Choices, branch: int | None) -> StackC
     install_container = False
     if choices.container_toolkit:
         installed = report.stack.container_toolkit
-        install_container = installed is None
+        install_container = installed is None or container_toolkit_purged(report, purged)
+        if installed is not None and install_container:
+            warnings.append(
+                f"{ctk.TOOLKIT_PACKAGE} is purged, then installed again after the driver: its "
+                "configuration files return to the packaged ones (the runtimes keep their "
+                "nvidia entry)."
+            )
         done = installed.runtimes_configured if installed else []
         runtimes = [r for r in report.stack.container_runtimes if r not in done]
         if not report.stack.container_runtimes:

@@ -35,6 +35,9 @@ class WizardState:
     choices: Choices | None = None  # the plan layer's defaults (once asked), refined by screens
     driver: str | None = None
     headless: bool = True
+    # Stack screen: its container toolkit tick was given while the purge removed the toolkit
+    # (so it means "install it again"; controllers/choices.py: container_toolkit_wanted)
+    container_ticked_to_reinstall: bool = False
     # Install screen
     plan: Plan | None = None
     simulation: Simulation | None = None  # what apt says the plan does

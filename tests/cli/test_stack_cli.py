@@ -140,3 +140,24 @@ def test_distro_toolkit_with_the_recommended_535_on_trixie_is_refused_for_its_ce
     result = nvwizard("plan", "--demo", "debian13-l4", "--cuda", "distro")
     assert result.returncode == 3
     assert "CUDA 12.4 on driver branch 535" in result.stderr
+
+
+def test_purging_the_container_toolkit_and_asking_for_it_installs_it_again_on_the_hgx(tmp_path):
+    """`--also-purge nvidia-container-toolkit --container-toolkit`: the purge takes it, the stack
+    installs it again (the wizard offers the same); after the apply it is installed and Docker
+    still has its nvidia runtime."""
+    run = _demo_runner(tmp_path)
+    args = ("--demo", "hgx-h100", "--also-purge", "nvidia-container-toolkit", "--container-toolkit")
+    planned = run("plan", *args, "--json")
+    assert planned.returncode == 0, planned.stderr
+    plan = json.loads(planned.stdout)
+    assert "nvidia-container-toolkit" in plan["purge_list"]
+    assert plan["stack_list"] == ["nvidia-container-toolkit"]
+    assert any("purged, then installed again" in w for w in plan["warnings"])
+    installed = run("install", *args, "--yes")
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
+    assert "Install the NVIDIA Container Toolkit" in installed.stdout
+    detected = json.loads(run("detect", "--demo", "hgx-h100", "--json").stdout)
+    assert detected["container_toolkit"]["runtimes_configured"] == ["docker"]
+    packages = {p["name"]: p for p in detected["installed_packages"]}
+    assert packages["nvidia-container-toolkit"]["state"] == "ii"

@@ -203,6 +203,32 @@ def test_container_toolkit_installed_but_not_wired_gets_configure_and_restart_on
     assert "configure-docker" not in ids(plan_for(wired, container_toolkit=True))
 
 
+def test_a_container_toolkit_the_purge_removes_is_installed_again_when_asked_for():
+    """Purged (`--also-purge`) and asked for (`--container-toolkit`): not "installed, nothing to
+    do", but installed again after the driver, with a warning; Docker keeps its nvidia entry,
+    so it is not configured and restarted again. Without the purge: nothing to install."""
+    report = hopper(
+        container_toolkit=ContainerToolkitInstall("1.18.0", ["docker"]),
+        offers=StackOffers(container_toolkit=True),
+    )
+    assert plan_for(report, container_toolkit=True).stack_list == []
+    plan = plan_for(report, container_toolkit=True, also_purge=("nvidia-container-toolkit",))
+    assert "nvidia-container-toolkit" in plan.purge_list
+    assert plan.stack_list == ["nvidia-container-toolkit"]
+    assert (
+        ids(plan).index("purge") < ids(plan).index("install") < ids(plan).index("container-toolkit")
+    )
+    install = plan.step("container-toolkit")
+    assert install is not None and install.commands[0][-1] == "nvidia-container-toolkit"
+    assert "configure-docker" not in ids(plan) and "restart-docker" not in ids(plan)
+    assert any(
+        w.startswith("nvidia-container-toolkit is purged, then installed again after the driver")
+        for w in plan.warnings
+    )
+    purged_only = plan_for(report, also_purge=("nvidia-container-toolkit",))
+    assert purged_only.stack_list == [] and "container-toolkit" not in ids(purged_only)
+
+
 def test_container_repository_only_where_apt_does_not_offer_the_toolkit():
     plan = plan_for(hopper(), container_toolkit=True)
     repo = plan.step("container-repository")

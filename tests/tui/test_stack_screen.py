@@ -84,3 +84,63 @@ async def test_a_pascal_gpu_gets_no_cuda_13_and_a_crossed_row_is_refused():
         await settle(pilot)
         assert type(app.screen).__name__ == "StackScreen"
         assert notices and "13.0" in notices[0] and "Pascal" in notices[0]
+
+
+TOOLKIT = "nvidia-container-toolkit"
+
+
+async def _purge_screen_ticks(pilot, tick_toolkit: bool) -> None:
+    """From wherever the wizard is to Stack through Purge, with the toolkit ticked or not."""
+    app = pilot.app
+    while type(app.screen).__name__ != "PurgeScreen":
+        await pilot.press("n" if type(app.screen).__name__ == "DetectScreen" else "b")
+        await settle(pilot)
+    packages = app.screen.query_one("#packages")
+    (packages.select if tick_toolkit else packages.deselect)(TOOLKIT)
+    await settle(pilot)
+    await pilot.press("n", "enter")  # Purge, confirmed
+    await settle(pilot)
+    await pilot.press("enter")  # Select: the recommended driver
+    await settle(pilot)
+    assert type(app.screen).__name__ == "StackScreen"
+
+
+async def test_hgx_a_container_toolkit_ticked_for_purging_is_offered_to_install_again():
+    """Ticked on Purge, the toolkit is not shown "installed, in Docker" on Stack: the toggle
+    says the purge removes it and is unticked; ticked, the plan purges it and installs it again.
+    A tick given while the toolkit stayed does not become a reinstall once it is purged."""
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await _purge_screen_ticks(pilot, tick_toolkit=True)
+        container = app.screen.query_one("#container", Checkbox)
+        label = str(container.label)
+        assert label == "Container toolkit: the purge removes it; tick to install it again, fresh"
+        assert not container.value
+        container.value = True
+        await pilot.press("enter")  # the table has the focus: "none", then Install
+        await settle(pilot)
+        assert type(app.screen).__name__ == "InstallScreen"
+        plan = app.state.plan
+        assert TOOLKIT in plan.purge_list and plan.stack_list == [TOOLKIT]
+        assert plan.step("container-toolkit") is not None
+        assert "Then the developer stack: nvidia-container-toolkit" in app.screen.query_one(
+            "#plan"
+        ).plain.replace("\n", " ")
+
+        await _purge_screen_ticks(pilot, tick_toolkit=False)  # it stays: installed, ticked
+        container = app.screen.query_one("#container", Checkbox)
+        assert (
+            str(container.label)
+            == "Container toolkit: GPUs inside containers (installed, in Docker)"
+        )
+        assert container.value
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.state.plan.stack_list == [] and TOOLKIT not in app.state.plan.purge_list
+
+        await _purge_screen_ticks(pilot, tick_toolkit=True)  # that tick was for keeping it
+        assert not app.screen.query_one("#container", Checkbox).value
+        await pilot.press("enter")
+        await settle(pilot)
+        assert TOOLKIT in app.state.plan.purge_list and app.state.plan.stack_list == []

@@ -54,6 +54,7 @@ class DetectController:
         state.driver = report.recommended_driver
         state.headless = report.headless_or_assumed
         state.choices = None  # the plan layer's defaults for this report: asked when planning
+        state.container_ticked_to_reinstall = False
         progress("Checking whether a verification is pending")
         try:
             pending = self.backend.verification_pending(state.host)

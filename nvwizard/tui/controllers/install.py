@@ -9,11 +9,14 @@ from dataclasses import replace
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.progress import DONE, RUNNING
-from nvwizard.knowledge.packages import keep_reason
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
-from nvwizard.tui.controllers.choices import refined_choices
+from nvwizard.tui.controllers.choices import (
+    container_toolkit_wanted,
+    refined_choices,
+    with_purge_ticks,
+)
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import ApplyRun, WizardBackend
@@ -39,16 +42,13 @@ class InstallController:
         """The plan layer's defaults for this report (asked once), with what the screens
         decided."""
         state = self.state
-        return replace(
+        chosen = replace(
             refined_choices(state, self.backend) or Choices(driver=""),
             driver=state.driver or "",
-            purge=state.purge and bool(state.ticked),
-            # exactly the ticks of the Purge screen: what a purge keeps by default, ticked, is
-            # purged too; what the plan purges, unticked, is kept
-            keep=tuple(n for n in state.proposed_purge if n not in state.ticked),
-            also_purge=tuple(sorted(n for n in state.ticked if keep_reason(n) is not None)),
             headless=state.headless,
+            container_toolkit=container_toolkit_wanted(state),
         )
+        return with_purge_ticks(state, chosen)
 
     def prepare(self) -> tuple[Plan, Simulation]:
         """Runs in a worker: the plan for the choices and what apt says it would do."""

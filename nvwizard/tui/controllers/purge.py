@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from nvwizard.errors import NvwizardError
 from nvwizard.knowledge.packages import keep_reason, left_to_autoremove
-from nvwizard.tui.controllers.choices import refined_choices
+from nvwizard.tui.controllers.choices import refined_choices, unticked
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
@@ -74,8 +74,7 @@ class PurgeController:
         self.state.ticked = names & known
 
     def _unticked(self) -> list[str]:
-        names = self.state.proposed_purge + [k.name for k in self.state.proposed_keep]
-        return [name for name in names if name not in self.state.ticked]
+        return unticked(self.state)
 
     def autoremoved(self) -> set[str]:
         """The unticked packages that go all the same: autoremove takes them, as only ticked

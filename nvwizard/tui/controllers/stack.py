@@ -2,7 +2,9 @@
 
 Every choice is optional (the first row, "no toolkit", and both toggles off skip it), and
 remembered in the wizard state's choices, so going back and forth keeps it. The rules are the
-plan layer's (plan/stack.py): this only lists them and says them in words.
+plan layer's (plan/stack.py): this only lists them and says them in words. A container toolkit
+that the Purge screen's ticks remove is not "installed": the toggle offers to install it again,
+unticked unless it was ticked here while it was offered so (controllers/choices.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from nvwizard.knowledge import cuda
 from nvwizard.plan.models import Choices
 from nvwizard.plan.stack import DISTRO, ceiling_sentence, choose_stack, cuda_options
 from nvwizard.report.models import Report
-from nvwizard.tui.controllers.choices import refined_choices
+from nvwizard.tui.controllers.choices import (
+    container_toolkit_goes,
+    container_toolkit_wanted,
+    purged_by_ticks,
+    refined_choices,
+)
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, WARN, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
@@ -117,7 +124,7 @@ class StackController:
         return bool(self.state.choices and self.state.choices.cudnn)
 
     def container_chosen(self) -> bool:
-        return bool(self.state.choices and self.state.choices.container_toolkit)
+        return container_toolkit_wanted(self.state)
 
     def cudnn_label(self) -> str:
         found = self.report.stack.cudnn
@@ -125,6 +132,8 @@ class StackController:
         return f"cuDNN 9: what PyTorch and TensorFlow call on the GPU{now}"
 
     def container_label(self) -> str:
+        if container_toolkit_goes(self.state):  # ticked on the Purge screen, or only they need it
+            return "Container toolkit: the purge removes it; tick to install it again, fresh"
         installed = self.report.stack.container_toolkit
         runtimes = self.report.stack.container_runtimes
         words = ", ".join(r.what for name in runtimes if (r := ctk.runtime(name))) or "no runtime"
@@ -189,9 +198,10 @@ class StackController:
             container_toolkit=container,
         )
         try:
-            choose_stack(self.report, chosen, self.branch())
+            choose_stack(self.report, chosen, self.branch(), purged_by_ticks(self.state))
         except NvwizardError as error:
             return str(error)
         self.state.choices = chosen
+        self.state.container_ticked_to_reinstall = container and container_toolkit_goes(self.state)
         self.state.plan = None
         return None
