@@ -34,7 +34,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--keep-installed",
         dest="purge",
         action="store_false",
-        help="leave the installed packages alone (apt may still refuse a mix)",
+        help="leave the installed packages alone (apt may still refuse a mix); refused "
+        "with --keep or --also-purge, which change a purge",
     )
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument(
@@ -142,6 +143,10 @@ def register(subparsers, add_machine_options) -> None:
 
 def check_plan_options(args: argparse.Namespace) -> None:
     """What is wrong with the plan options whatever the machine (`export` checks it too)."""
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.plan.purge import check_purge_options
+
+    check_purge_options(args.purge, args.keep, args.also_purge)
     if args.lock_timeout < 0:
         raise UsageError("--lock-timeout: must be 0 or more seconds")
     if args.allow_cuda_compat and not args.cuda:

@@ -3,6 +3,7 @@ autoremove, and its two steps: `apt-get purge <names>` then `apt-get autoremove 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nvwizard.errors import UsageError, shown
@@ -33,6 +34,20 @@ class PurgeLists:
     also_purged: list[str] = field(default_factory=list)  # kept by default, purged as asked
 
 
+def check_purge_options(purge: bool, keep: Sequence[str], also_purge: Sequence[str]) -> None:
+    """`--keep` and `--also-purge` change the purge list, and `--keep-installed` purges nothing:
+    together they are refused (exit 2), never one silently ignored. The CLI and `export` check
+    their options with this, and `purge_lists` every plan's choices."""
+    if purge:
+        return
+    for option, names in (("--keep", keep), ("--also-purge", also_purge)):
+        if names:
+            raise UsageError(
+                f"--keep-installed and {option} {shown(names[0])} contradict each other: "
+                f"--keep-installed purges nothing, so {option} would be ignored; drop one"
+            )
+
+
 def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLists:
     """The purge, kept and autoremoved lists and the warnings, from the installed packages and
     the choices.
@@ -43,6 +58,7 @@ def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLis
     warnings: list[str] = []
     purge = [e.name for e in selection.to_purge]
     kept = list(selection.kept)
+    check_purge_options(choices.purge, choices.keep, choices.also_purge)
     if not choices.purge:
         kept = [KeptPackage(n, KEPT_INSTALLED) for n in purge]
         kept += selection.kept

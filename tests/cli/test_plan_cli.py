@@ -52,6 +52,23 @@ def test_keep_installed_and_options_shape_the_plan(bundle, capsys):
     assert "purge" not in ids and ids[-4:] == ["hold", "persistenced", "verify", "reboot"]
 
 
+@pytest.mark.parametrize("command", ["plan", "install"])
+@pytest.mark.parametrize(
+    "option", [("--also-purge", "nvidia-container-toolkit"), ("--keep", "nvidia-dkms-535")]
+)
+def test_keep_installed_with_keep_or_also_purge_is_refused_naming_both(
+    bundle, capsys, command, option
+):
+    """--keep-installed purges nothing: --keep and --also-purge would be silently ignored."""
+    assert main([command, "--machine", str(bundle), "--keep-installed", *option]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"nvwizard: --keep-installed and {' '.join(option)} contradict each other: "
+        f"--keep-installed purges nothing, so {option[0]} would be ignored; drop one\n"
+    )
+
+
 def test_an_unknown_driver_is_a_usage_error(bundle, capsys):
     assert main(["plan", "--machine", str(bundle), "--driver", "nvidia-driver-999"]) == 2
     err = capsys.readouterr().err

@@ -117,6 +117,14 @@ def test_reboot_is_refused_because_the_playbook_reboots(tmp_path):
     [
         (["--lock-timeout", "-5"], "nvwizard: --lock-timeout: must be 0 or more seconds"),
         (["--driver", ""], "an empty package name"),
+        (
+            ["--keep-installed", "--also-purge", "nvidia-container-toolkit"],
+            "nvwizard: --keep-installed and --also-purge nvidia-container-toolkit contradict",
+        ),
+        (
+            ["--keep", "nvidia-dkms-535", "--keep-installed"],
+            "nvwizard: --keep-installed and --keep nvidia-dkms-535 contradict each other",
+        ),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_written(argv, message, tmp_path):

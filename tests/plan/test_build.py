@@ -224,6 +224,21 @@ def test_keep_and_also_purge_must_name_listed_packages():
         build_plan(report, Choices(driver="nvidia-driver-580-server-open", also_purge=("bash",)))
 
 
+def test_keep_installed_refuses_keep_and_also_purge_instead_of_ignoring_them():
+    """The plan layer refuses what no front end may pass (the CLI and export check first)."""
+    report = hopper_server()
+    base = Choices(driver="nvidia-driver-580-server-open", purge=False)
+    for option, choices in (
+        ("--also-purge nvidia-container-toolkit", replace(base, also_purge=CONTAINER[:1])),
+        ("--keep nvidia-dkms-535-server", replace(base, keep=("nvidia-dkms-535-server",))),
+    ):
+        with pytest.raises(UsageError, match=f"^--keep-installed and {option} contradict"):
+            build_plan(report, choices)
+        with pytest.raises(UsageError, match=f"^--keep-installed and {option} contradict"):
+            planned_purge(report, choices)
+    assert build_plan(report, base).purge_list == []
+
+
 def test_signed_modules_meta_comes_with_the_abi_package_or_not_at_all():
     driver = "nvidia-driver-580-server-open"
     abi = f"linux-modules-nvidia-580-server-open-{KERNEL}"

@@ -417,3 +417,28 @@ async def test_a_terminal_smaller_than_80x24_gets_a_notice_that_goes_when_it_gro
         assert screen_name(app) == "PurgeScreen"
         assert text_of(app, "#too-small") == "! Terminal 100x23, smaller than 80x24: enlarge it."
         assert app.screen.query_one("#too-small").display
+
+
+async def test_a_declined_purge_plans_no_keep_and_no_also_purge_from_the_ticks():
+    """hgx-h100: ticks changed, then "Keep the installed driver": the plan purges nothing, and
+    the ticks are not passed as --keep/--also-purge, which the plan refuses without a purge."""
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        packages = app.screen.query_one("#packages")
+        packages.deselect("nvidia-driver-535-server")
+        packages.select("nvidia-container-toolkit")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "enter")  # list -> Purge -> Keep the installed driver
+        await settle(pilot)
+        assert screen_name(app) == "SelectScreen" and not app.state.purge
+        for _ in range(2):  # Select, Stack: the defaults
+            await pilot.press("n")
+            await settle(pilot)
+        assert screen_name(app) == "InstallScreen"
+        await wait_in_app(pilot, lambda: app.screen.phase == "confirm", "the plan")
+        plan = app.state.plan
+        assert plan is not None and plan.purge_list == [] and plan.step("purge") is None
+        assert (plan.choices.purge, plan.choices.keep, plan.choices.also_purge) == (False, (), ())

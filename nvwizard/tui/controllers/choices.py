@@ -36,10 +36,13 @@ def purging(state: WizardState) -> bool:
 
 def with_purge_ticks(state: WizardState, choices: Choices) -> Choices:
     """`choices` with exactly the Purge screen's ticks: what a purge keeps by default, ticked,
-    is purged too; what the plan purges, unticked, is kept."""
+    is purged too; what the plan purges, unticked, is kept. No purge (declined, or nothing
+    ticked) names no package to keep or purge: the plan would refuse those with it."""
+    if not purging(state):
+        return replace(choices, purge=False, keep=(), also_purge=())
     return replace(
         choices,
-        purge=purging(state),
+        purge=True,
         keep=tuple(n for n in state.proposed_purge if n not in state.ticked),
         also_purge=tuple(sorted(n for n in state.ticked if keep_reason(n) is not None)),
     )
