@@ -3,7 +3,8 @@
 - runner.py: `Engine(host, plan, journal, listeners).run()`: runs each step's commands,
   parses apt's progress (status_fd.py), waits for the dpkg lock and judges each step's
   output (step_results.py), diagnoses a failure (diagnose.py), and tells its listeners
-  typed events (events.py: one frozen dataclass per kind); progress.py folds events into
+  typed events (events.py: one frozen dataclass per kind; event_records.py reads a journal
+  record's envelope strictly); progress.py folds events into
   "how far is it" for status, the CLI and the wizard;
 - journal.py, state.py, paths.py: the human log, the JSON-lines event log and the state
   file, and where they live; json_checks.py reads them back (typed fields in range; opened
@@ -13,7 +14,8 @@
   (this machine), in_process.py: the same on a demo or bundle, in this process;
   attach.py: reattach to a running or finished apply;
 - reboot.py, verify.py, verify_stack.py, activate.py: after the steps: the reboot, the
-  checks that the installed driver (and stack) is the one that runs, loading it in place.
+  checks that the installed driver (and stack) is the one that runs (verify_facts.py: what
+  the installed packages say), loading it in place.
 
 The engine decides nothing about what to install: a new kind of step is added in plan/.
 """

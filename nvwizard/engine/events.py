@@ -1,14 +1,12 @@
 """What the engine tells its front ends while it applies a plan: one frozen dataclass per kind.
 
 The same events go to the TUI, the CLI and the JSON-lines journal, so a front end that
-reattaches after an SSH drop replays the journal and then follows it live. A journal record is
-
-    {"kind": "<kind>", "step": <step id or null>, "data": {<the event's fields>}, "time": <epoch>}
-
-and each class has exactly one `to_json()` / `from_json()` pair for it. `event_from_json` picks
-the class by "kind"; a record that is not a well-formed event (a renamed, missing or extra
-field, a wrong type) raises `EventFormatError` naming the kind and the field. Readers turn that
-into a one-line report (engine/journal.py); nothing downstream guesses a default.
+reattaches after an SSH drop replays the journal and then follows it live. Each class has
+exactly one `to_json()` / `from_json()` pair for its journal record (the envelope all records
+share, and how it is read: event_records.py). `event_from_json` picks the class by "kind"; a
+record that is not a well-formed event (a renamed, missing or extra field, a wrong type) raises
+`EventFormatError` naming the kind and the field. Readers turn that into a one-line report
+(engine/journal.py); nothing downstream guesses a default.
 """
 
 from __future__ import annotations
@@ -16,14 +14,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeAlias
+from typing import ClassVar, TypeAlias
 
 from nvwizard.engine.diagnose import BrokenPackage
+from nvwizard.engine.event_records import (
+    ENVELOPE_KEYS,
+    EventFormatError,
+    plan_envelope,
+    step_envelope,
+    typed_field,
+)
 from nvwizard.engine.json_checks import (
     LATEST_TIME,
-    WHEN,
-    Check,
-    RecordFormatError,
     is_boolean,
     is_duration,
     is_integer,
@@ -32,10 +34,7 @@ from nvwizard.engine.json_checks import (
     is_percent,
     is_text,
     is_texts,
-    is_time,
-    require_keys,
     short,
-    typed,
 )
 from nvwizard.plan.models import Plan
 
@@ -51,48 +50,6 @@ DONE = "done"
 FAILED = "failed"
 CANCELLED = "cancelled"
 OUTCOME_STATUSES = (DONE, FAILED, CANCELLED)
-
-
-class EventFormatError(RecordFormatError):
-    """A journal record that is not a well-formed event; the message names what is wrong."""
-
-
-# -- reading one record ---------------------------------------------------------------------
-
-_ENVELOPE_KEYS = frozenset({"kind", "step", "data", "time"})
-
-
-def _plan_envelope(
-    obj: dict, kind: str, keys: frozenset[str], step_ok: Check | None = None
-) -> tuple[dict, float]:
-    """(data, time) of an event of the whole plan ("step" null) whose data has exactly `keys`."""
-    where = f"{kind} event"
-    if type(obj) is not dict:
-        raise EventFormatError(f"{where}: not an event record: {short(obj)}")
-    if obj.keys() != _ENVELOPE_KEYS:
-        require_keys(obj, where, _ENVELOPE_KEYS, error=EventFormatError)
-    step, data, at = obj["step"], obj["data"], obj["time"]
-    if step_ok is not None and not step_ok(step):
-        raise EventFormatError(f"{where}: 'step' must be a step id, not {short(step)}")
-    if step_ok is None and step is not None:
-        raise EventFormatError(f"{where}: 'step' must be null, not {short(step)}")
-    if type(data) is not dict:
-        raise EventFormatError(f"{where}: 'data' must be an object, not {short(data)}")
-    if data.keys() != keys:
-        require_keys(data, f"{where} data", keys, error=EventFormatError)
-    if not is_time(at):
-        raise EventFormatError(f"{where}: 'time' must be {WHEN}, not {short(at)}")
-    return data, float(at)
-
-
-def _step_envelope(obj: dict, kind: str, keys: frozenset[str]) -> tuple[str, dict, float]:
-    """(step, data, time) of a step's event whose data has exactly `keys`."""
-    data, at = _plan_envelope(obj, kind, keys, step_ok=is_text)
-    return obj["step"], data, at
-
-
-def _typed(kind: str, data: dict, key: str, check: Check, what: str) -> Any:
-    return typed(data, key, check, what, f"{kind} event", error=EventFormatError)
 
 
 # -- the events -----------------------------------------------------------------------------
@@ -118,8 +75,8 @@ class PlanStarted:
 
     @classmethod
     def from_json(cls, obj: dict) -> PlanStarted:
-        data, at = _plan_envelope(obj, cls.kind, cls.KEYS)
-        plan_json = _typed(cls.kind, data, "plan", lambda v: type(v) is dict, "an object")
+        data, at = plan_envelope(obj, cls.kind, cls.KEYS)
+        plan_json = typed_field(cls.kind, data, "plan", lambda v: type(v) is dict, "an object")
         try:
             plan = Plan.from_json(plan_json)
         except (AttributeError, KeyError, TypeError, ValueError) as error:
@@ -127,8 +84,8 @@ class PlanStarted:
             raise EventFormatError(f"{cls.kind} event: 'plan' is not a plan ({why})") from None
         return cls(
             plan=plan,
-            pid=_typed(cls.kind, data, "pid", is_integer, "an integer"),
-            host=_typed(cls.kind, data, "host", is_text, "a string"),
+            pid=typed_field(cls.kind, data, "pid", is_integer, "an integer"),
+            host=typed_field(cls.kind, data, "host", is_text, "a string"),
             time=at,
         )
 
@@ -150,8 +107,8 @@ class StepStarted:
 
     @classmethod
     def from_json(cls, obj: dict) -> StepStarted:
-        step, data, at = _step_envelope(obj, cls.kind, cls.KEYS)
-        argv = _typed(
+        step, data, at = step_envelope(obj, cls.kind, cls.KEYS)
+        argv = typed_field(
             cls.kind,
             data,
             "argv",
@@ -160,9 +117,9 @@ class StepStarted:
         )
         return cls(
             step=step,
-            title=_typed(cls.kind, data, "title", is_text, "a string"),
+            title=typed_field(cls.kind, data, "title", is_text, "a string"),
             argv=tuple(tuple(a) for a in argv),
-            step_kind=_typed(cls.kind, data, "kind", is_text, "a string"),
+            step_kind=typed_field(cls.kind, data, "kind", is_text, "a string"),
             time=at,
         )
 
@@ -189,7 +146,7 @@ class StepOutput:
         # Nearly every line of a journal: a well-formed record is taken at once (a follower
         # reads ~1.4x faster than through the field-by-field checks below, which name the
         # problem when anything is off).
-        if type(obj) is dict and obj.keys() == _ENVELOPE_KEYS:
+        if type(obj) is dict and obj.keys() == ENVELOPE_KEYS:
             step, data, at = obj["step"], obj["data"], obj["time"]
             if type(step) is str and type(data) is dict and data.keys() == cls.KEYS:
                 stream, lines = data["stream"], data["lines"]
@@ -204,11 +161,11 @@ class StepOutput:
                     )
                 ):
                     return cls(step, stream, tuple(lines), float(at))
-        step, data, at = _step_envelope(obj, cls.kind, cls.KEYS)
+        step, data, at = step_envelope(obj, cls.kind, cls.KEYS)
         return cls(
             step=step,
-            stream=_typed(cls.kind, data, "stream", is_text, "a string"),
-            lines=tuple(_typed(cls.kind, data, "lines", is_texts, "a list of strings")),
+            stream=typed_field(cls.kind, data, "stream", is_text, "a string"),
+            lines=tuple(typed_field(cls.kind, data, "lines", is_texts, "a list of strings")),
             time=at,
         )
 
@@ -236,12 +193,14 @@ class StepProgress:
 
     @classmethod
     def from_json(cls, obj: dict) -> StepProgress:
-        step, data, at = _step_envelope(obj, cls.kind, cls.KEYS)
+        step, data, at = step_envelope(obj, cls.kind, cls.KEYS)
         return cls(
             step=step,
-            percent=float(_typed(cls.kind, data, "percent", is_percent, "a percent, 0 to 100")),
-            text=_typed(cls.kind, data, "text", is_text, "a string"),
-            phase=_typed(cls.kind, data, "phase", is_text, "a string"),
+            percent=float(
+                typed_field(cls.kind, data, "percent", is_percent, "a percent, 0 to 100")
+            ),
+            text=typed_field(cls.kind, data, "text", is_text, "a string"),
+            phase=typed_field(cls.kind, data, "phase", is_text, "a string"),
             time=at,
         )
 
@@ -263,14 +222,14 @@ class StepFinished:
 
     @classmethod
     def from_json(cls, obj: dict) -> StepFinished:
-        step, data, at = _step_envelope(obj, cls.kind, cls.KEYS)
+        step, data, at = step_envelope(obj, cls.kind, cls.KEYS)
         return cls(
             step=step,
-            exit_code=_typed(cls.kind, data, "exit_code", is_integer, "an integer"),
+            exit_code=typed_field(cls.kind, data, "exit_code", is_integer, "an integer"),
             duration_s=float(
-                _typed(cls.kind, data, "duration_s", is_duration, "a duration in seconds")
+                typed_field(cls.kind, data, "duration_s", is_duration, "a duration in seconds")
             ),
-            ok=_typed(cls.kind, data, "ok", is_boolean, "true or false"),
+            ok=typed_field(cls.kind, data, "ok", is_boolean, "true or false"),
             time=at,
         )
 
@@ -356,24 +315,32 @@ class PlanFinished:
     @classmethod
     def from_json(cls, obj: dict) -> PlanFinished:
         kind = cls.kind
-        data, at = _plan_envelope(obj, kind, cls.KEYS)
-        status = _typed(
+        data, at = plan_envelope(obj, kind, cls.KEYS)
+        status = typed_field(
             kind, data, "outcome", lambda v: v in OUTCOME_STATUSES, "done, failed or cancelled"
         )
-        repair = _typed(kind, data, "repair", is_optional_texts, "an argv list or null")
-        broken = _typed(kind, data, "broken_packages", _is_broken_packages, "a list of packages")
+        repair = typed_field(kind, data, "repair", is_optional_texts, "an argv list or null")
+        broken = typed_field(
+            kind, data, "broken_packages", _is_broken_packages, "a list of packages"
+        )
         outcome = Outcome(
             status=status,
-            failed_step=_typed(kind, data, "failed_step", is_optional_text, "a string or null"),
-            message=_typed(kind, data, "message", is_optional_text, "a string or null"),
-            next_action=_typed(kind, data, "next_action", is_optional_text, "a string or null"),
+            failed_step=typed_field(
+                kind, data, "failed_step", is_optional_text, "a string or null"
+            ),
+            message=typed_field(kind, data, "message", is_optional_text, "a string or null"),
+            next_action=typed_field(
+                kind, data, "next_action", is_optional_text, "a string or null"
+            ),
             repair=tuple(repair) if repair is not None else None,
             broken_packages=tuple(BrokenPackage(**b) for b in broken),
-            last_lines=tuple(_typed(kind, data, "last_lines", is_texts, "a list of strings")),
-            log_path=_typed(kind, data, "log_path", is_optional_text, "a string or null"),
-            reboot_required=_typed(kind, data, "reboot_required", is_boolean, "true or false"),
-            reboot_scheduled=_typed(kind, data, "reboot_scheduled", is_boolean, "true or false"),
-            steps_done=tuple(_typed(kind, data, "steps_done", is_texts, "a list of strings")),
+            last_lines=tuple(typed_field(kind, data, "last_lines", is_texts, "a list of strings")),
+            log_path=typed_field(kind, data, "log_path", is_optional_text, "a string or null"),
+            reboot_required=typed_field(kind, data, "reboot_required", is_boolean, "true or false"),
+            reboot_scheduled=typed_field(
+                kind, data, "reboot_scheduled", is_boolean, "true or false"
+            ),
+            steps_done=tuple(typed_field(kind, data, "steps_done", is_texts, "a list of strings")),
         )
         return cls(outcome=outcome, time=at)
 

@@ -17,8 +17,9 @@ Then the developer stack's checks, where it is installed (verify_stack.py): cuda
 nvcc-version, cudnn-version, nvidia-ctk, runtime-<name>, and cuda-sample (a vector-add
 program compiled with the installed nvcc and run on the GPU).
 
-Facts come from `build_report(host)` and the host's dpkg sources; on a real machine the result
-is recorded in the state file (never for demo or bundle hosts).
+Facts come from `build_report(host)` and the host's dpkg sources (what the installed packages
+say: verify_facts.py); on a real machine the result is recorded in the state file (never for
+demo or bundle hosts).
 """
 
 from __future__ import annotations
@@ -28,99 +29,30 @@ from dataclasses import replace
 from pathlib import Path
 
 from nvwizard.detect.dkms import parse_dkms_status
-from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.attach import NEXT_VERIFY, current_apply
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
+from nvwizard.engine.verify_facts import (
+    all_packages,
+    expected_module_flavour,
+    installed_debian_flavour,
+    installed_flavour,
+    is_present,
+    library_versions,
+)
 from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
-from nvwizard.knowledge.debian import is_user_space_version_package, kernel_dkms_flavour
-from nvwizard.knowledge.packages import parse_driver_package
+from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.report.build import build_report
 from nvwizard.report.facts import ExtraFacts
-from nvwizard.report.findings import newest_installed_kernel, upstream_version
+from nvwizard.report.findings import newest_installed_kernel
 from nvwizard.report.models import Report
-
-# The packages whose version is the user-space driver's (what nvidia-smi and CUDA load).
-LIBRARY_PREFIXES = ("libnvidia-compute-", "nvidia-utils-")
-# Names that carry the driver flavour after the prefix.
-FLAVOUR_PREFIXES = (
-    "nvidia-driver-",
-    "nvidia-headless-no-dkms-",
-    "nvidia-headless-",
-    "nvidia-dkms-",
-)
-
-
-# -- facts ---------------------------------------------------------------------------------
-
-
-def _present(entry: DpkgEntry) -> bool:
-    return entry.state in ("ii", "hi")
-
-
-def all_packages(host: Host) -> list[DpkgEntry]:
-    text = host.read("dpkg-query.txt")
-    if text:
-        return parse_dpkg_query(text)
-    text = host.read("dpkg-l.txt")
-    return parse_dpkg_l(text) if text else []
-
-
-def installed_flavour(packages: list[DpkgEntry]) -> str | None:
-    """The driver flavour the installed packages carry: "580-server-open"."""
-    for prefix in FLAVOUR_PREFIXES:
-        for entry in packages:
-            if _present(entry) and entry.name.startswith(prefix):
-                driver = parse_driver_package("nvidia-driver-" + entry.name.removeprefix(prefix))
-                if driver is not None:
-                    return driver.flavour
-    return None
-
-
-def installed_debian_flavour(packages: list[DpkgEntry]) -> str | None:
-    """Debian's flavour of the installed driver ("tesla-535", "550-open"), for the hints."""
-    versions = _library_versions(packages).values()
-    branch = next((int(v.split(".")[0]) for v in versions if v.split(".")[0].isdigit()), None)
-    return debian.installed_flavour((e.name for e in packages if _present(e)), branch)
-
-
-def is_open_flavour(flavour: str) -> bool:
-    return flavour == "open" or flavour.endswith("-open")
-
-
-def _expected_module_flavour(
-    flavour: str | None, chosen: bool, packages: list[DpkgEntry]
-) -> tuple[str | None, str]:
-    """("open" | "proprietary" | None, where that expectation comes from)."""
-    if flavour:
-        kind = "open" if is_open_flavour(flavour) else "proprietary"
-        return kind, (f"chosen: {flavour}" if chosen else f"the installed {flavour} packages")
-    for entry in packages:
-        if _present(entry) and kernel_dkms_flavour(entry.name):
-            return kernel_dkms_flavour(entry.name), f"the installed {entry.name}"
-    return None, ""
-
-
-INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
-
-
-def _library_versions(packages: list[DpkgEntry]) -> dict[str, str]:
-    versions = {}
-    for entry in packages:
-        if _present(entry) and (
-            entry.name.startswith(LIBRARY_PREFIXES) or is_user_space_version_package(entry.name)
-        ):
-            version = upstream_version(entry.version)
-            if version:
-                versions[entry.name] = version
-    return versions
-
 
 # -- the checks ----------------------------------------------------------------------------
 
+INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
 REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
 
 
@@ -144,7 +76,7 @@ def check_module_loaded(report: Report, driver_installed: bool = True) -> Verify
 
 
 def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyCheck:
-    libraries = _library_versions(packages)
+    libraries = library_versions(packages)
     if not libraries:
         return VerifyCheck(
             "module-version",
@@ -180,7 +112,7 @@ def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyChe
 def check_flavour(
     report: Report, flavour: str | None, packages: list[DpkgEntry], chosen: bool = False
 ) -> VerifyCheck:
-    expected, source = _expected_module_flavour(flavour, chosen, packages)
+    expected, source = expected_module_flavour(flavour, chosen, packages)
     loaded = report.loaded_module.flavor if report.loaded_module else None
     if expected is None:
         return VerifyCheck(
@@ -274,7 +206,7 @@ def check_next_boot_modules(
             "cannot tell which kernel boots next (no linux-image package, no uname)",
             "Run `dpkg -l 'linux-image-*'` and check that nvidia modules exist for the newest.",
         )
-    present = {e.name: e for e in packages if _present(e)}
+    present = {e.name: e for e in packages if is_present(e)}
     if flavour:
         signed = f"linux-modules-nvidia-{flavour}-{kernel}"
         if signed in present:
@@ -343,7 +275,7 @@ def run_checks(
 ) -> list[VerifyCheck]:
     flavour = chosen_flavour or installed_flavour(packages)
     return [
-        check_module_loaded(report, driver_installed=bool(_library_versions(packages))),
+        check_module_loaded(report, driver_installed=bool(library_versions(packages))),
         check_module_version(report, packages),
         check_flavour(report, flavour, packages, chosen=bool(chosen_flavour)),
         check_nvidia_smi(report, flavour or installed_debian_flavour(packages)),

@@ -6,7 +6,8 @@ import pytest
 
 from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.models import DpkgEntry, NvidiaSmi
-from nvwizard.engine.verify import installed_flavour, run_checks
+from nvwizard.engine.verify import run_checks
+from nvwizard.engine.verify_facts import installed_flavour
 from nvwizard.report.models import LoadedModule, Report
 
 KERNEL = "6.8.0-87-generic"
