@@ -161,8 +161,8 @@ def check_options_without_machine(args: argparse.Namespace) -> None:
     (a legacy name it refuses, the releases apt offers), with the same functions and messages.
     What depends on the machine (its GPUs, its apt, what is installed) waits for each host."""
     # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.plan.cuda_toolkit import check_cuda_option
     from nvwizard.plan.install import check_driver_name, named_branch
-    from nvwizard.plan.stack import check_cuda_option
 
     check_plan_options(args)
     if args.driver:

@@ -10,8 +10,9 @@ Nothing here runs a command except simulate.py, which asks apt (`apt-get -s`) th
   step; Debian's names in debian.py), services.py (fabric manager, hold, persistenced,
   reboot), verify.py (dpkg state ii of every planned package); apt.py holds apt-get's options;
   replaced.py: the old branch's packages an install replaces in place (apt's Conflicts);
-- stack.py: the developer stack chosen (CUDA toolkit, cuDNN, container toolkit) and
-  stack_steps.py its steps (NVIDIA's repositories, the packages, the runtime's configuration);
+- stack.py: the developer stack chosen (CUDA toolkit, cuDNN, container toolkit; which CUDA
+  toolkit, and the refusals, in cuda_toolkit.py) and stack_steps.py its steps (NVIDIA's
+  repositories, the packages, the runtime's configuration);
 - activate.py: the activation plan, loading the installed driver without a reboot (stop the
   GPU services, unload the old modules, load the new ones, start the services, verify), built
   from report/activation.py's decision;

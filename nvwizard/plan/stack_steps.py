@@ -17,8 +17,9 @@ from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_get
+from nvwizard.plan.cuda_toolkit import DISTRO
 from nvwizard.plan.models import Choices, FileWrite, Step
-from nvwizard.plan.stack import DISTRO, StackChoice
+from nvwizard.plan.stack import StackChoice
 from nvwizard.report.models import Report
 
 DEFAULT_ARCHITECTURE = "amd64"

@@ -9,8 +9,8 @@ from nvwizard.errors import RefusedError, UsageError
 from nvwizard.knowledge.cuda import PIN_FILE, pulls_nvidia_driver
 from nvwizard.plan import models as pm
 from nvwizard.plan.build import build_plan
+from nvwizard.plan.cuda_toolkit import ceiling_sentence, cuda_options
 from nvwizard.plan.models import Choices, Plan
-from nvwizard.plan.stack import ceiling_sentence, cuda_options
 from nvwizard.report.models import (
     ContainerToolkitInstall,
     CudaToolkitInstall,

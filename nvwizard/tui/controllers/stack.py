@@ -2,9 +2,10 @@
 
 Every choice is optional (the first row, "no toolkit", and both toggles off skip it), and
 remembered in the wizard state's choices, so going back and forth keeps it. The rules are the
-plan layer's (plan/stack.py): this only lists them and says them in words. A container toolkit
-that the Purge screen's ticks remove is not "installed": the toggle offers to install it again,
-unticked unless it was ticked here while it was offered so (controllers/choices.py).
+plan layer's (plan/stack.py, plan/cuda_toolkit.py): this only lists them and says them in
+words. A container toolkit that the Purge screen's ticks remove is not "installed": the toggle
+offers to install it again, unticked unless it was ticked here while it was offered so
+(controllers/choices.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass, replace
 from nvwizard.errors import NvwizardError
 from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
+from nvwizard.plan.cuda_toolkit import DISTRO, ceiling_sentence, cuda_options
 from nvwizard.plan.models import Choices
-from nvwizard.plan.stack import DISTRO, ceiling_sentence, choose_stack, cuda_options
+from nvwizard.plan.stack import choose_stack
 from nvwizard.report.models import Report
 from nvwizard.tui.controllers.choices import (
     container_toolkit_goes,
