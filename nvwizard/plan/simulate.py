@@ -103,11 +103,15 @@ class Simulation:
 
     @property
     def reinstalled(self) -> list[str]:
-        """Packages the purge (or autoremove) removes and the install then brings back fresh."""
+        """Packages the purge (or autoremove) removes and the install (the driver's, or the
+        developer stack's after it: a purged container toolkit asked for) brings back fresh."""
         if self.install is None:
             return []
         gone = set(self.purge.remove if self.purge else ()) | set(self.also_removed)
-        return sorted(gone & set(self.install.install))
+        back = set(self.install.install)
+        if self.stack is not None and self.stack.ok:
+            back |= set(self.stack.install)
+        return sorted(gone & back)
 
     def to_json(self) -> dict:
         def one(r: SimulationResult | None) -> dict | None:

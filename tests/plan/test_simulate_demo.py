@@ -16,7 +16,7 @@ from nvwizard.simulator import demo_host
 from nvwizard.tui.backend import LayersBackend
 from nvwizard.tui.controllers.install import InstallController
 from nvwizard.tui.state import WizardState
-from tests.plan.stepwise import apply_step_by_step
+from tests.plan.stepwise import STEP_IDS, apply_step_by_step
 
 FABRIC_535 = "nvidia-fabricmanager-535"
 TOOLKIT = "nvidia-container-toolkit"
@@ -140,3 +140,24 @@ def test_plan_and_install_say_the_same_of_a_purged_container_toolkit(capsys, pla
     autoremoved = simulation.split("autoremove also removes (4):")[1].split("install")[0]
     assert autoremoved.split() == ["dkms", *TOOLKIT_PARTS]
     assert "STOP" not in simulation
+
+
+def test_a_purged_container_toolkit_installed_again_is_reinstalled_in_the_simulation(
+    capsys, places
+):
+    """Purged and asked for again: the stack's install brings it back, and the simulation's
+    "purged, then installed fresh" says so (with the parts autoremove took), as the apply does."""
+    host, _, plan = _hgx_plan(
+        "nvidia-driver-595-server-open", also_purge=(TOOLKIT,), container_toolkit=True
+    )
+    assert plan.stack_list == [TOOLKIT]
+    sim = simulate(host, plan)
+    check = check_simulation(plan, sim)
+    assert check.ok, check.problems
+    assert {TOOLKIT, *TOOLKIT_PARTS} <= set(sim.reinstalled)
+    shown = format_simulation(sim, check)
+    fresh = shown.split("purged, then installed fresh (")[1].split("replaced by")[0]
+    assert set(fresh.split()) >= {TOOLKIT, *TOOLKIT_PARTS}
+    changes = apply_step_by_step(host, plan, (*STEP_IDS, "container-toolkit"))
+    gone = changes["purge"].removed | changes["autoremove"].removed
+    assert gone & changes["container-toolkit"].added == {TOOLKIT, *TOOLKIT_PARTS}

@@ -124,9 +124,14 @@ async def test_hgx_a_container_toolkit_ticked_for_purging_is_offered_to_install_
         plan = app.state.plan
         assert TOOLKIT in plan.purge_list and plan.stack_list == [TOOLKIT]
         assert plan.step("container-toolkit") is not None
-        assert "Then the developer stack: nvidia-container-toolkit" in app.screen.query_one(
-            "#plan"
-        ).plain.replace("\n", " ")
+        shown = _plan_text(app)
+        assert "Then the developer stack: nvidia-container-toolkit" in shown
+        # the simulation's note lists it with what the purge and autoremove took
+        fresh = shown.split("note: purged, then installed fresh (configuration files return")[1]
+        fresh = fresh.split("packaged ones):")[1]
+        assert (
+            "libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base" in fresh
+        )
 
         await _purge_screen_ticks(pilot, tick_toolkit=False)  # it stays: installed, ticked
         container = app.screen.query_one("#container", Checkbox)
@@ -144,3 +149,11 @@ async def test_hgx_a_container_toolkit_ticked_for_purging_is_offered_to_install_
         await pilot.press("enter")
         await settle(pilot)
         assert TOOLKIT in app.state.plan.purge_list and app.state.plan.stack_list == []
+        shown = _plan_text(app)
+        notes = [n.split(" ! ")[0] for n in shown.split("note: ")[1:]]
+        assert not [n for n in notes if "installed fresh" in n and TOOLKIT in n]
+
+
+def _plan_text(app) -> str:
+    """The Install screen's plan, its wrapped lines joined back into one text."""
+    return " ".join(app.screen.query_one("#plan").plain.split())
