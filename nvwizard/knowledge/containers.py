@@ -49,12 +49,25 @@ class Runtime:
     packages: tuple[str, ...]  # any of these installed: the runtime is installed
     service: str  # the systemd unit restarted after configuring
     what: str  # a few words for plans and screens
+    config: str  # where `nvidia-ctk runtime configure` writes its nvidia runtime
 
 
 RUNTIMES: tuple[Runtime, ...] = (
-    Runtime("docker", ("docker-ce", "docker.io", "moby-engine"), "docker", "Docker"),
-    Runtime("containerd", ("containerd", "containerd.io"), "containerd", "containerd"),
-    Runtime("crio", ("cri-o",), "crio", "CRI-O"),
+    Runtime(
+        "docker",
+        ("docker-ce", "docker.io", "moby-engine"),
+        "docker",
+        "Docker",
+        "/etc/docker/daemon.json",
+    ),
+    Runtime(
+        "containerd",
+        ("containerd", "containerd.io"),
+        "containerd",
+        "containerd",
+        "/etc/containerd/config.toml (or a drop-in beside it)",
+    ),
+    Runtime("crio", ("cri-o",), "crio", "CRI-O", "/etc/crio/crio.conf (or a crio.conf.d drop-in)"),
 )
 KUBELET = "kubelet"
 

@@ -28,7 +28,7 @@ from nvwizard.plan.services import (
     persistenced_step,
     reboot_step,
 )
-from nvwizard.plan.stack import choose_stack
+from nvwizard.plan.stack import choose_stack, unwired_runtimes_warning
 from nvwizard.plan.stack_steps import stack_steps
 from nvwizard.plan.verify import VERIFY_FORMAT, verify_step
 from nvwizard.report.models import Report
@@ -110,6 +110,10 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         steps += added
         warnings += stack.warnings
     stack_packages = stack.packages if stack is not None else []
+    unwired = unwired_runtimes_warning(
+        report, lists.purge + lists.autoremoved, stack is not None and stack.container_toolkit
+    )
+    warnings += [unwired] if unwired else []
     steps.append(verify_step(driver_packages + stack_packages))
     if choices.reboot:
         steps.append(reboot_step())

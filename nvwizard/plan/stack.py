@@ -7,12 +7,14 @@ The rules beside the toolkit's (knowledge/cuda.py has the tables):
   `cuda-X-Y`, `cuda-drivers*` or `nvidia-open*` (they bring NVIDIA's own driver);
 - cuDNN needs a toolkit: the one asked for, or the one installed;
 - the container toolkit asked for while the purge removes it (`--also-purge`, or autoremove)
-  is installed again after the driver, fresh: the purge's choice wins over "installed".
+  is installed again after the driver, fresh: the purge's choice wins over "installed";
+  purged and not asked for, the runtimes wired to it keep their nvidia entry: a warning.
 plan/stack_steps.py turns the choice into steps.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -86,6 +88,29 @@ def container_toolkit_purged(report: Report, purged: Collection[str]) -> bool:
     """The container toolkit is installed and the purge removes it (`purged`: what the purge
     and its autoremove take): asked for, it is installed again, not left as installed."""
     return report.stack.container_toolkit is not None and ctk.TOOLKIT_PACKAGE in purged
+
+
+def unwired_runtimes_warning(report: Report, purged: Collection[str], reinstalled: bool) -> str:
+    """The container toolkit goes and nothing installs it again, but the runtimes wired to it
+    (`nvidia-ctk runtime configure`) keep their nvidia entry, which then names a runtime that is
+    gone: what to do about it. "" when no runtime is wired to it, or it stays or comes back."""
+    installed = report.stack.container_toolkit
+    if installed is None or reinstalled or not container_toolkit_purged(report, purged):
+        return ""
+    wired = [r for name in installed.runtimes_configured if (r := ctk.runtime(name)) is not None]
+    if not wired:
+        return ""
+    where = " and ".join(f"{r.what}'s {r.config}" for r in wired)
+    keeps = "keeps" if len(wired) == 1 else "keep"
+    restart = shlex.join(["systemctl", "restart", *(r.service for r in wired)])
+    return (
+        f"{ctk.TOOLKIT_PACKAGE} is purged and not installed again, but {where} {keeps} the "
+        "nvidia runtime `nvidia-ctk runtime configure` added: containers that ask for it (all "
+        "of them, where it is the default runtime) fail once the toolkit is gone. Remove that "
+        f"nvidia entry, then `{restart}`. Or keep the toolkit: drop --also-purge "
+        f"{ctk.TOOLKIT_PACKAGE} (in the wizard: untick it on Purge), or add --container-toolkit "
+        "to install it again (in the wizard: tick Container toolkit on Stack)."
+    )
 
 
 def choose_stack(

@@ -161,3 +161,21 @@ def test_purging_the_container_toolkit_and_asking_for_it_installs_it_again_on_th
     assert detected["container_toolkit"]["runtimes_configured"] == ["docker"]
     packages = {p["name"]: p for p in detected["installed_packages"]}
     assert packages["nvidia-container-toolkit"]["state"] == "ii"
+
+
+def test_purging_the_container_toolkit_on_the_hgx_warns_that_docker_keeps_its_nvidia_runtime():
+    """The hgx-h100's Docker has the nvidia runtime in daemon.json: purged and not installed
+    again, `plan` (text and JSON) and `install` say that entry is left naming a runtime that is
+    gone, and what to do. Installed again: no such warning."""
+    purged = ("--demo", "hgx-h100", "--also-purge", "nvidia-container-toolkit")
+    words = "is purged and not installed again, but Docker's /etc/docker/daemon.json keeps"
+    planned = nvwizard("plan", *purged, "--json")
+    assert planned.returncode == 0, planned.stderr
+    assert sum(words in w for w in json.loads(planned.stdout)["warnings"]) == 1
+    for command in (("plan",), ("install", "--dry-run")):
+        shown = nvwizard(*command, *purged)
+        assert shown.returncode == 0, shown.stderr
+        warnings = shown.stdout.split("Warnings:")[1].split("\n\n")[0]
+        assert words in warnings.replace("\n", " ")
+    again = nvwizard("plan", *purged, "--container-toolkit", "--json")
+    assert not [w for w in json.loads(again.stdout)["warnings"] if words in w]

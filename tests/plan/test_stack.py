@@ -229,6 +229,36 @@ def test_a_container_toolkit_the_purge_removes_is_installed_again_when_asked_for
     assert purged_only.stack_list == [] and "container-toolkit" not in ids(purged_only)
 
 
+def _unwired(plan: Plan) -> list[str]:
+    return [w for w in plan.warnings if "is purged and not installed again" in w]
+
+
+def test_a_purged_container_toolkit_not_installed_again_warns_of_the_runtime_it_leaves_wired():
+    """Purged and not asked for again: Docker's daemon.json keeps the nvidia runtime that
+    `nvidia-ctk runtime configure` added, naming a runtime that is gone. The plan says so, and
+    what to do; not when the toolkit stays, comes back, or no runtime is wired to it."""
+    purged = ("nvidia-container-toolkit",)
+    docker = hopper(container_toolkit=ContainerToolkitInstall("1.18.0", ["docker"]))
+    (warning,) = _unwired(plan_for(docker, also_purge=purged))
+    assert "Docker's /etc/docker/daemon.json keeps the nvidia runtime" in warning
+    assert "`systemctl restart docker`" in warning
+    assert "drop --also-purge nvidia-container-toolkit" in warning
+    assert "add --container-toolkit" in warning
+    assert _unwired(plan_for(docker)) == []
+    assert _unwired(plan_for(docker, also_purge=purged, container_toolkit=True)) == []
+    not_wired = hopper(container_toolkit=ContainerToolkitInstall("1.18.0", []))
+    assert _unwired(plan_for(not_wired, also_purge=purged)) == []
+    both = hopper(
+        container_toolkit=ContainerToolkitInstall("1.18.0", ["docker", "containerd"]),
+        container_runtimes=["docker", "containerd"],
+    )
+    (warning,) = _unwired(plan_for(both, also_purge=purged))
+    assert "Docker's /etc/docker/daemon.json and containerd's /etc/containerd/config.toml" in (
+        warning
+    )
+    assert "`systemctl restart docker containerd`" in warning
+
+
 def test_container_repository_only_where_apt_does_not_offer_the_toolkit():
     plan = plan_for(hopper(), container_toolkit=True)
     repo = plan.step("container-repository")

@@ -132,6 +132,7 @@ async def test_hgx_a_container_toolkit_ticked_for_purging_is_offered_to_install_
         assert (
             "libnvidia-container1 nvidia-container-toolkit nvidia-container-toolkit-base" in fresh
         )
+        assert "is purged and not installed again" not in shown
 
         await _purge_screen_ticks(pilot, tick_toolkit=False)  # it stays: installed, ticked
         container = app.screen.query_one("#container", Checkbox)
@@ -149,7 +150,12 @@ async def test_hgx_a_container_toolkit_ticked_for_purging_is_offered_to_install_
         await pilot.press("enter")
         await settle(pilot)
         assert TOOLKIT in app.state.plan.purge_list and app.state.plan.stack_list == []
+        # purged, not installed again: Docker's daemon.json still names its nvidia runtime
         shown = _plan_text(app)
+        assert "! nvidia-container-toolkit is purged and not installed again, but Docker's " in (
+            shown
+        )
+        assert "tick Container toolkit on Stack" in shown
         notes = [n.split(" ! ")[0] for n in shown.split("note: ")[1:]]
         assert not [n for n in notes if "installed fresh" in n and TOOLKIT in n]
 
