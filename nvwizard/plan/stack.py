@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from nvwizard.errors import RefusedError
 from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
-from nvwizard.knowledge.architectures import architecture
 from nvwizard.plan.cuda_toolkit import DISTRO, CudaChoice, resolve_cuda
 from nvwizard.plan.models import Choices
 from nvwizard.report.models import Report
@@ -176,9 +175,3 @@ def choose_stack(
 
 def architecture_unknown(report: Report) -> bool:
     return report.stack.architecture is None
-
-
-def generation_names(report: Report) -> list[str]:
-    """The GPU generations here that nvwizard knows (for the Stack screen's sentence)."""
-    names = dict.fromkeys(g.architecture for g in report.gpus)
-    return [a for a in names if architecture(a) is not None]
