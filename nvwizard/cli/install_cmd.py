@@ -256,7 +256,7 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
     """How the demo reboots from the command line, when it lives on in the state directory
     (the same words as `nvwizard status`); None for any other simulated machine."""
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.engine.attach import demo_reboot
+    from nvwizard.engine.demo_advice import demo_reboot
     from nvwizard.simulator import SimulatedMachine
 
     machine = getattr(host, "simulator", None)

@@ -16,6 +16,7 @@ from pathlib import Path
 from nvwizard.engine import events as ev
 from nvwizard.engine import journal as jn
 from nvwizard.engine import paths
+from nvwizard.engine.demo_advice import demo_reboot, demo_repair, install_again, verify_command
 from nvwizard.engine.lock import current_holder
 from nvwizard.engine.progress import PlanProgress, progress_of
 from nvwizard.engine.state import VerifyResult, read_state
@@ -216,11 +217,13 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
         )
     if status.outcome in ("failed", "interrupted"):
         if name is not None:
-            return NEXT_REPAIR, _demo_repair(status, name, demo)
+            saved_in = demo.saved_in if demo is not None else None
+            activation = status.purpose == ACTIVATE_PLAN
+            return NEXT_REPAIR, demo_repair(name, status.driver, activation, saved_in)
         repair = shlex.join(status.repair or REPAIR_ARGV)
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then apply again"
     if status.outcome == "cancelled":
-        again = f": `{_install_again(status.driver, name)}`" if name else ""
+        again = f": `{install_again(status.driver, name)}`" if name else ""
         return NEXT_INSTALL, f"run the install again to finish the remaining steps{again}"
     if status.verified is not None and status.verified.ok:
         return NEXT_NOTHING, "the driver was verified"
@@ -241,7 +244,7 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
 def _verify_command(status: ApplyStatus) -> str:
     """`sudo nvwizard verify`, or on the demo the apply ran on, its own verify."""
     demo = demo_name(status.host)
-    return shlex.join(["nvwizard", "verify", "--demo", demo]) if demo else "sudo nvwizard verify"
+    return verify_command(demo) if demo else "sudo nvwizard verify"
 
 
 def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str:
@@ -257,42 +260,6 @@ def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str
     # after a failed activation, loading it without a reboot is what just failed
     how = demo_reboot(demo, status.driver, offer_activate=status.purpose != ACTIVATE_PLAN)
     return f"reboot the demo: {how}"
-
-
-def demo_reboot(demo: str, driver: str | None, offer_activate: bool = True) -> str:
-    """How a demo kept in the state directory reboots to load the installed driver, from the
-    command line: no real `reboot` reaches it, an install with --reboot ends with one."""
-    reboot = (
-        f"`{_install_again(driver, demo)} --yes --reboot` installs it again and then reboots "
-        "the demo"
-    )
-    if not offer_activate:
-        return reboot
-    activate = shlex.join(["nvwizard", "activate", "--demo", demo])
-    activate = f"`{activate}` loads it without a reboot where that is safe"
-    return f"{reboot}, or {activate}"
-
-
-def _install_again(driver: str | None, demo: str | None) -> str:
-    """The install of `driver` (the last apply's), on the demo it ran on."""
-    words = ["nvwizard", "install"] + (["--demo", demo] if demo else [])
-    return shlex.join(words + (["--driver", driver] if driver else []))
-
-
-def _demo_repair(status: ApplyStatus, demo: str, now: DemoNow | None) -> str:
-    """After a failed or interrupted apply on a demo: the command that goes on from there (an
-    install's plan repairs the demo's package manager first where it needs that)."""
-    if status.purpose == ACTIVATE_PLAN:
-        again = f"run `{shlex.join(['nvwizard', 'activate', '--demo', demo])}` again"
-    else:
-        again = (
-            f"run `{_install_again(status.driver, demo)}` again (its plan first repairs what the "
-            "demo's package manager left unfinished)"
-        )
-    reset = (
-        f", or reset the demo to its bundle: `{shlex.join(['rm', now.saved_in])}`" if now else ""
-    )
-    return again + reset
 
 
 def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = None) -> Path | None:

@@ -1,0 +1,85 @@
+"""Advice about a demo machine, said in the only commands that reach it.
+
+A demo machine (`--demo NAME`) is simulated: nothing typed on this computer acts on it (`sudo
+reboot` would reboot this computer, `dpkg --configure -a` would repair this computer's dpkg),
+only nvwizard's own commands with `--demo NAME`, or the wizard's keys while it shows the demo.
+With NVWIZARD_STATE_DIR set it lives on between commands in a file there; deleting that file
+resets it to its bundle. Each place that advises about a demo takes its words from here:
+`status`'s next step, the end of `install`, `verify`'s fixes, the wizard's screens.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """Where advice about a demo is read, which decides the commands it can name."""
+
+    saved_in: str | None = None  # the file the demo lives in between commands; None: not kept
+    in_wizard: bool = False  # on the wizard's screens, whose keys act on the demo it shows
+
+
+def demo_command(demo: str, command: str, *options: str) -> str:
+    """`nvwizard COMMAND --demo NAME OPTIONS`, pasteable."""
+    return shlex.join(["nvwizard", command, "--demo", demo, *options])
+
+
+def wizard_command(demo: str) -> str:
+    return shlex.join(["nvwizard", "--demo", demo])
+
+
+def verify_command(demo: str) -> str:
+    return demo_command(demo, "verify")
+
+
+def activate_command(demo: str) -> str:
+    return demo_command(demo, "activate")
+
+
+def install_again(driver: str | None, demo: str | None) -> str:
+    """The install of `driver` (the last apply's), on the demo it ran on (None: this machine)."""
+    words = ["nvwizard", "install"] + (["--demo", demo] if demo else [])
+    return shlex.join(words + (["--driver", driver] if driver else []))
+
+
+def demo_reboot(demo: str, driver: str | None, offer_activate: bool = True) -> str:
+    """How a demo kept in the state directory reboots to load the installed driver, from the
+    command line: no real `reboot` reaches it, an install with --reboot ends with one.
+    `driver`: the one its last apply installed (None: not known, the install picks its
+    recommended one)."""
+    what = "installs it again" if driver else "installs the recommended driver"
+    reboot = f"`{install_again(driver, demo)} --yes --reboot` {what} and then reboots the demo"
+    if not offer_activate:
+        return reboot
+    activate = f"`{activate_command(demo)}` loads it without a reboot where that is safe"
+    return f"{reboot}, or {activate}"
+
+
+def reset_demo(saved_in: str) -> str:
+    return f"reset the demo to its bundle: `{shlex.join(['rm', saved_in])}`"
+
+
+def demo_repair(demo: str, driver: str | None, activation: bool, saved_in: str | None) -> str:
+    """After a failed or interrupted apply on a demo: the command that goes on from there (an
+    install's plan repairs the demo's package manager first where it needs that), and the
+    file whose deletion resets the demo (`saved_in`; None: not known)."""
+    if activation:
+        again = f"run `{activate_command(demo)}` again"
+    else:
+        again = (
+            f"run `{install_again(driver, demo)}` again (its plan first repairs what the "
+            "demo's package manager left unfinished)"
+        )
+    return again + (f", or {reset_demo(saved_in)}" if saved_in else "")
+
+
+def unkept_demo_repair(demo: str) -> str:
+    """After a failed apply on a demo that is not kept between commands: nothing is left to
+    repair, the next command starts from the bundle."""
+    return (
+        f"nothing to repair: the demo is not kept between commands (NVWIZARD_STATE_DIR is not "
+        f"set), so the next `{demo_command(demo, 'install')}` starts from its bundle again"
+    )
