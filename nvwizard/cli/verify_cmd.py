@@ -1,7 +1,8 @@
 """`nvwizard verify [--machine DIR | --demo [NAME]] [--json]`: after the reboot, check the driver.
 
 Exit 0 when every check passes, 1 when one fails (each failure printed with its fix). On this
-machine the result is recorded in the state file; demo and bundle runs record nothing.
+machine the result is recorded in the state file; demo and bundle runs record nothing. On a
+demo the fixes name the demo's own commands (engine/verify_fixes.py), never this computer's.
 A machine without an NVIDIA GPU has nothing to verify: it says so in one line and exits 3
 (refused: the precondition, a GPU, is missing), so a script's `verify && ...` does not go on,
 yet a broken driver (1) is not reported where there is no driver to break. Nothing is recorded.
@@ -34,9 +35,10 @@ def register(subparsers, add_machine_options) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.engine.demo_advice import DemoContext
     from nvwizard.engine.verify import nothing_to_verify, verify
     from nvwizard.report.build import build_report
-    from nvwizard.simulator.select import host_from_args
+    from nvwizard.simulator.select import host_from_args, kept_demo_file
 
     host = host_from_args(args.machine, args.demo)
     if host.is_real:  # the result is recorded in the state file: say now if it cannot be
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     no_gpu = nothing_to_verify(build_report(host), host.label)  # the host caches what it read
     if no_gpu is not None:
         return _say_no_gpu(no_gpu, host.label, args.json)
-    result = verify(host)
+    result = verify(host, demo=DemoContext(saved_in=kept_demo_file(host)))
     if args.json:
         print(json.dumps({**result.to_json(), "nvidia_gpu": True}, indent=2))
     else:

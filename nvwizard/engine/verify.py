@@ -31,6 +31,7 @@ from pathlib import Path
 from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.attach import NEXT_VERIFY, current_apply
+from nvwizard.engine.demo_advice import DemoContext
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.engine.verify_facts import (
     all_packages,
@@ -40,6 +41,7 @@ from nvwizard.engine.verify_facts import (
     is_present,
     library_versions,
 )
+from nvwizard.engine.verify_fixes import INSTALL_FIRST, THIS_MACHINE, Fixes, fixes_for
 from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
@@ -52,37 +54,40 @@ from nvwizard.report.models import Report
 
 # -- the checks ----------------------------------------------------------------------------
 
-INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
-REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
 
-
-def check_module_loaded(report: Report, driver_installed: bool = True) -> VerifyCheck:
+def check_module_loaded(
+    report: Report, driver_installed: bool = True, fixes: Fixes = THIS_MACHINE
+) -> VerifyCheck:
     module = report.loaded_module
     if module is not None and module.version:
         return VerifyCheck("module-loaded", True, f"nvidia {module.version} is loaded")
     if not driver_installed:
         return VerifyCheck(
-            "module-loaded", False, "the nvidia kernel module is not loaded", INSTALL_FIRST
+            "module-loaded", False, "the nvidia kernel module is not loaded", fixes.install_first
         )
-    fix = REBOOT_FIX
     if report.secure_boot == "enabled":
-        fix += (
-            " Under Secure Boot a DKMS-built module loads only after its key (MOK) was "
+        then = fixes.by_hand(
+            "Under Secure Boot a DKMS-built module loads only after its key (MOK) was "
             "enrolled at the console during boot; check `sudo dmesg | grep -i nvidia`."
         )
     else:
-        fix += " If it still is not loaded: `sudo modprobe nvidia` and read `sudo dmesg`."
+        then = fixes.by_hand(
+            "If it still is not loaded: `sudo modprobe nvidia` and read `sudo dmesg`."
+        )
+    fix = f"{fixes.reboot} {then}"
     return VerifyCheck("module-loaded", False, "the nvidia kernel module is not loaded", fix)
 
 
-def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyCheck:
+def check_module_version(
+    report: Report, packages: list[DpkgEntry], fixes: Fixes = THIS_MACHINE
+) -> VerifyCheck:
     libraries = library_versions(packages)
     if not libraries:
         return VerifyCheck(
             "module-version",
             False,
             "no libnvidia-compute or nvidia-utils package is installed",
-            INSTALL_FIRST,
+            fixes.install_first,
         )
     loaded = report.loaded_module.version if report.loaded_module else None
     installed = sorted(set(libraries.values()))
@@ -91,7 +96,7 @@ def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyChe
             "module-version",
             False,
             f"installed {', '.join(installed)}, but no module is loaded to compare",
-            REBOOT_FIX,
+            fixes.reboot,
         )
     wrong = {name: v for name, v in libraries.items() if v != loaded}
     if not wrong:
@@ -100,17 +105,26 @@ def check_module_version(report: Report, packages: list[DpkgEntry]) -> VerifyChe
         )
     listed = ", ".join(f"{name} {v}" for name, v in sorted(wrong.items()))
     verb = "are" if len(wrong) > 1 else "is"
+    hold = "hold the driver packages (`sudo apt-mark hold ...`)."
+    if fixes.demo:
+        fix = f"{fixes.reboot} {fixes.by_hand('Where unattended-upgrades did this, ' + hold)}"
+    else:
+        again = "To stop unattended-upgrades doing this again"
+        fix = f"Reboot to load the installed module. {again}, {hold}"
     return VerifyCheck(
         "module-version",
         False,
         f"module {loaded} is loaded but {listed} {verb} installed (NVML version mismatch)",
-        "Reboot to load the installed module. To stop unattended-upgrades doing this again, "
-        "hold the driver packages (`sudo apt-mark hold ...`).",
+        fix,
     )
 
 
 def check_flavour(
-    report: Report, flavour: str | None, packages: list[DpkgEntry], chosen: bool = False
+    report: Report,
+    flavour: str | None,
+    packages: list[DpkgEntry],
+    chosen: bool = False,
+    fixes: Fixes = THIS_MACHINE,
 ) -> VerifyCheck:
     expected, source = expected_module_flavour(flavour, chosen, packages)
     loaded = report.loaded_module.flavor if report.loaded_module else None
@@ -119,14 +133,14 @@ def check_flavour(
             "flavour",
             False,
             "no driver flavour was chosen or is installed",
-            INSTALL_FIRST,
+            fixes.install_first,
         )
     if loaded is None:
         return VerifyCheck(
             "flavour",
             False,
             f"expected the {expected} module ({source}); no loaded module says which it is",
-            REBOOT_FIX,
+            fixes.reboot,
         )
     if loaded == "proprietary" and any(g.open_kernel == "required" for g in report.gpus):
         return VerifyCheck(
@@ -134,7 +148,7 @@ def check_flavour(
             False,
             f"the proprietary module runs ({source}), but this GPU works only with the open "
             "kernel modules",
-            "Install the -open variant of the driver (`sudo nvwizard`), then reboot.",
+            fixes.install_open,
         )
     if loaded == expected:
         return VerifyCheck("flavour", True, f"the {loaded} module runs, as expected ({source})")
@@ -142,20 +156,26 @@ def check_flavour(
         "flavour",
         False,
         f"the {loaded} module runs, but {expected} was expected ({source})",
-        "A module of the other flavour is still installed or in the initramfs: check "
-        "`dpkg -l | grep -e nvidia-dkms -e linux-modules-nvidia`, purge the wrong one, run "
-        "`sudo update-initramfs -u` and reboot.",
+        fixes.by_hand(
+            "A module of the other flavour is still installed or in the initramfs: check "
+            "`dpkg -l | grep -e nvidia-dkms -e linux-modules-nvidia`, purge the wrong one, run "
+            "`sudo update-initramfs -u` and reboot."
+        ),
     )
 
 
-def check_nvidia_smi(report: Report, flavour: str | None) -> VerifyCheck:
+def check_nvidia_smi(
+    report: Report, flavour: str | None, fixes: Fixes = THIS_MACHINE
+) -> VerifyCheck:
     smi = report.nvidia_smi
     if smi is not None and smi.status == "ok":
         version = f" (driver {smi.driver_version})" if smi.driver_version else ""
         return VerifyCheck("nvidia-smi", True, f"nvidia-smi answers{version}")
     if smi is None:
         if not flavour:
-            return VerifyCheck("nvidia-smi", False, "nvidia-smi is not installed", INSTALL_FIRST)
+            return VerifyCheck(
+                "nvidia-smi", False, "nvidia-smi is not installed", fixes.install_first
+            )
         utils = f"nvidia-utils-{flavour.removesuffix('-open')}"
         if report.os_id == "debian":
             utils = debian.smi_package(flavour)  # nvidia-smi, nvidia-tesla-535-smi
@@ -163,20 +183,25 @@ def check_nvidia_smi(report: Report, flavour: str | None) -> VerifyCheck:
             "nvidia-smi",
             False,
             "nvidia-smi gave no output (not installed?)",
-            f"`{shlex.join(['sudo', 'apt-get', 'install', utils])}` "
-            "(headless installs need it explicitly).",
+            fixes.by_hand(
+                f"`{shlex.join(['sudo', 'apt-get', 'install', utils])}` "
+                "(headless installs need it explicitly)."
+            ),
         )
     message = smi.message or smi.status
     if smi.status == "version-mismatch":
-        fix = REBOOT_FIX
+        fix = fixes.reboot
     elif smi.status == "no-devices":
-        fix = "Check `lspci -nn | grep -i nvidia` and `sudo dmesg | grep -i nvidia`."
+        fix = fixes.by_hand("Check `lspci -nn | grep -i nvidia` and `sudo dmesg | grep -i nvidia`.")
     else:
-        fix = REBOOT_FIX + " If it still fails, read `sudo dmesg | grep -i nvidia`."
+        dmesg = fixes.by_hand("If it still fails, read `sudo dmesg | grep -i nvidia`.")
+        fix = f"{fixes.reboot} {dmesg}"
     return VerifyCheck("nvidia-smi", False, f"nvidia-smi fails: {message}", fix)
 
 
-def check_nouveau(report: Report) -> VerifyCheck:
+def check_nouveau(
+    report: Report, driver_installed: bool = True, fixes: Fixes = THIS_MACHINE
+) -> VerifyCheck:
     if report.nouveau_loaded is False:
         return VerifyCheck("nouveau", True, "nouveau is not loaded")
     if report.nouveau_loaded is None:
@@ -184,15 +209,16 @@ def check_nouveau(report: Report) -> VerifyCheck:
             "nouveau",
             False,
             "cannot tell whether nouveau is loaded (no lsmod output)",
-            "Run `lsmod | grep nouveau` on the machine.",
+            fixes.by_hand("Run `lsmod | grep nouveau` on the machine."),
         )
-    return VerifyCheck(
-        "nouveau",
-        False,
-        "nouveau is still loaded",
-        "The driver packages blacklist nouveau from the next boot: run "
-        "`sudo update-initramfs -u` and reboot.",
-    )
+    blacklist = "The driver packages blacklist nouveau from the next boot"
+    if fixes.demo and not driver_installed:
+        fix = f"{blacklist}. {fixes.install_first}"
+    else:
+        fix = fixes.reboot_instead(
+            f"{blacklist}: run `sudo update-initramfs -u` and reboot.", f"{blacklist}."
+        )
+    return VerifyCheck("nouveau", False, "nouveau is still loaded", fix)
 
 
 def check_next_boot_modules(
@@ -272,15 +298,17 @@ def run_checks(
     packages: list[DpkgEntry],
     chosen_flavour: str | None,
     dkms_status: str | None,
+    fixes: Fixes = THIS_MACHINE,
 ) -> list[VerifyCheck]:
     flavour = chosen_flavour or installed_flavour(packages)
+    installed = bool(library_versions(packages))
     return [
-        check_module_loaded(report, driver_installed=bool(library_versions(packages))),
-        check_module_version(report, packages),
-        check_flavour(report, flavour, packages, chosen=bool(chosen_flavour)),
-        check_nvidia_smi(report, flavour or installed_debian_flavour(packages)),
-        check_nouveau(report),
-        check_next_boot_modules(report, flavour, packages, dkms_status),
+        check_module_loaded(report, installed, fixes),
+        check_module_version(report, packages, fixes),
+        check_flavour(report, flavour, packages, bool(chosen_flavour), fixes),
+        check_nvidia_smi(report, flavour or installed_debian_flavour(packages), fixes),
+        check_nouveau(report, installed, fixes),
+        fixes.by_hand_check(check_next_boot_modules(report, flavour, packages, dkms_status)),
     ]
 
 
@@ -301,9 +329,16 @@ def nothing_to_verify(report: Report, label: str) -> str | None:
     return f"No NVIDIA GPU found on {label}: there is no NVIDIA driver to verify."
 
 
-def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> VerifyResult:
+def verify(
+    host: Host,
+    state_dir: Path | None = None,
+    record: bool = True,
+    demo: DemoContext | None = None,
+) -> VerifyResult:
     """Check the machine; on a real host, record the result in the state file (on a demo
-    too, when the state file's last apply was on that demo).
+    too, when the state file's last apply was on that demo). On a demo machine the fixes are
+    said in its own commands; `demo` says where they are read (default: the command line, the
+    demo not kept between commands).
 
     StateFileError (one line, before any check) when that file is damaged."""
     last = read_state(state_dir).apply if host.is_real or _a_demo(host) else None
@@ -311,8 +346,9 @@ def verify(host: Host, state_dir: Path | None = None, record: bool = True) -> Ve
         last = None  # the state file's apply was on another machine
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
-    checks = run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt"))
-    result = VerifyResult(checks=checks + stack_checks(host, report), host=host.label)
+    fixes = fixes_for(host, last.driver if last is not None else None, demo)
+    checks = run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt"), fixes)
+    result = VerifyResult(checks=checks + stack_checks(host, report, fixes), host=host.label)
     if record and (host.is_real or last is not None):
         record_result(result, state_dir)
     return result
@@ -324,13 +360,16 @@ def _a_demo(host: Host) -> bool:
     return demo_name(host.label) is not None
 
 
-def check_now(host: Host, flavour: str | None = None) -> VerifyResult:
+def check_now(
+    host: Host, flavour: str | None = None, demo: DemoContext | None = None
+) -> VerifyResult:
     """The checks on the machine as it is now (after loading a driver without a reboot);
     `flavour`: the one just installed. Records nothing."""
     host = host.fresh()
     report = build_report(host)
+    fixes = fixes_for(host, None, demo)
     return VerifyResult(
-        checks=run_checks(report, all_packages(host), flavour, host.read("dkms-status.txt")),
+        checks=run_checks(report, all_packages(host), flavour, host.read("dkms-status.txt"), fixes),
         host=host.label,
     )
 

@@ -25,6 +25,7 @@ from nvwizard.detect.containers import parse_docker_info, parse_nvidia_ctk_versi
 from nvwizard.detect.cuda import parse_cuda_folders, parse_cuda_sample, parse_cudnn_header
 from nvwizard.detect.cuda import parse_nvcc_versions as nvcc_versions
 from nvwizard.engine.state import VerifyCheck
+from nvwizard.engine.verify_fixes import THIS_MACHINE, Fixes
 from nvwizard.host.base import Host
 from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
@@ -165,7 +166,7 @@ def check_runtime(report: Report, name: str, docker_error: str | None) -> Verify
     )
 
 
-def check_cuda_sample(host: Host, report: Report) -> VerifyCheck:
+def check_cuda_sample(host: Host, report: Report, fixes: Fixes = THIS_MACHINE) -> VerifyCheck:
     if host.kind == "bundle":
         return VerifyCheck(
             "cuda-sample",
@@ -200,7 +201,7 @@ def check_cuda_sample(host: Host, report: Report) -> VerifyCheck:
             False,
             f"the vector-add program compiled with {sample.nvcc} failed on the GPU{simulated}: "
             f"{tail}",
-            _sample_failure_fix(report),
+            _sample_failure_fix(report, fixes),
         )
     return VerifyCheck(
         "cuda-sample",
@@ -209,14 +210,15 @@ def check_cuda_sample(host: Host, report: Report) -> VerifyCheck:
     )
 
 
-def _sample_failure_fix(report: Report) -> str:
+def _sample_failure_fix(report: Report, fixes: Fixes) -> str:
     """A module older than the installed libraries (the install's reboot still to come) is the
     likeliest cause; otherwise the toolkit is newer than the driver."""
     if any(f.id == "nvml-mismatch" for f in report.findings):
         loaded = report.loaded_module.version if report.loaded_module else "an older module"
-        return (
-            f"The kernel still runs the old module ({loaded}), not the installed driver: "
-            "reboot, or load it now with `sudo nvwizard activate`, then verify again."
+        old = f"The kernel still runs the old module ({loaded}), not the installed driver"
+        return fixes.reboot_instead(
+            f"{old}: reboot, or load it now with `sudo nvwizard activate`, then verify again.",
+            f"{old}.",
         )
     return (
         "A toolkit newer than the driver fails with 'CUDA driver version is insufficient': "
@@ -224,8 +226,9 @@ def _sample_failure_fix(report: Report) -> str:
     )
 
 
-def stack_checks(host: Host, report: Report) -> list[VerifyCheck]:
-    """The stack's checks for what is installed (none where nothing of it is)."""
+def stack_checks(host: Host, report: Report, fixes: Fixes = THIS_MACHINE) -> list[VerifyCheck]:
+    """The stack's checks for what is installed (none where nothing of it is); `fixes`: in
+    the commands that reach the machine (its reboot; the rest by hand)."""
     stack = report.stack
     checks: list[VerifyCheck] = []
     if stack.cuda_toolkits:
@@ -241,6 +244,7 @@ def stack_checks(host: Host, report: Report) -> list[VerifyCheck]:
         if "docker" in stack.container_runtimes:
             docker_error = parse_docker_info(host.read("docker-info.txt") or "").error
         checks += [check_runtime(report, r, docker_error) for r in stack.container_runtimes]
+    checks = [fixes.by_hand_check(c) for c in checks]
     if stack.cuda_toolkits:
-        checks.append(check_cuda_sample(host, report))
+        checks.append(check_cuda_sample(host, report, fixes))
     return checks

@@ -72,6 +72,15 @@ def demo_state_file(name: str, state_dir: str | Path) -> StateFile:
     )
 
 
+def kept_demo_file(host: Host) -> str | None:
+    """The file the demo `host` lives in between commands (in the state directory), or None:
+    not a demo, or one this process does not keep (no state directory)."""
+    machine = getattr(host, "simulator", None)
+    if host.kind != "demo" or not isinstance(machine, SimulatedMachine):
+        return None
+    return str(machine.saved_to.path) if machine.saved_to is not None else None
+
+
 def bundle_host(path: str | Path) -> BundleHost:
     """The capture bundle in `path` with its simulated machine (for this process only)."""
     path = Path(path)

@@ -155,3 +155,39 @@ def test_a_second_apply_on_a_demo_that_runs_the_new_driver_asks_for_no_reboot(tm
     verified, _ = run_with_trapped_path(tmp_path, "verify", "--demo", DEMO)
     assert verified.returncode == 0, verified.stdout
     assert status_next(tmp_path) == "nothing: the driver was verified"
+
+
+def said_for_this_computer(fix: str) -> str:
+    """What a fix tells the reader to do here: all of it but what it says a real machine
+    would need ("On a real machine: ..." ends a demo's fix)."""
+    return fix.split("On a real machine: ", 1)[0]
+
+
+def test_verify_after_an_install_without_its_reboot_gives_the_demos_own_fixes(tmp_path):
+    """install --demo hgx-h100 --yes without --reboot: the old module runs on, verify fails.
+    Its fixes said "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again", which act
+    on this computer, never on the demo. Now: the demo's reboot, in status's words, and the
+    demo's own verify."""
+    from nvwizard.engine.demo_advice import demo_reboot
+
+    demo, driver = "hgx-h100", "nvidia-driver-595-server-open"
+    installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", demo, "--yes")
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
+
+    done, calls = run_with_trapped_path(tmp_path, "verify", "--demo", demo, "--json")
+    assert done.returncode == 1 and calls == [], done.stdout + done.stderr
+    failed = {c["name"]: c["fix"] for c in json.loads(done.stdout)["checks"] if not c["ok"]}
+    assert "module-version" in failed, failed
+    reboot = (
+        f"Reboot the demo: {demo_reboot(demo, driver)}; then run `nvwizard verify --demo {demo}` "
+        "again."
+    )
+    assert failed["module-version"].startswith(reboot), failed
+    assert reboot[len("Reboot the demo: ") : -len(" again.")] in status_next(tmp_path)
+    for name, fix in failed.items():
+        here = said_for_this_computer(fix)
+        assert "sudo" not in here and "dpkg" not in here, (name, fix)
+
+    text, _ = run_with_trapped_path(tmp_path, "verify", "--demo", demo)
+    assert "fix: Reboot the demo: " in text.stdout
+    assert "sudo reboot" not in text.stdout and "sudo nvwizard verify" not in text.stdout

@@ -820,7 +820,7 @@ def test_verify_passes_after_the_default_install_and_a_reboot(name, monkeypatch,
 
 
 def test_verify_after_a_reboot_without_installing_names_the_missing_driver(monkeypatch):
-    from nvwizard.engine.verify import INSTALL_FIRST, verify
+    from nvwizard.engine.verify import verify
     from nvwizard.simulator import demo_host
 
     host = demo_host("rtx3090-fresh")
@@ -828,7 +828,11 @@ def test_verify_after_a_reboot_without_installing_names_the_missing_driver(monke
 
     checks = {c.name: c for c in verify(host).checks}
     assert not any(c.ok for c in checks.values())
-    assert checks["module-loaded"].fix == INSTALL_FIRST
+    # the demo's own install, not this computer's `sudo nvwizard`
+    assert checks["module-loaded"].fix == (
+        "Install the driver first: `nvwizard --demo rtx3090-fresh` (the wizard) or "
+        "`nvwizard install --demo rtx3090-fresh`."
+    )
     assert checks["nvidia-smi"].detail == "nvidia-smi is not installed"
     assert checks["nouveau"].detail == "nouveau is still loaded"
 

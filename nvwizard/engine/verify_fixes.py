@@ -1,0 +1,102 @@
+"""verify's fixes, in the commands that reach the machine it checked.
+
+On this machine (or the one a bundle came from) a fix names the commands a person types there:
+`sudo reboot`, `sudo nvwizard verify`, `sudo apt-get install ...`. A demo machine is reached by
+none of them (demo_advice.py): its reboot, its install and its verify are nvwizard's own
+`--demo NAME` commands (or the wizard's keys, on the wizard's screens), and what only a person
+at a real machine can do (install a package by hand, read dmesg) is said as that: "On a real
+machine: ...".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from nvwizard.engine.demo_advice import (
+    DemoContext,
+    demo_command,
+    demo_reboot,
+    verify_command,
+    wizard_command,
+)
+from nvwizard.engine.state import VerifyCheck
+from nvwizard.host.base import Host
+from nvwizard.host.demo import demo_name
+
+INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
+REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
+INSTALL_OPEN = "Install the -open variant of the driver (`sudo nvwizard`), then reboot."
+ON_A_REAL_MACHINE = "On a real machine: "
+
+
+@dataclass(frozen=True)
+class Fixes:
+    """The fixes that reboot, install or verify again, for one machine."""
+
+    reboot: str  # reboot to load the installed driver, then verify again
+    install_first: str  # no driver is installed
+    install_open: str  # the proprietary module runs where only the open ones work
+    demo: bool = False
+
+    def by_hand(self, fix: str) -> str:
+        """A fix that only a person at the machine applies (a package installed by hand,
+        dmesg read): as it is, or on a demo said as what a real machine would need."""
+        if not self.demo:
+            return fix
+        return ON_A_REAL_MACHINE + (fix if fix[1:2].isupper() else fix[0].lower() + fix[1:])
+
+    def by_hand_check(self, check: VerifyCheck) -> VerifyCheck:
+        """`check` with its fix by hand, unless that fix is to install the driver."""
+        if check.ok or check.fix is None:
+            return check
+        fix = self.install_first if check.fix == INSTALL_FIRST else self.by_hand(check.fix)
+        return replace(check, fix=fix)
+
+    def reboot_instead(self, fix: str, why: str) -> str:
+        """A fix whose last step is the reboot (`fix`, e.g. "... run `sudo update-initramfs
+        -u` and reboot."): on a demo, `why` it helps and the demo's own reboot instead."""
+        return fix if not self.demo else f"{why} {self.reboot}"
+
+
+THIS_MACHINE = Fixes(REBOOT_FIX, INSTALL_FIRST, INSTALL_OPEN)
+
+
+def fixes_for(host: Host, driver: str | None, demo: DemoContext | None = None) -> Fixes:
+    """The fixes in the commands that reach `host`: a demo's own (`driver`: the one its last
+    apply installed; `demo`: where they are read), or this machine's."""
+    name = demo_name(host.label) if host.kind == "demo" else None
+    if name is None:
+        return THIS_MACHINE
+    return demo_fixes(name, driver, demo or DemoContext())
+
+
+def demo_fixes(demo: str, driver: str | None, context: DemoContext) -> Fixes:
+    """The fixes for the demo `demo`, whose last apply installed `driver` (None: not known)."""
+    wizard = wizard_command(demo)
+    if context.in_wizard:
+        return Fixes(
+            reboot="Reboot the demo: install a driver (b, then n on the Detect summary) and "
+            "reboot it on the Reboot screen; the wizard verifies it again after the reboot.",
+            install_first="Install the driver first: b, then n on the Detect summary.",
+            install_open="Install the -open variant of the driver (b, then n on the Detect "
+            "summary: Select offers only what this GPU can run), then reboot the demo on the "
+            "Reboot screen.",
+            demo=True,
+        )
+    install = demo_command(demo, "install")
+    if context.saved_in:
+        verify = verify_command(demo)
+        reboot = f"Reboot the demo: {demo_reboot(demo, driver)}; then run `{verify}` again."
+    else:
+        reboot = (
+            f"Reboot the demo: the wizard (`{wizard}`) reboots it after an install and verifies "
+            "it again. From the command line, set NVWIZARD_STATE_DIR first (it keeps the demo "
+            f"between commands): then `{install} --yes --reboot` reboots it."
+        )
+    return Fixes(
+        reboot=reboot,
+        install_first=f"Install the driver first: `{wizard}` (the wizard) or `{install}`.",
+        install_open=f"Install the -open variant of the driver and reboot the demo: `{wizard}` "
+        f"(the wizard), or `{install} --yes --reboot` (the recommended driver is an -open one).",
+        demo=True,
+    )
