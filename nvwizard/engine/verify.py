@@ -142,13 +142,17 @@ def check_flavour(
             f"expected the {expected} module ({source}); no loaded module says which it is",
             fixes.reboot,
         )
+    # the module that runs is not the installed driver's: the old one, until the reboot
+    running = report.loaded_module.version if report.loaded_module else None
+    libraries = set(library_versions(packages).values())
+    waiting = bool(libraries) and running not in libraries
     if loaded == "proprietary" and any(g.open_kernel == "required" for g in report.gpus):
         return VerifyCheck(
             "flavour",
             False,
             f"the proprietary module runs ({source}), but this GPU works only with the open "
             "kernel modules",
-            fixes.install_open,
+            fixes.reboot if waiting else fixes.install_open,
         )
     if loaded == expected:
         return VerifyCheck("flavour", True, f"the {loaded} module runs, as expected ({source})")
@@ -156,7 +160,9 @@ def check_flavour(
         "flavour",
         False,
         f"the {loaded} module runs, but {expected} was expected ({source})",
-        fixes.by_hand(
+        fixes.reboot
+        if waiting
+        else fixes.by_hand(
             "A module of the other flavour is still installed or in the initramfs: check "
             "`dpkg -l | grep -e nvidia-dkms -e linux-modules-nvidia`, purge the wrong one, run "
             "`sudo update-initramfs -u` and reboot."

@@ -265,3 +265,44 @@ def test_debian_missing_module_hint_names_debians_dkms_package():
     fix = checks["next-boot-modules"].fix
     assert f"apt-get install nvidia-tesla-535-kernel-dkms linux-headers-{DEBIAN_KERNEL}" in fix
     assert "linux-modules-nvidia" not in fix
+
+
+def test_the_other_flavour_of_the_old_driver_waits_for_the_reboot_not_a_purge():
+    """Right after an install (no reboot yet) the old driver's module runs: the flavour check
+    said "a module of the other flavour is still installed ... purge the wrong one, run
+    update-initramfs", though the reboot alone loads the chosen one."""
+    from nvwizard.engine.verify_fixes import REBOOT_FIX
+
+    old = good_report(loaded_module=LoadedModule(version="535.247.01", flavor="proprietary"))
+    check = by_name(run_checks(old, good_packages(), "580-server-open", None))["flavour"]
+    assert not check.ok and check.fix == REBOOT_FIX
+    # the installed driver's own module, of the other flavour: that one is a real mix-up
+    same = good_report(loaded_module=LoadedModule(version=VERSION, flavor="proprietary"))
+    check = by_name(run_checks(same, good_packages(), "580-server-open", None))["flavour"]
+    assert "update-initramfs" in check.fix
+
+
+def test_a_demos_fixes_name_its_own_commands_and_say_the_rest_is_for_a_real_machine():
+    from nvwizard.engine.demo_advice import DemoContext
+    from nvwizard.engine.verify_fixes import demo_fixes
+
+    fixes = demo_fixes("hgx-h100", "nvidia-driver-580-server-open", DemoContext("/s/h.json"))
+    report = good_report(
+        loaded_module=None,
+        nvidia_smi=NvidiaSmi(status="no-driver"),
+        secure_boot="enabled",
+        nouveau_loaded=True,
+    )
+    packages = good_packages(NEWER)[:-2] + good_packages()[-2:]  # no modules for the kernel
+    checks = [c for c in run_checks(report, packages, "580-server-open", None, fixes) if not c.ok]
+    assert {c.name for c in checks} >= {"module-loaded", "nouveau", "next-boot-modules"}
+    for check in checks:
+        here = check.fix.split("On a real machine: ", 1)[0]
+        assert "sudo" not in here and "apt-get" not in here, check
+        assert "nvwizard" in here or check.fix.startswith("On a real machine: "), check
+    loaded = by_name(checks)["module-loaded"].fix
+    assert loaded.startswith(
+        "Reboot the demo: `nvwizard install --demo hgx-h100 --driver "
+        "nvidia-driver-580-server-open --yes --reboot` installs it again"
+    )
+    assert "On a real machine: under Secure Boot a DKMS-built module" in loaded
