@@ -87,6 +87,7 @@ def print_outcome(
     after_reboot: str | None = None,
     activating: bool = False,
     reboot_how: str | None = None,
+    demo_repair: str | None = None,
 ) -> int:
     """The end of an apply in words, and the exit code.
 
@@ -94,6 +95,8 @@ def print_outcome(
     real machine: `verify`). `activating`: loading the driver without a reboot comes next, so
     the reboot is not asked for here. `reboot_how`: how a demo kept in the state directory
     reboots (a simulated machine is never rebooted by this computer's `reboot`).
+    `demo_repair`: after a failure on a demo, what goes on from there in the demo's own
+    commands, said instead of the outcome's next action and repair (this computer's `dpkg`).
     """
     out = out or sys.stdout
 
@@ -143,6 +146,9 @@ def print_outcome(
             say(f"  | {line}")
     if finished.log_path:
         say(f"Log: {finished.log_path}")
+    if demo_repair and finished.status != ev.CANCELLED:
+        say(f"Next: {demo_repair}")
+        return EXIT_FAILED
     if finished.next_action:
         say(f"Next: {finished.next_action}")
     if finished.repair:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shlex
 import sys
 import time
@@ -124,6 +125,9 @@ class InstallResult:
     activated: bool | None = None  # --activate: the new driver runs now (None: not asked)
     # --activate: its last line, "Activated: ...", "Nothing to do: ..." or "Not activated: ..."
     activation: str | None = None
+    # a failure on a demo: what goes on from there, in its own commands (no repair argv then:
+    # this computer's dpkg never reaches the demo's)
+    demo_repair: str | None = None
 
     def to_json(self) -> dict:
         """The `install --json` object (documented in the README)."""
@@ -142,12 +146,18 @@ class InstallResult:
             "reboot_due_at": self.reboot_due_at,
             "log_path": done.log_path if done else None,
             "events_path": self.events_path if done and done.log_path else None,
-            "next_action": done.next_action if done else None,
-            "repair": list(done.repair) if done and done.repair else None,
+            "next_action": self._next_action(),
+            "repair": list(done.repair) if done and done.repair and not self.demo_repair else None,
             "last_lines": list(done.last_lines) if done else [],
             "activated": self.activated,
             "activation": self.activation,
         }
+
+    def _next_action(self) -> str | None:
+        done = self.finished
+        if done is not None and self.demo_repair and done.status == ev.FAILED:
+            return self.demo_repair
+        return done.next_action if done else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -246,9 +256,15 @@ def _apply_here(
     installed.events_path = apply.events_path
     machine = getattr(host, "simulator", None)
     installed.reboot_due_at = getattr(getattr(machine, "state", None), "reboot_due_at", None)
+    installed.demo_repair = _demo_repair(host, apply)
     after, how = _after_reboot(host), _demo_reboot(host, apply)
     return print_outcome(
-        finished, is_real=False, after_reboot=after, activating=activating, reboot_how=how
+        finished,
+        is_real=False,
+        after_reboot=after,
+        activating=activating,
+        reboot_how=how,
+        demo_repair=installed.demo_repair,
     )
 
 
@@ -257,12 +273,33 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
     (the same words as `nvwizard status`); None for any other simulated machine."""
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.demo_advice import demo_reboot
-    from nvwizard.simulator import SimulatedMachine
+    from nvwizard.simulator.select import kept_demo_file
 
-    machine = getattr(host, "simulator", None)
-    if host.kind != "demo" or not isinstance(machine, SimulatedMachine) or not machine.saved_to:
+    if kept_demo_file(host) is None:
         return None
     return demo_reboot(host.path.name, apply.plan.driver)
+
+
+def _demo_repair(host, apply: InProcessApply) -> str | None:
+    """After a failure on a demo: what goes on from there, in the words `nvwizard status`
+    uses (a demo's dpkg is not this computer's: `dpkg --configure -a` never reaches it);
+    None for a bundle."""
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.engine.demo_advice import demo_repair, unkept_demo_repair
+    from nvwizard.simulator.script import FAIL_ENV
+    from nvwizard.simulator.select import kept_demo_file
+
+    if host.kind != "demo":
+        return None
+    name, saved_in = host.path.name, kept_demo_file(host)
+    if saved_in is None:
+        said = unkept_demo_repair(name)
+    else:
+        said = demo_repair(name, apply.plan.driver, activation=False, saved_in=saved_in)
+    failing = os.environ.get(FAIL_ENV)
+    if failing:  # the failure asked for: the same install fails again while it is set
+        said += f". {FAIL_ENV}={shlex.quote(failing)} made it fail: unset it first"
+    return said
 
 
 def _after_reboot(host) -> str:

@@ -258,9 +258,52 @@ def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, caps
     out = capsys.readouterr().out
     assert code == 1, out
     assert "left unfinished: nvidia-dkms-580 (half-configured)" in out
-    assert "Repair: dpkg --configure -a" in out
     lines = out[out.index("FAILED: ") :].splitlines()
     assert len([line for line in lines if "error processing package nvidia-dkms-580" in line]) == 1
+    # what repairs the demo, in status's words: `dpkg --configure -a` here never reaches it
+    saved = places[1] / "demo-machines" / "gtx1080-secureboot.json"
+    assert lines[-1] == (
+        "Next: run `nvwizard install --demo gtx1080-secureboot --driver nvidia-driver-580` "
+        "again (its plan first repairs what the demo's package manager left unfinished), or "
+        f"reset the demo to its bundle: `rm {saved}`. NVWIZARD_DEMO_FAIL=nvidia-dkms-580 made "
+        "it fail: unset it first"
+    )
+    assert "Repair: " not in out and "dpkg --configure" not in out[out.index("FAILED: ") :]
+
+
+def test_a_failed_demo_install_in_json_names_the_demos_repair_and_no_argv(
+    monkeypatch, capsys, places
+):
+    """install --json on a demo: `repair` is null (as in `status --json`) and `next_action`
+    is the demo's own command, not `dpkg --configure -a`."""
+    import json
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
+    argv = ["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580"]
+    code = main([*argv, "--yes", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 1 and result["outcome"] == "failed"
+    assert result["repair"] is None
+    assert result["next_action"].startswith(
+        "run `nvwizard install --demo gtx1080-secureboot --driver nvidia-driver-580` again"
+    )
+
+
+def test_a_failed_install_on_a_demo_not_kept_leaves_nothing_to_repair(monkeypatch, capsys):
+    """Without NVWIZARD_STATE_DIR the demo ends with the command: nothing is left broken."""
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
+    monkeypatch.delenv("NVWIZARD_STATE_DIR", raising=False)
+    monkeypatch.delenv("NVWIZARD_LOG_DIR", raising=False)
+    argv = ["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580", "--yes"]
+    assert main(argv) == 1
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith(
+        "Next: nothing to repair: the demo is not kept between commands (NVWIZARD_STATE_DIR is "
+        "not set), so the next `nvwizard install --demo gtx1080-secureboot` starts from its "
+        "bundle again"
+    ), last
 
 
 def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, capsys, places):

@@ -88,8 +88,15 @@ def test_a_failed_install_in_one_line(tmp_path):
     assert line.startswith("install failed: Install nvidia-driver-580-server")
     assert "nvidia-dkms-580-server (half-configured)" in line
     assert f"log: {tmp_path / 'log'}/apply-" in line
+    # a demo host: its own install again (or its reset), not the host's `sudo dpkg`
+    assert "; next: run `nvwizard install --demo gtx1080-secureboot --driver " in line
+    assert "sudo" not in line and "dpkg --configure" not in line
+    # a real host: the repair command; "read the log above" has no log above it in a report
+    here = {**failed, "host": "this machine", "repair": ["dpkg", "--configure", "-a"]}
+    here["next_action"] = "Read the log above for the cause, then run `dpkg --configure -a`."
+    line = filters.install_failure(here, "", 1)
     assert line.endswith("repair on the host: sudo dpkg --configure -a")
-    assert "next:" not in line  # "read the log above" has no log above it in a report
+    assert "next:" not in line
     lock = {
         "outcome": "failed",
         "message": "lock",

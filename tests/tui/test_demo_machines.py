@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from nvwizard.host.demo import DEMOS
@@ -146,8 +148,20 @@ async def test_a_failing_postinst_shows_what_failed_and_the_repair(monkeypatch):
         text = text_of(app, "#outcome")
         assert "FAILED" in text and outcome.message[:40] in text.replace("\n", " ")
         assert f"log: {outcome.log_path}" in text
-        assert outcome.log_path.startswith(str(__import__("os").environ["NVWIZARD_LOG_DIR"]))
-        assert "repair: dpkg --configure -a" in text
+        assert outcome.log_path.startswith(os.environ["NVWIZARD_LOG_DIR"])
+        # the demo's repair: its Repair button, or (after the wizard) status's words; never
+        # this computer's `dpkg --configure -a`
+        assert "repair: Enter repairs the demo's package manager" in text
+        saved = os.environ["NVWIZARD_STATE_DIR"] + "/demo-machines/hgx-h100.json"
+        assert (
+            f"or, after the wizard: run `nvwizard install --demo hgx-h100 --driver "
+            f"{app.state.plan.driver}` again (its plan first repairs what the demo's package "
+            f"manager left unfinished), or reset the demo to its bundle: `rm {saved}`"
+        ) in text.replace("\n", " ")
+        assert "dpkg" not in text and "sudo" not in text
+        farewell = app.controllers.install.farewell()  # were the wizard quit now
+        assert "Next: run `nvwizard install --demo hgx-h100 --driver " in farewell
+        assert "dpkg" not in farewell
         assert app.focused.id == "repair"
         assert not app.screen.can_go_next()  # no way on to the reboot after a failure
         monkeypatch.delenv("NVWIZARD_DEMO_FAIL")  # the cause is fixed: the repair now succeeds
@@ -292,7 +306,7 @@ async def test_reattach_replays_a_background_apply_from_its_journal(monkeypatch)
         assert app.state.outcome.status == "failed"
         lines = app.controllers.install.progress.lines
         assert any(plan.install_list[0] in line for line in lines)
-        assert "repair: dpkg --configure -a" in text_of(app, "#outcome")
+        assert "repair: Enter repairs the demo's package manager" in text_of(app, "#outcome")
         steps = text_of(app, "#steps")
         assert "✓ Refresh the package lists" in steps and "✗ " in steps
         await pilot.press("b")

@@ -8,9 +8,12 @@ from collections import deque
 from dataclasses import replace
 
 from nvwizard.engine import events as ev
+from nvwizard.engine.demo_advice import demo_repair, unkept_demo_repair
 from nvwizard.engine.progress import DONE, RUNNING
+from nvwizard.host.demo import demo_name
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
+from nvwizard.simulator.select import kept_demo_file
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.choices import (
     container_toolkit_wanted,
@@ -249,7 +252,9 @@ class InstallController:
                 f"{outcome.next_action or 'Run nvwizard again to finish it.'}"
             )
         else:
-            text = f"nvwizard: the install failed: {outcome.message}. {outcome.next_action or ''}"
+            after = self.demo_repair()
+            after = f"Next: {after}." if after else outcome.next_action or ""
+            text = f"nvwizard: the install failed: {outcome.message}. {after}"
         if outcome.log_path and not self.state.is_demo:
             text = f"{text.rstrip()} Log: {outcome.log_path}"
         return text.rstrip()
@@ -279,9 +284,29 @@ class InstallController:
             lines.append(Line(f"  failed step: {title}", DANGER))
         if outcome.log_path:
             lines.append(Line(f"  log: {outcome.log_path}", DIM))
-        if outcome.repair:
+        if outcome.repair and self.state.host.kind == "demo":
+            # the Repair button runs a repair plan on the demo; this computer's
+            # `dpkg --configure -a` would never reach it
+            lines.append(Line("  repair: Enter repairs the demo's package manager", COMMAND))
+            later = self.demo_repair()
+            if later and not later.startswith("nothing"):
+                lines.append(Line(f"  or, after the wizard: {later}", DIM, hang=4))
+        elif outcome.repair:
             lines.append(Line(f"  repair: {shlex.join(outcome.repair)}", COMMAND))
         return lines
+
+    def demo_repair(self) -> str | None:
+        """On a demo: what repairs it from the command line (the words `nvwizard status`
+        uses: its install again, or its reset); None on any other machine."""
+        host = self.state.host
+        name = demo_name(host.label) if host.kind == "demo" else None
+        if name is None:
+            return None
+        saved_in = kept_demo_file(host)
+        if saved_in is None:
+            return unkept_demo_repair(name)
+        driver = self.state.plan.driver if self.state.plan is not None else None
+        return demo_repair(name, driver, activation=False, saved_in=saved_in)
 
 
 def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
