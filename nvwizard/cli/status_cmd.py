@@ -14,7 +14,14 @@ import os
 import time
 from pathlib import Path
 
-from nvwizard.engine.attach import NONE, RUNNING, ApplyStatus, DemoNow, current_apply
+from nvwizard.engine.attach import (
+    INTERRUPTED,
+    NONE,
+    RUNNING,
+    ApplyStatus,
+    DemoNow,
+    current_apply,
+)
 from nvwizard.errors import NvwizardError
 from nvwizard.plan.models import ACTIVATE_PLAN
 
@@ -122,6 +129,10 @@ def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
             f"Apply running{_on(status)}{who}: {status.driver or '?'}, "
             f"started {_clock(status.started_at)}"
         )
+    elif status.outcome == INTERRUPTED:
+        lines.append(
+            f"Last apply{_on(status)}: {status.driver or '?'}{what}, {_interrupted(status)}"
+        )
     else:
         lines.append(
             f"Last apply{_on(status)}: {status.driver or '?'}{what}, {status.outcome}, "
@@ -148,6 +159,15 @@ def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
         lines.append(_loaded_line(loaded).replace("loaded now", f"loaded now{where}", 1))
     text = "\n".join(lines)
     return text + _root_hint() if status.state == NONE else text
+
+
+def _interrupted(status: ApplyStatus) -> str:
+    """ "interrupted: it did not finish (started ..., last heard of ...)": when it ran, as far
+    as its journal tells (an interrupted apply has no finish time)."""
+    when = [f"started {_clock(status.started_at)}"] if status.started_at else []
+    if status.interrupted_at:
+        when.append(f"last heard of {_clock(status.interrupted_at)}")
+    return "interrupted: it did not finish" + (f" ({', '.join(when)})" if when else "")
 
 
 def _on(status: ApplyStatus) -> str:

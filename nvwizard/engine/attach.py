@@ -26,6 +26,7 @@ from nvwizard.plan.models import ACTIVATE_PLAN
 RUNNING = "running"
 FINISHED = "finished"
 NONE = "none"
+INTERRUPTED = "interrupted"  # an outcome: the state says running, but its process is gone
 
 # What the person should do next.
 NEXT_WAIT = "wait"  # an apply runs: follow it
@@ -51,6 +52,9 @@ class ApplyStatus:
     pid: int | None = None
     started_at: float | None = None
     finished_at: float | None = None
+    # an apply that did not finish (its process gone): its journal's last event, the last
+    # moment it is known to have run (None: not interrupted, or no journal to tell)
+    interrupted_at: float | None = None
     progress: PlanProgress = field(default_factory=PlanProgress)
     progress_problem: str | None = None  # why the journal gave no progress (damaged)
     failed_step: str | None = None
@@ -81,6 +85,7 @@ class ApplyStatus:
             "pid": self.pid,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "interrupted_at": self.interrupted_at,
             "progress": self.progress.to_json(),
             "progress_problem": self.progress_problem,
             "failed_step": self.failed_step,
@@ -172,19 +177,14 @@ def current_apply(
         status.reboot_scheduled = machine.reboot_scheduled
         status.verify_pending = machine.verify_pending
         status.verified = machine.verify
-    if events_path:
-        try:
-            status.progress = progress_of(jn.read_events(events_path))
-        except OSError:
-            pass
-        except jn.JournalError as error:
-            status.progress_problem = str(error)
+    last_heard = _read_progress(status, events_path) if events_path else None
     demo = demo_name(status.host)
     if holder is None and status.outcome == RUNNING:
         # The state says running but nobody holds the lock: the worker died mid-apply.
-        status.outcome = "interrupted"
+        status.outcome = INTERRUPTED
         status.message = "the apply stopped without finishing (its process is gone)"
         status.repair = REPAIR_ARGV
+        status.interrupted_at = last_heard
     if demo is not None:
         status.repair = None  # a demo's dpkg is the simulator's: its plans repair it, not you
     now = demo_now(demo, state_dir) if demo is not None and demo_now is not None else None
@@ -197,6 +197,19 @@ def current_apply(
         status.rebooted_since = boot > status.finished_at
     status.next_step, status.next_hint = _next_step(status, now)
     return status
+
+
+def _read_progress(status: ApplyStatus, events_path: str) -> float | None:
+    """Fill in the progress from the journal; the time of its last event (None: none read)."""
+    try:
+        events = jn.read_events(events_path)
+    except OSError:
+        return None
+    except jn.JournalError as error:
+        status.progress_problem = str(error)
+        return None
+    status.progress = progress_of(events)
+    return events[-1].time if events else None
 
 
 def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, str]:
@@ -215,7 +228,7 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
             "loading the installed driver without a reboot did not work: "
             f"{_reboot(status, name, to_load=True)}, then run `{verify}`"
         )
-    if status.outcome in ("failed", "interrupted"):
+    if status.outcome in ("failed", INTERRUPTED):
         if name is not None:
             saved_in = demo.saved_in if demo is not None else None
             activation = status.purpose == ACTIVATE_PLAN

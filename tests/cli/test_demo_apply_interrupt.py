@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,10 @@ class RunningCommand:
         code = self.process.wait(timeout=120)
         self._reader.join(timeout=30)
         return code, "\n".join(self.lines)
+
+
+def clock(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
 
 
 def journal_events(log_dir: Path) -> list[dict]:
@@ -112,7 +117,16 @@ def test_status_after_a_demo_apply_killed_mid_step_resumes_it_on_the_demo(places
 
     status = nvwizard("status")
     assert status.returncode == 0, status.stderr
-    assert ", interrupted, " in status.stdout.splitlines()[0], status.stdout
+    # it said "..., interrupted, finished ?": an apply that did not finish has no finish time
+    data = json.loads(nvwizard("status", "--json").stdout)
+    assert data["finished_at"] is None and data["started_at"] <= data["interrupted_at"]
+    first = status.stdout.splitlines()[0]
+    assert first == (
+        "Last apply on demo hgx-h100: nvidia-driver-595-server-open, interrupted: it did not "
+        f"finish (started {clock(data['started_at'])}, last heard of "
+        f"{clock(data['interrupted_at'])})"
+    ), status.stdout
+    assert "?" not in first
     next_line = next(line for line in status.stdout.splitlines() if line.startswith("next: "))
     saved = state / "demo-machines" / "hgx-h100.json"
     assert next_line == (

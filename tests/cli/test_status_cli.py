@@ -62,10 +62,17 @@ def test_failed_apply_says_repair(places):
 
 def test_interrupted_apply(places):
     state, log = places
-    write_journal(log, state, upto="install-running")  # the worker died: nobody holds the lock
+    # the worker died: nobody holds the lock
+    journal = write_journal(log, state, upto="install-running")
     data = json.loads(status("--json").stdout)
     assert data["outcome"] == "interrupted"
     assert data["next_step"] == "repair"
+    # no finish time: when it was last heard of, from its journal's last event
+    events = [json.loads(line) for line in journal.events_path.read_text().splitlines()]
+    assert data["finished_at"] is None and data["interrupted_at"] == events[-1]["time"]
+    first = status().stdout.splitlines()[0]
+    assert first.startswith("Last apply: nvidia-driver-580-server, interrupted: it did not finish")
+    assert "finished ?" not in first and "last heard of " in first
 
 
 def test_no_apply_yet(places):
