@@ -273,9 +273,8 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
     (the same words as `nvwizard status`); None for any other simulated machine."""
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.demo_advice import demo_reboot
-    from nvwizard.simulator.select import kept_demo_file
 
-    if kept_demo_file(host) is None:
+    if host.saved_in is None:
         return None
     return demo_reboot(host.path.name, apply.plan.driver)
 
@@ -287,11 +286,10 @@ def _demo_repair(host, apply: InProcessApply) -> str | None:
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.demo_advice import demo_repair, unkept_demo_repair
     from nvwizard.simulator.script import FAIL_ENV
-    from nvwizard.simulator.select import kept_demo_file
 
     if host.kind != "demo":
         return None
-    name, saved_in = host.path.name, kept_demo_file(host)
+    name, saved_in = host.path.name, host.saved_in
     if saved_in is None:
         said = unkept_demo_repair(name)
     else:
@@ -307,12 +305,8 @@ def _after_reboot(host) -> str:
     directory lives on after this command: `verify` sees it. Otherwise the simulated machine
     ends with this command (a later `verify` would check the untouched bundle): the wizard
     shows both."""
-    # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.simulator import SimulatedMachine
-
-    machine = getattr(host, "simulator", None)
     if host.kind == "demo":
-        if isinstance(machine, SimulatedMachine) and machine.saved_to is not None:
+        if host.saved_in is not None:
             return f"After it (seconds on the demo), run: nvwizard verify --demo {host.path.name}"
         return (
             "To see the reboot and the verification, run the wizard: "

@@ -35,10 +35,9 @@ def register(subparsers, add_machine_options) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.engine.demo_advice import DemoContext
     from nvwizard.engine.verify import nothing_to_verify, verify
     from nvwizard.report.build import build_report
-    from nvwizard.simulator.select import host_from_args, kept_demo_file
+    from nvwizard.simulator.select import host_from_args
 
     host = host_from_args(args.machine, args.demo)
     if host.is_real:  # the result is recorded in the state file: say now if it cannot be
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     no_gpu = nothing_to_verify(build_report(host), host.label)  # the host caches what it read
     if no_gpu is not None:
         return _say_no_gpu(no_gpu, host.label, args.json)
-    result = verify(host, demo=DemoContext(saved_in=kept_demo_file(host)))
+    result = verify(host)
     if args.json:
         print(json.dumps({**result.to_json(), "nvidia_gpu": True}, indent=2))
     else:

@@ -11,15 +11,6 @@ resets it to its bundle. Each place that advises about a demo takes its words fr
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class DemoContext:
-    """Where advice about a demo is read, which decides the commands it can name."""
-
-    saved_in: str | None = None  # the file the demo lives in between commands; None: not kept
-    in_wizard: bool = False  # on the wizard's screens, whose keys act on the demo it shows
 
 
 def demo_command(demo: str, command: str, *options: str) -> str:
@@ -56,6 +47,23 @@ def demo_reboot(demo: str, driver: str | None, offer_activate: bool = True) -> s
         return reboot
     activate = f"`{activate_command(demo)}` loads it without a reboot where that is safe"
     return f"{reboot}, or {activate}"
+
+
+def reboot_the_demo(
+    demo: str, driver: str | None, saved_in: str | None, offer_activate: bool = True
+) -> str:
+    """ "reboot the demo: ...; then run `nvwizard verify --demo NAME`", from the command line:
+    a demo kept in the state directory (`saved_in`) by its own commands; one that is not kept
+    only in the wizard, or once NVWIZARD_STATE_DIR keeps it."""
+    if saved_in:
+        how = demo_reboot(demo, driver, offer_activate)
+        return f"reboot the demo: {how}; then run `{verify_command(demo)}`"
+    return (
+        f"reboot the demo: the wizard (`{wizard_command(demo)}`) reboots it after an install "
+        "and verifies it; from the command line, set NVWIZARD_STATE_DIR first (it keeps the "
+        f"demo between commands), then `{demo_command(demo, 'install')} --yes --reboot` "
+        "reboots it"
+    )
 
 
 def reset_demo(saved_in: str) -> str:

@@ -31,7 +31,6 @@ from pathlib import Path
 from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.attach import NEXT_VERIFY, current_apply
-from nvwizard.engine.demo_advice import DemoContext
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.engine.verify_facts import (
     all_packages,
@@ -339,12 +338,11 @@ def verify(
     host: Host,
     state_dir: Path | None = None,
     record: bool = True,
-    demo: DemoContext | None = None,
+    in_wizard: bool = False,
 ) -> VerifyResult:
     """Check the machine; on a real host, record the result in the state file (on a demo
     too, when the state file's last apply was on that demo). On a demo machine the fixes are
-    said in its own commands; `demo` says where they are read (default: the command line, the
-    demo not kept between commands).
+    said in its own commands (`in_wizard`: with the wizard's keys).
 
     StateFileError (one line, before any check) when that file is damaged."""
     last = read_state(state_dir).apply if host.is_real or _a_demo(host) else None
@@ -352,7 +350,7 @@ def verify(
         last = None  # the state file's apply was on another machine
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
-    fixes = fixes_for(host, last.driver if last is not None else None, demo)
+    fixes = fixes_for(host, last.driver if last is not None else None, in_wizard)
     checks = run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt"), fixes)
     result = VerifyResult(checks=checks + stack_checks(host, report, fixes), host=host.label)
     if record and (host.is_real or last is not None):
@@ -366,14 +364,12 @@ def _a_demo(host: Host) -> bool:
     return demo_name(host.label) is not None
 
 
-def check_now(
-    host: Host, flavour: str | None = None, demo: DemoContext | None = None
-) -> VerifyResult:
+def check_now(host: Host, flavour: str | None = None, driver: str | None = None) -> VerifyResult:
     """The checks on the machine as it is now (after loading a driver without a reboot);
-    `flavour`: the one just installed. Records nothing."""
+    `flavour`, `driver`: the one just installed. Records nothing."""
     host = host.fresh()
     report = build_report(host)
-    fixes = fixes_for(host, None, demo)
+    fixes = fixes_for(host, driver)
     return VerifyResult(
         checks=run_checks(report, all_packages(host), flavour, host.read("dkms-status.txt"), fixes),
         host=host.label,

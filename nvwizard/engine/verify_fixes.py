@@ -12,13 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nvwizard.engine.demo_advice import (
-    DemoContext,
-    demo_command,
-    demo_reboot,
-    verify_command,
-    wizard_command,
-)
+from nvwizard.engine.demo_advice import demo_command, reboot_the_demo, wizard_command
 from nvwizard.engine.state import VerifyCheck
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
@@ -61,19 +55,19 @@ class Fixes:
 THIS_MACHINE = Fixes(REBOOT_FIX, INSTALL_FIRST, INSTALL_OPEN)
 
 
-def fixes_for(host: Host, driver: str | None, demo: DemoContext | None = None) -> Fixes:
+def fixes_for(host: Host, driver: str | None, in_wizard: bool = False) -> Fixes:
     """The fixes in the commands that reach `host`: a demo's own (`driver`: the one its last
-    apply installed; `demo`: where they are read), or this machine's."""
+    apply installed; `in_wizard`: read on the wizard's screens), or this machine's."""
     name = demo_name(host.label) if host.kind == "demo" else None
     if name is None:
         return THIS_MACHINE
-    return demo_fixes(name, driver, demo or DemoContext())
+    return demo_fixes(name, driver, host.saved_in, in_wizard)
 
 
-def demo_fixes(demo: str, driver: str | None, context: DemoContext) -> Fixes:
-    """The fixes for the demo `demo`, whose last apply installed `driver` (None: not known)."""
-    wizard = wizard_command(demo)
-    if context.in_wizard:
+def demo_fixes(demo: str, driver: str | None, saved_in: str | None, in_wizard: bool) -> Fixes:
+    """The fixes for the demo `demo`, kept in the file `saved_in` (None: not kept), whose last
+    apply installed `driver` (None: not known)."""
+    if in_wizard:
         return Fixes(
             reboot="Reboot the demo: install a driver (b, then n on the Detect summary) and "
             "reboot it on the Reboot screen; the wizard verifies it again after the reboot.",
@@ -83,18 +77,10 @@ def demo_fixes(demo: str, driver: str | None, context: DemoContext) -> Fixes:
             "Reboot screen.",
             demo=True,
         )
-    install = demo_command(demo, "install")
-    if context.saved_in:
-        verify = verify_command(demo)
-        reboot = f"Reboot the demo: {demo_reboot(demo, driver)}; then run `{verify}` again."
-    else:
-        reboot = (
-            f"Reboot the demo: the wizard (`{wizard}`) reboots it after an install and verifies "
-            "it again. From the command line, set NVWIZARD_STATE_DIR first (it keeps the demo "
-            f"between commands): then `{install} --yes --reboot` reboots it."
-        )
+    wizard, install = wizard_command(demo), demo_command(demo, "install")
+    reboot = reboot_the_demo(demo, driver, saved_in)
     return Fixes(
-        reboot=reboot,
+        reboot=f"R{reboot[1:]}{' again' if saved_in else ''}.",
         install_first=f"Install the driver first: `{wizard}` (the wizard) or `{install}`.",
         install_open=f"Install the -open variant of the driver and reboot the demo: `{wizard}` "
         f"(the wizard), or `{install} --yes --reboot` (the recommended driver is an -open one).",

@@ -49,6 +49,9 @@ class RunningCommand(abc.ABC):
 class Host(abc.ABC):
     kind: str  # "local", "bundle" or "demo"
     label: str  # what the user sees: "this machine", "bundle /tmp/x", "demo hgx-h100"
+    # a demo machine kept between commands (NVWIZARD_STATE_DIR): the file it lives in, whose
+    # deletion resets it; None for any other machine
+    saved_in: str | None = None
 
     @property
     def is_real(self) -> bool:

@@ -23,11 +23,13 @@ class BundleHost(Host):
         kind: str = "bundle",
         label: str | None = None,
         simulator: Simulator | None = None,
+        saved_in: str | None = None,
     ):
         self.path = Path(path)
         self.kind = kind
         self.label = label or f"bundle {self.path}"
         self.simulator = simulator
+        self.saved_in = saved_in
 
     def read(self, source: str) -> str | None:
         if self.simulator is not None:

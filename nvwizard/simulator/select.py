@@ -60,7 +60,8 @@ def demo_host(name: str | None = None, state_dir: str | Path | None = None) -> B
     label = f"{DEMO_LABEL}{demo.name}"
     if machine.state.changed:
         label += f" (after your changes: {machine.changes()})"
-    return BundleHost(demo.path, kind="demo", label=label, simulator=machine)
+    saved_in = str(saved_to.path) if saved_to is not None else None
+    return BundleHost(demo.path, kind="demo", label=label, simulator=machine, saved_in=saved_in)
 
 
 def demo_state_file(name: str, state_dir: str | Path) -> StateFile:
@@ -70,15 +71,6 @@ def demo_state_file(name: str, state_dir: str | Path) -> StateFile:
     return StateFile(
         state_dir / DEMO_STATE_FOLDER / f"{name}.json", lock=state_dir / file_lock.APPLY_LOCK
     )
-
-
-def kept_demo_file(host: Host) -> str | None:
-    """The file the demo `host` lives in between commands (in the state directory), or None:
-    not a demo, or one this process does not keep (no state directory)."""
-    machine = getattr(host, "simulator", None)
-    if host.kind != "demo" or not isinstance(machine, SimulatedMachine):
-        return None
-    return str(machine.saved_to.path) if machine.saved_to is not None else None
 
 
 def bundle_host(path: str | Path) -> BundleHost:

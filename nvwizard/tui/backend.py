@@ -24,7 +24,6 @@ from nvwizard.knowledge.packages import KeptPackage, purge_selection
 from nvwizard.report.build import build_report
 from nvwizard.report.models import DriverCandidate, Report
 from nvwizard.simulator import SimulatedMachine, demo_host
-from nvwizard.simulator.select import kept_demo_file
 from nvwizard.tui.types import ApplyRun, EventSink
 
 if TYPE_CHECKING:
@@ -247,10 +246,9 @@ class LayersBackend:
 
     def verify(self, host: Host) -> VerifyResult:
         # lazy: the verification (see the module docstring)
-        from nvwizard.engine.demo_advice import DemoContext
         from nvwizard.engine.verify import verify
 
         if host.is_real:  # the result is recorded in the state file: say now if it cannot be
             paths.check_writable(paths.state_dir(), paths.STATE_SETTING)
         # on a demo, its fixes are said with this wizard's keys
-        return verify(host, demo=DemoContext(kept_demo_file(host), in_wizard=True))
+        return verify(host, in_wizard=True)

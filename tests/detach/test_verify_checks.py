@@ -283,10 +283,9 @@ def test_the_other_flavour_of_the_old_driver_waits_for_the_reboot_not_a_purge():
 
 
 def test_a_demos_fixes_name_its_own_commands_and_say_the_rest_is_for_a_real_machine():
-    from nvwizard.engine.demo_advice import DemoContext
     from nvwizard.engine.verify_fixes import demo_fixes
 
-    fixes = demo_fixes("hgx-h100", "nvidia-driver-580-server-open", DemoContext("/s/h.json"))
+    fixes = demo_fixes("hgx-h100", "nvidia-driver-580-server-open", "/s/h.json", False)
     report = good_report(
         loaded_module=None,
         nvidia_smi=NvidiaSmi(status="no-driver"),

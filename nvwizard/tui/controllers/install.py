@@ -13,7 +13,6 @@ from nvwizard.engine.progress import DONE, RUNNING
 from nvwizard.host.demo import demo_name
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
-from nvwizard.simulator.select import kept_demo_file
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.choices import (
     container_toolkit_wanted,
@@ -302,7 +301,7 @@ class InstallController:
         name = demo_name(host.label) if host.kind == "demo" else None
         if name is None:
             return None
-        saved_in = kept_demo_file(host)
+        saved_in = host.saved_in
         if saved_in is None:
             return unkept_demo_repair(name)
         driver = self.state.plan.driver if self.state.plan is not None else None
