@@ -216,13 +216,33 @@ async def test_reboot_in_one_minute_on_a_demo_goes_on_to_verify():
     async with app.run_test(size=SIZE) as pilot:
         await walk_to_reboot(pilot)
         explanation = text_of(app, "#explain")
-        assert "sudo nvwizard" in explanation and "nvwizard verify" in explanation
+        # it said "After the reboot, log in again and run: sudo nvwizard", which looks at this
+        # computer: the demo's reboot is the wizard's to follow, and its verify is its own
+        assert "the wizard detects it again and opens Verify" in explanation
+        assert "nvwizard verify --demo rtx3090-fresh   (the same checks)" in explanation
+        assert "sudo" not in explanation
         await choose(pilot, "soon")  # "In one minute"
         await settle(pilot)
         message = app.controllers.reboot.result
         assert message.startswith("DEMO:") and "nothing real is rebooted" in message
         assert "shutdown -c" in message
         assert screen_name(app) == "VerifyScreen" and app.state.verify_result.ok
+
+
+async def test_later_on_a_demo_says_how_the_demo_reboots_not_this_computer():
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        await choose(pilot, "later")
+        await settle(pilot)
+        said = app.controllers.reboot.result
+        driver = app.state.plan.driver
+        assert said == (
+            "No reboot now. Reboot the demo when it suits you: `nvwizard install --demo "
+            f"rtx3090-fresh --driver {driver} --yes --reboot` installs it again and then "
+            "reboots the demo, or `nvwizard activate --demo rtx3090-fresh` loads it without a "
+            "reboot where that is safe; then run `nvwizard verify --demo rtx3090-fresh`."
+        )
 
 
 async def test_a_dkms_driver_under_secure_boot_fails_verify_with_the_fix():

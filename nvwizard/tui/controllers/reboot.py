@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from nvwizard.engine.demo_advice import demo_reboot, verify_command
+from nvwizard.host.demo import demo_name
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
@@ -27,10 +29,33 @@ class RebootController:
         elif self.state.host.is_real:
             lines.append(Line("! Remote sessions drop at the reboot.", WARN))
         lines.append(Line(""))
+        if not self.state.host.is_real:
+            return lines + self._after_a_simulated_reboot()
         lines.append(Line("After the reboot, log in again and run:", DIM))
         lines.append(Line("  sudo nvwizard            (opens the Verify screen)", COMMAND))
         lines.append(Line("  nvwizard verify          (the same checks, for scripts)", COMMAND))
         return lines
+
+    def _after_a_simulated_reboot(self) -> list[Line]:
+        """A demo or bundle machine: the wizard itself goes on after its reboot (this
+        computer's `sudo nvwizard` would look at this computer)."""
+        lines = [
+            Line(
+                "After the reboot (the simulated machine's; this computer does not reboot) the "
+                "wizard detects it again and opens Verify.",
+                DIM,
+            )
+        ]
+        demo = self._kept_demo()
+        if demo is not None:
+            lines.append(Line("Later, from the command line:", DIM))
+            lines.append(Line(f"  {verify_command(demo)}   (the same checks)", COMMAND))
+        return lines
+
+    def _kept_demo(self) -> str | None:
+        """The demo's name, when it lives on between commands (NVWIZARD_STATE_DIR)."""
+        host = self.state.host
+        return demo_name(host.label) if host.saved_in is not None else None
 
     def reboot(self, delay_minutes: int | None) -> str:
         """delay_minutes None: now; else schedule (cancel with `shutdown -c`)."""
@@ -57,5 +82,18 @@ class RebootController:
         state.report = None
 
     def later(self) -> str:
-        self.result = "No reboot now. Reboot when it suits you, then run `sudo nvwizard`."
+        demo = self._kept_demo()
+        if demo is not None:
+            driver = self.state.plan.driver if self.state.plan is not None else None
+            self.result = (
+                f"No reboot now. Reboot the demo when it suits you: {demo_reboot(demo, driver)}; "
+                f"then run `{verify_command(demo)}`."
+            )
+        elif not self.state.host.is_real:
+            self.result = (
+                "No reboot now. The simulated machine ends with the wizard: its next run starts "
+                "from the bundle again (NVWIZARD_STATE_DIR keeps a demo between runs)."
+            )
+        else:
+            self.result = "No reboot now. Reboot when it suits you, then run `sudo nvwizard`."
         return self.result
