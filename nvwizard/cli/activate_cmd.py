@@ -124,7 +124,7 @@ def activate(
     facts = activation_facts(host, driver)
     if driver is None and facts.module_version is None and facts.driver == "nvidia":
         raise RefusedError(
-            "nothing to activate: no NVIDIA driver is installed (install one: sudo nvwizard)"
+            f"nothing to activate: no NVIDIA driver is installed (install one: {_install(host)})"
         )
     activation = decide_activation(facts)
     print(format_decision(facts, activation, host.label), flush=True)
@@ -140,6 +140,16 @@ def activate(
     if ask is not None:
         confirm(ask, f"Load nvidia {activation.version} now on {host.label}, without a reboot?")
     return _run(host, plan, activation)
+
+
+def _install(host) -> str:
+    """The install for the machine activate looked at: a demo's own, or this machine's."""
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.engine.demo_advice import demo_command
+    from nvwizard.host.demo import demo_name
+
+    demo = demo_name(host.label) if host.kind == "demo" else None
+    return demo_command(demo, "install") if demo else "sudo nvwizard"
 
 
 def _run(host, plan, activation) -> Result:

@@ -23,10 +23,12 @@ from collections.abc import Callable
 from nvwizard.detect.lsmod import parse_lsmod
 from nvwizard.detect.models import LsmodEntry
 from nvwizard.detect.proc_version import parse_proc_driver_version
+from nvwizard.engine.demo_advice import reboot_the_demo
 from nvwizard.engine.diagnose import Diagnosis
 from nvwizard.engine.events import CANCELLED, Outcome
 from nvwizard.engine.verify import check_now
 from nvwizard.host.base import Host
+from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Plan, Step
@@ -120,8 +122,13 @@ class ActivationGuard:
                 return Diagnosis("in-use", error, self.keep_old())
             if step.kind == pm.LOAD:
                 self.kernel_touched = True
-                return Diagnosis("load", error, reboot_advice(error))
-            return Diagnosis("service", error, "Read `systemctl status` of the unit; reboot.")
+                return Diagnosis("load", error, self.reboot_advice(error))
+            status = "Read `systemctl status` of the unit"
+            if self._demo() is None:
+                return Diagnosis("service", error, f"{status}; reboot.")
+            return Diagnosis(
+                "service", error, f"On a real machine: {status.lower()}. {self._reboot()}"
+            )
         if step.kind == pm.UNLOAD:
             name = argv[-1].replace("-", "_")
             if any(m.name == name for m in self._lsmod() or []):
@@ -137,7 +144,7 @@ class ActivationGuard:
         self.say(step, "stdout", self.loaded_now())
         if step.kind != pm.VERIFY_DRIVER:
             return None
-        result = check_now(self.host, self.plan.flavour or None)
+        result = check_now(self.host, self.plan.flavour or None, self.plan.driver or None)
         for check in result.checks:
             mark = "ok" if check.ok else "FAILED"
             self.say(step, "stdout", f"nvwizard: verify {check.name}: {mark}: {check.detail}")
@@ -149,7 +156,7 @@ class ActivationGuard:
         return Diagnosis(
             "verify",
             "the new driver is loaded but " + "; ".join(f"{c.name}: {c.detail}" for c in failed),
-            "Reboot (`sudo reboot`), then run `sudo nvwizard verify`.",
+            self._reboot("Reboot (`sudo reboot`), then run `sudo nvwizard verify`."),
         )
 
     def restore_step(self, failed: Step) -> Step | None:
@@ -173,17 +180,50 @@ class ActivationGuard:
     def keep_old(self) -> str:
         """What a failed unload leaves, and what to do."""
         modules = self._lsmod() or []
+        demo = self._demo()
         if not any(km.module_role(m.name) == km.CORE for m in modules):
-            return "No nvidia module is loaded now: reboot to load the new driver (`sudo reboot`)."
+            reboot = "reboot to load the new driver (`sudo reboot`)."
+            return f"No nvidia module is loaded now: {self._reboot(reboot, sentence=False)}"
         if self.kernel_touched:
+            reboot = "reboot to load it (`sudo reboot`)."
             return (
                 "The old nvidia module keeps running, but the modules already unloaded (see the "
-                "log) come back only with the new driver: reboot to load it (`sudo reboot`)."
+                f"log) come back only with the new driver: {self._reboot(reboot, sentence=False)}"
             )
+        kept = "The old driver keeps running and its services were started again."
+        if demo is not None:
+            return f"{kept} {self._reboot()}"
         return (
-            "The old driver keeps running and its services were started again. Stop what uses "
-            "the GPU and run `sudo nvwizard activate`, or reboot to load the new driver."
+            f"{kept} Stop what uses the GPU and run `sudo nvwizard activate`, or reboot to load "
+            "the new driver."
         )
+
+    def reboot_advice(self, error: str) -> str:
+        """After a load that failed with `error`."""
+        if "Key was rejected" in error:
+            enroll = (
+                "reboot and enroll its key (MOK) at the console when asked, then run "
+                "`sudo nvwizard verify`."
+            )
+            if self._demo() is None:
+                return f"Secure Boot refused the module: {enroll}"
+            return f"Secure Boot refused the module. On a real machine: {enroll}"
+        return self._reboot(
+            "Reboot to load the new driver (`sudo reboot`), then run `sudo nvwizard verify`."
+        )
+
+    def _demo(self) -> str | None:
+        return demo_name(self.host.label) if self.host.kind == "demo" else None
+
+    def _reboot(self, here: str = "", sentence: bool = True) -> str:
+        """The reboot that loads the new driver: `here` (this machine's words), or on a demo
+        its own reboot and verify (no `sudo reboot` reaches it; loading it without one is what
+        failed). `sentence`: said as a sentence of its own, else after a colon."""
+        demo = self._demo()
+        if demo is None:
+            return here
+        how = reboot_the_demo(demo, self.plan.driver or None, self.host.saved_in, False)
+        return f"{how[0].upper() if sentence else how[0]}{how[1:]}."
 
 
 # What each step's failure means, for the "Not activated: <reason>; reboot to load it" line.
@@ -205,15 +245,6 @@ def failure_reason(outcome: Outcome) -> str:
     what = _FAILED.get(outcome.failed_step or "", "a step failed")
     detail = (outcome.message or "").split(" failed: ", 1)[-1].rstrip(".")
     return f"{what} ({detail})" if detail else what
-
-
-def reboot_advice(error: str) -> str:
-    if "Key was rejected" in error:
-        return (
-            "Secure Boot refused the module: reboot and enroll its key (MOK) at the console when "
-            "asked, then run `sudo nvwizard verify`."
-        )
-    return "Reboot to load the new driver (`sudo reboot`), then run `sudo nvwizard verify`."
 
 
 def _last_error(lines: list[str]) -> str | None:

@@ -245,6 +245,25 @@ async def test_later_on_a_demo_says_how_the_demo_reboots_not_this_computer():
         )
 
 
+async def test_a_load_that_fails_on_a_demo_offers_the_demos_reboot_not_this_computers(
+    monkeypatch,
+):
+    """The activation's next action said "Reboot to load the new driver (`sudo reboot`), then
+    run `sudo nvwizard verify`": the demo reboots by the buttons below it."""
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "load:nvidia")
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        await choose(pilot, "activate")
+        activate = app.controllers.activate
+        await wait_in_app(pilot, lambda: activate.outcome is not None, "the load's outcome")
+        await settle(pilot)
+        outcome = text_of(app, "#outcome")
+        assert outcome.startswith("✗ Not activated: the new driver did not load")
+        assert "The reboot loads it: choose below." in outcome
+        assert "sudo" not in outcome and "nvwizard install" not in outcome
+
+
 async def test_a_dkms_driver_under_secure_boot_fails_verify_with_the_fix():
     """The GTX 1080 demo has Secure Boot on and no signed modules for 580: DKMS builds the
     module, nobody enrolls its key at the console, the module is rejected at the boot."""

@@ -139,7 +139,8 @@ class ActivateController:
                 Line("  It passed verify's checks; n opens Verify, q quits.", DIM),
             ]
         lines = [Line(f"✗ Not activated: {failure_reason(outcome)}.", DANGER, hang=2)]
-        if outcome.next_action:
+        if outcome.next_action and self.state.host.is_real:
+            # a demo's next action names its command-line reboot: here the buttons below are
             lines.append(Line(f"  {outcome.next_action}", HEADING, hang=2))
         if outcome.log_path:
             lines.append(Line(f"  log: {outcome.log_path}", DIM))
