@@ -136,7 +136,8 @@ class WizardApp(App):
         activating = activate is not None and activate.running
         if not (installing or activating):
             self._cancel_reboot_wait()
-            self.exit(return_code=0)
+            # after a failed install on a demo: how to repair it from the command line
+            self.exit(return_code=0, message=install.parting() if install is not None else None)
             return
 
         if install is not None and installing and install.stopping:

@@ -149,19 +149,21 @@ async def test_a_failing_postinst_shows_what_failed_and_the_repair(monkeypatch):
         assert "FAILED" in text and outcome.message[:40] in text.replace("\n", " ")
         assert f"log: {outcome.log_path}" in text
         assert outcome.log_path.startswith(os.environ["NVWIZARD_LOG_DIR"])
-        # the demo's repair: its Repair button, or (after the wizard) status's words; never
-        # this computer's `dpkg --configure -a`
+        # the demo's repair: its Repair button (after the wizard, status's words); never this
+        # computer's `dpkg --configure -a`
         assert "repair: Enter repairs the demo's package manager" in text
-        saved = os.environ["NVWIZARD_STATE_DIR"] + "/demo-machines/hgx-h100.json"
-        assert (
-            f"or, after the wizard: run `nvwizard install --demo hgx-h100 --driver "
-            f"{app.state.plan.driver}` again (its plan first repairs what the demo's package "
-            f"manager left unfinished), or reset the demo to its bundle: `rm {saved}`"
-        ) in text.replace("\n", " ")
         assert "dpkg" not in text and "sudo" not in text
-        farewell = app.controllers.install.farewell()  # were the wizard quit now
-        assert "Next: run `nvwizard install --demo hgx-h100 --driver " in farewell
-        assert "dpkg" not in farewell
+        saved = os.environ["NVWIZARD_STATE_DIR"] + "/demo-machines/hgx-h100.json"
+        said = (
+            f"run `nvwizard install --demo hgx-h100 --driver {app.state.plan.driver}` again (its "
+            "plan first repairs what the demo's package manager left unfinished), or reset the "
+            f"demo to its bundle: `rm {saved}`."
+        )
+        assert app.controllers.install.parting() == (
+            f"nvwizard: the install on {app.state.host.label} failed. Next: {said}"
+        )
+        farewell = app.controllers.install.farewell()  # had it been quit while running
+        assert farewell.endswith(f"Next: {said}") and "dpkg" not in farewell
         assert app.focused.id == "repair"
         assert not app.screen.can_go_next()  # no way on to the reboot after a failure
         monkeypatch.delenv("NVWIZARD_DEMO_FAIL")  # the cause is fixed: the repair now succeeds
@@ -180,6 +182,28 @@ async def test_a_failing_postinst_shows_what_failed_and_the_repair(monkeypatch):
         assert set(progress.status.values()) == {"done"}
         verify_line = next(line for line in progress.lines if line.startswith("$ dpkg-query -W"))
         assert failing in verify_line.split()
+
+
+async def test_quitting_after_a_failed_demo_install_says_how_to_repair_the_demo(
+    monkeypatch, capsys
+):
+    """The Install screen has room for the Repair button's line only: leaving, the wizard
+    says what repairs the demo from the command line (it said nothing)."""
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-kernel-common-595-server")
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_install_confirm(pilot)
+        await pilot.press("n", "enter")
+        await settle(pilot)
+        assert app.state.outcome.status == "failed"
+        parting = app.controllers.install.parting()
+        assert parting.startswith("nvwizard: the install on demo rtx3090-fresh")
+        assert "Next: run `nvwizard install --demo rtx3090-fresh --driver " in parting
+        await pilot.press("q")
+        await wait_until_gone(pilot)
+    assert app.return_code == 0
+    said = capsys.readouterr().err  # printed once the terminal is restored, wrapped
+    assert "".join(said.split()) == "".join(parting.split())
 
 
 async def test_quit_during_a_demo_install_asks_then_stops_after_the_step(monkeypatch):

@@ -285,14 +285,20 @@ class InstallController:
             lines.append(Line(f"  log: {outcome.log_path}", DIM))
         if outcome.repair and self.state.host.kind == "demo":
             # the Repair button runs a repair plan on the demo; this computer's
-            # `dpkg --configure -a` would never reach it
+            # `dpkg --configure -a` would never reach it (quitting says the command line's way)
             lines.append(Line("  repair: Enter repairs the demo's package manager", COMMAND))
-            later = self.demo_repair()
-            if later and not later.startswith("nothing"):
-                lines.append(Line(f"  or, after the wizard: {later}", DIM, hang=4))
         elif outcome.repair:
             lines.append(Line(f"  repair: {shlex.join(outcome.repair)}", COMMAND))
         return lines
+
+    def parting(self) -> str | None:
+        """The line said when the wizard is quit after this install failed on a demo: what
+        repairs the demo from the command line then; None otherwise."""
+        outcome = self.state.outcome
+        repair = self.demo_repair()
+        if outcome is None or outcome.status != ev.FAILED or repair is None or self.running:
+            return None
+        return f"nvwizard: the install on {self.state.host.label} failed. Next: {repair}."
 
     def demo_repair(self) -> str | None:
         """On a demo: what repairs it from the command line (the words `nvwizard status`
