@@ -30,10 +30,25 @@ TIMEOUT_S = 30.0
 class StartupTimes:
     painted: list[float] = field(default_factory=list)
     detected: list[float] = field(default_factory=list)  # empty for the minimal app
+    # CPU seconds of each phase to the first frame: importing Textual (with the interpreter's
+    # own start), then the app's modules, then starting the app to its first frame
+    phases: list[tuple[float, float, float]] = field(default_factory=list)
 
 
 def headless_once(which: str, *options: str) -> tuple[float, float | None]:
     """Seconds from starting the probe process to its first painted screen (and detection)."""
+    marks = headless_marks(which, *options)
+    return marks["painted"], marks.get("detected")
+
+
+def cpu_phases(marks: dict[str, float]) -> tuple[float, float, float]:
+    textual, imported = marks["textual_cpu"], marks["imported_cpu"]
+    return textual, imported - textual, marks["painted_cpu"] - imported
+
+
+def headless_marks(which: str, *options: str) -> dict[str, float]:
+    """The probe's marks: `painted` and `detected` in seconds from starting its process, the
+    `*_cpu` ones in the process's CPU seconds (startup_probe.py)."""
     started = time.monotonic()
     completed = subprocess.run(
         python_argv("-m", "benchmarks.startup_probe", which, *options),
@@ -44,11 +59,14 @@ def headless_once(which: str, *options: str) -> tuple[float, float | None]:
         timeout=TIMEOUT_S,
         check=False,
     )
-    marks = dict(line.split() for line in completed.stdout.splitlines() if line.count(" ") == 1)
+    lines = (line.split() for line in completed.stdout.splitlines() if line.count(" ") == 1)
+    marks = {name: float(value) for name, value in lines}
     if "painted" not in marks:
         raise RuntimeError(f"startup probe {which} failed: {completed.stderr.strip()[-500:]}")
-    detected = float(marks["detected"]) - started if "detected" in marks else None
-    return float(marks["painted"]) - started, detected
+    for name in ("painted", "detected"):
+        if name in marks:
+            marks[name] -= started
+    return marks
 
 
 def tmux_once(server: TmuxServer, argv: list[str], painted_text: str, ready_text: str | None):
@@ -68,10 +86,11 @@ def measure(repetitions: int) -> list[Row]:
     with TmuxServer() if tmux_available() else contextlib.nullcontext() as server:
         for _ in range(repetitions):  # interleaved, so drift hits every figure alike
             for which, times in headless.items():
-                painted, detected = headless_once(which)
-                times.painted.append(painted)
-                if detected is not None:
-                    times.detected.append(detected)
+                marks = headless_marks(which)
+                times.painted.append(marks["painted"])
+                times.phases.append(cpu_phases(marks))
+                if "detected" in marks:
+                    times.detected.append(marks["detected"])
             if server is None:
                 continue
             painted, detected = tmux_once(server, wizard_argv, DETECT_SCREEN_TEXT, DETECTED_TEXT)
@@ -79,7 +98,7 @@ def measure(repetitions: int) -> list[Row]:
             terminal["wizard"].detected.append(detected or float("nan"))
             painted, _ = tmux_once(server, minimal_argv, READY_TEXT, None)
             terminal["minimal"].painted.append(painted)
-    rows = _rows("headless", headless)
+    rows = _rows("headless", headless) + [_phases_row(headless)]
     if terminal["wizard"].painted:
         rows += _rows("tmux 80x24", terminal)
     else:
@@ -108,3 +127,22 @@ def _rows(mode: str, times: dict[str, StartupTimes]) -> list[Row]:
             )
         )
     return rows
+
+
+def _phases_row(times: dict[str, StartupTimes]) -> Row:
+    """Where the CPU time to the first frame goes, beside the minimal app's: what is left to
+    take out of the start-up is read here, not guessed."""
+
+    def shown(phases: list[tuple[float, float, float]]) -> str:
+        textual, own, started = (median([p[i] for p in phases]) * 1000 for i in range(3))
+        return (
+            f"Textual imported {textual:.0f} ms, its own modules +{own:.0f} ms, "
+            f"started to the first frame +{started:.0f} ms"
+        )
+
+    return Row(
+        "start-up",
+        "headless: CPU time to the first frame, by phase (medians)",
+        shown(times["wizard"].phases),
+        f"minimal app: {shown(times['minimal'].phases)}",
+    )

@@ -6,6 +6,8 @@ has been laid out and refreshed (and, for the wizard, `detected <t>` once the De
 shows its summary). Times are `time.monotonic()`, which is system-wide on Linux, so the
 parent can subtract the moment it started this process. `painted_cpu` and `detected_cpu` are
 the process's CPU seconds (all threads) at the same moments: steadier on a busy machine.
+`textual_cpu` and `imported_cpu` are the CPU seconds once Textual, then the app's own modules,
+are imported: the phases of the time to the first frame.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def _probe(target_screen: str, wait_for_detection: bool):
     return probe
 
 
+def _print_cpu(mark: str) -> None:
+    print(f"{mark} {time.process_time()}", flush=True)
+
+
 def main(which: str, options: list[str]) -> int:
     if which == "wizard":
         # `nvwizard` pauses the garbage collector before it imports Textual (cli/main.py);
@@ -62,13 +68,20 @@ def main(which: str, options: list[str]) -> int:
         gc.disable()
         from benchmarks.headless import run_wizard_headless
 
+        _print_cpu("textual_cpu")
+        import nvwizard.cli.main
+        import nvwizard.cli.wizard_cmd  # noqa: F401  (imported here to time it apart)
+
+        _print_cpu("imported_cpu")
         return run_wizard_headless(_probe("DetectScreen", wait_for_detection=True), options)
     if which == "minimal":
         from benchmarks.headless import run_headless
 
+        _print_cpu("textual_cpu")
         run_headless(_probe("Screen", wait_for_detection=False))
         from benchmarks.minimal_app import MinimalApp
 
+        _print_cpu("imported_cpu")
         MinimalApp().run()
         return 0
     print(f"unknown probe {which!r}: wizard or minimal", file=sys.stderr)

@@ -37,6 +37,12 @@ def test_startup_quick_gives_ratios_beside_the_minimal_app():
     ratios = [r for r in rows if "painted" in r.figure or "detection result" in r.figure]
     assert len(ratios) >= 2 and all(re.search(r"\) = \d+\.\d\dx$", r.value) for r in ratios)
     assert all("minimal app" in r.baseline for r in ratios)
+    (phases,) = [r for r in rows if "by phase" in r.figure]
+    shown = (
+        r"Textual imported \d+ ms, its own modules \+\d+ ms, started to the first frame \+\d+ ms"
+    )
+    assert re.fullmatch(shown, phases.value), phases.value
+    assert re.fullmatch(f"minimal app: {shown}", phases.baseline), phases.baseline
 
 
 def test_detection_quick_on_the_demo_beside_a_bare_interpreter():
