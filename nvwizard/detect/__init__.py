@@ -18,7 +18,7 @@ grep-filtered or truncated output), never raises, and runs in linear time.
     apt_cache       apt-cache-show.txt              parse_apt_cache_show, modalias_matches
     misc            session.txt, machine.txt,       parse_key_values, parse_df,
                     df.txt, gpu-processes.txt,      parse_gpu_processes,
-                    dpkg-lock.txt, apt-sources.txt, parse_lock_holders, parse_apt_sources,
+                    dpkg-lock.txt,                  parse_lock_holders,
                     gpu-services.txt, proc-fb.txt,  parse_unit_states, parse_proc_fb,
                     reboot-required-pkgs.txt        parse_reboot_required_pkgs
     dkms            dkms-status.txt                 parse_dkms_status

@@ -1,14 +1,10 @@
 """Small bundle files: key=value files, `df -P -k`, GPU process and lock holder lists,
-apt sources, systemd unit states, /proc/fb, /var/run/reboot-required.pkgs."""
+systemd unit states, /proc/fb, /var/run/reboot-required.pkgs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from nvwizard.detect._text import clean_lines, is_package_name, to_int
 from nvwizard.detect.models import DfEntry, Framebuffer, GpuProcess, LockHolder, UnitState
-
-_MAX_PER_FIELD = 32  # values per deb822 field: keeps a garbage stanza from multiplying out
 
 
 def parse_key_values(text: str) -> dict[str, str]:
@@ -95,43 +91,6 @@ def parse_lock_holders(text: str) -> list[LockHolder]:
             continue
         holders.append(LockHolder(pid=int(parts[0]), name=parts[1], lock_path=parts[2]))
     return holders
-
-
-def parse_apt_sources(text: str) -> list[str]:
-    """Every enabled source as a one-line `deb` entry.
-
-    One-line `deb`/`deb-src` entries are kept as written (whitespace normalised); a deb822
-    stanza (`Types:`, `URIs:`, `Suites:`, `Components:`) gives one line per type, URI and
-    suite, in the same one-line form, so callers read a single format."""
-    lines: list[str] = []
-    stanza: dict[str, str] = {}
-    for line in clean_lines(text):
-        stripped = line.strip()
-        if not stripped:
-            lines.extend(_deb822_lines(stanza))
-            stanza = {}
-            continue
-        if stripped.startswith("#"):
-            continue
-        first = stripped.split(None, 1)[0]
-        if first in ("deb", "deb-src"):
-            lines.append(" ".join(stripped.split()))
-            continue
-        key, sep, value = stripped.partition(":")
-        if sep and key in ("Types", "URIs", "Suites", "Components", "Enabled", "Signed-By"):
-            stanza[key] = value.strip()
-    lines.extend(_deb822_lines(stanza))
-    return lines
-
-
-def _deb822_lines(stanza: dict[str, str]) -> Iterator[str]:
-    if stanza.get("Enabled", "yes").lower() == "no":
-        return
-    components = stanza.get("Components", "").split()[:_MAX_PER_FIELD]
-    for kind in stanza.get("Types", "").split()[:_MAX_PER_FIELD]:
-        for uri in stanza.get("URIs", "").split()[:_MAX_PER_FIELD]:
-            for suite in stanza.get("Suites", "").split()[:_MAX_PER_FIELD]:
-                yield " ".join([kind, uri, suite, *components])
 
 
 _UNIT_SUFFIXES = (".service", ".socket", ".timer", ".target", ".path", ".mount")

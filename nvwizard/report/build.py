@@ -31,6 +31,7 @@ from nvwizard.detect import (
     ubuntu_drivers,
     uname,
 )
+from nvwizard.detect.apt_sources import AptSourceEntry
 from nvwizard.detect.models import (
     AptPackage,
     DpkgEntry,
@@ -264,10 +265,11 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
     smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
     session = _session(host)
     headless = is_headless(session, packages)
+    sources = _parsed(host, "apt-sources.txt", apt_sources.parse_apt_source_entries, None)
 
     today = today or dt.date.today()
     candidates, debian_facts = _judged_candidates(
-        host, release, kernel, gpus, modaliases, offered, today
+        release, kernel, gpus, modaliases, offered, sources or [], today
     )
     signed_modules = signed_modules_available(
         apt_packages,
@@ -320,17 +322,17 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         debian=debian_facts,
         today=today,
     )
-    _add_stack_and_findings(report, host, packages, offered)
+    _add_stack_and_findings(report, host, packages, offered, sources)
     return report
 
 
 def _judged_candidates(
-    host: Host,
     release: OsRelease | None,
     kernel: str | None,
     gpus: list[Gpu],
     modaliases: list[str],
     offered: Offers,
+    sources: list[AptSourceEntry],
     today: dt.date,
 ) -> tuple[list[DriverCandidate], DebianFacts | None]:
     """The drivers offered for the GPUs and, on Debian, its facts and the candidates checked
@@ -345,9 +347,8 @@ def _judged_candidates(
     )
     if not (release and release.id == "debian"):
         return candidates, None
-    entries = _parsed(host, "apt-sources.txt", apt_sources.parse_apt_source_entries, [])
     facts = debian.debian_facts(
-        release.version_id, release.version_codename, offered.apt_packages, entries
+        release.version_id, release.version_codename, offered.apt_packages, sources
     )
     return debian.checked_candidates(candidates, facts, gpus, today, kernel), facts
 
@@ -358,15 +359,19 @@ def _secure_boot(host: Host) -> str:
 
 
 def _add_stack_and_findings(
-    report: Report, host: Host, packages: list[DpkgEntry], offered: Offers
+    report: Report,
+    host: Host,
+    packages: list[DpkgEntry],
+    offered: Offers,
+    sources: list[AptSourceEntry] | None,
 ) -> None:
-    """The developer stack and, last, the findings, which read the whole report."""
-    source_lines = _parsed(host, "apt-sources.txt", misc.parse_apt_sources, [])
-    report.stack = read_stack(host, packages, offered.apt_packages, source_lines, report.os_id)
+    """The developer stack and, last, the findings, which read the whole report. `sources`
+    is None where apt's sources were not read."""
+    report.stack = read_stack(host, packages, offered.apt_packages, sources, report.os_id)
     facts = ExtraFacts(
         all_packages=packages,
         apt_packages=offered.apt_packages,
-        apt_sources=source_lines,
+        apt_sources=sources or [],
         disk=_parsed(host, "df.txt", misc.parse_df, []),
         run_installer_traces=[
             line for line in (host.read("run-installer.txt") or "").splitlines() if line.strip()

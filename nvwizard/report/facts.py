@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nvwizard.detect.apt_sources import AptSourceEntry
 from nvwizard.detect.models import AptPackage, DfEntry, DpkgEntry
 
 
@@ -12,7 +13,7 @@ from nvwizard.detect.models import AptPackage, DfEntry, DpkgEntry
 class ExtraFacts:
     all_packages: list[DpkgEntry] = field(default_factory=list)  # every dpkg entry
     apt_packages: list[AptPackage] = field(default_factory=list)  # apt-cache-show stanzas
-    apt_sources: list[str] = field(default_factory=list)  # deb lines / source URIs
+    apt_sources: list[AptSourceEntry] = field(default_factory=list)
     disk: list[DfEntry] = field(default_factory=list)
     run_installer_traces: list[str] = field(default_factory=list)  # non-empty lines
     manual_install: bool = False  # ubuntu-drivers: `manual_install: True`

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from nvwizard.detect import apt_preferences, containers
 from nvwizard.detect import cuda as cuda_parsers
-from nvwizard.detect.apt_sources import parse_apt_source_entries
+from nvwizard.detect.apt_sources import AptSourceEntry
 from nvwizard.detect.models import AptPackage, DpkgEntry
 from nvwizard.host.base import Host
 from nvwizard.knowledge import containers as ctk
@@ -128,14 +128,15 @@ def runtimes_configured(host: Host, runtimes: list[str]) -> list[str]:
     return configured
 
 
-def distro_toolkit_area_enabled(os_id: str | None, sources_text: str | None) -> bool | None:
+def distro_toolkit_area_enabled(
+    os_id: str | None, sources: Sequence[AptSourceEntry] | None
+) -> bool | None:
     """Whether a `deb` source enables the area with the distribution's CUDA toolkit
     (knowledge/cuda.py); None when the sources were not read or the distribution is unknown."""
     area = cuda.DISTRO_TOOLKIT_AREAS.get(os_id or "")
-    if area is None or sources_text is None:
+    if area is None or sources is None:
         return None
-    entries = parse_apt_source_entries(sources_text)
-    return any(e.kind == "deb" and area in e.components for e in entries)
+    return any(e.kind == "deb" and area in e.components for e in sources)
 
 
 def offers(apt_packages: Sequence[AptPackage], distro_cuda_area: bool | None = None) -> StackOffers:
@@ -175,11 +176,11 @@ def read_stack(
     host: Host,
     packages: Sequence[DpkgEntry],
     apt_packages: Sequence[AptPackage],
-    sources: list[str],
+    sources: Sequence[AptSourceEntry] | None,
     os_id: str | None = None,
 ) -> DevStack:
     """The stack from the host's sources, the dpkg entries, apt's stanzas and the apt sources
-    (of an `os_id` distribution)."""
+    (of an `os_id` distribution; None where they were not read)."""
     installed = _installed(packages)
     folders_text = host.read("cuda-toolkits.txt")
     found = toolkits(installed, folders_text)
@@ -197,11 +198,10 @@ def read_stack(
         cuda_toolkits=found,
         cudnn=cudnn(installed, [cuda.version_key(t.version)[0] for t in found]),
         container_toolkit=container,
-        cuda_repo=cuda.KEYRING_PACKAGE in installed or any(CUDA_REPO_URL in s for s in sources),
+        cuda_repo=cuda.KEYRING_PACKAGE in installed
+        or any(CUDA_REPO_URL in s.uri for s in sources or ()),
         container_runtimes=runtimes,
-        offers=offers(
-            apt_packages, distro_toolkit_area_enabled(os_id, host.read("apt-sources.txt"))
-        ),
+        offers=offers(apt_packages, distro_toolkit_area_enabled(os_id, sources)),
         cuda_repo_driver_pin=driver_pin_in_force(host.read("apt-preferences.txt")),
         architecture=architecture.split()[0] if architecture else None,
         curl=("curl" in installed) if packages else None,

@@ -20,7 +20,7 @@ from nvwizard.simulator.dpkg_actions import (
     unpack_package,
 )
 from nvwizard.simulator.kernel_modules import touches_kernel_modules
-from nvwizard.simulator.model import MachineModel, deb_words
+from nvwizard.simulator.model import MachineModel
 from nvwizard.simulator.output import size_to_str, wrapped
 from nvwizard.simulator.progress import Progress
 from nvwizard.simulator.repositories import nvidia_repository_url, refresh_offers
@@ -126,11 +126,8 @@ def _resolve(resolver: Resolver, request: AptRequest) -> Transaction:
 
 
 def _update(model: MachineModel) -> Script:
-    sources = [deb_words(s) for s in model.sources if s.startswith("deb ")] or [
-        ["deb", *model.archive()]
-    ]
-    for number, words in enumerate(sources, start=1):
-        url, suite = (words[1:] + ["", ""])[:2]
+    sources = [(s.uri, s.suite) for s in model.sources if s.kind == "deb"] or [model.archive()]
+    for number, (url, suite) in enumerate(sources, start=1):
         yield Pause(PACE["update-source"])
         url = url.rstrip("/").replace("$(ARCH)", "amd64")
         # a flat repository (suite "/", NVIDIA's) is printed without a suite, as apt does

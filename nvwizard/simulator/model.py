@@ -12,8 +12,9 @@ from typing import TypeVar
 
 from nvwizard.detect.apt_cache import parse_apt_cache_show
 from nvwizard.detect.apt_preferences import parse_apt_preferences
+from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query, parse_showhold
-from nvwizard.detect.misc import parse_apt_sources, parse_lock_holders
+from nvwizard.detect.misc import parse_lock_holders
 from nvwizard.detect.models import LockHolder
 from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.simulator.output import render_audit, render_dpkg_l, render_dpkg_query_rows
@@ -75,7 +76,7 @@ class MachineModel:
         self.kernel = (read("uname-r.txt") or "").strip() or "unknown"
         self.os = self.machine.os_release()
         self.lock_holders = parse_lock_holders(read("dpkg-lock.txt") or "")
-        self.sources = parse_apt_sources(read("apt-sources.txt") or "")
+        self.sources = parse_apt_source_entries(read("apt-sources.txt") or "")
         if self.state.auto is None:
             self.state.auto = self._guess_auto()
 
@@ -146,10 +147,9 @@ class MachineModel:
         """(archive URL, suite) for Get: lines, from the bundle's apt sources."""
         codename = self.os.get("VERSION_CODENAME") or "noble"
         archives = []
-        for line in self.sources:
-            parts = deb_words(line)
-            if len(parts) >= 3 and parts[0] == "deb" and re.search(r"ubuntu|debian", parts[1]):
-                archives.append((parts[1].rstrip("/"), parts[2]))
+        for source in self.sources:
+            if source.kind == "deb" and re.search(r"ubuntu|debian", source.uri):
+                archives.append((source.uri_key, source.suite))
         archives.sort(key=lambda a: not a[1].endswith("-updates"))
         if archives:
             return archives[0]
@@ -197,8 +197,3 @@ def nvidia_pinned_out(preferences: str | None) -> Callable[[str], bool]:
         for g in pin.packages
     ]
     return lambda name: any(fnmatch.fnmatchcase(name, g) for g in globs)
-
-
-def deb_words(line: str) -> list[str]:
-    """A one-line apt source without its [options]: ["deb", URL, suite, components...]."""
-    return [p for p in line.split() if not (p.startswith("[") or p.endswith("]"))]

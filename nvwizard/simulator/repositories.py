@@ -15,6 +15,7 @@ import fnmatch
 from collections.abc import Sequence
 
 from nvwizard.detect.apt_preferences import parse_apt_preferences
+from nvwizard.detect.apt_sources import AptSourceEntry
 from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
 from nvwizard.simulator.model import MachineModel
@@ -121,14 +122,13 @@ def install_keyring(call: Invocation, path: str) -> Script:
 # -- what the repositories offer ---------------------------------------------------------------
 
 
-def nvidia_repository_url(sources: Sequence[str], package: str) -> str | None:
+def nvidia_repository_url(sources: Sequence[AptSourceEntry], package: str) -> str | None:
     """The flat NVIDIA repository a package comes from, as apt's Get: lines name it
     ("https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64")."""
     wanted = CONTAINER_URL if "container" in package else CUDA_URL
-    for line in sources:
-        for word in line.split():
-            if wanted in word and word.startswith("http"):
-                return word.rstrip("/").replace("$(ARCH)", "amd64")
+    for source in sources:
+        if wanted in source.uri and source.uri.startswith("http"):
+            return source.uri_key.replace("$(ARCH)", "amd64")
     return None
 
 

@@ -126,9 +126,9 @@ def _cudnn_version(value: str, given: Input) -> bool:
 @_derived("AptSourceEntry", "options")
 def _source_options(value: str, given: Input) -> bool:
     # a deb822 stanza's Signed-By (a path, or a key written inline) becomes [signed-by=...]
-    words = value.strip("[]").split()
+    words = value.strip("[]").replace("=(inline key)", "=").split()
     return given.holds(value) or all(
-        given.holds(word.partition("=")[2]) or word.endswith("(inline key)") for word in words
+        not word.partition("=")[2] or given.holds(word.partition("=")[2]) for word in words
     )
 
 
@@ -136,12 +136,6 @@ def _source_options(value: str, given: Input) -> bool:
 def _unquoted(value: str, given: Input) -> bool:
     # quotes around a value are dropped and backslash escapes undone
     return given.holds(value) or _flat(value.replace("\\", "")) in given.flat.replace("\\", "")
-
-
-@_derived("parse_apt_sources", "")
-def _source_line(value: str, given: Input) -> bool:
-    # a deb822 stanza becomes one-line entries: each word is in the stanza
-    return all(given.holds(word) for word in value.split())
 
 
 # -- walking a result ---------------------------------------------------------------------------

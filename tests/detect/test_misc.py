@@ -1,5 +1,4 @@
 from nvwizard.detect.misc import (
-    parse_apt_sources,
     parse_df,
     parse_gpu_processes,
     parse_key_values,
@@ -55,28 +54,6 @@ def test_lock_holders():
         LockHolder(pid=1532, name="unattended-upgr", lock_path="/var/lib/dpkg/lock"),
     ]
     assert parse_lock_holders("1532\tapt\n\n") == []
-
-
-def test_apt_sources_one_line_entries():
-    assert parse_apt_sources(sample("misc", "apt-sources.txt")) == [
-        "deb http://archive.ubuntu.com/ubuntu/ jammy main restricted",
-        "deb http://security.ubuntu.com/ubuntu jammy-security main restricted",
-        "deb-src http://archive.ubuntu.com/ubuntu/ jammy main restricted",
-        "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] "
-        "https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/ /",
-    ]
-
-
-def test_apt_sources_deb822_stanzas_flattened():
-    comps = "main restricted universe multiverse"
-    assert parse_apt_sources(sample("misc", "apt-sources-deb822.txt")) == [
-        f"deb http://archive.ubuntu.com/ubuntu/ noble {comps}",
-        f"deb http://archive.ubuntu.com/ubuntu/ noble-updates {comps}",
-        f"deb http://archive.ubuntu.com/ubuntu/ noble-backports {comps}",
-        f"deb http://security.ubuntu.com/ubuntu/ noble-security {comps}",
-        # the disabled PPA stanza is left out
-        "deb https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/ /",
-    ]
 
 
 def test_unit_states_with_and_without_enablement():

@@ -34,7 +34,6 @@ from nvwizard.detect.dpkg import parse_dpkg_audit, parse_dpkg_l, parse_dpkg_quer
 from nvwizard.detect.lsmod import parse_lsmod
 from nvwizard.detect.lspci import parse_lspci
 from nvwizard.detect.misc import (
-    parse_apt_sources,
     parse_df,
     parse_gpu_processes,
     parse_key_values,
@@ -76,7 +75,7 @@ PARSERS = [
     (parse_df, ("misc", "df.txt")),
     (parse_gpu_processes, ("misc", "gpu-processes.txt")),
     (parse_lock_holders, ("misc", "dpkg-lock.txt")),
-    (parse_apt_sources, ("misc", "apt-sources-deb822.txt")),
+    (parse_apt_source_entries, ("misc", "apt-sources-deb822.txt")),
     (parse_dkms_status, ("misc", "dkms-status.txt")),
     (parse_nvcc_versions, ("cuda", "nvcc-13.0-runfile.txt")),
     (parse_cudnn_header, ("cuda", "cudnn_version-9.6.0.h")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nvwizard.detect.misc import parse_apt_sources
+from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.host.capture import capture
 from nvwizard.host.local import LocalHost
 from nvwizard.host.redact import redact_credentials
@@ -100,4 +100,4 @@ def test_capture_writes_no_secret_from_any_apt_source(tmp_path):
     assert "https://***@repo.example.com/ubuntu jammy main" in sources
     assert "https://***@packagecloud.io/acme/private/ubuntu/ jammy main" in sources
     assert "http://archive.ubuntu.com/ubuntu jammy main restricted" in sources
-    assert len(parse_apt_sources(sources)) == 7  # every source still there for a replay
+    assert len(parse_apt_source_entries(sources)) == 7  # every source still there for a replay

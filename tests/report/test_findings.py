@@ -1,5 +1,6 @@
 import pytest
 
+from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.detect.models import (
     AptPackage,
     DfEntry,
@@ -184,10 +185,10 @@ def test_mixed_sources_from_a_configured_cuda_repository():
     rep = report(installed_packages=[dpkg("nvidia-driver-580-server")])
     keyring = ExtraFacts(all_packages=[dpkg("cuda-keyring", "1.1-1")])
     sources = ExtraFacts(
-        apt_sources=[
+        apt_sources=parse_apt_source_entries(
             "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] "
             "https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/ /"
-        ]
+        )
     )
     assert "configured" in f.mixed_driver_sources(rep, keyring).message
     assert f.mixed_driver_sources(rep, sources) is not None

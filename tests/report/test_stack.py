@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.host.bundle import BundleHost
 from nvwizard.knowledge.cuda import pin_file_text
 from nvwizard.report.build import build_report
@@ -184,4 +185,5 @@ def test_nothing_of_the_stack(tmp_path):
     ],
 )
 def test_whether_the_sources_enable_the_distribution_toolkits_area(os_id, sources, enabled):
-    assert distro_toolkit_area_enabled(os_id, sources) is enabled
+    entries = None if sources is None else parse_apt_source_entries(sources)
+    assert distro_toolkit_area_enabled(os_id, entries) is enabled

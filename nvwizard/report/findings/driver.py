@@ -121,7 +121,7 @@ def _archive_driver_packages(report: Report, facts: ExtraFacts) -> list[str]:
 
 def _cuda_repo_configured(report: Report, facts: ExtraFacts) -> bool:
     keyring = any(e.name == "cuda-keyring" and present(e) for e in facts.all_packages)
-    return keyring or any(CUDA_REPO_URL in line for line in facts.apt_sources)
+    return keyring or any(CUDA_REPO_URL in e.uri for e in facts.apt_sources)
 
 
 def mixed_driver_sources(report: Report, facts: ExtraFacts) -> Finding | None:
