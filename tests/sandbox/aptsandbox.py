@@ -35,7 +35,8 @@ The repository offers (see catalogue.py): nvidia-driver-<F>, nvidia-headless-no-
 nvidia-dkms-<F>, linux-modules-nvidia-<F>-6.8.0-45-generic (+ -generic meta) for F in
 535-server, 570, 570-server, 580-server, 580-server-open, 580, 580-open; nvidia-utils-<B>,
 libnvidia-compute-<B>, nvidia-kernel-common-<B>; nvidia-fabricmanager-{535,570,580},
-libnvidia-nscq-{535,570,580}; the container toolkit packages; linux-headers-6.8.0-45-generic
+libnvidia-nscq-{535,570,580} (each depends on nvidia-kernel-common-<branch>-server, as
+Ubuntu's do); the container toolkit packages; linux-headers-6.8.0-45-generic
 and linux-headers-$(uname -r) of the running kernel (when that is a valid package name); dkms;
 site-gpu-agent (depends on libnvidia-compute-535-server, like a site's own NVML tool).
 To hide a command such as systemd-run from the code under test, see hidden_commands.py.

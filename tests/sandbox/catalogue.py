@@ -215,17 +215,22 @@ def _library_packages(base: str) -> list[DummyPackage]:
 
 
 def _fabric_packages(branch: str) -> list[DummyPackage]:
+    """Fabric manager and NSCQ depend on their branch's nvidia-kernel-common, as Ubuntu's do
+    (Launchpad bug 2129682), so a purge of that branch's driver takes them along."""
     version = VERSIONS[branch]
     upstream = version.split("-")[0]
+    driver = (f"nvidia-kernel-common-{branch}-server (>= {upstream})",)
     return [
         DummyPackage(
             f"nvidia-fabricmanager-{branch}",
             f"{upstream}-1",
+            depends=driver,
             description=f"Fabric Manager for NVSwitch based systems ({branch})",
         ),
         DummyPackage(
             f"libnvidia-nscq-{branch}",
             f"{upstream}-1",
+            depends=driver,
             description=f"NVSwitch Configuration and Query library ({branch})",
         ),
     ]

@@ -17,10 +17,10 @@ import pytest
 from nvwizard.detect.dpkg import parse_dpkg_query
 from nvwizard.plan.build import build_plan
 from nvwizard.plan.models import Choices, Plan
-from nvwizard.plan.simulate import simulate
+from nvwizard.plan.simulate import check_simulation, simulate
 from nvwizard.simulator import bundle_host
 from tests.engine.sandboxhost import SandboxHost
-from tests.plan.reports import CONTAINER, KERNEL, candidate, hopper_server, installed
+from tests.plan.reports import CONTAINER, KERNEL, candidate, hopper_server
 
 OS_RELEASE = 'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\n'
 QUICK = {"NVWIZARD_DEMO_SPEED": "0"}
@@ -110,8 +110,15 @@ def twins(sandbox, tmp_path, *preset: str) -> Twins:
 
 
 def report_of(sandbox, nvswitches: int):
-    present = [p for p, s in sandbox.status().items() if p != "sandbox-base" and s == "ii"]
-    report = hopper_server(installed_packages=installed(*present), nvswitch_count=nvswitches)
+    """The sandbox's installed packages with their real versions (a plan reads branches from
+    them: which fabric manager goes with a purged driver)."""
+    query = ["dpkg-query", "-W", "-f=${Package}\\t${Status}\\t${Version}\\n"]
+    present = [
+        entry
+        for entry in parse_dpkg_query(sandbox.run(query, check=True).stdout)
+        if entry.name != "sandbox-base" and entry.state == "ii"
+    ]
+    report = hopper_server(installed_packages=present, nvswitch_count=nvswitches)
     report.driver_candidates.append(candidate("nvidia-driver-580"))  # for the desktop plan
     return report
 
@@ -148,8 +155,10 @@ def test_a_plan_does_on_the_simulator_what_it_does_with_real_apt(sandbox, tmp_pa
     assert plan.install_list
 
     # what `nvwizard install` shows before it asks: apt-get -s of the purge, the autoremove
-    # and the install
+    # and the install; real apt removes nothing the user did not confirm
     assert pair.simulation_sets(pair.simulated, plan) == pair.simulation_sets(pair.real, plan)
+    check = check_simulation(plan, simulate(pair.real, plan))
+    assert check.ok, check.problems
 
     # and the apply, step by step: the same exit codes and the same packages in each state
     for step in plan.steps:
