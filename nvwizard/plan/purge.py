@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from nvwizard.detect.models import DpkgEntry
 from nvwizard.errors import UsageError, shown
-from nvwizard.knowledge.packages import left_to_autoremove, purge_selection
+from nvwizard.knowledge.packages import branch_of_version, left_to_autoremove, purge_selection
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_get
 from nvwizard.plan.models import Choices, KeptPackage, Step
@@ -21,6 +22,14 @@ KEPT_INSTALLED = (
 )
 
 _FABRIC_PREFIXES = ("nvidia-fabricmanager-", "libnvidia-nscq-")
+
+# dpkg's purge deletes a package's conffiles, changed or not; fabric manager's settings file is
+# one (NVIDIA's packaging lists it in debian/conffiles), so a reinstall starts from the default.
+FABRIC_MANAGER_CONFIG_RESET = (
+    "The purge deletes its configuration file /usr/share/nvidia/nvswitch/fabricmanager.cfg, "
+    "edits included (FABRIC_MODE, say), and the install puts the packaged default back: if you "
+    "changed it, copy it first and put your settings back after the install."
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,9 @@ def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLis
         kept += selection.kept
         return PurgeLists([], kept, [], warnings)
     if fabric:
-        warnings += _replace_old_fabric_manager(choices, fabric, purge, kept)
+        warnings += _purge_fabric_manager_with_driver(
+            choices, fabric, purge, kept, _branches_of(selection.to_purge)
+        )
     also_purged = []
     for name in choices.also_purge:
         item = next((k for k in kept if k.name == name), None)
@@ -79,7 +90,7 @@ def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLis
     for name in choices.keep:
         kept_already = next((k for k in kept if k.name == name), None)
         if kept_already is not None and name.startswith(_FABRIC_PREFIXES):
-            # another branch's fabric manager or NSCQ, which the plan would replace: kept
+            # a fabric manager or NSCQ the plan would purge and replace: kept
             kept[kept.index(kept_already)] = KeptPackage(name, "kept: unticked by you")
             continue
         if name not in purge:
@@ -91,24 +102,54 @@ def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLis
     return PurgeLists(sorted(purge), kept, autoremoved, warnings, also_purged)
 
 
-def _replace_old_fabric_manager(
-    choices: Choices, fabric: list[str], purge: list[str], kept: list[KeptPackage]
+def _purge_fabric_manager_with_driver(
+    choices: Choices,
+    fabric: list[str],
+    purge: list[str],
+    kept: list[KeptPackage],
+    purged_branches: set[int],
 ) -> list[str]:
-    """Move another branch's fabric manager and NSCQ from `kept` to `purge`: the new branch's
-    (`fabric`) replace them, as their versions must match the driver's. Returns the warnings."""
+    """Move a kept fabric manager and NSCQ from `kept` to `purge`, as the plan installs the new
+    branch's (`fabric`) and their versions must match the driver's: another branch's, which
+    the new branch's replace, and the new branch's own when the purge takes that branch's
+    driver packages (`purged_branches`): fabric manager depends on them, so apt would remove it
+    unconfirmed; the install brings it back. A package the user keeps (--keep) stays.
+    Returns the warnings."""
     warnings = []
-    fabricmanager, nscq = fabric
     for item in list(kept):
-        if item.name.startswith(_FABRIC_PREFIXES) and (
-            item.name not in fabric and item.name not in choices.keep
-        ):
-            kept.remove(item)
-            purge.append(item.name)
-            warnings.append(
-                f"{item.name} is replaced by the new branch's "
-                f"{fabricmanager if 'fabric' in item.name else nscq}."
+        if not item.name.startswith(_FABRIC_PREFIXES) or item.name in choices.keep:
+            continue
+        new = fabric[0] if item.name.startswith(_FABRIC_PREFIXES[0]) else fabric[1]
+        branch = _branch_of_name(item.name)
+        if item.name != new:
+            warning = f"{item.name} is replaced by the new branch's {new}."
+        elif branch in purged_branches:
+            warning = (
+                f"{item.name} goes with the branch {branch} driver this plan purges (its "
+                "version must match the driver's): it is purged too and installed again with "
+                "the driver."
             )
+        else:
+            continue  # its driver stays: the install keeps it (or upgrades it) in place
+        kept.remove(item)
+        purge.append(item.name)
+        if item.name.startswith(_FABRIC_PREFIXES[0]):
+            warning += " " + FABRIC_MANAGER_CONFIG_RESET
+        warnings.append(warning)
     return warnings
+
+
+def _branches_of(entries: list[DpkgEntry]) -> set[int]:
+    """The driver branches of installed packages, by their versions (535.247.01-... -> 535).
+    A package left as its config files (rc) counts not: nothing installed depends on it."""
+    branches = {branch_of_version(e.version) for e in entries if e.state[1:2] != "c"}
+    return {b for b in branches if b is not None}
+
+
+def _branch_of_name(name: str) -> int | None:
+    """nvidia-fabricmanager-595, libnvidia-nscq-595 -> 595."""
+    tail = name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
 def purge_steps(choices: Choices, lists: PurgeLists) -> list[Step]:

@@ -2,12 +2,12 @@ from dataclasses import replace
 
 import pytest
 
-from nvwizard.detect.models import GpuProcess, LockHolder
+from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder
 from nvwizard.errors import RefusedError, UsageError
 from nvwizard.plan.build import apt_options, build_plan, default_choices, planned_purge
 from nvwizard.plan.models import Choices
 from nvwizard.report.build import build_report
-from nvwizard.report.models import Gpu
+from nvwizard.report.models import Gpu, Report
 from nvwizard.simulator import demo_host
 from tests.plan.reports import CONTAINER, KERNEL, OLD_DRIVER, hopper_server, pascal_secure_boot
 
@@ -273,3 +273,57 @@ def test_keep_of_another_branchs_fabric_manager_keeps_it_and_says_why():
     kept = {k.name: k.reason for k in plan.kept_list}
     assert kept["nvidia-fabricmanager-535"] == "kept: unticked by you"
     assert planned_purge(report, choices) == (plan.purge_list, plan.kept_list)
+
+
+SAME_BRANCH = (
+    "nvidia-headless-no-dkms-580-server-open",
+    "nvidia-utils-580-server",
+    "libnvidia-compute-580-server",
+    "nvidia-kernel-common-580-server",
+)
+FABRIC_580 = ("nvidia-fabricmanager-580", "libnvidia-nscq-580")
+
+
+def _after_a_580_install(driver_state: str = "ii") -> Report:
+    """hopper_server once 580-server-open is installed, with its fabric manager and NSCQ."""
+    version = "580.95.05-0ubuntu0.24.04.2"
+    packages = [DpkgEntry(n, version, driver_state) for n in SAME_BRANCH]
+    packages += [DpkgEntry(n, version, "ii") for n in (*FABRIC_580, *CONTAINER)]
+    return hopper_server(installed_packages=packages)
+
+
+def test_the_same_branch_again_purges_its_fabric_manager_and_installs_it_again():
+    """The purge takes the 580 driver, which fabric manager 580 needs: it is in the purge list
+    the user confirms, with a warning (its settings file is reset), and installed again."""
+    report = _after_a_580_install()
+    choices = default_choices(report, "nvidia-driver-580-server-open")
+    plan = build_plan(report, choices)
+    assert plan.purge_list == sorted([*SAME_BRANCH, *FABRIC_580])
+    assert not {k.name for k in plan.kept_list} & set(FABRIC_580)
+    assert plan.install_list[-2:] == list(FABRIC_580)
+    assert plan.step("fabric-manager") is not None
+    fabric, nscq = (next(w for w in plan.warnings if w.startswith(n)) for n in FABRIC_580)
+    assert "goes with the branch 580 driver this plan purges" in fabric
+    assert "installed again with the driver" in nscq
+    assert "fabricmanager.cfg" in fabric and "fabricmanager.cfg" not in nscq
+    assert planned_purge(report, choices) == (plan.purge_list, plan.kept_list)
+
+
+def test_the_same_branch_fabric_manager_stays_when_its_driver_does():
+    """Only config files of the 580 driver are left (rc): nothing fabric manager needs goes,
+    so it stays, and the install keeps it in place. --keep keeps it all the same (the
+    simulation then says it cannot stay without the driver)."""
+    report = _after_a_580_install(driver_state="rc")
+    plan = build_plan(report, default_choices(report, "nvidia-driver-580-server-open"))
+    assert not set(FABRIC_580) & set(plan.purge_list)
+    assert not any("fabricmanager.cfg" in w for w in plan.warnings)
+    report = _after_a_580_install()
+    choices = replace(default_choices(report, "nvidia-driver-580-server-open"), keep=FABRIC_580)
+    kept = {k.name: k.reason for k in build_plan(report, choices).kept_list}
+    assert {n: kept[n] for n in FABRIC_580} == dict.fromkeys(FABRIC_580, "kept: unticked by you")
+
+
+def test_the_reset_of_fabric_managers_settings_is_said_when_another_branch_replaces_it():
+    plan = build_plan(hopper_server(), default_choices(hopper_server()))
+    warning = next(w for w in plan.warnings if w.startswith("nvidia-fabricmanager-535"))
+    assert "/usr/share/nvidia/nvswitch/fabricmanager.cfg" in warning

@@ -3,22 +3,30 @@ items 7 and 11), and a refusal says which option or tick resolves it."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from nvwizard.cli.main import main
+from nvwizard.host.demo import find_demo
 from nvwizard.plan.build import build_plan, default_choices
 from nvwizard.plan.simulate import check_simulation, kept_after, simulate
 from nvwizard.plan.text import format_simulation
 from nvwizard.report.build import build_report
-from nvwizard.simulator import demo_host
+from nvwizard.simulator import bundle_host, demo_host
 from nvwizard.tui.backend import LayersBackend
 from nvwizard.tui.controllers.install import InstallController
 from nvwizard.tui.state import WizardState
 from tests.plan.stepwise import STEP_IDS, apply_step_by_step
 
 FABRIC_535 = "nvidia-fabricmanager-535"
+NSCQ_535 = "libnvidia-nscq-535"
+DRIVER_595 = "nvidia-driver-595-server-open"
+FABRIC_595 = "nvidia-fabricmanager-595"
+NSCQ_595 = "libnvidia-nscq-595"
 TOOLKIT = "nvidia-container-toolkit"
 TOOLKIT_PARTS = [
     "libnvidia-container-tools",
@@ -57,8 +65,9 @@ def test_same_branch_switch_simulates_the_install_after_the_purge():
 
 
 def test_the_counts_shown_are_the_counts_apt_prints_when_applying(capsys, places):
+    """NSCQ 535 kept (unticked): the install upgrades it in place, and says so."""
     args = ["install", "--demo", "--driver", "nvidia-driver-535-server-open"]
-    assert main([*args, "--also-purge", FABRIC_535, "--yes"]) == 0
+    assert main([*args, "--keep", NSCQ_535, "--yes"]) == 0
     out = capsys.readouterr().out
     simulation = out[out.index("Simulation (apt-get -s):") : out.index("==> applying")]
     assert "  install (after the purge) (12):" in simulation
@@ -67,16 +76,74 @@ def test_the_counts_shown_are_the_counts_apt_prints_when_applying(capsys, places
     assert "1 upgraded, 12 newly installed, 0 to remove" in install_step
 
 
-def test_the_refusal_names_the_option_that_resolves_it(capsys, places):
-    code = main(["install", "--demo", "--driver", "nvidia-driver-535-server-open", "--yes"])
+def test_installing_the_same_branch_again_purges_and_reinstalls_its_fabric_manager(capsys, places):
+    """The demo's own advice after an install (the same command again, to reboot after it):
+    fabric manager 595 needs the 595 driver the purge takes, so the plan purges it too, in the
+    list shown, with what that does to its settings file, and installs it again."""
+    args = ["install", "--demo", "hgx-h100", "--driver", "nvidia-driver-595-server-open", "--yes"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    purge = out[out.index("Purge (13 packages, exactly these):") : out.index("Keep (")]
+    assert {FABRIC_595, NSCQ_595} <= set(purge.split())
+    warnings = out[out.index("Warnings:") : out.index("Purge (")].replace("\n", " ")
+    assert f"{FABRIC_595} goes with the branch 595 driver this plan purges" in warnings
+    assert "/usr/share/nvidia/nvswitch/fabricmanager.cfg" in warnings
+    assert "STOP" not in out
+    fresh = out[out.index("purged, then installed fresh") : out.index("==> applying")]
+    assert {FABRIC_595, NSCQ_595} <= set(fresh.split())
+    assert "==> [6/8] Enable fabric manager" in out
+    assert out.rstrip().count("Done: every step succeeded.") == 1
+    installed = {p.name: p.state for p in build_report(demo_host("hgx-h100")).installed_packages}
+    assert installed[FABRIC_595] == installed[NSCQ_595] == "ii"
+
+
+def test_the_same_branch_again_simulates_what_the_apply_does():
+    """On one simulated machine: the first install, then the same driver again, whose
+    simulation (fabric manager purged and installed fresh) is what the apply does."""
+    host = demo_host("hgx-h100")
+    report = build_report(host)
+    apply_step_by_step(host, build_plan(report, default_choices(report, DRIVER_595)))
+    again = build_plan(build_report(host), default_choices(report, DRIVER_595))
+    assert {FABRIC_595, NSCQ_595} <= set(again.purge_list)
+    assert again.step("fabric-manager") is not None
+    sim = simulate(host, again)
+    check = check_simulation(again, sim)
+    assert check.ok, check.problems
+    assert {FABRIC_595, NSCQ_595} <= set(sim.reinstalled)
+    changes = apply_step_by_step(host, again)
+    assert {FABRIC_595, NSCQ_595} <= changes["purge"].removed & changes["install"].added
+
+
+def _without_nvswitch(tmp_path: Path) -> Path:
+    """hgx-h100 as a board without NVSwitch bridges (class 0x0680): fabric manager 535 left
+    installed, which no plan here installs again."""
+    folder = tmp_path / "no-nvswitch"
+    shutil.copytree(find_demo("hgx-h100").path, folder)
+    sysfs = (folder / "sysfs-pci.txt").read_text().splitlines(keepends=True)
+    (folder / "sysfs-pci.txt").write_text("".join(x for x in sysfs if "class=0x0680" not in x))
+    # lspci: a device is its line and the indented lines under it
+    devices = re.split(r"\n(?=\S)", (folder / "lspci-nn.txt").read_text())
+    (folder / "lspci-nn.txt").write_text("\n".join(d for d in devices if "[0680]" not in d))
+    assert build_report(bundle_host(folder)).nvswitch_count == 0
+    return folder
+
+
+def test_the_refusal_names_the_option_that_resolves_it(capsys, places, tmp_path):
+    machine = str(_without_nvswitch(tmp_path))
+    driver = "nvidia-driver-535-server-open"
+    code = main(["install", "--machine", machine, "--driver", driver, "--yes"])
     err = capsys.readouterr().err.strip()
     assert code == 3
     assert len(err.splitlines()) == 1
     assert err.endswith(f"to purge it too, add --also-purge {FABRIC_535}")
 
 
-def test_the_wizard_says_to_tick_it_on_purge():
-    host, report, plan = _hgx_plan("nvidia-driver-535-server-open")
+def test_the_wizard_says_to_tick_it_on_purge(tmp_path):
+    host = bundle_host(_without_nvswitch(tmp_path))
+    report = build_report(host)
+    plan = build_plan(report, default_choices(report, "nvidia-driver-535-server-open"))
     state = WizardState(host=host, report=report, plan=plan)
     state.simulation, state.simulation_check = LayersBackend().simulate(host, report, plan)
     problem = InstallController(state, LayersBackend()).simulation_problem

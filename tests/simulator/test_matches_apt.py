@@ -26,6 +26,14 @@ OS_RELEASE = 'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="24.04"\nVERSION_CODENAME=nob
 QUICK = {"NVWIZARD_DEMO_SPEED": "0"}
 OLD_BRANCH = ("nvidia-driver-535-server",)
 OLD_FABRIC = ("nvidia-fabricmanager-535", "libnvidia-nscq-535")
+# what a first install of 580-server-open on an NVSwitch board leaves installed
+SAME_BRANCH = (
+    "nvidia-headless-no-dkms-580-server-open",
+    "nvidia-utils-580-server",
+    f"linux-modules-nvidia-580-server-open-{KERNEL}",
+    "linux-modules-nvidia-580-server-open-generic",
+)
+SAME_FABRIC = ("nvidia-fabricmanager-580", "libnvidia-nscq-580")
 PACKAGE_TOOLS = ("apt-get", "apt", "apt-mark", "dpkg", "dpkg-query")
 
 
@@ -137,6 +145,11 @@ PLANS = {
     "server-open with fabric manager, old fabric manager purged": (
         (*OLD_BRANCH, *OLD_FABRIC, *CONTAINER),
         Choices(driver="nvidia-driver-580-server-open", also_purge=OLD_FABRIC),
+        4,
+    ),
+    "the same branch again: its fabric manager and NSCQ purged and installed again": (
+        (*SAME_BRANCH, *SAME_FABRIC, *CONTAINER),
+        Choices(driver="nvidia-driver-580-server-open"),
         4,
     ),
     "desktop driver over the old branch": (
