@@ -143,11 +143,13 @@ KEPT_PREFIXES: tuple[tuple[str, str], ...] = (
     ("nvidia-docker", "container runtime support; works with any driver branch"),
     (
         "nvidia-fabricmanager-",
-        "NVSwitch fabric manager: the plan replaces it with the new driver's branch",
+        "NVSwitch fabric manager, tied to its driver's branch: on an NVSwitch machine the plan "
+        "purges it with that driver and installs the chosen branch's",
     ),
     (
         "libnvidia-nscq-",
-        "NVSwitch query library: the plan replaces it with the new driver's branch",
+        "NVSwitch query library, tied to its driver's branch: on an NVSwitch machine the plan "
+        "purges it with that driver and installs the chosen branch's",
     ),
     ("nvidia-cuda-", "CUDA toolkit from the archive, not part of the driver"),
     ("nvidia-cudnn", "cuDNN library, not part of the driver"),
