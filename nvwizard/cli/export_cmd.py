@@ -92,7 +92,7 @@ def _words(action: argparse.Action, value) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.export.ansible import export_ansible
+    from nvwizard.export.ansible import export_ansible, exporting_command
 
     for dest, why in NOT_EXPORTED.items():
         if getattr(args, dest):
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     check_options_without_machine(args)
     options = plan_option_words(args)
     written = shlex.join(["nvwizard", "export", args.format, args.folder, *options])
-    done = export_ansible(Path(args.folder), options, written, args.force)
+    done = export_ansible(Path(args.folder), options, written, args.force, exporting_command())
     folder = shlex.quote(args.folder.rstrip("/") or "/")
     print(f"Wrote an Ansible playbook into {folder}: {len(done.files)} files, {done.wheel}.")
     print(

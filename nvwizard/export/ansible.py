@@ -8,8 +8,11 @@ this nvwizard goes into `files/`. The playbook is described in its own README.md
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import shutil
 import string
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +23,13 @@ from nvwizard.export.wheel import NAME, build_wheel, package_files, wheel_name
 PLAYBOOK = Path(__file__).resolve().parent / "playbook"
 # the files with ${name} fields; every other file is copied as it is
 TEMPLATES = frozenset(
-    {"site.yml", "README.md", "group_vars/all.yml", "roles/nvwizard/defaults/main.yml"}
+    {
+        "site.yml",
+        "README.md",
+        "inventory.demo.ini",
+        "group_vars/all.yml",
+        "roles/nvwizard/defaults/main.yml",
+    }
 )
 WHEEL_FOLDER = "files"
 
@@ -32,9 +41,12 @@ class Export:
     wheel: str  # files/<name>
 
 
-def export_ansible(folder: Path, options: list[str], command_line: str, force: bool) -> Export:
+def export_ansible(
+    folder: Path, options: list[str], command_line: str, force: bool, command: list[str]
+) -> Export:
     """Write the playbook into `folder` (made when missing). A folder with files in it is
-    refused unless `force`, which replaces the playbook's own files and leaves the others."""
+    refused unless `force`, which replaces the playbook's own files and leaves the others.
+    `command`: how the demo hosts run nvwizard (`exporting_command()`)."""
     _check_folder(folder, force)
     version = nvwizard.__version__
     fields = {
@@ -43,6 +55,10 @@ def export_ansible(folder: Path, options: list[str], command_line: str, force: b
         # JSON is YAML: a flow list with every word quoted as it must be
         "options": json.dumps(options),
         "command_line": command_line,
+        # an INI inventory reads a variable's value as a Python literal, which JSON's string
+        # or list of strings is: the path alone, or ["python", "-m", "nvwizard"]
+        "nvwizard_command": json.dumps(command[0] if len(command) == 1 else command),
+        "nvwizard_command_words": shlex.join(command),
     }
     written = []
     for source in package_files(PLAYBOOK):
@@ -76,3 +92,19 @@ def _check_folder(folder: Path, force: bool) -> None:
 def command_line(argv: list[str]) -> str:
     """The export command as it was typed, for the files' headers."""
     return shlex.join(["nvwizard", *argv])
+
+
+def exporting_command(argv0: str | None = None) -> list[str]:
+    """The absolute command of the nvwizard that is running: the demo hosts run it, on this
+    computer, whether or not its folder is on PATH. Its console script (`.venv/bin/nvwizard`,
+    as it was started), or `python -m nvwizard` with this Python; run in-process by some other
+    program (a test runner), the console script beside this Python, else `python -m`."""
+    started = sys.argv[0] if argv0 is None else argv0
+    python_m = [os.path.abspath(sys.executable), "-m", NAME]
+    if Path(started).name == "__main__.py" and Path(started).parent.name == NAME:
+        return python_m
+    script = started if os.sep in started else shutil.which(started)
+    if script and Path(script).name.startswith(NAME) and os.access(script, os.X_OK):
+        return [os.path.abspath(script)]
+    beside = Path(sys.executable).parent / NAME
+    return [os.path.abspath(beside)] if os.access(beside, os.X_OK) else python_m
