@@ -15,6 +15,7 @@ from __future__ import annotations
 from nvwizard.knowledge.debian import DebianDriver
 from nvwizard.knowledge.packages import DriverPackage
 from nvwizard.plan.apt import apt_options
+from nvwizard.plan.blockers import plan_blockers
 from nvwizard.plan.debian import sources_step
 from nvwizard.plan.install import install_lists, install_step, validate_driver
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
@@ -133,4 +134,5 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         stack_list=stack_packages,
         cuda=stack.cuda.label if stack is not None and stack.cuda is not None else None,
         repositories=repositories,
+        blockers=plan_blockers(report, warnings),
     )

@@ -158,6 +158,13 @@ def _ubuntu_install_lists(report: Report, choices: Choices, driver: DriverPackag
     return _dkms_install_lists(report, driver, packages)
 
 
+SECURE_BOOT_DKMS_WARNING = (
+    "Secure Boot is on and the module will be built by DKMS: the next boot asks on the "
+    "console (or BMC) to enroll a Machine Owner Key. This cannot be done over SSH alone; "
+    "without it the driver will not load."
+)
+
+
 def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[str]) -> InstallLists:
     warnings = []
     packages = [*packages, driver.dkms]
@@ -180,11 +187,7 @@ def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[st
         "enrolled at the next boot on the console or BMC."
     )
     if report.secure_boot == "enabled":
-        warnings.append(
-            "Secure Boot is on and the module will be built by DKMS: the next boot asks on the "
-            "console (or BMC) to enroll a Machine Owner Key. This cannot be done over SSH alone; "
-            "without it the driver will not load."
-        )
+        warnings.append(SECURE_BOOT_DKMS_WARNING)
     return InstallLists(packages=packages, modules="dkms", warnings=warnings, why=why)
 
 

@@ -131,6 +131,14 @@ class Step:
         return cls(**fields)
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """A condition under which the plan must not be applied unattended (plan/blockers.py)."""
+
+    id: str  # "gpu-processes", "secure-boot-dkms-only", ...
+    message: str  # what would happen, and what to do instead
+
+
 @dataclass(kw_only=True)
 class Plan:
     steps: list[Step]
@@ -154,6 +162,8 @@ class Plan:
     cuda: str | None = None
     repositories: list[str] = field(default_factory=list)
     purpose: str = INSTALL_PLAN  # INSTALL_PLAN, REPAIR_PLAN or ACTIVATE_PLAN
+    # what an unattended apply must not go on with unless someone accepted it (blockers.py)
+    blockers: list[Blocker] = field(default_factory=list)
 
     @property
     def changes_system(self) -> bool:
@@ -185,6 +195,7 @@ class Plan:
             "repositories": list(self.repositories),
             "steps": [s.to_json() for s in self.steps],
             "purpose": self.purpose,
+            "blockers": [asdict(b) for b in self.blockers],
         }
 
     @classmethod
@@ -210,4 +221,5 @@ class Plan:
             cuda=obj.get("cuda"),
             repositories=list(obj.get("repositories") or []),
             purpose=obj.get("purpose") or INSTALL_PLAN,
+            blockers=[Blocker(**b) for b in obj.get("blockers") or []],
         )

@@ -147,7 +147,7 @@ def _reasons(facts: ActivationFacts, running: set[str]) -> list[str]:
         )
     jobs = [p for p in facts.gpu_processes if not _is_stopped_service(p, running)]
     if jobs:
-        reasons.append(f"the jobs using the GPU must stop first: {_processes(jobs)}")
+        reasons.append(f"the jobs using the GPU must stop first: {describe_processes(jobs)}")
     display = _display_holder(facts)
     if display:
         reasons.append(display)
@@ -164,7 +164,7 @@ def _is_stopped_service(process: GpuProcess, running: set[str]) -> bool:
     return any(unit in running for unit in km.service_of_process(process.name))
 
 
-def _processes(jobs: list[GpuProcess]) -> str:
+def describe_processes(jobs: list[GpuProcess]) -> str:
     """ "8 processes, python3 of mlops (pid 1843117 and 7 more)"."""
     groups: dict[tuple[str, str | None], list[int]] = {}
     for process in jobs:

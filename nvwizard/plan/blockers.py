@@ -1,0 +1,72 @@
+"""What a plan must not do without someone's consent: its blocking conditions.
+
+`nvwizard install` and the wizard show a plan's warnings and ask before applying. An
+unattended rollout (the exported playbook) has nobody to ask, so it leaves a host alone while
+its plan has one of these, unless the operator accepted that condition by its id
+(`nvwizard_accept`). They are the warnings that say the change itself does harm nvwizard
+cannot undo, or leaves a host that only a person at its console can bring back:
+
+- `gpu-processes`: processes other than the daemons of NVIDIA's own GPU services (which go and
+  come back with the driver: nvidia-persistenced, fabric manager, DCGM, nvidia-powerd) use
+  the GPU: the purge, or the reboot that loads the new driver, kills them;
+- `secure-boot-dkms-only`: the plan warns that Secure Boot is on and DKMS builds the module:
+  it loads only once a Machine Owner Key was enrolled at the console or BMC during a boot;
+- `run-installer`, and any finding of severity `block` the plan does not resolve itself:
+  today only a driver NVIDIA's .run installer left, whose files apt's packages conflict with.
+
+The findings of severity `block` that the plan resolves itself are not blockers: an
+interrupted dpkg and half-configured packages (its repair step runs `dpkg --configure -a`),
+a loaded driver that cannot drive the GPU (installing one that can is the fix). Any other
+`block` finding is a blocker under its own id, listed in BLOCKER_IDS so it can be accepted.
+Each message is the plan's own warning where there is one, in the same words.
+"""
+
+from __future__ import annotations
+
+from nvwizard.knowledge import kernel_modules as km
+from nvwizard.plan.debian import MOK_WARNING
+from nvwizard.plan.install import SECURE_BOOT_DKMS_WARNING
+from nvwizard.plan.models import Blocker
+from nvwizard.report.activation import describe_processes
+from nvwizard.report.models import Report
+
+GPU_PROCESSES = "gpu-processes"
+SECURE_BOOT_DKMS = "secure-boot-dkms-only"
+RUN_INSTALLER = "run-installer"
+# every id a blocker can have, with what accepting it means (the playbook's documentation)
+BLOCKER_IDS = {
+    GPU_PROCESSES: "the jobs using the GPU die (the purge, or the reboot into the new driver)",
+    SECURE_BOOT_DKMS: "the host comes back without a loaded driver until someone enrolls "
+    "DKMS's Machine Owner Key at its console or BMC during a boot",
+    RUN_INSTALLER: "apt installs over a driver NVIDIA's .run installer left (its files "
+    "conflict with the packages')",
+}
+# findings of severity "block" that the plan's own steps resolve
+RESOLVED_BY_THE_PLAN = {
+    "dpkg-interrupted": "the repair step runs dpkg --configure -a first",
+    "half-configured-packages": "the repair step runs dpkg --configure -a first",
+    "loaded-driver-cannot-drive-gpu": "installing a driver the GPU runs is the fix",
+}
+_SECURE_BOOT_WARNINGS = (SECURE_BOOT_DKMS_WARNING, MOK_WARNING)
+
+
+def plan_blockers(report: Report, warnings: list[str]) -> list[Blocker]:
+    """The blocking conditions of a driver plan for this report, whose warnings are these."""
+    blockers = []
+    jobs = [p for p in report.gpu_processes if not km.service_of_process(p.name)]
+    if jobs:
+        blockers.append(
+            Blocker(
+                GPU_PROCESSES,
+                f"Jobs use the GPU and will fail when the driver goes (the purge, or the "
+                f"reboot into the new driver): {describe_processes(jobs)}. Stop or drain "
+                "them first.",
+            )
+        )
+    secure_boot = next((w for w in warnings if w in _SECURE_BOOT_WARNINGS), None)
+    if secure_boot is not None:
+        blockers.append(Blocker(SECURE_BOOT_DKMS, secure_boot))
+    for finding in report.findings:
+        if finding.severity == "block" and finding.id not in RESOLVED_BY_THE_PLAN:
+            blockers.append(Blocker(finding.id, f"{finding.message} {finding.fix}".strip()))
+    return blockers
