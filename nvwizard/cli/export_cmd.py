@@ -38,7 +38,13 @@ def register(subparsers, add_machine_options) -> None:
         help="write an Ansible playbook that rolls the plan out to many servers",
         description="Write a self-contained Ansible playbook directory into DIR: per host, "
         "in rolling batches, it installs nvwizard from a wheel, plans (the plan options "
-        "given here), installs, reboots when needed and verifies, then writes one report. "
+        "given here), installs, reboots when needed and verifies, then writes one report.\n\n"
+        "A host whose plan has a blocking condition (jobs using the GPU, which the driver "
+        "change kills; a DKMS-built module under Secure Boot, which needs a key enrolled at "
+        "the console; a .run-installed driver) is left as it is, with the reason, unless "
+        "its host variable nvwizard_accept lists that condition, e.g. "
+        "nvwizard_accept='[\"gpu-processes\"]' (ids: gpu-processes, "
+        "secure-boot-dkms-only, run-installer); the other hosts go on.\n\n"
         "DIR/README.md says how to run it.",
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -13,12 +13,14 @@ import shlex
 import shutil
 import string
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import nvwizard
 from nvwizard.errors import UsageError
 from nvwizard.export.wheel import NAME, build_wheel, package_files, wheel_name
+from nvwizard.plan.blockers import BLOCKER_IDS
 
 PLAYBOOK = Path(__file__).resolve().parent / "playbook"
 # the files with ${name} fields; every other file is copied as it is
@@ -29,6 +31,7 @@ TEMPLATES = frozenset(
         "inventory.demo.ini",
         "group_vars/all.yml",
         "roles/nvwizard/defaults/main.yml",
+        "roles/nvwizard/vars/main.yml",
     }
 )
 WHEEL_FOLDER = "files"
@@ -59,6 +62,11 @@ def export_ansible(
         # or list of strings is: the path alone, or ["python", "-m", "nvwizard"]
         "nvwizard_command": json.dumps(command[0] if len(command) == 1 else command),
         "nvwizard_command_words": shlex.join(command),
+        "blocker_ids": json.dumps(list(BLOCKER_IDS)),
+        "accept_help": "\n".join(
+            textwrap.fill(f"{name}: {means}", 94, initial_indent="#   ", subsequent_indent="#     ")
+            for name, means in BLOCKER_IDS.items()
+        ),
     }
     written = []
     for source in package_files(PLAYBOOK):

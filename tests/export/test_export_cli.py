@@ -21,6 +21,7 @@ PLAYBOOK_FILES = {
     "inventory.demo.ini",
     "group_vars/all.yml",
     "roles/nvwizard/defaults/main.yml",
+    "roles/nvwizard/vars/main.yml",
     "roles/nvwizard/tasks/main.yml",
     "filter_plugins/nvwizard_filters.py",
     f"files/nvwizard-{__version__}-py3-none-any.whl",
@@ -284,3 +285,21 @@ def test_a_copy_of_the_example_inventory_rolls_out_to_no_demo_host(tmp_path):
         "demo-vm",
     ]
     assert "-i inventory.demo.ini" in (folder / "README.md").read_text()
+
+
+def test_help_and_the_playbook_name_every_blocking_condition_and_the_opt_in(tmp_path):
+    from nvwizard.plan.blockers import BLOCKER_IDS
+
+    shown = nvwizard("export", "--help").stdout
+    assert "nvwizard_accept" in shown
+    for name in BLOCKER_IDS:
+        assert name in shown, name
+    folder = tmp_path / "p"
+    assert nvwizard("export", "ansible", str(folder)).returncode == 0
+    known = yaml.safe_load((folder / "roles/nvwizard/vars/main.yml").read_text())
+    assert known == {"nvwizard_blocker_ids": list(BLOCKER_IDS)}
+    defaults = yaml.safe_load((folder / "roles/nvwizard/defaults/main.yml").read_text())
+    assert defaults["nvwizard_accept"] == []
+    readme = (folder / "README.md").read_text()
+    for name in BLOCKER_IDS:
+        assert f"| `{name}` |" in readme, name

@@ -186,3 +186,69 @@ def test_a_steps_written_files_are_named_in_the_plan_lines():
 )
 def test_task_failure_says_why_in_one_line(result, said):
     assert filters.task_failure("Plan", result) == said
+
+
+TWO_BLOCKERS = {
+    "driver": "nvidia-driver-580",
+    "purge_list": ["a", "b"],
+    "steps": [{}, {}, {}],
+    "blockers": [
+        {"id": "gpu-processes", "message": "Jobs die."},
+        {"id": "secure-boot-dkms-only", "message": "MOK needed."},
+    ],
+}
+
+
+def test_what_blocks_a_host_names_every_id_to_accept():
+    assert filters.blocked(TWO_BLOCKERS, []) == (
+        "left as it is: [gpu-processes] Jobs die. [secure-boot-dkms-only] MOK needed. To change "
+        'it anyway, set nvwizard_accept: ["gpu-processes", "secure-boot-dkms-only"] for this host'
+    )
+    partly = filters.blocked(TWO_BLOCKERS, ["gpu-processes"], check=True)
+    assert partly.startswith("a run would leave this host as it is: [secure-boot-dkms-only] MOK")
+    assert "Jobs die" not in partly  # accepted
+    assert partly.endswith('["gpu-processes", "secure-boot-dkms-only"] for this host')
+    assert filters.blocked(TWO_BLOCKERS, ["secure-boot-dkms-only", "gpu-processes"]) == ""
+    assert filters.blockers(TWO_BLOCKERS, ["gpu-processes"])[0]["accepted"] is True
+    assert filters.blocked({"blockers": []}, []) == ""
+
+
+def test_a_plan_without_blockers_from_an_older_nvwizard_blocks():
+    """Fail safe: an nvwizard that does not judge what needs consent changes nothing."""
+    said = filters.blocked({"driver": "nvidia-driver-580", "warnings": []}, [])
+    assert said.startswith("left as it is: the nvwizard on this host is older")
+    assert "nvwizard_install: true" in said
+
+
+def test_check_mode_says_what_a_run_would_do():
+    assert filters.check_summary(TWO_BLOCKERS, False, []) == {
+        "outcome": "blocked",
+        "message": filters.blocked(TWO_BLOCKERS, [], check=True),
+    }
+    both = ["gpu-processes", "secure-boot-dkms-only"]
+    assert filters.check_summary(TWO_BLOCKERS, False, both) == {
+        "outcome": "planned",
+        "message": "a run would install nvidia-driver-580 (2 packages purged first, 3 steps), "
+        "then verify it, accepting gpu-processes, secure-boot-dkms-only (nvwizard_accept)",
+    }
+    installed = filters.check_summary(TWO_BLOCKERS, True, [])
+    assert installed["outcome"] == "planned"
+    assert installed["message"].startswith("nvidia-driver-580 is installed already: a run ")
+    assert "(then: a run would leave this host as it is: [gpu-processes]" in installed["message"]
+
+
+def test_the_plan_lines_and_the_report_lines_say_what_needs_consent_and_the_warnings():
+    plan = {**TWO_BLOCKERS, "warnings": ["Careful."]}
+    lines = filters.plan_lines(plan)
+    assert "warning: Careful." in lines
+    assert "needs consent (nvwizard_accept: gpu-processes): Jobs die." in lines
+    summaries = [
+        {"host": "a", "outcome": "blocked", "message": "m", "warnings": ["Careful."]},
+        {"host": "b", "outcome": "installed", "message": "m", "warnings": ["Careful."]},
+    ]
+    assert filters.report_lines(summaries, "/r.json") == [
+        "a: blocked: m [?]",
+        "  warning: Careful.",
+        "b: installed: m [?]",  # done: its warnings are in the report file
+        "report: /r.json",
+    ]

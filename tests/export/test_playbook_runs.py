@@ -1,8 +1,10 @@
 """The exported playbook, run by the real ansible-playbook on local demo hosts.
 
-A rack as it may be: an HGX board with an old driver, a fresh RTX 3090 whose install fails
-(NVWIZARD_DEMO_FAIL), a GTX 1080 under Secure Boot whose DKMS-built module is rejected at boot
-(so verify fails), and a VM without a GPU. Each host has its own state and log folders.
+A rack as it may be: an HGX board with an old driver and 8 training jobs, a fresh RTX 3090
+whose install fails (NVWIZARD_DEMO_FAIL), a GTX 1080 under Secure Boot whose DKMS-built module
+is rejected at boot (so verify fails), and a VM without a GPU. Each host has its own state and
+log folders. The HGX board's jobs and the GTX 1080's module need the operator's consent
+(nvwizard_accept): without it those hosts are left as they are (test_playbook_blockers.py).
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from tests.export.playbook import (
     write_inventory,
 )
 
-HGX = DemoHost("hgx", "hgx-h100")
-GTX = DemoHost("gtx", "gtx1080-secureboot")
+# consent given, so that the whole path runs
+HGX = DemoHost("hgx", "hgx-h100", variables={"nvwizard_accept": ["gpu-processes"]})
+GTX = DemoHost(
+    "gtx", "gtx1080-secureboot", variables={"nvwizard_accept": ["secure-boot-dkms-only"]}
+)
 VM = DemoHost("vm", "vm-no-gpu")
 
 
@@ -63,6 +68,7 @@ def test_a_rollout_in_batches_ends_each_host_as_it_should(playbook, tmp_path):
 
     hgx = hosts["hgx"]
     assert hgx["outcome"] == "installed", hgx
+    assert [(b["id"], b["accepted"]) for b in hgx["blockers"]] == [("gpu-processes", True)]
     assert hgx["verify"] == "passed" and hgx["reboot"] == "simulated"
     assert hgx["driver_before"]["loaded"] == "535.247.01 (proprietary)"
     planned_driver = planned("hgx-h100", *EXPORT_OPTIONS)["driver"]
@@ -142,9 +148,17 @@ def test_check_mode_plans_and_changes_nothing(playbook, tmp_path):
     assert run.returncode == 0, run.stdout[-3000:]
     assert files_under(root) == {}
     assert not (playbook / "nvwizard-report.json").exists()
-    outcomes = {h: s["outcome"] for h, s in report(playbook, check=True).items()}
+    summaries = report(playbook, check=True)
+    outcomes = {h: s["outcome"] for h, s in summaries.items()}
     assert outcomes == {"hgx": "planned", "rtx": "planned", "gtx": "planned", "vm": "skipped"}
     assert "Plan for demo hgx-h100" in run.stdout
+    # the plan's warnings are in the report and in the lines it shows, the consent given too
+    rtx_warnings = planned("rtx3090-fresh")["warnings"]
+    assert rtx_warnings and summaries["rtx"]["warnings"] == rtx_warnings
+    assert (
+        f"  warning: {rtx_warnings[0]}" in run.stdout.split("TASK [nvwizard : Show the report]")[1]
+    )
+    assert summaries["hgx"]["message"].endswith(", accepting gpu-processes (nvwizard_accept)")
     assert "TASK [nvwizard : Install]" in run.stdout  # shown, and skipped on every host
     assert "changed:" not in run.stdout
 

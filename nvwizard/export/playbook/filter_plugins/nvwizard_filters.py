@@ -64,6 +64,10 @@ def plan_lines(plan: dict) -> list[str]:
     lines += _named("left to autoremove", plan.get("autoremoved_list") or [])
     lines += _named("install", plan.get("install_list") or [])
     lines += [f"warning: {w}" for w in plan.get("warnings") or []]
+    lines += [
+        f"needs consent ({ACCEPT}: {b.get('id')}): {b.get('message')}"
+        for b in plan.get("blockers") or []
+    ]
     steps = plan.get("steps") or []
     for number, step in enumerate(steps, 1):
         lines.append(f"step {number}/{len(steps)}: {step.get('title')}")
@@ -78,6 +82,62 @@ def _named(what: str, names: list[str]) -> list[str]:
     shown = ", ".join(names[:SHOWN_ITEMS])
     more = f" and {len(names) - SHOWN_ITEMS} more" if len(names) > SHOWN_ITEMS else ""
     return [f"{what} ({len(names)}): {shown}{more}"]
+
+
+# The host variable that accepts a plan's blocking conditions, by id (README.md).
+ACCEPT = "nvwizard_accept"
+
+
+def blockers(plan: dict, accepted: list[str]) -> list[dict]:
+    """The plan's blocking conditions, each marked as accepted (listed in nvwizard_accept) or
+    not: what the report keeps of them."""
+    return [
+        {"id": b.get("id"), "message": b.get("message"), "accepted": b.get("id") in accepted}
+        for b in plan.get("blockers") or []
+    ]
+
+
+def blocked(plan: dict, accepted: list[str], check: bool = False) -> str:
+    """Why the host is left as it is: the plan's blocking conditions nobody accepted, and the
+    nvwizard_accept that lets the change go ahead; "" when nothing blocks it."""
+    said = "a run would leave this host as it is" if check else "left as it is"
+    if "blockers" not in plan:  # fail safe: this nvwizard does not judge what needs consent
+        return (
+            f"{said}: the nvwizard on this host is older than the playbook's and does not say "
+            "which conditions need consent (its plan has no blockers): let the playbook "
+            "install its own (nvwizard_install: true)"
+        )
+    found = blockers(plan, accepted)
+    waiting = [b for b in found if not b["accepted"]]
+    if not waiting:
+        return ""
+    reasons = " ".join(f"[{b['id']}] {b['message']}" for b in waiting)
+    every = json.dumps([b["id"] for b in found])
+    return f"{said}: {reasons} To change it anyway, set {ACCEPT}: {every} for this host"
+
+
+def check_summary(plan: dict, installed_already: bool, accepted: list[str]) -> dict:
+    """What a run would do with this host (check mode): its outcome and message."""
+    driver = plan.get("driver")
+    why_not = blocked(plan, accepted, check=True)
+    if installed_already:
+        message = (
+            f"{driver} is installed already: a run verifies it and reinstalls it only if "
+            "verify fails"
+        )
+        if why_not:
+            message += f" (then: {why_not})"
+        return {"outcome": "planned", "message": message}
+    if why_not:
+        return {"outcome": "blocked", "message": why_not}
+    message = (
+        f"a run would install {driver} ({len(plan.get('purge_list') or [])} packages purged "
+        f"first, {len(plan.get('steps') or [])} steps), then verify it"
+    )
+    taken = [b["id"] for b in blockers(plan, accepted)]
+    if taken:
+        message += f", accepting {', '.join(taken)} ({ACCEPT})"
+    return {"outcome": "planned", "message": message}
 
 
 def install_failure(result: dict | None, stderr: str, rc: int) -> str:
@@ -117,6 +177,10 @@ def verify_failure(result: dict | None, stderr: str) -> str:
     return "verify failed: " + "; ".join(problems or ["no check passed"])
 
 
+# the outcomes whose report lines repeat the plan's warnings: check mode's, and a blocked host's
+WARNED_OUTCOMES = ("planned", "blocked")
+
+
 def report_lines(summaries: list[dict], path: str) -> list[str]:
     """One line per host for the play's output, then where the full report is."""
     lines = []
@@ -125,6 +189,8 @@ def report_lines(summaries: list[dict], path: str) -> list[str]:
         after = _driver_words(s.get("driver_after"))
         change = f" [{before} -> {after}]" if s.get("driver_after") else f" [{before}]"
         lines.append(f"{s.get('host')}: {s.get('outcome')}: {s.get('message')}{change}")
+        if s.get("outcome") in WARNED_OUTCOMES:  # where someone decides what happens next
+            lines += [f"  warning: {w}" for w in s.get("warnings") or []]
     return [*lines, f"report: {path}"]
 
 
@@ -164,6 +230,9 @@ class FilterModule:
             "nvwizard_reason": reason,
             "nvwizard_json_or_none": json_or_none,
             "nvwizard_plan_lines": plan_lines,
+            "nvwizard_blockers": blockers,
+            "nvwizard_blocked": blocked,
+            "nvwizard_check_summary": check_summary,
             "nvwizard_install_failure": install_failure,
             "nvwizard_seconds_to_reboot": seconds_to_reboot,
             "nvwizard_verify_failure": verify_failure,
