@@ -145,8 +145,8 @@ def activate(
 def _install(host) -> str:
     """The install for the machine activate looked at: a demo's own, or this machine's."""
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.engine.demo_advice import demo_command
     from nvwizard.host.demo import demo_name
+    from nvwizard.host.demo_advice import demo_command
 
     demo = demo_name(host.label) if host.kind == "demo" else None
     return demo_command(demo, "install") if demo else "sudo nvwizard"

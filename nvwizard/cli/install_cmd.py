@@ -272,7 +272,7 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
     """How the demo reboots from the command line, when it lives on in the state directory
     (the same words as `nvwizard status`); None for any other simulated machine."""
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.engine.demo_advice import demo_reboot
+    from nvwizard.host.demo_advice import demo_reboot
 
     if host.saved_in is None:
         return None
@@ -284,7 +284,7 @@ def _demo_repair(host, apply: InProcessApply) -> str | None:
     uses (a demo's dpkg is not this computer's: `dpkg --configure -a` never reaches it);
     None for a bundle."""
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.engine.demo_advice import demo_repair, unkept_demo_repair
+    from nvwizard.host.demo_advice import demo_repair, unkept_demo_repair
     from nvwizard.simulator.script import FAIL_ENV
 
     if host.kind != "demo":

@@ -18,6 +18,7 @@
   the installed packages say), loading it in place.
 
 The engine decides nothing about what to install: a new kind of step is added in plan/.
-Advice about a demo machine names only the commands that reach it (demo_advice.py; verify's
-fixes: verify_fixes.py), never this computer's `sudo`, `dpkg` or `reboot`.
+Advice about a demo machine names only the commands that reach it (host/demo_advice.py, which
+detection's findings and the plans' "if it fails" use too; verify's fixes: verify_fixes.py),
+never this computer's `sudo`, `dpkg` or `reboot`.
 """

@@ -23,12 +23,12 @@ from collections.abc import Callable
 from nvwizard.detect.lsmod import parse_lsmod
 from nvwizard.detect.models import LsmodEntry
 from nvwizard.detect.proc_version import parse_proc_driver_version
-from nvwizard.engine.demo_advice import reboot_the_demo
 from nvwizard.engine.diagnose import Diagnosis
 from nvwizard.engine.events import CANCELLED, Outcome
 from nvwizard.engine.verify import check_now
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
+from nvwizard.host.demo_advice import reboot_the_demo
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Plan, Step

@@ -16,11 +16,11 @@ from pathlib import Path
 from nvwizard.engine import events as ev
 from nvwizard.engine import journal as jn
 from nvwizard.engine import paths
-from nvwizard.engine.demo_advice import demo_reboot, demo_repair, install_again, verify_command
 from nvwizard.engine.lock import current_holder
 from nvwizard.engine.progress import PlanProgress, progress_of
 from nvwizard.engine.state import VerifyResult, read_state
 from nvwizard.host.demo import demo_name
+from nvwizard.host.demo_advice import demo_reboot, demo_repair, install_again, verify_command
 from nvwizard.plan.models import ACTIVATE_PLAN
 
 RUNNING = "running"

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nvwizard.engine.demo_advice import demo_command, reboot_the_demo, wizard_command
 from nvwizard.engine.state import VerifyCheck
 from nvwizard.host.base import Host
-from nvwizard.host.demo import demo_name
+from nvwizard.host.demo_advice import (
+    demo_command,
+    demo_of,
+    on_a_real_machine,
+    reboot_the_demo,
+    wizard_command,
+)
 
 INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
 REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
 INSTALL_OPEN = "Install the -open variant of the driver (`sudo nvwizard`), then reboot."
-ON_A_REAL_MACHINE = "On a real machine: "
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,7 @@ class Fixes:
     def by_hand(self, fix: str) -> str:
         """A fix that only a person at the machine applies (a package installed by hand,
         dmesg read): as it is, or on a demo said as what a real machine would need."""
-        if not self.demo:
-            return fix
-        return ON_A_REAL_MACHINE + (fix if fix[1:2].isupper() else fix[0].lower() + fix[1:])
+        return on_a_real_machine(fix) if self.demo else fix
 
     def by_hand_check(self, check: VerifyCheck) -> VerifyCheck:
         """`check` with its fix by hand, unless that fix is to install the driver."""
@@ -58,10 +60,10 @@ THIS_MACHINE = Fixes(REBOOT_FIX, INSTALL_FIRST, INSTALL_OPEN)
 def fixes_for(host: Host, driver: str | None, in_wizard: bool = False) -> Fixes:
     """The fixes in the commands that reach `host`: a demo's own (`driver`: the one its last
     apply installed; `in_wizard`: read on the wizard's screens), or this machine's."""
-    name = demo_name(host.label) if host.kind == "demo" else None
-    if name is None:
+    demo = demo_of(host)
+    if demo is None:
         return THIS_MACHINE
-    return demo_fixes(name, driver, host.saved_in, in_wizard)
+    return demo_fixes(demo.name, driver, demo.saved_in, in_wizard)
 
 
 def demo_fixes(demo: str, driver: str | None, saved_in: str | None, in_wizard: bool) -> Fixes:

@@ -6,7 +6,9 @@ Everything above reads facts by source name (`sources.py`, the bundle file names
 - `local.py`: this machine. Its sources come from `system_files.py` (/etc, /proc, /sys,
   /var), `package_queries.py` (apt and dpkg), `processes.py` (GPU users, lock holders, the
   session) and plain commands (`reading.py`); `local_command.py` streams a started command.
-- `bundle.py`: a capture bundle's folder; `demo.py`: the list of bundled demo machines.
+- `bundle.py`: a capture bundle's folder; `demo.py`: the list of bundled demo machines;
+  `demo_advice.py`: advice about a demo in the only commands that reach it (`--demo NAME`),
+  for every layer above that advises (findings, plans' "if it fails", status, verify).
   Commands on a bundle or demo are answered by its simulated machine (nvwizard/simulator/,
   which also picks the machine for a command): host never imports it.
 - `capture.py` writes this machine as a bundle; `spawn.py` starts the detached apply worker.

@@ -168,7 +168,7 @@ def test_verify_after_an_install_without_its_reboot_gives_the_demos_own_fixes(tm
     Its fixes said "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again", which act
     on this computer, never on the demo. Now: the demo's reboot, in status's words, and the
     demo's own verify."""
-    from nvwizard.engine.demo_advice import demo_reboot
+    from nvwizard.host.demo_advice import demo_reboot
 
     demo, driver = "hgx-h100", "nvidia-driver-595-server-open"
     installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", demo, "--yes")

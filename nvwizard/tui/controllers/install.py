@@ -8,9 +8,9 @@ from collections import deque
 from dataclasses import replace
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.demo_advice import demo_repair, unkept_demo_repair
 from nvwizard.engine.progress import DONE, RUNNING
 from nvwizard.host.demo import demo_name
+from nvwizard.host.demo_advice import demo_repair, unkept_demo_repair
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
 from nvwizard.tui.controllers.apply_progress import ApplyProgress

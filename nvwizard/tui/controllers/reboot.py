@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from nvwizard.engine.demo_advice import demo_reboot, verify_command
 from nvwizard.host.demo import demo_name
+from nvwizard.host.demo_advice import demo_reboot, verify_command
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend

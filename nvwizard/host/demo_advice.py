@@ -5,12 +5,41 @@ reboot` would reboot this computer, `dpkg --configure -a` would repair this comp
 only nvwizard's own commands with `--demo NAME`, or the wizard's keys while it shows the demo.
 With NVWIZARD_STATE_DIR set it lives on between commands in a file there; deleting that file
 resets it to its bundle. Each place that advises about a demo takes its words from here:
-`status`'s next step, the end of `install`, `verify`'s fixes, the wizard's screens.
+`status`'s next step, the end of `install`, `verify`'s fixes, the wizard's screens (a
+layer below the engine learns of the demo from the host: `demo_of`). What only a person at a real machine can do (install a package by hand, enable a
+service) is said as that: "On a real machine: ...".
 """
 
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
+
+from nvwizard.host.base import Host
+from nvwizard.host.demo import demo_name
+
+ON_A_REAL_MACHINE = "On a real machine: "
+
+
+@dataclass(frozen=True)
+class DemoRef:
+    """The demo machine a host simulates, as advice names it: `name` (`--demo NAME`) and the
+    file it is kept in between commands (`Host.saved_in`; None: not kept, so each command
+    starts from its bundle and only the wizard goes on from a change)."""
+
+    name: str
+    saved_in: str | None = None
+
+
+def demo_of(host: Host) -> DemoRef | None:
+    """The demo `host` simulates; None for this machine or a bundle."""
+    name = demo_name(host.label) if host.kind == "demo" else None
+    return None if name is None else DemoRef(name, host.saved_in)
+
+
+def on_a_real_machine(fix: str) -> str:
+    """A fix that only a person at a real machine applies, said as that on a demo."""
+    return ON_A_REAL_MACHINE + (fix if fix[1:2].isupper() else fix[0].lower() + fix[1:])
 
 
 def demo_command(demo: str, command: str, *options: str) -> str:
