@@ -5,8 +5,9 @@ reboot` would reboot this computer, `dpkg --configure -a` would repair this comp
 only nvwizard's own commands with `--demo NAME`, or the wizard's keys while it shows the demo.
 With NVWIZARD_STATE_DIR set it lives on between commands in a file there; deleting that file
 resets it to its bundle. Each place that advises about a demo takes its words from here:
-`status`'s next step, the end of `install`, `verify`'s fixes, the wizard's screens (a
-layer below the engine learns of the demo from the host: `demo_of`). What only a person at a real machine can do (install a package by hand, enable a
+`status`'s next step, the end of `install`, `verify`'s fixes, the wizard's screens,
+detection's findings and the plans' "if it fails" (which learn of the demo from the host:
+`demo_of`). What only a person at a real machine can do (install a package by hand, enable a
 service) is said as that: "On a real machine: ...".
 """
 
@@ -120,3 +121,22 @@ def unkept_demo_repair(demo: str) -> str:
         f"nothing to repair: the demo is not kept between commands (NVWIZARD_STATE_DIR is not "
         f"set), so the next `{demo_command(demo, 'install')}` starts from its bundle again"
     )
+
+
+def demo_package_repair(demo: DemoRef) -> str:
+    """Detection's fix on a demo whose package manager a failed install left unfinished (dpkg
+    interrupted, packages half-configured): what repairs the demo, never this computer's
+    `dpkg --configure -a`. Detection does not know which driver the install was for: any
+    install's plan repairs first."""
+    install = demo_command(demo.name, "install")
+    repairs = (
+        "Repair the demo: an install's plan first finishes what the demo's package manager "
+        f"left unfinished (the wizard's install, or `{install}`; add `--driver` for another "
+        "driver than the recommended one)"
+    )
+    if demo.saved_in is None:
+        return (
+            f"{repairs}. The demo is not kept between commands (NVWIZARD_STATE_DIR is not "
+            "set): a new command starts from its bundle."
+        )
+    return f"{repairs}, or {reset_demo(demo.saved_in)}."

@@ -43,6 +43,7 @@ from nvwizard.detect.models import (
     UbuntuDriversDevice,
 )
 from nvwizard.host.base import Host
+from nvwizard.host.demo_advice import demo_of
 from nvwizard.knowledge.packages import (
     is_driver_package,
     is_nvidia_related,
@@ -319,6 +320,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
             offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, apt_packages
         ),
         source=host.label,
+        demo=demo_of(host),
         debian=debian_facts,
         today=today,
     )

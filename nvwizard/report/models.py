@@ -15,6 +15,7 @@ from nvwizard.detect.dpkg import unfinished_meaning
 from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi
 
 if TYPE_CHECKING:
+    from nvwizard.host.demo_advice import DemoRef
     from nvwizard.report.debian import DebianFacts
 
 
@@ -165,6 +166,9 @@ class Report:
     driver_sources: list[str] = field(default_factory=list)  # "ubuntu-drivers devices", "apt"
     findings: list[Finding] = field(default_factory=list)
     source: str = "this machine"  # the host's label
+    # the demo machine it is (its advice in the demo's own commands); None: a real machine's
+    # report (this machine, a bundle)
+    demo: DemoRef | None = None
     debian: DebianFacts | None = None  # Debian only: versions apt offers, sources (debian.py)
     stack: DevStack = field(default_factory=DevStack)  # CUDA toolkit, cuDNN, containers
     # The day end-of-life dates were judged against (build_report's `today`): every lifecycle

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from nvwizard.host.demo_advice import demo_package_repair
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, present
 from nvwizard.report.models import Finding, Report
@@ -17,7 +18,9 @@ def dpkg_interrupted(report: Report, facts: ExtraFacts) -> Finding | None:
         "dpkg-interrupted",
         "block",
         "dpkg was interrupted: an earlier package operation did not finish.",
-        "Run `sudo dpkg --configure -a` before changing the driver.",
+        "Run `sudo dpkg --configure -a` before changing the driver."
+        if report.demo is None
+        else demo_package_repair(report.demo),
     )
 
 
@@ -30,7 +33,9 @@ def half_configured_packages(report: Report, facts: ExtraFacts) -> Finding | Non
         "block",
         f"NVIDIA packages are not fully installed: {', '.join(broken)}.",
         "Run `sudo dpkg --configure -a` to finish configuring them "
-        "(then `sudo apt-get -f install` if dependencies are missing).",
+        "(then `sudo apt-get -f install` if dependencies are missing)."
+        if report.demo is None
+        else demo_package_repair(report.demo),
     )
 
 
