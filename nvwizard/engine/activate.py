@@ -28,9 +28,10 @@ from nvwizard.engine.events import CANCELLED, Outcome
 from nvwizard.engine.verify import check_now
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
-from nvwizard.host.demo_advice import reboot_the_demo
+from nvwizard.host.demo_advice import demo_of, reboot_the_demo
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.plan import models as pm
+from nvwizard.plan.demo_words import for_demo_step
 from nvwizard.plan.models import Plan, Step
 
 Say = Callable[[Step, str, str], None]  # (step, stream, line)
@@ -167,7 +168,7 @@ class ActivationGuard:
         if stop is None:
             return None
         units = km.start_order({argv[-1] for argv in stop.commands})
-        return Step(
+        restart = Step(
             id=RESTART_STEP_ID,
             title="Start the GPU services again",
             why="The unload stopped; the old driver keeps running, and so do its services.",
@@ -176,6 +177,8 @@ class ActivationGuard:
             on_failure="Start them by hand (`systemctl start ...`) or reboot.",
             kind=pm.START_SERVICES,
         )
+        demo = demo_of(self.host)
+        return restart if demo is None else for_demo_step(restart, self.plan, demo)
 
     def keep_old(self) -> str:
         """What a failed unload leaves, and what to do."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.knowledge.packages import parse_driver_package
 from nvwizard.plan import models as pm
+from nvwizard.plan.demo_words import for_demo
 from nvwizard.plan.models import Choices, Plan, Step
 from nvwizard.report.activation import Activation, ActivationFacts
 
@@ -51,7 +52,7 @@ def build_activation_plan(facts: ActivationFacts, activation: Activation, host_l
         steps.append(start_services_step(list(activation.start_services)))
     steps.append(verify_driver_step())
     driver = parse_driver_package(activation.driver)
-    return Plan(
+    plan = Plan(
         steps=steps,
         choices=Choices(driver=activation.driver, purge=False, headless=not facts.desktop),
         host_label=host_label,
@@ -62,6 +63,7 @@ def build_activation_plan(facts: ActivationFacts, activation: Activation, host_l
         warnings=list(activation.notes),
         purpose=pm.ACTIVATE_PLAN,
     )
+    return for_demo(plan, facts.demo)
 
 
 def stop_services_step(units: list[str]) -> Step:

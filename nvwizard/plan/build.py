@@ -17,6 +17,7 @@ from nvwizard.knowledge.packages import DriverPackage
 from nvwizard.plan.apt import apt_options
 from nvwizard.plan.blockers import plan_blockers
 from nvwizard.plan.debian import sources_step
+from nvwizard.plan.demo_words import for_demo
 from nvwizard.plan.install import install_lists, install_step, validate_driver
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.plan.preflight import preflight_step, report_warnings, update_step
@@ -118,7 +119,7 @@ def build_plan(report: Report, choices: Choices) -> Plan:
     steps.append(verify_step(driver_packages + stack_packages))
     if choices.reboot:
         steps.append(reboot_step())
-    return Plan(
+    plan = Plan(
         steps=steps,
         choices=choices,
         host_label=report.source,
@@ -136,3 +137,4 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         repositories=repositories,
         blockers=plan_blockers(report, warnings),
     )
+    return for_demo(plan, report.demo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nvwizard.plan import models as pm
 from nvwizard.plan.apt import apt_options
+from nvwizard.plan.demo_words import for_demo
 from nvwizard.plan.models import Choices, Plan, Step
 from nvwizard.plan.verify import verify_command
 from nvwizard.report.models import Report
@@ -101,7 +102,7 @@ def build_repair_plan(report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIME
             kind=pm.PREFLIGHT,
         )
     )
-    return Plan(
+    plan = Plan(
         steps=steps,
         choices=Choices(driver="", purge=False, lock_timeout_s=lock_timeout_s),
         host_label=report.source,
@@ -111,3 +112,4 @@ def build_repair_plan(report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIME
         modules="",
         purpose=pm.REPAIR_PLAN,
     )
+    return for_demo(plan, report.demo)

@@ -22,9 +22,13 @@ The facts are read by report/activation_facts.py; the steps are built by plan/ac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from nvwizard.detect.models import GpuProcess, LsmodEntry, UnitState
 from nvwizard.knowledge import kernel_modules as km
+
+if TYPE_CHECKING:
+    from nvwizard.host.demo_advice import DemoRef
 
 LOAD = "load"  # safe: stop the GPU services, unload the old modules, load the new ones
 LOADED = "loaded"  # the installed driver is the one loaded: nothing to do
@@ -56,6 +60,7 @@ class ActivationFacts:
     services: tuple[UnitState, ...] = ()  # NVIDIA's GPU services
     pending_kernel: str | None = None  # the kernel package a pending reboot is for
     desktop: bool = False  # a display manager or desktop is installed
+    demo: DemoRef | None = None  # the demo machine read (its advice in its commands), else None
 
 
 @dataclass(frozen=True)

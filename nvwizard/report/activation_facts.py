@@ -22,6 +22,7 @@ from __future__ import annotations
 from nvwizard.detect import dkms, dpkg, lsmod, lspci, misc, mokutil, proc_version, sysfs_pci, uname
 from nvwizard.detect.models import DpkgEntry, LsmodEntry, PciDevice, UnitState
 from nvwizard.host.base import Host
+from nvwizard.host.demo_advice import demo_of
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.knowledge.packages import branch_of_version, parse_driver_package
@@ -71,6 +72,7 @@ def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
         services=tuple(_services(host, {p.name for p in processes})),
         pending_kernel=_pending_kernel(host, kernel, packages),
         desktop=is_headless(session, packages) is False,
+        demo=demo_of(host),
     )
 
 

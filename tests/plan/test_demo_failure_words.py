@@ -1,0 +1,154 @@
+"""A plan for a demo says what to do if a step fails in the demo's own commands: a user who
+follows it must never run `sudo reboot`, `dpkg --configure -a` or `systemctl` on this computer.
+What only a person at a real machine could do is said as "On a real machine: ..."."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from nvwizard.detect.models import LsmodEntry, UnitState
+from nvwizard.host.demo import DEMOS
+from nvwizard.host.demo_advice import DemoRef
+from nvwizard.plan.activate import build_activation_plan
+from nvwizard.plan.build import build_plan, build_repair_plan, default_choices
+from nvwizard.plan.models import Choices, Plan
+from nvwizard.report.activation import decide_activation
+from nvwizard.report.build import build_report
+from nvwizard.simulator import bundle_host, demo_host
+from tests.plan.bundles import rtx3090_bundle
+from tests.plan.test_activate_plan import FRESH, OLD
+from tests.plan.test_demo_plans import TODAY
+
+WITH_GPU = [d.name for d in DEMOS if d.name != "vm-no-gpu"]
+EVERYTHING = {
+    "reboot": True,
+    "hold": True,
+    "persistenced": True,
+    "container_toolkit": True,
+    "cuda": "latest",
+    "cudnn": True,
+}
+SAVED = "/state/demo-machines/hgx-h100.json"
+
+
+def commands_for_this_computer(text: str) -> list[str]:
+    """The commands `text` tells the user to run, other than the demo's own (`nvwizard ...
+    --demo NAME`, the reset `rm <file>`); what follows "On a real machine:" is not counted."""
+    said = text.split("On a real machine: ", 1)[0]
+    spans = re.findall(r"`([^`]*)`", said)
+    found = [s for s in spans if not (re.match(r"nvwizard .*--demo ", s) or s.startswith("rm "))]
+    return found + (["sudo"] if re.search(r"\bsudo\b", said) else [])
+
+
+def full_plan(name: str) -> Plan:
+    report = build_report(demo_host(name), today=TODAY)
+    choices = Choices(**{**default_choices(report).__dict__, **EVERYTHING})
+    return build_plan(report, choices)
+
+
+@pytest.mark.parametrize("name", WITH_GPU)
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "not-kept"])
+def test_no_step_of_a_demo_plan_sends_the_user_to_this_computer(name, kept, tmp_path, monkeypatch):
+    if kept:
+        monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    else:
+        monkeypatch.delenv("NVWIZARD_STATE_DIR", raising=False)
+    plan = full_plan(name)
+    assert "reboot" in [s.id for s in plan.steps]
+    for step in plan.steps:
+        assert commands_for_this_computer(step.on_failure) == [], (step.id, step.on_failure)
+
+
+def test_a_kept_demo_s_steps_name_its_install_reboot_and_reset(tmp_path, monkeypatch):
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    plan = full_plan("hgx-h100")
+    saved = tmp_path / "demo-machines" / "hgx-h100.json"
+    again = f"nvwizard install --demo hgx-h100 --driver {plan.driver}"
+    assert plan.step("install").on_failure == (
+        f"Read the log for the cause; then run `{again}` again (its plan first repairs what the "
+        f"demo's package manager left unfinished), or reset the demo to its bundle: `rm {saved}`."
+    )
+    assert plan.step("reboot").on_failure == (
+        f"Reboot the demo: `{again} --yes --reboot` installs it again and then reboots the demo, "
+        "or `nvwizard activate --demo hgx-h100` loads it without a reboot where that is safe; "
+        "then run `nvwizard verify --demo hgx-h100`."
+    )
+    assert plan.step("fabric-manager").on_failure == (
+        "On a real machine: run `systemctl enable nvidia-fabricmanager` after the reboot."
+    )
+    assert plan.step("autoremove").on_failure == (
+        f"Harmless to leave: apply again (`{again}`) or leave it."
+    )
+
+
+def test_the_plan_json_carries_the_demo_s_words(tmp_path, monkeypatch):
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    plan = full_plan("rtx3090-fresh")
+    again = Plan.from_json(plan.to_json())
+    assert [s.on_failure for s in again.steps] == [s.on_failure for s in plan.steps]
+    assert "sudo reboot" not in str(plan.to_json())
+
+
+def test_a_bundle_s_plan_keeps_the_real_machine_s_words(tmp_path):
+    """A bundle is a captured real machine: `sudo reboot` is what its user types there."""
+    report = build_report(bundle_host(rtx3090_bundle(tmp_path / "bundle")))
+    plan = build_plan(report, replace(default_choices(report), reboot=True))
+    assert plan.step("reboot").on_failure == "Reboot by hand: `sudo reboot`."
+    assert "`dpkg --configure -a`" in plan.step("verify").on_failure
+
+
+def test_the_repair_plan_on_a_demo_names_the_demo_s_reset(tmp_path, monkeypatch):
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    plan = build_repair_plan(build_report(demo_host("rtx3090-fresh"), today=TODAY))
+    for step in plan.steps:
+        assert commands_for_this_computer(step.on_failure) == [], (step.id, step.on_failure)
+    assert "`rm " in plan.step("audit").on_failure
+
+
+UPGRADE = replace(
+    FRESH,
+    nvidia_modules=OLD,
+    loaded_version="535.247.01",
+    loaded_flavor="open",
+    services=(
+        UnitState("nvidia-persistenced.service", "active", "enabled"),
+        UnitState("nvidia-fabricmanager.service", "active", "enabled"),
+    ),
+)
+
+
+def test_the_activation_steps_on_a_demo_name_its_reboot_not_sudo_reboot():
+    facts = replace(
+        UPGRADE,
+        nouveau=LsmodEntry("nouveau", 2424832, (), 0),
+        demo=DemoRef("hgx-h100", SAVED),
+    )
+    plan = build_activation_plan(facts, decide_activation(facts), "demo hgx-h100")
+    assert [s.id for s in plan.steps] == [
+        "stop-gpu-services",
+        "unload-nvidia",
+        "unload-nouveau",
+        "load-nvidia",
+        "start-gpu-services",
+        "verify-driver",
+    ]
+    reboot = (
+        f"reboot the demo: `nvwizard install --demo hgx-h100 --driver {FRESH.driver} --yes "
+        "--reboot` installs it again and then reboots the demo; then run `nvwizard verify "
+        "--demo hgx-h100`."
+    )
+    assert plan.step("load-nvidia").on_failure == (
+        f"The error above says why it did not load now; {reboot}"
+    )
+    assert plan.step("verify-driver").on_failure == f"R{reboot[1:]}"
+    for step in plan.steps:  # loading it without a reboot is what failed: no activate offered
+        assert commands_for_this_computer(step.on_failure) == [], (step.id, step.on_failure)
+        assert "activate" not in step.on_failure
+
+
+def test_the_activation_steps_on_this_machine_keep_sudo_reboot():
+    plan = build_activation_plan(UPGRADE, decide_activation(UPGRADE), "this machine")
+    assert "`sudo reboot`" in plan.step("load-nvidia").on_failure
