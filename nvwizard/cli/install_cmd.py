@@ -84,9 +84,11 @@ def register(subparsers, add_machine_options) -> None:
 # -- the command ---------------------------------------------------------------------------
 
 
-def what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
-    """The options that resolve a stop on packages the purge would drag along."""
+def what_to_do(plan: Plan, check: SimulationCheck, demo: bool = False) -> list[str]:
+    """The options that resolve a stop on packages the purge would drag along. On a `demo`, a
+    package only a person at a real machine would remove is said as that."""
     # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.host.demo_advice import on_a_real_machine
     from nvwizard.plan.simulate import dragged_packages
 
     dragged = dragged_packages(plan, check)
@@ -98,12 +100,13 @@ def what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
         options = shlex.join(arg for name in dragged.unkeep for arg in ("--keep", name))
         advice.append(f"{_them(dragged.unkeep)} cannot stay without the driver: drop {options}")
     if dragged.by_hand:
-        names = " ".join(dragged.by_hand)
+        names, it = " ".join(dragged.by_hand), _them(dragged.by_hand)
         purge = shlex.join(["sudo", "apt-get", "purge", *dragged.by_hand])
-        advice.append(
-            f"{names} {'needs' if len(dragged.by_hand) == 1 else 'need'} the driver: if no "
-            f"longer needed, remove {_them(dragged.by_hand)} first ({purge})"
-        )
+        remove = f"if no longer needed, remove {it} first ({purge})"
+        if demo:  # this computer's apt-get never reaches the demo, nor does nvwizard remove it
+            remove = f"{on_a_real_machine(remove)}; no nvwizard command removes {it} from the demo"
+        need = "needs" if len(dragged.by_hand) == 1 else "need"
+        advice.append(f"{names} {need} the driver{'. ' if demo else ': '}{remove}")
     return advice
 
 
@@ -203,7 +206,7 @@ def install(args: argparse.Namespace) -> InstallResult:
     check = check_simulation(plan, simulation)
     print(format_simulation(simulation, check), flush=True)
     if not check.ok:
-        advice = "".join(f"; {line}" for line in what_to_do(plan, check))
+        advice = "".join(f"; {line}" for line in what_to_do(plan, check, host.kind == "demo"))
         raise RefusedError("the simulation says stop: " + "; ".join(check.problems) + advice)
     print("", flush=True)
     replacing = ""

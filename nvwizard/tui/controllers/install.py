@@ -10,7 +10,7 @@ from dataclasses import replace
 from nvwizard.engine import events as ev
 from nvwizard.engine.progress import DONE, RUNNING
 from nvwizard.host.demo import demo_name
-from nvwizard.host.demo_advice import demo_repair, unkept_demo_repair
+from nvwizard.host.demo_advice import demo_repair, on_a_real_machine, unkept_demo_repair
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
@@ -75,7 +75,8 @@ class InstallController:
         plan, check = self.state.plan, self.state.simulation_check
         if plan is None or check is None or not check.problems:
             return None
-        return ". ".join(["; ".join(check.problems), *_what_to_do(plan, check)])
+        advice = _what_to_do(plan, check, demo=self.state.host.kind == "demo")
+        return ". ".join(["; ".join(check.problems), *advice])
 
     def simulation_notes(self) -> list[str]:
         sim, check = self.state.simulation, self.state.simulation_check
@@ -314,9 +315,10 @@ class InstallController:
         return demo_repair(name, driver, activation=False, saved_in=saved_in)
 
 
-def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
+def _what_to_do(plan: Plan, check: SimulationCheck, demo: bool = False) -> list[str]:
     """The wizard's controls that resolve a stop on packages the purge would drag along: each
-    package named, the screen and the key, and the install option that does the same."""
+    package named, the screen and the key, and the install option that does the same. On a
+    `demo`, a package only a person at a real machine would remove is said as that."""
     dragged = dragged_packages(plan, check)
     advice = []
     back = "press b three times (back to Purge)"
@@ -333,11 +335,13 @@ def _what_to_do(plan: Plan, check: SimulationCheck) -> list[str]:
             f"{names} cannot stay without the driver: {back} and tick {it} again with Space"
         )
     if dragged.by_hand:
-        names = " ".join(dragged.by_hand)
+        names, it = " ".join(dragged.by_hand), _them(dragged.by_hand)
         purge = shlex.join(["sudo", "apt-get", "purge", *dragged.by_hand])
-        advice.append(
-            f"{names} needs the driver: if no longer needed, quit and remove it first ({purge})"
-        )
+        remove = f"if no longer needed, quit and remove {it} first ({purge})"
+        if demo:  # this computer's apt-get never reaches the demo, nor does the wizard remove it
+            remove = f"{on_a_real_machine(remove)}; the wizard does not remove {it} from the demo"
+        need = "needs" if len(dragged.by_hand) == 1 else "need"
+        advice.append(f"{names} {need} the driver{'. ' if demo else ': '}{remove}")
     return advice
 
 
