@@ -152,7 +152,9 @@ def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
     if status.verified is not None:
         lines.append(_verified_line(status))
     if status.log_path:
-        lines.append(f"log: {status.log_path}")
+        # a log in a folder since removed (a temporary one, or deleted by hand): said, not named
+        gone = "" if os.path.exists(status.log_path) else " (no longer there: it was removed)"
+        lines.append(f"log: {status.log_path}{gone}")
     lines.append(f"next: {status.next_step}: {status.next_hint}")
     if loaded is not None:
         where = " on this machine" if _on(status) else ""  # the apply was on a demo: say whose

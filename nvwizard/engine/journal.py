@@ -15,8 +15,9 @@ event is flushed at once, after the state file. A follower therefore sees each l
 that window, and a crash loses at most that window of output.
 
 Where: `engine.paths` (NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR override). A demo or bundle
-host never writes into the real places: unless those variables are set, its journal goes to a
-temporary directory, removed when the process ends. A journal that cannot be written is
+host never writes into the real places: its state goes to NVWIZARD_STATE_DIR, its logs to
+NVWIZARD_LOG_DIR or else next to that state; what neither names goes to a temporary
+directory, removed when the process ends. A journal that cannot be written is
 refused before the apply starts (`check_can_journal`, `check_writable`: PlaceError, one line).
 """
 
@@ -81,14 +82,22 @@ def event_json_line(event: ev.Event) -> str:
     return _EVENT_ENCODER.encode(event.to_json()) + "\n"
 
 
+DEMO_LOG_FOLDER = "log"  # a demo's or bundle's logs, in NVWIZARD_STATE_DIR when no log dir is set
+
+
 def journal_places(host: Host) -> tuple[Path | None, Path | None]:
     """(log dir, state dir) for an apply on this host; None for one that is temporary.
 
-    A demo or bundle never writes into the real places: each of the two not named by
-    NVWIZARD_LOG_DIR / NVWIZARD_STATE_DIR is a temporary directory (`journal_dirs_for`)."""
+    A demo or bundle never writes into the real places. Its state goes where
+    NVWIZARD_STATE_DIR says, its logs where NVWIZARD_LOG_DIR says, else next to that state
+    (`$NVWIZARD_STATE_DIR/log`): the apply recorded there (what `status` and `logs` read)
+    names its log, which must outlive the command as the record does. What neither variable
+    names is a temporary directory (`journal_dirs_for`)."""
     if host.is_real:
         return paths.log_dir(), paths.state_dir()
     log, state = os.environ.get(paths.LOG_SETTING), os.environ.get(paths.STATE_SETTING)
+    if not log and state:
+        log = os.path.join(state, DEMO_LOG_FOLDER)
     return Path(log) if log else None, Path(state) if state else None
 
 
@@ -122,7 +131,7 @@ def check_can_journal(host: Host) -> None:
 
 def keeps_its_log(host: Host) -> bool:
     """Whether an apply's log on `host` outlives this process (see journal_dirs_for)."""
-    return host.is_real or bool(os.environ.get("NVWIZARD_LOG_DIR"))
+    return journal_places(host)[0] is not None
 
 
 def _stamp() -> str:
