@@ -194,9 +194,12 @@ def check_nvidia_smi(
             ),
         )
     message = smi.message or smi.status
-    if smi.status == "version-mismatch":
-        fix = fixes.reboot
-    elif smi.status == "no-devices":
+    loaded = report.loaded_module.version if report.loaded_module else None
+    if smi.status == "version-mismatch" or (smi.status == "no-driver" and flavour and not loaded):
+        # between an install and its reboot (or load): no nvidia module, or an older one
+        detail = f"the installed driver is not loaded yet: nvidia-smi fails ({message})"
+        return VerifyCheck("nvidia-smi", False, detail, fixes.load_installed)
+    if smi.status == "no-devices":
         fix = fixes.by_hand("Check `lspci -nn | grep -i nvidia` and `sudo dmesg | grep -i nvidia`.")
     else:
         dmesg = fixes.by_hand("If it still fails, read `sudo dmesg | grep -i nvidia`.")

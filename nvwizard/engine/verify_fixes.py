@@ -24,6 +24,10 @@ from nvwizard.host.demo_advice import (
 
 INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
 REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
+LOAD_FIX = (
+    "Reboot (`sudo reboot`), or load it without a reboot where that is safe (`sudo nvwizard "
+    "activate`); then run `sudo nvwizard verify` again."
+)
 INSTALL_OPEN = "Install the -open variant of the driver (`sudo nvwizard`), then reboot."
 
 
@@ -35,6 +39,13 @@ class Fixes:
     install_first: str  # no driver is installed
     install_open: str  # the proprietary module runs where only the open ones work
     demo: bool = False
+    # the installed driver is not loaded yet: reboot, or load it without a reboot where that
+    # is safe, then verify again ("": the reboot fix says both)
+    load: str = ""
+
+    @property
+    def load_installed(self) -> str:
+        return self.load or self.reboot
 
     def by_hand(self, fix: str) -> str:
         """A fix that only a person at the machine applies (a package installed by hand,
@@ -54,7 +65,7 @@ class Fixes:
         return fix if not self.demo else f"{why} {self.reboot}"
 
 
-THIS_MACHINE = Fixes(REBOOT_FIX, INSTALL_FIRST, INSTALL_OPEN)
+THIS_MACHINE = Fixes(REBOOT_FIX, INSTALL_FIRST, INSTALL_OPEN, load=LOAD_FIX)
 
 
 def fixes_for(host: Host, driver: str | None, in_wizard: bool = False) -> Fixes:

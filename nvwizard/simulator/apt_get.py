@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nvwizard.simulator.apt_options import AptRequest, parse_apt_argv
-from nvwizard.simulator.boot import write_module_on_disk
+from nvwizard.simulator.boot import rewrite_nvidia_smi, touches_nvidia_smi, write_module_on_disk
 from nvwizard.simulator.dpkg_actions import (
     configure_packages,
     errors_summary,
@@ -294,6 +294,8 @@ def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptR
     if touches_kernel_modules([*tx.install, *tx.remove]):
         model.mark_reboot_required()
         write_module_on_disk(model)
+    if touches_nvidia_smi([*tx.install, *tx.remove]):
+        rewrite_nvidia_smi(call.machine, model)
     if failed:
         yield err("E: Sub-process /usr/bin/dpkg returned an error code (1)")
         return 100

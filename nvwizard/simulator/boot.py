@@ -15,7 +15,10 @@ Triggered by `shutdown -r now`, `reboot`, or a scheduled `shutdown -r +N` coming
   Debian's module names (nvidia-current, nvidia-tesla-535, ...) as under Ubuntu's (nvidia);
 - nvidia-smi: the table of the loaded driver's generation with the bundle's GPUs, idle and
   without processes; the real tool's error text when the module is missing, does not match
-  the libraries, or drives none of the GPUs; no file when no nvidia-smi is installed.
+  the libraries, or drives none of the GPUs; no file when no nvidia-smi is installed. An
+  install or purge of nvidia-smi between reboots rewrites it the same way against the module
+  still running (`rewrite_nvidia_smi`): an installed driver not loaded yet fails as the real
+  tool does then.
 
 A reboot also ends every process (gpu-processes.txt, the dpkg lock holders), clears
 reboot-required.txt, cancels the scheduled reboot, and starts the enabled units (the GPU
@@ -30,12 +33,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 
 from nvwizard.detect.lspci import parse_lspci
 from nvwizard.detect.models import PciDevice
 from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.detect.nvidia_smi import parse_nvidia_smi
+from nvwizard.detect.proc_version import parse_proc_driver_version
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
 from nvwizard.knowledge.architectures import classify_gpu
 from nvwizard.simulator import dkms_status, gpu_services
@@ -83,7 +88,9 @@ def boot(machine: Machine) -> BootResult:
     module, why_not = module_at_boot(model, kernel, secure_boot == "enabled")
     had_nouveau = bool(re.search(r"^nouveau\s", read("lsmod.txt") or "", re.M))
     nouveau = had_nouveau and not nouveau_blacklisted(model)
-    smi_text, smi = nvidia_smi_text(machine, model, module, nouveau)
+    smi_text, smi = nvidia_smi_text(
+        machine, model, module.version if module else None, bool(module and module.open), nouveau
+    )
 
     write = model.write_back
     write("uname-r.txt", kernel + "\n")
@@ -234,33 +241,56 @@ def _utils_version(model: MachineModel) -> str | None:
     return None
 
 
+def touches_nvidia_smi(names: Iterable[str]) -> bool:
+    """Whether a transaction on `names` installs or removes nvidia-smi (and its NVML library)."""
+    return any(n.startswith("nvidia-utils-") or _DEBIAN_SMI.match(n) for n in names)
+
+
+def rewrite_nvidia_smi(machine: Machine, model: MachineModel) -> None:
+    """nvidia-smi after an install or purge of the tool, before any reboot or load: the tool
+    now installed against the module the kernel still runs, as the real one answers then:
+    "couldn't communicate with the NVIDIA driver" with no nvidia module loaded, the NVML
+    "Driver/library version mismatch" with an older one loaded, no output once purged."""
+    running = parse_proc_driver_version(machine.read("proc-driver-nvidia-version.txt") or "")
+    version = running.version if running is not None else None
+    open_module = running is not None and running.flavor == "open"
+    text, _status = nvidia_smi_text(machine, model, version, open_module, nouveau=False)
+    model.write_back("nvidia-smi.txt", text)
+
+
 def nvidia_smi_text(
-    machine: Machine, model: MachineModel, module: LoadedNvidia | None, nouveau: bool
+    machine: Machine,
+    model: MachineModel,
+    version: str | None,
+    open_module: bool,
+    nouveau: bool,
 ) -> tuple[str | None, str]:
+    """What nvidia-smi prints with the nvidia module `version` (`open_module`: its flavour)
+    loaded (None: none is), and its status word (BootResult.smi)."""
     library = _utils_version(model)
     if library is None:
         return None, "not-installed"
-    if module is None:
+    if version is None:
         return NO_DRIVER, "no-driver"
-    if module.version != library:
+    if version != library:
         nvml = ".".join(library.split(".")[:2])
         return (
             "Failed to initialize NVML: Driver/library version mismatch\n"
             f"NVML library version: {nvml}\n",
             "mismatch",
         )
-    rows = [] if nouveau else _driven_gpus(machine, module)
+    rows = [] if nouveau else _driven_gpus(machine, version, open_module)
     if not rows:
         return NO_DEVICES, "no-devices"
     persistence = PERSISTENCED_UNIT in model.state.enabled_units
-    return render_nvidia_smi(module.version, rows, persistence), "table"
+    return render_nvidia_smi(version, rows, persistence), "table"
 
 
-def _driven_gpus(machine: Machine, module: LoadedNvidia) -> list[SmiGpuRow]:
-    """The bundle's GPUs this module can drive, as nvidia-smi lists them (by bus id)."""
+def _driven_gpus(machine: Machine, version: str, open_module: bool) -> list[SmiGpuRow]:
+    """The bundle's GPUs the module `version` can drive, as nvidia-smi lists them (by bus id)."""
     old_smi = parse_nvidia_smi(machine.read("nvidia-smi.txt") or "")
     known = {g.bus_id.upper(): g for g in old_smi.gpus if g.bus_id}
-    branch = int(module.version.split(".")[0])
+    branch = int(version.split(".")[0])
     devices = _nvidia_gpus(machine)
     if not devices:  # a bundle without PCI files: the GPUs the last table listed
         return [
@@ -271,9 +301,9 @@ def _driven_gpus(machine: Machine, module: LoadedNvidia) -> list[SmiGpuRow]:
     rows = []
     for device in devices:
         found = classify_gpu(device.device_id, device.description)
-        if module.open and found.open_kernel == "unsupported":
+        if open_module and found.open_kernel == "unsupported":
             continue  # the open modules need the GSP: Turing and newer
-        if not module.open and found.open_kernel == "required":
+        if not open_module and found.open_kernel == "required":
             continue  # Blackwell and Grace Hopper run only with the open modules
         if found.last_branch is not None and branch > found.last_branch:
             continue  # a legacy GPU this branch dropped

@@ -164,7 +164,7 @@ def _nvidia_came(machine: Machine, model: MachineModel, module: LoadedNvidia) ->
     os_version = model.os.get("VERSION_ID", "")
     machine.write("proc-driver-nvidia-version.txt", proc_version(module, os_version, BUILD_DATE))
     _set_gpu_driver(machine, "nvidia")
-    text, _status = nvidia_smi_text(machine, model, module, nouveau=False)
+    text, _status = nvidia_smi_text(machine, model, module.version, module.open, nouveau=False)
     machine.write("nvidia-smi.txt", text)
 
 
