@@ -5,6 +5,7 @@ from __future__ import annotations
 from nvwizard.knowledge import branches
 from nvwizard.knowledge.architectures import architecture
 from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.findings.common import by_hand
 from nvwizard.report.lifecycle import is_dead, is_newer_than_known
 from nvwizard.report.models import Finding, Report
 
@@ -35,9 +36,10 @@ def every_driver_past_end_of_life(report: Report, facts: ExtraFacts) -> Finding 
             "to replace the GPU on a machine that must stay patched."
         )
     else:
-        fix = (
+        fix = by_hand(
+            report,
             "Update the package lists (`sudo apt-get update`) or move to a newer release: a "
-            "supported branch should then be offered."
+            "supported branch should then be offered.",
         )
     return Finding("every-driver-past-end-of-life", "warn", message, fix)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from nvwizard.detect.models import DpkgEntry
+from nvwizard.host.demo_advice import on_a_real_machine
+from nvwizard.report.models import Report
 
 LOW_DISK_KIB = 2 * 1024 * 1024  # apt needs room for ~1 GiB of driver packages and DKMS builds
 CUDA_REPO_URL = "developer.download.nvidia.com/compute/cuda"
@@ -14,6 +16,12 @@ KERNEL_IMAGE_RE = re.compile(r"^linux-image-(?:unsigned-)?(\d[\w.+~-]*)$")
 def present(entry: DpkgEntry) -> bool:
     """Files of the package are on disk (installed, unpacked or half-configured)."""
     return len(entry.state) >= 2 and entry.state[1] not in "nc"
+
+
+def by_hand(report: Report, fix: str) -> str:
+    """A fix that only a person at the machine applies (`sudo apt-get ...`, `lspci`): as it is,
+    or on a demo, which none of this computer's commands reaches, "On a real machine: ..."."""
+    return fix if report.demo is None else on_a_real_machine(fix)
 
 
 def upstream_version(version: str | None) -> str | None:

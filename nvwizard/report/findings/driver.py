@@ -5,7 +5,7 @@ from __future__ import annotations
 from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.knowledge.packages import is_driver_package, parse_driver_package
 from nvwizard.report.facts import ExtraFacts
-from nvwizard.report.findings.common import CUDA_REPO_URL, present, upstream_version
+from nvwizard.report.findings.common import CUDA_REPO_URL, by_hand, present, upstream_version
 from nvwizard.report.models import Finding, Report
 
 
@@ -18,9 +18,12 @@ def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
             "warn",
             "Secure Boot is on and Debian builds NVIDIA modules with DKMS only: the module is "
             "signed with DKMS's own key, which Secure Boot rejects until it is enrolled.",
-            "Enroll DKMS's key once (`sudo mokutil --import /var/lib/dkms/mok.pub`) and confirm "
-            "it at the next boot on the console or BMC (impossible over SSH alone), or turn "
-            "Secure Boot off.",
+            by_hand(
+                report,
+                "Enroll DKMS's key once (`sudo mokutil --import /var/lib/dkms/mok.pub`) and "
+                "confirm it at the next boot on the console or BMC (impossible over SSH alone), "
+                "or turn Secure Boot off.",
+            ),
         )
     fix = (
         "Pick a driver whose signed modules exist for this kernel, or plan console/BMC access "
@@ -164,8 +167,11 @@ def run_installer(report: Report, facts: ExtraFacts) -> Finding | None:
             "block",
             "A driver installed by NVIDIA's .run installer is present; apt packages would "
             "conflict with its files.",
-            "Remove it first with `sudo nvidia-uninstall` (or `sudo nvidia-installer "
-            "--uninstall`).",
+            by_hand(
+                report,
+                "Remove it first with `sudo nvidia-uninstall` (or `sudo nvidia-installer "
+                "--uninstall`).",
+            ),
         )
     if any(t.endswith("nvidia-installer.log") for t in traces):
         # The log outlives `nvidia-uninstall`, so alone it only hints at an old install.
@@ -174,6 +180,8 @@ def run_installer(report: Report, facts: ExtraFacts) -> Finding | None:
             "info",
             "NVIDIA's .run installer was used here once (/var/log/nvidia-installer.log exists), "
             "but its uninstaller is gone.",
-            "Nothing to do unless `nvidia-smi` works with no driver package installed.",
+            by_hand(
+                report, "Nothing to do unless `nvidia-smi` works with no driver package installed."
+            ),
         )
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nvwizard.host.demo_advice import activate_command
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.models import Finding, Report
 
@@ -13,20 +14,24 @@ def no_nvidia_gpu(report: Report, facts: ExtraFacts) -> Finding | None:
         "no-nvidia-gpu",
         "info",
         "No NVIDIA GPU was found on this machine.",
-        "Nothing to install; check `lspci -nn | grep -i nvidia` if a GPU should be present.",
+        "Nothing to install; check `lspci -nn | grep -i nvidia` if a GPU should be present."
+        if report.demo is None
+        else "Nothing to install. On a real machine: check `lspci -nn | grep -i nvidia` if a "
+        "GPU should be present.",
     )
 
 
 def nouveau_loaded(report: Report, facts: ExtraFacts) -> Finding | None:
     if not (report.nouveau_loaded and report.gpus):
         return None
+    activate = activate_command(report.demo.name) if report.demo else "nvwizard activate"
     return Finding(
         "nouveau-loaded",
         "warn",
         "The open-source nouveau driver is loaded and holds the GPU.",
         "The NVIDIA packages blacklist nouveau: after the install, reboot, or load the new "
-        "driver without a reboot where nothing holds nouveau (`nvwizard activate` checks; in "
-        "the wizard: Load it now).",
+        f"driver without a reboot where nothing holds nouveau (`{activate}` checks; in the "
+        "wizard: Load it now).",
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shlex
 
+from nvwizard.host.demo_advice import demo_command, on_a_real_machine, wizard_command
 from nvwizard.knowledge import cuda
 from nvwizard.knowledge.containers import configure_argv, runtime
 from nvwizard.knowledge.packages import branch_of_version
@@ -39,15 +40,16 @@ def cuda_toolkit_newer_than_driver(report: Report, facts: ExtraFacts) -> Finding
         if fit.native:
             continue
         needed = cuda.minimum_branch(toolkit.version)
+        wizard, plan = _commands(report, ("sudo", "nvwizard"), ("nvwizard", "plan"))
         return Finding(
             "cuda-toolkit-newer-than-driver",
             "info" if fit.compat else "warn",
             f"CUDA {toolkit.version} ({toolkit.source}) is newer than driver branch {branch} "
             f"supports: {fit.reason}.",
-            f"Install driver branch {needed} or newer (`sudo nvwizard`), or a toolkit the "
-            "driver supports (`nvwizard plan --cuda latest` shows which)."
+            f"Install driver branch {needed} or newer (`{wizard}`), or a toolkit the driver "
+            f"supports (`{plan} --cuda latest` shows which)."
             if needed
-            else "Install a newer driver (`sudo nvwizard`).",
+            else f"Install a newer driver (`{wizard}`).",
         )
     return None
 
@@ -58,14 +60,17 @@ def cudnn_for_another_cuda_major(report: Report, facts: ExtraFacts) -> Finding |
     if found is None or not majors or found.cuda_major in majors:
         return None
     wanted = cuda.cudnn_package(majors[-1])
+    (install,) = _commands(report, ("nvwizard", "install"))
+    by_apt = f"`{shlex.join(['sudo', 'apt-get', 'install', wanted])}` (cuDNN for CUDA {majors[-1]})"
     return Finding(
         "cudnn-cuda-mismatch",
         "warn",
         f"cuDNN {found.version or ''} ({found.package}) is built for CUDA {found.cuda_major}, "
         f"but the installed toolkit is CUDA {', '.join(str(m) for m in majors)}.x: programs "
         "built with the toolkit cannot load it.",
-        f"`{shlex.join(['sudo', 'apt-get', 'install', wanted])}` (cuDNN for CUDA {majors[-1]}), or "
-        "`nvwizard install --cudnn`.",
+        f"{by_apt}, or `{install} --cudnn`."
+        if report.demo is None
+        else f"`{install} --cudnn` (cuDNN for CUDA {majors[-1]}). {on_a_real_machine(by_apt)}.",
     )
 
 
@@ -82,11 +87,25 @@ def container_toolkit_not_configured(report: Report, facts: ExtraFacts) -> Findi
         commands.append(f"`{shlex.join(['sudo', *configure_argv(name)])}`")
         if found is not None:
             commands.append(f"`sudo {shlex.join(['systemctl', 'restart', found.service])}`")
+    by_hand = "Run " + ", then ".join(commands) + " (a restart stops running containers)"
+    (install,) = _commands(report, ("nvwizard", "install"))
     return Finding(
         "container-toolkit-not-configured",
         "warn",
         f"The NVIDIA Container Toolkit is installed but {', '.join(missing)} has no nvidia "
         "runtime: containers cannot use the GPUs (`--gpus all` fails).",
-        "Run " + ", then ".join(commands) + " (a restart stops running containers), or "
-        "`nvwizard install --container-toolkit`.",
+        f"{by_hand}, or `{install} --container-toolkit`."
+        if report.demo is None
+        else f"`{install} --container-toolkit` wires it in. {on_a_real_machine(by_hand)}.",
     )
+
+
+def _commands(report: Report, *commands: tuple[str, ...]) -> list[str]:
+    """nvwizard's `commands` for the report's machine: as they are (`sudo nvwizard`: the
+    wizard; `nvwizard plan`), or on a demo with `--demo NAME` (`nvwizard --demo NAME`)."""
+    if report.demo is None:
+        return [shlex.join(c) for c in commands]
+    name = report.demo.name
+    return [
+        wizard_command(name) if c[-1] == "nvwizard" else demo_command(name, c[-1]) for c in commands
+    ]

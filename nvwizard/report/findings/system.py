@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import shlex
 
-from nvwizard.host.demo_advice import demo_package_repair
+from nvwizard.host.demo_advice import demo_package_repair, verify_command
 from nvwizard.report.facts import ExtraFacts
-from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, present
+from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, by_hand, present
 from nvwizard.report.models import Finding, Report
 
 
@@ -120,7 +120,9 @@ def held_packages(report: Report, facts: ExtraFacts) -> Finding | None:
         "held-packages",
         "warn",
         f"Packages are on hold: {', '.join(report.held_packages)}; apt will not change them.",
-        f"Release them if the driver change needs to: `sudo apt-mark unhold {names}`.",
+        by_hand(
+            report, f"Release them if the driver change needs to: `sudo apt-mark unhold {names}`."
+        ),
     )
 
 
@@ -133,7 +135,7 @@ def low_disk(report: Report, facts: ExtraFacts) -> Finding | None:
         "low-disk",
         "warn",
         f"Too little free disk space: {where}; a driver install needs about 2 GiB.",
-        "Free space first, e.g. `sudo apt-get clean` and removing old kernels.",
+        by_hand(report, "Free space first, e.g. `sudo apt-get clean` and removing old kernels."),
     )
 
 
@@ -145,5 +147,5 @@ def over_ssh(report: Report, facts: ExtraFacts) -> Finding | None:
         "info",
         "You are connected over SSH: the reboot will end this session.",
         "nvwizard runs the install outside your SSH session; reconnect after the reboot and "
-        "run `nvwizard verify`.",
+        f"run `{verify_command(report.demo.name) if report.demo else 'nvwizard verify'}`.",
     )
