@@ -25,7 +25,10 @@ def register(subparsers, add_machine_options) -> None:
         "--json", action="store_true", help="print one JSON object (keys in the README)"
     )
     parser.add_argument(
-        "--list-demos", action="store_true", help="list the bundled demo machines and exit"
+        "--list-demos",
+        action="store_true",
+        help="list the bundled demo machines and exit (with --json: one JSON list of "
+        "{name, title, description, default})",
     )
     parser.set_defaults(run=run)
 
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(
                 "--list-demos lists the demo machines: it takes no --machine or --demo"
             )
-        print(format_demo_list())
+        print(json.dumps(demo_list_json(), indent=2) if args.json else format_demo_list())
         return 0
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.report.build import build_report
@@ -61,6 +64,20 @@ def format_demo_list() -> str:
     lines.append("")
     lines.append("Use one with: nvwizard detect --demo NAME   (or: nvwizard --demo NAME)")
     return "\n".join(lines)
+
+
+def demo_list_json() -> list[dict]:
+    """The demo machines as `detect --list-demos --json` prints them: what the text shows."""
+    default = default_demo_name()
+    return [
+        {
+            "name": demo.name,
+            "title": demo.title,
+            "description": demo.description,
+            "default": demo.name == default,
+        }
+        for demo in DEMOS
+    ]
 
 
 def format_report(report) -> str:

@@ -174,3 +174,15 @@ def test_machine_bundle_with_one_file(tmp_path):
     done = nvwizard("detect", "--machine", str(tmp_path), "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["nvidia_smi"]["status"] == "version-mismatch"
+
+
+def test_list_demos_json_is_one_list_of_what_the_text_shows():
+    done = nvwizard("detect", "--list-demos", "--json")
+    assert done.returncode == 0, done.stderr
+    demos = json.loads(done.stdout)
+    assert [d["name"] for d in demos] == [d.name for d in DEMOS]
+    text = nvwizard("detect", "--list-demos").stdout
+    for demo in demos:
+        assert set(demo) == {"name", "title", "description", "default"}
+        assert demo["title"] in text and demo["description"] in text
+    assert [d["name"] for d in demos if d["default"]] == ["hgx-h100"]
