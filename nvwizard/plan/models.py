@@ -169,6 +169,13 @@ class Plan:
     def changes_system(self) -> bool:
         return any(s.changes_system for s in self.steps)
 
+    @property
+    def has_stack(self) -> bool:
+        """The developer stack was asked for: shown even when all of it is installed already
+        (`--cudnn` on a machine with cuDNN must not pass unmentioned)."""
+        asked = self.choices.cuda or self.choices.cudnn or self.choices.container_toolkit
+        return bool(self.stack_list or self.cuda or asked)
+
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
 

@@ -58,7 +58,7 @@ def format_plan(plan: Plan) -> str:
         lines += _names(plan.autoremoved_list)
     lines.append(f"Install ({len(plan.install_list)} packages and their dependencies):")
     lines += _names(plan.install_list)
-    if plan.stack_list or plan.cuda:
+    if plan.has_stack:
         lines.append(f"Then the developer stack ({len(plan.stack_list)} packages):")
         lines += _names(plan.stack_list) or ["    (installed already)"]
         if plan.repositories:

@@ -179,3 +179,10 @@ def test_purging_the_container_toolkit_on_the_hgx_warns_that_docker_keeps_its_nv
         assert words in warnings.replace("\n", " ")
     again = nvwizard("plan", *purged, "--container-toolkit", "--json")
     assert not [w for w in json.loads(again.stdout)["warnings"] if words in w]
+
+
+def test_a_stack_asked_for_and_installed_already_is_said_not_passed_over():
+    # hgx-h100 has cuDNN 9 for CUDA 12 and the container toolkit registered with Docker
+    result = nvwizard("plan", "--demo", "hgx-h100", "--cudnn", "--container-toolkit")
+    assert result.returncode == 0, result.stderr
+    assert "Then the developer stack (0 packages):\n    (installed already)" in result.stdout

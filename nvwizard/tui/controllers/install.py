@@ -105,7 +105,7 @@ class InstallController:
             lines.append(Line(f"! {self.simulation_problem}", DANGER, hang=2))
         lines.append(Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING))
         lines += _purge_lines(plan, sim)
-        if plan.stack_list or plan.cuda:
+        if plan.has_stack:
             added = ", ".join(plan.stack_list) or "nothing new (installed already)"
             lines.append(Line(f"Then the developer stack: {added}", HEADING))
         if sim is not None and check is not None:
