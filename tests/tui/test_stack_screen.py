@@ -163,3 +163,28 @@ async def test_hgx_a_container_toolkit_ticked_for_purging_is_offered_to_install_
 def _plan_text(app) -> str:
     """The Install screen's plan, its wrapped lines joined back into one text."""
     return " ".join(app.screen.query_one("#plan").plain.split())
+
+
+def shown_line(box: Checkbox) -> str:
+    """The box's line as drawn on the screen (one line: the wizard draws it without a border)."""
+    return box.render_line(0).text
+
+
+async def test_a_tickbox_says_ticked_or_not_without_colour(monkeypatch):
+    """NO_COLOR: Textual's Checkbox drew ▐X▌ ticked and unticked, only the X's grey differed."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_select(pilot)
+        headless = app.screen.query_one("#headless", Checkbox)
+        assert headless.value and "▐X▌ Headless" in shown_line(headless)
+        await pilot.press("enter")
+        await settle(pilot)
+        cudnn = app.screen.query_one("#cudnn", Checkbox)
+        assert not cudnn.value and "▐ ▌ cuDNN" in shown_line(cudnn)
+        await pilot.press("tab", "space")
+        await settle(pilot)
+        assert cudnn.value and "▐X▌ cuDNN" in shown_line(cudnn)
+        await pilot.press("space")
+        await settle(pilot)
+        assert not cudnn.value and "▐ ▌ cuDNN" in shown_line(cudnn)

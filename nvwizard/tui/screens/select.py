@@ -13,7 +13,7 @@ from nvwizard.tui import flow
 from nvwizard.tui.controllers.select import HEADER, SelectController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
-from nvwizard.tui.widgets.package_list import ToggleBox
+from nvwizard.tui.widgets.toggle_box import ToggleBox
 
 if TYPE_CHECKING:
     from nvwizard.report.models import DriverCandidate

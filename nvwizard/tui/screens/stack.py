@@ -12,7 +12,7 @@ from nvwizard.tui import flow
 from nvwizard.tui.controllers.stack import HEADER, StackController, ToolkitRow
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
-from nvwizard.tui.widgets.package_list import ToggleBox
+from nvwizard.tui.widgets.toggle_box import ToggleBox
 
 
 class StackScreen(WizardScreen):

@@ -1,5 +1,5 @@
-"""Toggles where Space toggles and Enter moves on, as the keyboard contract says; and the Purge
-screen's list of packages, which stays quick with thousands of them."""
+"""The Purge screen's list of packages, where Space toggles and Enter moves on, as the keyboard
+contract says; it stays quick with thousands of packages."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.content import Content, Span
 from textual.css.styles import RulesMap
 from textual.style import Style
-from textual.widgets import Checkbox, SelectionList
+from textual.widgets import SelectionList
 from textual.widgets.selection_list import Selection
 
 if TYPE_CHECKING:
@@ -109,12 +109,3 @@ class PackageList(SelectionList[str]):
                 )
                 self.replace_option_prompt(name, label)
         self._shown_ticked, self._shown_autoremoved = set(ticked), set(autoremoved)
-
-
-class ToggleBox(Checkbox):
-    """A checkbox that Space toggles; Enter moves on like everywhere else."""
-
-    BINDINGS = [
-        Binding("enter", "screen.next", "Next", show=False),
-        Binding("space", "toggle_button", "Toggle"),
-    ]
