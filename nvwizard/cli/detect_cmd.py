@@ -204,6 +204,9 @@ def _smi_line(smi) -> str:
 
 
 def _candidate_table(report) -> list[str]:
+    # lazy: only when a report is printed (see cli/commands.py)
+    from nvwizard.report.lifecycle import end_of_life_cell
+
     rows = [("", "PACKAGE", "BRANCH", "KIND", "SUPPORT", "EOL", "CUDA", "")]
     for c in report.driver_candidates:
         kind = ("server" if c.server else "desktop") + ("-open" if c.open else "")
@@ -217,7 +220,7 @@ def _candidate_table(report) -> list[str]:
                 str(c.branch),
                 kind,
                 c.support or "-",
-                c.end_of_life or "-",
+                end_of_life_cell(c),
                 c.cuda or "-",
                 note,
             )

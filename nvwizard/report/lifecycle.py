@@ -71,6 +71,18 @@ def is_dead(candidate: DriverCandidate) -> bool:
     return candidate.lifecycle in DEAD
 
 
+def end_of_life_cell(candidate: DriverCandidate) -> str:
+    """The EOL column of `detect`'s table and the wizard's Select table: the date, and the
+    lifecycle where the branch is dead (as `--json`'s `lifecycle` says), so a past date never
+    reads as current: "2028-06", "ended 2026-08", "superseded", "-"."""
+    date = candidate.end_of_life
+    if candidate.lifecycle == ENDED:
+        return f"ended {date}" if date else ENDED
+    if candidate.lifecycle == SUPERSEDED:
+        return SUPERSEDED
+    return date or "-"
+
+
 def lifecycle_words(candidate: DriverCandidate) -> str:
     """ "branch 595 is a production branch (PB), supported until 2027-03" and the like."""
     words = f"branch {candidate.branch}"

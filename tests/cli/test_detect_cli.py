@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -186,3 +187,23 @@ def test_list_demos_json_is_one_list_of_what_the_text_shows():
         assert set(demo) == {"name", "title", "description", "default"}
         assert demo["title"] in text and demo["description"] in text
     assert [d["name"] for d in demos if d["default"]] == ["hgx-h100"]
+
+
+@pytest.mark.parametrize("demo", ["hgx-h100", "debian13-l4"])
+def test_the_text_table_says_the_lifecycle_json_says(demo):
+    """A dead branch (ended, superseded) never shows a bare past date, as if current."""
+    rows = {
+        line.split()[0 if not line.startswith("  *") else 1]: line
+        for line in nvwizard("detect", "--demo", demo).stdout.splitlines()
+        if line.startswith(("     nvidia", "  *  nvidia"))
+    }
+    candidates = detect_json(demo)["driver_candidates"]
+    assert "ended" in {c["lifecycle"] for c in candidates}
+    for candidate in candidates:
+        row = rows[candidate["package"]]
+        if candidate["lifecycle"] == "ended":
+            assert f"ended {candidate['end_of_life']}" in row
+        elif candidate["lifecycle"] == "superseded":
+            assert "superseded" in row
+        else:
+            assert not re.search(r"\b(ended|superseded)\b", row)

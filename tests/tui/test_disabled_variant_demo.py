@@ -59,3 +59,18 @@ async def test_a_disabled_variant_is_shown_and_refused_with_the_reason():
         ((message, severity),) = notices
         assert severity == "error"
         assert message.startswith("580-open cannot run here: ") and candidate.reason in message
+
+
+async def test_the_eol_column_says_a_dead_branch_is_dead_at_80x24():
+    """hgx-h100 offers 610 (NFB, ended 2026-08), 590 (superseded by 595), 570 (ended)."""
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_to_select(pilot)
+        table = app.screen.query_one(DataTable)
+        eol = {row.key.value: table.get_row(row.key)[5].plain for row in table.ordered_rows}
+        assert eol["nvidia-driver-610-server-open"] == "ended 2026-08"
+        assert eol["nvidia-driver-570-server"] == "ended 2026-02"
+        assert eol["nvidia-driver-590-server"] == "superseded"
+        assert eol["nvidia-driver-595-server-open"] == "2027-03"
+        # the CUDA column after it still fits the 80 columns
+        assert sum(column.get_render_width(table) for column in table.ordered_columns) <= 78

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nvwizard.report.lifecycle import end_of_life_cell
 from nvwizard.report.models import DriverCandidate
 from nvwizard.tui.controllers.lines import DANGER, HEADING, WARN, Line
 from nvwizard.tui.state import WizardState
@@ -32,7 +33,7 @@ class SelectController:
             "open" if candidate.open else "proprietary",
             "server" if candidate.server else "desktop",
             candidate.support or "-",
-            candidate.end_of_life or "-",
+            end_of_life_cell(candidate),
             candidate.cuda or "-",
         )
 
