@@ -33,6 +33,7 @@ from nvwizard.plan.services import (
 from nvwizard.plan.stack import choose_stack, unwired_runtimes_warning
 from nvwizard.plan.stack_steps import stack_steps
 from nvwizard.plan.verify import VERIFY_FORMAT, verify_step
+from nvwizard.plan.wording import COMMAND_LINE, FrontEndWords
 from nvwizard.report.models import Report
 
 __all__ = [
@@ -72,8 +73,9 @@ def planned_purge(report: Report, choices: Choices) -> tuple[list[str], list[Kep
     return lists.purge, lists.kept
 
 
-def build_plan(report: Report, choices: Choices) -> Plan:
-    """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver."""
+def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_LINE) -> Plan:
+    """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver.
+    `words`: how the warnings name what to do next (the wizard passes its own)."""
     driver, warnings = validate_driver(report, choices.driver)
     candidate = report.candidate(driver.name)
     fabric = _fabric(report, driver)
@@ -85,7 +87,9 @@ def build_plan(report: Report, choices: Choices) -> Plan:
         purged=lists.purge + lists.autoremoved,
     )
     install = install_lists(report, choices, driver)
-    warnings += lists.warnings + install.warnings + report_warnings(report, choices, lists.purge)
+    warnings += (
+        lists.warnings + install.warnings + report_warnings(report, choices, lists.purge, words)
+    )
     if fabric and not driver.server:
         warnings.append(
             f"This NVSwitch machine needs fabric manager, which NVIDIA supports with the "

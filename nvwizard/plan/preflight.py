@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Step
+from nvwizard.plan.wording import COMMAND_LINE, FrontEndWords
 from nvwizard.report.models import Report
 
 # Findings that change what the plan achieves, shown with it (besides every "block" one).
@@ -38,8 +39,11 @@ def update_step(choices: Choices) -> Step:
     )
 
 
-def report_warnings(report: Report, choices: Choices, purge: list[str]) -> list[str]:
-    """What the detection found that the user must know before this plan runs."""
+def report_warnings(
+    report: Report, choices: Choices, purge: list[str], words: FrontEndWords = COMMAND_LINE
+) -> list[str]:
+    """What the detection found that the user must know before this plan runs, with what to
+    do next in the front end's `words`."""
     warnings = []
     if purge and report.gpu_processes:
         names = ", ".join(f"{p.name} (pid {p.pid})" for p in report.gpu_processes)
@@ -53,13 +57,12 @@ def report_warnings(report: Report, choices: Choices, purge: list[str]) -> list[
     if report.nouveau_loaded:
         warnings.append(
             "nouveau is loaded: the NVIDIA driver runs once nouveau is gone, after a reboot, or "
-            "without one where nothing holds nouveau (--activate checks that)."
+            f"without one where nothing holds nouveau ({words.load_without_reboot})."
         )
     if report.assumes_headless and choices.headless:
         warnings.append(
             "Nothing shows whether this machine runs a desktop: nvwizard assumed a headless "
-            "server (the server ranking, the compute stack only). Use --desktop (in the wizard: "
-            "untick Headless on Select) if it has one."
+            f"server (the server ranking, the compute stack only). {words.say_desktop}"
         )
     for finding in report.findings:
         if finding.severity == "block" or finding.id in _PLAN_FINDINGS:

@@ -143,8 +143,9 @@ class LayersBackend:
     def build_plan(self, report: Report, choices: Choices) -> Plan:
         # lazy: plans (see the module docstring)
         from nvwizard.plan.build import build_plan
+        from nvwizard.plan.wording import WIZARD
 
-        return build_plan(report, choices)
+        return build_plan(report, choices, WIZARD)  # its warnings name the wizard's screens
 
     def simulate(
         self, host: Host, report: Report, plan: Plan

@@ -327,3 +327,17 @@ def test_the_reset_of_fabric_managers_settings_is_said_when_another_branch_repla
     plan = build_plan(hopper_server(), default_choices(hopper_server()))
     warning = next(w for w in plan.warnings if w.startswith("nvidia-fabricmanager-535"))
     assert "/usr/share/nvidia/nvswitch/fabricmanager.cfg" in warning
+
+
+def test_the_warnings_name_what_to_do_in_the_front_ends_own_words():
+    """The wizard has no --activate or --desktop: its plan's warnings name its screens."""
+    from nvwizard.plan.wording import WIZARD
+
+    report = hopper_server(nouveau_loaded=True, headless=None)
+    choices = default_choices(report)
+    cli = " ".join(build_plan(report, choices).warnings)
+    assert "(--activate checks that)" in cli and "Use --desktop" in cli
+    wizard = " ".join(build_plan(report, choices, WIZARD).warnings)
+    assert "(Load it now, on the Reboot screen, checks that)" in wizard
+    assert "untick Headless" in wizard
+    assert "--activate" not in wizard and "--desktop" not in wizard

@@ -14,6 +14,7 @@ from nvwizard.tui.state import WizardState
 from nvwizard.tui.tour import demo_app, settle
 from tests.tui.fakes import FRESH_MACHINE, FakeBackend, FakeHost
 from tests.tui.test_demo_machines import screen_name, text_of, walk_to_reboot
+from tests.tui.test_disabled_variant_demo import walk_to_select
 
 SIZE = (80, 24)
 
@@ -185,3 +186,18 @@ async def test_quitting_while_it_loads_asks_first():
         await settle(pilot)
         assert screen_name(app) == "QuitDuringInstallScreen"
         assert "never in between" in str(app.screen.query_one("Static").render())
+
+
+async def test_the_install_screen_names_load_it_now_not_the_command_lines_option():
+    app = demo_app("rtx3090-fresh")  # nouveau is loaded: the plan warns about it
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_select(pilot)
+        await pilot.press("enter")  # the recommended driver
+        await settle(pilot)
+        await pilot.press("enter")  # Stack: none
+        await settle(pilot)
+        assert screen_name(app) == "InstallScreen"
+        shown = " ".join(text_of(app, "#plan").split())
+        assert "nouveau is loaded" in shown
+        assert "(Load it now, on the Reboot screen, checks that)" in shown
+        assert "--activate" not in shown
