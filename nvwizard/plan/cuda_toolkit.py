@@ -71,30 +71,33 @@ class CudaOption:
     allowed: bool  # runs natively on the branch and compiles for every GPU here
     compat: bool  # runs only through minor-version compatibility
     reason: str  # why not allowed, or how it runs
+    # Not the driver but a GPU rules it out, in a few words: "CUDA 13 dropped Pascal",
+    # "Blackwell needs 12.8+"; None: the driver decides (or nothing rules it out).
+    gpu_cannot: str | None = None
 
 
 def cuda_options(report: Report, branch: int | None) -> list[CudaOption]:
     """Every known release, newest first, judged for this branch and these GPUs."""
-    options = []
-    for version in reversed(known_toolkits(report)):
-        fit = cuda.driver_fit(version, branch) if branch is not None else None
-        dropped = cuda.unsupported_architectures(
-            cuda.version_key(version)[0], _architectures(report)
-        )
-        too_new = cuda.too_new_architectures(version, _architectures(report))
-        if dropped:
-            reason = (
-                f"CUDA {cuda.version_key(version)[0]} no longer compiles for {', '.join(dropped)}"
-            )
-            options.append(CudaOption(version, False, False, reason))
-        elif too_new:
-            reason = f"{too_new[0]} needs CUDA {cuda.FIRST_CUDA[too_new[0]]} or newer"
-            options.append(CudaOption(version, False, False, reason))
-        elif fit is None:
-            options.append(CudaOption(version, True, False, "the driver branch is unknown"))
-        else:
-            options.append(CudaOption(version, fit.native, fit.compat, fit.reason))
-    return options
+    return [judge_toolkit(report, v, branch) for v in reversed(known_toolkits(report))]
+
+
+def judge_toolkit(report: Report, version: str, branch: int | None) -> CudaOption:
+    """Whether CUDA `version` runs here: every GPU first (a toolkit that dropped or predates
+    one of them), then the driver branch (natively, through compatibility, or not at all)."""
+    major = cuda.version_key(version)[0]
+    dropped = cuda.unsupported_architectures(major, _architectures(report))
+    if dropped:
+        reason = f"CUDA {major} no longer compiles for {', '.join(dropped)}"
+        return CudaOption(version, False, False, reason, f"CUDA {major} dropped {dropped[0]}")
+    too_new = cuda.too_new_architectures(version, _architectures(report))
+    if too_new:
+        first = cuda.FIRST_CUDA[too_new[0]]
+        reason = f"{too_new[0]} needs CUDA {first} or newer"
+        return CudaOption(version, False, False, reason, f"{too_new[0]} needs {first}+")
+    if branch is None:
+        return CudaOption(version, True, False, "the driver branch is unknown")
+    fit = cuda.driver_fit(version, branch)
+    return CudaOption(version, fit.native, fit.compat, fit.reason)
 
 
 def ceiling_sentence(branch: int | None) -> str:

@@ -302,6 +302,8 @@ def test_toolkit_options_and_the_ceiling_sentence_for_the_stack_screen():
     assert options["12.9"].compat
     pascal = {o.version: o for o in cuda_options(pascal_secure_boot(stack=STACK), 580)}
     assert not pascal["13.0"].allowed and "Pascal" in pascal["13.0"].reason
+    assert pascal["13.0"].gpu_cannot == "CUDA 13 dropped Pascal"  # not the driver: 580 runs 13.0
+    assert options["13.0"].gpu_cannot is None  # on the H100 the driver (570) rules it out
     assert ceiling_sentence(570) == (
         "Branch 570 runs toolkits up to CUDA 12.8 (what nvidia-smi shows); a newer 12.x "
         "toolkit runs only through minor-version compatibility, a newer major not at all."

@@ -72,6 +72,9 @@ async def test_a_pascal_gpu_gets_no_cuda_13_and_a_crossed_row_is_refused():
         keys = keys_of(table)
         starred = [k for k in keys if table.get_row(k)[0].plain == "★"]
         assert starred == ["12.9"]  # branch 580 runs 13.0, but CUDA 13 dropped Pascal
+        # the GPU rules it out, not the driver: the row says which
+        assert table.get_row("13.0")[3].plain == "no: CUDA 13 dropped Pascal"
+        assert table.get_row("12.9")[3].plain == "yes"
         original = app.screen.notify
         app.screen.notify = lambda message, **kw: (  # type: ignore[method-assign]
             notices.append(message),
@@ -188,3 +191,15 @@ async def test_a_tickbox_says_ticked_or_not_without_colour(monkeypatch):
         await pilot.press("space")
         await settle(pilot)
         assert not cudnn.value and "▐ ▌ cuDNN" in shown_line(cudnn)
+
+
+async def test_the_rtx5090_distro_toolkit_is_crossed_out_for_the_gpu_not_offered():
+    """Ubuntu 24.04's nvidia-cuda-toolkit is 12.0: branch 595 runs it, Blackwell does not."""
+    app = demo_app("rtx5090-workstation")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_stack(pilot)
+        table = app.screen.query_one("#toolkits", DataTable)
+        row = table.get_row("distro")
+        assert row[0].plain == "✗" and row[3].plain == "no: Blackwell needs 12.8+"
+        assert table.get_row("12.6")[3].plain == "no: Blackwell needs 12.8+"
+        assert table.get_row("13.2")[3].plain == "yes"

@@ -15,7 +15,13 @@ from dataclasses import dataclass, replace
 from nvwizard.errors import NvwizardError
 from nvwizard.knowledge import containers as ctk
 from nvwizard.knowledge import cuda
-from nvwizard.plan.cuda_toolkit import DISTRO, ceiling_sentence, cuda_options
+from nvwizard.plan.cuda_toolkit import (
+    DISTRO,
+    CudaOption,
+    ceiling_sentence,
+    cuda_options,
+    judge_toolkit,
+)
 from nvwizard.plan.models import Choices
 from nvwizard.plan.stack import choose_stack
 from nvwizard.report.models import Report
@@ -30,7 +36,19 @@ from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
 NONE = "none"
-HEADER = ("", "CUDA toolkit", "From", "Runs on this driver")
+HEADER = ("", "CUDA toolkit", "From", "Runs here")
+
+
+def runs_cell(option: CudaOption, installed: bool) -> str:
+    """Whether the toolkit runs on this driver and these GPUs, and if not, which rules it out
+    (CUDA 13 on a Pascal GPU: the GPU, whatever the driver)."""
+    if option.allowed:
+        return "yes, installed" if installed else "yes"
+    if option.gpu_cannot:
+        return f"no: {option.gpu_cannot}"
+    if option.compat:
+        return "only via minor-version compat."
+    return "no: needs a newer driver"
 
 
 @dataclass(frozen=True)
@@ -79,36 +97,30 @@ class StackController:
         for option in cuda_options(self.report, self.branch()):
             mark = "✗" if not option.allowed else ("★" if newest else "")
             newest = newest and not option.allowed
-            if option.allowed:
-                runs = "yes, installed" if self._installed(option.version, "nvidia-repo") else "yes"
-            elif option.compat:
-                runs = "only via minor-version compat."
-            else:
-                runs = "no"
+            installed_here = self._installed(option.version, "nvidia-repo")
             rows.append(
                 ToolkitRow(
                     option.version,
-                    (mark, option.version, "NVIDIA", runs),
+                    (mark, option.version, "NVIDIA", runs_cell(option, installed_here)),
                     option.allowed,
                     option.reason,
                 )
             )
         distro = self.report.stack.offers.distro_cuda
-        branch = self.branch()
         if distro:
-            fit = cuda.driver_fit(distro, branch) if branch is not None else None
-            allowed = fit is None or fit.native
+            option = judge_toolkit(self.report, distro, self.branch())
+            known = self.branch() is not None or option.gpu_cannot
             rows.append(
                 ToolkitRow(
                     DISTRO,
                     (
-                        "" if allowed else "✗",
+                        "" if option.allowed else "✗",
                         distro,
                         cuda.DISTRO_TOOLKIT,
-                        "yes" if allowed else "no",
+                        runs_cell(option, installed=False),
                     ),
-                    allowed,
-                    fit.reason if fit else "the distribution's own toolkit",
+                    option.allowed,
+                    option.reason if known else "the distribution's own toolkit",
                 )
             )
         return rows
