@@ -102,17 +102,19 @@ def _install_paragraph(report: Report) -> Paragraph:
 def _kernel_modules_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
     driver = parse_driver_package(candidate.package)
     kernel = report.kernel
-    if driver and kernel:
-        signed = driver.signed_modules_for_kernel(kernel)
-        if signed in report.signed_modules_available:
-            return Paragraph(
-                "Signed modules", f"{SIGNED_TEXT} {signed} exists for kernel {kernel}."
-            )
+    signed = driver.signed_modules_for_kernel(kernel) if driver and kernel else None
+    if signed in report.signed_modules_available:
+        return Paragraph("Signed modules", f"{SIGNED_TEXT} {signed} exists for kernel {kernel}.")
     where = f"kernel {kernel}" if kernel else "the running kernel"
     if _is_debian(report):
         text = DEBIAN_DKMS_TEXT
     else:
-        text = f"No signed precompiled modules are offered for {where}. {DKMS_TEXT}"
+        # this candidate's: other branches may well have them for this kernel
+        missing = f" (apt has no {signed})" if signed else ""
+        text = (
+            f"No signed precompiled modules are offered for {candidate.flavour} on {where}"
+            f"{missing}. {DKMS_TEXT}"
+        )
     if report.secure_boot == "enabled":
         extra = " Secure Boot is ON here"
         extra += (

@@ -66,6 +66,23 @@ def test_signed_modules_versus_dkms_under_secure_boot_over_ssh():
     assert dkms["DKMS-built modules"].severity == "info"
 
 
+def test_no_signed_modules_is_said_of_the_highlighted_candidate_not_of_the_kernel():
+    """gtx1080-secureboot: 535/570/590/595/610 have signed modules for the kernel, 580 not."""
+    rep = report(
+        gpus=[GTX1080],
+        kernel=KERNEL,
+        secure_boot="enabled",
+        signed_modules_available=[f"linux-modules-nvidia-570-{KERNEL}"],
+    )
+    dkms = _by_title(explain_candidate(candidate("nvidia-driver-580-server"), rep))
+    text = dkms["DKMS under Secure Boot"].text
+    assert text.startswith(
+        f"No signed precompiled modules are offered for 580-server on kernel {KERNEL} "
+        f"(apt has no linux-modules-nvidia-580-server-{KERNEL})."
+    )
+    assert "Signed modules" in _by_title(explain_candidate(candidate("nvidia-driver-570"), rep))
+
+
 def _judged(package: str, year: int, month: int):
     """The candidate with its lifecycle on the first of that month, as a report has it."""
     import datetime as dt
