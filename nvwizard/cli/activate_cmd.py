@@ -13,7 +13,7 @@ Exit codes of `activate` (install --activate exits as the install did):
 0 the installed driver is loaded now (it was loaded here, or already ran);
 1 a step failed: the old driver keeps running (or none), the reboot loads the new one;
 2 usage error; 3 refused (not root, not confirmed, another apply running, no NVIDIA driver
-installed); 4 not activated: only a reboot loads it, nothing was changed; 130 Ctrl+C.
+installed, no NVIDIA GPU); 4 not activated: only a reboot loads it, nothing was changed; 130 Ctrl+C.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ EXIT_CODES = (
     (EXIT_USAGE, "usage error"),
     (
         EXIT_REFUSED,
-        "refused: not root, not confirmed, another apply running, or no NVIDIA driver installed",
+        "refused: not root, not confirmed, another apply running, no NVIDIA driver installed "
+        "or no NVIDIA GPU",
     ),
     (EXIT_NOT_ACTIVATED, "not activated: only a reboot loads it (nothing was changed)"),
     (EXIT_INTERRUPTED, "interrupted with Ctrl+C (the steps on this machine go on)"),
@@ -123,9 +124,7 @@ def activate(
 
     facts = activation_facts(host, driver)
     if driver is None and facts.module_version is None and facts.driver == "nvidia":
-        raise RefusedError(
-            f"nothing to activate: no NVIDIA driver is installed (install one: {_install(host)})"
-        )
+        raise RefusedError(_nothing_installed(host))
     activation = decide_activation(facts)
     print(format_decision(facts, activation, host.label), flush=True)
     if activation.verdict == LOADED:
@@ -140,6 +139,18 @@ def activate(
     if ask is not None:
         confirm(ask, f"Load nvidia {activation.version} now on {host.label}, without a reboot?")
     return _run(host, plan, activation)
+
+
+def _nothing_installed(host) -> str:
+    """Why there is nothing to activate: no GPU at all (an install would be refused too), or
+    no driver installed yet."""
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.engine.verify import has_a_gpu_to_verify
+    from nvwizard.report.build import build_report
+
+    if not has_a_gpu_to_verify(build_report(host)):
+        return f"nothing to activate: {host.label} has no NVIDIA GPU, so there is no driver to load"
+    return f"nothing to activate: no NVIDIA driver is installed (install one: {_install(host)})"
 
 
 def _install(host) -> str:

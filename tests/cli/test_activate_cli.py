@@ -184,6 +184,15 @@ def test_activate_with_nothing_installed_is_refused(capsys):
     )
 
 
+def test_activate_on_a_machine_without_an_nvidia_gpu_says_so(capsys):
+    """Not `nvwizard install --demo vm-no-gpu`: that refuses too (no driver to recommend)."""
+    assert main(["activate", "--demo", "vm-no-gpu", "--yes"]) == 3
+    assert capsys.readouterr().err == (
+        "nvwizard: nothing to activate: demo vm-no-gpu has no NVIDIA GPU, so there is no "
+        "driver to load\n"
+    )
+
+
 def test_activate_dry_run_runs_nothing(capsys):
     assert main(["install", "--demo", "rtx3090-fresh", "--yes"]) == 0
     capsys.readouterr()
