@@ -10,8 +10,8 @@ import argparse
 import json
 
 from nvwizard.cli.arg_types import cuda_request, package_name
-from nvwizard.errors import UsageError, exit_codes_help
-from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
+from nvwizard.errors import UsageError, exit_codes_help, shown
+from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, MAX_LOCK_TIMEOUT_S, Choices
 
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
@@ -89,8 +89,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         type=int,
         default=DEFAULT_LOCK_TIMEOUT_S,
-        help=f"how long apt waits for another package manager's lock "
-        f"(default {DEFAULT_LOCK_TIMEOUT_S})",
+        help=f"how long apt waits for another package manager's lock: 0 to "
+        f"{MAX_LOCK_TIMEOUT_S} (a day; default {DEFAULT_LOCK_TIMEOUT_S})",
     )
 
 
@@ -147,8 +147,11 @@ def check_plan_options(args: argparse.Namespace) -> None:
     from nvwizard.plan.purge import check_purge_options
 
     check_purge_options(args.purge, args.keep, args.also_purge)
-    if args.lock_timeout < 0:
-        raise UsageError("--lock-timeout: must be 0 or more seconds")
+    if not 0 <= args.lock_timeout <= MAX_LOCK_TIMEOUT_S:
+        raise UsageError(
+            f"--lock-timeout {shown(str(args.lock_timeout))}: must be 0 to "
+            f"{MAX_LOCK_TIMEOUT_S} seconds (a day)"
+        )
     if args.allow_cuda_compat and not args.cuda:
         raise UsageError("--allow-cuda-compat applies to a toolkit: add --cuda VERSION")
 

@@ -70,6 +70,8 @@ STEP_KINDS = (
 )
 
 DEFAULT_LOCK_TIMEOUT_S = 300  # unattended-upgrades on a fresh VM often needs a few minutes
+# apt takes any number and waits that long; a wait past a day is a typo, not a plan
+MAX_LOCK_TIMEOUT_S = 86400
 
 
 @dataclass(frozen=True)

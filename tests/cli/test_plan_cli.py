@@ -92,6 +92,23 @@ def test_bad_option_values_are_one_line_errors(bundle, capsys):
     assert main(["plan", "--machine", str(bundle), "--lock-timeout", "-1"]) == 2
 
 
+@pytest.mark.parametrize("seconds", ["-1", "86401", "99999999999999999999"])
+def test_lock_timeout_is_bounded_to_a_day(seconds, capsys):
+    """apt took any number as it was: 99999999999999999999 s is a typo, not a wait."""
+    assert main(["plan", "--demo", "rtx3090-fresh", "--lock-timeout", seconds]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"nvwizard: --lock-timeout {seconds}: must be 0 to 86400 seconds (a day)\n"
+    )
+
+
+def test_lock_timeout_at_its_bounds_is_taken(capsys):
+    for seconds in ("0", "86400"):
+        assert main(["plan", "--demo", "rtx3090-fresh", "--lock-timeout", seconds]) == 0
+        assert f"DPkg::Lock::Timeout={seconds}" in capsys.readouterr().out
+
+
 def test_plan_refuses_an_apt_offered_variant_this_gpu_cannot_run(capsys):
     code = main(["plan", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580-open"])
     assert code == 3

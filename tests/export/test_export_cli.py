@@ -116,7 +116,7 @@ def test_reboot_is_refused_because_the_playbook_reboots(tmp_path):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--lock-timeout", "-5"], "nvwizard: --lock-timeout: must be 0 or more seconds"),
+        (["--lock-timeout", "-5"], "nvwizard: --lock-timeout -5: must be 0 to 86400 seconds"),
         (["--driver", ""], "an empty package name"),
         (
             ["--keep-installed", "--also-purge", "nvidia-container-toolkit"],
