@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from nvwizard.knowledge import kernel_modules as km
-from nvwizard.report.activation import LOAD, LOADED, Activation, ActivationFacts, count_words
+from nvwizard.report.activation import (
+    LOAD,
+    LOADED,
+    Activation,
+    ActivationFacts,
+    count_words,
+    gpu_jobs,
+)
 
 _SOURCE = {"signed": "Canonical-signed", "dkms": "built by DKMS"}
 
@@ -46,17 +52,29 @@ def _facts(facts: ActivationFacts) -> list[tuple[str, str]]:
         console = f"; console on {facts.console_framebuffer}" if facts.console_framebuffer else ""
         nouveau = f"{bound}, {count_words(facts.nouveau.count or 0, 'user')}{console}"
     running = [u.name.removesuffix(".service") for u in facts.services if u.active == "active"]
-    daemons = {s.process for s in km.GPU_SERVICES}
-    jobs = [p for p in facts.gpu_processes if p.name not in daemons]
-    users = count_words(len(facts.gpu_processes), "process", "processes")
-    if facts.gpu_processes and not jobs:
-        users += " (the services' daemons)"
+    users = _gpu_users(facts)
     return [
         ("new module", module),
         ("loaded now", loaded),
         ("nouveau", nouveau),
         ("Secure Boot", facts.secure_boot),
         ("GPU services", ", ".join(running) + " running" if running else "none running"),
-        ("GPU users", users if facts.gpu_processes else "none"),
+        ("GPU users", users),
         ("pending kernel", facts.pending_kernel or "none"),
     ]
+
+
+def _gpu_users(facts: ActivationFacts) -> str:
+    """ "10 processes: 8 jobs, 2 GPU service daemons (stopped first)"; the daemons of the GPU
+    services that run are no jobs: the activation stops them first (report/activation.py)."""
+    if not facts.gpu_processes:
+        return "none"
+    users = count_words(len(facts.gpu_processes), "process", "processes")
+    jobs = len(gpu_jobs(facts))
+    daemons = len(facts.gpu_processes) - jobs
+    if not daemons:
+        return users
+    if not jobs:
+        return f"{users}, the GPU services' daemons (stopped first)"
+    daemon_words = count_words(daemons, "GPU service daemon")
+    return f"{users}: {count_words(jobs, 'job')}, {daemon_words} (stopped first)"

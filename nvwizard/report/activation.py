@@ -96,7 +96,7 @@ class Activation:
 
 def decide_activation(facts: ActivationFacts) -> Activation:
     """The verdict on these facts, with every reason against it."""
-    running = {u.name for u in facts.services if u.active == "active"}
+    running = running_services(facts)
     stop = tuple(km.stop_order(running))
     enabled = {u.name for u in facts.services if u.enabled == "enabled" and u.name not in running}
     start = tuple(km.start_order(running | enabled))
@@ -150,7 +150,7 @@ def _reasons(facts: ActivationFacts, running: set[str]) -> list[str]:
             "module is not Canonical-signed: under Secure Boot it loads only after a reboot "
             "that enrolls its key"
         )
-    jobs = [p for p in facts.gpu_processes if not _is_stopped_service(p, running)]
+    jobs = gpu_jobs(facts, running)
     if jobs:
         reasons.append(f"the jobs using the GPU must stop first: {describe_processes(jobs)}")
     display = _display_holder(facts)
@@ -162,6 +162,17 @@ def _reasons(facts: ActivationFacts, running: set[str]) -> list[str]:
     if nouveau:
         reasons.append(nouveau)
     return reasons
+
+
+def running_services(facts: ActivationFacts) -> set[str]:
+    return {u.name for u in facts.services if u.active == "active"}
+
+
+def gpu_jobs(facts: ActivationFacts, running: set[str] | None = None) -> list[GpuProcess]:
+    """What must stop before the load: every process using the GPU but the daemons of the
+    GPU services whose units run (the activation's first step stops them)."""
+    running = running_services(facts) if running is None else running
+    return [p for p in facts.gpu_processes if not _is_stopped_service(p, running)]
 
 
 def _is_stopped_service(process: GpuProcess, running: set[str]) -> bool:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from nvwizard.detect.dpkg import unfinished_meaning
 from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi
+from nvwizard.knowledge.kernel_modules import service_of_process
 
 if TYPE_CHECKING:
     from nvwizard.host.demo_advice import DemoRef
@@ -187,6 +188,14 @@ class Report:
     @property
     def has_nvidia_gpu(self) -> bool:
         return bool(self.gpus)
+
+    @property
+    def gpu_jobs(self) -> list[GpuProcess]:
+        """The processes using the GPU that a driver change kills: all but the daemons of
+        NVIDIA's GPU services (nvidia-persistenced, fabric manager, DCGM), which are the
+        driver's own: a plan stops them (the purge with their packages, the activation's
+        first step) and they start again with the new driver."""
+        return [p for p in self.gpu_processes if not service_of_process(p.name)]
 
     @property
     def unfinished_packages(self) -> list[DpkgEntry]:

@@ -69,6 +69,8 @@ def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places)
         "(pid 1843117 and 7 more); reboot to load it"
     )
     assert "GPU services    nvidia-fabricmanager, nvidia-persistenced running" in out
+    # their daemons are not jobs: the activation stops them first
+    assert "GPU users       10 processes: 8 jobs, 2 GPU service daemons (stopped first)" in out
     recorded = state(places)  # the install's record: the reboot is still needed
     assert (recorded["purpose"], recorded["reboot_pending"]) == ("install", True)
 

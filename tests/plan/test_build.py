@@ -185,6 +185,16 @@ def test_gpu_processes_and_the_lock_holder_are_warned_about():
     assert any("unattended-upgr (pid 812)" in w and "300 s" in w for w in plan.warnings)
 
 
+def test_the_gpu_services_daemons_are_not_warned_about_as_processes_that_fail():
+    daemon = GpuProcess(2981, "nvidia-persiste", "nvidia-persistenced", "/dev/nvidia0")
+    job = GpuProcess(4242, "python3", "alice", "/dev/nvidia0")
+    report = hopper_server(gpu_processes=[daemon])
+    assert not [w for w in build_plan(report, default_choices(report)).warnings if "pid" in w]
+    report = hopper_server(gpu_processes=[daemon, job])
+    (warning,) = [w for w in build_plan(report, default_choices(report)).warnings if "pid" in w]
+    assert "python3 (pid 4242)" in warning and "2981" not in warning
+
+
 def test_plan_json_round_trips_through_json():
     import json
 

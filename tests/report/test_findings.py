@@ -133,6 +133,25 @@ def test_gpu_processes_are_listed():
     assert f.gpu_processes(report(), NONE) is None
 
 
+def test_nvidias_gpu_services_are_no_jobs_to_drain():
+    """hgx-h100: nvidia-persistenced and fabric manager hold /dev/nvidia* beside the training
+    job; a plan stops them (the purge, activation's first step): they are not jobs."""
+    daemons = [
+        GpuProcess(2981, "nvidia-persiste", "nvidia-persistenced", "/dev/nvidia0"),
+        GpuProcess(3107, "nv-fabricmanage", "root", "/dev/nvidiactl"),
+    ]
+    job = GpuProcess(4242, "python3", "alice", "/dev/nvidia0")
+    assert f.gpu_processes(report(gpu_processes=daemons), NONE) is None
+    found = f.gpu_processes(report(gpu_processes=[*daemons, job]), NONE)
+    assert found.message.startswith("1 process(es) use the GPU: python3 (pid 4242, alice);")
+    assert "nvidia-persiste (pid" not in found.message
+    assert (
+        "NVIDIA's services nvidia-persistenced and nvidia-fabricmanager use it too: not jobs"
+        in found.message
+    )
+    assert report(gpu_processes=[*daemons, job]).gpu_jobs == [job]
+
+
 def test_reboot_required():
     assert f.reboot_required(report(reboot_required=True), NONE).id == "reboot-required"
     assert f.reboot_required(report(), NONE) is None

@@ -474,3 +474,14 @@ async def test_a_damaged_state_file_is_said_on_detect_and_the_wizard_goes_on(pla
         await pilot.press("n")
         await settle(pilot)
         assert screen_name(app) == "PurgeScreen"  # still usable
+
+
+async def test_the_purge_screen_counts_the_jobs_not_nvidias_gpu_services():
+    """hgx-h100: 8 training processes and the daemons of nvidia-persistenced and fabric
+    manager hold the GPU; the daemons go and come back with the driver: they are no jobs."""
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_screen(pilot, "PurgeScreen")
+        extras = text_of(app, "#extras")
+        assert "8 process(es) use the GPU and will die" in extras
+        assert "nvidia-persiste" not in extras and "nv-fabricmanage" not in extras

@@ -13,7 +13,7 @@ risk), `block` (the fix must happen before any driver change).
 | dpkg-interrupted | block | `dpkg --audit` reports problems or /var/lib/dpkg/updates is not empty |
 | half-configured-packages | block | NVIDIA packages left unfinished (iF, iU, iH, iW, it) |
 | dpkg-lock-held | warn | a process holds the dpkg/apt lock (named with its pid) |
-| gpu-processes | warn | processes use the GPU: a purge or driver change kills them |
+| gpu-processes | warn | jobs use the GPU: a purge or driver change kills them (no GPU services) |
 | reboot-required | warn | /var/run/reboot-required exists |
 | kernel-older-than-installed | warn | a newer linux-image than the running kernel is installed |
 | held-packages | warn | packages are on hold (`apt-mark showhold`) |

@@ -6,6 +6,7 @@ import re
 import shlex
 
 from nvwizard.host.demo_advice import demo_package_repair, verify_command
+from nvwizard.knowledge.kernel_modules import service_of_process
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, by_hand, present
 from nvwizard.report.models import Finding, Report
@@ -54,22 +55,33 @@ def dpkg_lock_held(report: Report, facts: ExtraFacts) -> Finding | None:
 
 
 def gpu_processes(report: Report, facts: ExtraFacts) -> Finding | None:
-    if not report.gpu_processes:
+    """The jobs using the GPU; NVIDIA's own services are not jobs to drain: a plan stops them
+    and they start again with the new driver."""
+    jobs = report.gpu_jobs
+    if not jobs:
         return None
-    shown = report.gpu_processes[:5]
+    shown = jobs[:5]
     listed = ", ".join(f"{p.name} (pid {p.pid}{', ' + p.user if p.user else ''})" for p in shown)
-    more = (
-        f" and {len(report.gpu_processes) - len(shown)} more"
-        if len(report.gpu_processes) > 5
+    more = f" and {len(jobs) - len(shown)} more" if len(jobs) > len(shown) else ""
+    services = list(dict.fromkeys(s for p in report.gpu_processes for s in _service(p.name)))
+    also = (
+        f" NVIDIA's services {' and '.join(services)} use it too: not jobs, they stop and "
+        "start again with the driver."
+        if services
         else ""
     )
     return Finding(
         "gpu-processes",
         "warn",
-        f"{len(report.gpu_processes)} process(es) use the GPU: {listed}{more}; a purge or "
-        "driver change kills them.",
+        f"{len(jobs)} process(es) use the GPU: {listed}{more}; a purge or driver change kills "
+        f"them.{also}",
         "Stop or drain these jobs first.",
     )
+
+
+def _service(process: str) -> list[str]:
+    """The GPU service whose daemon this is, by its unit's name ("nvidia-persistenced")."""
+    return [unit.removesuffix(".service") for unit in service_of_process(process)[:1]]
 
 
 def reboot_required(report: Report, facts: ExtraFacts) -> Finding | None:

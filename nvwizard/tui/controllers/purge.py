@@ -97,7 +97,7 @@ class PurgeController:
         self._extras = (ticked, extras)
 
     def gpu_processes(self) -> list[Line]:
-        processes = self.state.detected.gpu_processes
+        processes = self.state.detected.gpu_jobs  # NVIDIA's GPU services are not jobs
         if not processes:
             return []
         lines = [Line(f"! {len(processes)} process(es) use the GPU and will die:", DANGER)]
