@@ -23,7 +23,6 @@ Each message is the plan's own warning where there is one, in the same words.
 
 from __future__ import annotations
 
-from nvwizard.knowledge import kernel_modules as km
 from nvwizard.plan.debian import MOK_WARNING
 from nvwizard.plan.install import SECURE_BOOT_DKMS_WARNING
 from nvwizard.plan.models import Blocker
@@ -53,7 +52,7 @@ _SECURE_BOOT_WARNINGS = (SECURE_BOOT_DKMS_WARNING, MOK_WARNING)
 def plan_blockers(report: Report, warnings: list[str]) -> list[Blocker]:
     """The blocking conditions of a driver plan for this report, whose warnings are these."""
     blockers = []
-    jobs = [p for p in report.gpu_processes if not km.service_of_process(p.name)]
+    jobs = report.gpu_jobs
     if jobs:
         blockers.append(
             Blocker(

@@ -36,7 +36,8 @@ def test_nvidias_own_services_alone_do_not_block():
     report = hopper_server(gpu_processes=[PERSISTENCED, FABRIC_MANAGER])
     plan = build_plan(report, default_choices(report))
     assert plan.blockers == []
-    assert any("nvidia-persiste (pid 2981)" in w for w in plan.warnings)  # still warned about
+    # nor warned about as jobs: the purge stops them with their packages
+    assert not any("nvidia-persiste (pid 2981)" in w for w in plan.warnings)
 
 
 def test_jobs_block_a_plan_that_keeps_the_installed_driver_too():
