@@ -47,16 +47,39 @@ _DRIVER_PACKAGES = (
 )
 
 
+# An Ubuntu kernel release's flavour ("6.8.0-94-generic": generic); the kernel metapackages of
+# that flavour are named after it (linux-headers-generic-hwe-24.04, linux-headers-aws), and
+# the virtual ones install generic kernels too (knowledge/packages.py).
+_UBUNTU_FLAVOUR = re.compile(r"^\d+\.\d+\.\d+-\d+-([a-z][a-z0-9]*(?:-[a-z0-9]+)*)$")
+
+
+def _escaped(name: str) -> str:
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", name)
+
+
+def _headers_metapackages(kernel: str) -> str | None:
+    """The headers metapackages of the kernel series of this kernel's flavour, as a regular
+    expression ("(generic|virtual)(-[a-z0-9.]+)*"), or None for a kernel not of Ubuntu's form."""
+    match = _UBUNTU_FLAVOUR.match(kernel)
+    if match is None:
+        return None
+    flavour = match.group(1)
+    family = "(generic|virtual)" if flavour == "generic" else _escaped(flavour)
+    return f"{family}(-[a-z0-9.]+)*"
+
+
 def apt_show_pattern(kernel: str) -> str:
     """The packages worth an `apt-cache show`: the driver packages, the signed kernel modules
-    for this kernel and their meta packages (not the hundreds built for other kernels), and
-    this kernel's headers."""
-    release = re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", kernel)
+    for this kernel and their meta packages (not the hundreds built for other kernels), this
+    kernel's headers, and the headers metapackages of its flavour's kernel series."""
+    release = _escaped(kernel)
     # A meta package's rest ("generic", "generic-hwe-24.04", "generic-hwe-22.04-edge") has at
     # most one dot: "open-5.15.0-1-generic" is another kernel's package, not a meta one.
     meta = r"[^0-9][^.]*(\.[0-9]+(-[a-z]+)?)?"
     modules = f"linux-modules-nvidia-[0-9]+(-server)?(-open)?-({release}|{meta})"
-    return f"^({_DRIVER_PACKAGES}|{modules}|linux-headers-{release})$"
+    metas = _headers_metapackages(kernel)
+    headers = f"({release}|{metas})" if metas else release
+    return f"^({_DRIVER_PACKAGES}|{modules}|linux-headers-{headers})$"
 
 
 def apt_show_argv(kernel: str) -> list[str]:

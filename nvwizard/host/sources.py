@@ -41,9 +41,11 @@ SOURCES: tuple[Source, ...] = (
         "`apt-cache show` stanzas of the NVIDIA driver packages apt offers: Ubuntu's by branch "
         "(driver, utils, headless, DKMS, fabric manager, the legacy `nvidia-<branch>`), Debian's "
         "families (`nvidia-driver`, `nvidia-tesla-*`, `nvidia-legacy-*` with their kernel-dkms, "
-        "smi, CUDA library and GSP firmware), the signed modules for this kernel, and the "
-        "developer stack (`cuda-toolkit-X-Y`, `cudnn9-cuda-X`, `nvidia-cuda-toolkit`, "
-        "`nvidia-container-toolkit`, `cuda-keyring`) (Package, Version, Depends, Modaliases, "
+        "smi, CUDA library and GSP firmware), the signed modules for this kernel, this "
+        "kernel's headers and the headers metapackages of its flavour (`linux-headers-generic`, "
+        "`-generic-hwe-22.04`, `-virtual`, ...), and the developer stack (`cuda-toolkit-X-Y`, "
+        "`cudnn9-cuda-X`, `nvidia-cuda-toolkit`, `nvidia-container-toolkit`, `cuda-keyring`) "
+        "(Package, Version, Depends, Modaliases, "
         "Support headers)",
     ),
     Source(

@@ -132,6 +132,36 @@ def kernel_meta_flavours(kernel_release: str, os_version: str | None) -> list[st
     return ([f"{flavour}-hwe-{os_version}"] if os_version else []) + [flavour]
 
 
+# Ubuntu's kernel metapackages (source linux-meta and its cloud/OEM siblings): each
+# linux-image-<series> ("generic", "generic-hwe-22.04", "virtual", "aws", "oem-24.04") depends
+# on the newest kernel of its series and has a linux-headers-<series> sibling that depends on
+# that kernel's headers. linux-image-extra-* add modules to another series and have none;
+# linux-image-unsigned-<abi> and linux-image-<abi> are single kernels. A series is named
+# after the flavour of its kernels, except the virtual ones, which install generic kernels.
+_KERNEL_IMAGE_META_RE = re.compile(
+    r"^linux-image-(?!unsigned-|extra-)(?P<series>[a-z][a-z0-9.+-]*)$"
+)
+
+
+def headers_metapackage(image_meta: str) -> str | None:
+    """linux-image-generic-hwe-22.04 -> linux-headers-generic-hwe-22.04; None for a package
+    that is no kernel metapackage with a headers sibling (linux-image-6.8.0-45-generic)."""
+    match = _KERNEL_IMAGE_META_RE.match(image_meta.strip())
+    return f"linux-headers-{match.group('series')}" if match else None
+
+
+def installs_kernels_like(image_meta: str, kernel_release: str) -> bool:
+    """Whether this kernel metapackage installs kernels of the flavour of `kernel_release`:
+    linux-image-generic-hwe-22.04 and linux-image-virtual for "6.8.0-45-generic"."""
+    match = _KERNEL_IMAGE_META_RE.match(image_meta.strip())
+    flavour = ubuntu_kernel_flavour(kernel_release)
+    if match is None or flavour is None:
+        return False
+    families = (flavour, "virtual") if flavour == "generic" else (flavour,)
+    series = match.group("series")
+    return any(series == f or series.startswith(f"{f}-") for f in families)
+
+
 # Packages with "nvidia" in their name that are not the driver, each with why a purge keeps
 # them. Order matters: the first matching prefix gives the reason.
 KEPT_PREFIXES: tuple[tuple[str, str], ...] = (

@@ -11,6 +11,7 @@ from nvwizard.errors import RefusedError, UsageError, shown
 from nvwizard.knowledge.debian import DebianDriver, parse_debian_driver
 from nvwizard.knowledge.packages import (
     DriverPackage,
+    headers_metapackage,
     kernel_meta_flavours,
     parse_driver_package,
     ubuntu_kernel_flavour,
@@ -166,17 +167,12 @@ SECURE_BOOT_DKMS_WARNING = (
 
 
 def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[str]) -> InstallLists:
-    warnings = []
+    warnings: list[str] = []
     packages = [*packages, driver.dkms]
     kernel = report.kernel
     if kernel:
         packages.append(f"linux-headers-{kernel}")  # exactly the running kernel's
-        if ubuntu_kernel_flavour(kernel) is None:
-            warnings.append(
-                f"Kernel {kernel} is not one of Ubuntu's: no headers metapackage follows it, "
-                f"so nvwizard adds only linux-headers-{kernel}, and DKMS builds the module "
-                "only for kernels whose headers you install."
-            )
+        packages += _headers_metapackages(report, kernel, warnings)
     else:
         warnings.append(
             "The running kernel is unknown: add its linux-headers package, DKMS needs it."
@@ -189,6 +185,36 @@ def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[st
     if report.secure_boot == "enabled":
         warnings.append(SECURE_BOOT_DKMS_WARNING)
     return InstallLists(packages=packages, modules="dkms", warnings=warnings, why=why)
+
+
+def _headers_metapackages(report: Report, kernel: str, warnings: list[str]) -> list[str]:
+    """The headers metapackages that follow the installed kernel metapackages, so DKMS builds
+    the module for each new kernel too (the ABI headers serve the running one only)."""
+    abi_only = f"nvwizard adds only linux-headers-{kernel}, and DKMS builds the module only"
+    if ubuntu_kernel_flavour(kernel) is None:
+        warnings.append(
+            f"Kernel {kernel} is not one of Ubuntu's: no headers metapackage follows it, so "
+            f"{abi_only} for kernels whose headers you install."
+        )
+        return []
+    if report.headers_metapackages:
+        return list(report.headers_metapackages)
+    flavour = ubuntu_kernel_flavour(kernel)
+    if report.kernel_metapackages:
+        missing = ", ".join(headers_metapackage(m) or m for m in report.kernel_metapackages)
+        found = (
+            f"apt offers no {missing} beside the installed {', '.join(report.kernel_metapackages)}"
+        )
+    else:
+        found = (
+            f"No kernel metapackage (such as linux-image-{flavour}) is installed, so no headers "
+            "metapackage follows the kernel updates"
+        )
+    warnings.append(
+        f"{found}: {abi_only} for kernels whose headers are installed (e.g. through "
+        f"linux-headers-{flavour}, where this machine follows the {flavour} kernels)."
+    )
+    return []
 
 
 def install_step(

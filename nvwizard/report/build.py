@@ -62,6 +62,7 @@ from nvwizard.report.gpus import (
     synthetic_modalias,
 )
 from nvwizard.report.headless import is_headless
+from nvwizard.report.kernel_headers import kernel_metapackages, offered_headers_metapackages
 from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
 from nvwizard.report.recommend import mark_recommended, recommend
 from nvwizard.report.signed_modules import signed_modules_available
@@ -367,8 +368,12 @@ def _add_stack_and_findings(
     offered: Offers,
     sources: list[AptSourceEntry] | None,
 ) -> None:
-    """The developer stack and, last, the findings, which read the whole report. `sources`
-    is None where apt's sources were not read."""
+    """The kernel's headers metapackages, the developer stack and, last, the findings, which
+    read the whole report. `sources` is None where apt's sources were not read."""
+    report.kernel_metapackages = kernel_metapackages(packages, report.os_id, report.kernel)
+    report.headers_metapackages = offered_headers_metapackages(
+        report.kernel_metapackages, offered.apt_packages
+    )
     report.stack = read_stack(host, packages, offered.apt_packages, sources, report.os_id)
     facts = ExtraFacts(
         all_packages=packages,

@@ -163,6 +163,10 @@ class Report:
     dpkg_interrupted: bool = False
     reboot_required: bool = False
     signed_modules_available: list[str] = field(default_factory=list)  # linux-modules-nvidia-*
+    # Ubuntu's installed kernel metapackages (linux-image-generic, ...) and the headers
+    # metapackages apt offers beside them (report/kernel_headers.py)
+    kernel_metapackages: list[str] = field(default_factory=list)
+    headers_metapackages: list[str] = field(default_factory=list)
     drivers_not_understood: list[str] = field(default_factory=list)  # listed, but not parsed
     driver_sources: list[str] = field(default_factory=list)  # "ubuntu-drivers devices", "apt"
     findings: list[Finding] = field(default_factory=list)
@@ -257,6 +261,8 @@ class Report:
             "dpkg_interrupted": self.dpkg_interrupted,
             "reboot_required": self.reboot_required,
             "signed_modules_available": self.signed_modules_available,
+            "kernel_metapackages": self.kernel_metapackages,
+            "headers_metapackages": self.headers_metapackages,
             "drivers_not_understood": self.drivers_not_understood,
             "driver_sources": self.driver_sources,
             **self.stack.to_json(),

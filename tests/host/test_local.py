@@ -181,6 +181,36 @@ def test_apt_cache_show_asks_for_debian_and_legacy_driver_names(fake_bin):
     assert {n for n in DEBIAN_AND_LEGACY_NAMES if pattern.match(n)} == asked
 
 
+@pytest.mark.parametrize(
+    ("kernel", "asked", "not_asked"),
+    [
+        (
+            "5.15.0-163-generic",
+            [
+                "linux-headers-5.15.0-163-generic",
+                "linux-headers-generic",
+                "linux-headers-generic-hwe-22.04",
+                "linux-headers-generic-hwe-22.04-edge",
+                "linux-headers-virtual",  # the virtual kernels are generic ones
+            ],
+            ["linux-headers-5.15.0-164-generic", "linux-headers-aws", "linux-headers-5.15.0-163"],
+        ),
+        (
+            "6.8.0-1021-aws",
+            ["linux-headers-6.8.0-1021-aws", "linux-headers-aws", "linux-headers-aws-lts-22.04"],
+            ["linux-headers-generic", "linux-headers-virtual"],
+        ),
+        ("6.18.44-fc-v1272", ["linux-headers-6.18.44-fc-v1272"], ["linux-headers-v1272"]),
+    ],
+)
+def test_apt_is_asked_for_the_headers_metapackages_of_the_kernels_flavour(kernel, asked, not_asked):
+    """What a plan with DKMS installs beside the running kernel's headers, so that the next
+    kernel gets its headers too (report/kernel_headers.py)."""
+    pattern = re.compile(apt_show_pattern(kernel))  # Python's re agrees with grep -E
+    assert [n for n in asked if pattern.match(n)] == asked
+    assert [n for n in not_asked if pattern.match(n)] == []
+
+
 def test_apt_offering_none_is_an_empty_answer_and_a_broken_apt_is_missing(fake_bin):
     fake_apt_cache(fake_bin, "nvidia-settings")
     host = LocalHost()

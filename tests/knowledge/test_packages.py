@@ -1,3 +1,5 @@
+import pytest
+
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.knowledge.packages import (
     is_driver_package,
@@ -131,3 +133,29 @@ def test_what_only_a_purged_container_toolkit_needs_is_left_to_autoremove():
     ]
     # needed by nothing installed: not the purge's doing, not left to autoremove by it
     assert left_to_autoremove(purged[:1], ["libnvidia-container1"]) == []
+
+
+@pytest.mark.parametrize(
+    ("image", "headers", "generic", "aws"),
+    [
+        ("linux-image-generic", "linux-headers-generic", True, False),
+        ("linux-image-generic-hwe-22.04", "linux-headers-generic-hwe-22.04", True, False),
+        ("linux-image-generic-hwe-24.04-edge", "linux-headers-generic-hwe-24.04-edge", True, False),
+        ("linux-image-virtual", "linux-headers-virtual", True, False),  # generic kernels
+        ("linux-image-aws", "linux-headers-aws", False, True),
+        ("linux-image-aws-lts-22.04", "linux-headers-aws-lts-22.04", False, True),
+        ("linux-image-lowlatency", "linux-headers-lowlatency", False, False),
+        # single kernels and add-ons: no headers metapackage of their own
+        ("linux-image-6.8.0-45-generic", None, False, False),
+        ("linux-image-unsigned-6.8.0-45-generic", None, False, False),
+        ("linux-image-extra-virtual", None, False, False),
+        ("linux-headers-generic", None, False, False),
+    ],
+)
+def test_a_kernel_metapackage_has_a_headers_sibling_for_its_flavour(image, headers, generic, aws):
+    from nvwizard.knowledge.packages import headers_metapackage, installs_kernels_like
+
+    assert headers_metapackage(image) == headers
+    assert installs_kernels_like(image, "6.8.0-45-generic") == generic
+    assert installs_kernels_like(image, "6.8.0-1021-aws") == aws
+    assert not installs_kernels_like(image, "6.18.44-fc-v1272")  # no Ubuntu flavour

@@ -80,7 +80,14 @@ def test_gtx1080_recommended_580_needs_dkms_under_secure_boot_570_ended_with_sig
     assert recommended.driver == "nvidia-driver-580-server" and recommended.modules == "dkms"
     report, plan = plan_for("gtx1080-secureboot", "nvidia-driver-580")
     assert plan.modules == "dkms"
-    assert plan.install_list[-2:] == ["nvidia-dkms-580", f"linux-headers-{report.kernel}"]
+    # the running kernel's headers, and the metapackage that brings the next kernels' (it
+    # follows the installed linux-image-generic)
+    assert plan.install_list[-3:] == [
+        "nvidia-dkms-580",
+        f"linux-headers-{report.kernel}",
+        "linux-headers-generic",
+    ]
+    assert not [w for w in plan.warnings if "headers metapackage" in w]
     assert any("Machine Owner Key" in w for w in plan.warnings)
 
 
@@ -289,18 +296,32 @@ def test_the_end_of_life_warning_is_judged_on_the_reports_day_not_the_clock():
 
 
 @pytest.mark.parametrize(
-    ("kernel", "odd"),
-    [("6.8.0-94-generic", False), ("5.15.0-1045-aws", False), ("6.18.44-fc-v1272", True)],
+    ("kernel", "metas", "headers", "warned"),
+    [
+        # linux-image-generic is installed (and linux-headers-generic offered): its headers
+        ("6.8.0-94-generic", None, ["linux-headers-generic"], None),
+        # no kernel metapackage: the ABI headers only, and the plan says so
+        ("5.15.0-1045-aws", [], [], "No kernel metapackage (such as linux-image-aws)"),
+        ("6.18.44-fc-v1272", None, [], "Kernel 6.18.44-fc-v1272 is not one of Ubuntu's"),
+    ],
 )
-def test_ubuntu_dkms_headers_are_the_running_kernels_exactly_and_an_odd_kernel_is_said(kernel, odd):
-    """No headers package is derived from a kernel name that is not Ubuntu's (never
-    linux-headers-v1272): the exact linux-headers-$(uname -r), and a warning saying so."""
+def test_ubuntu_dkms_headers_are_the_running_kernels_and_its_metapackages(
+    kernel, metas, headers, warned
+):
+    """The exact linux-headers-$(uname -r) and the headers metapackage of each installed
+    kernel metapackage (so DKMS builds for the next kernel too); none is derived from a kernel
+    name that is not Ubuntu's (never linux-headers-v1272), and a warning says why."""
     report = build_report(demo_host("rtx3090-fresh"), today=TODAY)
+    assert report.kernel_metapackages == ["linux-image-generic"]
     report.kernel = kernel
+    if metas is not None:
+        report.kernel_metapackages = report.headers_metapackages = metas
     plan = build_plan(report, default_choices(report))
     assert [p for p in plan.install_list if p.startswith("linux-headers")] == [
-        f"linux-headers-{kernel}"
+        f"linux-headers-{kernel}",
+        *headers,
     ]
-    warned = [w for w in plan.warnings if f"Kernel {kernel} is not one of Ubuntu's" in w]
-    assert bool(warned) == odd
+    assert bool([w for w in plan.warnings if warned and warned in w]) == bool(warned)
+    if warned is None:
+        assert not [w for w in plan.warnings if "headers" in w]
     assert not [p for p in plan.install_list if "v1272" in p and kernel not in p]

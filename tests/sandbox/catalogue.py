@@ -15,7 +15,8 @@ user-space packages are shared between the open and proprietary kernel modules):
 Every branch package provides, conflicts with and replaces its shared virtual name, as
 Ubuntu's do, so installing another branch replaces the old one in place (apt removes it).
 
-plus the container toolkit, fabric manager and NSCQ, kernel headers, `dkms`, a base package
+plus the container toolkit, fabric manager and NSCQ, kernel headers (with the generic
+kernel's image and headers metapackages), `dkms`, a base package
 that owns /etc and /usr (without it purges warn "directory not empty"), and
 `site-gpu-agent`, a site's own tool built against branch 535's libnvidia-compute (neither a
 driver package nor one a purge keeps: apt removing it must stop a plan).
@@ -257,6 +258,21 @@ def _other_packages() -> list[DummyPackage]:
             "6.8.0-45.45",
             description=f"Linux kernel headers for version {KERNEL}",
             section="devel",
+        ),
+        # the kernel metapackage and its headers sibling, which a plan with DKMS installs so
+        # that each new kernel comes with its headers (linux-meta's names and graph)
+        DummyPackage(
+            "linux-image-generic",
+            "6.8.0.45.45",
+            description="Generic Linux kernel image",
+            section="kernel",
+        ),
+        DummyPackage(
+            "linux-headers-generic",
+            "6.8.0.45.45",
+            depends=(f"linux-headers-{KERNEL}",),
+            description="Generic Linux kernel headers",
+            section="kernel",
         ),
         DummyPackage(
             "nvidia-container-toolkit",

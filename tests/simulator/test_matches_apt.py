@@ -180,6 +180,25 @@ def test_a_plan_does_on_the_simulator_what_it_does_with_real_apt(sandbox, tmp_pa
     assert all(sandbox.status()[p] in ("ii", "hi") for p in plan.install_list)
 
 
+def test_a_dkms_plan_installs_the_headers_metapackage_on_both(sandbox, tmp_path):
+    """With linux-image-generic installed, a plan whose module DKMS builds installs
+    linux-headers-generic beside the running kernel's headers: the real apt resolves it to
+    those headers, and the simulator does the same."""
+    pair = twins(sandbox, tmp_path, *OLD_BRANCH, "linux-image-generic")
+    report = report_of(sandbox, 0)
+    report.kernel_metapackages = ["linux-image-generic"]
+    report.headers_metapackages = ["linux-headers-generic"]
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server"))
+    assert plan.modules == "dkms"
+    assert plan.install_list[-2:] == [f"linux-headers-{KERNEL}", "linux-headers-generic"]
+
+    assert pair.simulation_sets(pair.simulated, plan) == pair.simulation_sets(pair.real, plan)
+    for step in plan.steps:
+        for argv in step.commands:
+            pair.run_both(argv)
+    assert sandbox.status()["linux-headers-generic"] == "ii"
+
+
 APT_Y = ["apt-get", "-y"]
 
 
