@@ -5,6 +5,7 @@ from __future__ import annotations
 from nvwizard.report.activation import (
     LOAD,
     LOADED,
+    REBOOT_LOADS_IT,
     Activation,
     ActivationFacts,
     count_words,
@@ -23,7 +24,11 @@ def format_decision(facts: ActivationFacts, activation: Activation, host_label: 
     elif activation.verdict == LOADED:
         pass  # the last line says it: "Nothing to do: <driver> <version>, ... loaded already"
     else:
-        lines.append("A reboot is needed:")
+        # a demo whose boot rejects the DKMS-built module: no reboot loads it either
+        needed = (
+            "A reboot is needed" if activation.then == REBOOT_LOADS_IT else "It cannot be loaded"
+        )
+        lines.append(f"{needed}:")
         lines += [f"  - {reason}" for reason in activation.reasons]
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ from nvwizard.engine import paths
 from nvwizard.engine.journal import check_writable
 from nvwizard.engine.progress import PlanProgress
 from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError
+from nvwizard.knowledge.secure_boot import after_the_install, demo_after_the_install
 
 EXIT_CANCELLED = EXIT_FAILED
 LOCK_WAIT_EVERY_S = 10
@@ -88,6 +89,8 @@ def print_outcome(
     activating: bool = False,
     reboot_how: str | None = None,
     demo_repair: str | None = None,
+    mok_certificate: str | None = None,
+    demo: bool = False,
 ) -> int:
     """The end of an apply in words, and the exit code.
 
@@ -97,6 +100,9 @@ def print_outcome(
     reboots (a simulated machine is never rebooted by this computer's `reboot`).
     `demo_repair`: after a failure on a demo, what goes on from there in the demo's own
     commands, said instead of the outcome's next action and repair (this computer's `dpkg`).
+    `mok_certificate`: Secure Boot rejects the module DKMS built until the key of this
+    certificate is enrolled (the plan's), so the reboot alone does not load it; a simulated
+    machine's enrols no key (`demo`: a demo machine, else a bundle's).
     """
     out = out or sys.stdout
 
@@ -109,30 +115,13 @@ def print_outcome(
     sudo = "sudo " if is_real else ""
     if finished.status == ev.DONE:
         say("Done: every step succeeded.")
-        after = after_reboot or f"After it, run: {sudo}nvwizard verify"
-        if finished.reboot_scheduled and is_real:
-            say(f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c).")
-            say(after)
-        elif finished.reboot_scheduled:
-            say(
-                "The simulated machine's reboot is scheduled in one minute (seconds at the "
-                "demo's pace); this computer does not reboot."
-            )
-            say(after)
-        elif finished.reboot_required and activating:
-            say("Next: loading the new driver without a reboot, if that is safe.")
-        elif finished.reboot_required and is_real:
-            say("A reboot is needed to load the new driver: sudo reboot")
-            say(after)
-        elif finished.reboot_required and reboot_how:
-            say(f"The new driver loads at the demo's next reboot: {reboot_how}.")
-            say(after)
-        elif finished.reboot_required:
-            say(
-                "The new driver loads at the simulated machine's next reboot (this computer "
-                "does not reboot)."
-            )
-            say(after)
+        enrol = mok_certificate if is_real else None
+        lines = _after_done(finished, is_real, after_reboot, activating, reboot_how, enrol)
+        if mok_certificate and lines and not (is_real or activating):  # no reboot loads it
+            scheduled = lines[:1] if finished.reboot_scheduled else []
+            lines = [*scheduled, demo_after_the_install(demo), lines[-1]]
+        for line in lines:
+            say(line)
         if not is_real:
             say("(demo or bundle machine: nothing on this computer was changed)")
         if finished.log_path:
@@ -154,6 +143,44 @@ def print_outcome(
     if finished.repair:
         say(f"Repair: {sudo}{shlex.join(finished.repair)}")
     return EXIT_FAILED if finished.status != ev.CANCELLED else EXIT_CANCELLED
+
+
+def _after_done(
+    finished: ev.Outcome,
+    is_real: bool,
+    after_reboot: str | None,
+    activating: bool,
+    reboot_how: str | None,
+    enrol: str | None,
+) -> list[str]:
+    """What comes after a successful apply: the reboot that loads the driver (and, under
+    Secure Boot with a module DKMS built, the enrolment of `enrol`'s key first), then what to
+    run (always the last line, when there is one)."""
+    sudo = "sudo " if is_real else ""
+    after = after_reboot or f"After it, run: {sudo}nvwizard verify"
+    if finished.reboot_scheduled and is_real:
+        lines = [f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c)."]
+        return lines + ([after_the_install(enrol, True)] if enrol else []) + [after]
+    if finished.reboot_scheduled:
+        return [
+            "The simulated machine's reboot is scheduled in one minute (seconds at the "
+            "demo's pace); this computer does not reboot.",
+            after,
+        ]
+    if finished.reboot_required and activating:
+        return ["Next: loading the new driver without a reboot, if that is safe."]
+    if finished.reboot_required and is_real:
+        reboot = after_the_install(enrol, False) if enrol else None
+        return [reboot or "A reboot is needed to load the new driver: sudo reboot", after]
+    if finished.reboot_required and reboot_how:
+        return [f"The new driver loads at the demo's next reboot: {reboot_how}.", after]
+    if finished.reboot_required:
+        return [
+            "The new driver loads at the simulated machine's next reboot (this computer "
+            "does not reboot).",
+            after,
+        ]
+    return []
 
 
 def refuse_unless_we_may_apply_here() -> None:

@@ -268,6 +268,8 @@ def _apply_here(
         activating=activating,
         reboot_how=how,
         demo_repair=installed.demo_repair,
+        mok_certificate=apply.plan.mok_certificate,
+        demo=host.kind == "demo",
     )
 
 
@@ -330,4 +332,9 @@ def _apply_detached(plan, installed: InstallResult | None = None, activating: bo
     installed.finished = printer.finished
     if printer.finished and printer.finished.reboot_scheduled:
         installed.reboot_due_at = time.time() + 60  # `shutdown -r +1`, scheduled just now
-    return print_outcome(printer.finished, is_real=True, activating=activating)
+    return print_outcome(
+        printer.finished,
+        is_real=True,
+        activating=activating,
+        mok_certificate=plan.mok_certificate,
+    )

@@ -30,6 +30,7 @@ from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_of, reboot_the_demo
 from nvwizard.knowledge import kernel_modules as km
+from nvwizard.knowledge import secure_boot as sb
 from nvwizard.plan import models as pm
 from nvwizard.plan.demo_words import for_demo_step
 from nvwizard.plan.models import Plan, Step
@@ -203,14 +204,17 @@ class ActivationGuard:
 
     def reboot_advice(self, error: str) -> str:
         """After a load that failed with `error`."""
-        if "Key was rejected" in error:
-            enroll = (
-                "reboot and enroll its key (MOK) at the console when asked, then run "
-                "`sudo nvwizard verify`."
-            )
+        if sb.KEY_REJECTED in error:  # signed with a key Secure Boot does not know (DKMS's)
+            os_id = (self.host.os_release() or {}).get("ID")
+            enrol = sb.enrolment(os_id, rebooting=True)
             if self._demo() is None:
-                return f"Secure Boot refused the module: {enroll}"
-            return f"Secure Boot refused the module. On a real machine: {enroll}"
+                return (
+                    f"Secure Boot refused the module until its key is enrolled: {enrol}; then "
+                    "run `sudo nvwizard verify`."
+                )
+            return (
+                f"Secure Boot refused the module: {sb.demo_rejects()}. On a real machine: {enrol}."
+            )
         return self._reboot(
             "Reboot to load the new driver (`sudo reboot`), then run `sudo nvwizard verify`."
         )

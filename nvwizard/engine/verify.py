@@ -41,6 +41,7 @@ from nvwizard.engine.verify_facts import (
     library_versions,
 )
 from nvwizard.engine.verify_fixes import INSTALL_FIRST, THIS_MACHINE, Fixes, fixes_for
+from nvwizard.engine.verify_secure_boot import pointing_to_the_enrolment, with_key_enrolment
 from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
@@ -64,16 +65,13 @@ def check_module_loaded(
         return VerifyCheck(
             "module-loaded", False, "the nvidia kernel module is not loaded", fixes.install_first
         )
-    if report.secure_boot == "enabled":
-        then = fixes.by_hand(
-            "Under Secure Boot a DKMS-built module loads only after its key (MOK) was "
-            "enrolled at the console during boot; check `sudo dmesg | grep -i nvidia`."
-        )
+    if fixes.key_enrolment:  # its reboot enrols the key that Secure Boot wants first
+        fix = fixes.reboot
     else:
         then = fixes.by_hand(
             "If it still is not loaded: `sudo modprobe nvidia` and read `sudo dmesg`."
         )
-    fix = f"{fixes.reboot} {then}"
+        fix = f"{fixes.reboot} {then}"
     return VerifyCheck("module-loaded", False, "the nvidia kernel module is not loaded", fix)
 
 
@@ -310,7 +308,7 @@ def run_checks(
 ) -> list[VerifyCheck]:
     flavour = chosen_flavour or installed_flavour(packages)
     installed = bool(library_versions(packages))
-    return [
+    checks = [
         check_module_loaded(report, installed, fixes),
         check_module_version(report, packages, fixes),
         check_flavour(report, flavour, packages, bool(chosen_flavour), fixes),
@@ -318,6 +316,7 @@ def run_checks(
         check_nouveau(report, installed, fixes),
         fixes.by_hand_check(check_next_boot_modules(report, flavour, packages, dkms_status)),
     ]
+    return pointing_to_the_enrolment(checks, fixes)
 
 
 # -- entry points --------------------------------------------------------------------------
@@ -353,8 +352,11 @@ def verify(
         last = None  # the state file's apply was on another machine
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
-    fixes = fixes_for(host, last.driver if last is not None else None, in_wizard)
-    checks = run_checks(report, all_packages(host), chosen, host.read("dkms-status.txt"), fixes)
+    driver = last.driver if last is not None else None
+    packages = all_packages(host)
+    fixes = fixes_for(host, driver, in_wizard)
+    fixes = with_key_enrolment(fixes, host, report, packages, driver, in_wizard)
+    checks = run_checks(report, packages, chosen, host.read("dkms-status.txt"), fixes)
     result = VerifyResult(checks=checks + stack_checks(host, report, fixes), host=host.label)
     if record and (host.is_real or last is not None):
         record_result(result, state_dir)
@@ -372,9 +374,10 @@ def check_now(host: Host, flavour: str | None = None, driver: str | None = None)
     `flavour`, `driver`: the one just installed. Records nothing."""
     host = host.fresh()
     report = build_report(host)
-    fixes = fixes_for(host, driver)
+    packages = all_packages(host)
+    fixes = with_key_enrolment(fixes_for(host, driver), host, report, packages, driver)
     return VerifyResult(
-        checks=run_checks(report, all_packages(host), flavour, host.read("dkms-status.txt"), fixes),
+        checks=run_checks(report, packages, flavour, host.read("dkms-status.txt"), fixes),
         host=host.label,
     )
 

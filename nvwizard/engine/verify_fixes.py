@@ -42,6 +42,8 @@ class Fixes:
     # the installed driver is not loaded yet: reboot, or load it without a reboot where that
     # is safe, then verify again ("": the reboot fix says both)
     load: str = ""
+    # `reboot` enrols the key of a module DKMS built first: Secure Boot rejects it until then
+    key_enrolment: bool = False
 
     @property
     def load_installed(self) -> str:

@@ -46,8 +46,12 @@ SIGNED_TEXT = (
 )
 DKMS_TEXT = (
     "DKMS (nvidia-dkms-<flavour>) builds the module on this machine for each kernel: it needs "
-    "linux-headers for the kernel, and under Secure Boot a Machine Owner Key (MOK) that must be "
-    "enrolled at the console on the next boot. Over SSH alone that is impossible."
+    "the kernel's linux-headers (nvwizard adds the running kernel's and the headers "
+    "metapackage that follows the kernel updates). Under Secure Boot the module is signed "
+    "with a key (/var/lib/shim-signed/mok/MOK.der) that must be enrolled as a Machine Owner "
+    "Key: `sudo mokutil --import` after the install (the install cannot queue it: apt runs "
+    "non-interactively), then MOK Manager on the console or BMC at the next boot. Over SSH "
+    "alone that boot step is impossible."
 )
 # Debian (knowledge/debian.py): other names, and DKMS is the only way to get the module.
 DEBIAN_OPEN_TEXT = (
@@ -78,9 +82,9 @@ DEBIAN_DKMS_TEXT = (
     "Debian has no precompiled NVIDIA modules: DKMS builds the module here for each kernel, "
     "from the kernel's headers (nvwizard adds linux-headers-<kernel> and the headers "
     "metapackage). Under Secure Boot, Debian's DKMS signs it with its own Machine Owner Key "
-    "(/var/lib/dkms/mok.key), which must be enrolled once: `mokutil --import "
-    "/var/lib/dkms/mok.pub`, then confirm at the console on the next boot. Over SSH alone that "
-    "is impossible."
+    "(/var/lib/dkms/mok.key), which must be enrolled once: `sudo mokutil --import "
+    "/var/lib/dkms/mok.pub` after the install, then MOK Manager on the console or BMC at the "
+    "next boot. Over SSH alone that boot step is impossible."
 )
 SUPPORT_TEXT = (
     "A PB (production branch) gets fixes for a year, an LTSB (long-term support branch) for "

@@ -10,7 +10,8 @@ cannot undo, or leaves a host that only a person at its console can bring back:
   come back with the driver: nvidia-persistenced, fabric manager, DCGM, nvidia-powerd) use
   the GPU: the purge, or the reboot that loads the new driver, kills them;
 - `secure-boot-dkms-only`: the plan warns that Secure Boot is on and DKMS builds the module:
-  it loads only once a Machine Owner Key was enrolled at the console or BMC during a boot;
+  it loads only once its key was imported (`mokutil --import`, a one-time password typed
+  twice) and enrolled at the console or BMC during a boot (knowledge/secure_boot.py);
 - `run-installer`, and any finding of severity `block` the plan does not resolve itself:
   today only a driver NVIDIA's .run installer left, whose files apt's packages conflict with.
 
@@ -23,8 +24,7 @@ Each message is the plan's own warning where there is one, in the same words.
 
 from __future__ import annotations
 
-from nvwizard.plan.debian import MOK_WARNING
-from nvwizard.plan.install import SECURE_BOOT_DKMS_WARNING
+from nvwizard.knowledge.secure_boot import PLAN_WARNING_OPENS
 from nvwizard.plan.models import Blocker
 from nvwizard.report.activation import describe_processes
 from nvwizard.report.models import Report
@@ -35,8 +35,9 @@ RUN_INSTALLER = "run-installer"
 # every id a blocker can have, with what accepting it means (the playbook's documentation)
 BLOCKER_IDS = {
     GPU_PROCESSES: "the jobs using the GPU die (the purge, or the reboot into the new driver)",
-    SECURE_BOOT_DKMS: "the host comes back without a loaded driver until someone enrolls "
-    "DKMS's Machine Owner Key at its console or BMC during a boot",
+    SECURE_BOOT_DKMS: "the host comes back without a loaded driver until someone imports "
+    "DKMS's key (`mokutil --import`) and enrolls it as a Machine Owner Key at its console or "
+    "BMC during a boot",
     RUN_INSTALLER: "apt installs over a driver NVIDIA's .run installer left (its files "
     "conflict with the packages')",
 }
@@ -46,7 +47,6 @@ RESOLVED_BY_THE_PLAN = {
     "half-configured-packages": "the repair step runs dpkg --configure -a first",
     "loaded-driver-cannot-drive-gpu": "installing a driver the GPU runs is the fix",
 }
-_SECURE_BOOT_WARNINGS = (SECURE_BOOT_DKMS_WARNING, MOK_WARNING)
 
 
 def plan_blockers(report: Report, warnings: list[str]) -> list[Blocker]:
@@ -62,7 +62,8 @@ def plan_blockers(report: Report, warnings: list[str]) -> list[Blocker]:
                 "them first.",
             )
         )
-    secure_boot = next((w for w in warnings if w in _SECURE_BOOT_WARNINGS), None)
+    # the plan's Secure Boot warning (Ubuntu's or Debian's, worded for the machine)
+    secure_boot = next((w for w in warnings if w.startswith(PLAN_WARNING_OPENS)), None)
     if secure_boot is not None:
         blockers.append(Blocker(SECURE_BOOT_DKMS, secure_boot))
     for finding in report.findings:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from nvwizard.knowledge.debian import DebianDriver
 from nvwizard.knowledge.packages import DriverPackage
+from nvwizard.knowledge.secure_boot import dkms_certificate
 from nvwizard.plan.apt import apt_options
 from nvwizard.plan.blockers import plan_blockers
 from nvwizard.plan.debian import sources_step
@@ -140,5 +141,8 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         cuda=stack.cuda.label if stack is not None and stack.cuda is not None else None,
         repositories=repositories,
         blockers=plan_blockers(report, warnings),
+        mok_certificate=dkms_certificate(report.os_id)
+        if install.modules == "dkms" and report.secure_boot == "enabled"
+        else None,
     )
     return for_demo(plan, report.demo)

@@ -3,7 +3,8 @@
 Debian builds the kernel modules with DKMS, always: there are no precompiled, signed module
 packages like Ubuntu's linux-modules-nvidia-*. Under Secure Boot, Debian's DKMS signs the
 module with its own Machine Owner Key (/var/lib/dkms/mok.key), which must be enrolled once
-with `mokutil --import` and confirmed at the next boot on the console.
+with `mokutil --import /var/lib/dkms/mok.pub` and confirmed at the next boot on the console
+(knowledge/secure_boot.py).
 
 - headless (compute): the kernel modules (`nvidia-kernel-dkms`, `nvidia-open-kernel-dkms` or
   the Tesla family's), `nvidia-smi`, `libcuda1`, `libnvidia-cfg1` and `nvidia-persistenced`
@@ -40,15 +41,9 @@ from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Step
 from nvwizard.report.debian import SOURCES_FILE_STEM, ComponentGap, open_modules_lag
 from nvwizard.report.models import Report
+from nvwizard.report.secure_boot import dkms_plan_warning
 
 ADD_APT_SOURCE = "_add-apt-source"  # nvwizard's internal command (cli/apt_source_cmd.py)
-
-MOK_WARNING = (
-    "Secure Boot is on and Debian builds the module with DKMS: it is signed with DKMS's "
-    "Machine Owner Key (/var/lib/dkms/mok.key), which must be enrolled once (`mokutil --import "
-    "/var/lib/dkms/mok.pub`, then confirm at the next boot on the console or BMC). This cannot "
-    "be done over SSH alone; without it the driver will not load."
-)
 
 
 def debian_branch(report: Report, name: str) -> tuple[int | None, str | None]:
@@ -138,14 +133,14 @@ def debian_install_lists(
     headers = _headers(report, warnings)
     packages += headers
     if report.secure_boot == "enabled":
-        warnings.append(MOK_WARNING)
+        warnings.append(dkms_plan_warning(report, reboots=choices.reboot))
     follows = (
         " (and, with the headers metapackage, for each new kernel)" if len(headers) > 1 else ""
     )
     why = (
         f"Debian has no precompiled NVIDIA modules: DKMS builds {driver.kernel_dkms} for kernel "
-        f"{report.kernel or '(unknown)'}{follows}; under Secure Boot the module is signed with "
-        "DKMS's key, enrolled at the next boot on the console."
+        f"{report.kernel or '(unknown)'}{follows}; under Secure Boot it loads only once DKMS's key "
+        "(/var/lib/dkms/mok.pub) is enrolled as a Machine Owner Key."
     )
     return packages, warnings, why
 

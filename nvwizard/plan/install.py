@@ -22,6 +22,7 @@ from nvwizard.plan.debian import debian_branch, debian_install_lists, refuse_unl
 from nvwizard.plan.models import Choices, Step
 from nvwizard.report.lifecycle import is_dead, lifecycle_words
 from nvwizard.report.models import Report
+from nvwizard.report.secure_boot import dkms_plan_warning
 
 
 def parse_any_driver(report: Report, name: str) -> DriverPackage | DebianDriver | None:
@@ -156,17 +157,12 @@ def _ubuntu_install_lists(report: Report, choices: Choices, driver: DriverPackag
             "load under Secure Boot with no key enrollment."
         )
         return InstallLists(packages=packages, modules="signed", warnings=[], why=why)
-    return _dkms_install_lists(report, driver, packages)
+    return _dkms_install_lists(report, driver, packages, choices.reboot)
 
 
-SECURE_BOOT_DKMS_WARNING = (
-    "Secure Boot is on and the module will be built by DKMS: the next boot asks on the "
-    "console (or BMC) to enroll a Machine Owner Key. This cannot be done over SSH alone; "
-    "without it the driver will not load."
-)
-
-
-def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[str]) -> InstallLists:
+def _dkms_install_lists(
+    report: Report, driver: DriverPackage, packages: list[str], reboots: bool
+) -> InstallLists:
     warnings: list[str] = []
     packages = [*packages, driver.dkms]
     kernel = report.kernel
@@ -179,11 +175,11 @@ def _dkms_install_lists(report: Report, driver: DriverPackage, packages: list[st
         )
     why = (
         f"No signed modules for kernel {kernel or '(unknown)'} exist for this branch, so DKMS "
-        "builds the module here; under Secure Boot it must be signed with a Machine Owner Key "
-        "enrolled at the next boot on the console or BMC."
+        "builds the module here; under Secure Boot it loads only once the key DKMS signs it "
+        "with is enrolled as a Machine Owner Key."
     )
-    if report.secure_boot == "enabled":
-        warnings.append(SECURE_BOOT_DKMS_WARNING)
+    if report.secure_boot == "enabled":  # first: without it the driver does not load at all
+        warnings.insert(0, dkms_plan_warning(report, driver.name, reboots))
     return InstallLists(packages=packages, modules="dkms", warnings=warnings, why=why)
 
 

@@ -166,6 +166,9 @@ class Plan:
     purpose: str = INSTALL_PLAN  # INSTALL_PLAN, REPAIR_PLAN or ACTIVATE_PLAN
     # what an unattended apply must not go on with unless someone accepted it (blockers.py)
     blockers: list[Blocker] = field(default_factory=list)
+    # Secure Boot is on and DKMS builds the module: the certificate of DKMS's key, which must
+    # be enrolled as a Machine Owner Key before the module loads (knowledge/secure_boot.py)
+    mok_certificate: str | None = None
 
     @property
     def changes_system(self) -> bool:
@@ -205,6 +208,7 @@ class Plan:
             "steps": [s.to_json() for s in self.steps],
             "purpose": self.purpose,
             "blockers": [asdict(b) for b in self.blockers],
+            "mok_certificate": self.mok_certificate,
         }
 
     @classmethod
@@ -231,4 +235,5 @@ class Plan:
             repositories=list(obj.get("repositories") or []),
             purpose=obj.get("purpose") or INSTALL_PLAN,
             blockers=[Blocker(**b) for b in obj.get("blockers") or []],
+            mok_certificate=obj.get("mok_certificate"),
         )

@@ -6,7 +6,9 @@ after "Not activated: ". It is safe only when every one of these holds:
 1. a new nvidia module exists for the running kernel (modinfo, else the installed packages);
 2. no kernel update is waiting for a reboot anyway (/var/run/reboot-required.pkgs names one);
 3. the module can be loaded: Canonical-signed, or built by DKMS while Secure Boot is off (a
-   DKMS module under Secure Boot needs its key (MOK) enrolled at the console during a boot);
+   DKMS module under Secure Boot needs its key enrolled first: `mokutil --import`, then MOK
+   Manager on the console at the reboot; a demo's simulator enrols none, so there no reboot
+   loads it: knowledge/secure_boot.py);
 4. no process uses the GPU, apart from the GPU services that are stopped first
    (nvidia-persistenced, fabric manager, DCGM);
 5. no display server holds nvidia_drm (its use count, or a display server with /dev/nvidia*
@@ -26,6 +28,10 @@ from typing import TYPE_CHECKING
 
 from nvwizard.detect.models import GpuProcess, LsmodEntry, UnitState
 from nvwizard.knowledge import kernel_modules as km
+from nvwizard.knowledge import secure_boot as sb
+
+REBOOT_LOADS_IT = "reboot to load it"
+NO_REBOOT_LOADS_IT = "a reboot does not load it on this demo"
 
 if TYPE_CHECKING:
     from nvwizard.host.demo_advice import DemoRef
@@ -61,6 +67,12 @@ class ActivationFacts:
     pending_kernel: str | None = None  # the kernel package a pending reboot is for
     desktop: bool = False  # a display manager or desktop is installed
     demo: DemoRef | None = None  # the demo machine read (its advice in its commands), else None
+    os_id: str | None = None  # "ubuntu", "debian": whose dkms key signs a module it builds
+
+    @property
+    def rejected_at_boot(self) -> bool:
+        """Secure Boot rejects this DKMS-built module until its key is enrolled."""
+        return self.module_source == DKMS and self.secure_boot == "enabled"
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,8 @@ class Activation:
     stop_services: tuple[str, ...] = ()  # running GPU services, in the order they stop
     start_services: tuple[str, ...] = ()  # after the load: those, and enabled ones not running
     notes: tuple[str, ...] = field(default=())  # things worth knowing that do not block
+    # what loads it: a reboot; on a demo under Secure Boot with a DKMS-built module, nothing
+    then: str = "reboot to load it"
 
     @property
     def safe(self) -> bool:
@@ -87,7 +101,7 @@ class Activation:
         "Nothing to do: ..." when the installed driver runs already (nothing is loaded, so
         nothing is claimed as activated), "Not activated: ...; reboot to load it"."""
         if self.verdict == REBOOT:
-            return f"Not activated: {self.reason}; reboot to load it"
+            return f"Not activated: {self.reason}; {self.then}"
         driver = f"{self.driver} {self.version or ''}".rstrip()
         if self.verdict == LOADED:
             return f"Nothing to do: {driver}, the installed version, is loaded already"
@@ -116,6 +130,9 @@ def decide_activation(facts: ActivationFacts) -> Activation:
         version=facts.module_version,
         stop_services=stop,
         start_services=start,
+        then=NO_REBOOT_LOADS_IT
+        if facts.demo is not None and facts.rejected_at_boot
+        else REBOOT_LOADS_IT,
         notes=_notes(facts) if verdict == LOAD else (),
     )
 
@@ -134,21 +151,18 @@ def _reasons(facts: ActivationFacts, running: set[str]) -> list[str]:
     reasons: list[str] = []
     if facts.module_version is None:
         reasons.append(f"no nvidia module is installed for the running kernel {facts.kernel}")
+    if facts.rejected_at_boot:  # before the kernel update: it needs more than a reboot
+        reasons.append(sb.activation_reason(facts.os_id, facts.demo is not None))
     if facts.pending_kernel:
         reasons.append(
             f"a kernel update ({facts.pending_kernel}) waits for a reboot, which loads the new "
             "driver too"
         )
-    if facts.module_source == DKMS and facts.secure_boot == "enabled":
-        reasons.append(
-            "Secure Boot is on and the nvidia module was built by DKMS: its key (MOK) must be "
-            "enrolled at the console during a reboot"
-        )
-    elif facts.module_source != SIGNED and facts.secure_boot == "unknown":
+    if facts.module_source != SIGNED and facts.secure_boot == "unknown":
         reasons.append(
             "Secure Boot's state is unknown (`mokutil --sb-state` gave no answer) and the "
-            "module is not Canonical-signed: under Secure Boot it loads only after a reboot "
-            "that enrolls its key"
+            "module is not Canonical-signed: under Secure Boot it loads only once its key is "
+            "enrolled (`mokutil --import`, then the console at a reboot)"
         )
     jobs = gpu_jobs(facts, running)
     if jobs:

@@ -73,6 +73,7 @@ def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
         pending_kernel=_pending_kernel(host, kernel, packages),
         desktop=is_headless(session, packages) is False,
         demo=demo_of(host),
+        os_id=(host.os_release() or {}).get("ID") or None,
     )
 
 

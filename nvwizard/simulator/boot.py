@@ -8,8 +8,9 @@ Triggered by `shutdown -r now`, `reboot`, or a scheduled `shutdown -r +N` coming
   linux-modules-nvidia-<flavour>-<kernel> when installed (ubuntu-drivers' choice, loads under
   Secure Boot), else a DKMS build (nvidia-dkms-<flavour>, Debian's *-kernel-dkms) when its
   package is configured and it was built for that kernel (or its headers are installed, for
-  DKMS's build at boot). Under Secure Boot a DKMS module needs its key (MOK) enrolled at the
-  console during the boot, which nobody did over SSH: it is rejected;
+  DKMS's build at boot). Under Secure Boot a DKMS module loads only once its key is enrolled
+  (`mokutil --import`, then MOK Manager on the console at a boot), which the simulator never
+  does: it is rejected, as a real machine's boot rejects it before the enrolment;
 - nouveau, when it was loaded before and no installed package blacklists it;
 - `dkms status`: an "installed" row for that kernel per nvidia module DKMS builds, under
   Debian's module names (nvidia-current, nvidia-tesla-535, ...) as under Ubuntu's (nvidia);
@@ -43,6 +44,7 @@ from nvwizard.detect.nvidia_smi import parse_nvidia_smi
 from nvwizard.detect.proc_version import parse_proc_driver_version
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
 from nvwizard.knowledge.architectures import classify_gpu
+from nvwizard.knowledge.secure_boot import DEBIAN_DKMS_CERTIFICATE, UBUNTU_DKMS_CERTIFICATE
 from nvwizard.simulator import dkms_status, gpu_services
 from nvwizard.simulator.kernel_files import (
     lsmod_after_boot,
@@ -52,7 +54,6 @@ from nvwizard.simulator.kernel_files import (
     sysfs_with_driver,
 )
 from nvwizard.simulator.kernel_modules import (
-    DEBIAN_MOK_CERTIFICATE,
     DkmsSource,
     dkms_source,
     upstream_version,
@@ -179,11 +180,12 @@ def module_at_boot(
     why_not = _why_dkms_cannot_build(model, source, kernel)
     if why_not:
         return None, why_not
-    if secure_boot:
-        why = "Secure Boot rejected the DKMS-built module: its key (MOK) is not enrolled"
-        if source.debian:  # Debian's dkms signed it with its own key
-            why += f" (enroll it: mokutil --import {DEBIAN_MOK_CERTIFICATE})"
-        return None, why
+    if secure_boot:  # signed with dkms's key, which nobody enrolled (knowledge/secure_boot.py)
+        key = DEBIAN_DKMS_CERTIFICATE if source.debian else UBUNTU_DKMS_CERTIFICATE
+        return None, (
+            f"Secure Boot rejected the DKMS-built module: its key ({key}) is not enrolled, "
+            "and the simulator enrols none"
+        )
     version = upstream_version(model.installed[source.package].version)
     stem = source.module if source.debian else "nvidia"  # Debian names the files after it
     path = f"/lib/modules/{kernel}/updates/dkms/{stem}{_ko_suffix(model)}"

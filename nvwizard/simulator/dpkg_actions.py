@@ -115,7 +115,8 @@ def configure_packages(
         fails = name == failing_package
         source = dkms_source(name)
         if source is not None:
-            ok = yield from dkms_build(source, package.version, model.kernel, fails)
+            secure_boot = model.secure_boot_enabled()
+            ok = yield from dkms_build(source, package.version, model.kernel, fails, secure_boot)
             if ok:
                 record_build(model, source, package.version, model.kernel)
         elif name.startswith("linux-modules-nvidia-"):

@@ -10,8 +10,12 @@ Debian's module names, from its packages' `dkms status` rows and build logs:
 `nvidia-legacy-390xx` (no peermem before 470). Bookworm's dkms (3.0.10) signs what it builds
 with its own key, /var/lib/dkms/mok.key (made on first use), but the postinst sends
 `dkms build`'s output to /dev/null: the "Sign command:" lines never reach apt's log, so the
-simulated postinst prints none either. Under Secure Boot that key is not enrolled, and boot.py
-rejects the module (BootResult.why_no_module names the key to enroll).
+simulated postinst prints none either. Ubuntu's dkms signs with shim-signed's key
+(/var/lib/shim-signed/mok/MOK.der); under Secure Boot its postinst asks
+update-secureboot-policy to queue the key's enrolment, which prints "Running in non-interactive
+mode, doing nothing." under apt's non-interactive frontend (knowledge/secure_boot.py). Either
+way the key is not enrolled, and boot.py rejects the module under Secure Boot
+(BootResult.why_no_module names the key to enrol).
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nvwizard.knowledge.debian import OPEN_MODULES, kernel_dkms_flavour
-from nvwizard.simulator.script import PACE, Lines, Pause, out
+from nvwizard.knowledge.secure_boot import NONINTERACTIVE_NOTHING
+from nvwizard.simulator.script import PACE, Lines, Pause, err, out
 
 UBUNTU_DKMS_PREFIX = "nvidia-dkms-"
 DKMS_MODULES = ("nvidia", "nvidia-modeset", "nvidia-drm", "nvidia-uvm", "nvidia-peermem")
 _DEBIAN_FILE_SUFFIXES = ("", "-modeset", "-drm", "-uvm", "-peermem")
 _FIRST_PEERMEM_BRANCH = 470
-DEBIAN_MOK_CERTIFICATE = "/var/lib/dkms/mok.pub"  # what Debian's dkms signs with
 
 # packages that put a kernel module in place: changing one makes a reboot necessary and
 # runs the initramfs trigger (Debian's DKMS packages are recognised by name, below)
@@ -128,8 +132,12 @@ def dkms_removal_lines(source: DkmsSource, version: str, kernel: str, built: boo
 # -- build (postinst) -------------------------------------------------------------------------
 
 
-def dkms_build(source: DkmsSource, version: str, kernel: str, fails: bool) -> Lines[bool]:
-    """The DKMS package's postinst: the module build for the running kernel (or its failure)."""
+def dkms_build(
+    source: DkmsSource, version: str, kernel: str, fails: bool, secure_boot: bool = False
+) -> Lines[bool]:
+    """The DKMS package's postinst: the module build for the running kernel (or its failure).
+    Under Secure Boot, Ubuntu's postinst then asks update-secureboot-policy to queue the key's
+    enrolment, which apt's non-interactive frontend turns into nothing (its stderr line)."""
     upstream = upstream_version(version)
     if source.debian:
         yield out(f"Loading new {source.module}-{upstream} DKMS files...")
@@ -155,6 +163,8 @@ def dkms_build(source: DkmsSource, version: str, kernel: str, fails: bool) -> Li
             f"Consult /var/lib/dkms/{source.module}/{upstream}/build/make.log for more information."
         )
         return False
+    if secure_boot and not source.debian:
+        yield err(NONINTERACTIVE_NOTHING)
     yield out("Done.")
     for ko in source.ko_files(upstream):
         yield Pause(PACE["dkms-line"])

@@ -16,6 +16,7 @@ from nvwizard.detect.apt_sources import parse_apt_source_entries
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query, parse_showhold
 from nvwizard.detect.misc import parse_lock_holders
 from nvwizard.detect.models import LockHolder
+from nvwizard.detect.mokutil import parse_sb_state
 from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.simulator.output import render_audit, render_dpkg_l, render_dpkg_query_rows
 from nvwizard.simulator.packages import Alternatives, Installed, Offer
@@ -166,6 +167,9 @@ class MachineModel:
         return f"{origin}:{version}/{suite}"
 
     # -- writing back --
+
+    def secure_boot_enabled(self) -> bool:
+        return parse_sb_state(self.machine.read("mokutil-sb-state.txt") or "") == "enabled"
 
     def write_back(self, source: str, text: str | None) -> None:
         """Replace a file's text (None: remove it); later reads and a re-detect see it."""

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.models import DpkgEntry, NvidiaSmi
 from nvwizard.engine.verify import run_checks
 from nvwizard.engine.verify_facts import installed_flavour
+from nvwizard.engine.verify_fixes import THIS_MACHINE
+from nvwizard.engine.verify_secure_boot import with_key_enrolment
 from nvwizard.report.models import LoadedModule, Report
 
 KERNEL = "6.8.0-87-generic"
 NEWER = "6.8.0-90-generic"
 VERSION = "580.95.05"
 DEB = f"{VERSION}-0ubuntu0.24.04.2"
+
+
+LOCAL = SimpleNamespace(label="this machine", kind="local")  # where verify's fixes are typed
 
 
 def pkg(name: str, version: str = DEB, state: str = "ii") -> DpkgEntry:
@@ -63,18 +70,64 @@ def test_the_good_state_passes_every_check():
     assert "Canonical-signed" in by_name(checks)["next-boot-modules"].detail
 
 
-def test_module_not_loaded_fails_with_reboot_fix_and_mok_hint_under_secure_boot():
+def test_module_not_loaded_under_secure_boot_with_signed_modules_names_no_key():
+    """Canonical's signed modules need no key enrolled: a reboot, then modprobe and dmesg."""
     report = good_report(
         loaded_module=None, nvidia_smi=NvidiaSmi(status="no-driver"), secure_boot="enabled"
     )
-    checks = by_name(run_checks(report, good_packages(), "580-server-open", None))
+    packages = good_packages()
+    fixes = with_key_enrolment(THIS_MACHINE, LOCAL, report, packages, None)
+    checks = by_name(run_checks(report, packages, "580-server-open", None, fixes))
     assert not checks["module-loaded"].ok
-    assert "reboot" in checks["module-loaded"].fix
-    assert "MOK" in checks["module-loaded"].fix
+    assert checks["module-loaded"].fix == (
+        "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again. If it still is not "
+        "loaded: `sudo modprobe nvidia` and read `sudo dmesg`."
+    )
     assert not checks["module-version"].ok
     assert not checks["flavour"].ok
     assert not checks["nvidia-smi"].ok
     assert checks["nouveau"].ok
+    assert not [c for c in checks.values() if "MOK" in (c.fix or "") or "mokutil" in (c.fix or "")]
+
+
+def dkms_packages() -> list[DpkgEntry]:
+    """The good state's driver, with its module built by DKMS instead of Canonical's."""
+    signed = f"linux-modules-nvidia-580-server-open-{KERNEL}"
+    return [p for p in good_packages() if p.name != signed] + [pkg("nvidia-dkms-580-server-open")]
+
+
+@pytest.mark.parametrize(
+    ("os_id", "certificate"),
+    [("ubuntu", "/var/lib/shim-signed/mok/MOK.der"), ("debian", "/var/lib/dkms/mok.pub")],
+)
+def test_a_dkms_module_rejected_by_secure_boot_is_fixed_by_enrolling_its_key(os_id, certificate):
+    """A reboot alone does not load it (the install could not queue the enrolment): the fix
+    is the import, the reboot and MOK Manager, and the checks that fail because the module is
+    not loaded point there instead of saying "reboot" again."""
+    report = good_report(
+        os_id=os_id,
+        loaded_module=None,
+        nvidia_smi=NvidiaSmi(status="no-driver"),
+        secure_boot="enabled",
+    )
+    packages = dkms_packages()
+    fixes = with_key_enrolment(THIS_MACHINE, LOCAL, report, packages, None)
+    checks = by_name(run_checks(report, packages, "580-server-open", None, fixes))
+    assert checks["module-loaded"].fix == (
+        "Secure Boot rejects the module DKMS built until its key is enrolled (`sudo modprobe "
+        'nvidia` then says "Key was rejected by service"): run `sudo mokutil --import '
+        f"{certificate}` in a terminal (it asks twice for a one-time password), reboot (`sudo "
+        "reboot`) and, on the console or BMC: MOK Manager (press a key within 10 seconds) -> "
+        "Enroll MOK -> Continue -> Yes -> the password; then run `sudo nvwizard verify` again."
+    )
+    for name in ("module-version", "flavour", "nvidia-smi"):
+        assert checks[name].fix == (
+            "Secure Boot rejects the module until its key is enrolled: see module-loaded's fix."
+        ), name
+    # Secure Boot off: the plain reboot
+    off = good_report(loaded_module=None, nvidia_smi=NvidiaSmi(status="no-driver"))
+    fixes = with_key_enrolment(THIS_MACHINE, LOCAL, off, packages, None)
+    assert fixes == THIS_MACHINE
 
 
 def test_version_mismatch_after_an_unattended_upgrade():
@@ -304,4 +357,4 @@ def test_a_demos_fixes_name_its_own_commands_and_say_the_rest_is_for_a_real_mach
         "Reboot the demo: `nvwizard install --demo hgx-h100 --driver "
         "nvidia-driver-580-server-open --yes --reboot` installs it again"
     )
-    assert "On a real machine: under Secure Boot a DKMS-built module" in loaded
+    assert "On a real machine: if it still is not loaded: `sudo modprobe nvidia`" in loaded

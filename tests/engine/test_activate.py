@@ -225,7 +225,12 @@ def test_secure_boot_refusing_the_key_says_so(tmp_path):
     assert run.outcome.message.endswith(
         "modprobe: ERROR: could not insert 'nvidia': Key was rejected by service"
     )
-    assert "enroll its key (MOK)" in run.outcome.next_action
+    # Debian's dkms key: imported, then enrolled in MOK Manager at the reboot
+    assert run.outcome.next_action.startswith(
+        "Secure Boot refused the module until its key is enrolled: run `sudo mokutil --import "
+        "/var/lib/dkms/mok.pub` in a terminal (it asks twice for a one-time password), reboot"
+    )
+    assert run.outcome.next_action.endswith("then run `sudo nvwizard verify`.")
 
 
 def test_cancelling_after_the_old_module_left_still_loads_the_new_one(tmp_path):

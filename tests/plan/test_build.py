@@ -107,7 +107,7 @@ def test_keep_installed_skips_purge_and_autoremove():
 
 
 def test_pascal_desktop_gets_dkms_and_headers_and_a_secure_boot_warning():
-    report = pascal_secure_boot()
+    report = pascal_secure_boot(source="this machine")
     plan = build_plan(report, default_choices(report))
     assert plan.modules == "dkms"
     install = plan.step("install").commands[0]
@@ -118,7 +118,20 @@ def test_pascal_desktop_gets_dkms_and_headers_and_a_secure_boot_warning():
     ]
     assert "--no-install-recommends" not in install  # a desktop install keeps recommends
     assert "Secure Boot" in plan.step("install").why
-    assert any("Machine Owner Key" in w and "SSH" in w for w in plan.warnings)
+    (warning,) = [w for w in plan.warnings if "Machine Owner Key" in w]
+    # the install cannot queue the enrolment (apt is non-interactive), so the next boot asks
+    # nothing by itself: the import comes from the person, the confirmation at the console
+    assert "The next boot asks nothing by itself" in warning
+    assert "Running in non-interactive mode, doing nothing." in warning
+    assert (
+        "after the install, run `sudo mokutil --import /var/lib/shim-signed/mok/MOK.der` in a "
+        "terminal (it asks twice for a one-time password), then at the next boot, on the "
+        "console or BMC: MOK Manager (press a key within 10 seconds) -> Enroll MOK"
+    ) in warning
+    assert "not SSH alone" in warning
+    assert "the next boot asks on the console" not in warning
+    assert plan.mok_certificate == "/var/lib/shim-signed/mok/MOK.der"
+    assert plan.to_json()["mok_certificate"] == plan.mok_certificate
     assert plan.step("fabric-manager") is None
     assert plan.step("purge") is None  # nothing installed
 

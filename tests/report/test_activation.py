@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from nvwizard.detect.models import GpuProcess, LsmodEntry, UnitState
+from nvwizard.host.demo_advice import DemoRef
 from nvwizard.report.activation import (
     DKMS,
     LOAD,
@@ -26,6 +27,7 @@ OLD_MODULES = (
 )
 PERSISTENCED = UnitState("nvidia-persistenced.service", "active", "enabled")
 FABRIC = UnitState("nvidia-fabricmanager.service", "active", "enabled")
+DEMO = DemoRef("gtx1080-secureboot")  # a demo machine, whose simulator enrols no key
 FRESH = ActivationFacts(
     kernel="6.8.0-94-generic",
     driver="nvidia-driver-580-server-open",
@@ -110,8 +112,23 @@ CASES = [
         "DKMS under Secure Boot",
         replace(FRESH, module_source=DKMS, secure_boot="enabled"),
         REBOOT,
-        "Secure Boot is on and the nvidia module was built by DKMS: its key (MOK) must be "
-        "enrolled at the console during a reboot",
+        "Secure Boot is on and the nvidia module was built by DKMS, which Secure Boot loads "
+        "only once its key is enrolled: run `sudo mokutil --import "
+        "/var/lib/shim-signed/mok/MOK.der` in a terminal",
+    ),
+    (
+        "DKMS under Secure Boot on Debian",
+        replace(FRESH, module_source=DKMS, secure_boot="enabled", os_id="debian"),
+        REBOOT,
+        "Secure Boot is on and the nvidia module was built by DKMS, which Secure Boot loads "
+        "only once its key is enrolled: run `sudo mokutil --import /var/lib/dkms/mok.pub`",
+    ),
+    (
+        "DKMS under Secure Boot on a demo, whose simulator enrols no key",
+        replace(FRESH, module_source=DKMS, secure_boot="enabled", demo=DEMO),
+        REBOOT,
+        "Secure Boot is on and the nvidia module was built by DKMS: on this demo the simulated "
+        "boot rejects the module",
     ),
     (
         "DKMS with Secure Boot off",
@@ -211,8 +228,9 @@ def test_every_reason_is_kept_most_basic_first():
         pending_kernel="linux-image-6.8.0-95-generic",
     )
     reasons = decide_activation(facts).reasons
-    assert [r.split(" ")[0] for r in reasons] == ["a", "Secure", "the"]
-    assert "linux-image-6.8.0-95-generic" in reasons[0]
+    # the key's enrolment first: the kernel update's reboot alone would not load the module
+    assert [r.split(" ")[0] for r in reasons] == ["Secure", "a", "the"]
+    assert "linux-image-6.8.0-95-generic" in reasons[1]
 
 
 def test_services_stop_in_order_and_the_enabled_ones_start_after_the_load():
@@ -251,6 +269,16 @@ def test_the_line_scripts_rely_on():
     )
     refused = decide_activation(replace(FRESH, module_source=DKMS, secure_boot="enabled"))
     assert refused.summary_line() == (
-        "Not activated: Secure Boot is on and the nvidia module was built by DKMS: its key "
-        "(MOK) must be enrolled at the console during a reboot; reboot to load it"
+        "Not activated: Secure Boot is on and the nvidia module was built by DKMS, which Secure "
+        "Boot loads only once its key is enrolled: run `sudo mokutil --import "
+        "/var/lib/shim-signed/mok/MOK.der` in a terminal (it asks twice for a one-time "
+        "password), then at the next boot, on the console or BMC: MOK Manager (press a key "
+        "within 10 seconds) -> Enroll MOK -> Continue -> Yes -> the password; reboot to load it"
+    )
+    # a demo's simulated boot rejects it too: no reboot loads it there
+    on_a_demo = replace(FRESH, module_source=DKMS, secure_boot="enabled", demo=DEMO)
+    assert (
+        decide_activation(on_a_demo)
+        .summary_line()
+        .endswith("the simulator cannot enrol a key; a reboot does not load it on this demo")
     )

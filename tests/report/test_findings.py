@@ -44,6 +44,23 @@ def test_secure_boot_with_only_dkms_modules():
     assert f.secure_boot_dkms_only(report(gpus=[GTX1080], secure_boot="disabled"), NONE) is None
 
 
+@pytest.mark.parametrize(
+    ("os_id", "certificate"),
+    [("ubuntu", "/var/lib/shim-signed/mok/MOK.der"), ("debian", "/var/lib/dkms/mok.pub")],
+)
+def test_secure_boot_with_dkms_says_the_import_the_install_cannot_queue(os_id, certificate):
+    """No boot asks by itself (apt runs non-interactively): the fix names the import and
+    what to choose in MOK Manager at the next boot."""
+    rep = report(gpus=[GTX1080], secure_boot="enabled", kernel="6.8.0-87-generic", os_id=os_id)
+    fix = f.secure_boot_dkms_only(rep, NONE).fix
+    assert (
+        f"after the install, run `sudo mokutil --import {certificate}` in a terminal (it asks "
+        "twice for a one-time password), then at the next boot, on the console or BMC: MOK "
+        "Manager (press a key within 10 seconds) -> Enroll MOK -> Continue -> Yes -> the "
+        "password (not possible over SSH alone); or turn Secure Boot off."
+    ) in fix
+
+
 def test_secure_boot_with_signed_modules_for_the_recommended_driver_is_fine():
     signed = ["linux-modules-nvidia-580-6.8.0-87-generic"]
     rep = report(

@@ -392,10 +392,44 @@ def test_under_secure_boot_debian_s_dkms_module_needs_its_key_enrolled():
     result = host.simulator.boot()
 
     assert result.module is None
-    assert "mokutil --import /var/lib/dkms/mok.pub" in result.why_no_module
+    assert result.why_no_module == (
+        "Secure Boot rejected the DKMS-built module: its key (/var/lib/dkms/mok.pub) is not "
+        "enrolled, and the simulator enrols none"
+    )
     assert host.read("dkms-status.txt") == (  # built and installed; the kernel refuses it
         f"nvidia-current/535.309.01, {DEBIAN_KERNEL}, x86_64: installed\n"
     )
+
+
+@pytest.mark.parametrize("sb_state", ["SecureBoot enabled\n", "SecureBoot disabled\n"])
+def test_under_secure_boot_ubuntu_s_postinst_queues_no_enrolment_and_the_boot_rejects(sb_state):
+    """Ubuntu's nvidia-dkms postinst asks update-secureboot-policy to queue the key's enrolment;
+    under apt's non-interactive frontend that prints "Running in non-interactive mode, doing
+    nothing." (stderr) between the build and "Done.", so nothing is enrolled and the boot
+    rejects the module, naming Ubuntu's DKMS key."""
+    from nvwizard.simulator import demo_host
+
+    host = demo_host("gtx1080-secureboot")
+    host.simulator.write("mokutil-sb-state.txt", sb_state)
+    kernel = host.read("uname-r.txt").strip()
+    code, lines = run(host, [*APT_Y, "install", "nvidia-dkms-580-server"])
+    assert code == 0, texts(lines)
+    enabled = sb_state.startswith("SecureBoot enabled")
+    nothing = "Running in non-interactive mode, doing nothing."
+    assert (nothing in texts(lines, "stderr")) == enabled
+    out = texts(lines)
+    building = out.index(f"Building initial module for {kernel}")
+    assert out[building + 1 : building + 3] == ([nothing, "Done."] if enabled else ["Done.", ""])
+
+    result = host.simulator.boot()
+    if enabled:
+        assert result.module is None
+        assert result.why_no_module == (
+            "Secure Boot rejected the DKMS-built module: its key "
+            "(/var/lib/shim-signed/mok/MOK.der) is not enrolled, and the simulator enrols none"
+        )
+    else:
+        assert result.module is not None and not result.module.signed_by_canonical
 
 
 def test_dkms_2_writes_status_rows_in_its_comma_layout(tmp_path):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from nvwizard.host.demo_advice import on_a_real_machine
+from nvwizard.knowledge import secure_boot as sb
 from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.knowledge.packages import is_driver_package, parse_driver_package
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import CUDA_REPO_URL, by_hand, present, upstream_version
 from nvwizard.report.models import Finding, Report
+from nvwizard.report.secure_boot import on_a_demo
 
 
 def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
@@ -17,18 +20,15 @@ def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
             "secure-boot-dkms-only",
             "warn",
             "Secure Boot is on and Debian builds NVIDIA modules with DKMS only: the module is "
-            "signed with DKMS's own key, which Secure Boot rejects until it is enrolled.",
+            "signed with DKMS's own key, which Secure Boot rejects until it is enrolled"
+            + (f" ({sb.demo_rejects('it')})." if on_a_demo(report) else "."),
             by_hand(
                 report,
-                "Enroll DKMS's key once (`sudo mokutil --import /var/lib/dkms/mok.pub`) and "
-                "confirm it at the next boot on the console or BMC (impossible over SSH alone), "
-                "or turn Secure Boot off.",
+                f"Enrol DKMS's key once: after the install, {sb.enrolment(report.os_id)} (not "
+                "possible over SSH alone); or turn Secure Boot off.",
             ),
         )
-    fix = (
-        "Pick a driver whose signed modules exist for this kernel, or plan console/BMC access "
-        "to enroll a MOK at the next boot (impossible over SSH alone), or turn Secure Boot off."
-    )
+    fix = _enrol_fix(report, "Pick a driver whose signed modules exist for this kernel")
     kernel_suffix = f"-{report.kernel}" if report.kernel else None
     if not any(
         kernel_suffix and n.endswith(kernel_suffix) for n in report.signed_modules_available
@@ -53,6 +53,20 @@ def secure_boot_dkms_only(report: Report, facts: ExtraFacts) -> Finding | None:
                 fix,
             )
     return None
+
+
+def _enrol_fix(report: Report, first: str) -> str:
+    """`first`, then how the key of a module DKMS builds is enrolled (on a demo, what the demo
+    does with such a module, and the enrolment as a real machine's)."""
+    if on_a_demo(report):
+        return f"{first}: {sb.demo_rejects('a DKMS-built module')}. " + on_a_real_machine(
+            f"A module DKMS builds loads once its key is enrolled: after the install, "
+            f"{sb.enrolment(report.os_id)}; or turn Secure Boot off."
+        )
+    return (
+        f"{first}; or, for a module DKMS builds, enrol its key: after the install, "
+        f"{sb.enrolment(report.os_id)} (not possible over SSH alone); or turn Secure Boot off."
+    )
 
 
 def _installed_library_versions(report: Report) -> set[str]:

@@ -20,6 +20,7 @@ from nvwizard.tui.controllers.choices import (
     with_purge_ticks,
 )
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
+from nvwizard.tui.controllers.secure_boot import installed_lines
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import ApplyRun, WizardBackend
 
@@ -273,9 +274,8 @@ class InstallController:
         if outcome is None:
             return []
         if outcome.ok:
-            return [
-                Line("✓ Installed. Press n to load it: now where that is safe, or by a reboot.", OK)
-            ]
+            done = "✓ Installed. Press n to load it: now where that is safe, or by a reboot."
+            return [Line(done, OK), *installed_lines(self.state)]
         lines = [
             Line(f"✗ {outcome.status.upper()}: {outcome.message or 'the apply stopped'}", DANGER)
         ]

@@ -6,7 +6,9 @@ import threading
 
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_reboot, verify_command
+from nvwizard.knowledge.secure_boot import import_certificate
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
+from nvwizard.tui.controllers.secure_boot import mok_certificate, reboot_lines
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
@@ -29,6 +31,7 @@ class RebootController:
         elif self.state.host.is_real:
             lines.append(Line("! Remote sessions drop at the reboot.", WARN))
         lines.append(Line(""))
+        lines += reboot_lines(self.state)  # Secure Boot and a module DKMS built: its key first
         if not self.state.host.is_real:
             return lines + self._after_a_simulated_reboot()
         lines.append(Line("After the reboot, log in again and run:", DIM))
@@ -95,5 +98,11 @@ class RebootController:
                 "from the bundle again (NVWIZARD_STATE_DIR keeps a demo between runs)."
             )
         else:
+            certificate = mok_certificate(self.state)
             self.result = "No reboot now. Reboot when it suits you, then run `sudo nvwizard`."
+            if certificate is not None:  # Secure Boot rejects the module until then
+                self.result += (
+                    f" Before that reboot, enrol DKMS's key: `{import_certificate(certificate)}`, "
+                    "then MOK Manager on the console at the boot."
+                )
         return self.result

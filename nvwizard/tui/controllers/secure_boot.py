@@ -1,0 +1,59 @@
+"""What the Install and Reboot screens say when Secure Boot is on and DKMS built the module:
+Secure Boot rejects it until its key is enrolled, which the install could not queue
+(knowledge/secure_boot.py). On this machine: the import to run before the reboot and what to
+choose in MOK Manager at the boot; on a demo or bundle machine: that its simulated boot rejects
+the module, so no reboot loads it there."""
+
+from __future__ import annotations
+
+from nvwizard.knowledge import secure_boot as sb
+from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
+from nvwizard.tui.state import WizardState
+
+
+def mok_certificate(state: WizardState) -> str | None:
+    """The certificate of the key to enrol (None: the plan needs none)."""
+    return state.plan.mok_certificate if state.plan is not None else None
+
+
+def installed_lines(state: WizardState) -> list[Line]:
+    """Under the Install screen's "Installed" line."""
+    if mok_certificate(state) is None:
+        return []
+    if not state.host.is_real:
+        return [Line(f"! {sb.demo_after_the_install(state.host.kind == 'demo')}", WARN, hang=2)]
+    return [
+        Line(
+            "! Secure Boot rejects the module DKMS built until its key is enrolled: the Reboot "
+            "screen (n) says how, before the reboot.",
+            WARN,
+            hang=2,
+        )
+    ]
+
+
+def reboot_lines(state: WizardState) -> list[Line]:
+    """On the Reboot screen, before its choices."""
+    certificate = mok_certificate(state)
+    if certificate is None:
+        return []
+    if not state.host.is_real:
+        return [
+            Line(f"! {sb.demo_after_the_install(state.host.kind == 'demo')}", WARN, hang=2),
+            Line(""),
+        ]
+    return [
+        Line(
+            "! Secure Boot rejects the module DKMS built until its key is enrolled. Before the "
+            "reboot, in a terminal (it asks twice for a one-time password):",
+            WARN,
+            hang=2,
+        ),
+        Line(f"  {sb.import_certificate(certificate)}", COMMAND),
+        Line(
+            f"  Then at the boot, on the console or BMC (not over SSH): {sb.MOK_MANAGER}.",
+            DIM,
+            hang=2,
+        ),
+        Line(""),
+    ]

@@ -1,0 +1,96 @@
+"""Secure Boot with a module DKMS builds, as a new user meets it on the command line: the
+plan's warning, the end of the install, verify after the reboot. Before, they said "the next
+boot asks on the console to enroll a Machine Owner Key", which is untrue: apt runs
+non-interactively, Ubuntu's update-secureboot-policy then queues nothing ("Running in
+non-interactive mode, doing nothing."), and the next boot rejects the module. A real machine
+is told the `mokutil --import` to run; a demo (whose simulator enrols no key) what it does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nvwizard.cli.main import main
+from nvwizard.host.demo import find_demo
+
+DEMO = "gtx1080-secureboot"  # Pascal, Secure Boot on; the recommended 580-server needs DKMS
+MOK_DER = "/var/lib/shim-signed/mok/MOK.der"
+IMPORT = f"sudo mokutil --import {MOK_DER}"
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch, places):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
+
+
+def output(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_the_plan_on_the_real_machine_says_the_import_to_run_and_the_console_step(capsys):
+    """A bundle stands for the real machine it was captured on."""
+    code, out = output(capsys, "--machine", str(find_demo(DEMO).path), "plan", "--json")
+    assert code == 0
+    plan = json.loads(out)
+    assert plan["modules"] == "dkms" and plan["mok_certificate"] == MOK_DER
+    (warning,) = [w for w in plan["warnings"] if "Secure Boot" in w]
+    assert "the next boot asks on the console" not in warning
+    assert (
+        "The next boot asks nothing by itself (apt runs non-interactively, so Ubuntu's "
+        'update-secureboot-policy queues no enrolment ("Running in non-interactive mode, doing '
+        f'nothing.")): after the install, run `{IMPORT}` in a terminal (it asks twice for a '
+        "one-time password), then at the next boot, on the console or BMC: MOK Manager (press a "
+        "key within 10 seconds) -> Enroll MOK -> Continue -> Yes -> the password. That boot needs "
+        "the console or BMC, not SSH alone; without it the driver does not load."
+    ) in warning
+
+
+def test_on_the_demo_each_place_says_what_the_demo_does_instead(capsys):
+    code, out = output(capsys, "plan", "--demo", DEMO)
+    assert code == 0
+    (warning,) = [line for line in out.splitlines() if "Secure Boot is on" in line]
+    assert (
+        "On this demo the simulated boot rejects the module, as a real machine's does until its "
+        "key is enrolled, and the simulator cannot enrol a key: the driver does not load on this "
+        "demo. A driver with Canonical's signed modules for this kernel does (e.g. "
+        "nvidia-driver-570-server). On a real machine: after the install, run "
+        f"`{IMPORT}`"
+    ) in warning
+
+    code, out = output(capsys, "install", "--demo", DEMO, "--yes", "--reboot")
+    assert code == 0
+    assert (
+        "Secure Boot is on and DKMS built the module: on this demo the simulated boot rejects "
+        "the module, as a real machine's does until its key is enrolled, and the simulator "
+        "cannot enrol a key, so no reboot of the demo loads it."
+    ) in out.splitlines()
+    assert "The new driver loads at the demo's next reboot" not in out
+    # the simulated postinst says what Ubuntu's says under apt's non-interactive frontend
+    assert "    Running in non-interactive mode, doing nothing." in out.splitlines()
+
+    code, out = output(capsys, "verify", "--demo", DEMO, "--json")
+    assert code == 1
+    fixes = {c["name"]: c["fix"] for c in json.loads(out)["checks"] if not c["ok"]}
+    alternative = "nvidia-driver-570-server"
+    assert fixes["module-loaded"] == (
+        "A reboot does not load it: on this demo the simulated boot rejects the module DKMS "
+        "built, as a real machine's does until its key is enrolled, and the simulator cannot "
+        "enrol a key. To see a driver load on this demo, install one with Canonical's signed "
+        f"modules: `nvwizard --demo {DEMO}` (the wizard), or `nvwizard install --demo {DEMO} "
+        f"--driver {alternative} --yes --reboot`. On a real machine: run `{IMPORT}` in a "
+        "terminal (it asks twice for a one-time password), reboot (`sudo reboot`) and, on the "
+        "console or BMC: MOK Manager (press a key within 10 seconds) -> Enroll MOK -> Continue "
+        "-> Yes -> the password."
+    )
+    assert fixes["module-version"].endswith("see module-loaded's fix.")
+
+    # the way out it names works: the signed modules load at the demo's reboot
+    code, out = output(
+        capsys, "install", "--demo", DEMO, "--driver", alternative, "--yes", "--reboot"
+    )
+    assert code == 0, out[-2000:]
+    code, out = output(capsys, "verify", "--demo", DEMO)
+    assert code == 0 and "All checks passed." in out, out

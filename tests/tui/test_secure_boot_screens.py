@@ -1,0 +1,93 @@
+"""The Install and Reboot screens when Secure Boot is on and DKMS built the module: on this
+machine, the import to run before the reboot and MOK Manager at the boot (the install cannot
+queue the enrolment: apt runs non-interactively); on a demo, that its simulated boot rejects
+the module, so no reboot loads it there."""
+
+from __future__ import annotations
+
+from nvwizard.plan.models import Choices, Plan
+from nvwizard.tui.controllers.install import InstallController
+from nvwizard.tui.controllers.reboot import RebootController
+from nvwizard.tui.controllers.secure_boot import installed_lines, reboot_lines
+from nvwizard.tui.state import WizardState
+from tests.tui.fakes import FakeBackend, FakeHost
+
+MOK_DER = "/var/lib/shim-signed/mok/MOK.der"
+
+
+def state_with(kind: str, certificate: str | None) -> WizardState:
+    label = "this machine" if kind == "local" else "demo gtx1080-secureboot"
+    state = WizardState(host=FakeHost(kind=kind, label=label))
+    state.plan = Plan(
+        steps=[],
+        choices=Choices(driver="nvidia-driver-580-server"),
+        host_label=label,
+        driver="nvidia-driver-580-server",
+        flavour="580-server",
+        branch=580,
+        modules="dkms",
+        mok_certificate=certificate,
+    )
+    return state
+
+
+def texts(lines) -> list[str]:
+    return [line.text for line in lines]
+
+
+def test_on_this_machine_the_reboot_screen_says_the_import_and_the_console_step():
+    state = state_with("local", MOK_DER)
+    assert texts(reboot_lines(state)) == [
+        "! Secure Boot rejects the module DKMS built until its key is enrolled. Before the "
+        "reboot, in a terminal (it asks twice for a one-time password):",
+        f"  sudo mokutil --import {MOK_DER}",
+        "  Then at the boot, on the console or BMC (not over SSH): MOK Manager (press a key "
+        "within 10 seconds) -> Enroll MOK -> Continue -> Yes -> the password.",
+        "",
+    ]
+    explained = texts(RebootController(state, FakeBackend()).explanation())
+    assert f"  sudo mokutil --import {MOK_DER}" in explained
+    assert explained.index(f"  sudo mokutil --import {MOK_DER}") < explained.index(
+        "After the reboot, log in again and run:"
+    )
+    later = RebootController(state, FakeBackend()).later()
+    assert later == (
+        "No reboot now. Reboot when it suits you, then run `sudo nvwizard`. Before that reboot, "
+        f"enrol DKMS's key: `sudo mokutil --import {MOK_DER}`, then MOK Manager on the console "
+        "at the boot."
+    )
+    (line,) = texts(installed_lines(state))
+    assert "the Reboot screen (n) says how, before the reboot" in line
+
+
+def test_on_a_demo_the_screens_say_no_reboot_loads_it_and_ask_for_no_mokutil():
+    state = state_with("demo", MOK_DER)
+    said = texts(reboot_lines(state)) + texts(installed_lines(state))
+    assert said[0] == (
+        "! Secure Boot is on and DKMS built the module: on this demo the simulated boot rejects "
+        "the module, as a real machine's does until its key is enrolled, and the simulator "
+        "cannot enrol a key, so no reboot of the demo loads it."
+    )
+    assert not [line for line in said if "mokutil" in line or "sudo" in line]
+
+
+def test_signed_modules_need_nothing_said():
+    for kind in ("local", "demo"):
+        state = state_with(kind, None)
+        assert reboot_lines(state) == installed_lines(state) == []
+        explained = texts(RebootController(state, FakeBackend()).explanation())
+        assert not [line for line in explained if "Secure Boot" in line]
+
+
+def test_the_install_screens_outcome_carries_the_line():
+    state = state_with("local", MOK_DER)
+    state.outcome = _done()
+    lines = texts(InstallController(state, FakeBackend()).outcome_lines())
+    assert lines[0].startswith("✓ Installed.")
+    assert lines[1].startswith("! Secure Boot rejects the module DKMS built")
+
+
+def _done():
+    from nvwizard.engine import events as ev
+
+    return ev.Outcome(status=ev.DONE, reboot_required=True)
