@@ -6,8 +6,10 @@ update (preflight.py); purge an explicit list then autoremove (purge.py); instal
 or desktop, Canonical's signed modules for the running kernel, else DKMS plus headers, Debian's
 own package names and DKMS always (install.py, debian.py); fabric manager on NVSwitch machines,
 optional hold and persistenced (services.py); verify (verify.py); the reboot, with consent
-(services.py); the developer stack after the driver: the CUDA toolkit, cuDNN and the container
-toolkit with its runtimes (stack.py chooses and refuses, stack_steps.py builds the steps).
+(services.py); where NVIDIA's CUDA repository is configured, the apt pin that keeps its
+driver packages out, before the update (stack_steps.py); the developer stack after the
+driver: the CUDA toolkit, cuDNN and the container toolkit with its runtimes (stack.py
+chooses and refuses, stack_steps.py builds the steps).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from nvwizard.plan.services import (
     reboot_step,
 )
 from nvwizard.plan.stack import choose_stack, unwired_runtimes_warning
-from nvwizard.plan.stack_steps import stack_steps
+from nvwizard.plan.stack_steps import driver_needs_pin, pin_step, stack_steps
 from nvwizard.plan.verify import VERIFY_FORMAT, verify_step
 from nvwizard.plan.wording import COMMAND_LINE, FrontEndWords
 from nvwizard.report.models import Report
@@ -103,6 +105,7 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     sources = sources_step(report) if isinstance(driver, DebianDriver) else None
     steps.append(preflight_step())
     steps += [sources] if sources is not None else []
+    steps += [pin_step(report)] if driver_needs_pin(report, candidate) else []
     steps += [update_step(choices), *purge_steps(choices, lists)]
     steps.append(install_step(choices, driver, install.why, driver_packages))
     if fabric:

@@ -20,7 +20,7 @@ from nvwizard.plan.apt import apt_get
 from nvwizard.plan.cuda_toolkit import DISTRO
 from nvwizard.plan.models import Choices, FileWrite, Step
 from nvwizard.plan.stack import StackChoice
-from nvwizard.report.models import Report
+from nvwizard.report.models import DriverCandidate, Report
 
 DEFAULT_ARCHITECTURE = "amd64"
 CURL = ["curl", "-fsSL", "--retry", "3", "-o"]
@@ -47,19 +47,39 @@ def needs_container_repository(report: Report, stack: StackChoice) -> bool:
     return stack.container_toolkit and not report.stack.offers.container_toolkit
 
 
+def driver_needs_pin(report: Report, candidate: DriverCandidate | None) -> bool:
+    """NVIDIA's CUDA repository is configured (its keyring or a source), no pin keeps its driver
+    packages out, and the driver comes from the distribution's archive (`candidate`: the
+    chosen driver as offered; None when no source listed it: nvwizard installs the archive's
+    names). The driver's plan then writes the pin before anything is installed, so neither
+    this install nor a later upgrade can take the repository's driver packages (DOMAIN.md)."""
+    if not report.stack.cuda_repo or report.stack.cuda_repo_driver_pin:
+        return False
+    return candidate is None or candidate.source == "distro"
+
+
 def needs_pin(report: Report, stack: StackChoice) -> bool:
-    """The stack takes packages from NVIDIA's CUDA repository while the driver is the
-    distribution's (always so for a driver nvwizard installs), and no pin keeps them out yet."""
-    return bool(stack.from_cuda_repository) and not report.stack.cuda_repo_driver_pin
+    """The stack takes packages from NVIDIA's CUDA repository, which is not configured yet,
+    while the driver is the distribution's (always so for a driver nvwizard installs), and no
+    pin keeps them out yet. Where the repository is configured already, the driver's part of
+    the plan decides (`driver_needs_pin`), before the driver is installed."""
+    return (
+        bool(stack.from_cuda_repository)
+        and not report.stack.cuda_repo_driver_pin
+        and not report.stack.cuda_repo
+    )
 
 
 def pin_step(report: Report) -> Step:
+    source = f"the driver comes from {driver_source_words(report)}"
+    if report.stack.cuda_repo:
+        source = f"NVIDIA's CUDA repository is configured here, and {source}"
     return Step(
         id="cuda-pin",
         title="Keep NVIDIA's CUDA repository from supplying the driver",
-        why=f"The driver comes from {driver_source_words(report)}; an apt pin at -1 on the CUDA "
-        "repository's driver packages (cuda-drivers, nvidia-open, nvidia-driver-*, "
-        "libnvidia-compute-* ...) means no install or upgrade can switch the driver's source.",
+        why=f"{source[0].upper()}{source[1:]}: an apt pin at -1 on the CUDA repository's driver "
+        "packages (cuda-drivers, nvidia-open, nvidia-driver-*, libnvidia-compute-* ...) means "
+        "no install or upgrade can switch the driver's source.",
         commands=[],
         writes=(
             FileWrite(path=cuda.PIN_FILE, content=cuda.pin_file_text(driver_source_words(report))),

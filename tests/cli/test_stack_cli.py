@@ -66,6 +66,20 @@ def test_plan_json_carries_the_stack_and_the_pin():
     assert "cuda-repository" not in steps  # NVIDIA's repository is configured on hgx-h100
 
 
+def test_the_default_plan_pins_the_configured_cuda_repository_as_detect_says():
+    # hgx-h100: NVIDIA's CUDA repository configured, unpinned, the driver from the archive
+    found = json.loads(nvwizard("detect", "--demo", "hgx-h100", "--json").stdout)["findings"]
+    mixed = next(f for f in found if f["id"] == "mixed-driver-sources")
+    assert "its plan writes an apt pin" in mixed["fix"]
+    text = nvwizard("plan", "--demo", "hgx-h100")
+    assert text.returncode == 0, text.stderr
+    assert "Keep NVIDIA's CUDA repository from supplying the driver" in text.stdout
+    assert "writes /etc/apt/preferences.d/nvwizard-cuda-repository-drivers" in text.stdout
+    plan = json.loads(nvwizard("plan", "--demo", "hgx-h100", "--json").stdout)
+    ids = [s["id"] for s in plan["steps"]]
+    assert ids.index("cuda-pin") < ids.index("update") < ids.index("install")
+
+
 def _demo_runner(tmp_path):
     """`nvwizard ARGS` with a demo that lives on in tmp_path's state directory."""
     env = {

@@ -30,6 +30,7 @@ def test_every_demo_gets_a_plan_in_the_documented_order(demo):
         "repair",
         "preflight",
         "sources",
+        "cuda-pin",
         "update",
         "purge",
         "autoremove",

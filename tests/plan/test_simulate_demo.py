@@ -72,7 +72,7 @@ def test_the_counts_shown_are_the_counts_apt_prints_when_applying(capsys, places
     simulation = out[out.index("Simulation (apt-get -s):") : out.index("==> applying")]
     assert "  install (after the purge) (12):" in simulation
     assert "  upgrade (1):" in simulation
-    install_step = out[out.index("==> [6/9]") :]
+    install_step = out[out.index("] Install nvidia-driver-535-server-open") :]
     assert "1 upgraded, 12 newly installed, 0 to remove" in install_step
 
 
@@ -176,7 +176,7 @@ def test_branch_replacement_is_confirmed_with_its_count(capsys, places, monkeypa
     out = capsys.readouterr().out
     assert code == 3
     assert (
-        "Apply these 6 steps to demo hgx-h100, replacing 6 packages of the installed driver?" in out
+        "Apply these 7 steps to demo hgx-h100, replacing 6 packages of the installed driver?" in out
     )
 
 

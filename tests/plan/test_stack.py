@@ -100,6 +100,34 @@ def test_latest_from_what_apt_offers_when_the_repository_is_configured():
     assert "cuda-pin" in ids(plan)  # configured, but nothing keeps its driver packages out yet
 
 
+def test_a_configured_repository_is_pinned_before_the_driver_install_without_cuda():
+    # the mixed-sources trap: the repository is there, unpinned, and no stack is asked for
+    plan = plan_for(hopper(cuda_repo=True))
+    order = ids(plan)
+    assert order.count("cuda-pin") == 1
+    assert order.index("preflight") < order.index("cuda-pin") < order.index("update")
+    assert order.index("cuda-pin") < order.index("install")
+    pin = plan.step("cuda-pin")
+    assert pin is not None and pin.kind == pm.PIN and pin.writes[0].path == PIN_FILE
+    assert "Pin-Priority: -1" in pin.writes[0].content
+    assert "configured here" in pin.why and "the Ubuntu archive" in pin.why
+    # no repository, or a pin in force already: no step
+    assert "cuda-pin" not in ids(plan_for(hopper()))
+    assert "cuda-pin" not in ids(plan_for(hopper(cuda_repo=True, cuda_repo_driver_pin=True)))
+
+
+def test_a_configured_repository_with_cuda_gets_one_pin_before_the_driver():
+    report = hopper(offers=StackOffers(cuda=["12.8"]), cuda_repo=True)
+    order = ids(plan_for(report, cuda="12.8"))
+    assert order.count("cuda-pin") == 1 and order.index("cuda-pin") < order.index("install")
+
+
+def test_no_pin_when_the_driver_itself_comes_from_another_source():
+    report = hopper(cuda_repo=True)
+    report.driver_candidates = [replace(c, source="third-party") for c in report.driver_candidates]
+    assert "cuda-pin" not in ids(plan_for(report))
+
+
 def test_no_pin_step_where_the_pin_is_in_force():
     report = hopper(offers=StackOffers(cuda=["12.8"]), cuda_repo=True, cuda_repo_driver_pin=True)
     assert "cuda-pin" not in ids(plan_for(report, cuda="12.8"))

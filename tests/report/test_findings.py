@@ -226,7 +226,12 @@ def test_mixed_sources_from_a_configured_cuda_repository():
             "https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2404/x86_64/ /"
         )
     )
-    assert "configured" in f.mixed_driver_sources(rep, keyring).message
+    found = f.mixed_driver_sources(rep, keyring)
+    assert "configured" in found.message
+    # what nvwizard's own plan does about it, and where
+    assert found.fix.startswith("Installing the driver with nvwizard does it: its plan writes")
+    assert "/etc/apt/preferences.d/nvwizard-cuda-repository-drivers" in found.fix
+    assert "from the Ubuntu archive" in found.fix
     assert f.mixed_driver_sources(rep, sources) is not None
     # The repository alone, with no archive driver installed, is not a mix.
     assert f.mixed_driver_sources(report(), keyring) is None

@@ -495,3 +495,15 @@ async def test_the_purge_screen_counts_the_jobs_not_nvidias_gpu_services():
         extras = text_of(app, "#extras")
         assert "8 process(es) use the GPU and will die" in extras
         assert "nvidia-persiste" not in extras and "nv-fabricmanage" not in extras
+
+
+async def test_the_wizards_plan_on_the_hgx_pins_the_cuda_repository_before_the_install():
+    """The hgx demo has NVIDIA's CUDA repository configured, unpinned: the wizard's plan (the
+    same builder as `plan` and `export`) writes the pin before the install, and shows it."""
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await to_install_confirm(pilot)
+        ids = [s.id for s in app.state.plan.steps]
+        assert ids.index("cuda-pin") < ids.index("install")
+        shown = " ".join(text_of(app, "#plan").split())
+        assert "Keep NVIDIA's CUDA repository from supplying the driver" in shown

@@ -141,14 +141,22 @@ def _cuda_repo_configured(report: Report, facts: ExtraFacts) -> bool:
     return keyring or any(CUDA_REPO_URL in e.uri for e in facts.apt_sources)
 
 
+# the file nvwizard's plans write (knowledge/cuda.py's PIN_FILE; the report layer names it)
+PIN_FILE = "/etc/apt/preferences.d/nvwizard-cuda-repository-drivers"
+
+
+def _pin_words(report: Report) -> str:
+    archive = "Debian's archive" if report.os_id == "debian" else "the Ubuntu archive"
+    return (
+        f"writes an apt pin ({PIN_FILE}, priority -1 for the CUDA repository's "
+        f"driver packages) before it installs the driver from {archive}"
+    )
+
+
 def mixed_driver_sources(report: Report, facts: ExtraFacts) -> Finding | None:
     archive = _archive_driver_packages(report, facts)
     if not archive:
         return None
-    fix = (
-        "Keep one source per host: purge one set completely, and remove the CUDA repository "
-        "(or pin it) if the driver comes from the Ubuntu archive."
-    )
     cuda = _cuda_repo_packages(report, facts)
     if cuda:
         return Finding(
@@ -156,7 +164,14 @@ def mixed_driver_sources(report: Report, facts: ExtraFacts) -> Finding | None:
             "warn",
             f"Driver packages from NVIDIA's CUDA repository ({', '.join(cuda)}) are installed "
             f"alongside archive driver packages ({', '.join(archive[:3])}).",
-            fix,
+            "Keep one source per host: purge one set completely"
+            + (
+                f"; nvwizard's plan {_pin_words(report)}, so no upgrade brings the "
+                "repository's driver back."
+                if report.stack.cuda_repo and not report.stack.cuda_repo_driver_pin
+                else ", and remove the CUDA repository (or pin it) if the driver comes from "
+                "the distribution's archive."
+            ),
         )
     if _cuda_repo_configured(report, facts) and not report.stack.cuda_repo_driver_pin:
         return Finding(
@@ -165,7 +180,9 @@ def mixed_driver_sources(report: Report, facts: ExtraFacts) -> Finding | None:
             "NVIDIA's CUDA apt repository is configured while the driver comes from the "
             f"distribution archive ({', '.join(archive[:3])}); an upgrade can pull its "
             "cuda-drivers/nvidia-open packages over it.",
-            fix,
+            f"Installing the driver with nvwizard does it: its plan {_pin_words(report)}, so no "
+            "upgrade switches the driver's source. By hand: write such a pin, or remove the "
+            "CUDA repository.",
         )
     return None
 
