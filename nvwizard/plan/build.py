@@ -5,6 +5,7 @@ repair an interrupted dpkg or unhold blocking packages (repair.py); preflight an
 update (preflight.py); purge an explicit list then autoremove (purge.py); install, headless
 or desktop, Canonical's signed modules for the running kernel, else DKMS plus headers, Debian's
 own package names and DKMS always (install.py, debian.py); fabric manager on NVSwitch machines,
+the administrator's holds carried over to what replaces the held packages (holds.py), the
 optional hold and persistenced (services.py); verify (verify.py); the reboot, with consent
 (services.py); where NVIDIA's CUDA repository is configured, the apt pin that keeps its
 driver packages out, before the update (stack_steps.py); the developer stack after the
@@ -21,6 +22,7 @@ from nvwizard.plan.apt import apt_options
 from nvwizard.plan.blockers import plan_blockers
 from nvwizard.plan.debian import sources_step
 from nvwizard.plan.demo_words import for_demo
+from nvwizard.plan.holds import carry_holds
 from nvwizard.plan.install import install_lists, install_step, validate_driver
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.plan.preflight import preflight_step, report_warnings, update_step
@@ -110,8 +112,12 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     steps.append(install_step(choices, driver, install.why, driver_packages))
     if fabric:
         steps.append(fabric_manager_step(fabric[0]))
+    carried = carry_holds(blocking_holds, driver_packages, install.packages)
+    warnings += [carried.warning()] if carried.pairs else []
     if choices.hold:
         steps.append(hold_step(driver_packages))
+    elif carried.packages:
+        steps.append(hold_step(carried.packages, [p.old for p in carried.pairs]))
     if choices.persistenced:
         steps.append(persistenced_step())
     repositories: list[str] = []

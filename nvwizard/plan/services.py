@@ -3,6 +3,8 @@ nvidia-persistenced, and the reboot the user agreed to."""
 
 from __future__ import annotations
 
+import shlex
+
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Step
 
@@ -23,15 +25,30 @@ def fabric_manager_step(fabricmanager: str) -> Step:
     )
 
 
-def hold_step(packages: list[str]) -> Step:
+def hold_step(packages: list[str], carried_from: list[str] | None = None) -> Step:
+    """`apt-mark hold` on `packages`: the driver's (`--hold`), or only what replaces the
+    packages an administrator held (`carried_from`: those, released by the repair step)."""
+    if not carried_from:
+        return Step(
+            id="hold",
+            title="Hold the driver packages",
+            why="Unattended upgrades then cannot replace the libraries under the loaded module "
+            "(the NVML version mismatch).",
+            commands=[["apt-mark", "hold", *packages]],
+            changes_system=True,
+            on_failure="Run `apt-mark hold` on the packages later; the driver works without it.",
+            kind=pm.HOLD,
+        )
     return Step(
         id="hold",
-        title="Hold the driver packages",
-        why="Unattended upgrades then cannot replace the libraries under the loaded module "
-        "(the NVML version mismatch).",
+        title="Hold what replaces the held packages",
+        why=f"An administrator held {', '.join(carried_from)}; the plan released them to "
+        "change them, and holds what replaces them the same way, so no upgrade moves them "
+        "either (`apt-mark unhold` releases them).",
         commands=[["apt-mark", "hold", *packages]],
         changes_system=True,
-        on_failure="Run `apt-mark hold` on the packages later; the driver works without it.",
+        on_failure=f"Run `{shlex.join(['apt-mark', 'hold', *packages])}` later: the held "
+        "packages' replacements are not on hold until then.",
         kind=pm.HOLD,
     )
 

@@ -1,4 +1,5 @@
 import io
+import json
 import os
 from collections import namedtuple
 
@@ -326,6 +327,20 @@ def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, 
     assert "run the wizard" not in out
     state = read_state(places[1])
     assert state.reboot_scheduled and state.verify_pending
+
+
+def test_the_admins_holds_on_the_hgx_pass_to_the_new_branchs_fabric_manager(
+    monkeypatch, capsys, places
+):
+    # hgx-h100: the admin held nvidia-fabricmanager-535 and libnvidia-nscq-535
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    assert main(["install", "--demo", "hgx-h100", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Held by an administrator: libnvidia-nscq-535, nvidia-fabricmanager-535." in out
+    assert "$ apt-mark hold nvidia-fabricmanager-595 libnvidia-nscq-595" in out
+    assert main(["detect", "--demo", "hgx-h100", "--json"]) == 0
+    detected = json.loads(capsys.readouterr().out)
+    assert detected["held_packages"] == ["libnvidia-nscq-595", "nvidia-fabricmanager-595"]
 
 
 def test_a_running_apply_refuses_install_at_once_naming_the_holder(places, capsys, monkeypatch):

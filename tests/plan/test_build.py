@@ -188,6 +188,41 @@ def test_optional_hold_and_reboot_steps_come_only_when_chosen():
     assert build_plan(report, default_choices(report)).step("reboot") is None
 
 
+def test_an_administrators_holds_pass_to_what_replaces_the_held_packages():
+    report = hopper_server(held_packages=["nvidia-fabricmanager-535", "openssh-server"])
+    plan = build_plan(report, default_choices(report))
+    assert ["apt-mark", "unhold", "nvidia-fabricmanager-535"] in plan.steps[0].commands
+    hold = plan.step("hold")
+    assert hold is not None and hold.commands == [["apt-mark", "hold", "nvidia-fabricmanager-580"]]
+    assert "An administrator held nvidia-fabricmanager-535" in hold.why
+    ids = [s.id for s in plan.steps]
+    assert ids.index("install") < ids.index("hold") < ids.index("verify")
+    said = next(w for w in plan.warnings if w.startswith("Held by an administrator"))
+    assert "nvidia-fabricmanager-535 -> nvidia-fabricmanager-580" in said
+    assert "openssh-server" not in said  # not changed by the plan: its hold stays as it is
+    # no hold released, no hold step
+    assert build_plan(hopper_server(), default_choices(hopper_server())).step("hold") is None
+
+
+def test_a_held_driver_package_with_no_namesake_passes_its_hold_to_the_new_driver():
+    # headless: nothing named nvidia-driver-* is installed; nvidia-utils-* has a namesake
+    report = hopper_server(held_packages=["nvidia-driver-535-server", "nvidia-utils-535-server"])
+    plan = build_plan(report, default_choices(report))
+    held = plan.step("hold").commands[0][2:]
+    assert "nvidia-headless-no-dkms-580-server-open" in held
+    assert "nvidia-utils-580-server" in held
+    assert "nvidia-fabricmanager-580" not in held  # nothing held was fabric manager
+    said = next(w for w in plan.warnings if w.startswith("Held by an administrator"))
+    assert "nvidia-driver-535-server -> the new driver's packages" in said
+
+
+def test_hold_option_holds_everything_and_still_says_which_holds_it_carries():
+    report = hopper_server(held_packages=["nvidia-fabricmanager-535"])
+    plan = build_plan(report, replace(default_choices(report), hold=True))
+    assert plan.step("hold").commands == [["apt-mark", "hold", *plan.install_list]]
+    assert any(w.startswith("Held by an administrator") for w in plan.warnings)
+
+
 def test_gpu_processes_and_the_lock_holder_are_warned_about():
     report = hopper_server(
         gpu_processes=[GpuProcess(4242, "python3", "alice", "/dev/nvidia0")],

@@ -497,9 +497,10 @@ async def test_the_purge_screen_counts_the_jobs_not_nvidias_gpu_services():
         assert "nvidia-persiste" not in extras and "nv-fabricmanage" not in extras
 
 
-async def test_the_wizards_plan_on_the_hgx_pins_the_cuda_repository_before_the_install():
-    """The hgx demo has NVIDIA's CUDA repository configured, unpinned: the wizard's plan (the
-    same builder as `plan` and `export`) writes the pin before the install, and shows it."""
+async def test_the_wizards_plan_on_the_hgx_pins_the_repository_and_carries_the_holds():
+    """The hgx demo has NVIDIA's CUDA repository configured, unpinned, and its fabric manager
+    held: the wizard's plan (the same builder as `plan` and `export`) writes the pin before
+    the install and holds the new fabric manager after it, and shows both."""
     app = demo_app("hgx-h100")
     async with app.run_test(size=SIZE) as pilot:
         await to_install_confirm(pilot)
@@ -507,3 +508,8 @@ async def test_the_wizards_plan_on_the_hgx_pins_the_cuda_repository_before_the_i
         assert ids.index("cuda-pin") < ids.index("install")
         shown = " ".join(text_of(app, "#plan").split())
         assert "Keep NVIDIA's CUDA repository from supplying the driver" in shown
+        hold = app.state.plan.step("hold")
+        assert hold.commands == [
+            ["apt-mark", "hold", "nvidia-fabricmanager-595", "libnvidia-nscq-595"]
+        ]
+        assert "Held by an administrator: libnvidia-nscq-535, nvidia-fabricmanager-535." in shown

@@ -1,0 +1,61 @@
+"""The administrator's holds on the packages a plan changes: released first (repair.py), then
+carried over to what replaces them, never dropped in silence.
+
+An `apt-mark hold` on an NVIDIA package says "do not let upgrades move this": the plan must
+release it to purge or replace the package, and then holds the package that takes its place
+(the new branch's of the same name: nvidia-fabricmanager-535 -> nvidia-fabricmanager-595,
+libnvidia-nscq-535 -> libnvidia-nscq-595), in a listed step after the install, with a warning
+that says so. A held driver package with no namesake in the new driver (a headless install has
+no nvidia-driver-*) passes its hold to the new driver's packages. `--hold` holds every package
+the plan installs, which covers these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nvwizard.knowledge.packages import is_driver_package
+from nvwizard.plan.replaced import Replacement, pair_replacements
+
+
+@dataclass(frozen=True)
+class CarriedHolds:
+    pairs: list[Replacement] = field(default_factory=list)  # held old -> the new one (or None)
+    packages: list[str] = field(default_factory=list)  # what the plan holds after the install
+    to_driver: list[str] = field(default_factory=list)  # held, no namesake: the new driver's
+
+    def warning(self) -> str:
+        """What the plan does with each hold it releases; "" when it releases none."""
+        if not self.pairs:
+            return ""
+        said = []
+        for pair in self.pairs:
+            if pair.new is not None:
+                said.append(f"{pair.old} -> {pair.new}")
+            elif pair.old in self.to_driver:
+                said.append(f"{pair.old} -> the new driver's packages")
+            else:
+                said.append(f"{pair.old} -> nothing replaces it")
+        return (
+            f"Held by an administrator: {', '.join(p.old for p in self.pairs)}. The plan releases "
+            "the hold to change them, then holds what replaces them after the install (the "
+            f"hold step): {'; '.join(said)}."
+        )
+
+
+def carry_holds(
+    released: list[str], driver_packages: list[str], driver_install: list[str]
+) -> CarriedHolds:
+    """Each hold the plan releases (`released`), paired with the planned package that takes
+    its place. `driver_packages`: everything the plan installs for the driver (fabric manager
+    and NSCQ included); `driver_install`: the driver's own packages, which take the hold of a
+    held driver package that has no namesake among them."""
+    if not released:
+        return CarriedHolds()
+    pairs = pair_replacements(released, driver_packages)
+    held = [p.new for p in pairs if p.new is not None]
+    orphans = [p.old for p in pairs if p.new is None and is_driver_package(p.old)]
+    if orphans:
+        held += driver_install
+    packages = [name for name in driver_packages if name in held]
+    return CarriedHolds(pairs=pairs, packages=packages, to_driver=orphans)
