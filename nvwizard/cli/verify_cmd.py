@@ -25,7 +25,8 @@ def register(subparsers, add_machine_options) -> None:
         description="Check that the installed driver is the one that runs: the nvidia module "
         "is loaded, its version equals the installed packages', its flavour (open or "
         "proprietary) is the one chosen, nvidia-smi answers, nouveau is gone, and modules "
-        "exist for the kernel that boots next. Exit 1 when something is wrong, with the fix; "
+        "exist for the kernel that boots next; on an NVSwitch board, that fabric manager runs "
+        "at the driver's version. Exit 1 when something is wrong, with the fix; "
         "exit 3 on a machine without an NVIDIA GPU (nothing to verify).",
     )
     add_machine_options(parser)

@@ -12,6 +12,8 @@ Checks, each ok or failed with its fix (ids are stable; the wizard's Verify scre
 | nouveau | the nouveau module is not loaded |
 | next-boot-modules | modules exist for the kernel that boots next (the newest installed |
 |   | linux-image): `linux-modules-nvidia-<flavour>-<kernel>`, or a DKMS build for it |
+| fabric-manager | NVSwitch boards only: fabric manager and NSCQ at the driver's exact version, |
+|   | the module at it too, nvidia-fabricmanager.service active (verify_fabric.py) |
 
 Then the developer stack's checks, where it is installed (verify_stack.py): cuda-link,
 nvcc-version, cudnn-version, nvidia-ctk, runtime-<name>, and cuda-sample (a vector-add
@@ -32,6 +34,7 @@ from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.attach import NEXT_VERIFY, current_apply
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
+from nvwizard.engine.verify_fabric import fabric_manager_checks
 from nvwizard.engine.verify_facts import (
     all_packages,
     expected_module_flavour,
@@ -357,6 +360,7 @@ def verify(
     fixes = fixes_for(host, driver, in_wizard)
     fixes = with_key_enrolment(fixes, host, report, packages, driver, in_wizard)
     checks = run_checks(report, packages, chosen, host.read("dkms-status.txt"), fixes)
+    checks += fabric_manager_checks(host, report, packages, fixes)
     result = VerifyResult(checks=checks + stack_checks(host, report, fixes), host=host.label)
     if record and (host.is_real or last is not None):
         record_result(result, state_dir)
@@ -376,10 +380,9 @@ def check_now(host: Host, flavour: str | None = None, driver: str | None = None)
     report = build_report(host)
     packages = all_packages(host)
     fixes = with_key_enrolment(fixes_for(host, driver), host, report, packages, driver)
-    return VerifyResult(
-        checks=run_checks(report, packages, flavour, host.read("dkms-status.txt"), fixes),
-        host=host.label,
-    )
+    checks = run_checks(report, packages, flavour, host.read("dkms-status.txt"), fixes)
+    checks += fabric_manager_checks(host, report, packages, fixes)
+    return VerifyResult(checks=checks, host=host.label)
 
 
 def record_result(result: VerifyResult, state_dir: Path | None = None) -> None:

@@ -69,7 +69,7 @@ def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
         nouveau_bound=any(d.driver_in_use == km.NOUVEAU for d in _nvidia_devices(host)),
         console_framebuffer=framebuffers[0].name if framebuffers else None,
         gpu_processes=tuple(processes),
-        services=tuple(_services(host, {p.name for p in processes})),
+        services=tuple(gpu_service_states(host, {p.name for p in processes})),
         pending_kernel=_pending_kernel(host, kernel, packages),
         desktop=is_headless(session, packages) is False,
         demo=demo_of(host),
@@ -166,7 +166,7 @@ def _nvidia_devices(host: Host) -> list[PciDevice]:
     return [d for d in devices if d.vendor_id == "10de" and (d.class_code or "03").startswith("03")]
 
 
-def _services(host: Host, process_names: set[str]) -> list[UnitState]:
+def gpu_service_states(host: Host, process_names: set[str]) -> list[UnitState]:
     """The GPU services as systemctl answers; without its answer, a service counts as active
     when its daemon is among the processes holding /dev/nvidia*."""
     text = host.read("gpu-services.txt")

@@ -120,7 +120,8 @@ def boot(machine: Machine) -> BootResult:
     state.scheduled_reboot = state.reboot_due_at = None
     state.lock_released = True
     state.active_units = set(state.enabled_units)
-    gpu_services.after_boot(machine, model, module is not None)  # every other process ended
+    # every other process ended
+    gpu_services.after_boot(machine, model, module.version if module else None)
     refresh_use_counts(machine)
     result = BootResult(kernel, module, nouveau, why_not, smi, at)
     state.boots.append(result)

@@ -4,7 +4,8 @@ Their state is the machine's gpu-services.txt (`<unit>\\t<active>\\t<enabled>`, 
 capture` records it), and a running one's daemon is among the processes holding /dev/nvidia*
 (gpu-processes.txt), as on a real machine. A bundle without gpu-services.txt: a service runs
 when its daemon is among those processes. Stopping a service ends its daemon; starting one
-needs the nvidia module loaded (the daemons open /dev/nvidia*), else it fails as systemd says.
+needs the nvidia module loaded (the daemons open /dev/nvidia*), else it fails as systemd says;
+fabric manager also needs its package at the loaded driver's version (it exits otherwise).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from nvwizard.detect.lsmod import parse_lsmod
 from nvwizard.detect.misc import parse_gpu_processes, parse_unit_states
 from nvwizard.detect.models import GpuProcess, UnitState
+from nvwizard.detect.proc_version import parse_proc_driver_version
 from nvwizard.knowledge.kernel_modules import CORE, GPU_SERVICE_UNITS, GPU_SERVICES, module_role
 from nvwizard.simulator.model import MachineModel
 from nvwizard.simulator.state import Machine
@@ -27,6 +29,7 @@ _DAEMONS = {
     "nvidia-powerd.service": ("root", "/dev/nvidiactl"),
 }
 _FIRST_DAEMON_PID = {unit: 2900 + 100 * i for i, unit in enumerate(GPU_SERVICE_UNITS)}
+FABRIC_MANAGER_UNIT = "nvidia-fabricmanager.service"
 
 
 def is_gpu_service(unit: str) -> bool:
@@ -62,6 +65,25 @@ def nvidia_loaded(machine: Machine) -> bool:
     return any(module_role(m.name) == CORE for m in parse_lsmod(machine.read("lsmod.txt") or ""))
 
 
+def loaded_version(machine: Machine) -> str | None:
+    """The loaded nvidia module's version, as /proc/driver/nvidia/version says."""
+    found = parse_proc_driver_version(machine.read("proc-driver-nvidia-version.txt") or "")
+    return found.version if found is not None else None
+
+
+def version_refused(model: MachineModel, unit: str, module_version: str | None) -> bool:
+    """Fabric manager exits at start unless its package is at the loaded driver's version
+    (NVIDIA's fabric manager checks the driver's version; the unit then fails)."""
+    if unit != FABRIC_MANAGER_UNIT or module_version is None:
+        return False
+    installed = {
+        p.version.split(":", 1)[-1].rsplit("-", 1)[0]
+        for p in model.rows()
+        if p.present and p.name.startswith("nvidia-fabricmanager")
+    }
+    return bool(installed) and module_version not in installed
+
+
 def set_state(machine: Machine, model: MachineModel, unit: str, active: bool) -> None:
     """Record a started or stopped service, and its daemon coming or going."""
     states = unit_states(machine)
@@ -88,9 +110,10 @@ def set_enabled(machine: Machine, unit: str, enabled: bool) -> None:
     write_states(machine, states.values())
 
 
-def after_boot(machine: Machine, model: MachineModel, module_loaded: bool) -> None:
+def after_boot(machine: Machine, model: MachineModel, module_version: str | None) -> None:
     """A boot starts the enabled GPU services whose unit is installed; their daemons run when
-    the module loaded (without it they fail, as on a real machine)."""
+    the module loaded (`module_version`: its version, None when none did; without it they
+    fail, as on a real machine, and fabric manager fails at another version than its own)."""
     states = unit_states(machine)
     enabled = model.state.enabled_units | {
         u.name for u in states.values() if u.enabled == "enabled"
@@ -101,7 +124,8 @@ def after_boot(machine: Machine, model: MachineModel, module_loaded: bool) -> No
         if not unit_installed(model, unit):
             continue
         starts = unit in enabled
-        active = "active" if starts and module_loaded else ("failed" if starts else "inactive")
+        runs = module_version is not None and not version_refused(model, unit, module_version)
+        active = "active" if starts and runs else ("failed" if starts else "inactive")
         new[unit] = UnitState(unit, active, "enabled" if starts else "disabled")
         if active == "active":
             daemon = next(s.process for s in GPU_SERVICES if s.unit == unit)

@@ -128,8 +128,12 @@ def systemctl(call: Invocation, args: Sequence[str]) -> Script:
             state.enabled_units.discard(unit)
             yield err(f'Removed "/etc/systemd/system/multi-user.target.wants/{unit}".')
         elif command in ("start", "restart") and gpu_services.is_gpu_service(unit):
-            if not gpu_services.nvidia_loaded(call.machine):
-                # the daemon cannot open /dev/nvidia*: its unit fails
+            loaded = gpu_services.loaded_version(call.machine)
+            if not gpu_services.nvidia_loaded(call.machine) or gpu_services.version_refused(
+                model, unit, loaded
+            ):
+                # the daemon cannot open /dev/nvidia* (or, fabric manager, runs at another
+                # version than the driver's): its unit fails
                 yield err(
                     f"Job for {unit} failed because the control process exited with error code."
                 )

@@ -26,6 +26,8 @@ CHECKS = [
     "nouveau",
     "next-boot-modules",
 ]
+# hgx-h100 is an NVSwitch board: fabric manager at the driver's version, running
+FABRIC_CHECKS = ["fabric-manager"]
 # hgx-h100 also has the developer stack: CUDA 12.2 and cuDNN from NVIDIA's repository, the
 # container toolkit wired into Docker (engine/verify_stack.py)
 STACK_CHECKS = [
@@ -59,7 +61,11 @@ def verify_json(*args: str, state: Path) -> tuple[int, dict[str, dict]]:
     result = nvwizard("verify", *args, "--json", state=state)
     assert result.stderr == ""
     data = json.loads(result.stdout)
-    assert [c["name"] for c in data["checks"]] in (CHECKS, CHECKS + STACK_CHECKS)
+    assert [c["name"] for c in data["checks"]] in (
+        CHECKS,
+        CHECKS + STACK_CHECKS,
+        CHECKS + FABRIC_CHECKS + STACK_CHECKS,  # an NVSwitch board: hgx-h100
+    )
     assert data["ok"] == (result.returncode == 0)
     return result.returncode, {c["name"]: c for c in data["checks"]}
 
@@ -189,6 +195,20 @@ def test_no_modules_for_the_kernel_that_boots_next(broken, tmp_path):
     check = checks["next-boot-modules"]
     assert "6.8.0-101-generic" in check["detail"]
     assert "linux-headers-6.8.0-101-generic" in check["fix"]
+
+
+def test_fabric_manager_not_running_on_the_nvswitch_board(broken, tmp_path):
+    _edit(
+        broken / "gpu-services.txt",
+        "nvidia-fabricmanager.service\tactive",
+        "nvidia-fabricmanager.service\tfailed",
+    )
+    code, checks = verify_json("--machine", str(broken), state=tmp_path)
+    assert code == 1
+    assert failed(checks) == {"fabric-manager"}
+    check = checks["fabric-manager"]
+    assert "nvidia-fabricmanager.service is not running" in check["detail"]
+    assert check["fix"].startswith("`sudo systemctl enable --now nvidia-fabricmanager`")
 
 
 def test_a_missing_machine_is_a_usage_error(tmp_path):

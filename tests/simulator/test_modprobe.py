@@ -261,6 +261,29 @@ def test_starting_a_gpu_service_brings_its_daemon(tmp_path):
     ]
 
 
+def test_fabric_manager_fails_to_start_and_boot_at_another_version_than_the_driver(tmp_path):
+    host = demo_copy(tmp_path, "hgx-h100")
+    for name in ("dpkg-query.txt", "dpkg-l.txt"):
+        lines = host.read(name).splitlines(keepends=True)
+        host.simulator.write(
+            name,
+            "".join(
+                line.replace("535.247.01-", "535.230.02-") if "fabricmanager" in line else line
+                for line in lines
+            ),
+        )
+    run(host, "systemctl", "stop", "nvidia-fabricmanager")
+    code, _, err = run(host, "systemctl", "start", "nvidia-fabricmanager")
+    assert code == 1 and err[0].startswith("Job for nvidia-fabricmanager.service failed")
+    host.simulator.boot()  # the driver 535.247.01 loads; fabric manager 535.230.02 does not run
+    states = {u.name: u.active for u in parse_unit_states(host.read("gpu-services.txt"))}
+    assert states["nvidia-fabricmanager.service"] == "failed"
+    assert states["nvidia-persistenced.service"] == "active"
+    assert "nv-fabricmanage" not in {
+        p.name for p in parse_gpu_processes(host.read("gpu-processes.txt"))
+    }
+
+
 def test_enabling_a_gpu_service_is_recorded(tmp_path):
     host = demo_copy(tmp_path, "rtx3090-fresh")
     install(host, "nvidia-headless-no-dkms-580-server-open", "nvidia-utils-580-server")
