@@ -342,6 +342,9 @@ def test_every_driver_past_end_of_life_says_what_to_do():
     )
     found = f.every_driver_past_end_of_life(old, ExtraFacts())
     assert found is not None and "apt-get update" in found.fix
+    # Ubuntu adds branches to its supported releases; NVIDIA's repository is the other way
+    assert found.fix.startswith("Ubuntu adds new branches to the releases it supports")
+    assert "NVIDIA's CUDA repository for ubuntu2204" in found.fix
     kepler = gpu("128b", "GK208B [GeForce GT 710]")
     legacy = report(
         gpus=[kepler], driver_candidates=_candidates([kepler], (390, 470), today), today=today
@@ -350,6 +353,32 @@ def test_every_driver_past_end_of_life_says_what_to_do():
     assert found is not None and "Kepler GPUs ended with branch 470" in found.fix
     alive = report(gpus=[RTX3090], driver_candidates=_candidates([RTX3090], (535, 580), today))
     assert f.every_driver_past_end_of_life(alive, ExtraFacts()) is None
+
+
+@pytest.mark.parametrize(
+    ("demo", "release", "newer"),
+    [
+        ("debian13-l4", "Debian trixie", "and it is the newest Debian release"),
+        ("debian12-t4", "Debian bookworm", "and so does trixie, the newest Debian release"),
+    ],
+)
+def test_every_driver_past_end_of_life_on_debian_names_the_real_options(demo, release, newer):
+    import datetime as dt
+
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+
+    found = next(
+        x
+        for x in build_report(demo_host(demo), dt.date(2026, 12, 7)).findings
+        if x.id == "every-driver-past-end-of-life"
+    )
+    assert found.fix.startswith(f"{release} offers only branches past NVIDIA's end of life")
+    assert newer in found.fix
+    # no promise that a newer release or an update brings a supported branch
+    assert "should then be offered" not in found.fix and "move to a newer" not in found.fix
+    assert "it works, without NVIDIA's fixes" in found.fix
+    assert f"NVIDIA's CUDA repository for debian{demo[6:8]}" in found.fix
 
 
 def test_a_branch_newer_than_the_tables_is_an_info():

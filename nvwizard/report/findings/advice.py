@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nvwizard.knowledge import branches
+from nvwizard.knowledge import branches, cuda, debian
 from nvwizard.knowledge.architectures import architecture
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import by_hand
@@ -37,11 +37,77 @@ def every_driver_past_end_of_life(report: Report, facts: ExtraFacts) -> Finding 
         )
     else:
         fix = by_hand(
-            report,
-            "Update the package lists (`sudo apt-get update`) or move to a newer release: a "
-            "supported branch should then be offered.",
+            report, _no_supported_branch_fix(report, chosen.package if chosen else "the driver")
         )
     return Finding("every-driver-past-end-of-life", "warn", message, fix)
+
+
+def _nvidia_repository_words(report: Report) -> str:
+    """NVIDIA's CUDA repository for this release carries NVIDIA's supported branches, as
+    NVIDIA's own packages, which nvwizard does not install."""
+    release = cuda.repository_release(report.os_id, report.os_version)
+    where = f" for {release[0]}" if release else ""
+    return (
+        f"install a supported branch from NVIDIA's CUDA repository{where} (NVIDIA's own "
+        "`cuda-drivers` packages, which nvwizard does not install: purge the distribution's "
+        "driver first, one source per host)"
+    )
+
+
+def _no_supported_branch_fix(report: Report, chosen: str) -> str:
+    """What to do when the archive offers only dead branches, as true for this distribution."""
+    keep = f"keep {chosen} (it works, without NVIDIA's fixes)"
+    if report.os_id == "debian":
+        offered = sorted({c.branch for c in report.driver_candidates if c.runnable}, reverse=True)
+        known = debian.release(report.os_version)
+        name = f"Debian {known.codename}" if known else "This Debian release"
+        return (
+            f"{name} offers only branches past NVIDIA's end of life "
+            f"({', '.join(map(str, offered))}){_newer_debian_words(report)}. Debian's updates "
+            "ship what NVIDIA releases: nothing more for a branch past its end of life; a newer "
+            "branch comes only if Debian moves the release's driver to one. The options: "
+            f"{keep}, updating the package lists (`sudo apt-get update`) now and then to see "
+            f"whether Debian moved it; or {_nvidia_repository_words(report)}."
+        )
+    if report.os_id == "ubuntu":
+        return (
+            "Ubuntu adds new branches to the releases it supports: update the package lists "
+            "(`sudo apt-get update`) and detect again. If none comes, a newer Ubuntu release "
+            f"offers newer branches; or {_nvidia_repository_words(report)}; or {keep}."
+        )
+    return (
+        "Update the package lists (`sudo apt-get update`) and detect again; if no supported "
+        f"branch comes, {_nvidia_repository_words(report)}, or {keep}."
+    )
+
+
+def _newer_debian_words(report: Report) -> str:
+    """ ", and so does trixie, the newest Debian release (550, 535)": whether a newer Debian
+    release offers a supported branch (knowledge/debian.py's table, on the report's day)."""
+    current = debian.release(report.os_version)
+    if current is None or report.today is None:
+        return ""
+    today = report.today
+    newer = sorted(
+        (r for r in debian.RELEASES.values() if int(r.version) > int(current.version)),
+        key=lambda r: int(r.version),
+    )
+    if not newer:
+        return ", and it is the newest Debian release"
+    for release in newer:
+        ends = {b: branches.end_of_life(b) for _, b in release.drivers}
+        live = sorted(b for b, end in ends.items() if not branches.is_end_of_life(end, today))
+        if live:
+            return (
+                f"; Debian {release.version} ({release.codename}) offers branch "
+                f"{', '.join(map(str, live))}, which NVIDIA supports"
+            )
+    last = newer[-1]
+    offered = sorted({b for _, b in last.drivers}, reverse=True)
+    return (
+        f", and so does {last.codename}, the newest Debian release "
+        f"({', '.join(map(str, offered))}): moving to it does not help"
+    )
 
 
 def newer_than_known(report: Report, facts: ExtraFacts) -> Finding | None:
