@@ -205,9 +205,10 @@ def _smi_line(smi) -> str:
 
 def _candidate_table(report) -> list[str]:
     # lazy: only when a report is printed (see cli/commands.py)
+    from nvwizard.detect.debversion import upstream_part
     from nvwizard.report.lifecycle import end_of_life_cell
 
-    rows = [("", "PACKAGE", "BRANCH", "KIND", "SUPPORT", "EOL", "CUDA", "")]
+    rows = [("", "PACKAGE", "BRANCH", "VERSION", "KIND", "SUPPORT", "EOL", "CUDA", "")]
     for c in report.driver_candidates:
         kind = ("server" if c.server else "desktop") + ("-open" if c.open else "")
         note = "recommended" if c.recommended else ""
@@ -218,6 +219,7 @@ def _candidate_table(report) -> list[str]:
                 "*" if c.recommended else " ",
                 c.package,
                 str(c.branch),
+                upstream_part(c.version) if c.version else "-",  # what apt would install
                 kind,
                 c.support or "-",
                 end_of_life_cell(c),

@@ -68,5 +68,11 @@ def compare_versions(left: str, right: str) -> int:
     return _compare_text(l_up, r_up) or _compare_text(l_rev, r_rev)
 
 
+def upstream_part(version: str) -> str:
+    """The upstream version, without epoch and Debian revision: "1:535.309.01-0+deb12u1" ->
+    "535.309.01" (the revision is what follows the last hyphen, as dpkg reads it)."""
+    return _split(version)[1]
+
+
 version_key = functools.cmp_to_key(compare_versions)
 """A sort key: `sorted(versions, key=version_key)` sorts oldest first."""

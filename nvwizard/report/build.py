@@ -286,6 +286,7 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         signed=with_signed_modules(candidates, signed_modules, kernel)
         if secure_boot == "enabled"
         else None,
+        newest_build_first=bool(release and release.id == "debian"),
     )
     versions = {p.package: p.version for p in apt_packages if p.version}
     report = Report(

@@ -324,6 +324,7 @@ def enrich(
         apt_headers=stanza is not None,
         listed=offer.listed,
         legacy_name=offer.legacy_name,
+        version=stanza.version if stanza else None,
     )
 
 

@@ -6,6 +6,7 @@ signed here (Secure Boot, kernel), its branch's support. The fixed texts are kno
 
 from __future__ import annotations
 
+from nvwizard.detect.debversion import upstream_part, version_key
 from nvwizard.knowledge import branches
 from nvwizard.knowledge.explanations import (
     DEBIAN_DESKTOP_INSTALL_TEXT,
@@ -124,6 +125,33 @@ def _kernel_modules_paragraph(candidate: DriverCandidate, report: Report) -> Par
     return Paragraph("DKMS-built modules", text)
 
 
+def _version_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph | None:
+    """The version apt would install and, where another build of the same branch that can
+    run here is newer, that one: it carries later fixes (bookworm's security updates move
+    nvidia-driver, not nvidia-tesla-535-driver)."""
+    if not candidate.version:
+        return None
+    text = f"apt installs {candidate.package} {candidate.version}."
+    mine = upstream_part(candidate.version)
+    newer = [
+        c
+        for c in report.driver_candidates
+        if c.branch == candidate.branch
+        and c.runnable
+        and c.version
+        and version_key(upstream_part(c.version)) > version_key(mine)
+    ]
+    if not newer:
+        return Paragraph("Version", text)
+    best = max(newer, key=lambda c: version_key(upstream_part(c.version or "")))
+    return Paragraph(
+        "Version",
+        f"{text} {best.package} {best.version}, of the same branch, is a newer build: it "
+        "carries NVIDIA's later fixes.",
+        "warn",
+    )
+
+
 def _branch_paragraph(candidate: DriverCandidate) -> Paragraph:
     """Its designation and lifecycle, as the report judged them on its day."""
     parts = []
@@ -165,9 +193,10 @@ def explain_candidate(candidate: DriverCandidate, report: Report) -> list[Paragr
         paragraphs.append(
             Paragraph("Cannot run here", f"{candidate.package}: {candidate.reason}.", "block")
         )
+    paragraphs += [_modules_paragraph(candidate, report), _build_paragraph(candidate, report)]
+    version = _version_paragraph(candidate, report)
+    paragraphs += [version] if version is not None else []
     paragraphs += [
-        _modules_paragraph(candidate, report),
-        _build_paragraph(candidate, report),
         _install_paragraph(report),
         _kernel_modules_paragraph(candidate, report),
         _branch_paragraph(candidate),

@@ -55,6 +55,9 @@ class DriverCandidate:
     apt_headers: bool = False  # apt's stanza was seen, so the two headers above are facts
     listed: bool = True  # its source listed it (False: an impossible variant apt also has)
     legacy_name: bool = False  # nvidia-340, nvidia-384-updates, nvidia-current
+    # the version apt would install (apt-cache show's first stanza: its candidate), as apt
+    # writes it ("535.309.01-0+deb12u1"); None when apt was not asked
+    version: str | None = None
 
     @property
     def flavour(self) -> str:

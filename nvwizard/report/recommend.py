@@ -20,6 +20,11 @@ nvwizard's rule, in the order it decides:
      server,  otherwise:        -server > plain > -server-open > -open
    The open modules are preferred when the package says `Prefer-Variant: Open`, from branch
    560 on (NVIDIA's default since 560) unless it says `Prefer-Variant: Closed`.
+   On Debian (`newest_build_first`) the newest build of the branch comes before the variant:
+   bookworm's nvidia-driver 535.309.01 (moved by Debian's security updates) before
+   nvidia-tesla-535-driver 535.216.03, whatever the ranking; equal versions leave it to the
+   variant. Ubuntu's variants of a branch move together, and the -server ones are what fabric
+   manager follows: the ranking alone decides there.
 ubuntu-drivers ranks differently (report/ubuntu_drivers_rank.py reproduces it): variant
 first, then its apt Support header, then the name; no end-of-life dates, no Secure Boot. The
 reason text gives nvwizard's choice and, separately, ubuntu-drivers' pick and why; of the
@@ -33,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
+from nvwizard.detect.debversion import upstream_part, version_key
 from nvwizard.knowledge import branches
 from nvwizard.report import ubuntu_drivers_rank as ud
 from nvwizard.report.lifecycle import SUPPORTED, is_dead, lifecycle_words
@@ -52,6 +58,11 @@ RULE = (
     "any past its end of life (an NFB counts as ended once a newer production or long-term "
     "branch exists); production and long-term branches before others, the highest first; "
     "then the variant."
+)
+
+
+NEWEST_BUILD_RULE = (
+    " On Debian, within a branch, the newest build apt offers comes before the variant."
 )
 
 
@@ -81,6 +92,36 @@ def rank_key(candidate: DriverCandidate, server_ranking: bool) -> tuple[int, int
         0 if candidate.lifecycle == SUPPORTED else 1,
         -candidate.branch,
         variant_rank(candidate, server_ranking),
+    )
+
+
+def newest_build(
+    best: DriverCandidate, pool: Sequence[DriverCandidate], server_ranking: bool
+) -> DriverCandidate | None:
+    """A build of `best`'s branch at a newer upstream version than `best` (the variant the
+    ranking prefers among those at the newest), or None when `best` is the newest already or
+    apt's versions are unknown."""
+    same = [c for c in pool if c.branch == best.branch and c.version]
+    if best.version is None or len(same) < 2:
+        return None
+    newest = max((upstream_part(c.version or "") for c in same), key=version_key)
+    if upstream_part(best.version) == newest:
+        return None
+    return min(
+        (c for c in same if upstream_part(c.version or "") == newest),
+        key=lambda c: rank_key(c, server_ranking),
+    )
+
+
+def _newer_build_words(best: DriverCandidate, passed: DriverCandidate, ranking: str) -> str:
+    security = (
+        " (Debian's security updates move nvidia-driver)" if best.package == "nvidia-driver" else ""
+    )
+    return (
+        f"Within it, {best.package} {best.version} is a newer build than {passed.package} "
+        f"{passed.version}, which the {ranking} alone would take: on Debian the newest build of "
+        f"a branch comes first, as it carries NVIDIA's later fixes{security}. It is "
+        f"{_variant_words(best)}."
     )
 
 
@@ -171,13 +212,17 @@ def _why(
     candidates: Sequence[DriverCandidate],
     headless: bool | None,
     every_dead: bool,
+    passed: DriverCandidate | None = None,
 ) -> str:
+    """Why `best`; `passed`: the build the ranking would have taken, older than `best`."""
     lead = (
         f"{best.package}: every driver this GPU can run here is past its end of life; "
         f"{lifecycle_words(best)}, the production or long-term branch supported most recently."
         if every_dead
         else f"{best.package}: {lifecycle_words(best)}, the best branch this GPU can run."
     )
+    if passed is not None:
+        return f"{lead} {_newer_build_words(best, passed, _ranking_words(headless))}"
     usable = [c for c in pool if c.branch == best.branch]
     offered = [c for c in candidates if c.branch == best.branch]
     notes = _variant_notes(best, usable, offered, server_ranking=headless is not False)
@@ -287,13 +332,15 @@ def recommend(
     *,
     headless: bool | None,
     signed: Collection[str] | None = None,
+    newest_build_first: bool = False,
 ) -> Recommendation:
     """The driver to propose, with the reason, or None when no candidate can run here.
 
     `candidates` carry their lifecycle (report/lifecycle.py) for the report's day. `headless`
     None means unknown: ranked as headless, and the reason says it was assumed. `signed`:
     under Secure Boot, the candidates whose signed modules exist for the running kernel (None
-    when Secure Boot is off or unknown).
+    when Secure Boot is off or unknown). `newest_build_first` (Debian): within the branch, the
+    newest build apt offers before the variant.
     """
     theirs = next((c for c in candidates if c.ubuntu_drivers_recommended), None)
     their_name = theirs.package if theirs else None
@@ -322,10 +369,12 @@ def recommend(
                 "kernel were considered, so no key has to be enrolled at the console."
             )
     best = min(pool, key=lambda c: rank_key(c, server_ranking))
-    reason = _why(best, pool, candidates, headless, every_dead) + signed_note
+    newer = newest_build(best, pool, server_ranking) if newest_build_first else None
+    passed, best = (best, newer) if newer is not None else (None, best)
+    reason = _why(best, pool, candidates, headless, every_dead, passed) + signed_note
     if best.transitional_to:
         reason += f" It is a transitional package that installs {best.transitional_to}."
-    reason += " " + RULE
+    reason += " " + RULE + (NEWEST_BUILD_RULE if newest_build_first else "")
     ud_text = describe_ubuntu_drivers(best, candidates, headless, signed)
     if ud_text:
         reason += " " + ud_text

@@ -113,8 +113,11 @@ def test_each_demo_shows_its_trap():
     assert "nvidia-legacy-390xx-driver" not in candidates  # not in bookworm's archive
     assert debian["debian"]["versions"]["nvidia-driver"] == "535.309.01-0+deb12u1"
     assert debian["debian"]["component_gaps"] == []
-    assert debian["recommended_driver"] == "nvidia-tesla-535-driver"
-    assert candidates["nvidia-tesla-535-driver"]["recommended"] is True
+    # the same branch: the newer build, bookworm-security's, before the server ranking
+    assert debian["recommended_driver"] == "nvidia-driver"
+    assert candidates["nvidia-driver"]["recommended"] is True
+    assert candidates["nvidia-driver"]["version"] == "535.309.01-0+deb12u1"
+    assert candidates["nvidia-tesla-535-driver"]["version"] == "535.216.03-3~deb12u1"
     assert debian["signed_modules_available"] == []
 
 

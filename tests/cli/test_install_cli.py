@@ -388,7 +388,7 @@ def test_debian_demo_installs_debians_packages_end_to_end(monkeypatch, capsys, p
     from nvwizard.engine.state import read_state
 
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
-    code, out = _debian_install(capsys, "--no-persistenced")
+    code, out = _debian_install(capsys, "--no-persistenced", "--driver", "nvidia-tesla-535-driver")
     assert code == 0, out[-3000:]
     assert "Plan for demo debian12-t4: nvidia-tesla-535-driver" in out
     assert "modules built by DKMS" in out
@@ -407,6 +407,9 @@ def test_debian_demo_install_with_the_default_choices(monkeypatch, capsys, place
     code, out = _debian_install(capsys)
     assert "$ systemctl enable nvidia-persistenced.service" in out
     assert code == 0, out[-2000:]
+    # the newer build of branch 535: bookworm-security's nvidia-driver
+    assert "Plan for demo debian12-t4: nvidia-driver (branch 535, headless" in out
+    assert "Setting up nvidia-kernel-dkms (535.309.01-0+deb12u1) ..." in out
 
 
 def test_debian13_desktop_install_includes_nvidia_smi(monkeypatch, capsys, places):

@@ -152,8 +152,16 @@ def debian_headers(demo: str) -> list[str]:
     return [f"linux-headers-{kernel}", "linux-headers-amd64"]
 
 
-def test_debian_headless_plan_installs_the_tesla_compute_stack_with_dkms():
+def test_debian12_default_plan_installs_the_security_updated_driver_headless():
+    # nvidia-driver 535.309.01 (bookworm-security) over nvidia-tesla-535-driver 535.216.03
     report, plan = plan_for("debian12-t4")
+    assert plan.driver == "nvidia-driver" and plan.branch == 535
+    assert plan.install_list[:6] == HEADLESS_CURRENT
+    assert report.candidate("nvidia-driver").version == "535.309.01-0+deb12u1"
+
+
+def test_debian_headless_plan_installs_the_tesla_compute_stack_with_dkms():
+    report, plan = plan_for("debian12-t4", "nvidia-tesla-535-driver")
     assert plan.driver == "nvidia-tesla-535-driver" and plan.branch == 535
     assert plan.modules == "dkms" and plan.flavour == "tesla-535"
     assert plan.install_list == [

@@ -138,9 +138,16 @@ def test_debian12_t4_without_ubuntu_drivers():
     lagging = found["nvidia-open-kernel-dkms"]
     assert not lagging.runnable and "lag nvidia-driver (535.309.01-0+deb12u1)" in lagging.reason
     assert report.debian.versions["nvidia-open-kernel-dkms"] == "535.261.03-1"
-    # headless: the data-center (Tesla) build of the newest branch, as -server on Ubuntu
-    assert report.recommended_driver == "nvidia-tesla-535-driver"
-    assert "data-center (Tesla)" in report.recommendation_reason
+    # headless, the server ranking would take the data-center (Tesla) build, but within the
+    # branch the newer build comes first: bookworm-security's nvidia-driver 535.309.01
+    assert found["nvidia-driver"].version == "535.309.01-0+deb12u1"
+    assert found["nvidia-tesla-535-driver"].version == "535.216.03-3~deb12u1"
+    assert report.recommended_driver == "nvidia-driver"
+    assert (
+        "nvidia-driver 535.309.01-0+deb12u1 is a newer build than nvidia-tesla-535-driver "
+        "535.216.03-3~deb12u1, which the server ranking (headless machine) alone would take"
+    ) in report.recommendation_reason
+    assert "Debian's security updates move nvidia-driver" in report.recommendation_reason
     assert "past its end of life" in report.recommendation_reason
     assert report.signed_modules_available == []
     assert "nouveau-loaded" in _ids(report)

@@ -126,6 +126,26 @@ def test_debian_candidates_are_explained_with_debians_names_and_dkms():
     assert "you are on SSH" in under_sb.text
 
 
+def test_the_version_apt_installs_and_a_newer_build_of_the_branch_are_said():
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+
+    rep = build_report(demo_host("debian12-t4"))
+    tesla = _by_title(explain_candidate(rep.candidate("nvidia-tesla-535-driver"), rep))
+    version = tesla["Version"]
+    assert version.severity == "warn"
+    assert version.text == (
+        "apt installs nvidia-tesla-535-driver 535.216.03-3~deb12u1. nvidia-driver "
+        "535.309.01-0+deb12u1, of the same branch, is a newer build: it carries NVIDIA's later "
+        "fixes."
+    )
+    current = _by_title(explain_candidate(rep.candidate("nvidia-driver"), rep))["Version"]
+    assert current.severity == "info"
+    assert current.text == "apt installs nvidia-driver 535.309.01-0+deb12u1."
+    # the open modules lag, but they cannot run here: not offered as the newer build
+    assert "open-kernel-dkms" not in version.text
+
+
 @pytest.mark.parametrize("name", ["debian12-t4", "debian13-l4"])
 def test_debians_desktop_build_names_only_packages_debian_has(name):
     """Neither bookworm nor trixie has nvidia-legacy-*xx-driver packages."""

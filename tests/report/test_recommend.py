@@ -193,3 +193,45 @@ def test_reason_states_the_rule_and_ubuntu_drivers_pick_separately():
     # no marker here: nvwizard says what ubuntu-drivers' own ranking would take
     assert "ubuntu-drivers would recommend nvidia-driver-595:" in choice.reason
     assert "`ubuntu-drivers install --gpgpu` would take nvidia-driver-595-server" in choice.reason
+
+
+def _versioned(package: str, version: str | None, server: bool = False):
+    from dataclasses import replace
+
+    return replace(
+        candidate("nvidia-driver-535-server" if server else "nvidia-driver-535", RTX3090),
+        package=package,
+        version=version,
+    )
+
+
+def test_on_debian_the_newest_build_of_a_branch_comes_before_the_variant():
+    builds = [
+        _versioned("nvidia-driver", "535.309.01-0+deb12u1"),
+        _versioned("nvidia-tesla-535-driver", "535.216.03-3~deb12u1", server=True),
+    ]
+    debian = pick(builds, headless=True, newest_build_first=True)
+    assert debian.package == "nvidia-driver"
+    assert "nvidia-driver 535.309.01-0+deb12u1 is a newer build than" in debian.reason
+    assert "within a branch, the newest build apt offers comes before the variant" in (
+        debian.reason
+    )
+    # without the Debian rule (Ubuntu) the server ranking alone decides, as before
+    assert pick(builds, headless=True).package == "nvidia-tesla-535-driver"
+    # at the same upstream version (revisions aside), or with versions unknown, the variant
+    same = [
+        _versioned("nvidia-driver", "535.309.01-0+deb12u1"),
+        _versioned("nvidia-tesla-535-driver", "535.309.01-1~deb12u1", server=True),
+    ]
+    assert pick(same, headless=True, newest_build_first=True).package == "nvidia-tesla-535-driver"
+    unknown = [_versioned("nvidia-driver", None), _versioned("nvidia-tesla-535-driver", None, True)]
+    assert (
+        pick(unknown, headless=True, newest_build_first=True).package == "nvidia-tesla-535-driver"
+    )
+    # the ranking's own pick at the newest version: no note
+    ahead = [
+        _versioned("nvidia-driver", "535.216.03-3"),
+        _versioned("nvidia-tesla-535-driver", "535.309.01-1", server=True),
+    ]
+    choice = pick(ahead, headless=True, newest_build_first=True)
+    assert choice.package == "nvidia-tesla-535-driver" and "newer build" not in choice.reason

@@ -513,3 +513,28 @@ async def test_the_wizards_plan_on_the_hgx_pins_the_repository_and_carries_the_h
             ["apt-mark", "hold", "nvidia-fabricmanager-595", "libnvidia-nscq-595"]
         ]
         assert "Held by an administrator: libnvidia-nscq-535, nvidia-fabricmanager-535." in shown
+
+
+async def test_select_on_bookworm_shows_the_versions_and_recommends_the_newer_build():
+    """debian12-t4: both nvidia-driver (535.309.01, bookworm-security) and
+    nvidia-tesla-535-driver (535.216.03) are branch 535; Select shows what apt would install
+    and puts the star on the newer build, and the older one's explanation says so."""
+    from textual.widgets import DataTable
+
+    app = demo_app("debian12-t4")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await to_screen(pilot, "SelectScreen")
+        table = app.screen.query_one(DataTable)
+        assert [str(c.label) for c in table.ordered_columns][1:3] == ["Driver", "Version"]
+        current = table.get_row("nvidia-driver")
+        tesla = table.get_row("nvidia-tesla-535-driver")
+        assert (current[0].plain, current[2].plain) == ("★", "535.309.01")
+        assert (tesla[0].plain, tesla[2].plain) == ("", "535.216.03")
+        keys = [row.key.value for row in table.ordered_rows]
+        steps = keys.index("nvidia-tesla-535-driver") - table.cursor_row
+        await pilot.press(*(["down"] * steps if steps > 0 else ["up"] * -steps))
+        await settle(pilot)
+        explained = " ".join(text_of(app, "#explain").split())
+        assert "nvidia-driver 535.309.01-0+deb12u1, of the same branch, is a newer build" in (
+            explained
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nvwizard.detect.debversion import upstream_part
 from nvwizard.report.lifecycle import end_of_life_cell
 from nvwizard.report.models import DriverCandidate
 from nvwizard.tui.controllers.lines import DANGER, HEADING, WARN, Line
@@ -9,7 +10,7 @@ from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
 _SEVERITY_TONE = {"info": HEADING, "warn": WARN, "block": DANGER}
-HEADER = ("", "Driver", "Module", "Kind", "Support", "EOL", "CUDA")
+HEADER = ("", "Driver", "Version", "Module", "Kind", "Support", "EOL", "CUDA")
 HEADLESS_QUESTION = (
     "Does this machine run a desktop? Nothing detected shows it either way, so a headless "
     "server is assumed. If it has one: Tab to the box below, Space to untick it."
@@ -30,6 +31,7 @@ class SelectController:
         return (
             mark,
             candidate.flavour,
+            upstream_part(candidate.version) if candidate.version else "-",  # apt would install
             "open" if candidate.open else "proprietary",
             "server" if candidate.server else "desktop",
             candidate.support or "-",
