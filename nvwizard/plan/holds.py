@@ -30,7 +30,9 @@ class CarriedHolds:
             return ""
         said = []
         for pair in self.pairs:
-            if pair.new is not None:
+            if pair.new == pair.old:
+                said.append(f"{pair.old} (installed again)")
+            elif pair.new is not None:
                 said.append(f"{pair.old} -> {pair.new}")
             elif pair.old in self.to_driver:
                 said.append(f"{pair.old} -> the new driver's packages")
@@ -38,7 +40,7 @@ class CarriedHolds:
                 said.append(f"{pair.old} -> nothing replaces it")
         return (
             f"Held by an administrator: {', '.join(p.old for p in self.pairs)}. The plan releases "
-            "the hold to change them, then holds what replaces them after the install (the "
+            "the hold to change them, then holds what takes their place after the install (the "
             f"hold step): {'; '.join(said)}."
         )
 

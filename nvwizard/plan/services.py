@@ -41,14 +41,14 @@ def hold_step(packages: list[str], carried_from: list[str] | None = None) -> Ste
         )
     return Step(
         id="hold",
-        title="Hold what replaces the held packages",
+        title="Carry the administrator's holds over",
         why=f"An administrator held {', '.join(carried_from)}; the plan released them to "
-        "change them, and holds what replaces them the same way, so no upgrade moves them "
-        "either (`apt-mark unhold` releases them).",
+        f"change them, and holds what takes their place ({', '.join(packages)}) the same way, "
+        "so no upgrade moves them either (`apt-mark unhold` releases them).",
         commands=[["apt-mark", "hold", *packages]],
         changes_system=True,
-        on_failure=f"Run `{shlex.join(['apt-mark', 'hold', *packages])}` later: the held "
-        "packages' replacements are not on hold until then.",
+        on_failure=f"Run `{shlex.join(['apt-mark', 'hold', *packages])}` later: they are not "
+        "on hold until then.",
         kind=pm.HOLD,
     )
 

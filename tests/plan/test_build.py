@@ -216,6 +216,16 @@ def test_a_held_driver_package_with_no_namesake_passes_its_hold_to_the_new_drive
     assert "nvidia-driver-535-server -> the new driver's packages" in said
 
 
+def test_a_held_package_installed_again_is_held_again():
+    from nvwizard.plan.holds import carry_holds
+
+    carried = carry_holds(
+        ["nvidia-fabricmanager-595"], ["nvidia-utils-595-server", "nvidia-fabricmanager-595"], []
+    )
+    assert carried.packages == ["nvidia-fabricmanager-595"]
+    assert "nvidia-fabricmanager-595 (installed again)" in carried.warning()
+
+
 def test_hold_option_holds_everything_and_still_says_which_holds_it_carries():
     report = hopper_server(held_packages=["nvidia-fabricmanager-535"])
     plan = build_plan(report, replace(default_choices(report), hold=True))
