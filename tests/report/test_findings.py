@@ -194,6 +194,7 @@ def test_kernel_older_than_installed():
 def test_held_packages():
     found = f.held_packages(report(held_packages=["nvidia-driver-535"]), NONE)
     assert "apt-mark unhold nvidia-driver-535" in found.fix
+    assert found.fix.startswith("nvwizard's plan releases those the driver change needs")
     assert f.held_packages(report(), NONE) is None
 
 

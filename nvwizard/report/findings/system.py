@@ -132,9 +132,9 @@ def held_packages(report: Report, facts: ExtraFacts) -> Finding | None:
         "held-packages",
         "warn",
         f"Packages are on hold: {', '.join(report.held_packages)}; apt will not change them.",
-        by_hand(
-            report, f"Release them if the driver change needs to: `sudo apt-mark unhold {names}`."
-        ),
+        "nvwizard's plan releases those the driver change needs to change and, after the "
+        "install, holds what takes their place (a listed step). "
+        + by_hand(report, f"By hand: `sudo apt-mark unhold {names}`, then hold the new ones."),
     )
 
 
