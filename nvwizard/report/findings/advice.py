@@ -36,9 +36,7 @@ def every_driver_past_end_of_life(report: Report, facts: ExtraFacts) -> Finding 
             "to replace the GPU on a machine that must stay patched."
         )
     else:
-        fix = by_hand(
-            report, _no_supported_branch_fix(report, chosen.package if chosen else "the driver")
-        )
+        fix = _no_supported_branch_fix(report, chosen.package if chosen else "the driver")
     return Finding("every-driver-past-end-of-life", "warn", message, fix)
 
 
@@ -55,29 +53,35 @@ def _nvidia_repository_words(report: Report) -> str:
 
 
 def _no_supported_branch_fix(report: Report, chosen: str) -> str:
-    """What to do when the archive offers only dead branches, as true for this distribution."""
+    """What to do when the archive offers only dead branches, as true for this distribution;
+    on a demo, what only a person at a real machine does is said as that."""
     keep = f"keep {chosen} (it works, without NVIDIA's fixes)"
     if report.os_id == "debian":
         offered = sorted({c.branch for c in report.driver_candidates if c.runnable}, reverse=True)
         known = debian.release(report.os_version)
         name = f"Debian {known.codename}" if known else "This Debian release"
+        options = by_hand(
+            report,
+            f"The options: {keep}, updating the package lists (`sudo apt-get update`) now and "
+            f"then to see whether Debian moved it; or {_nvidia_repository_words(report)}.",
+        )
         return (
             f"{name} offers only branches past NVIDIA's end of life "
             f"({', '.join(map(str, offered))}){_newer_debian_words(report)}. Debian's updates "
             "ship what NVIDIA releases: nothing more for a branch past its end of life; a newer "
-            "branch comes only if Debian moves the release's driver to one. The options: "
-            f"{keep}, updating the package lists (`sudo apt-get update`) now and then to see "
-            f"whether Debian moved it; or {_nvidia_repository_words(report)}."
+            f"branch comes only if Debian moves the release's driver to one. {options}"
         )
     if report.os_id == "ubuntu":
-        return (
-            "Ubuntu adds new branches to the releases it supports: update the package lists "
-            "(`sudo apt-get update`) and detect again. If none comes, a newer Ubuntu release "
-            f"offers newer branches; or {_nvidia_repository_words(report)}; or {keep}."
+        return "Ubuntu adds new branches to the releases it supports. " + by_hand(
+            report,
+            "Update the package lists (`sudo apt-get update`) and detect again. If none comes, "
+            f"a newer Ubuntu release offers newer branches; or {_nvidia_repository_words(report)}"
+            f"; or {keep}.",
         )
-    return (
+    return by_hand(
+        report,
         "Update the package lists (`sudo apt-get update`) and detect again; if no supported "
-        f"branch comes, {_nvidia_repository_words(report)}, or {keep}."
+        f"branch comes, {_nvidia_repository_words(report)}, or {keep}.",
     )
 
 

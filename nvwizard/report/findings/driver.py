@@ -181,8 +181,8 @@ def mixed_driver_sources(report: Report, facts: ExtraFacts) -> Finding | None:
             f"distribution archive ({', '.join(archive[:3])}); an upgrade can pull its "
             "cuda-drivers/nvidia-open packages over it.",
             f"Installing the driver with nvwizard does it: its plan {_pin_words(report)}, so no "
-            "upgrade switches the driver's source. By hand: write such a pin, or remove the "
-            "CUDA repository.",
+            "upgrade switches the driver's source. "
+            + by_hand(report, "By hand, write such a pin or remove the CUDA repository."),
         )
     return None
 

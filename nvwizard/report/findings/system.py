@@ -134,7 +134,11 @@ def held_packages(report: Report, facts: ExtraFacts) -> Finding | None:
         f"Packages are on hold: {', '.join(report.held_packages)}; apt will not change them.",
         "nvwizard's plan releases those the driver change needs to change and, after the "
         "install, holds what takes their place (a listed step). "
-        + by_hand(report, f"By hand: `sudo apt-mark unhold {names}`, then hold the new ones."),
+        + by_hand(
+            report,
+            f"Release them yourself with `sudo apt-mark unhold {names}`, and hold the new "
+            "ones after the install.",
+        ),
     )
 
 
