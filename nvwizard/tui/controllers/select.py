@@ -10,7 +10,8 @@ from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
 _SEVERITY_TONE = {"info": HEADING, "warn": WARN, "block": DANGER}
-HEADER = ("", "Driver", "Version", "Module", "Kind", "Support", "EOL", "CUDA")
+HEADER = ("", "Driver", "Module", "Kind", "Support", "EOL", "CUDA")
+VERSION_COLUMN = 2  # where the Version column goes, when it is shown (`shows_versions`)
 HEADLESS_QUESTION = (
     "Does this machine run a desktop? Nothing detected shows it either way, so a headless "
     "server is assumed. If it has one: Tab to the box below, Space to untick it."
@@ -25,19 +26,37 @@ class SelectController:
     def candidates(self) -> list[DriverCandidate]:
         return list(self.state.detected.driver_candidates)
 
-    @staticmethod
-    def cells(candidate: DriverCandidate) -> tuple[str, ...]:
+    def shows_versions(self) -> bool:
+        """The Version column (what apt would install), where builds of one branch differ in
+        version (Debian's bookworm: nvidia-driver 535.309.01, nvidia-tesla-535-driver
+        535.216.03), so the version decides; elsewhere a branch's builds share one version, the
+        explanation below says it, and the table keeps to 80 columns."""
+        versions: dict[int, set[str]] = {}
+        for c in self.candidates():
+            if c.version and c.runnable:
+                versions.setdefault(c.branch, set()).add(upstream_part(c.version))
+        return any(len(found) > 1 for found in versions.values())
+
+    def header(self) -> tuple[str, ...]:
+        if not self.shows_versions():
+            return HEADER
+        return (*HEADER[:VERSION_COLUMN], "Version", *HEADER[VERSION_COLUMN:])
+
+    def cells(self, candidate: DriverCandidate) -> tuple[str, ...]:
         mark = "★" if candidate.recommended else ("✗" if not candidate.runnable else "")
-        return (
+        found = (
             mark,
             candidate.flavour,
-            upstream_part(candidate.version) if candidate.version else "-",  # apt would install
             "open" if candidate.open else "proprietary",
             "server" if candidate.server else "desktop",
             candidate.support or "-",
             end_of_life_cell(candidate),
             candidate.cuda or "-",
         )
+        if not self.shows_versions():
+            return found
+        version = upstream_part(candidate.version) if candidate.version else "-"
+        return (*found[:VERSION_COLUMN], version, *found[VERSION_COLUMN:])
 
     def explain(self, candidate: DriverCandidate) -> list[Line]:
         lines: list[Line] = []

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Static
 
 from nvwizard.tui import flow
-from nvwizard.tui.controllers.select import HEADER, SelectController
+from nvwizard.tui.controllers.select import SelectController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.toggle_box import ToggleBox
@@ -34,7 +34,7 @@ class SelectScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(*HEADER)
+        table.add_columns(*self.controller.header())
         for candidate in self.controller.candidates():
             style = "" if candidate.runnable else "dim strike"
             table.add_row(
