@@ -39,10 +39,6 @@ def dkms_certificate(os_id: str | None) -> str:
     return DEBIAN_DKMS_CERTIFICATE if os_id == "debian" else UBUNTU_DKMS_CERTIFICATE
 
 
-def import_command(os_id: str | None) -> str:
-    return import_certificate(dkms_certificate(os_id))
-
-
 def import_certificate(certificate: str) -> str:
     return shlex.join(["sudo", "mokutil", "--import", certificate])
 
