@@ -35,10 +35,11 @@ _DRIVER_PACKAGES = (
     "|libnvidia-(compute|nscq)-[0-9].*"
     "|cuda-drivers(-[0-9]+)?"
     # Debian (knowledge/debian.py): each family's driver, kernel modules, nvidia-smi, CUDA
-    # library and GSP firmware, and the open kernel modules.
+    # library, NVML's configuration library (nvidia-persistenced needs it) and GSP firmware,
+    # and the open kernel modules.
     f"|nvidia-{_DEBIAN_FAMILY}(driver|kernel-dkms|smi)"
     "|nvidia-open-kernel-dkms"
-    f"|libcuda1|libnvidia-{_DEBIAN_FAMILY}cuda1"
+    f"|libcuda1|libnvidia-{_DEBIAN_FAMILY}(cuda1|cfg1)"
     f"|firmware-nvidia-{_DEBIAN_FAMILY}gsp"
     # The developer stack (knowledge/cuda.py, containers.py): NVIDIA's toolkit and cuDNN
     # packages, the distribution's toolkit, the container toolkit, the CUDA keyring.

@@ -154,6 +154,8 @@ DEBIAN_AND_LEGACY_NAMES = {
     "nvidia-legacy-390xx-smi": True,
     "libcuda1": True,
     "libnvidia-tesla-535-cuda1": True,
+    "libnvidia-cfg1": True,  # nvidia-persistenced's dependency, named by Debian plans
+    "libnvidia-tesla-535-cfg1": True,
     "firmware-nvidia-gsp": True,
     "firmware-nvidia-tesla-535-gsp": True,
     # Ubuntu's legacy names (ranking reads them on old releases), asked for
