@@ -15,6 +15,7 @@ from nvwizard.detect.apt_cache import parse_apt_cache_show
 from nvwizard.detect.dpkg import parse_dpkg_l, parse_dpkg_query
 from nvwizard.detect.lspci import parse_lspci
 from nvwizard.detect.sysfs_pci import parse_sysfs_pci
+from nvwizard.host.bundle import read_bundle_file
 from nvwizard.host.demo import DEMO_ROOT, DEMOS
 from nvwizard.host.sources import SOURCE_NAMES
 from nvwizard.simulator import demo_host
@@ -33,7 +34,9 @@ CORE = {
 
 
 def read(demo: str, source: str) -> str:
-    return demo_host(demo).read(source) or ""
+    """The demo's file as stored: for apt-cache-show.txt all the simulated apt offers, not only
+    what detection's `apt-cache show` query answers."""
+    return read_bundle_file(DEMO_ROOT / demo, source) or ""
 
 
 def test_every_listed_demo_has_a_folder_and_every_folder_is_listed():

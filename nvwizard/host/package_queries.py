@@ -87,6 +87,26 @@ def apt_show_argv(kernel: str) -> list[str]:
     return ["apt-cache", "show", apt_show_pattern(kernel)]
 
 
+# A stanza's end (a blank line) and its package's name, as apt-cache show and the parser see them.
+_STANZA_BREAK = re.compile(r"\n[^\S\n]*\n")
+_PACKAGE_FIELD = re.compile(r"^Package:[ \t]*(\S+)", re.MULTILINE)
+
+
+def apt_show_answer(listing: str, kernel: str) -> str:
+    """What `apt-cache show` with apt_show_pattern(kernel) prints on a machine whose apt offers
+    the stanzas of `listing` (a whole Packages-like text): only the stanzas of the packages the
+    pattern names, in their order. A simulated machine answers with it, so detection on a demo
+    reads what it reads on a real machine (and no more: half the demo listing is the rest of
+    apt's universe, there for the simulated apt-get)."""
+    wanted = re.compile(apt_show_pattern(kernel))
+    kept = []
+    for stanza in _STANZA_BREAK.split(listing.replace("\r\n", "\n")):
+        name = _PACKAGE_FIELD.search(stanza)
+        if name is not None and wanted.match(name.group(1)):
+            kept.append(stanza.strip("\n"))
+    return "\n\n".join(kept) + "\n" if kept else ""
+
+
 def apt_cache_show(kernel: str, timeout_s: float = APT_TIMEOUT_S) -> str | Unavailable:
     """The stanzas of every version apt offers of the driver packages (empty: apt offers none)."""
     result = run_command(apt_show_argv(kernel), timeout_s)

@@ -15,9 +15,12 @@ from pathlib import Path
 
 from nvwizard.host.base import RunningCommand
 from nvwizard.host.bundle import read_bundle_file, read_bundle_os_release
+from nvwizard.host.package_queries import apt_show_answer
 from nvwizard.simulator.script import FAIL_ENV, Invocation, Script, SimulatedCommand, demo_speed
 from nvwizard.simulator.stack_files import cuda_sample
 from nvwizard.simulator.state import BootResult, MachineState, StateFile
+
+APT_LISTING = "apt-cache-show.txt"
 
 
 class SimulatedMachine:
@@ -47,7 +50,17 @@ class SimulatedMachine:
     # -- the machine's files --
 
     def read(self, source: str) -> str | None:
-        """A source as the machine shows it now: changed by the simulation, else the bundle's."""
+        """A source as the machine's commands show it now. Only `apt-cache show` differs from
+        the stored file: it answers the query a real host runs (host/package_queries.py), while
+        the stored listing is all the simulated apt knows."""
+        if source == APT_LISTING:
+            listing = self.stored(APT_LISTING)
+            kernel = (self.stored("uname-r.txt") or "").strip()
+            return None if listing is None else apt_show_answer(listing, kernel)
+        return self.stored(source)
+
+    def stored(self, source: str) -> str | None:
+        """A source as stored now: changed by the simulation, else the bundle's."""
         files = self.state.files
         if source in files:
             return files[source]

@@ -69,7 +69,9 @@ class MachineModel:
             if name in self.installed:
                 self.installed[name].want = "h"
         pinned_out = nvidia_pinned_out(read("apt-preferences.txt"))
-        for package in _parsed(parse_apt_cache_show, read("apt-cache-show.txt") or ""):
+        for package in _parsed(
+            parse_apt_cache_show, self.machine.stored("apt-cache-show.txt") or ""
+        ):
             if package.origin == "NVIDIA" and pinned_out(package.package):
                 continue  # an apt pin below 0: apt has no candidate for it
             # apt-cache show lists the candidate first when several versions are offered

@@ -232,7 +232,7 @@ def refresh_offers(machine: Machine, os_id: str | None, os_version: str | None) 
     stanzas = [
         s for s in stanzas if not any(fnmatch.fnmatchcase(_name(s), g) for p in pins for g in p)
     ]
-    current = machine.read("apt-cache-show.txt") or ""
+    current = machine.stored("apt-cache-show.txt") or ""
     known = {
         line.removeprefix("Package: ").strip()
         for line in current.splitlines()

@@ -191,7 +191,13 @@ class Machine(Protocol):
 
     state: MachineState
 
-    def read(self, source: str) -> str | None: ...
+    def read(self, source: str) -> str | None:
+        """A source as the machine's commands show it (apt-cache show: what it is asked for)."""
+        ...
+
+    def stored(self, source: str) -> str | None:
+        """A source as stored (apt-cache-show.txt: everything the simulated apt offers)."""
+        ...
 
     def os_release(self) -> Mapping[str, str]:
         """The machine's os-release fields (ID, VERSION_ID, ...; empty when it has none)."""
