@@ -213,7 +213,8 @@ def plan_from_args(args: argparse.Namespace):
 
     host = host_from_args(args.machine, args.demo)
     # A named driver needs apt's offers even without a GPU (an image build): signed modules.
-    report = build_report(host, offers=True if args.driver else None)
+    # --headless/--desktop reach the ranking (the recommended driver), not only the plan
+    report = build_report(host, offers=True if args.driver else None, headless=args.headless)
     return host, report, build_plan(report, choices_from_args(args, report))
 
 

@@ -47,7 +47,6 @@ from nvwizard.host.demo_advice import demo_of
 from nvwizard.knowledge.packages import (
     is_driver_package,
     is_nvidia_related,
-    parse_driver_package,
 )
 from nvwizard.report import debian
 from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
@@ -64,7 +63,8 @@ from nvwizard.report.gpus import (
 from nvwizard.report.headless import is_headless
 from nvwizard.report.kernel_headers import kernel_metapackages, offered_headers_metapackages
 from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
-from nvwizard.report.recommend import mark_recommended, recommend
+from nvwizard.report.ranking import recommendation
+from nvwizard.report.recommend import mark_recommended
 from nvwizard.report.signed_modules import signed_modules_available
 from nvwizard.report.stack import STACK_SOURCES, read_stack
 
@@ -134,21 +134,6 @@ def modinfo_flavor(license_text: str | None) -> str | None:
     if "MIT" in license_text or "GPL" in license_text:
         return "open"
     return "proprietary" if "NVIDIA" in license_text else None
-
-
-def with_signed_modules(
-    candidates: list[DriverCandidate], signed_modules: list[str], kernel: str | None
-) -> set[str]:
-    """The candidates whose signed modules apt offers for the running kernel."""
-    if not kernel:
-        return set()
-    available = set(signed_modules)
-    found = set()
-    for candidate in candidates:
-        driver = parse_driver_package(candidate.package)
-        if driver and driver.signed_modules_for_kernel(kernel) in available:
-            found.add(candidate.package)
-    return found
 
 
 # -- the session ----------------------------------------------------------------------------
@@ -249,11 +234,16 @@ def read_offers(host: Host) -> Offers:
     )
 
 
-def build_report(host: Host, today: dt.date | None = None, *, offers: bool | None = None) -> Report:
-    """Everything nvwizard knows about the host's machine, interpreted.
-
-    `offers`: True reads what the machine could install even without a GPU (a plan for a
-    named driver); None reads it only when `wants_offers`."""
+def build_report(
+    host: Host,
+    today: dt.date | None = None,
+    *,
+    offers: bool | None = None,
+    headless: bool | None = None,
+) -> Report:
+    """Everything nvwizard knows about the host's machine, interpreted. `offers`: True reads
+    what it could install even without a GPU (a named driver); None only if `wants_offers`.
+    `headless`: the user's answer (--headless/--desktop), ranked before detection's."""
     sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
     gpu_on_bus = any(is_nvidia_display(d) for d in sysfs)
     host.prefetch(COMMAND_SOURCES + (OFFER_SOURCES if offers or gpu_on_bus else ()))
@@ -266,9 +256,8 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
     modules = _parsed(host, "lsmod.txt", lsmod.parse_lsmod, None)
     smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
     session = _session(host)
-    headless = is_headless(session, packages)
+    detected_headless = is_headless(session, packages)
     sources = _parsed(host, "apt-sources.txt", apt_sources.parse_apt_source_entries, None)
-
     today = today or dt.date.today()
     candidates, debian_facts = _judged_candidates(
         release, kernel, gpus, modaliases, offered, sources or [], today
@@ -280,13 +269,9 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         (p.name for p in packages if p.state[1:2] == "i"),
     )
     secure_boot = _secure_boot(host)
-    choice = recommend(
-        candidates,
-        headless=headless,
-        signed=with_signed_modules(candidates, signed_modules, kernel)
-        if secure_boot == "enabled"
-        else None,
-        newest_build_first=bool(release and release.id == "debian"),
+    os_id = release.id if release else None
+    choice = recommendation(
+        candidates, signed_modules, kernel, secure_boot, os_id, (detected_headless, headless)
     )
     versions = {p.package: p.version for p in apt_packages if p.version}
     report = Report(
@@ -305,7 +290,8 @@ def build_report(host: Host, today: dt.date | None = None, *, offers: bool | Non
         nvidia_smi=smi,
         secure_boot=secure_boot,
         nouveau_loaded=None if modules is None else any(m.name == "nouveau" for m in modules),
-        headless=headless,
+        headless=detected_headless,
+        headless_answer=headless,
         over_ssh=session.get("ssh", "").lower() in ("yes", "true", "1"),
         gpu_processes=_processes(host, smi),
         lock_holders=_parsed(host, "dpkg-lock.txt", misc.parse_lock_holders, []),

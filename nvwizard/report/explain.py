@@ -86,14 +86,14 @@ def _build_paragraph(candidate: DriverCandidate, report: Report) -> Paragraph:
 def _install_paragraph(report: Report) -> Paragraph:
     debian = _is_debian(report)
     text = DEBIAN_HEADLESS_TEXT if debian else HEADLESS_TEXT
-    if report.headless is None:
+    if report.assumes_headless:
         return Paragraph(
             "Headless install (assumed)",
             "Nothing shows whether this machine runs a desktop, so nvwizard assumed a headless "
             f"server; untick Headless for the desktop driver. {text}",
             "warn",
         )
-    if report.headless:
+    if report.ranked_headless:
         return Paragraph("Headless install", text)
     return Paragraph(
         "Desktop install", DEBIAN_DESKTOP_INSTALL_TEXT if debian else DESKTOP_INSTALL_TEXT

@@ -158,7 +158,10 @@ class Report:
     nvidia_smi: NvidiaSmi | None = None
     secure_boot: str = "unknown"  # enabled, disabled, unsupported, unknown
     nouveau_loaded: bool | None = None
-    headless: bool | None = None  # None: no evidence either way (plans assume headless)
+    headless: bool | None = None  # detection's: None, no evidence either way
+    # the user's answer (--headless/--desktop, the wizard's Headless box), which the ranking
+    # and the plan follow instead of detection's; None: not given
+    headless_answer: bool | None = None
     over_ssh: bool = False
     gpu_processes: list[GpuProcess] = field(default_factory=list)
     lock_holders: list[LockHolder] = field(default_factory=list)
@@ -185,12 +188,18 @@ class Report:
 
     @property
     def assumes_headless(self) -> bool:
-        """No evidence either way: rank, plan and explain as for a headless server."""
-        return self.headless is None
+        """No evidence either way and no answer: rank, plan and explain as for a headless
+        server."""
+        return self.ranked_headless is None
+
+    @property
+    def ranked_headless(self) -> bool | None:
+        """What the ranking follows: the user's answer, else detection's (None: unknown)."""
+        return self.headless if self.headless_answer is None else self.headless_answer
 
     @property
     def headless_or_assumed(self) -> bool:
-        return self.headless is not False
+        return self.ranked_headless is not False
 
     @property
     def has_nvidia_gpu(self) -> bool:

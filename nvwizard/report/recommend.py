@@ -13,7 +13,8 @@ nvwizard's rule, in the order it decides:
    kernel, only those (no DKMS module needing a MOK enrolled at the console).
 4. A supported PB/LTSB branch before a current NFB or undesignated one; then the higher branch.
 5. The variant within the branch: the server ranking on a headless machine (or when nothing
-   shows whether it has a desktop), the desktop ranking on a desktop:
+   shows whether it has a desktop), the desktop ranking on a desktop; the user's answer
+   (--headless/--desktop, the wizard's Headless box) before what detection saw:
      desktop, open preferred:   -open > plain > -server-open > -server
      server,  open preferred:   -server-open > -server > -open > plain
      desktop, otherwise:        plain > -server > -open > -server-open
@@ -151,7 +152,11 @@ def _variant_words(candidate: DriverCandidate) -> str:
     return f"the {kind} build with the {modules} kernel modules"
 
 
-def _ranking_words(headless: bool | None) -> str:
+def _ranking_words(headless: bool | None, answered: bool = False) -> str:
+    """The ranking used and why; `answered`: the user said headless or desktop."""
+    if answered:
+        asked = "a headless install" if headless else "the desktop driver"
+        return f"{'server' if headless else 'desktop'} ranking ({asked} was asked for)"
     if headless is None:
         return (
             "server ranking (nothing shows whether this machine has a desktop: nvwizard "
@@ -213,8 +218,10 @@ def _why(
     headless: bool | None,
     every_dead: bool,
     passed: DriverCandidate | None = None,
+    answered: bool = False,
 ) -> str:
-    """Why `best`; `passed`: the build the ranking would have taken, older than `best`."""
+    """Why `best`; `passed`: the build the ranking would have taken, older than `best`;
+    `answered`: the user said headless or desktop."""
     lead = (
         f"{best.package}: every driver this GPU can run here is past its end of life; "
         f"{lifecycle_words(best)}, the production or long-term branch supported most recently."
@@ -222,13 +229,14 @@ def _why(
         else f"{best.package}: {lifecycle_words(best)}, the best branch this GPU can run."
     )
     if passed is not None:
-        return f"{lead} {_newer_build_words(best, passed, _ranking_words(headless))}"
+        ranking = _ranking_words(headless, answered)
+        return f"{lead} {_newer_build_words(best, passed, ranking)}"
     usable = [c for c in pool if c.branch == best.branch]
     offered = [c for c in candidates if c.branch == best.branch]
     notes = _variant_notes(best, usable, offered, server_ranking=headless is not False)
     return (
         f"{lead} Within it, {_variant_words(best)} comes first in the "
-        f"{_ranking_words(headless)}{': ' if notes else ''}{'; '.join(notes)}."
+        f"{_ranking_words(headless, answered)}{': ' if notes else ''}{'; '.join(notes)}."
     )
 
 
@@ -331,13 +339,15 @@ def recommend(
     candidates: Sequence[DriverCandidate],
     *,
     headless: bool | None,
+    answered: bool = False,
     signed: Collection[str] | None = None,
     newest_build_first: bool = False,
 ) -> Recommendation:
     """The driver to propose, with the reason, or None when no candidate can run here.
 
     `candidates` carry their lifecycle (report/lifecycle.py) for the report's day. `headless`
-    None means unknown: ranked as headless, and the reason says it was assumed. `signed`:
+    None means unknown: ranked as headless, and the reason says it was assumed; `answered`:
+    `headless` is the user's answer (--headless/--desktop), as the reason says. `signed`:
     under Secure Boot, the candidates whose signed modules exist for the running kernel (None
     when Secure Boot is off or unknown). `newest_build_first` (Debian): within the branch, the
     newest build apt offers before the variant.
@@ -371,7 +381,7 @@ def recommend(
     best = min(pool, key=lambda c: rank_key(c, server_ranking))
     newer = newest_build(best, pool, server_ranking) if newest_build_first else None
     passed, best = (best, newer) if newer is not None else (None, best)
-    reason = _why(best, pool, candidates, headless, every_dead, passed) + signed_note
+    reason = _why(best, pool, candidates, headless, every_dead, passed, answered) + signed_note
     if best.transitional_to:
         reason += f" It is a transitional package that installs {best.transitional_to}."
     reason += " " + RULE + (NEWEST_BUILD_RULE if newest_build_first else "")

@@ -37,6 +37,10 @@ class ApplyRun(Protocol):
 class WizardBackend(Protocol):
     def detect(self, host: Host, progress: Callable[[str], None]) -> Report: ...
 
+    def ranked(self, host: Host, headless: bool) -> Report:
+        """The report detected on `host`, its driver ranked for the user's answer (the Headless
+        box): the desktop ranking for a desktop, the server ranking headless."""
+
     def demo_host(self) -> Host: ...
 
     def apply_refusal(self, host: Host) -> str | None:

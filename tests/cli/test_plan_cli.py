@@ -1,7 +1,10 @@
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
+import nvwizard
 from nvwizard.cli.main import main
 from tests.plan.bundles import SAMPLES, rtx3090_bundle
 from tests.plan.spawntrap import SpawnTrap
@@ -119,3 +122,47 @@ def test_plan_refuses_an_apt_offered_variant_this_gpu_cannot_run(capsys):
     code = main(["plan", "--demo", "rtx5090-workstation", "--driver", "nvidia-driver-580"])
     assert code == 3
     assert "(Blackwell) needs the open kernel modules" in capsys.readouterr().err
+
+
+DEMO_MACHINES = Path(nvwizard.__file__).parent / "demo_machines"
+
+
+def sessionless_rtx3090(tmp_path) -> Path:
+    """rtx3090-fresh as a bundle without its session scan: nothing shows a desktop or not."""
+    bundle = tmp_path / "b"
+    shutil.copytree(DEMO_MACHINES / "rtx3090-fresh", bundle)
+    (bundle / "session.txt").unlink()
+    return bundle
+
+
+@pytest.mark.parametrize("command", [["plan"], ["install", "--dry-run"]])
+def test_desktop_on_a_machine_assumed_headless_takes_the_desktop_ranking(
+    tmp_path, capsys, places, command
+):
+    """The warning says --desktop changes the ranking: it does (README rule 5)."""
+    bundle = sessionless_rtx3090(tmp_path)
+    assert main([*command, "--machine", str(bundle)]) == 0
+    assumed = capsys.readouterr().out
+    assert ": nvidia-driver-595-server-open (branch 595, headless" in assumed
+    assert "Use --desktop" in assumed
+    assert main([*command, "--machine", str(bundle), "--desktop"]) == 0
+    desktop = capsys.readouterr().out
+    assert ": nvidia-driver-595-open (branch 595, desktop" in desktop
+    assert "install nvidia-driver-595-open linux-modules-nvidia-595-open-5.15.0" in desktop
+    assert "assumed a headless server" not in desktop
+
+
+def test_headless_on_a_desktop_takes_the_server_ranking(capsys, places):
+    assert main(["plan", "--demo", "rtx5090-workstation"]) == 0
+    assert ": nvidia-driver-595-open (branch 595, desktop" in capsys.readouterr().out
+    assert main(["plan", "--demo", "rtx5090-workstation", "--headless", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["driver"] == "nvidia-driver-595-server-open"
+    assert plan["choices"]["headless"] is True
+    assert "nvidia-headless-no-dkms-595-server-open" in plan["install_list"]
+
+
+def test_a_named_driver_is_kept_whatever_the_ranking(capsys, places):
+    argv = ["plan", "--demo", "rtx5090-workstation", "--headless", "--json"]
+    assert main([*argv, "--driver", "nvidia-driver-595-open"]) == 0
+    assert json.loads(capsys.readouterr().out)["driver"] == "nvidia-driver-595-open"

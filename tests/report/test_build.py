@@ -285,3 +285,22 @@ def test_modinfo_flavor():
     assert modinfo_flavor("Dual MIT/GPL") == "open"
     assert modinfo_flavor("NVIDIA") == "proprietary"
     assert modinfo_flavor(None) is None
+
+
+def test_the_users_headless_answer_ranks_and_detection_stays_what_it_saw():
+    """--desktop on a machine detected headless: the desktop ranking, the findings and the
+    explanations for a desktop; `headless` stays detection's own fact."""
+    from nvwizard.simulator import demo_host
+
+    detected = build_report(demo_host("rtx3090-fresh"))
+    assert detected.headless is True
+    assert detected.recommended_driver == "nvidia-driver-595-server-open"
+    desktop = build_report(demo_host("rtx3090-fresh"), headless=False)
+    assert (desktop.headless, desktop.headless_answer) == (True, False)
+    assert desktop.recommended_driver == "nvidia-driver-595-open"
+    assert not desktop.headless_or_assumed and not desktop.assumes_headless
+    assert "desktop ranking (the desktop driver was asked for)" in (
+        desktop.recommendation_reason or ""
+    )
+    starred = [c.package for c in desktop.driver_candidates if c.recommended]
+    assert starred == ["nvidia-driver-595-open"]

@@ -31,6 +31,15 @@ def test_unknown_headless_ranks_as_a_server_and_says_it_assumed_so():
     assert "assumed a headless server" in choice.reason
 
 
+def test_an_answered_ranking_says_it_was_asked_for_not_detected():
+    desktop = pick(flavours(580, RTX3090), headless=False, answered=True)
+    assert desktop.package == "nvidia-driver-580-open"
+    assert "desktop ranking (the desktop driver was asked for)" in desktop.reason
+    server = pick(flavours(580, RTX3090), headless=True, answered=True)
+    assert "server ranking (a headless install was asked for)" in server.reason
+    assert "assumed" not in server.reason
+
+
 def test_pascal_never_gets_an_open_variant():
     both = flavours(580, GTX1080) + flavours(535, GTX1080)
     assert pick(both, headless=False).package == "nvidia-driver-580"

@@ -193,6 +193,9 @@ class FakeBackend:
         progress("Reading the fake machine")
         return self.report
 
+    def ranked(self, host, headless):
+        return replace(self.report, headless_answer=headless)
+
     def demo_host(self):
         return FakeHost()
 

@@ -538,3 +538,40 @@ async def test_select_on_bookworm_shows_the_versions_and_recommends_the_newer_bu
         assert "nvidia-driver 535.309.01-0+deb12u1, of the same branch, is a newer build" in (
             explained
         )
+
+
+async def test_the_headless_box_moves_the_recommendation_and_the_plan_follows():
+    """rtx5090-workstation runs a desktop: -open comes first. Ticking Headless ranks for a
+    server: the ★ and the cursor move to -server-open, and the plan installs that; unticking
+    moves them back (README rule 5)."""
+    from textual.widgets import DataTable
+
+    app = demo_app("rtx5090-workstation")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await to_screen(pilot, "SelectScreen")
+        table = app.screen.query_one(DataTable)
+
+        def starred() -> str:
+            rows = table.ordered_rows
+            return next(r.key.value for r in rows if table.get_row(r.key)[0].plain == "★")
+
+        def highlighted() -> str:
+            return table.ordered_rows[table.cursor_row].key.value
+
+        assert starred() == highlighted() == "nvidia-driver-595-open"
+        assert not app.state.headless
+        await pilot.press("tab", "space")
+        await settle(pilot)
+        assert app.state.headless
+        assert starred() == highlighted() == "nvidia-driver-595-server-open"
+        assert "Headless install\n" in text_of(app, "#explain")
+        await pilot.press("space")
+        await settle(pilot)
+        assert starred() == highlighted() == "nvidia-driver-595-open"
+        assert "Desktop install\n" in text_of(app, "#explain")
+        await pilot.press("space", "shift+tab")
+        await settle(pilot)
+        await to_install_confirm(pilot)
+        assert app.state.plan is not None
+        assert app.state.plan.driver == "nvidia-driver-595-server-open"
+        assert app.state.plan.choices.headless and app.state.plan.choices.persistenced

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nvwizard.detect.debversion import upstream_part
 from nvwizard.report.lifecycle import end_of_life_cell
 from nvwizard.report.models import DriverCandidate
@@ -74,6 +76,12 @@ class SelectController:
                 return index
         return 0
 
+    def recommended_index(self) -> int:
+        for index, candidate in enumerate(self.candidates()):
+            if candidate.recommended:
+                return index
+        return 0
+
     def choose(self, candidate: DriverCandidate) -> str | None:
         """Record the choice; returns why it is refused, or None."""
         if not candidate.runnable:
@@ -86,6 +94,21 @@ class SelectController:
         """The question to ask when detection found no evidence either way, else None."""
         return HEADLESS_QUESTION if self.state.detected.headless is None else None
 
-    def set_headless(self, headless: bool) -> None:
-        self.state.headless = headless
-        self.state.plan = None
+    def set_headless(self, headless: bool) -> bool:
+        """Record the answer and rank the drivers for it (the desktop ranking for a desktop,
+        the server ranking headless). True when that moved the recommendation; then the
+        choice moves with it where it was the recommended driver."""
+        state = self.state
+        before = state.detected.recommended_driver
+        state.headless = headless
+        state.plan = None
+        state.report = self.backend.ranked(state.host, headless)
+        after = state.report.recommended_driver
+        if state.choices is not None:  # persistenced follows the answer, as on the CLI
+            persistenced = self.backend.default_choices(state.report).persistenced
+            state.choices = replace(state.choices, persistenced=persistenced)
+        if after == before:
+            return False
+        if state.driver == before:
+            state.driver = after
+        return True

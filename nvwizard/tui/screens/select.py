@@ -35,12 +35,7 @@ class SelectScreen(WizardScreen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(*self.controller.header())
-        for candidate in self.controller.candidates():
-            style = "" if candidate.runnable else "dim strike"
-            table.add_row(
-                *(Text(cell, style=style) for cell in self.controller.cells(candidate)),
-                key=candidate.package,
-            )
+        self._fill_rows()
         checkbox = self.query_one("#headless", Checkbox)
         checkbox.value = self.state.headless
         self.query_one("#headless-question").display = bool(self.controller.headless_question())
@@ -48,6 +43,16 @@ class SelectScreen(WizardScreen):
         table.focus()
         self._explain()
         self.hint("★ recommended  ✗ not possible here.  Enter/n chooses; Tab: headless.")
+
+    def _fill_rows(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for candidate in self.controller.candidates():
+            style = "" if candidate.runnable else "dim strike"
+            table.add_row(
+                *(Text(cell, style=style) for cell in self.controller.cells(candidate)),
+                key=candidate.package,
+            )
 
     def _highlighted(self) -> DriverCandidate | None:
         table = self.query_one(DataTable)
@@ -70,7 +75,18 @@ class SelectScreen(WizardScreen):
         self.next()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        self.controller.set_headless(event.value)
+        if self.state.headless == event.value:
+            return  # on_mount's own setting, or no change
+        highlighted = self._highlighted()
+        was_recommended = highlighted is not None and highlighted.recommended
+        moved = self.controller.set_headless(event.value)
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        self._fill_rows()  # the ★ and the explanations follow the new ranking
+        if moved and was_recommended:
+            row = self.controller.recommended_index()
+        table.move_cursor(row=row)
+        self._explain()
 
     def next(self) -> None:
         candidate = self._highlighted()
