@@ -16,7 +16,7 @@ from nvwizard.host.demo_advice import demo_command, demo_of, on_a_real_machine, 
 from nvwizard.knowledge import secure_boot as sb
 from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.report.models import Report
-from nvwizard.report.secure_boot import signed_alternative
+from nvwizard.report.secure_boot import how_it_ended, signed_alternative
 
 MODULE_LOADED = "module-loaded"  # verify's check
 
@@ -69,13 +69,21 @@ def _signed_instead(demo: str, report: Report, driver: str | None, in_wizard: bo
     alternative = signed_alternative(report, driver)
     if alternative is None:
         return ""
+    package = alternative.package
     if in_wizard:
-        how = f"b, then n on the Detect summary, and choose {alternative} on Select"
+        how = f"b, then n on the Detect summary, and choose {package} on Select"
     else:
-        install = demo_command(demo, "install", "--driver", alternative, "--yes", "--reboot")
+        install = demo_command(demo, "install", "--driver", package, "--yes", "--reboot")
         how = f"`{wizard_command(demo)}` (the wizard), or `{install}`"
+    ended = how_it_ended(alternative)
+    dead = (
+        f" (no supported branch has them here: {package} is past its end of life, {ended})"
+        if ended
+        else ""
+    )
     return (
-        f" To see a driver load on this demo, install one with Canonical's signed modules: {how}."
+        " To see a driver load on this demo, install one with Canonical's signed modules"
+        f"{dead}: {how}."
     )
 
 

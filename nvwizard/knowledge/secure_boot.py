@@ -105,19 +105,40 @@ def demo_rejects(what: str = "the module", machine: str = "this demo") -> str:
     )
 
 
-def signed_instead(alternative: str | None) -> str:
-    """A sentence naming a driver whose signed modules load on a demo (None: no such one)."""
+def signed_driver(package: str, ended: str | None = None) -> str:
+    """A driver whose Canonical-signed modules load, named; `ended`: how its branch ended
+    ("branch 570 ended 2026-02"), where no supported branch has signed modules for the kernel:
+    then the name says it is past its end of life."""
+    return package if ended is None else f"{package}, past its end of life ({ended})"
+
+
+def signed_instead(alternative: str | None, ended: str | None = None) -> str:
+    """A sentence naming a driver whose signed modules load on a demo (None: no such one);
+    `ended` as for `signed_driver`: only a dead branch has them."""
     if alternative is None:
         return ""
-    return f" A driver with Canonical's signed modules for this kernel does (e.g. {alternative})."
+    if ended is None:
+        return (
+            " A supported driver with Canonical's signed modules for this kernel does (e.g. "
+            f"{alternative})."
+        )
+    return (
+        " No supported driver has Canonical's signed modules for this kernel; "
+        f"{signed_driver(alternative, ended)}, has them: it loads, without NVIDIA's fixes."
+    )
 
 
 def plan_warning(
-    os_id: str | None, demo: bool, alternative: str | None = None, reboots: bool = False
+    os_id: str | None,
+    demo: bool,
+    alternative: str | None = None,
+    reboots: bool = False,
+    ended: str | None = None,
 ) -> str:
     """The plan's warning when Secure Boot is on and the module will be built by DKMS.
-    `alternative`: on a demo, a driver whose signed modules would load instead; `reboots`: the
-    plan ends with a reboot one minute after the install."""
+    `alternative`: on a demo, a driver whose signed modules would load instead (`ended`: how
+    its branch ended, when it is dead); `reboots`: the plan ends with a reboot one minute
+    after the install."""
     what = (
         f"{PLAN_WARNING_OPENS}, signed with a key "
         f"({dkms_certificate(os_id)}) that Secure Boot rejects until it is enrolled as a "
@@ -126,8 +147,8 @@ def plan_warning(
     if demo:
         return (
             f"{what}. {demo_rejects()[0].upper()}{demo_rejects()[1:]}: the driver does not load "
-            f"on this demo.{signed_instead(alternative)} On a real machine: after the install, "
-            f"{enrolment(os_id)}."
+            f"on this demo.{signed_instead(alternative, ended)} On a real machine: after the "
+            f"install, {enrolment(os_id)}."
         )
     soon = (
         " This plan reboots one minute after the install: import the key within that minute, "

@@ -55,10 +55,16 @@ def test_on_the_demo_each_place_says_what_the_demo_does_instead(capsys):
     assert (
         "On this demo the simulated boot rejects the module, as a real machine's does until its "
         "key is enrolled, and the simulator cannot enrol a key: the driver does not load on this "
-        "demo. A driver with Canonical's signed modules for this kernel does (e.g. "
-        "nvidia-driver-570-server). On a real machine: after the install, run "
-        f"`{IMPORT}`"
+        "demo. No supported driver has Canonical's signed modules for this kernel; "
+        "nvidia-driver-570-server, past its end of life (branch 570 ended 2026-02), has them: it "
+        f"loads, without NVIDIA's fixes. On a real machine: after the install, run `{IMPORT}`"
     ) in warning
+    # the blocker (and so the playbook's message) is that warning, word for word
+    code, out = output(capsys, "plan", "--demo", DEMO, "--json")
+    plan = json.loads(out)
+    (blocker,) = [b["message"] for b in plan["blockers"] if b["id"] == "secure-boot-dkms-only"]
+    assert blocker in plan["warnings"] and "e.g. nvidia-driver-570-server)" not in blocker
+    assert "nvidia-driver-570-server, past its end of life (branch 570 ended 2026-02)" in blocker
 
     code, out = output(capsys, "install", "--demo", DEMO, "--yes", "--reboot")
     assert code == 0
@@ -79,11 +85,12 @@ def test_on_the_demo_each_place_says_what_the_demo_does_instead(capsys):
         "A reboot does not load it: on this demo the simulated boot rejects the module DKMS "
         "built, as a real machine's does until its key is enrolled, and the simulator cannot "
         "enrol a key. To see a driver load on this demo, install one with Canonical's signed "
-        f"modules: `nvwizard --demo {DEMO}` (the wizard), or `nvwizard install --demo {DEMO} "
-        f"--driver {alternative} --yes --reboot`. On a real machine: run `{IMPORT}` in a "
-        "terminal (it asks twice for a one-time password), reboot (`sudo reboot`) and, on the "
-        "console or BMC: MOK Manager (press a key within 10 seconds) -> Enroll MOK -> Continue "
-        "-> Yes -> the password."
+        f"modules (no supported branch has them here: {alternative} is past its end of life, "
+        f"branch 570 ended 2026-02): `nvwizard --demo {DEMO}` (the wizard), or `nvwizard "
+        f"install --demo {DEMO} --driver {alternative} --yes --reboot`. On a real machine: "
+        f"run `{IMPORT}` in a terminal (it asks twice for a one-time password), reboot (`sudo "
+        "reboot`) and, on the console or BMC: MOK Manager (press a key within 10 seconds) -> "
+        "Enroll MOK -> Continue -> Yes -> the password."
     )
     assert fixes["module-version"].endswith("see module-loaded's fix.")
 

@@ -314,8 +314,9 @@ async def test_a_dkms_driver_under_secure_boot_fails_verify_with_the_fix():
         assert "fix: A reboot does not load it: on this demo the simulated boot rejects" in checks
         # the way to a driver that loads here, in the wizard's keys; a real machine's steps
         assert (
-            "install one with Canonical's signed modules: b, then n on the Detect summary, "
-            "and choose nvidia-driver-570-server on Select."
+            "install one with Canonical's signed modules (no supported branch has them here: "
+            "nvidia-driver-570-server is past its end of life, branch 570 ended 2026-02): b, then "
+            "n on the Detect summary, and choose nvidia-driver-570-server on Select."
         ) in checks
         assert "On a real machine: run `sudo mokutil --import" in checks
         assert "Something is wrong: apply the fixes above." in checks
