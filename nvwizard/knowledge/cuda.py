@@ -23,6 +23,11 @@ Sources (what each says):
   build per CUDA major; the apt packages are `cudnn9-cuda-<major>` ->
   `libcudnn9-cuda-<major>` + `libcudnn9-dev-cuda-<major>` (NVIDIA's "Installing cuDNN on
   Linux", the network repository section: `sudo apt-get -y install cudnn9-cuda-12`).
+- [cudnn9-cuda11] the cuDNN 9 support matrices, 9.0.0 to 9.5.1 (https://docs.nvidia.com/
+  deeplearning/cudnn/backend/v9.0.0/reference/support-matrix.html, .../v9.5.1/...): "cuDNN
+  9.x for CUDA 11.x" is listed twice: with CUDA 11.8, "Supports static linking? Yes"; with
+  11.0-11.7, "No" (dynamic linking only). The 12.x build lists 12.0 and newer. So cuDNN 9
+  runs with Ubuntu 22.04's 11.5 toolkit only as a shared library: `CUDNN9_STATIC_FROM`.
 - [install-guide] NVIDIA CUDA Installation Guide for Linux, "Network Repository Installation"
   (https://docs.nvidia.com/cuda/cuda-installation-guide-linux/): `wget https://developer.
   download.nvidia.com/compute/cuda/repos/<distro>/<arch>/cuda-keyring_1.1-1_all.deb; sudo dpkg
@@ -79,6 +84,26 @@ TOOLKITS: tuple[Toolkit, ...] = (
     Toolkit("13.3", None),
 )
 # fmt: on
+
+# cuDNN 9's build for a CUDA major links statically only with these toolkits and newer; an
+# older one of that major gets the shared libraries only (cudnn9-cuda11). Other majors: any.
+CUDNN9_STATIC_FROM = {11: "11.8"}
+
+
+def cudnn_static_linking_note(toolkit_version: str) -> str | None:
+    """What cuDNN 9 cannot do with CUDA `toolkit_version` (static linking, below 11.8), as a
+    sentence naming the toolkit that can; None when nothing is missing."""
+    major = version_key(toolkit_version)[0]
+    static_from = CUDNN9_STATIC_FROM.get(major)
+    if static_from is None or version_key(toolkit_version) >= version_key(static_from):
+        return None
+    return (
+        f"cuDNN 9 for CUDA {major}.x ({cudnn_package(major)}) supports CUDA "
+        f"{major_minor(toolkit_version)} only as a shared library: NVIDIA's support matrix "
+        f"lists static linking from CUDA {static_from} (--cuda {static_from}; in the wizard: "
+        f"CUDA {static_from} on Stack)."
+    )
+
 
 # The oldest GPU generation each CUDA major still compiles for (cuda13-notes).
 OLDEST_ARCHITECTURE = {11: "Kepler", 12: "Maxwell", 13: "Turing"}

@@ -83,6 +83,15 @@ def _cudnn(report: Report, toolkit: CudaChoice | None) -> tuple[str, bool]:
     return cuda.cudnn_package(major), installed
 
 
+def _toolkit_version(report: Report, toolkit: CudaChoice | None) -> str:
+    """The CUDA release cuDNN goes with: the toolkit asked for, else the newest installed;
+    "" when unknown."""
+    if toolkit is not None:
+        return toolkit.version
+    installed = [t.version for t in report.stack.cuda_toolkits if t.version]
+    return max(installed, key=cuda.version_key) if installed else ""
+
+
 def container_toolkit_purged(report: Report, purged: Collection[str]) -> bool:
     """The container toolkit is installed and the purge removes it (`purged`: what the purge
     and its autoremove take): asked for, it is installed again, not left as installed."""
@@ -133,6 +142,9 @@ def choose_stack(
             "whether the driver runs it, shows in apt's simulation."
         )
     cudnn, cudnn_installed = _cudnn(report, toolkit) if choices.cudnn else (None, False)
+    if cudnn is not None and not cudnn_installed:
+        linking = cuda.cudnn_static_linking_note(_toolkit_version(report, toolkit))
+        warnings += [linking] if linking else []
     runtimes: list[str] = []
     install_container = False
     if choices.container_toolkit:

@@ -216,6 +216,33 @@ def test_distro_toolkit_needs_no_repository_but_cudnn_does():
     assert {"cuda-pin", "cuda-repository"} <= set(ids(plan))
 
 
+STATIC_FROM_11_8 = (
+    "cuDNN 9 for CUDA 11.x (cudnn9-cuda-11) supports CUDA 11.5 only as a shared library: "
+    "NVIDIA's support matrix lists static linking from CUDA 11.8 (--cuda 11.8; in the wizard: "
+    "CUDA 11.8 on Stack)."
+)
+
+
+def test_cudnn_with_ubuntu_2204s_cuda_11_5_says_it_links_only_as_a_shared_library():
+    """cuDNN 9's support matrices list its CUDA 11.x build with 11.8 (static linking too) and
+    with 11.0-11.7 for dynamic linking only (knowledge/cuda.py: cudnn9-cuda11)."""
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+
+    rtx3090 = build_report(demo_host("rtx3090-fresh"))  # Ubuntu 22.04: nvidia-cuda-toolkit 11.5
+    plan = plan_for(rtx3090, cuda="distro", cudnn=True)
+    assert plan.stack_list == ["nvidia-cuda-toolkit", "cudnn9-cuda-11"]
+    assert STATIC_FROM_11_8 in plan.warnings
+    installed = hopper(cuda_toolkits=[CudaToolkitInstall("11.5", "distro", "/usr")])
+    assert STATIC_FROM_11_8 in plan_for(installed, cudnn=True).warnings
+    for fine in (
+        plan_for(rtx3090, cuda="11.8", cudnn=True),
+        plan_for(rtx3090, cuda="distro"),
+        plan_for(hopper(), cuda="12.8", cudnn=True),
+    ):
+        assert not any("shared library" in w for w in fine.warnings)
+
+
 def test_container_toolkit_installed_but_not_wired_gets_configure_and_restart_only():
     report = hopper(container_toolkit=ContainerToolkitInstall("1.18.0", []), offers=StackOffers())
     plan = plan_for(report, container_toolkit=True)
