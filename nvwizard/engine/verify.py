@@ -5,6 +5,8 @@ Checks, each ok or failed with its fix (ids are stable; the wizard's Verify scre
 
 | id | ok when |
 | --- | --- |
+| packages-configured | shown only when it fails, first: dpkg left NVIDIA packages unfinished |
+|   | or was interrupted (verify_packages.py) |
 | module-loaded | the nvidia kernel module is loaded |
 | module-version | its version equals the installed libnvidia-compute/nvidia-utils version |
 | flavour | open or proprietary, as chosen (the state file; else the installed packages) |
@@ -12,6 +14,7 @@ Checks, each ok or failed with its fix (ids are stable; the wizard's Verify scre
 | nouveau | the nouveau module is not loaded |
 | next-boot-modules | modules exist for the kernel that boots next (the newest installed |
 |   | linux-image): `linux-modules-nvidia-<flavour>-<kernel>`, or a DKMS build for it |
+|   | (verify_modules.py) |
 | fabric-manager | NVSwitch boards only: fabric manager and NSCQ at the driver's exact version, |
 |   | the module at it too, nvidia-fabricmanager.service active (verify_fabric.py) |
 
@@ -30,7 +33,6 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
-from nvwizard.detect.dkms import parse_dkms_status
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.engine.attach import NEXT_VERIFY, current_apply
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
@@ -40,19 +42,17 @@ from nvwizard.engine.verify_facts import (
     expected_module_flavour,
     installed_debian_flavour,
     installed_flavour,
-    is_present,
     library_versions,
 )
-from nvwizard.engine.verify_fixes import INSTALL_FIRST, THIS_MACHINE, Fixes, fixes_for
+from nvwizard.engine.verify_fixes import THIS_MACHINE, Fixes, fixes_for
+from nvwizard.engine.verify_modules import REPAIR_FIRST, check_next_boot_modules
+from nvwizard.engine.verify_packages import check_packages_configured
 from nvwizard.engine.verify_secure_boot import pointing_to_the_enrolment, with_key_enrolment
 from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
-from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.report.build import build_report
-from nvwizard.report.facts import ExtraFacts
-from nvwizard.report.findings import newest_installed_kernel
 from nvwizard.report.models import Report
 
 # -- the checks ----------------------------------------------------------------------------
@@ -230,78 +230,6 @@ def check_nouveau(
     return VerifyCheck("nouveau", False, "nouveau is still loaded", fix)
 
 
-def check_next_boot_modules(
-    report: Report, flavour: str | None, packages: list[DpkgEntry], dkms_status: str | None
-) -> VerifyCheck:
-    kernel = newest_installed_kernel(ExtraFacts(all_packages=packages)) or report.kernel
-    if not kernel:
-        return VerifyCheck(
-            "next-boot-modules",
-            False,
-            "cannot tell which kernel boots next (no linux-image package, no uname)",
-            "Run `dpkg -l 'linux-image-*'` and check that nvidia modules exist for the newest.",
-        )
-    present = {e.name: e for e in packages if is_present(e)}
-    if flavour:
-        signed = f"linux-modules-nvidia-{flavour}-{kernel}"
-        if signed in present:
-            return VerifyCheck(
-                "next-boot-modules", True, f"{signed} (Canonical-signed) is installed"
-            )
-    dkms_packages = [
-        n for n in present if n.startswith("nvidia-dkms-") or kernel_dkms_flavour(n) is not None
-    ]
-    if dkms_packages:
-        built = [
-            row
-            for row in parse_dkms_status(dkms_status or "")
-            if row[0].startswith("nvidia") and row[2] == kernel and row[3] == "installed"
-        ]
-        if built:
-            return VerifyCheck(
-                "next-boot-modules", True, f"DKMS built nvidia {built[0][1]} for {kernel}"
-            )
-        headers = f"linux-headers-{kernel}"
-        if dkms_status is None and headers in present:
-            return VerifyCheck(
-                "next-boot-modules",
-                True,
-                f"{dkms_packages[0]} and {headers} are installed: DKMS builds it for {kernel}",
-            )
-        if headers not in present:
-            return VerifyCheck(
-                "next-boot-modules",
-                False,
-                f"{dkms_packages[0]} is installed but {headers} is not: DKMS cannot build the "
-                f"module for {kernel}, which boots next",
-                f"`{shlex.join(['sudo', 'apt-get', 'install', headers])}` "
-                "(DKMS then builds the module).",
-            )
-        return VerifyCheck(
-            "next-boot-modules",
-            False,
-            f"DKMS has not built the nvidia module for {kernel}, which boots next",
-            f"`{shlex.join(['sudo', 'dkms', 'autoinstall', '-k', kernel])}` and read its output.",
-        )
-    if not flavour:
-        return VerifyCheck(
-            "next-boot-modules",
-            False,
-            f"no nvidia module for {kernel}, which boots next",
-            INSTALL_FIRST,
-        )
-    wanted = f"linux-modules-nvidia-{flavour}-{kernel}"
-    install = shlex.join(["sudo", "apt-get", "install", wanted])
-    fix = f"`{install}` (or nvidia-dkms-{flavour} and linux-headers-{kernel})."
-    if report.os_id == "debian":
-        dkms = debian.kernel_dkms_package(flavour)
-        install = shlex.join(["sudo", "apt-get", "install", dkms, f"linux-headers-{kernel}"])
-        fix = f"`{install}` (DKMS builds the module)."
-    return VerifyCheck(
-        "next-boot-modules", False, f"no nvidia module for {kernel}, which boots next", fix
-    )
-
-
 def run_checks(
     report: Report,
     packages: list[DpkgEntry],
@@ -317,9 +245,20 @@ def run_checks(
         check_flavour(report, flavour, packages, bool(chosen_flavour), fixes),
         check_nvidia_smi(report, flavour or installed_debian_flavour(packages), fixes),
         check_nouveau(report, installed, fixes),
-        fixes.by_hand_check(check_next_boot_modules(report, flavour, packages, dkms_status)),
+        _by_hand_unless_repair(
+            check_next_boot_modules(report, flavour, packages, dkms_status), fixes
+        ),
     ]
+    repair = check_packages_configured(report, fixes)
+    if repair is not None:  # the first thing to do: nothing else helps before it
+        checks.insert(0, repair)
     return pointing_to_the_enrolment(checks, fixes)
+
+
+def _by_hand_unless_repair(check: VerifyCheck, fixes: Fixes) -> VerifyCheck:
+    """next-boot-modules' fix as a person at the machine applies it, unless it points to
+    packages-configured's repair (said for the machine already)."""
+    return check if check.fix == REPAIR_FIRST else fixes.by_hand_check(check)
 
 
 # -- entry points --------------------------------------------------------------------------

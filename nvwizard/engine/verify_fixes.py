@@ -17,6 +17,7 @@ from nvwizard.host.base import Host
 from nvwizard.host.demo_advice import (
     demo_command,
     demo_of,
+    demo_repair,
     on_a_real_machine,
     reboot_the_demo,
     wizard_command,
@@ -29,6 +30,15 @@ LOAD_FIX = (
     "activate`); then run `sudo nvwizard verify` again."
 )
 INSTALL_OPEN = "Install the -open variant of the driver (`sudo nvwizard`), then reboot."
+REPAIR_FIX = (
+    "Run `sudo dpkg --configure -a` and read its output (a failed DKMS build names its "
+    "make.log), fix the cause, then `sudo apt-get -f install` if dependencies are missing; "
+    "then run `sudo nvwizard verify` again."
+)
+WIZARD_REPAIR = (
+    "Repair the demo: install again (b, then n on the Detect summary): its plan first "
+    "finishes what the demo's package manager left unfinished."
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,8 @@ class Fixes:
     load: str = ""
     # `reboot` enrols the key of a module DKMS built first: Secure Boot rejects it until then
     key_enrolment: bool = False
+    # dpkg left packages unfinished: what finishes them (verify_packages.py)
+    repair: str = REPAIR_FIX
 
     @property
     def load_installed(self) -> str:
@@ -91,6 +103,7 @@ def demo_fixes(demo: str, driver: str | None, saved_in: str | None, in_wizard: b
             "summary: Select offers only what this GPU can run), then reboot the demo on the "
             "Reboot screen.",
             demo=True,
+            repair=WIZARD_REPAIR,
         )
     wizard, install = wizard_command(demo), demo_command(demo, "install")
     reboot = reboot_the_demo(demo, driver, saved_in)
@@ -100,4 +113,5 @@ def demo_fixes(demo: str, driver: str | None, saved_in: str | None, in_wizard: b
         install_open=f"Install the -open variant of the driver and reboot the demo: `{wizard}` "
         f"(the wizard), or `{install} --yes --reboot` (the recommended driver is an -open one).",
         demo=True,
+        repair=f"Repair the demo: {demo_repair(demo, driver, False, saved_in)}.",
     )

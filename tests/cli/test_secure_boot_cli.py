@@ -101,3 +101,33 @@ def test_on_the_demo_each_place_says_what_the_demo_does_instead(capsys):
     assert code == 0, out[-2000:]
     code, out = output(capsys, "verify", "--demo", DEMO)
     assert code == 0 and "All checks passed." in out, out
+
+
+def test_after_a_failed_dkms_build_verify_says_to_repair_first_in_the_demos_words(
+    capsys, monkeypatch, places
+):
+    """The DKMS package's postinst fails (iF): verify's first check is that repair, said as
+    the demo's own install, and next-boot-modules points to it instead of naming
+    linux-modules-nvidia-580-server-5.15.0-163-generic, which apt does not offer here."""
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580-server")
+    install = ("install", "--demo", DEMO, "--yes", "--driver", "nvidia-driver-580-server")
+    code, out = output(capsys, *install)
+    assert code == 1, out[-2000:]
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL")
+    code, out = output(capsys, "verify", "--demo", DEMO, "--json")
+    assert code == 1
+    checks = json.loads(out)["checks"]
+    first = checks[0]
+    assert first["name"] == "packages-configured" and not first["ok"]
+    assert first["detail"] == "dpkg left NVIDIA packages unfinished: nvidia-dkms-580-server (iF)"
+    saved = places[0] / "demo-machines" / f"{DEMO}.json"
+    assert first["fix"] == (
+        f"Repair the demo: run `nvwizard install --demo {DEMO} --driver nvidia-driver-580-server` "
+        "again (its plan first repairs what the demo's package manager left unfinished), or "
+        f"reset the demo to its bundle: `rm {saved}`."
+    )
+    assert "dpkg --configure" not in first["fix"]  # this computer's dpkg, not the demo's
+    next_boot = next(c for c in checks if c["name"] == "next-boot-modules")
+    assert "nvidia-dkms-580-server is half-configured (iF)" in next_boot["detail"]
+    assert "linux-modules-nvidia" not in next_boot["fix"]
+    assert next_boot["fix"].startswith("Repair it first (see packages-configured's fix)")

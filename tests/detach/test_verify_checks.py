@@ -183,6 +183,48 @@ def test_a_newer_kernel_without_signed_modules_fails():
     assert not check.ok
     assert NEWER in check.detail
     assert f"linux-modules-nvidia-580-server-open-{NEWER}" in check.fix
+    assert check.fix.startswith("`apt-cache policy")  # apt was asked about the running kernel
+
+
+def test_missing_modules_fix_names_only_packages_apt_offers():
+    """Before, the fix named linux-modules-nvidia-<flavour>-<kernel> whether apt offered it or
+    not (gtx1080-secureboot: apt has none for 580-server on 5.15.0-163, which is why the plan
+    used DKMS)."""
+    base = [p for p in good_packages() if not p.name.startswith("linux-modules-nvidia")]
+    signed = f"linux-modules-nvidia-580-server-open-{KERNEL}"
+    offered = good_report(signed_modules_available=[signed], driver_sources=["apt"])
+    fix = by_name(run_checks(offered, base, "580-server-open", None))["next-boot-modules"].fix
+    assert fix == f"`sudo apt-get install {signed}` (Canonical-signed)."
+    none = good_report(signed_modules_available=[], driver_sources=["apt"])
+    fix = by_name(run_checks(none, base, "580-server-open", None))["next-boot-modules"].fix
+    assert "linux-modules-nvidia" not in fix
+    assert f"`sudo apt-get install nvidia-dkms-580-server-open linux-headers-{KERNEL}`" in fix
+    # a newer kernel boots next: apt was asked about the running one only
+    newer = base + [pkg(f"linux-image-{NEWER}", "6.8.0-90.91")]
+    fix = by_name(run_checks(none, newer, "580-server-open", None))["next-boot-modules"].fix
+    assert fix.startswith(f"`apt-cache policy linux-modules-nvidia-580-server-open-{NEWER}`")
+
+
+def test_a_half_configured_dkms_package_is_the_first_thing_to_repair():
+    """nvidia-dkms-580-server iF after a failed DKMS build: verify's first check says to finish
+    it (dpkg --configure -a), and next-boot-modules points there instead of naming packages."""
+    base = [p for p in good_packages() if not p.name.startswith("linux-modules-nvidia")]
+    broken = pkg("nvidia-dkms-580-server-open", state="iF")
+    report = good_report(
+        loaded_module=None, installed_packages=[broken], signed_modules_available=[]
+    )
+    checks = run_checks(report, [*base, broken], "580-server-open", None)
+    first = checks[0]
+    assert first.name == "packages-configured" and not first.ok
+    assert first.detail == (
+        "dpkg left NVIDIA packages unfinished: nvidia-dkms-580-server-open (iF)"
+    )
+    assert first.fix.startswith("Run `sudo dpkg --configure -a` and read its output")
+    next_boot = by_name(checks)["next-boot-modules"]
+    assert "nvidia-dkms-580-server-open is half-configured (iF)" in next_boot.detail
+    assert next_boot.fix.startswith("Repair it first (see packages-configured's fix)")
+    healthy = run_checks(good_report(), good_packages(), "580-server-open", None)
+    assert "packages-configured" not in by_name(healthy)
 
 
 def test_dkms_modules_for_the_next_kernel():
