@@ -2,7 +2,9 @@
 
 The files come from `playbook/` beside this module, as they are, except a few templates whose
 `${name}` fields are filled in (the options, nvwizard's version, the wheel's name); the wheel of
-this nvwizard goes into `files/`. The playbook is described in its own README.md.
+this nvwizard goes into `files/`. The playbook is described in its own README.md. The files
+are written by `FolderWriter`: --force writes into a folder that may hold anything, and a link
+or FIFO planted there is refused, never written through or waited on.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 
 import nvwizard
 from nvwizard.errors import UsageError
-from nvwizard.export.wheel import NAME, build_wheel, package_files, wheel_name
+from nvwizard.export.wheel import NAME, package_files, wheel_archive, wheel_name
+from nvwizard.host.folder_writer import FolderWriter
 from nvwizard.plan.blockers import BLOCKER_IDS
 
 PLAYBOOK = Path(__file__).resolve().parent / "playbook"
@@ -68,24 +71,23 @@ def export_ansible(
             for name, means in BLOCKER_IDS.items()
         ),
     }
-    written = []
-    for source in package_files(PLAYBOOK):
-        relative = source.relative_to(PLAYBOOK).as_posix()
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+    sources = {
+        source.relative_to(PLAYBOOK).as_posix(): source for source in package_files(PLAYBOOK)
+    }
+    wheel = f"{WHEEL_FOLDER}/{wheel_name(version)}"
+    writer = FolderWriter(folder)
+    writer.check([*sources, wheel])  # before anything is written
+    for relative, source in sources.items():
         if relative in TEMPLATES:
             text = string.Template(source.read_text(encoding="utf-8")).substitute(fields)
-            target.write_text(text, encoding="utf-8")
+            writer.write_text(relative, text)
         else:
-            target.write_bytes(source.read_bytes())
-        written.append(relative)
-    wheels = folder / WHEEL_FOLDER
-    wheels.mkdir(exist_ok=True)
-    for old in wheels.glob(f"{NAME}-*.whl"):  # an earlier export's: the playbook names one
-        old.unlink()
-    wheel = build_wheel(wheels)
-    written.append(f"{WHEEL_FOLDER}/{wheel.path.name}")
-    return Export(folder, written, f"{WHEEL_FOLDER}/{wheel.path.name}")
+            writer.write(relative, source.read_bytes())
+    for old in writer.names(WHEEL_FOLDER):  # an earlier export's: the playbook names one
+        if old.startswith(f"{NAME}-") and old.endswith(".whl"):
+            writer.remove(f"{WHEEL_FOLDER}/{old}")
+    writer.write(wheel, wheel_archive().data)
+    return Export(folder, [*sources, wheel], wheel)
 
 
 def _check_folder(folder: Path, force: bool) -> None:

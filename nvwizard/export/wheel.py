@@ -13,18 +13,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import nvwizard
 from nvwizard.errors import UsageError
+from nvwizard.host.folder_writer import FolderWriter
 
 NAME = "nvwizard"
 ENTRY_POINTS = "[console_scripts]\nnvwizard = nvwizard.cli.main:main\n"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry: the same bytes each time
 SKIPPED_FOLDERS = {"__pycache__"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo", "~", ".swp")
+
+
+@dataclass(frozen=True)
+class WheelArchive:
+    name: str  # wheel_name(version)
+    data: bytes
+    files: int  # package files in it (its metadata not counted)
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,14 @@ def wheel_name(version: str) -> str:
 
 
 def build_wheel(folder: Path) -> Wheel:
-    """Write nvwizard's wheel into `folder`; returns where it is."""
+    """Write nvwizard's wheel into `folder` (as `FolderWriter` writes); returns where it is."""
+    archive = wheel_archive()
+    FolderWriter(folder).write(archive.name, archive.data)
+    return Wheel(folder / archive.name, nvwizard.__version__, archive.files)
+
+
+def wheel_archive() -> WheelArchive:
+    """nvwizard's wheel, in memory (a few hundred KB)."""
     version = nvwizard.__version__
     package = Path(nvwizard.__file__).resolve().parent
     sources = package_files(package)
@@ -55,14 +71,14 @@ def build_wheel(folder: Path) -> Wheel:
     record = "".join(f"{name},{_digest(data)},{len(data)}\n" for name, data in entries)
     record += f"{info}/RECORD,,\n"
     entries.append((f"{info}/RECORD", record.encode()))
-    target = folder / wheel_name(version)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries:
             entry = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, data)
-    return Wheel(target, version, len(sources))
+    return WheelArchive(wheel_name(version), buffer.getvalue(), len(sources))
 
 
 def package_files(package: Path) -> list[Path]:

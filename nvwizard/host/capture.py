@@ -1,7 +1,9 @@
 """Record the local machine into a capture bundle: one file per source it can produce.
 
 Bundles go into bug reports, so credentials in URLs (private apt repositories) are redacted
-from every file written (`nvwizard.host.redact`).
+from every file written (`nvwizard.host.redact`). Capture runs as root and --force writes into
+a folder that may hold anything: the files are written by `FolderWriter`, which never follows
+a link or opens a FIFO planted there.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nvwizard.errors import UsageError, shown
+from nvwizard.host.folder_writer import FolderWriter
 from nvwizard.host.local import LocalHost
 from nvwizard.host.redact import redact_credentials
 from nvwizard.host.sources import SOURCES
@@ -43,17 +46,19 @@ def capture(
     """Write every source `host` can produce into `folder`, and a notes file for the rest."""
     folder = Path(folder)
     prepare_folder(folder, force)
+    writer = FolderWriter(folder)
+    writer.check([*(source.name for source in SOURCES), NOTES_FILE])  # before the slow reads
     host = host or LocalHost()
     result = CaptureResult(folder)
     for source in SOURCES:
         text = host.read(source.name)
         if text is None:
             result.missing[source.name] = host.missing.get(source.name, "not available")
-            (folder / source.name).unlink(missing_ok=True)  # a stale file from --force
+            writer.remove(source.name)  # a stale file from --force
             continue
-        (folder / source.name).write_text(redact_credentials(text), encoding="utf-8")
+        writer.write_text(source.name, redact_credentials(text))
         result.written.append(source.name)
-    (folder / NOTES_FILE).write_text(notes_text(result), encoding="utf-8")
+    writer.write_text(NOTES_FILE, notes_text(result))
     return result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -40,3 +41,25 @@ def test_capture_refuses_a_non_empty_folder(tmp_path):
     forced = nvwizard("capture", "--force", str(tmp_path))
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_forced_capture_never_writes_through_a_planted_symlink(tmp_path):
+    victim = tmp_path / "victim"  # as if /etc/something: capture runs as root
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    (folder / "uname-r.txt").symlink_to(victim)
+    done = nvwizard("capture", str(folder), "--force")
+    assert done.returncode == 2, done.stdout
+    assert f"{folder}/uname-r.txt is a symbolic link" in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not victim.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["uname-r.txt"]  # nothing written
+
+
+def test_forced_capture_refuses_a_fifo_instead_of_waiting_on_it(tmp_path):
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    os.mkfifo(folder / "os-release.txt")
+    done = nvwizard("capture", str(folder), "--force")  # before: waited for a reader forever
+    assert done.returncode == 2
+    assert f"{folder}/os-release.txt is a FIFO" in done.stderr

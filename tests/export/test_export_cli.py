@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,37 @@ def test_a_folder_with_files_is_refused_unless_forced(tmp_path):
     assert {p for p in _files(folder) if p.startswith("files/")} == {
         f"files/nvwizard-{__version__}-py3-none-any.whl"
     }
+
+
+@pytest.mark.parametrize("planted", ["symlink", "fifo"])
+def test_a_forced_export_never_writes_through_a_link_or_into_a_fifo(planted, tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    victim = tmp_path / "victim"  # as if /etc/something: export may run as root
+    if planted == "symlink":
+        (folder / "README.md").symlink_to(victim)
+    else:
+        os.mkfifo(folder / "site.yml")  # before: the export waited for a reader forever
+    done = nvwizard("export", "ansible", str(folder), "--force", timeout=60)
+    assert done.returncode == 2, done.stdout
+    name, kind = (
+        ("README.md", "a symbolic link") if planted == "symlink" else ("site.yml", "a FIFO")
+    )
+    assert f"{folder}/{name} is {kind}" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not victim.exists()
+    assert _files(folder) == set()  # refused before anything was written
+
+
+def test_a_forced_export_never_writes_into_a_symlinked_folder(tmp_path):
+    folder, elsewhere = tmp_path / "p", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (folder / "roles").symlink_to(elsewhere)
+    done = nvwizard("export", "ansible", str(folder), "--force", timeout=60)
+    assert done.returncode == 2
+    assert f"{folder}/roles is a symbolic link where nvwizard writes a folder" in done.stderr
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_a_file_in_the_way_is_a_usage_error(tmp_path):
