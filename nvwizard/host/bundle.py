@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nvwizard.host.base import Host, RunningCommand, Simulator
 from nvwizard.host.os_release import read_os_release
+from nvwizard.host.record_files import UnusableFile, read_capped
 
 
 class BundleHost(Host):
@@ -61,11 +62,15 @@ class BundleHost(Host):
 
 
 def read_bundle_file(folder: Path, source: str) -> str | None:
-    """The raw text of one source of the bundle in `folder`, as captured (None: missing)."""
-    file = folder / source
+    """The raw text of one source of the bundle in `folder`, as captured (None: missing).
+
+    A bundle comes from a stranger's bug report: a FIFO, device or socket under a source's
+    name is never opened (a FIFO would wait forever, /dev/zero never end), nor a file larger
+    than nvwizard could have captured read (`record_files`). Like a directory there, it
+    reads as missing; `--machine` names what it is when no file of the bundle can be read."""
     try:
-        data = file.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        data = read_capped(folder / source)
+    except (UnusableFile, OSError):  # missing, a directory, unreadable
         return None
     # CRLF and odd bytes are left for the tolerant parsers; a byte-order mark (Windows
     # editors put one at the start, pasted files in the middle) is no text at all.

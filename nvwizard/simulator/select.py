@@ -23,6 +23,7 @@ from nvwizard.host import file_lock
 from nvwizard.host.base import Host
 from nvwizard.host.bundle import BundleHost
 from nvwizard.host.demo import DEMO_LABEL, default_demo_name, find_demo
+from nvwizard.host.record_files import UnusableFile, open_regular
 from nvwizard.host.sources import SOURCE_NAMES
 from nvwizard.simulator.machine import SimulatedMachine
 from nvwizard.simulator.state import StateFile
@@ -107,12 +108,15 @@ def bundle_folder(machine: str) -> Path:
 
 
 def _unreadable(file: Path) -> str | None:
-    """Why `file` cannot be read, or None when it can."""
+    """Why `file` cannot be read, or None when it can: a FIFO or device is never opened (a
+    FIFO would wait forever), also when it takes the file's place meanwhile (record_files)."""
     if not file.is_file():
         return "not a regular file"
     try:
-        with open(file, "rb") as stream:
+        with open_regular(file) as stream:
             stream.read(1)
+    except UnusableFile:
+        return "not a regular file"
     except OSError as error:
         return error.strerror or str(error)
     return None

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from nvwizard.host.demo import DEMOS
+from nvwizard.host.demo import DEMO_ROOT, DEMOS
 from nvwizard.knowledge.debian import parse_debian_driver
 
 GPU_DEMOS = [d.name for d in DEMOS if d.name != "vm-no-gpu"]
@@ -210,3 +212,36 @@ def test_the_text_table_says_the_lifecycle_json_says(demo):
             assert "superseded" in row
         else:
             assert not re.search(r"\b(ended|superseded)\b", row)
+
+
+# what each command prints of the bundle once its FIFO (the kernel) reads as missing
+FIFO_BUNDLE_SAYS = {
+    "detect": "OS: Ubuntu 24.04.3 LTS, kernel unknown",
+    "plan": "The running kernel is unknown",
+    "verify": "nvidia 535.247.01 is loaded",
+}
+
+
+@pytest.mark.parametrize("command", FIFO_BUNDLE_SAYS)
+def test_a_fifo_in_a_bundle_reads_as_missing_instead_of_hanging(command, tmp_path):
+    bundle = shutil.copytree(DEMO_ROOT / "hgx-h100", tmp_path / "bundle")
+    (bundle / "uname-r.txt").unlink()
+    os.mkfifo(bundle / "uname-r.txt")  # before: every command waited on it forever
+    done = subprocess.run(
+        [sys.executable, "-m", "nvwizard", command, "--machine", str(bundle)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert FIFO_BUNDLE_SAYS[command] in done.stdout
+
+
+def test_a_bundle_of_fifos_alone_is_refused_in_one_line(tmp_path):
+    os.mkfifo(tmp_path / "uname-r.txt")
+    done = nvwizard("detect", "--machine", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"nvwizard: --machine {tmp_path}: its bundle files cannot be read "
+        "(uname-r.txt: not a regular file)\n"
+    )

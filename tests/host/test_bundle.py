@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
 
 from nvwizard.host.bundle import BundleHost, read_bundle_file
@@ -27,6 +30,26 @@ def test_crlf_is_left_for_the_parsers_and_bad_bytes_are_replaced(tmp_path):
 def test_a_directory_in_place_of_a_file_reads_as_missing(tmp_path):
     (tmp_path / "dpkg-l.txt").mkdir()
     assert BundleHost(tmp_path).read("dpkg-l.txt") is None
+
+
+def _read_within(folder, source, seconds=10):
+    """read_bundle_file in a thread: a read that waits forever fails the test, never hangs it."""
+    answer = []
+    reader = threading.Thread(target=lambda: answer.append(read_bundle_file(folder, source)))
+    reader.daemon = True
+    reader.start()
+    reader.join(seconds)
+    assert not reader.is_alive(), f"reading {source} did not return"
+    return answer[0]
+
+
+def test_a_fifo_or_device_in_place_of_a_file_reads_as_missing_without_waiting(tmp_path):
+    os.mkfifo(tmp_path / "uname-r.txt")  # a bundle from a stranger's bug report
+    (tmp_path / "nvidia-smi.txt").symlink_to("/dev/zero")  # would never end
+    (tmp_path / "lsmod.txt").symlink_to(tmp_path / "uname-r.txt")
+    assert _read_within(tmp_path, "uname-r.txt") is None
+    assert _read_within(tmp_path, "nvidia-smi.txt") is None
+    assert _read_within(tmp_path, "lsmod.txt") is None
 
 
 class FakeSimulator:
