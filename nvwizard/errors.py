@@ -63,6 +63,28 @@ def shown(value: str, limit: int = SHOWN_LIMIT) -> str:
     return f"{value[: limit - 20]}...({len(value)} characters)"
 
 
+# Control characters written as their escapes (ESC as `\x1b`), never sent to a terminal: C0
+# but tab and newline, DEL, C1, and the Unicode marks that reorder what follows them. Machine
+# data (a bundle from a stranger's bug report) may hold any of them; the command line's output
+# (cli/terminal_text.py) and the wizard's text (tui/inert_text.py) show them this way.
+_CONTROL_CODES = (
+    *range(0x00, 0x09),
+    *range(0x0B, 0x20),
+    *range(0x7F, 0xA0),
+    0x061C,  # Arabic letter mark
+    0x200E,  # left-to-right mark
+    0x200F,  # right-to-left mark
+    *range(0x202A, 0x202F),  # embeddings and overrides
+    *range(0x2066, 0x206A),  # isolates
+)
+CONTROL_ESCAPES = {code: repr(chr(code))[1:-1] for code in _CONTROL_CODES}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with each control character written as its escape: shown, never obeyed."""
+    return text.translate(CONTROL_ESCAPES)
+
+
 class NvwizardError(Exception):
     exit_code = EXIT_FAILED
 

@@ -7,9 +7,11 @@ command and ask for no help are parsed by the top-level options alone. A command
 its own module (`detect` needs neither the plan nor the engine): which command is meant is
 found first with a name-only parser; the full list is built for `--help` and for mistakes.
 
---machine/--demo mean the same before or after the command (`machine_options`). Every error is
-one line on stderr (`one_line`: control characters escaped; echoed arguments are cut to size
-where they are echoed, `shown`, never the paths and commands nvwizard composes) with an exit
+--machine/--demo mean the same before or after the command (`machine_options`). A command's
+output shows control characters escaped, never sends them to the terminal (`terminal_text`,
+around every command but the wizard). Every error is one line on stderr (`one_line`: control
+characters escaped; echoed arguments are cut to size where they are echoed, `shown`, never
+the paths and commands nvwizard composes) with an exit
 code from `nvwizard.errors.EXIT_CODE_MEANINGS`. A log or state folder that cannot be written
 stops every command before it runs (`engine.paths.check_settings`).
 """
@@ -32,6 +34,7 @@ from nvwizard.cli.machine_options import (
     resolve_machine,
 )
 from nvwizard.cli.stop_signals import Terminated, stopping_like_ctrl_c
+from nvwizard.cli.terminal_text import escaping_output
 from nvwizard.engine.paths import check_settings
 from nvwizard.errors import EXIT_INTERRUPTED, EXIT_USAGE, NvwizardError, exit_codes_help, shown
 
@@ -162,9 +165,11 @@ def main(argv: list[str] | None = None) -> int:
                 return wizard_cmd.run(args)
             finally:
                 gc.enable()  # already, unless the wizard stopped before its first frame
-        check_settings()  # a log or state folder that cannot be written: before anything runs
-        with stopping_like_ctrl_c():  # SIGTERM, SIGHUP: cancel a demo apply, clean up, 143/129
-            return args.run(args)
+        # machine data (a stranger's bundle) may hold terminal control sequences: shown, inert
+        with escaping_output():
+            check_settings()  # a log or state folder that cannot be written: before anything
+            with stopping_like_ctrl_c():  # SIGTERM, SIGHUP: cancel a demo apply, 143/129
+                return args.run(args)
     except NvwizardError as error:
         print(one_line(f"nvwizard: {error}"), file=sys.stderr)
         return error.exit_code

@@ -1,0 +1,51 @@
+"""Machine data on a terminal: control characters shown, never obeyed.
+
+What the commands print comes from the machine, and a bundle from a stranger's bug report:
+`nvidia-smi.txt` saying `\\x1b[2J\\x1b[31mALL GOOD`, a PRETTY_NAME with a cursor movement, a
+right-to-left override that reorders a line, random bytes. Printed as they are, the terminal
+would obey them: clear the screen, paint a failure green, rewrite the line above. So the
+commands' stdout and stderr are wrapped once, in `main` (`escaping_output`), and every control
+character (C0 but newline and tab, DEL, C1, the bidirectional overrides: errors.py's
+`escape_controls`) is written as its Python escape (`\\x1b`, `\\r`, `\\u202e`): visible,
+copyable, and inert. The wizard is not wrapped (Textual writes its own escape sequences; its
+text is made inert by tui/inert_text.py); JSON escapes them already.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from nvwizard.errors import escape_controls
+
+
+class EscapingStream:
+    """A text stream that escapes control characters on their way to `stream`."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(escape_controls(text))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str):  # flush, isatty, fileno, encoding, ...: the stream's
+        return getattr(self.stream, name)
+
+
+@contextmanager
+def escaping_output() -> Iterator[None]:
+    """sys.stdout and sys.stderr escape control characters until the block ends."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = EscapingStream(saved[0])
+    sys.stderr = EscapingStream(saved[1])
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
