@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.detect import DetectController
+from nvwizard.tui.inert_text import make_control_characters_visible
 from nvwizard.tui.messages import GoTo, StartOver
 from nvwizard.tui.screens.detect import DetectScreen
 from nvwizard.tui.screens.help import HelpScreen
@@ -70,6 +71,7 @@ class WizardApp(App):
 
     def __init__(self, state: WizardState, backend: WizardBackend, spinners: bool = True):
         super().__init__()
+        make_control_characters_visible()  # machine data's escape sequences: shown, not sent
         self.state = state
         self.backend = backend
         self.spinners = spinners  # False freezes the spinners, for snapshots
