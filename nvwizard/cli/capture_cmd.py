@@ -13,8 +13,9 @@ def register(subparsers, add_machine_options) -> None:
         help="record this machine's facts into a folder (a bundle for --machine)",
         description="Record everything nvwizard reads on this machine (files, sysfs, read-only "
         "commands) into DIR, one file per source. Nothing is changed. User names, passwords and "
-        "query values in URLs (private apt repositories) are replaced by ***. Attach the folder "
-        "to a bug report; `nvwizard detect --machine DIR` replays it anywhere.",
+        "query values in URLs (private apt repositories), and registry credentials in "
+        "containerd's, CRI-O's and Docker's configuration, are replaced by ***. Attach the "
+        "folder to a bug report; `nvwizard detect --machine DIR` replays it anywhere.",
     )
     parser.add_argument(
         "dir", metavar="DIR", type=folder_name, help="the folder to write (created if needed)"

@@ -1,9 +1,10 @@
 """Record the local machine into a capture bundle: one file per source it can produce.
 
 Bundles go into bug reports, so credentials in URLs (private apt repositories) are redacted
-from every file written (`nvwizard.host.redact`). Capture runs as root and --force writes into
-a folder that may hold anything: the files are written by `FolderWriter`, which never follows
-a link or opens a FIFO planted there.
+from every file written (`nvwizard.host.redact`), and registry credentials from the container
+runtimes' configuration (`nvwizard.host.config_secrets`). Capture runs as root and --force
+writes into a folder that may hold anything: the files are written by `FolderWriter`, which
+never follows a link or opens a FIFO planted there.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nvwizard.errors import UsageError, shown
+from nvwizard.host.config_secrets import redact_source
 from nvwizard.host.folder_writer import FolderWriter
 from nvwizard.host.local import LocalHost
 from nvwizard.host.redact import redact_credentials
@@ -56,7 +58,7 @@ def capture(
             result.missing[source.name] = host.missing.get(source.name, "not available")
             writer.remove(source.name)  # a stale file from --force
             continue
-        writer.write_text(source.name, redact_credentials(text))
+        writer.write_text(source.name, redact_credentials(redact_source(source.name, text)))
         result.written.append(source.name)
     writer.write_text(NOTES_FILE, notes_text(result))
     return result
