@@ -26,7 +26,9 @@ def register(subparsers, add_machine_options) -> None:
     parser.add_argument(
         "-f", "--follow", action="store_true", help="follow the log until the apply ends"
     )
-    parser.set_defaults(run=run)
+    # dpkg's progress redraws its line with carriage returns ("Reading database ... 50%\r"):
+    # printed as in the log, as on the terminal the apply ran on (cli/terminal_text.py)
+    parser.set_defaults(run=run, output_keeps="\r")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 gc.enable()  # already, unless the wizard stopped before its first frame
         # machine data (a stranger's bundle) may hold terminal control sequences: shown, inert
-        with escaping_output():
+        with escaping_output(keep=getattr(args, "output_keeps", "")):
             check_settings()  # a log or state folder that cannot be written: before anything
             with stopping_like_ctrl_c():  # SIGTERM, SIGHUP: cancel a demo apply, 143/129
                 return args.run(args)

@@ -7,8 +7,10 @@ would obey them: clear the screen, paint a failure green, rewrite the line above
 commands' stdout and stderr are wrapped once, in `main` (`escaping_output`), and every control
 character (C0 but newline and tab, DEL, C1, the bidirectional overrides: errors.py's
 `escape_controls`) is written as its Python escape (`\\x1b`, `\\r`, `\\u202e`): visible,
-copyable, and inert. The wizard is not wrapped (Textual writes its own escape sequences; its
-text is made inert by tui/inert_text.py); JSON escapes them already.
+copyable, and inert. A command may keep some (`output_keeps` in its defaults: `logs` prints
+the apply log's carriage returns as they are, dpkg's progress). The wizard is not wrapped
+(Textual writes its own escape sequences; tui/inert_text.py makes its text inert); JSON
+escapes them already.
 """
 
 from __future__ import annotations
@@ -18,17 +20,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from nvwizard.errors import escape_controls
+from nvwizard.errors import CONTROL_ESCAPES
 
 
 class EscapingStream:
-    """A text stream that escapes control characters on their way to `stream`."""
+    """A text stream that escapes control characters on their way to `stream`, but those in
+    `keep` (`logs` keeps the carriage returns of dpkg's progress)."""
 
-    def __init__(self, stream: TextIO):
+    def __init__(self, stream: TextIO, keep: str = ""):
         self.stream = stream
+        self.table = {
+            code: escape for code, escape in CONTROL_ESCAPES.items() if chr(code) not in keep
+        }
 
     def write(self, text: str) -> int:
-        self.stream.write(escape_controls(text))
+        self.stream.write(text.translate(self.table))
         return len(text)
 
     def writelines(self, lines) -> None:
@@ -40,11 +46,11 @@ class EscapingStream:
 
 
 @contextmanager
-def escaping_output() -> Iterator[None]:
-    """sys.stdout and sys.stderr escape control characters until the block ends."""
+def escaping_output(keep: str = "") -> Iterator[None]:
+    """sys.stdout and sys.stderr escape control characters (but `keep`) until the block ends."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = EscapingStream(saved[0])
-    sys.stderr = EscapingStream(saved[1])
+    sys.stdout = EscapingStream(saved[0], keep)
+    sys.stderr = EscapingStream(saved[1], keep)
     try:
         yield
     finally:

@@ -79,3 +79,16 @@ def test_json_output_carries_them_escaped_by_json(hostile_bundle):
     assert not set(done.stdout) & CONTROL_BYTES - {"\n"}
     report = json.loads(done.stdout)
     assert report["os"] == "Ubuntu \x1b]0;owned\x07 \u202eLTS"  # the data itself, unchanged
+
+
+def test_logs_keeps_the_carriage_returns_of_dpkgs_progress_and_escapes_the_rest():
+    from nvwizard.cli.main import parse_args
+
+    keep = parse_args(["logs"]).output_keeps
+    out = io.StringIO()
+    print(
+        "(Reading database ... 50%\r(Reading database ... 100%\x1b[2J",
+        file=EscapingStream(out, keep),
+    )
+    assert out.getvalue() == "(Reading database ... 50%\r(Reading database ... 100%\\x1b[2J\n"
+    assert not hasattr(parse_args(["detect"]), "output_keeps")  # detect shows \r as \\r
