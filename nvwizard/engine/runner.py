@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from nvwizard.detect.misc import parse_lock_holders
 from nvwizard.engine import events as ev
+from nvwizard.engine import restore_holds as restore
 from nvwizard.engine.activate import ActivationGuard
 from nvwizard.engine.diagnose import (
     PACKAGE_STATES_ARGV,
@@ -38,7 +39,9 @@ from nvwizard.engine.step_results import (
     relevant_lines,
 )
 from nvwizard.host.base import Host
+from nvwizard.host.demo_advice import demo_of
 from nvwizard.plan import models as pm
+from nvwizard.plan.demo_words import for_demo_step
 from nvwizard.plan.models import Plan, Step
 
 Listener = Callable[[ev.Event], None]
@@ -160,6 +163,8 @@ class Engine:
                 reboot_required = True
             if step.kind == pm.REBOOT:
                 reboot_scheduled = True
+        if outcome.status != DONE:
+            outcome = self._put_holds_back(outcome, steps_done)
         outcome = replace(
             outcome,
             reboot_required=reboot_required,
@@ -168,6 +173,44 @@ class Engine:
         )
         self._emit(ev.PlanFinished(outcome=outcome))
         return outcome
+
+    def _put_holds_back(self, outcome: Outcome, steps_done: list[str]) -> Outcome:
+        """An apply that stopped between releasing the administrator's holds and carrying
+        them over holds again what is still installed (a step of its own, added to
+        `steps_done` when it succeeds), and says so."""
+        started = steps_done + ([outcome.failed_step] if outcome.failed_step else [])
+        if not restore.holds_left_released(self.plan, started, steps_done):
+            return outcome
+        wanted = self.plan.released_holds + self.plan.carried_holds
+        text = self._query(restore.states_argv(wanted))
+        # not knowing what is installed: hold the released ones again, as they were
+        installed = (
+            restore.installed_of(text) if text is not None else set(self.plan.released_holds)
+        )
+        back = restore.HoldsBack.of(self.plan, installed)
+        step = back.step()
+        demo = demo_of(self.host)
+        if demo is not None:
+            step = for_demo_step(step, self.plan, demo)
+        held = True
+        try:
+            if back.hold:
+                self._run_step(step)
+                steps_done.append(step.id)
+        except StepFailed:
+            held = False  # its output is in the log; the outcome stays the apply's
+        said = back.said(held, simulated=self.host.kind != "local")
+        return replace(outcome, message="; ".join(filter(None, [outcome.message, said])))
+
+    def _query(self, argv: list[str]) -> str | None:
+        """A read-only query's standard output (None when it cannot run)."""
+        try:
+            command = self.host.start(argv, COMMAND_ENV)
+            text = "\n".join(out.text for out in command.lines() if out.stream == "stdout")
+            command.wait()
+        except OSError:
+            return None
+        return text
 
     def _restore_after(self, failed: Step) -> None:
         """An activation whose unload failed: start the stopped services again (a step)."""

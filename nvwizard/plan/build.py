@@ -153,5 +153,7 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         mok_certificate=dkms_certificate(report.os_id)
         if install.modules == "dkms" and report.secure_boot == "enabled"
         else None,
+        released_holds=blocking_holds,
+        carried_holds=carried.packages,
     )
     return for_demo(plan, report.demo)

@@ -169,6 +169,11 @@ class Plan:
     # Secure Boot is on and DKMS builds the module: the certificate of DKMS's key, which must
     # be enrolled as a Machine Owner Key before the module loads (knowledge/secure_boot.py)
     mok_certificate: str | None = None
+    # Holds an administrator set that the repair step releases (`apt-mark unhold`), and what
+    # the hold step holds in their place (plan/holds.py): an apply that stops between the two
+    # puts the holds back (engine/restore_holds.py)
+    released_holds: list[str] = field(default_factory=list)
+    carried_holds: list[str] = field(default_factory=list)
 
     @property
     def changes_system(self) -> bool:
@@ -209,6 +214,8 @@ class Plan:
             "purpose": self.purpose,
             "blockers": [asdict(b) for b in self.blockers],
             "mok_certificate": self.mok_certificate,
+            "released_holds": list(self.released_holds),
+            "carried_holds": list(self.carried_holds),
         }
 
     @classmethod
@@ -236,4 +243,6 @@ class Plan:
             purpose=obj.get("purpose") or INSTALL_PLAN,
             blockers=[Blocker(**b) for b in obj.get("blockers") or []],
             mok_certificate=obj.get("mok_certificate"),
+            released_holds=list(obj.get("released_holds") or []),
+            carried_holds=list(obj.get("carried_holds") or []),
         )
