@@ -123,6 +123,9 @@ class InstallResult:
     driver: str
     finished: ev.Outcome | None = None  # None: a dry run, or no result came
     dry_run: bool = False
+    # a dry run: whether the plan, applied, would need a reboot (None: not known, as with
+    # --activate, which loads it without one only where the machine allows it then)
+    would_need_reboot: bool | None = None
     events_path: str | None = None
     reboot_due_at: float | None = None  # when the scheduled reboot comes due (time.time())
     activated: bool | None = None  # --activate: the new driver runs now (None: not asked)
@@ -144,7 +147,7 @@ class InstallResult:
             "driver": self.driver,
             "outcome": outcome,
             "message": done.message if done else None,
-            "reboot_required": bool(done and done.reboot_required) and not self.activated,
+            "reboot_required": self._reboot_required(),
             "reboot_scheduled": bool(done and done.reboot_scheduled),
             "reboot_due_at": self.reboot_due_at,
             "log_path": done.log_path if done else None,
@@ -155,6 +158,12 @@ class InstallResult:
             "activated": self.activated,
             "activation": self.activation,
         }
+
+    def _reboot_required(self) -> bool | None:
+        if self.dry_run:
+            return self.would_need_reboot
+        done = self.finished
+        return bool(done and done.reboot_required) and not self.activated
 
     def _next_action(self) -> str | None:
         done = self.finished
@@ -199,7 +208,10 @@ def install(args: argparse.Namespace) -> InstallResult:
         print(ACTIVATE_NOTE, flush=True)
     if args.dry_run:
         print("\nDry run: nothing was run.")
-        return InstallResult(EXIT_OK, host.label, plan.driver, dry_run=True)
+        reboot = None if args.activate else plan.needs_reboot
+        return InstallResult(
+            EXIT_OK, host.label, plan.driver, dry_run=True, would_need_reboot=reboot
+        )
     refuse_unless_we_can_ask(args)  # before the simulation: fail fast in a script
     print("", flush=True)
     simulation = simulate(host, plan)

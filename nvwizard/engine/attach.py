@@ -60,8 +60,10 @@ class ApplyStatus:
     failed_step: str | None = None
     message: str | None = None
     repair: tuple[str, ...] | None = None
+    # the new driver loads only after a reboot, and none happened since the apply (nor does the
+    # installed driver run already)
     reboot_pending: bool = False
-    reboot_scheduled: bool = False
+    reboot_scheduled: bool = False  # a reboot is scheduled and has not happened yet
     rebooted_since: bool = False  # the machine booted after the apply finished
     # The installed driver is the one loaded (what `activate` calls nothing to do): known for
     # a demo kept in the state directory, None on this machine (status does not look)
@@ -195,8 +197,19 @@ def current_apply(
         boot = boot_time if boot_time is not None else _boot_time()
     if status.finished_at and boot:
         status.rebooted_since = boot > status.finished_at
+    _settle_reboot(status)
     status.next_step, status.next_hint = _next_step(status, now)
     return status
+
+
+def _settle_reboot(status: ApplyStatus) -> None:
+    """The apply's reboot facts as they are now, not as the apply left them: a boot since it
+    ended fulfilled (or dropped) the reboot it asked for and any reboot scheduled before it,
+    and a driver that runs already needs none."""
+    if status.rebooted_since:
+        status.reboot_pending = status.reboot_scheduled = False
+    elif status.driver_runs:
+        status.reboot_pending = False
 
 
 def _read_progress(status: ApplyStatus, events_path: str) -> float | None:

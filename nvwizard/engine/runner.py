@@ -52,9 +52,6 @@ COMMAND_ENV = {"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C.UTF-8"}
 
 TAIL_LINES = 200  # output lines kept per step for the failure message
 
-# Steps after which the new kernel module is only used after a reboot.
-_NEEDS_REBOOT = {pm.PURGE, pm.AUTOREMOVE, pm.INSTALL, pm.FABRIC_MANAGER}
-
 
 class _Chunk:
     """Output lines waiting to be sent as one StepOutput event: consecutive lines of one
@@ -142,7 +139,7 @@ class Engine:
                 self._run_step(step)
             except StepFailed as failure:
                 diagnosis = failure.diagnosis
-                if step.changes_system and step.kind in _NEEDS_REBOOT:
+                if step.changes_system and step.kind in pm.NEEDS_REBOOT:
                     reboot_required = True
                 outcome = replace(
                     outcome,
@@ -159,7 +156,7 @@ class Engine:
                     self._restore_after(step)
                 break
             steps_done.append(step.id)
-            if step.kind in _NEEDS_REBOOT:
+            if step.kind in pm.NEEDS_REBOOT:
                 reboot_required = True
             if step.kind == pm.REBOOT:
                 reboot_scheduled = True

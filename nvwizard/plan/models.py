@@ -69,6 +69,9 @@ STEP_KINDS = (
     VERIFY_DRIVER,
 )
 
+# Steps after which the new kernel module is only used after a reboot (or a load without one).
+NEEDS_REBOOT = frozenset({PURGE, AUTOREMOVE, INSTALL, FABRIC_MANAGER})
+
 DEFAULT_LOCK_TIMEOUT_S = 300  # unattended-upgrades on a fresh VM often needs a few minutes
 # apt takes any number and waits that long; a wait past a day is a typo, not a plan
 MAX_LOCK_TIMEOUT_S = 86400
@@ -178,6 +181,12 @@ class Plan:
     @property
     def changes_system(self) -> bool:
         return any(s.changes_system for s in self.steps)
+
+    @property
+    def needs_reboot(self) -> bool:
+        """Applied whole, the plan changes the driver: the new module is used only after a
+        reboot (or after loading it without one, `activate`)."""
+        return any(s.changes_system and s.kind in NEEDS_REBOOT for s in self.steps)
 
     @property
     def has_stack(self) -> bool:

@@ -112,6 +112,15 @@ def test_a_dry_run_says_so(capsys):
     assert "Dry run: nothing was run." in captured.err
 
 
+def test_a_dry_run_says_whether_the_plan_would_need_a_reboot(capsys):
+    """535 -> 595 on hgx-h100 needs a reboot; the dry run said reboot_required false."""
+    assert main(["install", "--demo", "hgx-h100", "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reboot_required"] is True
+    # with --activate, whether it loads without one is only known once it is installed
+    assert main(["install", "--demo", "hgx-h100", "--dry-run", "--activate", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["reboot_required"] is None
+
+
 def test_on_this_machine_the_summary_comes_from_the_worker(
     this_machine_is_the_sandbox,  # noqa: F811
     capsys,

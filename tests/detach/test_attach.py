@@ -75,6 +75,28 @@ def test_done_then_reboot_then_verify_then_nothing(places):
     assert current_apply(boot_time=AFTER).next_step == NEXT_NOTHING
 
 
+def test_reboot_pending_and_scheduled_are_facts_of_now_not_of_the_apply(places):
+    """After the reboot, status --json said reboot_pending and reboot_scheduled true beside
+    rebooted_since true and a passing verify: what the apply left, not what is so."""
+    state, log = places
+    write_journal(log, state)
+    write_state(replace(read_state(state), reboot_scheduled=True), state)
+    before = current_apply(boot_time=BEFORE).to_json()
+    assert (before["reboot_pending"], before["reboot_scheduled"]) == (True, True)
+    assert before["rebooted_since"] is False
+    after = current_apply(boot_time=AFTER).to_json()
+    assert (after["reboot_pending"], after["reboot_scheduled"]) == (False, False)
+    assert after["rebooted_since"] is True
+    assert read_state(state).apply.reboot_pending  # the record stays what the apply said
+
+
+def test_a_demo_running_the_installed_driver_has_no_reboot_pending(places):
+    state, log = places
+    write_journal(log, state, host=DEMO)
+    status = current_apply(demo_now=demo_as(booted_at=BEFORE, driver_runs=True))
+    assert status.to_json()["reboot_pending"] is False
+
+
 def test_failed_apply_offers_the_repair(places):
     state, log = places
     write_journal(log, state, outcome="failed")
