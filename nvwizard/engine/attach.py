@@ -19,6 +19,7 @@ from nvwizard.engine import paths
 from nvwizard.engine.lock import current_holder
 from nvwizard.engine.progress import PlanProgress, progress_of
 from nvwizard.engine.state import VerifyResult, read_state
+from nvwizard.host.bundle_advice import after_bundle_apply, after_bundle_failure, bundle_dir
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_reboot, demo_repair, install_again, verify_command
 from nvwizard.plan.models import ACTIVATE_PLAN
@@ -205,8 +206,12 @@ def current_apply(
 def _settle_reboot(status: ApplyStatus) -> None:
     """The apply's reboot facts as they are now, not as the apply left them: a boot since it
     ended fulfilled (or dropped) the reboot it asked for and any reboot scheduled before it,
-    and a driver that runs already needs none."""
-    if status.rebooted_since:
+    and a driver that runs already needs none. A bundle's simulated machine ended with its
+    command: nothing is pending on it, nor to repair."""
+    if bundle_dir(status.host) is not None:
+        status.reboot_pending = status.reboot_scheduled = status.verify_pending = False
+        status.repair = None
+    elif status.rebooted_since:
         status.reboot_pending = status.reboot_scheduled = False
     elif status.driver_runs:
         status.reboot_pending = False
@@ -234,6 +239,11 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
     loaded = status.rebooted_since or bool(status.driver_runs)  # the new driver runs
     if status.state == RUNNING:
         return NEXT_WAIT, "follow it with `nvwizard logs -f`"
+    folder = bundle_dir(status.host)
+    if folder is not None:
+        if status.outcome in ("failed", "cancelled", INTERRUPTED):
+            return NEXT_INSTALL, after_bundle_failure(folder, status.driver)
+        return NEXT_NOTHING, after_bundle_apply(folder)
     if status.purpose == ACTIVATE_PLAN and status.outcome == "failed":
         if loaded:
             return NEXT_VERIFY, f"run `{verify}`"

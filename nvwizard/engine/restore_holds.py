@@ -12,8 +12,10 @@ gone (purged) with nothing installed in its place cannot be held: the outcome na
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from nvwizard.host.base import Host
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Plan, Step
 from nvwizard.plan.replaced import pair_replacements
@@ -39,6 +41,18 @@ def installed_of(text: str) -> set[str]:
         if len(abbrev) >= 2 and abbrev[1] not in _NOT_INSTALLED:
             found.add(name.strip())
     return found
+
+
+def installed_now(host: Host, plan: Plan, env: Mapping[str, str]) -> set[str]:
+    """Which of the released packages and their replacements are installed now (when dpkg
+    cannot be asked: the released ones, held again as they were)."""
+    try:
+        command = host.start(states_argv(plan.released_holds + plan.carried_holds), env)
+        text = "\n".join(out.text for out in command.lines() if out.stream == "stdout")
+        command.wait()
+    except OSError:
+        return set(plan.released_holds)
+    return installed_of(text)
 
 
 def holds_left_released(plan: Plan, started: list[str], done: list[str]) -> bool:

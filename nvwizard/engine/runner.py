@@ -28,6 +28,7 @@ from nvwizard.engine.diagnose import (
     parse_package_states,
 )
 from nvwizard.engine.events import CANCELLED, DONE, FAILED, Outcome
+from nvwizard.engine.simulated_advice import stopped_advice
 from nvwizard.engine.status_fd import parse_status_line
 from nvwizard.engine.step_results import (
     LOCK_SOURCE,
@@ -132,13 +133,15 @@ class Engine:
                     outcome,
                     status=CANCELLED,
                     message=f"cancelled before: {step.title}",
-                    next_action="Run the install again to finish the remaining steps.",
+                    next_action=stopped_advice(self.host, self.plan, None)
+                    or "Run the install again to finish the remaining steps.",
                 )
                 break
             try:
                 self._run_step(step)
             except StepFailed as failure:
                 diagnosis = failure.diagnosis
+                simulated = stopped_advice(self.host, self.plan, step)  # not this machine's dpkg
                 if step.changes_system and step.kind in pm.NEEDS_REBOOT:
                     reboot_required = True
                 outcome = replace(
@@ -146,8 +149,8 @@ class Engine:
                     status=FAILED,
                     failed_step=step.id,
                     message=f"{step.title} failed: {diagnosis.message}",
-                    next_action=diagnosis.next_action,
-                    repair=tuple(diagnosis.repair) if diagnosis.repair else None,
+                    next_action=simulated or diagnosis.next_action,
+                    repair=tuple(diagnosis.repair) if diagnosis.repair and not simulated else None,
                     broken_packages=tuple(diagnosis.broken),
                     last_lines=tuple(relevant_lines(failure.lines)),
                 )
@@ -178,12 +181,7 @@ class Engine:
         started = steps_done + ([outcome.failed_step] if outcome.failed_step else [])
         if not restore.holds_left_released(self.plan, started, steps_done):
             return outcome
-        wanted = self.plan.released_holds + self.plan.carried_holds
-        text = self._query(restore.states_argv(wanted))
-        # not knowing what is installed: hold the released ones again, as they were
-        installed = (
-            restore.installed_of(text) if text is not None else set(self.plan.released_holds)
-        )
+        installed = restore.installed_now(self.host, self.plan, COMMAND_ENV)
         back = restore.HoldsBack.of(self.plan, installed)
         step = back.step()
         demo = demo_of(self.host)
@@ -198,16 +196,6 @@ class Engine:
             held = False  # its output is in the log; the outcome stays the apply's
         said = back.said(held, simulated=self.host.kind != "local")
         return replace(outcome, message="; ".join(filter(None, [outcome.message, said])))
-
-    def _query(self, argv: list[str]) -> str | None:
-        """A read-only query's standard output (None when it cannot run)."""
-        try:
-            command = self.host.start(argv, COMMAND_ENV)
-            text = "\n".join(out.text for out in command.lines() if out.stream == "stdout")
-            command.wait()
-        except OSError:
-            return None
-        return text
 
     def _restore_after(self, failed: Step) -> None:
         """An activation whose unload failed: start the stopped services again (a step)."""
