@@ -27,10 +27,10 @@ from nvwizard.knowledge import kernel_modules as km
 from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.knowledge.packages import branch_of_version, parse_driver_package
 from nvwizard.report.activation import DKMS, SIGNED, ActivationFacts
-from nvwizard.report.build import modinfo_flavor
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE
 from nvwizard.report.findings.system import kernel_release_key
 from nvwizard.report.headless import is_headless
+from nvwizard.report.loaded_module import modinfo_flavor
 
 CANONICAL_SIGNER = "Canonical"
 DKMS_FOLDER = "/updates/dkms/"

@@ -26,7 +26,6 @@ from nvwizard.detect import (
     misc,
     mokutil,
     nvidia_smi,
-    proc_version,
     sysfs_pci,
     ubuntu_drivers,
     uname,
@@ -36,7 +35,6 @@ from nvwizard.detect.models import (
     AptPackage,
     DpkgEntry,
     GpuProcess,
-    LsmodEntry,
     NvidiaSmi,
     OsRelease,
     PciDevice,
@@ -54,6 +52,7 @@ from nvwizard.report.debian import DebianFacts
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
 from nvwizard.report.gpus import (
+    gpus_from_nvidia_smi,
     gpus_from_pci,
     gpus_from_ubuntu_drivers,
     is_nvidia_display,
@@ -62,7 +61,8 @@ from nvwizard.report.gpus import (
 )
 from nvwizard.report.headless import is_headless
 from nvwizard.report.kernel_headers import kernel_metapackages, offered_headers_metapackages
-from nvwizard.report.models import DriverCandidate, Gpu, LoadedModule, Report
+from nvwizard.report.loaded_module import loaded_module
+from nvwizard.report.models import DriverCandidate, Gpu, Report
 from nvwizard.report.ranking import recommendation
 from nvwizard.report.recommend import mark_recommended
 from nvwizard.report.signed_modules import signed_modules_available
@@ -111,31 +111,6 @@ def all_packages(host: Host) -> list[DpkgEntry]:
     return query or _parsed(host, "dpkg-l.txt", dpkg.parse_dpkg_l, [])
 
 
-def loaded_module(host: Host, modules: list[LsmodEntry] | None) -> LoadedModule | None:
-    proc = _parsed(
-        host, "proc-driver-nvidia-version.txt", proc_version.parse_proc_driver_version, None
-    )
-    if proc is not None and proc.version:
-        return LoadedModule(proc.version, proc.flavor)
-    # modinfo describes the module on disk: it is the loaded one only if lsmod shows nvidia.
-    if modules is None or not any(m.name == "nvidia" for m in modules):
-        return None
-    info = _parsed(host, "modinfo-nvidia.txt", proc_version.parse_modinfo, {})
-    version = info.get("version")
-    if not version:
-        return None
-    return LoadedModule(version, modinfo_flavor(info.get("license")))
-
-
-def modinfo_flavor(license_text: str | None) -> str | None:
-    """The open modules are licensed "Dual MIT/GPL"; the proprietary ones "NVIDIA"."""
-    if not license_text:
-        return None
-    if "MIT" in license_text or "GPL" in license_text:
-        return "open"
-    return "proprietary" if "NVIDIA" in license_text else None
-
-
 # -- the session ----------------------------------------------------------------------------
 
 
@@ -174,10 +149,14 @@ def _driver_sources(
     return found
 
 
-def find_gpus(host: Host, sysfs: list[PciDevice]) -> tuple[list[PciDevice], list[Gpu], list[str]]:
+def find_gpus(
+    host: Host, sysfs: list[PciDevice], smi: NvidiaSmi | None = None
+) -> tuple[list[PciDevice], list[Gpu], list[str]]:
     """(PCI devices, NVIDIA GPUs, their modaliases): from sysfs named by lspci, or, where sysfs
-    was not captured (a pasted bundle), from ubuntu-drivers' modaliases. Where sysfs lists the
-    bus, ubuntu-drivers (which reads the same sysfs) is not asked."""
+    was not captured (a pasted bundle), from ubuntu-drivers' modaliases, or else from the GPUs
+    an answering nvidia-smi lists (`smi`: a bundle of nvidia-smi.txt alone has GPUs too, only
+    their PCI ids are unknown). Where sysfs lists the bus, ubuntu-drivers (which reads the same
+    sysfs) is not asked."""
     devices = pci_devices(host, sysfs)
     gpus = gpus_from_pci(devices)
     if gpus or sysfs:
@@ -185,6 +164,8 @@ def find_gpus(host: Host, sysfs: list[PciDevice]) -> tuple[list[PciDevice], list
         return devices, gpus, [m for m in synthetic if m is not None]
     found = _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, [])
     gpus, modaliases = gpus_from_ubuntu_drivers(found)
+    if not gpus and not any(is_nvidia_display(d) for d in devices):
+        gpus = gpus_from_nvidia_smi(smi)
     return devices, gpus, modaliases
 
 
@@ -249,12 +230,12 @@ def build_report(
     host.prefetch(COMMAND_SOURCES + (OFFER_SOURCES if offers or gpu_on_bus else ()))
     release = os_release(host)
     kernel = _parsed(host, "uname-r.txt", uname.parse_uname_r, None)
-    devices, gpus, modaliases = find_gpus(host, sysfs)
+    smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
+    devices, gpus, modaliases = find_gpus(host, sysfs, smi)
     packages = all_packages(host)
     offered = read_offers(host) if offers or wants_offers(gpus, packages) else Offers()
     apt_packages = offered.apt_packages
     modules = _parsed(host, "lsmod.txt", lsmod.parse_lsmod, None)
-    smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
     session = _session(host)
     detected_headless = is_headless(session, packages)
     sources = _parsed(host, "apt-sources.txt", apt_sources.parse_apt_source_entries, None)
@@ -286,7 +267,7 @@ def build_report(
         recommendation_reason=choice.reason if gpus else None,
         ubuntu_drivers_recommended=choice.ubuntu_drivers_choice,
         installed_packages=[p for p in packages if is_nvidia_related(p.name)],
-        loaded_module=loaded_module(host, modules),
+        loaded_module=loaded_module(host, modules, smi),
         nvidia_smi=smi,
         secure_boot=secure_boot,
         nouveau_loaded=None if modules is None else any(m.name == "nouveau" for m in modules),

@@ -5,7 +5,7 @@ support, the branches it runs). Pure: the report reads the sources and hands the
 from __future__ import annotations
 
 from nvwizard.detect import lspci, sysfs_pci
-from nvwizard.detect.models import PciDevice, UbuntuDriversDevice
+from nvwizard.detect.models import NvidiaSmi, PciDevice, UbuntuDriversDevice
 from nvwizard.knowledge.architectures import classify_gpu
 from nvwizard.report.candidates import is_nvidia_device
 from nvwizard.report.models import Gpu
@@ -79,3 +79,15 @@ def gpus_from_ubuntu_drivers(devices: list[UbuntuDriversDevice]) -> tuple[list[G
         gpus.append(_gpu(_address_of(device.sysfs_path), parsed.device, device.model))
         modaliases.append(device.modalias)
     return gpus, modaliases
+
+
+def gpus_from_nvidia_smi(smi: NvidiaSmi | None) -> list[Gpu]:
+    """The GPUs nvidia-smi lists, at their bus address, by the name it prints: for a machine
+    whose PCI devices were not captured (nvidia-smi.txt alone). Their PCI ids are unknown, so
+    their generation is known only where the name says it."""
+    if smi is None or smi.status != "ok":
+        return []
+    return [
+        _gpu(lspci.normalise_pci_address(g.bus_id or "") or "unknown", None, g.name)
+        for g in smi.gpus
+    ]

@@ -2,8 +2,9 @@ import datetime as dt
 
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.host.base import Host
-from nvwizard.report.build import build_report, modinfo_flavor
+from nvwizard.report.build import build_report
 from nvwizard.report.headless import is_headless
+from nvwizard.report.loaded_module import modinfo_flavor
 
 TODAY = dt.date(2026, 1, 15)
 
