@@ -297,17 +297,18 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
 
 
 def _demo_repair(host, apply: InProcessApply) -> str | None:
-    """After a failure on a demo: what goes on from there, in the words `nvwizard status`
-    uses (a demo's dpkg is not this computer's: `dpkg --configure -a` never reaches it);
-    None for a bundle."""
+    """After a failure on a demo or a bundle: what goes on from there, in the words `nvwizard
+    status` uses (a simulated machine's dpkg is not this computer's: `dpkg --configure -a`
+    never reaches it)."""
     # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.host.bundle_advice import after_bundle_failure
     from nvwizard.host.demo_advice import demo_repair, unkept_demo_repair
     from nvwizard.simulator.script import FAIL_ENV
 
-    if host.kind != "demo":
-        return None
     name, saved_in = host.path.name, host.saved_in
-    if saved_in is None:
+    if host.kind != "demo":
+        said = after_bundle_failure(str(host.path), apply.plan.driver)
+    elif saved_in is None:
         said = unkept_demo_repair(name)
     else:
         said = demo_repair(name, apply.plan.driver, activation=False, saved_in=saved_in)

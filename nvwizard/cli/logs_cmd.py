@@ -10,6 +10,7 @@ import os
 import sys
 
 from nvwizard.engine.attach import latest_events_path, replay_and_follow
+from nvwizard.engine.events import PlanStarted
 from nvwizard.engine.journal import human_text, iter_events, latest_journal
 from nvwizard.engine.state import StateFileError
 from nvwizard.errors import RefusedError
@@ -46,8 +47,11 @@ def run(args: argparse.Namespace) -> int:
         raise RefusedError(f"no apply log on this machine yet{hint}")
     try:
         events = replay_and_follow(path) if args.follow else iter_events(path)
+        host = None  # the machine each apply ran on: a demo's outcome names no dpkg repair
         for event in events:
-            text = human_text(event)
+            if isinstance(event, PlanStarted):
+                host = event.host
+            text = human_text(event, host)
             if text is not None:
                 print(text, flush=args.follow)
     except FileNotFoundError:

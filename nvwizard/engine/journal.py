@@ -44,6 +44,8 @@ from nvwizard.engine.progress import DONE, FAILED, RUNNING
 from nvwizard.engine.state import ApplyRecord, RecordedState, write_state
 from nvwizard.errors import EXIT_USAGE, NvwizardError
 from nvwizard.host.base import Host
+from nvwizard.host.bundle_advice import bundle_dir
+from nvwizard.host.demo import demo_name
 from nvwizard.host.record_files import RECORD_LIMIT, UnusableFile, line_too_long, open_regular
 
 EVENTS_GLOB = "apply-*.jsonl"
@@ -200,7 +202,7 @@ class Journal:
         # rely on the state file already saying the same.
         with self._lock:
             self._update_state(event)
-            text = human_text(event)
+            text = human_text(event, self.state.apply.host if self.state.apply else None)
             if text is not None:
                 self._log.write(text + "\n")
             self._log.flush()
@@ -349,10 +351,13 @@ def latest_journal(log_dir: Path | None = None) -> Path | None:
     return candidates[-1] if candidates else None
 
 
-def human_text(event: ev.Event) -> str | None:
+def human_text(event: ev.Event, host: str | None = None) -> str | None:
     """One event as the human log shows it, with its time; None for progress events.
 
     Commands are shown with `shlex.join`: each `$` line pastes into a shell as the same argv.
+    `host`: the label of the machine the apply ran on (its plan-started event's); on a demo
+    or a bundle the outcome's repair argv (this computer's dpkg, which never reaches that
+    machine; the wizard's Repair runs the demo's repair plan) is left out.
     """
     if isinstance(event, ev.StepOutput):  # most events, and they carry no time: skip the clock
         return "\n".join(event.lines) if event.lines else None
@@ -373,6 +378,7 @@ def human_text(event: ev.Event) -> str | None:
         lines.append(f"  {outcome.message}")
     if outcome.next_action:
         lines.append(f"  next: {outcome.next_action}")
-    if outcome.repair:
+    simulated = demo_name(host) is not None or bundle_dir(host) is not None
+    if outcome.repair and not simulated:
         lines.append("  repair: " + shlex.join(outcome.repair))
     return "\n".join(lines)

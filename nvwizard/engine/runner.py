@@ -150,7 +150,7 @@ class Engine:
                     failed_step=step.id,
                     message=f"{step.title} failed: {diagnosis.message}",
                     next_action=simulated or diagnosis.next_action,
-                    repair=tuple(diagnosis.repair) if diagnosis.repair and not simulated else None,
+                    repair=tuple(diagnosis.repair) if diagnosis.repair else None,
                     broken_packages=tuple(diagnosis.broken),
                     last_lines=tuple(relevant_lines(failure.lines)),
                 )

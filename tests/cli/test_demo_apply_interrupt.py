@@ -93,7 +93,14 @@ def test_ctrl_c_cancels_a_demo_apply_after_the_running_step_and_status_says_so(p
     assert "ended without a result" not in printed and "Traceback" not in printed
     events = journal_events(log)
     kinds = [(e["kind"], e["step"]) for e in events if e["kind"].startswith("step-")]
-    assert kinds[-2:] == [("step-started", "update"), ("step-finished", "update")], kinds
+    # then the holds the repair step released are put back (hgx-h100's fabric manager, NSCQ)
+    assert kinds[-4:] == [
+        ("step-started", "update"),
+        ("step-finished", "update"),
+        ("step-started", "restore-holds"),
+        ("step-finished", "restore-holds"),
+    ], kinds
+    assert "the administrator's holds were put back on" in printed
     assert events[-1]["kind"] == "plan-finished"
     assert events[-1]["data"]["outcome"] == "cancelled"
 
