@@ -16,8 +16,9 @@ from pathlib import Path
 from nvwizard.engine import events as ev
 from nvwizard.engine import journal as jn
 from nvwizard.engine import paths
+from nvwizard.engine import restore_holds as restore
 from nvwizard.engine.lock import current_holder
-from nvwizard.engine.progress import PlanProgress, progress_of
+from nvwizard.engine.progress import DONE, PENDING, PlanProgress, progress_of
 from nvwizard.engine.state import VerifyResult, read_state
 from nvwizard.host.bundle_advice import after_bundle_apply, after_bundle_failure, bundle_dir
 from nvwizard.host.demo import demo_name
@@ -180,7 +181,7 @@ def current_apply(
         status.reboot_scheduled = machine.reboot_scheduled
         status.verify_pending = machine.verify_pending
         status.verified = machine.verify
-    last_heard = _read_progress(status, events_path) if events_path else None
+    last_heard, released = _read_progress(status, events_path) if events_path else (None, [])
     demo = demo_name(status.host)
     if holder is None and status.outcome == RUNNING:
         # The state says running but nobody holds the lock: the worker died mid-apply.
@@ -188,6 +189,12 @@ def current_apply(
         status.message = "the apply stopped without finishing (its process is gone)"
         status.repair = REPAIR_ARGV
         status.interrupted_at = last_heard
+        if released:  # no process was left to put them back (engine/restore_holds.py)
+            names = ", ".join(released)
+            status.message += (
+                f"; it had released the administrator's holds on {names} and not carried them "
+                "over: they may not be on hold now (`apt-mark showhold`)"
+            )
     if demo is not None:
         status.repair = None  # a demo's dpkg is the simulator's: its plans repair it, not you
     now = demo_now(demo, state_dir) if demo is not None and demo_now is not None else None
@@ -217,17 +224,24 @@ def _settle_reboot(status: ApplyStatus) -> None:
         status.reboot_pending = False
 
 
-def _read_progress(status: ApplyStatus, events_path: str) -> float | None:
-    """Fill in the progress from the journal; the time of its last event (None: none read)."""
+def _read_progress(status: ApplyStatus, events_path: str) -> tuple[float | None, list[str]]:
+    """Fill in the progress from the journal; the time of its last event (None: none read),
+    and the holds its plan released and had not carried over (or put back) by then."""
     try:
         events = jn.read_events(events_path)
     except OSError:
-        return None
+        return None, []
     except jn.JournalError as error:
         status.progress_problem = str(error)
-        return None
-    status.progress = progress_of(events)
-    return events[-1].time if events else None
+        return None, []
+    status.progress = progress = progress_of(events)
+    plan = next((e.plan for e in events if isinstance(e, ev.PlanStarted)), None)
+    released: list[str] = []
+    done = [step for step, state in progress.status.items() if state == DONE]
+    started = [step for step, state in progress.status.items() if state != PENDING]
+    if plan is not None and restore.holds_left_released(plan, started, done):
+        released = [] if restore.STEP_ID in done else plan.released_holds
+    return (events[-1].time if events else None), released
 
 
 def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, str]:

@@ -236,3 +236,42 @@ def test_latest_events_path_prefers_the_running_apply(places):
     with ApplyLock() as lock:
         lock.update(journal="/elsewhere/apply-x.jsonl")
         assert str(latest_events_path()) == "/elsewhere/apply-x.jsonl"
+
+
+def test_an_apply_that_died_after_releasing_holds_names_them(places):
+    """A worker that dies between the repair step's unhold and the hold step cannot put the
+    holds back: status names them instead of leaving them released in silence."""
+    from nvwizard.engine.journal import Journal
+    from nvwizard.plan import models as pm
+    from nvwizard.plan.models import Step
+    from tests.detach.helpers import install_plan
+
+    state, log = places
+    plan = install_plan("nvidia-fabricmanager-580")
+    unhold = ["apt-mark", "unhold", "nvidia-fabricmanager-535"]
+    repair = Step(
+        id="repair",
+        title="Repair the package manager",
+        why="test",
+        commands=[unhold],
+        changes_system=True,
+        on_failure="read the log",
+        kind=pm.REPAIR,
+    )
+    plan.steps.insert(0, repair)
+    plan.released_holds = ["nvidia-fabricmanager-535"]
+    plan.carried_holds = ["nvidia-fabricmanager-580"]
+    journal = Journal(log, state)
+    journal(ev.PlanStarted(plan, 4242, "this machine", time=1000.0))
+    journal(ev.StepStarted("repair", repair.title, (tuple(unhold),), pm.REPAIR, 1000.0))
+    journal(ev.StepFinished("repair", 0, 0.1, True, 1000.0))
+    journal(ev.StepStarted("install", "Install the driver", (), pm.INSTALL, 1000.0))
+    journal.close()  # and nothing more: the worker is gone
+
+    status = current_apply(boot_time=BEFORE)
+    assert status.outcome == "interrupted"
+    assert status.message == (
+        "the apply stopped without finishing (its process is gone); it had released the "
+        "administrator's holds on nvidia-fabricmanager-535 and not carried them over: they may "
+        "not be on hold now (`apt-mark showhold`)"
+    )
