@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from nvwizard.cli.machine_options import (
     bare_demo_before_a_command,
     resolve_machine,
 )
+from nvwizard.cli.parser import CommandLineParser, one_line
 from nvwizard.cli.stop_signals import Terminated, stopping_like_ctrl_c
 from nvwizard.cli.terminal_text import escaping_output
 from nvwizard.engine.paths import check_settings
@@ -46,31 +46,8 @@ def epilog() -> str:
     )
 
 
-# In argparse's messages, longer words are cut: they are echoed arguments, not the message.
-SHOWN_WORD_LIMIT = 100
-# A long word, and the punctuation after it, which stays (compiled on first use: re caches it).
-_LONG_WORD = rf"(\S{{{SHOWN_WORD_LIMIT + 1},}}?)([:;,.'\")\]]*)(?=\s|$)"
-
-
-def one_line(message: str) -> str:
-    """A message safe to print as one line: control characters escaped. Nothing is cut here:
-    nvwizard's messages name whole paths and commands (to paste), and cut what they echo of
-    the user's input where they echo it (`shown`)."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
-
-
-def cut_long_words(message: str) -> str:
-    """argparse's message with each word over SHOWN_WORD_LIMIT characters cut (`shown`):
-    argparse composes its messages of the arguments it was given, which may be any size."""
-    return re.sub(_LONG_WORD, lambda m: shown(m[1], SHOWN_WORD_LIMIT) + m[2], message)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with what it echoes cut to size and the hidden commands left unnamed."""
-
-    def error(self, message: str):
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(cut_long_words(message))}\n")
+class _Parser(CommandLineParser):
+    """nvwizard's parser (cli/parser.py), with the hidden commands left unnamed."""
 
     def _check_value(self, action, value):
         # argparse lists every choice, `_apply-worker` too; name only the commands people type.
@@ -86,7 +63,7 @@ class _WizardArgumentsOnly(Exception):
     """The arguments are not the wizard's alone: parse them with every subcommand."""
 
 
-class _WizardParser(argparse.ArgumentParser):
+class _WizardParser(CommandLineParser):
     def error(self, message: str):
         raise _WizardArgumentsOnly(message)
 

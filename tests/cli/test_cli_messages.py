@@ -47,9 +47,10 @@ def test_an_empty_package_to_keep_or_purge_is_a_usage_error(option, capsys):
 def test_a_padded_driver_is_refused_and_the_message_says_it_is_not_trimmed(capsys):
     code, out, err = run(["plan", "--demo", "--driver", " nvidia-driver-580-server "], capsys)
     assert (code, out) == (2, "")
-    assert last_line(err).endswith(
-        "argument --driver: ' nvidia-driver-580-server ': spaces around the package name "
-        "(it is not trimmed: did you mean 'nvidia-driver-580-server'?)"
+    assert err == (
+        "nvwizard: --driver: ' nvidia-driver-580-server ': spaces around the package name "
+        "(it is not trimmed: did you mean 'nvidia-driver-580-server'?) "
+        "(see `nvwizard plan --help`)\n"
     )
 
 
@@ -146,3 +147,42 @@ def test_a_bundle_with_one_readable_file_is_read(tmp_path, capsys):
     (bundle / "uname-r.txt").write_text((find_demo("hgx-h100").path / "uname-r.txt").read_text())
     code, out, _err = run(["detect", "--machine", str(bundle)], capsys)
     assert code == 0 and out.startswith(f"Machine: bundle {bundle}\n")
+
+
+# -- argparse's own errors --------------------------------------------------------------------
+
+PUBLIC_COMMANDS = ["detect", "capture", "plan", "install", "activate", "status", "logs"]
+PUBLIC_COMMANDS += ["verify", "export"]
+
+
+@pytest.mark.parametrize("command", PUBLIC_COMMANDS)
+def test_an_unknown_option_is_one_nvwizard_line_pointing_at_the_commands_help(
+    command, capsys, tmp_path
+):
+    required = {"capture": [str(tmp_path / "b")], "export": ["ansible", str(tmp_path / "p")]}
+    code, out, err = run([command, *required.get(command, []), "--bogus"], capsys)
+    assert (code, out) == (2, "")
+    assert err == f"nvwizard: unrecognized arguments: --bogus (see `nvwizard {command} --help`)\n"
+
+
+@pytest.mark.parametrize(
+    "argv, said, command",
+    [
+        (["plan", "--driver"], "--driver: expected one argument", "plan"),
+        (
+            ["export", "salt", "/tmp/p"],
+            "FORMAT: invalid choice: 'salt' (choose from 'ansible')",
+            "export",
+        ),
+        (["--bogus"], "unrecognized arguments: --bogus", None),
+        (
+            ["plan", "--headless", "--desktop"],
+            "--desktop: not allowed with argument --headless",
+            "plan",
+        ),
+    ],
+)
+def test_argparse_errors_are_one_line_in_nvwizards_form(argv, said, command, capsys):
+    code, out, err = run(argv, capsys)
+    helped = f"nvwizard {command}" if command else "nvwizard"
+    assert (code, out, err) == (2, "", f"nvwizard: {said} (see `{helped} --help`)\n")
