@@ -5,8 +5,9 @@ install learn is accepted here too and written into the playbook as the words to
 (`plan_option_words`). What plan refuses on every machine is refused here as plan refuses
 it (the same functions: `check_options_without_machine`); the rest is planned on each host
 when the playbook runs: that is also why `export` takes no --machine or --demo (a demo is
-chosen per host, with the host variable `nvwizard_demo`). `--reboot` is refused: the playbook
-reboots a host itself, with ansible.builtin.reboot, when nvwizard says the driver needs it.
+chosen per host, with the host variable `nvwizard_demo`). `--reboot` is not offered (its
+`--help` says why) and refused with the reason when given: the playbook reboots a host itself,
+with ansible.builtin.reboot, when nvwizard says the driver needs it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def register(subparsers, add_machine_options) -> None:
         "its host variable nvwizard_accept lists that condition, e.g. "
         "nvwizard_accept='[\"gpu-processes\"]' (ids: gpu-processes, "
         "secure-boot-dkms-only, run-installer); the other hosts go on.\n\n"
+        "Each host is rebooted by the playbook itself (ansible.builtin.reboot) when nvwizard "
+        "says the new driver needs it, so plan's --reboot is not taken here.\n\n"
         "DIR/README.md says how to run it.",
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -60,8 +63,8 @@ def register(subparsers, add_machine_options) -> None:
     )
     add_plan_options(parser)
     for action in parser._actions:
-        if action.dest in NOT_EXPORTED:  # parsed, so that it is refused with the reason
-            action.help = "refused here: " + NOT_EXPORTED[action.dest].split(": ", 1)[1]
+        if action.dest in NOT_EXPORTED:  # not offered, but parsed to be refused with the reason
+            action.help = argparse.SUPPRESS
     parser.set_defaults(run=run, **{NO_MACHINE_REASON: NO_MACHINE})
 
 
