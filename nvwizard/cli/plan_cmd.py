@@ -13,6 +13,11 @@ from nvwizard.cli.arg_types import cuda_request, package_name
 from nvwizard.errors import UsageError, exit_codes_help, shown
 from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, MAX_LOCK_TIMEOUT_S, Choices
 
+PERSISTENCED_HELP = (
+    "enable nvidia-persistenced (default: on for a headless server); on Debian, whose package "
+    "starts the service itself, --no-persistenced also leaves it out of a headless install"
+)
+
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -77,7 +82,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--persistenced",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="enable nvidia-persistenced (default: on for a headless server)",
+        help=PERSISTENCED_HELP,
     )
     parser.add_argument(
         "--reboot",

@@ -7,12 +7,15 @@ with `mokutil --import /var/lib/dkms/mok.pub` and confirmed at the next boot on 
 (knowledge/secure_boot.py).
 
 - headless (compute): the kernel modules (`nvidia-kernel-dkms`, `nvidia-open-kernel-dkms` or
-  the Tesla family's), `nvidia-smi`, `libcuda1`, `libnvidia-cfg1` and `nvidia-persistenced`
-  (each in the chosen family's name), the GSP firmware for GPUs that have a GSP;
+  the Tesla family's), `nvidia-smi`, `libcuda1`, `libnvidia-cfg1` (each in the chosen
+  family's name), `nvidia-persistenced` unless --no-persistenced (Debian's package enables its
+  service itself, and only a recommendation names it: left out, it is not installed), the GSP
+  firmware for GPUs that have a GSP;
 - desktop: the family's metapackage (`nvidia-driver`, `nvidia-tesla-535-driver`), with the
   open kernel modules named first when chosen (apt then takes them for the metapackage's
   `nvidia-kernel-dkms | nvidia-open-kernel-<version>` dependency), and the family's
-  nvidia-smi, which no metapackage depends on (Verify runs it);
+  nvidia-smi, which no metapackage depends on (Verify runs it). The metapackage recommends
+  nvidia-persistenced, which then comes and runs: the plan says so when it was not asked for;
 - both: the headers of the running kernel plus the headers metapackage that follows its
   updates (knowledge/debian.py knows each ABI form), so DKMS builds for the next kernel too.
 
@@ -123,13 +126,17 @@ def debian_install_lists(
         # persistenced depends on `libnvidia-cfg1 | ... | libnvidia-cfg1-any`: naming the
         # family's library first keeps apt from pulling the current family's beside a Tesla one
         packages = [driver.kernel_dkms, driver.smi, driver.cuda_library, driver.cfg_library]
-        packages.append(PERSISTENCED)
+        # only named here (the libraries merely recommend it, and headless installs leave
+        # recommendations out): without --persistenced it stays out, service and all
+        packages += [PERSISTENCED] if choices.persistenced else []
         if _needs_gsp_firmware(report, driver):
             packages.append(driver.gsp_firmware)
     elif driver.open:
         packages = [driver.kernel_dkms, driver.metapackage, driver.smi]
     else:
         packages = [driver.metapackage, driver.smi]
+    if not choices.headless and not choices.persistenced:
+        warnings.append(persistenced_comes_anyway(driver))
     headers = _headers(report, warnings)
     packages += headers
     if report.secure_boot == "enabled":
@@ -143,6 +150,19 @@ def debian_install_lists(
         "(/var/lib/dkms/mok.pub) is enrolled as a Machine Owner Key."
     )
     return packages, warnings, why
+
+
+def persistenced_comes_anyway(driver: DebianDriver) -> str:
+    """A desktop install takes the metapackage's recommendations, nvidia-persistenced among
+    them (checked on the real archive: tests/debian_archive), and Debian's nvidia-persistenced
+    enables and starts its own service: not enabling it is not enough to go without it."""
+    return (
+        f"{driver.metapackage} recommends {PERSISTENCED}, which apt installs with it, and "
+        f"Debian's {PERSISTENCED} package enables and starts its service itself: it runs "
+        f"although this plan does not enable it. To go without it, run "
+        f"`systemctl disable --now {PERSISTENCED}` after the install, or install headless "
+        "(--headless --no-persistenced leaves the package out)."
+    )
 
 
 # -- the apt sources ------------------------------------------------------------------------

@@ -85,7 +85,10 @@ def plan_cases(
             for headless in (True, False):
                 kind = "headless" if headless else "desktop"
                 key = f"{codename}/{flavour}/{candidate.package}/{kind}"
-                choices = Choices(driver=candidate.package, headless=headless)
+                # persistenced as the command line's default: on for a headless server
+                choices = Choices(
+                    driver=candidate.package, headless=headless, persistenced=headless
+                )
                 try:
                     plan = build_plan(report, choices)
                 except NvwizardError as error:
@@ -105,7 +108,7 @@ def _distro_cuda_case(codename: str, flavour: str, report: Report) -> Iterator[P
     refused: PlanCase | None = None
     for driver in names:
         key = f"{codename}/{flavour}/{driver}/headless+cuda-distro"
-        choices = Choices(driver=driver, headless=True, cuda="distro")
+        choices = Choices(driver=driver, headless=True, persistenced=True, cuda="distro")
         try:
             plan = build_plan(report, choices)
         except NvwizardError as error:

@@ -263,7 +263,8 @@ def _open_modules_evidence(
     if compare_versions(open_version, driver_version) == 0:
         return {}
     driver = DebianDriver(debian.OPEN_MODULES, "", int(open_version.split(".")[0]), True)
-    packages, _, _ = debian_install_lists(report, Choices(driver=driver.name), driver)
+    headless_server = Choices(driver=driver.name, headless=True, persistenced=True)
+    packages, _, _ = debian_install_lists(report, headless_server, driver)
     naive = root.simulate_install(packages, recommends=False)
     pinned = pin_until_consistent(root, packages, open_version)
     installs: dict[str, str] = {}

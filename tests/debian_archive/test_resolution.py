@@ -7,8 +7,12 @@ from __future__ import annotations
 import pytest
 
 from nvwizard.detect.debversion import compare_versions
+from nvwizard.errors import NvwizardError
 from nvwizard.knowledge import debian
 from nvwizard.knowledge.debian import headers_meta
+from nvwizard.plan.build import build_plan
+from nvwizard.plan.models import Choices
+from nvwizard.plan.simulate import simulation_commands
 from nvwizard.report.debian import open_modules_lag
 from tests.debian_archive.archive import installed_by, parse_index, status_text
 from tests.debian_archive.plans import demo_report, plan_cases
@@ -132,3 +136,31 @@ def test_the_debian_demos_package_data_is_the_recorded_subset(codename):
         assert (DEMO_ROOT / spec.demo / name).read_text() == text, (
             f"{spec.demo}/{name} differs: python scripts/debian_indices.py rewrites it"
         )
+
+
+# -- nvidia-persistenced: only a recommendation names it ----------------------------------
+
+
+@pytest.mark.parametrize("codename", list(SPECS))
+def test_persistenced_stays_out_of_a_headless_install_only(codename, debian_archive):
+    """Debian's nvidia-persistenced enables and starts its own service. Headless installs take
+    no recommendations: without --persistenced apt installs no nvidia-persistenced. A desktop
+    install takes the metapackage's recommendations, nvidia-persistenced among them (what the
+    plan's warning says)."""
+    _data, root = debian_archive(codename)
+    report = demo_report(SPECS[codename].demo, {})
+    planned = 0
+    for candidate in report.driver_candidates:
+        for headless in (True, False):
+            choices = Choices(driver=candidate.package, headless=headless, persistenced=False)
+            try:
+                plan = build_plan(report, choices)
+            except NvwizardError:
+                continue  # refused (bookworm's lagging open modules): no install to check
+            done = root.run(simulation_commands(plan)["install"])
+            assert done.returncode == 0, done.stdout[-2000:]
+            installed = installed_by(done.stdout)
+            assert (debian.PERSISTENCED in installed) is not headless, (plan.driver, headless)
+            assert any(debian.PERSISTENCED in w for w in plan.warnings) is not headless
+            planned += 1
+    assert planned >= 4
