@@ -71,7 +71,8 @@ def resolve_machine(args: argparse.Namespace) -> None:
         if before is not None and args.command is not None and not command_takes_one:
             reason = getattr(args, NO_MACHINE_REASON, None)
             _usage_error(
-                f"nvwizard {args.command}: {_option_text(before)} cannot be used here: "
+                f"nvwizard: {_option_text(before)} cannot be used with "
+                f"`nvwizard {args.command}`: "
                 + (reason or f"`nvwizard {args.command}` works on this computer only")
             )
         return
