@@ -9,6 +9,9 @@ Three read-only simulations through the host, in the order the apply runs the st
   comes back fresh), which installed driver packages it replaces through Conflicts (allowed:
   the normal branch upgrade, see replaced.py) and whether it removes anything else.
 
+- the tools a repository step installs from the distribution's archive first (curl,
+  ca-certificates), on the same state: a package apt cannot install stops the plan before
+  anything changes, not halfway, after the driver;
 - the developer stack (CUDA toolkit, cuDNN, container toolkit) with the driver's install,
   where apt already offers it: it must bring no driver package and remove nothing the
   driver's install alone does not (a toolkit that pulled `cuda-drivers` would replace the
@@ -28,6 +31,7 @@ from nvwizard.host.base import Host
 from nvwizard.knowledge.cuda import pulls_nvidia_driver
 from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.knowledge.packages import is_driver_package
+from nvwizard.plan import models as pm
 from nvwizard.plan.models import Plan
 from nvwizard.plan.replaced import Replacement, may_replace, pair_replacements
 
@@ -92,6 +96,7 @@ class Simulation:
     autoremove: SimulationResult | None  # `apt-get -s purge --autoremove <list>`
     install: SimulationResult | None
     stack: SimulationResult | None = None  # the driver's install with the stack
+    tools: SimulationResult | None = None  # what repository steps install first (curl)
 
     @property
     def also_removed(self) -> list[str]:
@@ -131,6 +136,7 @@ class Simulation:
             "autoremove": one(self.autoremove),
             "install": one(self.install),
             "stack": one(self.stack),
+            "tools": one(self.tools),
             "also_removed": self.also_removed,
         }
 
@@ -153,7 +159,24 @@ def simulation_commands(plan: Plan) -> dict[str, list[str]]:
             *plan.install_list,
             *plan.stack_list,
         ]
+    tools = repository_tools(plan)
+    if tools:
+        commands["tools"] = ["apt-get", "-s", "install", "--no-install-recommends", *tools]
     return commands
+
+
+def repository_tools(plan: Plan) -> list[str]:
+    """The packages the plan's repository steps install from the archive (`apt-get install
+    curl ca-certificates` where dpkg has no curl), in their order."""
+    names: list[str] = []
+    for step in plan.steps:
+        if step.kind != pm.REPOSITORY:
+            continue
+        for argv in step.commands:
+            if argv[:1] == ["apt-get"] and "install" in argv:
+                words = argv[argv.index("install") + 1 :]
+                names += [w for w in words if not w.startswith("-") and w not in names]
+    return names
 
 
 def _run(host: Host, argv: list[str], purged: frozenset[str] = frozenset()) -> SimulationResult:
@@ -181,11 +204,13 @@ def simulate(host: Host, plan: Plan) -> Simulation:
         autoremove.remove if autoremove else ()
     )
     install = stack = None
-    # Packages in sources the plan enables first are invisible to apt until then (Debian).
+    # Packages in sources the plan enables first are invisible to apt until then (Debian);
+    # the tools come from the main archive, which apt sees already.
     if plan.step("sources") is None:
         install = _run(host, commands["install"], gone) if "install" in commands else None
         stack = _run(host, commands["stack"], gone) if "stack" in commands else None
-    return Simulation(purge=purge, autoremove=autoremove, install=install, stack=stack)
+    tools = _run(host, commands["tools"], gone) if "tools" in commands else None
+    return Simulation(purge, autoremove, install, stack=stack, tools=tools)
 
 
 @dataclass
@@ -234,10 +259,15 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
     notes: list[str] = []
     confirmed = set(plan.purge_list)
     kept = {k.name for k in plan.kept_list}
-    for name, result in (("purge", sim.purge), ("install", sim.install)):
+    tools = f"the install of {', '.join(repository_tools(plan))} (for the repositories)"
+    for name, result in (
+        ("the purge", sim.purge),
+        ("the install", sim.install),
+        (tools, sim.tools),
+    ):
         if result is not None and not result.ok:
             reason = "; ".join(result.errors) or f"apt-get exited {result.exit_code}"
-            problems.append(f"apt cannot simulate the {name}: {reason}")
+            problems.append(f"apt cannot simulate {name}: {reason}")
     dragged = sorted(set(sim.purge.remove) - confirmed) if sim.purge is not None else []
     if dragged:
         problems.append(

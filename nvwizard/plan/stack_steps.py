@@ -24,6 +24,9 @@ from nvwizard.report.models import DriverCandidate, Report
 
 DEFAULT_ARCHITECTURE = "amd64"
 CURL = ["curl", "-fsSL", "--retry", "3", "-o"]
+# What a repository step installs from the distribution's archive first, where dpkg has no curl
+# (both in Debian's and Ubuntu's main; the plan's simulation checks apt offers them).
+REPOSITORY_TOOLS = ("curl", "ca-certificates")
 
 
 def driver_source_words(report: Report) -> str:
@@ -94,7 +97,7 @@ def _curl_first(report: Report, choices: Choices, done: list[bool]) -> list[list
     """`apt-get install curl ca-certificates` once, where dpkg shows no curl."""
     if report.stack.curl is False and not done:
         done.append(True)
-        return [apt_get(choices, "install", "--no-install-recommends", "curl", "ca-certificates")]
+        return [apt_get(choices, "install", "--no-install-recommends", *REPOSITORY_TOOLS)]
     return []
 
 

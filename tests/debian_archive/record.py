@@ -3,9 +3,10 @@
 For a release: the kernel each flavour's metapackage installs today; a base server system
 (Priority required and important, plus `BASE_EXTRAS` and the running kernel) resolved by apt
 and written as a dpkg status file; then every plan of the release's demo machine (plans.py)
-resolved with `apt-get -s` on top of that base. The subset is every version of each package
-those resolutions install, plus every driver-family package (knowledge/debian.py), so apt
-meets the same choices offline as on the real archive.
+resolved with `apt-get -s` on top of that base, and the tools a plan's repository step installs
+from the archive (curl, ca-certificates). The subset is every version of each package those
+resolutions install, plus every driver-family package (knowledge/debian.py), so apt meets the
+same choices offline as on the real archive.
 
 A plan nvwizard refuses is recorded as refused. For the open kernel modules when they lag the
 driver (bookworm), the evidence behind that refusal is recorded too: the plan as it would be
@@ -26,6 +27,7 @@ from nvwizard.knowledge import cuda, debian
 from nvwizard.knowledge.debian import DebianDriver
 from nvwizard.plan.debian import debian_install_lists
 from nvwizard.plan.models import Choices
+from nvwizard.plan.stack_steps import REPOSITORY_TOOLS
 from tests.debian_archive.archive import (
     AptRoot,
     Stanza,
@@ -201,6 +203,11 @@ def record(
         done = root.run(case.install_argv)
         outcomes[case.key] = "ok" if done.returncode == 0 else _apt_error(done.stdout + done.stderr)
         _add(needed, installed_by(done.stdout))
+    # what a repository step installs from the archive first, where dpkg has no curl
+    tools = root.simulate_install(REPOSITORY_TOOLS, recommends=False)
+    if tools.returncode != 0:
+        raise RuntimeError(f"{' '.join(REPOSITORY_TOOLS)} do not resolve:\n{tools.stdout[-2000:]}")
+    _add(needed, installed_by(tools.stdout))
     evidence = _open_modules_evidence(spec, root, kernels, apt_show, sources)
     for item in evidence.values():
         _add(needed, item.pop("installs", {}))
