@@ -83,7 +83,7 @@ def demo_after_the_install(demo: bool = True) -> str:
     machine = "the demo" if demo else "the simulated machine"
     rejects = demo_rejects(machine="this demo" if demo else machine)
     what = "Secure Boot is on and DKMS built the module"
-    return f"{what}: {rejects}, so no reboot of {machine} loads it."
+    return f"{what}: {rejects}, so it loads on {machine} neither now nor after a reboot."
 
 
 def nothing_queues_it(os_id: str | None) -> str:

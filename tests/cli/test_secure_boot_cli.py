@@ -71,7 +71,7 @@ def test_on_the_demo_each_place_says_what_the_demo_does_instead(capsys):
     assert (
         "Secure Boot is on and DKMS built the module: on this demo the simulated boot rejects "
         "the module, as a real machine's does until its key is enrolled, and the simulator "
-        "cannot enrol a key, so no reboot of the demo loads it."
+        "cannot enrol a key, so it loads on the demo neither now nor after a reboot."
     ) in out.splitlines()
     assert "The new driver loads at the demo's next reboot" not in out
     # the simulated postinst says what Ubuntu's says under apt's non-interactive frontend

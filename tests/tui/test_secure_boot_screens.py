@@ -66,7 +66,7 @@ def test_on_a_demo_the_screens_say_no_reboot_loads_it_and_ask_for_no_mokutil():
     assert said[0] == (
         "! Secure Boot is on and DKMS built the module: on this demo the simulated boot rejects "
         "the module, as a real machine's does until its key is enrolled, and the simulator "
-        "cannot enrol a key, so no reboot of the demo loads it."
+        "cannot enrol a key, so it loads on the demo neither now nor after a reboot."
     )
     assert not [line for line in said if "mokutil" in line or "sudo" in line]
 
@@ -91,3 +91,25 @@ def _done():
     from nvwizard.engine import events as ev
 
     return ev.Outcome(status=ev.DONE, reboot_required=True)
+
+
+def test_on_a_demo_the_install_and_reboot_screens_say_one_thing_about_loading_it():
+    """The demo's module loads neither now nor at its reboot: no line may offer either (the
+    Install screen said "Press n to load it: now where that is safe, or by a reboot" above
+    the line saying no reboot loads it; the Reboot screen "The new driver runs once loaded")."""
+    from nvwizard.tui.controllers.secure_boot import done_hint, next_label
+
+    state = state_with("demo", MOK_DER)
+    state.outcome = _done()
+    installed = texts(InstallController(state, FakeBackend()).outcome_lines())
+    assert installed[0] == "✓ Installed."
+    assert installed[1].endswith("so it loads on the demo neither now nor after a reboot.")
+    said = [*installed, done_hint(state), next_label(state)]
+    said += texts(RebootController(state, FakeBackend()).explanation())
+    assert not [line for line in said if "load it" in line or "runs once loaded" in line]
+    assert "names a driver that loads here" in " ".join(said)
+    # where the module loads, n still offers it
+    real = state_with("local", MOK_DER)
+    real.outcome = _done()
+    assert "Press n to load it" in texts(InstallController(real, FakeBackend()).outcome_lines())[0]
+    assert next_label(real) == "Next: load it or reboot"

@@ -20,7 +20,7 @@ from nvwizard.tui.controllers.choices import (
     with_purge_ticks,
 )
 from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
-from nvwizard.tui.controllers.secure_boot import installed_lines
+from nvwizard.tui.controllers.secure_boot import installed_lines, loads_nowhere
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import ApplyRun, WizardBackend
 
@@ -274,6 +274,8 @@ class InstallController:
         if outcome is None:
             return []
         if outcome.ok:
+            if loads_nowhere(self.state):  # the line below says why: one thing, said once
+                return [Line("✓ Installed.", OK), *installed_lines(self.state)]
             done = "✓ Installed. Press n to load it: now where that is safe, or by a reboot."
             return [Line(done, OK), *installed_lines(self.state)]
         lines = [

@@ -8,7 +8,7 @@ from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_reboot, verify_command
 from nvwizard.knowledge.secure_boot import import_certificate
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
-from nvwizard.tui.controllers.secure_boot import mok_certificate, reboot_lines
+from nvwizard.tui.controllers.secure_boot import loads_nowhere, mok_certificate, reboot_lines
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
@@ -23,7 +23,11 @@ class RebootController:
 
     def explanation(self) -> list[Line]:
         report = self.state.report
-        lines = [Line("The new driver runs once loaded: now where that is safe, else at a reboot.")]
+        lines = []
+        if not loads_nowhere(self.state):  # else the Secure Boot lines below say why not
+            lines.append(
+                Line("The new driver runs once loaded: now where that is safe, else at a reboot.")
+            )
         if report is not None and report.over_ssh:
             lines.append(
                 Line("! You are connected over SSH: the session drops at the reboot.", WARN)
@@ -42,13 +46,13 @@ class RebootController:
     def _after_a_simulated_reboot(self) -> list[Line]:
         """A demo or bundle machine: the wizard itself goes on after its reboot (this
         computer's `sudo nvwizard` would look at this computer)."""
-        lines = [
-            Line(
-                "After the reboot (the simulated machine's; this computer does not reboot) the "
-                "wizard detects it again and opens Verify.",
-                DIM,
-            )
-        ]
+        after = (
+            "After the reboot (the simulated machine's; this computer does not reboot) the "
+            "wizard detects it again and opens Verify"
+        )
+        if loads_nowhere(self.state):
+            after += ", which shows the module rejected and names a driver that loads here"
+        lines = [Line(f"{after}.", DIM)]
         demo = self._kept_demo()
         if demo is not None:
             lines.append(Line("Later, from the command line:", DIM))

@@ -2,7 +2,7 @@
 Secure Boot rejects it until its key is enrolled, which the install could not queue
 (knowledge/secure_boot.py). On this machine: the import to run before the reboot and what to
 choose in MOK Manager at the boot; on a demo or bundle machine: that its simulated boot rejects
-the module, so no reboot loads it there."""
+the module, so it loads there neither now nor after a reboot (`loads_nowhere`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,31 @@ from nvwizard.knowledge import secure_boot as sb
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
 from nvwizard.tui.state import WizardState
 
+NEXT_LABEL = "Next: load it or reboot"
+
 
 def mok_certificate(state: WizardState) -> str | None:
     """The certificate of the key to enrol (None: the plan needs none)."""
     return state.plan.mok_certificate if state.plan is not None else None
+
+
+def loads_nowhere(state: WizardState) -> bool:
+    """The installed module loads on this machine neither now nor after a reboot: a demo or
+    bundle machine, whose simulated boot (and modprobe) rejects the module DKMS built under
+    Secure Boot, and whose simulator enrols no key."""
+    return mok_certificate(state) is not None and not state.host.is_real
+
+
+def next_label(state: WizardState) -> str:
+    """The Install screen's button to the Reboot screen, once the install succeeded."""
+    return "Next: Reboot screen" if loads_nowhere(state) else NEXT_LABEL
+
+
+def done_hint(state: WizardState) -> str:
+    """The Install screen's hint once the install succeeded: what n leads to."""
+    if loads_nowhere(state):
+        return "Done. n: the Reboot screen; Verify after the demo's reboot says what loads."
+    return "Done. Press n to load it: without a reboot where that is safe."
 
 
 def installed_lines(state: WizardState) -> list[Line]:

@@ -19,6 +19,7 @@ from textual.widgets import Button, Log, ProgressBar
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.install import ApplyRefused, InstallController
 from nvwizard.tui.controllers.lines import DANGER, Line
+from nvwizard.tui.controllers.secure_boot import NEXT_LABEL, done_hint, next_label
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.screens.log import LogScreen
 from nvwizard.tui.types import ApplyRun
@@ -65,7 +66,7 @@ class InstallScreen(WizardScreen):
         with Horizontal(id="actions"):
             yield Button("Install", id="apply", variant="warning", compact=True, disabled=True)
             yield Button("Run the repair", id="repair", variant="warning", compact=True)
-            yield Button("Next: load it or reboot", id="to-reboot", variant="success", compact=True)
+            yield Button(NEXT_LABEL, id="to-reboot", variant="success", compact=True)
 
     def __init__(self, controller: InstallController, follow: bool = False) -> None:
         super().__init__(controller)
@@ -239,7 +240,8 @@ class InstallScreen(WizardScreen):
         if outcome.ok:
             self.query_one("#progress", ProgressBar).update(progress=100)
             button = self.query_one("#to-reboot", Button)
-            self.hint("Done. Press n to load it: without a reboot where that is safe.")
+            button.label = next_label(self.state)
+            self.hint(done_hint(self.state))
         else:
             button = self.query_one("#repair", Button)
             if outcome.repair:
