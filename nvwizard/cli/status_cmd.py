@@ -12,7 +12,9 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nvwizard.engine.attach import (
     INTERRUPTED,
@@ -23,7 +25,11 @@ from nvwizard.engine.attach import (
     current_apply,
 )
 from nvwizard.errors import NvwizardError
+from nvwizard.host.demo import demo_name
 from nvwizard.plan.models import ACTIVATE_PLAN
+
+if TYPE_CHECKING:
+    from nvwizard.host.base import Host
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -38,8 +44,14 @@ def register(subparsers, add_machine_options) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    status = current_apply(demo_now=demo_now)
-    loaded = loaded_now()
+    demos: list = []  # the demo the last apply ran on, when it could be read
+    status = current_apply(demo_now=lambda name, folder: demo_now(name, folder, demos.append))
+    # what the kernel runs on the machine the apply was on: the demo's (never this
+    # computer's beside a demo's facts); an unreadable demo: nothing
+    if demo_name(status.host) is None:
+        loaded: dict | None = loaded_now()
+    else:
+        loaded = loaded_now(demos[0]) if demos else None
     if args.json:
         print(json.dumps({**status.to_json(), "loaded": loaded}, indent=2))
     else:
@@ -47,9 +59,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def demo_now(name: str, state_dir: Path) -> DemoNow:
+def demo_now(name: str, state_dir: Path, keep: Callable[[Host], None] | None = None) -> DemoNow:
     """The last apply was on a demo kept in the state directory: that demo as it is now (when
-    it booted, whether the installed driver is the one loaded, where it is saved)."""
+    it booted, whether the installed driver is the one loaded, where it is saved). `keep`
+    is handed the demo's host, when it could be read."""
     # lazy: the simulator, detection and the activation's facts load only when the last
     # apply was on a demo
     from nvwizard.report.activation import LOADED, decide_activation
@@ -63,6 +76,8 @@ def demo_now(name: str, state_dir: Path) -> DemoNow:
         runs = decide_activation(activation_facts(host, None)).verdict == LOADED
     except NvwizardError:  # a demo this version lacks, or its saved machine damaged
         return DemoNow(booted_at=None, driver_runs=False, saved_in=saved_in)
+    if keep is not None:
+        keep(host)
     simulator = host.simulator
     booted_at = simulator.booted_at if isinstance(simulator, SimulatedMachine) else None
     return DemoNow(booted_at=booted_at, driver_runs=runs, saved_in=saved_in)
@@ -157,7 +172,11 @@ def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
         lines.append(f"log: {status.log_path}{gone}")
     lines.append(f"next: {status.next_step}: {status.next_hint}")
     if loaded is not None:
-        where = " on this machine" if _on(status) else ""  # the apply was on a demo: say whose
+        # the apply was on a demo: its modules, said as the demo's; on a bundle's simulated
+        # machine (gone with its command): this computer's, said as such
+        where = (
+            _on(status) if demo_name(status.host) else (" on this machine" if _on(status) else "")
+        )
         lines.append(_loaded_line(loaded).replace("loaded now", f"loaded now{where}", 1))
     text = "\n".join(lines)
     return text + _root_hint() if status.state == NONE else text

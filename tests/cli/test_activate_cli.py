@@ -57,8 +57,9 @@ def test_install_activate_loads_the_fresh_rtx3090_in_place(capsys, places):
     assert "next: nothing: the driver was loaded without a reboot and passed verify's checks" in (
         lines
     )
-    # this computer's kernel, read live: said as such, the apply was on a demo
-    assert lines[-1].startswith("loaded now on this machine: ")
+    # the demo's kernel, not this computer's: the apply was on the demo
+    assert lines[-1].startswith("loaded now on demo rtx3090-fresh")
+    assert ": nvidia 595." in lines[-1]
 
 
 def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places):

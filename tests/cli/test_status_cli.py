@@ -225,3 +225,30 @@ def test_status_says_what_the_kernel_runs_now():
         "nouveau": False,
     }
     assert loaded_now(demo_host("rtx3090-fresh")) == {"nvidia": None, "nouveau": True}
+
+
+def test_status_after_a_demo_apply_says_what_the_demo_runs_not_this_computer(
+    places, capsys, monkeypatch
+):
+    """It printed "loaded now on this machine: no nvidia module; nouveau unknown" (this
+    computer's lsmod) under the demo's facts and next step."""
+    from nvwizard.cli.main import main
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Last apply on demo rtx3090-fresh: ")
+    assert lines[-1] == "loaded now on demo rtx3090-fresh: no nvidia module; nouveau loaded"
+    assert not [line for line in lines if "this machine" in line]
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["loaded"] == {"nvidia": None, "nouveau": True}
+    # loaded without a reboot: the demo's new module, as the demo's
+    assert main(["activate", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("loaded now on demo rtx3090-fresh")
+    assert ": nvidia 595." in last and last.endswith("; no nouveau")
