@@ -38,8 +38,8 @@ from nvwizard.plan.services import (
 from nvwizard.plan.stack import choose_stack, unwired_runtimes_warning
 from nvwizard.plan.stack_steps import driver_needs_pin, pin_step, stack_steps
 from nvwizard.plan.verify import VERIFY_FORMAT, verify_step
-from nvwizard.plan.wording import COMMAND_LINE, FrontEndWords
 from nvwizard.report.models import Report
+from nvwizard.report.wording import COMMAND_LINE, FrontEndWords
 
 __all__ = [
     "REBOOT_ARGV",
@@ -126,9 +126,8 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         steps += added
         warnings += stack.warnings
     stack_packages = stack.packages if stack is not None else []
-    unwired = unwired_runtimes_warning(
-        report, lists.purge + lists.autoremoved, stack is not None and stack.container_toolkit
-    )
+    reinstalled = stack is not None and stack.container_toolkit
+    unwired = unwired_runtimes_warning(report, lists.purge + lists.autoremoved, reinstalled, words)
     warnings += [unwired] if unwired else []
     steps.append(verify_step(driver_packages + stack_packages))
     if choices.reboot:

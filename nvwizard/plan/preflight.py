@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Choices, Step
-from nvwizard.plan.wording import COMMAND_LINE, FrontEndWords
 from nvwizard.report.models import Report
+from nvwizard.report.wording import COMMAND_LINE, FrontEndWords
 
 # Findings that change what the plan achieves, shown with it (besides every "block" one).
 _PLAN_FINDINGS = ("kernel-older-than-installed",)

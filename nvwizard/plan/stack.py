@@ -24,6 +24,7 @@ from nvwizard.knowledge import cuda
 from nvwizard.plan.cuda_toolkit import DISTRO, CudaChoice, resolve_cuda
 from nvwizard.plan.models import Choices
 from nvwizard.report.models import Report
+from nvwizard.report.wording import COMMAND_LINE, FrontEndWords
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,10 +99,13 @@ def container_toolkit_purged(report: Report, purged: Collection[str]) -> bool:
     return report.stack.container_toolkit is not None and ctk.TOOLKIT_PACKAGE in purged
 
 
-def unwired_runtimes_warning(report: Report, purged: Collection[str], reinstalled: bool) -> str:
+def unwired_runtimes_warning(
+    report: Report, purged: Collection[str], reinstalled: bool, words: FrontEndWords = COMMAND_LINE
+) -> str:
     """The container toolkit goes and nothing installs it again, but the runtimes wired to it
     (`nvidia-ctk runtime configure`) keep their nvidia entry, which then names a runtime that is
-    gone: what to do about it. "" when no runtime is wired to it, or it stays or comes back."""
+    gone: what to do about it, in the front end's `words`. "" when no runtime is wired to it, or
+    it stays or comes back."""
     installed = report.stack.container_toolkit
     if installed is None or reinstalled or not container_toolkit_purged(report, purged):
         return ""
@@ -115,9 +119,8 @@ def unwired_runtimes_warning(report: Report, purged: Collection[str], reinstalle
         f"{ctk.TOOLKIT_PACKAGE} is purged and not installed again, but {where} {keeps} the "
         "nvidia runtime `nvidia-ctk runtime configure` added: containers that ask for it (all "
         "of them, where it is the default runtime) fail once the toolkit is gone. Remove that "
-        f"nvidia entry, then `{restart}`. Or keep the toolkit: drop --also-purge "
-        f"{ctk.TOOLKIT_PACKAGE} (in the wizard: untick it on Purge), or add --container-toolkit "
-        "to install it again (in the wizard: tick Container toolkit on Stack)."
+        f"nvidia entry, then `{restart}`. Or keep the toolkit: "
+        f"{words.keep_container_toolkit.format(toolkit=ctk.TOOLKIT_PACKAGE)}."
     )
 
 

@@ -9,7 +9,9 @@
 - findings/: one small function per finding (what a careful sysadmin would notice), by
   subject; its docstring lists every finding id;
 - explain.py: what each candidate means on this machine, for the Select panel and the plan;
-- activation.py, activation_facts.py: whether the installed driver can be loaded now.
+- activation.py, activation_facts.py: whether the installed driver can be loaded now;
+- wording.py: how a fix (and a plan's warning) names what to do, in one front end's words:
+  the command line's options, or the wizard's screens (`build_report(host, words=WIZARD)`).
 
 To add a finding: see findings/__init__.py.
 """

@@ -67,6 +67,7 @@ from nvwizard.report.ranking import recommendation
 from nvwizard.report.recommend import mark_recommended
 from nvwizard.report.signed_modules import signed_modules_available
 from nvwizard.report.stack import STACK_SOURCES, read_stack
+from nvwizard.report.wording import COMMAND_LINE, FrontEndWords
 
 NVIDIA_VENDOR = "10de"
 # The sources every report reads that a live machine produces by running a command.
@@ -221,10 +222,11 @@ def build_report(
     *,
     offers: bool | None = None,
     headless: bool | None = None,
+    words: FrontEndWords = COMMAND_LINE,
 ) -> Report:
     """Everything nvwizard knows about the host's machine, interpreted. `offers`: True reads
     what it could install even without a GPU (a named driver); None only if `wants_offers`.
-    `headless`: the user's answer (--headless/--desktop), ranked before detection's."""
+    `headless`: the user's answer, ranked before detection's. `words`: the fixes' front end."""
     sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
     gpu_on_bus = any(is_nvidia_display(d) for d in sysfs)
     host.prefetch(COMMAND_SOURCES + (OFFER_SOURCES if offers or gpu_on_bus else ()))
@@ -234,7 +236,6 @@ def build_report(
     devices, gpus, modaliases = find_gpus(host, sysfs, smi)
     packages = all_packages(host)
     offered = read_offers(host) if offers or wants_offers(gpus, packages) else Offers()
-    apt_packages = offered.apt_packages
     modules = _parsed(host, "lsmod.txt", lsmod.parse_lsmod, None)
     session = _session(host)
     detected_headless = is_headless(session, packages)
@@ -244,7 +245,7 @@ def build_report(
         release, kernel, gpus, modaliases, offered, sources or [], today
     )
     signed_modules = signed_modules_available(
-        apt_packages,
+        offered.apt_packages,
         kernel,
         release.version_id if release else None,
         (p.name for p in packages if p.state[1:2] == "i"),
@@ -254,7 +255,7 @@ def build_report(
     choice = recommendation(
         candidates, signed_modules, kernel, secure_boot, os_id, (detected_headless, headless)
     )
-    versions = {p.package: p.version for p in apt_packages if p.version}
+    versions = {p.package: p.version for p in offered.apt_packages if p.version}
     report = Report(
         os=release.pretty_name if release else None,
         os_id=release.id if release else None,
@@ -286,14 +287,14 @@ def build_report(
         if gpus
         else [],
         driver_sources=_driver_sources(
-            offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, apt_packages
+            offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, offered.apt_packages
         ),
         source=host.label,
         demo=demo_of(host),
         debian=debian_facts,
         today=today,
     )
-    _add_stack_and_findings(report, host, packages, offered, sources)
+    _add_stack_and_findings(report, host, packages, offered, sources, words)
     return report
 
 
@@ -335,6 +336,7 @@ def _add_stack_and_findings(
     packages: list[DpkgEntry],
     offered: Offers,
     sources: list[AptSourceEntry] | None,
+    words: FrontEndWords,
 ) -> None:
     """The kernel's headers metapackages, the developer stack and, last, the findings, which
     read the whole report. `sources` is None where apt's sources were not read."""
@@ -354,5 +356,6 @@ def _add_stack_and_findings(
         manual_install=any(
             d.manual_install for d in offered.ubuntu_drivers_devices if is_nvidia_device(d)
         ),
+        words=words,
     )
     report.findings = find_all(report, facts)

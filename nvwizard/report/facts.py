@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from nvwizard.detect.apt_sources import AptSourceEntry
 from nvwizard.detect.models import AptPackage, DfEntry, DpkgEntry
+from nvwizard.report.wording import COMMAND_LINE, FrontEndWords
 
 
 @dataclass
@@ -17,3 +18,4 @@ class ExtraFacts:
     disk: list[DfEntry] = field(default_factory=list)
     run_installer_traces: list[str] = field(default_factory=list)  # non-empty lines
     manual_install: bool = False  # ubuntu-drivers: `manual_install: True`
+    words: FrontEndWords = COMMAND_LINE  # how fixes name what to do: the reader's front end

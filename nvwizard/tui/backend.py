@@ -23,6 +23,7 @@ from nvwizard.host.base import Host
 from nvwizard.knowledge.packages import KeptPackage, purge_selection
 from nvwizard.report.build import build_report
 from nvwizard.report.models import DriverCandidate, Report
+from nvwizard.report.wording import WIZARD
 from nvwizard.simulator import SimulatedMachine, demo_host
 from nvwizard.tui.types import ApplyRun, EventSink
 
@@ -45,11 +46,11 @@ class LayersBackend:
 
     def detect(self, host: Host, progress: Callable[[str], None]) -> Report:
         progress(f"Reading {host.label}: PCI devices, packages, kernel module, Secure Boot")
-        return build_report(host, self.today)
+        return build_report(host, self.today, words=WIZARD)  # its fixes name the wizard's keys
 
     def ranked(self, host: Host, headless: bool) -> Report:
         # the host caches what it read: this interprets it again, running no command
-        return build_report(host, self.today, headless=headless)
+        return build_report(host, self.today, headless=headless, words=WIZARD)
 
     def demo_host(self) -> Host:
         return demo_host(None)
@@ -147,7 +148,6 @@ class LayersBackend:
     def build_plan(self, report: Report, choices: Choices) -> Plan:
         # lazy: plans (see the module docstring)
         from nvwizard.plan.build import build_plan
-        from nvwizard.plan.wording import WIZARD
 
         return build_plan(report, choices, WIZARD)  # its warnings name the wizard's screens
 

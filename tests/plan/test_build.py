@@ -399,7 +399,7 @@ def test_the_reset_of_fabric_managers_settings_is_said_when_another_branch_repla
 
 def test_the_warnings_name_what_to_do_in_the_front_ends_own_words():
     """The wizard has no --activate or --desktop: its plan's warnings name its screens."""
-    from nvwizard.plan.wording import WIZARD
+    from nvwizard.report.wording import WIZARD
 
     report = hopper_server(nouveau_loaded=True, headless=None)
     choices = default_choices(report)

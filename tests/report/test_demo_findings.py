@@ -34,7 +34,7 @@ def test_the_demo_s_verify_and_activate_carry_its_name():
     demo = report(gpus=[RTX3090], over_ssh=True, nouveau_loaded=True, demo=DEMO)
     found = {x.id: x.fix for x in f.find_all(demo)}
     assert found["over-ssh"].endswith("run `nvwizard verify --demo hgx-h100`.")
-    assert "(`nvwizard activate --demo hgx-h100` checks;" in found["nouveau-loaded"]
+    assert "(`nvwizard activate --demo hgx-h100` checks)." in found["nouveau-loaded"]
     here = {x.id: x.fix for x in f.find_all(report(gpus=[RTX3090], over_ssh=True))}
     assert here["over-ssh"].endswith("run `nvwizard verify`.")
 

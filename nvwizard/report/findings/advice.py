@@ -153,5 +153,5 @@ def headless_unknown(report: Report, facts: ExtraFacts) -> Finding | None:
         "info",
         "Nothing shows whether this machine runs a desktop (no session scan, no display "
         "manager or desktop package seen): nvwizard assumed a headless server.",
-        "Plan with --desktop (in the wizard: untick Headless on Select) if it has a desktop.",
+        facts.words.desktop_fix,
     )

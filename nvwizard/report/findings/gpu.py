@@ -30,8 +30,8 @@ def nouveau_loaded(report: Report, facts: ExtraFacts) -> Finding | None:
         "warn",
         "The open-source nouveau driver is loaded and holds the GPU.",
         "The NVIDIA packages blacklist nouveau: after the install, reboot, or load the new "
-        f"driver without a reboot where nothing holds nouveau (`{activate}` checks; in the "
-        "wizard: Load it now).",
+        "driver without a reboot where nothing holds nouveau "
+        f"({facts.words.load_check.format(activate=activate)}).",
     )
 
 

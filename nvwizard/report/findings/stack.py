@@ -41,15 +41,17 @@ def cuda_toolkit_newer_than_driver(report: Report, facts: ExtraFacts) -> Finding
             continue
         needed = cuda.minimum_branch(toolkit.version)
         wizard, plan = _commands(report, ("sudo", "nvwizard"), ("nvwizard", "plan"))
+        words = facts.words
+        newer = words.newer_driver.format(wizard=wizard)
         return Finding(
             "cuda-toolkit-newer-than-driver",
             "info" if fit.compat else "warn",
             f"CUDA {toolkit.version} ({toolkit.source}) is newer than driver branch {branch} "
             f"supports: {fit.reason}.",
-            f"Install driver branch {needed} or newer (`{wizard}`), or a toolkit the driver "
-            f"supports (`{plan} --cuda latest` shows which)."
+            f"Install driver branch {needed} or newer ({newer}), or a toolkit the driver "
+            f"supports ({words.toolkits_shown.format(plan=plan)})."
             if needed
-            else f"Install a newer driver (`{wizard}`).",
+            else f"Install a newer driver ({newer}).",
         )
     return None
 
@@ -61,6 +63,7 @@ def cudnn_for_another_cuda_major(report: Report, facts: ExtraFacts) -> Finding |
         return None
     wanted = cuda.cudnn_package(majors[-1])
     (install,) = _commands(report, ("nvwizard", "install"))
+    add = facts.words.add_cudnn.format(install=install)
     by_apt = f"`{shlex.join(['sudo', 'apt-get', 'install', wanted])}` (cuDNN for CUDA {majors[-1]})"
     return Finding(
         "cudnn-cuda-mismatch",
@@ -68,9 +71,9 @@ def cudnn_for_another_cuda_major(report: Report, facts: ExtraFacts) -> Finding |
         f"cuDNN {found.version or ''} ({found.package}) is built for CUDA {found.cuda_major}, "
         f"but the installed toolkit is CUDA {', '.join(str(m) for m in majors)}.x: programs "
         "built with the toolkit cannot load it.",
-        f"{by_apt}, or `{install} --cudnn`."
+        f"{by_apt}, or {add}."
         if report.demo is None
-        else f"`{install} --cudnn` (cuDNN for CUDA {majors[-1]}). {on_a_real_machine(by_apt)}.",
+        else f"{_sentence(add)} (cuDNN for CUDA {majors[-1]}). {on_a_real_machine(by_apt)}.",
     )
 
 
@@ -89,15 +92,27 @@ def container_toolkit_not_configured(report: Report, facts: ExtraFacts) -> Findi
             commands.append(f"`sudo {shlex.join(['systemctl', 'restart', found.service])}`")
     by_hand = "Run " + ", then ".join(commands) + " (a restart stops running containers)"
     (install,) = _commands(report, ("nvwizard", "install"))
+    wires = facts.words.add_container_toolkit.format(install=install)
     return Finding(
         "container-toolkit-not-configured",
         "warn",
         f"The NVIDIA Container Toolkit is installed but {', '.join(missing)} has no nvidia "
         "runtime: containers cannot use the GPUs (`--gpus all` fails).",
-        f"{by_hand}, or `{install} --container-toolkit`."
+        f"{by_hand}, or {_or(wires)}."
         if report.demo is None
-        else f"`{install} --container-toolkit` wires it in. {on_a_real_machine(by_hand)}.",
+        else f"{_sentence(wires)}. {on_a_real_machine(by_hand)}.",
     )
+
+
+def _sentence(phrase: str) -> str:
+    """`phrase` opening a sentence."""
+    return phrase[:1].upper() + phrase[1:]
+
+
+def _or(wires: str) -> str:
+    """The container toolkit's install after "or": the command alone (`... wires it in` said
+    the same where a sentence of its own)."""
+    return wires.removesuffix(" wires it in")
 
 
 def _commands(report: Report, *commands: tuple[str, ...]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from nvwizard.host.demo_advice import demo_package_repair, verify_command
+from nvwizard.host.demo_advice import demo_package_repair, verify_command, wizard_command
 from nvwizard.knowledge.kernel_modules import service_of_process
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, by_hand, present
@@ -158,10 +158,13 @@ def low_disk(report: Report, facts: ExtraFacts) -> Finding | None:
 def over_ssh(report: Report, facts: ExtraFacts) -> Finding | None:
     if not report.over_ssh:
         return None
+    demo = report.demo.name if report.demo else None
+    verify = verify_command(demo) if demo else "nvwizard verify"
+    wizard = wizard_command(demo) if demo else "sudo nvwizard"
     return Finding(
         "over-ssh",
         "info",
         "You are connected over SSH: the reboot will end this session.",
         "nvwizard runs the install outside your SSH session; reconnect after the reboot and "
-        f"run `{verify_command(report.demo.name) if report.demo else 'nvwizard verify'}`.",
+        f"run {facts.words.after_reboot.format(verify=verify, wizard=wizard)}.",
     )
