@@ -30,6 +30,8 @@ def format_decision(facts: ActivationFacts, activation: Activation, host_label: 
         )
         lines.append(f"{needed}:")
         lines += [f"  - {reason}" for reason in activation.reasons]
+        if activation.until_reboot:  # e.g. no fabric manager beside the old driver
+            lines.append(activation.until_reboot)
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from nvwizard.engine.attach import (
     INTERRUPTED,
+    NEXT_REBOOT,
     NONE,
     RUNNING,
     ApplyStatus,
@@ -48,15 +49,36 @@ def run(args: argparse.Namespace) -> int:
     status = current_apply(demo_now=lambda name, folder: demo_now(name, folder, demos.append))
     # what the kernel runs on the machine the apply was on: the demo's (never this
     # computer's beside a demo's facts); an unreadable demo: nothing
-    if demo_name(status.host) is None:
-        loaded: dict | None = loaded_now()
-    else:
-        loaded = loaded_now(demos[0]) if demos else None
+    on_demo = demo_name(status.host) is not None
+    demo = demos[0] if demos else None
+    loaded = (loaded_now(demo) if demo else None) if on_demo else loaded_now()
+    # what the old driver lacks until the reboot: on the demo, or on this machine
+    pending = status.next_step == NEXT_REBOOT and (demo is not None or not on_demo)
+    meanwhile = until_reboot(demo) if pending else None
     if args.json:
-        print(json.dumps({**status.to_json(), "loaded": loaded}, indent=2))
+        print(json.dumps({**status.to_json(), "loaded": loaded, "meanwhile": meanwhile}, indent=2))
     else:
-        print(format_status(status, loaded))
+        print(format_status(status, loaded, meanwhile))
     return 0
+
+
+def until_reboot(host=None) -> str | None:
+    """What the old driver lacks while it runs until the reboot (no fabric manager beside it,
+    where the install replaced fabric manager with the new branch's); None: nothing to say.
+    `host`: the demo the apply was on, else this machine."""
+    # lazy: the activation's facts load only while a reboot is pending
+    from nvwizard.report.activation import old_driver_until_reboot
+    from nvwizard.report.activation_facts import activation_facts
+
+    if host is None:
+        # lazy: only when this command runs (see cli/commands.py)
+        from nvwizard.host.local import LocalHost
+
+        host = LocalHost()
+    try:
+        return old_driver_until_reboot(activation_facts(host, None))
+    except NvwizardError:
+        return None
 
 
 def demo_now(name: str, state_dir: Path, keep: Callable[[Host], None] | None = None) -> DemoNow:
@@ -133,7 +155,9 @@ def _root_hint() -> str:
     return "\n(applies run with sudo are recorded under /var/lib/nvwizard: `sudo nvwizard status`)"
 
 
-def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
+def format_status(
+    status: ApplyStatus, loaded: dict | None = None, meanwhile: str | None = None
+) -> str:
     lines = []
     what = " (loading it without a reboot)" if status.purpose == ACTIVATE_PLAN else ""
     if status.state == NONE:
@@ -171,6 +195,8 @@ def format_status(status: ApplyStatus, loaded: dict | None = None) -> str:
         gone = "" if os.path.exists(status.log_path) else " (no longer there: it was removed)"
         lines.append(f"log: {status.log_path}{gone}")
     lines.append(f"next: {status.next_step}: {status.next_hint}")
+    if meanwhile:
+        lines.append(f"meanwhile: {meanwhile[:1].lower()}{meanwhile[1:]}")
     if loaded is not None:
         # the apply was on a demo: its modules, said as the demo's; on a bundle's simulated
         # machine (gone with its command): this computer's, said as such

@@ -34,6 +34,8 @@ from nvwizard.knowledge import secure_boot as sb
 from nvwizard.plan import models as pm
 from nvwizard.plan.demo_words import for_demo_step
 from nvwizard.plan.models import Plan, Step
+from nvwizard.report.activation import fabric_manager_gap
+from nvwizard.report.activation_facts import activation_facts
 
 Say = Callable[[Step, str, str], None]  # (step, stream, line)
 
@@ -188,13 +190,17 @@ class ActivationGuard:
         if not any(km.module_role(m.name) == km.CORE for m in modules):
             reboot = "reboot to load the new driver (`sudo reboot`)."
             return f"No nvidia module is loaded now: {self._reboot(reboot, sentence=False)}"
+        # the install replaced fabric manager with the new branch's: none runs beside the old
+        gap = fabric_manager_gap(activation_facts(self.host, self.plan.driver or None))
+        without = f", {gap}" if gap else ""
         if self.kernel_touched:
             reboot = "reboot to load it (`sudo reboot`)."
             return (
-                "The old nvidia module keeps running, but the modules already unloaded (see the "
-                f"log) come back only with the new driver: {self._reboot(reboot, sentence=False)}"
+                f"The old nvidia module keeps running{without}, but the modules already "
+                "unloaded (see the log) come back only with the new driver: "
+                f"{self._reboot(reboot, sentence=False)}"
             )
-        kept = "The old driver keeps running and its services were started again."
+        kept = f"The old driver keeps running and its services were started again{without}."
         if demo is not None:
             return f"{kept} {self._reboot()}"
         return (

@@ -17,13 +17,16 @@ On a fresh machine (no nvidia module, nothing holding nouveau) this is step 3 an
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.knowledge.packages import parse_driver_package
 from nvwizard.plan import models as pm
 from nvwizard.plan.demo_words import for_demo
 from nvwizard.plan.models import Choices, Plan, Step
-from nvwizard.report.activation import Activation, ActivationFacts
+from nvwizard.report.activation import Activation, ActivationFacts, fabric_manager_gap
 
+KEPT = "The old driver keeps running and the services start again"  # after a failed unload
 STEP_IDS = (
     "stop-gpu-services",
     "unload-nvidia",
@@ -63,7 +66,21 @@ def build_activation_plan(facts: ActivationFacts, activation: Activation, host_l
         warnings=list(activation.notes),
         purpose=pm.ACTIVATE_PLAN,
     )
-    return for_demo(plan, facts.demo)
+    return _without_fabric_manager(for_demo(plan, facts.demo), fabric_manager_gap(facts))
+
+
+def _without_fabric_manager(plan: Plan, gap: str | None) -> Plan:
+    """A failed unload leaves the old driver running, and where the install replaced fabric
+    manager with the new branch's (`gap`), without one: the unload's `on_failure` says so."""
+    if gap is None:
+        return plan
+    plan.steps = [
+        replace(step, on_failure=step.on_failure.replace(KEPT, f"{KEPT}, {gap}", 1))
+        if step.id == "unload-nvidia"
+        else step
+        for step in plan.steps
+    ]
+    return plan
 
 
 def stop_services_step(units: list[str]) -> Step:
@@ -88,8 +105,7 @@ def unload_nvidia_step(modules: list[str], version: str | None) -> Step:
         "use, nothing more is unloaded and the old driver keeps running.",
         commands=[["modprobe", "-r", name] for name in modules],
         changes_system=True,
-        on_failure="The old driver keeps running and the services start again; stop what uses "
-        "the GPU and activate again, or reboot.",
+        on_failure=f"{KEPT}; stop what uses the GPU and activate again, or reboot.",
         kind=pm.UNLOAD,
     )
 

@@ -68,6 +68,9 @@ class ActivationFacts:
     desktop: bool = False  # a display manager or desktop is installed
     demo: DemoRef | None = None  # the demo machine read (its advice in its commands), else None
     os_id: str | None = None  # "ubuntu", "debian": whose dkms key signs a module it builds
+    # the installed fabric manager (NVSwitch boards): its package and upstream version
+    fabric_manager: str | None = None
+    fabric_manager_version: str | None = None
 
     @property
     def rejected_at_boot(self) -> bool:
@@ -87,6 +90,9 @@ class Activation:
     notes: tuple[str, ...] = field(default=())  # things worth knowing that do not block
     # what loads it: a reboot; on a demo under Secure Boot with a DKMS-built module, nothing
     then: str = "reboot to load it"
+    # what the old driver lacks while it keeps running until the reboot (a sentence), when
+    # the activation does not happen or fails before the unload (`old_driver_until_reboot`)
+    until_reboot: str | None = None
 
     @property
     def safe(self) -> bool:
@@ -134,6 +140,7 @@ def decide_activation(facts: ActivationFacts) -> Activation:
         if facts.demo is not None and facts.rejected_at_boot
         else REBOOT_LOADS_IT,
         notes=_notes(facts) if verdict == LOAD else (),
+        until_reboot=old_driver_until_reboot(facts),
     )
 
 
@@ -268,8 +275,33 @@ def _notes(facts: ActivationFacts) -> tuple[str, ...]:
     if facts.secure_boot == "enabled" and facts.module_source == SIGNED:
         notes.append("Secure Boot is on; the module is Canonical-signed, so it loads as it is.")
     if facts.nvidia_modules and facts.loaded_version:
+        gap = fabric_manager_gap(facts)
         notes.append(
             f"nvidia {facts.loaded_version} runs until the unload; if an unload fails, it keeps "
-            "running and the services are started again."
+            f"running and the services are started again{f', {gap}' if gap else ''}."
         )
     return tuple(notes)
+
+
+def fabric_manager_gap(facts: ActivationFacts) -> str | None:
+    """Why the old driver runs without fabric manager, as a clause: the install replaced
+    fabric manager with the new branch's, which runs only beside the driver of its own version
+    (NVSwitch boards; the purge stopped the old one). None: no fabric manager, or it matches
+    the loaded driver."""
+    installed, loaded = facts.fabric_manager_version, facts.loaded_version
+    if not (facts.fabric_manager and installed and loaded) or installed == loaded:
+        return None
+    return (
+        f"without fabric manager: the installed {facts.fabric_manager} ({installed}) runs only "
+        f"beside the {installed} driver, so multi-GPU jobs over NVLink cannot start until the "
+        "reboot"
+    )
+
+
+def old_driver_until_reboot(facts: ActivationFacts) -> str | None:
+    """What running the old driver until the reboot means, as a sentence (None: nothing
+    worth saying)."""
+    gap = fabric_manager_gap(facts)
+    if gap is None:
+        return None
+    return f"The old driver (nvidia {facts.loaded_version}) keeps running until the reboot, {gap}."

@@ -19,6 +19,8 @@ the processes that run at this moment. Each fact has its source:
 
 from __future__ import annotations
 
+import re
+
 from nvwizard.detect import dkms, dpkg, lsmod, lspci, misc, mokutil, proc_version, sysfs_pci, uname
 from nvwizard.detect.models import DpkgEntry, LsmodEntry, PciDevice, UnitState
 from nvwizard.host.base import Host
@@ -36,6 +38,8 @@ CANONICAL_SIGNER = "Canonical"
 DKMS_FOLDER = "/updates/dkms/"
 _FLAVOUR_PREFIXES = ("nvidia-driver-", "nvidia-headless-no-dkms-", "nvidia-dkms-")
 _COMPUTE_LIBRARY = "libnvidia-compute-"
+# Ubuntu's nvidia-fabricmanager-<branch>, NVIDIA's repository's from 590 without the branch
+FABRIC_MANAGER_RE = re.compile(r"^nvidia-fabricmanager(-\d+)?$")
 
 
 def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
@@ -53,6 +57,7 @@ def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
     sb_text = read("mokutil-sb-state.txt")
     session = misc.parse_key_values(read("session.txt") or "")
     framebuffers = misc.parse_proc_fb(read("proc-fb.txt") or "")
+    fabric_manager = next((p for n, p in installed.items() if FABRIC_MANAGER_RE.match(n)), None)
     return ActivationFacts(
         kernel=kernel,
         driver=driver or _driver_name(installed, kernel) or "nvidia",
@@ -74,6 +79,8 @@ def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
         desktop=is_headless(session, packages) is False,
         demo=demo_of(host),
         os_id=(host.os_release() or {}).get("ID") or None,
+        fabric_manager=fabric_manager.name if fabric_manager else None,
+        fabric_manager_version=_upstream(fabric_manager.version) if fabric_manager else None,
     )
 
 
@@ -129,9 +136,12 @@ def _dkms_flavor(installed: dict[str, DpkgEntry]) -> str | None:
 
 def _library_version(installed: dict[str, DpkgEntry], base_flavour: str) -> str | None:
     entry = installed.get(f"{_COMPUTE_LIBRARY}{base_flavour}")
-    if entry is None or not entry.version:
-        return None
-    return entry.version.split(":", 1)[-1].split("-", 1)[0]
+    return _upstream(entry.version) if entry is not None else None
+
+
+def _upstream(version: str | None) -> str | None:
+    """ "595.58.03-0ubuntu0.24.04.1" -> "595.58.03"."""
+    return version.split(":", 1)[-1].split("-", 1)[0] if version else None
 
 
 def _driver_name(installed: dict[str, DpkgEntry], kernel: str | None) -> str | None:

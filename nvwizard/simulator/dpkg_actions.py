@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nvwizard.simulator.dkms_status import forget_module, record_build
+from nvwizard.simulator.gpu_services import FABRIC_MANAGER_UNIT as FABRIC_MANAGER
+from nvwizard.simulator.gpu_services import is_active, set_state
 from nvwizard.simulator.kernel_modules import (
     dkms_build,
     dkms_removal_lines,
@@ -46,6 +48,9 @@ def remove_package(model: MachineModel, name: str, purge: bool, progress: Progre
             built = package.status == "i"
             yield from dkms_removal_lines(source, package.version, model.kernel, built)
             forget_module(model, source)
+        if name.startswith("nvidia-fabricmanager") and is_active(model.machine, FABRIC_MANAGER):
+            # its prerm stops the unit (deb-systemd-invoke stop): the daemon goes with it
+            set_state(model.machine, model, FABRIC_MANAGER, active=False)
     else:
         progress.skip(2)
     if purge:

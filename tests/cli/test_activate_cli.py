@@ -69,9 +69,16 @@ def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places)
         "Not activated: the jobs using the GPU must stop first: 8 processes, python3 of mlops "
         "(pid 1843117 and 7 more); reboot to load it"
     )
-    assert "GPU services    nvidia-fabricmanager, nvidia-persistenced running" in out
-    # their daemons are not jobs: the activation stops them first
-    assert "GPU users       10 processes: 8 jobs, 2 GPU service daemons (stopped first)" in out
+    # the purge of nvidia-fabricmanager-535 stopped fabric manager (its prerm), and the new
+    # branch's does not run beside the old driver: said, with what it means until the reboot
+    assert "GPU services    nvidia-persistenced running" in out
+    # persistenced's daemon is no job: the activation stops it first
+    assert "GPU users       9 processes: 8 jobs, 1 GPU service daemon (stopped first)" in out
+    assert (
+        "The old driver (nvidia 535.247.01) keeps running until the reboot, without fabric "
+        "manager: the installed nvidia-fabricmanager-595 (595.58.03) runs only beside the "
+        "595.58.03 driver, so multi-GPU jobs over NVLink cannot start until the reboot."
+    ) in out.splitlines()
     recorded = state(places)  # the install's record: the reboot is still needed
     assert (recorded["purpose"], recorded["reboot_pending"]) == ("install", True)
 

@@ -252,3 +252,28 @@ def test_status_after_a_demo_apply_says_what_the_demo_runs_not_this_computer(
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith("loaded now on demo rtx3090-fresh")
     assert ": nvidia 595." in last and last.endswith("; no nouveau")
+
+
+def test_status_while_the_old_driver_runs_without_fabric_manager(places, capsys, monkeypatch):
+    """hgx-h100 after the install, not activated (training jobs run): until the reboot the old
+    driver runs without fabric manager, and status says so (text and --json)."""
+    from nvwizard.cli.main import main
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
+    assert main(["install", "--demo", "hgx-h100", "--yes", "--activate"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[lines.index(next(x for x in lines if x.startswith("next: reboot:"))) + 1] == (
+        "meanwhile: the old driver (nvidia 535.247.01) keeps running until the reboot, without "
+        "fabric manager: the installed nvidia-fabricmanager-595 (595.58.03) runs only beside "
+        "the 595.58.03 driver, so multi-GPU jobs over NVLink cannot start until the reboot."
+    )
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["meanwhile"].startswith("The old driver")
+    # after the demo's reboot the new driver runs, with its fabric manager: nothing to say
+    assert main(["install", "--demo", "hgx-h100", "--yes", "--reboot"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["meanwhile"] is None

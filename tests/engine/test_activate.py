@@ -178,6 +178,13 @@ def test_an_unload_that_fails_midway_leaves_the_old_driver_and_restarts_the_serv
     assert run.started() == ["stop-gpu-services", "unload-nvidia", "restart-gpu-services"]
     assert active_units(host) == {"nvidia-persistenced.service"}
     assert "nvwizard: loaded now: nvidia 535.247.01 (proprietary): nvidia" in run.log
+    # and says so, with what it means until the reboot
+    assert outcome.next_action.startswith(
+        "The old nvidia module keeps running, without fabric manager: the installed "
+        "nvidia-fabricmanager-595 (595.58.03) runs only beside the 595.58.03 driver, so "
+        "multi-GPU jobs over NVLink cannot start until the reboot, but the modules already "
+        "unloaded"
+    )
 
 
 def test_an_unload_is_refused_before_anything_leaves_when_a_job_started_meanwhile(tmp_path):
@@ -197,7 +204,11 @@ def test_an_unload_is_refused_before_anything_leaves_when_a_job_started_meanwhil
         "nvidia_modeset",
         "nvidia",
     ]
-    assert "The old driver keeps running" in run.outcome.next_action
+    assert run.outcome.next_action.startswith(
+        "The old driver keeps running and its services were started again, without fabric "
+        "manager: the installed nvidia-fabricmanager-595 (595.58.03) runs only beside the "
+        "595.58.03 driver, so multi-GPU jobs over NVLink cannot start until the reboot."
+    )
     # the new branch's fabric manager (installed) does not start beside the old module
     assert active_units(host) == {"nvidia-persistenced.service"}
 
@@ -258,3 +269,32 @@ def test_cancelling_before_any_module_left_stops(tmp_path):
     engine.cancel()
     assert engine.run().status == CANCELLED
     assert loaded_version(host) == "535.247.01"
+
+
+def test_the_plan_says_what_a_failed_unload_leaves_on_an_nvswitch_board(tmp_path):
+    """Before it runs: the note and the unload's failure text name the missing fabric manager;
+    a board without one (rtx3090-fresh) has nothing of it."""
+    host, driver = installed(tmp_path, "hgx-h100", **{"gpu-processes.txt": DAEMONS_ONLY})
+    facts = activation_facts(host, driver)
+    assert (facts.fabric_manager, facts.fabric_manager_version) == (
+        "nvidia-fabricmanager-595",
+        "595.58.03",
+    )
+    activation = decide_activation(facts)
+    assert activation.verdict == LOAD
+    gap = (
+        "without fabric manager: the installed nvidia-fabricmanager-595 (595.58.03) runs only "
+        "beside the 595.58.03 driver, so multi-GPU jobs over NVLink cannot start until the reboot"
+    )
+    assert (
+        "nvidia 535.247.01 runs until the unload; if an unload fails, it keeps running and the "
+        f"services are started again, {gap}."
+    ) in activation.notes
+    plan = build_activation_plan(facts, activation, host.label)
+    assert plan.step("unload-nvidia").on_failure.startswith(
+        f"The old driver keeps running and the services start again, {gap}; "
+    )
+    fresh, fresh_driver = installed(tmp_path / "fresh", "rtx3090-fresh")
+    fresh_facts = activation_facts(fresh, fresh_driver)
+    assert fresh_facts.fabric_manager is None
+    assert decide_activation(fresh_facts).until_reboot is None

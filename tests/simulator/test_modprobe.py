@@ -294,3 +294,16 @@ def test_enabling_a_gpu_service_is_recorded(tmp_path):
         "inactive",
         "enabled",
     )
+
+
+def test_purging_fabric_manager_stops_it(tmp_path):
+    """Its prerm stops the unit: the daemon goes with the package (before, it ran on with its
+    package gone, so the demo showed fabric manager running beside the old driver after the
+    install had replaced it with the new branch's)."""
+    host = demo_copy(tmp_path, "hgx-h100")
+    assert run(host, "apt-mark", "unhold", "nvidia-fabricmanager-535")[0] == 0  # held there
+    code, out, err = run(host, "apt-get", "-y", "purge", "nvidia-fabricmanager-535")
+    assert code == 0, out + err
+    assert run(host, "systemctl", "is-active", "nvidia-fabricmanager")[1] == ["inactive"]
+    names = {p.name for p in parse_gpu_processes(host.read("gpu-processes.txt"))}
+    assert "nv-fabricmanage" not in names and "nvidia-persiste" in names

@@ -71,6 +71,12 @@ async def test_the_hgx_with_training_jobs_offers_only_the_reboot_and_says_why():
             "Load it now, no reboot: not possible, the jobs using the GPU must stop first: "
             "8 processes, python3 of mlops (pid 1843117 and 7 more)."
         )
+        # the install replaced fabric manager: none runs beside the old driver until the reboot
+        assert decision.endswith(
+            "! The old driver (nvidia 535.247.01) keeps running until the reboot, without "
+            "fabric manager: the installed nvidia-fabricmanager-595 (595.58.03) runs only beside "
+            "the 595.58.03 driver, so multi-GPU jobs over NVLink cannot start until the reboot."
+        )
 
 
 async def test_the_secure_boot_gtx1080_explains_the_mok_reboot():
@@ -201,3 +207,21 @@ async def test_the_install_screen_names_load_it_now_not_the_command_lines_option
         assert "nouveau is loaded" in shown
         assert "(Load it now, on the Reboot screen, checks that)" in shown
         assert "--activate" not in shown
+
+
+def test_a_failed_unload_says_what_the_old_driver_lacks_until_the_reboot():
+    """On a demo the outcome's next action (its command-line reboot) is not shown, so the
+    missing fabric manager is said on its own; not where no old driver runs any more."""
+    from nvwizard.engine import events as ev
+    from nvwizard.report.activation import LOAD, Activation
+    from nvwizard.tui.controllers.activate import ActivateController
+
+    meanwhile = "The old driver (nvidia 535.247.01) keeps running until the reboot, without x."
+    controller = ActivateController(WizardState(host=FakeHost()), FakeBackend())
+    controller.activation = Activation(LOAD, "nothing holds it", until_reboot=meanwhile)
+    said = []
+    for step in ("unload-nvidia", "load-nvidia"):
+        controller.outcome = ev.Outcome(status=ev.FAILED, failed_step=step, message="x")
+        said.append([line.text.strip() for line in controller.outcome_lines()])
+    assert meanwhile in said[0]
+    assert meanwhile not in said[1]

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from nvwizard.report.activation import Activation, ActivationFacts
 
 BUTTON = "Load it now, no reboot"
+# the steps whose failure leaves the old driver running (a cancel stops before them too)
+OLD_DRIVER_STAYS = (None, "stop-gpu-services", "unload-nvidia", "restart-gpu-services")
 
 
 class ActivateController:
@@ -81,7 +83,10 @@ class ActivateController:
             return lines + [Line(f"  {note}", DIM, hang=2) for note in activation.notes]
         lines = [Line(f"{BUTTON}: not possible, {self.why_not()}.", WARN, hang=2)]
         others = activation.reasons[1:] if not activation.safe else ()
-        return lines + [Line(f"  also: {reason}.", DIM, hang=8) for reason in others]
+        lines += [Line(f"  also: {reason}.", DIM, hang=8) for reason in others]
+        if activation.until_reboot:  # what the old driver lacks meanwhile (fabric manager)
+            lines.append(Line(f"! {activation.until_reboot}", WARN, hang=2))
+        return lines
 
     # -- loading it --
 
@@ -139,9 +144,14 @@ class ActivateController:
                 Line("  It passed verify's checks; n opens Verify, q quits.", DIM),
             ]
         lines = [Line(f"✗ Not activated: {failure_reason(outcome)}.", DANGER, hang=2)]
-        if outcome.next_action and self.state.host.is_real:
+        shown = outcome.next_action if self.state.host.is_real else None
+        if shown:
             # a demo's next action names its command-line reboot: here the buttons below are
-            lines.append(Line(f"  {outcome.next_action}", HEADING, hang=2))
+            lines.append(Line(f"  {shown}", HEADING, hang=2))
+        meanwhile = activation.until_reboot
+        said = "without fabric manager" in (shown or "")  # this machine's next action says it
+        if meanwhile and outcome.failed_step in OLD_DRIVER_STAYS and not said:
+            lines.append(Line(f"  {meanwhile}", WARN, hang=2))
         if outcome.log_path:
             lines.append(Line(f"  log: {outcome.log_path}", DIM))
         lines.append(Line("  The reboot loads it: choose below.", DIM))
