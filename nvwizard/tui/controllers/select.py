@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from nvwizard.detect.debversion import upstream_part
 from nvwizard.report.lifecycle import end_of_life_cell
@@ -14,10 +14,45 @@ from nvwizard.tui.types import WizardBackend
 _SEVERITY_TONE = {"info": HEADING, "warn": WARN, "block": DANGER}
 HEADER = ("", "Driver", "Module", "Kind", "Support", "EOL", "CUDA")
 VERSION_COLUMN = 2  # where the Version column goes, when it is shown (`shows_versions`)
+# the table's rows at most, header included (#drivers' max-height in the stylesheet): more
+# rows bring a vertical scrollbar, as wide as SCROLLBAR
+TABLE_MAX_HEIGHT = 10
+SCROLLBAR = 2
+CELL_PADDING = 1  # DataTable's on each side of a cell
 HEADLESS_QUESTION = (
     "Does this machine run a desktop? Nothing detected shows it either way, so a headless "
     "server is assumed. If it has one: Tab to the box below, Space to untick it."
 )
+
+
+@dataclass(frozen=True)
+class DriverTable:
+    """What the Select screen's table shows: its header, a row of cells per driver (a cell of
+    two lines holds a newline), and each row's height."""
+
+    header: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    row_height: int = 1
+
+    def width(self) -> int:
+        """The columns it takes on the terminal, cell padding and vertical scrollbar included."""
+        columns = list(zip(self.header, *self.rows, strict=True))
+        text = sum(
+            max(len(line) for cell in column for line in cell.split("\n")) for column in columns
+        )
+        scrollbar = SCROLLBAR if 1 + len(self.rows) * self.row_height > TABLE_MAX_HEIGHT else 0
+        return text + 2 * CELL_PADDING * len(self.header) + scrollbar
+
+
+def _two_lines(cells: tuple[str, ...], versions: bool) -> tuple[str, ...]:
+    """A row's `cells` in two lines: the Version column's cell under the driver's (`versions`:
+    the row has one), and "ended 2026-06" as "ended" over the date."""
+    found = list(cells)
+    if versions:
+        found[1] = f"{found[1]}\n{found.pop(VERSION_COLUMN)}"
+    eol = HEADER.index("EOL")
+    found[eol] = found[eol].replace(" ", "\n", 1)
+    return tuple(found)
 
 
 class SelectController:
@@ -59,6 +94,21 @@ class SelectController:
             return found
         version = upstream_part(candidate.version) if candidate.version else "-"
         return (*found[:VERSION_COLUMN], version, *found[VERSION_COLUMN:])
+
+    def table(self, width: int) -> DriverTable:
+        """The driver table for a terminal `width` columns wide: a line per driver where that
+        fits; else two lines per driver, the version under the driver's name (Debian's long
+        names) and an ended branch's date under "ended", so nothing scrolls sideways and
+        nothing is left out."""
+        candidates = self.candidates()
+        plain = DriverTable(self.header(), [self.cells(c) for c in candidates])
+        if plain.width() <= width:
+            return plain
+        header = [*HEADER]
+        if self.shows_versions():
+            header[HEADER.index("Driver")] = "Driver, version"
+        rows = [_two_lines(self.cells(c), self.shows_versions()) for c in candidates]
+        return DriverTable(tuple(header), rows, row_height=2)
 
     def explain(self, candidate: DriverCandidate) -> list[Line]:
         lines: list[Line] = []

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable, Static
 
 from nvwizard.tui import flow
-from nvwizard.tui.controllers.select import SelectController
+from nvwizard.tui.controllers.select import DriverTable, SelectController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.toggle_box import ToggleBox
@@ -23,6 +24,8 @@ class SelectScreen(WizardScreen):
     STEP = flow.SELECT
     controller: SelectController
 
+    _shown: DriverTable | None = None  # what the table shows now
+
     def body(self) -> ComposeResult:
         yield DataTable(id="drivers", cursor_type="row", zebra_stripes=False)
         yield Static(
@@ -34,8 +37,7 @@ class SelectScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(*self.controller.header())
-        self._fill_rows()
+        self._fill(self.size.width)
         checkbox = self.query_one("#headless", Checkbox)
         checkbox.value = self.state.headless
         self.query_one("#headless-question").display = bool(self.controller.headless_question())
@@ -44,15 +46,27 @@ class SelectScreen(WizardScreen):
         self._explain()
         self.hint("★ recommended  ✗ not possible here.  Enter/n chooses; Tab: headless.")
 
-    def _fill_rows(self) -> None:
+    def _fill(self, width: int) -> None:
+        """The table as it fits `width` columns (one or two lines a driver), the cursor kept."""
+        shown = self.controller.table(width)
+        if shown == self._shown:
+            return
+        self._shown = shown
         table = self.query_one(DataTable)
-        table.clear()
-        for candidate in self.controller.candidates():
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns(*shown.header)
+        for candidate, cells in zip(self.controller.candidates(), shown.rows, strict=True):
             style = "" if candidate.runnable else "dim strike"
             table.add_row(
-                *(Text(cell, style=style) for cell in self.controller.cells(candidate)),
+                *(Text(cell, style=style) for cell in cells),
                 key=candidate.package,
+                height=shown.row_height,
             )
+        table.move_cursor(row=row)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fill(event.size.width)
 
     def _highlighted(self) -> DriverCandidate | None:
         table = self.query_one(DataTable)
@@ -82,7 +96,7 @@ class SelectScreen(WizardScreen):
         moved = self.controller.set_headless(event.value)
         table = self.query_one(DataTable)
         row = table.cursor_row
-        self._fill_rows()  # the ★ and the explanations follow the new ranking
+        self._fill(self.size.width)  # the ★ and the explanations follow the new ranking
         if moved and was_recommended:
             row = self.controller.recommended_index()
         table.move_cursor(row=row)
