@@ -27,6 +27,14 @@ from nvwizard.cli.apply_console import (
     run_detached,
     run_here,
 )
+from nvwizard.cli.consent import (
+    accept_lines,
+    add_accept_option,
+    blockers_before_asking,
+    check_accept_ids,
+    consent_question,
+    refuse_unaccepted,
+)
 from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
 from nvwizard.engine import events as ev
 from nvwizard.errors import (
@@ -58,8 +66,13 @@ def register(subparsers, add_machine_options) -> None:
     add_plan_options(parser)
     add_machine_options(parser)
     parser.add_argument(
-        "-y", "--yes", action="store_true", help="apply without asking (for scripts and CI)"
+        "-y",
+        "--yes",
+        action="store_true",
+        help="apply without asking (for scripts and CI); a plan with blocking conditions only "
+        "with --accept for each",
     )
+    add_accept_option(parser)
     parser.add_argument(
         "--dry-run", action="store_true", help="print the plan and run nothing, not even apt-get -s"
     )
@@ -191,6 +204,7 @@ def install(args: argparse.Namespace) -> InstallResult:
             "--activate and --reboot exclude each other: --activate loads the driver without "
             "a reboot where that is safe, and says when a reboot is still needed"
         )
+    check_accept_ids(args.accept)
     applies_here = not args.dry_run and args.machine is None and args.demo is None
     if applies_here:
         refuse_unless_we_may_apply_here()
@@ -206,6 +220,8 @@ def install(args: argparse.Namespace) -> InstallResult:
     print(format_plan(plan), flush=True)
     if args.activate:
         print(ACTIVATE_NOTE, flush=True)
+    for line in accept_lines(plan, args.accept):
+        print(line, flush=True)
     if args.dry_run:
         print("\nDry run: nothing was run.")
         reboot = None if args.activate else plan.needs_reboot
@@ -213,6 +229,8 @@ def install(args: argparse.Namespace) -> InstallResult:
             EXIT_OK, host.label, plan.driver, dry_run=True, would_need_reboot=reboot
         )
     refuse_unless_we_can_ask(args)  # before the simulation: fail fast in a script
+    if args.yes:  # nobody is asked: only what was accepted by id goes ahead
+        refuse_unaccepted(plan, args.accept)
     print("", flush=True)
     simulation = simulate(host, plan)
     check = check_simulation(plan, simulation)
@@ -225,7 +243,12 @@ def install(args: argparse.Namespace) -> InstallResult:
     if check.replaced:
         replacing = f", replacing {len(check.replaced)} packages of the installed driver"
     then = ", then load the driver without a reboot if that is safe" if args.activate else ""
-    confirm(args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}{then}?")
+    accepting = consent_question(plan)
+    for line in [] if args.yes else blockers_before_asking(plan):
+        print(line, flush=True)
+    confirm(
+        args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}{accepting}{then}?"
+    )
     installed = InstallResult(EXIT_FAILED, host.label, plan.driver)
     if simulated_apply is None:
         installed.exit_code = _apply_detached(plan, installed, activating=args.activate)
@@ -293,7 +316,8 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
 
     if host.saved_in is None:
         return None
-    return demo_reboot(host.path.name, apply.plan.driver)
+    accept = [b.id for b in apply.plan.blockers]  # the reboot's install accepts them again
+    return demo_reboot(host.path.name, apply.plan.driver, accept=accept)
 
 
 def _demo_repair(host, apply: InProcessApply) -> str | None:

@@ -52,6 +52,7 @@ from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
+from nvwizard.plan.blockers import machine_blocker_ids
 from nvwizard.report.build import build_report
 from nvwizard.report.models import Report
 
@@ -294,9 +295,9 @@ def verify(
         last = None  # the state file's apply was on another machine
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
-    driver = last.driver if last is not None else None
+    driver, accepted = (last.driver, last.blockers) if last is not None else (None, ())
     packages = all_packages(host)
-    fixes = fixes_for(host, driver, in_wizard)
+    fixes = fixes_for(host, driver, in_wizard, [*accepted, *machine_blocker_ids(report)])
     fixes = with_key_enrolment(fixes, host, report, packages, driver, in_wizard)
     checks = run_checks(report, packages, chosen, host.read("dkms-status.txt"), fixes)
     checks += fabric_manager_checks(host, report, packages, fixes)
@@ -318,7 +319,8 @@ def check_now(host: Host, flavour: str | None = None, driver: str | None = None)
     host = host.fresh()
     report = build_report(host)
     packages = all_packages(host)
-    fixes = with_key_enrolment(fixes_for(host, driver), host, report, packages, driver)
+    fixes = fixes_for(host, driver, accept=machine_blocker_ids(report))
+    fixes = with_key_enrolment(fixes, host, report, packages, driver)
     checks = run_checks(report, packages, flavour, host.read("dkms-status.txt"), fixes)
     checks += fabric_manager_checks(host, report, packages, fixes)
     return VerifyResult(checks=checks, host=host.label)

@@ -10,6 +10,7 @@ machine: ...".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from nvwizard.engine.state import VerifyCheck
@@ -20,6 +21,7 @@ from nvwizard.host.demo_advice import (
     demo_repair,
     on_a_real_machine,
     reboot_the_demo,
+    without_asking,
     wizard_command,
 )
 
@@ -82,18 +84,28 @@ class Fixes:
 THIS_MACHINE = Fixes(REBOOT_FIX, INSTALL_FIRST, INSTALL_OPEN, load=LOAD_FIX)
 
 
-def fixes_for(host: Host, driver: str | None, in_wizard: bool = False) -> Fixes:
+def fixes_for(
+    host: Host, driver: str | None, in_wizard: bool = False, accept: Sequence[str] = ()
+) -> Fixes:
     """The fixes in the commands that reach `host`: a demo's own (`driver`: the one its last
-    apply installed; `in_wizard`: read on the wizard's screens), or this machine's."""
+    apply installed; `in_wizard`: read on the wizard's screens; `accept`: the ids of the
+    blocking conditions its install would have, which `install --yes` must accept), or this
+    machine's."""
     demo = demo_of(host)
     if demo is None:
         return THIS_MACHINE
-    return demo_fixes(demo.name, driver, demo.saved_in, in_wizard)
+    return demo_fixes(demo.name, driver, demo.saved_in, in_wizard, list(dict.fromkeys(accept)))
 
 
-def demo_fixes(demo: str, driver: str | None, saved_in: str | None, in_wizard: bool) -> Fixes:
+def demo_fixes(
+    demo: str,
+    driver: str | None,
+    saved_in: str | None,
+    in_wizard: bool,
+    accept: Sequence[str] = (),
+) -> Fixes:
     """The fixes for the demo `demo`, kept in the file `saved_in` (None: not kept), whose last
-    apply installed `driver` (None: not known)."""
+    apply installed `driver` (None: not known); `accept`: as `fixes_for`."""
     if in_wizard:
         return Fixes(
             reboot="Reboot the demo: install a driver (b, then n on the Detect summary) and "
@@ -106,12 +118,13 @@ def demo_fixes(demo: str, driver: str | None, saved_in: str | None, in_wizard: b
             repair=WIZARD_REPAIR,
         )
     wizard, install = wizard_command(demo), demo_command(demo, "install")
-    reboot = reboot_the_demo(demo, driver, saved_in)
+    reboot = reboot_the_demo(demo, driver, saved_in, accept=accept)
     return Fixes(
         reboot=f"R{reboot[1:]}{' again' if saved_in else ''}.",
         install_first=f"Install the driver first: `{wizard}` (the wizard) or `{install}`.",
         install_open=f"Install the -open variant of the driver and reboot the demo: `{wizard}` "
-        f"(the wizard), or `{install} --yes --reboot` (the recommended driver is an -open one).",
+        f"(the wizard), or `{install} {without_asking(accept)} --reboot` (the recommended "
+        "driver is an -open one).",
         demo=True,
         repair=f"Repair the demo: {demo_repair(demo, driver, False, saved_in)}.",
     )

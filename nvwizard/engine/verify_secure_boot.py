@@ -12,9 +12,16 @@ from nvwizard.engine.state import VerifyCheck
 from nvwizard.engine.verify_facts import is_present
 from nvwizard.engine.verify_fixes import Fixes
 from nvwizard.host.base import Host
-from nvwizard.host.demo_advice import demo_command, demo_of, on_a_real_machine, wizard_command
+from nvwizard.host.demo_advice import (
+    demo_command,
+    demo_of,
+    on_a_real_machine,
+    wizard_command,
+    yes_words,
+)
 from nvwizard.knowledge import secure_boot as sb
 from nvwizard.knowledge.debian import kernel_dkms_flavour
+from nvwizard.plan.blockers import machine_blocker_ids
 from nvwizard.report.models import Report
 from nvwizard.report.secure_boot import how_it_ended, signed_alternative
 
@@ -73,7 +80,9 @@ def _signed_instead(demo: str, report: Report, driver: str | None, in_wizard: bo
     if in_wizard:
         how = f"b, then n on the Detect summary, and choose {package} on Select"
     else:
-        install = demo_command(demo, "install", "--driver", package, "--yes", "--reboot")
+        # its plan has no Secure Boot condition (signed modules): only the machine's own
+        yes = yes_words(machine_blocker_ids(report))
+        install = demo_command(demo, "install", "--driver", package, *yes, "--reboot")
         how = f"`{wizard_command(demo)}` (the wizard), or `{install}`"
     ended = how_it_ended(alternative)
     dead = (

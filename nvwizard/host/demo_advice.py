@@ -14,6 +14,7 @@ service) is said as that: "On a real machine: ...".
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nvwizard.host.base import Host
@@ -66,13 +67,28 @@ def install_again(driver: str | None, demo: str | None) -> str:
     return shlex.join(words + (["--driver", driver] if driver else []))
 
 
-def demo_reboot(demo: str, driver: str | None, offer_activate: bool = True) -> str:
+def without_asking(accept: Sequence[str] = ()) -> str:
+    """`--yes`, and `--accept ID` for each blocking condition of the plan (`accept`): an
+    install with --yes applies a plan with blocking conditions only when each is accepted."""
+    return shlex.join(yes_words(accept))
+
+
+def yes_words(accept: Sequence[str] = ()) -> list[str]:
+    """`without_asking` as words."""
+    return ["--yes", *[word for name in accept for word in ("--accept", name)]]
+
+
+def demo_reboot(
+    demo: str, driver: str | None, offer_activate: bool = True, accept: Sequence[str] = ()
+) -> str:
     """How a demo kept in the state directory reboots to load the installed driver, from the
     command line: no real `reboot` reaches it, an install with --reboot ends with one.
     `driver`: the one its last apply installed (None: not known, the install picks its
-    recommended one)."""
+    recommended one); `accept`: the ids of its plan's blocking conditions, which that install
+    accepts again."""
     what = "installs it again" if driver else "installs the recommended driver"
-    reboot = f"`{install_again(driver, demo)} --yes --reboot` {what} and then reboots the demo"
+    yes = without_asking(accept)
+    reboot = f"`{install_again(driver, demo)} {yes} --reboot` {what} and then reboots the demo"
     if not offer_activate:
         return reboot
     activate = f"`{activate_command(demo)}` loads it without a reboot where that is safe"
@@ -80,18 +96,23 @@ def demo_reboot(demo: str, driver: str | None, offer_activate: bool = True) -> s
 
 
 def reboot_the_demo(
-    demo: str, driver: str | None, saved_in: str | None, offer_activate: bool = True
+    demo: str,
+    driver: str | None,
+    saved_in: str | None,
+    offer_activate: bool = True,
+    accept: Sequence[str] = (),
 ) -> str:
     """ "reboot the demo: ...; then run `nvwizard verify --demo NAME`", from the command line:
     a demo kept in the state directory (`saved_in`) by its own commands; one that is not kept
-    only in the wizard, or once NVWIZARD_STATE_DIR keeps it."""
+    only in the wizard, or once NVWIZARD_STATE_DIR keeps it. `accept`: as `demo_reboot`."""
     if saved_in:
-        how = demo_reboot(demo, driver, offer_activate)
+        how = demo_reboot(demo, driver, offer_activate, accept)
         return f"reboot the demo: {how}; then run `{verify_command(demo)}`"
     return (
         f"reboot the demo: the wizard (`{wizard_command(demo)}`) reboots it after an install "
         "and verifies it; from the command line, set NVWIZARD_STATE_DIR first (it keeps the "
-        f"demo between commands), then `{demo_command(demo, 'install')} --yes --reboot` "
+        f"demo between commands), then `{demo_command(demo, 'install')} "
+        f"{without_asking(accept)} --reboot` "
         "reboots it"
     )
 

@@ -51,22 +51,43 @@ RESOLVED_BY_THE_PLAN = {
 
 def plan_blockers(report: Report, warnings: list[str]) -> list[Blocker]:
     """The blocking conditions of a driver plan for this report, whose warnings are these."""
-    blockers = []
-    jobs = report.gpu_jobs
-    if jobs:
-        blockers.append(
-            Blocker(
-                GPU_PROCESSES,
-                f"Jobs use the GPU and will fail when the driver goes (the purge, or the "
-                f"reboot into the new driver): {describe_processes(jobs)}. Stop or drain "
-                "them first.",
-            )
-        )
+    blockers = _gpu_jobs(report)
     # the plan's Secure Boot warning (Ubuntu's or Debian's, worded for the machine)
     secure_boot = next((w for w in warnings if w.startswith(PLAN_WARNING_OPENS)), None)
     if secure_boot is not None:
         blockers.append(Blocker(SECURE_BOOT_DKMS, secure_boot))
-    for finding in report.findings:
-        if finding.severity == "block" and finding.id not in RESOLVED_BY_THE_PLAN:
-            blockers.append(Blocker(finding.id, f"{finding.message} {finding.fix}".strip()))
-    return blockers
+    return blockers + _unresolved_findings(report)
+
+
+def machine_blocker_ids(report: Report) -> list[str]:
+    """The ids of the blocking conditions any driver plan for this machine has, whichever
+    driver it installs (all but Secure Boot's, which depends on the driver's modules)."""
+    return [b.id for b in _gpu_jobs(report) + _unresolved_findings(report)]
+
+
+def _gpu_jobs(report: Report) -> list[Blocker]:
+    jobs = report.gpu_jobs
+    if not jobs:
+        return []
+    return [
+        Blocker(
+            GPU_PROCESSES,
+            f"Jobs use the GPU and will fail when the driver goes (the purge, or the "
+            f"reboot into the new driver): {describe_processes(jobs)}. Stop or drain "
+            "them first.",
+        )
+    ]
+
+
+def _unresolved_findings(report: Report) -> list[Blocker]:
+    return [
+        Blocker(finding.id, f"{finding.message} {finding.fix}".strip())
+        for finding in report.findings
+        if finding.severity == "block" and finding.id not in RESOLVED_BY_THE_PLAN
+    ]
+
+
+def what_accepting_means(blocker: Blocker) -> str:
+    """`id: what accepting it means`, as the plan and the wizard name a blocking condition
+    (its own message for an id without a meaning of its own)."""
+    return f"{blocker.id}: {BLOCKER_IDS.get(blocker.id, blocker.message)}"

@@ -77,7 +77,11 @@ def on_failure(step: Step, plan: Plan, demo: DemoRef) -> str:
         return on_a_real_machine(step.on_failure)
     # loading it without a reboot is what failed: the demo's reboot alone
     reboot = reboot_the_demo(
-        demo.name, driver, demo.saved_in, offer_activate=plan.purpose != pm.ACTIVATE_PLAN
+        demo.name,
+        driver,
+        demo.saved_in,
+        offer_activate=plan.purpose != pm.ACTIVATE_PLAN,
+        accept=[b.id for b in plan.blockers],  # the reboot's install accepts them again
     )
     if step.kind in (pm.REBOOT, pm.VERIFY_DRIVER):
         return f"R{reboot[1:]}."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shlex
 
+from nvwizard.plan.blockers import what_accepting_means
 from nvwizard.plan.models import Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck
 
@@ -41,6 +42,7 @@ def format_plan(plan: Plan) -> str:
         lines.append("")
         lines.append("Warnings:")
         lines += [f"  ! {w}" for w in plan.warnings]
+    lines += _blocking_conditions(plan)
     lines.append("")
     if plan.purge_list:
         lines.append(f"Purge ({len(plan.purge_list)} packages, exactly these):")
@@ -66,6 +68,19 @@ def format_plan(plan: Plan) -> str:
     lines.append("")
     lines.append(format_plan_steps(plan))
     return "\n".join(lines)
+
+
+def _blocking_conditions(plan: Plan) -> list[str]:
+    """The plan's blocking conditions by id, with what applying it anyway means: a yes to
+    `install`'s question accepts them; `install --yes` needs `--accept ID` for each."""
+    if not plan.blockers:
+        return []
+    accept = shlex.join(word for b in plan.blockers for word in ("--accept", b.id))
+    return [
+        "",
+        f"Blocking conditions (applying accepts them; `install --yes` needs {accept}):",
+        *[f"  {what_accepting_means(b)}" for b in plan.blockers],
+    ]
 
 
 def format_plan_steps(plan: Plan) -> str:

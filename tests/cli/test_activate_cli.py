@@ -63,7 +63,10 @@ def test_install_activate_loads_the_fresh_rtx3090_in_place(capsys, places):
 
 
 def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places):
-    assert main(["install", "--demo", "hgx-h100", "--yes", "--activate"]) == 0
+    assert (
+        main(["install", "--demo", "hgx-h100", "--yes", "--accept", "gpu-processes", "--activate"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.rstrip().splitlines()[-1] == (
         "Not activated: the jobs using the GPU must stop first: 8 processes, python3 of mlops "
@@ -84,7 +87,20 @@ def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places)
 
 
 def test_install_activate_on_the_secure_boot_gtx1080_explains_the_mok_reboot(capsys):
-    assert main(["install", "--demo", "gtx1080-secureboot", "--yes", "--activate"]) == 0
+    assert (
+        main(
+            [
+                "install",
+                "--demo",
+                "gtx1080-secureboot",
+                "--yes",
+                "--accept",
+                "secure-boot-dkms-only",
+                "--activate",
+            ]
+        )
+        == 0
+    )
     # the demo's simulator enrols no key: no reboot loads it there, and the line says so
     assert last_line(capsys) == (
         "Not activated: Secure Boot is on and the nvidia module was built by DKMS: on this demo "
@@ -176,7 +192,19 @@ def test_activate_after_an_install_in_another_process(capsys):
 
 
 def test_activate_when_only_a_reboot_will_do_exits_4_and_changes_nothing(capsys):
-    assert main(["install", "--demo", "gtx1080-secureboot", "--yes"]) == 0
+    assert (
+        main(
+            [
+                "install",
+                "--demo",
+                "gtx1080-secureboot",
+                "--yes",
+                "--accept",
+                "secure-boot-dkms-only",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["activate", "--demo", "gtx1080-secureboot", "--yes"]) == 4
     out = capsys.readouterr().out
@@ -248,7 +276,21 @@ def test_install_activate_json_says_whether_a_reboot_is_still_needed(capsys):
     )
     assert result["activation"].startswith("Activated: nvidia-driver-595-server-open")
     assert result["activation"] in captured.err  # the words went to stderr with the progress
-    assert main(["install", "--demo", "hgx-h100", "--yes", "--activate", "--json"]) == 0
+    assert (
+        main(
+            [
+                "install",
+                "--demo",
+                "hgx-h100",
+                "--yes",
+                "--accept",
+                "gpu-processes",
+                "--activate",
+                "--json",
+            ]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert (result["activated"], result["reboot_required"]) == (False, True)
     assert result["activation"].startswith("Not activated: the jobs using the GPU must stop")
@@ -256,7 +298,19 @@ def test_install_activate_json_says_whether_a_reboot_is_still_needed(capsys):
 
 def test_the_facts_table_counts_users_and_processes_in_words(capsys):
     """'1 user', not '1 users': the table a person reads before deciding."""
-    assert main(["install", "--demo", "gtx1080-secureboot", "--yes"]) == 0
+    assert (
+        main(
+            [
+                "install",
+                "--demo",
+                "gtx1080-secureboot",
+                "--yes",
+                "--accept",
+                "secure-boot-dkms-only",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     main(["activate", "--demo", "gtx1080-secureboot", "--yes"])
     out = capsys.readouterr().out

@@ -80,7 +80,7 @@ def test_ctrl_c_cancels_a_demo_apply_after_the_running_step_and_status_says_so(p
     _state, log = places
     # `apt-get update` (the third step) lasts ~3 s at this speed: time for two Ctrl+C
     env = {**os.environ, "NVWIZARD_DEMO_SPEED": "0.5"}
-    install = RunningCommand("install", "--demo", "--yes", env=env)
+    install = RunningCommand("install", "--demo", "--yes", "--accept", "gpu-processes", env=env)
     wait_for(lambda: started(log, "update"), "the apply to start `apt-get update`")
     install.process.send_signal(signal.SIGINT)
     wait_for(lambda: install.printed("cancelling after the running step"), "the cancel notice")
@@ -117,7 +117,9 @@ def test_status_after_a_demo_apply_killed_mid_step_resumes_it_on_the_demo(places
     `sudo dpkg --configure -a`", advice for this computer, not the simulated machine."""
     state, log = places
     env = {**os.environ, "NVWIZARD_DEMO_SPEED": "0.5"}
-    install = RunningCommand("install", "--demo", "hgx-h100", "--yes", env=env)
+    install = RunningCommand(
+        "install", "--demo", "hgx-h100", "--yes", "--accept", "gpu-processes", env=env
+    )
     wait_for(lambda: started(log, "update"), "the apply to start `apt-get update`")
     install.process.kill()
     install.finish()
@@ -153,7 +155,7 @@ def test_sigterm_and_sighup_cancel_a_demo_apply_like_ctrl_c_and_leave_no_folder(
     scratch.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NVWIZARD_")}
     env.update(TMPDIR=str(scratch), NVWIZARD_DEMO_SPEED="0.5")
-    install = RunningCommand("install", "--demo", "--yes", env=env)
+    install = RunningCommand("install", "--demo", "--yes", "--accept", "gpu-processes", env=env)
     wait_for(lambda: install.printed("==> [3/"), "the apply to start its third step")
     assert [p.name for p in scratch.iterdir()][0].startswith("nvwizard-demo-")
     install.process.send_signal(stop)

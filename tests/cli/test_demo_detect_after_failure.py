@@ -13,6 +13,7 @@ from nvwizard.tui.tour import demo_app, settle
 
 DEMO = "gtx1080-secureboot"
 DRIVER = "nvidia-driver-580"
+ACCEPT = ("--accept", "secure-boot-dkms-only")  # its module is built by DKMS
 
 
 def demo_fix(saved) -> str:
@@ -29,7 +30,7 @@ def failed_demo(places, monkeypatch, capsys):
     """The demo after an install whose DKMS package failed to configure; the cause now gone."""
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
-    assert main(["install", "--demo", DEMO, "--driver", DRIVER, "--yes"]) == 1
+    assert main(["install", "--demo", DEMO, "--driver", DRIVER, "--yes", *ACCEPT]) == 1
     monkeypatch.delenv("NVWIZARD_DEMO_FAIL")
     capsys.readouterr()
     state_dir, _log = places

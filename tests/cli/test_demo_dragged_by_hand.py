@@ -39,7 +39,7 @@ def demo_with_gpu_burn(places, monkeypatch):
 
 
 def test_install_on_the_demo_says_it_as_a_real_machine_s_step(demo_with_gpu_burn, capsys):
-    assert main(["install", "--demo", DEMO, "--yes"]) == 3
+    assert main(["install", "--demo", DEMO, "--yes", "--accept", "gpu-processes"]) == 3
     err = capsys.readouterr().err
     assert "the purge would also remove packages you did not confirm: gpu-burn" in err
     assert err.rstrip().endswith(

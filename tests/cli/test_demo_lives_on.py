@@ -171,16 +171,18 @@ def test_verify_after_an_install_without_its_reboot_gives_the_demos_own_fixes(tm
     from nvwizard.host.demo_advice import demo_reboot
 
     demo, driver = "hgx-h100", "nvidia-driver-595-server-open"
-    installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", demo, "--yes")
+    jobs = ("--accept", "gpu-processes")  # its training jobs; they outlive the install
+    installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", demo, "--yes", *jobs)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
 
     done, calls = run_with_trapped_path(tmp_path, "verify", "--demo", demo, "--json")
     assert done.returncode == 1 and calls == [], done.stdout + done.stderr
     failed = {c["name"]: c["fix"] for c in json.loads(done.stdout)["checks"] if not c["ok"]}
     assert "module-version" in failed, failed
+    # the demo's reboot is an `install --yes`: it accepts the jobs again, or it is refused
     reboot = (
-        f"Reboot the demo: {demo_reboot(demo, driver)}; then run `nvwizard verify --demo {demo}` "
-        "again."
+        f"Reboot the demo: {demo_reboot(demo, driver, accept=['gpu-processes'])}; then run "
+        f"`nvwizard verify --demo {demo}` again."
     )
     assert failed["module-version"].startswith(reboot), failed
     assert reboot[len("Reboot the demo: ") : -len(" again.")] in status_next(tmp_path)

@@ -25,6 +25,10 @@ def places(tmp_path, monkeypatch):
     return tmp_path / "log", tmp_path / "state"
 
 
+# gtx1080-secureboot's 580 branch: DKMS under Secure Boot, a blocking condition to accept
+SB_DKMS = ("--accept", "secure-boot-dkms-only")
+
+
 def test_dry_run_prints_the_plan_and_runs_nothing(bundle, capsys, monkeypatch):
     trap = SpawnTrap(monkeypatch)
     assert main(["install", "--machine", str(bundle), "--dry-run"]) == 0
@@ -233,7 +237,15 @@ def test_install_on_the_demo_runs_the_whole_plan_and_executes_no_command(tmp_pat
 
     recommended = build_report(demo_host("hgx-h100")).recommended_driver
     done, calls = run_with_trapped_path(
-        tmp_path, "install", "--demo", "hgx-h100", "--driver", recommended, "--yes"
+        tmp_path,
+        "install",
+        "--demo",
+        "hgx-h100",
+        "--driver",
+        recommended,
+        "--yes",
+        "--accept",
+        "gpu-processes",
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     out = done.stdout
@@ -254,7 +266,15 @@ def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, caps
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
     code = main(
-        ["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580", "--yes"]
+        [
+            "install",
+            "--demo",
+            "gtx1080-secureboot",
+            "--driver",
+            "nvidia-driver-580",
+            "--yes",
+            *SB_DKMS,
+        ]
     )
     out = capsys.readouterr().out
     assert code == 1, out
@@ -282,7 +302,7 @@ def test_a_failed_demo_install_in_json_names_the_demos_repair_and_no_argv(
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
     argv = ["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580"]
-    code = main([*argv, "--yes", "--json"])
+    code = main([*argv, "--yes", *SB_DKMS, "--json"])
     result = json.loads(capsys.readouterr().out)
     assert code == 1 and result["outcome"] == "failed"
     assert result["repair"] is None
@@ -297,7 +317,15 @@ def test_a_failed_install_on_a_demo_not_kept_leaves_nothing_to_repair(monkeypatc
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580")
     monkeypatch.delenv("NVWIZARD_STATE_DIR", raising=False)
     monkeypatch.delenv("NVWIZARD_LOG_DIR", raising=False)
-    argv = ["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580", "--yes"]
+    argv = [
+        "install",
+        "--demo",
+        "gtx1080-secureboot",
+        "--driver",
+        "nvidia-driver-580",
+        "--yes",
+        *SB_DKMS,
+    ]
     assert main(argv) == 1
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith(
@@ -334,7 +362,7 @@ def test_the_admins_holds_on_the_hgx_pass_to_the_new_branchs_fabric_manager(
 ):
     # hgx-h100: the admin held nvidia-fabricmanager-535 and libnvidia-nscq-535
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
-    assert main(["install", "--demo", "hgx-h100", "--yes"]) == 0
+    assert main(["install", "--demo", "hgx-h100", "--yes", "--accept", "gpu-processes"]) == 0
     out = capsys.readouterr().out
     assert "Held by an administrator: libnvidia-nscq-535, nvidia-fabricmanager-535." in out
     assert "$ apt-mark hold nvidia-fabricmanager-595 libnvidia-nscq-595" in out

@@ -74,7 +74,15 @@ def test_a_demo_install_says_the_reboot_is_scheduled_and_verify_sees_it(tmp_path
 def test_a_failed_install_says_what_failed_and_the_repair(tmp_path):
     done = _nvwizard(
         tmp_path,
-        *("install", "--demo", "gtx1080-secureboot", "--yes", "--json"),
+        *(
+            "install",
+            "--demo",
+            "gtx1080-secureboot",
+            "--yes",
+            "--accept",
+            "secure-boot-dkms-only",
+            "--json",
+        ),
         NVWIZARD_DEMO_FAIL="nvidia-dkms-580-server",
     )
     assert done.returncode == 1
@@ -92,7 +100,15 @@ def test_a_failed_install_says_what_failed_and_the_repair(tmp_path):
 def test_a_refusal_prints_no_json_and_one_line(tmp_path):
     done = _nvwizard(
         tmp_path,
-        *("install", "--demo", "gtx1080-secureboot", "--yes", "--json"),
+        *(
+            "install",
+            "--demo",
+            "gtx1080-secureboot",
+            "--yes",
+            "--accept",
+            "secure-boot-dkms-only",
+            "--json",
+        ),
         *("--driver", "nvidia-driver-580-server-open"),
     )
     assert done.returncode == 3

@@ -66,7 +66,9 @@ def test_on_the_demo_each_place_says_what_the_demo_does_instead(capsys):
     assert blocker in plan["warnings"] and "e.g. nvidia-driver-570-server)" not in blocker
     assert "nvidia-driver-570-server, past its end of life (branch 570 ended 2026-02)" in blocker
 
-    code, out = output(capsys, "install", "--demo", DEMO, "--yes", "--reboot")
+    code, out = output(
+        capsys, "install", "--demo", DEMO, "--yes", "--accept", "secure-boot-dkms-only", "--reboot"
+    )
     assert code == 0
     assert (
         "Secure Boot is on and DKMS built the module: on this demo the simulated boot rejects "
@@ -111,6 +113,7 @@ def test_after_a_failed_dkms_build_verify_says_to_repair_first_in_the_demos_word
     linux-modules-nvidia-580-server-5.15.0-163-generic, which apt does not offer here."""
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580-server")
     install = ("install", "--demo", DEMO, "--yes", "--driver", "nvidia-driver-580-server")
+    install += ("--accept", "secure-boot-dkms-only")
     code, out = output(capsys, *install)
     assert code == 1, out[-2000:]
     monkeypatch.delenv("NVWIZARD_DEMO_FAIL")

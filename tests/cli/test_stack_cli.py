@@ -114,7 +114,9 @@ def test_verify_before_the_reboot_blames_the_old_module_not_the_driver(tmp_path)
     fails with 'driver version is insufficient': the fix is to load the installed driver."""
     run = _demo_runner(tmp_path)
 
-    installed = run("install", "--demo", "hgx-h100", "--cuda", "13.2", "--yes")
+    installed = run(
+        "install", "--demo", "hgx-h100", "--cuda", "13.2", "--yes", "--accept", "gpu-processes"
+    )
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
     verified = run("verify", "--demo", "hgx-h100", "--json")
     sample = {c["name"]: c for c in json.loads(verified.stdout)["checks"]}["cuda-sample"]
@@ -168,7 +170,7 @@ def test_purging_the_container_toolkit_and_asking_for_it_installs_it_again_on_th
     assert "nvidia-container-toolkit" in plan["purge_list"]
     assert plan["stack_list"] == ["nvidia-container-toolkit"]
     assert any("purged, then installed again" in w for w in plan["warnings"])
-    installed = run("install", *args, "--yes")
+    installed = run("install", *args, "--yes", "--accept", "gpu-processes")
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
     assert "Install the NVIDIA Container Toolkit" in installed.stdout
     detected = json.loads(run("detect", "--demo", "hgx-h100", "--json").stdout)

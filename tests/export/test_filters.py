@@ -83,7 +83,16 @@ def test_a_failed_install_in_one_line(tmp_path):
         "NVWIZARD_DEMO_SPEED": "0",
         "NVWIZARD_DEMO_FAIL": "nvidia-dkms-580-server",
     }
-    failed = _json("install", "--yes", "--json", "--demo", "gtx1080-secureboot", env=env)
+    failed = _json(
+        "install",
+        "--yes",
+        "--accept",
+        "secure-boot-dkms-only",
+        "--json",
+        "--demo",
+        "gtx1080-secureboot",
+        env=env,
+    )
     line = filters.install_failure(failed, "", 1)
     assert line.startswith("install failed: Install nvidia-driver-580-server")
     assert "nvidia-dkms-580-server (half-configured)" in line

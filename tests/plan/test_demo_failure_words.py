@@ -72,7 +72,9 @@ def test_a_kept_demo_s_steps_name_its_install_reboot_and_reset(tmp_path, monkeyp
         f"demo's package manager left unfinished), or reset the demo to its bundle: `rm {saved}`."
     )
     assert plan.step("reboot").on_failure == (
-        f"Reboot the demo: `{again} --yes --reboot` installs it again and then reboots the demo, "
+        # its training jobs: the reboot's install --yes accepts them again, or it is refused
+        f"Reboot the demo: `{again} --yes --accept gpu-processes --reboot` installs it again and "
+        "then reboots the demo, "
         "or `nvwizard activate --demo hgx-h100` loads it without a reboot where that is safe; "
         "then run `nvwizard verify --demo hgx-h100`."
     )

@@ -67,7 +67,7 @@ def test_same_branch_switch_simulates_the_install_after_the_purge():
 def test_the_counts_shown_are_the_counts_apt_prints_when_applying(capsys, places):
     """NSCQ 535 kept (unticked): the install upgrades it in place, and says so."""
     args = ["install", "--demo", "--driver", "nvidia-driver-535-server-open"]
-    assert main([*args, "--keep", NSCQ_535, "--yes"]) == 0
+    assert main([*args, "--keep", NSCQ_535, "--yes", "--accept", "gpu-processes"]) == 0
     out = capsys.readouterr().out
     simulation = out[out.index("Simulation (apt-get -s):") : out.index("==> applying")]
     assert "  install (after the purge) (12):" in simulation
@@ -80,7 +80,16 @@ def test_installing_the_same_branch_again_purges_and_reinstalls_its_fabric_manag
     """The demo's own advice after an install (the same command again, to reboot after it):
     fabric manager 595 needs the 595 driver the purge takes, so the plan purges it too, in the
     list shown, with what that does to its settings file, and installs it again."""
-    args = ["install", "--demo", "hgx-h100", "--driver", "nvidia-driver-595-server-open", "--yes"]
+    args = [
+        "install",
+        "--demo",
+        "hgx-h100",
+        "--driver",
+        "nvidia-driver-595-server-open",
+        "--yes",
+        "--accept",
+        "gpu-processes",
+    ]
     assert main(args) == 0
     capsys.readouterr()
     assert main(args) == 0
@@ -136,7 +145,9 @@ def _without_nvswitch(tmp_path: Path) -> Path:
 def test_the_refusal_names_the_option_that_resolves_it(capsys, places, tmp_path):
     machine = str(_without_nvswitch(tmp_path))
     driver = "nvidia-driver-535-server-open"
-    code = main(["install", "--machine", machine, "--driver", driver, "--yes"])
+    code = main(
+        ["install", "--machine", machine, "--driver", driver, "--yes", "--accept", "gpu-processes"]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 3
     assert len(err.splitlines()) == 1
@@ -178,9 +189,14 @@ def test_branch_replacement_is_confirmed_with_its_count(capsys, places, monkeypa
     code = main(["install", "--demo", "--driver", "nvidia-driver-570-server", "--keep-installed"])
     out = capsys.readouterr().out
     assert code == 3
-    assert (
-        "Apply these 7 steps to demo hgx-h100, replacing 6 packages of the installed driver?" in out
+    # the question names the blocking condition a yes accepts, listed right above it
+    question = (
+        "Apply these 7 steps to demo hgx-h100, replacing 6 packages of the installed driver, "
+        "accepting gpu-processes?"
     )
+    before = out[: out.index(question)].rstrip("\n").splitlines()
+    assert before[-2] == "This plan has blocking conditions; answering yes accepts them:"
+    assert before[-1].startswith("  [gpu-processes] Jobs use the GPU and will fail")
 
 
 def test_purging_the_container_toolkit_keeps_nothing_its_autoremove_takes():
@@ -205,7 +221,7 @@ def test_plan_and_install_say_the_same_of_a_purged_container_toolkit(capsys, pla
     assert "Keep (" not in shown
     left = shown[shown.index("Left to autoremove (3 packages") :].splitlines()[1]
     assert left.split() == TOOLKIT_PARTS
-    assert main(["install", *args, "--yes"]) == 0
+    assert main(["install", *args, "--yes", "--accept", "gpu-processes"]) == 0
     simulation = capsys.readouterr().out.split("Simulation (apt-get -s):")[1]
     autoremoved = simulation.split("autoremove also removes (4):")[1].split("install")[0]
     assert autoremoved.split() == ["dkms", *TOOLKIT_PARTS]

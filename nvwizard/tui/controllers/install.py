@@ -11,6 +11,7 @@ from nvwizard.engine import events as ev
 from nvwizard.engine.progress import DONE, RUNNING
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_repair, on_a_real_machine, unkept_demo_repair
+from nvwizard.plan.blockers import what_accepting_means
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
@@ -105,6 +106,7 @@ class InstallController:
         if self.simulation_problem:  # first, where it is seen without scrolling
             lines.append(Line(f"! {self.simulation_problem}", DANGER, hang=2))
         lines.append(Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING))
+        lines += _blocker_lines(plan)
         lines += _purge_lines(plan, sim)
         if plan.has_stack:
             added = ", ".join(plan.stack_list) or "nothing new (installed already)"
@@ -349,6 +351,15 @@ def _what_to_do(plan: Plan, check: SimulationCheck, demo: bool = False) -> list[
 
 def _them(names: list[str]) -> str:
     return "it" if len(names) == 1 else "them"
+
+
+def _blocker_lines(plan: Plan) -> list[Line]:
+    """The plan's blocking conditions by name (plan/blockers.py): Install is the consent to
+    them that `install --yes` takes only as `--accept ID`."""
+    if not plan.blockers:
+        return []
+    heading = Line("Blocking conditions (pressing Install accepts them):", DANGER)
+    return [heading, *[Line(f"  {what_accepting_means(b)}", DANGER, hang=4) for b in plan.blockers]]
 
 
 def _purge_lines(plan: Plan, sim: Simulation | None) -> list[Line]:

@@ -91,9 +91,12 @@ class RebootController:
     def later(self) -> str:
         demo = self._kept_demo()
         if demo is not None:
-            driver = self.state.plan.driver if self.state.plan is not None else None
+            plan = self.state.plan
+            driver = plan.driver if plan is not None else None
+            accept = [b.id for b in plan.blockers] if plan is not None else []
+            how = demo_reboot(demo, driver, accept=accept)
             self.result = (
-                f"No reboot now. Reboot the demo when it suits you: {demo_reboot(demo, driver)}; "
+                f"No reboot now. Reboot the demo when it suits you: {how}; "
                 f"then run `{verify_command(demo)}`."
             )
         elif not self.state.host.is_real:
