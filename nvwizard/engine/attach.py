@@ -23,6 +23,7 @@ from nvwizard.engine.state import VerifyResult, read_state
 from nvwizard.host.bundle_advice import after_bundle_apply, after_bundle_failure, bundle_dir
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_reboot, demo_repair, install_again, verify_command
+from nvwizard.knowledge.secure_boot import after_the_install
 from nvwizard.plan.models import ACTIVATE_PLAN
 
 RUNNING = "running"
@@ -74,6 +75,10 @@ class ApplyStatus:
     verified: VerifyResult | None = None  # the last `verify` result recorded in the state file
     log_path: str | None = None
     events_path: str | None = None
+    blockers: tuple[str, ...] = ()  # the ids of the plan's blocking conditions (accepted)
+    # Secure Boot is on and DKMS built the module: the certificate of the key to import and
+    # enrol before the reboot loads it (knowledge/secure_boot.py)
+    mok_certificate: str | None = None
     next_step: str = NEXT_NOTHING
     next_hint: str = ""
 
@@ -177,6 +182,7 @@ def current_apply(
         status.failed_step = last.failed_step
         status.message = last.message
         status.repair = last.repair
+        status.blockers, status.mok_certificate = last.blockers, last.mok_certificate
         status.reboot_pending = last.reboot_pending
         status.reboot_scheduled = machine.reboot_scheduled
         status.verify_pending = machine.verify_pending
@@ -263,7 +269,7 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
             return NEXT_VERIFY, f"run `{verify}`"
         return NEXT_REBOOT, (
             "loading the installed driver without a reboot did not work: "
-            f"{_reboot(status, name, to_load=True)}, then run `{verify}`"
+            f"{_reboot(status, name, to_load=True).removesuffix('.')}, then run `{verify}`"
         )
     if status.outcome in ("failed", INTERRUPTED):
         if name is not None:
@@ -280,7 +286,7 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
     if status.purpose == ACTIVATE_PLAN and status.outcome == "done":
         return NEXT_NOTHING, "the driver was loaded without a reboot and passed verify's checks"
     if status.reboot_pending and not loaded:
-        return NEXT_REBOOT, f"{_reboot(status, name)}; then run `{verify}`"
+        return NEXT_REBOOT, f"{_reboot(status, name).removesuffix('.')}; then run `{verify}`"
     if status.verified is not None:
         found = verify.removeprefix("sudo ")
         return NEXT_VERIFY, f"`{found}` found problems: apply its fixes, then run it again"
@@ -302,13 +308,20 @@ def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str
     `reboot` reaches: an install with --reboot ends with it, and `activate` may load the
     driver without one)."""
     if demo is None:
+        # under Secure Boot, a module DKMS built loads only once its key was imported and
+        # enrolled: the reboot alone does not load it
+        key = status.mok_certificate
         if status.reboot_scheduled and not to_load:
-            return "a reboot is scheduled"
+            scheduled = "a reboot is scheduled"
+            return f"{scheduled}: {after_the_install(key, True)}" if key else scheduled
+        if key:
+            return after_the_install(key, False)
         return "reboot to load it" if to_load else "reboot"
     if status.reboot_scheduled:
         return "a reboot of the demo is scheduled (it comes due at the demo's pace)"
     # after a failed activation, loading it without a reboot is what just failed
-    how = demo_reboot(demo, status.driver, offer_activate=status.purpose != ACTIVATE_PLAN)
+    offer_activate = status.purpose != ACTIVATE_PLAN
+    how = demo_reboot(demo, status.driver, offer_activate, status.blockers)
     return f"reboot the demo: {how}"
 
 

@@ -12,7 +12,9 @@ One JSON object:
   steps {id: pending|running|done|failed}, outcome (running, done, failed, cancelled),
   failed_step, message, repair (argv), reboot_pending, log, events (the two log paths);
   and purpose (install, repair or activate; files written before it was added have none:
-  install);
+  install), blockers (the ids of the plan's blocking conditions, accepted as it was applied)
+  and mok_certificate (Secure Boot is on and DKMS built the module: the certificate of the
+  key to enrol before the reboot loads it; null otherwise), both absent from older files;
 - reboot_scheduled, verify_pending: booleans;
 - verify: the last `nvwizard verify` result (`VerifyResult.to_json()`) or null.
 """
@@ -149,6 +151,8 @@ class ApplyRecord:
     log: str  # the human log
     events: str  # the JSON-lines journal
     purpose: str = INSTALL_PLAN  # what the plan was for: install, repair or activate
+    blockers: tuple[str, ...] = ()  # the plan's blocking conditions' ids (accepted)
+    mok_certificate: str | None = None  # the plan's: a key to enrol before the reboot loads it
 
     @classmethod
     def of_plan_started(cls, event: ev.PlanStarted, log: Path, events: Path) -> ApplyRecord:
@@ -174,6 +178,8 @@ class ApplyRecord:
             log=str(log),
             events=str(events),
             purpose=plan.purpose,
+            blockers=tuple(b.id for b in plan.blockers),
+            mok_certificate=plan.mok_certificate,
         )
 
     def with_step(self, step: str, status: str) -> ApplyRecord:
@@ -213,6 +219,8 @@ class ApplyRecord:
             "log": self.log,
             "events": self.events,
             "purpose": self.purpose,
+            "blockers": list(self.blockers),
+            "mok_certificate": self.mok_certificate,
         }
 
     @classmethod
@@ -256,10 +264,16 @@ class ApplyRecord:
             purpose=get("purpose", lambda v: v in PLAN_PURPOSES, "one of " + str(PLAN_PURPOSES))
             if "purpose" in obj
             else INSTALL_PLAN,
+            blockers=tuple(get("blockers", is_texts, "a list of strings"))
+            if "blockers" in obj
+            else (),
+            mok_certificate=get("mok_certificate", is_optional_text, "a string or null")
+            if "mok_certificate" in obj
+            else None,
         )
 
 
-OPTIONAL_APPLY_KEYS = ("purpose",)  # added later: an older state file has none
+OPTIONAL_APPLY_KEYS = ("purpose", "blockers", "mok_certificate")  # older files have none
 APPLY_KEYS = tuple(k for k in ApplyRecord.__dataclass_fields__ if k not in OPTIONAL_APPLY_KEYS)
 
 

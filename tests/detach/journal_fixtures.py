@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.journal import Journal
+from nvwizard.plan.models import Plan
 from tests.detach.helpers import install_plan
 
 
@@ -16,10 +17,12 @@ def write_journal(
     outcome: str = "done",
     at: float = 1000.0,
     host: str = "this machine",
+    plan: Plan | None = None,
 ) -> Journal:
     """A two-step apply (install, verify-packages) on `host` written up to `upto`:
-    "install-running" (40% into the first step) or "finished" (with `outcome`)."""
-    plan = install_plan("nvidia-driver-580-server")
+    "install-running" (40% into the first step) or "finished" (with `outcome`). `plan`: the
+    plan it started with (default: installing nvidia-driver-580-server)."""
+    plan = plan or install_plan("nvidia-driver-580-server")
     journal = Journal(log, state)
     journal(ev.PlanStarted(plan, 4242, host, time=at))
     journal(

@@ -22,6 +22,8 @@ from nvwizard.engine.attach import (
 )
 from nvwizard.engine.lock import ApplyLock
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
+from nvwizard.plan.models import Blocker, Plan
+from tests.detach.helpers import install_plan
 from tests.detach.journal_fixtures import write_journal
 
 BEFORE = 500.0  # boot times relative to the journal's events at t=1000
@@ -192,6 +194,63 @@ def test_this_machines_apply_never_asks_the_demo(places):
     status = current_apply(boot_time=BEFORE, demo_now=lambda *a: pytest.fail(str(a)))
     assert status.next_hint == "reboot; then run `sudo nvwizard verify`"
     assert status.driver_runs is None
+
+
+MOK = "/var/lib/shim-signed/mok/MOK.der"
+
+
+def dkms_under_secure_boot(blockers: tuple[str, ...] = ("secure-boot-dkms-only",)) -> Plan:
+    """The plan of a DKMS install under Secure Boot, as build_plan makes it."""
+    plan = install_plan("nvidia-driver-580-server")
+    plan.mok_certificate = MOK
+    plan.blockers = [Blocker(name, "...") for name in blockers]
+    return plan
+
+
+def test_this_machine_after_a_dkms_install_under_secure_boot_imports_the_key_first(places):
+    """The reboot alone loads nothing: Secure Boot rejects the module until DKMS's key is
+    imported (a terminal, a one-time password) and enrolled at the console. It said "reboot;
+    then run `sudo nvwizard verify`"."""
+    state, log = places
+    write_journal(log, state, plan=dkms_under_secure_boot())
+    status = current_apply(boot_time=BEFORE)
+    assert status.next_step == NEXT_REBOOT
+    assert status.next_hint == (
+        "Secure Boot is on and DKMS built the module: Secure Boot rejects it until its key is "
+        f"enrolled, so before the reboot: run `sudo mokutil --import {MOK}` in a terminal (it "
+        "asks twice for a one-time password), reboot (`sudo reboot`) and, on the console or "
+        "BMC: MOK Manager (press a key within 10 seconds) -> Enroll MOK -> Continue -> Yes -> "
+        "the password; then run `sudo nvwizard verify`"
+    )
+    assert read_state(state).apply.mok_certificate == MOK  # kept in the state file
+    assert current_apply(boot_time=AFTER).next_hint == "run `sudo nvwizard verify`"
+
+
+def test_this_machine_with_its_reboot_scheduled_imports_the_key_before_it(places):
+    state, log = places
+    write_journal(log, state, plan=dkms_under_secure_boot())
+    write_state(replace(read_state(state), reboot_scheduled=True), state)
+    hint = current_apply(boot_time=BEFORE).next_hint
+    assert hint.startswith(
+        f"a reboot is scheduled: Secure Boot is on and DKMS built the module: Secure Boot "
+        f"rejects it until its key is enrolled. Run `sudo mokutil --import {MOK}` now, before "
+        "the scheduled reboot"
+    )
+    assert hint.endswith("; then run `sudo nvwizard verify`")
+
+
+def test_a_demo_reboot_accepts_again_what_its_install_accepted(places):
+    """A demo reboots from the command line with `install --yes --reboot`, which refuses a
+    plan whose blocking conditions are not accepted: the advice names the --accept its
+    last install needed (hgx-h100's training jobs outlive the install)."""
+    state, log = places
+    plan = dkms_under_secure_boot(blockers=("gpu-processes",))
+    plan.mok_certificate = None
+    write_journal(log, state, host=DEMO, plan=plan)
+    status = current_apply(demo_now=demo_as(booted_at=BEFORE))
+    assert status.next_hint.startswith(
+        f"reboot the demo: `{AGAIN} --yes --accept gpu-processes --reboot` installs it again"
+    )
 
 
 def test_replay_and_follow_gives_the_past_then_live_events_until_the_end(places):
