@@ -7,6 +7,8 @@ apt reads a copy of dpkg's status file without the purged packages' stanzas
 (`-o Dir::State::status=<copy>`), which is what the database looks like after the purge.
 `-o Dir::Cache::pkgcache=` keeps apt from saving a binary cache built from that copy.
 Nothing on the machine changes; the copy lives in a temporary folder until the command ends.
+The same copy can also show packages released from their hold (`unheld`: a plan's repair step
+runs `apt-mark unhold` on them before it changes them), as apt refuses to replace a held one.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ def status_file(host: Host, env: Mapping[str, str] | None) -> Path:
     raise OSError(f"apt-config did not name dpkg's status file (exit {code})")
 
 
-def without_packages(status: bytes, purged: Collection[str]) -> bytes:
-    """dpkg's status file without the stanzas of `purged` (every architecture of each)."""
+def without_packages(status: bytes, purged: Collection[str], unheld: Collection[str] = ()) -> bytes:
+    """dpkg's status file without the stanzas of `purged` (every architecture of each), and
+    with the packages in `unheld` no longer on hold (`Status: hold` -> `Status: install`)."""
     kept = []
     for stanza in status.split(b"\n\n"):
         name = b""
@@ -44,7 +47,10 @@ def without_packages(status: bytes, purged: Collection[str]) -> bytes:
             if line.startswith(b"Package:"):
                 name = line.partition(b":")[2].strip()
                 break
-        if name.decode("utf-8", "replace") not in purged:
+        decoded = name.decode("utf-8", "replace")
+        if decoded in unheld:
+            stanza = stanza.replace(b"\nStatus: hold ", b"\nStatus: install ")
+        if decoded not in purged:
             kept.append(stanza)
     return b"\n\n".join(kept)
 
@@ -75,15 +81,17 @@ def start_after_purge(
     argv: Sequence[str],
     purged: Collection[str],
     env: Mapping[str, str] | None = None,
+    unheld: Collection[str] = (),
 ) -> RunningCommand:
-    """Start `apt-get -s ...` (argv) as apt would answer it once `purged` are purged."""
+    """Start `apt-get -s ...` (argv) as apt would answer it once `purged` are purged and
+    `unheld` released from their hold."""
     if "-s" not in argv and "--simulate" not in argv:
         raise ValueError("only a simulation (apt-get -s) may run on a copy of the status file")
     status = status_file(host, env).read_bytes()
     scratch = Path(tempfile.mkdtemp(prefix="nvwizard-after-purge-"))
     try:
         copy = scratch / "status"
-        copy.write_bytes(without_packages(status, set(purged)))
+        copy.write_bytes(without_packages(status, set(purged), set(unheld)))
         options = ["-o", f"Dir::State::status={copy}", "-o", "Dir::Cache::pkgcache="]
         command = host.start([*argv[:2], *options, *argv[2:]], env)
     except BaseException:

@@ -89,10 +89,12 @@ class Host(abc.ABC):
         argv: Sequence[str],
         purged: Collection[str],
         env: Mapping[str, str] | None = None,
+        unheld: Collection[str] = (),
     ) -> RunningCommand:
         """Start a simulation (`apt-get -s ...`) as apt would answer it once the packages in
-        `purged` are purged: what a plan's install step meets after its purge and autoremove.
-        Nothing changes on the machine."""
+        `purged` are purged and those in `unheld` released from their hold: what a plan's
+        install step meets after its repair, purge and autoremove. Nothing changes on the
+        machine."""
         raise NotImplementedError(f"{self.label} cannot simulate a command after a purge")
 
     def write_file(self, path: str, content: str, mode: int = 0o644) -> None:

@@ -50,7 +50,10 @@ class BundleHost(Host):
         argv: Sequence[str],
         purged: Collection[str],
         env: Mapping[str, str] | None = None,
+        unheld: Collection[str] = (),
     ) -> RunningCommand:
+        # the simulated apt does not refuse a held package in a simulation: `unheld` changes
+        # nothing in its answer
         if self.simulator is None:
             raise NotImplementedError(f"{self.label} has no simulated machine to run commands")
         return self.simulator.start(argv, env, purged)

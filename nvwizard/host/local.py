@@ -93,8 +93,9 @@ class LocalHost(Host):
         argv: Sequence[str],
         purged: Collection[str],
         env: Mapping[str, str] | None = None,
+        unheld: Collection[str] = (),
     ) -> RunningCommand:
-        return after_purge.start_after_purge(self, argv, purged, env)
+        return after_purge.start_after_purge(self, argv, purged, env, unheld)
 
     def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
         """Write `path` (under the root) atomically: a temporary file beside it, renamed."""

@@ -22,7 +22,7 @@ from nvwizard.plan.apt import apt_options
 from nvwizard.plan.blockers import plan_blockers
 from nvwizard.plan.debian import sources_step
 from nvwizard.plan.demo_words import for_demo
-from nvwizard.plan.holds import carry_holds
+from nvwizard.plan.holds import CarriedHolds, blocking_holds, carry_holds
 from nvwizard.plan.install import install_lists, install_step, validate_driver
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.plan.preflight import preflight_step, report_warnings, update_step
@@ -78,6 +78,15 @@ def planned_purge(report: Report, choices: Choices) -> tuple[list[str], list[Kep
     return lists.purge, lists.kept
 
 
+def _hold_steps(choices: Choices, driver_packages: list[str], carried: CarriedHolds) -> list[Step]:
+    """`--hold` on every driver package, else the administrator's holds carried over."""
+    if choices.hold:
+        return [hold_step(driver_packages)]
+    if carried.packages:
+        return [hold_step(carried.packages, [p.old for p in carried.pairs])]
+    return []
+
+
 def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_LINE) -> Plan:
     """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver.
     `words`: how the warnings name what to do next (the wizard passes its own)."""
@@ -101,8 +110,14 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
             f"-server (data-center) drivers; {driver.name} is a desktop driver."
         )
     driver_packages = install.packages + fabric
-    blocking_holds = sorted(set(report.held_packages) & set(lists.purge + driver_packages))
-    repair = repair_step(report, choices.lock_timeout_s, blocking_holds)
+    released = blocking_holds(
+        report.held_packages,
+        lists.purge + driver_packages,
+        report.installed_packages,
+        driver.branch,
+        in_place=not choices.purge,
+    )
+    repair = repair_step(report, choices.lock_timeout_s, released)
     steps: list[Step] = [repair] if repair is not None else []
     sources = sources_step(report) if isinstance(driver, DebianDriver) else None
     steps.append(preflight_step())
@@ -112,12 +127,9 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     steps.append(install_step(choices, driver, install.why, driver_packages))
     if fabric:
         steps.append(fabric_manager_step(fabric[0]))
-    carried = carry_holds(blocking_holds, driver_packages, install.packages)
+    carried = carry_holds(released, driver_packages, install.packages)
     warnings += [carried.warning()] if carried.pairs else []
-    if choices.hold:
-        steps.append(hold_step(driver_packages))
-    elif carried.packages:
-        steps.append(hold_step(carried.packages, [p.old for p in carried.pairs]))
+    steps += _hold_steps(choices, driver_packages, carried)
     if choices.persistenced:
         steps.append(persistenced_step())
     repositories: list[str] = []

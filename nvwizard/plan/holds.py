@@ -8,13 +8,18 @@ libnvidia-nscq-535 -> libnvidia-nscq-595), in a listed step after the install, w
 that says so. A held driver package with no namesake in the new driver (a headless install has
 no nvidia-driver-*) passes its hold to the new driver's packages. `--hold` holds every package
 the plan installs, which covers these.
+
+With --keep-installed nothing is purged, but the install replaces the installed branch in
+place (apt's Conflicts, see replaced.py), and apt refuses to replace a held package: the holds
+on the installed driver packages of another branch are released and carried over the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nvwizard.knowledge.packages import is_driver_package
+from nvwizard.detect.models import DpkgEntry
+from nvwizard.knowledge.packages import branch_of_version, is_driver_package
 from nvwizard.plan.replaced import Replacement, pair_replacements
 
 
@@ -61,3 +66,26 @@ def carry_holds(
         held += driver_install
     packages = [name for name in driver_packages if name in held]
     return CarriedHolds(pairs=pairs, packages=packages, to_driver=orphans)
+
+
+def blocking_holds(
+    held: list[str],
+    changed: list[str],
+    installed: list[DpkgEntry],
+    new_branch: int | None,
+    in_place: bool,
+) -> list[str]:
+    """The held packages the plan must release: those it purges or installs (`changed`), and,
+    replacing in place (`in_place`: --keep-installed), the installed driver packages of another
+    branch than `new_branch`, which the install replaces through apt's Conflicts."""
+    blocking = set(held) & set(changed)
+    if in_place:
+        blocking |= {
+            e.name
+            for e in installed
+            if e.name in held
+            and e.state[1:2] == "i"
+            and is_driver_package(e.name)
+            and branch_of_version(e.version) not in (None, new_branch)
+        }
+    return sorted(blocking)

@@ -179,11 +179,17 @@ def repository_tools(plan: Plan) -> list[str]:
     return names
 
 
-def _run(host: Host, argv: list[str], purged: frozenset[str] = frozenset()) -> SimulationResult:
-    """One simulation; with `purged`, as apt answers once those packages are purged."""
+def _run(
+    host: Host,
+    argv: list[str],
+    purged: frozenset[str] = frozenset(),
+    unheld: frozenset[str] = frozenset(),
+) -> SimulationResult:
+    """One simulation; with `purged` and `unheld`, as apt answers once those packages are
+    purged and released from their hold."""
     try:
-        if purged:
-            command = host.start_after_purge(argv, purged, SIMULATION_ENV)
+        if purged or unheld:
+            command = host.start_after_purge(argv, purged, SIMULATION_ENV, unheld)
         else:
             command = host.start(argv, SIMULATION_ENV)
     except OSError as error:
@@ -192,6 +198,13 @@ def _run(host: Host, argv: list[str], purged: frozenset[str] = frozenset()) -> S
         return result
     text = "\n".join(line.text for line in command.lines() if line.stream != "status")
     return parse_simulation(text, argv, command.wait())
+
+
+def released_holds(plan: Plan) -> frozenset[str]:
+    """The packages the plan's repair step releases from their hold (`apt-mark unhold`)."""
+    repair = plan.step("repair")
+    commands = repair.commands if repair is not None else []
+    return frozenset(n for argv in commands if argv[:2] == ["apt-mark", "unhold"] for n in argv[2:])
 
 
 def simulate(host: Host, plan: Plan) -> Simulation:
@@ -204,12 +217,13 @@ def simulate(host: Host, plan: Plan) -> Simulation:
         autoremove.remove if autoremove else ()
     )
     install = stack = None
+    unheld = released_holds(plan)
     # Packages in sources the plan enables first are invisible to apt until then (Debian);
     # the tools come from the main archive, which apt sees already.
     if plan.step("sources") is None:
-        install = _run(host, commands["install"], gone) if "install" in commands else None
-        stack = _run(host, commands["stack"], gone) if "stack" in commands else None
-    tools = _run(host, commands["tools"], gone) if "tools" in commands else None
+        install = _run(host, commands["install"], gone, unheld) if "install" in commands else None
+        stack = _run(host, commands["stack"], gone, unheld) if "stack" in commands else None
+    tools = _run(host, commands["tools"], gone, unheld) if "tools" in commands else None
     return Simulation(purge, autoremove, install, stack=stack, tools=tools)
 
 
