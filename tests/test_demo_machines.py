@@ -91,6 +91,32 @@ def test_apt_stanzas_are_closed_under_depends(demo):
 
 
 @pytest.mark.parametrize("demo", UBUNTU_GPU_DEMOS)
+def test_fabric_manager_and_nscq_depend_on_their_branchs_kernel_common(demo):
+    """As Ubuntu's do (Launchpad bug 2129682; the apt sandbox's catalogue too): a purge of a
+    branch's driver takes its fabric manager and NSCQ library along, never leaves them."""
+    stanzas = parse_apt_cache_show(read(demo, "apt-cache-show.txt"))
+    fabric = [
+        p for p in stanzas if re.fullmatch(r"(nvidia-fabricmanager|libnvidia-nscq)-\d+", p.package)
+    ]
+    assert len(fabric) >= 10
+    for package in fabric:
+        branch = package.package.rsplit("-", 1)[1]
+        upstream = package.version.split("-")[0]
+        assert f"nvidia-kernel-common-{branch}-server (>= {upstream})" in package.depends, (
+            package.package
+        )
+
+
+def test_a_purge_of_the_kernel_common_package_takes_the_nscq_library_along():
+    host = demo_host("hgx-h100")
+    command = host.start(["apt-get", "-s", "purge", "nvidia-kernel-common-535-server"])
+    text = "\n".join(line.text for line in command.lines())
+    assert command.wait() == 0, text
+    assert re.search(r"^Purg libnvidia-nscq-535 ", text, re.M), text
+    assert re.search(r"^Purg nvidia-fabricmanager-535 ", text, re.M), text
+
+
+@pytest.mark.parametrize("demo", UBUNTU_GPU_DEMOS)
 def test_everything_a_plan_installs_is_offered(demo):
     offered = {p.package for p in parse_apt_cache_show(read(demo, "apt-cache-show.txt"))}
     kernel = read(demo, "uname-r.txt").strip()

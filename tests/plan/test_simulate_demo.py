@@ -65,15 +65,18 @@ def test_same_branch_switch_simulates_the_install_after_the_purge():
 
 
 def test_the_counts_shown_are_the_counts_apt_prints_when_applying(capsys, places):
-    """NSCQ 535 kept (unticked): the install upgrades it in place, and says so."""
+    """The same branch in place (--keep-installed): the install upgrades fabric manager, NSCQ
+    and nvidia-utils, replaces the old flavour's three packages, and says so. (NSCQ kept while
+    its driver is purged cannot be: it depends on the driver's nvidia-kernel-common.)"""
     args = ["install", "--demo", "--driver", "nvidia-driver-535-server-open"]
-    assert main([*args, "--keep", NSCQ_535, "--yes", "--accept", "gpu-processes"]) == 0
+    assert main([*args, "--keep-installed", "--yes", "--accept", "gpu-processes"]) == 0
     out = capsys.readouterr().out
     simulation = out[out.index("Simulation (apt-get -s):") : out.index("==> applying")]
-    assert "  install (after the purge) (12):" in simulation
-    assert "  upgrade (1):" in simulation
+    assert "  install (4):" in simulation
+    assert "  upgrade (3):" in simulation
+    assert "replaced by the new driver through apt's Conflicts (3, old -> new):" in simulation
     install_step = out[out.index("] Install nvidia-driver-535-server-open") :]
-    assert "1 upgraded, 12 newly installed, 0 to remove" in install_step
+    assert "3 upgraded, 4 newly installed, 3 to remove" in install_step
 
 
 def test_installing_the_same_branch_again_purges_and_reinstalls_its_fabric_manager(capsys, places):
@@ -151,7 +154,7 @@ def test_the_refusal_names_the_option_that_resolves_it(capsys, places, tmp_path)
     err = capsys.readouterr().err.strip()
     assert code == 3
     assert len(err.splitlines()) == 1
-    assert err.endswith(f"to purge it too, add --also-purge {FABRIC_535}")
+    assert err.endswith(f"to purge them too, add --also-purge {NSCQ_535} --also-purge {FABRIC_535}")
 
 
 def test_the_wizard_says_to_tick_it_on_purge(tmp_path):
@@ -162,8 +165,9 @@ def test_the_wizard_says_to_tick_it_on_purge(tmp_path):
     state.simulation, state.simulation_check = LayersBackend().simulate(host, report, plan)
     problem = InstallController(state, LayersBackend()).simulation_problem
     assert problem.endswith(
-        f"To purge {FABRIC_535} too, press b three times (back to Purge) and tick it there "
-        f"with Space (`nvwizard install` says it with --also-purge {FABRIC_535})"
+        f"To purge {NSCQ_535}, {FABRIC_535} too, press b three times (back to Purge) and tick "
+        f"them there with Space (`nvwizard install` says it with --also-purge {NSCQ_535} "
+        f"--also-purge {FABRIC_535})"
     )
 
 
