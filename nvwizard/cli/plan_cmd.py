@@ -39,8 +39,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--keep-installed",
         dest="purge",
         action="store_false",
-        help="leave the installed packages alone (apt may still refuse a mix); refused "
-        "with --keep or --also-purge, which change a purge",
+        help="no purge: apt replaces the installed branch in place (another branch's fabric "
+        "manager and NSCQ are purged); refused with --keep or --also-purge",
     )
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument(

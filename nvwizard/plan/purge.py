@@ -71,7 +71,10 @@ def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLis
     if not choices.purge:
         kept = [KeptPackage(n, KEPT_INSTALLED) for n in purge]
         kept += selection.kept
-        return PurgeLists([], kept, [], warnings)
+        purge = []
+        if fabric:  # another branch's fabric manager would stay beside the new one: purged
+            warnings += _purge_fabric_manager_with_driver(choices, fabric, purge, kept, set())
+        return PurgeLists(sorted(purge), kept, [], warnings)
     if fabric:
         warnings += _purge_fabric_manager_with_driver(
             choices, fabric, purge, kept, _branches_of(selection.to_purge)
@@ -153,10 +156,13 @@ def _branch_of_name(name: str) -> int | None:
 
 
 def purge_steps(choices: Choices, lists: PurgeLists) -> list[Step]:
-    """The purge of exactly `lists.purge`, then the autoremove; none when nothing is purged."""
+    """The purge of exactly `lists.purge`, then the autoremove; none when nothing is purged.
+    With --keep-installed, only another branch's fabric manager and NSCQ, and no autoremove."""
     purge = lists.purge
     if not purge:
         return []
+    if not choices.purge:
+        return [_fabric_purge_step(choices, purge)]
     autoremove_why = "Libraries pulled in for the old driver would otherwise stay behind."
     if lists.autoremoved:
         autoremove_why += (
@@ -191,3 +197,21 @@ def _purge_why(lists: PurgeLists) -> str:
         return why + "; the container toolkit and other kept packages stay."
     why += f", with what you chose to purge too ({', '.join(lists.also_purged)})"
     return why + ("; the other kept packages stay." if lists.kept else ".")
+
+
+def _fabric_purge_step(choices: Choices, purge: list[str]) -> Step:
+    """--keep-installed on an NVSwitch machine: apt replaces the driver in place, but another
+    branch's fabric manager and NSCQ conflict with nothing and would stay beside the new
+    branch's, at the old driver's version (fabric manager refuses to start)."""
+    return Step(
+        id="purge",
+        title=f"Purge the other branch's fabric manager ({len(purge)} packages)",
+        why="--keep-installed leaves the driver to apt's in-place replacement, but another "
+        "branch's fabric manager and NSCQ library would stay beside the new branch's, which "
+        "the install brings: both must match the driver's version. Purged by exact name; "
+        "nothing else is purged.",
+        commands=[apt_get(choices, "purge", *purge)],
+        changes_system=True,
+        on_failure="Nothing new is installed yet: read the log, fix the cause, apply again.",
+        kind=pm.PURGE,
+    )

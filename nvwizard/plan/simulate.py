@@ -32,6 +32,7 @@ from nvwizard.knowledge.cuda import pulls_nvidia_driver
 from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.knowledge.packages import is_driver_package
 from nvwizard.plan import models as pm
+from nvwizard.plan.in_place import left_behind_notes
 from nvwizard.plan.models import Plan
 from nvwizard.plan.replaced import Replacement, may_replace, pair_replacements
 
@@ -147,6 +148,7 @@ def simulation_commands(plan: Plan) -> dict[str, list[str]]:
     recommends = ["--no-install-recommends"] if plan.choices.headless else []
     if plan.purge_list:
         commands["purge"] = ["apt-get", "-s", "purge", *plan.purge_list]
+    if plan.purge_list and plan.step("autoremove") is not None:
         commands["autoremove"] = ["apt-get", "-s", "purge", "--autoremove", *plan.purge_list]
     if plan.install_list:
         commands["install"] = ["apt-get", "-s", "install", *recommends, *plan.install_list]
@@ -306,6 +308,7 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
                 "the install would remove packages you did not confirm: " + ", ".join(unexpected)
             )
         replaced = pair_replacements(allowed, _new_versions(sim))
+        notes += left_behind_notes(plan, set(sim.install.remove), _new_versions(sim), replaced)
     if sim.install is None and plan.step("sources") is not None:
         notes.append(
             "apt can simulate the install only once the sources step and the refresh of the "

@@ -99,11 +99,22 @@ def test_user_can_untick_a_package_and_opt_in_to_purging_a_kept_one():
 
 
 def test_keep_installed_skips_purge_and_autoremove():
-    report = hopper_server()
+    report = hopper_server(nvswitch_count=0)
     plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open", purge=False))
     assert plan.step("purge") is None and plan.step("autoremove") is None
     assert plan.purge_list == []
     assert "nvidia-driver-535-server" in {k.name for k in plan.kept_list}
+
+
+def test_keep_installed_on_nvswitch_purges_only_the_other_branchs_fabric_manager():
+    report = hopper_server()
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open", purge=False))
+    assert plan.purge_list == ["libnvidia-nscq-535", "nvidia-fabricmanager-535"]
+    purge = plan.step("purge")
+    assert purge is not None and purge.commands[0][-3:] == ["purge", *plan.purge_list]
+    assert plan.step("autoremove") is None
+    assert "nvidia-driver-535-server" in {k.name for k in plan.kept_list}
+    assert any("nvidia-fabricmanager-535 is replaced by" in w for w in plan.warnings)
 
 
 def test_pascal_desktop_gets_dkms_and_headers_and_a_secure_boot_warning():
@@ -304,7 +315,7 @@ def test_keep_installed_refuses_keep_and_also_purge_instead_of_ignoring_them():
             build_plan(report, choices)
         with pytest.raises(UsageError, match=f"^--keep-installed and {option} contradict"):
             planned_purge(report, choices)
-    assert build_plan(report, base).purge_list == []
+    assert build_plan(report, base).purge_list == ["libnvidia-nscq-535", "nvidia-fabricmanager-535"]
 
 
 def test_signed_modules_meta_comes_with_the_abi_package_or_not_at_all():
