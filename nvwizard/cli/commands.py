@@ -24,6 +24,7 @@ COMMANDS = (  # (the name typed, its module)
     ("export", "export_cmd"),
     ("_apply-worker", "apply_worker_cmd"),  # hidden: the detached worker of install and wizard
     ("_add-apt-source", "apt_source_cmd"),  # hidden: a plan's Debian `sources` step
+    ("_pin-cuda-repository", "apt_pin_cmd"),  # hidden: a plan's `cuda-pin` step alone
 )
 COMMAND_MODULES = tuple(module for _name, module in COMMANDS)
 COMMAND_NAMES = frozenset(name for name, _module in COMMANDS)

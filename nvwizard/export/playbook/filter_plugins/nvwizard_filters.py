@@ -116,6 +116,34 @@ def blocked(plan: dict, accepted: list[str], check: bool = False) -> str:
     return f"{said}: {reasons} To change it anyway, set {ACCEPT}: {every} for this host"
 
 
+PIN_STEP = "cuda-pin"  # the plan's step that keeps NVIDIA's CUDA repository's drivers out
+
+
+def pin_write(plan: dict) -> dict:
+    """The file the plan's pin step writes ({path, content, mode}); {} when it has none."""
+    for step in plan.get("steps") or []:
+        if step.get("id") == PIN_STEP and step.get("writes"):
+            return step["writes"][0]
+    return {}
+
+
+def unchanged_summary(plan: dict, pinned: bool) -> dict:
+    """A host that runs the planned driver and passes verify: left as it is, or (`pinned`)
+    given only the plan's apt pin on NVIDIA's CUDA repository."""
+    driver = plan.get("driver")
+    if not pinned:
+        return {
+            "outcome": "unchanged",
+            "message": f"{driver} is installed and verify passes: nothing to do",
+        }
+    return {
+        "outcome": "pinned",
+        "message": f"{driver} is installed and verify passes; wrote the apt pin "
+        f"{pin_write(plan).get('path')}, as NVIDIA's CUDA repository is configured with no pin "
+        "keeping its driver packages out: nothing else was done",
+    }
+
+
 def check_summary(plan: dict, installed_already: bool, accepted: list[str]) -> dict:
     """What a run would do with this host (check mode): its outcome and message."""
     driver = plan.get("driver")
@@ -125,6 +153,12 @@ def check_summary(plan: dict, installed_already: bool, accepted: list[str]) -> d
             f"{driver} is installed already: a run verifies it and reinstalls it only if "
             "verify fails"
         )
+        pin = pin_write(plan)
+        if pin:
+            message += (
+                f"; it writes the apt pin {pin.get('path')} in any case (pending: NVIDIA's CUDA "
+                "repository is configured with no pin keeping its driver packages out)"
+            )
         if why_not:
             message += f" (then: {why_not})"
         return {"outcome": "planned", "message": message}
@@ -236,6 +270,8 @@ class FilterModule:
             "nvwizard_install_failure": install_failure,
             "nvwizard_seconds_to_reboot": seconds_to_reboot,
             "nvwizard_verify_failure": verify_failure,
+            "nvwizard_pin_write": pin_write,
+            "nvwizard_unchanged_summary": unchanged_summary,
             "nvwizard_report_lines": report_lines,
             "nvwizard_task_failure": task_failure,
         }
