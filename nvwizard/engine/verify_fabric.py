@@ -19,8 +19,8 @@ from nvwizard.engine.state import VerifyCheck
 from nvwizard.engine.verify_facts import is_present, library_versions
 from nvwizard.engine.verify_fixes import Fixes
 from nvwizard.host.base import Host
-from nvwizard.report.activation_facts import gpu_service_states
 from nvwizard.report.findings import upstream_version
+from nvwizard.report.gpu_services import gpu_service_states
 from nvwizard.report.models import Report
 
 CHECK = "fabric-manager"

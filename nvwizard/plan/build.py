@@ -6,7 +6,8 @@ update (preflight.py); purge an explicit list then autoremove (purge.py); instal
 or desktop, Canonical's signed modules for the running kernel, else DKMS plus headers, Debian's
 own package names and DKMS always (install.py, debian.py); fabric manager on NVSwitch machines,
 the administrator's holds carried over to what replaces the held packages (holds.py), the
-optional hold and persistenced (services.py); verify (verify.py); the reboot, with consent
+optional hold and persistenced, and before the purge the running GPU services stopped
+(services.py); verify (verify.py); the reboot, with consent
 (services.py); where NVIDIA's CUDA repository is configured, the apt pin that keeps its
 driver packages out, before the update (stack_steps.py); the developer stack after the
 driver: the CUDA toolkit, cuDNN and the container toolkit with its runtimes (stack.py
@@ -34,6 +35,7 @@ from nvwizard.plan.services import (
     hold_step,
     persistenced_step,
     reboot_step,
+    stop_services,
 )
 from nvwizard.plan.stack import choose_stack, unwired_runtimes_warning
 from nvwizard.plan.stack_steps import driver_needs_pin, pin_step, stack_steps
@@ -111,11 +113,7 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         )
     driver_packages = install.packages + fabric
     released = blocking_holds(
-        report.held_packages,
-        lists.purge + driver_packages,
-        report.installed_packages,
-        driver.branch,
-        in_place=not choices.purge,
+        report, lists.purge + driver_packages, driver.branch, not choices.purge
     )
     repair = repair_step(report, choices.lock_timeout_s, released)
     steps: list[Step] = [repair] if repair is not None else []
@@ -123,7 +121,9 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     steps.append(preflight_step())
     steps += [sources] if sources is not None else []
     steps += [pin_step(report)] if driver_needs_pin(report, candidate) else []
-    steps += [update_step(choices), *purge_steps(choices, lists)]
+    stopped, stop_warnings = stop_services(report)
+    warnings += stop_warnings
+    steps += [update_step(choices), *stopped, *purge_steps(choices, lists)]
     steps.append(install_step(choices, driver, install.why, driver_packages))
     if fabric:
         steps.append(fabric_manager_step(fabric[0]))

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nvwizard.detect.models import DpkgEntry
 from nvwizard.knowledge.packages import branch_of_version, is_driver_package
 from nvwizard.plan.replaced import Replacement, pair_replacements
+from nvwizard.report.models import Report
 
 
 @dataclass(frozen=True)
@@ -69,20 +69,17 @@ def carry_holds(
 
 
 def blocking_holds(
-    held: list[str],
-    changed: list[str],
-    installed: list[DpkgEntry],
-    new_branch: int | None,
-    in_place: bool,
+    report: Report, changed: list[str], new_branch: int | None, in_place: bool
 ) -> list[str]:
     """The held packages the plan must release: those it purges or installs (`changed`), and,
     replacing in place (`in_place`: --keep-installed), the installed driver packages of another
     branch than `new_branch`, which the install replaces through apt's Conflicts."""
-    blocking = set(held) & set(changed)
+    held = set(report.held_packages)
+    blocking = held & set(changed)
     if in_place:
         blocking |= {
             e.name
-            for e in installed
+            for e in report.installed_packages
             if e.name in held
             and e.state[1:2] == "i"
             and is_driver_package(e.name)

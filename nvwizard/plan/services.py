@@ -1,15 +1,57 @@
-"""The steps after the install: fabric manager on NVSwitch boards, the optional hold and
-nvidia-persistenced, and the reboot the user agreed to."""
+"""The GPU services around the driver change: stopped before the old driver goes; after the
+install, fabric manager on NVSwitch boards, the optional hold and nvidia-persistenced, and
+the reboot the user agreed to."""
 
 from __future__ import annotations
 
 import shlex
 
+from nvwizard.knowledge import kernel_modules as km
 from nvwizard.plan import models as pm
 from nvwizard.plan.models import Step
+from nvwizard.report.models import Report
 
 REBOOT_MESSAGE = "nvwizard: rebooting to load the new NVIDIA driver"
 REBOOT_ARGV = ["shutdown", "-r", "+1", REBOOT_MESSAGE]
+
+
+def stop_services(report: Report) -> tuple[list[Step], list[str]]:
+    """NVIDIA's GPU services that run (DCGM, nvidia-powerd, fabric manager, persistenced) hold
+    the driver open with its libraries: stopped, by exact unit, before the purge or in-place
+    replacement removes them. The purge of fabric manager's and persistenced's packages would
+    stop those, but DCGM's package is kept and nothing else stops nv-hostengine. Enabled ones
+    start again at the reboot (or when the driver is loaded without one); a running service
+    that is not enabled does not: a warning says so. Returns (steps, warnings)."""
+    running = km.stop_order({u.name for u in report.gpu_services if u.active == "active"})
+    if not running:
+        return [], []
+    why = (
+        f"{', '.join(u.removesuffix('.service') for u in running)} hold the driver open "
+        "(/dev/nvidia*) with the old driver's libraries, which the next steps remove."
+    )
+    if any(s.process == "nv-hostengine" and s.unit in running for s in km.GPU_SERVICES):
+        why += " DCGM's package stays, so nothing else would stop its nv-hostengine."
+    step = Step(
+        id="stop-services",
+        title="Stop the GPU services",
+        why=why + " The enabled ones start again with the new driver at the reboot (or when "
+        "it is loaded without one).",
+        commands=[["systemctl", "stop", unit] for unit in running],
+        changes_system=True,
+        on_failure="Nothing is removed yet: the service's log says why it did not stop; apply "
+        "again once it is stopped.",
+        kind=pm.STOP_SERVICES,
+    )
+    enabled = {u.name for u in report.gpu_services if u.enabled == "enabled"}
+    known = any(u.enabled is not None for u in report.gpu_services)
+    unstarted = [u for u in running if known and u not in enabled]
+    warnings = [
+        f"{unit.removesuffix('.service')} runs but is not enabled: the plan stops it, and the "
+        f"reboot does not start it again; start it with the new driver (`"
+        f"{shlex.join(['sudo', 'systemctl', 'start', unit])}`)."
+        for unit in unstarted
+    ]
+    return [step], warnings
 
 
 def fabric_manager_step(fabricmanager: str) -> Step:

@@ -148,7 +148,7 @@ def simulation_commands(plan: Plan) -> dict[str, list[str]]:
     recommends = ["--no-install-recommends"] if plan.choices.headless else []
     if plan.purge_list:
         commands["purge"] = ["apt-get", "-s", "purge", *plan.purge_list]
-    if plan.purge_list and plan.step("autoremove") is not None:
+    if plan.purge_list and plan.choices.purge:  # --keep-installed purges without autoremove
         commands["autoremove"] = ["apt-get", "-s", "purge", "--autoremove", *plan.purge_list]
     if plan.install_list:
         commands["install"] = ["apt-get", "-s", "install", *recommends, *plan.install_list]

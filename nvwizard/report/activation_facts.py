@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from nvwizard.detect import dkms, dpkg, lsmod, lspci, misc, mokutil, proc_version, sysfs_pci, uname
-from nvwizard.detect.models import DpkgEntry, LsmodEntry, PciDevice, UnitState
+from nvwizard.detect.models import DpkgEntry, LsmodEntry, PciDevice
 from nvwizard.host.base import Host
 from nvwizard.host.demo_advice import demo_of
 from nvwizard.knowledge import kernel_modules as km
@@ -31,6 +31,7 @@ from nvwizard.knowledge.packages import branch_of_version, parse_driver_package
 from nvwizard.report.activation import DKMS, SIGNED, ActivationFacts
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE
 from nvwizard.report.findings.system import kernel_release_key
+from nvwizard.report.gpu_services import gpu_service_states
 from nvwizard.report.headless import is_headless
 from nvwizard.report.loaded_module import modinfo_flavor
 
@@ -174,22 +175,6 @@ def _nvidia_devices(host: Host) -> list[PciDevice]:
     devices = sysfs_pci.parse_sysfs_pci(host.read("sysfs-pci.txt") or "")
     devices = devices or lspci.parse_lspci(host.read("lspci-nn.txt") or "")
     return [d for d in devices if d.vendor_id == "10de" and (d.class_code or "03").startswith("03")]
-
-
-def gpu_service_states(host: Host, process_names: set[str]) -> list[UnitState]:
-    """The GPU services as systemctl answers; without its answer, a service counts as active
-    when its daemon is among the processes holding /dev/nvidia*."""
-    text = host.read("gpu-services.txt")
-    if text is not None:
-        known = set(km.GPU_SERVICE_UNITS)
-        return [u for u in misc.parse_unit_states(text) if u.name in known]
-    found: list[UnitState] = []
-    seen: set[str] = set()
-    for service in km.GPU_SERVICES:
-        if service.process in process_names and service.process not in seen:
-            seen.add(service.process)
-            found.append(UnitState(service.unit, "active"))
-    return found
 
 
 def _pending_kernel(host: Host, kernel: str | None, packages: list[DpkgEntry]) -> str | None:

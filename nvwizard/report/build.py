@@ -51,6 +51,7 @@ from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_u
 from nvwizard.report.debian import DebianFacts
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
+from nvwizard.report.gpu_services import gpu_service_states
 from nvwizard.report.gpus import (
     gpus_from_nvidia_smi,
     gpus_from_pci,
@@ -80,6 +81,7 @@ COMMAND_SOURCES = (
     "session.txt",
     "df.txt",
     "gpu-processes.txt",
+    "gpu-services.txt",
     "dpkg-lock.txt",
     *STACK_SOURCES,
 )
@@ -338,8 +340,10 @@ def _add_stack_and_findings(
     sources: list[AptSourceEntry] | None,
     words: FrontEndWords,
 ) -> None:
-    """The kernel's headers metapackages, the developer stack and, last, the findings, which
-    read the whole report. `sources` is None where apt's sources were not read."""
+    """The GPU services, the kernel's headers metapackages, the developer stack and, last,
+    the findings, which read the whole report. `sources` is None where apt's sources were not
+    read."""
+    report.gpu_services = gpu_service_states(host, {p.name for p in report.gpu_processes})
     report.kernel_metapackages = kernel_metapackages(packages, report.os_id, report.kernel)
     report.headers_metapackages = offered_headers_metapackages(
         report.kernel_metapackages, offered.apt_packages

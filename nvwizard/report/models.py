@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from nvwizard.detect.dpkg import unfinished_meaning
-from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi
+from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi, UnitState
 from nvwizard.knowledge.kernel_modules import service_of_process
 
 if TYPE_CHECKING:
@@ -164,6 +164,8 @@ class Report:
     headless_answer: bool | None = None
     over_ssh: bool = False
     gpu_processes: list[GpuProcess] = field(default_factory=list)
+    # NVIDIA's GPU services, as systemctl answers (else their daemons among gpu_processes)
+    gpu_services: list[UnitState] = field(default_factory=list)
     lock_holders: list[LockHolder] = field(default_factory=list)
     held_packages: list[str] = field(default_factory=list)
     dpkg_interrupted: bool = False
@@ -268,6 +270,7 @@ class Report:
             "headless": self.headless,
             "over_ssh": self.over_ssh,
             "gpu_processes": [asdict(p) for p in self.gpu_processes],
+            "gpu_services": [asdict(u) for u in self.gpu_services],
             "lock_holders": [asdict(h) for h in self.lock_holders],
             "held_packages": self.held_packages,
             "dpkg_interrupted": self.dpkg_interrupted,

@@ -72,11 +72,12 @@ def test_install_activate_on_the_hgx_explains_the_jobs_must_stop(capsys, places)
         "Not activated: the jobs using the GPU must stop first: 8 processes, python3 of mlops "
         "(pid 1843117 and 7 more); reboot to load it"
     )
-    # the purge of nvidia-fabricmanager-535 stopped fabric manager (its prerm), and the new
-    # branch's does not run beside the old driver: said, with what it means until the reboot
-    assert "GPU services    nvidia-persistenced running" in out
-    # persistenced's daemon is no job: the activation stops it first
-    assert "GPU users       9 processes: 8 jobs, 1 GPU service daemon (stopped first)" in out
+    # the install stopped NVIDIA's services before its purge (fabric manager and
+    # persistenced): only the jobs are left, and the new branch's fabric manager does not run
+    # beside the old driver: said, with what it means until the reboot
+    assert "==> [5/12] Stop the GPU services" in out
+    assert "GPU services    none running" in out
+    assert "GPU users       8 processes\n" in out
     assert (
         "The old driver (nvidia 535.247.01) keeps running until the reboot, without fabric "
         "manager: the installed nvidia-fabricmanager-595 (595.58.03) runs only beside the "
@@ -157,7 +158,9 @@ def test_an_unload_that_fails_midway_says_the_old_driver_keeps_running(
         "Not activated: the old driver's modules could not be unloaded (modprobe: FATAL: "
         "Module nvidia is in use); reboot to load it"
     )
-    assert "Start the GPU services again" in out  # not a step of the plan: the fallback
+    # the install stopped the GPU services before its purge: the activation stops none, so
+    # it has none to start again after the failed unload (the reboot starts them)
+    assert "Start the GPU services again" not in out
     assert "nvwizard: loaded now: nvidia 535.247.01 (proprietary): nvidia" in out
 
 

@@ -32,6 +32,7 @@ def test_every_demo_gets_a_plan_in_the_documented_order(demo):
         "sources",
         "cuda-pin",
         "update",
+        "stop-services",
         "purge",
         "autoremove",
         "install",

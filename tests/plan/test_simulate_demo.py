@@ -195,7 +195,7 @@ def test_branch_replacement_is_confirmed_with_its_count(capsys, places, monkeypa
     assert code == 3
     # the question names the blocking condition a yes accepts, listed right above it
     question = (
-        "Apply these 10 steps to demo hgx-h100, replacing 6 packages of the installed driver, "
+        "Apply these 11 steps to demo hgx-h100, replacing 6 packages of the installed driver, "
         "accepting gpu-processes?"
     )
     before = out[: out.index(question)].rstrip("\n").splitlines()

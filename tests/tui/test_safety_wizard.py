@@ -440,5 +440,8 @@ async def test_a_declined_purge_plans_no_keep_and_no_also_purge_from_the_ticks()
         assert screen_name(app) == "InstallScreen"
         await wait_in_app(pilot, lambda: app.screen.phase == "confirm", "the plan")
         plan = app.state.plan
-        assert plan is not None and plan.purge_list == [] and plan.step("purge") is None
+        # nothing of the driver is purged: only the other branch's fabric manager and NSCQ,
+        # which would stay beside the new branch's (NVSwitch board), and no autoremove
+        assert plan is not None and plan.step("autoremove") is None
+        assert plan.purge_list == ["libnvidia-nscq-535", "nvidia-fabricmanager-535"]
         assert (plan.choices.purge, plan.choices.keep, plan.choices.also_purge) == (False, (), ())
