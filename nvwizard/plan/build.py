@@ -164,7 +164,7 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         mok_certificate=dkms_certificate(report.os_id)
         if install.modules == "dkms" and report.secure_boot == "enabled"
         else None,
-        released_holds=blocking_holds,
+        released_holds=released,
         carried_holds=carried.packages,
     )
     return for_demo(plan, report.demo)

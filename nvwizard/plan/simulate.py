@@ -202,13 +202,6 @@ def _run(
     return parse_simulation(text, argv, command.wait())
 
 
-def released_holds(plan: Plan) -> frozenset[str]:
-    """The packages the plan's repair step releases from their hold (`apt-mark unhold`)."""
-    repair = plan.step("repair")
-    commands = repair.commands if repair is not None else []
-    return frozenset(n for argv in commands if argv[:2] == ["apt-mark", "unhold"] for n in argv[2:])
-
-
 def simulate(host: Host, plan: Plan) -> Simulation:
     """The plan's purge, autoremove and install as apt would run them, one after the other."""
     commands = simulation_commands(plan)
@@ -219,7 +212,7 @@ def simulate(host: Host, plan: Plan) -> Simulation:
         autoremove.remove if autoremove else ()
     )
     install = stack = None
-    unheld = released_holds(plan)
+    unheld = frozenset(plan.released_holds)  # the repair step unholds them first
     # Packages in sources the plan enables first are invisible to apt until then (Debian);
     # the tools come from the main archive, which apt sees already.
     if plan.step("sources") is None:
