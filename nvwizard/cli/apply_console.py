@@ -118,8 +118,7 @@ def print_outcome(
         enrol = mok_certificate if is_real else None
         lines = _after_done(finished, is_real, after_reboot, activating, reboot_how, enrol)
         if mok_certificate and lines and not (is_real or activating):  # no reboot loads it
-            scheduled = lines[:1] if finished.reboot_scheduled else []
-            lines = [*scheduled, demo_after_the_install(demo), lines[-1]]
+            lines = _rejected_at_the_demos_boot(finished, lines, reboot_how, demo)
         for line in lines:
             say(line)
         if not is_real:
@@ -143,6 +142,19 @@ def print_outcome(
     if finished.repair:
         say(f"Repair: {sudo}{shlex.join(finished.repair)}")
     return EXIT_FAILED if finished.status != ev.CANCELLED else EXIT_CANCELLED
+
+
+def _rejected_at_the_demos_boot(
+    finished: ev.Outcome, lines: list[str], reboot_how: str | None, demo: bool
+) -> list[str]:
+    """A simulated machine enrols no key, so no reboot loads the module DKMS built under
+    Secure Boot: say so instead of "the new driver loads at the reboot", keeping how the
+    reboot that shows the rejection comes (scheduled, or the demo's command) and the verify."""
+    said = demo_after_the_install(demo)
+    if finished.reboot_scheduled:
+        return [lines[0], said, lines[-1]]
+    how = [f"To see its boot reject the module: {reboot_how}."] if reboot_how else []
+    return [said, *how, lines[-1]]
 
 
 def _after_done(

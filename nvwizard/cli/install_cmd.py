@@ -317,7 +317,9 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
     if host.saved_in is None:
         return None
     accept = [b.id for b in apply.plan.blockers]  # the reboot's install accepts them again
-    return demo_reboot(host.path.name, apply.plan.driver, accept=accept)
+    # a module DKMS built under Secure Boot loads on no simulated machine: no activation
+    offer_activate = apply.plan.mok_certificate is None
+    return demo_reboot(host.path.name, apply.plan.driver, offer_activate, accept)
 
 
 def _demo_repair(host, apply: InProcessApply) -> str | None:
@@ -349,7 +351,10 @@ def _after_reboot(host) -> str:
     shows both."""
     if host.kind == "demo":
         if host.saved_in is not None:
-            return f"After it (seconds on the demo), run: nvwizard verify --demo {host.path.name}"
+            return (
+                "After the demo's reboot (seconds at its pace), run: "
+                f"nvwizard verify --demo {host.path.name}"
+            )
         return (
             "To see the reboot and the verification, run the wizard: "
             f"nvwizard --demo {host.path.name} (or set NVWIZARD_STATE_DIR to keep the demo "

@@ -25,7 +25,10 @@ def test_install_reboot_then_verify_in_new_processes_sees_the_new_driver(tmp_pat
         tmp_path, "install", "--demo", DEMO, "--yes", "--reboot"
     )
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
-    assert f"After it (seconds on the demo), run: nvwizard verify --demo {DEMO}" in installed.stdout
+    assert (
+        f"After the demo's reboot (seconds at its pace), run: nvwizard verify --demo {DEMO}"
+        in installed.stdout
+    )
     saved = tmp_path / "state" / "demo-machines" / f"{DEMO}.json"
     assert saved.is_file()
 

@@ -351,7 +351,10 @@ def test_hold_and_reboot_on_the_demo_end_with_the_scheduled_reboot(monkeypatch, 
     ) in out
     assert "cancel it: shutdown -c" not in out
     # The demo machine is kept in NVWIZARD_STATE_DIR: a later `verify` sees the boot.
-    assert "After it (seconds on the demo), run: nvwizard verify --demo rtx3090-fresh" in out
+    assert (
+        "After the demo's reboot (seconds at its pace), run: nvwizard verify --demo rtx3090-fresh"
+        in out
+    )
     assert "run the wizard" not in out
     state = read_state(places[1])
     assert state.reboot_scheduled and state.verify_pending

@@ -134,3 +134,27 @@ def test_after_a_failed_dkms_build_verify_says_to_repair_first_in_the_demos_word
     assert "nvidia-dkms-580-server is half-configured (iF)" in next_boot["detail"]
     assert "linux-modules-nvidia" not in next_boot["fix"]
     assert next_boot["fix"].startswith("Repair it first (see packages-configured's fix)")
+
+
+def test_a_demo_install_without_reboot_says_which_reboot_shows_the_rejection(capsys):
+    """Without --reboot the end named no reboot after the Secure Boot line, so "After it, run
+    verify" pointed at nothing; and it offered `activate`, which loads no DKMS module there."""
+    code, out = output(
+        capsys, "install", "--demo", DEMO, "--yes", "--accept", "secure-boot-dkms-only"
+    )
+    assert code == 0
+    lines = out.splitlines()
+    said = lines.index(
+        "Secure Boot is on and DKMS built the module: on this demo the simulated boot rejects "
+        "the module, as a real machine's does until its key is enrolled, and the simulator "
+        "cannot enrol a key, so it loads on the demo neither now nor after a reboot."
+    )
+    assert lines[said + 1] == (
+        f"To see its boot reject the module: `nvwizard install --demo {DEMO} --driver "
+        "nvidia-driver-580-server --yes --accept secure-boot-dkms-only --reboot` installs it "
+        "again and then reboots the demo."
+    )
+    assert lines[said + 2] == (
+        f"After the demo's reboot (seconds at its pace), run: nvwizard verify --demo {DEMO}"
+    )
+    assert "activate" not in "\n".join(lines[said:])
