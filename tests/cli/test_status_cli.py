@@ -261,7 +261,10 @@ def test_status_while_the_old_driver_runs_without_fabric_manager(places, capsys,
 
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
     monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
-    assert main(["install", "--demo", "hgx-h100", "--yes", "--activate"]) == 0
+    assert (
+        main(["install", "--demo", "hgx-h100", "--yes", "--accept", "gpu-processes", "--activate"])
+        == 0
+    )
     capsys.readouterr()
     assert main(["status"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -273,7 +276,10 @@ def test_status_while_the_old_driver_runs_without_fabric_manager(places, capsys,
     assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["meanwhile"].startswith("The old driver")
     # after the demo's reboot the new driver runs, with its fabric manager: nothing to say
-    assert main(["install", "--demo", "hgx-h100", "--yes", "--reboot"]) == 0
+    assert (
+        main(["install", "--demo", "hgx-h100", "--yes", "--accept", "gpu-processes", "--reboot"])
+        == 0
+    )
     capsys.readouterr()
     assert main(["status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["meanwhile"] is None
