@@ -320,8 +320,15 @@ def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str
     if status.reboot_scheduled:
         return "a reboot of the demo is scheduled (it comes due at the demo's pace)"
     # after a failed activation, loading it without a reboot is what just failed
-    offer_activate = status.purpose != ACTIVATE_PLAN
+    # a module DKMS built under Secure Boot loads on no simulated machine (it enrols no key)
+    rejected = status.mok_certificate is not None
+    offer_activate = status.purpose != ACTIVATE_PLAN and not rejected
     how = demo_reboot(demo, status.driver, offer_activate, status.blockers)
+    if rejected:
+        return (
+            "no reboot loads the module DKMS built under Secure Boot on the demo (its simulator "
+            f"enrols no key); to see its boot reject it, reboot the demo: {how}"
+        )
     return f"reboot the demo: {how}"
 
 

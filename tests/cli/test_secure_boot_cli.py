@@ -158,3 +158,13 @@ def test_a_demo_install_without_reboot_says_which_reboot_shows_the_rejection(cap
         f"After the demo's reboot (seconds at its pace), run: nvwizard verify --demo {DEMO}"
     )
     assert "activate" not in "\n".join(lines[said:])
+
+    code, out = output(capsys, "status")
+    (next_step,) = [line for line in out.splitlines() if line.startswith("next: ")]
+    assert next_step == (
+        "next: reboot: no reboot loads the module DKMS built under Secure Boot on the demo (its "
+        "simulator enrols no key); to see its boot reject it, reboot the demo: `nvwizard install "
+        f"--demo {DEMO} --driver nvidia-driver-580-server --yes --accept secure-boot-dkms-only "
+        f"--reboot` installs it again and then reboots the demo; then run `nvwizard verify --demo "
+        f"{DEMO}`"
+    )
