@@ -38,7 +38,7 @@ def finished_outcome(log_dir: Path) -> ev.Outcome:
 def test_logs_after_a_failed_demo_apply_names_the_demo_s_commands(places, monkeypatch, capsys):
     monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-dkms-580-server")
     install = ["install", "--demo", "gtx1080-secureboot", "--driver", "nvidia-driver-580-server"]
-    assert main([*install, "--yes"]) == 1
+    assert main([*install, "--yes", "--accept", "secure-boot-dkms-only"]) == 1
     outcome = finished_outcome(places[1])
     assert "`nvwizard install --demo gtx1080-secureboot --driver" in outcome.next_action
     assert "dpkg" not in outcome.next_action
