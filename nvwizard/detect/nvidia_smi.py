@@ -1,9 +1,11 @@
 """`nvidia-smi` (its summary table, or the error text it prints instead).
 
-Read by content, not by column positions, so every table generation is accepted: the 79-column
-tables up to branch 530, the 89-column tables of 535, the 91-column tables of 545 and newer,
-with `|---|` or `+---+` rules, two- or three-line GPU rows, and the newer header that says
-`KMD Version` / `CUDA UMD Version` instead of `Driver Version` / `CUDA Version`.
+Read by content, not by column positions, so every table generation is accepted: branch 290's
+rows numbered "0.", memory in "MB" up to branch 325, the 79-column tables up to branch 530, the
+89-column tables of 535, the 91-column tables of 545 and newer, with `|---|` or `+---+` rules,
+two- or three-line GPU rows, and the newer header that says `KMD Version` / `CUDA UMD Version`
+instead of `Driver Version` / `CUDA Version`. Lines other programs print around it (ssh's X11
+warnings) are not its complaints.
 
 Statuses: "ok" (a driver answered: a version header or GPU rows), "no-driver", "version-mismatch",
 "no-devices", "error". `nvidia-smi: command not found` is "error" (message says so), not
@@ -25,6 +27,8 @@ _MIG_MODES = {"Enabled", "Disabled", "N/A"}
 _PROCESS_TYPES = {"C", "G", "C+G", "M", "M+C", "M+G", "M+C+G"}
 _MAX_MESSAGE = 300
 _MAX_ERROR_LINES = 50
+_COMPLAINT_WORDS = ("unable", "error", "fail", "warning", "corrupt")
+_GPU_WORDS = ("gpu", "nvml", "driver", "inforom", "nvidia")
 
 
 @dataclass
@@ -175,7 +179,9 @@ def _read_gpu_table_row(state: _State, line: str) -> None:
 def _gpu_row_start(cells: list[str], in_gpu_section: bool) -> _GpuRow | None:
     """The first line of a GPU row: `|   0  NVIDIA H100 80GB HBM3   On  | 00000000:04:00.0 Off`."""
     tokens = cells[0].split()
-    if len(tokens) < 2 or not tokens[0].isdigit() or not tokens[1][:1].isalpha():
+    # branch 290 and older number the rows "0.", under an "Nb." heading
+    index = tokens[0].removesuffix(".") if tokens else ""
+    if len(tokens) < 2 or not index.isdigit() or not tokens[1][:1].isalpha():
         return None
     bus_id = None
     if len(cells) > 1:
@@ -187,7 +193,7 @@ def _gpu_row_start(cells: list[str], in_gpu_section: bool) -> _GpuRow | None:
     name_tokens = tokens[1:]
     if len(name_tokens) > 1 and name_tokens[-1] in _PERSISTENCE:
         name_tokens = name_tokens[:-1]
-    return _GpuRow(index=int(tokens[0]), name=" ".join(name_tokens) or None, bus_id=bus_id)
+    return _GpuRow(index=int(index), name=" ".join(name_tokens) or None, bus_id=bus_id)
 
 
 def _looks_like_bus_id(token: str) -> bool:
@@ -200,18 +206,21 @@ def _looks_like_bus_id(token: str) -> bool:
 
 
 def _memory_usage(cell: str) -> tuple[int | None, int | None]:
-    """ "  72459MiB / 81559MiB " -> (72459, 81559)."""
-    if "MiB" not in cell or "/" not in cell:
+    """ "  72459MiB / 81559MiB " -> (72459, 81559); branch 325 and older print "9MB / 4095MB"
+    (the same mebibytes)."""
+    if ("MiB" not in cell and "MB" not in cell) or "/" not in cell:
         return None, None
     left, _, right = cell.partition("/")
-    return _mib(left), _mib(right)
+    used = left.split()  # branch 290 and older print the percentage first: "17%   42MB"
+    return _mib(used[-1] if used else ""), _mib(right)
 
 
 def _mib(s: str) -> int | None:
     s = s.strip()
-    if not s.endswith("MiB"):
-        return None
-    return to_int(s[:-3])
+    for unit in ("MiB", "MB"):
+        if s.endswith(unit):
+            return to_int(s[: -len(unit)])
+    return None
 
 
 def _read_process_row(state: _State, line: str) -> None:
@@ -275,10 +284,15 @@ def _classify_error(lines: list[str]) -> tuple[str, str]:
 
 
 def _first_warning(lines: list[str]) -> str | None:
-    """A complaint printed around a working table ("Unable to determine the device handle")."""
+    """nvidia-smi's own complaint printed around a working table ("Unable to determine the
+    device handle for GPU ...", "WARNING: infoROM is corrupted at gpu ..."). Other programs'
+    lines around it are not its complaints: `ssh host nvidia-smi` prints "Warning: untrusted
+    X11 forwarding setup failed" first, which names no GPU."""
     for line in lines:
         lower = line.lower()
-        if "unable" in lower or "error" in lower or "fail" in lower:
+        if any(word in lower for word in _COMPLAINT_WORDS) and any(
+            word in lower for word in _GPU_WORDS
+        ):
             return _shorten(line)
     return None
 
