@@ -74,5 +74,14 @@ def upstream_part(version: str) -> str:
     return _split(version)[1]
 
 
+def really_upstream(upstream: str) -> str:
+    """The release a package really carries. A rolled-back package keeps a higher version
+    string and names the release it holds after "+really": Ubuntu's focal-updates shipped
+    "440.82+really.440.64-0ubuntu6", whose kernel module says 440.64. Else `upstream` itself."""
+    _, sep, really = upstream.rpartition("+really")
+    really = really.lstrip(".")
+    return really if sep and really else upstream
+
+
 version_key = functools.cmp_to_key(compare_versions)
 """A sort key: `sorted(versions, key=version_key)` sorts oldest first."""

@@ -29,7 +29,7 @@ from nvwizard.knowledge import kernel_modules as km
 from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.knowledge.packages import branch_of_version, parse_driver_package
 from nvwizard.report.activation import DKMS, SIGNED, ActivationFacts
-from nvwizard.report.findings.common import KERNEL_IMAGE_RE
+from nvwizard.report.findings.common import KERNEL_IMAGE_RE, upstream_version
 from nvwizard.report.findings.system import kernel_release_key
 from nvwizard.report.gpu_services import gpu_service_states
 from nvwizard.report.headless import is_headless
@@ -81,7 +81,7 @@ def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
         demo=demo_of(host),
         os_id=(host.os_release() or {}).get("ID") or None,
         fabric_manager=fabric_manager.name if fabric_manager else None,
-        fabric_manager_version=_upstream(fabric_manager.version) if fabric_manager else None,
+        fabric_manager_version=upstream_version(fabric_manager.version) if fabric_manager else None,
     )
 
 
@@ -137,12 +137,7 @@ def _dkms_flavor(installed: dict[str, DpkgEntry]) -> str | None:
 
 def _library_version(installed: dict[str, DpkgEntry], base_flavour: str) -> str | None:
     entry = installed.get(f"{_COMPUTE_LIBRARY}{base_flavour}")
-    return _upstream(entry.version) if entry is not None else None
-
-
-def _upstream(version: str | None) -> str | None:
-    """ "595.58.03-0ubuntu0.24.04.1" -> "595.58.03"."""
-    return version.split(":", 1)[-1].split("-", 1)[0] if version else None
+    return upstream_version(entry.version) if entry is not None else None
 
 
 def _driver_name(installed: dict[str, DpkgEntry], kernel: str | None) -> str | None:

@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from nvwizard.detect.debversion import compare_versions, version_key
+from nvwizard.detect.debversion import compare_versions, really_upstream, version_key
 
 ORDERED = [
     "0",
@@ -48,3 +48,16 @@ def test_every_pair_agrees_with_dpkg():
                 if done.returncode == 0:
                     expected = value
             assert compare_versions(left, right) == expected, (left, right)
+
+
+@pytest.mark.parametrize(
+    ("upstream", "really"),
+    [
+        ("440.82+really.440.64", "440.64"),  # Ubuntu focal-updates' rolled-back 440 driver
+        ("1.3.dfsg+really1.3.1", "1.3.1"),  # Debian's zlib1g
+        ("580.95.05", "580.95.05"),
+        ("440.82+really", "440.82+really"),  # nothing after it: not a roll-back
+    ],
+)
+def test_really_upstream_is_the_release_a_rolled_back_package_carries(upstream, really):
+    assert really_upstream(upstream) == really

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nvwizard.engine.verify import check_module_version
 from nvwizard.host.bundle import BundleHost
 from nvwizard.report.build import build_report
 
@@ -27,3 +28,25 @@ def test_a_branch_290_nvidia_smi_alone_shows_its_gpu(tmp_path):
     assert report.has_nvidia_gpu
     assert [(g.pci_address, g.name) for g in report.gpus] == [("0000:01:00.0", "GeForce 8500 GT")]
     assert report.loaded_module is not None and report.loaded_module.version == "290.10"
+
+
+# https://github.com/NVIDIA/nvidia-docker/issues/1311: focal's 440 packages are versioned
+# 440.82+really.440.64, and the module they install says 440.64
+PROC_440_64 = (
+    "NVRM version: NVIDIA UNIX x86_64 Kernel Module  440.64  Fri Feb 21 01:17:26 UTC 2020\n"
+    "GCC version:  gcc version 9.3.0 (Ubuntu 9.3.0-10ubuntu2)\n"
+)
+TU102 = "01:00.0 VGA compatible controller [0300]: NVIDIA Corporation TU102 [10de:1e07] (rev a1)\n"
+
+
+def test_a_rolled_back_driver_is_no_version_mismatch(tmp_path):
+    files = {
+        "dpkg-l.txt": (SAMPLES / "dpkg" / "dpkg-l-focal-440-really-cut.txt").read_text(),
+        "proc-driver-nvidia-version.txt": PROC_440_64,
+        "lspci-nn.txt": TU102,
+    }
+    report = build_report(bundle(tmp_path, files))
+    assert report.loaded_module is not None and report.loaded_module.version == "440.64"
+    assert "nvml-mismatch" not in {f.id for f in report.findings}
+    version = check_module_version(report, list(report.installed_packages))
+    assert version.ok, version.detail

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from nvwizard.detect.debversion import really_upstream
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.host.demo_advice import on_a_real_machine
 from nvwizard.report.models import Report
@@ -25,7 +26,8 @@ def by_hand(report: Report, fix: str) -> str:
 
 
 def upstream_version(version: str | None) -> str | None:
-    """ "1:550.163.01-0ubuntu0.22.04.1" -> "550.163.01"."""
+    """ "1:550.163.01-0ubuntu0.22.04.1" -> "550.163.01"; "440.82+really.440.64-0ubuntu6" ->
+    "440.64", the release it really carries (what its module and nvidia-smi report)."""
     if not version:
         return None
-    return version.split(":", 1)[-1].split("-", 1)[0].strip() or None
+    return really_upstream(version.split(":", 1)[-1].split("-", 1)[0].strip()) or None
