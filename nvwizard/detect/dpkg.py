@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nvwizard.detect._text import clean_lines, is_package_name
 from nvwizard.detect.models import DpkgEntry
 
@@ -62,6 +64,11 @@ def parse_dpkg_l(text: str) -> list[DpkgEntry]:
     has_arch_column: bool | None = None
     for line in clean_lines(text):
         stripped = line.strip()
+        # dpkg's pager cuts each line at the screen's edge and marks the cut with ">"; a row
+        # cut before its architecture may have lost the end of its name or version
+        paged = stripped.endswith(">")
+        stripped = stripped.removesuffix(">").rstrip() if paged else stripped
+        paged_cut = paged and len(stripped.split(None, 4)) < 4
         if stripped.startswith("+++-"):
             rule_widths = tuple(len(part) for part in stripped.split("-")[1:])
             widths = rule_widths if _printed_to_terminal(rule_widths) else ()
@@ -71,7 +78,7 @@ def parse_dpkg_l(text: str) -> list[DpkgEntry]:
             continue
         entry = _dpkg_l_row(stripped, widths, has_arch_column)
         if entry is not None:
-            entries.append(entry)
+            entries.append(replace(entry, maybe_truncated=True) if paged_cut else entry)
     return entries
 
 

@@ -133,3 +133,37 @@ def test_showhold():
         "libnvidia-compute-535-server",
     ]
     assert parse_showhold("E: Could not open lock file\n\n") == []
+
+
+def test_rows_cut_by_dpkg_s_pager_lose_only_their_description():
+    # https://github.com/NVIDIA/nvidia-docker/issues/1629: every row ends in ">" at the edge
+    rows = parse_dpkg_l(sample("dpkg", "dpkg-l-pager-cut.txt"))
+    compute = [r for r in rows if r.name == "libnvidia-compute-470"]
+    assert [(r.version, r.arch, r.state) for r in compute] == [
+        ("470.103.01-0ubuntu0.20.04.1", "amd64", "ii"),
+        ("470.103.01-0ubuntu0.20.04.1", "i386", "ii"),
+    ]
+    assert {r.description for r in rows} == {None}  # not ">"
+    assert not any(r.maybe_truncated for r in rows)  # names and versions are whole
+    assert [r.name for r in rows if r.state == "rc"] == ["libnvidia-compute-418-server"]
+
+
+def test_a_pager_cut_inside_the_version_marks_the_row():
+    text = sample("dpkg", "dpkg-l-pager-cut.txt")
+    narrow = "\n".join(line[:48] + ">" if len(line) > 48 else line for line in text.splitlines())
+    [cfg] = [r for r in parse_dpkg_l(narrow) if r.name == "libnvidia-cfg1-470"]
+    assert (cfg.version, cfg.maybe_truncated) == ("470.103.0", True)
+
+
+def test_names_cut_in_their_architecture_suffix():
+    # https://github.com/NVIDIA/nvidia-docker/issues/854: "libnvidia-compute-390:amd6"
+    rows = parse_dpkg_l(sample("dpkg", "dpkg-l-cut-names-ppa.txt"))
+    old = [(r.name, r.arch, r.state) for r in rows if r.name.startswith("libnvidia-compute-39")]
+    assert old == [
+        ("libnvidia-compute-390", "amd64", "rc"),
+        ("libnvidia-compute-390", "i386", "rc"),
+        ("libnvidia-compute-396", "amd64", "rc"),
+        ("libnvidia-compute-396", "i386", "rc"),
+    ]
+    [cfg] = [r for r in rows if r.name == "libnvidia-cfg1-410"]
+    assert (cfg.version, cfg.maybe_truncated) == ("410.73-0ubuntu0~gp", True)
