@@ -111,3 +111,19 @@ def test_list_recommended_both_formats():
         "linux-modules-nvidia-580-open-generic",
     )
     assert parse_list("udevadm hwdb is deprecated. Use systemd-hwdb instead.\n") == []
+
+
+def test_real_listing_without_model_and_one_space_before_the_colons():
+    # https://github.com/NVIDIA/open-gpu-kernel-modules/issues/872
+    [device] = parse_devices(
+        sample("ubuntu-drivers", "devices-rtx5090-laptop-recommends-proprietary.txt")
+    )
+    assert device.sysfs_path == "/sys/devices/pci0000:00/0000:00:06.0/0000:02:00.0"
+    assert (device.vendor, device.model) == ("NVIDIA Corporation", None)
+    assert [(d.package, d.recommended, d.builtin) for d in device.drivers] == [
+        ("nvidia-driver-570-server-open", False, False),
+        ("nvidia-driver-570", True, False),
+        ("nvidia-driver-570-open", False, False),
+        ("nvidia-driver-570-server", False, False),
+        ("xserver-xorg-video-nouveau", False, True),
+    ]

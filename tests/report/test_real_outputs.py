@@ -50,3 +50,35 @@ def test_a_rolled_back_driver_is_no_version_mismatch(tmp_path):
     assert "nvml-mismatch" not in {f.id for f in report.findings}
     version = check_module_version(report, list(report.installed_packages))
     assert version.ok, version.detail
+
+
+def _devices(tmp_path: Path, name: str):
+    text = (SAMPLES / "ubuntu-drivers" / name).read_text()
+    return build_report(bundle(tmp_path, {"ubuntu-drivers-devices.txt": text}))
+
+
+def test_fermi_gets_390_where_ubuntu_drivers_recommends_435(tmp_path):
+    # canonical/nvidia-graphics-drivers#36: 435 and 430 cannot drive a Fermi GPU
+    report = _devices(tmp_path, "devices-fermi-nvs5200m-recommends-435.txt")
+    [gpu] = report.gpus
+    assert (gpu.pci_address, gpu.architecture) == ("0000:01:00.0", "Fermi")
+    assert report.recommended_driver == "nvidia-driver-390"
+    assert report.ubuntu_drivers_recommended == "nvidia-driver-435"
+    runnable = {c.package for c in report.driver_candidates if c.runnable}
+    assert "nvidia-driver-435" not in runnable and "nvidia-driver-430" not in runnable
+
+
+def test_blackwell_laptop_gets_an_open_variant_where_ubuntu_drivers_picks_proprietary(tmp_path):
+    # NVIDIA/open-gpu-kernel-modules#872: 10de:2c58 runs only the open kernel modules
+    report = _devices(tmp_path, "devices-rtx5090-laptop-recommends-proprietary.txt")
+    assert [g.open_kernel for g in report.gpus] == ["required"]
+    assert report.ubuntu_drivers_recommended == "nvidia-driver-570"
+    assert report.recommended_driver is not None and report.recommended_driver.endswith("-open")
+
+
+def test_kepler_gets_a_470_driver_from_a_third_party_listing(tmp_path):
+    # pop-os/nvidia-graphics-drivers-470#18: 470 is Kepler's last branch
+    report = _devices(tmp_path, "devices-gk107-third-party-470.txt")
+    assert [g.architecture for g in report.gpus] == ["Kepler"]
+    assert report.recommended_driver is not None
+    assert report.recommended_driver.startswith("nvidia-driver-470")
