@@ -17,7 +17,7 @@ from nvwizard.cli.stop_signals import Terminated
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
 from nvwizard.engine.journal import check_writable
-from nvwizard.engine.progress import PlanProgress
+from nvwizard.engine.progress import ADDED_MARK, PlanProgress
 from nvwizard.errors import EXIT_FAILED, EXIT_OK, RefusedError
 from nvwizard.knowledge.secure_boot import after_the_install, demo_after_the_install
 
@@ -64,7 +64,8 @@ class ProgressPrinter:
         elif isinstance(event, ev.StepStarted):
             self._last_percent = None
             progress = self.progress
-            self._print(f"==> [{progress.step_index}/{progress.step_count}] {event.title}")
+            counter = f"[{progress.step_index}/{progress.step_count}]"
+            self._print(f"==> {ADDED_MARK if progress.step_added else counter} {event.title}")
             for argv in event.argv:
                 self._print("    $ " + shlex.join(argv))
         elif isinstance(event, ev.StepFinished):

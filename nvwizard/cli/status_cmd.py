@@ -181,9 +181,10 @@ def format_status(
     if p.step_count:
         title = f": {p.step_title}" if p.step_title else ""
         step_pct = f" ({p.step_percent:.0f}% of this step)" if p.step_percent is not None else ""
-        lines.append(
-            f"step {p.step_index}/{p.step_count}{title}{step_pct}; {p.percent:.0f}% of the plan"
-        )
+        where = f"step {p.step_index}/{p.step_count}{title}"
+        if p.step_added:  # not one of the plan's: the engine's, after the plan stopped
+            where = f"added step{title} (after step {p.step_index}/{p.step_count})"
+        lines.append(f"{where}{step_pct}; {p.percent:.0f}% of the plan")
     if status.progress_problem:
         lines.append(f"progress unknown: {status.progress_problem}")
     if status.message:

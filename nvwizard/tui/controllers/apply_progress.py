@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING, PlanProgress
+from nvwizard.engine.progress import ADDED_MARK, DONE, FAILED, PENDING, RUNNING, PlanProgress
 from nvwizard.plan.models import Plan
 from nvwizard.tui.controllers.lines import DANGER, DIM, HEADING, OK, Line
 
@@ -55,8 +55,21 @@ class ApplyProgress:
     def percent(self) -> float:
         return self.plan.percent
 
-    def step_lines(self) -> list[Line]:
+    def plan_steps_done(self) -> list[str]:
+        """The titles of the plan's steps done, in order (a step the engine added after the
+        plan stopped is not where the plan stopped)."""
+        plan = self.plan
         return [
-            Line(f"{STATUS_MARK[status]} {self.plan.titles.get(step, step)}", _STATUS_TONE[status])
-            for step, status in self.plan.status.items()
+            plan.titles.get(step, step)
+            for step, status in plan.status.items()
+            if status == DONE and not plan.is_added(step)
         ]
+
+    def step_lines(self) -> list[Line]:
+        """One line per step, the plan's then any the engine added ("[+]")."""
+        lines = []
+        for step, status in self.plan.status.items():
+            added = f"{ADDED_MARK} " if self.plan.is_added(step) else ""
+            title = self.plan.titles.get(step, step)
+            lines.append(Line(f"{STATUS_MARK[status]} {added}{title}", _STATUS_TONE[status]))
+        return lines

@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import replace
 
 from nvwizard.engine import events as ev
-from nvwizard.engine.progress import DONE, RUNNING
+from nvwizard.engine.progress import RUNNING
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_repair, on_a_real_machine, unkept_demo_repair
 from nvwizard.plan.blockers import what_accepting_means
@@ -239,9 +239,7 @@ class InstallController:
                 f"nvwizard: the install stops {where}; dpkg is never interrupted. Run nvwizard "
                 "again to see where it stopped and finish it."
             )
-        done = [
-            self.progress.titles.get(s, s) for s, st in self.progress.status.items() if st == DONE
-        ]
+        done = self.progress.plan_steps_done()
         last = f"after: {done[-1]}" if done else "before its first step"
         if outcome.ok:
             text = (
