@@ -46,7 +46,7 @@ from nvwizard.engine.verify_facts import (
 )
 from nvwizard.engine.verify_fixes import THIS_MACHINE, Fixes, fixes_for
 from nvwizard.engine.verify_modules import REPAIR_FIRST, check_next_boot_modules
-from nvwizard.engine.verify_packages import check_packages_configured
+from nvwizard.engine.verify_packages import check_packages_configured, deferring_to_the_repair
 from nvwizard.engine.verify_secure_boot import pointing_to_the_enrolment, with_key_enrolment
 from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.host.base import Host
@@ -69,7 +69,7 @@ def check_module_loaded(
         return VerifyCheck(
             "module-loaded", False, "the nvidia kernel module is not loaded", fixes.install_first
         )
-    if fixes.key_enrolment:  # its reboot enrols the key that Secure Boot wants first
+    if fixes.key_enrolment or fixes.repair_first:  # the enrolment or repair comes first
         fix = fixes.reboot
     else:
         then = fixes.by_hand(
@@ -107,7 +107,7 @@ def check_module_version(
     listed = ", ".join(f"{name} {v}" for name, v in sorted(wrong.items()))
     verb = "are" if len(wrong) > 1 else "is"
     hold = "hold the driver packages (`sudo apt-mark hold ...`)."
-    if fixes.demo:
+    if fixes.demo or fixes.repair_first:
         fix = f"{fixes.reboot} {fixes.by_hand('Where unattended-upgrades did this, ' + hold)}"
     else:
         again = "To stop unattended-upgrades doing this again"
@@ -240,6 +240,8 @@ def run_checks(
 ) -> list[VerifyCheck]:
     flavour = chosen_flavour or installed_flavour(packages)
     installed = bool(library_versions(packages))
+    repair = check_packages_configured(report, fixes)
+    fixes = deferring_to_the_repair(fixes, report)
     checks = [
         check_module_loaded(report, installed, fixes),
         check_module_version(report, packages, fixes),
@@ -250,7 +252,6 @@ def run_checks(
             check_next_boot_modules(report, flavour, packages, dkms_status), fixes
         ),
     ]
-    repair = check_packages_configured(report, fixes)
     if repair is not None:  # the first thing to do: nothing else helps before it
         checks.insert(0, repair)
     return pointing_to_the_enrolment(checks, fixes)
@@ -299,6 +300,7 @@ def verify(
     packages = all_packages(host)
     fixes = fixes_for(host, driver, in_wizard, [*accepted, *machine_blocker_ids(report)])
     fixes = with_key_enrolment(fixes, host, report, packages, driver, in_wizard)
+    fixes = deferring_to_the_repair(fixes, report)
     checks = run_checks(report, packages, chosen, host.read("dkms-status.txt"), fixes)
     checks += fabric_manager_checks(host, report, packages, fixes)
     result = VerifyResult(checks=checks + stack_checks(host, report, fixes), host=host.label)
@@ -321,6 +323,7 @@ def check_now(host: Host, flavour: str | None = None, driver: str | None = None)
     packages = all_packages(host)
     fixes = fixes_for(host, driver, accept=machine_blocker_ids(report))
     fixes = with_key_enrolment(fixes, host, report, packages, driver)
+    fixes = deferring_to_the_repair(fixes, report)
     checks = run_checks(report, packages, flavour, host.read("dkms-status.txt"), fixes)
     checks += fabric_manager_checks(host, report, packages, fixes)
     return VerifyResult(checks=checks, host=host.label)

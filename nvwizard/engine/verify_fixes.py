@@ -58,6 +58,8 @@ class Fixes:
     key_enrolment: bool = False
     # dpkg left packages unfinished: what finishes them (verify_packages.py)
     repair: str = REPAIR_FIX
+    # that repair comes first: `reboot` points to it, as no reboot (or load) helps before it
+    repair_first: bool = False
 
     @property
     def load_installed(self) -> str:
@@ -77,8 +79,9 @@ class Fixes:
 
     def reboot_instead(self, fix: str, why: str) -> str:
         """A fix whose last step is the reboot (`fix`, e.g. "... run `sudo update-initramfs
-        -u` and reboot."): on a demo, `why` it helps and the demo's own reboot instead."""
-        return fix if not self.demo else f"{why} {self.reboot}"
+        -u` and reboot."): on a demo, `why` it helps and the demo's own reboot instead (and
+        where packages must be repaired first, `why` and that repair)."""
+        return fix if not (self.demo or self.repair_first) else f"{why} {self.reboot}"
 
 
 THIS_MACHINE = Fixes(REBOOT_FIX, INSTALL_FIRST, INSTALL_OPEN, load=LOAD_FIX)

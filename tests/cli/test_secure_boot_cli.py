@@ -134,6 +134,10 @@ def test_after_a_failed_dkms_build_verify_says_to_repair_first_in_the_demos_word
     assert "nvidia-dkms-580-server is half-configured (iF)" in next_boot["detail"]
     assert "linux-modules-nvidia" not in next_boot["fix"]
     assert next_boot["fix"].startswith("Repair it first (see packages-configured's fix)")
+    # no other check advises the demo's reboot or activate while its packages are unfinished
+    for check in checks[1:]:
+        assert check["ok"] or "packages-configured" in (check["fix"] or ""), check
+        assert "--reboot" not in (check["fix"] or "") and "activate" not in (check["fix"] or "")
 
 
 def test_a_demo_install_without_reboot_says_which_reboot_shows_the_rejection(capsys):

@@ -227,6 +227,39 @@ def test_a_half_configured_dkms_package_is_the_first_thing_to_repair():
     assert "packages-configured" not in by_name(healthy)
 
 
+REPAIR_FIRST_FIX = "Repair the packages first (see packages-configured's fix)"
+
+
+def test_with_packages_half_configured_no_check_advises_a_reboot_or_activate():
+    """After a failed DKMS build the module, version, flavour, nvidia-smi and nouveau checks
+    said "Reboot (`sudo reboot`) ..." or "... `sudo nvwizard activate` ...": no reboot loads a
+    module that was never built. They defer to packages-configured's repair instead."""
+    base = [p for p in good_packages() if not p.name.startswith("linux-modules-nvidia")]
+    broken = pkg("nvidia-dkms-580-server-open", state="iF")
+    report = good_report(
+        loaded_module=None,
+        nvidia_smi=NvidiaSmi(status="no-driver"),
+        nouveau_loaded=True,
+        installed_packages=[broken],
+        signed_modules_available=[],
+    )
+    checks = by_name(run_checks(report, [*base, broken], "580-server-open", None))
+    deferring = ["module-loaded", "module-version", "flavour", "nvidia-smi", "nouveau"]
+    for name in deferring:
+        check = checks[name]
+        assert not check.ok and check.fix is not None, check
+        assert REPAIR_FIRST_FIX in check.fix, check
+        assert "sudo reboot" not in check.fix and "activate" not in check.fix, check
+    assert checks["packages-configured"].fix.startswith("Run `sudo dpkg --configure -a`")
+    # the same machine with its packages configured: the reboot, as before
+    fine = good_report(
+        loaded_module=None, nvidia_smi=NvidiaSmi(status="no-driver"), nouveau_loaded=True
+    )
+    healthy = by_name(run_checks(fine, good_packages(), "580-server-open", None))
+    assert healthy["module-loaded"].fix.startswith("Reboot (`sudo reboot`)")
+    assert REPAIR_FIRST_FIX not in (healthy["nouveau"].fix or "")
+
+
 def test_dkms_modules_for_the_next_kernel():
     base = [p for p in good_packages() if not p.name.startswith("linux-modules-nvidia")]
     packages = base + [pkg("nvidia-dkms-580-server-open")]
