@@ -45,9 +45,12 @@ def report_warnings(
     """What the detection found that the user must know before this plan runs, with what to
     do next in the front end's `words`."""
     warnings = []
-    if purge and report.gpu_jobs:  # not NVIDIA's GPU services: they go with the old driver
+    if report.gpu_jobs:  # not NVIDIA's GPU services: they go with the old driver
+        # always, as the gpu-processes blocker (plan/blockers.py): a plan that purges nothing
+        # (--keep-installed) still reboots into the new driver
         names = ", ".join(f"{p.name} (pid {p.pid})" for p in report.gpu_jobs)
-        warnings.append(f"Processes use the GPU and will fail when the driver goes: {names}.")
+        when = "when the driver goes" if purge else "at the reboot into the new driver"
+        warnings.append(f"Processes use the GPU and will fail {when}: {names}.")
     holders = {(h.pid, h.name): h for h in report.lock_holders}  # one per process
     for holder in holders.values():
         warnings.append(

@@ -49,6 +49,37 @@ def test_jobs_block_a_plan_that_keeps_the_installed_driver_too():
     assert [b.id for b in kept.blockers] == ["gpu-processes"]
 
 
+def _pcie_server(**changes):
+    """hopper_server without NVSwitch: no fabric manager or NSCQ to purge."""
+    fabric = ("nvidia-fabricmanager-535", "libnvidia-nscq-535")
+    report = hopper_server(nvswitch_count=0, **changes)
+    report.installed_packages = [p for p in report.installed_packages if p.name not in fabric]
+    return report
+
+
+def test_the_plan_warns_about_the_jobs_whenever_they_block_it():
+    """`plan --keep-installed` on a board without NVSwitch purges nothing: the jobs warning
+    was left out while the gpu-processes blocker still fired."""
+    report = _pcie_server(gpu_processes=[PERSISTENCED, *JOBS])
+    for purge in (True, False):
+        plan = build_plan(report, replace(default_choices(report), purge=purge))
+        assert [b.id for b in plan.blockers] == ["gpu-processes"], purge
+        jobs = [w for w in plan.warnings if w.startswith("Processes use the GPU")]
+        assert len(jobs) == 1, (purge, plan.warnings)
+        assert "python3 (pid 41), python3 (pid 42)" in jobs[0]
+        assert "nvidia-persiste" not in jobs[0]
+    kept = build_plan(report, replace(default_choices(report), purge=False))
+    assert kept.purge_list == []
+    assert (
+        "Processes use the GPU and will fail at the reboot into the new driver: "
+        "python3 (pid 41), python3 (pid 42)." in kept.warnings
+    )
+    quiet = _pcie_server(gpu_processes=[PERSISTENCED])
+    plan = build_plan(quiet, replace(default_choices(quiet), purge=False))
+    assert plan.blockers == []
+    assert not any(w.startswith("Processes use the GPU") for w in plan.warnings)
+
+
 def test_a_dkms_module_under_secure_boot_blocks_with_the_plans_own_warning():
     plan = build_plan(pascal_secure_boot(), default_choices(pascal_secure_boot()))
     assert plan.modules == "dkms"
