@@ -106,7 +106,8 @@ class Host(abc.ABC):
 class Simulator(Protocol):
     """What a bundle or demo host hands its reads and commands to: the simulated machine
     (nvwizard/simulator/) built from the bundle's files, changed by the commands it answers.
-    `purged`: answer an `apt-get -s` as if these packages were purged already."""
+    `purged`, `unheld`: answer an `apt-get -s` as if these packages were purged already, and
+    those released from their hold."""
 
     def read(self, source: str) -> str | None: ...
 
@@ -117,6 +118,7 @@ class Simulator(Protocol):
         argv: Sequence[str],
         env: Mapping[str, str] | None = None,
         purged: Collection[str] = (),
+        unheld: Collection[str] = (),
     ) -> RunningCommand: ...
 
     def write_file(self, path: str, content: str, mode: int = 0o644) -> None: ...

@@ -52,11 +52,9 @@ class BundleHost(Host):
         env: Mapping[str, str] | None = None,
         unheld: Collection[str] = (),
     ) -> RunningCommand:
-        # the simulated apt does not refuse a held package in a simulation: `unheld` changes
-        # nothing in its answer
         if self.simulator is None:
             raise NotImplementedError(f"{self.label} has no simulated machine to run commands")
-        return self.simulator.start(argv, env, purged)
+        return self.simulator.start(argv, env, purged, unheld)
 
     def write_file(self, path: str, content: str, mode: int = 0o644) -> None:
         if self.simulator is None:

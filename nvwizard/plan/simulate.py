@@ -32,6 +32,7 @@ from nvwizard.knowledge.cuda import pulls_nvidia_driver
 from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.knowledge.packages import is_driver_package
 from nvwizard.plan import models as pm
+from nvwizard.plan.held_packages import held_in_the_way, refused_while_held
 from nvwizard.plan.in_place import left_behind_notes
 from nvwizard.plan.models import Plan
 from nvwizard.plan.replaced import Replacement, may_replace, pair_replacements
@@ -55,6 +56,7 @@ class SimulationResult:
     upgrade: dict[str, tuple[str, str]] = field(default_factory=dict)  # pkg -> (old, new)
     remove: dict[str, str] = field(default_factory=dict)  # pkg -> old version (Remv or Purg)
     errors: list[str] = field(default_factory=list)  # "E: ..." lines
+    held: list[str] = field(default_factory=list)  # held packages in the way (held_packages.py)
 
     @property
     def ok(self) -> bool:
@@ -81,6 +83,7 @@ def parse_simulation(text: str, argv: list[str] | None = None, exit_code: int = 
                 result.install[pkg] = new or ""
         elif op in ("Remv", "Purg"):
             result.remove[pkg] = old or ""
+    result.held = held_in_the_way(text)
     return result
 
 
@@ -274,14 +277,14 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
         ("the install", sim.install),
         (tools, sim.tools),
     ):
-        if result is not None and not result.ok:
+        if result is not None and not result.ok and not (result is sim.purge and result.held):
             reason = "; ".join(result.errors) or f"apt-get exited {result.exit_code}"
             problems.append(f"apt cannot simulate {name}: {reason}")
-    dragged = sorted(set(sim.purge.remove) - confirmed) if sim.purge is not None else []
+    purge = sim.purge or SimulationResult(argv=[], exit_code=0)
+    dragged = sorted((set(purge.remove) | set(purge.held)) - confirmed)
     if dragged:
-        problems.append(
-            "the purge would also remove packages you did not confirm: " + ", ".join(dragged)
-        )
+        also = ", ".join(dragged) + refused_while_held(dragged, purge.held)
+        problems.append(f"the purge would also remove packages you did not confirm: {also}")
     kept_removed = sorted(kept & set(sim.also_removed))
     if kept_removed:
         problems.append("autoremove would remove kept packages: " + ", ".join(kept_removed))

@@ -14,7 +14,8 @@ files:
 
 Handled: `apt-get` (update; install, purge, remove, autoremove, with `-s` for apt's simulation
 lines and `-o APT::Status-Fd=N` for `pmstatus:`/`dlstatus:` lines on stream "status"),
-`dpkg --audit | --configure -a | -l`, `dpkg-query -W/-l`, `apt-mark hold/unhold/showhold`,
+`dpkg --audit | --configure -a | -l`, `dpkg-query -W/-l`, `apt-mark hold/unhold/showhold` (a held
+package refused to apt as real apt refuses it: held.py),
 `systemctl enable/start/stop/is-active/...` (NVIDIA's GPU services with their daemons),
 `modprobe`, `modprobe -r` and `rmmod` (the loaded modules, with kmod's messages),
 `shutdown -r now | +N | -c` and `reboot`, and the read-only tools whose output the bundle holds
@@ -65,7 +66,8 @@ Where things are, in the order a command flows through them:
 - boot.py (with kernel_files.py, smi_table.py): what a reboot brings up, in the real files'
   formats;
 - model.py (with packages.py): the package database read from and written to the files;
-- resolver.py: apt's decisions (dependencies, conflicts, dependents, autoremove);
+- resolver.py: apt's decisions (dependencies, conflicts, dependents, autoremove), held.py:
+  what apt refuses over held packages;
 - dpkg_actions.py (with kernel_modules.py, dkms_status.py, progress.py): what dpkg does and
   prints per package, Ubuntu's and Debian's DKMS builds included;
 - output.py: apt's and dpkg's text formats.

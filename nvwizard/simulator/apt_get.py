@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nvwizard.simulator import held
 from nvwizard.simulator.apt_options import AptRequest, parse_apt_argv
 from nvwizard.simulator.boot import rewrite_nvidia_smi, touches_nvidia_smi, write_module_on_disk
 from nvwizard.simulator.dpkg_actions import (
@@ -53,6 +54,11 @@ def apt_get(call: Invocation, args: Sequence[str]) -> Script:
             yield err("E: only a simulation (-s) can assume packages purged")
             return 100
         model.forget(call.purged)
+    if call.unheld:
+        if not request.simulate:
+            yield err("E: only a simulation (-s) can assume holds released")
+            return 100
+        model.release_holds(call.unheld)
     if request.command == "update":
         return (yield from _update(model))
     if request.command not in _CHANGING_COMMANDS:
@@ -80,17 +86,17 @@ def apt_get(call: Invocation, args: Sequence[str]) -> Script:
         return 100
     for note in tx.notes:
         yield out(note)
-    if tx.unmet:
-        yield from _unmet(tx)
+    in_the_way = held.held_in_the_way(model, tx)
+    if tx.unmet or in_the_way:
+        tx.unmet += held.breaks_lines(model, tx, in_the_way)
+        yield from _unmet(tx, held.BREAKS if in_the_way else None)
         return 100
     if request.command not in ("autoremove", "autopurge"):
         tx.no_longer_required = [n for n in resolver.autoremovable(tx.remove) if n not in tx.remove]
-    held = resolver.held_changed(tx)
-    yield from _summary(model, tx, request, held)
-    if held and "allow-held" not in request.flags and not request.simulate:
-        yield err(
-            "E: Held packages were changed and -y was used without --allow-change-held-packages."
-        )
+    named = held.held_named(model, tx)
+    yield from _summary(model, tx, request, named)
+    if named and "allow-held" not in request.flags and not request.simulate:
+        yield err(held.HELD_CHANGED)
         return 100
     if request.simulate:
         yield from _simulation_lines(model, tx)
@@ -171,7 +177,9 @@ def _wait_for_lock(model: MachineModel, timeout: int) -> Lines[bool]:
     return True
 
 
-def _unmet(tx: Transaction) -> Lines[None]:
+def _unmet(tx: Transaction, error: str | None = None) -> Lines[None]:
+    """apt's report of dependencies it cannot satisfy, and its error (`error`: another one
+    than "held broken packages", such as the resolver's breaks over a held package)."""
     yield out("Some packages could not be installed. This may mean that you have")
     yield out("requested an impossible situation or if you are using the unstable")
     yield out("distribution that some required packages have not yet been created")
@@ -181,7 +189,7 @@ def _unmet(tx: Transaction) -> Lines[None]:
     yield out("The following packages have unmet dependencies:")
     for line in tx.unmet:
         yield out(line)
-    yield err("E: Unable to correct problems, you have held broken packages.")
+    yield err(error or "E: Unable to correct problems, you have held broken packages.")
 
 
 def _package_list(heading: str, names: list[str]) -> Lines[None]:

@@ -114,12 +114,16 @@ class SimulatedMachine:
         argv: Sequence[str],
         env: Mapping[str, str] | None = None,
         purged: Collection[str] = (),
+        unheld: Collection[str] = (),
     ) -> RunningCommand:
-        """`purged`: an `apt-get -s` answers as if these packages were purged already."""
+        """`purged`, `unheld`: an `apt-get -s` answers as if these packages were purged
+        already, and those released from their hold."""
         settings = {**os.environ, **(env or {})}
         speed = demo_speed(settings)
         failing = settings.get(FAIL_ENV, "").strip()
-        call = Invocation(self, [str(a) for a in argv], failing, speed, frozenset(purged))
+        call = Invocation(
+            self, [str(a) for a in argv], failing, speed, frozenset(purged), frozenset(unheld)
+        )
         from nvwizard.simulator.commands import answer  # lazy: on first use, see the docstring
 
         return SimulatedCommand(answer(call), speed, self._sleep, ended=self.save)

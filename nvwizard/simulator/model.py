@@ -99,6 +99,13 @@ class MachineModel:
         for name in names:
             self.installed.pop(name, None)
 
+    def release_holds(self, names: Collection[str]) -> None:
+        """Release these packages' holds in this model only, as `apt-mark unhold` would
+        (never saved: a simulation of what comes after a plan's repair step)."""
+        for name in names:
+            if name in self.installed and self.installed[name].want == "h":
+                self.installed[name].want = "i"
+
     # -- questions --
 
     @property

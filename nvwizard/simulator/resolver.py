@@ -170,7 +170,9 @@ class Resolver:
         model = self.model
         staying = model.present() - set(removing)
         needed: set[str] = set()
-        frontier = [n for n in staying if n not in model.auto]
+        # what was installed by hand and what is held stays, and so does what they need
+        # (apt never autoremoves a held package: held.py)
+        frontier = [n for n in staying if n not in model.auto or model.installed[n].want == "h"]
         while frontier:
             name = frontier.pop()
             for group in model.dependencies(name):
@@ -180,13 +182,11 @@ class Resolver:
                         if provider not in needed:
                             needed.add(provider)
                             frontier.append(provider)
-        return sorted(n for n in staying if n in model.auto and n not in needed)
-
-    def held_changed(self, tx: Transaction) -> list[str]:
-        """Held packages the transaction would remove or upgrade."""
-        model = self.model
-        touched = set(tx.remove) | {n for n in tx.install if n in model.installed}
-        return sorted(n for n in touched if model.installed[n].want == "h")
+        return sorted(
+            n
+            for n in staying
+            if n in model.auto and n not in needed and model.installed[n].want != "h"
+        )
 
 
 def dependency_order(model: MachineModel, names: Sequence[str]) -> list[str]:

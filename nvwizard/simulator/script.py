@@ -62,6 +62,8 @@ class Invocation:
     speed: float = DEFAULT_SPEED  # NVWIZARD_DEMO_SPEED
     # apt answers a simulation as if these were purged already (Host.start_after_purge)
     purged: frozenset[str] = frozenset()
+    # ... and these released from their hold (the plan's repair step unholds them first)
+    unheld: frozenset[str] = frozenset()
 
     def fails_module(self, action: str, module: str) -> bool:
         """NVWIZARD_DEMO_FAIL=unload:<module> or load:<module>: that modprobe fails."""

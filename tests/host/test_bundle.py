@@ -63,8 +63,14 @@ class FakeSimulator:
         self.reads.append(source)
         return f"simulated {source}"
 
-    def start(self, argv, env=None, purged=()):
-        self.started.append([*argv, *(f"purged:{name}" for name in sorted(purged))])
+    def start(self, argv, env=None, purged=(), unheld=()):
+        self.started.append(
+            [
+                *argv,
+                *(f"purged:{name}" for name in sorted(purged)),
+                *(f"unheld:{name}" for name in sorted(unheld)),
+            ]
+        )
         return "the simulated command"
 
 
@@ -76,10 +82,12 @@ def test_a_bundle_host_hands_reads_and_commands_to_its_simulator(tmp_path):
     assert host.read("uname-r.txt") == "simulated uname-r.txt"
     assert host.start(["apt-get", "-s", "install", "x"]) == "the simulated command"
     assert host.start_after_purge(["apt-get", "-s", "install", "x"], {"y"})
+    assert host.start_after_purge(["apt-get", "-s", "install", "x"], {"y"}, unheld={"z"})
     assert simulator.reads == ["uname-r.txt"]
     assert simulator.started == [
         ["apt-get", "-s", "install", "x"],
         ["apt-get", "-s", "install", "x", "purged:y"],
+        ["apt-get", "-s", "install", "x", "purged:y", "unheld:z"],
     ]
     assert (host.kind, host.label, host.is_real) == ("demo", "demo x", False)
 

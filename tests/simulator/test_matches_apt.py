@@ -227,3 +227,134 @@ def test_a_purge_then_autoremove_leave_the_same_packages_and_config_files(sandbo
     pair.run_both([*APT_Y, "autoremove"])
     assert sandbox.status()["nvidia-kernel-common-535-server"] == "rc"
     pair.run_both([*APT_Y, "purge", "nvidia-kernel-common-535-server"])
+
+
+# -- held packages: what real apt refuses, the simulator refuses the same way ----------------
+
+HELD_NOT_ALLOWED = (
+    "E: Held packages were changed and -y was used without --allow-change-held-packages."
+)
+HELD_BREAKS = (
+    "E: Error, pkgProblemResolver::Resolve generated breaks, this may be caused by held packages."
+)
+
+
+def run_both_saying(pair: Twins, argv: list[str], said: str | None) -> int:
+    """`argv` on both machines: the same exit code and packages after (run_both), and both
+    print `said` (None: neither prints either of apt's held-package errors)."""
+    pair.run_both(argv)
+    code, real = run(pair.real, argv, {})
+    simulated = run(pair.simulated, argv, QUICK)[1]
+    for lines in (real, simulated):
+        held_errors = [line for line in lines if line in (HELD_NOT_ALLOWED, HELD_BREAKS)]
+        assert held_errors == ([said] if said else []), (argv, lines[-12:])
+    return code
+
+
+def test_a_held_package_named_for_removal_is_refused_under_yes_and_shown_in_a_simulation(
+    sandbox, tmp_path
+):
+    pair = twins(sandbox, tmp_path, *OLD_BRANCH)
+    pair.run_both(["apt-mark", "hold", "nvidia-utils-535-server"])
+    purge = ["purge", "nvidia-utils-535-server"]
+    assert run_both_saying(pair, ["apt-get", "-s", *purge], None) == 0
+    for machine, env in ((pair.real, {}), (pair.simulated, QUICK)):
+        lines = run(machine, ["apt-get", "-s", *purge], env)[1]
+        held = lines.index("The following held packages will be changed:")
+        assert lines[held + 1].strip() == "nvidia-utils-535-server"
+    assert run_both_saying(pair, [*APT_Y, *purge], HELD_NOT_ALLOWED) == 100
+    allowed = [*APT_Y, "--allow-change-held-packages", *purge]
+    assert run_both_saying(pair, allowed, None) == 0
+
+
+def test_a_held_package_is_never_replaced_through_conflicts_even_in_a_simulation(sandbox, tmp_path):
+    """Installing another branch would remove the held nvidia-utils-535-server (its Conflicts):
+    real apt's resolver refuses, in a simulation and with --allow-change-held-packages too.
+    The simulator removed it in a simulation, and under -y said `Held packages were changed`."""
+    pair = twins(sandbox, tmp_path, *OLD_BRANCH)
+    pair.run_both(["apt-mark", "hold", "nvidia-utils-535-server"])
+    install = ["install", "nvidia-driver-580-server"]
+    assert run_both_saying(pair, ["apt-get", "-s", *install], HELD_BREAKS) == 100
+    assert run_both_saying(pair, [*APT_Y, *install], HELD_BREAKS) == 100
+    allowed = [*APT_Y, "--allow-change-held-packages", *install]
+    assert run_both_saying(pair, allowed, HELD_BREAKS) == 100
+    for machine, env in ((pair.real, {}), (pair.simulated, QUICK)):
+        lines = run(machine, ["apt-get", "-s", *install], env)[1]
+        assert "The following packages have unmet dependencies:" in lines
+        assert any(line.startswith(" nvidia-utils-535-server : Conflicts: ") for line in lines)
+
+
+def test_a_held_package_is_never_removed_with_what_it_depends_on(sandbox, tmp_path):
+    pair = twins(sandbox, tmp_path, *OLD_BRANCH)
+    pair.run_both(["apt-mark", "hold", "nvidia-driver-535-server"])
+    purge = ["purge", "nvidia-kernel-common-535-server"]
+    assert run_both_saying(pair, ["apt-get", "-s", *purge], HELD_BREAKS) == 100
+    assert run_both_saying(pair, [*APT_Y, *purge], HELD_BREAKS) == 100
+    for machine, env in ((pair.real, {}), (pair.simulated, QUICK)):
+        lines = run(machine, ["apt-get", "-s", *purge], env)[1]
+        assert (
+            " nvidia-driver-535-server : Depends: nvidia-kernel-common-535-server but it is "
+            "not going to be installed"
+        ) in lines
+
+
+def test_autoremove_keeps_a_held_package_and_what_it_needs(sandbox, tmp_path):
+    pair = twins(sandbox, tmp_path, *OLD_BRANCH)
+    pair.run_both(["apt-mark", "hold", "nvidia-dkms-535-server"])
+    pair.run_both([*APT_Y, "purge", "nvidia-driver-535-server"])
+    assert run_both_saying(pair, [*APT_Y, "autoremove", "--purge"], None) == 0
+    left = sandbox.status()
+    assert left["nvidia-dkms-535-server"] == "hi"
+    assert left["nvidia-kernel-common-535-server"] == "ii"  # the held package needs it
+
+
+def test_a_plan_that_releases_the_holds_runs_on_the_simulator_as_with_real_apt(sandbox, tmp_path):
+    """nvwizard's own plan releases the administrator's holds in its repair step (and the
+    simulations before it assume them released), purges, installs, and holds the new
+    namesakes: the same on the simulator as with real apt."""
+    pair = twins(sandbox, tmp_path, *OLD_BRANCH, *OLD_FABRIC, *CONTAINER)
+    report = report_of(sandbox, 4)  # its packages as installed (report_of takes ii only)
+    pair.run_both(["apt-mark", "hold", *OLD_FABRIC, "nvidia-utils-535-server"])
+    report.held_packages = [*OLD_FABRIC, "nvidia-utils-535-server"]
+    for purge in (True, False):  # the purge, and --keep-installed (replaced in place)
+        plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open", purge=purge))
+        assert plan.step("repair") is not None
+        assert pair.simulation_sets(pair.simulated, plan) == pair.simulation_sets(pair.real, plan)
+        check = check_simulation(plan, simulate(pair.simulated, plan))
+        assert check.ok, (purge, check.problems)
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open"))
+    for step in plan.steps:
+        for argv in step.commands:
+            pair.run_both(argv)
+    held = pair.real.start(["apt-mark", "showhold"])
+    names = sorted(line.text for line in held.lines() if line.stream == "stdout")
+    held.wait()
+    assert names == sorted(plan.carried_holds)
+    assert (pair.simulated.read("apt-mark-showhold.txt") or "").split() == names
+
+
+def test_a_purge_that_would_drag_a_held_package_names_it_with_real_apt_and_the_simulator(
+    sandbox, tmp_path
+):
+    """Without NVSwitch the held fabric manager and NSCQ are kept, but depend on the purged
+    driver's kernel-common package: real apt refuses the purge (its resolver keeps held
+    packages), and the plan's check names them as packages the purge would drag along, with
+    the option that purges them too."""
+    pair = twins(sandbox, tmp_path, *OLD_BRANCH, *OLD_FABRIC)
+    report = report_of(sandbox, 0)
+    pair.run_both(["apt-mark", "hold", *OLD_FABRIC])
+    report.held_packages = list(OLD_FABRIC)
+    plan = build_plan(report, Choices(driver="nvidia-driver-580-server-open"))
+    assert not set(OLD_FABRIC) & set(plan.purge_list)
+    for machine in (pair.real, pair.simulated):
+        sim = simulate(machine, plan)
+        assert sim.purge is not None and sim.purge.exit_code == 100
+        assert sorted(sim.purge.held) == sorted(OLD_FABRIC)
+        check = check_simulation(plan, sim)
+        assert sorted(check.dragged) == sorted(OLD_FABRIC)
+        assert not any(p.startswith("apt cannot simulate the purge") for p in check.problems)
+        held = (
+            "the purge would also remove packages you did not confirm: libnvidia-nscq-535, "
+            "nvidia-fabricmanager-535 (held: apt never removes a held package it is not told to)"
+        )
+        assert held in check.problems, check.problems
