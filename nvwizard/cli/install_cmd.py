@@ -312,14 +312,13 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
     """How the demo reboots from the command line, when it lives on in the state directory
     (the same words as `nvwizard status`); None for any other simulated machine."""
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.host.demo_advice import demo_reboot
+    from nvwizard.host.demo_advice import demo_reboot_after_install
 
     if host.saved_in is None:
         return None
-    accept = [b.id for b in apply.plan.blockers]  # the reboot's install accepts them again
-    # a module DKMS built under Secure Boot loads on no simulated machine: no activation
-    offer_activate = apply.plan.mok_certificate is None
-    return demo_reboot(host.path.name, apply.plan.driver, offer_activate, accept)
+    plan = apply.plan
+    accept = [b.id for b in plan.blockers]  # the reboot's install accepts them again
+    return demo_reboot_after_install(host.path.name, plan.driver, plan.mok_certificate, accept)
 
 
 def _demo_repair(host, apply: InProcessApply) -> str | None:

@@ -22,7 +22,12 @@ from nvwizard.engine.progress import DONE, PENDING, PlanProgress, progress_of
 from nvwizard.engine.state import VerifyResult, read_state
 from nvwizard.host.bundle_advice import after_bundle_apply, after_bundle_failure, bundle_dir
 from nvwizard.host.demo import demo_name
-from nvwizard.host.demo_advice import demo_reboot, demo_repair, install_again, verify_command
+from nvwizard.host.demo_advice import (
+    demo_reboot_to_load,
+    demo_repair,
+    install_again,
+    verify_command,
+)
 from nvwizard.knowledge.secure_boot import after_the_install
 from nvwizard.plan.models import ACTIVATE_PLAN
 
@@ -320,16 +325,10 @@ def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str
     if status.reboot_scheduled:
         return "a reboot of the demo is scheduled (it comes due at the demo's pace)"
     # after a failed activation, loading it without a reboot is what just failed
-    # a module DKMS built under Secure Boot loads on no simulated machine (it enrols no key)
-    rejected = status.mok_certificate is not None
-    offer_activate = status.purpose != ACTIVATE_PLAN and not rejected
-    how = demo_reboot(demo, status.driver, offer_activate, status.blockers)
-    if rejected:
-        return (
-            "no reboot loads the module DKMS built under Secure Boot on the demo (its simulator "
-            f"enrols no key); to see its boot reject it, reboot the demo: {how}"
-        )
-    return f"reboot the demo: {how}"
+    activation_failed = status.purpose == ACTIVATE_PLAN
+    return demo_reboot_to_load(
+        demo, status.driver, status.mok_certificate, status.blockers, activation_failed
+    )
 
 
 def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = None) -> Path | None:

@@ -95,6 +95,42 @@ def demo_reboot(
     return f"{reboot}, or {activate}"
 
 
+def demo_reboot_after_install(
+    demo: str,
+    driver: str | None,
+    mok_certificate: str | None,
+    accept: Sequence[str] = (),
+    activation_failed: bool = False,
+) -> str:
+    """How a demo kept in the state directory reboots to load what an install put there
+    (`demo_reboot`). Under Secure Boot with a module DKMS built (`mok_certificate`, the plan's:
+    the key to enrol) the simulated boot rejects the module, as a real machine's does until
+    its key is enrolled, and the simulator enrols no key: neither a reboot nor loading it
+    without one loads it, so no activation is offered. `activation_failed`: loading it
+    without a reboot is what just failed, so it is not offered again either."""
+    offer_activate = not activation_failed and mok_certificate is None
+    return demo_reboot(demo, driver, offer_activate, accept)
+
+
+def demo_reboot_to_load(
+    demo: str,
+    driver: str | None,
+    mok_certificate: str | None,
+    accept: Sequence[str] = (),
+    activation_failed: bool = False,
+) -> str:
+    """ "reboot the demo: ..." (`demo_reboot_after_install`), or, where the simulated boot
+    rejects the module DKMS built under Secure Boot, that no reboot loads it, and the reboot
+    that shows the rejection."""
+    how = demo_reboot_after_install(demo, driver, mok_certificate, accept, activation_failed)
+    if mok_certificate is not None:
+        return (
+            "no reboot loads the module DKMS built under Secure Boot on the demo (its simulator "
+            f"enrols no key); to see its boot reject it, reboot the demo: {how}"
+        )
+    return f"reboot the demo: {how}"
+
+
 def reboot_the_demo(
     demo: str,
     driver: str | None,
