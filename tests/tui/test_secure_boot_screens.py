@@ -113,3 +113,15 @@ def test_on_a_demo_the_install_and_reboot_screens_say_one_thing_about_loading_it
     real.outcome = _done()
     assert "Press n to load it" in texts(InstallController(real, FakeBackend()).outcome_lines())[0]
     assert next_label(real) == "Next: load it or reboot"
+
+
+def test_reboot_later_on_a_kept_demo_offers_no_activate_that_loads_nothing():
+    """On a demo kept in the state directory, "Reboot later" named `nvwizard activate` as a
+    way to load the driver, which the demo's boot and modprobe reject under Secure Boot with
+    a module DKMS built (the end of `install` and `status` offer it nowhere there)."""
+    for certificate in (MOK_DER, None):
+        state = state_with("demo", certificate)
+        state.host.saved_in = "/state/demo-machines/gtx1080-secureboot.json"
+        later = RebootController(state, FakeBackend()).later()
+        assert later.startswith("No reboot now. Reboot the demo when it suits you: ")
+        assert ("nvwizard activate" in later) == (certificate is None), later

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from nvwizard.host.demo import demo_name
-from nvwizard.host.demo_advice import demo_reboot, verify_command
+from nvwizard.host.demo_advice import demo_reboot_after_install, verify_command
 from nvwizard.knowledge.secure_boot import import_certificate
 from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
 from nvwizard.tui.controllers.secure_boot import loads_nowhere, mok_certificate, reboot_lines
@@ -94,7 +94,7 @@ class RebootController:
             plan = self.state.plan
             driver = plan.driver if plan is not None else None
             accept = [b.id for b in plan.blockers] if plan is not None else []
-            how = demo_reboot(demo, driver, accept=accept)
+            how = demo_reboot_after_install(demo, driver, mok_certificate(self.state), accept)
             self.result = (
                 f"No reboot now. Reboot the demo when it suits you: {how}; "
                 f"then run `{verify_command(demo)}`."
