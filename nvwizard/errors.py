@@ -22,7 +22,8 @@ EXIT_CODE_MEANINGS = (
     (
         EXIT_USAGE,
         "usage error: bad option, unknown driver, unreadable `--machine`, "
-        "a state or log folder that cannot be used, a damaged state file or journal",
+        "a state or log folder that cannot be used, a damaged state file or journal; "
+        "`reboot --machine` (a capture bundle is a snapshot: nothing there reboots)",
     ),
     (
         EXIT_REFUSED,
@@ -30,7 +31,7 @@ EXIT_CODE_MEANINGS = (
         "cannot run the CUDA toolkit asked for, the simulation says stop, another apply is "
         "running or changed the saved demo machine; `install --yes`: a blocking condition of "
         "the plan not accepted with `--accept ID`; `verify`: no NVIDIA GPU; `logs`: no apply "
-        "log yet), not root, or not confirmed",
+        "log yet; `reboot`: no NVIDIA driver installed to load), not root, or not confirmed",
     ),
     (
         EXIT_NOT_ACTIVATED,
@@ -43,11 +44,11 @@ EXIT_CODE_MEANINGS = (
 )
 
 
-def exit_codes_help() -> str:
-    """The exit-code table as `--help` epilogs print it."""
+def exit_codes_help(meanings: tuple[tuple[int, str], ...] = EXIT_CODE_MEANINGS) -> str:
+    """The exit-code table as `--help` epilogs print it: nvwizard's, or a command's own."""
     rows = [
         textwrap.fill(meaning, 79, initial_indent=f"  {code:<4}", subsequent_indent=" " * 6)
-        for code, meaning in EXIT_CODE_MEANINGS
+        for code, meaning in meanings
     ]
     return "exit codes:\n" + "\n".join(rows) + "\n"
 

@@ -124,7 +124,7 @@ def activate(
 
     facts = activation_facts(host, driver)
     if driver is None and facts.module_version is None and facts.driver == "nvidia":
-        raise RefusedError(_nothing_installed(host))
+        raise RefusedError(nothing_installed(host))
     activation = decide_activation(facts)
     print(format_decision(facts, activation, host.label), flush=True)
     if activation.verdict == LOADED:
@@ -141,16 +141,16 @@ def activate(
     return _run(host, plan, activation)
 
 
-def _nothing_installed(host) -> str:
-    """Why there is nothing to activate: no GPU at all (an install would be refused too), or
-    no driver installed yet."""
+def nothing_installed(host, nothing: str = "nothing to activate") -> str:
+    """Why there is `nothing` to activate (or load at a reboot): no GPU at all (an install
+    would be refused too), or no driver installed yet."""
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.engine.verify import has_a_gpu_to_verify
     from nvwizard.report.build import build_report
 
     if not has_a_gpu_to_verify(build_report(host)):
-        return f"nothing to activate: {host.label} has no NVIDIA GPU, so there is no driver to load"
-    return f"nothing to activate: no NVIDIA driver is installed (install one: {_install(host)})"
+        return f"{nothing}: {host.label} has no NVIDIA GPU, so there is no driver to load"
+    return f"{nothing}: no NVIDIA driver is installed (install one: {_install(host)})"
 
 
 def _install(host) -> str:

@@ -17,7 +17,7 @@ _SOURCE = {"signed": "Canonical-signed", "dkms": "built by DKMS"}
 
 def format_decision(facts: ActivationFacts, activation: Activation, host_label: str) -> str:
     lines = [f"Loading the driver without a reboot on {host_label}: the machine now"]
-    lines += [f"  {name:<16}{value}" for name, value in _facts(facts)]
+    lines += format_facts(facts)
     if activation.verdict == LOAD:
         lines.append(f"Safe to load it now: {activation.reason}.")
         lines += [f"  note: {note}" for note in activation.notes]
@@ -33,6 +33,11 @@ def format_decision(facts: ActivationFacts, activation: Activation, host_label: 
         if activation.until_reboot:  # e.g. no fabric manager beside the old driver
             lines.append(activation.until_reboot)
     return "\n".join(lines)
+
+
+def format_facts(facts: ActivationFacts) -> list[str]:
+    """The machine as it is now, one indented `name  value` line each (also `reboot`'s)."""
+    return [f"  {name:<16}{value}" for name, value in _facts(facts)]
 
 
 def _facts(facts: ActivationFacts) -> list[tuple[str, str]]:

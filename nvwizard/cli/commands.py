@@ -18,6 +18,7 @@ COMMANDS = (  # (the name typed, its module)
     ("plan", "plan_cmd"),
     ("install", "install_cmd"),
     ("activate", "activate_cmd"),
+    ("reboot", "reboot_cmd"),
     ("status", "status_cmd"),
     ("logs", "logs_cmd"),
     ("verify", "verify_cmd"),

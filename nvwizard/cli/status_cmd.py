@@ -27,7 +27,7 @@ from nvwizard.engine.attach import (
 )
 from nvwizard.errors import NvwizardError
 from nvwizard.host.demo import demo_name
-from nvwizard.plan.models import ACTIVATE_PLAN
+from nvwizard.plan.models import ACTIVATE_PLAN, REBOOT_PLAN
 
 if TYPE_CHECKING:
     from nvwizard.host.base import Host
@@ -159,7 +159,10 @@ def format_status(
     status: ApplyStatus, loaded: dict | None = None, meanwhile: str | None = None
 ) -> str:
     lines = []
-    what = " (loading it without a reboot)" if status.purpose == ACTIVATE_PLAN else ""
+    what = {
+        ACTIVATE_PLAN: " (loading it without a reboot)",
+        REBOOT_PLAN: " (the reboot to load it)",
+    }.get(status.purpose or "", "")
     if status.state == NONE:
         lines.append("No apply has run on this machine yet.")
     elif status.state == RUNNING:

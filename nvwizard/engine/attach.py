@@ -29,7 +29,7 @@ from nvwizard.host.demo_advice import (
     verify_command,
 )
 from nvwizard.knowledge.secure_boot import after_the_install
-from nvwizard.plan.models import ACTIVATE_PLAN
+from nvwizard.plan.models import ACTIVATE_PLAN, REBOOT_PLAN
 
 RUNNING = "running"
 FINISHED = "finished"
@@ -55,7 +55,7 @@ class ApplyStatus:
     outcome: str | None = None  # running, done, failed, cancelled, interrupted
     driver: str | None = None
     host: str | None = None  # the machine applied to: "this machine", "demo hgx-h100"
-    purpose: str | None = None  # what the apply was for: install, repair, activate
+    purpose: str | None = None  # what the apply was for: install, repair, activate, reboot
     run_id: str | None = None
     pid: int | None = None
     started_at: float | None = None
@@ -276,6 +276,11 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
             "loading the installed driver without a reboot did not work: "
             f"{_reboot(status, name, to_load=True).removesuffix('.')}, then run `{verify}`"
         )
+    if status.purpose == REBOOT_PLAN and status.outcome in ("failed", INTERRUPTED):
+        if loaded:
+            return NEXT_VERIFY, f"run `{verify}`"
+        # `shutdown` failed: no package was touched, nothing to repair
+        return NEXT_REBOOT, f"{_reboot(status, name).removesuffix('.')}; then run `{verify}`"
     if status.outcome in ("failed", INTERRUPTED):
         if name is not None:
             saved_in = demo.saved_in if demo is not None else None
@@ -290,7 +295,9 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
         return NEXT_NOTHING, "the driver was verified"
     if status.purpose == ACTIVATE_PLAN and status.outcome == "done":
         return NEXT_NOTHING, "the driver was loaded without a reboot and passed verify's checks"
-    if status.reboot_pending and not loaded:
+    # the new driver loads at a reboot, or a reboot is scheduled (`nvwizard reboot`'s own
+    # plan installs nothing: only the scheduled reboot says it is still to come)
+    if (status.reboot_pending or status.reboot_scheduled) and not loaded:
         return NEXT_REBOOT, f"{_reboot(status, name).removesuffix('.')}; then run `{verify}`"
     if status.verified is not None:
         found = verify.removeprefix("sudo ")

@@ -261,7 +261,9 @@ class Journal:
                 state,
                 apply=apply.finished_with(event),
                 reboot_scheduled=outcome.reboot_scheduled,
-                verify_pending=outcome.reboot_required and outcome.ok,
+                # after the reboot that loads the new driver, or any reboot the plan scheduled
+                # (`nvwizard reboot`'s plan changes no package): verify comes next
+                verify_pending=outcome.ok and (outcome.reboot_required or outcome.reboot_scheduled),
             )
         write_state(self.state, self.state_dir)
 

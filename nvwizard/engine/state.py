@@ -11,8 +11,8 @@ One JSON object:
   driver, flavour, branch, modules, install_list, purge_list, planned [{id, title}],
   steps {id: pending|running|done|failed}, outcome (running, done, failed, cancelled),
   failed_step, message, repair (argv), reboot_pending, log, events (the two log paths);
-  and purpose (install, repair or activate; files written before it was added have none:
-  install), blockers (the ids of the plan's blocking conditions, accepted as it was applied)
+  and purpose (install, repair, activate or reboot; files written before it was added have
+  none: install), blockers (the ids of the plan's blocking conditions, accepted as it was applied)
   and mok_certificate (Secure Boot is on and DKMS built the module: the certificate of the
   key to enrol before the reboot loads it; null otherwise), both absent from older files;
 - reboot_scheduled, verify_pending: booleans;
@@ -49,12 +49,12 @@ from nvwizard.engine.json_checks import (
 from nvwizard.engine.progress import DONE, FAILED, PENDING, RUNNING
 from nvwizard.errors import StateFileError
 from nvwizard.host.record_files import UnusableFile, read_capped
-from nvwizard.plan.models import ACTIVATE_PLAN, INSTALL_PLAN, REPAIR_PLAN
+from nvwizard.plan.models import ACTIVATE_PLAN, INSTALL_PLAN, REBOOT_PLAN, REPAIR_PLAN
 
 STATE_FILE = "state.json"
 STEP_STATUSES = (PENDING, RUNNING, DONE, FAILED)
 APPLY_OUTCOMES = ("running", *ev.OUTCOME_STATUSES)
-PLAN_PURPOSES = (INSTALL_PLAN, REPAIR_PLAN, ACTIVATE_PLAN)
+PLAN_PURPOSES = (INSTALL_PLAN, REPAIR_PLAN, ACTIVATE_PLAN, REBOOT_PLAN)
 
 
 # -- what `nvwizard verify` found ------------------------------------------------------------
@@ -150,7 +150,7 @@ class ApplyRecord:
     reboot_pending: bool
     log: str  # the human log
     events: str  # the JSON-lines journal
-    purpose: str = INSTALL_PLAN  # what the plan was for: install, repair or activate
+    purpose: str = INSTALL_PLAN  # what the plan was for: install, repair, activate or reboot
     blockers: tuple[str, ...] = ()  # the plan's blocking conditions' ids (accepted)
     mok_certificate: str | None = None  # the plan's: a key to enrol before the reboot loads it
 

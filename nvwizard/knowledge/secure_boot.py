@@ -77,6 +77,13 @@ def after_the_install(certificate: str, scheduled: bool) -> str:
     return f"{what} is enrolled, so before the reboot: {enrolment_of(certificate, True)}."
 
 
+def before_the_reboot(certificate: str) -> str:
+    """What `nvwizard reboot` on a real machine says before it asks: the reboot alone does not
+    load the module; the import comes first, MOK Manager at that boot."""
+    what = "Secure Boot is on and DKMS built the module: Secure Boot rejects it until its key"
+    return f"{what} is enrolled, so before this reboot: {enrolment_of(certificate)}."
+
+
 def demo_after_the_install(demo: bool = True) -> str:
     """What the end of an install on a demo machine (`demo`, else a bundle's simulated
     machine) says instead of its reboot."""

@@ -38,10 +38,12 @@ LOAD = "load"  # modprobe the new modules
 START_SERVICES = "start-services"  # also run when an unload fails: the old driver goes on
 VERIFY_DRIVER = "verify-driver"  # the checks of `nvwizard verify`, on the loaded driver
 
-# What a plan is for: installing a driver, repairing dpkg, or loading the installed driver.
+# What a plan is for: installing a driver, repairing dpkg, loading the installed driver, or
+# rebooting to load it (`nvwizard reboot`: the install's reboot step alone).
 INSTALL_PLAN = "install"
 REPAIR_PLAN = "repair"
 ACTIVATE_PLAN = "activate"
+REBOOT_PLAN = "reboot"
 
 STEP_KINDS = (
     PREFLIGHT,
@@ -166,7 +168,7 @@ class Plan:
     stack_list: list[str] = field(default_factory=list)
     cuda: str | None = None
     repositories: list[str] = field(default_factory=list)
-    purpose: str = INSTALL_PLAN  # INSTALL_PLAN, REPAIR_PLAN or ACTIVATE_PLAN
+    purpose: str = INSTALL_PLAN  # INSTALL_PLAN, REPAIR_PLAN, ACTIVATE_PLAN or REBOOT_PLAN
     # what an unattended apply must not go on with unless someone accepted it (blockers.py)
     blockers: list[Blocker] = field(default_factory=list)
     # Secure Boot is on and DKMS builds the module: the certificate of DKMS's key, which must
