@@ -316,9 +316,7 @@ def _demo_reboot(host, apply: InProcessApply) -> str | None:
 
     if host.saved_in is None:
         return None
-    plan = apply.plan
-    accept = [b.id for b in plan.blockers]  # the reboot's install accepts them again
-    return demo_reboot_after_install(host.path.name, plan.driver, plan.mok_certificate, accept)
+    return demo_reboot_after_install(host.path.name, apply.plan.mok_certificate)
 
 
 def _demo_repair(host, apply: InProcessApply) -> str | None:

@@ -235,7 +235,7 @@ class ActivationGuard:
         demo = self._demo()
         if demo is None:
             return here
-        how = reboot_the_demo(demo, self.plan.driver or None, self.host.saved_in, False)
+        how = reboot_the_demo(demo, self.host.saved_in, False)
         return f"{how[0].upper() if sentence else how[0]}{how[1:]}."
 
 

@@ -317,7 +317,7 @@ def _verify_command(status: ApplyStatus) -> str:
 
 def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str:
     """The reboot that loads the new driver: this machine's, or the demo's (which no real
-    `reboot` reaches: an install with --reboot ends with it, and `activate` may load the
+    `reboot` reaches: its own `nvwizard reboot --demo NAME` does, and `activate` may load the
     driver without one)."""
     if demo is None:
         # under Secure Boot, a module DKMS built loads only once its key was imported and
@@ -333,9 +333,7 @@ def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str
         return "a reboot of the demo is scheduled (it comes due at the demo's pace)"
     # after a failed activation, loading it without a reboot is what just failed
     activation_failed = status.purpose == ACTIVATE_PLAN
-    return demo_reboot_to_load(
-        demo, status.driver, status.mok_certificate, status.blockers, activation_failed
-    )
+    return demo_reboot_to_load(demo, status.mok_certificate, activation_failed)
 
 
 def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = None) -> Path | None:

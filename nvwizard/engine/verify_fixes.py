@@ -121,7 +121,7 @@ def demo_fixes(
             repair=WIZARD_REPAIR,
         )
     wizard, install = wizard_command(demo), demo_command(demo, "install")
-    reboot = reboot_the_demo(demo, driver, saved_in, accept=accept)
+    reboot = reboot_the_demo(demo, saved_in, accept=accept)
     return Fixes(
         reboot=f"R{reboot[1:]}{' again' if saved_in else ''}.",
         install_first=f"Install the driver first: `{wizard}` (the wizard) or `{install}`.",

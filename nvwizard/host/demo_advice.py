@@ -2,7 +2,8 @@
 
 A demo machine (`--demo NAME`) is simulated: nothing typed on this computer acts on it (`sudo
 reboot` would reboot this computer, `dpkg --configure -a` would repair this computer's dpkg),
-only nvwizard's own commands with `--demo NAME`, or the wizard's keys while it shows the demo.
+only nvwizard's own commands with `--demo NAME` (its reboot: `nvwizard reboot --demo NAME`),
+or the wizard's keys while it shows the demo.
 With NVWIZARD_STATE_DIR set it lives on between commands in a file there; deleting that file
 resets it to its bundle. Each place that advises about a demo takes its words from here:
 `status`'s next step, the end of `install`, `verify`'s fixes, the wizard's screens,
@@ -78,17 +79,15 @@ def yes_words(accept: Sequence[str] = ()) -> list[str]:
     return ["--yes", *[word for name in accept for word in ("--accept", name)]]
 
 
-def demo_reboot(
-    demo: str, driver: str | None, offer_activate: bool = True, accept: Sequence[str] = ()
-) -> str:
+def reboot_command(demo: str) -> str:
+    return demo_command(demo, "reboot")
+
+
+def demo_reboot(demo: str, offer_activate: bool = True) -> str:
     """How a demo kept in the state directory reboots to load the installed driver, from the
-    command line: no real `reboot` reaches it, an install with --reboot ends with one.
-    `driver`: the one its last apply installed (None: not known, the install picks its
-    recommended one); `accept`: the ids of its plan's blocking conditions, which that install
-    accepts again."""
-    what = "installs it again" if driver else "installs the recommended driver"
-    yes = without_asking(accept)
-    reboot = f"`{install_again(driver, demo)} {yes} --reboot` {what} and then reboots the demo"
+    command line: its own `nvwizard reboot --demo NAME` (no real `reboot` reaches it), or,
+    where `offer_activate`, loading the driver without a reboot where that is safe."""
+    reboot = f"`{reboot_command(demo)}` reboots it"
     if not offer_activate:
         return reboot
     activate = f"`{activate_command(demo)}` loads it without a reboot where that is safe"
@@ -96,11 +95,7 @@ def demo_reboot(
 
 
 def demo_reboot_after_install(
-    demo: str,
-    driver: str | None,
-    mok_certificate: str | None,
-    accept: Sequence[str] = (),
-    activation_failed: bool = False,
+    demo: str, mok_certificate: str | None, activation_failed: bool = False
 ) -> str:
     """How a demo kept in the state directory reboots to load what an install put there
     (`demo_reboot`). Under Secure Boot with a module DKMS built (`mok_certificate`, the plan's:
@@ -109,20 +104,16 @@ def demo_reboot_after_install(
     without one loads it, so no activation is offered. `activation_failed`: loading it
     without a reboot is what just failed, so it is not offered again either."""
     offer_activate = not activation_failed and mok_certificate is None
-    return demo_reboot(demo, driver, offer_activate, accept)
+    return demo_reboot(demo, offer_activate)
 
 
 def demo_reboot_to_load(
-    demo: str,
-    driver: str | None,
-    mok_certificate: str | None,
-    accept: Sequence[str] = (),
-    activation_failed: bool = False,
+    demo: str, mok_certificate: str | None, activation_failed: bool = False
 ) -> str:
     """ "reboot the demo: ..." (`demo_reboot_after_install`), or, where the simulated boot
     rejects the module DKMS built under Secure Boot, that no reboot loads it, and the reboot
     that shows the rejection."""
-    how = demo_reboot_after_install(demo, driver, mok_certificate, accept, activation_failed)
+    how = demo_reboot_after_install(demo, mok_certificate, activation_failed)
     if mok_certificate is not None:
         return (
             "no reboot loads the module DKMS built under Secure Boot on the demo (its simulator "
@@ -133,16 +124,17 @@ def demo_reboot_to_load(
 
 def reboot_the_demo(
     demo: str,
-    driver: str | None,
     saved_in: str | None,
     offer_activate: bool = True,
     accept: Sequence[str] = (),
 ) -> str:
     """ "reboot the demo: ...; then run `nvwizard verify --demo NAME`", from the command line:
-    a demo kept in the state directory (`saved_in`) by its own commands; one that is not kept
-    only in the wizard, or once NVWIZARD_STATE_DIR keeps it. `accept`: as `demo_reboot`."""
+    a demo kept in the state directory (`saved_in`) by its own `nvwizard reboot`; one that is
+    not kept only in the wizard, or once NVWIZARD_STATE_DIR keeps it: its install (whose plan
+    has blocking conditions with the ids `accept`, which `--yes` must accept) then reboots it,
+    as the install is not kept either."""
     if saved_in:
-        how = demo_reboot(demo, driver, offer_activate, accept)
+        how = demo_reboot(demo, offer_activate)
         return f"reboot the demo: {how}; then run `{verify_command(demo)}`"
     return (
         f"reboot the demo: the wizard (`{wizard_command(demo)}`) reboots it after an install "

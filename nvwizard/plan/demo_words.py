@@ -78,10 +78,9 @@ def on_failure(step: Step, plan: Plan, demo: DemoRef) -> str:
     # loading it without a reboot is what failed: the demo's reboot alone
     reboot = reboot_the_demo(
         demo.name,
-        driver,
         demo.saved_in,
         offer_activate=plan.purpose != pm.ACTIVATE_PLAN,
-        accept=[b.id for b in plan.blockers],  # the reboot's install accepts them again
+        accept=[b.id for b in plan.blockers],  # an unkept demo's install accepts them again
     )
     if step.kind in (pm.REBOOT, pm.VERIFY_DRIVER):
         return f"R{reboot[1:]}."

@@ -122,9 +122,8 @@ def test_a_load_that_fails_after_the_install_still_exits_0_and_says_reboot(
     )
     # the demo's reboot, kept in the state directory: `sudo reboot` never reaches it
     assert (
-        "Next: Reboot the demo: `nvwizard install --demo rtx3090-fresh --driver "
-        "nvidia-driver-595-server-open --yes --reboot` installs it again and then reboots the "
-        "demo; then run `nvwizard verify --demo rtx3090-fresh`."
+        "Next: Reboot the demo: `nvwizard reboot --demo rtx3090-fresh` reboots it; then run "
+        "`nvwizard verify --demo rtx3090-fresh`."
     ) in out.splitlines()
     assert "sudo" not in out[out.index("FAILED: ") :]
     recorded = state(places)
@@ -139,8 +138,7 @@ def test_a_load_that_fails_after_the_install_still_exits_0_and_says_reboot(
     # the demo's reboot, not this computer's; not the activation that just failed
     assert status["next_hint"] == (
         "loading the installed driver without a reboot did not work: reboot the demo: "
-        "`nvwizard install --demo rtx3090-fresh --driver nvidia-driver-595-server-open --yes "
-        "--reboot` installs it again and then reboots the demo, then run "
+        "`nvwizard reboot --demo rtx3090-fresh` reboots it, then run "
         "`nvwizard verify --demo rtx3090-fresh`"
     )
 

@@ -110,15 +110,15 @@ def test_status_after_a_demo_apply_follows_the_demos_reboot_and_verify(tmp_path)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
     # how a demo reboots (no `reboot` on this computer reaches it), then its verify; the
     # install said "A reboot is needed to load the new driver: reboot"
-    again = f"nvwizard install --demo {DEMO} --driver nvidia-driver-595-server-open"
     assert (
-        f"The new driver loads at the demo's next reboot: `{again} --yes --reboot` installs it"
+        f"The new driver loads at the demo's next reboot: `nvwizard reboot --demo {DEMO}` "
+        "reboots it"
     ) in installed.stdout
     assert ": reboot\n" not in installed.stdout
     assert status_next(tmp_path) == (
-        f"reboot: reboot the demo: `{again} --yes --reboot` installs it again and then reboots "
-        f"the demo, or `nvwizard activate --demo {DEMO}` loads it without a reboot where that "
-        f"is safe; then run `nvwizard verify --demo {DEMO}`"
+        f"reboot: reboot the demo: `nvwizard reboot --demo {DEMO}` reboots it, or `nvwizard "
+        f"activate --demo {DEMO}` loads it without a reboot where that is safe; then run "
+        f"`nvwizard verify --demo {DEMO}`"
     )
 
     again, _ = run_with_trapped_path(tmp_path, "install", "--demo", DEMO, "--yes", "--reboot")
@@ -173,7 +173,7 @@ def test_verify_after_an_install_without_its_reboot_gives_the_demos_own_fixes(tm
     demo's own verify."""
     from nvwizard.host.demo_advice import demo_reboot
 
-    demo, driver = "hgx-h100", "nvidia-driver-595-server-open"
+    demo = "hgx-h100"
     jobs = ("--accept", "gpu-processes")  # its training jobs; they outlive the install
     installed, _ = run_with_trapped_path(tmp_path, "install", "--demo", demo, "--yes", *jobs)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr
@@ -182,11 +182,11 @@ def test_verify_after_an_install_without_its_reboot_gives_the_demos_own_fixes(tm
     assert done.returncode == 1 and calls == [], done.stdout + done.stderr
     failed = {c["name"]: c["fix"] for c in json.loads(done.stdout)["checks"] if not c["ok"]}
     assert "module-version" in failed, failed
-    # the demo's reboot is an `install --yes`: it accepts the jobs again, or it is refused
+    # the demo's reboot is its own `nvwizard reboot --demo NAME`
     reboot = (
-        f"Reboot the demo: {demo_reboot(demo, driver, accept=['gpu-processes'])}; then run "
-        f"`nvwizard verify --demo {demo}` again."
+        f"Reboot the demo: {demo_reboot(demo)}; then run `nvwizard verify --demo {demo}` again."
     )
+    assert reboot.startswith(f"Reboot the demo: `nvwizard reboot --demo {demo}` reboots it, or")
     assert failed["module-version"].startswith(reboot), failed
     assert reboot[len("Reboot the demo: ") : -len(" again.")] in status_next(tmp_path)
     for name, fix in failed.items():

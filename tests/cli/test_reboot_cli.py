@@ -69,6 +69,11 @@ def test_after_an_install_without_reboot_the_demo_reboots_and_verify_passes(caps
     assert output(capsys, "install", "--demo", FRESH, "--yes")[0] == 0
     code, failed = verify_fixes(capsys, FRESH)
     assert code == 1 and "module-loaded" in failed  # installed, not loaded yet
+    assert failed["module-loaded"].startswith(
+        f"Reboot the demo: `nvwizard reboot --demo {FRESH}` reboots it, or `nvwizard activate "
+        f"--demo {FRESH}` loads it without a reboot where that is safe; then run `nvwizard "
+        f"verify --demo {FRESH}` again."
+    )
 
     code, out, err = output(capsys, "reboot", "--demo", FRESH, "--yes")
     assert code == 0, out + err
@@ -89,6 +94,30 @@ def test_after_an_install_without_reboot_the_demo_reboots_and_verify_passes(caps
     code, out, _ = output(capsys, "verify", "--demo", FRESH)
     assert code == 0 and "All checks passed." in out, out
     assert status_next(capsys) == "nothing: the driver was verified"
+
+
+def test_every_next_step_names_the_demos_reboot_not_the_install_again(capsys):
+    code, out, _ = output(
+        capsys, "install", "--demo", "hgx-h100", "--yes", "--accept", "gpu-processes"
+    )
+    assert code == 0
+    reboot = (
+        "`nvwizard reboot --demo hgx-h100` reboots it, or `nvwizard activate --demo hgx-h100` "
+        "loads it without a reboot where that is safe"
+    )
+    assert f"The new driver loads at the demo's next reboot: {reboot}." in out.splitlines()
+    assert status_next(capsys) == (
+        f"reboot: reboot the demo: {reboot}; then run `nvwizard verify --demo hgx-h100`"
+    )
+    _, failed = verify_fixes(capsys, "hgx-h100")
+    assert failed["module-version"].startswith(f"Reboot the demo: {reboot};")
+    everything = out + json.dumps(failed)
+    assert "installs it again" not in everything and "--reboot`" not in everything
+    # and the advice works as said: the demo's training jobs are no condition to accept again
+    code, out, err = output(capsys, "reboot", "--demo", "hgx-h100", "--yes")
+    assert code == 0, out + err
+    assert "loaded; nvidia-smi: table" in out
+    assert output(capsys, "verify", "--demo", "hgx-h100")[0] == 0
 
 
 def test_a_second_reboot_is_harmless(capsys, places):

@@ -168,9 +168,9 @@ def test_a_demo_that_needs_its_reboot_is_told_how_a_demo_reboots(places):
     status = current_apply(boot_time=AFTER, demo_now=demo_as(booted_at=BEFORE))
     assert status.next_step == NEXT_REBOOT and not status.rebooted_since  # the demo's boot
     assert status.next_hint == (
-        f"reboot the demo: `{AGAIN} --yes --reboot` installs it again and then reboots the "
-        "demo, or `nvwizard activate --demo hgx-h100` loads it without a reboot where that "
-        "is safe; then run `nvwizard verify --demo hgx-h100`"
+        "reboot the demo: `nvwizard reboot --demo hgx-h100` reboots it, or `nvwizard activate "
+        "--demo hgx-h100` loads it without a reboot where that is safe; then run `nvwizard "
+        "verify --demo hgx-h100`"
     )
     no_advice_for_this_machine(status)
 
@@ -239,18 +239,17 @@ def test_this_machine_with_its_reboot_scheduled_imports_the_key_before_it(places
     assert hint.endswith("; then run `sudo nvwizard verify`")
 
 
-def test_a_demo_reboot_accepts_again_what_its_install_accepted(places):
-    """A demo reboots from the command line with `install --yes --reboot`, which refuses a
-    plan whose blocking conditions are not accepted: the advice names the --accept its
-    last install needed (hgx-h100's training jobs outlive the install)."""
+def test_a_demo_reboot_is_its_own_command_not_the_install_again(places):
+    """A demo reboots from the command line with `nvwizard reboot --demo NAME`. It said
+    `install --yes --accept gpu-processes --reboot`: the whole install again, accepting its
+    blocking conditions again, only to reboot (hgx-h100's training jobs outlive the install)."""
     state, log = places
     plan = dkms_under_secure_boot(blockers=("gpu-processes",))
     plan.mok_certificate = None
     write_journal(log, state, host=DEMO, plan=plan)
     status = current_apply(demo_now=demo_as(booted_at=BEFORE))
-    assert status.next_hint.startswith(
-        f"reboot the demo: `{AGAIN} --yes --accept gpu-processes --reboot` installs it again"
-    )
+    assert status.next_hint.startswith("reboot the demo: `nvwizard reboot --demo hgx-h100` ")
+    assert "install" not in status.next_hint and "--accept" not in status.next_hint
 
 
 def test_replay_and_follow_gives_the_past_then_live_events_until_the_end(places):

@@ -428,8 +428,5 @@ def test_a_demos_fixes_name_its_own_commands_and_say_the_rest_is_for_a_real_mach
         assert "sudo" not in here and "apt-get" not in here, check
         assert "nvwizard" in here or check.fix.startswith("On a real machine: "), check
     loaded = by_name(checks)["module-loaded"].fix
-    assert loaded.startswith(
-        "Reboot the demo: `nvwizard install --demo hgx-h100 --driver "
-        "nvidia-driver-580-server-open --yes --reboot` installs it again"
-    )
+    assert loaded.startswith("Reboot the demo: `nvwizard reboot --demo hgx-h100` reboots it")
     assert "On a real machine: if it still is not loaded: `sudo modprobe nvidia`" in loaded

@@ -72,9 +72,8 @@ def test_a_kept_demo_s_steps_name_its_install_reboot_and_reset(tmp_path, monkeyp
         f"demo's package manager left unfinished), or reset the demo to its bundle: `rm {saved}`."
     )
     assert plan.step("reboot").on_failure == (
-        # its training jobs: the reboot's install --yes accepts them again, or it is refused
-        f"Reboot the demo: `{again} --yes --accept gpu-processes --reboot` installs it again and "
-        "then reboots the demo, "
+        # the demo's own reboot: no install again (nor its --accept for the training jobs)
+        "Reboot the demo: `nvwizard reboot --demo hgx-h100` reboots it, "
         "or `nvwizard activate --demo hgx-h100` loads it without a reboot where that is safe; "
         "then run `nvwizard verify --demo hgx-h100`."
     )
@@ -138,9 +137,8 @@ def test_the_activation_steps_on_a_demo_name_its_reboot_not_sudo_reboot():
         "verify-driver",
     ]
     reboot = (
-        f"reboot the demo: `nvwizard install --demo hgx-h100 --driver {FRESH.driver} --yes "
-        "--reboot` installs it again and then reboots the demo; then run `nvwizard verify "
-        "--demo hgx-h100`."
+        "reboot the demo: `nvwizard reboot --demo hgx-h100` reboots it; then run `nvwizard "
+        "verify --demo hgx-h100`."
     )
     assert plan.step("load-nvidia").on_failure == (
         f"The error above says why it did not load now; {reboot}"

@@ -260,12 +260,10 @@ async def test_later_on_a_demo_says_how_the_demo_reboots_not_this_computer():
         await choose(pilot, "later")
         await settle(pilot)
         said = app.controllers.reboot.result
-        driver = app.state.plan.driver
         assert said == (
-            "No reboot now. Reboot the demo when it suits you: `nvwizard install --demo "
-            f"rtx3090-fresh --driver {driver} --yes --reboot` installs it again and then "
-            "reboots the demo, or `nvwizard activate --demo rtx3090-fresh` loads it without a "
-            "reboot where that is safe; then run `nvwizard verify --demo rtx3090-fresh`."
+            "No reboot now. Reboot the demo when it suits you: `nvwizard reboot --demo "
+            "rtx3090-fresh` reboots it, or `nvwizard activate --demo rtx3090-fresh` loads it "
+            "without a reboot where that is safe; then run `nvwizard verify --demo rtx3090-fresh`."
         )
 
 

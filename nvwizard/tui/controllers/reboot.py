@@ -91,10 +91,7 @@ class RebootController:
     def later(self) -> str:
         demo = self._kept_demo()
         if demo is not None:
-            plan = self.state.plan
-            driver = plan.driver if plan is not None else None
-            accept = [b.id for b in plan.blockers] if plan is not None else []
-            how = demo_reboot_after_install(demo, driver, mok_certificate(self.state), accept)
+            how = demo_reboot_after_install(demo, mok_certificate(self.state))
             self.result = (
                 f"No reboot now. Reboot the demo when it suits you: {how}; "
                 f"then run `{verify_command(demo)}`."
