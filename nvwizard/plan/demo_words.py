@@ -75,11 +75,12 @@ def on_failure(step: Step, plan: Plan, demo: DemoRef) -> str:
         return f"Harmless to leave: apply again (`{install_again(driver, demo.name)}`) or leave it."
     if step.kind in _BY_HAND:
         return on_a_real_machine(step.on_failure)
-    # loading it without a reboot is what failed: the demo's reboot alone
+    # loading it without a reboot is what failed, or a module DKMS built under Secure Boot,
+    # which loads on no simulated machine (it enrols no key): the demo's reboot alone
     reboot = reboot_the_demo(
         demo.name,
         demo.saved_in,
-        offer_activate=plan.purpose != pm.ACTIVATE_PLAN,
+        offer_activate=plan.purpose != pm.ACTIVATE_PLAN and plan.mok_certificate is None,
         accept=[b.id for b in plan.blockers],  # an unkept demo's install accepts them again
     )
     if step.kind in (pm.REBOOT, pm.VERIFY_DRIVER):

@@ -153,6 +153,9 @@ def test_secure_boot_dkms_the_boot_shows_the_rejection_as_after_install_reboot(
         "nvidia-smi: no-driver"
     )
     assert rejected in lines
+    # its "if it fails" offers no activation: no simulated machine loads that module
+    (if_it_fails,) = [line for line in lines if "if it fails:" in line]
+    assert "activate" not in if_it_fails and f"nvwizard reboot --demo {SB}" in if_it_fails
     after_reboot_command = saved_boots(places, SB)[-1]
     code, after_reboot_command_fixes = verify_fixes(capsys, SB)
     assert code == 1
