@@ -17,36 +17,29 @@ DEMO = "gtx1080-secureboot"
 DRIVER = "nvidia-driver-580-server"
 MOK = "/var/lib/shim-signed/mok/MOK.der"
 ACCEPT = ["secure-boot-dkms-only"]
-INSTALL = (
-    f"`nvwizard install --demo {DEMO} --driver {DRIVER} --yes --accept secure-boot-dkms-only "
-    "--reboot` installs it again and then reboots the demo"
-)
+REBOOT = f"`nvwizard reboot --demo {DEMO}` reboots it"
 ACTIVATE = f"`nvwizard activate --demo {DEMO}` loads it without a reboot where that is safe"
 
 
 def test_no_activation_is_offered_where_the_simulated_boot_rejects_the_module():
-    assert demo_reboot_after_install(DEMO, DRIVER, MOK, ACCEPT) == INSTALL
-    assert demo_reboot_after_install(DEMO, DRIVER, None, ACCEPT) == f"{INSTALL}, or {ACTIVATE}"
-    assert demo_reboot_after_install(DEMO, DRIVER, None, ACCEPT, activation_failed=True) == (
-        INSTALL
-    )
+    assert demo_reboot_after_install(DEMO, MOK) == REBOOT
+    assert demo_reboot_after_install(DEMO, None) == f"{REBOOT}, or {ACTIVATE}"
+    assert demo_reboot_after_install(DEMO, None, activation_failed=True) == REBOOT
 
 
 def test_status_says_no_reboot_loads_it_and_which_reboot_shows_the_rejection():
-    assert demo_reboot_to_load(DEMO, DRIVER, MOK, ACCEPT) == (
+    assert demo_reboot_to_load(DEMO, MOK) == (
         "no reboot loads the module DKMS built under Secure Boot on the demo (its simulator "
-        f"enrols no key); to see its boot reject it, reboot the demo: {INSTALL}"
+        f"enrols no key); to see its boot reject it, reboot the demo: {REBOOT}"
     )
-    assert demo_reboot_to_load(DEMO, DRIVER, None, ACCEPT) == (
-        f"reboot the demo: {INSTALL}, or {ACTIVATE}"
-    )
+    assert demo_reboot_to_load(DEMO, None) == f"reboot the demo: {REBOOT}, or {ACTIVATE}"
 
 
 def test_the_end_of_install_and_status_take_the_decision_from_the_one_helper(monkeypatch):
     asked: list[tuple] = []
 
-    def decided(demo, driver, mok_certificate, accept=(), activation_failed=False):
-        asked.append((demo, driver, mok_certificate, list(accept), activation_failed))
+    def decided(demo, mok_certificate, activation_failed=False):
+        asked.append((demo, mok_certificate, activation_failed))
         return "HOW"
 
     monkeypatch.setattr(demo_advice, "demo_reboot_after_install", decided)
@@ -62,7 +55,7 @@ def test_the_end_of_install_and_status_take_the_decision_from_the_one_helper(mon
     activation = ApplyStatus(state="finished", driver=DRIVER, purpose=ACTIVATE_PLAN)
     assert attach._reboot(activation, DEMO) == "reboot the demo: HOW"
     assert asked == [
-        (DEMO, DRIVER, MOK, ACCEPT, False),
-        (DEMO, DRIVER, MOK, ACCEPT, False),
-        (DEMO, DRIVER, None, [], True),
+        (DEMO, MOK, False),
+        (DEMO, MOK, False),
+        (DEMO, None, True),
     ]
