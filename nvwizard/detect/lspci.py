@@ -7,9 +7,12 @@ A `-nn` device line is `[domain:]bus:slot.fn <class text> [cccc]: <description> 
 NVIDIA line of a known class is kept with its class code from the class text and no device id
 (unless pci.ids did not know the chip and printed `Device 2b85`, which is the id); the chip
 code in the description then tells the generation. Other vendors' plain lines are skipped
-(nothing needs them). A `-nn` line cut short before its ids is skipped too. `-v` and `-k` add
-`Subsystem:`, `Kernel driver in use:` and `Kernel modules:` (and other) lines below a device,
-read by their key, so lost indentation does not matter.
+(nothing needs them) but Intel's and AMD's display controllers, kept with their class and
+vendor: a laptop's integrated GPU, beside which a discrete one may be switched off. A `-nn`
+line cut short before its ids is skipped too. `-v` and `-k` add `Subsystem:`, `Kernel driver
+in use:` and `Kernel modules:` (and other) lines below a device, read by their key, so lost
+indentation does not matter. `(rev ff)` is kept: a device whose
+config space reads all ones (a GPU fallen off the bus, or a laptop's switched-off one).
 """
 
 from __future__ import annotations
@@ -92,6 +95,19 @@ CLASS_CODES = {
 NVIDIA_VENDOR = "10de"
 _UNKNOWN_DEVICE_RE = re.compile(r"\bDevice ([0-9a-fA-F]{4})\b")
 _PROG_IF_RE = re.compile(r"\s*\(prog-if [^)]*\)")
+_REVISION_RE = re.compile(r"\(rev ([0-9a-fA-F]{2})\)")
+
+
+def _revision(text: str) -> str | None:
+    """ "... [10de:2204] (rev a1)" -> "a1"; "(rev ff)": the device's config space reads all
+    ones (it does not answer: fallen off the bus, or switched off)."""
+    found = _REVISION_RE.search(text)
+    return found.group(1).lower() if found else None
+
+
+# Integrated GPUs' vendors in plain lspci, kept (class and vendor only) as the sign of a
+# laptop's hybrid graphics: its discrete GPU may be switched off.
+_INTEGRATED_GPU_VENDORS = {"intel corporation": "8086", "advanced micro devices, inc.": "1002"}
 
 
 def _plain_device(address: str, rest: str) -> PciDevice | None:
@@ -99,6 +115,8 @@ def _plain_device(address: str, rest: str) -> PciDevice | None:
     class_text, sep, description = rest.partition(": ")
     code = CLASS_CODES.get(class_text.strip().lower())
     vendor, _, name = description.partition(" Corporation")
+    if sep and code and code.startswith("03") and vendor.strip().lower() != "nvidia":
+        return _plain_integrated_gpu(address, code, description)
     if not sep or code is None or vendor.strip().lower() != "nvidia":
         return None
     description = _PROG_IF_RE.sub("", description).strip()
@@ -112,7 +130,18 @@ def _plain_device(address: str, rest: str) -> PciDevice | None:
         device_id=unknown.group(1).lower() if unknown else None,
         class_code=code,
         description=description.strip() or None,
+        revision=_revision(rest),
     )
+
+
+def _plain_integrated_gpu(address: str, code: str, description: str) -> PciDevice | None:
+    lower = description.lower()
+    vendor = next(
+        (v for name, v in _INTEGRATED_GPU_VENDORS.items() if lower.startswith(name)), None
+    )
+    if vendor is None:
+        return None
+    return PciDevice(address=address, vendor_id=vendor, device_id=None, class_code=code)
 
 
 def _device(address: str, rest: str) -> PciDevice | None:
@@ -136,6 +165,7 @@ def _device(address: str, rest: str) -> PciDevice | None:
         device_id=device,
         class_code=class_code,
         description=description,
+        revision=_revision(rest),
     )
 
 

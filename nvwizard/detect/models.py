@@ -29,6 +29,9 @@ class PciDevice:
     subsystem: str | None = None
     driver_in_use: str | None = None  # from `lspci -k`
     kernel_modules: tuple[str, ...] = ()
+    # 2 lowercase hex digits from `(rev a1)` or sysfs-pci's `revision=`; "ff": its config space
+    # reads all ones, the device does not answer on the bus
+    revision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,19 @@ class SmiProcess:
 
 
 @dataclass(frozen=True)
+class SmiUnreachableGpu:
+    """ "Unable to determine the device handle for GPU 0000:02:00.0: GPU is lost. ..." """
+
+    address: str  # normalised, "0000:02:00.0"
+    reason: str  # what nvidia-smi says after the address: "Unknown Error", "GPU is lost. ..."
+
+    @property
+    def lost(self) -> bool:
+        """NVML says the GPU is lost: it fell off the bus (Xid 79)."""
+        return "gpu is lost" in self.reason.lower()
+
+
+@dataclass(frozen=True)
 class NvidiaSmi:
     # "ok", "no-driver", "version-mismatch", "no-devices", "error"
     status: str
@@ -107,6 +123,8 @@ class NvidiaSmi:
     # "NVML library version: 550.127" printed under a version-mismatch error: the user-space
     # libraries' version, to compare with the loaded kernel module's
     nvml_library_version: str | None = None
+    # the GPUs nvidia-smi names but cannot reach, listed or not beside the ones it shows
+    unreachable: tuple[SmiUnreachableGpu, ...] = ()
 
 
 @dataclass(frozen=True)

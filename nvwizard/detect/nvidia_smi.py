@@ -15,10 +15,12 @@ the loaded module is read from /proc, not from here. Empty text is "error" with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from nvwizard.detect._text import clean_lines, is_hex, to_int
-from nvwizard.detect.models import NvidiaSmi, SmiGpu, SmiProcess
+from nvwizard.detect.lspci import normalise_pci_address
+from nvwizard.detect.models import NvidiaSmi, SmiGpu, SmiProcess, SmiUnreachableGpu
 
 _DRIVER_LABELS = ("Driver Version:", "KMD Version:")
 _CUDA_LABELS = ("CUDA Version:", "CUDA UMD Version:")
@@ -29,6 +31,11 @@ _MAX_MESSAGE = 300
 _MAX_ERROR_LINES = 50
 _COMPLAINT_WORDS = ("unable", "error", "fail", "warning", "corrupt")
 _GPU_WORDS = ("gpu", "nvml", "driver", "inforom", "nvidia")
+# "Unable to determine the device handle for GPU 0000:02:00.0: GPU is lost. Reboot ..." (also
+# "GPU0000:41:00.0", without the space)
+_DEVICE_HANDLE_RE = re.compile(
+    r"device handle for GPU\s*([0-9a-f]{1,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]):\s*(.*)", re.I
+)
 
 
 @dataclass
@@ -261,11 +268,26 @@ def _result(state: _State) -> NvidiaSmi:
             processes=tuple(state.processes),
             mig=state.mig,
             message=_first_warning(state.error_lines),
+            unreachable=_unreachable(state.error_lines),
         )
     status, message = _classify_error(state.error_lines or [state.first_text])
     return NvidiaSmi(
-        status=status, message=message, nvml_library_version=state.nvml_library_version
+        status=status,
+        message=message,
+        nvml_library_version=state.nvml_library_version,
+        unreachable=_unreachable(state.error_lines),
     )
+
+
+def _unreachable(lines: list[str]) -> tuple[SmiUnreachableGpu, ...]:
+    """The GPUs nvidia-smi names in "Unable to determine the device handle" lines."""
+    found: dict[str, SmiUnreachableGpu] = {}
+    for line in lines:
+        match = _DEVICE_HANDLE_RE.search(line)
+        address = normalise_pci_address(match.group(1)) if match else None
+        if match and address and address not in found:
+            found[address] = SmiUnreachableGpu(address, _shorten(match.group(2).strip()))
+    return tuple(found.values())
 
 
 def _classify_error(lines: list[str]) -> tuple[str, str]:

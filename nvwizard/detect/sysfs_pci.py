@@ -2,6 +2,8 @@
 
 sysfs-pci.txt has one line per device from /sys/bus/pci/devices:
 `0000:01:00.0 class=0x030000 vendor=0x10de device=0x2204 modalias=pci:v000010DE... driver=nvidia`
+and, for NVIDIA devices, `revision=0xa1`: the revision byte read from the config space, as
+lspci reads it (`0xff` when the device does not answer).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def _device(address: str, fields: dict[str, str]) -> PciDevice | None:
         device_id=device,
         class_code=class_code,
         driver_in_use=None if driver in (None, "-", "none") else driver,
+        revision=_hex2(fields.get("revision")),
     )
 
 
@@ -55,6 +58,12 @@ def _hex4(value: str | None) -> str | None:
         return None
     digits = value.lower().removeprefix("0x")
     return digits if len(digits) == 4 and is_hex(digits) else None
+
+
+def _hex2(value: str | None) -> str | None:
+    """ "0xff" -> "ff"."""
+    digits = (value or "").lower().removeprefix("0x")
+    return digits if len(digits) == 2 and is_hex(digits) else None
 
 
 def _class4(value: str | None) -> str | None:

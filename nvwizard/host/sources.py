@@ -22,7 +22,9 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "sysfs-pci.txt",
         "one line per PCI device from /sys/bus/pci/devices: "
-        "`<address> class=0x030200 vendor=0x10de device=0x2204 modalias=pci:... driver=nvidia`",
+        "`<address> class=0x030200 vendor=0x10de device=0x2204 modalias=pci:... driver=nvidia`; "
+        "NVIDIA's devices also `revision=0xa1`, the byte of their config space lspci shows "
+        "(`0xff`: the device does not answer)",
     ),
     Source("ubuntu-drivers-devices.txt", "`ubuntu-drivers devices` (stderr noise may be mixed in)"),
     Source("ubuntu-drivers-list.txt", "`ubuntu-drivers list`"),

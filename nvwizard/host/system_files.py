@@ -71,9 +71,13 @@ def lsmod(root: Path) -> str | Unavailable:
     return "\n".join(lines) + "\n"
 
 
+NVIDIA_VENDOR = "0x10de"
+PCI_REVISION_OFFSET = 8  # the revision byte of a PCI config space header
+
+
 def sysfs_pci(root: Path) -> str | Unavailable:
     """One line per PCI device: `<address> class=... vendor=... device=... modalias=...
-    driver=...`, each key only where sysfs has it."""
+    driver=...`, each key only where sysfs has it; NVIDIA's devices also `revision=...`."""
     devices = under(root, "/sys/bus/pci/devices")
     try:
         addresses = sorted(os.listdir(devices))
@@ -87,11 +91,27 @@ def sysfs_pci(root: Path) -> str | Unavailable:
             value = read_small(folder / key)
             if value is not None:
                 fields.append(f"{key}={value}")
+        if f"vendor={NVIDIA_VENDOR}" in fields:
+            fields += config_revision(folder / "config")
         driver = folder / "driver"
         if driver.is_symlink():
             fields.append(f"driver={os.path.basename(os.readlink(driver))}")
         lines.append(" ".join(fields))
     return "".join(f"{line}\n" for line in lines)
+
+
+def config_revision(config: Path) -> list[str]:
+    """`revision=0xa1` from the device's config space, as lspci reads it: sysfs' own `revision`
+    file keeps the value read at boot, while a GPU that fell off the bus since reads 0xff here
+    (every byte of its config space does). Empty when the file cannot be read."""
+    try:
+        with open(config, "rb") as file:
+            head = file.read(PCI_REVISION_OFFSET + 1)
+    except OSError:
+        return []
+    if len(head) <= PCI_REVISION_OFFSET:
+        return []
+    return [f"revision=0x{head[PCI_REVISION_OFFSET]:02x}"]
 
 
 def run_installer(root: Path) -> str:

@@ -572,3 +572,26 @@ def test_an_unknown_display_manager_is_no_evidence_of_headless():
 
     assert is_headless({"display_manager": "unknown", "default_target": "graphical.target"}) is None
     assert is_headless({"display_manager": "unknown", "default_target": "multi-user.target"})
+
+
+def test_sysfs_pci_reads_an_nvidia_devices_revision_from_its_config_space(tmp_path):
+    """sysfs' own `revision` file keeps the boot-time value; the config space is what lspci
+    reads, all ones (0xff) for a GPU that fell off the bus since. Other vendors' devices are
+    not read (nothing needs them)."""
+    devices = tmp_path / "sys/bus/pci/devices"
+    for address, vendor, config in (
+        ("0000:0b:00.0", "0x10de", b"\xff" * 64),  # lost
+        ("0000:0c:00.0", "0x10de", bytes.fromhex("de10041e0000100ca1")),  # answers: rev a1
+        ("0000:0d:00.0", "0x8086", bytes.fromhex("86801015000000000a")),
+    ):
+        folder = devices / address
+        folder.mkdir(parents=True)
+        (folder / "vendor").write_text(f"{vendor}\n")
+        (folder / "revision").write_text("0xa1\n")  # cached: never the evidence
+        (folder / "config").write_bytes(config)
+    text = LocalHost(root=str(tmp_path)).read("sysfs-pci.txt")
+    assert text.splitlines() == [
+        "0000:0b:00.0 vendor=0x10de revision=0xff",
+        "0000:0c:00.0 vendor=0x10de revision=0xa1",
+        "0000:0d:00.0 vendor=0x8086",
+    ]
