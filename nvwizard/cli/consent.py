@@ -2,11 +2,12 @@
 
 A plan's blocking conditions (plan/blockers.py: jobs on the GPU that die, a DKMS module that
 Secure Boot rejects until someone at the console enrols its key, a .run driver apt installs
-over) are what nobody may walk into unasked. Asked (`install` without --yes, the wizard), the
-person sees them named and answers the question. `--yes` asks nobody, so it applies such a
-plan only when each of its conditions was accepted by id, the ids the exported playbook's
-`nvwizard_accept` takes (one list: BLOCKER_IDS). Otherwise it refuses before anything runs:
-one line per condition nobody accepted, then the exact options that accept them.
+over, a GPU fallen off the bus) are what nobody may walk into unasked. Asked (`install`
+without --yes, the wizard), the person sees them named and answers the question. `--yes` asks
+nobody, so it applies such a plan only when each of its conditions was accepted by id, the ids
+the exported playbook's `nvwizard_accept` takes (one list: BLOCKER_IDS). Otherwise it refuses
+before anything runs: one line per condition nobody accepted, then the exact options that
+accept them.
 """
 
 from __future__ import annotations
@@ -14,10 +15,19 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import textwrap
 
 from nvwizard.errors import RefusedError, UsageError
 
 ACCEPT_OPTION = "--accept"
+
+
+class IdsKeptWholeHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help wrapped between words only: argparse breaks lines after a hyphen, which would cut
+    an id such as gpu-fallen-off-bus in two (and a pasted id must be whole)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 def add_accept_option(parser: argparse.ArgumentParser) -> None:
@@ -27,9 +37,10 @@ def add_accept_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         dest="accept",
-        help="with --yes, apply even though the plan has this blocking condition (repeat for "
-        "each; the plan lists them under `Blocking conditions`): gpu-processes, "
-        "secure-boot-dkms-only, run-installer. Without it --yes refuses such a plan (exit 3)",
+        help="with --yes, apply even though the plan has this blocking condition, one of "
+        "gpu-processes, secure-boot-dkms-only, run-installer, gpu-fallen-off-bus (repeat for "
+        "each; the plan lists them under `Blocking conditions`). Without it --yes refuses such "
+        "a plan (exit 3)",
     )
 
 

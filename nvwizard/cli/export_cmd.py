@@ -42,10 +42,11 @@ def register(subparsers, add_machine_options) -> None:
         "given here), installs, reboots when needed and verifies, then writes one report.\n\n"
         "A host whose plan has a blocking condition (jobs using the GPU, which the driver "
         "change kills; a DKMS-built module under Secure Boot, which needs a key enrolled at "
-        "the console; a .run-installed driver) is left as it is, with the reason, unless "
+        "the console; a .run-installed driver; a GPU fallen off the bus) is left as it is, "
+        "with the reason, unless "
         "its host variable nvwizard_accept lists that condition, e.g. "
         "nvwizard_accept='[\"gpu-processes\"]' (ids: gpu-processes, "
-        "secure-boot-dkms-only, run-installer); the other hosts go on.\n\n"
+        "secure-boot-dkms-only, run-installer, gpu-fallen-off-bus); the other hosts go on.\n\n"
         "Each host is rebooted by the playbook itself (ansible.builtin.reboot) when nvwizard "
         "says the new driver needs it, so plan's --reboot is not taken here.\n\n"
         "DIR/README.md says how to run it.",

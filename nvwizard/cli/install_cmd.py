@@ -28,6 +28,7 @@ from nvwizard.cli.apply_console import (
     run_here,
 )
 from nvwizard.cli.consent import (
+    IdsKeptWholeHelpFormatter,
     accept_lines,
     add_accept_option,
     blockers_before_asking,
@@ -61,7 +62,7 @@ def register(subparsers, add_machine_options) -> None:
         "the first failure with the log path and the repair. Applying to this machine needs "
         "root; a demo or bundle machine changes nothing.",
         epilog=exit_codes_help(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=IdsKeptWholeHelpFormatter,
     )
     add_plan_options(parser)
     add_machine_options(parser)

@@ -12,8 +12,10 @@ cannot undo, or leaves a host that only a person at its console can bring back:
 - `secure-boot-dkms-only`: the plan warns that Secure Boot is on and DKMS builds the module:
   it loads only once its key was imported (`mokutil --import`, a one-time password typed
   twice) and enrolled at the console or BMC during a boot (knowledge/secure_boot.py);
-- `run-installer`, and any finding of severity `block` the plan does not resolve itself:
-  today only a driver NVIDIA's .run installer left, whose files apt's packages conflict with.
+- `run-installer`, and any finding of severity `block` the plan does not resolve itself: a
+  driver NVIDIA's .run installer left, whose files apt's packages conflict with;
+  `gpu-fallen-off-bus`, a GPU that does not answer on the bus (no driver brings it back: it
+  needs a power cycle and a look at the hardware, not a driver change).
 
 The findings of severity `block` that the plan resolves itself are not blockers: an
 interrupted dpkg and half-configured packages (its repair step runs `dpkg --configure -a`),
@@ -32,6 +34,7 @@ from nvwizard.report.models import Report
 GPU_PROCESSES = "gpu-processes"
 SECURE_BOOT_DKMS = "secure-boot-dkms-only"
 RUN_INSTALLER = "run-installer"
+FALLEN_OFF_BUS = "gpu-fallen-off-bus"
 # every id a blocker can have, with what accepting it means (the playbook's documentation)
 BLOCKER_IDS = {
     GPU_PROCESSES: "the jobs using the GPU die (the purge, or the reboot into the new driver)",
@@ -40,6 +43,9 @@ BLOCKER_IDS = {
     "BMC during a boot",
     RUN_INSTALLER: "apt installs over a driver NVIDIA's .run installer left (its files "
     "conflict with the packages')",
+    FALLEN_OFF_BUS: "the driver changes while a GPU does not answer on the bus: no driver "
+    "brings it back, and the reboot into the new one often does not either (it needs a power "
+    "cycle and a hardware check)",
 }
 # findings of severity "block" that the plan's own steps resolve
 RESOLVED_BY_THE_PLAN = {

@@ -98,12 +98,26 @@ def _parsed(host: Host, source: str, parser, default):
 
 
 def pci_devices(host: Host, sysfs: list[PciDevice]) -> list[PciDevice]:
-    """sysfs first (complete, no names), named from lspci where it has the same address."""
+    """sysfs first (complete, no names), named from lspci where it has the same address, and
+    lspci's driver and revision where sysfs lacks them (lspci's `rev ff` wins: either
+    reading all ones means the device did not answer)."""
     named = _parsed(host, "lspci-nn.txt", lspci.parse_lspci, [])
     if not sysfs:
         return named
-    names = {d.address: d.description for d in named if d.description}
-    return [replace(d, description=names.get(d.address)) if not d.description else d for d in sysfs]
+    by_address = {d.address: d for d in named}
+    return [_merged(d, by_address.get(d.address)) for d in sysfs]
+
+
+def _merged(device: PciDevice, listed: PciDevice | None) -> PciDevice:
+    if listed is None:
+        return device
+    revision = device.revision or listed.revision
+    return replace(
+        device,
+        description=device.description or listed.description,
+        driver_in_use=device.driver_in_use or listed.driver_in_use,
+        revision="ff" if listed.revision == "ff" else revision,
+    )
 
 
 # -- packages and modules -----------------------------------------------------------------
@@ -296,7 +310,7 @@ def build_report(
         debian=debian_facts,
         today=today,
     )
-    _add_stack_and_findings(report, host, packages, offered, sources, words)
+    _add_stack_and_findings(report, host, packages, offered, sources, words, devices)
     return report
 
 
@@ -339,6 +353,7 @@ def _add_stack_and_findings(
     offered: Offers,
     sources: list[AptSourceEntry] | None,
     words: FrontEndWords,
+    devices: list[PciDevice] | None = None,
 ) -> None:
     """The GPU services, the kernel's headers metapackages, the developer stack and, last,
     the findings, which read the whole report. `sources` is None where apt's sources were not
@@ -354,6 +369,7 @@ def _add_stack_and_findings(
         apt_packages=offered.apt_packages,
         apt_sources=sources or [],
         disk=_parsed(host, "df.txt", misc.parse_df, []),
+        pci_devices=devices or [],
         run_installer_traces=[
             line for line in (host.read("run-installer.txt") or "").splitlines() if line.strip()
         ],

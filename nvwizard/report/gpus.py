@@ -36,7 +36,9 @@ def synthetic_modalias(device: PciDevice) -> str | None:
     )
 
 
-def _gpu(address: str, device_id: str | None, pci_name: str | None) -> Gpu:
+def _gpu(
+    address: str, device_id: str | None, pci_name: str | None, device: PciDevice | None = None
+) -> Gpu:
     found = classify_gpu(device_id, pci_name)
     name = found.marketing_name or _strip_vendor(pci_name)
     return Gpu(
@@ -48,6 +50,8 @@ def _gpu(address: str, device_id: str | None, pci_name: str | None) -> Gpu:
         found.chip,
         first_branch=found.first_branch,
         last_branch=found.last_branch,
+        driver_in_use=device.driver_in_use if device else None,
+        revision=device.revision if device else None,
     )
 
 
@@ -65,7 +69,7 @@ def _address_of(sysfs_path: str | None) -> str:
 
 
 def gpus_from_pci(devices: list[PciDevice]) -> list[Gpu]:
-    return [_gpu(d.address, d.device_id, d.description) for d in devices if is_nvidia_display(d)]
+    return [_gpu(d.address, d.device_id, d.description, d) for d in devices if is_nvidia_display(d)]
 
 
 def gpus_from_ubuntu_drivers(devices: list[UbuntuDriversDevice]) -> tuple[list[Gpu], list[str]]:
@@ -84,10 +88,13 @@ def gpus_from_ubuntu_drivers(devices: list[UbuntuDriversDevice]) -> tuple[list[G
 def gpus_from_nvidia_smi(smi: NvidiaSmi | None) -> list[Gpu]:
     """The GPUs nvidia-smi lists, at their bus address, by the name it prints: for a machine
     whose PCI devices were not captured (nvidia-smi.txt alone). Their PCI ids are unknown, so
-    their generation is known only where the name says it."""
-    if smi is None or smi.status != "ok":
+    their generation is known only where the name says it. The GPUs it names but cannot reach
+    ("Unable to determine the device handle for GPU <address>") are GPUs too, nameless."""
+    if smi is None:
         return []
-    return [
+    listed = [
         _gpu(lspci.normalise_pci_address(g.bus_id or "") or "unknown", None, g.name)
-        for g in smi.gpus
+        for g in (smi.gpus if smi.status == "ok" else ())
     ]
+    seen = {g.pci_address for g in listed}
+    return listed + [_gpu(u.address, None, None) for u in smi.unreachable if u.address not in seen]

@@ -30,6 +30,9 @@ class Gpu:
     chip: str | None = None  # "GA102"
     first_branch: int | None = None  # the oldest branch that supports it (generation, product)
     last_branch: int | None = None  # legacy generations: the newest branch that supports them
+    # the kernel driver bound to it ("nvidia", "vfio-pci"; None: none, or not captured)
+    driver_in_use: str | None = None
+    revision: str | None = None  # the PCI revision, "a1"; "ff": it does not answer on the bus
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def test_an_unknown_id_is_a_usage_error_naming_the_valid_ones(places, capsys):
     assert code == 2
     assert captured.err == (
         "nvwizard: --accept gpu-procesess: no blocking condition has this id; the ids are: "
-        "gpu-processes, secure-boot-dkms-only, run-installer\n"
+        "gpu-processes, secure-boot-dkms-only, run-installer, gpu-fallen-off-bus\n"
     )
     assert captured.out == ""  # before planning anything
     assert not state.exists() and not log.exists()

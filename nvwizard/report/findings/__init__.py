@@ -24,6 +24,10 @@ risk), `block` (the fix must happen before any driver change).
 | open-required | info | a GPU runs only the open kernel modules (Blackwell, Grace Hopper, newer) |
 | over-ssh | info | nvwizard runs over SSH |
 | loaded-driver-cannot-drive-gpu | block | the loaded module cannot drive a GPU (e.g. Blackwell) |
+| gpu-fallen-off-bus | block | a GPU does not answer on the bus (`rev ff`, "GPU is lost") |
+| gpus-missing-from-nvidia-smi | warn | nvidia-smi lists some GPUs but not every one on the bus |
+| gpu-passthrough | info | a GPU is bound to vfio-pci or pci-stub (a VM's passthrough) |
+| gpu-switched-off | info | a laptop's discrete GPU reads `rev ff` with no driver: switched off |
 | every-driver-past-end-of-life | warn | every runnable driver offered is past its end of life |
 | newer-than-known | info | a branch offered is newer than nvwizard's tables |
 | headless-unknown | info | nothing shows whether the machine runs a desktop |
@@ -33,7 +37,7 @@ risk), `block` (the fix must happen before any driver change).
 | cudnn-cuda-mismatch | warn | cuDNN is built for another CUDA major than the installed toolkit |
 | container-toolkit-not-configured | warn | a container runtime has no nvidia runtime configured |
 
-The checks live by subject: `gpu.py`, `driver.py`, `system.py`, `advice.py`, `stack.py`;
+The checks live by subject: `gpu.py`, `bus.py`, `driver.py`, `system.py`, `advice.py`, `stack.py`;
 Debian's sources in report/debian.py.
 
 To add a finding: a function `(report, facts) -> Finding | None` in the subject's module (a
@@ -52,6 +56,12 @@ from nvwizard.report.findings.advice import (
     every_driver_past_end_of_life,
     headless_unknown,
     newer_than_known,
+)
+from nvwizard.report.findings.bus import (
+    gpu_fallen_off_bus,
+    gpu_passthrough,
+    gpu_switched_off,
+    gpus_missing_from_nvidia_smi,
 )
 from nvwizard.report.findings.common import upstream_version
 from nvwizard.report.findings.driver import (
@@ -102,6 +112,8 @@ CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
     no_nvidia_gpu,
     debian_components_missing,
     loaded_driver_cannot_drive_gpu,
+    gpu_fallen_off_bus,
+    gpus_missing_from_nvidia_smi,
     dpkg_interrupted,
     half_configured_packages,
     run_installer,
@@ -117,6 +129,8 @@ CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
     nouveau_loaded,
     open_impossible,
     open_required,
+    gpu_passthrough,
+    gpu_switched_off,
     over_ssh,
     every_driver_past_end_of_life,
     newer_than_known,
