@@ -14,7 +14,8 @@ def register(subparsers, add_machine_options) -> None:
         description="Record everything nvwizard reads on this machine (files, sysfs, read-only "
         "commands) into DIR, one file per source. Nothing is changed. User names, passwords and "
         "query values in URLs (private apt repositories), and registry credentials in "
-        "containerd's, CRI-O's and Docker's configuration, are replaced by ***. Attach the "
+        "containerd's, CRI-O's and Docker's configuration and the registry login `docker info` "
+        "shows, are replaced by ***. Attach the "
         "folder to a bug report; `nvwizard detect --machine DIR` replays it anywhere.",
     )
     parser.add_argument(

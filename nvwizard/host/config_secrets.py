@@ -1,5 +1,6 @@
 """Secret values out of the container runtimes' configuration files a capture records
-(`containerd-config.txt`, `crio-config.txt`, `docker-daemon-json.txt`).
+(`containerd-config.txt`, `crio-config.txt`, `docker-daemon-json.txt`), and the registry
+login `docker info` shows (`docker-info.txt`).
 
 containerd keeps registry credentials in its config.toml, in the clear:
 
@@ -14,6 +15,10 @@ table (`auth = { username = "deploy", password = "hunter2" }`), and an `Authoriz
 header in `registry.headers`. CRI-O and Docker's daemon.json point at credential files
 rather than holding them, but a key of that name in them is hidden all the same. The key
 stays, its value becomes `"***"`, so the replay still shows that a registry has credentials.
+
+`docker info` names the account logged in to the default registry (`docker login`) on a
+`Username:` line (indented under "Server:" since Docker 20.10, flush left before); the line
+stays with `***` for the account name.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ _TOML = re.compile(
 )
 # JSON: "key": "value"
 _JSON = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+DOCKER_INFO = "docker-info.txt"
+# ` Username: deploy-bot` in `docker info`
+_DOCKER_USERNAME = re.compile(r"^([ \t]*Username:[ \t]*)\S[^\r\n]*", re.MULTILINE)
 
 
 def redact_config_secrets(text: str) -> str:
@@ -54,6 +62,14 @@ def redact_config_secrets(text: str) -> str:
     return _JSON.sub(lambda m: f'{m[1]}"{HIDDEN}"', text)
 
 
+def redact_docker_login(text: str) -> str:
+    """`docker info` with the account name of its registry login replaced by "***"."""
+    return _DOCKER_USERNAME.sub(lambda m: f"{m[1]}{HIDDEN}", text)
+
+
 def redact_source(source: str, text: str) -> str:
-    """What a capture writes of `source`: secret config values hidden where they may be."""
-    return redact_config_secrets(text) if source in CONFIG_SOURCES else text
+    """What a capture writes of `source`: secret config values and the registry login
+    hidden where they may be."""
+    if source in CONFIG_SOURCES:
+        return redact_config_secrets(text)
+    return redact_docker_login(text) if source == DOCKER_INFO else text

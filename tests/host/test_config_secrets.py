@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from nvwizard.detect.containers import parse_daemon_json, parse_runtime_tables
+from nvwizard.detect.containers import parse_daemon_json, parse_docker_info, parse_runtime_tables
 from nvwizard.host.capture import capture
 from nvwizard.host.config_secrets import redact_config_secrets, redact_source
 from nvwizard.host.local import LocalHost
@@ -132,3 +132,74 @@ def test_capture_writes_no_registry_credential(tmp_path):
     assert 'password = "***"' in (out / "containerd-config.txt").read_text()
     daemon = json.loads((out / "docker-daemon-json.txt").read_text())
     assert daemon["registry-mirrors"] == ["https://***@mirror.example.com"]
+
+
+# `docker info` of Docker 20.10 after `docker login` (the registry login under "Server:")
+DOCKER_INFO_LOGGED_IN = """\
+Client:
+ Context:    default
+ Debug Mode: false
+ Plugins:
+  app: Docker App (Docker Inc., v0.9.1-beta3)
+  buildx: Docker Buildx (Docker Inc., v0.10.4-docker)
+
+Server:
+ Containers: 2
+  Running: 0
+  Paused: 0
+  Stopped: 2
+ Images: 5
+ Server Version: 20.10.24
+ Storage Driver: overlay2
+ Cgroup Driver: systemd
+ Runtimes: io.containerd.runc.v2 io.containerd.runtime.v1.linux nvidia runc
+ Default Runtime: nvidia
+ Name: dgx-a100-03
+ ID: 3UQH:ZK2W:XQ3V:6LYD:DV7C:JMSD:WG4R:BRJX:G4HS:YB2A:3N6W:P3TK
+ Docker Root Dir: /var/lib/docker
+ Debug Mode: false
+ Username: gpu-fleet-ci
+ Registry: https://index.docker.io/v1/
+ Labels:
+ Experimental: false
+ Insecure Registries:
+  127.0.0.0/8
+ Live Restore Enabled: false
+
+WARNING: No swap limit support
+"""
+# Docker 18.09 printed the same lines flush left
+DOCKER_INFO_18_09 = """\
+Containers: 0
+Server Version: 18.09.7
+Runtimes: nvidia runc
+Default Runtime: runc
+Username: alice.example
+Registry: https://index.docker.io/v1/
+"""
+
+
+def test_docker_info_keeps_the_username_line_without_the_account_name():
+    redacted = redact_source("docker-info.txt", DOCKER_INFO_LOGGED_IN)
+    assert "gpu-fleet-ci" not in redacted
+    assert " Username: ***\n Registry: https://index.docker.io/v1/\n" in redacted
+    assert redacted.replace(" Username: ***", " Username: gpu-fleet-ci") == DOCKER_INFO_LOGGED_IN
+    assert parse_docker_info(redacted) == parse_docker_info(DOCKER_INFO_LOGGED_IN)
+    old = redact_source("docker-info.txt", DOCKER_INFO_18_09)
+    assert "Username: ***\n" in old and "alice.example" not in old
+    assert redact_source("docker-info.txt", DOCKER_INFO_18_09.replace("Username", "Name")) == (
+        DOCKER_INFO_18_09.replace("Username", "Name")  # not a login line
+    )
+
+
+def test_capture_writes_no_docker_login(tmp_path, fake_bin):
+    fake_bin("docker", f"cat <<'END'\n{DOCKER_INFO_LOGGED_IN}END\n")
+    out = tmp_path / "bundle"
+    result = capture(out, host=LocalHost(root=str(tmp_path / "root")))
+    assert "docker-info.txt" in result.written
+    written = (out / "docker-info.txt").read_text()
+    assert "gpu-fleet-ci" not in written
+    assert " Username: ***\n" in written
+    assert parse_docker_info(written).runtimes == (
+        "io.containerd.runc.v2", "io.containerd.runtime.v1.linux", "nvidia", "runc",
+    )  # fmt: skip
