@@ -47,7 +47,7 @@ class ProgressPrinter:
     def __call__(self, event: ev.Event) -> None:
         self.progress.update(event)
         if isinstance(event, ev.StepOutput):
-            for line in event.lines:
+            for line in event.shown_lines:
                 self._print("    " + line)
         elif isinstance(event, ev.StepProgress) and event.phase == "lock-wait":
             # a countdown every second: one line each LOCK_WAIT_EVERY_S is enough for a log

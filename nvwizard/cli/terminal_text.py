@@ -8,7 +8,8 @@ commands' stdout and stderr are wrapped once, in `main` (`escaping_output`), and
 character (C0 but newline and tab, DEL, C1, the bidirectional overrides: errors.py's
 `escape_controls`) is written as its Python escape (`\\x1b`, `\\r`, `\\u202e`): visible,
 copyable, and inert. A command may keep some (`output_keeps` in its defaults: `logs` prints
-the apply log's carriage returns as they are, dpkg's progress). The wizard is not wrapped
+the apply log's carriage returns as they are, dpkg's progress; an apply's live output shows
+such a line in its final state, engine/redrawn_lines.py). The wizard is not wrapped
 (Textual writes its own escape sequences; tui/inert_text.py makes its text inert); JSON
 escapes them already.
 """

@@ -36,6 +36,7 @@ from nvwizard.engine.json_checks import (
     is_texts,
     short,
 )
+from nvwizard.engine.redrawn_lines import final_state
 from nvwizard.plan.models import Plan
 
 PLAN_STARTED = "plan-started"
@@ -136,6 +137,12 @@ class StepOutput:
     stream: str  # "stdout" or "stderr"
     lines: tuple[str, ...]
     time: float = field(default_factory=time.time)
+
+    @property
+    def shown_lines(self) -> tuple[str, ...]:
+        """The lines as a terminal leaves them: a progress line redrawn with carriage
+        returns in its final state (`lines` keeps what the command printed)."""
+        return tuple(map(final_state, self.lines))
 
     def to_json(self) -> dict:
         data = {"stream": self.stream, "lines": list(self.lines)}

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.diagnose import Diagnosis, lock_holder
+from nvwizard.engine.redrawn_lines import final_state
 from nvwizard.plan.simulate import driver_packages_touched, parse_simulation
 
 RELEVANT_LINES = 12  # lines shown with a failure
@@ -28,8 +29,10 @@ def fully_installed(abbrev: str) -> bool:
 
 
 def relevant_lines(lines: Sequence[str], limit: int = RELEVANT_LINES) -> list[str]:
-    """The lines that explain a failure: apt/dpkg errors first, else the last lines."""
+    """The lines that explain a failure: apt/dpkg errors first, else the last lines; each as
+    a terminal leaves it (a redrawn progress line in its final state)."""
     markers = ("E: ", "W: ", "dpkg: ", "error", "Error", "failed", "Failed", "held by")
+    lines = [final_state(line) for line in lines]
     picked = [line for line in lines if any(m in line for m in markers)]
     return (picked or list(lines))[-limit:]
 

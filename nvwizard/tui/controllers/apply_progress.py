@@ -40,7 +40,7 @@ class ApplyProgress:
         self.plan.update(event)
         added: list[str]
         if isinstance(event, ev.StepOutput):
-            added = list(event.lines)
+            added = list(event.shown_lines)
         elif isinstance(event, ev.StepStarted):
             added = [f"==> {event.title}"]
             added += [f"$ {shlex.join(argv)}" for argv in event.argv]
