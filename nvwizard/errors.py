@@ -67,7 +67,7 @@ def shown(value: str, limit: int = SHOWN_LIMIT) -> str:
 # Control characters written as their escapes (ESC as `\x1b`), never sent to a terminal: C0
 # but tab and newline, DEL, C1, and the Unicode marks that reorder what follows them. Machine
 # data (a bundle from a stranger's bug report) may hold any of them; the command line's output
-# (cli/terminal_text.py) and the wizard's text (tui/inert_text.py) show them this way.
+# (cli/terminal_text.py) and the wizard's text (tui/shown_text.py) show them this way.
 _CONTROL_CODES = (
     *range(0x00, 0x09),
     *range(0x0B, 0x20),

@@ -10,7 +10,7 @@ character (C0 but newline and tab, DEL, C1, the bidirectional overrides: errors.
 copyable, and inert. A command may keep some (`output_keeps` in its defaults: `logs` prints
 the apply log's carriage returns as they are, dpkg's progress; an apply's live output shows
 such a line in its final state, engine/redrawn_lines.py). The wizard is not wrapped
-(Textual writes its own escape sequences; tui/inert_text.py makes its text inert); JSON
+(Textual writes its own escape sequences; tui/shown_text.py makes its text inert); JSON
 escapes them already.
 """
 

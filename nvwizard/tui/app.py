@@ -10,17 +10,19 @@ import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
+from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.detect import DetectController
-from nvwizard.tui.inert_text import make_control_characters_visible
 from nvwizard.tui.messages import GoTo, StartOver
 from nvwizard.tui.screens.detect import DetectScreen
 from nvwizard.tui.screens.help import HelpScreen
 from nvwizard.tui.screens.quit import QuitDuringInstallScreen
+from nvwizard.tui.shown_text import inert, inert_text
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
@@ -71,11 +73,32 @@ class WizardApp(App):
 
     def __init__(self, state: WizardState, backend: WizardBackend, spinners: bool = True):
         super().__init__()
-        make_control_characters_visible()  # machine data's escape sequences: shown, not sent
         self.state = state
         self.backend = backend
         self.spinners = spinners  # False freezes the spinners, for snapshots
         self.controllers = Running()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification: plain text (a refusal names packages), machine data inert."""
+        super().notify(
+            inert(message), title=inert(title), severity=severity, timeout=timeout, markup=markup
+        )
+
+    def exit(
+        self, result: object = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        """Leave; a text `message` (the farewell, naming steps) printed plain and inert."""
+        if isinstance(message, str):
+            message = inert_text(message)
+        super().exit(result, return_code, message)
 
     def on_mount(self) -> None:
         self._install_signal_handlers()

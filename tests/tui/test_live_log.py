@@ -59,7 +59,7 @@ class TwoLogsApp(App):
 async def test_a_batch_longer_than_the_bound_shows_what_the_log_would_have_kept():
     """A long batch is cut to its newest lines before writing; what shows is the same as
     Textual's Log shows for all of it (a line break inside a line, an empty line)."""
-    batch = [f"line {n}" for n in range(20)] + ["two\rparts", "", "last"]
+    batch = [f"line {n}" for n in range(20)] + ["two\nparts", "", "last"]
     app = TwoLogsApp()
     async with app.run_test(size=(40, 10)) as pilot:
         live = app.query_one(LiveLog)
@@ -69,3 +69,6 @@ async def test_a_batch_longer_than_the_bound_shows_what_the_log_would_have_kept(
         await pilot.pause()
         assert list(live.lines) == list(plain.lines)
         assert list(live.lines) == ["line 18", "line 19", "two", "parts", "last"]
+        live.write_lines(["dpkg \r(Reading database ... 5%\x1b[2K"])  # shown, never obeyed
+        await pilot.pause()
+        assert list(live.lines)[-1] == "dpkg \\r(Reading database ... 5%\\x1b[2K"

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 from textual.worker import get_current_worker
 
 from nvwizard.tui.messages import GoTo
 from nvwizard.tui.widgets.banner import Banner, StepBar
 from nvwizard.tui.widgets.footer import WizardFooter
+from nvwizard.tui.widgets.plain_text import PlainText
 
 if TYPE_CHECKING:
     from nvwizard.tui.state import WizardState
@@ -58,10 +59,10 @@ class WizardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Banner(self.state.host)
-        yield Static("", id="too-small", markup=False)
+        yield PlainText("", id="too-small")
         yield StepBar(self.STEP)
         yield from self.body()
-        yield Static("", id="hint", markup=False)
+        yield PlainText("", id="hint")
         yield WizardFooter()
 
     def body(self) -> ComposeResult:
@@ -75,12 +76,12 @@ class WizardScreen(Screen):
 
     def _notice_size(self, width: int, height: int) -> None:
         notice = too_small_notice(width, height)
-        widget = self.query_one("#too-small", Static)
+        widget = self.query_one("#too-small", PlainText)
         widget.display = notice is not None
         widget.update(notice or "")
 
     def hint(self, text: str) -> None:
-        self.query_one("#hint", Static).update(text)
+        self.query_one("#hint", PlainText).update(text)
 
     def go(self, step: str, follow: bool = False) -> None:
         self.post_message(GoTo(step, follow))

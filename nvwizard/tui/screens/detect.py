@@ -8,13 +8,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.detect import DetectController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.banner import banner_text
 from nvwizard.tui.widgets.lines_view import LinesView
+from nvwizard.tui.widgets.plain_text import PlainText
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -40,7 +40,7 @@ class DetectScreen(WizardScreen):
         self._tick = 0
 
     def body(self) -> ComposeResult:
-        yield Static("", id="progress", markup=False)
+        yield PlainText("", id="progress")
         with VerticalScroll(id="summary-scroll"):
             yield LinesView(id="summary")
 
@@ -80,16 +80,16 @@ class DetectScreen(WizardScreen):
             return
         spin = SPINNER[self._tick % len(SPINNER)] if self.spinners else "…"
         self._tick += 1
-        self.query_one("#progress", Static).update(f"{spin} {self._message}")
+        self.query_one("#progress", PlainText).update(f"{spin} {self._message}")
 
     def on_detect_screen_detected(self, message: Detected) -> None:
         self.detecting = False
         if message.error is not None:
-            self.query_one("#progress", Static).update(f"✗ Detection failed: {message.error}")
+            self.query_one("#progress", PlainText).update(f"✗ Detection failed: {message.error}")
             self.hint("Press q to quit.")
             return
         state = self.state
-        self.query_one("#progress", Static).update(f"✓ Detected {state.host.label}")
+        self.query_one("#progress", PlainText).update(f"✓ Detected {state.host.label}")
         self.query_one("#summary", LinesView).show(self.controller.summary())
         self.query_one("#summary-scroll").focus()
         following = flow.after_detect(state)
@@ -127,7 +127,7 @@ class DetectScreen(WizardScreen):
 
     def action_demo(self) -> None:
         self.controller.use_demo()
-        banner = self.query_one("#banner", Static)
+        banner = self.query_one("#banner", PlainText)
         banner.update(banner_text(self.state.host) or "")
         banner.display = True
         self._start()

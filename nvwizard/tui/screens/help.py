@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+
+from nvwizard.tui.widgets.plain_text import PlainText
 
 HELP_TEXT = """\
 Keys (everything works without a mouse)
@@ -32,7 +33,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Static(HELP_TEXT, markup=False)
+            yield PlainText(HELP_TEXT)
 
     def action_close(self) -> None:
         self.dismiss(None)

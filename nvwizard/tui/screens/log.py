@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Log, Static
 
 from nvwizard.tui.widgets.banner import Banner
 from nvwizard.tui.widgets.footer import WizardFooter
+from nvwizard.tui.widgets.live_log import LiveLog
+from nvwizard.tui.widgets.plain_text import PlainText
 
 if TYPE_CHECKING:
     from nvwizard.host.base import Host
@@ -37,27 +38,27 @@ class LogScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Banner(self.host)
-        yield Static("", id="stepbar", markup=False)
-        yield Log(id="full-log", auto_scroll=True)
+        yield PlainText("", id="stepbar")
+        yield LiveLog(id="full-log", auto_scroll=True)
         yield WizardFooter()
 
     def on_mount(self) -> None:
         self._follow()
-        self.query_one(Log).focus()
+        self.query_one(LiveLog).focus()
         self.set_interval(FOLLOW_INTERVAL_S, self._follow)
 
     def _follow(self) -> None:
         lines = self.lines()
         if len(lines) < self._shown:  # a repair started a new log (the old lines first)
-            self.query_one(Log).clear()
+            self.query_one(LiveLog).clear()
             self._shown = 0
         if len(lines) > self._shown or not self._shown:
-            self.query_one(Log).write_lines(lines[self._shown :])
+            self.query_one(LiveLog).write_lines(lines[self._shown :])
             self._shown = len(lines)
-            self.query_one("#stepbar", Static).update(f" Full log: {self._shown} lines")
+            self.query_one("#stepbar", PlainText).update(f" Full log: {self._shown} lines")
 
     def action_scroll(self, delta: int) -> None:
-        self.query_one(Log).scroll_relative(y=delta, animate=False)
+        self.query_one(LiveLog).scroll_relative(y=delta, animate=False)
 
     def action_close(self) -> None:
         self.dismiss()

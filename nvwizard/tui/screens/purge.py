@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, SelectionList, Static
+from textual.widgets import Button, SelectionList
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.lines import DIM, Line
@@ -14,6 +14,7 @@ from nvwizard.tui.controllers.purge import PurgeController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.package_list import PackageList
+from nvwizard.tui.widgets.plain_text import PlainText
 
 
 class PurgeScreen(WizardScreen):
@@ -33,7 +34,7 @@ class PurgeScreen(WizardScreen):
             self.error = error
 
     def body(self) -> ComposeResult:
-        yield Static("", id="intro", markup=False)
+        yield PlainText("", id="intro")
         yield PackageList(self.controller.rows(), monochrome=self.app.no_color, id="packages")
         yield LinesView(id="extras")
         with Horizontal(id="actions"):
@@ -75,7 +76,7 @@ class PurgeScreen(WizardScreen):
         """The rows' PURGE/keep/auto and the intro, for the ticks and what autoremove takes."""
         autoremoved = self.controller.autoremoved()
         self.query_one(PackageList).show_marks(self.state.ticked, autoremoved)
-        self.query_one("#intro", Static).update(self.controller.intro())
+        self.query_one("#intro", PlainText).update(self.controller.intro())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="extras")
     def _simulate_extras(self) -> None:

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
+
+from nvwizard.tui.widgets.plain_text import PlainText
 
 QUESTION = (
     "An install is running. Quitting now stops after the running step: dpkg is never "
@@ -33,7 +35,7 @@ class QuitDuringInstallScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-box"):
             question = QUESTION_DETACHED if self.detached else QUESTION
-            yield Static(QUESTION_ACTIVATE if self.activating else question, markup=False)
+            yield PlainText(QUESTION_ACTIVATE if self.activating else question)
             with Horizontal(id="actions"):
                 yield Button("Keep watching", id="stay", variant="primary", compact=True)
                 label = "Quit, it goes on" if self.detached else "Stop after this step, quit"

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.activate import BUTTON, ActivateController
@@ -19,6 +19,7 @@ from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.types import ApplyRun
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.live_log import LiveLog
+from nvwizard.tui.widgets.plain_text import PlainText
 
 REBOOT_BUTTONS = ("now", "soon", "later")
 DRAIN_INTERVAL_S = 0.2
@@ -78,7 +79,7 @@ class RebootScreen(WizardScreen):
         with VerticalScroll(id="reboot-scroll"):
             yield LinesView(id="explain")
             yield LinesView(id="decision")
-            yield Static("", id="result", markup=False)
+            yield PlainText("", id="result")
         yield LinesView(id="steps")
         yield LiveLog(id="log", max_lines=LOG_MAX_LINES)
         yield LinesView(id="outcome")
@@ -244,7 +245,7 @@ class RebootScreen(WizardScreen):
             self.query_one(f"#{button_id}", Button).disabled = False
 
     def _show(self, text: str) -> None:
-        self.query_one("#result", Static).update(f"\n{text}")
+        self.query_one("#result", PlainText).update(f"\n{text}")
         self.query_one("#reboot-scroll").display = True
         self.hint("Press q to quit.")
         self.answered = True

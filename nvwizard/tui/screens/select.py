@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Checkbox, DataTable, Static
+from textual.widgets import Checkbox, DataTable
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.select import DriverTable, SelectController
 from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.shown_text import inert_text
 from nvwizard.tui.widgets.lines_view import LinesView
+from nvwizard.tui.widgets.plain_text import PlainText
 from nvwizard.tui.widgets.toggle_box import ToggleBox
 
 if TYPE_CHECKING:
@@ -28,9 +29,7 @@ class SelectScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         yield DataTable(id="drivers", cursor_type="row", zebra_stripes=False)
-        yield Static(
-            self.controller.headless_question() or "", id="headless-question", markup=False
-        )
+        yield PlainText(self.controller.headless_question() or "", id="headless-question")
         yield ToggleBox("Headless: compute stack only, no desktop libraries", id="headless")
         with VerticalScroll(id="explain-scroll"):
             yield LinesView(id="explain")
@@ -59,7 +58,7 @@ class SelectScreen(WizardScreen):
         for candidate, cells in zip(self.controller.candidates(), shown.rows, strict=True):
             style = "" if candidate.runnable else "dim strike"
             table.add_row(
-                *(Text(cell, style=style) for cell in cells),
+                *(inert_text(text, style) for text in cells),
                 key=candidate.package,
                 height=shown.row_height,
             )

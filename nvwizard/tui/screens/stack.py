@@ -3,7 +3,6 @@ Skippable: "none" and both toggles off add nothing."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, DataTable
@@ -11,6 +10,7 @@ from textual.widgets import Checkbox, DataTable
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.stack import HEADER, StackController, ToolkitRow
 from nvwizard.tui.screens.base import WizardScreen
+from nvwizard.tui.shown_text import inert_text
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.toggle_box import ToggleBox
 
@@ -32,7 +32,7 @@ class StackScreen(WizardScreen):
         self.rows = self.controller.rows()
         for row in self.rows:
             style = "" if row.allowed else "dim strike"
-            table.add_row(*(Text(cell, style=style) for cell in row.cells), key=row.key)
+            table.add_row(*(inert_text(text, style) for text in row.cells), key=row.key)
         cudnn = self.query_one("#cudnn", Checkbox)
         cudnn.label = self.controller.cudnn_label()
         cudnn.value = self.controller.cudnn_chosen()

@@ -7,12 +7,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.verify import VerifyController
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.widgets.lines_view import LinesView
+from nvwizard.tui.widgets.plain_text import PlainText
 
 
 class VerifyScreen(WizardScreen):
@@ -29,7 +29,7 @@ class VerifyScreen(WizardScreen):
             self.error = error
 
     def body(self) -> ComposeResult:
-        yield Static("Verifying the installed driver…", id="intro", markup=False)
+        yield PlainText("Verifying the installed driver…", id="intro")
         with VerticalScroll(id="verify-scroll"):
             yield LinesView(id="checks")
 
@@ -47,9 +47,9 @@ class VerifyScreen(WizardScreen):
 
     def on_verify_screen_verified(self, message: Verified) -> None:
         if message.error is not None:
-            self.query_one("#intro", Static).update(f"✗ Could not verify: {message.error}")
+            self.query_one("#intro", PlainText).update(f"✗ Could not verify: {message.error}")
         else:
-            self.query_one("#intro", Static).update(self.controller.intro())
+            self.query_one("#intro", PlainText).update(self.controller.intro())
             self.query_one("#checks", LinesView).show(self.controller.lines())
             self.hint("n or b: back to the Detect summary; q quits.")
         self.done = True

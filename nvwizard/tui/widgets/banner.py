@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from nvwizard.tui import flow
+from nvwizard.tui.widgets.plain_text import PlainText
 
 if TYPE_CHECKING:
     from nvwizard.host.base import Host
@@ -21,9 +22,9 @@ def banner_text(host: Host) -> str | None:
     return None
 
 
-class Banner(Static):
+class Banner(PlainText):
     def __init__(self, host: Host) -> None:
-        super().__init__(banner_text(host) or "", id="banner", markup=False)
+        super().__init__(banner_text(host) or "", id="banner")
         self.display = banner_text(host) is not None
 
 

@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from nvwizard.tui.controllers import lines as tones
 from nvwizard.tui.controllers.lines import Line
+from nvwizard.tui.shown_text import inert
 
 TONE_STYLE = {
     tones.NORMAL: "",
@@ -41,20 +42,22 @@ MARKERS = "!✓✗·▶$"  # "! text": continuation rows line up under the text
 
 
 def wrap_line(line: Line, width: int) -> list[str]:
-    """The rows one line takes at this width; continuations indented by `line.hang`."""
-    if not line.text or width <= 0:
-        return [line.text]
-    body = line.text.lstrip(" ")
+    """The rows one line takes at this width; continuations indented by `line.hang`. Machine
+    data in the text is shown inert (tui/shown_text.py), and wrapped as shown."""
+    text = inert(line.text)
+    if not text or width <= 0:
+        return [text]
+    body = text.lstrip(" ")
     marker = 2 if len(body) > 2 and body[1] == " " and body[0] in MARKERS else 0
-    indent = len(line.text) - len(body) + max(line.hang, marker)
+    indent = len(text) - len(body) + max(line.hang, marker)
     hang = " " * min(indent, max(0, width // 2))
     return textwrap.wrap(
-        line.text,
+        text,
         width=width,
         subsequent_indent=hang,
         break_on_hyphens=False,
         drop_whitespace=True,
-    ) or [line.text]
+    ) or [text]
 
 
 def render_lines(lines: list[Line], width: int, monochrome: bool = False) -> Text:
@@ -93,4 +96,4 @@ class LinesView(Widget):
     @property
     def plain(self) -> str:
         """The text as shown, for tests: one row per line."""
-        return "\n".join(line.text for line in self.lines)
+        return "\n".join(inert(line.text) for line in self.lines)

@@ -1,4 +1,6 @@
-"""The Install screen's live log: Textual's `Log`, with the width of new lines measured cheaply.
+"""The wizard's logs of command output (the Install and Reboot screens', the full log):
+Textual's `Log`, with control characters shown as escapes (tui/shown_text.py) and the width of
+new lines measured cheaply.
 
 `Log.write_lines` measures every new line (control characters replaced, tabs expanded, cell
 width) in a thread worker, and describes that worker with the `repr` of all the lines. Under a
@@ -19,6 +21,8 @@ from collections.abc import Iterable
 from rich.cells import cell_len
 from textual.widgets import Log
 
+from nvwizard.tui.shown_text import inert_lines
+
 _WIDER_OR_NARROWER = ("\t", "\x1b")  # a tab expands, an escape takes no cell
 
 
@@ -34,7 +38,7 @@ def widest(lines: list[str]) -> int:
 
 class LiveLog(Log):
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> LiveLog:
-        lines = list(lines)
+        lines = inert_lines(lines)  # command output: its control characters shown, not sent
         bound = self.max_lines
         if bound is not None and len(lines) > bound:
             # the lines as the Log splits them (a line break inside one, an empty one), newest

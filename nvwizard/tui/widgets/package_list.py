@@ -14,6 +14,8 @@ from textual.style import Style
 from textual.widgets import SelectionList
 from textual.widgets.selection_list import Selection
 
+from nvwizard.tui.shown_text import inert
+
 if TYPE_CHECKING:
     from nvwizard.tui.controllers.purge import PurgeRow
 
@@ -53,8 +55,9 @@ def purge_label(
     takes it (only ticked packages need it)."""
     autoremoved = autoremoved and not ticked
     mark = "PURGE " if ticked else "auto  " if autoremoved else "keep  "
-    name_end = 6 + len(row.name)
-    text = f"{mark}{row.name} {row.version or ''}"
+    name = inert(row.name)  # from the machine's dpkg database, as its version
+    name_end = 6 + len(name)
+    text = f"{mark}{name} {inert(row.version or '')}"
     if ticked:
         spans = [Span(0, 5, _PURGE_MONOCHROME) if monochrome else Span(0, 6, _PURGE)]
     else:
@@ -65,9 +68,9 @@ def purge_label(
     reason = AUTOREMOVED_REASON if autoremoved else row.keep_reason
     if reason:
         start = len(text)
-        text += f"  ({reason})"
+        text += f"  ({inert(reason)})"
         spans.append(Span(start, len(text), _REASON))
-    # Package names and versions are plain ASCII: nothing to strip, one cell per character.
+    # Package names and versions are plain ASCII: one cell per character.
     plain = text.isascii() and text.isprintable()
     return _Row(
         text, spans, cell_length=len(text) if plain else None, strip_control_codes=not plain

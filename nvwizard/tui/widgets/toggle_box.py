@@ -6,9 +6,12 @@ when ticked (`▐ ▌` otherwise), as on a paper form: readable without colour."
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Checkbox
+
+from nvwizard.tui.shown_text import inert
 
 TICKED, UNTICKED = "X", " "
 
@@ -20,6 +23,19 @@ class ToggleBox(Checkbox):
         Binding("enter", "screen.next", "Next", show=False),
         Binding("space", "toggle_button", "Toggle"),
     ]
+
+    def __init__(self, label: str, *, id: str | None = None) -> None:
+        super().__init__(Content(inert(label)), id=id)
+
+    @property
+    def label(self) -> Content:
+        return Checkbox.label.fget(self)  # type: ignore[attr-defined]
+
+    @label.setter
+    def label(self, label: str | Content | Text) -> None:
+        """Plain text (no markup), machine data in it inert (tui/shown_text.py)."""
+        text = label if isinstance(label, str) else label.plain
+        Checkbox.label.fset(self, Content(inert(text)))  # type: ignore[attr-defined]
 
     @property
     def _button(self) -> Content:
