@@ -3,7 +3,8 @@ the open kernel modules can.
 
 The chip code in the PCI name (`GA102 [GeForce RTX 3090]`, `GK210GL [Tesla K80]`, `C79
 [ION]`) is the best evidence; without a name, the device id decides, by the id blocks each
-generation occupies. `classify_gpu` combines the two.
+generation occupies; without either (nvidia-smi's "NVIDIA H100 80GB HBM3" alone), the product
+name (product_names.py). `classify_gpu` combines them.
 
 Sources (what each says):
 - [pci.ids] /usr/share/misc/pci.ids (Debian package pci.ids 0.0~2023.04.11-1): the chip codes
@@ -31,6 +32,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from nvwizard.knowledge.product_names import architecture_from_product
 
 # open_kernel values
 OPEN_UNSUPPORTED = "unsupported"
@@ -298,7 +301,9 @@ def classify_gpu(device_id: str | int | None, name: str | None = None) -> GpuCla
     """What kind of NVIDIA GPU this is: chip code from the PCI name first, else the id range.
 
     `device_id` is the PCI device id ("2204", "0x2204" or an int) or None when the source
-    shows none (plain `lspci`); `name` the PCI name as lspci or pci.ids gives it, or None.
+    shows none (plain `lspci`); `name` the PCI name as lspci or pci.ids gives it, or the
+    product name nvidia-smi prints (no chip code: its generation from product_names.py), or
+    None.
     """
     number = _parse_id(device_id)
     known = _KNOWN.get(f"{number:04x}") if number is not None else None
@@ -306,10 +311,13 @@ def classify_gpu(device_id: str | int | None, name: str | None = None) -> GpuCla
     if chip is None and known is not None:
         chip, generation = _chip_and_generation(known.chip)
     product = marketing_name(name) or (known.name if known else None)
-    grace_hopper = (number in GRACE_HOPPER_IDS) or bool(product and "GH200" in product)
+    named = product or name  # nvidia-smi's name has no brackets: "NVIDIA GeForce RTX 3090"
+    grace_hopper = (number in GRACE_HOPPER_IDS) or bool(named and "GH200" in named)
 
     if generation is None and number is not None:
         generation = architecture_from_id(number)
+    if generation in (None, UNKNOWN):  # no chip code, no known id: what the product name says
+        generation = architecture_from_product(named) or generation
     arch = _BY_NAME.get(generation or "")
     if arch is not None:
         open_kernel = arch.open_kernel
@@ -320,7 +328,7 @@ def classify_gpu(device_id: str | int | None, name: str | None = None) -> GpuCla
     if grace_hopper:
         open_kernel = OPEN_REQUIRED
     first = max(
-        (b for b in (arch.first_branch if arch else None, product_minimum_branch(product)) if b),
+        (b for b in (arch.first_branch if arch else None, product_minimum_branch(named)) if b),
         default=None,
     )
     return GpuClass(

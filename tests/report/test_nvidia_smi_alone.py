@@ -53,3 +53,8 @@ def test_lsmod_without_nvidia_still_wins_over_nvidia_smi(tmp_path):
 def test_pci_sources_that_show_the_gpus_are_used_as_before(tmp_path):
     report = build_report(smi_alone(tmp_path, "sysfs-pci.txt", "lspci-nn.txt"))
     assert len(report.gpus) == 8 and all(g.device_id for g in report.gpus)
+
+
+def test_its_generation_comes_from_the_name_nvidia_smi_prints(tmp_path):
+    report = build_report(smi_alone(tmp_path))
+    assert {(g.architecture, g.open_kernel) for g in report.gpus} == {("Hopper", "supported")}
