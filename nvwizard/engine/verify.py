@@ -9,7 +9,9 @@ Checks, each ok or failed with its fix (ids are stable; the wizard's Verify scre
 |   | or was interrupted (verify_packages.py) |
 | module-loaded | the nvidia kernel module is loaded |
 | module-version | its version equals the installed libnvidia-compute/nvidia-utils version |
-| flavour | open or proprietary, as chosen (the state file; else the installed packages) |
+|   | (a bundle without a package list: nvidia-smi's driver version, verify_unlisted.py) |
+| flavour | open or proprietary, as chosen (the state file; else the installed packages; |
+|   | else not checkable from a bundle without a package list) |
 | nvidia-smi | `nvidia-smi` answers with its table |
 | nouveau | the nouveau module is not loaded |
 | next-boot-modules | modules exist for the kernel that boots next (the newest installed |
@@ -38,17 +40,18 @@ from nvwizard.engine.attach import NEXT_VERIFY, current_apply
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.engine.verify_fabric import fabric_manager_checks
 from nvwizard.engine.verify_facts import (
-    all_packages,
     expected_module_flavour,
     installed_debian_flavour,
     installed_flavour,
     library_versions,
+    package_list,
 )
 from nvwizard.engine.verify_fixes import THIS_MACHINE, Fixes, fixes_for
 from nvwizard.engine.verify_modules import REPAIR_FIRST, check_next_boot_modules
 from nvwizard.engine.verify_packages import check_packages_configured, deferring_to_the_repair
 from nvwizard.engine.verify_secure_boot import pointing_to_the_enrolment, with_key_enrolment
 from nvwizard.engine.verify_stack import stack_checks
+from nvwizard.engine.verify_unlisted import unlisted_flavour, unlisted_module_version
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
@@ -80,9 +83,12 @@ def check_module_loaded(
 
 
 def check_module_version(
-    report: Report, packages: list[DpkgEntry], fixes: Fixes = THIS_MACHINE
+    report: Report, packages: list[DpkgEntry], fixes: Fixes = THIS_MACHINE, listed: bool = True
 ) -> VerifyCheck:
+    """`listed`: `packages` is the machine's package list (False: a bundle without one)."""
     libraries = library_versions(packages)
+    if not libraries and not listed:
+        return unlisted_module_version(report)
     if not libraries:
         return VerifyCheck(
             "module-version",
@@ -104,7 +110,7 @@ def check_module_version(
         return VerifyCheck(
             "module-version", True, f"module {loaded} = installed libraries {installed[0]}"
         )
-    listed = ", ".join(f"{name} {v}" for name, v in sorted(wrong.items()))
+    named = ", ".join(f"{name} {v}" for name, v in sorted(wrong.items()))
     verb = "are" if len(wrong) > 1 else "is"
     hold = "hold the driver packages (`sudo apt-mark hold ...`)."
     if fixes.demo or fixes.repair_first:
@@ -115,7 +121,7 @@ def check_module_version(
     return VerifyCheck(
         "module-version",
         False,
-        f"module {loaded} is loaded but {listed} {verb} installed (NVML version mismatch)",
+        f"module {loaded} is loaded but {named} {verb} installed (NVML version mismatch)",
         fix,
     )
 
@@ -126,9 +132,12 @@ def check_flavour(
     packages: list[DpkgEntry],
     chosen: bool = False,
     fixes: Fixes = THIS_MACHINE,
+    listed: bool = True,
 ) -> VerifyCheck:
     expected, source = expected_module_flavour(flavour, chosen, packages)
     loaded = report.loaded_module.flavor if report.loaded_module else None
+    if expected is None and not listed:
+        return unlisted_flavour(report, fixes)
     if expected is None:
         return VerifyCheck(
             "flavour",
@@ -237,15 +246,17 @@ def run_checks(
     chosen_flavour: str | None,
     dkms_status: str | None,
     fixes: Fixes = THIS_MACHINE,
+    listed: bool = True,
 ) -> list[VerifyCheck]:
+    """`listed`: `packages` is the machine's package list (False: a bundle without one)."""
     flavour = chosen_flavour or installed_flavour(packages)
     installed = bool(library_versions(packages))
     repair = check_packages_configured(report, fixes)
     fixes = deferring_to_the_repair(fixes, report)
     checks = [
         check_module_loaded(report, installed, fixes),
-        check_module_version(report, packages, fixes),
-        check_flavour(report, flavour, packages, bool(chosen_flavour), fixes),
+        check_module_version(report, packages, fixes, listed),
+        check_flavour(report, flavour, packages, bool(chosen_flavour), fixes, listed),
         check_nvidia_smi(report, flavour or installed_debian_flavour(packages), fixes),
         check_nouveau(report, installed, fixes),
         _by_hand_unless_repair(
@@ -297,11 +308,13 @@ def verify(
     report = build_report(host)
     chosen = last.flavour if last is not None and last.outcome == "done" else None
     driver, accepted = (last.driver, last.blockers) if last is not None else (None, ())
-    packages = all_packages(host)
+    listed = package_list(host)
+    packages = listed or []
     fixes = fixes_for(host, driver, in_wizard, [*accepted, *machine_blocker_ids(report)])
     fixes = with_key_enrolment(fixes, host, report, packages, driver, in_wizard)
     fixes = deferring_to_the_repair(fixes, report)
-    checks = run_checks(report, packages, chosen, host.read("dkms-status.txt"), fixes)
+    dkms_status = host.read("dkms-status.txt")
+    checks = run_checks(report, packages, chosen, dkms_status, fixes, listed is not None)
     checks += fabric_manager_checks(host, report, packages, fixes)
     result = VerifyResult(checks=checks + stack_checks(host, report, fixes), host=host.label)
     if record and (host.is_real or last is not None):
@@ -320,11 +333,13 @@ def check_now(host: Host, flavour: str | None = None, driver: str | None = None)
     `flavour`, `driver`: the one just installed. Records nothing."""
     host = host.fresh()
     report = build_report(host)
-    packages = all_packages(host)
+    listed = package_list(host)
+    packages = listed or []
     fixes = fixes_for(host, driver, accept=machine_blocker_ids(report))
     fixes = with_key_enrolment(fixes, host, report, packages, driver)
     fixes = deferring_to_the_repair(fixes, report)
-    checks = run_checks(report, packages, flavour, host.read("dkms-status.txt"), fixes)
+    dkms_status = host.read("dkms-status.txt")
+    checks = run_checks(report, packages, flavour, dkms_status, fixes, listed is not None)
     checks += fabric_manager_checks(host, report, packages, fixes)
     return VerifyResult(checks=checks, host=host.label)
 

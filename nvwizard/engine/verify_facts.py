@@ -32,12 +32,17 @@ def is_present(entry: DpkgEntry) -> bool:
     return entry.state in ("ii", "hi")
 
 
-def all_packages(host: Host) -> list[DpkgEntry]:
+def package_list(host: Host) -> list[DpkgEntry] | None:
+    """Every dpkg entry; None where the host shows no package list (a bundle without one)."""
     text = host.read("dpkg-query.txt")
     if text:
         return parse_dpkg_query(text)
     text = host.read("dpkg-l.txt")
-    return parse_dpkg_l(text) if text else []
+    return parse_dpkg_l(text) if text else None
+
+
+def all_packages(host: Host) -> list[DpkgEntry]:
+    return package_list(host) or []
 
 
 def installed_flavour(packages: list[DpkgEntry]) -> str | None:
