@@ -31,7 +31,7 @@ from benchmarks.measure import (
     time_command,
 )
 from benchmarks.table import INFO, Row, verdict
-from nvwizard.host.package_queries import apt_show_argv
+from nvwizard.host.apt_show_query import apt_show_argv
 from nvwizard.host.reading import READ_ENV
 
 TARGET_EXTRA_S = 0.3

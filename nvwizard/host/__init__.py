@@ -4,8 +4,9 @@ Everything above reads facts by source name (`sources.py`, the bundle file names
 `Host` (`base.py`) and starts commands with `Host.start`; `base.py` also defines the
 `Simulator` a bundle host is handed.
 - `local.py`: this machine. Its sources come from `system_files.py` (/etc, /proc, /sys,
-  /var), `package_queries.py` (apt and dpkg), `processes.py` (GPU users, lock holders, the
-  session) and plain commands (`reading.py`); `local_command.py` streams a started command.
+  /var), `package_queries.py` (apt and dpkg; `apt_show_query.py` the query put to apt, pure
+  text the simulator answers too), `processes.py` (GPU users, lock holders, the session) and
+  plain commands (`reading.py`); `local_command.py` streams a started command.
 - `bundle.py`: a capture bundle's folder; `demo.py`: the list of bundled demo machines;
   `demo_advice.py`: advice about a demo in the only commands that reach it (`--demo NAME`),
   for every layer above that advises (findings, plans' "if it fails", status, verify).

@@ -2,7 +2,7 @@
 (linux-image-generic, linux-image-generic-hwe-22.04, linux-image-virtual for a generic kernel),
 and the headers metapackages apt offers beside them: a plan whose module DKMS builds installs
 those, so that each kernel an update brings comes with its headers and DKMS builds the module
-for it before it boots. (host/package_queries.py asks apt for the headers metapackages of the
+for it before it boots. (host/apt_show_query.py asks apt for the headers metapackages of the
 running flavour.)
 
 Debian's kernels name their headers metapackage themselves (knowledge/debian.py)."""

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
+from nvwizard.host.apt_show_query import apt_show_answer
 from nvwizard.host.base import RunningCommand
 from nvwizard.host.bundle import read_bundle_file, read_bundle_os_release
-from nvwizard.host.package_queries import apt_show_answer
 from nvwizard.simulator.script import FAIL_ENV, Invocation, Script, SimulatedCommand, demo_speed
 from nvwizard.simulator.stack_files import cuda_sample
 from nvwizard.simulator.state import BootResult, MachineState, StateFile
@@ -51,7 +51,7 @@ class SimulatedMachine:
 
     def read(self, source: str) -> str | None:
         """A source as the machine's commands show it now. Only `apt-cache show` differs from
-        the stored file: it answers the query a real host runs (host/package_queries.py), while
+        the stored file: it answers the query a real host runs (host/apt_show_query.py), while
         the stored listing is all the simulated apt knows."""
         if source == APT_LISTING:
             listing = self.stored(APT_LISTING)

@@ -8,9 +8,10 @@ import shutil
 
 import pytest
 
+from nvwizard.host.apt_show_query import apt_show_pattern
 from nvwizard.host.local import LocalHost
 from nvwizard.host.local_command import wants_status_fd
-from nvwizard.host.package_queries import apt_show_pattern, deb822_to_one_line
+from nvwizard.host.package_queries import deb822_to_one_line
 from nvwizard.host.processes import parse_proc_locks
 from nvwizard.host.sources import SOURCES
 

@@ -1,5 +1,5 @@
 """A simulated machine answers detection's `apt-cache show` as a real one does: with the
-stanzas of the packages host/package_queries.py asks for, not all its simulated apt offers."""
+stanzas of the packages host/apt_show_query.py asks for, not all its simulated apt offers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import pytest
 
 from nvwizard.detect.apt_cache import parse_apt_cache_show
+from nvwizard.host.apt_show_query import apt_show_answer, apt_show_pattern
 from nvwizard.host.demo import DEMOS
-from nvwizard.host.package_queries import apt_show_answer, apt_show_pattern
 from nvwizard.report.build import build_report
 from nvwizard.simulator import demo_host
 from nvwizard.simulator.machine import APT_LISTING
