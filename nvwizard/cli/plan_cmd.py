@@ -75,7 +75,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--hold",
         action="store_true",
         help="apt-mark hold the driver packages, so unattended upgrades cannot cause the NVML "
-        "version mismatch (without it, packages an administrator held that the plan replaces "
+        "version mismatch; the kernel headers and the signed modules' metapackage stay free to "
+        "follow kernel updates (without it, packages an administrator held that the plan replaces "
         "still pass their hold to their replacements)",
     )
     parser.add_argument(

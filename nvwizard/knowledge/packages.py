@@ -219,6 +219,28 @@ def is_driver_package(name: str) -> bool:
     return "nvidia" in name or name.startswith(_DRIVER_NAMES_WITHOUT_NVIDIA)
 
 
+# A kernel release inside a package name: 6.8.0-94-generic (Ubuntu), 6.12.118+deb13-amd64.
+_KERNEL_RELEASE_IN_NAME_RE = re.compile(r"-\d+\.\d+\.\d+[-+]")
+
+
+def follows_the_kernel(name: str) -> bool:
+    """A package the plan installs that must move with kernel updates, so never held: the
+    headers DKMS builds against (their metapackage pulls each new kernel's, and Ubuntu's
+    linux-generic depends on linux-headers-generic at its exact version) and the metapackage
+    of Canonical's signed modules (linux-modules-nvidia-580-open-generic pulls each new
+    kernel's modules). Held, the next kernel boots without the driver, or never comes."""
+    if name.startswith("linux-headers-"):
+        return True
+    return (
+        name.startswith("linux-modules-nvidia-") and _KERNEL_RELEASE_IN_NAME_RE.search(name) is None
+    )
+
+
+def holdable(packages: Iterable[str]) -> list[str]:
+    """The packages an `apt-mark hold` may take: all but those that follow the kernel."""
+    return [name for name in packages if not follows_the_kernel(name)]
+
+
 def is_nvidia_related(name: str) -> bool:
     """Worth listing in an inventory: the driver, kept NVIDIA packages and CUDA packages."""
     return (

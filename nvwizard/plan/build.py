@@ -17,7 +17,7 @@ chooses and refuses, stack_steps.py builds the steps).
 from __future__ import annotations
 
 from nvwizard.knowledge.debian import DebianDriver
-from nvwizard.knowledge.packages import DriverPackage
+from nvwizard.knowledge.packages import DriverPackage, follows_the_kernel, holdable
 from nvwizard.knowledge.secure_boot import dkms_certificate
 from nvwizard.plan.apt import apt_options
 from nvwizard.plan.blockers import plan_blockers
@@ -83,7 +83,8 @@ def planned_purge(report: Report, choices: Choices) -> tuple[list[str], list[Kep
 def _hold_steps(choices: Choices, driver_packages: list[str], carried: CarriedHolds) -> list[Step]:
     """`--hold` on every driver package, else the administrator's holds carried over."""
     if choices.hold:
-        return [hold_step(driver_packages)]
+        free = [name for name in driver_packages if follows_the_kernel(name)]
+        return [hold_step(holdable(driver_packages), free=free)]
     if carried.packages:
         return [hold_step(carried.packages, [p.old for p in carried.pairs])]
     return []

@@ -7,7 +7,8 @@ release it to purge or replace the package, and then holds the package that take
 libnvidia-nscq-535 -> libnvidia-nscq-595), in a listed step after the install, with a warning
 that says so. A held driver package with no namesake in the new driver (a headless install has
 no nvidia-driver-*) passes its hold to the new driver's packages. `--hold` holds every package
-the plan installs, which covers these.
+the plan installs, which covers these. Neither holds what must follow kernel updates (the
+headers, the signed modules' metapackage: knowledge's `follows_the_kernel`).
 
 With --keep-installed nothing is purged, but the install replaces the installed branch in
 place (apt's Conflicts, see replaced.py), and apt refuses to replace a held package: the holds
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nvwizard.knowledge.packages import branch_of_version, is_driver_package
+from nvwizard.knowledge.packages import branch_of_version, holdable, is_driver_package
 from nvwizard.plan.replaced import Replacement, pair_replacements
 from nvwizard.report.models import Report
 
@@ -63,7 +64,7 @@ def carry_holds(
     held = [p.new for p in pairs if p.new is not None]
     orphans = [p.old for p in pairs if p.new is None and is_driver_package(p.old)]
     if orphans:
-        held += driver_install
+        held += holdable(driver_install)  # not the headers or modules that follow the kernel
     packages = [name for name in driver_packages if name in held]
     return CarriedHolds(pairs=pairs, packages=packages, to_driver=orphans)
 

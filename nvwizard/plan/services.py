@@ -67,15 +67,26 @@ def fabric_manager_step(fabricmanager: str) -> Step:
     )
 
 
-def hold_step(packages: list[str], carried_from: list[str] | None = None) -> Step:
+def hold_step(
+    packages: list[str], carried_from: list[str] | None = None, free: list[str] | None = None
+) -> Step:
     """`apt-mark hold` on `packages`: the driver's (`--hold`), or only what replaces the
-    packages an administrator held (`carried_from`: those, released by the repair step)."""
+    packages an administrator held (`carried_from`: those, released by the repair step).
+    `free`: the planned packages left unheld because they follow the kernel (said why)."""
     if not carried_from:
+        why = (
+            "Unattended upgrades then cannot replace the libraries under the loaded module "
+            "(the NVML version mismatch)."
+        )
+        if free:
+            why += (
+                f" Not held: {', '.join(free)}, which must follow kernel updates so the next "
+                "kernel gets its headers and NVIDIA modules."
+            )
         return Step(
             id="hold",
             title="Hold the driver packages",
-            why="Unattended upgrades then cannot replace the libraries under the loaded module "
-            "(the NVML version mismatch).",
+            why=why,
             commands=[["apt-mark", "hold", *packages]],
             changes_system=True,
             on_failure="Run `apt-mark hold` on the packages later; the driver works without it.",

@@ -4,6 +4,7 @@ import pytest
 
 from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder
 from nvwizard.errors import RefusedError, UsageError
+from nvwizard.knowledge.packages import holdable
 from nvwizard.plan.build import apt_options, build_plan, default_choices, planned_purge
 from nvwizard.plan.models import Choices
 from nvwizard.report.build import build_report
@@ -194,7 +195,7 @@ def test_optional_hold_and_reboot_steps_come_only_when_chosen():
         report, Choices(driver="nvidia-driver-580-server-open", hold=True, reboot=True)
     )
     assert [s.id for s in plan.steps][-3:] == ["hold", "verify", "reboot"]
-    assert plan.step("hold").commands == [["apt-mark", "hold", *plan.install_list]]
+    assert plan.step("hold").commands == [["apt-mark", "hold", *holdable(plan.install_list)]]
     assert plan.step("reboot").commands[0][:3] == ["shutdown", "-r", "+1"]
     assert build_plan(report, default_choices(report)).step("reboot") is None
 
@@ -240,7 +241,7 @@ def test_a_held_package_installed_again_is_held_again():
 def test_hold_option_holds_everything_and_still_says_which_holds_it_carries():
     report = hopper_server(held_packages=["nvidia-fabricmanager-535"])
     plan = build_plan(report, replace(default_choices(report), hold=True))
-    assert plan.step("hold").commands == [["apt-mark", "hold", *plan.install_list]]
+    assert plan.step("hold").commands == [["apt-mark", "hold", *holdable(plan.install_list)]]
     assert any(w.startswith("Held by an administrator") for w in plan.warnings)
 
 
