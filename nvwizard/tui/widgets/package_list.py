@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.binding import Binding
 from textual.content import Content, Span
 from textual.css.styles import RulesMap
+from textual.strip import Strip
 from textual.style import Style
-from textual.widgets import SelectionList
+from textual.widgets import OptionList, SelectionList
+from textual.widgets._toggle_button import ToggleButton  # the tickbox SelectionList draws
 from textual.widgets.selection_list import Selection
 
 from nvwizard.tui.shown_text import inert
@@ -112,3 +115,34 @@ class PackageList(SelectionList[str]):
                 )
                 self.replace_option_prompt(name, label)
         self._shown_ticked, self._shown_autoremoved = set(ticked), set(autoremoved)
+
+    def render_line(self, y: int) -> Strip:
+        """A row's tickbox on its first line only, and the box of the row that line belongs
+        to. SelectionList's own takes line y for option y, true only while no row wraps; a
+        row with its reason is wider than 80 columns and wraps (the list's CSS)."""
+        line = OptionList.render_line(self, y)
+        _, scroll_y = self.scroll_offset
+        lines = self._lines
+        if not 0 <= scroll_y + y < len(lines):
+            return line
+        index, offset = lines[scroll_y + y]
+        underlying = next(iter(line)).style or self.rich_style
+        if offset > 0:
+            return Strip([Segment(" " * self._get_left_gutter_width(), underlying), *line])
+        ticked = self.get_option_at_index(index).value in self._selected
+        component = "selection-list--button-selected" if ticked else "selection-list--button"
+        if self.highlighted == index:
+            component += "-highlighted"
+        button = self.get_component_rich_style(component) + RichStyle(meta={"option": index})
+        side = RichStyle.from_color(button.bgcolor, underlying.bgcolor)
+        side += RichStyle(meta={"option": index})
+        return Strip(
+            [
+                Segment(ToggleButton.BUTTON_LEFT, side),
+                # X when ticked, empty when not: readable without colour (NO_COLOR)
+                Segment(ToggleButton.BUTTON_INNER if ticked else " ", button),
+                Segment(ToggleButton.BUTTON_RIGHT, side),
+                Segment(" ", underlying),
+                *line,
+            ]
+        )
