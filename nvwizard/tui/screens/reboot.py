@@ -245,8 +245,12 @@ class RebootScreen(WizardScreen):
             self.query_one(f"#{button_id}", Button).disabled = False
 
     def _show(self, text: str) -> None:
-        self.query_one("#result", PlainText).update(f"\n{text}")
+        result = self.query_one("#result", PlainText)
+        result.update(f"\n{text}")
         self.query_one("#reboot-scroll").display = True
+        # It comes below the explanation, which may fill the screen (80x24): into view, its
+        # first line at the top, once laid out.
+        self.call_after_refresh(result.scroll_visible, top=True, animate=False)
         self.hint("Press q to quit.")
         self.answered = True
 
