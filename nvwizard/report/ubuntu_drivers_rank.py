@@ -143,8 +143,9 @@ def why(
     """Why this package came first, in ubuntu-drivers' terms (one clause).
 
     `others`: the packages it was chosen from; a newer branch that lost on the variant alone
-    is named, since that is the surprising case (a Prefer-Variant: Open package's plain
-    variant ranks below an older branch's plain one that has no such header).
+    (none of its packages fits as well as the chosen one) is named, since that is the
+    surprising case (a Prefer-Variant: Open package's plain variant ranks below an older
+    branch's plain one that has no such header).
     `headers_seen`: False when nvwizard saw no apt stanza for the package (a pasted list): the
     ranking is then the one ubuntu-drivers applies without headers, and said so.
     """
@@ -169,10 +170,14 @@ def why(
         "it knows no end-of-life dates"
     )
     fit = fit_level(chosen, gpgpu)
+    # A newer branch lost on the variant alone when none of its packages fits as well as
+    # the chosen one; one that does (610-open beside 595-open) lost on its Support header.
+    fits_as_well = {_major_version(p.name) for p in others if fit_level(p, gpgpu) >= fit}
     newer = [
         p
         for p in others
-        if _major_version(p.name) > _major_version(chosen.name) and fit_level(p, gpgpu) < fit
+        if _major_version(p.name) > _major_version(chosen.name)
+        and _major_version(p.name) not in fits_as_well
     ]
     if newer:
         loser = max(newer, key=lambda p: (_major_version(p.name), fit_level(p, gpgpu)))

@@ -121,3 +121,30 @@ def test_why_names_the_rule_that_decided():
 def test_nothing_to_pick():
     assert pick([]) is None
     assert pick([RankedPackage("xserver-xorg-video-nouveau")]) is None
+
+
+def test_why_names_no_newer_branch_that_lost_on_its_support_not_its_variant():
+    """RTX 3090 on Ubuntu 22.04: 610-open has the variant 595-open has, and loses on its
+    Support header (NFB); its plain 610 ranking lower on the variant is not why 610 lost."""
+    offered = flavours(610, "NFB", "Open") + flavours(595, "PB", "Open")
+    chosen = pick(offered)
+    assert chosen.name == "nvidia-driver-595-open"
+    text = why(chosen, others=offered)
+    assert "ranks lower on the variant alone" not in text
+    assert "610" not in text
+
+
+def test_why_still_names_a_newer_branch_whose_every_variant_ranks_lower():
+    """GTX 1080: ubuntu-drivers lists no 580-open; 580's Prefer-Variant: Open puts its plain
+    package second, below 535's plain one (no header): 580 lost on the variant alone."""
+    offered = [
+        RankedPackage("nvidia-driver-580", "LTSB", "Open"),
+        RankedPackage("nvidia-driver-580-server", "LTSB", "Open"),
+        RankedPackage("nvidia-driver-535", "LTSB"),
+        RankedPackage("nvidia-driver-535-server", "LTSB"),
+    ]
+    chosen = pick(offered)
+    assert chosen.name == "nvidia-driver-535"
+    assert "the newer nvidia-driver-580 ranks lower on the variant alone" in why(
+        chosen, others=offered
+    )
