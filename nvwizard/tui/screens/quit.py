@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -43,6 +44,12 @@ class QuitDuringInstallScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """←/→ move between the two buttons, as on the Reboot screen."""
+        if event.key in ("left", "right"):
+            event.stop()
+            (self.focus_next if event.key == "right" else self.focus_previous)(Button)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "quit")
