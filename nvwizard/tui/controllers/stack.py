@@ -203,6 +203,12 @@ class StackController:
         """Record the stack; returns why the plan layer refuses it, or None."""
         if not row.allowed:
             return f"CUDA {row.key} cannot be used here: {row.reason}"
+        if cudnn and row.key == NONE and not self.report.stack.cuda_toolkits:
+            # the plan layer's refusal names the command line's --cuda
+            return (
+                "cuDNN needs a CUDA toolkit, and none is installed: choose one in the list "
+                "(★ is the newest this driver runs), or untick cuDNN."
+            )
         base = refined_choices(self.state, self.backend) or Choices(driver=self.state.driver or "")
         chosen = replace(
             base,
