@@ -30,3 +30,32 @@ async def test_later_says_what_next_on_the_screen():
         result = app.screen.controller.result
         assert result.startswith("No reboot now.")
         assert result[:60] in painted(app)
+
+
+async def test_later_offers_no_load_without_a_reboot_the_screen_ruled_out():
+    """On the A100 after its unattended upgrade the screen has just said the driver cannot be
+    loaded without a reboot (a kernel update waits for one): Later's next steps name the
+    demo's reboot, not `nvwizard activate`."""
+    app = demo_app("nvml-mismatch")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        await settle(pilot)
+        assert app.screen.activate.ruled_out
+        app.screen.query_one("#later").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        result = app.screen.controller.result
+        assert "`nvwizard reboot --demo nvml-mismatch` reboots it" in result
+        assert "nvwizard activate" not in result
+
+
+async def test_later_still_offers_the_load_where_it_is_safe():
+    app = demo_app("rtx3090-fresh")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        await settle(pilot)
+        assert app.screen.activate.possible
+        app.screen.query_one("#later").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "`nvwizard activate --demo rtx3090-fresh` loads it" in app.screen.controller.result

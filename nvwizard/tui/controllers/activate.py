@@ -50,6 +50,11 @@ class ActivateController:
         return self.activation is not None and self.activation.safe and self.state.can_apply
 
     @property
+    def ruled_out(self) -> bool:
+        """Decided: it cannot be loaded without a reboot (not merely undecided yet)."""
+        return self.activation is not None and not self.possible
+
+    @property
     def already_loaded(self) -> bool:
         """The installed driver is the one that runs: nothing to load, no reboot to wait for."""
         return self.activation is not None and self.activation.verdict == LOADED

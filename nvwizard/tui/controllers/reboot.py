@@ -88,10 +88,14 @@ class RebootController:
         state.plan = state.simulation = state.outcome = state.verify_result = None
         state.report = None
 
-    def later(self) -> str:
+    def later(self, offer_activate: bool = True) -> str:
+        """`offer_activate`: False once loading the driver without a reboot was ruled out."""
         demo = self._kept_demo()
         if demo is not None:
-            how = demo_reboot_after_install(demo, mok_certificate(self.state))
+            # not offered once ruled out (a kernel update waits, jobs use the GPU, ...)
+            how = demo_reboot_after_install(
+                demo, mok_certificate(self.state), activation_failed=not offer_activate
+            )
             self.result = (
                 f"No reboot now. Reboot the demo when it suits you: {how}; "
                 f"then run `{verify_command(demo)}`."

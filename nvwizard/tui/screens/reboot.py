@@ -105,7 +105,7 @@ class RebootScreen(WizardScreen):
         for button in self.query(Button):
             button.disabled = True
         if event.button.id == "later":
-            self._show(self.controller.later())
+            self._show(self.controller.later(offer_activate=not self.activate.ruled_out))
             return
         delay = None if event.button.id == "now" else 1
         self.hint("Rebooting…" if delay is None else "Scheduling the reboot…")
