@@ -90,11 +90,13 @@ def check_module_version(
     if not libraries and not listed:
         return unlisted_module_version(report)
     if not libraries:
+        names = (  # what carries the driver's version there
+            "libcuda1 or nvidia-smi (or a Tesla family's)"
+            if report.os_id == "debian"
+            else "libnvidia-compute or nvidia-utils"
+        )
         return VerifyCheck(
-            "module-version",
-            False,
-            "no libnvidia-compute or nvidia-utils package is installed",
-            fixes.install_first,
+            "module-version", False, f"no {names} package is installed", fixes.install_first
         )
     loaded = report.loaded_module.version if report.loaded_module else None
     installed = sorted(set(libraries.values()))
