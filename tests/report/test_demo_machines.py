@@ -176,6 +176,8 @@ def test_vm_without_a_gpu():
     report = _report("vm-no-gpu")
     assert report.gpus == [] and report.recommended_driver is None
     assert "no-nvidia-gpu" in _ids(report)
+    # over SSH, but there is no driver to install: no reboot to warn of, no verify to run
+    assert report.over_ssh and "over-ssh" not in _ids(report)
 
 
 @pytest.mark.parametrize(

@@ -275,8 +275,8 @@ def test_open_impossible_and_required():
 
 
 def test_over_ssh():
-    assert f.over_ssh(report(over_ssh=True), NONE).severity == "info"
-    assert f.over_ssh(report(), NONE) is None
+    assert f.over_ssh(report(gpus=[RTX3090], over_ssh=True), NONE).severity == "info"
+    assert f.over_ssh(report(gpus=[RTX3090]), NONE) is None
 
 
 def test_find_all_orders_by_severity_and_ids_are_unique():

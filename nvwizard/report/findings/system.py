@@ -156,7 +156,7 @@ def low_disk(report: Report, facts: ExtraFacts) -> Finding | None:
 
 
 def over_ssh(report: Report, facts: ExtraFacts) -> Finding | None:
-    if not report.over_ssh:
+    if not report.over_ssh or not report.has_nvidia_gpu:  # no GPU: no reboot, no verify
         return None
     demo = report.demo.name if report.demo else None
     verify = verify_command(demo) if demo else "nvwizard verify"
