@@ -90,6 +90,11 @@ def _hold_steps(choices: Choices, driver_packages: list[str], carried: CarriedHo
     return []
 
 
+def _config_only(report: Report) -> set[str]:
+    """The NVIDIA packages dpkg lists as `rc`: removed, their config files left."""
+    return {e.name for e in report.installed_packages if e.state == "rc"}
+
+
 def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_LINE) -> Plan:
     """The ordered steps for these choices; raises UsageError/RefusedError for a bad driver.
     `words`: how the warnings name what to do next (the wizard passes its own)."""
@@ -124,7 +129,7 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     steps += [pin_step(report)] if driver_needs_pin(report, candidate) else []
     stopped, stop_warnings = stop_services(report)
     warnings += stop_warnings
-    steps += [update_step(choices), *stopped, *purge_steps(choices, lists)]
+    steps += [update_step(choices), *stopped, *purge_steps(choices, lists, _config_only(report))]
     steps.append(install_step(choices, driver, install.why, driver_packages))
     if fabric:
         steps.append(fabric_manager_step(fabric[0]))

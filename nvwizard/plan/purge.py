@@ -3,7 +3,7 @@ autoremove, and its two steps: `apt-get purge <names>` then `apt-get autoremove 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from nvwizard.detect.models import DpkgEntry
@@ -155,9 +155,12 @@ def _branch_of_name(name: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def purge_steps(choices: Choices, lists: PurgeLists) -> list[Step]:
+def purge_steps(
+    choices: Choices, lists: PurgeLists, config_only: Collection[str] = ()
+) -> list[Step]:
     """The purge of exactly `lists.purge`, then the autoremove; none when nothing is purged.
-    With --keep-installed, only another branch's fabric manager and NSCQ, and no autoremove."""
+    With --keep-installed, only another branch's fabric manager and NSCQ, and no autoremove.
+    `config_only`: the packages dpkg lists as removed with their config files left."""
     purge = lists.purge
     if not purge:
         return []
@@ -172,7 +175,7 @@ def purge_steps(choices: Choices, lists: PurgeLists) -> list[Step]:
     return [
         Step(
             id="purge",
-            title=f"Purge the {len(purge)} installed NVIDIA driver packages",
+            title=_purge_title(len(purge), len(set(purge) & set(config_only))),
             why=_purge_why(lists),
             commands=[apt_get(choices, "purge", *purge)],
             changes_system=True,
@@ -215,3 +218,11 @@ def _fabric_purge_step(choices: Choices, purge: list[str]) -> Step:
         on_failure="Nothing new is installed yet: read the log, fix the cause, apply again.",
         kind=pm.PURGE,
     )
+
+
+def _purge_title(count: int, config_only: int) -> str:
+    """`config_only`: how many of them dpkg lists as `rc`, removed with their config files
+    left: purged too, but not installed."""
+    if not config_only:
+        return f"Purge the {count} installed NVIDIA driver packages"
+    return f"Purge the {count} NVIDIA driver packages ({config_only} of them config files only)"

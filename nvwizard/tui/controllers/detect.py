@@ -123,13 +123,21 @@ class DetectController:
     @staticmethod
     def _packages(report: Report) -> list[Line]:
         """One line: the Purge screen lists them all."""
-        installed = [p for p in report.installed_packages if p.state != "un"]
+        listed = [p for p in report.installed_packages if p.state != "un"]
+        installed = [p for p in listed if p.state != "rc"]  # rc: removed, config files left
+        config_only = len(listed) - len(installed)
         if not installed:
-            return [Line("Installed NVIDIA packages: none")]
+            left = f" ({config_only} removed, their config files left)" if config_only else ""
+            return [Line(f"Installed NVIDIA packages: none{left}")]
         drivers = [p for p in installed if p.name.startswith("nvidia-driver-")]
         main = ", ".join(f"{p.name} {p.version or ''}".strip() for p in drivers[:2])
+        left = f"; {config_only} removed, their config files left" if config_only else ""
         return [
-            Line(f"Installed NVIDIA packages: {len(installed)}" + (f" ({main})" if main else ""))
+            Line(
+                f"Installed NVIDIA packages: {len(installed)}"
+                + (f" ({main})" if main else "")
+                + left
+            )
         ]
 
     @staticmethod
