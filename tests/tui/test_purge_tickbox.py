@@ -37,3 +37,17 @@ async def test_an_unticked_package_has_an_empty_box(monkeypatch, no_color):
         await settle(pilot)
         rows = [row.strip() for row in painted(app)]
         assert any(r.startswith("▐X▌ PURGE libnvidia-cfg1-535-server 535.") for r in rows)
+
+
+async def test_a_package_with_only_its_config_files_left_says_so():
+    app = demo_app("gtx1080-secureboot")  # two remnants of 470, nothing installed
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PurgeScreen"
+        screen = " ".join(" ".join(painted(app)).split())
+        assert (
+            "PURGE nvidia-compute-utils-470 470.256.02-0ubuntu0.22.04.1 "
+            "(removed already: only its config files are left)"
+        ) in screen

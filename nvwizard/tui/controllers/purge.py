@@ -12,6 +12,7 @@ from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
 SHOWN_PROCESSES = 4  # the rest are counted; the Detect findings name them all
+CONFIG_ONLY = "removed already: only its config files are left"  # dpkg's rc
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,16 @@ class PurgeController:
         state.purge_planned = True
 
     def rows(self) -> list[PurgeRow]:
-        versions = {p.name: p.version for p in self.state.detected.installed_packages}
+        installed = self.state.detected.installed_packages
+        versions = {p.name: p.version for p in installed}
+        config_only = {p.name for p in installed if p.state == "rc"}
         rows = [
-            PurgeRow(name, versions.get(name), name in self.state.ticked, keep_reason(name))
+            PurgeRow(
+                name,
+                versions.get(name),
+                name in self.state.ticked,
+                CONFIG_ONLY if name in config_only else keep_reason(name),
+            )
             for name in self.state.proposed_purge
         ]
         rows += [
