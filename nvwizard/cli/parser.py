@@ -12,6 +12,7 @@ import argparse
 import re
 from typing import NoReturn
 
+from nvwizard.cli.machine_options import NO_MACHINE_REASON
 from nvwizard.cli.single_value import forget_given, register_single_value_actions
 from nvwizard.errors import EXIT_USAGE, shown
 
@@ -58,6 +59,9 @@ class CommandLineParser(argparse.ArgumentParser):
             # a subcommand's leftovers reach the top-level parser: point at that command's help
             command = getattr(parsed, "command", None)
             prog = f"{self.prog} {command}" if command else self.prog
+            if command and extra[0].split("=")[0] in MACHINE_OPTIONS:
+                # as when written before the command (machine_options.resolve_machine)
+                self.exit(EXIT_USAGE, one_line(_no_machine(parsed, command, extra)) + "\n")
             self.usage_error(f"unrecognized arguments: {' '.join(extra)}", prog)
         return parsed
 
@@ -66,3 +70,16 @@ class CommandLineParser(argparse.ArgumentParser):
 
     def usage_error(self, message: str, prog: str) -> NoReturn:
         self.exit(EXIT_USAGE, usage_error_line(message, prog) + "\n")
+
+
+MACHINE_OPTIONS = ("--machine", "--demo")
+
+
+def _no_machine(parsed: argparse.Namespace, command: str, extra: list[str]) -> str:
+    """A machine option after a command that takes none: the line written before it gets."""
+    with_value = "=" not in extra[0] and len(extra) > 1 and not extra[1].startswith("-")
+    written = [extra[0], shown(extra[1])] if with_value else [shown(extra[0])]
+    reason = getattr(parsed, NO_MACHINE_REASON, None)
+    return f"nvwizard: {' '.join(written)} cannot be used with `nvwizard {command}`: " + (
+        reason or f"`nvwizard {command}` works on this computer only"
+    )

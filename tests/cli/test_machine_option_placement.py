@@ -228,3 +228,23 @@ def test_export_says_why_it_takes_no_machine(places, tmp_path):
     )
     assert "nvwizard_demo" in result.stderr
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("name", WITHOUT_MACHINE)
+@pytest.mark.parametrize(
+    "option", [["--demo", "hgx-h100"], ["--machine", "/a"], ["--demo=hgx-h100"]]
+)
+def test_a_command_without_a_machine_refuses_one_written_after_it_the_same_way(
+    name, option, chosen, capsys, tmp_path
+):
+    """`nvwizard status --demo X` said "unrecognized arguments", `nvwizard --demo X status`
+    why the command takes no machine: both say the latter."""
+    argv = [name, *_required_arguments(name, str(tmp_path / "arg")), *option]
+    with pytest.raises(SystemExit) as leaving:
+        main(argv)
+    assert leaving.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"nvwizard: {' '.join(option)} cannot be used with `nvwizard {name}`: ")
+    assert "unrecognized" not in err
+    assert not (tmp_path / "arg").exists()
