@@ -59,3 +59,22 @@ async def test_later_still_offers_the_load_where_it_is_safe():
         await pilot.press("enter")
         await settle(pilot)
         assert "`nvwizard activate --demo rtx3090-fresh` loads it" in app.screen.controller.result
+
+
+async def test_a_further_reason_wraps_under_its_own_text():
+    """ "also: nouveau drives the GPU ..." wraps with its continuation under its text, not two
+    columns right of it."""
+    app = demo_app("gtx1080-secureboot")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to_reboot(pilot)
+        await settle(pilot)
+        rows = [
+            "".join(segment.text for segment in strip)
+            for strip in app.screen._compositor.render_strips()
+        ]
+        first = next(i for i, row in enumerate(rows) if row.lstrip().startswith("also: "))
+        text_column = rows[first].index("also: ") + len("also: ")
+        continuation = rows[first + 1]
+        assert len(continuation) - len(continuation.lstrip()) == text_column, rows[
+            first : first + 2
+        ]

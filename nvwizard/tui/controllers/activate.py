@@ -88,7 +88,7 @@ class ActivateController:
             return lines + [Line(f"  {note}", DIM, hang=2) for note in activation.notes]
         lines = [Line(f"{BUTTON}: not possible, {self.why_not()}.", WARN, hang=2)]
         others = activation.reasons[1:] if not activation.safe else ()
-        lines += [Line(f"  also: {reason}.", DIM, hang=8) for reason in others]
+        lines += [Line(f"  also: {reason}.", DIM, hang=6) for reason in others]  # under the text
         if activation.until_reboot:  # what the old driver lacks meanwhile (fabric manager)
             lines.append(Line(f"! {activation.until_reboot}", WARN, hang=2))
         return lines
