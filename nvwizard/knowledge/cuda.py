@@ -305,6 +305,11 @@ REPOSITORY_RELEASES: dict[tuple[str, str], tuple[str, int | None]] = {
     ("debian", "13"): ("debian13", None),
 }
 # fmt: on
+# The first toolkit a repository release has, where it is newer than the first in TOOLKITS: a
+# release NVIDIA added after those toolkits shipped starts later. debian12/x86_64 begins with
+# cuda-12-3 (its index, developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/,
+# read 2026-02: no cuda-11-8 or cuda-12-0 to 12-2 there).
+REPOSITORY_FIRST_TOOLKIT: dict[str, str] = {"debian12": "12.3"}
 # dpkg architecture -> the repository's architecture folder
 REPOSITORY_ARCHITECTURES = {"amd64": "x86_64", "arm64": "sbsa"}
 
@@ -315,6 +320,16 @@ def repository_release(os_id: str | None, os_version: str | None) -> tuple[str, 
         return None
     version = os_version if os_id == "ubuntu" else os_version.split(".", 1)[0]
     return REPOSITORY_RELEASES.get((os_id, version))
+
+
+def in_repository(release: tuple[str, int | None], version: str) -> bool:
+    """Whether NVIDIA's repository for this release (`repository_release`) has CUDA
+    `version`: not past its newest major, not before its first toolkit."""
+    name, last_major = release
+    if last_major is not None and version_key(version)[0] > last_major:
+        return False
+    first = REPOSITORY_FIRST_TOOLKIT.get(name)
+    return first is None or version_key(version) >= version_key(first)
 
 
 def keyring_url(release: str, architecture: str) -> str:

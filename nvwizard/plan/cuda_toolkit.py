@@ -58,8 +58,8 @@ def known_toolkits(report: Report, for_this_os: bool = True) -> list[str]:
     offered = report.stack.offers.cuda
     versions = offered or [t.version for t in cuda.TOOLKITS]
     release = cuda.repository_release(report.os_id, report.os_version)
-    if for_this_os and release is not None and release[1] is not None and not offered:
-        versions = [v for v in versions if cuda.version_key(v)[0] <= release[1]]
+    if for_this_os and release is not None and not offered:
+        versions = [v for v in versions if cuda.in_repository(release, v)]
     return sorted(versions, key=cuda.version_key)
 
 
@@ -188,6 +188,12 @@ def _check_repository(report: Report, version: str) -> None:
         raise RefusedError(
             f"NVIDIA publishes no CUDA {cuda.version_key(version)[0]} for {os_name} (its last "
             f"is CUDA {last_major}.x): choose --cuda {last_major}.x or a newer release"
+        )
+    first = cuda.REPOSITORY_FIRST_TOOLKIT.get(release[0])
+    if not cuda.in_repository(release, version):
+        raise RefusedError(
+            f"NVIDIA's CUDA repository for {os_name} begins with CUDA {first}: it has no "
+            f"CUDA {version}; choose --cuda {first} or newer, or --cuda distro"
         )
 
 

@@ -145,10 +145,13 @@ def _stanza(name: str, version: str, depends: Sequence[str] = (), size_kib: int 
     return "\n".join(fields) + "\n"
 
 
-def cuda_stanzas(major_limit: int | None) -> list[str]:
-    """The CUDA repository's index for one release (toolkits up to `major_limit`)."""
+def cuda_stanzas(release: tuple[str, int | None] | None) -> list[str]:
+    """The CUDA repository's index for one release (`cuda.repository_release`): the toolkits
+    it has; every one where the release is unknown."""
     stanzas = []
-    toolkits = [t for t in cuda.TOOLKITS if major_limit is None or t.major <= major_limit]
+    toolkits = [
+        t for t in cuda.TOOLKITS if release is None or cuda.in_repository(release, t.version)
+    ]
     for toolkit in toolkits:
         major, minor = cuda.version_key(toolkit.version)
         tag = f"{major}-{minor}"
@@ -225,7 +228,7 @@ def refresh_offers(machine: Machine, os_id: str | None, os_version: str | None) 
     stanzas: list[str] = []
     if CUDA_URL in sources:
         release = cuda.repository_release(os_id, os_version)
-        stanzas += cuda_stanzas(release[1] if release else None)
+        stanzas += cuda_stanzas(release)
     if CONTAINER_URL in sources:
         stanzas += container_stanzas()
     pins = _pinned_out(machine)

@@ -31,6 +31,9 @@ EVERYTHING = {
     "cuda": "latest",
     "cudnn": True,
 }
+# bookworm's 535 runs none of the toolkits of NVIDIA's debian12 repository (12.3 and newer)
+# natively: its newest, through minor-version compatibility
+ON_DEMO = {"debian12-t4": {"cuda": "12.3", "allow_cuda_compat": True}}
 SAVED = "/state/demo-machines/hgx-h100.json"
 
 
@@ -45,7 +48,7 @@ def commands_for_this_computer(text: str) -> list[str]:
 
 def full_plan(name: str) -> Plan:
     report = build_report(demo_host(name), today=TODAY)
-    choices = Choices(**{**default_choices(report).__dict__, **EVERYTHING})
+    choices = Choices(**{**default_choices(report).__dict__, **EVERYTHING, **ON_DEMO.get(name, {})})
     return build_plan(report, choices)
 
 

@@ -28,16 +28,25 @@ def _instant(monkeypatch):
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
 
 
-def _stack_plan(host, cuda: str = "latest"):
+# bookworm's 535 runs none of NVIDIA's debian12 toolkits (12.3 and newer) natively
+BOOKWORM_CUDA = ["--cuda", "12.3", "--allow-cuda-compat"]
+
+
+def _stack_plan(host, cuda: str = "latest", compat: bool = False):
     report = build_report(host)
-    choices = replace(default_choices(report), cuda=cuda, container_toolkit=True)
+    choices = replace(
+        default_choices(report), cuda=cuda, allow_cuda_compat=compat, container_toolkit=True
+    )
     return build_plan(report, choices)
 
 
 @pytest.mark.parametrize("demo", GPU_DEMOS)
 def test_every_demo_offers_what_its_repository_steps_install(demo):
     host = demo_host(demo)
-    plan = _stack_plan(host, "12.8" if demo == "gtx1080-secureboot" else "latest")
+    if demo == "debian12-t4":
+        plan = _stack_plan(host, "12.3", compat=True)
+    else:
+        plan = _stack_plan(host, "12.8" if demo == "gtx1080-secureboot" else "latest")
     sim = simulate(host, plan)
     tools = repository_tools(plan)
     if not tools:  # curl is installed here
@@ -50,7 +59,8 @@ def test_every_demo_offers_what_its_repository_steps_install(demo):
 
 @pytest.mark.parametrize("demo", ["debian12-t4", "debian13-l4"])
 def test_a_cuda_install_on_the_debian_demos_completes(demo, capsys, places):
-    code = main(["install", "--demo", demo, "--yes", "--cuda", "latest"])
+    cuda = BOOKWORM_CUDA if demo == "debian12-t4" else ["--cuda", "latest"]
+    code = main(["install", "--demo", demo, "--yes", *cuda])
     out, err = capsys.readouterr()
     assert code == 0, err[-2000:]
     assert "Unable to locate package" not in out + err
@@ -70,14 +80,14 @@ def _without_curl(tmp_path: Path, demo: str) -> Path:
 def test_a_tool_apt_cannot_install_stops_the_plan_before_anything_changes(tmp_path, capsys):
     machine = _without_curl(tmp_path, "debian12-t4")
     host = bundle_host(machine)
-    plan = _stack_plan(host)
+    plan = _stack_plan(host, "12.3", compat=True)
     check = check_simulation(plan, simulate(host, plan))
     assert not check.ok
     assert check.problems == [
         "apt cannot simulate the install of curl, ca-certificates (for the repositories): "
         "E: Unable to locate package curl"
     ]
-    code = main(["install", "--machine", str(machine), "--yes", "--cuda", "latest"])
+    code = main(["install", "--machine", str(machine), "--yes", *BOOKWORM_CUDA])
     out, err = capsys.readouterr()
     assert code == 3
     assert "==> [" not in out  # no step ran: the driver is not installed either
