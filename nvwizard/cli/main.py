@@ -73,8 +73,8 @@ def build_parser(with_commands: bool = True, only: str | None = None) -> argpars
     parser_class = _Parser if with_commands else _WizardParser
     parser = parser_class(
         prog="nvwizard",
-        description="Detect, purge, choose and install the NVIDIA driver on an Ubuntu server, "
-        "then reboot and verify. Without a command, starts the keyboard-driven wizard.",
+        description="Detect, purge, choose and install the NVIDIA driver on an Ubuntu or Debian "
+        "server, then reboot and verify. Without a command, starts the keyboard-driven wizard.",
         epilog=epilog() if with_commands else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

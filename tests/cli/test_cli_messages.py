@@ -186,3 +186,12 @@ def test_argparse_errors_are_one_line_in_nvwizards_form(argv, said, command, cap
     code, out, err = run(argv, capsys)
     helped = f"nvwizard {command}" if command else "nvwizard"
     assert (code, out, err) == (2, "", f"nvwizard: {said} (see `{helped} --help`)\n")
+
+
+def test_the_top_level_help_names_debian_too(capsys):
+    """Debian 12 and 13 are handled (README: Debian); the help said "an Ubuntu server"."""
+    with pytest.raises(SystemExit) as leaving:
+        main(["--help"])
+    assert leaving.value.code == 0
+    description = " ".join(capsys.readouterr().out.split())
+    assert "on an Ubuntu or Debian server" in description
