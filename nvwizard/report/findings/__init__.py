@@ -105,7 +105,8 @@ __all__ = [
 
 
 def debian_components_missing(report: Report, facts: ExtraFacts) -> Finding | None:
-    return components_missing(report.debian)
+    # no NVIDIA GPU: nothing to install (a plan for a named driver still adds the components)
+    return components_missing(report.debian) if report.has_nvidia_gpu else None
 
 
 CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
