@@ -261,3 +261,24 @@ def test_the_plan_lines_and_the_report_lines_say_what_needs_consent_and_the_warn
         "b: installed: m [?]",  # done: its warnings are in the report file
         "report: /r.json",
     ]
+
+
+def test_what_the_options_add_beyond_the_driver_that_the_host_lacks():
+    plan = {
+        "stack_list": ["cuda-toolkit-12-8"],
+        "steps": [
+            {"kind": "runtime-configure", "title": "Register the nvidia runtime with Docker"},
+            {"kind": "hold", "commands": [["apt-mark", "hold", "nvidia-utils-580", "libx"]]},
+        ],
+    }
+    detected = {"installed_packages": [], "held_packages": ["libx"]}
+    assert filters.beyond_driver(plan, detected) == [
+        "cuda-toolkit-12-8",
+        "register the nvidia runtime with Docker",
+        "the hold on nvidia-utils-580",
+    ]
+    done = {
+        "installed_packages": [{"name": "cuda-toolkit-12-8", "state": "ii"}],
+        "held_packages": ["libx", "nvidia-utils-580"],
+    }
+    assert filters.beyond_driver({**plan, "steps": plan["steps"][1:]}, done) == []

@@ -144,8 +144,30 @@ def unchanged_summary(plan: dict, pinned: bool) -> dict:
     }
 
 
-def check_summary(plan: dict, installed_already: bool, accepted: list[str]) -> dict:
-    """What a run would do with this host (check mode): its outcome and message."""
+def beyond_driver(plan: dict, detected: dict) -> list[str]:
+    """What the plan does beyond its driver that this host does not have yet: the developer
+    stack's packages and runtime wiring, the holds. A host that runs the planned driver gets
+    the whole plan while any is missing, as `nvwizard install` with these options would (it
+    has no stack-only or hold-only apply); [] when nothing is."""
+    have = set(installed(detected))
+    held = set(detected.get("held_packages") or [])
+    missing = [name for name in plan.get("stack_list") or [] if name not in have]
+    for step in plan.get("steps") or []:
+        if step.get("kind") == "runtime-configure":
+            title = str(step.get("title"))
+            missing.append(title[:1].lower() + title[1:])
+        if step.get("kind") == "hold":
+            for argv in step.get("commands") or []:
+                if argv[:2] == ["apt-mark", "hold"]:
+                    missing += [f"the hold on {name}" for name in argv[2:] if name not in held]
+    return missing
+
+
+def check_summary(
+    plan: dict, installed_already: bool, accepted: list[str], missing: list[str] | None = None
+) -> dict:
+    """What a run would do with this host (check mode): its outcome and message. `missing`:
+    what the plan adds to a host that runs its driver already (`beyond_driver`)."""
     driver = plan.get("driver")
     why_not = blocked(plan, accepted, check=True)
     if installed_already:
@@ -168,6 +190,10 @@ def check_summary(plan: dict, installed_already: bool, accepted: list[str]) -> d
         f"a run would install {driver} ({len(plan.get('purge_list') or [])} packages purged "
         f"first, {len(plan.get('steps') or [])} steps), then verify it"
     )
+    if missing:
+        message += (
+            f" (the host has {driver} already, but not what the options add: {', '.join(missing)})"
+        )
     taken = [b["id"] for b in blockers(plan, accepted)]
     if taken:
         message += f", accepting {', '.join(taken)} ({ACCEPT})"
@@ -266,6 +292,7 @@ class FilterModule:
             "nvwizard_plan_lines": plan_lines,
             "nvwizard_blockers": blockers,
             "nvwizard_blocked": blocked,
+            "nvwizard_beyond_driver": beyond_driver,
             "nvwizard_check_summary": check_summary,
             "nvwizard_install_failure": install_failure,
             "nvwizard_seconds_to_reboot": seconds_to_reboot,

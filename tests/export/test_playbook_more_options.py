@@ -1,0 +1,69 @@
+"""A host that runs the planned driver already, rolled out again with more plan options (the
+developer stack, --hold): the playbook applies them, as `nvwizard install` with those options
+does, instead of leaving the host "unchanged" with the options ignored. Check mode says so
+first, and a run after it changes nothing. Run by the real ansible-playbook on a local demo
+host."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.export.playbook import (
+    NVWIZARD,
+    DemoHost,
+    detect,
+    recap,
+    report,
+    run_playbook,
+    write_inventory,
+)
+
+RTX = DemoHost("rtx", "rtx3090-fresh")
+MORE = ["--container-toolkit", "--hold"]
+
+
+def _export(folder: Path, *options: str) -> Path:
+    subprocess.run(
+        [str(NVWIZARD), "export", "ansible", str(folder), *options],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return folder
+
+
+def test_options_added_later_are_applied_on_a_host_that_runs_the_driver(tmp_path):
+    root = tmp_path / "hosts"
+    inventory = write_inventory(tmp_path / "inventory.ini", [RTX], root)
+    plain = _export(tmp_path / "plain")  # no options: the driver alone
+    first = run_playbook(plain, inventory)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert report(plain)["rtx"]["outcome"] == "installed"
+    before = detect(root, RTX)
+    assert before["container_toolkit"] is None
+    assert before["held_packages"] == []
+
+    more = _export(tmp_path / "more", *MORE)
+    check = run_playbook(more, inventory, "--check")
+    assert check.returncode == 0, check.stdout[-3000:]
+    planned = report(more, check=True)["rtx"]
+    assert planned["outcome"] == "planned"
+    assert "a run would install" in planned["message"], planned["message"]
+    assert "nvidia-container-toolkit" in planned["message"]
+    assert "the hold on nvidia-utils-595-server" in planned["message"]
+    assert detect(root, RTX)["container_toolkit"] is None  # check mode changed nothing
+
+    run = run_playbook(more, inventory)
+    assert run.returncode == 0, run.stdout[-3000:]
+    done = report(more)["rtx"]
+    assert done["outcome"] == "installed", done
+    after = detect(root, RTX)
+    assert after["container_toolkit"] is not None
+    assert "nvidia-utils-595-server" in after["held_packages"]
+
+    again = run_playbook(more, inventory)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert report(more)["rtx"]["outcome"] == "unchanged"
+    assert recap(again.stdout)["rtx"]["changed"] == 0
+
