@@ -80,8 +80,17 @@ def purge_lists(report: Report, choices: Choices, fabric: list[str]) -> PurgeLis
             choices, fabric, purge, kept, _branches_of(selection.to_purge)
         )
     also_purged = []
+    installed_names = {p.name for p in installed}
     for name in choices.also_purge:
         item = next((k for k in kept if k.name == name), None)
+        if name not in installed_names:
+            # nothing to purge: said, not refused, so that one command serves a fleet whose
+            # hosts differ, and a rollout run again after the purge (as --accept does)
+            warnings.append(
+                f"Not needed: --also-purge {shown(name)} (not among the NVIDIA packages "
+                "installed here: nothing to purge)"
+            )
+            continue
         if item is None and name not in purge:
             raise UsageError(
                 f"--also-purge {shown(name)}: not an installed package that a purge keeps"

@@ -67,3 +67,20 @@ def test_options_added_later_are_applied_on_a_host_that_runs_the_driver(tmp_path
     assert report(more)["rtx"]["outcome"] == "unchanged"
     assert recap(again.stdout)["rtx"]["changed"] == 0
 
+
+def test_a_rollout_that_purges_a_kept_package_changes_nothing_when_run_again(tmp_path):
+    """--also-purge nvidia-container-toolkit: the first run purges it, so the second one finds
+    it gone; that is nothing to purge, not a failed host that stops the rollout."""
+    hgx = DemoHost("hgx", "hgx-h100", variables={"nvwizard_accept": ["gpu-processes"]})
+    root = tmp_path / "hosts"
+    inventory = write_inventory(tmp_path / "inventory.ini", [hgx], root)
+    playbook = _export(tmp_path / "playbook", "--also-purge", "nvidia-container-toolkit")
+    first = run_playbook(playbook, inventory)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert report(playbook)["hgx"]["outcome"] == "installed"
+    assert detect(root, hgx)["container_toolkit"] is None
+
+    again = run_playbook(playbook, inventory)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert report(playbook)["hgx"]["outcome"] == "unchanged", report(playbook)["hgx"]
+    assert recap(again.stdout)["hgx"]["changed"] == 0

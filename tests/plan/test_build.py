@@ -304,6 +304,22 @@ def test_keep_and_also_purge_must_name_listed_packages():
         build_plan(report, Choices(driver="nvidia-driver-580-server-open", also_purge=("bash",)))
 
 
+def test_also_purge_of_a_package_not_installed_is_said_not_refused():
+    """One command serves hosts that differ, and a rollout run again after the purge (the
+    package is gone then): nothing to purge is a warning, as an --accept not needed is."""
+    report = hopper_server()
+    plan = build_plan(
+        report,
+        Choices(driver="nvidia-driver-580-server-open", also_purge=("nvidia-docker2",)),
+    )
+    assert "nvidia-docker2" not in plan.purge_list
+    assert (
+        "Not needed: --also-purge nvidia-docker2 (not among the NVIDIA packages installed "
+        "here: nothing to purge)" in plan.warnings
+    )
+    assert plan.purge_list == build_plan(report, Choices(driver=plan.driver)).purge_list
+
+
 def test_keep_installed_refuses_keep_and_also_purge_instead_of_ignoring_them():
     """The plan layer refuses what no front end may pass (the CLI and export check first)."""
     report = hopper_server()
