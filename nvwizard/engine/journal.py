@@ -156,8 +156,11 @@ class Journal:
         stamp = _stamp()
         self.log_path = self.log_dir / f"apply-{stamp}.log"
         self.events_path = self.log_dir / f"apply-{stamp}.jsonl"
-        self._log = self.log_path.open("a", encoding="utf-8")
-        self._events = self.events_path.open("a", encoding="utf-8")
+        # A name that is not UTF-8 (a bundle's folder, held as surrogates) is written as its
+        # escape, `\udcff`: the log stays UTF-8, and inside a JSON string the escape is JSON's
+        # own, so the event reads back as it was.
+        self._log = self.log_path.open("a", encoding="utf-8", errors="backslashreplace")
+        self._events = self.events_path.open("a", encoding="utf-8", errors="backslashreplace")
         self.state = RecordedState()  # this apply's, rewritten at each step
         # The engine's thread writes; the flusher thread flushes batched lines. One lock
         # keeps a flush from interleaving with a half-written pair of lines.

@@ -160,3 +160,51 @@ def test_json_is_in_installs_help(capsys):
     with pytest.raises(SystemExit):
         main(["install", "--help"])
     assert "--json" in capsys.readouterr().out
+
+
+def test_a_bundle_whose_folder_name_is_not_utf8_installs_and_is_recorded(tmp_path):
+    """A folder name is bytes: one that is not UTF-8 (Python holds it as surrogates) goes into
+    the journal's host and the log's lines escaped, never as a UnicodeEncodeError traceback."""
+    demo = REPO_ROOT / "nvwizard" / "demo_machines" / "rtx3090-fresh"
+    bundle = os.fsencode(tmp_path) + b"/bundle-\xff"
+    os.mkdir(bundle)
+    for source in demo.iterdir():
+        with open(bundle + b"/" + os.fsencode(source.name), "wb") as copy:
+            copy.write(source.read_bytes())
+    name = os.fsdecode(bundle)
+    logs = tmp_path / "log-\udcfe"  # a log folder named so, too
+
+    done = _nvwizard(
+        tmp_path,
+        "install",
+        "--machine",
+        name,
+        "--yes",
+        "--json",
+        NVWIZARD_LOG_DIR=os.fsdecode(logs),
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    result = json.loads(done.stdout)
+    assert result["outcome"] == "done"
+    assert result["host"] == f"bundle {name}"
+    log = open(os.fsencode(result["log_path"]), "rb").read()
+    assert b"bundle-\\udcff" in log  # the name, escaped, in a log that stays UTF-8
+    log.decode("utf-8")
+    status = _nvwizard(tmp_path, "status", "--json", NVWIZARD_LOG_DIR=os.fsdecode(logs))
+    assert status.returncode == 0, status.stderr[-2000:]
+    assert json.loads(status.stdout)["outcome"] == "done"
+    shown = subprocess.run(
+        [sys.executable, "-m", "nvwizard", "logs"],
+        capture_output=True,
+        env={
+            **os.environ,
+            "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+            "NVWIZARD_LOG_DIR": os.fsdecode(logs),
+        },
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert b"apply started on bundle " + bundle in shown.stdout  # the name as it is
+    assert b"apply done" in shown.stdout
