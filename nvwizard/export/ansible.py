@@ -60,7 +60,8 @@ def export_ansible(
         "wheel": wheel_name(version),
         # JSON is YAML: a flow list with every word quoted as it must be
         "options": json.dumps(options),
-        "command_line": command_line,
+        # the files are UTF-8 text: a folder name that is not UTF-8 is written as its escape
+        "command_line": os.fsencode(command_line).decode("utf-8", "backslashreplace"),
         # an INI inventory reads a variable's value as a Python literal, which JSON's string
         # or list of strings is: the path alone, or ["python", "-m", "nvwizard"]
         "nvwizard_command": json.dumps(command[0] if len(command) == 1 else command),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import yaml
 from nvwizard import __version__
 from nvwizard.cli.export_cmd import NOT_EXPORTED, plan_option_words, plan_options_parser
 from nvwizard.cli.main import parse_args
-from tests.cli.run import nvwizard
+from tests.cli.run import REPO_ROOT, nvwizard
 
 PLAYBOOK_FILES = {
     "site.yml",
@@ -336,3 +338,23 @@ def test_help_and_the_playbook_name_every_blocking_condition_and_the_opt_in(tmp_
     readme = (folder / "README.md").read_text()
     for name in BLOCKER_IDS:
         assert f"| `{name}` |" in readme, name
+
+
+def test_a_folder_whose_name_is_not_utf8_gets_the_playbook(tmp_path):
+    """The export's command line goes into the files' headers; a folder name that is not
+    UTF-8 is written there escaped (the YAML stays UTF-8), never a UnicodeEncodeError."""
+    folder = os.fsdecode(os.fsencode(tmp_path) + b"/rollout-\xff")
+    result = subprocess.run(
+        [sys.executable, "-m", "nvwizard", "export", "ansible", folder, "--hold"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert b"Traceback" not in result.stderr
+    written = Path(folder)
+    settings = yaml.safe_load((written / "group_vars/all.yml").read_text(encoding="utf-8"))
+    assert settings == {"nvwizard_options": ["--hold"]}
+    readme = (written / "README.md").read_text(encoding="utf-8")
+    assert f"nvwizard export ansible '{tmp_path}/rollout-\\xff' --hold" in readme
