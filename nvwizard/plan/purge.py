@@ -46,7 +46,14 @@ class PurgeLists:
 def check_purge_options(purge: bool, keep: Sequence[str], also_purge: Sequence[str]) -> None:
     """`--keep` and `--also-purge` change the purge list, and `--keep-installed` purges nothing:
     together they are refused (exit 2), never one silently ignored. The CLI and `export` check
-    their options with this, and `purge_lists` every plan's choices."""
+    their options with this, and `purge_lists` every plan's choices. So is one package named
+    by both `--keep` and `--also-purge`."""
+    both = [name for name in keep if name in also_purge]
+    if both:
+        raise UsageError(
+            f"--keep {shown(both[0])} and --also-purge {shown(both[0])} contradict each other: "
+            "the package cannot be kept and purged; drop one"
+        )
     if purge:
         return
     for option, names in (("--keep", keep), ("--also-purge", also_purge)):

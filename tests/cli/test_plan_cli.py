@@ -95,6 +95,16 @@ def test_bad_option_values_are_one_line_errors(bundle, capsys):
     assert main(["plan", "--machine", str(bundle), "--lock-timeout", "-1"]) == 2
 
 
+def test_one_package_both_kept_and_purged_is_refused_not_one_option_ignored(capsys):
+    """--keep won and --also-purge was dropped in silence; export refuses it the same way."""
+    toolkit = "nvidia-container-toolkit"
+    for command in (["plan", "--demo", "hgx-h100"], ["export", "ansible", "/nonexistent/x"]):
+        code = main([*command, "--keep", toolkit, "--also-purge", toolkit])
+        assert code == 2
+        err = capsys.readouterr().err
+        assert f"--keep {toolkit} and --also-purge {toolkit} contradict each other" in err
+
+
 @pytest.mark.parametrize("seconds", ["-1", "86401", "99999999999999999999"])
 def test_lock_timeout_is_bounded_to_a_day(seconds, capsys):
     """apt took any number as it was: 99999999999999999999 s is a typo, not a wait."""
