@@ -8,7 +8,7 @@ import io
 import shlex
 
 from nvwizard.cli.apply_console import ProgressPrinter, print_outcome
-from nvwizard.cli.install_cmd import what_to_do
+from nvwizard.cli.simulation_check import what_to_do
 from nvwizard.engine import events as ev
 from nvwizard.engine.journal import Journal
 from nvwizard.plan import models as pm

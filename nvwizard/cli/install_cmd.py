@@ -37,20 +37,18 @@ from nvwizard.cli.consent import (
     refuse_unaccepted,
 )
 from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
+from nvwizard.cli.simulation_check import simulate_or_refuse
 from nvwizard.engine import events as ev
 from nvwizard.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    RefusedError,
     UsageError,
     exit_codes_help,
 )
 
 if TYPE_CHECKING:
     from nvwizard.engine.in_process import InProcessApply
-    from nvwizard.plan.models import Plan
-    from nvwizard.plan.simulate import SimulationCheck
 
 
 def register(subparsers, add_machine_options) -> None:
@@ -96,36 +94,6 @@ def register(subparsers, add_machine_options) -> None:
 
 
 # -- the command ---------------------------------------------------------------------------
-
-
-def what_to_do(plan: Plan, check: SimulationCheck, demo: bool = False) -> list[str]:
-    """The options that resolve a stop on packages the purge would drag along. On a `demo`, a
-    package only a person at a real machine would remove is said as that."""
-    # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.host.demo_advice import on_a_real_machine
-    from nvwizard.plan.simulate import dragged_packages
-
-    dragged = dragged_packages(plan, check)
-    advice = []
-    if dragged.purge_too:
-        options = shlex.join(arg for name in dragged.purge_too for arg in ("--also-purge", name))
-        advice.append(f"to purge {_them(dragged.purge_too)} too, add {options}")
-    if dragged.unkeep:
-        options = shlex.join(arg for name in dragged.unkeep for arg in ("--keep", name))
-        advice.append(f"{_them(dragged.unkeep)} cannot stay without the driver: drop {options}")
-    if dragged.by_hand:
-        names, it = " ".join(dragged.by_hand), _them(dragged.by_hand)
-        purge = shlex.join(["sudo", "apt-get", "purge", *dragged.by_hand])
-        remove = f"if no longer needed, remove {it} first ({purge})"
-        if demo:  # this computer's apt-get never reaches the demo, nor does nvwizard remove it
-            remove = f"{on_a_real_machine(remove)}; no nvwizard command removes {it} from the demo"
-        need = "needs" if len(dragged.by_hand) == 1 else "need"
-        advice.append(f"{names} {need} the driver{'. ' if demo else ': '}{remove}")
-    return advice
-
-
-def _them(names: list[str]) -> str:
-    return "it" if len(names) == 1 else "them"
 
 
 @dataclass
@@ -197,8 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
 def install(args: argparse.Namespace) -> InstallResult:
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.plan.simulate import check_simulation, simulate
-    from nvwizard.plan.text import format_plan, format_simulation
+    from nvwizard.plan.text import format_plan
 
     if args.activate and args.reboot:
         raise UsageError(
@@ -233,12 +200,7 @@ def install(args: argparse.Namespace) -> InstallResult:
     if args.yes:  # nobody is asked: only what was accepted by id goes ahead
         refuse_unaccepted(plan, args.accept)
     print("", flush=True)
-    simulation = simulate(host, plan)
-    check = check_simulation(plan, simulation)
-    print(format_simulation(simulation, check), flush=True)
-    if not check.ok:
-        advice = "".join(f"; {line}" for line in what_to_do(plan, check, host.kind == "demo"))
-        raise RefusedError("the simulation says stop: " + "; ".join(check.problems) + advice)
+    check = simulate_or_refuse(host, plan, sys.stdout)
     print("", flush=True)
     replacing = ""
     if check.replaced:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from nvwizard.cli.arg_types import cuda_request, package_name
+from nvwizard.cli.simulation_check import simulate_or_refuse
 from nvwizard.errors import UsageError, exit_codes_help, shown
 from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, MAX_LOCK_TIMEOUT_S, Choices
 
@@ -145,6 +147,13 @@ def register(subparsers, add_machine_options) -> None:
     add_plan_options(parser)
     add_machine_options(parser)
     parser.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="also ask apt what the plan would do (apt-get -s, read-only, as install does "
+        "before it asks) and print its install and remove sets (to stderr with --json); exit 3 "
+        "when the simulation says stop, as install would",
+    )
     parser.set_defaults(run=run)
 
 
@@ -228,9 +237,14 @@ def run(args: argparse.Namespace) -> int:
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.text import format_plan
 
-    _, _, plan = plan_from_args(args)
+    host, _, plan = plan_from_args(args)
     if args.json:
+        if args.simulate:  # before the plan: stdout holds nothing when the simulation stops
+            simulate_or_refuse(host, plan, sys.stderr)
         print(json.dumps(plan.to_json(), indent=2))
-    else:
-        print(format_plan(plan))
+        return 0
+    print(format_plan(plan), flush=True)
+    if args.simulate:
+        print("", flush=True)
+        simulate_or_refuse(host, plan, sys.stdout)
     return 0

@@ -65,7 +65,7 @@ async def test_the_wizard_s_install_screen_says_it_as_a_real_machine_s_step(demo
 
 def test_on_a_real_machine_it_stays_this_machine_s_apt_get(demo_with_gpu_burn):
     """The same stop, worded for the machine it happens on (this one, or a bundle's)."""
-    from nvwizard.cli.install_cmd import what_to_do
+    from nvwizard.cli.simulation_check import what_to_do
     from nvwizard.plan.build import build_plan, default_choices
     from nvwizard.plan.simulate import check_simulation, simulate
     from nvwizard.report.build import build_report

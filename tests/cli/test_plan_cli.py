@@ -176,3 +176,24 @@ def test_a_named_driver_is_kept_whatever_the_ranking(capsys, places):
     argv = ["plan", "--demo", "rtx5090-workstation", "--headless", "--json"]
     assert main([*argv, "--driver", "nvidia-driver-595-open"]) == 0
     assert json.loads(capsys.readouterr().out)["driver"] == "nvidia-driver-595-open"
+
+
+def test_plan_simulate_asks_apt_and_refuses_where_install_would(capsys):
+    """--simulate: apt-get -s as install runs it before asking; a stop is exit 3 with install's
+    line, and --json then prints nothing on stdout (the simulation goes to stderr)."""
+    keep = ["--keep", "nvidia-fabricmanager-535"]
+    assert main(["plan", "--demo", "hgx-h100", "--simulate", "--json", *keep]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Simulation (apt-get -s):" in err
+    assert "nvwizard: the simulation says stop: the purge would also remove" in err
+    assert main(["plan", "--demo", "hgx-h100", *keep]) == 0  # the plan alone does not see it
+    capsys.readouterr()
+
+    assert main(["plan", "--demo", "rtx3090-fresh", "--simulate", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["driver"] == "nvidia-driver-595-server-open"
+    assert "install (11):" in err
+    assert main(["plan", "--demo", "rtx3090-fresh", "--simulate"]) == 0
+    out, _ = capsys.readouterr()
+    assert out.index("Steps:") < out.index("Simulation (apt-get -s):")
