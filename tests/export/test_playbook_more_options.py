@@ -84,3 +84,25 @@ def test_a_rollout_that_purges_a_kept_package_changes_nothing_when_run_again(tmp
     assert again.returncode == 0, again.stdout[-3000:]
     assert report(playbook)["hgx"]["outcome"] == "unchanged", report(playbook)["hgx"]
     assert recap(again.stdout)["hgx"]["changed"] == 0
+
+
+def test_check_mode_says_a_run_would_be_refused_where_apts_simulation_stops(tmp_path):
+    """--keep nvidia-fabricmanager-535 on the HGX board: its plan is fine, but apt's simulation
+    (which the install runs before it changes anything) stops on it. Check mode asks apt too,
+    read-only, and says what the run says: refused, and why."""
+    hgx = DemoHost("hgx", "hgx-h100", variables={"nvwizard_accept": ["gpu-processes"]})
+    root = tmp_path / "hosts"
+    inventory = write_inventory(tmp_path / "inventory.ini", [hgx], root)
+    playbook = _export(tmp_path / "playbook", "--keep", "nvidia-fabricmanager-535")
+
+    check = run_playbook(playbook, inventory, "--check")
+    planned = report(playbook, check=True)["hgx"]
+    run = run_playbook(playbook, inventory)
+    done = report(playbook)["hgx"]
+
+    assert done["outcome"] == "refused", done
+    assert "the simulation says stop" in done["message"]
+    assert check.returncode == run.returncode == 2, check.stdout[-3000:]
+    assert planned["outcome"] == "refused", planned
+    assert planned["message"].startswith("a run would be refused: nvwizard: the simulation says")
+    assert "drop --keep nvidia-fabricmanager-535" in planned["message"]
