@@ -282,3 +282,9 @@ def test_what_the_options_add_beyond_the_driver_that_the_host_lacks():
         "held_packages": ["libx", "nvidia-utils-580"],
     }
     assert filters.beyond_driver({**plan, "steps": plan["steps"][1:]}, done) == []
+
+
+def test_the_kernel_headers_detect_does_not_list_do_not_count_as_missing():
+    plan = {"install_list": ["nvidia-kernel-dkms", "linux-headers-amd64", "nvidia-smi"]}
+    detected = {"installed_packages": [{"name": "nvidia-kernel-dkms", "state": "ii"}]}
+    assert filters.not_installed(plan, detected) == ["nvidia-smi"]

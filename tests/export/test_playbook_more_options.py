@@ -106,3 +106,26 @@ def test_check_mode_says_a_run_would_be_refused_where_apts_simulation_stops(tmp_
     assert planned["outcome"] == "refused", planned
     assert planned["message"].startswith("a run would be refused: nvwizard: the simulation says")
     assert "drop --keep nvidia-fabricmanager-535" in planned["message"]
+
+
+def test_a_second_rollout_leaves_a_dkms_host_alone(tmp_path):
+    """A DKMS plan installs the kernel's headers beside the driver; detect lists NVIDIA's
+    packages, not those, so the play took every Debian host for one without its driver and
+    purged and installed it again (and rebooted it) on every run."""
+    deb = DemoHost("deb", "debian12-t4")
+    root = tmp_path / "hosts"
+    inventory = write_inventory(tmp_path / "inventory.ini", [deb], root)
+    playbook = _export(tmp_path / "playbook")
+    first = run_playbook(playbook, inventory)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert report(playbook)["deb"]["outcome"] == "installed"
+
+    check = run_playbook(playbook, inventory, "--check")
+    assert check.returncode == 0, check.stdout[-3000:]
+    assert report(playbook, check=True)["deb"]["message"].startswith(
+        "nvidia-driver is installed already: a run verifies it"
+    )
+    again = run_playbook(playbook, inventory)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert report(playbook)["deb"]["outcome"] == "unchanged", report(playbook)["deb"]
+    assert recap(again.stdout)["deb"]["changed"] == 0

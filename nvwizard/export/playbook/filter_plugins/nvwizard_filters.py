@@ -27,6 +27,22 @@ def installed(detected: dict) -> list[str]:
     ]
 
 
+# What `nvwizard detect --json` does not list among the installed packages (it lists NVIDIA's
+# packages and the developer stack): the kernel headers a DKMS plan installs beside the driver.
+# Whether DKMS built the module for the kernels is verify's to say (next-boot-modules).
+NOT_LISTED_BY_DETECT = ("linux-headers-",)
+
+
+def not_installed(plan: dict, detected: dict) -> list[str]:
+    """The plan's packages that the host does not have installed, of those detect lists."""
+    have = set(installed(detected))
+    return [
+        name
+        for name in plan.get("install_list") or []
+        if name not in have and not name.startswith(NOT_LISTED_BY_DETECT)
+    ]
+
+
 def driver(detected: dict) -> dict:
     """What drives the GPUs now: the loaded module, nvidia-smi's driver and the driver packages."""
     module = detected.get("loaded_module") or {}
@@ -285,7 +301,7 @@ def _driver_words(found: dict | None) -> str:
 class FilterModule:
     def filters(self):
         return {
-            "nvwizard_installed": installed,
+            "nvwizard_not_installed": not_installed,
             "nvwizard_driver": driver,
             "nvwizard_reason": reason,
             "nvwizard_json_or_none": json_or_none,
