@@ -58,6 +58,23 @@ def test_every_detect_json_key_is_documented():
         assert f"`{key}`" in table, key
 
 
+def test_every_key_of_detect_jsons_objects_is_documented_in_its_row():
+    """The keys inside `stack_offers`, `nvidia_smi`, ... too: a script reads them."""
+    from nvwizard.report.build import build_report
+    from nvwizard.simulator import demo_host
+
+    rows = {
+        key: content
+        for keys, content in re.findall(r"^\| (`[^|]*) \| (.*) \|$", _section("Commands"), re.M)
+        for key in re.findall(r"`([a-z_]+)`", keys)
+    }
+    for demo in ("hgx-h100", "debian12-t4", "rtx3090-fresh"):
+        for key, value in build_report(demo_host(demo)).to_json().items():
+            for item in value if isinstance(value, list) else [value]:
+                for inner in item if isinstance(item, dict) else {}:
+                    assert re.search(rf"\b{inner}\b", rows[key]), (demo, key, inner)
+
+
 def _public_commands() -> dict:
     subparsers = next(a for a in build_parser()._actions if a.dest == "command")
     return {name: p for name, p in subparsers.choices.items() if not name.startswith("_")}
