@@ -139,6 +139,14 @@ def choose_stack(
             f"CUDA {toolkit.version} was accepted on branch {branch} through minor-version "
             f"compatibility: {cuda.driver_fit(toolkit.version, branch).reason}."
         )
+    elif (
+        toolkit is not None and toolkit.version and branch is not None and choices.allow_cuda_compat
+    ):
+        # said, not dropped in silence, as an --accept not needed is
+        warnings.append(
+            f"Not needed: --allow-cuda-compat (branch {branch} runs CUDA {toolkit.version} "
+            "natively)"
+        )
     if toolkit is not None and toolkit.source == DISTRO and not toolkit.version:
         warnings.append(
             f"apt was not asked what {cuda.DISTRO_TOOLKIT} it offers: its version, and so "

@@ -187,6 +187,18 @@ def test_minor_version_compatibility_when_accepted_is_said_in_the_plan():
     assert any("minor-version compatibility" in w and "PTX" in w for w in plan.warnings)
 
 
+def test_allow_cuda_compat_where_the_driver_runs_the_toolkit_natively_is_said_not_needed():
+    """A consent that changes nothing is said, as an --accept not needed is, not dropped."""
+    plan = plan_for(
+        hopper(), driver="nvidia-driver-580-server", cuda="12.8", allow_cuda_compat=True
+    )
+    assert "Not needed: --allow-cuda-compat (branch 580 runs CUDA 12.8 natively)" in (plan.warnings)
+    compat = plan_for(
+        hopper(), driver="nvidia-driver-535-server", cuda="12.8", allow_cuda_compat=True
+    )
+    assert not any(w.startswith("Not needed: --allow-cuda-compat") for w in compat.warnings)
+
+
 def test_cudnn_for_the_installed_toolkit_alone():
     report = hopper(
         cuda_toolkits=[CudaToolkitInstall("12.8", "nvidia-repo", "/usr/local/cuda-12.8")],
