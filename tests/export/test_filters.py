@@ -288,3 +288,20 @@ def test_the_kernel_headers_detect_does_not_list_do_not_count_as_missing():
     plan = {"install_list": ["nvidia-kernel-dkms", "linux-headers-amd64", "nvidia-smi"]}
     detected = {"installed_packages": [{"name": "nvidia-kernel-dkms", "state": "ii"}]}
     assert filters.not_installed(plan, detected) == ["nvidia-smi"]
+
+
+def test_check_modes_simulation_says_refused_failed_or_an_older_nvwizard():
+    stop = "Simulation (apt-get -s):\nnvwizard: the simulation says stop: x\n"
+    assert filters.simulation_summary(stop, 3) == {
+        "outcome": "refused",
+        "message": "a run would be refused: nvwizard: the simulation says stop: x",
+    }
+    old = "nvwizard: unrecognized arguments: --simulate (see `nvwizard plan --help`)\n"
+    older = filters.simulation_summary(old, 2)
+    assert older["outcome"] == "failed"
+    assert "older than the playbook's" in older["message"]
+    assert "nvwizard_install: true" in older["message"]
+    assert filters.simulation_summary("nvwizard: boom\n", 1) == {
+        "outcome": "failed",
+        "message": "the simulation failed: nvwizard: boom",
+    }

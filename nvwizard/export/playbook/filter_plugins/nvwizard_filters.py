@@ -60,6 +60,22 @@ def reason(stderr: str, rc: int) -> str:
     return lines[-1].strip() if lines else f"nvwizard exited with status {rc}"
 
 
+def simulation_summary(stderr: str, rc: int) -> dict:
+    """Check mode's outcome for a host whose `nvwizard plan --json --simulate` did not say go:
+    refused as a run would be (exit 3), or failed; an nvwizard older than the playbook's, which
+    cannot simulate, is named as that."""
+    if rc == 3:
+        return {"outcome": "refused", "message": f"a run would be refused: {reason(stderr, rc)}"}
+    if rc == 2 and "--simulate" in (stderr or ""):
+        return {
+            "outcome": "failed",
+            "message": "the nvwizard on this host is older than the playbook's and cannot "
+            "simulate a plan (plan --simulate): let the playbook install its own "
+            "(nvwizard_install: true)",
+        }
+    return {"outcome": "failed", "message": f"the simulation failed: {reason(stderr, rc)}"}
+
+
 def json_or_none(text: str):
     """The JSON object in `text`, or None when there is none (a refusal prints only stderr)."""
     try:
@@ -305,6 +321,7 @@ class FilterModule:
             "nvwizard_driver": driver,
             "nvwizard_reason": reason,
             "nvwizard_json_or_none": json_or_none,
+            "nvwizard_simulation_summary": simulation_summary,
             "nvwizard_plan_lines": plan_lines,
             "nvwizard_blockers": blockers,
             "nvwizard_blocked": blocked,
