@@ -10,6 +10,7 @@ EXIT_NOT_ACTIVATED = 4  # `activate`: only a reboot loads the installed driver; 
 EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT)
 EXIT_HANGUP = 129  # 128 + SIGHUP (cli/stop_signals.py)
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the output was closed (`| head`)
 
 # What each exit code means: `--help` prints it, and the README's table must say the same.
 EXIT_CODE_MEANINGS = (
@@ -41,6 +42,12 @@ EXIT_CODE_MEANINGS = (
     (EXIT_INTERRUPTED, "interrupted with Ctrl+C (an apply on this machine goes on)"),
     (EXIT_HANGUP, "ended by SIGHUP (an apply on this machine goes on)"),
     (EXIT_TERMINATED, "ended by SIGTERM (an apply on this machine goes on)"),
+    (
+        EXIT_BROKEN_PIPE,
+        "its output was closed before it ended (the program reading it went away, as `head` "
+        "does): it stopped there, as a program ended by SIGPIPE does (an apply on this machine "
+        "goes on)",
+    ),
 )
 
 
