@@ -7,6 +7,7 @@ time; `SimulatedCommand` plays the script, sleeping each pause scaled by the dem
 
 from __future__ import annotations
 
+import math
 import shlex
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -19,6 +20,7 @@ from nvwizard.simulator.state import Machine
 SPEED_ENV = "NVWIZARD_DEMO_SPEED"
 FAIL_ENV = "NVWIZARD_DEMO_FAIL"
 DEFAULT_SPEED = 1.0
+MAX_SPEED = 100.0  # a demo install of about an hour
 
 # Seconds at speed 1: chosen so a purge + install of a driver reads like a real one.
 PACE = {
@@ -95,14 +97,18 @@ def status(text: str) -> OutputLine:
 
 
 def demo_speed(settings: Mapping[str, str]) -> float:
-    """NVWIZARD_DEMO_SPEED as a factor (bad or negative values: the default / 0)."""
+    """NVWIZARD_DEMO_SPEED as a factor (bad or non-finite values: the default; negative: 0;
+    above MAX_SPEED: MAX_SPEED, as a pause longer than the platform's clock is a crash)."""
     raw = settings.get(SPEED_ENV, "").strip()
     if not raw:
         return DEFAULT_SPEED
     try:
-        return max(0.0, float(raw))
+        speed = float(raw)
     except ValueError:
         return DEFAULT_SPEED
+    if not math.isfinite(speed):
+        return DEFAULT_SPEED
+    return min(MAX_SPEED, max(0.0, speed))
 
 
 class SimulatedCommand(RunningCommand):

@@ -935,6 +935,10 @@ def test_demo_speed_parsing():
     assert demo_speed({"NVWIZARD_DEMO_SPEED": "0.5"}) == 0.5
     assert demo_speed({"NVWIZARD_DEMO_SPEED": "fast"}) == 1.0
     assert demo_speed({"NVWIZARD_DEMO_SPEED": "-3"}) == 0.0
+    # a pause past the platform's clock was an OverflowError traceback mid-install
+    for endless in ("inf", "1e309", "nan", "-inf"):
+        assert demo_speed({"NVWIZARD_DEMO_SPEED": endless}) == 1.0, endless
+    assert demo_speed({"NVWIZARD_DEMO_SPEED": "1e300"}) == 100.0
 
 
 def test_apt_size_format():
