@@ -38,6 +38,7 @@ from nvwizard.cli.consent import (
 )
 from nvwizard.cli.plan_cmd import add_plan_options, plan_from_args
 from nvwizard.cli.simulation_check import simulate_or_refuse
+from nvwizard.cli.terminal_text import detach_stdout
 from nvwizard.engine import events as ev
 from nvwizard.errors import (
     EXIT_FAILED,
@@ -159,7 +160,18 @@ def run(args: argparse.Namespace) -> int:
         return install(args).exit_code
     with contextlib.redirect_stdout(sys.stderr):  # stdout holds the JSON object alone
         installed = install(args)
-    print(json.dumps(installed.to_json(), indent=2), flush=True)
+    result = installed.to_json()
+    try:
+        print(json.dumps(result, indent=2), flush=True)
+    except BrokenPipeError:
+        raise  # main: exit 141
+    except OSError as error:  # a full disk: the install ran, and its exit code says how it ended
+        detach_stdout()
+        print(
+            f"nvwizard: cannot write the JSON result ({error.strerror or error}): the install "
+            f"ended {result['outcome']}; `nvwizard status --json` says how",
+            file=sys.stderr,
+        )
     return installed.exit_code
 
 

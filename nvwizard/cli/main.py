@@ -34,7 +34,7 @@ from nvwizard.cli.machine_options import (
 )
 from nvwizard.cli.parser import CommandLineParser, one_line
 from nvwizard.cli.stop_signals import Terminated, stopping_like_ctrl_c
-from nvwizard.cli.terminal_text import escaping_output
+from nvwizard.cli.terminal_text import detach_stdout, escaping_output
 from nvwizard.engine.paths import check_settings
 from nvwizard.errors import (
     EXIT_BROKEN_PIPE,
@@ -167,20 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         # Whatever was left to print, and to do after it, did not happen: never 0 (an install
         # whose plan went into a closed pipe applied nothing). stdout goes to /dev/null so
         # that Python's flush at exit does not fail again.
-        _detach_stdout()
+        detach_stdout()
         return EXIT_BROKEN_PIPE
     except OSError as error:
         print(one_line(f"nvwizard: {describe_os_error(error)}"), file=sys.stderr)
         return EXIT_USAGE
-
-
-def _detach_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush there
-        pass
 
 
 def _say(line: str) -> None:

@@ -16,6 +16,7 @@ escapes them already.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,3 +57,14 @@ def escaping_output(keep: str = "") -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = saved
+
+
+def detach_stdout() -> None:
+    """Point stdout at /dev/null once it cannot be written (a closed pipe, a full disk), so
+    that what is left in its buffer does not fail again when Python exits."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush there
+        pass

@@ -62,3 +62,39 @@ def test_a_listing_whose_output_is_closed_exits_141_too(tmp_path):
     closed = _with_output_closed(tmp_path, "detect", "--demo", "hgx-h100", "--json")
     assert closed.returncode == 141, closed.stderr
     assert "Exception ignored" not in closed.stderr
+
+
+def test_an_install_whose_json_cannot_be_written_exits_as_the_install_ended(tmp_path):
+    """stdout on a full disk: the install ran, so its exit code is the install's (0 here), with
+    one line saying the JSON could not be written; not 2, a usage error, which says nothing
+    was done (a script would run the install again)."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nvwizard",
+                "install",
+                "--demo",
+                "rtx3090-fresh",
+                "--yes",
+                "--json",
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env={
+                **os.environ,
+                "PYTHONPATH": str(REPO_ROOT),
+                "NVWIZARD_STATE_DIR": str(tmp_path / "state"),
+                "NVWIZARD_DEMO_SPEED": "0",
+            },
+            cwd=REPO_ROOT,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("nvwizard: cannot write the JSON result (No space left on device)")
+    assert "the install ended done" in last
+    assert "Exception ignored" not in done.stderr
