@@ -1,6 +1,9 @@
 """`nvwizard verify [--machine DIR | --demo [NAME]] [--json]`: after the reboot, check the driver.
 
-Exit 0 when every check passes, 1 when one fails (each failure printed with its fix). On this
+Exit 0 when no check fails, 1 when one fails (each failure printed with its fix). A check that
+cannot run there is `skip`, with the reason, and no failure: on a captured bundle, one whose
+evidence the bundle does not hold (no lsmod.txt: nouveau; no package list: next-boot-modules);
+on this machine a missing command output still fails the check. On this
 machine the result is recorded in the state file; demo and bundle runs record nothing. On a
 demo the fixes name the demo's own commands (engine/verify_fixes.py), never this computer's.
 A machine without an NVIDIA GPU has nothing to verify: it says so in one line and exits 3
@@ -26,7 +29,9 @@ def register(subparsers, add_machine_options) -> None:
         "is loaded, its version equals the installed packages', its flavour (open or "
         "proprietary) is the one chosen, nvidia-smi answers, nouveau is gone, and modules "
         "exist for the kernel that boots next; on an NVSwitch board, that fabric manager runs "
-        "at the driver's version. Exit 1 when something is wrong, with the fix; "
+        "at the driver's version. Exit 1 when something is wrong, with the fix; a check a "
+        "captured bundle (--machine) holds no evidence for is 'skip', not checkable from it, "
+        "and no failure (exit 0 if nothing else fails); "
         "exit 3 on a machine without an NVIDIA GPU (nothing to verify).",
     )
     add_machine_options(parser)
@@ -57,7 +62,10 @@ def run(args: argparse.Namespace) -> int:
             if not check.ok and check.fix:
                 print(f"         fix: {check.fix}")
         failed = sum(not c.ok for c in result.checks)
-        print("All checks passed." if not failed else f"{failed} check(s) failed.")
+        skipped = sum(c.skipped for c in result.checks)
+        summary = "All checks passed" if not failed else f"{failed} check(s) failed"
+        # a skipped check is no failure, but "All checks passed" alone would hide it
+        print(f"{summary}; {skipped} skipped (each says why)." if skipped else f"{summary}.")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 

@@ -17,6 +17,8 @@ Checks, each ok or failed with its fix (ids are stable; the wizard's Verify scre
 | next-boot-modules | modules exist for the kernel that boots next (the newest installed |
 |   | linux-image): `linux-modules-nvidia-<flavour>-<kernel>`, or a DKMS build for it |
 |   | (verify_modules.py) |
+|   | (a bundle without the evidence of a check, lsmod.txt for nouveau, a package list or a |
+|   | kernel for next-boot-modules: skipped, not checkable from it; verify_unlisted.py) |
 | fabric-manager | NVSwitch boards only: fabric manager and NSCQ at the driver's exact version, |
 |   | the module at it too, nvidia-fabricmanager.service active (verify_fabric.py) |
 
@@ -47,11 +49,16 @@ from nvwizard.engine.verify_facts import (
     package_list,
 )
 from nvwizard.engine.verify_fixes import THIS_MACHINE, Fixes, fixes_for
-from nvwizard.engine.verify_modules import REPAIR_FIRST, check_next_boot_modules
+from nvwizard.engine.verify_modules import REPAIR_FIRST, check_next_boot_modules, next_boot_kernel
 from nvwizard.engine.verify_packages import check_packages_configured, deferring_to_the_repair
 from nvwizard.engine.verify_secure_boot import pointing_to_the_enrolment, with_key_enrolment
 from nvwizard.engine.verify_stack import stack_checks
-from nvwizard.engine.verify_unlisted import unlisted_flavour, unlisted_module_version
+from nvwizard.engine.verify_unlisted import (
+    unchecked_next_boot_modules,
+    unchecked_nouveau,
+    unlisted_flavour,
+    unlisted_module_version,
+)
 from nvwizard.host.base import Host
 from nvwizard.host.demo import demo_name
 from nvwizard.knowledge import debian
@@ -221,10 +228,14 @@ def check_nvidia_smi(
 
 
 def check_nouveau(
-    report: Report, driver_installed: bool = True, fixes: Fixes = THIS_MACHINE
+    report: Report, driver_installed: bool = True, fixes: Fixes = THIS_MACHINE, bundle: bool = False
 ) -> VerifyCheck:
+    """`bundle`: a captured bundle, where no lsmod output means it holds none (not checkable);
+    on this machine (or a demo) it means lsmod could not be read, which must be looked at."""
     if report.nouveau_loaded is False:
         return VerifyCheck("nouveau", True, "nouveau is not loaded")
+    if report.nouveau_loaded is None and bundle:
+        return unchecked_nouveau()
     if report.nouveau_loaded is None:
         return VerifyCheck(
             "nouveau",
@@ -249,19 +260,24 @@ def run_checks(
     dkms_status: str | None,
     fixes: Fixes = THIS_MACHINE,
     listed: bool = True,
+    bundle: bool = False,
 ) -> list[VerifyCheck]:
-    """`listed`: `packages` is the machine's package list (False: a bundle without one)."""
+    """`listed`: `packages` is the machine's package list (False: a bundle without one);
+    `bundle`: the facts come from a captured bundle (what it lacks is not checkable)."""
     flavour = chosen_flavour or installed_flavour(packages)
     installed = bool(library_versions(packages))
     repair = check_packages_configured(report, fixes)
     fixes = deferring_to_the_repair(fixes, report)
+    kernel = next_boot_kernel(report, packages)
+    not_checkable = unchecked_next_boot_modules(kernel, listed) if bundle else None
     checks = [
         check_module_loaded(report, installed, fixes),
         check_module_version(report, packages, fixes, listed),
         check_flavour(report, flavour, packages, bool(chosen_flavour), fixes, listed),
         check_nvidia_smi(report, flavour or installed_debian_flavour(packages), fixes),
-        check_nouveau(report, installed, fixes),
-        _by_hand_unless_repair(
+        check_nouveau(report, installed, fixes, bundle),
+        not_checkable
+        or _by_hand_unless_repair(
             check_next_boot_modules(report, flavour, packages, dkms_status), fixes
         ),
     ]
@@ -316,7 +332,8 @@ def verify(
     fixes = with_key_enrolment(fixes, host, report, packages, driver, in_wizard)
     fixes = deferring_to_the_repair(fixes, report)
     dkms_status = host.read("dkms-status.txt")
-    checks = run_checks(report, packages, chosen, dkms_status, fixes, listed is not None)
+    bundle = host.kind == "bundle"
+    checks = run_checks(report, packages, chosen, dkms_status, fixes, listed is not None, bundle)
     checks += fabric_manager_checks(host, report, packages, fixes)
     result = VerifyResult(checks=checks + stack_checks(host, report, fixes), host=host.label)
     if record and (host.is_real or last is not None):
@@ -341,7 +358,8 @@ def check_now(host: Host, flavour: str | None = None, driver: str | None = None)
     fixes = with_key_enrolment(fixes, host, report, packages, driver)
     fixes = deferring_to_the_repair(fixes, report)
     dkms_status = host.read("dkms-status.txt")
-    checks = run_checks(report, packages, flavour, dkms_status, fixes, listed is not None)
+    bundle = host.kind == "bundle"
+    checks = run_checks(report, packages, flavour, dkms_status, fixes, listed is not None, bundle)
     checks += fabric_manager_checks(host, report, packages, fixes)
     return VerifyResult(checks=checks, host=host.label)
 

@@ -35,10 +35,18 @@ def _is_dkms(name: str) -> bool:
     return name.startswith("nvidia-dkms-") or kernel_dkms_flavour(name) is not None
 
 
+def next_boot_kernel(report: Report, packages: list[DpkgEntry]) -> str | None:
+    """The newest installed linux-image's kernel, else the running one (None: neither shows)."""
+    return newest_installed_kernel(ExtraFacts(all_packages=packages)) or report.kernel
+
+
 def check_next_boot_modules(
-    report: Report, flavour: str | None, packages: list[DpkgEntry], dkms_status: str | None
+    report: Report,
+    flavour: str | None,
+    packages: list[DpkgEntry],
+    dkms_status: str | None,
 ) -> VerifyCheck:
-    kernel = newest_installed_kernel(ExtraFacts(all_packages=packages)) or report.kernel
+    kernel = next_boot_kernel(report, packages)
     if not kernel:
         return VerifyCheck(
             NEXT_BOOT_MODULES,

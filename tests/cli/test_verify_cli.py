@@ -256,3 +256,23 @@ def test_no_nvidia_gpu_on_this_machine_records_no_verification(places, monkeypat
     assert capsys.readouterr().out.startswith("No NVIDIA GPU found on this machine")
     state, _log = places
     assert not (state / "state.json").exists()
+
+
+def test_a_bundle_of_nvidia_smi_alone_passes_with_what_it_cannot_check_skipped(tmp_path):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    shutil.copy(find_demo("hgx-h100").path / "nvidia-smi.txt", bundle)
+    result = nvwizard("verify", "--machine", str(bundle), state=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "[skip] nouveau: not checkable from this bundle" in result.stdout
+    assert "[skip] next-boot-modules: not checkable from this bundle" in result.stdout
+    assert "[FAIL]" not in result.stdout
+    # flavour, nouveau and next-boot-modules: counted, so "passed" does not hide them
+    assert result.stdout.rstrip().endswith("All checks passed; 3 skipped (each says why).")
+    code, checks = verify_json("--machine", str(bundle), state=tmp_path)
+    assert code == 0
+    assert {n for n, c in checks.items() if c["skipped"]} == {
+        "flavour",
+        "nouveau",
+        "next-boot-modules",
+    }

@@ -89,3 +89,64 @@ def test_a_bundle_with_the_package_list_is_judged_by_it(tmp_path):
     checks = verify_checks(smi_alone(tmp_path))
     assert not checks["module-version"].ok  # no driver package: install it
     assert checks["module-version"].fix == INSTALL_FIRST
+
+
+# -- what the bundle does not hold: not checkable from it, no failure ---------------------
+
+
+def test_nouveau_and_next_boot_modules_are_not_checkable_without_their_evidence(tmp_path):
+    checks = verify_checks(smi_alone(tmp_path))
+    for name, why in (
+        ("nouveau", "it has no lsmod.txt to say whether nouveau is loaded"),
+        ("next-boot-modules", "it has no package list (dpkg-query.txt or dpkg-l.txt) to say"),
+    ):
+        check = checks[name]
+        assert check.ok and check.skipped and check.fix is None, check
+        assert check.detail.startswith(f"not checkable from this bundle: {why}"), check.detail
+    assert not [check.name for check in checks.values() if not check.ok]
+
+
+def test_the_running_kernel_alone_does_not_say_which_kernel_boots_next(tmp_path):
+    checks = verify_checks(smi_alone(tmp_path, "uname-r.txt"))
+    next_boot = checks["next-boot-modules"]
+    assert next_boot.ok and next_boot.skipped
+    assert "(uname-r.txt: 6.8.0-94-generic runs)" in next_boot.detail
+
+
+def test_a_package_list_that_names_no_kernel_is_not_checkable_either(tmp_path):
+    (tmp_path / "dpkg-query.txt").write_text(
+        "".join(
+            f"{name}\tinstall ok installed\t535.247.01-0ubuntu0.24.04.1\n"
+            for name in ("nvidia-driver-535-server", "libnvidia-compute-535-server")
+        )
+    )
+    next_boot = verify_checks(smi_alone(tmp_path))["next-boot-modules"]
+    assert next_boot.ok and next_boot.skipped
+    assert next_boot.detail == (
+        "not checkable from this bundle: nothing in it says which kernel boots next (no "
+        "linux-image package, no uname-r.txt)"
+    )
+
+
+def test_a_bundle_that_holds_the_evidence_is_judged_by_it(tmp_path):
+    (tmp_path / "lsmod.txt").write_text(
+        "Module                  Size  Used by\nnvidia              104857600  0\n"
+        "nouveau              2424832  0\n"
+    )
+    checks = verify_checks(smi_alone(tmp_path, "uname-r.txt", "dpkg-query.txt"))
+    assert not checks["nouveau"].ok and not checks["nouveau"].skipped
+    assert checks["nouveau"].detail == "nouveau is still loaded"
+    assert checks["next-boot-modules"].ok and not checks["next-boot-modules"].skipped
+
+
+def test_on_this_machine_a_missing_output_still_fails(tmp_path):
+    """Where lsmod or uname gave nothing on a real machine, something is wrong there."""
+    smi_alone(tmp_path)
+    this_machine = BundleHost(tmp_path, kind="local", label="this machine")
+    checks = {c.name: c for c in verify(this_machine, tmp_path / "state", record=False).checks}
+    nouveau, next_boot = checks["nouveau"], checks["next-boot-modules"]
+    assert not nouveau.ok and not nouveau.skipped
+    assert nouveau.detail == "cannot tell whether nouveau is loaded (no lsmod output)"
+    assert nouveau.fix == "Run `lsmod | grep nouveau` on the machine."
+    assert not next_boot.ok and not next_boot.skipped
+    assert next_boot.detail.startswith("cannot tell which kernel boots next")
