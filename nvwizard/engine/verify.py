@@ -12,6 +12,9 @@ Checks, each ok or failed with its fix (ids are stable; the wizard's Verify scre
 |   | (a bundle without a package list: nvidia-smi's driver version, verify_unlisted.py) |
 | flavour | open or proprietary, as chosen (the state file; else the installed packages; |
 |   | else not checkable from a bundle without a package list) |
+| (both) | a driver NVIDIA's .run installer put there, no driver package: the loaded module's |
+|   | version = nvidia-smi's, its flavour from /proc/driver/nvidia/version, said to be not |
+|   | managed by apt (verify_run_installed.py) |
 | nvidia-smi | `nvidia-smi` answers with its table |
 | nouveau | the nouveau module is not loaded |
 | next-boot-modules | modules exist for the kernel that boots next (the newest installed |
@@ -51,6 +54,7 @@ from nvwizard.engine.verify_facts import (
 from nvwizard.engine.verify_fixes import THIS_MACHINE, Fixes, fixes_for
 from nvwizard.engine.verify_modules import REPAIR_FIRST, check_next_boot_modules, next_boot_kernel
 from nvwizard.engine.verify_packages import check_packages_configured, deferring_to_the_repair
+from nvwizard.engine.verify_run_installed import run_flavour, run_installed, run_module_version
 from nvwizard.engine.verify_secure_boot import pointing_to_the_enrolment, with_key_enrolment
 from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.engine.verify_unlisted import (
@@ -266,19 +270,24 @@ def run_checks(
     `bundle`: the facts come from a captured bundle (what it lacks is not checkable)."""
     flavour = chosen_flavour or installed_flavour(packages)
     installed = bool(library_versions(packages))
+    run = None if installed else run_installed(report)  # no package, NVIDIA's .run driver
     repair = check_packages_configured(report, fixes)
     fixes = deferring_to_the_repair(fixes, report)
     kernel = next_boot_kernel(report, packages)
     not_checkable = unchecked_next_boot_modules(kernel, listed) if bundle else None
     checks = [
-        check_module_loaded(report, installed, fixes),
-        check_module_version(report, packages, fixes, listed),
-        check_flavour(report, flavour, packages, bool(chosen_flavour), fixes, listed),
+        check_module_loaded(report, installed or run is not None, fixes),
+        run_module_version(report, run, fixes, bundle)
+        if run
+        else check_module_version(report, packages, fixes, listed),
+        run_flavour(report, fixes, bundle)
+        if run and not chosen_flavour
+        else check_flavour(report, flavour, packages, bool(chosen_flavour), fixes, listed),
         check_nvidia_smi(report, flavour or installed_debian_flavour(packages), fixes),
-        check_nouveau(report, installed, fixes, bundle),
+        check_nouveau(report, installed or run is not None, fixes, bundle),
         not_checkable
         or _by_hand_unless_repair(
-            check_next_boot_modules(report, flavour, packages, dkms_status), fixes
+            check_next_boot_modules(report, flavour, packages, dkms_status, run), fixes
         ),
     ]
     if repair is not None:  # the first thing to do: nothing else helps before it

@@ -5,6 +5,8 @@ Its fix names only packages apt offers: Canonical's signed modules for that kern
 offers them (`Report.signed_modules_available`, asked for the running kernel), else the DKMS
 package and the kernel's headers (what the plan installs then). A DKMS package that dpkg left
 unfinished built nothing: the fix points to packages-configured's repair (verify_packages.py).
+A driver NVIDIA's .run installer put there is judged by its DKMS build or the running kernel
+(verify_run_installed.py).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from nvwizard.engine.state import VerifyCheck
 from nvwizard.engine.verify_facts import is_present
 from nvwizard.engine.verify_fixes import INSTALL_FIRST
 from nvwizard.engine.verify_packages import PACKAGES_CONFIGURED
+from nvwizard.engine.verify_run_installed import run_next_boot_modules
 from nvwizard.knowledge import debian
 from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import newest_installed_kernel
-from nvwizard.report.models import Report
+from nvwizard.report.models import Finding, Report
 
 NEXT_BOOT_MODULES = "next-boot-modules"
 REPAIR_FIRST = (
@@ -45,7 +48,10 @@ def check_next_boot_modules(
     flavour: str | None,
     packages: list[DpkgEntry],
     dkms_status: str | None,
+    run_installed: Finding | None = None,
 ) -> VerifyCheck:
+    """`run_installed`: detection's finding of a .run-installed driver, where no driver
+    package is installed (None: no such driver)."""
     kernel = next_boot_kernel(report, packages)
     if not kernel:
         return VerifyCheck(
@@ -72,6 +78,8 @@ def check_next_boot_modules(
     dkms_packages = [n for n in present if _is_dkms(n)]
     if dkms_packages:
         return _dkms_check(kernel, dkms_packages[0], present, dkms_status)
+    if not flavour and run_installed is not None:
+        return run_next_boot_modules(report, kernel, run_installed, dkms_status)
     if not flavour:
         return VerifyCheck(
             NEXT_BOOT_MODULES,
