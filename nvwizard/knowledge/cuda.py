@@ -308,8 +308,12 @@ REPOSITORY_RELEASES: dict[tuple[str, str], tuple[str, int | None]] = {
 # The first toolkit a repository release has, where it is newer than the first in TOOLKITS: a
 # release NVIDIA added after those toolkits shipped starts later. debian12/x86_64 begins with
 # cuda-12-3 (its index, developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/,
-# read 2026-02: no cuda-11-8 or cuda-12-0 to 12-2 there).
-REPOSITORY_FIRST_TOOLKIT: dict[str, str] = {"debian12": "12.3"}
+# read 2026-02: no cuda-11-8 or cuda-12-0 to 12-2 there). debian13 was added with the 590
+# driver, i.e. CUDA 13.1 (NVIDIA/cuda-repo-management#40, 2026-02: the new debian13 repository
+# lacks the 580 branch that CUDA 13.0 shipped with; #32, 2025-12: users install
+# cuda-toolkit-13-1 from it; CUDA 13.0's notes add Debian 12.10, not 13): no CUDA 12.x there.
+# Not read from its index (unreachable from here): 13.0 is left out as not established.
+REPOSITORY_FIRST_TOOLKIT: dict[str, str] = {"debian12": "12.3", "debian13": "13.1"}
 # dpkg architecture -> the repository's architecture folder
 REPOSITORY_ARCHITECTURES = {"amd64": "x86_64", "arm64": "sbsa"}
 

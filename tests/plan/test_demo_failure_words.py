@@ -32,8 +32,13 @@ EVERYTHING = {
     "cudnn": True,
 }
 # bookworm's 535 runs none of the toolkits of NVIDIA's debian12 repository (12.3 and newer)
-# natively: its newest, through minor-version compatibility
-ON_DEMO = {"debian12-t4": {"cuda": "12.3", "allow_cuda_compat": True}}
+# natively: its newest, through minor-version compatibility. NVIDIA's debian13 repository
+# begins with CUDA 13.1 (branch 590): trixie's drivers run none of it, so the distribution's
+# toolkit (12.4), through minor-version compatibility on 535
+ON_DEMO = {
+    "debian12-t4": {"cuda": "12.3", "allow_cuda_compat": True},
+    "debian13-l4": {"cuda": "distro", "allow_cuda_compat": True},
+}
 SAVED = "/state/demo-machines/hgx-h100.json"
 
 
