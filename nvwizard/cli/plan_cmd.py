@@ -77,9 +77,9 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--hold",
         action="store_true",
         help="apt-mark hold the driver packages, so unattended upgrades cannot cause the NVML "
-        "version mismatch; the kernel headers and the signed modules' metapackage stay free to "
-        "follow kernel updates (without it, packages an administrator held that the plan replaces "
-        "still pass their hold to their replacements)",
+        "version mismatch (the headers and signed modules' metapackage stay free; a new "
+        "kernel's signed modules may need a newer driver: the plan says what to watch); without "
+        "it, packages an administrator held that the plan replaces still pass on their hold",
     )
     parser.add_argument(
         "--persistenced",

@@ -16,6 +16,8 @@ chooses and refuses, stack_steps.py builds the steps).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nvwizard.knowledge.debian import DebianDriver
 from nvwizard.knowledge.packages import DriverPackage, follows_the_kernel, holdable
 from nvwizard.knowledge.secure_boot import dkms_certificate
@@ -23,8 +25,14 @@ from nvwizard.plan.apt import apt_options
 from nvwizard.plan.blockers import plan_blockers
 from nvwizard.plan.debian import sources_step
 from nvwizard.plan.demo_words import for_demo
-from nvwizard.plan.holds import CarriedHolds, blocking_holds, carry_holds
-from nvwizard.plan.install import install_lists, install_step, validate_driver
+from nvwizard.plan.holds import (
+    KERNEL_UPDATE_NOTE,
+    CarriedHolds,
+    blocking_holds,
+    carry_holds,
+    kernel_update_warning,
+)
+from nvwizard.plan.install import InstallLists, install_lists, install_step, validate_driver
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.plan.preflight import preflight_step, report_warnings, update_step
 from nvwizard.plan.purge import purge_lists, purge_steps
@@ -80,14 +88,26 @@ def planned_purge(report: Report, choices: Choices) -> tuple[list[str], list[Kep
     return lists.purge, lists.kept
 
 
-def _hold_steps(choices: Choices, driver_packages: list[str], carried: CarriedHolds) -> list[Step]:
-    """`--hold` on every driver package, else the administrator's holds carried over."""
+def _hold_steps(
+    choices: Choices, install: InstallLists, driver_packages: list[str], carried: CarriedHolds
+) -> tuple[list[Step], list[str]]:
+    """`--hold` on every driver package, else the administrator's holds carried over; and
+    the warnings: which holds are carried over, what a held driver does on a kernel update."""
+    warnings = [carried.warning()] if carried.pairs else []
     if choices.hold:
+        held = holdable(driver_packages)
         free = [name for name in driver_packages if follows_the_kernel(name)]
-        return [hold_step(holdable(driver_packages), free=free)]
-    if carried.packages:
-        return [hold_step(carried.packages, [p.old for p in carried.pairs])]
-    return []
+        step = hold_step(held, free=free)
+    elif carried.packages:
+        held = carried.packages
+        step = hold_step(held, [p.old for p in carried.pairs])
+    else:
+        return [], warnings
+    on_kernel_update = kernel_update_warning(held, install.packages, install.modules)
+    if on_kernel_update is None:
+        return [step], warnings
+    why = f"{step.why} {KERNEL_UPDATE_NOTE}"
+    return [replace(step, why=why)], [*warnings, on_kernel_update]
 
 
 def _config_only(report: Report) -> set[str]:
@@ -134,8 +154,9 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     if fabric:
         steps.append(fabric_manager_step(fabric[0]))
     carried = carry_holds(released, driver_packages, install.packages)
-    warnings += [carried.warning()] if carried.pairs else []
-    steps += _hold_steps(choices, driver_packages, carried)
+    hold_steps, hold_warnings = _hold_steps(choices, install, driver_packages, carried)
+    steps += hold_steps
+    warnings += hold_warnings
     if choices.persistenced:
         steps.append(persistenced_step())
     repositories: list[str] = []

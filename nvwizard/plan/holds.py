@@ -17,6 +17,7 @@ on the installed driver packages of another branch are released and carried over
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 from nvwizard.knowledge.packages import branch_of_version, holdable, is_driver_package
@@ -87,3 +88,32 @@ def blocking_holds(
             and branch_of_version(e.version) not in (None, new_branch)
         }
     return sorted(blocking)
+
+
+def kernel_update_warning(held: list[str], driver_install: list[str], modules: str) -> str | None:
+    """What a hold on the driver's own packages does when the kernel changes, where the modules
+    are Canonical's signed ones: the modules for a new kernel are built for the archive's
+    current driver and depend on its packages at that version, so with the driver held apt
+    keeps them back (or keeps back the kernel upgrade) and the new kernel boots without the
+    driver. `held`: what the hold step holds; None where it holds none of the driver's."""
+    if modules != "signed" or not set(held) & set(holdable(driver_install)):
+        return None
+    metapackage = next((p for p in driver_install if p not in holdable([p])), None)
+    pulled = f" ({metapackage} pulls them)" if metapackage else ""
+    return (
+        "The hold keeps the driver at its version when the kernel is updated: Canonical's "
+        f"signed NVIDIA modules for a new kernel{pulled} are built for the archive's newest "
+        "driver, and when that needs newer driver packages than the held ones apt keeps the "
+        "modules back (or the kernel upgrade), and the new kernel boots without the NVIDIA "
+        "driver. After each upgrade, look for kept-back linux-modules-nvidia-* or linux-image-* "
+        "packages in `apt list --upgradable`; when the kernel changes, release the hold "
+        f"(`{shlex.join(['apt-mark', 'unhold', *held])}`), upgrade, and hold again."
+    )
+
+
+# The hold step's own line, where `kernel_update_warning` applies.
+KERNEL_UPDATE_NOTE = (
+    "While the driver is held, a kernel update can leave the new kernel without NVIDIA "
+    "modules: watch `apt list --upgradable` and release the hold when the kernel changes (see "
+    "the warnings)."
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from tests.export.conftest import EXPORT_OPTIONS
 from tests.export.playbook import (
     DemoHost,
     detect,
@@ -47,8 +48,10 @@ def test_blocked_hosts_are_left_alone_and_the_rollout_goes_on(playbook, tmp_path
     assert hgx["message"].startswith("left as it is: [gpu-processes] Jobs use the GPU")
     assert "8 processes, python3 of mlops (pid 1843117 and 7 more)" in hgx["message"]
     assert hgx["message"].endswith('set nvwizard_accept: ["gpu-processes"] for this host')
-    assert hgx["warnings"] == planned("hgx-h100")["warnings"]
-    assert hgx["blockers"] == [{**b, "accepted": False} for b in planned("hgx-h100")["blockers"]]
+    assert hgx["warnings"] == planned("hgx-h100", *EXPORT_OPTIONS)["warnings"]
+    assert hgx["blockers"] == [
+        {**b, "accepted": False} for b in planned("hgx-h100", *EXPORT_OPTIONS)["blockers"]
+    ]
     gtx = hosts["gtx"]
     assert "[secure-boot-dkms-only] Secure Boot is on" in gtx["message"]
     assert 'nvwizard_accept: ["secure-boot-dkms-only"]' in gtx["message"]
@@ -75,7 +78,7 @@ def test_check_mode_says_which_hosts_a_run_would_leave_alone(playbook, tmp_path)
     assert hosts["hgx"]["message"].startswith("a run would leave this host as it is: [gpu-")
     assert hosts["gtx"]["outcome"] == "planned"
     assert hosts["gtx"]["message"].endswith(", accepting secure-boot-dkms-only (nvwizard_accept)")
-    assert hosts["gtx"]["warnings"] == planned("gtx1080-secureboot")["warnings"]
+    assert hosts["gtx"]["warnings"] == planned("gtx1080-secureboot", *EXPORT_OPTIONS)["warnings"]
     shown = run.stdout.split("TASK [nvwizard : Show the report]")[-1]  # the last batch's
     assert "  warning: Secure Boot is on and the module will be built by DKMS" in shown
 

@@ -153,7 +153,7 @@ def test_check_mode_plans_and_changes_nothing(playbook, tmp_path):
     assert outcomes == {"hgx": "planned", "rtx": "planned", "gtx": "planned", "vm": "skipped"}
     assert "Plan for demo hgx-h100" in run.stdout
     # the plan's warnings are in the report and in the lines it shows, the consent given too
-    rtx_warnings = planned("rtx3090-fresh")["warnings"]
+    rtx_warnings = planned("rtx3090-fresh", *EXPORT_OPTIONS)["warnings"]
     assert rtx_warnings and summaries["rtx"]["warnings"] == rtx_warnings
     assert (
         f"  warning: {rtx_warnings[0]}" in run.stdout.split("TASK [nvwizard : Show the report]")[1]
