@@ -81,20 +81,32 @@ def validate_driver(report: Report, name: str) -> tuple[DriverPackage | DebianDr
         warnings.append(
             f"{words[0].upper()}{words[1:]}: NVIDIA no longer fixes bugs or security issues in it."
         )
+    if report.has_nvidia_gpu and candidate is None and report.driver_candidates:
+        runnable = [c.package for c in report.driver_candidates if c.runnable]
+        offered = f"offered: {', '.join(runnable)}" if runnable else "none offered can run here"
+        raise UsageError(f"--driver {said}: not offered for this machine ({offered})")
+    if candidate is None:
+        warnings += _refuse_unless_apt_offers(report, name, said)
     if not report.has_nvidia_gpu:
         warnings.append(
             f"No NVIDIA GPU was found: installing {said} anyway, as asked (e.g. an image build)."
         )
-    elif candidate is None and report.driver_candidates:
-        runnable = [c.package for c in report.driver_candidates if c.runnable]
-        offered = f"offered: {', '.join(runnable)}" if runnable else "none offered can run here"
-        raise UsageError(f"--driver {said}: not offered for this machine ({offered})")
-    elif candidate is None:
-        warnings.append(
-            f"No driver candidates are known for this machine: apt's simulation will show "
-            f"whether it offers {said}."
-        )
     return driver, warnings
+
+
+def _refuse_unless_apt_offers(report: Report, name: str, said: str) -> list[str]:
+    """A driver no candidate names (no GPU, or none ranked): refused where apt's listing lacks
+    it; where there is no listing to check (a bundle without apt-cache-show.txt), a warning."""
+    offered = report.apt_drivers
+    if offered is None:
+        return [
+            f"No list of what apt offers here (apt-cache show): cannot check that apt offers "
+            f"{said}; apt's simulation will show whether it does."
+        ]
+    if name not in offered:
+        listed = ", ".join(offered) if offered else "no NVIDIA driver package"
+        raise UsageError(f"--driver {said}: apt does not offer it here (offered: {listed})")
+    return []
 
 
 def _refuse_if_a_gpu_cannot_run(

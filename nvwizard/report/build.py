@@ -42,9 +42,11 @@ from nvwizard.detect.models import (
 )
 from nvwizard.host.base import Host
 from nvwizard.host.demo_advice import demo_of
+from nvwizard.knowledge.debian import parse_debian_driver
 from nvwizard.knowledge.packages import (
     is_driver_package,
     is_nvidia_related,
+    parse_driver_package,
 )
 from nvwizard.report import debian
 from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
@@ -193,6 +195,7 @@ class Offers:
     ubuntu_drivers_devices: list[UbuntuDriversDevice] = field(default_factory=list)
     ubuntu_drivers_list: list[str] = field(default_factory=list)
     apt_packages: list[AptPackage] = field(default_factory=list)
+    apt_listed: bool = False  # apt answered (a bundle may lack apt-cache-show.txt)
 
 
 def wants_offers(gpus: list[Gpu], packages: list[DpkgEntry]) -> bool:
@@ -229,7 +232,17 @@ def read_offers(host: Host) -> Offers:
         _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, []),
         [name for name, _ in listed],
         _parsed(host, "apt-cache-show.txt", apt_cache.parse_apt_cache_show, []),
+        apt_listed=host.read("apt-cache-show.txt") is not None,
     )
+
+
+def apt_drivers(offered: Offers) -> list[str] | None:
+    """The driver packages apt offers, by the names `--driver` takes (Ubuntu's and Debian's);
+    None where apt was not asked or did not answer."""
+    if not offered.apt_listed:
+        return None
+    names = dict.fromkeys(p.package for p in offered.apt_packages)
+    return [n for n in names if parse_driver_package(n) or parse_debian_driver(n)]
 
 
 def build_report(
@@ -266,15 +279,14 @@ def build_report(
         release.version_id if release else None,
         (p.name for p in packages if p.state[1:2] == "i"),
     )
-    secure_boot = _secure_boot(host)
-    os_id = release.id if release else None
+    secure_boot, os_id = _secure_boot(host), release.id if release else None
     choice = recommendation(
         candidates, signed_modules, kernel, secure_boot, os_id, (detected_headless, headless)
     )
     versions = {p.package: p.version for p in offered.apt_packages if p.version}
     report = Report(
         os=release.pretty_name if release else None,
-        os_id=release.id if release else None,
+        os_id=os_id,
         os_version=release.version_id if release else None,
         kernel=kernel,
         gpus=gpus,
@@ -297,6 +309,7 @@ def build_report(
         dpkg_interrupted=_dpkg_interrupted(host),
         reboot_required=host.read("reboot-required.txt") is not None,
         signed_modules_available=signed_modules,
+        apt_drivers=apt_drivers(offered),
         drivers_not_understood=not_understood(
             offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, versions
         )

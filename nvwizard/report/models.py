@@ -174,6 +174,9 @@ class Report:
     dpkg_interrupted: bool = False
     reboot_required: bool = False
     signed_modules_available: list[str] = field(default_factory=list)  # linux-modules-nvidia-*
+    # the driver packages apt offers (nvidia-driver-580-server, nvidia-tesla-535-driver); None
+    # where apt was not asked (no GPU, no driver named) or a bundle has no apt-cache-show.txt
+    apt_drivers: list[str] | None = None
     # Ubuntu's installed kernel metapackages (linux-image-generic, ...) and the headers
     # metapackages apt offers beside them (report/kernel_headers.py)
     kernel_metapackages: list[str] = field(default_factory=list)

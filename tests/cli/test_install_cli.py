@@ -38,8 +38,18 @@ def test_dry_run_prints_the_plan_and_runs_nothing(bundle, capsys, monkeypatch):
     assert trap.calls == []
 
 
+def offer_the_driver_here(monkeypatch) -> None:
+    """This machine's apt (a Debian development box) offers no Ubuntu driver, which plan now
+    refuses: its `apt-cache show` answers as an Ubuntu machine's would."""
+    from nvwizard.host import package_queries
+
+    stanza = "Package: nvidia-driver-580-server-open\nVersion: 580.95.05-0ubuntu1\n"
+    monkeypatch.setattr(package_queries, "apt_cache_show", lambda *_args, **_kw: stanza)
+
+
 def test_dry_run_on_this_machine_needs_no_root(capsys, monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    offer_the_driver_here(monkeypatch)
     # No NVIDIA GPU here: a named driver still gets a plan, with a warning.
     code = main(["install", "--driver", "nvidia-driver-580-server-open", "--dry-run"])
     assert code == 0
@@ -403,6 +413,7 @@ def test_a_running_apply_leaves_dry_runs_and_demos_available(places, capsys, mon
 
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    offer_the_driver_here(monkeypatch)
     with ApplyLock(places[1]):
         driver = "nvidia-driver-580-server-open"
         assert main(["install", "--driver", driver, "--dry-run"]) == 0
