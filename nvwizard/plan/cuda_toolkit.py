@@ -154,22 +154,27 @@ def _check_toolkit(report: Report, choices: Choices, version: str, branch: int |
         )
     if branch is None:
         return False
-    return check_driver_fit(version, branch, choices.allow_cuda_compat)
+    # `--cuda latest` is no way out where no toolkit offered here runs on this driver
+    latest_runs = any(option.allowed for option in cuda_options(report, branch))
+    return check_driver_fit(version, branch, choices.allow_cuda_compat, latest_runs)
 
 
-def check_driver_fit(version: str, branch: int, allow_compat: bool) -> bool:
+def check_driver_fit(
+    version: str, branch: int, allow_compat: bool, latest_runs: bool = True
+) -> bool:
     """Refuse CUDA `version` on driver branch `branch` unless the driver runs it natively, or
     through minor-version compatibility that the user accepted (then True). Whatever the
-    machine: `export` checks a named driver's ceiling with it too."""
+    machine: `export` checks a named driver's ceiling with it too. `latest_runs`: whether
+    `--cuda latest` would find a toolkit, so that the refusal may suggest it."""
     fit = cuda.driver_fit(version, branch)
     if fit.native:
         return False
     if fit.compat and allow_compat:
         return True
     hint = " (or add --allow-cuda-compat to accept it)" if fit.compat else ""
+    ways = "--cuda latest or a newer driver" if latest_runs else "a newer driver"
     raise RefusedError(
-        f"CUDA {version} on driver branch {branch}: {fit.reason}; choose --cuda latest or a "
-        f"newer driver{hint}"
+        f"CUDA {version} on driver branch {branch}: {fit.reason}; choose {ways}{hint}"
     )
 
 

@@ -176,11 +176,18 @@ def test_options_plan_refuses_on_every_machine_are_refused_with_plans_line(argv,
 )
 def test_a_cuda_above_a_named_drivers_ceiling_is_refused_as_plan_refuses_it(demo, argv, tmp_path):
     """The refusal does not depend on the host (the driver's branch is in its name): export
-    says plan's own line with plan's exit code (3), and writes nothing."""
+    says plan's own line with plan's exit code (3), and writes nothing. Only the way out may
+    differ: plan knows whether `--cuda latest` finds a toolkit on its machine (not on
+    debian12-t4's 535: NVIDIA's Debian 12 repository begins above it), export has no machine."""
     planned = nvwizard("plan", "--demo", demo, *argv)
     assert planned.returncode == 3, planned.stderr
     result = nvwizard("export", "ansible", str(tmp_path / "p"), *argv)
-    assert (result.returncode, result.stderr) == (3, planned.stderr)
+    assert result.returncode == 3
+    if "--cuda latest" in planned.stderr:
+        assert result.stderr == planned.stderr
+    else:
+        assert result.stderr.split("; choose")[0] == planned.stderr.split("; choose")[0]
+        assert planned.stderr.rstrip().endswith("; choose a newer driver")
     assert len(result.stderr.splitlines()) == 1 and "on driver branch" in result.stderr
     assert not (tmp_path / "p").exists()
 

@@ -72,3 +72,16 @@ def test_install_with_latest_on_trixie_stops_before_anything_runs(capsys):
     out, err = capsys.readouterr()
     assert code == 3 and "cuda-toolkit-12-2" not in out + err
     assert "no CUDA toolkit runs on driver branch 535" in err
+
+
+def test_the_distribution_toolkit_refused_on_trixie_does_not_send_the_user_to_latest():
+    """`--cuda distro` on trixie's 535 said "choose --cuda latest", which is refused there (no
+    toolkit of NVIDIA's repository runs on 535): each refusal pointed at the other."""
+    report = build_report(demo_host("debian13-l4"))
+    with pytest.raises(RefusedError) as distro:
+        build_plan(report, replace(default_choices(report, None), cuda="distro"))
+    assert "--cuda latest" not in str(distro.value)
+    assert "choose a newer driver (or add --allow-cuda-compat to accept it)" in str(distro.value)
+    with pytest.raises(RefusedError) as latest:
+        build_plan(report, replace(default_choices(report, None), cuda="latest"))
+    assert "--cuda distro" in str(latest.value)
