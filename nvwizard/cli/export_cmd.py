@@ -30,6 +30,9 @@ NO_MACHINE = (
 NOT_EXPORTED = {
     "reboot": "--reboot: the playbook reboots each host itself (ansible.builtin.reboot) when "
     "nvwizard says the new driver needs it",
+    "reinstall": "--reinstall: the playbook leaves a host that runs the planned driver and "
+    "passes verify as it is (unchanged); to reinstall one, run `nvwizard install --reinstall` "
+    "on it",
 }
 
 

@@ -117,11 +117,15 @@ class InstallResult:
     # a failure on a demo: what goes on from there, in its own commands (no repair argv then:
     # this computer's dpkg never reaches the demo's)
     demo_repair: str | None = None
+    # the driver and stack asked for are installed and loaded: nothing was run (no --reinstall)
+    nothing_to_do: bool = False
 
     def to_json(self) -> dict:
         """The `install --json` object (documented in the README)."""
         done = self.finished
-        if done is None:
+        if self.nothing_to_do:
+            outcome = "dry-run" if self.dry_run else "done"
+        elif done is None:
             outcome = "dry-run" if self.dry_run else ev.FAILED
         else:
             outcome = done.status
@@ -129,7 +133,7 @@ class InstallResult:
             "host": self.host,
             "driver": self.driver,
             "outcome": outcome,
-            "message": done.message if done else None,
+            "message": done.message if done else self._nothing_to_do_line(),
             "reboot_required": self._reboot_required(),
             "reboot_scheduled": bool(done and done.reboot_scheduled),
             "reboot_due_at": self.reboot_due_at,
@@ -140,7 +144,14 @@ class InstallResult:
             "last_lines": list(done.last_lines) if done else [],
             "activated": self.activated,
             "activation": self.activation,
+            "nothing_to_do": self.nothing_to_do,
         }
+
+    def _nothing_to_do_line(self) -> str | None:
+        # lazy: only when this command runs (see cli/commands.py)
+        from nvwizard.plan.nothing_to_do import nothing_to_do_line
+
+        return nothing_to_do_line(self.driver) if self.nothing_to_do else None
 
     def _reboot_required(self) -> bool | None:
         if self.dry_run:
@@ -189,6 +200,8 @@ def install(args: argparse.Namespace) -> InstallResult:
     if applies_here:
         refuse_unless_we_may_apply_here()
     host, _, plan = plan_from_args(args)
+    if plan.nothing_to_do:  # before the lock and the journal: nothing is applied
+        return _nothing_to_do(args, host, plan)
     simulated_apply = None
     if not args.dry_run and not host.is_real:
         # lazy: only when this command runs (see cli/commands.py)
@@ -234,6 +247,24 @@ def install(args: argparse.Namespace) -> InstallResult:
     if args.activate and installed.exit_code == EXIT_OK:
         _activate_after_install(host, plan, installed)
     return installed
+
+
+def _nothing_to_do(args: argparse.Namespace, host, plan) -> InstallResult:
+    """The driver and everything asked for are installed and loaded: say so, run nothing."""
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.plan.text import format_plan
+
+    print(format_plan(plan), flush=True)
+    if args.reboot:
+        print("--reboot: the loaded driver is the planned one; no reboot was scheduled.")
+    return InstallResult(
+        EXIT_OK,
+        host.label,
+        plan.driver,
+        dry_run=args.dry_run,
+        nothing_to_do=True,
+        would_need_reboot=False,
+    )
 
 
 ACTIVATE_NOTE = (

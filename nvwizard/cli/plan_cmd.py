@@ -21,6 +21,22 @@ PERSISTENCED_HELP = (
 )
 
 
+REINSTALL_HELP = (
+    "the whole plan even when the driver and every stack part asked for are installed at the "
+    "versions apt would install and loaded (without it that plan has nothing to do): purge "
+    "and install them again"
+)
+
+
+def _add_reboot_and_reinstall(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reboot",
+        action="store_true",
+        help="schedule the reboot (in one minute) as the last step",
+    )
+    parser.add_argument("--reinstall", action="store_true", help=REINSTALL_HELP)
+
+
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--driver",
@@ -87,11 +103,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=PERSISTENCED_HELP,
     )
-    parser.add_argument(
-        "--reboot",
-        action="store_true",
-        help="schedule the reboot (in one minute) as the last step",
-    )
+    _add_reboot_and_reinstall(parser)
     add_stack_options(parser)
     parser.add_argument(
         "--lock-timeout",
@@ -216,6 +228,7 @@ def choices_from_args(args: argparse.Namespace, report) -> Choices:
         cudnn=args.cudnn,
         container_toolkit=args.container_toolkit,
         allow_cuda_compat=args.allow_cuda_compat,
+        reinstall=args.reinstall,
     )
 
 
@@ -223,6 +236,7 @@ def plan_from_args(args: argparse.Namespace):
     """(host, report, plan) for the parsed options; runs no command on the host."""
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.plan.build import build_plan
+    from nvwizard.plan.nothing_to_do import settle
     from nvwizard.report.build import build_report
     from nvwizard.simulator.select import host_from_args
 
@@ -230,7 +244,7 @@ def plan_from_args(args: argparse.Namespace):
     # A named driver needs apt's offers even without a GPU (an image build): signed modules.
     # --headless/--desktop reach the ranking (the recommended driver), not only the plan
     report = build_report(host, offers=True if args.driver else None, headless=args.headless)
-    return host, report, build_plan(report, choices_from_args(args, report))
+    return host, report, settle(report, build_plan(report, choices_from_args(args, report)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -239,12 +253,14 @@ def run(args: argparse.Namespace) -> int:
 
     host, _, plan = plan_from_args(args)
     if args.json:
-        if args.simulate:  # before the plan: stdout holds nothing when the simulation stops
+        if (
+            args.simulate and not plan.nothing_to_do
+        ):  # before the plan: stdout holds nothing when the simulation stops
             simulate_or_refuse(host, plan, sys.stderr)
         print(json.dumps(plan.to_json(), indent=2))
         return 0
     print(format_plan(plan), flush=True)
-    if args.simulate:
+    if args.simulate and not plan.nothing_to_do:
         print("", flush=True)
         simulate_or_refuse(host, plan, sys.stdout)
     return 0

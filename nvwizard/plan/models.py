@@ -99,6 +99,9 @@ class Choices:
     container_toolkit: bool = False  # the NVIDIA Container Toolkit, wired into the runtimes
     allow_cuda_compat: bool = False  # accept a toolkit the driver runs only through minor-
     # version compatibility (no PTX JIT of newer code)
+    # the whole plan even when its driver and stack are installed and loaded already (purge
+    # and install again); without it such a plan has nothing to do (plan/nothing_to_do.py)
+    reinstall: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,6 +182,9 @@ class Plan:
     # puts the holds back (engine/restore_holds.py)
     released_holds: list[str] = field(default_factory=list)
     carried_holds: list[str] = field(default_factory=list)
+    # the driver and every stack part asked for are installed and loaded: no steps, nothing
+    # changes (plan/nothing_to_do.py)
+    nothing_to_do: bool = False
 
     @property
     def changes_system(self) -> bool:
@@ -227,6 +233,7 @@ class Plan:
             "mok_certificate": self.mok_certificate,
             "released_holds": list(self.released_holds),
             "carried_holds": list(self.carried_holds),
+            "nothing_to_do": self.nothing_to_do,
         }
 
     @classmethod
@@ -256,4 +263,5 @@ class Plan:
             mok_certificate=obj.get("mok_certificate"),
             released_holds=list(obj.get("released_holds") or []),
             carried_holds=list(obj.get("carried_holds") or []),
+            nothing_to_do=bool(obj.get("nothing_to_do")),
         )

@@ -9,6 +9,7 @@ import shlex
 
 from nvwizard.plan.blockers import what_accepting_means
 from nvwizard.plan.models import Plan
+from nvwizard.plan.nothing_to_do import nothing_to_do_line
 from nvwizard.plan.simulate import Simulation, SimulationCheck
 
 
@@ -29,6 +30,12 @@ def _names(names: list[str], indent: str = "    ", width: int = 96) -> list[str]
     return lines
 
 
+REINSTALL_HINT = (
+    "Every package it needs is at the version apt would install, the loaded module is its "
+    "own and nothing is pending: no step to run (--reinstall purges and installs it again)."
+)
+
+
 def format_plan(plan: Plan) -> str:
     modules = {
         "signed": "Canonical's signed precompiled modules",
@@ -38,6 +45,9 @@ def format_plan(plan: Plan) -> str:
     lines = [
         f"Plan for {plan.host_label}: {plan.driver} (branch {plan.branch}, {kind}, {modules})",
     ]
+    if plan.nothing_to_do:
+        lines += ["", f"{nothing_to_do_line(plan.driver)}.", REINSTALL_HINT]
+        return "\n".join(lines)
     if plan.warnings:
         lines.append("")
         lines.append("Warnings:")

@@ -16,6 +16,7 @@ from tests.cli.run import REPO_ROOT
 from tests.cli.test_install_cli import this_machine_is_the_sandbox  # noqa: F401 (a fixture)
 
 KEYS = {
+    "nothing_to_do",
     "host",
     "driver",
     "outcome",
@@ -61,6 +62,7 @@ def test_a_demo_install_says_the_reboot_is_scheduled_and_verify_sees_it(tmp_path
     assert result["outcome"] == "done" and result["message"] is None
     assert result["driver"].startswith("nvidia-driver-")
     assert result["reboot_required"] is True and result["reboot_scheduled"] is True
+    assert result["nothing_to_do"] is False
     assert started <= result["reboot_due_at"] <= time.time()  # at demo speed 0: due at once
     assert result["log_path"].startswith(str(tmp_path / "log"))
     assert os.path.exists(result["log_path"]) and os.path.exists(result["events_path"])

@@ -1,0 +1,85 @@
+"""plan/nothing_to_do.py: a plan whose driver is installed at apt's version and loaded has
+nothing to do; anything pending or different gets the whole plan."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from nvwizard.cli.main import main
+from nvwizard.plan.build import build_plan, default_choices
+from nvwizard.plan.nothing_to_do import settle
+from nvwizard.report.build import build_report
+from nvwizard.report.models import LoadedModule
+from nvwizard.simulator.select import host_from_args
+
+FRESH = "rtx3090-fresh"
+DRIVER = "nvidia-driver-595-server-open"
+
+
+@pytest.fixture
+def running(monkeypatch, places, capsys):
+    """The demo after `install --yes` and its reboot: 595 installed and loaded."""
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    assert main(["install", "--demo", FRESH, "--yes"]) == 0
+    assert main(["reboot", "--demo", FRESH, "--yes"]) == 0
+    capsys.readouterr()
+    report = build_report(host_from_args(None, FRESH), offers=True)
+    return report, default_choices(report, DRIVER)
+
+
+def settled(report, choices):
+    return settle(report, build_plan(report, choices))
+
+
+def test_installed_and_loaded_has_no_steps(running):
+    report, choices = running
+    plan = settled(report, choices)
+    assert plan.nothing_to_do and plan.steps == [] and not plan.needs_reboot
+    assert plan.to_json()["nothing_to_do"] is True
+
+
+def test_reinstall_keeps_the_whole_plan(running):
+    report, choices = running
+    plan = settled(report, replace(choices, reinstall=True))
+    assert not plan.nothing_to_do and plan.step("purge") and plan.step("install")
+
+
+def test_a_newer_build_apt_offers_is_something_to_do(running):
+    report, choices = running
+    newer = [
+        replace(c, version="595.58.04-0ubuntu0.22.04.1") if c.package == DRIVER else c
+        for c in report.driver_candidates
+    ]
+    plan = settled(replace(report, driver_candidates=newer), choices)
+    assert not plan.nothing_to_do and plan.step("install")
+
+
+@pytest.mark.parametrize(
+    "loaded",
+    [None, LoadedModule("580.95.05", "open"), LoadedModule("595.58.03", "proprietary")],
+)
+def test_another_module_loaded_is_something_to_do(running, loaded):
+    report, choices = running
+    assert not settled(replace(report, loaded_module=loaded), choices).nothing_to_do
+
+
+def test_a_pending_reboot_is_something_to_do(running):
+    report, choices = running
+    assert not settled(replace(report, reboot_required=True), choices).nothing_to_do
+
+
+def test_persistenced_not_enabled_is_something_to_do(running):
+    report, choices = running
+    assert choices.persistenced
+    services = [replace(u, enabled="disabled") for u in report.gpu_services]
+    assert not settled(replace(report, gpu_services=services), choices).nothing_to_do
+    # without --persistenced nothing asks for it
+    plan = settled(replace(report, gpu_services=services), replace(choices, persistenced=False))
+    assert plan.nothing_to_do
+
+
+def test_desktop_asked_where_headless_is_installed_is_something_to_do(running):
+    report, choices = running
+    assert not settled(report, replace(choices, headless=False)).nothing_to_do
