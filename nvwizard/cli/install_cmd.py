@@ -316,13 +316,16 @@ def _apply_here(
 
 def _demo_reboot(host, apply: InProcessApply) -> str | None:
     """How the demo reboots from the command line, when it lives on in the state directory
-    (the same words as `nvwizard status`); None for any other simulated machine."""
+    (the same words as `nvwizard status`: no `activate` while a kernel update waits for the
+    reboot); None for any other simulated machine."""
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.host.demo_advice import demo_reboot_after_install
+    from nvwizard.report.activation_facts import reboot_comes_first
 
     if host.saved_in is None:
         return None
-    return demo_reboot_after_install(host.path.name, apply.plan.mok_certificate)
+    ruled_out = reboot_comes_first(host) is not None
+    return demo_reboot_after_install(host.path.name, apply.plan.mok_certificate, ruled_out)
 
 
 def _demo_repair(host, apply: InProcessApply) -> str | None:

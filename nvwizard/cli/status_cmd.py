@@ -88,7 +88,7 @@ def demo_now(name: str, state_dir: Path, keep: Callable[[Host], None] | None = N
     # lazy: the simulator, detection and the activation's facts load only when the last
     # apply was on a demo
     from nvwizard.report.activation import LOADED, decide_activation
-    from nvwizard.report.activation_facts import activation_facts
+    from nvwizard.report.activation_facts import activation_facts, reboot_comes_first
     from nvwizard.simulator.machine import SimulatedMachine
     from nvwizard.simulator.select import demo_host, demo_state_file
 
@@ -96,13 +96,14 @@ def demo_now(name: str, state_dir: Path, keep: Callable[[Host], None] | None = N
     try:
         host = demo_host(name, state_dir)
         runs = decide_activation(activation_facts(host, None)).verdict == LOADED
+        reboot_first = None if runs else reboot_comes_first(host)
     except NvwizardError:  # a demo this version lacks, or its saved machine damaged
         return DemoNow(booted_at=None, driver_runs=False, saved_in=saved_in)
     if keep is not None:
         keep(host)
     simulator = host.simulator
     booted_at = simulator.booted_at if isinstance(simulator, SimulatedMachine) else None
-    return DemoNow(booted_at=booted_at, driver_runs=runs, saved_in=saved_in)
+    return DemoNow(booted_at, runs, saved_in, reboot_first)
 
 
 def loaded_now(host=None) -> dict:

@@ -76,6 +76,7 @@ class ApplyStatus:
     # The installed driver is the one loaded (what `activate` calls nothing to do): known for
     # a demo kept in the state directory, None on this machine (status does not look)
     driver_runs: bool | None = None
+    reboot_first: str | None = None  # a demo's `DemoNow.reboot_first`; None on this machine
     verify_pending: bool = False
     verified: VerifyResult | None = None  # the last `verify` result recorded in the state file
     log_path: str | None = None
@@ -126,6 +127,9 @@ class DemoNow:
     booted_at: float | None  # its last boot (time.time()); None: not since it was its bundle
     driver_runs: bool  # the installed driver is the one loaded (`activate`: nothing to do)
     saved_in: str  # the file it lives in: deleting it resets the demo to its bundle
+    # why loading the installed driver without a reboot is ruled out until the demo boots
+    # again (`activate` refuses for it: a kernel update waits); None: nothing rules it out
+    reboot_first: str | None = None
 
 
 def _boot_time() -> float | None:
@@ -210,8 +214,7 @@ def current_apply(
         status.repair = None  # a demo's dpkg is the simulator's: its plans repair it, not you
     now = demo_now(demo, state_dir) if demo is not None and demo_now is not None else None
     if demo is not None:
-        boot = now.booted_at if now is not None else None
-        status.driver_runs = now.driver_runs if now is not None else None
+        boot = _take_demo_now(status, now)
     else:
         boot = boot_time if boot_time is not None else _boot_time()
     if status.finished_at and boot:
@@ -219,6 +222,13 @@ def current_apply(
     _settle_reboot(status)
     status.next_step, status.next_hint = _next_step(status, now)
     return status
+
+
+def _take_demo_now(status: ApplyStatus, now: DemoNow | None) -> float | None:
+    """The demo's facts into `status` (None: it could not be read); its last boot."""
+    status.driver_runs = now.driver_runs if now is not None else None
+    status.reboot_first = now.reboot_first if now is not None else None
+    return now.booted_at if now is not None else None
 
 
 def _settle_reboot(status: ApplyStatus) -> None:
@@ -331,9 +341,9 @@ def _reboot(status: ApplyStatus, demo: str | None, to_load: bool = False) -> str
         return "reboot to load it" if to_load else "reboot"
     if status.reboot_scheduled:
         return "a reboot of the demo is scheduled (it comes due at the demo's pace)"
-    # after a failed activation, loading it without a reboot is what just failed
-    activation_failed = status.purpose == ACTIVATE_PLAN
-    return demo_reboot_to_load(demo, status.mok_certificate, activation_failed)
+    # not offered after a failed activation, nor while a kernel update waits for the reboot
+    ruled_out = status.purpose == ACTIVATE_PLAN or status.reboot_first is not None
+    return demo_reboot_to_load(demo, status.mok_certificate, ruled_out)
 
 
 def latest_events_path(state_dir: Path | None = None, log_dir: Path | None = None) -> Path | None:

@@ -24,6 +24,7 @@ from nvwizard.host.demo_advice import (
     without_asking,
     wizard_command,
 )
+from nvwizard.report.activation_facts import reboot_comes_first
 
 INSTALL_FIRST = "Install the driver first: `sudo nvwizard` (or `sudo nvwizard install`)."
 REBOOT_FIX = "Reboot (`sudo reboot`), then run `sudo nvwizard verify` again."
@@ -94,10 +95,14 @@ def fixes_for(
     apply installed; `in_wizard`: read on the wizard's screens; `accept`: the ids of the
     blocking conditions its install would have, which `install --yes` must accept), or this
     machine's."""
+    # a kernel update waiting for the reboot rules out loading the driver without one, as
+    # `activate` would say: the fixes offer only the reboot then
+    offer_activate = reboot_comes_first(host) is None
     demo = demo_of(host)
     if demo is None:
-        return THIS_MACHINE
-    return demo_fixes(demo.name, driver, demo.saved_in, in_wizard, list(dict.fromkeys(accept)))
+        return THIS_MACHINE if offer_activate else replace(THIS_MACHINE, load="")
+    accept = list(dict.fromkeys(accept))
+    return demo_fixes(demo.name, driver, demo.saved_in, in_wizard, accept, offer_activate)
 
 
 def demo_fixes(
@@ -106,9 +111,11 @@ def demo_fixes(
     saved_in: str | None,
     in_wizard: bool,
     accept: Sequence[str] = (),
+    offer_activate: bool = True,
 ) -> Fixes:
     """The fixes for the demo `demo`, kept in the file `saved_in` (None: not kept), whose last
-    apply installed `driver` (None: not known); `accept`: as `fixes_for`."""
+    apply installed `driver` (None: not known); `accept`: as `fixes_for`; `offer_activate`:
+    False where loading the driver without a reboot is ruled out until the reboot."""
     if in_wizard:
         return Fixes(
             reboot="Reboot the demo: install a driver (b, then n on the Detect summary) and "
@@ -121,7 +128,7 @@ def demo_fixes(
             repair=WIZARD_REPAIR,
         )
     wizard, install = wizard_command(demo), demo_command(demo, "install")
-    reboot = reboot_the_demo(demo, saved_in, accept=accept)
+    reboot = reboot_the_demo(demo, saved_in, offer_activate, accept)
     return Fixes(
         reboot=f"R{reboot[1:]}{' again' if saved_in else ''}.",
         install_first=f"Install the driver first: `{wizard}` (the wizard) or `{install}`.",

@@ -161,10 +161,7 @@ def _reasons(facts: ActivationFacts, running: set[str]) -> list[str]:
     if facts.rejected_at_boot:  # before the kernel update: it needs more than a reboot
         reasons.append(sb.activation_reason(facts.os_id, facts.demo is not None))
     if facts.pending_kernel:
-        reasons.append(
-            f"a kernel update ({facts.pending_kernel}) waits for a reboot, which loads the new "
-            "driver too"
-        )
+        reasons.append(pending_kernel_reason(facts.pending_kernel))
     if facts.module_source != SIGNED and facts.secure_boot == "unknown":
         reasons.append(
             "Secure Boot's state is unknown (`mokutil --sb-state` gave no answer) and the "
@@ -183,6 +180,11 @@ def _reasons(facts: ActivationFacts, running: set[str]) -> list[str]:
     if nouveau:
         reasons.append(nouveau)
     return reasons
+
+
+def pending_kernel_reason(package: str) -> str:
+    """Why a kernel update that waits for a reboot rules out loading the driver without one."""
+    return f"a kernel update ({package}) waits for a reboot, which loads the new driver too"
 
 
 def running_services(facts: ActivationFacts) -> set[str]:

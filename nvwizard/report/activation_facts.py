@@ -28,7 +28,7 @@ from nvwizard.host.demo_advice import demo_of
 from nvwizard.knowledge import kernel_modules as km
 from nvwizard.knowledge.debian import kernel_dkms_flavour
 from nvwizard.knowledge.packages import branch_of_version, parse_driver_package
-from nvwizard.report.activation import DKMS, SIGNED, ActivationFacts
+from nvwizard.report.activation import DKMS, SIGNED, ActivationFacts, pending_kernel_reason
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE, upstream_version
 from nvwizard.report.findings.system import kernel_release_key
 from nvwizard.report.gpu_services import gpu_service_states
@@ -189,3 +189,14 @@ def _pending_kernel(host: Host, kernel: str | None, packages: list[DpkgEntry]) -
         and kernel_release_key(match.group(1)) > kernel_release_key(kernel)
     ]
     return max(newer, key=lambda n: kernel_release_key(n), default=None)
+
+
+def reboot_comes_first(host: Host) -> str | None:
+    """Why loading the installed driver without a reboot is ruled out until the machine boots
+    again, whatever else changes: a kernel update waits for that reboot (which loads the new
+    driver too; `decide_activation` refuses for it). Advice that offers `nvwizard activate`
+    leaves it out while this holds. None: nothing rules it out until then."""
+    host = host.fresh()
+    kernel = uname.parse_uname_r(host.read("uname-r.txt") or "")
+    pending = _pending_kernel(host, kernel, _packages(host))
+    return pending_kernel_reason(pending) if pending is not None else None
