@@ -188,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
 
 def install(args: argparse.Namespace) -> InstallResult:
     # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.plan.removals import removal_clause, removal_line, removed_packages
     from nvwizard.plan.text import format_plan
 
     if args.activate and args.reboot:
@@ -225,17 +226,20 @@ def install(args: argparse.Namespace) -> InstallResult:
     if args.yes:  # nobody is asked: only what was accepted by id goes ahead
         refuse_unaccepted(plan, args.accept)
     print("", flush=True)
-    check = simulate_or_refuse(host, plan, sys.stdout)
+    simulation, _ = simulate_or_refuse(host, plan, sys.stdout)
     print("", flush=True)
-    replacing = ""
-    if check.replaced:
-        replacing = f", replacing {len(check.replaced)} packages of the installed driver"
+    # the question counts everything the apply removes (purged, autoremoved, replaced), listed
+    # right above it: nothing is removed that the person did not see named
+    removed = removed_packages(simulation)
+    removing = removal_clause(removed)
+    if removed:
+        print(removal_line(removed), flush=True)
     then = ", then load the driver without a reboot if that is safe" if args.activate else ""
     accepting = consent_question(plan)
     for line in [] if args.yes else blockers_before_asking(plan):
         print(line, flush=True)
     confirm(
-        args, f"Apply these {len(plan.steps)} steps to {host.label}{replacing}{accepting}{then}?"
+        args, f"Apply these {len(plan.steps)} steps to {host.label}{removing}{accepting}{then}?"
     )
     installed = InstallResult(EXIT_FAILED, host.label, plan.driver)
     if simulated_apply is None:

@@ -12,10 +12,10 @@ from nvwizard.errors import RefusedError
 if TYPE_CHECKING:
     from nvwizard.host.base import Host
     from nvwizard.plan.models import Plan
-    from nvwizard.plan.simulate import SimulationCheck
+    from nvwizard.plan.simulate import Simulation, SimulationCheck
 
 
-def simulate_or_refuse(host: Host, plan: Plan, out: TextIO) -> SimulationCheck:
+def simulate_or_refuse(host: Host, plan: Plan, out: TextIO) -> tuple[Simulation, SimulationCheck]:
     """Ask apt what the plan would do, print it to `out`; RefusedError when it says stop."""
     # lazy: only when a command simulates (see cli/commands.py)
     from nvwizard.plan.simulate import check_simulation, simulate
@@ -27,7 +27,7 @@ def simulate_or_refuse(host: Host, plan: Plan, out: TextIO) -> SimulationCheck:
     if not check.ok:
         advice = "".join(f"; {line}" for line in what_to_do(plan, check, host.kind == "demo"))
         raise RefusedError("the simulation says stop: " + "; ".join(check.problems) + advice)
-    return check
+    return simulation, check
 
 
 def what_to_do(plan: Plan, check: SimulationCheck, demo: bool = False) -> list[str]:

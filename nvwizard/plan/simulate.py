@@ -330,8 +330,9 @@ def check_simulation(plan: Plan, sim: Simulation) -> SimulationCheck:
 
 def kept_after(plan: Plan, sim: Simulation) -> list[str]:
     """The installed NVIDIA packages that stay, as apt answers: the plan's kept list and what
-    it leaves to autoremove, less what the purge and autoremove remove."""
+    it leaves to autoremove, less what the purge, autoremove and the install remove."""
     removed = set(sim.purge.remove if sim.purge else ()) | set(sim.also_removed)
+    removed |= set(sim.install.remove if sim.install else ())  # replaced through Conflicts
     names = [k.name for k in plan.kept_list] + plan.autoremoved_list
     return sorted(n for n in names if n not in removed)
 

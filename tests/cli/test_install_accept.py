@@ -155,7 +155,10 @@ def test_asked_install_names_the_conditions_and_its_question_accepts_them(
     assert main(["install", "--demo", "hgx-h100"]) == 0
     out = capsys.readouterr().out.splitlines()
     asked = next(i for i, line in enumerate(out) if line.startswith("Apply these"))
-    assert out[asked] == "Apply these 12 steps to demo hgx-h100, accepting gpu-processes? [y/N] "
+    assert out[asked] == (
+        "Apply these 12 steps to demo hgx-h100, removing the 21 packages named above, "
+        "accepting gpu-processes? [y/N] "
+    )
     assert out[asked - 2] == "This plan has blocking conditions; answering yes accepts them:"
     assert "  " + JOBS_REFUSED.removeprefix("nvwizard: not accepted: ") == out[asked - 1]
 

@@ -186,7 +186,11 @@ def test_branch_replacement_in_place_on_the_demo_matches_the_apply(capsys, place
     assert changes["install"].added == set(sim.install.install)
 
 
-def test_branch_replacement_is_confirmed_with_its_count(capsys, places, monkeypatch):
+def test_branch_replacement_is_confirmed_with_every_removal_counted_and_named(
+    capsys, places, monkeypatch
+):
+    """--keep-installed on hgx-h100: apt replaces 6 packages of the 535 driver, and the plan
+    purges the 535 fabric manager and NSCQ: the question counts all 8, named above it."""
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     answers = iter(["n"])
     monkeypatch.setattr("builtins.input", lambda question: print(question) or next(answers))
@@ -195,12 +199,36 @@ def test_branch_replacement_is_confirmed_with_its_count(capsys, places, monkeypa
     assert code == 3
     # the question names the blocking condition a yes accepts, listed right above it
     question = (
-        "Apply these 11 steps to demo hgx-h100, replacing 6 packages of the installed driver, "
+        "Apply these 11 steps to demo hgx-h100, removing the 8 packages named above, "
         "accepting gpu-processes?"
     )
     before = out[: out.index(question)].rstrip("\n").splitlines()
     assert before[-2] == "This plan has blocking conditions; answering yes accepts them:"
     assert before[-1].startswith("  [gpu-processes] Jobs use the GPU and will fail")
+    removed = (
+        "libnvidia-compute-535-server libnvidia-nscq-535 nvidia-compute-utils-535-server "
+        "nvidia-dkms-535-server nvidia-driver-535-server nvidia-fabricmanager-535 "
+        "nvidia-kernel-source-535-server nvidia-utils-535-server"
+    )
+    assert before[-3] == f"The apply removes 8 packages: {removed}"
+
+
+def test_the_install_screen_in_place_names_every_removal_and_keeps_none_of_them():
+    """The wizard without a purge on hgx-h100: its Install screen lists the 8 packages the
+    apply removes, says the 2 purged are the other branch's fabric manager (not ticked on
+    the Purge screen), and never lists a replaced package as kept."""
+    host, report, plan = _hgx_plan("nvidia-driver-595-server-open", purge=False)
+    state = WizardState(host=host, report=report, plan=plan)
+    state.simulation, state.simulation_check = LayersBackend().simulate(host, report, plan)
+    lines = [line.text for line in InstallController(state, LayersBackend()).plan_lines()]
+    removed = next(line for line in lines if line.startswith("  remove "))
+    assert removed.startswith("  remove 8: ")
+    names = removed.removeprefix("  remove 8: ").split()
+    assert {FABRIC_535, NSCQ_535, "libnvidia-compute-535-server"} <= set(names)
+    purge = next(line for line in lines if line.startswith("Purge "))
+    assert purge.startswith(f"Purge the other branch's fabric manager: {NSCQ_535}, {FABRIC_535}; ")
+    kept = purge.split("; kept: ", 1)[1].split(", ")
+    assert not set(kept) & set(names)
 
 
 def test_purging_the_container_toolkit_keeps_nothing_its_autoremove_takes():

@@ -13,6 +13,7 @@ from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_repair, on_a_real_machine, unkept_demo_repair
 from nvwizard.plan.blockers import what_accepting_means
 from nvwizard.plan.models import Choices, Plan
+from nvwizard.plan.removals import removed_packages
 from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.choices import (
@@ -374,21 +375,21 @@ def _purge_lines(plan: Plan, sim: Simulation | None) -> list[Line]:
         )
     count = len(plan.purge_list)
     purged = f"Purge {count} package{'s' if count != 1 else ''}, as ticked on the Purge screen"
+    if not plan.choices.purge:  # in place: only another branch's fabric manager and NSCQ
+        purged = f"Purge the other branch's fabric manager: {', '.join(plan.purge_list)}"
     return [Line(f"{purged}; kept: {kept}", HEADING, hang=2)]
 
 
 def _package_sets(sim: Simulation) -> tuple[list[str], list[str], list[str]]:
     """(install, remove, upgrade) as one list each: everything the plan would remove, the
     purge, what autoremove also takes and what the install replaces, is one list here."""
-    removed = set(sim.purge.remove) if sim.purge else set()
-    removed |= set(sim.also_removed)
+    removed = removed_packages(sim)
     if sim.install is None:
-        return [], sorted(removed), []
-    removed |= set(sim.install.remove)
+        return [], removed, []
     installed = set(sim.install.install)
     if sim.stack is not None:  # the driver's install with the developer stack, when simulated
         installed |= set(sim.stack.install)
-    return sorted(installed), sorted(removed), sorted(sim.install.upgrade)
+    return sorted(installed), removed, sorted(sim.install.upgrade)
 
 
 def _package_set(verb: str, names: list[str], tone: str) -> list[Line]:
