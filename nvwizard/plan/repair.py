@@ -49,13 +49,26 @@ def repair_step(report: Report, lock_timeout_s: int, blocking_holds: list[str]) 
         return None
     return Step(
         id="repair",
-        title="Repair the package manager",
+        title=_repair_title(report.needs_dpkg_repair, blocking_holds),
         why="Nothing else can change safely first: " + "; ".join(reasons) + ".",
         commands=commands,
         changes_system=True,
-        on_failure="Read the log; the machine may need a console session to fix dpkg.",
+        on_failure="Read the log; the machine may need a console session to fix dpkg."
+        if report.needs_dpkg_repair
+        else "Read the log; `apt-mark showhold` lists the packages still on hold.",
         kind=pm.REPAIR,
     )
+
+
+def _repair_title(dpkg_repair: bool, holds: list[str]) -> str:
+    """What the step does: repair dpkg, release the holds that block the change, or both."""
+    if not holds:
+        return "Repair the package manager"
+    count = len(holds)
+    release = f"the hold{'s' if count != 1 else ''} on {count} package{'s' if count != 1 else ''}"
+    if dpkg_repair:
+        return f"Repair the package manager and release {release}"
+    return f"Release {release}"
 
 
 def build_repair_plan(report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIMEOUT_S) -> Plan:

@@ -186,7 +186,23 @@ def test_interrupted_dpkg_and_blocking_holds_are_repaired_first():
         ["dpkg", "--configure", "-a"],
         ["apt-mark", "unhold", "nvidia-utils-535-server"],
     ]
+    assert plan.steps[0].title == "Repair the package manager and release the hold on 1 package"
     assert plan.steps[1].id == "preflight"
+
+
+def test_a_step_that_only_releases_holds_is_titled_for_that():
+    report = hopper_server(held_packages=["nvidia-fabricmanager-535", "nvidia-utils-535-server"])
+    step = build_plan(report, default_choices(report)).steps[0]
+    assert step.commands == [
+        ["apt-mark", "unhold", "nvidia-fabricmanager-535", "nvidia-utils-535-server"]
+    ]
+    assert step.title == "Release the holds on 2 packages"
+    assert "dpkg" not in step.on_failure
+
+
+def test_a_dpkg_repair_alone_keeps_its_title():
+    plan = build_plan(hopper_server(dpkg_interrupted=True), default_choices(hopper_server()))
+    assert plan.steps[0].title == "Repair the package manager"
 
 
 def test_optional_hold_and_reboot_steps_come_only_when_chosen():
