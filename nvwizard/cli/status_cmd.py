@@ -26,6 +26,7 @@ from nvwizard.engine.attach import (
     current_apply,
 )
 from nvwizard.errors import NvwizardError
+from nvwizard.host.bundle_advice import bundle_dir
 from nvwizard.host.demo import demo_name
 from nvwizard.plan.models import ACTIVATE_PLAN, REBOOT_PLAN
 
@@ -48,10 +49,14 @@ def run(args: argparse.Namespace) -> int:
     demos: list = []  # the demo the last apply ran on, when it could be read
     status = current_apply(demo_now=lambda name, folder: demo_now(name, folder, demos.append))
     # what the kernel runs on the machine the apply was on: the demo's (never this
-    # computer's beside a demo's facts); an unreadable demo: nothing
+    # computer's beside a demo's facts); an unreadable demo, or a bundle (its simulated
+    # machine ended with its command; its files predate the apply): nothing
     on_demo = demo_name(status.host) is not None
     demo = demos[0] if demos else None
-    loaded = (loaded_now(demo) if demo else None) if on_demo else loaded_now()
+    if bundle_dir(status.host) is not None:
+        loaded = None
+    else:
+        loaded = (loaded_now(demo) if demo else None) if on_demo else loaded_now()
     # what the old driver lacks until the reboot: on the demo, or on this machine
     pending = status.next_step == NEXT_REBOOT and (demo is not None or not on_demo)
     meanwhile = until_reboot(demo) if pending else None
@@ -203,11 +208,9 @@ def format_status(
     if meanwhile:
         lines.append(f"meanwhile: {meanwhile[:1].lower()}{meanwhile[1:]}")
     if loaded is not None:
-        # the apply was on a demo: its modules, said as the demo's; on a bundle's simulated
-        # machine (gone with its command): this computer's, said as such
-        where = (
-            _on(status) if demo_name(status.host) else (" on this machine" if _on(status) else "")
-        )
+        # the apply was on a demo: its modules, said as the demo's (after a bundle's apply
+        # nothing is said: `run` reads no modules then)
+        where = _on(status) if demo_name(status.host) else ""
         lines.append(_loaded_line(loaded).replace("loaded now", f"loaded now{where}", 1))
     text = "\n".join(lines)
     return text + _root_hint() if status.state == NONE else text

@@ -254,6 +254,31 @@ def test_status_after_a_demo_apply_says_what_the_demo_runs_not_this_computer(
     assert ": nvidia 595." in last and last.endswith("; no nouveau")
 
 
+def test_status_after_a_bundle_apply_says_nothing_of_this_computers_modules(
+    places, capsys, monkeypatch, tmp_path
+):
+    """It ended with "loaded now on this machine: ..." (this computer's lsmod) after an install
+    on a bundle: the bundle's simulated machine ended with that command, and this computer is
+    not the bundle's machine."""
+    import shutil
+
+    from nvwizard.cli.main import main
+    from nvwizard.host.demo import find_demo
+
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    bundle = tmp_path / "bundle"
+    shutil.copytree(find_demo("rtx3090-fresh").path, bundle)
+    assert main(["install", "--machine", str(bundle), "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"Last apply on bundle {bundle}: ")
+    assert lines[-1].startswith("next: nothing: the apply on the bundle was a simulation")
+    assert not [line for line in lines if "loaded now" in line or "this machine" in line]
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["loaded"] is None
+
+
 def test_status_while_the_old_driver_runs_without_fabric_manager(places, capsys, monkeypatch):
     """hgx-h100 after the install, not activated (training jobs run): until the reboot the old
     driver runs without fabric manager, and status says so (text and --json)."""
