@@ -190,6 +190,9 @@ def describe_os_error(error: OSError) -> str:
     if error.filename is None:
         return str(error.strerror or error)
     path = os.fsdecode(error.filename)
+    if isinstance(error, IsADirectoryError) and os.path.isdir(path):
+        # the folder is fine: a directory sits where nvwizard keeps one of its files
+        return f"{path} is a directory, not a file: move it away, then run the command again"
     blocking = None
     if isinstance(error, (FileExistsError, NotADirectoryError)):
         blocking = next((p for p in _self_and_parents(path) if p.exists() and not p.is_dir()), None)

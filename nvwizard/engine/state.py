@@ -21,6 +21,7 @@ One JSON object:
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shlex
@@ -380,7 +381,11 @@ def write_state(state: RecordedState, state_dir: Path | None = None) -> None:
 
 
 def write_json_atomically(path: Path, obj: dict) -> None:
+    """IsADirectoryError naming `path` (not the temporary file beside it) where `path` is a
+    directory: nothing can replace it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:

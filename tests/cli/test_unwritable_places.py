@@ -136,3 +136,19 @@ def test_a_place_that_can_be_created_is_fine_and_is_not_created_by_a_read_only_c
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("No apply has run on this machine yet.")
     assert not (tmp_path / "deep").exists()
+
+
+def test_a_state_file_that_is_a_directory_is_named_as_that(tmp_path):
+    """`install` said "STATE/.state.json.abc123: Is a directory (from NVWIZARD_STATE_DIR=...:
+    it must name a folder nvwizard can write)": a temporary file's name, and the folder blamed.
+    The folder is fine: state.json in it is a directory."""
+    state = tmp_path / "state"
+    (state / "state.json").mkdir(parents=True)
+    env = {"NVWIZARD_STATE_DIR": str(state), "NVWIZARD_LOG_DIR": str(tmp_path / "log")}
+    done = nvwizard(["install", "--demo", DEMO, "--yes"], env)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"nvwizard: {state / 'state.json'} is a directory, not a file: move it away, then run "
+        "the command again"
+    ]
+    assert sorted(p.name for p in state.iterdir() if p.name.startswith(".state.json")) == []
