@@ -22,7 +22,7 @@ risk), `block` (the fix must happen before any driver change).
 | run-installer | block | a .run-installed driver is present (info when only its old log is) |
 | open-impossible | info | a GPU cannot run the open modules (Maxwell/Pascal/Volta/older) |
 | open-required | info | a GPU runs only the open kernel modules (Blackwell, Grace Hopper, newer) |
-| over-ssh | info | nvwizard runs over SSH |
+| over-ssh | info | nvwizard runs over SSH and a reboot lies ahead (a driver change, a reboot due) |
 | loaded-driver-cannot-drive-gpu | block | the loaded module cannot drive a GPU (e.g. Blackwell) |
 | gpu-fallen-off-bus | block | a GPU does not answer on the bus (`rev ff`, "GPU is lost") |
 | gpus-missing-from-nvidia-smi | warn | nvidia-smi lists some GPUs but not every one on the bus |
