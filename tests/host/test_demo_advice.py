@@ -12,6 +12,7 @@ from nvwizard.engine.attach import ApplyStatus
 from nvwizard.host import demo_advice
 from nvwizard.host.demo_advice import demo_reboot_after_install, demo_reboot_to_load
 from nvwizard.plan.models import ACTIVATE_PLAN
+from nvwizard.report import activation_facts
 
 DEMO = "gtx1080-secureboot"
 DRIVER = "nvidia-driver-580-server"
@@ -47,6 +48,10 @@ def test_the_end_of_install_and_status_take_the_decision_from_the_one_helper(mon
         driver=DRIVER, mok_certificate=MOK, blockers=[SimpleNamespace(id=ACCEPT[0])]
     )
     host = SimpleNamespace(saved_in="/state/demo-machines/x.json", path=SimpleNamespace(name=DEMO))
+    # whether a kernel update waits for the reboot is read from the machine: none here, then one
+    waiting: list[str | None] = [None, "a kernel update waits"]
+    monkeypatch.setattr(activation_facts, "reboot_comes_first", lambda _host: waiting.pop(0))
+    assert install_cmd._demo_reboot(host, SimpleNamespace(plan=plan)) == "HOW"
     assert install_cmd._demo_reboot(host, SimpleNamespace(plan=plan)) == "HOW"
     status = ApplyStatus(
         state="finished", driver=DRIVER, mok_certificate=MOK, blockers=tuple(ACCEPT)
@@ -56,6 +61,7 @@ def test_the_end_of_install_and_status_take_the_decision_from_the_one_helper(mon
     assert attach._reboot(activation, DEMO) == "reboot the demo: HOW"
     assert asked == [
         (DEMO, MOK, False),
+        (DEMO, MOK, True),
         (DEMO, MOK, False),
         (DEMO, None, True),
     ]
