@@ -57,11 +57,11 @@ PRODUCT_PATTERNS: tuple[ProductPattern, ...] = (
 )
 # fmt: on
 
-_COMPILED = tuple((re.compile(p.pattern), p.architecture) for p in PRODUCT_PATTERNS)
-
 
 def architecture_from_product(name: str | None) -> str | None:
     """The generation a product name says ("NVIDIA A100-SXM4-80GB" -> "Ampere"), or None."""
     if not name:
         return None
-    return next((arch for pattern, arch in _COMPILED if pattern.search(name)), None)
+    # re compiles (and caches) each pattern on first use: only for a GPU without a PCI id, not
+    # at every start-up
+    return next((p.architecture for p in PRODUCT_PATTERNS if re.search(p.pattern, name)), None)
