@@ -95,25 +95,26 @@ def demo_reboot(demo: str, offer_activate: bool = True) -> str:
 
 
 def demo_reboot_after_install(
-    demo: str, mok_certificate: str | None, activation_failed: bool = False
+    demo: str, mok_certificate: str | None, activation_ruled_out: bool = False
 ) -> str:
     """How a demo kept in the state directory reboots to load what an install put there
     (`demo_reboot`). Under Secure Boot with a module DKMS built (`mok_certificate`, the plan's:
     the key to enrol) the simulated boot rejects the module, as a real machine's does until
     its key is enrolled, and the simulator enrols no key: neither a reboot nor loading it
-    without one loads it, so no activation is offered. `activation_failed`: loading it
-    without a reboot is what just failed, so it is not offered again either."""
-    offer_activate = not activation_failed and mok_certificate is None
+    without one loads it, so no activation is offered. `activation_ruled_out`: loading it
+    without a reboot just failed, or cannot work until the reboot (a kernel update waits for
+    it), so it is not offered either."""
+    offer_activate = not activation_ruled_out and mok_certificate is None
     return demo_reboot(demo, offer_activate)
 
 
 def demo_reboot_to_load(
-    demo: str, mok_certificate: str | None, activation_failed: bool = False
+    demo: str, mok_certificate: str | None, activation_ruled_out: bool = False
 ) -> str:
     """ "reboot the demo: ..." (`demo_reboot_after_install`), or, where the simulated boot
     rejects the module DKMS built under Secure Boot, that no reboot loads it, and the reboot
     that shows the rejection."""
-    how = demo_reboot_after_install(demo, mok_certificate, activation_failed)
+    how = demo_reboot_after_install(demo, mok_certificate, activation_ruled_out)
     if mok_certificate is not None:
         return (
             "no reboot loads the module DKMS built under Secure Boot on the demo (its simulator "

@@ -25,7 +25,7 @@ ACTIVATE = f"`nvwizard activate --demo {DEMO}` loads it without a reboot where t
 def test_no_activation_is_offered_where_the_simulated_boot_rejects_the_module():
     assert demo_reboot_after_install(DEMO, MOK) == REBOOT
     assert demo_reboot_after_install(DEMO, None) == f"{REBOOT}, or {ACTIVATE}"
-    assert demo_reboot_after_install(DEMO, None, activation_failed=True) == REBOOT
+    assert demo_reboot_after_install(DEMO, None, activation_ruled_out=True) == REBOOT
 
 
 def test_status_says_no_reboot_loads_it_and_which_reboot_shows_the_rejection():
@@ -39,8 +39,8 @@ def test_status_says_no_reboot_loads_it_and_which_reboot_shows_the_rejection():
 def test_the_end_of_install_and_status_take_the_decision_from_the_one_helper(monkeypatch):
     asked: list[tuple] = []
 
-    def decided(demo, mok_certificate, activation_failed=False):
-        asked.append((demo, mok_certificate, activation_failed))
+    def decided(demo, mok_certificate, activation_ruled_out=False):
+        asked.append((demo, mok_certificate, activation_ruled_out))
         return "HOW"
 
     monkeypatch.setattr(demo_advice, "demo_reboot_after_install", decided)

@@ -94,7 +94,7 @@ class RebootController:
         if demo is not None:
             # not offered once ruled out (a kernel update waits, jobs use the GPU, ...)
             how = demo_reboot_after_install(
-                demo, mok_certificate(self.state), activation_failed=not offer_activate
+                demo, mok_certificate(self.state), activation_ruled_out=not offer_activate
             )
             self.result = (
                 f"No reboot now. Reboot the demo when it suits you: {how}; "
