@@ -90,6 +90,25 @@ def _address(value: str, given: Input) -> bool:
     return given.holds(value[-7:])
 
 
+def _kernel_log_address(value: str, given: Input) -> bool:
+    # the driver names "PCI:0000:41:00" (no function: a GPU's is 0) or "0000:b3:00.0"
+    return given.holds(value) or given.holds(value.removesuffix(".0"))
+
+
+for _owner, _field in (
+    ("XidEvent", "pci_address"),
+    ("AdapterFailure", "pci_address"),
+    ("OpenRefusal", "pci_address"),
+    ("KernelLog", "fallen_off_bus"),
+    ("KernelLog", "nouveau_bound"),
+):
+    DERIVED[(_owner, _field)] = _kernel_log_address
+# "nvidia: module_layout" from "nvidia: disagrees about version of symbol module_layout"
+DERIVED[("KernelLog", "symbol_mismatches")] = lambda value, given: all(
+    given.holds(part) for part in value.split(": ")
+)
+
+
 @_derived("PciDevice", "vendor_id")
 def _vendor(value: str, given: Input) -> bool:
     # plain `lspci` prints no ids: an "NVIDIA Corporation" line is vendor 10de
@@ -270,3 +289,19 @@ def found_again(once: Any, repeated: Any) -> bool:
             key in repeated and found_again(value, repeated[key]) for key, value in once.items()
         )
     return once == repeated
+
+
+COUNT_FIELDS = ("count", "lockdown_refusals", "suppressed", "left_out")
+
+
+def uncounted(result: Any) -> Any:
+    """The result with every count (`COUNT_FIELDS`) at 0, in nested dataclasses and tuples."""
+    if isinstance(result, tuple) and not hasattr(result, "_fields"):
+        return tuple(uncounted(item) for item in result)
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        changes = {
+            f.name: 0 if f.name in COUNT_FIELDS else uncounted(getattr(result, f.name))
+            for f in dataclasses.fields(result)
+        }
+        return dataclasses.replace(result, **changes)
+    return result
