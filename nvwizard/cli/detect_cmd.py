@@ -120,6 +120,9 @@ def format_report(report) -> str:
     kind = {True: "headless", False: "desktop", None: "desktop or not unknown (assumed headless)"}
     lines.append(f"Session: {'over SSH' if report.over_ssh else 'local'}, {kind[report.headless]}")
 
+    lines += ["", f"Kernel log (this boot){_log_source(report.kernel_log)}:"]
+    lines += kernel_log_lines(report)
+
     lines += ["", "Developer stack:"]
     lines += stack_lines(report.stack)
 
@@ -149,6 +152,48 @@ def _gpu_line(gpu) -> str:
     chip = f" ({gpu.chip})" if gpu.chip else ""
     fields = [gpu.pci_address, name, ident, f"{gpu.architecture}{chip}"]
     return "  ".join(f for f in fields if f) + f", open kernel modules: {gpu.open_kernel}"
+
+
+def _log_source(log) -> str:
+    return f", from {log.source}" if log is not None and log.source else ""
+
+
+def kernel_log_lines(report) -> list[str]:
+    """What this boot's kernel log says of the NVIDIA driver, one fact a line."""
+    # lazy: only when a report is printed (see cli/commands.py)
+    from nvwizard.report.findings.common import times
+    from nvwizard.report.findings.kernel_log import gpu_named, xid_line
+
+    log = report.kernel_log
+    if log is None:
+        return ["  not captured"]
+    lines = [xid_line(report, x) for x in log.xids]
+    lines += [
+        f"API mismatch{times(m.count)}: libraries {m.client_version}, kernel module "
+        f"{m.module_version}"
+        for m in log.api_mismatches
+    ]
+    lines += [
+        f"RmInitAdapter failed{times(f.count)}"
+        + (f" on {gpu_named(report, f.pci_address)}" if f.pci_address else "")
+        for f in log.init_failures
+    ]
+    lines += [f"fallen off the bus: {gpu_named(report, a)}" for a in log.fallen_off_bus]
+    lines += [
+        f"the open modules refused {gpu_named(report, r.pci_address)} (PCI ID {r.pci_id})"
+        for r in log.open_refused
+    ]
+    lines += [f"built for another kernel: {s}" for s in log.symbol_mismatches]
+    lines += [f"loaded unsigned: {m}" for m in log.unsigned_modules]
+    if log.lockdown_refusals:
+        lines.append(f"Lockdown refused an unsigned module{times(log.lockdown_refusals)}")
+    lines += [f"nouveau bound to {gpu_named(report, a)}" for a in log.nouveau_bound]
+    if log.suppressed or log.left_out:
+        lines.append(
+            f"({log.suppressed + log.left_out} more lines dropped by the kernel's rate limit "
+            "or the size cap)"
+        )
+    return [f"  {line}" for line in lines] or ["  no NVIDIA errors"]
 
 
 def stack_lines(stack) -> list[str]:

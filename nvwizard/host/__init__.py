@@ -6,7 +6,8 @@ Everything above reads facts by source name (`sources.py`, the bundle file names
 - `local.py`: this machine. Its sources come from `system_files.py` (/etc, /proc, /sys,
   /var), `package_queries.py` (apt and dpkg; `apt_show_query.py` the query put to apt, pure
   text the simulator answers too), `processes.py` (GPU users, lock holders, the session) and
-  plain commands (`reading.py`); `local_command.py` streams a started command.
+  plain commands (`reading.py`), this boot's kernel log (`kernel_log.py`: journalctl or
+  dmesg, its NVIDIA lines); `local_command.py` streams a started command.
 - `bundle.py`: a capture bundle's folder; `demo.py`: the list of bundled demo machines;
   `demo_advice.py`: advice about a demo in the only commands that reach it (`--demo NAME`),
   for every layer above that advises (findings, plans' "if it fails", status, verify).

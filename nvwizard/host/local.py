@@ -30,7 +30,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nvwizard import __version__
-from nvwizard.host import after_purge, package_queries, processes, stack_files, system_files
+from nvwizard.host import (
+    after_purge,
+    kernel_log,
+    package_queries,
+    processes,
+    stack_files,
+    system_files,
+)
 from nvwizard.host.base import Host, RunningCommand
 from nvwizard.host.cuda_sample import run_cuda_sample
 from nvwizard.host.local_command import LocalCommand
@@ -185,6 +192,7 @@ class LocalHost(Host):
             "crio-config.txt": lambda: stack_files.config_files(
                 root, stack_files.CRIO_CONFIG, stack_files.CRIO_DROP_INS
             ),
+            "kernel-log.txt": lambda: kernel_log.kernel_log(self._run),
             "cuda-sample.txt": lambda: run_cuda_sample(root),
             "machine.txt": machine_description,
         }

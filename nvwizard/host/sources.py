@@ -112,6 +112,13 @@ SOURCES: tuple[Source, ...] = (
     Source("docker-daemon-json.txt", "/etc/docker/daemon.json"),
     Source("containerd-config.txt", "/etc/containerd/config.toml and its conf.d drop-ins"),
     Source("crio-config.txt", "/etc/crio/crio.conf and crio.conf.d/*"),
+    Source(
+        "kernel-log.txt",
+        "this boot's kernel messages, only the NVIDIA lines (NVRM, nvidia, nouveau, Xid, "
+        "Lockdown), at most 2000: `journalctl -k -b --no-pager -o short-monotonic`, or `dmesg` "
+        "where the journal is closed to the user; missing when neither may be read without "
+        "root (old bundles: not captured)",
+    ),
     Source("machine.txt", "`key=value` lines describing the bundle: name, title, captured_at"),
 )
 # Produced on request only, never captured: `verify` compiles and runs a CUDA program.

@@ -21,6 +21,7 @@ from nvwizard.detect import (
     apt_cache,
     apt_sources,
     dpkg,
+    kernel_log,
     lsmod,
     lspci,
     misc,
@@ -85,6 +86,7 @@ COMMAND_SOURCES = (
     "gpu-processes.txt",
     "gpu-services.txt",
     "dpkg-lock.txt",
+    "kernel-log.txt",
     *STACK_SOURCES,
 )
 # What this machine could install: read only when `wants_offers`.
@@ -368,15 +370,16 @@ def _add_stack_and_findings(
     words: FrontEndWords,
     devices: list[PciDevice] | None = None,
 ) -> None:
-    """The GPU services, the kernel's headers metapackages, the developer stack and, last,
-    the findings, which read the whole report. `sources` is None where apt's sources were not
-    read."""
+    """The GPU services, the kernel's headers metapackages, the developer stack, this boot's
+    kernel log and, last, the findings, which read the whole report. `sources` is None where
+    apt's sources were not read."""
     report.gpu_services = gpu_service_states(host, {p.name for p in report.gpu_processes})
     report.kernel_metapackages = kernel_metapackages(packages, report.os_id, report.kernel)
     report.headers_metapackages = offered_headers_metapackages(
         report.kernel_metapackages, offered.apt_packages
     )
     report.stack = read_stack(host, packages, offered.apt_packages, sources, report.os_id)
+    report.kernel_log = _parsed(host, "kernel-log.txt", kernel_log.parse_kernel_log, None)
     facts = ExtraFacts(
         all_packages=packages,
         apt_packages=offered.apt_packages,

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from nvwizard.detect.dpkg import unfinished_meaning
+from nvwizard.detect.kernel_log import KernelLog
 from nvwizard.detect.models import DpkgEntry, GpuProcess, LockHolder, NvidiaSmi, UnitState
 from nvwizard.knowledge.kernel_modules import service_of_process
 
@@ -190,6 +191,8 @@ class Report:
     demo: DemoRef | None = None
     debian: DebianFacts | None = None  # Debian only: versions apt offers, sources (debian.py)
     stack: DevStack = field(default_factory=DevStack)  # CUDA toolkit, cuDNN, containers
+    # this boot's kernel log, its NVIDIA facts (Xids, API mismatch, ...); None: not captured
+    kernel_log: KernelLog | None = None
     # The day end-of-life dates were judged against (build_report's `today`): every lifecycle
     # above and every later judgement (findings, plan warnings) is for this day.
     today: dt.date | None = None
@@ -287,6 +290,7 @@ class Report:
             "drivers_not_understood": self.drivers_not_understood,
             "driver_sources": self.driver_sources,
             **self.stack.to_json(),
+            "kernel_log": asdict(self.kernel_log) if self.kernel_log else None,
             "findings": [asdict(f) for f in self.findings],
             "debian": self.debian.to_json() if self.debian else None,
         }

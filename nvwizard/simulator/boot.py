@@ -22,8 +22,9 @@ Triggered by `shutdown -r now`, `reboot`, or a scheduled `shutdown -r +N` coming
   tool does then.
 
 A reboot also ends every process (gpu-processes.txt, the dpkg lock holders), clears
-reboot-required.txt, cancels the scheduled reboot, and starts the enabled units (the GPU
-services' daemons then hold /dev/nvidia* again, when the module loaded).
+reboot-required.txt and the old boot's kernel log (kernel-log.txt then holds the new module's
+loading line), cancels the scheduled reboot, and starts the enabled units (the GPU services'
+daemons then hold /dev/nvidia* again, when the module loaded).
 
 Between reboots, `modinfo nvidia` shows the module on disk for the running kernel: an install
 or purge of a kernel module package rewrites it (`write_module_on_disk`), as depmod makes the
@@ -47,6 +48,7 @@ from nvwizard.knowledge.architectures import classify_gpu
 from nvwizard.knowledge.secure_boot import DEBIAN_DKMS_CERTIFICATE, UBUNTU_DKMS_CERTIFICATE
 from nvwizard.simulator import dkms_status, gpu_services
 from nvwizard.simulator.kernel_files import (
+    kernel_log_after_boot,
     lsmod_after_boot,
     lspci_with_driver,
     modinfo,
@@ -112,6 +114,7 @@ def boot(machine: Machine) -> BootResult:
     write("dpkg-lock.txt", "")
     write("reboot-required.txt", None)
     write("reboot-required-pkgs.txt", None)
+    write("kernel-log.txt", kernel_log_after_boot(read("kernel-log.txt"), module, BUILD_DATE))
 
     state = model.state
     # When the boot is simulated: a scheduled reboot that came due while no nvwizard ran is

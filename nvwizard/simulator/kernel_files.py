@@ -1,6 +1,6 @@
 """The files a booted kernel shows about its NVIDIA driver, in the formats of the real ones:
-/proc/driver/nvidia/version, `modinfo nvidia`, `lsmod`, and the `driver=` of the GPUs in the
-bundle's sysfs and lspci files."""
+/proc/driver/nvidia/version, `modinfo nvidia`, `lsmod`, the `driver=` of the GPUs in the
+bundle's sysfs and lspci files, and the new boot's kernel log (kernel-log.txt)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,32 @@ def proc_version(module: LoadedNvidia, os_version: str, build_date: str) -> str:
         first = f"NVRM version: NVIDIA UNIX x86_64 Kernel Module  {module.version}  {build_date}"
     gcc = GCC_BY_RELEASE.get(os_version, GCC_BY_RELEASE["24.04"])
     return f"{first}\nGCC version:  {gcc} \n"
+
+
+_DEFAULT_LOG_HEADER = (
+    "# nvwizard: the NVIDIA lines of `journalctl -k -b --no-pager -o short-monotonic` (this boot)"
+)
+_LOG_HOST = re.compile(r"^\[\s*\d+\.\d+\] (\S+) kernel:", re.M)
+
+
+def kernel_log_after_boot(
+    before: str | None, module: LoadedNvidia | None, build_date: str
+) -> str | None:
+    """The new boot's kernel-log.txt: the old boot's errors are gone with it; the module's
+    loading line where one loaded. None where the bundle had none: not captured stays so."""
+    if before is None:
+        return None
+    header = next(
+        (line for line in before.splitlines() if line.startswith("# nvwizard:") and "`" in line),
+        _DEFAULT_LOG_HEADER,
+    )
+    host = _LOG_HOST.search(before)
+    prefix = f"[    5.104520] {host.group(1) if host else 'localhost'} kernel: "
+    lines = [header]
+    if module is not None:
+        kind = "Open Kernel Module for x86_64" if module.open else "x86_64 Kernel Module"
+        lines.append(f"{prefix}NVRM: loading NVIDIA UNIX {kind}  {module.version}  {build_date}")
+    return "\n".join(lines) + "\n"
 
 
 def modinfo(module: LoadedNvidia, kernel: str) -> str:

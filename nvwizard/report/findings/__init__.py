@@ -36,8 +36,22 @@ risk), `block` (the fix must happen before any driver change).
 |   | info | ... that minor-version compatibility still runs, with its limits |
 | cudnn-cuda-mismatch | warn | cuDNN is built for another CUDA major than the installed toolkit |
 | container-toolkit-not-configured | warn | a container runtime has no nvidia runtime configured |
+| gpu-hardware-errors | warn | kernel log: hardware Xids (48, 63, 64, 74, 79 answering again, 9x) |
+| gsp-firmware-errors | warn | kernel log: GSP firmware Xids (119, 120) |
+| gpu-application-errors | info | kernel log: programs' GPU faults (Xid 13, 31, 43, 45) |
+| gpu-other-xid-errors | info | kernel log: Xids nvwizard's table does not know |
+| driver-api-mismatch | warn | kernel log: API mismatch of the loaded module (else nvml-mismatch) |
+| gpu-init-failed | warn | kernel log: `RmInitAdapter failed` |
+| module-for-another-kernel | warn | kernel log: nvidia "disagrees about version of symbol" |
+| unsigned-module-refused | warn | kernel log: Lockdown refused a module; nvidia not loaded |
+| module-unsigned | info | kernel log: an nvidia module loaded unsigned (verification failed) |
+| open-modules-refused-gpu | warn | kernel log: the open modules refused a GPU without GSP |
 
-The checks live by subject: `gpu.py`, `bus.py`, `driver.py`, `system.py`, `advice.py`, `stack.py`;
+The kernel log's findings (kernel-log.txt, this boot) also strengthen others: its Xid 79 is
+evidence for gpu-fallen-off-bus, its API mismatch for nvml-mismatch.
+
+The checks live by subject: `gpu.py`, `bus.py`, `driver.py`, `system.py`, `advice.py`, `stack.py`,
+`kernel_log.py`;
 Debian's sources in report/debian.py.
 
 To add a finding: a function `(report, facts) -> Finding | None` in the subject's module (a
@@ -77,6 +91,18 @@ from nvwizard.report.findings.gpu import (
     open_impossible,
     open_required,
 )
+from nvwizard.report.findings.kernel_log import (
+    driver_api_mismatch,
+    gpu_application_errors,
+    gpu_hardware_errors,
+    gpu_init_failed,
+    gpu_other_xid_errors,
+    gsp_firmware_errors,
+    module_for_another_kernel,
+    module_unsigned,
+    open_modules_refused_gpu,
+    unsigned_module_refused,
+)
 from nvwizard.report.findings.stack import (
     container_toolkit_not_configured,
     cuda_toolkit_newer_than_driver,
@@ -115,10 +141,17 @@ CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
     loaded_driver_cannot_drive_gpu,
     gpu_fallen_off_bus,
     gpus_missing_from_nvidia_smi,
+    gpu_hardware_errors,
+    gsp_firmware_errors,
+    gpu_init_failed,
+    open_modules_refused_gpu,
+    module_for_another_kernel,
+    unsigned_module_refused,
     dpkg_interrupted,
     half_configured_packages,
     run_installer,
     nvml_mismatch,
+    driver_api_mismatch,
     dpkg_lock_held,
     gpu_processes,
     secure_boot_dkms_only,
@@ -139,6 +172,9 @@ CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
     cuda_toolkit_newer_than_driver,
     cudnn_for_another_cuda_major,
     container_toolkit_not_configured,
+    module_unsigned,
+    gpu_application_errors,
+    gpu_other_xid_errors,
 )
 
 _SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}

@@ -2,12 +2,15 @@
 one nvidia-smi does not list beside the others, one a virtual machine's passthrough holds.
 
 The evidence is what detection captures: lspci's `(rev ff)` or sysfs-pci's `revision=0xff`
-(the config space reads all ones), the kernel driver bound to each GPU, and nvidia-smi's
-"Unable to determine the device handle for GPU <address>: GPU is lost" lines. nvwizard does
-not read the kernel log, so the Xid 79 "GPU has fallen off the bus" message is only named for
-the person to look up. A laptop switches its discrete GPU off to save power (bbswitch, PRIME)
-and lspci then shows `rev ff` too: with no driver bound and an Intel or AMD display controller
-beside it, that is said as a switched-off GPU, not a fault.
+(the config space reads all ones), the kernel driver bound to each GPU, nvidia-smi's
+"Unable to determine the device handle for GPU <address>: GPU is lost" lines, and this boot's
+kernel log: Xid 79 "GPU has fallen off the bus", or the driver's "has fallen off the bus"
+without an Xid. The log adds to the other evidence; alone it counts while nothing shows the
+GPU answering again (nvidia-smi listing it, its revision read): once it does, the Xid is
+said among the hardware errors (kernel_log.py), not here. A laptop switches its discrete GPU
+off to save power (bbswitch, PRIME) and lspci then shows `rev ff` too: with no driver bound
+and an Intel or AMD display controller beside it, that is said as a switched-off GPU, not a
+fault.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from nvwizard.detect.lspci import normalise_pci_address
 from nvwizard.detect.models import PciDevice
 from nvwizard.report.facts import ExtraFacts
-from nvwizard.report.findings.common import by_hand
+from nvwizard.report.findings.common import by_hand, times
 from nvwizard.report.models import Finding, Gpu, Report
 
 # drivers that hold a GPU for a virtual machine on purpose
@@ -24,6 +27,7 @@ PASSTHROUGH_DRIVERS = ("vfio-pci", "pci-stub")
 # Matrox) is no sign of hybrid graphics
 _INTEGRATED_GPU_VENDORS = ("8086", "1002")
 _ALL_ONES = "ff"
+FALLEN_OFF_BUS_XID = 79
 
 
 def _named(gpu: Gpu) -> str:
@@ -56,7 +60,36 @@ def lost_gpus(report: Report, facts: ExtraFacts) -> dict[str, str]:
     for unreachable in smi.unreachable if smi else ():
         if unreachable.lost:
             lost.setdefault(unreachable.address, "nvidia-smi: GPU is lost")
+    for address, logged in _logged_off_bus(report).items():
+        if address in lost:
+            lost[address] += f"; {logged}"
+        elif not _answers_now(report, address):
+            lost[address] = logged
     return lost
+
+
+def _logged_off_bus(report: Report) -> dict[str, str]:
+    """The GPUs this boot's kernel log shows falling off the bus, each with its words."""
+    log = report.kernel_log
+    if log is None:
+        return {}
+    logged = {
+        x.pci_address: f"kernel log: Xid 79{times(x.count)} (GPU has fallen off the bus)"
+        for x in log.xids
+        if x.xid == FALLEN_OFF_BUS_XID
+    }
+    for address in log.fallen_off_bus:
+        logged.setdefault(address, "kernel log: has fallen off the bus")
+    return logged
+
+
+def _answers_now(report: Report, address: str) -> bool:
+    """The GPU answers on the bus now: nvidia-smi lists it, or its revision reads (not ff)."""
+    gpu = next((g for g in report.gpus if g.pci_address == address), None)
+    if gpu is not None and gpu.revision not in (None, _ALL_ONES):
+        return True
+    listed = _listed_addresses(report)
+    return listed is not None and address in listed
 
 
 def gpu_fallen_off_bus(report: Report, facts: ExtraFacts) -> Finding | None:
@@ -68,7 +101,12 @@ def gpu_fallen_off_bus(report: Report, facts: ExtraFacts) -> Finding | None:
     names = {g.pci_address: _named(g) for g in report.gpus}
     listed = "; ".join(f"{names.get(a, a)}, {evidence}" for a, evidence in lost.items())
     subject = "A GPU has" if len(lost) == 1 else f"{len(lost)} GPUs have"
-    log = by_hand(report, "`journalctl -k | grep -iE 'xid|fallen off'` shows when (Xid 79)")
+    logged = report.kernel_log is not None
+    log = by_hand(
+        report,
+        "`journalctl -k | grep -iE 'xid|fallen off'` shows "
+        + ("what else the kernel said" if logged else "when (Xid 79)"),
+    )
     return Finding(
         "gpu-fallen-off-bus",
         "block",

@@ -31,3 +31,24 @@ def upstream_version(version: str | None) -> str | None:
     if not version:
         return None
     return really_upstream(version.split(":", 1)[-1].split("-", 1)[0].strip()) or None
+
+
+def times(count: int) -> str:
+    """ " x3" after a thing seen 3 times; nothing after one seen once."""
+    return f" x{count}" if count > 1 else ""
+
+
+def api_mismatch_evidence(report: Report) -> str:
+    """The kernel log's API mismatches of the module that runs now, as a clause ("" none)."""
+    log = report.kernel_log
+    loaded = report.loaded_module.version if report.loaded_module else None
+    current = [
+        m
+        for m in (log.api_mismatches if log else ())
+        if loaded is None or m.module_version == loaded
+    ]
+    return "; ".join(
+        f"API mismatch{times(m.count)}: libraries {m.client_version}, kernel module "
+        f"{m.module_version}" + (f" ({', '.join(m.clients)})" if m.clients else "")
+        for m in current
+    )

@@ -7,7 +7,13 @@ from nvwizard.knowledge import secure_boot as sb
 from nvwizard.knowledge.debian import is_user_space_version_package
 from nvwizard.knowledge.packages import branch_of_version, is_driver_package, parse_driver_package
 from nvwizard.report.facts import ExtraFacts
-from nvwizard.report.findings.common import CUDA_REPO_URL, by_hand, present, upstream_version
+from nvwizard.report.findings.common import (
+    CUDA_REPO_URL,
+    api_mismatch_evidence,
+    by_hand,
+    present,
+    upstream_version,
+)
 from nvwizard.report.models import Finding, Report
 from nvwizard.report.secure_boot import on_a_demo
 
@@ -113,12 +119,14 @@ def nvml_mismatch(report: Report, facts: ExtraFacts) -> Finding | None:
     if not differs and not (smi and smi.status == "version-mismatch"):
         return None
     library_words = ", ".join(sorted(libraries)) or "a different version"
+    logged = api_mismatch_evidence(report)
     return Finding(
         "nvml-mismatch",
         "warn",
         f"The loaded kernel module ({loaded or 'unknown version'}) differs from the installed "
         f"NVIDIA libraries ({library_words}): nvidia-smi and CUDA fail with "
-        "'Driver/library version mismatch'.",
+        "'Driver/library version mismatch'"
+        + (f"; this boot's kernel log shows it too ({logged})." if logged else "."),
         "Reboot to load the installed module; to stop unattended-upgrades repeating it, hold "
         "the driver packages (apt-mark hold) or blacklist them in unattended-upgrades.",
     )
