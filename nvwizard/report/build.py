@@ -86,9 +86,11 @@ COMMAND_SOURCES = (
     "gpu-processes.txt",
     "gpu-services.txt",
     "dpkg-lock.txt",
-    "kernel-log.txt",
     *STACK_SOURCES,
 )
+# This boot's kernel log: read only where there is an NVIDIA GPU or driver to judge (without
+# either it says nothing, and `journalctl -k -b` over a long-lived journal takes seconds).
+KERNEL_LOG_SOURCES = ("kernel-log.txt",)
 # What this machine could install: read only when `wants_offers`.
 OFFER_SOURCES = ("ubuntu-drivers-devices.txt", "ubuntu-drivers-list.txt", "apt-cache-show.txt")
 
@@ -260,7 +262,11 @@ def build_report(
     `headless`: the user's answer, ranked before detection's. `words`: the fixes' front end."""
     sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
     gpu_on_bus = any(is_nvidia_display(d) for d in sysfs)
-    host.prefetch(COMMAND_SOURCES + (OFFER_SOURCES if offers or gpu_on_bus else ()))
+    host.prefetch(
+        COMMAND_SOURCES
+        + (OFFER_SOURCES if offers or gpu_on_bus else ())
+        + (KERNEL_LOG_SOURCES if gpu_on_bus else ())
+    )
     release = os_release(host)
     kernel = _parsed(host, "uname-r.txt", uname.parse_uname_r, None)
     smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
@@ -379,7 +385,8 @@ def _add_stack_and_findings(
         report.kernel_metapackages, offered.apt_packages
     )
     report.stack = read_stack(host, packages, offered.apt_packages, sources, report.os_id)
-    report.kernel_log = _parsed(host, "kernel-log.txt", kernel_log.parse_kernel_log, None)
+    if not host.is_real or wants_offers(report.gpus, packages):  # a bundle's file costs nothing
+        report.kernel_log = _parsed(host, "kernel-log.txt", kernel_log.parse_kernel_log, None)
     facts = ExtraFacts(
         all_packages=packages,
         apt_packages=offered.apt_packages,

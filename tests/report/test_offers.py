@@ -8,7 +8,12 @@ caller names a driver (`offers=True`: `plan --driver` for an image build).
 from __future__ import annotations
 
 from nvwizard.host.base import Host
-from nvwizard.report.build import COMMAND_SOURCES, OFFER_SOURCES, build_report
+from nvwizard.report.build import (
+    COMMAND_SOURCES,
+    KERNEL_LOG_SOURCES,
+    OFFER_SOURCES,
+    build_report,
+)
 
 KERNEL = "6.8.0-94-generic"
 BOCHS = (
@@ -46,7 +51,7 @@ NO_GPU = {
 class RecordingHost(Host):
     """A bundle in a dict that records what is read and what is announced with prefetch."""
 
-    kind = "bundle"
+    kind = "local"  # reads as a live machine's commands would: what they cost matters
     label = "recording"
 
     def __init__(self, files: dict[str, str]):
@@ -103,7 +108,7 @@ def test_an_installed_driver_without_a_gpu_reads_the_offers():
 def test_a_gpu_on_the_bus_starts_the_offers_with_the_other_commands():
     host = RecordingHost({**NO_GPU, "sysfs-pci.txt": BOCHS + L4})
     report = build_report(host)
-    assert host.prefetched[0] == COMMAND_SOURCES + OFFER_SOURCES
+    assert host.prefetched[0] == COMMAND_SOURCES + OFFER_SOURCES + KERNEL_LOG_SOURCES
     assert [g.device_id for g in report.gpus] == ["27b8"]
     assert [c.package for c in report.driver_candidates] == ["nvidia-driver-580-server"]
 
@@ -116,3 +121,16 @@ def test_ubuntu_drivers_finds_the_gpu_only_where_sysfs_does_not_list_the_bus():
     report = build_report(host)
     assert [g.device_id for g in report.gpus] == ["27b8"]
     assert "apt-cache-show.txt" in host.reads
+
+
+def test_the_kernel_log_is_read_only_where_there_is_an_nvidia_gpu_or_driver_to_judge():
+    # journalctl -k -b over a long-lived journal takes seconds: never for nothing
+    host = RecordingHost(NO_GPU)
+    report = build_report(host)
+    assert "kernel-log.txt" not in host.reads and report.kernel_log is None
+    files = dict(NO_GPU)
+    files["dpkg-query.txt"] += "nvidia-driver-580-server\tinstall ok installed\t580.95.05\n"
+    files["kernel-log.txt"] = "[  5.1] NVRM: loading NVIDIA UNIX x86_64 Kernel Module  580.95.05\n"
+    host = RecordingHost(files)
+    report = build_report(host)
+    assert "kernel-log.txt" in host.reads and report.kernel_log is not None
