@@ -16,9 +16,11 @@ Nothing here runs a command except simulate.py, which asks apt (`apt-get -s`) th
 - activate.py: the activation plan, loading the installed driver without a reboot (stop the
   GPU services, unload the old modules, load the new ones, start the services, verify), built
   from report/activation.py's decision;
-- nothing_to_do.py: `settle`, a plan whose driver and asked-for stack are installed at apt's
-  versions and loaded has no steps (`plan` and `install` say "Nothing to do"; --reinstall
-  keeps the whole plan; the wizard does not ask it);
+- nothing_to_do.py: `settle`, a plan whose driver is installed at apt's version and loaded
+  keeps it: keep_driver.py reduces it to what the options add that the machine lacks (stack,
+  holds, persistenced: no purge, no driver install, no reboot), or, with nothing missing, it
+  has no steps (`plan` and `install` say "Nothing to do"); --reinstall keeps the whole plan;
+  the wizard does not ask it;
 - simulate.py: what apt says the plan would do, and whether it must stop;
 - text.py: plans and simulations as the CLI prints them.
 

@@ -185,6 +185,10 @@ class Plan:
     # the driver and every stack part asked for are installed and loaded: no steps, nothing
     # changes (plan/nothing_to_do.py)
     nothing_to_do: bool = False
+    # the driver is installed and loaded and stays as it is: the steps only add what the
+    # options ask for and the host lacks (stack, holds, persistenced): no purge, no driver
+    # install, no reboot (plan/keep_driver.py)
+    keeps_driver: bool = False
 
     @property
     def changes_system(self) -> bool:
@@ -234,6 +238,7 @@ class Plan:
             "released_holds": list(self.released_holds),
             "carried_holds": list(self.carried_holds),
             "nothing_to_do": self.nothing_to_do,
+            "keeps_driver": self.keeps_driver,
         }
 
     @classmethod
@@ -264,4 +269,5 @@ class Plan:
             released_holds=list(obj.get("released_holds") or []),
             carried_holds=list(obj.get("carried_holds") or []),
             nothing_to_do=bool(obj.get("nothing_to_do")),
+            keeps_driver=bool(obj.get("keeps_driver")),
         )

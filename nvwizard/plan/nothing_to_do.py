@@ -1,8 +1,10 @@
-"""Whether a plan would change nothing: its driver, and every part of the stack and the holds
-asked for, is installed at the version apt would install, and the loaded module is that
-driver's (nothing pending). `install` then says so and changes nothing, unless --reinstall
-asks for the whole plan again (purge and install). The exported playbook judges the same
-from detect's and verify's JSON on each host (export/playbook/filter_plugins).
+"""Whether a plan would change the driver at all: when its driver is installed at the version
+apt would install and its module is the loaded one (nothing pending), the driver stays. Then
+the plan adds only what the options ask for and the host lacks (plan/keep_driver.py: the
+stack, the holds, persistenced; no purge, no driver install, no reboot), or, when nothing is
+missing, has no steps and says so. `--reinstall` asks for the whole plan again (purge and
+install). The exported playbook judges a host from detect's and verify's JSON and this plan's
+`nothing_to_do` and `keeps_driver` (export/playbook/filter_plugins).
 
 The wizard does not ask this: on its Install screen a person picks the plan explicitly.
 """
@@ -13,20 +15,14 @@ from dataclasses import replace
 
 from nvwizard.detect.models import DpkgEntry
 from nvwizard.plan import models as pm
+from nvwizard.plan.keep_driver import keep_driver
 from nvwizard.plan.models import Plan
 from nvwizard.report.models import Report
 
 INSTALLED_STATES = ("ii", "hi")
-# Steps whose work is still to do even on a machine that has every package: writing an apt
-# pin or a sources file, adding a repository, wiring a container runtime.
-STILL_TO_DO = frozenset({pm.PIN, pm.SOURCES, pm.REPOSITORY, pm.RUNTIME_CONFIGURE})
 # What detect does not list among the installed packages: the kernel headers a DKMS plan adds
 NOT_LISTED = ("linux-headers-",)
-# The units a plan's steps enable, by step kind
-ENABLED_UNITS = {
-    pm.PERSISTENCED: "nvidia-persistenced.service",
-    pm.FABRIC_MANAGER: "nvidia-fabricmanager.service",
-}
+FABRIC_MANAGER_UNIT = "nvidia-fabricmanager.service"
 
 
 def nothing_to_do_line(driver: str) -> str:
@@ -34,29 +30,43 @@ def nothing_to_do_line(driver: str) -> str:
 
 
 def settle(report: Report, plan: Plan) -> Plan:
-    """`plan` as it is, or, when applying it would change nothing (and --reinstall was not
-    given), the same plan with no steps that says so."""
+    """`plan` as it is when it changes the driver (or --reinstall was given); else the plan
+    that keeps the driver and adds only what is missing (`keeps_driver`), or, with nothing
+    missing, the same plan with no steps that says so (`nothing_to_do`)."""
     if plan.choices.reinstall or plan.purpose != pm.INSTALL_PLAN:
         return plan
-    if not _installed_and_loaded(report, plan):
+    driver = _installed_and_loaded(report, plan)
+    if driver is None:
         return plan
-    return replace(plan, steps=[], nothing_to_do=True, blockers=[])
-
-
-def _installed_and_loaded(report: Report, plan: Plan) -> bool:
-    if report.reboot_required or report.dpkg_interrupted or report.needs_dpkg_repair:
-        return False  # something is pending
-    installed = {p.name: p for p in report.installed_packages if p.state in INSTALLED_STATES}
-    wanted = [n for n in plan.install_list + plan.stack_list if not n.startswith(NOT_LISTED)]
-    if not plan.install_list or any(name not in installed for name in wanted):
-        return False
-    driver = installed.get(plan.driver) or installed[plan.install_list[0]]
     candidate = report.candidate(plan.driver)
-    if candidate is not None and candidate.version and driver.version != candidate.version:
-        return False  # apt would install a newer (or another) build
-    return _loaded_is(report, driver, open_modules=plan.flavour.endswith("open")) and _steps_done(
-        report, plan
-    )
+    offered = candidate.version if candidate is not None else None
+    other = (driver.version or "?", offered) if offered and offered != driver.version else None
+    kept = keep_driver(report, plan, other_build=other)
+    if kept.changes_system:
+        return kept
+    if other is not None:
+        return plan  # nothing else to add: apt's other build is what installing it again gives
+    return replace(kept, steps=[], nothing_to_do=True, keeps_driver=False)
+
+
+def _installed_and_loaded(report: Report, plan: Plan) -> DpkgEntry | None:
+    """The planned driver's package entry when every driver package of the plan is installed
+    and the loaded module is that driver's, with nothing pending; else None."""
+    if report.reboot_required or report.dpkg_interrupted or report.needs_dpkg_repair:
+        return None  # something is pending
+    installed = {p.name: p for p in report.installed_packages if p.state in INSTALLED_STATES}
+    wanted = [n for n in plan.install_list if not n.startswith(NOT_LISTED)]
+    if not plan.install_list or any(name not in installed for name in wanted):
+        return None
+    if plan.step("fabric-manager") is not None and not _enabled(report, FABRIC_MANAGER_UNIT):
+        return None  # an NVSwitch board without fabric manager: the driver is not in place
+    driver = installed.get(plan.driver) or installed[plan.install_list[0]]
+    open_modules = plan.flavour.endswith("open")
+    return driver if _loaded_is(report, driver, open_modules=open_modules) else None
+
+
+def _enabled(report: Report, unit: str) -> bool:
+    return any(u.name == unit and u.enabled == "enabled" for u in report.gpu_services)
 
 
 def _upstream(entry: DpkgEntry) -> str | None:
@@ -78,21 +88,3 @@ def _loaded_is(report: Report, driver: DpkgEntry, open_modules: bool) -> bool:
     if smi is None:
         return True
     return smi.status != "version-mismatch" and smi.driver_version in (None, version)
-
-
-def _steps_done(report: Report, plan: Plan) -> bool:
-    """The plan's steps beyond the packages have nothing left to do: no pin, sources or
-    repository to write, no runtime to wire, the holds in place, the services enabled."""
-    held = set(report.held_packages)
-    enabled = {u.name for u in report.gpu_services if u.enabled == "enabled"}
-    for step in plan.steps:
-        if step.kind in STILL_TO_DO:
-            return False
-        if step.kind == pm.HOLD:
-            for argv in step.commands:
-                if argv[:2] == ["apt-mark", "hold"] and not set(argv[2:]) <= held:
-                    return False
-        unit = ENABLED_UNITS.get(step.kind)
-        if unit is not None and unit not in enabled:
-            return False
-    return True

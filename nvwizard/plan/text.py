@@ -8,6 +8,7 @@ from __future__ import annotations
 import shlex
 
 from nvwizard.plan.blockers import what_accepting_means
+from nvwizard.plan.keep_driver import kept_line
 from nvwizard.plan.models import Plan
 from nvwizard.plan.nothing_to_do import nothing_to_do_line
 from nvwizard.plan.simulate import Simulation, SimulationCheck
@@ -54,6 +55,23 @@ def format_plan(plan: Plan) -> str:
         lines += [f"  ! {w}" for w in plan.warnings]
     lines += _blocking_conditions(plan)
     lines.append("")
+    if plan.keeps_driver:
+        lines.append(f"Driver: {kept_line(plan.driver)}.")
+    else:
+        lines += _driver_lists(plan)
+    if plan.has_stack:
+        lines.append(f"Then the developer stack ({len(plan.stack_list)} packages):")
+        lines += _names(plan.stack_list) or ["    (installed already)"]
+        if plan.repositories:
+            lines.append(f"    from repositories the plan adds: {', '.join(plan.repositories)}")
+    lines.append("")
+    lines.append(format_plan_steps(plan))
+    return "\n".join(lines)
+
+
+def _driver_lists(plan: Plan) -> list[str]:
+    """What the plan purges, keeps, leaves to autoremove and installs of the driver."""
+    lines = []
     if plan.purge_list:
         lines.append(f"Purge ({len(plan.purge_list)} packages, exactly these):")
         lines += _names(plan.purge_list)
@@ -70,14 +88,7 @@ def format_plan(plan: Plan) -> str:
         lines += _names(plan.autoremoved_list)
     lines.append(f"Install ({len(plan.install_list)} packages and their dependencies):")
     lines += _names(plan.install_list)
-    if plan.has_stack:
-        lines.append(f"Then the developer stack ({len(plan.stack_list)} packages):")
-        lines += _names(plan.stack_list) or ["    (installed already)"]
-        if plan.repositories:
-            lines.append(f"    from repositories the plan adds: {', '.join(plan.repositories)}")
-    lines.append("")
-    lines.append(format_plan_steps(plan))
-    return "\n".join(lines)
+    return lines
 
 
 def _blocking_conditions(plan: Plan) -> list[str]:

@@ -1,5 +1,6 @@
 """plan/nothing_to_do.py: a plan whose driver is installed at apt's version and loaded has
-nothing to do; anything pending or different gets the whole plan."""
+nothing to do, or only adds what the options ask for beside it (plan/keep_driver.py);
+anything pending or different about the driver gets the whole plan."""
 
 from __future__ import annotations
 
@@ -83,3 +84,51 @@ def test_persistenced_not_enabled_is_something_to_do(running):
 def test_desktop_asked_where_headless_is_installed_is_something_to_do(running):
     report, choices = running
     assert not settled(report, replace(choices, headless=False)).nothing_to_do
+
+
+DRIVER_KINDS = {"purge", "autoremove", "install", "stop-services", "reboot", "fabric-manager"}
+
+
+def test_a_stack_asked_for_keeps_the_running_driver(running):
+    report, choices = running
+    plan = settled(report, replace(choices, cuda="12.8", cudnn=True, container_toolkit=True))
+    assert plan.keeps_driver and not plan.nothing_to_do and not plan.needs_reboot
+    assert not {step.kind for step in plan.steps} & DRIVER_KINDS
+    assert plan.purge_list == [] and plan.install_list == [] and plan.blockers == []
+    assert plan.stack_list == ["cuda-toolkit-12-8", "cudnn9-cuda-12", "nvidia-container-toolkit"]
+    assert plan.step("cuda-toolkit") and plan.step("cudnn") and plan.step("configure-docker")
+
+
+def test_a_newer_build_with_a_stack_keeps_the_driver_and_says_so(running):
+    """The build apt offers is not taken for a stack-only change: a warning names it and
+    --reinstall."""
+    report, choices = running
+    newer = [
+        replace(c, version="595.58.04-0ubuntu0.22.04.1") if c.package == DRIVER else c
+        for c in report.driver_candidates
+    ]
+    plan = settled(replace(report, driver_candidates=newer), replace(choices, cuda="12.8"))
+    assert plan.keeps_driver and not plan.step("install") and not plan.step("purge")
+    assert any("595.58.04-0ubuntu0.22.04.1" in w and "--reinstall" in w for w in plan.warnings)
+
+
+def test_persistenced_not_enabled_is_enabled_and_started_beside_the_driver(running):
+    report, choices = running
+    services = [replace(u, enabled="disabled") for u in report.gpu_services]
+    plan = settled(replace(report, gpu_services=services), choices)
+    assert plan.keeps_driver and [s.kind for s in plan.steps if s.changes_system] == [
+        "persistenced"
+    ]
+    assert plan.step("persistenced").commands == [
+        ["systemctl", "enable", "nvidia-persistenced.service"],
+        ["systemctl", "start", "nvidia-persistenced.service"],
+    ]
+
+
+def test_hold_asked_for_holds_only_beside_the_driver(running):
+    report, choices = running
+    plan = settled(report, replace(choices, hold=True))
+    assert plan.keeps_driver
+    assert [s.kind for s in plan.steps if s.changes_system] == ["hold"]
+    held = replace(report, held_packages=plan.step("hold").commands[0][2:])
+    assert settled(held, replace(choices, hold=True)).nothing_to_do

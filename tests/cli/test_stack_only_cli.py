@@ -1,0 +1,89 @@
+"""`install --yes` on a machine that runs the planned driver, with options that add what it
+lacks (`--cuda`, `--cudnn`, `--container-toolkit`, `--hold`): only those are added. No purge,
+no driver install, no reboot asked for; plan, its JSON and install say so."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nvwizard.cli.main import main
+
+FRESH = "rtx3090-fresh"
+DRIVER = "nvidia-driver-595-server-open"
+STACK = ("--cuda", "12.8", "--cudnn", "--container-toolkit", "--hold")
+DRIVER_KINDS = {"purge", "autoremove", "install", "stop-services", "reboot", "fabric-manager"}
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch, places):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
+
+
+def installed_and_rebooted(capsys) -> None:
+    assert main(["install", "--demo", FRESH, "--yes"]) == 0
+    assert main(["reboot", "--demo", FRESH, "--yes"]) == 0
+    capsys.readouterr()
+
+
+def detected(capsys) -> dict:
+    assert main(["detect", "--demo", FRESH, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_plan_adds_only_the_stack_and_holds(capsys):
+    installed_and_rebooted(capsys)
+    assert main(["plan", "--demo", FRESH, "--json", *STACK]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["keeps_driver"] is True and plan["nothing_to_do"] is False
+    assert plan["purge_list"] == [] and plan["install_list"] == []
+    assert plan["stack_list"] == ["cuda-toolkit-12-8", "cudnn9-cuda-12", "nvidia-container-toolkit"]
+    kinds = {step["kind"] for step in plan["steps"]}
+    assert not kinds & DRIVER_KINDS
+    assert {"hold", "stack-install", "runtime-configure"} <= kinds
+    assert plan["blockers"] == []
+    assert main(["plan", "--demo", FRESH, *STACK]) == 0
+    text = capsys.readouterr().out
+    assert f"Driver: {DRIVER} is installed and loaded: it stays as it is" in text
+    assert "Purge" not in text and "Install (" not in text
+
+
+def test_install_adds_the_stack_without_reboot_and_the_driver_keeps_running(capsys):
+    installed_and_rebooted(capsys)
+    before = detected(capsys)
+    code = main(["install", "--demo", FRESH, "--yes", "--json", *STACK])
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert code == 0 and result["outcome"] == "done"
+    assert result["reboot_required"] is False and result["nothing_to_do"] is False
+    assert "apt-get -y" in captured.err and " purge " not in captured.err
+    after = detected(capsys)
+    assert after["loaded_module"] == before["loaded_module"]
+    assert [t["version"] for t in after["cuda_toolkits"]] == ["12.8"]
+    assert after["cudnn"]["cuda_major"] == 12 and after["container_toolkit"] is not None
+    assert "nvidia-utils-595-server" in after["held_packages"]
+    driver_before = {p["name"]: p["version"] for p in before["installed_packages"]}
+    driver_after = {p["name"]: p["version"] for p in after["installed_packages"]}
+    assert all(driver_after.get(name) == v for name, v in driver_before.items())
+    # and the same again has nothing to do
+    assert main(["install", "--demo", FRESH, "--yes", "--json", *STACK]) == 0
+    assert json.loads(capsys.readouterr().out)["nothing_to_do"] is True
+
+
+def test_reboot_with_a_stack_only_plan_is_said_not_used(capsys):
+    installed_and_rebooted(capsys)
+    assert main(["plan", "--demo", FRESH, "--json", "--cuda", "12.8", "--reboot"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["keeps_driver"] is True
+    assert not any(step["kind"] == "reboot" for step in plan["steps"])
+    assert any(w.startswith("Not used: --reboot") for w in plan["warnings"])
+
+
+def test_reinstall_still_gets_the_whole_plan(capsys):
+    installed_and_rebooted(capsys)
+    assert main(["plan", "--demo", FRESH, "--json", "--cuda", "12.8", "--reinstall"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["keeps_driver"] is False
+    assert {"purge", "install"} <= {step["kind"] for step in plan["steps"]}
