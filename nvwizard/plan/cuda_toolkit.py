@@ -256,7 +256,10 @@ def _distro_cuda(report: Report, choices: Choices, branch: int | None) -> CudaCh
     if version is None and _apt_was_read(report):
         raise UsageError(_no_distro_toolkit(report))
     compat = _check_toolkit(report, choices, version, branch) if version else False
-    installed = any(t.source == "distro" for t in report.stack.cuda_toolkits)
+    # installed at the release apt offers (an older one, after a release upgrade, is upgraded)
+    installed = any(
+        t.source == DISTRO and version in (None, t.version) for t in report.stack.cuda_toolkits
+    )
     return CudaChoice(
         version=version or "",
         source=DISTRO,

@@ -80,8 +80,19 @@ def _cudnn(report: Report, toolkit: CudaChoice | None) -> tuple[str, bool]:
             "--cudnn needs a CUDA toolkit, and none is installed or asked for: add --cuda "
             "VERSION (or --cuda latest)"
         )
-    installed = report.stack.cudnn is not None and report.stack.cudnn.cuda_major == major
-    return cuda.cudnn_package(major), installed
+    return cuda.cudnn_package(major), cudnn_installed(report, major)
+
+
+def cudnn_installed(report: Report, cuda_major: int) -> bool:
+    """cuDNN 9 for this CUDA major is installed, as dpkg's package names say: its library
+    (libcudnn9-cuda-X) or its metapackage (cudnn9-cuda-X). cuDNN 8 built for the same CUDA
+    (libcudnn8, its version ending +cudaX.Y) is not the cuDNN 9 `--cudnn` installs; and a
+    machine may have cuDNN for several CUDA majors, of which detect names one."""
+    wanted = {f"lib{cuda.cudnn_package(cuda_major)}", cuda.cudnn_package(cuda_major)}
+    names = {p.name for p in report.installed_packages if p.state in ("ii", "hi")}
+    if report.stack.cudnn is not None:
+        names.add(report.stack.cudnn.package)
+    return bool(wanted & names)
 
 
 def _toolkit_version(report: Report, toolkit: CudaChoice | None) -> str:

@@ -87,3 +87,15 @@ def test_reinstall_still_gets_the_whole_plan(capsys):
     plan = json.loads(capsys.readouterr().out)
     assert plan["keeps_driver"] is False
     assert {"purge", "install"} <= {step["kind"] for step in plan["steps"]}
+
+
+def test_another_toolkit_release_than_the_installed_one_is_added_beside_the_driver(capsys):
+    """cuda-toolkit-12-6 is installed: --cuda 12.8 is not present, --cuda 12.6 is."""
+    assert main(["install", "--demo", FRESH, "--yes", "--cuda", "12.6"]) == 0
+    assert main(["reboot", "--demo", FRESH, "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--demo", FRESH, "--json", "--cuda", "12.8"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["keeps_driver"] is True and plan["stack_list"] == ["cuda-toolkit-12-8"]
+    assert main(["plan", "--demo", FRESH, "--json", "--cuda", "12.6"]) == 0
+    assert json.loads(capsys.readouterr().out)["nothing_to_do"] is True

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from nvwizard.detect.models import DpkgEntry
 from nvwizard.errors import RefusedError, UsageError
 from nvwizard.knowledge.cuda import PIN_FILE, pulls_nvidia_driver
 from nvwizard.plan import models as pm
@@ -407,3 +408,56 @@ def test_no_distro_toolkit_advises_enabling_the_area_only_when_it_is_off(area, s
     with pytest.raises(UsageError) as refused:
         plan_for(report, cuda="distro")
     assert says in str(refused.value) and never not in str(refused.value)
+
+
+TOOLKIT_12_8 = CudaToolkitInstall("12.8", "nvidia-repo", "/usr/local/cuda-12.8")
+TOOLKIT_11_8 = CudaToolkitInstall("11.8", "nvidia-repo", "/usr/local/cuda-11.8")
+
+
+def test_cudnn_8_for_the_same_cuda_major_is_not_the_cudnn_9_asked_for():
+    """libcudnn8 built for CUDA 12 is installed: --cudnn (cuDNN 9) still installs
+    cudnn9-cuda-12; the version, not only the CUDA major, is checked."""
+    report = hopper(
+        cuda_toolkits=[TOOLKIT_12_8],
+        cudnn=CudnnInstall("8.9.7", 12, "libcudnn8"),
+        cuda_repo_driver_pin=True,
+    )
+    report.installed_packages = [
+        *report.installed_packages,
+        DpkgEntry(name="libcudnn8", version="8.9.7.29-1+cuda12.2", state="ii"),
+    ]
+    plan = plan_for(report, cuda="12.8", cudnn=True)
+    assert plan.stack_list == ["cudnn9-cuda-12"] and plan.step("cudnn") is not None
+
+
+def test_cudnn_9_installed_for_another_toolkit_is_checked_by_its_cuda_major():
+    """cuDNN 9 for CUDA 11 and 12 are both installed (detect names the one for the newest
+    toolkit): --cuda 11.8 --cudnn finds cudnn9 for CUDA 11 installed, from dpkg."""
+    report = hopper(
+        cuda_toolkits=[TOOLKIT_11_8, TOOLKIT_12_8],
+        cudnn=CudnnInstall("9.10.2", 12, "libcudnn9-cuda-12"),
+        cuda_repo_driver_pin=True,
+    )
+    report.installed_packages = [
+        *report.installed_packages,
+        *(
+            DpkgEntry(name=f"libcudnn9-cuda-{major}", version="9.10.2.21-1", state="ii")
+            for major in (11, 12)
+        ),
+    ]
+    assert plan_for(report, cuda="11.8", cudnn=True).stack_list == []
+    assert plan_for(report, cuda="12.8", cudnn=True).stack_list == []
+
+
+def test_an_older_distro_toolkit_than_apt_offers_is_installed_again():
+    """nvidia-cuda-toolkit 11.5 is installed and apt offers 12.0 (a release upgrade): --cuda
+    distro installs apt's, as the driver's own plan installs apt's build."""
+    older = [CudaToolkitInstall("11.5", "distro", "/usr")]
+    report = hopper(cuda_toolkits=older, offers=StackOffers(distro_cuda="12.0"))
+    plan = plan_for(report, cuda="distro")
+    assert plan.cuda == "distro 12.0" and plan.stack_list == ["nvidia-cuda-toolkit"]
+    same = hopper(
+        cuda_toolkits=[CudaToolkitInstall("12.0", "distro", "/usr")],
+        offers=StackOffers(distro_cuda="12.0"),
+    )
+    assert plan_for(same, cuda="distro").stack_list == []
