@@ -31,8 +31,9 @@ NOT_EXPORTED = {
     "reboot": "--reboot: the playbook reboots each host itself (ansible.builtin.reboot) when "
     "nvwizard says the new driver needs it",
     "reinstall": "--reinstall: the playbook leaves a host that runs the planned driver and "
-    "passes verify as it is (unchanged); to reinstall one, run `nvwizard install --reinstall` "
-    "on it",
+    "passes verify as it is (unchanged), and fails one that does not pass it; to reinstall "
+    "one host, add --reinstall to that host's nvwizard_options in the inventory (or run "
+    "`nvwizard install --reinstall` on it)",
 }
 
 

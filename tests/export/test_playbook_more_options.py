@@ -1,6 +1,7 @@
 """A host that runs the planned driver already, rolled out again with more plan options (the
 developer stack, --hold): the playbook applies them, as `nvwizard install` with those options
-does, instead of leaving the host "unchanged" with the options ignored. Check mode says so
+does (only those: the driver stays, no reboot), instead of leaving the host "unchanged" with
+the options ignored. Check mode says so
 first, and a run after it changes nothing. Run by the real ansible-playbook on a local demo
 host."""
 
@@ -49,7 +50,8 @@ def test_options_added_later_are_applied_on_a_host_that_runs_the_driver(tmp_path
     assert check.returncode == 0, check.stdout[-3000:]
     planned = report(more, check=True)["rtx"]
     assert planned["outcome"] == "planned"
-    assert "a run would install" in planned["message"], planned["message"]
+    assert planned["message"].startswith("a run would add"), planned["message"]
+    assert "no purge, no driver install, no reboot" in planned["message"]
     assert "nvidia-container-toolkit" in planned["message"]
     assert "the hold on nvidia-utils-595-server" in planned["message"]
     assert detect(root, RTX)["container_toolkit"] is None  # check mode changed nothing
@@ -58,6 +60,7 @@ def test_options_added_later_are_applied_on_a_host_that_runs_the_driver(tmp_path
     assert run.returncode == 0, run.stdout[-3000:]
     done = report(more)["rtx"]
     assert done["outcome"] == "installed", done
+    assert done["reboot"] == "not needed" and done["driver_after"] == done["driver_before"]
     after = detect(root, RTX)
     assert after["container_toolkit"] is not None
     assert "nvidia-utils-595-server" in after["held_packages"]

@@ -178,9 +178,8 @@ def unchanged_summary(plan: dict, pinned: bool) -> dict:
 
 def beyond_driver(plan: dict, detected: dict) -> list[str]:
     """What the plan does beyond its driver that this host does not have yet: the developer
-    stack's packages and runtime wiring, the holds. A host that runs the planned driver gets
-    the whole plan while any is missing, as `nvwizard install` with these options would (it
-    has no stack-only or hold-only apply); [] when nothing is."""
+    stack's packages and runtime wiring, the holds; [] when nothing is. A host that runs the
+    planned driver gets only those (nvwizard's plan keeps the driver: `keeps_driver`)."""
     have = set(installed(detected))
     held = set(detected.get("held_packages") or [])
     missing = [name for name in plan.get("stack_list") or [] if name not in have]
@@ -203,10 +202,11 @@ def check_summary(
     driver = plan.get("driver")
     why_not = blocked(plan, accepted, check=True)
     if installed_already:
-        message = (
-            f"{driver} is installed already: a run verifies it and reinstalls it only if "
-            "verify fails"
-        )
+        if plan.get("nothing_to_do"):
+            then = "changes nothing (if verify fails, the host is failed with what to do)"
+        else:
+            then = "reinstalls it only if verify fails"
+        message = f"{driver} is installed already: a run verifies it and {then}"
         pin = pin_write(plan)
         if pin:
             message += (
@@ -216,6 +216,13 @@ def check_summary(
         if why_not:
             message += f" (then: {why_not})"
         return {"outcome": "planned", "message": message}
+    if plan.get("keeps_driver") and missing:
+        return {
+            "outcome": "planned",
+            "message": f"a run would add {', '.join(missing)} beside {driver}, which stays as "
+            f"it runs (no purge, no driver install, no reboot; {len(plan.get('steps') or [])} "
+            "steps), then verify",
+        }
     if why_not:
         return {"outcome": "blocked", "message": why_not}
     message = (
@@ -253,6 +260,28 @@ def seconds_to_reboot(result: dict | None) -> int:
     """Whole seconds until a demo machine's scheduled (simulated) reboot comes due."""
     due = (result or {}).get("reboot_due_at")
     return max(0, math.ceil(due - time.time())) if isinstance(due, (int, float)) else 0
+
+
+def installed_message(plan: dict, added: list[str]) -> str:
+    """A host the install and verify went through on: the driver installed, or (the plan kept
+    the running driver) what was added beside it."""
+    driver = plan.get("driver")
+    if not plan.get("keeps_driver"):
+        return f"{driver} installed and verified"
+    what = f"added {', '.join(added)} beside {driver}" if added else f"kept {driver}"
+    return f"{what}, which stayed as it ran (no purge, no driver install, no reboot); verified"
+
+
+def reinstall_advice(plan: dict, host: str, options: list[str]) -> str:
+    """What to do about a host that runs the planned driver, which nvwizard therefore does not
+    install again, when verify fails: the host's nvwizard_options with --reinstall."""
+    words = json.dumps([*(options or []), "--reinstall"])
+    return (
+        f"nothing was reinstalled: {plan.get('driver')} is installed and loaded as planned. "
+        "Fix what verify names, or have the playbook purge and install it again (and reboot): "
+        f"set this host's nvwizard_options to {words} (inventory: {host} "
+        f"nvwizard_options='{words}'), run the playbook again, then remove --reinstall"
+    )
 
 
 def verify_failure(result: dict | None, stderr: str) -> str:
@@ -330,6 +359,8 @@ class FilterModule:
             "nvwizard_install_failure": install_failure,
             "nvwizard_seconds_to_reboot": seconds_to_reboot,
             "nvwizard_verify_failure": verify_failure,
+            "nvwizard_reinstall_advice": reinstall_advice,
+            "nvwizard_installed_message": installed_message,
             "nvwizard_pin_write": pin_write,
             "nvwizard_unchanged_summary": unchanged_summary,
             "nvwizard_report_lines": report_lines,
