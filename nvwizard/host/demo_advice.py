@@ -104,8 +104,15 @@ def demo_reboot_after_install(
     without one loads it, so no activation is offered. `activation_ruled_out`: loading it
     without a reboot just failed, or cannot work until the reboot (a kernel update waits for
     it), so it is not offered either."""
-    offer_activate = not activation_ruled_out and mok_certificate is None
-    return demo_reboot(demo, offer_activate)
+    return demo_reboot(demo, activate_offered(mok_certificate, activation_ruled_out))
+
+
+def activate_offered(mok_certificate: str | None, activation_ruled_out: bool) -> bool:
+    """Whether advice on a demo offers `nvwizard activate` beside its reboot: not where the
+    module DKMS built under Secure Boot loads on no simulated boot (`mok_certificate`), nor
+    where loading it without a reboot just failed or a kernel update waits for the reboot
+    (`activation_ruled_out`). The one rule for every place that advises it."""
+    return not activation_ruled_out and mok_certificate is None
 
 
 def demo_reboot_to_load(

@@ -66,7 +66,10 @@ def build_activation_plan(facts: ActivationFacts, activation: Activation, host_l
         warnings=list(activation.notes),
         purpose=pm.ACTIVATE_PLAN,
     )
-    return _without_fabric_manager(for_demo(plan, facts.demo), fabric_manager_gap(facts))
+    return _without_fabric_manager(
+        for_demo(plan, facts.demo, reboot_first=facts.pending_kernel is not None),
+        fabric_manager_gap(facts),
+    )
 
 
 def _without_fabric_manager(plan: Plan, gap: str | None) -> Plan:

@@ -194,4 +194,4 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         released_holds=released,
         carried_holds=carried.packages,
     )
-    return for_demo(plan, report.demo)
+    return for_demo(plan, report.demo, reboot_first=report.pending_kernel is not None)

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from nvwizard.host.demo_advice import (
     DemoRef,
+    activate_offered,
     demo_repair,
     install_again,
     on_a_real_machine,
@@ -47,22 +48,26 @@ _ACTIVATION = {
 }
 
 
-def for_demo(plan: Plan, demo: DemoRef | None) -> Plan:
+def for_demo(plan: Plan, demo: DemoRef | None, *, reboot_first: bool) -> Plan:
     """`plan` with each step's `on_failure` in the commands that reach `demo` (None: a real
-    machine's plan, returned as it is)."""
+    machine's plan, returned as it is). `reboot_first`: a kernel update waits for the reboot
+    (the report's or the activation facts' `pending_kernel`), so loading the driver without
+    one is ruled out until then and no step offers `nvwizard activate` (as `status`,
+    `install` and `verify` say it: host/demo_advice.py)."""
     if demo is None:
         return plan
-    plan.steps = [for_demo_step(step, plan, demo) for step in plan.steps]
+    plan.steps = [for_demo_step(step, plan, demo, reboot_first) for step in plan.steps]
     return plan
 
 
-def for_demo_step(step: Step, plan: Plan, demo: DemoRef) -> Step:
-    """`step` of `plan` with its `on_failure` in the commands that reach `demo`."""
-    return replace(step, on_failure=on_failure(step, plan, demo))
+def for_demo_step(step: Step, plan: Plan, demo: DemoRef, reboot_first: bool = False) -> Step:
+    """`step` of `plan` with its `on_failure` in the commands that reach `demo` (the engine's
+    own steps, a restart or a hold, offer no activation: `reboot_first` does not matter)."""
+    return replace(step, on_failure=on_failure(step, plan, demo, reboot_first))
 
 
-def on_failure(step: Step, plan: Plan, demo: DemoRef) -> str:
-    """What to do if `step` of `plan` fails on `demo`."""
+def on_failure(step: Step, plan: Plan, demo: DemoRef, reboot_first: bool = False) -> str:
+    """What to do if `step` of `plan` fails on `demo` (`reboot_first`: see `for_demo`)."""
     driver = plan.driver or None
     if step.kind in _PACKAGE_MANAGER:
         if demo.saved_in is None:
@@ -76,11 +81,13 @@ def on_failure(step: Step, plan: Plan, demo: DemoRef) -> str:
     if step.kind in _BY_HAND:
         return on_a_real_machine(step.on_failure)
     # loading it without a reboot is what failed, or a module DKMS built under Secure Boot,
-    # which loads on no simulated machine (it enrols no key): the demo's reboot alone
+    # which loads on no simulated machine (it enrols no key), or a kernel update waits for
+    # the reboot: the demo's reboot alone
+    ruled_out = plan.purpose == pm.ACTIVATE_PLAN or reboot_first
     reboot = reboot_the_demo(
         demo.name,
         demo.saved_in,
-        offer_activate=plan.purpose != pm.ACTIVATE_PLAN and plan.mok_certificate is None,
+        offer_activate=activate_offered(plan.mok_certificate, ruled_out),
         accept=[b.id for b in plan.blockers],  # an unkept demo's install accepts them again
     )
     if step.kind in (pm.REBOOT, pm.VERIFY_DRIVER):

@@ -34,4 +34,4 @@ def build_reboot_plan(facts: ActivationFacts, host_label: str) -> Plan:
         purpose=pm.REBOOT_PLAN,
         mok_certificate=dkms_certificate(facts.os_id) if facts.rejected_at_boot else None,
     )
-    return for_demo(plan, facts.demo)
+    return for_demo(plan, facts.demo, reboot_first=facts.pending_kernel is not None)

@@ -125,4 +125,4 @@ def build_repair_plan(report: Report, lock_timeout_s: int = pm.DEFAULT_LOCK_TIME
         modules="",
         purpose=pm.REPAIR_PLAN,
     )
-    return for_demo(plan, report.demo)
+    return for_demo(plan, report.demo, reboot_first=report.pending_kernel is not None)

@@ -76,7 +76,7 @@ def activation_facts(host: Host, driver: str | None = None) -> ActivationFacts:
         console_framebuffer=framebuffers[0].name if framebuffers else None,
         gpu_processes=tuple(processes),
         services=tuple(gpu_service_states(host, {p.name for p in processes})),
-        pending_kernel=_pending_kernel(host, kernel, packages),
+        pending_kernel=pending_kernel_package(host, kernel, packages),
         desktop=is_headless(session, packages) is False,
         demo=demo_of(host),
         os_id=(host.os_release() or {}).get("ID") or None,
@@ -172,7 +172,7 @@ def _nvidia_devices(host: Host) -> list[PciDevice]:
     return [d for d in devices if d.vendor_id == "10de" and (d.class_code or "03").startswith("03")]
 
 
-def _pending_kernel(host: Host, kernel: str | None, packages: list[DpkgEntry]) -> str | None:
+def pending_kernel_package(host: Host, kernel: str | None, packages: list[DpkgEntry]) -> str | None:
     """The kernel package a pending reboot is for: named in reboot-required.pkgs, or, where
     only reboot-required says a reboot is pending, a linux-image newer than the running one."""
     named = misc.parse_reboot_required_pkgs(host.read("reboot-required-pkgs.txt") or "")
@@ -198,5 +198,5 @@ def reboot_comes_first(host: Host) -> str | None:
     leaves it out while this holds. None: nothing rules it out until then."""
     host = host.fresh()
     kernel = uname.parse_uname_r(host.read("uname-r.txt") or "")
-    pending = _pending_kernel(host, kernel, _packages(host))
+    pending = pending_kernel_package(host, kernel, _packages(host))
     return pending_kernel_reason(pending) if pending is not None else None

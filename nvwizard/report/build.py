@@ -50,6 +50,7 @@ from nvwizard.knowledge.packages import (
     parse_driver_package,
 )
 from nvwizard.report import debian
+from nvwizard.report.activation_facts import pending_kernel_package
 from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
 from nvwizard.report.debian import DebianFacts
 from nvwizard.report.facts import ExtraFacts
@@ -376,9 +377,10 @@ def _add_stack_and_findings(
     words: FrontEndWords,
     devices: list[PciDevice] | None = None,
 ) -> None:
-    """The GPU services, the kernel's headers metapackages, the developer stack, this boot's
-    kernel log and, last, the findings, which read the whole report. `sources` is None where
-    apt's sources were not read."""
+    """The GPU services, a kernel update waiting for the reboot, the kernel's headers
+    metapackages, the developer stack, this boot's kernel log and, last, the findings, which
+    read the whole report. `sources` is None where apt's sources were not read."""
+    report.pending_kernel = pending_kernel_package(host, report.kernel, packages)
     report.gpu_services = gpu_service_states(host, {p.name for p in report.gpu_processes})
     report.kernel_metapackages = kernel_metapackages(packages, report.os_id, report.kernel)
     report.headers_metapackages = offered_headers_metapackages(

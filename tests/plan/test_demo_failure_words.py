@@ -160,3 +160,22 @@ def test_the_activation_steps_on_a_demo_name_its_reboot_not_sudo_reboot():
 def test_the_activation_steps_on_this_machine_keep_sudo_reboot():
     plan = build_activation_plan(UPGRADE, decide_activation(UPGRADE), "this machine")
     assert "`sudo reboot`" in plan.step("load-nvidia").on_failure
+
+
+def test_a_waiting_kernel_update_rules_activate_out_of_a_demo_plan_s_words(tmp_path, monkeypatch):
+    """nvml-mismatch waits for the reboot into linux-image-5.15.0-164-generic: `activate`
+    refuses until then, so neither the install's reboot step nor `reboot`'s own plan offers
+    it (as `status`, `install` and `verify` already do not: host/demo_advice.py)."""
+    from nvwizard.plan.reboot import build_reboot_plan
+    from nvwizard.report.activation_facts import activation_facts
+
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    host = demo_host("nvml-mismatch")
+    report = build_report(host, today=TODAY)
+    plan = build_plan(report, replace(default_choices(report), reboot=True))
+    reboot_alone = build_reboot_plan(activation_facts(host), host.label)
+    for words in (plan.step("reboot").on_failure, reboot_alone.step("reboot").on_failure):
+        assert words == (
+            "Reboot the demo: `nvwizard reboot --demo nvml-mismatch` reboots it; then run "
+            "`nvwizard verify --demo nvml-mismatch`."
+        )
