@@ -16,6 +16,7 @@ import argparse
 import shlex
 import sys
 import textwrap
+from collections.abc import Iterable
 
 from nvwizard.errors import RefusedError, UsageError
 
@@ -49,17 +50,19 @@ def accept_options(ids: list[str]) -> str:
     return shlex.join(word for name in ids for word in (ACCEPT_OPTION, name))
 
 
-def check_accept_ids(accepted: list[str]) -> None:
-    """A usage error (exit 2) for an id that no blocking condition has, naming the valid ones:
-    a typo must not leave a condition unaccepted, nor pass unnoticed."""
+def check_accept_ids(accepted: list[str], ids: Iterable[str] | None = None) -> None:
+    """A usage error (exit 2) for an id that no blocking condition has, naming the valid ones
+    (`ids`; None: an install plan's, BLOCKER_IDS): a typo must not leave a condition
+    unaccepted, nor pass unnoticed."""
     # lazy: only when a command that applies a plan runs (see cli/commands.py)
     from nvwizard.plan.blockers import BLOCKER_IDS
 
-    unknown = [name for name in accepted if name not in BLOCKER_IDS]
+    valid = list(BLOCKER_IDS if ids is None else ids)
+    unknown = [name for name in accepted if name not in valid]
     if unknown:
         raise UsageError(
             f"{ACCEPT_OPTION} {shlex.quote(unknown[0])}: no blocking condition has this id; "
-            f"the ids are: {', '.join(BLOCKER_IDS)}"
+            f"the ids are: {', '.join(valid)}"
         )
 
 

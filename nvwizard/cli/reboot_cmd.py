@@ -14,7 +14,11 @@ message, shown, confirmed and applied like an install's steps, and journaled lik
   a usage error (exit 2).
 
 The machine is shown first (the module for the running kernel, what is loaded, Secure Boot,
-the GPU's users): a reboot ends every job on it.
+the GPU's users): a reboot ends every job on it. Where no nvidia module exists for the kernel
+that boots next (a kernel update waits without Canonical's signed modules or a DKMS build for
+it: verify's next-boot-modules check), the machine would come back without an NVIDIA driver:
+the plan's blocking condition `no-next-boot-module`, named before the question (a yes accepts
+it) and refused under --yes unless `--accept no-next-boot-module` (exit 3).
 """
 
 from __future__ import annotations
@@ -53,8 +57,9 @@ EXIT_CODES = (
     ),
     (
         EXIT_REFUSED,
-        "refused: not root, not confirmed, another apply running, no NVIDIA driver installed "
-        "or no NVIDIA GPU",
+        "refused: not root, not confirmed, another apply running, no NVIDIA driver installed, "
+        "no NVIDIA GPU, or (--yes) no nvidia module for the kernel that boots next without "
+        "--accept no-next-boot-module",
     ),
     (
         EXIT_INTERRUPTED,
@@ -89,6 +94,16 @@ def register(subparsers, add_machine_options) -> None:
             action.help = "refused (exit 2): a capture bundle is a snapshot, nothing there reboots"
     parser.add_argument("-y", "--yes", action="store_true", help="reboot without asking")
     parser.add_argument(
+        "--accept",
+        metavar="ID",
+        action="append",
+        default=[],
+        dest="accept",
+        help="with --yes, reboot even though the kernel that boots next has no nvidia module "
+        "(no-next-boot-module: the machine comes back without an NVIDIA driver); without it "
+        "--yes refuses that reboot (exit 3)",
+    )
+    parser.add_argument(
         "--dry-run",
         action="store_true",
         help="show the machine and the step with its exact command; run nothing",
@@ -98,10 +113,14 @@ def register(subparsers, add_machine_options) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.cli.consent import check_accept_ids
+    from nvwizard.plan.reboot import REBOOT_BLOCKER_IDS
     from nvwizard.simulator.select import host_from_args
 
     if not args.dry_run and args.machine is None and args.demo is None:
         refuse_unless_we_may_apply_here()
+
+    check_accept_ids(args.accept, REBOOT_BLOCKER_IDS)
     host = host_from_args(args.machine, args.demo)
     if host.kind == "bundle":  # read like any command's, then refused: a snapshot
         raise UsageError(BUNDLE_REFUSED.format(folder=shown(args.machine)))
@@ -113,6 +132,7 @@ def reboot(host, args: argparse.Namespace) -> int:
     # lazy: only when this command runs (see cli/commands.py)
     from nvwizard.cli.activate_cmd import nothing_installed
     from nvwizard.cli.activation_text import format_facts
+    from nvwizard.cli.consent import accept_lines, refuse_unaccepted
     from nvwizard.plan.reboot import build_reboot_plan
     from nvwizard.plan.text import format_plan_steps
     from nvwizard.report.activation_facts import activation_facts
@@ -120,7 +140,7 @@ def reboot(host, args: argparse.Namespace) -> int:
     facts = activation_facts(host, None)
     if facts.module_version is None and facts.driver == "nvidia":
         raise RefusedError(nothing_installed(host, "nothing to load at a reboot"))
-    plan = build_reboot_plan(facts, host.label)
+    plan = build_reboot_plan(facts, host.label, _missing_module(host))
     printer, apply = ProgressPrinter(), None
     if not args.dry_run and not host.is_real:
         # lazy: only when this command runs (see cli/commands.py)
@@ -134,10 +154,14 @@ def reboot(host, args: argparse.Namespace) -> int:
         print(note, flush=True)
     print("", flush=True)
     print(format_plan_steps(plan), flush=True)
+    for line in accept_lines(plan, args.accept):
+        print(line, flush=True)
     if args.dry_run:
         print("\nDry run: nothing was run.", flush=True)
         return EXIT_OK
-    confirm(args, _question(host, facts))
+    if args.yes:  # nobody is asked: only what was accepted by id goes ahead
+        refuse_unaccepted(plan, args.accept)
+    confirm(args, _question(host, facts, plan))
     print("", flush=True)
     if apply is None:
         return _schedule_here(plan, printer)
@@ -151,7 +175,7 @@ def _notes(host, facts, plan) -> list[str]:
     from nvwizard.knowledge.secure_boot import before_the_reboot, demo_after_the_install
     from nvwizard.report.activation import LOADED, decide_activation
 
-    notes = []
+    notes = [f"Blocking condition [{b.id}]: {b.message}" for b in plan.blockers]
     activation = decide_activation(facts)
     if activation.verdict == LOADED:
         notes.append(
@@ -170,12 +194,25 @@ def _notes(host, facts, plan) -> list[str]:
     return notes
 
 
-def _question(host, facts) -> str:
+def _missing_module(host) -> str | None:
+    """Why the kernel that boots next has no nvidia module, and the fix; None: it has one."""
     # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.engine.next_boot import missing_next_boot_module
+
+    check = missing_next_boot_module(host)
+    if check is None:
+        return None
+    return f"{check.detail}: the machine would come back without an NVIDIA driver. {check.fix}"
+
+
+def _question(host, facts, plan) -> str:
+    # lazy: only when this command runs (see cli/commands.py)
+    from nvwizard.cli.consent import consent_question
     from nvwizard.report.activation import count_words, gpu_jobs
 
     jobs = gpu_jobs(facts)
     ending = f", ending {count_words(len(jobs), 'job')} on the GPU" if jobs else ""
+    ending += consent_question(plan)
     if host.is_real:
         return f"Reboot this machine in one minute{ending}?"
     return f"Reboot {host.label}{ending} (simulated: this computer does not reboot)?"

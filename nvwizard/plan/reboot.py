@@ -7,6 +7,12 @@ state file then says a reboot is scheduled and a verification is due. The plan n
 driver installed now, as an activation's does (its flavour is what `verify` expects to find
 loaded after the boot), and under Secure Boot with a module DKMS built, the key's
 certificate: that boot rejects the module until the key is enrolled.
+
+Where no nvidia module exists for the kernel that boots next (a kernel update waits, and
+neither Canonical's signed modules nor a DKMS build exist for it: verify's next-boot-modules
+check, asked by the caller), the plan has the blocking condition `no-next-boot-module`: the
+machine would come back without an NVIDIA driver. `reboot` asks with it named, and `reboot
+--yes` reboots only with `--accept no-next-boot-module`.
 """
 
 from __future__ import annotations
@@ -15,13 +21,24 @@ from nvwizard.knowledge.packages import parse_driver_package
 from nvwizard.knowledge.secure_boot import dkms_certificate
 from nvwizard.plan import models as pm
 from nvwizard.plan.demo_words import for_demo
-from nvwizard.plan.models import Choices, Plan
+from nvwizard.plan.models import Blocker, Choices, Plan
 from nvwizard.plan.services import reboot_step
 from nvwizard.report.activation import ActivationFacts
 
+NO_NEXT_BOOT_MODULE = "no-next-boot-module"
+# the blocking conditions a reboot's plan may have (`reboot --accept ID`)
+REBOOT_BLOCKER_IDS = {
+    NO_NEXT_BOOT_MODULE: "the kernel that boots next has no nvidia module: the machine comes "
+    "back without an NVIDIA driver",
+}
 
-def build_reboot_plan(facts: ActivationFacts, host_label: str) -> Plan:
-    """The reboot of the machine `facts` were read on, to load the driver installed there."""
+
+def build_reboot_plan(
+    facts: ActivationFacts, host_label: str, missing_module: str | None = None
+) -> Plan:
+    """The reboot of the machine `facts` were read on, to load the driver installed there.
+    `missing_module`: why no nvidia module exists for the kernel that boots next, and its
+    fix (None: one exists, or which kernel boots next is not known)."""
     driver = parse_driver_package(facts.driver)
     plan = Plan(
         steps=[reboot_step()],
@@ -34,4 +51,7 @@ def build_reboot_plan(facts: ActivationFacts, host_label: str) -> Plan:
         purpose=pm.REBOOT_PLAN,
         mok_certificate=dkms_certificate(facts.os_id) if facts.rejected_at_boot else None,
     )
+    if missing_module is not None:
+        message = f"{missing_module[0].upper()}{missing_module[1:]}"
+        plan.blockers = [Blocker(NO_NEXT_BOOT_MODULE, message)]
     return for_demo(plan, facts.demo, reboot_first=facts.pending_kernel is not None)
