@@ -54,7 +54,12 @@ from nvwizard.engine.verify_facts import (
 from nvwizard.engine.verify_fixes import THIS_MACHINE, Fixes, fixes_for
 from nvwizard.engine.verify_modules import REPAIR_FIRST, check_next_boot_modules, next_boot_kernel
 from nvwizard.engine.verify_packages import check_packages_configured, deferring_to_the_repair
-from nvwizard.engine.verify_run_installed import run_flavour, run_installed, run_module_version
+from nvwizard.engine.verify_run_installed import (
+    run_flavour,
+    run_installed,
+    run_module_version,
+    run_nvidia_smi,
+)
 from nvwizard.engine.verify_secure_boot import pointing_to_the_enrolment, with_key_enrolment
 from nvwizard.engine.verify_stack import stack_checks
 from nvwizard.engine.verify_unlisted import (
@@ -283,7 +288,9 @@ def run_checks(
         run_flavour(report, fixes, bundle)
         if run and not chosen_flavour
         else check_flavour(report, flavour, packages, bool(chosen_flavour), fixes, listed),
-        check_nvidia_smi(report, flavour or installed_debian_flavour(packages), fixes),
+        run_nvidia_smi(run, fixes)
+        if run and _no_smi_output(report)
+        else check_nvidia_smi(report, flavour or installed_debian_flavour(packages), fixes),
         check_nouveau(report, installed or run is not None, fixes, bundle),
         not_checkable
         or _by_hand_unless_repair(
@@ -293,6 +300,11 @@ def run_checks(
     if repair is not None:  # the first thing to do: nothing else helps before it
         checks.insert(0, repair)
     return pointing_to_the_enrolment(checks, fixes)
+
+
+def _no_smi_output(report: Report) -> bool:
+    smi = report.nvidia_smi
+    return smi is None or (smi.status == "error" and not smi.message)
 
 
 def _by_hand_unless_repair(check: VerifyCheck, fixes: Fixes) -> VerifyCheck:

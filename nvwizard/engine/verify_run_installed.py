@@ -164,3 +164,21 @@ def run_next_boot_modules(
         f"Boot {kernel} and run NVIDIA's .run installer again (with `--dkms`, DKMS rebuilds it "
         f"for each new kernel). {to_apt(finding)}",
     )
+
+
+def run_nvidia_smi(finding: Finding, fixes: Fixes = THIS_MACHINE) -> VerifyCheck:
+    """nvidia-smi gave no output where NVIDIA's .run installer put the driver: that installer
+    puts nvidia-smi in /usr/bin itself, so it is missing (removed, or an installation cut
+    short) or fails to start; no package would bring it ("Install the driver first" is false
+    there, and nvidia-utils-* beside a .run driver conflicts with its files)."""
+    return VerifyCheck(
+        "nvidia-smi",
+        False,
+        f"nvidia-smi gave no output, with a driver {NOT_APT}: the installer's "
+        "/usr/bin/nvidia-smi is missing or fails to start",
+        fixes.by_hand(
+            "Run `nvidia-smi` and read its error; if it is missing, run NVIDIA's .run installer "
+            "of the loaded version again."
+        )
+        + f" {to_apt(finding)}",
+    )

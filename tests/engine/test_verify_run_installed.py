@@ -194,3 +194,24 @@ def test_packages_installed_beside_the_run_traces_are_judged_as_before(places):
     version = checks_of(host, state)["module-version"]
     assert not version.ok
     assert "nvidia-utils-550 550.144.03 is installed (NVML version mismatch)" in version.detail
+
+
+@pytest.mark.parametrize("output", [None, ""], ids=["not-run", "empty"])
+def test_no_nvidia_smi_output_with_a_run_driver_says_so_not_install_the_driver(places, output):
+    """The .run installer puts nvidia-smi in /usr/bin itself: no output from it, with that
+    driver loaded, is nvidia-smi missing or failing, not a driver to install."""
+    machine, state = places
+    host = run_machine(machine)
+    if output is None:
+        (machine / "nvidia-smi.txt").unlink()  # no output: the command is not there
+    else:
+        (machine / "nvidia-smi.txt").write_text(output)
+    check = checks_of(host, state)["nvidia-smi"]
+    assert not check.ok
+    assert check.detail == (
+        f"nvidia-smi gave no output, with a driver {NOT_APT}: the installer's /usr/bin/nvidia-smi "
+        "is missing or fails to start"
+    )
+    assert INSTALL_FIRST not in (check.fix or "")
+    assert (check.fix or "").startswith("Run `nvidia-smi` and read its error")
+    assert "`sudo nvidia-uninstall` (or `sudo nvidia-installer --uninstall`)" in (check.fix or "")
