@@ -13,7 +13,8 @@ from nvwizard.report.build import build_report
 
 SAMPLES = Path(__file__).resolve().parents[1] / "detect" / "samples"
 BUS_IDS = {"gpu-fallen-off-bus", "gpus-missing-from-nvidia-smi", "gpu-passthrough"}
-BUS_IDS |= {"gpu-switched-off"}
+BUS_IDS |= {"gpu-switched-off", "gpu-rev-ff-unconfirmed"}
+LAPTOP_GREP = "bus/lspci-grep-nvidia-laptop-gtx765m-switched-off.txt"
 
 # open-gpu-kernel-modules#387: four RTX 2080 Ti, GPU 1 at 0000:0B:00.0 fell off the bus; the
 # issue posted no lspci, so these lines are composed (-nn -k), its GPU reading all ones
@@ -91,14 +92,44 @@ def test_a_laptops_switched_off_gpu_is_no_fault(tmp_path):
         assert "not a fault" in found["gpu-switched-off"].message
 
 
-def test_rev_ff_alone_on_a_server_is_fallen_off(tmp_path):
-    """A grep-filtered paste shows no integrated GPU: rev ff is then taken as lost."""
-    line = (
+def test_rev_ff_in_a_whole_listing_without_integrated_graphics_is_fallen_off(tmp_path):
+    """A whole lspci (its host bridge and the rest listed) with no Intel or AMD graphics: a
+    server's GPU reading all ones has fallen off the bus."""
+    lines = (
+        "00:00.0 Host bridge [0600]: Intel Corporation Sky Lake-E DMI3 Registers [8086:2020] "
+        "(rev 07)\n"
         "3b:00.0 3D controller [0302]: NVIDIA Corporation TU104GL [Tesla T4] [10de:1eb8] (rev ff)\n"
     )
+    found = by_id(report_of(tmp_path, lspci_nn=lines))
+    assert found["gpu-fallen-off-bus"].severity == "block"
+    assert "gpu-switched-off" not in found and "gpu-rev-ff-unconfirmed" not in found
+
+
+def test_a_grep_filtered_laptop_listing_is_no_evidence_of_a_lost_gpu(tmp_path):
+    """`lspci | grep -i nvidia` on the laptop whose GTX 765M is switched off: its one line
+    reads rev ff, and grep dropped the Intel graphics beside it (and any driver line). That
+    is no evidence either way: no blocking condition, a warning that asks for the whole
+    listing."""
+    found = by_id(report_of(tmp_path, lspci_nn=sample(LAPTOP_GREP)))
+    assert "gpu-fallen-off-bus" not in found and "gpu-switched-off" not in found
+    unconfirmed = found["gpu-rev-ff-unconfirmed"]
+    assert unconfirmed.severity == "warn"
+    assert unconfirmed.message == (
+        "lspci shows rev ff (its config space reads all ones) for 0000:01:00.0 (GeForce GTX "
+        "765M), but the listing has only NVIDIA devices (filtered, e.g. through `grep -i "
+        "nvidia`): a laptop's GPU switched off to save power and a GPU fallen off the bus look "
+        "the same there."
+    )
+    assert "`lspci -nnk`" in unconfirmed.fix
+    assert [f.id for f in found.values() if f.severity == "block"] == []
+
+
+def test_a_filtered_listing_with_nvidia_bound_to_the_rev_ff_gpu_is_fallen_off(tmp_path):
+    """The driver held it and it stopped answering: evidence enough, filtered or not."""
+    line = sample(LAPTOP_GREP) + "\tKernel driver in use: nvidia\n"
     found = by_id(report_of(tmp_path, lspci_nn=line))
     assert found["gpu-fallen-off-bus"].severity == "block"
-    assert "gpu-switched-off" not in found
+    assert "gpu-rev-ff-unconfirmed" not in found
 
 
 def test_a_gpu_nvidia_smi_does_not_list_beside_the_others_is_named(tmp_path):

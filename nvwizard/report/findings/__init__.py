@@ -74,6 +74,7 @@ from nvwizard.report.findings.advice import (
 from nvwizard.report.findings.bus import (
     gpu_fallen_off_bus,
     gpu_passthrough,
+    gpu_rev_ff_unconfirmed,
     gpu_switched_off,
     gpus_missing_from_nvidia_smi,
 )
@@ -140,6 +141,7 @@ CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (
     debian_components_missing,
     loaded_driver_cannot_drive_gpu,
     gpu_fallen_off_bus,
+    gpu_rev_ff_unconfirmed,
     gpus_missing_from_nvidia_smi,
     gpu_hardware_errors,
     gsp_firmware_errors,

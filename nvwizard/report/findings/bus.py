@@ -50,12 +50,26 @@ def switched_off(gpu: Gpu, facts: ExtraFacts) -> bool:
     )
 
 
+def _only_nvidia_listed(facts: ExtraFacts) -> bool:
+    """The device listing has NVIDIA devices alone: a paste filtered through `grep -i nvidia`
+    (a whole lspci, and sysfs, list the host bridge and the rest), which hides whether
+    integrated graphics sit beside the GPU, and grep drops `-k`'s driver lines too."""
+    return bool(facts.pci_devices) and all(d.vendor_id == "10de" for d in facts.pci_devices)
+
+
+def unconfirmed(gpu: Gpu, facts: ExtraFacts) -> bool:
+    """`rev ff` on a GPU no driver is seen to hold, in a listing filtered to NVIDIA devices:
+    no evidence either way (a laptop's switched-off GPU reads the same)."""
+    return gpu.revision == _ALL_ONES and gpu.driver_in_use is None and _only_nvidia_listed(facts)
+
+
 def lost_gpus(report: Report, facts: ExtraFacts) -> dict[str, str]:
     """The GPUs that fell off the bus, by address, each with the evidence."""
     lost: dict[str, str] = {}
     for gpu in report.gpus:
-        if gpu.revision == _ALL_ONES and not switched_off(gpu, facts):
-            lost[gpu.pci_address] = "lspci: rev ff, its config space reads all ones"
+        if gpu.revision != _ALL_ONES or switched_off(gpu, facts) or unconfirmed(gpu, facts):
+            continue
+        lost[gpu.pci_address] = "lspci: rev ff, its config space reads all ones"
     smi = report.nvidia_smi
     for unreachable in smi.unreachable if smi else ():
         if unreachable.lost:
@@ -130,6 +144,30 @@ def gpu_switched_off(report: Report, facts: ExtraFacts) -> Finding | None:
         "GPU switched off to save power (bbswitch, PRIME), not a fault.",
         "Nothing to do for a driver install; if it should be on and stays rev ff, power the "
         "machine off and on.",
+    )
+
+
+def gpu_rev_ff_unconfirmed(report: Report, facts: ExtraFacts) -> Finding | None:
+    """`rev ff` seen only in a listing filtered to NVIDIA devices, with no other evidence
+    (nvidia-smi's "GPU is lost" makes it gpu-fallen-off-bus): asks for the whole listing."""
+    lost = lost_gpus(report, facts)
+    gpus = [g for g in report.gpus if unconfirmed(g, facts) and g.pci_address not in lost]
+    if not gpus:
+        return None
+    return Finding(
+        "gpu-rev-ff-unconfirmed",
+        "warn",
+        f"lspci shows rev ff (its config space reads all ones) for "
+        f"{', '.join(_named(g) for g in gpus)}, but the listing has only NVIDIA devices "
+        "(filtered, e.g. through `grep -i nvidia`): a laptop's GPU switched off to save power "
+        "and a GPU fallen off the bus look the same there.",
+        by_hand(
+            report,
+            "Run the whole `lspci -nnk` (not filtered): beside Intel or AMD graphics with no "
+            "driver bound it is switched off, not a fault; otherwise `journalctl -k | grep -iE "
+            "'xid|fallen off'` shows whether it fell off the bus (Xid 79)",
+        )
+        + ".",
     )
 
 
