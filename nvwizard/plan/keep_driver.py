@@ -84,7 +84,7 @@ def keep_driver(report: Report, plan: Plan, other_build: tuple[str, str] | None 
         carried_holds=[],
         keeps_driver=True,
     )
-    return for_demo(kept, report.demo)
+    return for_demo(kept, report.demo, reboot_first=report.pending_kernel is not None)
 
 
 def _hold(report: Report, plan: Plan) -> tuple[list[Step], list[str]]:
