@@ -14,11 +14,9 @@ driver the caller names (`offers=True`, e.g. `plan --driver` for an image build)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from nvwizard.detect import (
-    apt_cache,
     apt_sources,
     dpkg,
     kernel_log,
@@ -33,21 +31,16 @@ from nvwizard.detect import (
 )
 from nvwizard.detect.apt_sources import AptSourceEntry
 from nvwizard.detect.models import (
-    AptPackage,
     DpkgEntry,
     GpuProcess,
     NvidiaSmi,
     OsRelease,
     PciDevice,
-    UbuntuDriversDevice,
 )
 from nvwizard.host.base import Host
 from nvwizard.host.demo_advice import demo_of
-from nvwizard.knowledge.debian import parse_debian_driver
 from nvwizard.knowledge.packages import (
-    is_driver_package,
     is_nvidia_related,
-    parse_driver_package,
 )
 from nvwizard.report import debian
 from nvwizard.report.activation_facts import pending_kernel_package
@@ -68,6 +61,14 @@ from nvwizard.report.headless import is_headless
 from nvwizard.report.kernel_headers import kernel_metapackages, offered_headers_metapackages
 from nvwizard.report.loaded_module import loaded_module
 from nvwizard.report.models import DriverCandidate, Gpu, Report
+from nvwizard.report.offers import (
+    OFFER_SOURCES,
+    Offers,
+    apt_drivers,
+    driver_sources,
+    read_offers,
+    wants_offers,
+)
 from nvwizard.report.ranking import recommendation
 from nvwizard.report.recommend import mark_recommended
 from nvwizard.report.signed_modules import signed_modules_available
@@ -92,8 +93,6 @@ COMMAND_SOURCES = (
 # This boot's kernel log: read only where there is an NVIDIA GPU or driver to judge (without
 # either it says nothing, and `journalctl -k -b` over a long-lived journal takes seconds).
 KERNEL_LOG_SOURCES = ("kernel-log.txt",)
-# What this machine could install: read only when `wants_offers`.
-OFFER_SOURCES = ("ubuntu-drivers-devices.txt", "ubuntu-drivers-list.txt", "apt-cache-show.txt")
 
 
 def _parsed(host: Host, source: str, parser, default):
@@ -159,20 +158,6 @@ def _dpkg_interrupted(host: Host) -> bool:
 # -- the report -----------------------------------------------------------------------------
 
 
-def _driver_sources(
-    ud_devices: list[UbuntuDriversDevice], ud_list: list[str], apt_packages: Sequence[object]
-) -> list[str]:
-    """Which driver sources were read at all (so "none offered" is told from "no data")."""
-    found = []
-    if any(is_nvidia_device(d) for d in ud_devices):
-        found.append("ubuntu-drivers devices")
-    if ud_list:
-        found.append("ubuntu-drivers list")
-    if apt_packages:
-        found.append("apt")
-    return found
-
-
 def find_gpus(
     host: Host, sysfs: list[PciDevice], smi: NvidiaSmi | None = None
 ) -> tuple[list[PciDevice], list[Gpu], list[str]]:
@@ -193,25 +178,6 @@ def find_gpus(
     return devices, gpus, modaliases
 
 
-@dataclass(frozen=True)
-class Offers:
-    """What this machine could install: ubuntu-drivers' answers and apt's driver stanzas."""
-
-    ubuntu_drivers_devices: list[UbuntuDriversDevice] = field(default_factory=list)
-    ubuntu_drivers_list: list[str] = field(default_factory=list)
-    apt_packages: list[AptPackage] = field(default_factory=list)
-    apt_listed: bool = False  # apt answered (a bundle may lack apt-cache-show.txt)
-
-
-def wants_offers(gpus: list[Gpu], packages: list[DpkgEntry]) -> bool:
-    """Whether to ask what this machine could install (OFFER_SOURCES): for its NVIDIA GPUs,
-    or to judge an installed NVIDIA driver (where its packages come from). Without either
-    there is nothing to choose among."""
-    return bool(gpus) or any(
-        is_driver_package(p.name) and p.state[1:2] not in ("", "n", "c") for p in packages
-    )
-
-
 def os_release(host: Host) -> OsRelease | None:
     """The OS, from the os-release fields the host read (with distro); None when unknown."""
     fields = host.os_release()
@@ -230,24 +196,13 @@ def os_release(host: Host) -> OsRelease | None:
     )
 
 
-def read_offers(host: Host) -> Offers:
-    host.prefetch(OFFER_SOURCES)  # apt and ubuntu-drivers side by side
-    listed = _parsed(host, "ubuntu-drivers-list.txt", ubuntu_drivers.parse_list, [])
-    return Offers(
-        _parsed(host, "ubuntu-drivers-devices.txt", ubuntu_drivers.parse_devices, []),
-        [name for name, _ in listed],
-        _parsed(host, "apt-cache-show.txt", apt_cache.parse_apt_cache_show, []),
-        apt_listed=host.read("apt-cache-show.txt") is not None,
+def _start_commands(host: Host, offers: bool | None, gpu_on_bus: bool) -> None:
+    """Announce the sources to read: a live machine runs their commands side by side."""
+    host.prefetch(
+        COMMAND_SOURCES
+        + (OFFER_SOURCES if offers or gpu_on_bus else ())
+        + (KERNEL_LOG_SOURCES if gpu_on_bus else ())
     )
-
-
-def apt_drivers(offered: Offers) -> list[str] | None:
-    """The driver packages apt offers, by the names `--driver` takes (Ubuntu's and Debian's);
-    None where apt was not asked or did not answer."""
-    if not offered.apt_listed:
-        return None
-    names = dict.fromkeys(p.package for p in offered.apt_packages)
-    return [n for n in names if parse_driver_package(n) or parse_debian_driver(n)]
 
 
 def build_report(
@@ -263,11 +218,7 @@ def build_report(
     `headless`: the user's answer, ranked before detection's. `words`: the fixes' front end."""
     sysfs = _parsed(host, "sysfs-pci.txt", sysfs_pci.parse_sysfs_pci, [])
     gpu_on_bus = any(is_nvidia_display(d) for d in sysfs)
-    host.prefetch(
-        COMMAND_SOURCES
-        + (OFFER_SOURCES if offers or gpu_on_bus else ())
-        + (KERNEL_LOG_SOURCES if gpu_on_bus else ())
-    )
+    _start_commands(host, offers, gpu_on_bus)
     release = os_release(host)
     kernel = _parsed(host, "uname-r.txt", uname.parse_uname_r, None)
     smi = _parsed(host, "nvidia-smi.txt", nvidia_smi.parse_nvidia_smi, None)
@@ -324,7 +275,7 @@ def build_report(
         )
         if gpus
         else [],
-        driver_sources=_driver_sources(
+        driver_sources=driver_sources(
             offered.ubuntu_drivers_devices, offered.ubuntu_drivers_list, offered.apt_packages
         ),
         source=host.label,

@@ -8,12 +8,8 @@ caller names a driver (`offers=True`: `plan --driver` for an image build).
 from __future__ import annotations
 
 from nvwizard.host.base import Host
-from nvwizard.report.build import (
-    COMMAND_SOURCES,
-    KERNEL_LOG_SOURCES,
-    OFFER_SOURCES,
-    build_report,
-)
+from nvwizard.report.build import COMMAND_SOURCES, KERNEL_LOG_SOURCES, build_report
+from nvwizard.report.offers import OFFER_SOURCES
 
 KERNEL = "6.8.0-94-generic"
 BOCHS = (
