@@ -4,7 +4,6 @@ asks and `plan --simulate` runs it alone: apt's install and remove sets, and a r
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING, TextIO
 
 from nvwizard.errors import RefusedError
@@ -31,30 +30,10 @@ def simulate_or_refuse(host: Host, plan: Plan, out: TextIO) -> tuple[Simulation,
 
 
 def what_to_do(plan: Plan, check: SimulationCheck, demo: bool = False) -> list[str]:
-    """The options that resolve a stop on packages the purge would drag along. On a `demo`, a
-    package only a person at a real machine would remove is said as that."""
+    """The options that resolve a stop on packages the purge would drag along, in the command
+    line's words (plan/dragged_advice.py says them for both front ends)."""
     # lazy: only when a command simulates (see cli/commands.py)
-    from nvwizard.host.demo_advice import on_a_real_machine
-    from nvwizard.plan.simulate import dragged_packages
+    from nvwizard.plan.dragged_advice import dragged_advice
+    from nvwizard.report.wording import COMMAND_LINE
 
-    dragged = dragged_packages(plan, check)
-    advice = []
-    if dragged.purge_too:
-        options = shlex.join(arg for name in dragged.purge_too for arg in ("--also-purge", name))
-        advice.append(f"to purge {_them(dragged.purge_too)} too, add {options}")
-    if dragged.unkeep:
-        options = shlex.join(arg for name in dragged.unkeep for arg in ("--keep", name))
-        advice.append(f"{_them(dragged.unkeep)} cannot stay without the driver: drop {options}")
-    if dragged.by_hand:
-        names, it = " ".join(dragged.by_hand), _them(dragged.by_hand)
-        purge = shlex.join(["sudo", "apt-get", "purge", *dragged.by_hand])
-        remove = f"if no longer needed, remove {it} first ({purge})"
-        if demo:  # this computer's apt-get never reaches the demo, nor does nvwizard remove it
-            remove = f"{on_a_real_machine(remove)}; no nvwizard command removes {it} from the demo"
-        need = "needs" if len(dragged.by_hand) == 1 else "need"
-        advice.append(f"{names} {need} the driver{'. ' if demo else ': '}{remove}")
-    return advice
-
-
-def _them(names: list[str]) -> str:
-    return "it" if len(names) == 1 else "them"
+    return dragged_advice(plan, check, COMMAND_LINE, demo)

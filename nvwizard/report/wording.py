@@ -34,6 +34,16 @@ class FrontEndWords:
     after_reboot: str
     # keep the container toolkit the purge would take, or install it again after it
     keep_container_toolkit: str
+    # What resolves a simulation's stop on packages the purge would drag along
+    # (plan/dragged_advice.py): `{names}` the packages, `{it}` "it" or "them", `{also_purge}`
+    # and `{keep}` the install options that say it (`--also-purge NAME`..., `--keep NAME`...).
+    # Tick (or untick again) the kept packages the purge would drag along anyway:
+    dragged_purge_too: str
+    dragged_unkeep: str
+    # remove a package outside nvwizard's lists by hand first; `{purge}` the apt-get command
+    dragged_remove: str
+    # on a demo: that nothing in this front end removes such a package from the demo
+    dragged_not_from_demo: str
 
 
 COMMAND_LINE = FrontEndWords(
@@ -48,6 +58,10 @@ COMMAND_LINE = FrontEndWords(
     after_reboot="`{verify}`",
     keep_container_toolkit="drop --also-purge {toolkit}, or add --container-toolkit to install "
     "it again",
+    dragged_purge_too="to purge {it} too, add {also_purge}",
+    dragged_unkeep="{names} cannot stay without the driver: drop {keep}",
+    dragged_remove="if no longer needed, remove {it} first ({purge})",
+    dragged_not_from_demo="no nvwizard command removes {it} from the demo",
 )
 
 WIZARD = FrontEndWords(
@@ -62,4 +76,10 @@ WIZARD = FrontEndWords(
     after_reboot="`{wizard}` (it opens Verify)",
     keep_container_toolkit="untick {toolkit} on Purge, or tick Container toolkit on Stack to "
     "install it again",
+    dragged_purge_too="To purge {names} too, press b three times (back to Purge) and tick {it} "
+    "there with Space (`nvwizard install` says it with {also_purge})",
+    dragged_unkeep="{names} cannot stay without the driver: press b three times (back to "
+    "Purge) and tick {it} again with Space",
+    dragged_remove="if no longer needed, quit and remove {it} first ({purge})",
+    dragged_not_from_demo="the wizard does not remove {it} from the demo",
 )

@@ -10,11 +10,13 @@ from dataclasses import replace
 from nvwizard.engine import events as ev
 from nvwizard.engine.progress import RUNNING
 from nvwizard.host.demo import demo_name
-from nvwizard.host.demo_advice import demo_repair, on_a_real_machine, unkept_demo_repair
+from nvwizard.host.demo_advice import demo_repair, unkept_demo_repair
 from nvwizard.plan.blockers import what_accepting_means
+from nvwizard.plan.dragged_advice import dragged_advice
 from nvwizard.plan.models import Choices, Plan
 from nvwizard.plan.removals import removed_packages
-from nvwizard.plan.simulate import Simulation, SimulationCheck, dragged_packages, kept_after
+from nvwizard.plan.simulate import Simulation, kept_after
+from nvwizard.report.wording import WIZARD
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.choices import (
     container_toolkit_wanted,
@@ -78,7 +80,7 @@ class InstallController:
         plan, check = self.state.plan, self.state.simulation_check
         if plan is None or check is None or not check.problems:
             return None
-        advice = _what_to_do(plan, check, demo=self.state.host.kind == "demo")
+        advice = dragged_advice(plan, check, WIZARD, demo=self.state.host.kind == "demo")
         return ". ".join(["; ".join(check.problems), *advice])
 
     def simulation_notes(self) -> list[str]:
@@ -316,40 +318,6 @@ class InstallController:
             return unkept_demo_repair(name)
         driver = self.state.plan.driver if self.state.plan is not None else None
         return demo_repair(name, driver, activation=False, saved_in=saved_in)
-
-
-def _what_to_do(plan: Plan, check: SimulationCheck, demo: bool = False) -> list[str]:
-    """The wizard's controls that resolve a stop on packages the purge would drag along: each
-    package named, the screen and the key, and the install option that does the same. On a
-    `demo`, a package only a person at a real machine would remove is said as that."""
-    dragged = dragged_packages(plan, check)
-    advice = []
-    back = "press b three times (back to Purge)"
-    if dragged.purge_too:
-        names, it = ", ".join(dragged.purge_too), _them(dragged.purge_too)
-        options = shlex.join(arg for name in dragged.purge_too for arg in ("--also-purge", name))
-        advice.append(
-            f"To purge {names} too, {back} and tick {it} there with Space "
-            f"(`nvwizard install` says it with {options})"
-        )
-    if dragged.unkeep:
-        names, it = ", ".join(dragged.unkeep), _them(dragged.unkeep)
-        advice.append(
-            f"{names} cannot stay without the driver: {back} and tick {it} again with Space"
-        )
-    if dragged.by_hand:
-        names, it = " ".join(dragged.by_hand), _them(dragged.by_hand)
-        purge = shlex.join(["sudo", "apt-get", "purge", *dragged.by_hand])
-        remove = f"if no longer needed, quit and remove {it} first ({purge})"
-        if demo:  # this computer's apt-get never reaches the demo, nor does the wizard remove it
-            remove = f"{on_a_real_machine(remove)}; the wizard does not remove {it} from the demo"
-        need = "needs" if len(dragged.by_hand) == 1 else "need"
-        advice.append(f"{names} {need} the driver{'. ' if demo else ': '}{remove}")
-    return advice
-
-
-def _them(names: list[str]) -> str:
-    return "it" if len(names) == 1 else "them"
 
 
 def _blocker_lines(plan: Plan) -> list[Line]:
