@@ -14,11 +14,12 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the output was closed (`| head`)
 
 # What each exit code means: `--help` prints it, and the README's table must say the same.
 EXIT_CODE_MEANINGS = (
-    (EXIT_OK, "done"),
+    (EXIT_OK, "done (the wizard: its install succeeded, or it ran none)"),
     (
         EXIT_FAILED,
         "a step failed (or the apply was cancelled: Ctrl+C, SIGTERM or SIGHUP during a demo or "
-        "bundle apply stop it after the running step; `verify`: a check failed)",
+        "bundle apply stop it after the running step; `verify`: a check failed; the wizard: "
+        "its install failed, even where its repair then ran, or was stopped)",
     ),
     (
         EXIT_USAGE,
@@ -39,7 +40,11 @@ EXIT_CODE_MEANINGS = (
         "`activate`: not activated, only a reboot loads the installed driver (nothing was "
         "changed; the reason is on the last line)",
     ),
-    (EXIT_INTERRUPTED, "interrupted with Ctrl+C (an apply on this machine goes on)"),
+    (
+        EXIT_INTERRUPTED,
+        "interrupted with Ctrl+C (an apply on this machine goes on; the wizard: left with q or "
+        "Ctrl+C while its install goes on in the background)",
+    ),
     (EXIT_HANGUP, "ended by SIGHUP (an apply on this machine goes on)"),
     (EXIT_TERMINATED, "ended by SIGTERM (an apply on this machine goes on)"),
     (

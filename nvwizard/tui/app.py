@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from nvwizard.errors import EXIT_INTERRUPTED, EXIT_OK
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.detect import DetectController
 from nvwizard.tui.messages import GoTo, StartOver
@@ -93,11 +94,19 @@ class WizardApp(App):
         )
 
     def exit(
-        self, result: object = None, return_code: int = 0, message: RenderableType | None = None
+        self,
+        result: object = None,
+        return_code: int | None = None,
+        message: RenderableType | None = None,
     ) -> None:
-        """Leave; a text `message` (the farewell, naming steps) printed plain and inert."""
+        """Leave; a text `message` (the farewell, naming steps) printed plain and inert. With no
+        `return_code`, the exit code says how the install ended (`install`'s codes: 0 done or
+        none ran, 1 failed or cancelled)."""
         if isinstance(message, str):
             message = inert_text(message)
+        if return_code is None:
+            install = self.controllers.install
+            return_code = install.exit_code if install is not None else EXIT_OK
         super().exit(result, return_code, message)
 
     def on_mount(self) -> None:
@@ -162,12 +171,12 @@ class WizardApp(App):
         if not (installing or activating):
             self._cancel_reboot_wait()
             # after a failed install on a demo: how to repair it from the command line
-            self.exit(return_code=0, message=install.parting() if install is not None else None)
+            self.exit(message=install.parting() if install is not None else None)
             return
 
         if install is not None and installing and install.stopping:
             self._leave_runs()  # asked again while stopping: leave now, and say so
-            self.exit(return_code=0, message=install.farewell())
+            self.exit(message=install.farewell())
             return
 
         def answered(quit_now: bool | None) -> None:
@@ -180,7 +189,10 @@ class WizardApp(App):
                 self.screen.refresh()
                 return
             self._leave_runs()
-            self.exit(return_code=0, message=DETACHED_FAREWELL if detached else None)
+            if detached:  # it goes on: as `install` interrupted with Ctrl+C says
+                self.exit(return_code=EXIT_INTERRUPTED, message=DETACHED_FAREWELL)
+            else:
+                self.exit()
 
         detached = install.detached if install is not None and installing else False
         if activate is not None and activating:

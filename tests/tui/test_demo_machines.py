@@ -201,7 +201,7 @@ async def test_quitting_after_a_failed_demo_install_says_how_to_repair_the_demo(
         assert "Next: run `nvwizard install --demo rtx3090-fresh --driver " in parting
         await pilot.press("q")
         await wait_until_gone(pilot)
-    assert app.return_code == 0
+    assert app.return_code == 1  # the install failed (install's code)
     said = capsys.readouterr().err  # printed once the terminal is restored, wrapped
     assert "".join(said.split()) == "".join(parting.split())
 
@@ -223,7 +223,8 @@ async def test_quit_during_a_demo_install_asks_then_stops_after_the_step(monkeyp
         await app.workers.wait_for_complete()
         # the wizard leaves once the screen has the outcome (at its next drain)
         await wait_until_gone(pilot)
-    assert app.return_code == 0
+    assert app.controllers.install.progress.outcome.status == "cancelled"
+    assert app.return_code == 1  # cancelled: install's code
     assert app.controllers.install.run.engine.cancelled
 
 

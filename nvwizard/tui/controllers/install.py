@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.progress import RUNNING
+from nvwizard.errors import EXIT_FAILED, EXIT_OK
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_repair, unkept_demo_repair
 from nvwizard.plan.blockers import what_accepting_means
@@ -44,6 +45,7 @@ class InstallController:
         self._ui_gone = False
         self.engine_error: Exception | None = None  # the apply's worker died (no outcome)
         self.stopping = False  # the user quit: stop after the running step, then leave
+        self.repairing = False  # the install failed and its repair was started
 
     def choices(self) -> Choices:
         """The plan layer's defaults for this report (asked once), with what the screens
@@ -149,6 +151,7 @@ class InstallController:
         self.progress = ApplyProgress(plan)
         self.state.outcome = None
         self.engine_error = None
+        self.repairing = False
         self.run = self.backend.start_apply(self.state.host, plan, self._receive)
         return self.run
 
@@ -160,6 +163,7 @@ class InstallController:
         self.progress = ApplyProgress(None)
         self.state.outcome = None
         self.engine_error = None
+        self.repairing = False
         self.run = self.backend.follow_apply(events_path, self._receive)
         return self.run
 
@@ -175,6 +179,7 @@ class InstallController:
         self.progress.lines = list(earlier)
         self.state.outcome = None
         self.engine_error = None
+        self.repairing = True
         self.run = self.backend.start_repair(self.state.host, self._receive)
         return self.run
 
@@ -202,6 +207,19 @@ class InstallController:
     def engine_stopped(self, error: Exception) -> None:
         """The apply's worker died with `error`: nothing runs any more."""
         self.engine_error = error
+
+    @property
+    def exit_code(self) -> int:
+        """The wizard's exit code for this install, as `nvwizard install` says it: 0 when it
+        succeeded, 1 when it failed, was cancelled or did not end here (the worker died, or
+        the user left while it stopped); 1 also after the repair of a failed install, which
+        installs no driver. An install left running in the background is the app's to say."""
+        if self.run is None:
+            return EXIT_OK
+        outcome = self.progress.outcome
+        if self.repairing or outcome is None or not outcome.ok:
+            return EXIT_FAILED
+        return EXIT_OK
 
     @property
     def running(self) -> bool:

@@ -233,7 +233,7 @@ class InstallScreen(WizardScreen):
 
     def _finished(self, outcome: Outcome) -> None:
         if self.controller.stopping:  # the user quit: it has stopped, say where, and leave
-            self.app.exit(return_code=0, message=self.controller.farewell())
+            self.app.exit(message=self.controller.farewell())
             return
         self.query_one("#outcome", LinesView).show(self.controller.outcome_lines())
         self.query_one("#outcome").display = True
