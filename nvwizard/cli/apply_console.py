@@ -133,6 +133,8 @@ def print_outcome(
         say(f"FAILED: {finished.message or 'a step failed'}")
         for line in finished.last_lines:
             say(f"  | {line}")
+    if finished.reboot_required:  # stopped after the driver's install step (--json says so too)
+        say("The new driver's packages are installed: a reboot loads it.")
     if finished.log_path:
         say(f"Log: {finished.log_path}")
     if demo_repair and finished.status != ev.CANCELLED:

@@ -142,8 +142,6 @@ class Engine:
             except StepFailed as failure:
                 diagnosis = failure.diagnosis
                 simulated = stopped_advice(self.host, self.plan, step)  # not this machine's dpkg
-                if step.changes_system and step.kind in pm.NEEDS_REBOOT:
-                    reboot_required = True
                 outcome = replace(
                     outcome,
                     status=FAILED,
@@ -165,6 +163,10 @@ class Engine:
                 reboot_scheduled = True
         if outcome.status != DONE:
             outcome = self._put_holds_back(outcome, steps_done)
+            # Stopped short, a reboot loads a new driver only once its packages are installed
+            # (a purge alone leaves none; a failed install leaves it half-configured: repair)
+            installed = any(s.kind == pm.INSTALL and s.id in steps_done for s in self.plan.steps)
+            reboot_required = reboot_required and (installed or self._guard is not None)
         outcome = replace(
             outcome,
             reboot_required=reboot_required,

@@ -210,3 +210,33 @@ def test_a_bundle_whose_folder_name_is_not_utf8_installs_and_is_recorded(tmp_pat
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert b"apply started on bundle " + bundle in shown.stdout  # the name as it is
     assert b"apply done" in shown.stdout
+
+
+def test_a_failed_driver_install_needs_the_repair_not_a_reboot(tmp_path):
+    """The purge ran, the driver's install step failed (a half-configured package): nothing new
+    loads at a reboot, so a script that reboots when told must not; the text says no reboot."""
+    done = _nvwizard(
+        tmp_path,
+        *("install", "--demo", "rtx3090-fresh", "--yes", "--json"),
+        NVWIZARD_DEMO_FAIL="nvidia-utils-595-server",
+    )
+    assert done.returncode == 1
+    result = json.loads(done.stdout)
+    assert result["outcome"] == "failed" and "nvidia-utils-595-server" in result["message"]
+    assert result["reboot_required"] is False
+    assert "a reboot loads it" not in done.stderr and "reboot" not in result["next_action"]
+
+
+def test_a_failure_after_the_driver_was_installed_says_the_reboot_loads_it():
+    """The text says what `reboot_required` says: here true (a step after the install)."""
+    import io
+
+    from nvwizard.cli.apply_console import print_outcome
+    from nvwizard.engine import events as ev
+
+    for required in (True, False):
+        out = io.StringIO()
+        failed = ev.Outcome(status=ev.FAILED, message="x failed", reboot_required=required)
+        assert print_outcome(failed, is_real=True, out=out) == 1
+        said = "The new driver's packages are installed: a reboot loads it." in out.getvalue()
+        assert said is required
