@@ -311,7 +311,9 @@ def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptR
 
 
 def _download(model: MachineModel, tx: Transaction, request: AptRequest) -> Lines[None]:
-    url, suite = model.archive()
+    """apt's `Get:N URI SUITE/COMPONENT INDEX-ARCH PACKAGE ARCH VERSION [SIZE]` lines (a flat
+    repository's: `Get:N URI  PACKAGE VERSION [SIZE]`), each package from its own suite."""
+    index_arch = model.machine.read("dpkg-architecture.txt") or "amd64"
     total = len(tx.install)
     for number, name in enumerate(tx.install, start=1):
         offer = model.offers[name]
@@ -321,8 +323,12 @@ def _download(model: MachineModel, tx: Transaction, request: AptRequest) -> Line
             yield status(f"dlstatus:{number}:{pct:.4f}:Retrieving file {number} of {total}")
         yield Pause(PACE["get"])
         flat = nvidia_repository_url(model.sources, name) if offer.origin == "NVIDIA" else None
-        where = f"{flat} " if flat else f"{url} {suite}/{component} {offer.arch}"
-        yield out(f"Get:{number} {where} {name} {offer.version} [{size_to_str(offer.size)}]")
+        if flat:
+            where = f"{flat}  {name}"
+        else:
+            url, suite = model.download_from(offer)
+            where = f"{url} {suite}/{component} {index_arch.strip()} {name} {offer.arch}"
+        yield out(f"Get:{number} {where} {offer.version} [{size_to_str(offer.size)}]")
     if request.status_fd:
         yield status(f"dlstatus:{total}:100.0000:Retrieving file {total} of {total}")
     download = sum(model.offers[n].size for n in tx.install)

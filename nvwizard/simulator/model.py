@@ -166,6 +166,24 @@ class MachineModel:
         suite = f"{codename}-updates" if self.os.get("ID") == "ubuntu" else codename
         return "http://archive.ubuntu.com/ubuntu", suite
 
+    def download_from(self, offer: Offer) -> tuple[str, str]:
+        """(archive URL, suite) the Get: line of `offer` names, as apt names the suite the
+        version comes from. Debian's archives tell theirs apart by path: the security archive
+        keeps its packages under pool/updates/, the release and its -updates suite share one
+        pool (the recorded indices hold nothing of -updates: the release's suite). Ubuntu's
+        share one pool too: archive()'s -updates suite names them all."""
+        if self.os.get("ID") != "debian":
+            return self.archive()
+        codename = self.os.get("VERSION_CODENAME") or "bookworm"
+        if offer.filename.startswith("pool/updates/"):
+            wanted, fallback = f"{codename}-security", "http://security.debian.org/debian-security"
+        else:
+            wanted, fallback = codename, "http://deb.debian.org/debian"
+        for source in self.sources:
+            if source.kind == "deb" and source.suite == wanted:
+                return source.uri_key, wanted
+        return fallback, wanted
+
     def release(self) -> str:
         """ "Ubuntu:24.04/noble-updates", as apt's simulation lines name the archive."""
         origin = (self.os.get("NAME") or "Ubuntu").split()[0]

@@ -56,6 +56,7 @@ class Offer:
     origin: str | None = None
     arch: str = "amd64"
     description: str = ""
+    filename: str = ""  # the archive path, "pool/updates/..." in Debian's security archive
 
     @classmethod
     def from_apt(cls, package: AptPackage) -> Offer:
@@ -75,6 +76,7 @@ class Offer:
             origin=package.origin,
             arch=extra.get("Architecture", "amd64"),
             description=extra.get("Description", ""),
+            filename=extra.get("Filename", ""),
         )
 
 
