@@ -29,7 +29,8 @@ EXIT_CODE_MEANINGS = (
     ),
     (
         EXIT_REFUSED,
-        "refused: a precondition failed (this GPU cannot run the driver, the driver or GPU "
+        "refused: a precondition failed (this GPU cannot run the driver, a desktop driver on "
+        "an NVSwitch board, the driver or GPU "
         "cannot run the CUDA toolkit asked for, the simulation says stop, another apply is "
         "running or changed the saved demo machine; `install --yes`: a blocking condition of "
         "the plan not accepted with `--accept ID`; `verify`: no NVIDIA GPU; `logs`: no apply "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from nvwizard.errors import RefusedError
 from nvwizard.knowledge.debian import DebianDriver
 from nvwizard.knowledge.packages import DriverPackage, follows_the_kernel, holdable
 from nvwizard.knowledge.secure_boot import dkms_certificate
@@ -80,6 +81,27 @@ def _fabric(report: Report, driver: DriverPackage | DebianDriver) -> list[str]:
     return [ubuntu.fabricmanager, ubuntu.nscq] if ubuntu and report.nvswitch_count else []
 
 
+def _refuse_a_desktop_driver_beside_fabric_manager(
+    report: Report, driver: DriverPackage | DebianDriver, fabric: list[str], words: FrontEndWords
+) -> None:
+    """An NVSwitch machine's GPUs need fabric manager, at exactly the driver's version, and
+    NVIDIA and Ubuntu ship it for the -server (data-center) drivers only: beside a desktop
+    driver, which is packaged and updated on its own cadence, the GPUs have no working fabric.
+    Refused before anything runs (exit 3), naming the -server driver to use instead."""
+    if not fabric or not isinstance(driver, DriverPackage) or driver.server:
+        return
+    same = f"nvidia-driver-{driver.branch}-server{'-open' if driver.open else ''}"
+    servers = [c.package for c in report.driver_candidates if c.runnable and c.server]
+    use = same if same in servers or not servers else servers[0]
+    instead = words.use_driver.format(driver=use)
+    raise RefusedError(
+        f"{driver.name} cannot run this NVSwitch machine: it is a desktop driver, and its "
+        f"GPUs need fabric manager ({fabric[0]}), which follows only the -server drivers at "
+        f"their exact version; {instead} (the same branch's data-center build, which a "
+        "desktop can use too)"
+    )
+
+
 def planned_purge(report: Report, choices: Choices) -> tuple[list[str], list[KeptPackage]]:
     """What `build_plan` would purge and keep for these choices (the same lists), without
     building its steps: a front end shows this before the user confirms the purge."""
@@ -121,6 +143,7 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     driver, warnings = validate_driver(report, choices.driver)
     candidate = report.candidate(driver.name)
     fabric = _fabric(report, driver)
+    _refuse_a_desktop_driver_beside_fabric_manager(report, driver, fabric, words)
     lists = purge_lists(report, choices, fabric)
     stack = choose_stack(
         report,
@@ -132,11 +155,6 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
     warnings += (
         lists.warnings + install.warnings + report_warnings(report, choices, lists.purge, words)
     )
-    if fabric and not driver.server:
-        warnings.append(
-            f"This NVSwitch machine needs fabric manager, which NVIDIA supports with the "
-            f"-server (data-center) drivers; {driver.name} is a desktop driver."
-        )
     driver_packages = install.packages + fabric
     released = blocking_holds(
         report, lists.purge + driver_packages, driver.branch, not choices.purge

@@ -44,6 +44,8 @@ class FrontEndWords:
     dragged_remove: str
     # on a demo: that nothing in this front end removes such a package from the demo
     dragged_not_from_demo: str
+    # use another driver; `{driver}` is its package name
+    use_driver: str
 
 
 COMMAND_LINE = FrontEndWords(
@@ -62,6 +64,7 @@ COMMAND_LINE = FrontEndWords(
     dragged_unkeep="{names} cannot stay without the driver: drop {keep}",
     dragged_remove="if no longer needed, remove {it} first ({purge})",
     dragged_not_from_demo="no nvwizard command removes {it} from the demo",
+    use_driver="use --driver {driver}",
 )
 
 WIZARD = FrontEndWords(
@@ -82,4 +85,5 @@ WIZARD = FrontEndWords(
     "Purge) and tick {it} again with Space",
     dragged_remove="if no longer needed, quit and remove {it} first ({purge})",
     dragged_not_from_demo="the wizard does not remove {it} from the demo",
+    use_driver="choose {driver} on Select",
 )
