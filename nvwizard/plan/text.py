@@ -46,13 +46,13 @@ def format_plan(plan: Plan) -> str:
     lines = [
         f"Plan for {plan.host_label}: {plan.driver} (branch {plan.branch}, {kind}, {modules})",
     ]
-    if plan.nothing_to_do:
-        lines += ["", f"{nothing_to_do_line(plan.driver)}.", REINSTALL_HINT]
-        return "\n".join(lines)
-    if plan.warnings:
+    if plan.warnings:  # also with nothing to do: an option it does not use is said there
         lines.append("")
         lines.append("Warnings:")
         lines += [f"  ! {w}" for w in plan.warnings]
+    if plan.nothing_to_do:
+        lines += ["", f"{nothing_to_do_line(plan.driver)}.", REINSTALL_HINT]
+        return "\n".join(lines)
     lines += _blocking_conditions(plan)
     lines.append("")
     if plan.keeps_driver:

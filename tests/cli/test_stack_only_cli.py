@@ -99,3 +99,16 @@ def test_another_toolkit_release_than_the_installed_one_is_added_beside_the_driv
     assert plan["keeps_driver"] is True and plan["stack_list"] == ["cuda-toolkit-12-8"]
     assert main(["plan", "--demo", FRESH, "--json", "--cuda", "12.6"]) == 0
     assert json.loads(capsys.readouterr().out)["nothing_to_do"] is True
+
+
+def test_options_a_plan_with_nothing_to_do_does_not_use_are_said_in_its_text(capsys):
+    """Nothing to do, yet --also-purge and --reboot were given: plan and install say they are
+    not used (the JSON's warnings did; the text printed none of them)."""
+    installed_and_rebooted(capsys)
+    unused = ["--also-purge", "nvidia-container-toolkit", "--reboot"]
+    assert main(["plan", "--demo", FRESH, *unused]) == 0
+    text = capsys.readouterr().out
+    assert "Nothing to do:" in text
+    assert "Not used: --also-purge nvidia-container-toolkit, --reboot" in text
+    assert main(["install", "--demo", FRESH, "--yes", *unused]) == 0
+    assert "Not used: --also-purge nvidia-container-toolkit, --reboot" in capsys.readouterr().out
