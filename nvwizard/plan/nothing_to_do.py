@@ -1,5 +1,6 @@
 """Whether a plan would change the driver at all: when its driver is installed at the version
-apt would install and its module is the loaded one (nothing pending), the driver stays. Then
+apt would install and its module is the loaded one (nothing pending for the driver: a reboot
+only a kernel update waits for does not count), the driver stays. Then
 the plan adds only what the options ask for and the host lacks (plan/keep_driver.py: the
 stack, the holds, persistenced; no purge, no driver install, no reboot), or, when nothing is
 missing, has no steps and says so. `--reinstall` asks for the whole plan again (purge and
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nvwizard.detect.models import DpkgEntry
+from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.plan import models as pm
 from nvwizard.plan.keep_driver import keep_driver
 from nvwizard.plan.models import Plan
@@ -42,6 +44,8 @@ def settle(report: Report, plan: Plan) -> Plan:
     offered = candidate.version if candidate is not None else None
     other = (driver.version or "?", offered) if offered and offered != driver.version else None
     kept = keep_driver(report, plan, other_build=other)
+    if report.reboot_required:  # not for the driver (`_installed_and_loaded`)
+        kept = replace(kept, warnings=[*kept.warnings, _pending_reboot_warning(report)])
     if kept.changes_system:
         return kept
     if other is not None:
@@ -52,7 +56,7 @@ def settle(report: Report, plan: Plan) -> Plan:
 def _installed_and_loaded(report: Report, plan: Plan) -> DpkgEntry | None:
     """The planned driver's package entry when every driver package of the plan is installed
     and the loaded module is that driver's, with nothing pending; else None."""
-    if report.reboot_required or report.dpkg_interrupted or report.needs_dpkg_repair:
+    if _reboot_pending_for_driver(report) or report.dpkg_interrupted or report.needs_dpkg_repair:
         return None  # something is pending
     installed = {p.name: p for p in report.installed_packages if p.state in INSTALLED_STATES}
     wanted = [n for n in plan.install_list if not n.startswith(NOT_LISTED)]
@@ -63,6 +67,24 @@ def _installed_and_loaded(report: Report, plan: Plan) -> DpkgEntry | None:
     driver = installed.get(plan.driver) or installed[plan.install_list[0]]
     open_modules = plan.flavour.endswith("open")
     return driver if _loaded_is(report, driver, open_modules=open_modules) else None
+
+
+def _reboot_pending_for_driver(report: Report) -> bool:
+    """A pending reboot the driver may wait for: one an NVIDIA package asked for, or one whose
+    cause is not known. One only for other packages (the kernel unattended-upgrades installed)
+    leaves the running driver as it is: reinstalling the driver would not change that reboot."""
+    if not report.reboot_required:
+        return False
+    causes = report.reboot_required_for
+    return not causes or any(is_nvidia_related(name) for name in causes)
+
+
+def _pending_reboot_warning(report: Report) -> str:
+    return (
+        f"A reboot is pending for {', '.join(report.reboot_required_for)}, not for the driver: "
+        "the plan does not reboot; the update takes effect at the next reboot (a new kernel "
+        "needs the driver's modules for it: `nvwizard detect` says whether they are there)."
+    )
 
 
 def _enabled(report: Report, unit: str) -> bool:

@@ -33,7 +33,7 @@ def _names(names: list[str], indent: str = "    ", width: int = 96) -> list[str]
 
 REINSTALL_HINT = (
     "Every package it needs is at the version apt would install, the loaded module is its "
-    "own and nothing is pending: no step to run (--reinstall purges and installs it again)."
+    "own and nothing of it is pending: no step to run (--reinstall purges and installs it again)."
 )
 
 

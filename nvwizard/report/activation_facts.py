@@ -191,6 +191,17 @@ def pending_kernel_package(host: Host, kernel: str | None, packages: list[DpkgEn
     return max(newer, key=lambda n: kernel_release_key(n), default=None)
 
 
+def reboot_required_for(host: Host, kernel: str | None, packages: list[DpkgEntry]) -> list[str]:
+    """The packages a pending reboot is for: reboot-required.pkgs' names, or where it names
+    none, a linux-image newer than the running kernel; [] where no reboot is pending or what
+    asked for it is not known."""
+    if host.read("reboot-required.txt") is None:
+        return []
+    named = misc.parse_reboot_required_pkgs(host.read("reboot-required-pkgs.txt") or "")
+    pending = pending_kernel_package(host, kernel, packages)
+    return named or ([pending] if pending else [])
+
+
 def reboot_comes_first(host: Host) -> str | None:
     """Why loading the installed driver without a reboot is ruled out until the machine boots
     again, whatever else changes: a kernel update waits for that reboot (which loads the new

@@ -43,7 +43,7 @@ from nvwizard.knowledge.packages import (
     is_nvidia_related,
 )
 from nvwizard.report import debian
-from nvwizard.report.activation_facts import pending_kernel_package
+from nvwizard.report.activation_facts import pending_kernel_package, reboot_required_for
 from nvwizard.report.candidates import build_candidates, is_nvidia_device, not_understood
 from nvwizard.report.debian import DebianFacts
 from nvwizard.report.facts import ExtraFacts
@@ -332,6 +332,7 @@ def _add_stack_and_findings(
     metapackages, the developer stack, this boot's kernel log and, last, the findings, which
     read the whole report. `sources` is None where apt's sources were not read."""
     report.pending_kernel = pending_kernel_package(host, report.kernel, packages)
+    report.reboot_required_for = reboot_required_for(host, report.kernel, packages)
     report.gpu_services = gpu_service_states(host, {p.name for p in report.gpu_processes})
     report.kernel_metapackages = kernel_metapackages(packages, report.os_id, report.kernel)
     report.headers_metapackages = offered_headers_metapackages(

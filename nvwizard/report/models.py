@@ -177,6 +177,9 @@ class Report:
     # the kernel package a pending reboot is for (activation_facts.pending_kernel_package):
     # loading a driver without a reboot is ruled out until then; None: none waits
     pending_kernel: str | None = None
+    # what asked for the pending reboot (reboot-required.pkgs, else a newer linux-image); []:
+    # none pending, or not known
+    reboot_required_for: list[str] = field(default_factory=list)
     signed_modules_available: list[str] = field(default_factory=list)  # linux-modules-nvidia-*
     # the driver packages apt offers (nvidia-driver-580-server, nvidia-tesla-535-driver); None
     # where apt was not asked (no GPU, no driver named) or a bundle has no apt-cache-show.txt

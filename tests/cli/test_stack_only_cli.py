@@ -112,3 +112,17 @@ def test_options_a_plan_with_nothing_to_do_does_not_use_are_said_in_its_text(cap
     assert "Not used: --also-purge nvidia-container-toolkit, --reboot" in text
     assert main(["install", "--demo", FRESH, "--yes", *unused]) == 0
     assert "Not used: --also-purge nvidia-container-toolkit, --reboot" in capsys.readouterr().out
+
+
+def test_a_kernel_update_waiting_for_its_reboot_keeps_the_driver(capsys, places):
+    """The demo after unattended-upgrades installed a kernel: reboot-required names it."""
+    installed_and_rebooted(capsys)
+    path = places[0] / "demo-machines" / f"{FRESH}.json"
+    machine = json.loads(path.read_text())
+    machine["files"]["reboot-required.txt"] = "*** System restart required ***\n"
+    machine["files"]["reboot-required-pkgs.txt"] = "linux-image-5.15.0-164-generic\nlinux-base\n"
+    path.write_text(json.dumps(machine))
+    assert main(["plan", "--demo", FRESH, "--json", "--cuda", "12.8"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["keeps_driver"] is True and plan["purge_list"] == []
+    assert not {step["kind"] for step in plan["steps"]} & DRIVER_KINDS

@@ -132,3 +132,32 @@ def test_hold_asked_for_holds_only_beside_the_driver(running):
     assert [s.kind for s in plan.steps if s.changes_system] == ["hold"]
     held = replace(report, held_packages=plan.step("hold").commands[0][2:])
     assert settled(held, replace(choices, hold=True)).nothing_to_do
+
+
+def test_a_reboot_pending_only_for_a_kernel_update_keeps_the_running_driver(running):
+    """unattended-upgrades installed a kernel (reboot-required.pkgs names it, not the driver):
+    --cuda adds the toolkit beside the driver, it does not purge and reinstall the driver and
+    reboot; the pending reboot is said."""
+    report, choices = running
+    kernel_only = replace(
+        report,
+        reboot_required=True,
+        reboot_required_for=["linux-image-5.15.0-164-generic", "linux-base"],
+    )
+    plan = settled(kernel_only, replace(choices, cuda="12.8"))
+    assert plan.keeps_driver and not plan.needs_reboot
+    assert not {step.kind for step in plan.steps} & DRIVER_KINDS and plan.purge_list == []
+    assert any("linux-image-5.15.0-164-generic" in w for w in plan.warnings)
+    nothing = settled(kernel_only, choices)
+    assert nothing.nothing_to_do
+    assert any("linux-image-5.15.0-164-generic" in w for w in nothing.warnings)
+
+
+@pytest.mark.parametrize("named", [[], ["nvidia-dkms-595-server-open"]])
+def test_a_reboot_pending_for_the_driver_or_for_what_is_not_known_is_something_to_do(
+    running, named
+):
+    report, choices = running
+    pending = replace(report, reboot_required=True, reboot_required_for=named)
+    assert not settled(pending, choices).nothing_to_do
+    assert not settled(pending, replace(choices, cuda="12.8")).keeps_driver
