@@ -110,6 +110,11 @@ _LOCKDOWN = re.compile(r"^Lockdown: [^:]+: unsigned module loading is restricted
 _NOUVEAU = re.compile(rf"^nouveau {_PCI}: NVIDIA ")
 _NOUVEAU_FAILED = re.compile(rf"^nouveau {_PCI}: probe with driver nouveau failed")
 _SUPPRESSED = re.compile(r"(\d+) callbacks suppressed")
+# A line a little older than the one before it is of the same boot (lines pasted out of order,
+# printk's clocks on different CPUs); a boot starts the clock again at 0.
+_CLOCK_JITTER_S = 5.0
+_NEW_BOOT = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot) --$")
+_UPTIME = re.compile(r"^(?:[^\[]*? kernel: )?\[\s*(\d+\.\d+)\]")  # seconds since the boot
 
 
 def message_of(line: str) -> str:
@@ -140,8 +145,12 @@ def _address(match: re.Match, group: int) -> str | None:
 
 
 def _messages(text: str) -> tuple[list[str], str | None, int]:
-    """The messages, capture's source and the lines its size cap left out."""
-    source, left_out, messages = None, 0, []
+    """The messages of the log's last boot, capture's source and the lines its size cap left
+    out. A paste of several boots (`journalctl -k` without -b, a kern.log) is read from its
+    last boot on: journalctl's `-- Boot <id> --` (older: `-- Reboot --`) line, or the kernel's
+    timestamp starting again (going back by more than `_CLOCK_JITTER_S`), begins a boot."""
+    source, left_out, messages = None, 0, list[str]()
+    uptime = -1.0
     for line in clean_lines(text):
         header = _HEADER_SOURCE.match(line)
         cut = _LEFT_OUT.match(line)
@@ -149,6 +158,11 @@ def _messages(text: str) -> tuple[list[str], str | None, int]:
             source = header.group(1) if header else source
             left_out += int(cut.group(1)) if cut else 0
             continue
+        stamp = _UPTIME.search(line[:80])
+        now = float(stamp.group(1)) if stamp else uptime
+        if _NEW_BOOT.match(line.strip()) or now < uptime - _CLOCK_JITTER_S:
+            messages, left_out = [], 0  # what the cap left out was of an earlier boot
+        uptime = -1.0 if _NEW_BOOT.match(line.strip()) else now
         for part in line.split("#012"):  # syslog folds a multi-line message into one
             if part.strip():
                 messages.append(message_of(part))

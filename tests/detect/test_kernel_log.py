@@ -262,3 +262,26 @@ def test_message_of_takes_every_prefix_off():
         "kernel: ",
     ):
         assert message_of(prefix + said) == said.removeprefix("NVRM: "), prefix
+
+
+# composed from the lines above: `journalctl -k` without -b (its "-- Boot <id> --" lines) and
+# a kern.log whose kernel timestamps start again at a boot
+XID79_JOURNAL = (
+    "[ 1843.308145] gpu-7 kernel: NVRM: Xid (PCI:0000:3b:00): 79, pid='<unknown>', "
+    "name=<unknown>, GPU has fallen off the bus.\n"
+)
+LOADING_550 = (
+    "[    4.933870] gpu-7 kernel: NVRM: loading NVIDIA UNIX x86_64 Kernel Module  550.127.05\n"
+)
+
+
+def test_a_paste_of_several_boots_is_read_for_its_last_boot_only():
+    journal = "-- Boot 0c3b5a1e9f2d4c7b8a6e5d4c3b2a1f0e --\n" + XID79_JOURNAL
+    journal += "-- Boot 7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a --\n" + LOADING_550
+    assert parse_kernel_log(journal).xids == ()
+    assert parse_kernel_log("-- Reboot --\n".join([XID79_JOURNAL, LOADING_550])).xids == ()
+    kern_log = XID79_JOURNAL.replace("[", "Jun 30 11:07:05 gpu-7 kernel: [", 1)
+    kern_log += LOADING_550.replace("[", "Jul  1 08:00:01 gpu-7 kernel: [", 1)
+    assert parse_kernel_log(kern_log).xids == ()
+    # within one boot the Xid stays, whatever comes after it
+    assert [x.xid for x in parse_kernel_log(LOADING_550 + XID79_JOURNAL).xids] == [79]
