@@ -9,6 +9,10 @@ writes some messages over several lines (API mismatch, a GPU the open modules re
 lines are read joined, whether the continuation lines come indented (journalctl), each with
 its own timestamp (dmesg) or folded into one by syslog (`#012`).
 
+A module unloaded and loaded again within the boot (no reboot) leaves the earlier load's
+lines in the log: what they say of the loading (a GPU refused or failing, a symbol mismatch,
+Lockdown) is left out once a later load succeeded; Xids stay, the hardware is the same.
+
 The result is deduplicated: one `XidEvent` per GPU and code with its count, one `ApiMismatch`
 per pair of versions. `callbacks suppressed` lines (the kernel's rate limit) and capture's own
 `left out` line (its size cap) say that more happened than the lines show.
@@ -113,6 +117,8 @@ _SUPPRESSED = re.compile(r"(\d+) callbacks suppressed")
 # A line a little older than the one before it is of the same boot (lines pasted out of order,
 # printk's clocks on different CPUs); a boot starts the clock again at 0.
 _CLOCK_JITTER_S = 5.0
+_LOADED = re.compile(r"^loading NVIDIA UNIX .*Kernel Module")
+_NVLINK_INIT = re.compile(r"^nvidia-nvlink: Nvlink Core is being initialized")
 _NEW_BOOT = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot) --$")
 _UPTIME = re.compile(r"^(?:[^\[]*? kernel: )?\[\s*(\d+\.\d+)\]")  # seconds since the boot
 
@@ -238,26 +244,44 @@ def _nouveau_bound(messages: list[str]) -> tuple[str, ...]:
     return tuple(a for a in probed if a not in failed)
 
 
+def _since_last_load(messages: list[str]) -> list[str]:
+    """The messages from the start of the module's last successful load on (the module
+    unloaded and loaded again within the boot): its nvlink core's line before its `loading
+    NVIDIA UNIX` line (a GPU refused in the same load comes between them), else that line."""
+    loads = [i for i, m in enumerate(messages) if _LOADED.match(m)]
+    if not loads:
+        return messages
+    start = loads[-1]
+    earlier = loads[-2] if len(loads) > 1 else -1
+    starts = [i for i in range(earlier + 1, start) if _NVLINK_INIT.match(messages[i])]
+    return messages[starts[-1] if starts else start :]
+
+
 def parse_kernel_log(text: str) -> KernelLog:
-    """The NVIDIA facts of a kernel log; lines of anything else are ignored."""
-    messages, source, left_out = _messages(text)
-    joined = "\n".join(messages)
+    """The NVIDIA facts of a kernel log; lines of anything else are ignored. Xids, API
+    mismatches and a GPU fallen off the bus are the whole boot's; how the module loaded (a GPU
+    refused or failing, a symbol mismatch, Lockdown, nouveau) is its last load's."""
+    every, source, left_out = _messages(text)
+    joined = "\n".join(every)
+    messages = _since_last_load(every)
+    current = "\n".join(messages)
     return KernelLog(
         source=source,
-        xids=_xids(messages),
+        xids=_xids(every),
         api_mismatches=_api_mismatches(joined),
         init_failures=_init_failures(messages),
         fallen_off_bus=_unique(_address(m, 1) or _address(m, 3) for m in _OFF_BUS.finditer(joined)),
         open_refused=_unique(
             OpenRefusal(_address(m, 1) or "", m.group(3).lower())
-            for m in _OPEN_REFUSED.finditer(joined)
+            for m in _OPEN_REFUSED.finditer(current)
         ),
         symbol_mismatches=_unique(
             f"{m.group(1)}: {m.group(2)}" for s in messages if (m := _SYMBOL.match(s))
         ),
-        unsigned_modules=_unique(m.group(1) for s in messages if (m := _UNSIGNED.match(s))),
+        # said once a boot, at the first load (the kernel taints once)
+        unsigned_modules=_unique(m.group(1) for s in every if (m := _UNSIGNED.match(s))),
         lockdown_refusals=sum(1 for s in messages if _LOCKDOWN.match(s)),
         nouveau_bound=_nouveau_bound(messages),
-        suppressed=sum(int(m.group(1)) for s in messages if (m := _SUPPRESSED.search(s))),
+        suppressed=sum(int(m.group(1)) for s in every if (m := _SUPPRESSED.search(s))),
         left_out=left_out,
     )

@@ -285,3 +285,26 @@ def test_a_paste_of_several_boots_is_read_for_its_last_boot_only():
     assert parse_kernel_log(kern_log).xids == ()
     # within one boot the Xid stays, whatever comes after it
     assert [x.xid for x in parse_kernel_log(LOADING_550 + XID79_JOURNAL).xids] == [79]
+
+
+NVLINK_INIT = (
+    "[  160.80] nvidia-nvlink: Nvlink Core is being initialized, major device number 236\n"
+)
+RELOADED = "[  900.12] NVRM: loading NVIDIA UNIX x86_64 Kernel Module  560.35.03\n"
+
+
+def test_what_a_module_loaded_again_since_replaces_is_left_out():
+    """The open modules refused the GPU at boot; the proprietary ones loaded later this boot
+    (a reload, no reboot): the refusal, an init failure and a symbol mismatch of before are
+    history, not the state now. Xids stay: the hardware is the same."""
+    samples = OPEN_REFUSED_UNSIGNED_DMESG + ECC_SYSLOG + SYMBOLS_SYSLOG + LOCKDOWN
+    before = "".join(message_of(line) + "\n" for line in samples.splitlines())  # one clock
+    log = parse_kernel_log(before + NVLINK_INIT + RELOADED)
+    assert (log.open_refused, log.init_failures, log.symbol_mismatches) == ((), (), ())
+    assert log.lockdown_refusals == 0
+    assert {x.xid for x in log.xids} == {48, 64}
+    # what came after the last load is the state now
+    assert parse_kernel_log(RELOADED + OPEN_REFUSED_JOURNAL).open_refused != ()
+    # a GPU refused in the same load that drove another one (its nvlink line comes first)
+    same_load = NVLINK_INIT + OPEN_REFUSED_JOURNAL + RELOADED
+    assert parse_kernel_log(same_load).open_refused == (OpenRefusal("0000:09:00.0", "10de:1d01"),)
