@@ -20,7 +20,7 @@ Nothing here runs a command except simulate.py, which asks apt (`apt-get -s`) th
   keeps it: keep_driver.py reduces it to what the options add that the machine lacks (stack,
   holds, persistenced: no purge, no driver install, no reboot), or, with nothing missing, it
   has no steps (`plan` and `install` say "Nothing to do"); --reinstall keeps the whole plan;
-  the wizard does not ask it;
+  the wizard asks it too (its Install screen's `r` asks for the whole plan);
 - simulate.py: what apt says the plan would do, and whether it must stop;
 - text.py: plans and simulations as the CLI prints them.
 

@@ -7,7 +7,8 @@ missing, has no steps and says so. `--reinstall` asks for the whole plan again (
 install). The exported playbook judges a host from detect's and verify's JSON and this plan's
 `nothing_to_do` and `keeps_driver` (export/playbook/filter_plugins).
 
-The wizard does not ask this: on its Install screen a person picks the plan explicitly.
+The wizard asks it too (tui/backend.py build_plan): its Install screen shows the plan that keeps
+the running driver, and `r` there asks for the reinstall (`reinstall` in the choices).
 """
 
 from __future__ import annotations

@@ -146,10 +146,14 @@ class LayersBackend:
         return default_choices(report)
 
     def build_plan(self, report: Report, choices: Choices) -> Plan:
+        """The plan as `nvwizard plan` settles it: on a machine that runs its driver, only
+        what the choices add (or nothing to do), unless `choices.reinstall`."""
         # lazy: plans (see the module docstring)
         from nvwizard.plan.build import build_plan
+        from nvwizard.plan.nothing_to_do import settle
 
-        return build_plan(report, choices, WIZARD)  # its warnings name the wizard's screens
+        # its warnings name the wizard's screens
+        return settle(report, build_plan(report, choices, WIZARD))
 
     def simulate(
         self, host: Host, report: Report, plan: Plan

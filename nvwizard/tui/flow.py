@@ -37,4 +37,6 @@ def after_install(state: WizardState) -> str | None:
     outcome = state.outcome
     if outcome is None or not outcome.ok:
         return None
+    if state.plan is not None and state.plan.keeps_driver:
+        return VERIFY  # the driver stayed as it runs: nothing to load, no reboot
     return REBOOT

@@ -31,6 +31,11 @@ class WizardState:
     purge_planned: bool = False  # False: Detect's first split, before the plan layer's lists
     ticked: set[str] = field(default_factory=set)  # what the user will really purge
     purge: bool = True  # False: the user declined the purge (keep the installed driver)
+    # The driver the plan installs is the one that runs (installed and loaded, nothing
+    # pending): the plan keeps it and adds only the stack (plan/nothing_to_do.py `settle`).
+    # Asked on Purge for the driver chosen so far, on Install for the chosen one.
+    runs_planned_driver: bool = False
+    reinstall: bool = False  # the user asked to purge and install the running driver again
     # Select screen
     choices: Choices | None = None  # the plan layer's defaults (once asked), refined by screens
     driver: str | None = None

@@ -39,13 +39,19 @@ def with_purge_ticks(state: WizardState, choices: Choices) -> Choices:
     is purged too; what the plan purges, unticked, is kept. No purge (declined, or nothing
     ticked) names no package to keep or purge: the plan would refuse those with it."""
     if not purging(state):
-        return replace(choices, purge=False, keep=(), also_purge=())
+        return without_the_purge(choices)
     return replace(
         choices,
         purge=True,
         keep=tuple(n for n in state.proposed_purge if n not in state.ticked),
         also_purge=tuple(sorted(n for n in state.ticked if keep_reason(n) is not None)),
     )
+
+
+def without_the_purge(choices: Choices) -> Choices:
+    """`choices` with no purge: what the plan that keeps the running driver is built from
+    (the Purge screen's ticks are for a reinstall or another driver)."""
+    return replace(choices, purge=False, keep=(), also_purge=())
 
 
 def purged_by_ticks(state: WizardState) -> set[str]:

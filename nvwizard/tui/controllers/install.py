@@ -12,19 +12,17 @@ from nvwizard.engine.progress import RUNNING
 from nvwizard.errors import EXIT_FAILED, EXIT_OK
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_repair, unkept_demo_repair
-from nvwizard.plan.blockers import what_accepting_means
-from nvwizard.plan.dragged_advice import dragged_advice
 from nvwizard.plan.models import Choices, Plan
-from nvwizard.plan.removals import removed_packages
-from nvwizard.plan.simulate import Simulation, kept_after
-from nvwizard.report.wording import WIZARD
+from nvwizard.plan.simulate import Simulation
+from nvwizard.tui.controllers import plan_view
 from nvwizard.tui.controllers.apply_progress import ApplyProgress
 from nvwizard.tui.controllers.choices import (
     container_toolkit_wanted,
     refined_choices,
     with_purge_ticks,
+    without_the_purge,
 )
-from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, OK, WARN, Line
+from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, OK, Line
 from nvwizard.tui.controllers.secure_boot import installed_lines, loads_nowhere
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import ApplyRun, WizardBackend
@@ -59,14 +57,45 @@ class InstallController:
         )
         return with_purge_ticks(state, chosen)
 
-    def prepare(self) -> tuple[Plan, Simulation]:
-        """Runs in a worker: the plan for the choices and what apt says it would do."""
+    def prepare(self) -> tuple[Plan, Simulation | None]:
+        """Runs in a worker: the plan for the choices and what apt says it would do (nothing
+        to simulate when there is nothing to do)."""
         state = self.state
-        plan = self.backend.build_plan(state.detected, self.choices())
-        simulation, check = self.backend.simulate(state.host, state.detected, plan)
+        plan = self._settled_plan()
+        simulation, check = None, None
+        if not plan.nothing_to_do:
+            simulation, check = self.backend.simulate(state.host, state.detected, plan)
         state.plan, state.simulation, state.simulation_check = plan, simulation, check
         self.check_can_apply()
         return plan, simulation
+
+    def _settled_plan(self) -> Plan:
+        """The plan layer's answer (its `settle`, in the backend's build_plan): when the
+        chosen driver is the one that runs, the plan that keeps it and adds only the stack
+        (or nothing to do); the whole reinstall only when the user asked for it. The purge's
+        ticks are no option of a plan that keeps the driver: left out of it."""
+        state, report = self.state, self.state.detected
+        choices = self.choices()
+        plan = self.backend.build_plan(report, choices)
+        state.runs_planned_driver = plan.keeps_driver or plan.nothing_to_do
+        if not state.runs_planned_driver:
+            return plan
+        if state.reinstall:
+            return self.backend.build_plan(report, replace(choices, reinstall=True))
+        return self.backend.build_plan(report, without_the_purge(choices))
+
+    def toggle_reinstall(self) -> bool:
+        """Between the plan that keeps the running driver and its reinstall (purge with the
+        Purge screen's ticks, install, reboot); prepare() builds it. True: now reinstalling."""
+        state = self.state
+        state.reinstall = not state.reinstall
+        state.purge = state.reinstall  # a reinstall purges; keeping it purges nothing
+        return state.reinstall
+
+    @property
+    def offers_reinstall(self) -> bool:
+        """The plan is built and its driver is the one that runs: r switches."""
+        return self.state.plan is not None and self.state.runs_planned_driver
 
     def check_can_apply(self) -> bool:
         """Ask again whether an apply could run and write its journal (a folder may have
@@ -79,67 +108,10 @@ class InstallController:
     @property
     def simulation_problem(self) -> str | None:
         """Why the simulation refuses the plan and what resolves it, or None."""
-        plan, check = self.state.plan, self.state.simulation_check
-        if plan is None or check is None or not check.problems:
-            return None
-        advice = dragged_advice(plan, check, WIZARD, demo=self.state.host.kind == "demo")
-        return ". ".join(["; ".join(check.problems), *advice])
-
-    def simulation_notes(self) -> list[str]:
-        sim, check = self.state.simulation, self.state.simulation_check
-        if sim is None or check is None:
-            return []
-        notes = list(check.notes)
-        if sim.reinstalled:
-            notes.append(
-                "purged, then installed fresh (configuration files return to the packaged "
-                "ones): " + " ".join(sim.reinstalled)
-            )
-        if check.replaced:
-            notes.append(
-                "replaced by the new driver through apt's Conflicts (old -> new): "
-                + ", ".join(r.describe() for r in check.replaced)
-            )
-        return notes
+        return plan_view.simulation_problem(self.state)
 
     def plan_lines(self) -> list[Line]:
-        plan, sim, check = self.state.plan, self.state.simulation, self.state.simulation_check
-        assert plan is not None, "the plan is built before it is shown"
-        lines = []
-        if self.state.apply_refusal:
-            lines.append(Line(f"✗ Cannot apply: {self.state.apply_refusal}", DANGER, hang=2))
-        if self.simulation_problem:  # first, where it is seen without scrolling
-            lines.append(Line(f"! {self.simulation_problem}", DANGER, hang=2))
-        lines.append(Line(f"Driver {plan.driver} ({plan.modules} kernel modules)", HEADING))
-        lines += _blocker_lines(plan)
-        lines += _purge_lines(plan, sim)
-        if plan.has_stack:
-            added = ", ".join(plan.stack_list) or "nothing new (installed already)"
-            lines.append(Line(f"Then the developer stack: {added}", HEADING))
-        if sim is not None and check is not None:
-            install, remove, upgrade = _package_sets(sim)
-            lines.append(Line("The simulation (apt-get -s) says:", HEADING))
-            if sim.install is None and plan.step("sources") is not None:  # Debian, see note
-                lines.append(Line("  install: not simulated yet", WARN))
-            else:
-                lines += _package_set("install", install, OK)
-            lines += _package_set("remove", remove, DANGER)
-            lines += _package_set("upgrade", upgrade, WARN)
-            lines += [Line(f"  note: {note}", WARN) for note in self.simulation_notes()]
-        lines += [Line(f"! {w}", WARN) for w in plan.warnings]
-        lines.append(Line(""))
-        for number, step in enumerate(plan.steps, 1):
-            lines.append(Line(f"{number}. {step.title}", HEADING))
-            lines.append(Line(f"   {step.why}", DIM))
-            for write in step.writes:
-                lines.append(Line(f"   writes {write.path}:", COMMAND))
-                lines += [Line(f"     | {text}", DIM) for text in write.content.splitlines()]
-            for argv in step.commands:
-                # a file's content (a Debian sources step) shown line by line, as written
-                first, *more = shlex.join(argv).split("\n")
-                lines.append(Line(f"   $ {first}", COMMAND))
-                lines += [Line(f"     {line}", COMMAND) for line in more]
-        return lines
+        return plan_view.plan_lines(self.state)
 
     # The apply: the engine runs in a worker thread and drops events here; the UI drains them.
     def start(self) -> ApplyRun:
@@ -295,6 +267,11 @@ class InstallController:
         if outcome is None:
             return []
         if outcome.ok:
+            if self.state.plan is not None and self.state.plan.keeps_driver:
+                return [
+                    Line("✓ Installed. The driver stayed as it runs: no reboot is needed.", OK),
+                    Line("  n: Verify checks the driver.", DIM),
+                ]
             if loads_nowhere(self.state):  # the line below says why: one thing, said once
                 return [Line("✓ Installed.", OK), *installed_lines(self.state)]
             done = "✓ Installed. Press n to load it: now where that is safe, or by a reboot."
@@ -336,49 +313,3 @@ class InstallController:
             return unkept_demo_repair(name)
         driver = self.state.plan.driver if self.state.plan is not None else None
         return demo_repair(name, driver, activation=False, saved_in=saved_in)
-
-
-def _blocker_lines(plan: Plan) -> list[Line]:
-    """The plan's blocking conditions by name (plan/blockers.py): Install is the consent to
-    them that `install --yes` takes only as `--accept ID`."""
-    if not plan.blockers:
-        return []
-    heading = Line("Blocking conditions (pressing Install accepts them):", DANGER)
-    return [heading, *[Line(f"  {what_accepting_means(b)}", DANGER, hang=4) for b in plan.blockers]]
-
-
-def _purge_lines(plan: Plan, sim: Simulation | None) -> list[Line]:
-    """The purge in one line, counted as the Purge screen counts it; kept: what stays (what
-    apt says, once simulated: autoremove takes what only purged packages needed)."""
-    kept = ", ".join(kept_after(plan, sim) if sim else [k.name for k in plan.kept_list])
-    kept = kept or "nothing"
-    if not plan.purge_list:
-        count = len(plan.kept_list)
-        return (
-            [Line(f"Nothing is purged: the {count} installed NVIDIA packages stay", HEADING)]
-            if count
-            else []
-        )
-    count = len(plan.purge_list)
-    purged = f"Purge {count} package{'s' if count != 1 else ''}, as ticked on the Purge screen"
-    if not plan.choices.purge:  # in place: only another branch's fabric manager and NSCQ
-        purged = f"Purge the other branch's fabric manager: {', '.join(plan.purge_list)}"
-    return [Line(f"{purged}; kept: {kept}", HEADING, hang=2)]
-
-
-def _package_sets(sim: Simulation) -> tuple[list[str], list[str], list[str]]:
-    """(install, remove, upgrade) as one list each: everything the plan would remove, the
-    purge, what autoremove also takes and what the install replaces, is one list here."""
-    removed = removed_packages(sim)
-    if sim.install is None:
-        return [], removed, []
-    installed = set(sim.install.install)
-    if sim.stack is not None:  # the driver's install with the developer stack, when simulated
-        installed |= set(sim.stack.install)
-    return sorted(installed), removed, sorted(sim.install.upgrade)
-
-
-def _package_set(verb: str, names: list[str], tone: str) -> list[Line]:
-    if not names:
-        return [Line(f"  {verb}: nothing", DIM)]
-    return [Line(f"  {verb} {len(names)}: {' '.join(names)}", tone, hang=2)]

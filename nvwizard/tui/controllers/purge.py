@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from nvwizard.errors import NvwizardError
 from nvwizard.knowledge.packages import keep_reason, left_to_autoremove
-from nvwizard.tui.controllers.choices import refined_choices, unticked
+from nvwizard.tui.controllers.choices import refined_choices, unticked, without_the_purge
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
@@ -40,15 +40,19 @@ class PurgeController:
         choices = refined_choices(state, self.backend)
         if state.purge_planned or choices is None:
             return
+        chosen = replace(choices, driver=state.driver or choices.driver)
         try:
-            purge, kept = self.backend.planned_purge(
-                state.detected, replace(choices, driver=state.driver or choices.driver)
-            )
+            purge, kept = self.backend.planned_purge(state.detected, chosen)
+            # the plan layer's one decision (settle): the planned driver is the one that runs
+            probe = self.backend.build_plan(state.detected, without_the_purge(chosen))
         except NvwizardError:  # no plan for this driver: the Install screen says why
             return
         state.proposed_purge, state.proposed_keep = purge, kept
         state.ticked = set(purge)
         state.purge_planned = True
+        state.runs_planned_driver = probe.keeps_driver or probe.nothing_to_do
+        if state.runs_planned_driver and not state.reinstall:
+            state.purge = False  # kept unless the Purge button asks for the reinstall
 
     def rows(self) -> list[PurgeRow]:
         installed = self.state.detected.installed_packages
@@ -70,6 +74,13 @@ class PurgeController:
         return rows
 
     def intro(self) -> str:
+        if self.keeps_running_driver:
+            driver = self.state.driver or (self.state.choices and self.state.choices.driver)
+            return (
+                f"{driver} runs (installed and loaded): kept as it is, nothing purged and no "
+                "reboot; Install adds only what Stack asks. The ticks below apply only if you "
+                "purge to reinstall it or to change the driver."
+            )
         gone = self.autoremoved()
         kept = [name for name in self._unticked() if name not in gone]
         text = f"Purge {self.ticked_count} of the installed NVIDIA packages (Space toggles)."
@@ -119,12 +130,23 @@ class PurgeController:
             lines.append(Line(f"  ... and {len(processes) - len(shown)} more", DANGER))
         return lines
 
+    @property
+    def keeps_running_driver(self) -> bool:
+        """The driver planned so far is the one that runs: the plan keeps it, unless the
+        Purge button asks for the purge (then Install reinstalls it)."""
+        return self.state.runs_planned_driver
+
     def confirm(self) -> None:
+        """Purge: with the running driver planned, an explicit ask for its reinstall (the
+        Install screen shows it, and r there keeps the driver instead)."""
         self.state.purge = True
+        self.state.reinstall = self.state.runs_planned_driver
 
     def decline(self) -> None:
-        """Keep the installed driver: the install goes on top of it."""
+        """Keep the installed driver: the install goes on top of it (nothing to install
+        when it is the planned driver and runs: then only the stack is added)."""
         self.state.purge = False
+        self.state.reinstall = False
 
     @property
     def ticked_count(self) -> int:

@@ -25,13 +25,23 @@ def loads_nowhere(state: WizardState) -> bool:
     return mok_certificate(state) is not None and not state.host.is_real
 
 
+def kept_the_driver(state: WizardState) -> bool:
+    """The plan kept the running driver and added only the stack: no reboot follows."""
+    return state.plan is not None and state.plan.keeps_driver
+
+
 def next_label(state: WizardState) -> str:
-    """The Install screen's button to the Reboot screen, once the install succeeded."""
+    """The Install screen's button to the Reboot screen (to Verify after a plan that kept the
+    driver), once the install succeeded."""
+    if kept_the_driver(state):
+        return "Next: Verify"
     return "Next: Reboot screen" if loads_nowhere(state) else NEXT_LABEL
 
 
 def done_hint(state: WizardState) -> str:
     """The Install screen's hint once the install succeeded: what n leads to."""
+    if kept_the_driver(state):
+        return "Done: the driver stayed as it runs, no reboot needed. n: Verify."
     if loads_nowhere(state):
         return "Done. n: the Reboot screen; Verify after the demo's reboot says what loads."
     return "Done. Press n to load it: without a reboot where that is safe."

@@ -19,6 +19,7 @@ from textual.widgets import Button, Log, ProgressBar
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.install import ApplyRefused, InstallController
 from nvwizard.tui.controllers.lines import DANGER, Line
+from nvwizard.tui.controllers.plan_view import REINSTALL_KEY
 from nvwizard.tui.controllers.secure_boot import NEXT_LABEL, done_hint, next_label
 from nvwizard.tui.screens.base import WizardScreen
 from nvwizard.tui.screens.log import LogScreen
@@ -36,7 +37,12 @@ DRAIN_INTERVAL_S = 0.2  # batch the engine's lines: one Log write and one repain
 
 class InstallScreen(WizardScreen):
     STEP = flow.INSTALL
-    BINDINGS = [Binding("l", "full_log", "Full log")]
+    BINDINGS = [
+        Binding("l", "full_log", "Full log"),
+        # one key, two meanings: shown (and run) only the one that applies (check_action)
+        Binding(REINSTALL_KEY, "reinstall", "Reinstall driver"),
+        Binding(REINSTALL_KEY, "keep_driver", "Keep driver"),
+    ]
     controller: InstallController
 
     phase = reactive("preparing", bindings=True)  # preparing -> confirm -> running -> finished
@@ -115,6 +121,9 @@ class InstallScreen(WizardScreen):
         if not state.can_apply:
             apply.label = _blocked_label(state.apply_refusal)
             self.hint(state.apply_refusal or "Applying is not possible here.")
+        elif plan.nothing_to_do:
+            apply.label = "Nothing to install"
+            self.hint(f"Nothing to do. {REINSTALL_KEY}: reinstall the driver anyway; b: back.")
         elif problem:
             apply.label = "Install (blocked)"
             self.hint(
@@ -123,7 +132,7 @@ class InstallScreen(WizardScreen):
         else:
             apply.disabled = False
             apply.label = f"Install: run these {len(plan.steps)} steps"
-            self.hint("Review the plan; n moves to Install, Enter on it starts.")
+            self.hint(_review_hint(self.state.runs_planned_driver, plan.keeps_driver))
         apply.refresh(layout=True)  # a compact button sized for its first label otherwise
         self.query_one("#plan-scroll").focus()
         self.phase = "confirm"
@@ -133,8 +142,10 @@ class InstallScreen(WizardScreen):
             apply = self.query_one("#apply", Button)
             if not apply.disabled:
                 apply.focus()
-        elif self.phase == "finished" and flow.after_install(self.state):
-            self.go(flow.REBOOT)
+        elif self.phase == "finished":
+            after = flow.after_install(self.state)
+            if after is not None:
+                self.go(after)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
@@ -145,7 +156,7 @@ class InstallScreen(WizardScreen):
         elif event.button.id == "repair":
             self._start(self.controller.start_repair)
         elif event.button.id == "to-reboot":
-            self.go(flow.REBOOT)
+            self.go(flow.after_install(self.state) or flow.REBOOT)
 
     def _refused(self) -> None:
         self.query_one("#plan", LinesView).show(self.controller.plan_lines())
@@ -267,7 +278,29 @@ class InstallScreen(WizardScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "full_log":
             return self.phase in ("running", "finished")
+        if action in ("reinstall", "keep_driver"):
+            offered = self.phase == "confirm" and self.controller.offers_reinstall
+            return offered and self.state.reinstall == (action == "keep_driver")
         return super().check_action(action, parameters)
+
+    def action_reinstall(self) -> None:
+        self._switch_plan()
+
+    def action_keep_driver(self) -> None:
+        self._switch_plan()
+
+    def _switch_plan(self) -> None:
+        """Between keeping the running driver and reinstalling it: the plan built and
+        simulated again, shown for review as before (nothing runs until Install)."""
+        self.controller.toggle_reinstall()
+        apply = self.query_one("#apply", Button)
+        apply.disabled = True
+        apply.label = "Install"
+        self.query_one("#plan", LinesView).show([Line("Building the plan and simulating it…")])
+        self.query_one("#plan-scroll").scroll_home(animate=False)
+        self.hint("Simulating; nothing is changed yet.")
+        self.phase = "preparing"
+        self._prepare()
 
     def action_full_log(self) -> None:
         self.app.push_screen(LogScreen(self.state.host, lambda: self.controller.progress.lines))
@@ -275,6 +308,13 @@ class InstallScreen(WizardScreen):
     @property
     def installing(self) -> bool:
         return self.phase == "running"
+
+
+def _review_hint(runs_planned_driver: bool, keeps_driver: bool) -> str:
+    if not runs_planned_driver:
+        return "Review the plan; n moves to Install, Enter on it starts."
+    other = "reinstall the driver" if keeps_driver else "keep the running driver"
+    return f"Review the plan; n: to Install, Enter starts. {REINSTALL_KEY}: {other}."
 
 
 def _blocked_label(refusal: str | None) -> str:

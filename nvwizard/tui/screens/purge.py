@@ -39,7 +39,9 @@ class PurgeScreen(WizardScreen):
         yield LinesView(id="extras")
         with Horizontal(id="actions"):
             yield Button("Purge", id="confirm", variant="error", compact=True)
-            yield Button("Keep the installed driver", id="decline", compact=True)
+            yield Button(
+                _keep_label(self.controller.keeps_running_driver), id="decline", compact=True
+            )
 
     def on_mount(self) -> None:
         packages = self.query_one(PackageList)
@@ -49,7 +51,10 @@ class PurgeScreen(WizardScreen):
         # seconds' worth of a thread, which would delay the screen and its first key.
         self._update(simulate=False)
         self.call_after_refresh(self._simulate_extras)
-        self.hint("n/Enter moves to the Purge button; Enter on it confirms.")
+        if self.controller.keeps_running_driver:
+            self.hint("n/Enter moves to Keep the running driver; the Purge button reinstalls.")
+        else:
+            self.hint("n/Enter moves to the Purge button; Enter on it confirms.")
 
     def on_screen_resume(self) -> None:
         """Back here from a later screen (b, or the Install screen's advice to tick a
@@ -65,6 +70,8 @@ class PurgeScreen(WizardScreen):
         self._show_rows()
         confirm = self.query_one("#confirm", Button)
         confirm.label = f"Purge {count} package{'s' if count != 1 else ''}"
+        if self.controller.keeps_running_driver:
+            confirm.label = f"{confirm.label} and reinstall"
         confirm.disabled = count == 0
         self.query_one("#extras", LinesView).show(
             self.controller.gpu_processes() + [_line("autoremove: simulating…")]
@@ -100,7 +107,8 @@ class PurgeScreen(WizardScreen):
 
     def next(self) -> None:
         confirm = self.query_one("#confirm", Button)
-        (confirm if not confirm.disabled else self.query_one("#decline", Button)).focus()
+        keep = self.controller.keeps_running_driver or confirm.disabled
+        (self.query_one("#decline", Button) if keep else confirm).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "confirm":
@@ -108,6 +116,10 @@ class PurgeScreen(WizardScreen):
         else:
             self.controller.decline()
         self.go(flow.SELECT)
+
+
+def _keep_label(runs: bool) -> str:
+    return "Keep the running driver" if runs else "Keep the installed driver"
 
 
 def _line(text: str) -> Line:
