@@ -343,11 +343,12 @@ def _demo_repair(host, apply: InProcessApply) -> str | None:
 
     name, saved_in = host.path.name, host.saved_in
     if host.kind != "demo":
-        said = after_bundle_failure(str(host.path), apply.plan.driver)
+        said = after_bundle_failure(str(host.path), apply.plan.driver, apply.plan.install_options)
     elif saved_in is None:
         said = unkept_demo_repair(name)
     else:
-        said = demo_repair(name, apply.plan.driver, activation=False, saved_in=saved_in)
+        plan = apply.plan
+        said = demo_repair(name, plan.driver, False, saved_in, plan.install_options)
     failing = os.environ.get(FAIL_ENV)
     if failing:  # the failure asked for: the same install fails again while it is set
         said += f". {FAIL_ENV}={shlex.quote(failing)} made it fail: unset it first"

@@ -25,4 +25,6 @@ def stopped_advice(host: Host, plan: Plan, step: Step | None) -> str | None:
     if demo_of(host) is not None:
         return step.on_failure if step is not None else None
     folder = bundle_dir(host.label) if host.kind == "bundle" else None
-    return after_bundle_failure(folder, plan.driver or None) if folder else None
+    return (
+        after_bundle_failure(folder, plan.driver or None, plan.install_options) if folder else None
+    )

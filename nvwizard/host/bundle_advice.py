@@ -12,6 +12,7 @@ journal keeps (what `logs` shows) and `status` take their words from here.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 
 BUNDLE_LABEL = "bundle "  # host/bundle.py's label: "bundle /tmp/x"
 SIMULATION = (
@@ -27,22 +28,21 @@ def bundle_dir(label: str | None) -> str | None:
     return label[len(BUNDLE_LABEL) :] or None
 
 
-def bundle_install(folder: str, driver: str | None) -> str:
-    return shlex.join(
-        ["nvwizard", "install", "--machine", folder, *(["--driver", driver] if driver else [])]
-    )
+def bundle_install(folder: str, driver: str | None, options: Sequence[str] = ()) -> str:
+    """The install again on the bundle, with the user's other options (the plan's
+    `install_options`)."""
+    driver_words = ["--driver", driver] if driver else []
+    return shlex.join(["nvwizard", "install", "--machine", folder, *driver_words, *options])
 
 
 def bundle_wizard(folder: str) -> str:
     return shlex.join(["nvwizard", "--machine", folder])
 
 
-def after_bundle_failure(folder: str, driver: str | None) -> str:
-    """After a failed or cancelled apply on a bundle."""
-    return (
-        f"nothing to repair: {SIMULATION}; the next `{bundle_install(folder, driver)}` starts "
-        "from the bundle again"
-    )
+def after_bundle_failure(folder: str, driver: str | None, options: Sequence[str] = ()) -> str:
+    """After a failed or cancelled apply on a bundle (`options`: see `bundle_install`)."""
+    again = bundle_install(folder, driver, options)
+    return f"nothing to repair: {SIMULATION}; the next `{again}` starts from the bundle again"
 
 
 def after_bundle_apply(folder: str) -> str:

@@ -62,10 +62,12 @@ def activate_command(demo: str) -> str:
     return demo_command(demo, "activate")
 
 
-def install_again(driver: str | None, demo: str | None) -> str:
-    """The install of `driver` (the last apply's), on the demo it ran on (None: this machine)."""
+def install_again(driver: str | None, demo: str | None, options: Sequence[str] = ()) -> str:
+    """The install of `driver` (the last apply's), on the demo it ran on (None: this machine),
+    with the other options the user gave it (`options`, the plan's `install_options`: without
+    them the install again would drop `--cuda`, `--hold`, ...)."""
     words = ["nvwizard", "install"] + (["--demo", demo] if demo else [])
-    return shlex.join(words + (["--driver", driver] if driver else []))
+    return shlex.join(words + (["--driver", driver] if driver else []) + list(options))
 
 
 def without_asking(accept: Sequence[str] = ()) -> str:
@@ -157,15 +159,22 @@ def reset_demo(saved_in: str) -> str:
     return f"reset the demo to its bundle: `{shlex.join(['rm', saved_in])}`"
 
 
-def demo_repair(demo: str, driver: str | None, activation: bool, saved_in: str | None) -> str:
+def demo_repair(
+    demo: str,
+    driver: str | None,
+    activation: bool,
+    saved_in: str | None,
+    options: Sequence[str] = (),
+) -> str:
     """After a failed or interrupted apply on a demo: the command that goes on from there (an
-    install's plan repairs the demo's package manager first where it needs that), and the
-    file whose deletion resets the demo (`saved_in`; None: not known)."""
+    install's plan repairs the demo's package manager first where it needs that; `options`:
+    the install's other options, see `install_again`), and the file whose deletion resets the
+    demo (`saved_in`; None: not known)."""
     if activation:
         again = f"run `{activate_command(demo)}` again"
     else:
         again = (
-            f"run `{install_again(driver, demo)}` again (its plan first repairs what the "
+            f"run `{install_again(driver, demo, options)}` again (its plan first repairs what the "
             "demo's package manager left unfinished)"
         )
     return again + (f", or {reset_demo(saved_in)}" if saved_in else "")

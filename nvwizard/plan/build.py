@@ -34,6 +34,7 @@ from nvwizard.plan.holds import (
     kernel_update_warning,
 )
 from nvwizard.plan.install import InstallLists, install_lists, install_step, validate_driver
+from nvwizard.plan.install_options import install_options
 from nvwizard.plan.models import Choices, KeptPackage, Plan, Step
 from nvwizard.plan.preflight import preflight_step, report_warnings, update_step
 from nvwizard.plan.purge import purge_lists, purge_steps
@@ -211,5 +212,6 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         else None,
         released_holds=released,
         carried_holds=carried.packages,
+        install_options=install_options(choices, report),
     )
     return for_demo(plan, report.demo, reboot_first=report.pending_kernel is not None)

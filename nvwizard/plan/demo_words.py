@@ -69,15 +69,19 @@ def for_demo_step(step: Step, plan: Plan, demo: DemoRef, reboot_first: bool = Fa
 def on_failure(step: Step, plan: Plan, demo: DemoRef, reboot_first: bool = False) -> str:
     """What to do if `step` of `plan` fails on `demo` (`reboot_first`: see `for_demo`)."""
     driver = plan.driver or None
+    options = plan.install_options
     if step.kind in _PACKAGE_MANAGER:
         if demo.saved_in is None:
             return f"Read the log for the cause; {unkept_demo_repair(demo.name)}."
-        again = demo_repair(demo.name, driver, activation=False, saved_in=demo.saved_in)
+        again = demo_repair(
+            demo.name, driver, activation=False, saved_in=demo.saved_in, options=options
+        )
         return f"Read the log for the cause; then {again}."
     if step.kind == pm.AUTOREMOVE:
         if demo.saved_in is None:
             return "Harmless to leave: the demo is not kept between commands, so nothing stays."
-        return f"Harmless to leave: apply again (`{install_again(driver, demo.name)}`) or leave it."
+        again = install_again(driver, demo.name, options)
+        return f"Harmless to leave: apply again (`{again}`) or leave it."
     if step.kind in _BY_HAND:
         return on_a_real_machine(step.on_failure)
     # loading it without a reboot is what failed, or a module DKMS built under Secure Boot,

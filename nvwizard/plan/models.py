@@ -189,6 +189,9 @@ class Plan:
     # options ask for and the host lacks (stack, holds, persistenced): no purge, no driver
     # install, no reboot (plan/keep_driver.py)
     keeps_driver: bool = False
+    # the options after --driver that plan these choices again (plan/install_options.py):
+    # advice to run the install again carries them, so no option the user gave is dropped
+    install_options: list[str] = field(default_factory=list)
 
     @property
     def changes_system(self) -> bool:
@@ -239,6 +242,7 @@ class Plan:
             "carried_holds": list(self.carried_holds),
             "nothing_to_do": self.nothing_to_do,
             "keeps_driver": self.keeps_driver,
+            "install_options": list(self.install_options),
         }
 
     @classmethod
@@ -270,4 +274,5 @@ class Plan:
             carried_holds=list(obj.get("carried_holds") or []),
             nothing_to_do=bool(obj.get("nothing_to_do")),
             keeps_driver=bool(obj.get("keeps_driver")),
+            install_options=[str(word) for word in obj.get("install_options") or []],
         )

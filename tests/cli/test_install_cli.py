@@ -302,6 +302,22 @@ def test_a_failing_package_on_the_demo_exits_1_with_the_repair(monkeypatch, caps
     assert "Repair: " not in out and "dpkg --configure" not in out[out.index("FAILED: ") :]
 
 
+def test_a_failed_demo_install_names_the_install_again_with_the_user_s_options(
+    monkeypatch, capsys, places
+):
+    """Following the advice must not drop --cuda, --cudnn or --hold: the install again is the
+    same install."""
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.setenv("NVWIZARD_DEMO_FAIL", "nvidia-utils-595-server")
+    options = ["--cuda", "12.8", "--cudnn", "--hold"]
+    code = main(["install", "--demo", "rtx3090-fresh", "--yes", *options])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    driver = "nvidia-driver-595-server-open"
+    again = f"nvwizard install --demo rtx3090-fresh --driver {driver} --hold --cuda 12.8 --cudnn"
+    assert f"Next: run `{again}` again (its plan first repairs" in out
+
+
 def test_a_failed_demo_install_in_json_names_the_demos_repair_and_no_argv(
     monkeypatch, capsys, places
 ):

@@ -5,11 +5,16 @@ What only a person at a real machine could do is said as "On a real machine: ...
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import replace
 
 import pytest
 
+from nvwizard.cli.machine_options import resolve_machine
+from nvwizard.cli.main import build_parser
+from nvwizard.cli.plan_cmd import choices_from_args, plan_from_args
 from nvwizard.detect.models import LsmodEntry, UnitState
+from nvwizard.engine.simulated_advice import stopped_advice
 from nvwizard.host.demo import DEMOS
 from nvwizard.host.demo_advice import DemoRef
 from nvwizard.plan.activate import build_activation_plan
@@ -74,7 +79,9 @@ def test_a_kept_demo_s_steps_name_its_install_reboot_and_reset(tmp_path, monkeyp
     monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
     plan = full_plan("hgx-h100")
     saved = tmp_path / "demo-machines" / "hgx-h100.json"
-    again = f"nvwizard install --demo hgx-h100 --driver {plan.driver}"
+    # the install again carries every option the plan was made with (EVERYTHING)
+    options = "--hold --reboot --cuda latest --cudnn --container-toolkit"
+    again = f"nvwizard install --demo hgx-h100 --driver {plan.driver} {options}"
     assert plan.step("install").on_failure == (
         f"Read the log for the cause; then run `{again}` again (its plan first repairs what the "
         f"demo's package manager left unfinished), or reset the demo to its bundle: `rm {saved}`."
@@ -179,3 +186,74 @@ def test_a_waiting_kernel_update_rules_activate_out_of_a_demo_plan_s_words(tmp_p
             "Reboot the demo: `nvwizard reboot --demo nvml-mismatch` reboots it; then run "
             "`nvwizard verify --demo nvml-mismatch`."
         )
+
+
+def _install_again(text: str) -> list[str]:
+    """The `nvwizard install ...` command `text` tells the user to run, as argv."""
+    (command,) = re.findall(r"`(nvwizard install [^`]*)`", text)
+    return shlex.split(command)
+
+
+def _parsed(argv: list[str]):
+    """`argv` (after `nvwizard`) as the command line parses it, the machine option resolved."""
+    args = build_parser().parse_args(argv)
+    resolve_machine(args)
+    return args
+
+
+ASKED = [
+    ["--cuda", "12.8", "--cudnn"],
+    ["--hold", "--container-toolkit", "--lock-timeout", "60"],
+    ["--desktop", "--persistenced", "--reboot", "--reinstall"],
+    ["--no-persistenced", "--cuda", "12.9", "--allow-cuda-compat"],
+    ["--keep-installed", "--cuda", "latest", "--container-toolkit"],
+]
+
+
+@pytest.mark.parametrize("options", ASKED, ids=[" ".join(o) for o in ASKED])
+def test_the_install_again_of_a_demo_plan_carries_the_user_s_options(
+    options, tmp_path, monkeypatch
+):
+    """Following a step's "if it fails" must ask for what the user asked for: parsed by the
+    real command line, the install again makes the same choices as the plan it came from."""
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    _host, report, plan = plan_from_args(_parsed(["plan", "--demo", "rtx3090-fresh", *options]))
+    said = [_install_again(s.on_failure) for s in plan.steps if "nvwizard install" in s.on_failure]
+    assert said, [s.on_failure for s in plan.steps]
+    for argv in said:
+        assert argv[:4] == ["nvwizard", "install", "--demo", "rtx3090-fresh"]
+        assert argv[4:] == ["--driver", plan.driver, *options]
+        assert choices_from_args(_parsed(argv[1:]), report) == plan.choices
+
+
+def test_the_user_s_options_survive_the_plan_json():
+    """The detached worker and `install --json` read the plan back from its JSON."""
+    report = build_report(demo_host("hgx-h100"), today=TODAY)
+    choices = replace(
+        default_choices(report), hold=True, cuda="12.8", keep=("libnvidia-decode-535-server",)
+    )
+    plan = build_plan(report, choices)
+    assert plan.install_options == [
+        "--keep",
+        "libnvidia-decode-535-server",
+        "--hold",
+        "--cuda",
+        "12.8",
+    ]
+    assert Plan.from_json(plan.to_json()).install_options == plan.install_options
+
+
+def test_a_bundle_s_install_again_carries_the_user_s_options(tmp_path):
+    folder = rtx3090_bundle(tmp_path / "bundle")
+    host = bundle_host(folder)
+    report = build_report(host)
+    plan = build_plan(report, replace(default_choices(report), cuda="12.8", cudnn=True))
+    said = stopped_advice(host, plan, plan.step("install"))
+    assert _install_again(said)[3:] == [
+        str(folder),
+        "--driver",
+        plan.driver,
+        "--cuda",
+        "12.8",
+        "--cudnn",
+    ]

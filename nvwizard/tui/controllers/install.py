@@ -311,5 +311,7 @@ class InstallController:
         saved_in = host.saved_in
         if saved_in is None:
             return unkept_demo_repair(name)
-        driver = self.state.plan.driver if self.state.plan is not None else None
-        return demo_repair(name, driver, activation=False, saved_in=saved_in)
+        plan = self.state.plan
+        if plan is None:
+            return demo_repair(name, None, activation=False, saved_in=saved_in)
+        return demo_repair(name, plan.driver, False, saved_in, plan.install_options)

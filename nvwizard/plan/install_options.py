@@ -1,0 +1,46 @@
+"""The user's choices as the `nvwizard install` options that ask for them again.
+
+Advice that says to run the install again (a demo plan's "if it fails", the end of a failed
+`install --demo`, the wizard's words after a failure) must carry every option the user gave:
+`nvwizard install --demo NAME --driver D` alone would silently drop `--cuda`, `--cudnn`,
+`--hold`, ... An option is written only where the choice differs from what the command
+would take without it (the defaults `cli/plan_cmd.py` derives from detection), so the advice
+reads as the user typed it.
+"""
+
+from __future__ import annotations
+
+from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
+from nvwizard.report.models import Report
+
+
+def install_options(choices: Choices, report: Report) -> list[str]:
+    """The options after `--driver` that make `nvwizard install` plan `choices` again on the
+    machine of `report`, in the order `nvwizard plan --help` lists them."""
+    words: list[str] = []
+    if not choices.purge:
+        words.append("--keep-installed")
+    # detection's, not the report's answer: a report built for --desktop ranks for a desktop
+    if choices.headless != (report.headless is not False):
+        words.append("--headless" if choices.headless else "--desktop")
+    words += [word for name in choices.keep for word in ("--keep", name)]
+    words += [word for name in choices.also_purge for word in ("--also-purge", name)]
+    if choices.hold:
+        words.append("--hold")
+    if choices.persistenced != (choices.headless and report.has_nvidia_gpu):
+        words.append("--persistenced" if choices.persistenced else "--no-persistenced")
+    if choices.reboot:
+        words.append("--reboot")
+    if choices.reinstall:
+        words.append("--reinstall")
+    if choices.cuda:
+        words += ["--cuda", choices.cuda]
+    flags = (
+        (choices.cudnn, "--cudnn"),
+        (choices.container_toolkit, "--container-toolkit"),
+        (choices.allow_cuda_compat, "--allow-cuda-compat"),
+    )
+    words += [flag for asked, flag in flags if asked]
+    if choices.lock_timeout_s != DEFAULT_LOCK_TIMEOUT_S:
+        words += ["--lock-timeout", str(choices.lock_timeout_s)]
+    return words
