@@ -103,3 +103,32 @@ def test_help_prints_the_same_exit_codes():
         flat = " ".join(text.split())
         for code, meaning in EXIT_CODE_MEANINGS:
             assert f"{code} {meaning}" in flat
+
+
+def _finding_ids_in_code() -> set[str]:
+    """The ids the findings are made with: `Finding("id", ...)`, and the kernel log's table
+    of Xid findings (`("gpu-hardware-errors", "warn", ...)`)."""
+    package = Path(__file__).parent.parent / "nvwizard"
+    ids: set[str] = set()
+    for path in package.rglob("*.py"):
+        ids |= set(re.findall(r'Finding\(\s*"([a-z0-9-]+)"', path.read_text()))
+    kernel_log = (package / "report" / "findings" / "kernel_log.py").read_text()
+    ids |= set(re.findall(r'\(\s*"([a-z0-9-]+)",\s*"(?:info|warn|block)"', kernel_log))
+    return ids
+
+
+def test_the_readme_lists_every_finding_id_and_no_other():
+    """A script matches on these ids: each one made must be documented, none invented."""
+    listed = README[README.index("**Findings** each have") : README.index("**Driver candidates**")]
+    documented = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", listed))
+    code = _finding_ids_in_code()
+    assert len(code) >= 40
+    assert documented == code, (sorted(documented - code), sorted(code - documented))
+
+
+def test_the_findings_table_in_the_code_lists_every_finding_id():
+    """findings/__init__.py's table, the index a developer reads, names each id once."""
+    from nvwizard.report import findings
+
+    rows = re.findall(r"^\| ([a-z0-9]+(?:-[a-z0-9]+)+) \|", findings.__doc__ or "", re.M)
+    assert sorted(rows) == sorted(_finding_ids_in_code())

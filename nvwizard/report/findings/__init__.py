@@ -28,6 +28,7 @@ risk), `block` (the fix must happen before any driver change).
 | gpus-missing-from-nvidia-smi | warn | nvidia-smi lists some GPUs but not every one on the bus |
 | gpu-passthrough | info | a GPU is bound to vfio-pci or pci-stub (a VM's passthrough) |
 | gpu-switched-off | info | a laptop's discrete GPU reads `rev ff` with no driver: switched off |
+| gpu-rev-ff-unconfirmed | warn | `rev ff` where only NVIDIA devices were listed: lost or off? |
 | every-driver-past-end-of-life | warn | every runnable driver offered is past its end of life |
 | newer-than-known | info | a branch offered is newer than nvwizard's tables |
 | headless-unknown | info | nothing shows whether the machine runs a desktop |
