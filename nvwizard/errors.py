@@ -34,7 +34,9 @@ EXIT_CODE_MEANINGS = (
         "cannot run the CUDA toolkit asked for, the simulation says stop, another apply is "
         "running or changed the saved demo machine; `install --yes`: a blocking condition of "
         "the plan not accepted with `--accept ID`; `verify`: no NVIDIA GPU; `logs`: no apply "
-        "log yet; `reboot`: no NVIDIA driver installed to load), not root, or not confirmed",
+        "log yet; `reboot`: no NVIDIA driver installed to load, or `--yes` without `--accept "
+        "no-next-boot-module` where the kernel that boots next has no nvidia module), not "
+        "root, or not confirmed",
     ),
     (
         EXIT_NOT_ACTIVATED,

@@ -132,3 +132,52 @@ def test_the_findings_table_in_the_code_lists_every_finding_id():
 
     rows = re.findall(r"^\| ([a-z0-9]+(?:-[a-z0-9]+)+) \|", findings.__doc__ or "", re.M)
     assert sorted(rows) == sorted(_finding_ids_in_code())
+
+
+def _key_table_after(line: str) -> set[str]:
+    """The keys of the README's `| key | content |` table that follows `line`."""
+    after = README[README.index(line) :]
+    table = re.search(r"^\| key \| content \|\n\| --- \| --- \|\n((?:\|.*\n)+)", after, re.M)
+    assert table, line
+    return {
+        key
+        for keys in re.findall(r"^\| ([^|]*) \|", table.group(1), re.M)
+        for key in re.findall(r"`([a-z_]+)`", keys)
+    }
+
+
+def test_the_install_json_table_is_every_key_install_json_prints():
+    from nvwizard.cli.install_cmd import InstallResult
+
+    printed = InstallResult(exit_code=0, host="demo hgx-h100", driver="d").to_json().keys()
+    assert _key_table_after("`install --json` is for scripts") == set(printed)
+
+
+def test_the_plan_and_install_synopsis_has_every_option_their_help_has():
+    synopsis = re.search(r"```\n(nvwizard plan .*?)```", README, re.S).group(1)
+    commands = _public_commands()
+    for name in ("plan", "install"):
+        for action in commands[name]._actions:
+            if not action.option_strings or "-h" in action.option_strings:
+                continue
+            written = {o.replace("--no-", "--[no-]") for o in action.option_strings}
+            written |= {o.replace("--", "--[no-]", 1) for o in action.option_strings}
+            assert any(o in synopsis for o in written), (name, action.option_strings)
+
+
+def test_each_commands_row_has_every_option_of_its_command():
+    """The Commands table's row of a command shows its options (in either spelling)."""
+    rows = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r"^\| `nvwizard (\w+).*$", _section("Commands"), re.M)
+    }
+    for name in ("detect", "activate", "reboot", "verify", "status", "logs", "capture"):
+        for action in _public_commands()[name]._actions:
+            spelled = [o for o in action.option_strings if o not in ("-h", "--help")]
+            if spelled and action.dest not in (
+                "machine",
+                "demo",
+                "command_machine",
+                "command_demo",
+            ):
+                assert any(f"[{o}" in rows[name] for o in spelled), (name, spelled)
