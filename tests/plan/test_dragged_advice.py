@@ -72,7 +72,7 @@ def test_both_front_ends_take_their_phrases_from_the_wording(monkeypatch):
 
     for name, words in (("COMMAND_LINE", COMMAND_LINE), ("WIZARD", WIZARD)):
         monkeypatch.setattr(wording, name, replace(words, dragged_purge_too="TICK {names}"))
-    monkeypatch.setattr("nvwizard.tui.controllers.install.WIZARD", wording.WIZARD, raising=True)
+    monkeypatch.setattr("nvwizard.tui.controllers.plan_view.WIZARD", wording.WIZARD, raising=True)
     plan, check = a_plan(), stop_on([KEPT[0]])
     assert what_to_do(plan, check) == [f"TICK {KEPT[0]}"]
     state = WizardState(host=demo_host("hgx-h100"), plan=plan)
