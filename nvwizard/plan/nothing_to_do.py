@@ -1,8 +1,8 @@
-"""Whether a plan would change the driver at all: when its driver is installed at the version
-apt would install and its module is the loaded one (nothing pending for the driver: a reboot
-only a kernel update waits for does not count), the driver stays. Then
-the plan adds only what the options ask for and the host lacks (plan/keep_driver.py: the
-stack, the holds, persistenced; no purge, no driver install, no reboot), or, when nothing is
+"""Whether a plan would change the driver at all: when its driver is installed and runs
+(report/driver_runs.py's `planned_driver_runs`: the one rule, which the over-SSH finding asks
+too; a reboot pending only for a kernel update does not count), the driver stays. Then the
+plan adds only what the options ask for and the host lacks (plan/keep_driver.py: the stack,
+the holds, persistenced; no purge, no driver install, no reboot), or, when nothing is
 missing, has no steps and says so. `--reinstall` asks for the whole plan again (purge and
 install). The exported playbook judges a host from detect's and verify's JSON and this plan's
 `nothing_to_do` and `keeps_driver` (export/playbook/filter_plugins).
@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nvwizard.detect.models import DpkgEntry
-from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.plan import models as pm
 from nvwizard.plan.keep_driver import keep_driver
 from nvwizard.plan.models import Plan
+from nvwizard.report.driver_runs import planned_driver_runs, reboot_pending_for_driver
 from nvwizard.report.models import Report
 
 INSTALLED_STATES = ("ii", "hi")
@@ -38,14 +38,16 @@ def settle(report: Report, plan: Plan) -> Plan:
     missing, the same plan with no steps that says so (`nothing_to_do`)."""
     if plan.choices.reinstall or plan.purpose != pm.INSTALL_PLAN:
         return plan
-    driver = _installed_and_loaded(report, plan)
+    driver = _installed(report, plan)
     if driver is None:
+        return plan
+    if not planned_driver_runs(report, plan.driver):
         return plan
     candidate = report.candidate(plan.driver)
     offered = candidate.version if candidate is not None else None
     other = (driver.version or "?", offered) if offered and offered != driver.version else None
     kept = keep_driver(report, plan, other_build=other)
-    if report.reboot_required:  # not for the driver (`_installed_and_loaded`)
+    if report.reboot_required:  # not for the driver (`_installed`)
         kept = replace(kept, warnings=[*kept.warnings, _pending_reboot_warning(report)])
     if kept.changes_system:
         return kept
@@ -54,10 +56,10 @@ def settle(report: Report, plan: Plan) -> Plan:
     return replace(kept, steps=[], nothing_to_do=True, keeps_driver=False)
 
 
-def _installed_and_loaded(report: Report, plan: Plan) -> DpkgEntry | None:
+def _installed(report: Report, plan: Plan) -> DpkgEntry | None:
     """The planned driver's package entry when every driver package of the plan is installed
-    and the loaded module is that driver's, with nothing pending; else None."""
-    if _reboot_pending_for_driver(report) or report.dpkg_interrupted or report.needs_dpkg_repair:
+    (and fabric manager enabled where the plan sets it up) with nothing pending; else None."""
+    if reboot_pending_for_driver(report) or report.needs_dpkg_repair:
         return None  # something is pending
     installed = {p.name: p for p in report.installed_packages if p.state in INSTALLED_STATES}
     wanted = [n for n in plan.install_list if not n.startswith(NOT_LISTED)]
@@ -65,19 +67,7 @@ def _installed_and_loaded(report: Report, plan: Plan) -> DpkgEntry | None:
         return None
     if plan.step("fabric-manager") is not None and not _enabled(report, FABRIC_MANAGER_UNIT):
         return None  # an NVSwitch board without fabric manager: the driver is not in place
-    driver = installed.get(plan.driver) or installed[plan.install_list[0]]
-    open_modules = plan.flavour.endswith("open")
-    return driver if _loaded_is(report, driver, open_modules=open_modules) else None
-
-
-def _reboot_pending_for_driver(report: Report) -> bool:
-    """A pending reboot the driver may wait for: one an NVIDIA package asked for, or one whose
-    cause is not known. One only for other packages (the kernel unattended-upgrades installed)
-    leaves the running driver as it is: reinstalling the driver would not change that reboot."""
-    if not report.reboot_required:
-        return False
-    causes = report.reboot_required_for
-    return not causes or any(is_nvidia_related(name) for name in causes)
+    return installed.get(plan.driver) or installed[plan.install_list[0]]
 
 
 def _pending_reboot_warning(report: Report) -> str:
@@ -90,24 +80,3 @@ def _pending_reboot_warning(report: Report) -> str:
 
 def _enabled(report: Report, unit: str) -> bool:
     return any(u.name == unit and u.enabled == "enabled" for u in report.gpu_services)
-
-
-def _upstream(entry: DpkgEntry) -> str | None:
-    """595.58.03-0ubuntu0.22.04.1 -> 595.58.03 (an epoch dropped)."""
-    if not entry.version:
-        return None
-    return entry.version.split(":", 1)[-1].split("-", 1)[0]
-
-
-def _loaded_is(report: Report, driver: DpkgEntry, open_modules: bool) -> bool:
-    """The loaded module (and nvidia-smi's library, when it answers) is this driver's."""
-    module = report.loaded_module
-    version = _upstream(driver)
-    if module is None or version is None or module.version != version:
-        return False
-    if module.flavor and (module.flavor == "open") != open_modules:
-        return False
-    smi = report.nvidia_smi
-    if smi is None:
-        return True
-    return smi.status != "version-mismatch" and smi.driver_version in (None, version)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from nvwizard.host.demo_advice import on_a_real_machine
 from nvwizard.knowledge import secure_boot as sb
-from nvwizard.knowledge.debian import is_user_space_version_package
-from nvwizard.knowledge.packages import branch_of_version, is_driver_package, parse_driver_package
+from nvwizard.knowledge.packages import is_driver_package, parse_driver_package
+from nvwizard.report.driver_runs import installed_library_versions
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import (
     CUDA_REPO_URL,
     api_mismatch_evidence,
     by_hand,
     present,
-    upstream_version,
 )
 from nvwizard.report.models import Finding, Report
 from nvwizard.report.secure_boot import on_a_demo
@@ -75,44 +74,10 @@ def _enrol_fix(report: Report, first: str) -> str:
     )
 
 
-def _installed_library_versions(report: Report) -> set[str]:
-    versions = set()
-    for entry in report.installed_packages:
-        # Ubuntu's libnvidia-compute-*/nvidia-utils-*; Debian's libcuda1, nvidia-smi, ...
-        user_space = entry.name.startswith(("libnvidia-compute-", "nvidia-utils-"))
-        if (user_space or is_user_space_version_package(entry.name)) and present(entry):
-            upstream = upstream_version(entry.version)
-            if upstream:
-                versions.add(upstream)
-    return versions
-
-
-def recommended_driver_runs(report: Report) -> bool:
-    """The recommended driver's branch and flavour are loaded, the installed libraries are of
-    the loaded version and nothing waits for a reboot: nvwizard advises no driver change,
-    so no reboot either."""
-    loaded = report.loaded_module
-    recommended = next(
-        (c for c in report.driver_candidates if c.package == report.recommended_driver), None
-    )
-    if loaded is None or loaded.version is None or recommended is None:
-        return False
-    if report.reboot_required or report.nouveau_loaded:
-        return False
-    smi = report.nvidia_smi
-    if smi is not None and smi.status == "version-mismatch":
-        return False
-    if _installed_library_versions(report) - {loaded.version}:
-        return False
-    flavour = "open" if recommended.open else "proprietary"
-    same_branch = branch_of_version(loaded.version) == recommended.branch
-    return same_branch and loaded.flavor in (None, flavour)
-
-
 def nvml_mismatch(report: Report, facts: ExtraFacts) -> Finding | None:
     loaded = report.loaded_module.version if report.loaded_module else None
     smi = report.nvidia_smi
-    libraries = _installed_library_versions(report)
+    libraries = installed_library_versions(report)
     if smi and smi.nvml_library_version and not libraries:
         libraries.add(smi.nvml_library_version)
     differs = bool(loaded and libraries and any(v != loaded for v in libraries))

@@ -7,9 +7,9 @@ import shlex
 
 from nvwizard.host.demo_advice import demo_package_repair, verify_command, wizard_command
 from nvwizard.knowledge.kernel_modules import service_of_process
+from nvwizard.report.driver_runs import planned_driver_runs
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, by_hand, present
-from nvwizard.report.findings.driver import recommended_driver_runs
 from nvwizard.report.models import Finding, Report
 
 
@@ -160,7 +160,11 @@ def over_ssh(report: Report, facts: ExtraFacts) -> Finding | None:
     """Over SSH, where a reboot is ahead: the reboot ends the session. Not on a machine without
     an NVIDIA GPU (no reboot, no verify), nor where the recommended driver runs already and
     nothing waits for a reboot (verified: nvwizard advises no change, so no reboot)."""
-    if not report.over_ssh or not report.has_nvidia_gpu or recommended_driver_runs(report):
+    if (
+        not report.over_ssh
+        or not report.has_nvidia_gpu
+        or planned_driver_runs(report, report.recommended_driver)
+    ):
         return None
     demo = report.demo.name if report.demo else None
     verify = verify_command(demo) if demo else "nvwizard verify"

@@ -1,0 +1,83 @@
+"""One rule says whether the planned driver already runs (report/driver_runs.py's
+`planned_driver_runs`): the over-SSH finding (no reboot ahead) and the plan that keeps the
+driver (plan/nothing_to_do.py) ask it both, so they agree on every demo machine, before and
+after `install --yes` and its reboot. The stricter facts hold for both: libraries of another
+version than the loaded module, or nouveau still loaded, mean the driver does not run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from nvwizard.cli.main import main
+from nvwizard.host.demo import demo_names
+from nvwizard.plan.build import build_plan, default_choices
+from nvwizard.plan.nothing_to_do import settle
+from nvwizard.report.build import build_report
+from nvwizard.report.driver_runs import planned_driver_runs
+from nvwizard.report.findings import find_all
+from nvwizard.simulator.select import host_from_args
+
+DEMOS = [name for name in demo_names() if name != "vm-no-gpu"]  # no GPU: nothing to plan
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch, places):
+    monkeypatch.setenv("NVWIZARD_DEMO_SPEED", "0")
+    monkeypatch.delenv("NVWIZARD_DEMO_FAIL", raising=False)
+
+
+def judged(demo: str):
+    """(the report, the plan for its recommended driver, settled), over SSH."""
+    report = replace(build_report(host_from_args(None, demo), offers=True), over_ssh=True)
+    report = replace(report, findings=find_all(report))
+    plan = settle(report, build_plan(report, default_choices(report, report.recommended_driver)))
+    return report, plan
+
+
+def assert_agree(report, plan) -> bool:
+    runs = planned_driver_runs(report, plan.driver)
+    kept = (plan.nothing_to_do or plan.keeps_driver) and plan.mok_certificate is None
+    assert kept == runs
+    assert ("over-ssh" not in {f.id for f in report.findings}) == runs
+    return runs
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_the_finding_and_the_plan_agree_before_and_after_install_and_reboot(demo, capsys):
+    report, plan = judged(demo)
+    assert_agree(report, plan)
+    accept = [option for b in plan.blockers for option in ("--accept", b.id)]
+    assert main(["install", "--demo", demo, "--yes", "--driver", plan.driver, *accept]) == 0
+    assert main(["reboot", "--demo", demo, "--yes"]) == 0
+    capsys.readouterr()
+    report, plan = judged(demo)
+    runs = assert_agree(report, plan)
+    # after its install and reboot the driver runs, except where Secure Boot rejects the
+    # module DKMS built: then the plan names the key to enrol
+    assert runs == (plan.mok_certificate is None)
+
+
+def test_libraries_of_another_version_or_nouveau_mean_it_does_not_run(capsys):
+    demo = "rtx3090-fresh"
+    assert main(["install", "--demo", demo, "--yes"]) == 0
+    assert main(["reboot", "--demo", demo, "--yes"]) == 0
+    capsys.readouterr()
+    report, plan = judged(demo)
+    assert plan.nothing_to_do and planned_driver_runs(report, plan.driver)
+    libraries = [
+        replace(e, version="595.71.05-0ubuntu0.22.04.1")
+        if e.name.startswith(("libnvidia-compute-", "nvidia-utils-"))
+        else e
+        for e in report.installed_packages
+    ]
+    for other in (
+        replace(report, installed_packages=libraries),
+        replace(report, nouveau_loaded=True),
+    ):
+        choices = default_choices(other, plan.driver)
+        settled = settle(other, build_plan(other, choices))
+        assert not planned_driver_runs(other, plan.driver)
+        assert not settled.nothing_to_do and not settled.keeps_driver
+        assert settled.step("install") is not None
