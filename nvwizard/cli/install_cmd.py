@@ -119,6 +119,8 @@ class InstallResult:
     demo_repair: str | None = None
     # the driver and stack asked for are installed and loaded: nothing was run (no --reinstall)
     nothing_to_do: bool = False
+    # nothing to reinstall: Secure Boot rejects the DKMS-built module until this key is enrolled
+    key_to_enrol: str | None = None
 
     def to_json(self) -> dict:
         """The `install --json` object (documented in the README)."""
@@ -151,7 +153,7 @@ class InstallResult:
         # lazy: only when this command runs (see cli/commands.py)
         from nvwizard.plan.nothing_to_do import nothing_to_do_line
 
-        return nothing_to_do_line(self.driver) if self.nothing_to_do else None
+        return nothing_to_do_line(self.driver, self.key_to_enrol) if self.nothing_to_do else None
 
     def _reboot_required(self) -> bool | None:
         if self.dry_run:
@@ -260,7 +262,12 @@ def _nothing_to_do(args: argparse.Namespace, host, plan) -> InstallResult:
 
     print(format_plan(plan), flush=True)
     if args.reboot:
-        print("--reboot: the loaded driver is the planned one; no reboot was scheduled.")
+        why = (
+            "the loaded driver is the planned one"
+            if plan.mok_certificate is None
+            else "a reboot loads the module only once its key is enrolled"
+        )
+        print(f"--reboot: {why}; no reboot was scheduled.")
     return InstallResult(
         EXIT_OK,
         host.label,
@@ -268,6 +275,7 @@ def _nothing_to_do(args: argparse.Namespace, host, plan) -> InstallResult:
         dry_run=args.dry_run,
         nothing_to_do=True,
         would_need_reboot=False,
+        key_to_enrol=plan.mok_certificate,
     )
 
 

@@ -23,8 +23,9 @@ PERSISTENCED_HELP = (
 
 REINSTALL_HELP = (
     "the whole plan even when the driver and every stack part asked for are installed at the "
-    "versions apt would install and loaded (without it that plan has nothing to do): purge "
-    "and install them again"
+    "versions apt would install and loaded, or installed with a DKMS-built module that "
+    "Secure Boot rejects until its key is enrolled (without it that plan has nothing to do): "
+    "purge and install them again"
 )
 
 

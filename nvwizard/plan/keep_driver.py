@@ -1,5 +1,7 @@
 """A plan that keeps the driver: the host runs the planned driver (installed and loaded,
-nothing pending, plan/nothing_to_do.py judges it) and the options add what it lacks (the
+nothing pending, plan/nothing_to_do.py judges it), or has it installed with a DKMS-built
+module Secure Boot rejects (only enrolling DKMS's key loads it: the plan says so first), and
+the options add what it lacks (the
 developer stack, the `--hold` holds, nvidia-persistenced). Only those are added: no purge, no
 driver install, no reboot, as a careful administrator adds a toolkit to a working server.
 
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from nvwizard.host.demo_advice import on_a_real_machine
+from nvwizard.knowledge import secure_boot as sb
 from nvwizard.knowledge.packages import follows_the_kernel, holdable
 from nvwizard.plan import models as pm
 from nvwizard.plan.debian import sources_step
@@ -30,18 +34,41 @@ from nvwizard.report.models import Report
 PERSISTENCED_UNIT = "nvidia-persistenced.service"
 
 
-def kept_line(driver: str) -> str:
+def kept_line(driver: str, key_to_enrol: str | None = None) -> str:
+    state = "installed and loaded" if key_to_enrol is None else "installed"
     return (
-        f"{driver} is installed and loaded: it stays as it is (no purge, no driver install, "
-        "no reboot); the plan adds only what the options ask for and this machine lacks"
+        f"{driver} is {state}: it stays as it is (no purge, no driver install, no reboot); the "
+        "plan adds only what the options ask for and this machine lacks"
     )
 
 
-def keep_driver(report: Report, plan: Plan, other_build: tuple[str, str] | None = None) -> Plan:
-    """`plan` (the whole plan) reduced to what it adds beside the running driver. Its steps
+def key_words(report: Report, driver: str, certificate: str) -> str:
+    """Why a reinstall cannot load a driver whose DKMS-built module Secure Boot rejects, and
+    the one thing to do: enrol DKMS's key (on a demo, what its simulator does instead)."""
+    why = (
+        f"Secure Boot rejects the module DKMS built for {driver} until DKMS's key is enrolled "
+        "as a Machine Owner Key; a reinstall builds the same module signed with the same key, "
+        "and the next boot rejects it again."
+    )
+    enrol = f"{sb.enrolment_of(certificate, rebooting=True)}; then run `sudo nvwizard verify`."
+    if report.demo is None:
+        return f"{why} The one thing to do: {enrol}"
+    demo = sb.demo_rejects()
+    return f"{why} {demo[0].upper()}{demo[1:]}. {on_a_real_machine(enrol)}"
+
+
+def keep_driver(
+    report: Report,
+    plan: Plan,
+    other_build: tuple[str, str] | None = None,
+    key_to_enrol: str | None = None,
+) -> Plan:
+    """`plan` (the whole plan) reduced to what it adds beside the installed driver. Its steps
     may change nothing (then there is nothing to do). `other_build`: (installed, offered)
     when apt would install another build than the installed one (said, not installed:
-    `--reinstall` installs it)."""
+    `--reinstall` installs it). `key_to_enrol`: the certificate of DKMS's key, where Secure
+    Boot rejects the driver's module (said first; persistenced is then enabled, not started:
+    no module is loaded)."""
     choices = plan.choices
     stack = choose_stack(report, choices, plan.branch)
     steps: list[Step] = [preflight_step()]
@@ -53,8 +80,10 @@ def keep_driver(report: Report, plan: Plan, other_build: tuple[str, str] | None 
     if stack_packages:
         steps.append(update_step(choices))
     hold, warnings = _hold(report, plan)
+    if key_to_enrol is not None:
+        warnings.insert(0, key_words(report, plan.driver, key_to_enrol))
     steps += hold
-    steps += _persistenced(report, plan)
+    steps += _persistenced(report, plan, start=key_to_enrol is None)
     repositories: list[str] = []
     if stack is not None:
         added, repositories = stack_steps(report, choices, stack)
@@ -79,7 +108,7 @@ def keep_driver(report: Report, plan: Plan, other_build: tuple[str, str] | None 
         stack_list=stack_packages,
         repositories=repositories,
         blockers=[],
-        mok_certificate=None,
+        mok_certificate=key_to_enrol,
         released_holds=[],
         carried_holds=[],
         keeps_driver=True,
@@ -102,23 +131,27 @@ def _hold(report: Report, plan: Plan) -> tuple[list[Step], list[str]]:
     return [replace(step, why=f"{step.why} {KERNEL_UPDATE_NOTE}")], [warning]
 
 
-def _persistenced(report: Report, plan: Plan) -> list[Step]:
+def _persistenced(report: Report, plan: Plan, start: bool = True) -> list[Step]:
     """nvidia-persistenced enabled and started (the driver is loaded: no reboot starts it),
-    when the plan enables it and it is not enabled."""
+    when the plan enables it and it is not enabled. `start` False: enabled only (no module
+    is loaded for it to keep initialised; the boot after the key's enrolment starts it)."""
     if plan.step("persistenced") is None:
         return []
     if any(u.name == PERSISTENCED_UNIT and u.enabled == "enabled" for u in report.gpu_services):
         return []
+    commands = [["systemctl", "enable", PERSISTENCED_UNIT]]
+    commands += [["systemctl", "start", PERSISTENCED_UNIT]] if start else []
     return [
         Step(
             id="persistenced",
-            title="Enable and start nvidia-persistenced",
-            why="Keeps the GPUs initialised between jobs on a server, so each job starts "
-            "fast; started now, as the driver is loaded already.",
-            commands=[
-                ["systemctl", "enable", PERSISTENCED_UNIT],
-                ["systemctl", "start", PERSISTENCED_UNIT],
-            ],
+            title="Enable and start nvidia-persistenced" if start else "Enable nvidia-persistenced",
+            why="Keeps the GPUs initialised between jobs on a server, so each job starts fast; "
+            + (
+                "started now, as the driver is loaded already."
+                if start
+                else "it starts at the boot that loads the driver."
+            ),
+            commands=commands,
             changes_system=True,
             on_failure="Run `systemctl enable --now nvidia-persistenced` later; the driver "
             "works without it.",

@@ -1,11 +1,14 @@
 """Whether a plan would change the driver at all: when its driver is installed and runs
 (report/driver_runs.py's `planned_driver_runs`: the one rule, which the over-SSH finding asks
-too; a reboot pending only for a kernel update does not count), the driver stays. Then the
-plan adds only what the options ask for and the host lacks (plan/keep_driver.py: the stack,
-the holds, persistenced; no purge, no driver install, no reboot), or, when nothing is
-missing, has no steps and says so. `--reinstall` asks for the whole plan again (purge and
-install). The exported playbook judges a host from detect's and verify's JSON and this plan's
-`nothing_to_do` and `keeps_driver` (export/playbook/filter_plugins).
+too; a reboot pending only for a kernel update does not count), the driver stays. So it does
+where Secure Boot rejects the installed driver's DKMS-built module: a reinstall builds the
+same module signed with the same key, and only enrolling that key loads it (the plan names
+it: `mok_certificate`). Then the plan adds only what the options ask for and the host lacks
+(plan/keep_driver.py: the stack, the holds, persistenced; no purge, no driver install, no
+reboot), or, when nothing is missing, has no steps and says so. `--reinstall` asks for the
+whole plan again (purge and install). The exported playbook judges a host from detect's and
+verify's JSON and this plan's `nothing_to_do` and `keeps_driver`
+(export/playbook/filter_plugins).
 
 The wizard asks it too (tui/backend.py build_plan): its Install screen shows the plan that keeps
 the running driver, and `r` there asks for the reinstall (`reinstall` in the choices).
@@ -16,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nvwizard.detect.models import DpkgEntry
+from nvwizard.knowledge.secure_boot import import_certificate
 from nvwizard.plan import models as pm
 from nvwizard.plan.keep_driver import keep_driver
 from nvwizard.plan.models import Plan
@@ -28,25 +32,36 @@ NOT_LISTED = ("linux-headers-",)
 FABRIC_MANAGER_UNIT = "nvidia-fabricmanager.service"
 
 
-def nothing_to_do_line(driver: str) -> str:
-    return f"Nothing to do: {driver} is installed and loaded"
+def nothing_to_do_line(driver: str, key_to_enrol: str | None = None) -> str:
+    """The plan's one line. `key_to_enrol`: the certificate of DKMS's key, where Secure Boot
+    rejects the installed driver's module until it is enrolled (no reinstall changes that)."""
+    if key_to_enrol is None:
+        return f"Nothing to do: {driver} is installed and loaded"
+    return (
+        f"Nothing to reinstall: {driver} is installed, but Secure Boot rejects the module DKMS "
+        f"built until its key is enrolled (`{import_certificate(key_to_enrol)}`, then MOK "
+        "Manager at the next boot)"
+    )
 
 
 def settle(report: Report, plan: Plan) -> Plan:
     """`plan` as it is when it changes the driver (or --reinstall was given); else the plan
     that keeps the driver and adds only what is missing (`keeps_driver`), or, with nothing
-    missing, the same plan with no steps that says so (`nothing_to_do`)."""
+    missing, the same plan with no steps that says so (`nothing_to_do`). A driver whose
+    DKMS-built module Secure Boot rejects counts as kept too: a reinstall builds the same
+    module with the same key, so the plan names the key to enrol instead (`mok_certificate`)."""
     if plan.choices.reinstall or plan.purpose != pm.INSTALL_PLAN:
         return plan
     driver = _installed(report, plan)
     if driver is None:
         return plan
-    if not planned_driver_runs(report, plan.driver):
+    key = _key_to_enrol(report, plan)
+    if key is None and not planned_driver_runs(report, plan.driver):
         return plan
     candidate = report.candidate(plan.driver)
     offered = candidate.version if candidate is not None else None
     other = (driver.version or "?", offered) if offered and offered != driver.version else None
-    kept = keep_driver(report, plan, other_build=other)
+    kept = keep_driver(report, plan, other_build=other, key_to_enrol=key)
     if report.reboot_required:  # not for the driver (`_installed`)
         kept = replace(kept, warnings=[*kept.warnings, _pending_reboot_warning(report)])
     if kept.changes_system:
@@ -76,6 +91,17 @@ def _pending_reboot_warning(report: Report) -> str:
         "the plan does not reboot; the update takes effect at the next reboot (a new kernel "
         "needs the driver's modules for it: `nvwizard detect` says whether they are there)."
     )
+
+
+def _key_to_enrol(report: Report, plan: Plan) -> str | None:
+    """The certificate of DKMS's key where the plan's module is one DKMS builds, Secure Boot
+    is on and no module is loaded since the boot after the install: Secure Boot rejected it,
+    and only enrolling the key loads it. None otherwise."""
+    if plan.mok_certificate is None or report.secure_boot != "enabled":
+        return None
+    if report.loaded_module is not None or report.nouveau_loaded:
+        return None
+    return plan.mok_certificate
 
 
 def _enabled(report: Report, unit: str) -> bool:

@@ -31,6 +31,11 @@ def _names(names: list[str], indent: str = "    ", width: int = 96) -> list[str]
     return lines
 
 
+KEY_HINT = (
+    "Every package it needs is at the version apt would install and nothing is pending: no "
+    "step to run (--reinstall purges and installs it again; Secure Boot rejects that module "
+    "as well until the key is enrolled)."
+)
 REINSTALL_HINT = (
     "Every package it needs is at the version apt would install, the loaded module is its "
     "own and nothing of it is pending: no step to run (--reinstall purges and installs it again)."
@@ -51,12 +56,13 @@ def format_plan(plan: Plan) -> str:
         lines.append("Warnings:")
         lines += [f"  ! {w}" for w in plan.warnings]
     if plan.nothing_to_do:
-        lines += ["", f"{nothing_to_do_line(plan.driver)}.", REINSTALL_HINT]
-        return "\n".join(lines)
+        line = nothing_to_do_line(plan.driver, plan.mok_certificate)
+        hint = REINSTALL_HINT if plan.mok_certificate is None else KEY_HINT
+        return "\n".join([*lines, "", f"{line}.", hint])
     lines += _blocking_conditions(plan)
     lines.append("")
     if plan.keeps_driver:
-        lines.append(f"Driver: {kept_line(plan.driver)}.")
+        lines.append(f"Driver: {kept_line(plan.driver, plan.mok_certificate)}.")
     else:
         lines += _driver_lists(plan)
     if plan.has_stack:

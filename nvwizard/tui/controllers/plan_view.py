@@ -80,6 +80,17 @@ def driver_lines(state: WizardState, plan: Plan, sim: Simulation | None) -> list
     """What happens to the driver: kept as it runs (then only the stack is added), or purged
     and installed (again, when it runs and the user asked for the reinstall)."""
     key = REINSTALL_KEY
+    if plan.keeps_driver and plan.mok_certificate is not None:  # Secure Boot rejects it
+        return [
+            Line(f"Driver {plan.driver} is installed: it stays as it is", HEADING),
+            Line(
+                "  Secure Boot rejects its DKMS-built module until the key is enrolled (below): "
+                "a reinstall would build the same module, rejected again. Only what you chose "
+                f"that it lacks is added. {key}: reinstall the driver instead.",
+                WARN,
+                hang=2,
+            ),
+        ]
     if plan.keeps_driver:
         return [
             Line(f"Driver {plan.driver} runs: it stays as it is", HEADING),
@@ -108,11 +119,15 @@ def driver_lines(state: WizardState, plan: Plan, sim: Simulation | None) -> list
 def nothing_to_do_lines(plan: Plan) -> list[Line]:
     """The driver runs and everything chosen is installed: nothing to run, nothing offered
     but the reinstall the user must ask for."""
-    lines = [
-        Line(f"✓ {nothing_to_do_line(plan.driver)}, with all you chose.", OK, hang=2),
+    if plan.mok_certificate is not None:  # installed, and Secure Boot rejects its module
+        lines = [Line(f"! {nothing_to_do_line(plan.driver, plan.mok_certificate)}.", WARN, 2)]
+    else:
+        lines = [Line(f"✓ {nothing_to_do_line(plan.driver)}, with all you chose.", OK, hang=2)]
+    lines += [
         Line(
-            "  Every package it needs is at the version apt would install, the loaded module "
-            "is its own and nothing is pending: nothing is purged, installed or rebooted.",
+            "  Every package it needs is at the version apt would install"
+            + (", the loaded module is its own" if plan.mok_certificate is None else "")
+            + " and nothing is pending: nothing is purged, installed or rebooted.",
             DIM,
             hang=2,
         ),
