@@ -197,12 +197,9 @@ def _notes(host, facts, plan) -> list[str]:
 def _missing_module(host) -> str | None:
     """Why the kernel that boots next has no nvidia module, and the fix; None: it has one."""
     # lazy: only when this command runs (see cli/commands.py)
-    from nvwizard.engine.next_boot import missing_next_boot_module
+    from nvwizard.engine.next_boot import missing_module_words
 
-    check = missing_next_boot_module(host)
-    if check is None:
-        return None
-    return f"{check.detail}: the machine would come back without an NVIDIA driver. {check.fix}"
+    return missing_module_words(host)
 
 
 def _question(host, facts, plan) -> str:

@@ -33,6 +33,12 @@ REBOOT_BLOCKER_IDS = {
 }
 
 
+def no_next_boot_module(missing_module: str) -> Blocker:
+    """The blocking condition of a reboot into a kernel with no nvidia module (`reboot`'s
+    plan, the wizard's Reboot screen): `missing_module` says why, and the fix."""
+    return Blocker(NO_NEXT_BOOT_MODULE, f"{missing_module[0].upper()}{missing_module[1:]}")
+
+
 def build_reboot_plan(
     facts: ActivationFacts, host_label: str, missing_module: str | None = None
 ) -> Plan:
@@ -52,6 +58,5 @@ def build_reboot_plan(
         mok_certificate=dkms_certificate(facts.os_id) if facts.rejected_at_boot else None,
     )
     if missing_module is not None:
-        message = f"{missing_module[0].upper()}{missing_module[1:]}"
-        plan.blockers = [Blocker(NO_NEXT_BOOT_MODULE, message)]
+        plan.blockers = [no_next_boot_module(missing_module)]
     return for_demo(plan, facts.demo, reboot_first=facts.pending_kernel is not None)

@@ -30,7 +30,7 @@ from nvwizard.tui.types import ApplyRun, EventSink
 if TYPE_CHECKING:
     from nvwizard.engine.state import VerifyResult
     from nvwizard.knowledge.explanations import Paragraph
-    from nvwizard.plan.models import Choices, Plan
+    from nvwizard.plan.models import Blocker, Choices, Plan
     from nvwizard.plan.simulate import Simulation, SimulationCheck
     from nvwizard.report.activation import Activation, ActivationFacts
 
@@ -220,6 +220,14 @@ class LayersBackend:
         from nvwizard.plan.activate import build_activation_plan
 
         return build_activation_plan(facts, activation, host.label)
+
+    def next_boot_blocker(self, host: Host) -> Blocker | None:
+        # lazy: the engine and plans (see the module docstring)
+        from nvwizard.engine.next_boot import missing_module_words
+        from nvwizard.plan.reboot import no_next_boot_module
+
+        words = missing_module_words(host)
+        return None if words is None else no_next_boot_module(words)
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str:
         # lazy: the engine (see the module docstring)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # type hints only: the wizard's first frame needs none of the
     from nvwizard.host.base import Host
     from nvwizard.knowledge.explanations import Paragraph
     from nvwizard.knowledge.packages import KeptPackage
-    from nvwizard.plan.models import Choices, Plan
+    from nvwizard.plan.models import Blocker, Choices, Plan
     from nvwizard.plan.simulate import Simulation, SimulationCheck
     from nvwizard.report.activation import Activation, ActivationFacts
     from nvwizard.report.models import DriverCandidate, Report
@@ -92,6 +92,10 @@ class WizardBackend(Protocol):
 
     def activation_plan(self, host: Host, facts: ActivationFacts, activation: Activation) -> Plan:
         """The steps that load it (run them with `start_apply`)."""
+
+    def next_boot_blocker(self, host: Host) -> Blocker | None:
+        """The blocking condition no-next-boot-module where the kernel that boots next has no
+        nvidia module (the machine would come back without an NVIDIA driver); else None."""
 
     def reboot(self, host: Host, delay_minutes: int | None) -> str: ...
 

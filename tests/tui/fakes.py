@@ -185,6 +185,7 @@ class FakeBackend:
         self.plans: list[Plan] = []
         self.reboots: list[int | None] = []
         self.boots = 0  # simulated reboots that came up (demo hosts only)
+        self.next_boot = None  # next_boot_blocker's answer (a Blocker: no module boots next)
         self.detections = 0
         self.repair_plans: list[Plan] = []
 
@@ -344,6 +345,9 @@ class FakeBackend:
 
     def activation_plan(self, host, facts, activation):
         return build_activation_plan(facts, activation, host.label)
+
+    def next_boot_blocker(self, host):
+        return self.next_boot
 
     def reboot(self, host, delay_minutes):
         self.reboots.append(delay_minutes)

@@ -1,4 +1,7 @@
-"""Reboot: now, in one minute, or later; what an SSH user must know; what to run after."""
+"""Reboot: now, in one minute, or later; what an SSH user must know; what to run after. Where
+the kernel that boots next has no nvidia module (`reboot`'s blocking condition
+no-next-boot-module), the screen names it before the choice: pressing Reboot now or In one
+minute accepts it, as Install accepts an install's."""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ import threading
 from nvwizard.host.demo import demo_name
 from nvwizard.host.demo_advice import demo_reboot_after_install, verify_command
 from nvwizard.knowledge.secure_boot import import_certificate
-from nvwizard.tui.controllers.lines import COMMAND, DIM, WARN, Line
+from nvwizard.plan.blockers import what_accepting_means
+from nvwizard.plan.models import Blocker
+from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, WARN, Line
 from nvwizard.tui.controllers.secure_boot import loads_nowhere, mok_certificate, reboot_lines
 from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
@@ -20,6 +25,21 @@ class RebootController:
         self.result: str | None = None
         self.rebooted = False
         self._hurry = threading.Event()
+        self.checked = False  # whether the kernel that boots next was checked for its module
+        self.blocker: Blocker | None = None  # no-next-boot-module, once checked
+
+    def check_next_boot(self) -> None:
+        """Runs in a worker (it reads the machine): is there an nvidia module for the kernel
+        that boots next?"""
+        self.blocker = self.backend.next_boot_blocker(self.state.host)
+        self.checked = True
+
+    def blocker_lines(self) -> list[Line]:
+        """The blocking condition by name, as the Install screen names its own."""
+        if self.blocker is None:
+            return []
+        heading = "Blocking condition (pressing Reboot now or In one minute accepts it):"
+        return [Line(heading, DANGER), Line(f"  {what_accepting_means(self.blocker)}", DANGER, 4)]
 
     def explanation(self) -> list[Line]:
         report = self.state.report
@@ -67,6 +87,8 @@ class RebootController:
     def reboot(self, delay_minutes: int | None) -> str:
         """delay_minutes None: now; else schedule (cancel with `shutdown -c`)."""
         self.result = self.backend.reboot(self.state.host, delay_minutes)
+        if self.blocker is not None:
+            self.result = f"Accepted: {self.blocker.id}. {self.result}"
         self.rebooted = True
         self.state.verify_pending = True
         return self.result

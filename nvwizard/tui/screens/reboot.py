@@ -1,5 +1,7 @@
 """Screen 5, Reboot: load it now without a reboot (when that is safe), reboot now, in one
-minute, or later."""
+minute, or later. Before a reboot is taken, the kernel that boots next is checked for an
+nvidia module (a worker): where it has none, the blocking condition no-next-boot-module is
+named above the choice, Later gets the focus, and Reboot now or In one minute accepts it."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from textual.widgets import Button
 
 from nvwizard.tui import flow
 from nvwizard.tui.controllers.activate import BUTTON, ActivateController
+from nvwizard.tui.controllers.lines import WARN, Line
 from nvwizard.tui.controllers.reboot import RebootController
 from nvwizard.tui.messages import StartOver
 from nvwizard.tui.screens.base import WizardScreen
@@ -54,6 +57,14 @@ class RebootScreen(WizardScreen):
             super().__init__()
             self.error = error
 
+    class NextBootChecked(Message):
+        """The kernel that boots next was checked (the controller holds the blocking
+        condition, if any), or `error` says why it could not be."""
+
+        def __init__(self, error: Exception | None = None) -> None:
+            super().__init__()
+            self.error = error
+
     class Rebooted(Message):
         """The reboot was done or scheduled (`result` says how), or `error` says why not."""
 
@@ -77,6 +88,7 @@ class RebootScreen(WizardScreen):
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="reboot-scroll"):
+            yield LinesView(id="blocker")
             yield LinesView(id="explain")
             yield LinesView(id="decision")
             yield PlainText("", id="result")
@@ -90,18 +102,22 @@ class RebootScreen(WizardScreen):
             yield Button("Later", id="later", compact=True)
 
     def on_mount(self) -> None:
-        for widget_id in ("steps", "log", "outcome"):
+        for widget_id in ("blocker", "steps", "log", "outcome"):
             self.query_one(f"#{widget_id}").display = False
         self.query_one("#explain", LinesView).show(self.controller.explanation())
         self.query_one("#decision", LinesView).show(self.activate.decision_lines())
         self.query_one("#soon", Button).focus()
         self.hint("←/→ or Tab pick; Enter confirms.")
         self._decide()
+        self._check_next_boot()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "activate":
             self._start_activation()
             return
+        if event.button.id in ("now", "soon") and not self.controller.checked:
+            self.hint("Checking the kernel that boots next for an nvidia module…")
+            return  # its blocking condition, if any, is named before a reboot is taken
         for button in self.query(Button):
             button.disabled = True
         if event.button.id == "later":
@@ -136,6 +152,33 @@ class RebootScreen(WizardScreen):
         if self.activate.is_default and not self.controller.rebooted:
             button.focus()
             self.hint("Nothing holds the GPU: Enter loads the new driver now, without a reboot.")
+
+    @work(thread=True, exit_on_error=False, group="next-boot")
+    def _check_next_boot(self) -> None:
+        try:
+            self.controller.check_next_boot()
+        except Exception as error:  # said on the screen; the reboot stays offered
+            self.post_message(self.NextBootChecked(error))
+        else:
+            self.post_message(self.NextBootChecked())
+
+    def on_reboot_screen_next_boot_checked(self, message: NextBootChecked) -> None:
+        blocker = self.query_one("#blocker", LinesView)
+        if message.error is not None:
+            self.controller.checked = True  # not known: the reboot stays offered, as said
+            blocker.show(
+                [Line(f"! Could not check the kernel that boots next: {message.error}", WARN)]
+            )
+            blocker.display = True
+            return
+        lines = self.controller.blocker_lines()
+        if not lines:
+            return
+        blocker.show(lines)
+        blocker.display = True
+        if self.focused is None or self.focused.id != "activate":  # loading it now is safe
+            self.query_one("#later", Button).focus()
+        self.hint("Blocking condition above: Later keeps the machine up; a reboot accepts it.")
 
     def _nothing_to_load(self) -> None:
         """The installed driver runs already: no load to offer, no reboot to choose or explain."""
