@@ -262,11 +262,9 @@ def _nothing_to_do(args: argparse.Namespace, host, plan) -> InstallResult:
 
     print(format_plan(plan), flush=True)
     if args.reboot:
-        why = (
-            "the loaded driver is the planned one"
-            if plan.mok_certificate is None
-            else "a reboot loads the module only once its key is enrolled"
-        )
+        why = "a reboot loads the module only once its key is enrolled"
+        if plan.mok_certificate is None:
+            why = "the loaded driver is the planned one"
         print(f"--reboot: {why}; no reboot was scheduled.")
     return InstallResult(
         EXIT_OK,
