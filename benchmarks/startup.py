@@ -72,9 +72,9 @@ def headless_marks(which: str, *options: str) -> dict[str, float]:
 def tmux_once(server: TmuxServer, argv: list[str], painted_text: str, ready_text: str | None):
     """Seconds from starting the pane to `painted_text` (and `ready_text`) on screen."""
     with server.session(argv) as pane:
-        painted = pane.wait_for(painted_text, TIMEOUT_S) - pane.started_at
-        ready = pane.wait_for(ready_text, TIMEOUT_S) - pane.started_at if ready_text else None
-    return painted, ready
+        texts = [painted_text, ready_text] if ready_text else [painted_text]
+        seen = [at - pane.started_at for at in pane.wait_for_each(texts, TIMEOUT_S)]
+    return seen[0], seen[1] if ready_text else None
 
 
 def measure(repetitions: int) -> list[Row]:

@@ -121,6 +121,24 @@ class TmuxSession:
     def send(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", f"{self.name}:", *keys)
 
+    def wait_for_each(self, texts: Sequence[str], timeout_s: float) -> list[float]:
+        """Poll the pane until every one of `texts` has appeared; returns when each was first
+        seen. One capture serves them all: texts painted in the same frame are seen at the
+        same moment (waiting for them one after the other added a capture's time, ~10 ms)."""
+        seen: dict[str, float] = {}
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            pane = self.capture()
+            now = time.monotonic()
+            for text in texts:
+                if text in pane:
+                    seen.setdefault(text, now)
+            if len(seen) == len(texts):
+                return [seen[text] for text in texts]
+            time.sleep(POLL_S)
+        missing = [text for text in texts if text not in seen]
+        raise TmuxError(f"{missing!r} did not appear within {timeout_s} s; pane:\n{self.capture()}")
+
     def wait_for(self, text: str, timeout_s: float, present: bool = True) -> float:
         """Poll the pane until `text` appears (or, present=False, disappears); returns when."""
         deadline = time.monotonic() + timeout_s
