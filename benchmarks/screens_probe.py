@@ -22,11 +22,12 @@ import argparse
 import asyncio
 import sys
 import time
-
-from textual import events
-from textual.app import App
+from typing import TYPE_CHECKING
 
 from benchmarks.headless import run_wizard_headless
+
+if TYPE_CHECKING:  # imported by the wizard, after it forks its detection (headless.py)
+    from textual.app import App
 
 DETECT, PURGE, SELECT = "DetectScreen", "PurgeScreen", "SelectScreen"
 
@@ -49,7 +50,10 @@ def _screen(app: App) -> str:
 
 
 def _detected(app: App) -> bool:
-    return _screen(app) == DETECT and getattr(app.screen, "detecting", True) is False
+    """The Detect screen shows its result and the wizard acts on keys (its state is built:
+    it is not when the result was detected ahead, tui/detected_ahead.py)."""
+    detected = _screen(app) == DETECT and getattr(app.screen, "detecting", True) is False
+    return detected and getattr(app, "ready", True)
 
 
 def _cursor(app: App) -> object:
@@ -61,6 +65,8 @@ def _cursor(app: App) -> object:
 async def _press(app: App, key: str) -> None:
     """The key as the terminal driver posts it: unlike Pilot.press, this does not wait for
     the app (its background workers included) to be idle."""
+    from textual import events
+
     app.post_message(events.Key(key, key if len(key) == 1 else None))
 
 

@@ -1,6 +1,9 @@
 """1. Start-up: process start to the first painted Detect screen of `nvwizard --demo`, and to its
 detection result ("Detected ..."), beside a minimal Textual app painting one static screen,
-headless and in a real terminal (tmux).
+headless and in a real terminal (tmux). Headless also: to the wizard being ready, its own
+state built so that it acts on a key (the demo's detection is done ahead by a child process
+for the first frame, cli/detect_ahead.py; the wizard builds its state after that frame, and
+holds keys until then). Ready has no target: it is shown so the speed-up hides no wait.
 
 The sources are compiled first (as a pip install does), the runs are interleaved (one of each
 per round, so drift on a shared machine hits both alike), and each figure is the median with
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 
 from benchmarks.measure import REPO_ROOT, child_env, median, precompile, python_argv, spread
 from benchmarks.minimal_app import READY_TEXT
-from benchmarks.table import Row, verdict
+from benchmarks.table import INFO, Row, verdict
 from benchmarks.tmux import TmuxServer, tmux_available
 
 PAINTED_TARGET_RATIO = 1.3
@@ -30,6 +33,7 @@ TIMEOUT_S = 30.0
 class StartupTimes:
     painted: list[float] = field(default_factory=list)
     detected: list[float] = field(default_factory=list)  # empty for the minimal app
+    ready: list[float] = field(default_factory=list)  # acts on keys (headless wizard only)
     # CPU seconds of each phase to the first frame: importing Textual (with the interpreter's
     # own start), then the app's modules, then starting the app to its first frame
     phases: list[tuple[float, float, float]] = field(default_factory=list)
@@ -47,8 +51,8 @@ def cpu_phases(marks: dict[str, float]) -> tuple[float, float, float]:
 
 
 def headless_marks(which: str, *options: str) -> dict[str, float]:
-    """The probe's marks: `painted` and `detected` in seconds from starting its process, the
-    `*_cpu` ones in the process's CPU seconds (startup_probe.py)."""
+    """The probe's marks: `painted`, `detected` and `ready` in seconds from starting its
+    process, the `*_cpu` ones in the process's CPU seconds (startup_probe.py)."""
     started = time.monotonic()
     completed = subprocess.run(
         python_argv("-m", "benchmarks.startup_probe", which, *options),
@@ -63,7 +67,7 @@ def headless_marks(which: str, *options: str) -> dict[str, float]:
     marks = {name: float(value) for name, value in lines}
     if "painted" not in marks:
         raise RuntimeError(f"startup probe {which} failed: {completed.stderr.strip()[-500:]}")
-    for name in ("painted", "detected"):
+    for name in ("painted", "detected", "ready"):
         if name in marks:
             marks[name] -= started
     return marks
@@ -91,6 +95,8 @@ def measure(repetitions: int) -> list[Row]:
                 times.phases.append(cpu_phases(marks))
                 if "detected" in marks:
                     times.detected.append(marks["detected"])
+                if "ready" in marks:
+                    times.ready.append(marks["ready"])
             if server is None:
                 continue
             painted, detected = tmux_once(server, wizard_argv, DETECT_SCREEN_TEXT, DETECTED_TEXT)
@@ -111,10 +117,13 @@ def _rows(mode: str, times: dict[str, StartupTimes]) -> list[Row]:
     baseline = f"minimal app {spread(times['minimal'].painted)}"
     n = len(times["wizard"].painted)
     rows = []
-    for what, values, target in (
+    figures: list[tuple[str, list[float], float | None]] = [
         ("Detect screen painted", times["wizard"].painted, PAINTED_TARGET_RATIO),
         ("detection result shown", times["wizard"].detected, DETECTED_TARGET_RATIO),
-    ):
+    ]
+    if times["wizard"].ready:
+        figures.append(("ready, acts on keys", times["wizard"].ready, None))
+    for what, values, target in figures:
         ratio = median(values) / minimal
         rows.append(
             Row(
@@ -122,8 +131,8 @@ def _rows(mode: str, times: dict[str, StartupTimes]) -> list[Row]:
                 f"{mode}: {what} (median of {n})",
                 f"{spread(values)} = {ratio:.2f}x",
                 baseline,
-                f"<= {target}x",
-                verdict(ratio <= target),
+                f"<= {target}x" if target else "",
+                verdict(ratio <= target) if target else INFO,
             )
         )
     return rows

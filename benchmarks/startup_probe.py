@@ -3,11 +3,16 @@
 `python -m benchmarks.startup_probe wizard|minimal [nvwizard options]` starts the app exactly
 as its command does, but headless at 80x24, and prints `painted <t>` once the first screen
 has been laid out and refreshed (and, for the wizard, `detected <t>` once the Detect screen
-shows its summary). Times are `time.monotonic()`, which is system-wide on Linux, so the
-parent can subtract the moment it started this process. `painted_cpu` and `detected_cpu` are
-the process's CPU seconds (all threads) at the same moments: steadier on a busy machine.
-`textual_cpu` and `imported_cpu` are the CPU seconds once Textual, then the app's own modules,
-are imported: the phases of the time to the first frame.
+shows its summary, and `ready <t>` once the wizard acts on keys: its state is built, which
+comes after the first frame when the detection was done ahead by a child process,
+cli/detect_ahead.py). Times are `time.monotonic()`, which is system-wide on Linux, so the
+parent can subtract the moment it started this process. `painted_cpu`, `detected_cpu` and
+`ready_cpu` are this process's CPU seconds (all threads; a child's are not in them) at the
+same moments: steadier on a busy machine. `textual_cpu` and `imported_cpu` split the CPU time
+before the app starts: Textual's import (with the interpreter's own start, up to
+`textual_cpu`), then the app's own modules (to `imported_cpu`, when the app is run). The
+wizard imports some of its modules before Textual (to fork its child first): they count as
+its own.
 """
 
 from __future__ import annotations
@@ -22,9 +27,13 @@ if TYPE_CHECKING:
     from textual.app import App
 
 
-async def _next_refresh(app: App) -> float:
+async def _next_refresh(app: App) -> tuple[float, float]:
+    """When the next frame was painted: the time, and this process's CPU time then (read
+    there: what the app does next runs before this coroutine resumes)."""
     done = asyncio.get_running_loop().create_future()
-    app.call_after_refresh(lambda: done.done() or done.set_result(time.monotonic()))
+    app.call_after_refresh(
+        lambda: done.done() or done.set_result((time.monotonic(), time.process_time()))
+    )
     return await done
 
 
@@ -37,7 +46,7 @@ def _detection_done(app: App) -> bool:
     return getattr(app.screen, "detecting", True) is False
 
 
-def _probe(target_screen: str, wait_for_detection: bool):
+def _probe(target_screen: str, wait_for_detection: bool, imported: list[float] | None = None):
     async def probe(pilot) -> None:
         app = pilot.app
         await _wait_until(lambda: type(app.screen).__name__ == target_screen)
@@ -45,36 +54,50 @@ def _probe(target_screen: str, wait_for_detection: bool):
         # has already finished (a bundle's is read before the first frame), and then that
         # frame is both figures; otherwise the result comes in a later frame.
         shown_with_first_frame = _detection_done(app)
-        painted = await _next_refresh(app)
-        print(f"painted {painted}\npainted_cpu {time.process_time()}", flush=True)
+        painted, cpu = await _next_refresh(app)
+        print(f"painted {painted}\npainted_cpu {cpu}", flush=True)
         if wait_for_detection:
             if not shown_with_first_frame:
                 await _wait_until(lambda: _detection_done(app))
-                painted = await _next_refresh(app)
-            print(f"detected {painted}\ndetected_cpu {time.process_time()}", flush=True)
+                painted, cpu = await _next_refresh(app)
+            print(f"detected {painted}\ndetected_cpu {cpu}", flush=True)
+            await _wait_until(lambda: getattr(app, "ready", True))
+            print(f"ready {time.monotonic()}\nready_cpu {time.process_time()}", flush=True)
         app.exit()
 
     return probe
 
 
-def _print_cpu(mark: str) -> None:
-    print(f"{mark} {time.process_time()}", flush=True)
+def _print_cpu(mark: str, cpu: float | None = None) -> None:
+    print(f"{mark} {time.process_time() if cpu is None else cpu}", flush=True)
+
+
+def _wizard(options: list[str]) -> int:
+    # `nvwizard` pauses the garbage collector before it imports Textual (cli/main.py); the
+    # probe's own imports come first, so it pauses it first.
+    gc.disable()
+    from benchmarks.headless import ImportWatch, run_headless, run_wizard_watched
+
+    started = time.process_time()
+    probe = _probe("DetectScreen", wait_for_detection=True)
+
+    def textual_imported() -> None:
+        run_headless(probe, on_run=lambda: _print_cpu("imported_cpu"))
+        # Textual's phase: the interpreter's start, then the import of Rich and Textual (its
+        # own modules, imported before it, are not in it)
+        began, done = watch.began_cpu or started, watch.done_cpu or time.process_time()
+        _print_cpu("textual_cpu", started + done - began)
+
+    watch = ImportWatch(textual_imported)
+    return run_wizard_watched(watch, options)
 
 
 def main(which: str, options: list[str]) -> int:
     if which == "wizard":
-        # `nvwizard` pauses the garbage collector before it imports Textual (cli/main.py);
-        # the probe imports Textual before it calls nvwizard's main, so it pauses it first.
-        gc.disable()
-        from benchmarks.headless import run_wizard_headless
-
-        _print_cpu("textual_cpu")
-        import nvwizard.cli.main
-        import nvwizard.cli.wizard_cmd  # noqa: F401  (imported here to time it apart)
-
-        _print_cpu("imported_cpu")
-        return run_wizard_headless(_probe("DetectScreen", wait_for_detection=True), options)
+        return _wizard(options)
     if which == "minimal":
+        import textual.app  # noqa: F401  (imported here to time it apart)
+
         from benchmarks.headless import run_headless
 
         _print_cpu("textual_cpu")
