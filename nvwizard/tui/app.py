@@ -21,10 +21,7 @@ from nvwizard.tui import flow
 from nvwizard.tui.controllers.detect import DetectController
 from nvwizard.tui.messages import GoTo, StartOver
 from nvwizard.tui.screens.detect import DetectScreen
-from nvwizard.tui.screens.help import HelpScreen
-from nvwizard.tui.screens.quit import QuitDuringInstallScreen
 from nvwizard.tui.shown_text import inert, inert_text
-from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
 if TYPE_CHECKING:
@@ -32,6 +29,7 @@ if TYPE_CHECKING:
     from nvwizard.tui.controllers.install import InstallController
     from nvwizard.tui.controllers.reboot import RebootController
     from nvwizard.tui.screens.reboot import RebootScreen
+    from nvwizard.tui.state import WizardState
 
 
 @dataclass
@@ -72,12 +70,25 @@ class WizardApp(App):
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
-    def __init__(self, state: WizardState, backend: WizardBackend, spinners: bool = True):
+    state: WizardState
+    backend: WizardBackend
+
+    def __init__(
+        self, state: WizardState | None, backend: WizardBackend | None, spinners: bool = True
+    ):
+        """`state` and `backend` None: built after the first frame (tui/detected_ahead.py)."""
         super().__init__()
-        self.state = state
-        self.backend = backend
+        if state is not None:
+            self.state = state
+        if backend is not None:
+            self.backend = backend
         self.spinners = spinners  # False freezes the spinners, for snapshots
         self.controllers = Running()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the wizard's state is built and keys act on it (tui/detected_ahead.py)."""
+        return True
 
     def notify(
         self,
@@ -111,8 +122,11 @@ class WizardApp(App):
 
     def on_mount(self) -> None:
         self._install_signal_handlers()
-        self.go(flow.DETECT)
+        self.push_screen(self.first_screen())
         self.call_after_refresh(resume_collector)
+
+    def first_screen(self) -> Screen:
+        return self.open_screen(flow.DETECT)
 
     # -- routing --------------------------------------------------------------------------
 
@@ -154,6 +168,8 @@ class WizardApp(App):
     # -- global keys and signals ----------------------------------------------------------
 
     def action_help(self) -> None:
+        from nvwizard.tui.screens.help import HelpScreen  # lazy: not before the first frame
+
         if isinstance(self.screen, HelpScreen):
             return
         if not self.is_screen_installed(HELP_SCREEN):
@@ -163,6 +179,9 @@ class WizardApp(App):
         self.push_screen(HELP_SCREEN)
 
     def action_request_quit(self) -> None:
+        # lazy: not before the first frame
+        from nvwizard.tui.screens.quit import QuitDuringInstallScreen
+
         if isinstance(self.screen, QuitDuringInstallScreen):
             return
         install, activate = self.controllers.install, self.controllers.activate

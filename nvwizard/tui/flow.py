@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from nvwizard.tui.state import WizardState
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # type hints only: the wizard's first frame needs no state (detect_ahead)
+    from nvwizard.tui.state import WizardState
 
 DETECT, PURGE, SELECT, STACK, INSTALL, REBOOT, VERIFY = (
     "detect",

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from nvwizard.cli import commands, wizard_cmd
+from nvwizard.cli import commands
 from nvwizard.cli.main import build_parser, main
 from nvwizard.host import local
 from nvwizard.simulator import select
@@ -65,8 +65,7 @@ def chosen(monkeypatch, places):
     def real_machine(*_args, **_kwargs):
         raise AssertionError("a command built this machine's host")
 
-    monkeypatch.setattr(select, "host_from_args", record)
-    monkeypatch.setattr(wizard_cmd, "host_from_args", record)
+    monkeypatch.setattr(select, "host_from_args", record)  # the wizard's too (wizard_cmd)
     monkeypatch.setattr(local.LocalHost, "__init__", real_machine)
 
 

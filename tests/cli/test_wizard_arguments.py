@@ -91,10 +91,13 @@ def test_detect_imports_neither_the_plan_nor_the_engine(argv):
 
 
 def test_the_wizard_s_start_up_loads_no_command_running_host_code():
-    """The wizard starts from wizard_cmd: the simulator it imports answers detection's apt
-    query with the query's pure text (host/apt_show_query.py), not with the code that runs
-    commands on this machine (~3.5 ms of start-up, loaded only for this machine's host)."""
-    code = "import sys, nvwizard.cli.wizard_cmd; print(sorted(sys.modules))"
+    """The wizard builds a demo's state in wizard_cmd: the simulator it imports answers
+    detection's apt query with the query's pure text (host/apt_show_query.py), not with the
+    code that runs commands on this machine (~3.5 ms, loaded only for this machine's host)."""
+    code = (
+        "import sys, nvwizard.cli.wizard_cmd as w; w.wizard_state(None, 'hgx-h100'); "
+        "print(sorted(sys.modules))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

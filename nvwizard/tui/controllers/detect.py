@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nvwizard.errors import StateFileError
-from nvwizard.tui.controllers.lines import COMMAND, DANGER, DIM, HEADING, INFO, OK, WARN, Line
-from nvwizard.tui.state import WizardState
+from nvwizard.tui import flow
+from nvwizard.tui.controllers.lines import (
+    COMMAND,
+    DANGER,
+    DIM,
+    HEADING,
+    INFO,
+    OK,
+    WARN,
+    Line,
+    banner_text,
+)
 
 if TYPE_CHECKING:  # type hints only: the report's modules load with detection, in its thread
     from nvwizard.report.models import Report
+    from nvwizard.tui.state import WizardState
 from nvwizard.tui.types import WizardBackend
 
 _SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
@@ -31,6 +43,21 @@ def _group_gpus(report: Report) -> dict[tuple[str, str, str], list[str]]:
         key = (gpu.name or f"device {gpu.device_id}", gpu.architecture, gpu.open_kernel)
         groups.setdefault(key, []).append(gpu.pci_address.removeprefix("0000:"))
     return groups
+
+
+@dataclass(frozen=True)
+class DetectView:
+    """What the Detect screen shows once detection has ended, and which of its keys work then.
+    Plain text and flags: a child process can work it out and send it (cli/detect_ahead.py)."""
+
+    banner: str | None
+    progress: str  # "✓ Detected <label>", or why detection failed
+    summary: tuple[Line, ...]
+    hint: str
+    failed: bool
+    next_step: str | None  # the screen n/Enter opens (flow.after_detect); None: none
+    offers_demo: bool  # d: no NVIDIA GPU on this machine, try the demo one
+    offers_verify: bool  # v: there is a driver to verify
 
 
 class DetectController:
@@ -65,6 +92,41 @@ class DetectController:
         # a simulated reboot is the demo's next login: Verify opens as the state file makes it
         state.verify_pending = state.rebooted or pending
         return report
+
+    def detect_view(self, progress: Callable[[str], None]) -> DetectView:
+        """`detect`, then what the screen shows of it: the summary, or why it failed (the
+        wizard stays usable)."""
+        try:
+            self.detect(progress)
+        except Exception as error:
+            return self.view(error)
+        return self.view()
+
+    def view(self, error: Exception | None = None) -> DetectView:
+        """What the screen shows once detection has ended; `error`: it failed."""
+        state = self.state
+        following = flow.after_detect(state)
+        offers_demo = state.host.is_real and not self.has_gpu
+        if error is not None:
+            progress, hint = f"✗ Detection failed: {error}", "Press q to quit."
+        else:
+            progress = f"✓ Detected {state.host.label}"
+            if following is None and offers_demo:
+                hint = "No NVIDIA GPU here. Press d to try the demo machine, q to quit."
+            elif following is None:
+                hint = "Nothing to install here. Press q to quit."
+            else:
+                hint = f"Press n or Enter for {flow.TITLES[following]}."
+        return DetectView(
+            banner=banner_text(state.host),
+            progress=progress,
+            summary=() if error is not None else tuple(self.summary()),
+            hint=hint,
+            failed=error is not None,
+            next_step=following,
+            offers_demo=offers_demo,
+            offers_verify=self.has_driver,
+        )
 
     def use_demo(self) -> None:
         """Switch to the demo machine (offered when this one has no NVIDIA GPU)."""

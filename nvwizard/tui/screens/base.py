@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button
 from textual.worker import get_current_worker
 
+from nvwizard.tui.controllers.lines import banner_text
 from nvwizard.tui.messages import GoTo
 from nvwizard.tui.widgets.banner import Banner, StepBar
 from nvwizard.tui.widgets.footer import WizardFooter
@@ -49,24 +50,34 @@ class WizardScreen(Screen):
         Binding("k", "move(-1)", "Up", show=False),
     ]
 
-    def __init__(self, controller: Controller) -> None:
+    controller: Controller  # the Detect screen's may come after its first frame (`adopt`)
+
+    def __init__(self, controller: Controller | None) -> None:
         super().__init__()
-        self.controller = controller
+        if controller is not None:
+            self.controller = controller
 
     @property
     def state(self) -> WizardState:
         return self.controller.state
 
     def compose(self) -> ComposeResult:
-        yield Banner(self.state.host)
+        yield Banner(self.banner())
         yield PlainText("", id="too-small")
         yield StepBar(self.STEP)
         yield from self.body()
-        yield PlainText("", id="hint")
+        yield PlainText(self.first_hint(), id="hint")
         yield WizardFooter()
 
     def body(self) -> ComposeResult:
         return iter(())
+
+    def banner(self) -> str | None:
+        return banner_text(self.state.host)
+
+    def first_hint(self) -> str:
+        """The hint composed with the screen (most screens set theirs once mounted)."""
+        return ""
 
     def on_resize(self, event: events.Resize) -> None:
         self._notice_size(event.size.width, event.size.height)

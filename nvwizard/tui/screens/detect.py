@@ -10,9 +10,8 @@ from textual.message import Message
 from textual.reactive import reactive
 
 from nvwizard.tui import flow
-from nvwizard.tui.controllers.detect import DetectController
+from nvwizard.tui.controllers.detect import DetectController, DetectView
 from nvwizard.tui.screens.base import WizardScreen
-from nvwizard.tui.widgets.banner import banner_text
 from nvwizard.tui.widgets.lines_view import LinesView
 from nvwizard.tui.widgets.plain_text import PlainText
 
@@ -20,6 +19,10 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 class DetectScreen(WizardScreen):
+    """`controller` None: the wizard's state is not built yet and the screen shows `shown`,
+    what a child process detected (cli/detect_ahead.py), until `adopt` hands it the
+    controller; the app holds every key until then (tui/detected_ahead.py)."""
+
     STEP = flow.DETECT
     BINDINGS = [Binding("d", "demo", "Demo"), Binding("v", "verify", "Verify")]
 
@@ -27,29 +30,61 @@ class DetectScreen(WizardScreen):
     controller: DetectController
 
     class Detected(Message):
-        """The detection worker ended: the state holds the report, or `error` says why not."""
+        """The detection worker ended: what the screen shows of it."""
 
-        def __init__(self, error: Exception | None = None) -> None:
+        def __init__(self, view: DetectView) -> None:
             super().__init__()
-            self.error = error
+            self.view = view
 
-    def __init__(self, controller: DetectController, spinners: bool = True) -> None:
+    def __init__(
+        self,
+        controller: DetectController | None,
+        spinners: bool = True,
+        shown: DetectView | None = None,
+    ) -> None:
         super().__init__(controller)
         self.spinners = spinners  # False: a still "…" instead (snapshots)
+        self.shown = shown  # what detection found, once it has ended
+        self.ahead = controller is None  # showing what was detected ahead; no state yet
+        if self.ahead and shown is None:
+            raise ValueError("a Detect screen without its controller shows what was detected")
         self._message = "Starting"
         self._tick = 0
+        if self.ahead:
+            self.set_reactive(DetectScreen.detecting, False)
+
+    def banner(self) -> str | None:
+        return self.shown.banner if self.ahead and self.shown else super().banner()
+
+    def first_hint(self) -> str:
+        return self.shown.hint if self.ahead and self.shown else ""
 
     def body(self) -> ComposeResult:
-        yield PlainText("", id="progress")
+        # detected ahead: composed with the result, so that the first frame shows it (one
+        # is painted before the screen's on_mount)
+        shown = self.shown if self.ahead else None
+        yield PlainText(shown.progress if shown else "", id="progress")
+        summary = LinesView(id="summary")
+        summary.lines = list(shown.summary) if shown else []
         with VerticalScroll(id="summary-scroll"):
-            yield LinesView(id="summary")
+            yield summary
 
     def on_mount(self) -> None:
         self.set_interval(0.1, self._show_progress)
-        self._start()
+        if self.ahead:  # detected ahead: composed with the result (body)
+            self.query_one("#summary-scroll").focus()
+        else:
+            self._start()
+
+    def adopt(self, controller: DetectController) -> None:
+        """The wizard's state is built: detect in this process as the screen does on its own
+        (a demo or bundle, read at once), so the screen goes on from the real state."""
+        self.controller, self.ahead = controller, False
+        self.on_detect_screen_detected(self.Detected(controller.detect_view(self._set_message)))
 
     def _start(self) -> None:
         self.detecting = True
+        self.shown = None
         self.query_one("#summary", LinesView).show([])
         self.hint("Reading the machine; nothing is changed.")
         if self.state.host.is_real:
@@ -57,20 +92,13 @@ class DetectScreen(WizardScreen):
             return
         # A bundle or demo machine is files only, read in a few tens of milliseconds: read it
         # now, before the first frame, which then shows the result (one frame, not two).
-        self.on_detect_screen_detected(self._detection())
+        self.on_detect_screen_detected(
+            self.Detected(self.controller.detect_view(self._set_message))
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detect")
     def _detect(self) -> None:
-        self.post_from_worker(self._detection())
-
-    def _detection(self) -> DetectScreen.Detected:
-        """Detect, and say how it went (an error is shown on the screen; the wizard stays
-        usable)."""
-        try:
-            self.controller.detect(self._set_message)
-        except Exception as error:
-            return self.Detected(error)
-        return self.Detected()
+        self.post_from_worker(self.Detected(self.controller.detect_view(self._set_message)))
 
     def _set_message(self, message: str) -> None:
         self._message = message  # read by the UI timer; a plain assignment is thread-safe
@@ -83,38 +111,30 @@ class DetectScreen(WizardScreen):
         self.query_one("#progress", PlainText).update(f"{spin} {self._message}")
 
     def on_detect_screen_detected(self, message: Detected) -> None:
+        view = self.shown = message.view
         self.detecting = False
-        if message.error is not None:
-            self.query_one("#progress", PlainText).update(f"✗ Detection failed: {message.error}")
-            self.hint("Press q to quit.")
+        self.query_one("#progress", PlainText).update(view.progress)
+        self.hint(view.hint)
+        if view.failed:
             return
-        state = self.state
-        self.query_one("#progress", PlainText).update(f"✓ Detected {state.host.label}")
-        self.query_one("#summary", LinesView).show(self.controller.summary())
+        self.query_one("#summary", LinesView).show(list(view.summary))
         self.query_one("#summary-scroll").focus()
-        following = flow.after_detect(state)
-        if following is None and self.check_action("demo", ()):
-            self.hint("No NVIDIA GPU here. Press d to try the demo machine, q to quit.")
-        elif following is None:
-            self.hint("Nothing to install here. Press q to quit.")
-        else:
-            self.hint(f"Press n or Enter for {flow.TITLES[following]}.")
-        if state.follow:
+        if self.state.follow:
             self.go(flow.INSTALL, follow=True)
-        elif state.verify_pending:
+        elif self.state.verify_pending:
             self.go(flow.VERIFY)
 
     def can_go_next(self) -> bool:
-        return not self.detecting and flow.after_detect(self.state) is not None
+        return self.shown is not None and self.shown.next_step is not None
 
     def can_go_back(self) -> bool:
         return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo":
-            return not self.detecting and self.state.host.is_real and not self.controller.has_gpu
+            return self.shown is not None and self.shown.offers_demo
         if action == "verify":
-            return not self.detecting and self.controller.has_driver
+            return self.shown is not None and self.shown.offers_verify
         return super().check_action(action, parameters)
 
     def action_verify(self) -> None:
@@ -128,6 +148,6 @@ class DetectScreen(WizardScreen):
     def action_demo(self) -> None:
         self.controller.use_demo()
         banner = self.query_one("#banner", PlainText)
-        banner.update(banner_text(self.state.host) or "")
+        banner.update(self.banner() or "")
         banner.display = True
         self._start()

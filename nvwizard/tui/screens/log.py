@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
+from nvwizard.tui.controllers.lines import banner_text
 from nvwizard.tui.widgets.banner import Banner
 from nvwizard.tui.widgets.footer import WizardFooter
 from nvwizard.tui.widgets.live_log import LiveLog
@@ -37,7 +38,7 @@ class LogScreen(Screen):
         self._shown = 0
 
     def compose(self) -> ComposeResult:
-        yield Banner(self.host)
+        yield Banner(banner_text(self.host))
         yield PlainText("", id="stepbar")
         yield LiveLog(id="full-log", auto_scroll=True)
         yield WizardFooter()

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.widgets import Static
 
 from nvwizard.tui import flow
 from nvwizard.tui.widgets.plain_text import PlainText
 
-if TYPE_CHECKING:
-    from nvwizard.host.base import Host
-
-
-def banner_text(host: Host) -> str | None:
-    if host.kind == "demo":
-        return f"DEMO: nothing on this machine is changed ({host.label})"
-    if host.kind == "bundle":
-        return f"BUNDLE: nothing on this machine is changed ({host.label})"
-    return None
-
 
 class Banner(PlainText):
-    def __init__(self, host: Host) -> None:
-        super().__init__(banner_text(host) or "", id="banner")
-        self.display = banner_text(host) is not None
+    """`text`: controllers/lines.py's `banner_text`; None hides the banner (this machine)."""
+
+    def __init__(self, text: str | None) -> None:
+        super().__init__(text or "", id="banner")
+        self.display = text is not None
 
 
 class StepBar(Static):
