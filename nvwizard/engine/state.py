@@ -21,17 +21,16 @@ One JSON object:
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shlex
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
+from nvwizard.engine.atomic_json import write_json_atomically
 from nvwizard.engine.json_checks import (
     WHEN,
     RecordFormatError,
@@ -378,22 +377,3 @@ def damaged_message(path: Path, reason: str) -> str:
 def write_state(state: RecordedState, state_dir: Path | None = None) -> None:
     """Replace the state file atomically: a reader never sees half a file."""
     write_json_atomically(state_path(state_dir), state.to_json())
-
-
-def write_json_atomically(path: Path, obj: dict) -> None:
-    """IsADirectoryError naming `path` (not the temporary file beside it) where `path` is a
-    directory: nothing can replace it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(obj, out, indent=2, sort_keys=True)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
