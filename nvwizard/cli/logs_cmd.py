@@ -9,8 +9,8 @@ import argparse
 import os
 import sys
 
-from nvwizard.engine.attach import latest_events_path, replay_and_follow
 from nvwizard.engine.events import PlanStarted
+from nvwizard.engine.follow import latest_events_path, replay_and_follow
 from nvwizard.engine.journal import human_text, iter_events, latest_journal
 from nvwizard.engine.state import StateFileError
 from nvwizard.errors import RefusedError

@@ -34,8 +34,8 @@ from pathlib import Path
 import nvwizard
 from nvwizard.engine import events as ev
 from nvwizard.engine import paths
-from nvwizard.engine.attach import replay_and_follow
 from nvwizard.engine.cleanup import APPLIES_DIR, prune_old_applies
+from nvwizard.engine.follow import replay_and_follow
 from nvwizard.engine.journal import Journal, check_writable
 from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
 from nvwizard.errors import NvwizardError

@@ -17,9 +17,8 @@ from nvwizard.engine.attach import (
     NEXT_WAIT,
     DemoNow,
     current_apply,
-    latest_events_path,
-    replay_and_follow,
 )
+from nvwizard.engine.follow import latest_events_path, replay_and_follow
 from nvwizard.engine.lock import ApplyLock
 from nvwizard.engine.state import VerifyCheck, VerifyResult, read_state, write_state
 from nvwizard.plan.models import Blocker, Plan
