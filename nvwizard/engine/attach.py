@@ -83,6 +83,9 @@ class ApplyStatus:
     # Secure Boot is on and DKMS built the module: the certificate of the key to import and
     # enrol before the reboot loads it (knowledge/secure_boot.py)
     mok_certificate: str | None = None
+    # the options after --driver that make an install again the same install (the plan's
+    # `install_options`); () from a state file written before they were recorded
+    install_options: tuple[str, ...] = ()
     next_step: str = NEXT_NOTHING
     next_hint: str = ""
 
@@ -190,6 +193,7 @@ def current_apply(
         status.message = last.message
         status.repair = last.repair
         status.blockers, status.mok_certificate = last.blockers, last.mok_certificate
+        status.install_options = last.install_options
         status.reboot_pending = last.reboot_pending
         status.reboot_scheduled = machine.reboot_scheduled
         status.verify_pending = machine.verify_pending
@@ -272,10 +276,11 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
     loaded = status.rebooted_since or bool(status.driver_runs)  # the new driver runs
     if status.state == RUNNING:
         return NEXT_WAIT, "follow it with `nvwizard logs -f`"
+    options = status.install_options  # an install again is the same install
     folder = bundle_dir(status.host)
     if folder is not None:
         if status.outcome in ("failed", "cancelled", INTERRUPTED):
-            return NEXT_INSTALL, after_bundle_failure(folder, status.driver)
+            return NEXT_INSTALL, after_bundle_failure(folder, status.driver, options)
         return NEXT_NOTHING, after_bundle_apply(folder)
     if status.purpose == ACTIVATE_PLAN and status.outcome == "failed":
         if loaded:
@@ -293,11 +298,11 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
         if name is not None:
             saved_in = demo.saved_in if demo is not None else None
             activation = status.purpose == ACTIVATE_PLAN
-            return NEXT_REPAIR, demo_repair(name, status.driver, activation, saved_in)
+            return NEXT_REPAIR, demo_repair(name, status.driver, activation, saved_in, options)
         repair = shlex.join(status.repair or REPAIR_ARGV)
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then apply again"
     if status.outcome == "cancelled":
-        again = f": `{install_again(status.driver, name)}`" if name else ""
+        again = f": `{install_again(status.driver, name, options)}`" if name else ""
         return NEXT_INSTALL, f"run the install again to finish the remaining steps{again}"
     if status.verified is not None and status.verified.ok:
         return NEXT_NOTHING, "the driver was verified"

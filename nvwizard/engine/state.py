@@ -15,6 +15,8 @@ One JSON object:
   none: install), blockers (the ids of the plan's blocking conditions, accepted as it was applied)
   and mok_certificate (Secure Boot is on and DKMS built the module: the certificate of the
   key to enrol before the reboot loads it; null otherwise), both absent from older files;
+  install_options (the plan's `install_options`: the options after --driver that plan the same
+  install again, for the next step's install again; absent from older files: none);
 - reboot_scheduled, verify_pending: booleans;
 - verify: the last `nvwizard verify` result (`VerifyResult.to_json()`) or null.
 """
@@ -153,6 +155,7 @@ class ApplyRecord:
     purpose: str = INSTALL_PLAN  # what the plan was for: install, repair, activate or reboot
     blockers: tuple[str, ...] = ()  # the plan's blocking conditions' ids (accepted)
     mok_certificate: str | None = None  # the plan's: a key to enrol before the reboot loads it
+    install_options: tuple[str, ...] = ()  # the plan's: what an install again must carry
 
     @classmethod
     def of_plan_started(cls, event: ev.PlanStarted, log: Path, events: Path) -> ApplyRecord:
@@ -180,6 +183,7 @@ class ApplyRecord:
             purpose=plan.purpose,
             blockers=tuple(b.id for b in plan.blockers),
             mok_certificate=plan.mok_certificate,
+            install_options=tuple(plan.install_options),
         )
 
     def with_step(self, step: str, status: str) -> ApplyRecord:
@@ -221,6 +225,7 @@ class ApplyRecord:
             "purpose": self.purpose,
             "blockers": list(self.blockers),
             "mok_certificate": self.mok_certificate,
+            "install_options": list(self.install_options),
         }
 
     @classmethod
@@ -270,10 +275,14 @@ class ApplyRecord:
             mok_certificate=get("mok_certificate", is_optional_text, "a string or null")
             if "mok_certificate" in obj
             else None,
+            install_options=tuple(get("install_options", is_texts, "a list of strings"))
+            if "install_options" in obj
+            else (),
         )
 
 
-OPTIONAL_APPLY_KEYS = ("purpose", "blockers", "mok_certificate")  # older files have none
+# older files have none
+OPTIONAL_APPLY_KEYS = ("purpose", "blockers", "mok_certificate", "install_options")
 APPLY_KEYS = tuple(k for k in ApplyRecord.__dataclass_fields__ if k not in OPTIONAL_APPLY_KEYS)
 
 

@@ -316,6 +316,9 @@ def test_a_failed_demo_install_names_the_install_again_with_the_user_s_options(
     driver = "nvidia-driver-595-server-open"
     again = f"nvwizard install --demo rtx3090-fresh --driver {driver} --hold --cuda 12.8 --cudnn"
     assert f"Next: run `{again}` again (its plan first repairs" in out
+    # and `status` afterwards, from the apply recorded in state.json (it named --driver alone)
+    assert main(["status"]) == 0
+    assert f"next: repair: run `{again}` again (its plan first repairs" in capsys.readouterr().out
 
 
 def test_a_failed_demo_install_in_json_names_the_demos_repair_and_no_argv(

@@ -161,6 +161,52 @@ def test_a_cancelled_demo_apply_names_the_install_to_run_again(places):
     assert status.next_hint == f"run the install again to finish the remaining steps: `{AGAIN}`"
 
 
+# the options the plan was made with besides --driver (plan/install_options.py)
+OPTIONS = ["--hold", "--cuda", "12.8", "--keep", "my pkg"]
+WITH_OPTIONS = f"{AGAIN} --hold --cuda 12.8 --keep 'my pkg'"  # shlex.join
+
+
+def test_the_install_again_after_a_failed_demo_apply_carries_the_user_s_options(places):
+    """It named `--driver` alone: following it dropped --cuda, --hold, ... ."""
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=OPTIONS)
+    write_journal(log, state, outcome="failed", host=DEMO, plan=plan)
+    status = current_apply(demo_now=demo_as())
+    assert status.install_options == tuple(OPTIONS)
+    assert status.next_hint.startswith(f"run `{WITH_OPTIONS}` again (its plan first repairs")
+
+
+def test_the_install_again_after_a_cancelled_demo_apply_carries_the_user_s_options(places):
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=OPTIONS)
+    write_journal(log, state, outcome="cancelled", host=DEMO, plan=plan)
+    status = current_apply(demo_now=demo_as())
+    assert status.next_hint == (
+        f"run the install again to finish the remaining steps: `{WITH_OPTIONS}`"
+    )
+
+
+def test_the_install_again_after_a_failed_bundle_apply_carries_the_user_s_options(places):
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=OPTIONS)
+    write_journal(log, state, outcome="failed", host="bundle /b", plan=plan)
+    status = current_apply(boot_time=BEFORE)
+    again = "nvwizard install --machine /b --driver nvidia-driver-580-server --hold --cuda 12.8"
+    assert f"the next `{again} --keep 'my pkg'` starts from the bundle again" in status.next_hint
+
+
+def test_a_state_file_from_before_the_options_were_recorded_names_the_driver_alone(places):
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=OPTIONS)
+    write_journal(log, state, outcome="failed", host=DEMO, plan=plan)
+    old = json.loads((state / "state.json").read_text())
+    del old["install_options"]
+    (state / "state.json").write_text(json.dumps(old))
+    status = current_apply(demo_now=demo_as())
+    assert status.install_options == ()
+    assert status.next_hint.startswith(f"run `{AGAIN}` again (its plan first repairs")
+
+
 def test_a_demo_that_needs_its_reboot_is_told_how_a_demo_reboots(places):
     state, log = places
     write_journal(log, state, host=DEMO)

@@ -80,6 +80,24 @@ def test_files_written_before_the_purpose_existed_are_installs(tmp_path):
     assert read_state(tmp_path).apply.purpose == "install"
 
 
+def test_the_plan_s_install_options_are_recorded_and_older_files_have_none(tmp_path):
+    """`status`'s install again carries them (engine/attach.py); a file written before they
+    were recorded still reads, with none."""
+    options = ["--hold", "--cuda", "12.8"]
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=options)
+    record = ApplyRecord.of_plan_started(ev.PlanStarted(plan, 1, "x", 1.0), "/l/a", "/l/b")
+    write_state(RecordedState(apply=record), tmp_path)
+    assert read_state(tmp_path).apply.install_options == tuple(options)
+    old = a_state().to_json()
+    del old["install_options"]
+    state_path(tmp_path).write_text(json.dumps(old))
+    assert read_state(tmp_path).apply == a_state().apply
+    assert a_state().apply.install_options == ()
+    state_path(tmp_path).write_text(json.dumps(old | {"install_options": "--hold"}))
+    with pytest.raises(StateFileError, match="'install_options' must be a list of strings"):
+        read_state(tmp_path)
+
+
 def test_an_activation_records_its_purpose(tmp_path):
     plan = replace(install_plan("nvidia-driver-580-server"), purpose="activate")
     started = ev.PlanStarted(plan, 4242, "this machine", 10.0)
