@@ -9,7 +9,7 @@ Hooked into report/build.py (`debian_facts`, `checked_candidates`) and report/fi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from nvwizard.detect.apt_sources import AptSourceEntry
@@ -206,8 +206,12 @@ def expected_candidates(
 # -- findings -------------------------------------------------------------------------------
 
 
-def components_missing(facts: DebianFacts | None) -> Finding | None:
-    """The sources do not enable contrib, non-free or non-free-firmware for this release."""
+def components_missing(
+    facts: DebianFacts | None, by_hand: Callable[[str], str] = str
+) -> Finding | None:
+    """The sources do not enable contrib, non-free or non-free-firmware for this release.
+    `by_hand`: how the fix says what only a person at the machine does (findings/common.py's,
+    which says it as that on a demo)."""
     if facts is None or not facts.component_gaps:
         return None
     gaps = facts.component_gaps
@@ -226,6 +230,9 @@ def components_missing(facts: DebianFacts | None) -> Finding | None:
         "warn",
         f"Debian's NVIDIA packages are in contrib, non-free and non-free-firmware; the apt "
         f"sources lack {', '.join(missing)} for {where}, so apt offers no NVIDIA driver.",
-        f"Add them to each of these entries, e.g. {example}, then `sudo apt-get update`; or "
-        "let nvwizard's plan add them (a step you confirm, in a file of its own).",
+        "nvwizard's plan adds them (a step you confirm, in a file of its own). "
+        + by_hand(
+            f"Add them yourself instead, to each of these entries, e.g. {example}, then `sudo "
+            "apt-get update`."
+        ),
     )

@@ -4,6 +4,9 @@ carry `--demo NAME`, and what only a person at a real machine could do (`sudo ap
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import pytest
 
 from nvwizard.detect.models import DfEntry
@@ -15,6 +18,8 @@ from nvwizard.report.build import build_report
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.simulator import demo_host
 from tests.plan.test_demo_failure_words import commands_for_this_computer
+from tests.report.test_bus_findings import report_of, sample
+from tests.report.test_debian import BOOKWORM_MAIN_ONLY, _machine
 from tests.report.test_stack import DPKG, bundle
 
 from .helpers import TODAY, gpu, report
@@ -23,11 +28,53 @@ DEMO = DemoRef("hgx-h100", "/state/demo-machines/hgx-h100.json")
 RTX3090 = gpu("2204", "GA102 [GeForce RTX 3090]")
 
 
+# what only a person at a real machine runs, named in a fix with or without backticks
+REAL_MACHINE_COMMAND = re.compile(
+    r"\b(apt-mark|apt-get|dpkg|systemctl|modprobe|journalctl|dmesg|lspci|mokutil|dkms|"
+    r"nvidia-ctk|update-initramfs|unattended-upgrades)\b"
+)
+
+
+def real_machine_commands(fix: str) -> list[str]:
+    """`commands_for_this_computer`, and the real machine's commands `fix` names outside
+    backticks (nvml-mismatch said "(apt-mark hold)"), before its "On a real machine: "."""
+    said = fix.split("On a real machine: ", 1)[0]
+    return commands_for_this_computer(fix) + REAL_MACHINE_COMMAND.findall(said)
+
+
 @pytest.mark.parametrize("name", [d.name for d in DEMOS])
 def test_no_finding_of_a_bundled_demo_sends_the_user_to_this_computer(name, monkeypatch):
     monkeypatch.delenv("NVWIZARD_STATE_DIR", raising=False)
     for finding in build_report(demo_host(name), TODAY).findings:
-        assert commands_for_this_computer(finding.fix) == [], (finding.id, finding.fix)
+        assert real_machine_commands(finding.fix) == [], (finding.id, finding.fix)
+
+
+def test_the_nvml_mismatch_demo_s_hold_is_said_for_a_real_machine():
+    found = {x.id: x.fix for x in build_report(demo_host("nvml-mismatch"), TODAY).findings}
+    assert found["nvml-mismatch"] == (
+        "Reboot to load the installed module. On a real machine: to stop unattended-upgrades "
+        "repeating it, hold the driver packages (`sudo apt-mark hold ...`) or blacklist them "
+        "in unattended-upgrades."
+    )
+
+
+def test_a_passthrough_and_missing_debian_components_on_a_demo(tmp_path):
+    """Findings no bundled demo shows: their by-hand halves read "On a real machine: ..."."""
+    vfio = report_of(tmp_path, lspci_nn=sample("bus/lspci-nnk-p40-vfio-pci.txt"))
+    debian = build_report(_machine("12", BOOKWORM_MAIN_ONLY))
+    fixes = [
+        f.gpu_passthrough(replace(vfio, demo=DEMO), ExtraFacts()).fix,
+        f.debian_components_missing(replace(debian, demo=DEMO), ExtraFacts()).fix,
+    ]
+    assert fixes[0].startswith("Nothing to do if it is meant for a VM. On a real machine: to use")
+    assert fixes[1].startswith(
+        "nvwizard's plan adds them (a step you confirm, in a file of its own). On a real "
+        "machine: add them yourself instead"
+    )
+    for fix in fixes:
+        assert real_machine_commands(fix) == [], fix
+    # this machine's words: as they are
+    assert "VM. To use it on this host" in f.gpu_passthrough(vfio, ExtraFacts()).fix
 
 
 def test_the_demo_s_verify_and_activate_carry_its_name():

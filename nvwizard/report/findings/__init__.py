@@ -79,7 +79,7 @@ from nvwizard.report.findings.bus import (
     gpu_switched_off,
     gpus_missing_from_nvidia_smi,
 )
-from nvwizard.report.findings.common import upstream_version
+from nvwizard.report.findings.common import by_hand, upstream_version
 from nvwizard.report.findings.driver import (
     mixed_driver_sources,
     nvml_mismatch,
@@ -134,7 +134,9 @@ __all__ = [
 
 def debian_components_missing(report: Report, facts: ExtraFacts) -> Finding | None:
     # no NVIDIA GPU: nothing to install (a plan for a named driver still adds the components)
-    return components_missing(report.debian) if report.has_nvidia_gpu else None
+    if not report.has_nvidia_gpu:
+        return None
+    return components_missing(report.debian, lambda fix: by_hand(report, fix))
 
 
 CHECKS: tuple[Callable[[Report, ExtraFacts], Finding | None], ...] = (

@@ -184,9 +184,12 @@ def gpu_passthrough(report: Report, facts: ExtraFacts) -> Finding | None:
         "for a virtual machine's passthrough: the NVIDIA driver on this host leaves "
         f"{'it' if len(gpus) == 1 else 'them'} alone and nvidia-smi does not list "
         f"{'it' if len(gpus) == 1 else 'them'}.",
-        "Nothing to do if it is meant for a VM; to use it on this host, remove its vfio-pci "
-        "binding (`options vfio-pci ids=...` in /etc/modprobe.d, or `vfio-pci.ids=` on the "
-        "kernel command line) and reboot.",
+        "Nothing to do if it is meant for a VM. "
+        + by_hand(
+            report,
+            "To use it on this host, remove its vfio-pci binding (`options vfio-pci ids=...` in "
+            "/etc/modprobe.d, or `vfio-pci.ids=` on the kernel command line) and reboot.",
+        ),
     )
 
 

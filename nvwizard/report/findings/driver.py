@@ -92,8 +92,12 @@ def nvml_mismatch(report: Report, facts: ExtraFacts) -> Finding | None:
         f"NVIDIA libraries ({library_words}): nvidia-smi and CUDA fail with "
         "'Driver/library version mismatch'"
         + (f"; this boot's kernel log shows it too ({logged})." if logged else "."),
-        "Reboot to load the installed module; to stop unattended-upgrades repeating it, hold "
-        "the driver packages (apt-mark hold) or blacklist them in unattended-upgrades.",
+        "Reboot to load the installed module. "
+        + by_hand(
+            report,
+            "To stop unattended-upgrades repeating it, hold the driver packages (`sudo apt-mark "
+            "hold ...`) or blacklist them in unattended-upgrades.",
+        ),
     )
 
 

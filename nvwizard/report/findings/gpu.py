@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nvwizard.host.demo_advice import activate_command
 from nvwizard.report.facts import ExtraFacts
+from nvwizard.report.findings.common import by_hand
 from nvwizard.report.models import Finding, Report
 
 
@@ -14,10 +15,8 @@ def no_nvidia_gpu(report: Report, facts: ExtraFacts) -> Finding | None:
         "no-nvidia-gpu",
         "info",
         "No NVIDIA GPU was found on this machine.",
-        "Nothing to install; check `lspci -nn | grep -i nvidia` if a GPU should be present."
-        if report.demo is None
-        else "Nothing to install. On a real machine: check `lspci -nn | grep -i nvidia` if a "
-        "GPU should be present.",
+        "Nothing to install. "
+        + by_hand(report, "Check `lspci -nn | grep -i nvidia` if a GPU should be present."),
     )
 
 
