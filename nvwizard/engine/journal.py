@@ -162,6 +162,7 @@ class Journal:
         self._log = self.log_path.open("a", encoding="utf-8", errors="backslashreplace")
         self._events = self.events_path.open("a", encoding="utf-8", errors="backslashreplace")
         self.state = RecordedState()  # this apply's, rewritten at each step
+        self._keeps_driver = False  # the started plan only adds beside the running driver
         # The engine's thread writes; the flusher thread flushes batched lines. One lock
         # keeps a flush from interleaving with a half-written pair of lines.
         self._lock = threading.Lock()
@@ -251,6 +252,7 @@ class Journal:
         if isinstance(event, ev.PlanStarted):
             record = ApplyRecord.of_plan_started(event, self.log_path, self.events_path)
             self.state = RecordedState(apply=record)
+            self._keeps_driver = event.plan.keeps_driver
         elif apply is None:
             return  # no plan has started: nothing to record
         elif isinstance(event, ev.StepStarted):
@@ -264,9 +266,11 @@ class Journal:
                 state,
                 apply=apply.finished_with(event),
                 reboot_scheduled=outcome.reboot_scheduled,
-                # after the reboot that loads the new driver, or any reboot the plan scheduled
-                # (`nvwizard reboot`'s plan changes no package): verify comes next
-                verify_pending=outcome.ok and (outcome.reboot_required or outcome.reboot_scheduled),
+                # after the reboot that loads the new driver, any reboot the plan scheduled
+                # (`nvwizard reboot`'s plan changes no package), or at once when the plan only
+                # added beside the running driver (no reboot comes): verify comes next
+                verify_pending=outcome.ok
+                and (outcome.reboot_required or outcome.reboot_scheduled or self._keeps_driver),
             )
         write_state(self.state, self.state_dir)
 

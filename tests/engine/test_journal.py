@@ -1,5 +1,6 @@
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -80,6 +81,36 @@ def test_journal_writes_human_log_events_and_state(tmp_path):
     assert apply.log == str(journal.log_path)
     assert [p.id for p in apply.planned] == ["update", "install"]
     assert not list((tmp_path / "state").glob(".state.json.*"))  # no temp file left behind
+
+
+def stack_only_plan(keeps_driver: bool) -> Plan:
+    """A toolkit added: no step after which a new driver waits for a reboot."""
+    plan = small_plan()
+    toolkit = Step(
+        id="stack-install",
+        title="Install the CUDA toolkit",
+        why="why",
+        commands=[["apt-get", "install"]],
+        changes_system=True,
+        on_failure="read",
+        kind=pm.STACK_INSTALL,
+    )
+    return replace(plan, steps=[plan.steps[0], toolkit], keeps_driver=keeps_driver)
+
+
+@pytest.mark.parametrize("keeps_driver", [True, False])
+def test_a_plan_that_keeps_the_running_driver_leaves_its_verify_pending(tmp_path, keeps_driver):
+    """What a plan added beside the running driver (plan.keeps_driver) was not verified: no
+    reboot comes first, so verify is pending as soon as the apply is done (it was not, and
+    `status` said "nothing to do"). A plan that keeps no driver and needs no reboot (not one
+    nvwizard makes) leaves nothing pending, as before."""
+    with Journal(tmp_path / "log", tmp_path / "state") as journal:
+        outcome = Engine(FakeHost({}), stack_only_plan(keeps_driver), journal).run()
+
+    assert outcome.ok and not outcome.reboot_required and not outcome.reboot_scheduled
+    state = read_state(tmp_path / "state")
+    assert state.apply.reboot_pending is False
+    assert state.verify_pending is keeps_driver
 
 
 def started_line(pid: int = 1) -> str:
