@@ -92,6 +92,7 @@ def print_outcome(
     demo_repair: str | None = None,
     mok_certificate: str | None = None,
     demo: bool = False,
+    keeps_driver: bool = False,
 ) -> int:
     """The end of an apply in words, and the exit code.
 
@@ -103,7 +104,9 @@ def print_outcome(
     commands, said instead of the outcome's next action and repair (this computer's `dpkg`).
     `mok_certificate`: Secure Boot rejects the module DKMS built until the key of this
     certificate is enrolled (the plan's), so the reboot alone does not load it; a simulated
-    machine's enrols no key (`demo`: a demo machine, else a bundle's).
+    machine's enrols no key (`demo`: a demo machine, else a bundle's). `keeps_driver`: the
+    plan only added beside the running driver, so no reboot comes (`after_reboot` then says
+    what to run next without one).
     """
     out = out or sys.stdout
 
@@ -117,7 +120,9 @@ def print_outcome(
     if finished.status == ev.DONE:
         say("Done: every step succeeded.")
         enrol = mok_certificate if is_real else None
-        lines = _after_done(finished, is_real, after_reboot, activating, reboot_how, enrol)
+        lines = _after_done(
+            finished, is_real, after_reboot, activating, reboot_how, enrol, keeps_driver
+        )
         if mok_certificate and lines and not (is_real or activating):  # no reboot loads it
             lines = _rejected_at_the_demos_boot(finished, lines, reboot_how, demo)
         for line in lines:
@@ -167,12 +172,19 @@ def _after_done(
     activating: bool,
     reboot_how: str | None,
     enrol: str | None,
+    keeps_driver: bool = False,
 ) -> list[str]:
     """What comes after a successful apply: the reboot that loads the driver (and, under
     Secure Boot with a module DKMS built, the enrolment of `enrol`'s key first), then what to
-    run (always the last line, when there is one)."""
+    run (always the last line, when there is one). A plan that kept the running driver needs
+    no reboot: what it added is verified next."""
     sudo = "sudo " if is_real else ""
     after = after_reboot or f"After it, run: {sudo}nvwizard verify"
+    if keeps_driver and enrol:  # kept, but Secure Boot rejects its module: the key first
+        return [after_the_install(enrol, False), after]
+    if keeps_driver:
+        said = "The running driver stays loaded: no reboot is needed."
+        return [said, after_reboot or f"Next, run: {sudo}nvwizard verify"]
     if finished.reboot_scheduled and is_real:
         lines = [f"The reboot is scheduled in one minute (cancel it: {sudo}shutdown -c)."]
         return lines + ([after_the_install(enrol, True)] if enrol else []) + [after]
@@ -196,6 +208,25 @@ def _after_done(
             after,
         ]
     return []
+
+
+def after_the_apply(host, rebooting: bool = True) -> str:
+    """What shows the simulated reboot (`rebooting`: none comes when the plan kept the running
+    driver) and the verification. A demo saved in the state directory lives on after this
+    command: `verify` sees it. Otherwise the simulated machine ends with this command (a later
+    `verify` would check the untouched bundle): the wizard shows both."""
+    seen = "the reboot and the verification" if rebooting else "the verification"
+    if host.kind == "demo":
+        if host.saved_in is not None:
+            when = (
+                "After the demo's reboot (seconds at its pace), run" if rebooting else "Next, run"
+            )
+            return f"{when}: nvwizard verify --demo {host.path.name}"
+        return (
+            f"To see {seen}, run the wizard: nvwizard --demo {host.path.name} (or set "
+            "NVWIZARD_STATE_DIR to keep the demo machine between commands)"
+        )
+    return f"To see {seen}, run the wizard: nvwizard --machine {host.path}"
 
 
 def refuse_unless_we_may_apply_here() -> None:

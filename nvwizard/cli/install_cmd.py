@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from nvwizard.cli.activate_cmd import activate
 from nvwizard.cli.apply_console import (
     ProgressPrinter,
+    after_the_apply,
     confirm,
     print_outcome,
     refuse_unless_we_can_ask,
@@ -311,7 +312,8 @@ def _apply_here(
     machine = getattr(host, "simulator", None)
     installed.reboot_due_at = getattr(getattr(machine, "state", None), "reboot_due_at", None)
     installed.demo_repair = _demo_repair(host, apply)
-    after, how = _after_reboot(host), _demo_reboot(host, apply)
+    after = after_the_apply(host, rebooting=not apply.plan.keeps_driver)
+    how = _demo_reboot(host, apply)
     return print_outcome(
         finished,
         is_real=False,
@@ -321,6 +323,7 @@ def _apply_here(
         demo_repair=installed.demo_repair,
         mok_certificate=apply.plan.mok_certificate,
         demo=host.kind == "demo",
+        keeps_driver=apply.plan.keeps_driver,
     )
 
 
@@ -361,25 +364,6 @@ def _demo_repair(host, apply: InProcessApply) -> str | None:
     return said
 
 
-def _after_reboot(host) -> str:
-    """What shows the simulated reboot and the verification. A demo saved in the state
-    directory lives on after this command: `verify` sees it. Otherwise the simulated machine
-    ends with this command (a later `verify` would check the untouched bundle): the wizard
-    shows both."""
-    if host.kind == "demo":
-        if host.saved_in is not None:
-            return (
-                "After the demo's reboot (seconds at its pace), run: "
-                f"nvwizard verify --demo {host.path.name}"
-            )
-        return (
-            "To see the reboot and the verification, run the wizard: "
-            f"nvwizard --demo {host.path.name} (or set NVWIZARD_STATE_DIR to keep the demo "
-            "machine between commands)"
-        )
-    return f"To see the reboot and the verification, run the wizard: nvwizard --machine {host.path}"
-
-
 def _apply_detached(plan, installed: InstallResult | None = None, activating: bool = False) -> int:
     """This machine: a worker outside the terminal applies; we follow its journal.
     `installed` is filled in with how it ended."""
@@ -396,4 +380,5 @@ def _apply_detached(plan, installed: InstallResult | None = None, activating: bo
         is_real=True,
         activating=activating,
         mok_certificate=plan.mok_certificate,
+        keeps_driver=plan.keeps_driver,
     )

@@ -126,3 +126,58 @@ def test_a_kernel_update_waiting_for_its_reboot_keeps_the_driver(capsys, places)
     plan = json.loads(capsys.readouterr().out)
     assert plan["keeps_driver"] is True and plan["purge_list"] == []
     assert not {step["kind"] for step in plan["steps"]} & DRIVER_KINDS
+
+
+def test_install_after_a_stack_only_apply_names_the_demos_verify_and_status_agrees(capsys):
+    """The driver stayed loaded, so no reboot comes: the end of `install` said nothing about
+    what to run next, and `status` said "nothing to do" though nothing added was verified."""
+    installed_and_rebooted(capsys)
+    assert main(["verify", "--demo", FRESH]) == 0
+    assert main(["install", "--demo", FRESH, "--yes", "--cuda", "12.8"]) == 0
+    text = capsys.readouterr().out
+    ending = text.split("Done: every step succeeded.\n", 1)[1].splitlines()
+    assert ending[:2] == [
+        "The running driver stays loaded: no reboot is needed.",
+        f"Next, run: nvwizard verify --demo {FRESH}",
+    ]
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["verify_pending"] is True and status["reboot_pending"] is False
+    assert (status["next_step"], status["next_hint"]) == (
+        "verify",
+        f"run `nvwizard verify --demo {FRESH}`",
+    )
+    # --json: no reboot and nothing failed (`next_action` is said on failure only)
+    assert main(["install", "--demo", FRESH, "--yes", "--json", "--cudnn"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["outcome"] == "done" and result["nothing_to_do"] is False
+    assert result["reboot_required"] is False and result["reboot_scheduled"] is False
+    assert result["next_action"] is None and result["reboot_due_at"] is None
+
+
+def test_the_end_of_a_stack_only_apply_names_each_machines_verify(places):
+    """This machine: sudo's verify; a bundle or a demo not kept between commands ends with
+    the command: the wizard shows the verification (no reboot to see)."""
+    import io
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from nvwizard.cli.apply_console import after_the_apply, print_outcome
+    from nvwizard.engine import events as ev
+
+    out = io.StringIO()
+    done = ev.Outcome(status=ev.DONE)
+    assert print_outcome(done, is_real=True, out=out, keeps_driver=True) == 0
+    assert out.getvalue().splitlines() == [
+        "Done: every step succeeded.",
+        "The running driver stays loaded: no reboot is needed.",
+        "Next, run: sudo nvwizard verify",
+    ]
+    bundle = SimpleNamespace(kind="bundle", path=Path("/b/gpu1"), saved_in=None)
+    unkept = SimpleNamespace(kind="demo", path=Path("/d") / FRESH, saved_in=None)
+    assert after_the_apply(bundle, rebooting=False) == (
+        "To see the verification, run the wizard: nvwizard --machine /b/gpu1"
+    )
+    assert after_the_apply(unkept, rebooting=False).startswith(
+        f"To see the verification, run the wizard: nvwizard --demo {FRESH} (or set "
+    )
