@@ -151,3 +151,36 @@ async def test_nothing_missing_says_so_and_offers_nothing_to_run(capsys):
         await press(pilot, "r")  # the reinstall only when asked, shown before anything runs
         assert app.state.plan.needs_reboot and not button(app, "apply").disabled
         assert app.state.outcome is None
+
+
+async def test_the_simulation_shown_names_what_the_stack_installs(capsys):
+    """The stack-only plan has no driver install to simulate: apt's answer for the stack is
+    what it installs, as `plan --simulate` says ('then the developer stack installs'), never
+    'install: nothing'."""
+    hgx = "hgx-h100"  # NVIDIA's CUDA repository is there: apt simulates the stack
+    assert main(["install", "--demo", hgx, "--yes", "--accept", "gpu-processes"]) == 0
+    assert main(["reboot", "--demo", hgx, "--yes"]) == 0
+    capsys.readouterr()
+    app = demo_app(hgx)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_install(pilot, ("n", "enter"), cuda=True)
+        sim = app.state.simulation
+        assert app.state.plan.keeps_driver and sim.install is None and sim.stack.install
+        text = plan_text(app)
+        assert "install: nothing" not in text
+        added = " ".join(sorted(sim.stack.install))
+        assert f"install {len(sim.stack.install)}: {added}" in text
+        assert "cuda-toolkit-13-2" in added and "remove: nothing" in text
+
+
+async def test_a_stack_apt_cannot_simulate_yet_is_not_said_to_install_nothing(capsys):
+    """rtx3090-fresh has no CUDA repository: the plan adds it, so apt answers for the
+    toolkit only in the stack-check step; the screen says so instead of 'install: nothing'."""
+    installed_and_rebooted(capsys)
+    app = demo_app(FRESH)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_install(pilot, ("n", "enter"), cuda=True)
+        assert app.state.plan.repositories and app.state.simulation.stack is None
+        text = plan_text(app)
+        assert "install: nothing" not in text and "install: not simulated yet" in text
+        assert "apt checks it in the stack-check step" in text

@@ -64,7 +64,7 @@ def plan_lines(state: WizardState) -> list[Line]:
     if sim is not None and check is not None:
         install, remove, upgrade = _package_sets(sim)
         lines.append(Line("The simulation (apt-get -s) says:", HEADING))
-        if sim.install is None and plan.step("sources") is not None:  # Debian, see note
+        if _install_not_simulated(plan, sim):  # see the check's note
             lines.append(Line("  install: not simulated yet", WARN))
         else:
             lines += _package_set("install", install, OK)
@@ -191,16 +191,23 @@ def _purge_lines(plan: Plan, sim: Simulation | None) -> list[Line]:
     return [Line(f"{purged}; kept: {kept}", HEADING, hang=2)]
 
 
+def _install_not_simulated(plan: Plan, sim: Simulation) -> bool:
+    """apt cannot answer for the install before the plan's steps run: the sources a Debian
+    plan enables first, or the repository a stack-only plan adds for its toolkit."""
+    if sim.install is not None or sim.stack is not None:
+        return False
+    return plan.step("sources") is not None or bool(plan.stack_list)
+
+
 def _package_sets(sim: Simulation) -> tuple[list[str], list[str], list[str]]:
     """(install, remove, upgrade) as one list each: everything the plan would remove, the
-    purge, what autoremove also takes and what the install replaces, is one list here."""
-    removed = removed_packages(sim)
-    if sim.install is None:
-        return [], removed, []
-    installed = set(sim.install.install)
-    if sim.stack is not None:  # the driver's install with the developer stack, when simulated
-        installed |= set(sim.stack.install)
-    return sorted(installed), removed, sorted(sim.install.upgrade)
+    purge, what autoremove also takes and what the install replaces, is one list here. The
+    stack's simulation is the driver's install with the stack (the stack alone when the
+    plan keeps the running driver)."""
+    simulated = [result for result in (sim.install, sim.stack) if result is not None]
+    installed = {name for result in simulated for name in result.install}
+    upgraded = {name for result in simulated for name in result.upgrade}
+    return sorted(installed), removed_packages(sim), sorted(upgraded)
 
 
 def _package_set(verb: str, names: list[str], tone: str) -> list[Line]:
