@@ -50,7 +50,7 @@ class WizardState:
     outcome: Outcome | None = None
     # Reboot / Verify
     verify_pending: bool = False
-    rebooted: bool = False  # a demo or bundle machine rebooted: Detect again, then Verify
+    rebooted: bool = False  # a demo or bundle machine rebooted (until the next apply)
     follow: str | None = None  # journal of a background apply to reattach to (real machines)
     verify_result: VerifyResult | None = None
     state_problem: str | None = None  # the state file is damaged: why, and what to do

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.widgets import Button
 
 from nvwizard.cli.main import main
-from nvwizard.tui.tour import demo_app, settle
+from nvwizard.tui.tour import demo_app, settle, walk_to
 from nvwizard.tui.widgets.footer import shown_keys
 from tests.tui.test_demo_machines import screen_name, text_of
 
@@ -184,3 +184,33 @@ async def test_a_stack_apt_cannot_simulate_yet_is_not_said_to_install_nothing(ca
         text = plan_text(app)
         assert "install: nothing" not in text and "install: not simulated yet" in text
         assert "apt checks it in the stack-check step" in text
+
+
+async def wait_for(pilot, ready) -> None:
+    for _ in range(100):
+        if ready():
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+async def test_verify_after_a_stack_only_apply_does_not_say_the_machine_rebooted():
+    """One session: the driver installed and the demo rebooted, then (back on Detect) a
+    toolkit added beside the running driver. Verify after that apply follows no reboot: it
+    must not open with 'The machine rebooted'."""
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=SIZE) as pilot:
+        await walk_to(pilot, "08-verify")
+        await wait_for(pilot, lambda: screen_name(app) == "VerifyScreen" and app.screen.done)
+        assert text_of(app, "#intro").startswith("The machine rebooted.")
+        await press(pilot, "n")  # back to the Detect summary of the rebooted machine
+        # Purge: keep the running driver; Select: the same; Stack: CUDA 13.1 (the tour's
+        # first round installed 13.2)
+        await press(pilot, "n", "n", "enter", "enter", "down", "down", "down", "enter")
+        assert app.state.plan.keeps_driver and app.state.plan.stack_list == ["cuda-toolkit-13-1"]
+        await press(pilot, "n", "enter")
+        await wait_for(pilot, lambda: app.state.outcome is not None)
+        assert app.state.outcome.ok and not app.state.outcome.reboot_required
+        await press(pilot, "n")
+        await wait_for(pilot, lambda: screen_name(app) == "VerifyScreen" and app.screen.done)
+        assert text_of(app, "#intro") == "Is the installed driver the one that runs?"

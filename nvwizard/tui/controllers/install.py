@@ -122,6 +122,8 @@ class InstallController:
             raise ApplyRefused(self.state.apply_refusal or "applying is not possible here")
         self.progress = ApplyProgress(plan)
         self.state.outcome = None
+        # the machine changes after its reboot: Verify after this apply follows no reboot
+        self.state.rebooted = False
         self.engine_error = None
         self.repairing = False
         self.run = self.backend.start_apply(self.state.host, plan, self._receive)
