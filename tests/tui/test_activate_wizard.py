@@ -57,6 +57,11 @@ async def test_the_fresh_rtx3090_loads_in_place_from_the_reboot_screen():
         await pilot.press("n")
         await settle(pilot)
         assert screen_name(app) == "VerifyScreen" and app.state.verify_result.ok
+        # Verify opened over the Reboot screen: its hint names where n and b go back to
+        assert text_of(app, "#hint") == "n or b: back to the Reboot screen; q quits."
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen_name(app) == "RebootScreen"
 
 
 async def test_the_hgx_with_training_jobs_offers_only_the_reboot_and_says_why():

@@ -100,6 +100,7 @@ async def test_a_cuda_toolkit_is_added_beside_the_running_driver_then_verify(cap
         await press(pilot, "n")
         assert screen_name(app) == "VerifyScreen"  # not the Reboot screen
         assert app.state.verify_result is not None and app.state.verify_result.ok
+        assert text_of(app, "#hint") == "n or b: back to the Install screen; q quits."
 
 
 async def test_r_shows_the_whole_reinstall_and_r_again_keeps_the_driver(capsys):

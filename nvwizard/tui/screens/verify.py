@@ -51,14 +51,24 @@ class VerifyScreen(WizardScreen):
         else:
             self.query_one("#intro", PlainText).update(self.controller.intro())
             self.query_one("#checks", LinesView).show(self.controller.lines())
-            self.hint("n or b: back to the Detect summary; q quits.")
+            self.hint(f"n or b: back to {self._screen_below()}; q quits.")
         self.done = True
+
+    def _screen_below(self) -> str:
+        """Where n and b go back to: Verify opens over Detect (at start, or by `v`), over
+        Install after a stack-only apply, or over Reboot after a load without a reboot."""
+        stack = self.app.screen_stack
+        below = stack[stack.index(self) - 1] if self in stack[1:] else None
+        step = getattr(below, "STEP", flow.DETECT)
+        if step == flow.DETECT:
+            return "the Detect summary"
+        return f"the {flow.TITLES.get(step, step)} screen"
 
     def can_go_back(self) -> bool:
         return self.done
 
     def can_go_next(self) -> bool:
-        """Verify opens over Detect (at start when pending, or by `v`): n goes back to it."""
+        """n goes back to the screen below (`_screen_below`)."""
         return self.done
 
     def next(self) -> None:
