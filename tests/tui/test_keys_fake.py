@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Button, Checkbox, DataTable, SelectionList
 
+from nvwizard.tui.screens.help import HELP_TEXT
+from nvwizard.tui.widgets.plain_text import PlainText
 from tests.tui.fakes import FakeBackend, FakeHost, fake_report
 from tests.tui.test_walk_fake import SIZE, make_app, screen_name, settle
 
@@ -274,6 +276,18 @@ async def test_help_lists_the_keyboard_contract_and_closes():
         await pilot.press("escape")
         await pilot.pause()
         assert screen_name(app) == "DetectScreen"
+
+
+async def test_help_fits_its_box_at_80x24_without_a_wrapped_line():
+    """A line wider than the box wraps to its left edge, out of its column ('one)')."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = app.screen.query_one(PlainText)
+        assert text.size.height == len(HELP_TEXT.splitlines())
+        assert max(len(line) for line in HELP_TEXT.splitlines()) <= text.size.width
 
 
 async def test_verify_opens_first_when_pending_and_shows_fixes():

@@ -21,7 +21,8 @@ Keys (everything works without a mouse)
   Space          toggle (packages, headless)
   l              full install log
   r              reinstall, or keep, the driver that
-                 runs (Install, when it is the chosen one)
+                 runs (on Install, when it is the
+                 chosen one)
   v              verify the installed driver (Detect)
   d              try the demo machine (no GPU here)
   ?              this help
