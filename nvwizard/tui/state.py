@@ -35,6 +35,9 @@ class WizardState:
     # pending): the plan keeps it and adds only the stack (plan/nothing_to_do.py `settle`).
     # Asked on Purge for the driver chosen so far, on Install for the chosen one.
     runs_planned_driver: bool = False
+    # ... or it is installed and Secure Boot rejects its DKMS-built module until this key is
+    # enrolled: kept all the same (a reinstall builds the same module), but it does not run
+    kept_driver_key: str | None = None
     reinstall: bool = False  # the user asked to purge and install the running driver again
     # Select screen
     choices: Choices | None = None  # the plan layer's defaults (once asked), refined by screens

@@ -125,3 +125,39 @@ def test_reboot_later_on_a_kept_demo_offers_no_activate_that_loads_nothing():
         later = RebootController(state, FakeBackend()).later()
         assert later.startswith("No reboot now. Reboot the demo when it suits you: ")
         assert ("nvwizard activate" in later) == (certificate is None), later
+
+
+async def test_the_purge_screen_does_not_call_a_rejected_driver_running(capsys):
+    """Installed with a DKMS-built module that the demo's Secure Boot rejects, and rebooted:
+    the plan keeps the driver (nothing to reinstall), but nouveau runs, not it. The Purge
+    screen says what the Install screen says, never 'runs (installed and loaded)'."""
+    from textual.widgets import Button
+
+    from nvwizard.cli.main import main
+    from nvwizard.tui.tour import demo_app, settle
+    from tests.tui.test_demo_machines import screen_name, text_of
+
+    demo = "gtx1080-secureboot"
+    accept = ["--accept", "secure-boot-dkms-only"]
+    assert main(["install", "--demo", demo, "--yes", *accept]) == 0
+    assert main(["reboot", "--demo", demo, "--yes", "--accept", "no-next-boot-module"]) == 0
+    capsys.readouterr()
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.state.detected.loaded_module is None or (
+            app.state.detected.loaded_module.name != "nvidia"
+        )
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen_name(app) == "PurgeScreen"
+        intro = " ".join(text_of(app, "#intro").split())
+        assert "installed and loaded" not in intro and " runs " not in intro
+        assert intro.startswith(
+            "nvidia-driver-580-server is installed, but Secure Boot rejects the module DKMS built"
+        )
+        keep = app.screen.query_one("#decline", Button)
+        assert str(keep.label) == "Keep the installed driver"
+        assert "Keep the running driver" not in text_of(app, "#hint")
+        await pilot.press("n")
+        assert app.focused is keep  # keeping is still the proposal: a reinstall changes nothing

@@ -78,6 +78,7 @@ class InstallController:
         choices = self.choices()
         plan = self.backend.build_plan(report, choices)
         state.runs_planned_driver = plan.keeps_driver or plan.nothing_to_do
+        state.kept_driver_key = plan.mok_certificate if state.runs_planned_driver else None
         if not state.runs_planned_driver:
             return plan
         if state.reinstall:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from nvwizard.errors import NvwizardError
 from nvwizard.knowledge.packages import keep_reason, left_to_autoremove
+from nvwizard.knowledge.secure_boot import import_certificate
 from nvwizard.tui.controllers.choices import refined_choices, unticked, without_the_purge
 from nvwizard.tui.controllers.lines import DANGER, Line
 from nvwizard.tui.state import WizardState
@@ -51,6 +52,7 @@ class PurgeController:
         state.ticked = set(purge)
         state.purge_planned = True
         state.runs_planned_driver = probe.keeps_driver or probe.nothing_to_do
+        state.kept_driver_key = probe.mok_certificate if state.runs_planned_driver else None
         if state.runs_planned_driver and not state.reinstall:
             state.purge = False  # kept unless the Purge button asks for the reinstall
 
@@ -76,10 +78,19 @@ class PurgeController:
     def intro(self) -> str:
         if self.keeps_running_driver:
             driver = self.state.driver or (self.state.choices and self.state.choices.driver)
+            if self.state.kept_driver_key is not None:  # installed, its module rejected
+                state = (
+                    f"{driver} is installed, but Secure Boot rejects the module DKMS built "
+                    f"until its key is enrolled (`{import_certificate(self.state.kept_driver_key)}`"
+                    ", then MOK Manager at the next boot); a reinstall builds the same module: "
+                    "kept as it is"
+                )
+            else:
+                state = f"{driver} runs (installed and loaded): kept as it is"
             return (
-                f"{driver} runs (installed and loaded): kept as it is, nothing purged and no "
-                "reboot; Install adds only what Stack asks. The ticks below apply only if you "
-                "purge to reinstall it or to change the driver."
+                f"{state}, nothing purged and no reboot; Install adds only what Stack asks. "
+                "The ticks below apply only if you purge to reinstall it or to change the "
+                "driver."
             )
         gone = self.autoremoved()
         kept = [name for name in self._unticked() if name not in gone]
@@ -129,6 +140,12 @@ class PurgeController:
         if len(processes) > len(shown):
             lines.append(Line(f"  ... and {len(processes) - len(shown)} more", DANGER))
         return lines
+
+    @property
+    def keep_label(self) -> str:
+        if self.keeps_running_driver and self.state.kept_driver_key is None:
+            return "Keep the running driver"
+        return "Keep the installed driver"
 
     @property
     def keeps_running_driver(self) -> bool:

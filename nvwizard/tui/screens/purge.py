@@ -39,9 +39,7 @@ class PurgeScreen(WizardScreen):
         yield LinesView(id="extras")
         with Horizontal(id="actions"):
             yield Button("Purge", id="confirm", variant="error", compact=True)
-            yield Button(
-                _keep_label(self.controller.keeps_running_driver), id="decline", compact=True
-            )
+            yield Button(self.controller.keep_label, id="decline", compact=True)
 
     def on_mount(self) -> None:
         packages = self.query_one(PackageList)
@@ -52,7 +50,8 @@ class PurgeScreen(WizardScreen):
         self._update(simulate=False)
         self.call_after_refresh(self._simulate_extras)
         if self.controller.keeps_running_driver:
-            self.hint("n/Enter moves to Keep the running driver; the Purge button reinstalls.")
+            keep = self.controller.keep_label
+            self.hint(f"n/Enter moves to {keep}; the Purge button reinstalls.")
         else:
             self.hint("n/Enter moves to the Purge button; Enter on it confirms.")
 
@@ -116,10 +115,6 @@ class PurgeScreen(WizardScreen):
         else:
             self.controller.decline()
         self.go(flow.SELECT)
-
-
-def _keep_label(runs: bool) -> str:
-    return "Keep the running driver" if runs else "Keep the installed driver"
 
 
 def _line(text: str) -> Line:
