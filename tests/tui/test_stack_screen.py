@@ -203,3 +203,17 @@ async def test_the_rtx5090_distro_toolkit_is_crossed_out_for_the_gpu_not_offered
         assert row[0].plain == "✗" and row[3].plain == "no: Blackwell needs 12.8+"
         assert table.get_row("12.6")[3].plain == "no: Blackwell needs 12.8+"
         assert table.get_row("13.2")[3].plain == "yes"
+
+
+async def test_at_80x24_the_toolkit_table_fits_without_scrolling_sideways():
+    """hgx has CUDA 12.2 from NVIDIA's repository: the 'none' row names it, and its whole
+    text is on screen at 80x24 (it was cut at 'keep what is installed: 12.2 (nvidia-re')."""
+    app = demo_app("hgx-h100")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_stack(pilot)
+        table = app.screen.query_one("#toolkits", DataTable)
+        assert table.max_scroll_x == 0, table.virtual_size
+        none_row = " ".join(cell.plain for cell in table.get_row("none"))
+        assert "12.2" in none_row and "keep" in none_row
+        explained = app.screen.query_one("#stack-explain").plain
+        assert "12.2 (nvidia-repo)" in explained  # which one, from where: below the table

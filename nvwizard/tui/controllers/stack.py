@@ -83,14 +83,20 @@ class StackController:
         )
 
     def rows(self) -> list[ToolkitRow]:
-        installed = ", ".join(f"{t.version} ({t.source})" for t in self.report.stack.cuda_toolkits)
+        toolkits = self.report.stack.cuda_toolkits
+        # the versions alone in the table (it fits 80 columns); where they come from below it
+        kept = ", ".join(dict.fromkeys(t.version for t in toolkits))
+        installed = ", ".join(f"{t.version} ({t.source})" for t in toolkits)
+        reason = (
+            "No toolkit is installed or changed: the driver alone runs CUDA programs built "
+            "elsewhere, and containers bring their own toolkit."
+        )
         rows = [
             ToolkitRow(
                 NONE,
-                ("", "none", "", f"keep what is installed: {installed}" if installed else "skip"),
+                ("", "none", "", f"keep installed: {kept}" if kept else "skip"),
                 True,
-                "No toolkit is installed or changed: the driver alone runs CUDA programs built "
-                "elsewhere, and containers bring their own toolkit.",
+                f"{reason} Installed, and kept: {installed}." if installed else reason,
             )
         ]
         newest = True
