@@ -212,6 +212,6 @@ def build_plan(report: Report, choices: Choices, words: FrontEndWords = COMMAND_
         else None,
         released_holds=released,
         carried_holds=carried.packages,
-        install_options=install_options(choices, report),
+        install_options=install_options(choices, report, lists.also_purged),
     )
     return for_demo(plan, report.demo, reboot_first=report.pending_kernel is not None)

@@ -10,13 +10,20 @@ reads as the user typed it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
 from nvwizard.report.models import Report
 
 
-def install_options(choices: Choices, report: Report) -> list[str]:
+def install_options(choices: Choices, report: Report, also_purged: Sequence[str]) -> list[str]:
     """The options after `--driver` that make `nvwizard install` plan `choices` again on the
-    machine of `report`, in the order `nvwizard plan --help` lists them."""
+    machine of `report`, in the order `nvwizard plan --help` lists them.
+
+    `also_purged`: the plan's purge lists' `also_purged`, the names `choices.also_purge` moved
+    from kept to purged. Only those get `--also-purge`: the wizard's ticks also name packages
+    the plan purges on its own (another branch's fabric manager and NSCQ, which the new
+    branch's replace), and the option would change nothing there."""
     words: list[str] = []
     if not choices.purge:
         words.append("--keep-installed")
@@ -24,7 +31,7 @@ def install_options(choices: Choices, report: Report) -> list[str]:
     if choices.headless != (report.headless is not False):
         words.append("--headless" if choices.headless else "--desktop")
     words += [word for name in choices.keep for word in ("--keep", name)]
-    words += [word for name in choices.also_purge for word in ("--also-purge", name)]
+    words += [word for name in also_purged for word in ("--also-purge", name)]
     if choices.hold:
         words.append("--hold")
     if choices.persistenced != (choices.headless and report.has_nvidia_gpu):

@@ -226,6 +226,23 @@ def test_the_install_again_of_a_demo_plan_carries_the_user_s_options(
         assert choices_from_args(_parsed(argv[1:]), report) == plan.choices
 
 
+def test_the_install_again_names_only_the_purges_the_command_would_not_make(tmp_path, monkeypatch):
+    """The wizard's Purge screen ticks another branch's fabric manager and NSCQ, which a purge
+    keeps by default but this plan purges anyway (the new branch's replace them): the advice
+    must not add `--also-purge` for them (it did, for two packages), yet keep one that does
+    change the plan; run, it plans the same purge."""
+    monkeypatch.setenv("NVWIZARD_STATE_DIR", str(tmp_path))
+    report = build_report(demo_host("hgx-h100"), today=TODAY)
+    ticked = ("libnvidia-nscq-535", "nvidia-container-toolkit", "nvidia-fabricmanager-535")
+    plan = build_plan(report, replace(default_choices(report), also_purge=ticked))
+    assert plan.install_options == ["--also-purge", "nvidia-container-toolkit"]
+    argv = ["install", "--demo", "hgx-h100", "--driver", plan.driver, *plan.install_options]
+    again = build_plan(report, choices_from_args(_parsed(argv), report))
+    assert again.purge_list == plan.purge_list and "nvidia-fabricmanager-535" in again.purge_list
+    assert [k.name for k in again.kept_list] == [k.name for k in plan.kept_list]
+    assert [s.commands for s in again.steps] == [s.commands for s in plan.steps]
+
+
 def test_the_user_s_options_survive_the_plan_json():
     """The detached worker and `install --json` read the plan back from its JSON."""
     report = build_report(demo_host("hgx-h100"), today=TODAY)
