@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nvwizard.detect.models import DpkgEntry
+from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.knowledge.secure_boot import import_certificate
 from nvwizard.plan import models as pm
 from nvwizard.plan.keep_driver import keep_driver
@@ -86,8 +87,15 @@ def _installed(report: Report, plan: Plan) -> DpkgEntry | None:
 
 
 def _pending_reboot_warning(report: Report) -> str:
+    others = [name for name in report.reboot_required_for if not is_nvidia_related(name)]
+    if not others:  # the NVIDIA packages asked for it, and their driver is loaded already
+        return (
+            f"A reboot is still flagged for {', '.join(report.reboot_required_for)}, but their "
+            "driver is loaded already (without a reboot): the plan does not reboot, and the "
+            "next reboot changes nothing for the driver."
+        )
     return (
-        f"A reboot is pending for {', '.join(report.reboot_required_for)}, not for the driver: "
+        f"A reboot is pending for {', '.join(others)}, not for the driver: "
         "the plan does not reboot; the update takes effect at the next reboot (a new kernel "
         "needs the driver's modules for it: `nvwizard detect` says whether they are there)."
     )

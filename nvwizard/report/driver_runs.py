@@ -6,7 +6,8 @@ A careful administrator calls a driver running only when everything a reboot wou
 settled: its module is loaded in the driver's branch and flavour, the installed NVIDIA
 libraries (and the driver's own package, when installed) are of the loaded version, nvidia-smi
 does not report a mismatch, nouveau is gone, and nothing waits for dpkg or for a reboot the
-driver may need (one pending only for a kernel update does not count).
+driver may need (one pending only for a kernel update does not count, nor one the NVIDIA
+packages asked for once the loaded module is theirs: a load without a reboot settled it).
 """
 
 from __future__ import annotations
@@ -57,13 +58,37 @@ def _branch_and_open(report: Report, driver: str) -> tuple[int, bool] | None:
 
 
 def reboot_pending_for_driver(report: Report) -> bool:
-    """A pending reboot the driver may wait for: one an NVIDIA package asked for, or one whose
-    cause is not known. One only for other packages (the kernel unattended-upgrades installed)
-    leaves the running driver as it is: reinstalling the driver would not change that reboot."""
+    """A pending reboot the driver may wait for: one an NVIDIA package asked for while the
+    loaded driver is not yet the installed one, or one whose cause is not known. One only for
+    other packages (the kernel unattended-upgrades installed) leaves the running driver as it
+    is: reinstalling the driver would not change that reboot. Nor does one the NVIDIA packages
+    asked for once their driver is loaded (`nvwizard activate` loads it without the reboot,
+    which leaves /var/run/reboot-required and its .pkgs behind)."""
     if not report.reboot_required:
         return False
     causes = report.reboot_required_for
-    return not causes or any(is_nvidia_related(name) for name in causes)
+    if not causes:
+        return True
+    return any(is_nvidia_related(name) for name in causes) and not _installed_driver_loaded(report)
+
+
+def _installed_driver_loaded(report: Report) -> bool:
+    """The loaded module is the installed driver's: the installed NVIDIA libraries and driver
+    packages are of its version and nvidia-smi reports no mismatch, so the reboot the NVIDIA
+    packages asked for has nothing left to load."""
+    loaded = report.loaded_module
+    if loaded is None or loaded.version is None or report.nouveau_loaded:
+        return False
+    libraries = installed_library_versions(report)
+    if libraries != {loaded.version}:
+        return False
+    smi = report.nvidia_smi
+    if smi is not None and (
+        smi.status == "version-mismatch" or smi.driver_version not in (None, loaded.version)
+    ):
+        return False
+    drivers = [e for e in report.installed_packages if parse_driver_package(e.name) and present(e)]
+    return all(upstream_version(e.version) == loaded.version for e in drivers)
 
 
 def planned_driver_runs(report: Report, driver: str | None) -> bool:

@@ -300,7 +300,7 @@ def _apply(call: Invocation, model: MachineModel, tx: Transaction, request: AptR
     yield from errors_summary(failed)
     model.save()
     if touches_kernel_modules([*tx.install, *tx.remove]):
-        model.mark_reboot_required()
+        model.mark_reboot_required([n for n in tx.install if touches_kernel_modules([n])])
         write_module_on_disk(model)
     if touches_nvidia_smi([*tx.install, *tx.remove]):
         rewrite_nvidia_smi(call.machine, model)

@@ -215,8 +215,13 @@ class MachineModel:
             self.write_back("dpkg-updates.txt", "")
         refresh_files(self.machine, {p.name: p.version for p in rows if p.present})
 
-    def mark_reboot_required(self) -> None:
+    def mark_reboot_required(self, asked_by: list[str]) -> None:
+        """As update-notifier's notify-reboot-required, which the packages' postinst calls:
+        the flag file, and each asking package's name appended to reboot-required.pkgs once."""
         self.write_back("reboot-required.txt", REBOOT_REQUIRED_TEXT)
+        named = (self.machine.read("reboot-required-pkgs.txt") or "").splitlines()
+        named += [name for name in asked_by if name not in named]
+        self.write_back("reboot-required-pkgs.txt", "".join(f"{n}\n" for n in named) or None)
 
 
 def nvidia_pinned_out(preferences: str | None) -> Callable[[str], bool]:

@@ -12,10 +12,11 @@ import pytest
 
 from nvwizard.cli.main import main
 from nvwizard.host.demo import demo_names
+from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.plan.build import build_plan, default_choices
 from nvwizard.plan.nothing_to_do import settle
 from nvwizard.report.build import build_report
-from nvwizard.report.driver_runs import planned_driver_runs
+from nvwizard.report.driver_runs import planned_driver_runs, reboot_pending_for_driver
 from nvwizard.report.findings import find_all
 from nvwizard.simulator.select import host_from_args
 
@@ -81,3 +82,32 @@ def test_libraries_of_another_version_or_nouveau_mean_it_does_not_run(capsys):
         assert not planned_driver_runs(other, plan.driver)
         assert not settled.nothing_to_do and not settled.keeps_driver
         assert settled.step("install") is not None
+
+
+@pytest.mark.parametrize("demo", ["rtx3090-fresh", "debian13-l4"])
+def test_a_driver_loaded_without_a_reboot_runs_though_its_packages_flagged_one(demo, capsys):
+    """After `activate` (a load without a reboot) and a passing verify, reboot-required.pkgs
+    still names the NVIDIA packages: satisfied, as the loaded module is theirs. The next plan
+    said the driver did not run and offered to purge, reinstall and reboot it."""
+    assert main(["install", "--demo", demo, "--yes"]) == 0
+    assert main(["activate", "--demo", demo, "--yes"]) == 0
+    assert main(["verify", "--demo", demo]) == 0
+    capsys.readouterr()
+    report, plan = judged(demo)
+    assert report.reboot_required and report.reboot_required_for
+    assert all(is_nvidia_related(name) for name in report.reboot_required_for)
+    assert not reboot_pending_for_driver(report)
+    assert assert_agree(report, plan) and plan.nothing_to_do
+    said = " ".join(plan.warnings)
+    assert "but their driver is loaded already" in said and "not for the driver" not in said
+    assert main(["plan", "--demo", demo]) == 0
+    assert "Nothing to do:" in capsys.readouterr().out
+    # the same flag with what a reboot would still change: pending for the driver
+    loaded = report.loaded_module.version
+    newer = [
+        replace(e, version=e.version.replace(loaded, "999.1.2")) for e in report.installed_packages
+    ]
+    assert reboot_pending_for_driver(replace(report, installed_packages=newer))
+    assert reboot_pending_for_driver(replace(report, reboot_required_for=[]))  # cause unknown
+    kernel = replace(report, reboot_required_for=["linux-image-6.8.0-95-generic"])
+    assert not reboot_pending_for_driver(kernel)  # a kernel's reboot: not the driver's
