@@ -32,6 +32,9 @@ class FrontEndWords:
     # what checks the driver after the reboot; `{verify}` is `nvwizard verify` here, `{wizard}`
     # `sudo nvwizard`
     after_reboot: str
+    # the same on a demo machine: `nvwizard --demo NAME` opens Verify only on a real machine
+    # (which keeps a state file); `{verify}` is `nvwizard verify --demo NAME`
+    after_demo_reboot: str
     # keep the container toolkit the purge would take, or install it again after it
     keep_container_toolkit: str
     # What resolves a simulation's stop on packages the purge would drag along
@@ -58,6 +61,7 @@ COMMAND_LINE = FrontEndWords(
     add_cudnn="`{install} --cudnn`",
     add_container_toolkit="`{install} --container-toolkit` wires it in",
     after_reboot="`{verify}`",
+    after_demo_reboot="`{verify}`",
     keep_container_toolkit="drop --also-purge {toolkit}, or add --container-toolkit to install "
     "it again",
     dragged_purge_too="to purge {it} too, add {also_purge}",
@@ -77,6 +81,8 @@ WIZARD = FrontEndWords(
     add_cudnn="tick cuDNN 9 on Stack",
     add_container_toolkit="tick Container toolkit on Stack: the install wires it in",
     after_reboot="`{wizard}` (it opens Verify)",
+    after_demo_reboot="`{verify}` (on a demo, Verify opens by itself only after the Reboot "
+    "screen's reboot, never at the start of `nvwizard --demo`)",
     keep_container_toolkit="untick {toolkit} on Purge, or tick Container toolkit on Stack to "
     "install it again",
     dragged_purge_too="To purge {names} too, press b three times (back to Purge) and tick {it} "

@@ -4,6 +4,8 @@ screen) -- never both in one text ("`nvwizard activate` checks; in the wizard: L
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from nvwizard.host.demo import DEMOS
@@ -70,3 +72,19 @@ def test_each_front_end_names_its_own_way_to_each_fix(tmp_path):
     )
     spoken(list(stack.values()), WIZARD)
     spoken(fixes_of(host, COMMAND_LINE), COMMAND_LINE)
+
+
+def test_a_demo_s_over_ssh_fix_names_what_opens_verify_there(monkeypatch):
+    """On a demo, `nvwizard --demo NAME` never opens Verify at its start (only a real
+    machine's state file does): the wizard's words said "(it opens Verify)" there too."""
+    monkeypatch.delenv("NVWIZARD_STATE_DIR", raising=False)
+    host = demo_host("rtx3090-fresh")
+    for words in (COMMAND_LINE, WIZARD):
+        machine = build_report(host, TODAY, words=words)
+        fix = next(
+            x.fix
+            for x in f.find_all(replace(machine, over_ssh=True), ExtraFacts(words=words))
+            if x.id == "over-ssh"
+        )
+        assert "run `nvwizard verify --demo rtx3090-fresh`" in fix
+        assert "(it opens Verify)" not in fix and "`nvwizard --demo" not in fix.split("(")[0]

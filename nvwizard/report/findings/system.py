@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from nvwizard.host.demo_advice import demo_package_repair, verify_command, wizard_command
+from nvwizard.host.demo_advice import demo_package_repair, verify_command
 from nvwizard.knowledge.kernel_modules import service_of_process
 from nvwizard.report.driver_runs import planned_driver_runs
 from nvwizard.report.facts import ExtraFacts
@@ -166,13 +166,14 @@ def over_ssh(report: Report, facts: ExtraFacts) -> Finding | None:
         or planned_driver_runs(report, report.recommended_driver)
     ):
         return None
-    demo = report.demo.name if report.demo else None
-    verify = verify_command(demo) if demo else "nvwizard verify"
-    wizard = wizard_command(demo) if demo else "sudo nvwizard"
+    if report.demo:
+        then = facts.words.after_demo_reboot.format(verify=verify_command(report.demo.name))
+    else:
+        then = facts.words.after_reboot.format(verify="nvwizard verify", wizard="sudo nvwizard")
     return Finding(
         "over-ssh",
         "info",
         "You are connected over SSH: the reboot will end this session.",
         "nvwizard runs the install outside your SSH session; reconnect after the reboot and "
-        f"run {facts.words.after_reboot.format(verify=verify, wizard=wizard)}.",
+        f"run {then}.",
     )
