@@ -26,7 +26,8 @@ def stop_services(report: Report) -> tuple[list[Step], list[str]]:
     if not running:
         return [], []
     why = (
-        f"{', '.join(u.removesuffix('.service') for u in running)} hold the driver open "
+        f"{', '.join(u.removesuffix('.service') for u in running)} "
+        f"{'holds' if len(running) == 1 else 'hold'} the driver open "
         "(/dev/nvidia*) with the old driver's libraries, which the next steps remove."
     )
     if any(s.process == "nv-hostengine" and s.unit in running for s in km.GPU_SERVICES):

@@ -103,3 +103,14 @@ def test_on_the_demo_dcgm_is_stopped_before_the_purge_and_back_after_the_reboot(
     assert "nv-hostengine" not in {p.name for p in build_report(host.fresh()).gpu_processes}
     host.simulator.boot()
     assert _active(host)[DCGM] == "active"  # enabled: the reboot brings it back
+
+
+def test_the_stop_step_s_why_agrees_with_one_service_or_several():
+    """It read "nvidia-persistenced hold the driver open"."""
+    one = hopper_server(gpu_services=_services((PERSISTENCED, "active", "enabled")))
+    two = hopper_server(
+        gpu_services=_services((PERSISTENCED, "active", "enabled"), (DCGM, "active", "enabled"))
+    )
+    why = [build_plan(r, default_choices(r)).step("stop-services").why for r in (one, two)]
+    assert why[0].startswith("nvidia-persistenced holds the driver open (/dev/nvidia*)")
+    assert why[1].startswith("nvidia-dcgm, nvidia-persistenced hold the driver open")
