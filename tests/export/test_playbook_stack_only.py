@@ -3,8 +3,9 @@ only what they add, never a purge, a driver install or a reboot (nvwizard's plan
 driver: `keeps_driver`). `--cuda latest` resolves on each host at each run, so a newer
 toolkit release than the one installed is added beside it, the driver left alone. A host
 whose driver is installed and loaded as planned but fails verify is failed with verify's
-reason and the nvwizard_options that reinstall it. Run by the real ansible-playbook on a local
-demo host."""
+reason and the nvwizard_options that reinstall it; one with nouveau loaded beside it does not
+run it (planned_driver_runs) and is installed again. Run by the real ansible-playbook on a
+local demo host."""
 
 from __future__ import annotations
 
@@ -85,12 +86,20 @@ def test_a_newer_cuda_release_under_latest_adds_only_its_toolkit(tmp_path):
     assert recap(again.stdout)["rtx"]["changed"] == 0
 
 
-def _load_nouveau_too(root: Path) -> None:
-    """nouveau loaded beside the running nvidia driver: verify's nouveau check fails, while
-    the driver's packages and module are the planned ones."""
+NEWER_KERNEL = "5.15.0-170-generic"
+
+
+def _install_a_newer_kernel(root: Path) -> None:
+    """A newer linux-image installed beside the running kernel (unattended-upgrades) with no
+    nvidia module for it: verify's next-boot-modules check fails, while the driver's packages
+    and module are the planned ones and nothing waits for a reboot of the driver's
+    (planned_driver_runs holds: the plan keeps the driver)."""
     path = demo_state(root, RTX.name, RTX.demo)
     state = json.loads(path.read_text())
-    state["files"]["lsmod.txt"] += "nouveau              2318336  0\n"
+    files = state["files"]
+    image, version = f"linux-image-{NEWER_KERNEL}", "5.15.0-170.180"
+    files["dpkg-query.txt"] += f"{image}\tinstall ok installed\t{version}\n"
+    files["dpkg-l.txt"] += f"ii  {image}  {version}  amd64  Signed kernel image generic\n"
     path.write_text(json.dumps(state))
 
 
@@ -100,7 +109,7 @@ def test_a_running_driver_that_fails_verify_fails_the_host_with_the_reinstall_to
     plain = _export(tmp_path / "plain")
     first = run_playbook(plain, inventory)
     assert first.returncode == 0, first.stdout[-3000:]
-    _load_nouveau_too(root)
+    _install_a_newer_kernel(root)
     before = detect(root, RTX)
     logs_before = files_under(log_dir(root, RTX.name))
 
@@ -108,7 +117,9 @@ def test_a_running_driver_that_fails_verify_fails_the_host_with_the_reinstall_to
     assert run.returncode == 2, run.stdout[-3000:]
     failed = report(plain)["rtx"]
     assert failed["outcome"] == "failed" and failed["verify"] == "failed", failed
-    assert failed["message"].startswith("verify failed: nouveau:"), failed["message"]
+    assert failed["message"].startswith(
+        f"verify failed: next-boot-modules: no nvidia module for {NEWER_KERNEL}"
+    ), failed["message"]
     assert (
         "nothing was reinstalled: nvidia-driver-595-server-open is installed and loaded"
         in (failed["message"])
@@ -116,3 +127,32 @@ def test_a_running_driver_that_fails_verify_fails_the_host_with_the_reinstall_to
     assert """rtx nvwizard_options='["--reinstall"]'""" in failed["message"]
     assert _driver(detect(root, RTX)) == _driver(before)  # nothing was changed
     assert files_under(log_dir(root, RTX.name)) == logs_before  # no install was run
+
+
+def _load_nouveau_too(root: Path) -> None:
+    """nouveau loaded beside the running nvidia driver (the driver's packages and module are
+    the planned ones)."""
+    path = demo_state(root, RTX.name, RTX.demo)
+    state = json.loads(path.read_text())
+    state["files"]["lsmod.txt"] += "nouveau              2318336  0\n"
+    path.write_text(json.dumps(state))
+
+
+def test_nouveau_loaded_beside_the_planned_driver_gets_the_whole_plan_again(tmp_path):
+    """With nouveau loaded the driver does not count as running (planned_driver_runs): the
+    host is not failed with the --reinstall advice but installed again, nouveau blacklisted."""
+    root = tmp_path / "hosts"
+    inventory = write_inventory(tmp_path / "inventory.ini", [RTX], root)
+    plain = _export(tmp_path / "plain")
+    first = run_playbook(plain, inventory)
+    assert first.returncode == 0, first.stdout[-3000:]
+    _load_nouveau_too(root)
+    assert detect(root, RTX)["nouveau_loaded"] is True
+
+    run = run_playbook(plain, inventory)
+    assert run.returncode == 0, run.stdout[-3000:]
+    done = report(plain)["rtx"]
+    assert done["outcome"] == "installed" and done["verify"] == "passed", done
+    assert done["message"].startswith("nvidia-driver-595-server-open installed and verified")
+    assert "--reinstall" not in done["message"]
+    assert detect(root, RTX)["nouveau_loaded"] is False
