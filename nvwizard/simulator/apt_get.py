@@ -131,11 +131,16 @@ def _resolve(resolver: Resolver, request: AptRequest) -> Transaction:
     return tx
 
 
+def _release_files(model: MachineModel) -> list[tuple[str, str]]:
+    """(archive URL, suite) of each InRelease apt fetches, in the order the sources first name
+    them: one per archive and suite, however many lines (components, deb-src) name it."""
+    wanted = [(s.uri_key.replace("$(ARCH)", "amd64"), s.suite) for s in model.sources]
+    return list(dict.fromkeys(wanted)) or [model.archive()]
+
+
 def _update(model: MachineModel) -> Script:
-    sources = [(s.uri, s.suite) for s in model.sources if s.kind == "deb"] or [model.archive()]
-    for number, (url, suite) in enumerate(sources, start=1):
+    for number, (url, suite) in enumerate(_release_files(model), start=1):
         yield Pause(PACE["update-source"])
-        url = url.rstrip("/").replace("$(ARCH)", "amd64")
         # a flat repository (suite "/", NVIDIA's) is printed without a suite, as apt does
         yield out(
             f"Hit:{number} {url}  InRelease"

@@ -603,6 +603,37 @@ def test_captured_and_hardware_and_unknown_commands(host):
     ]
 
 
+CUDA_REPO = "https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64"
+
+
+def test_update_prints_one_line_per_release_file_as_apt_does(tmp_path):
+    """apt fetches one InRelease per archive and suite, however many lines name its
+    components (checked against apt 2.6 in a sandbox root): deb-src entries and a trailing
+    slash share it, lines are numbered in the order the archives first appear."""
+    sources = (
+        "deb http://archive.ubuntu.com/ubuntu/ jammy main restricted\n"
+        "deb http://archive.ubuntu.com/ubuntu/ jammy universe\n"
+        "deb http://archive.ubuntu.com/ubuntu jammy-updates main\n"
+        "deb http://archive.ubuntu.com/ubuntu/ jammy-updates universe\n"
+        "deb-src http://archive.ubuntu.com/ubuntu/ jammy main\n"
+        f"deb {CUDA_REPO}/ /\n"
+        "deb http://security.ubuntu.com/ubuntu/ jammy-security main\n"
+        "deb http://archive.ubuntu.com/ubuntu/ jammy multiverse\n"
+        "deb-src http://archive.canonical.com/ubuntu jammy partner\n"
+    )
+    host = bundle_host(make_bundle(tmp_path / "b", **{"apt-sources.txt": sources}))
+    code, lines = run(host, ["apt-get", "update"])
+    assert code == 0
+    assert texts(lines) == [
+        "Hit:1 http://archive.ubuntu.com/ubuntu jammy InRelease",
+        "Hit:2 http://archive.ubuntu.com/ubuntu jammy-updates InRelease",
+        f"Hit:3 {CUDA_REPO}  InRelease",  # a flat repository: no suite, as apt prints it
+        "Hit:4 http://security.ubuntu.com/ubuntu jammy-security InRelease",
+        "Hit:5 http://archive.canonical.com/ubuntu jammy InRelease",
+        "Reading package lists...",
+    ]
+
+
 def test_no_real_command_ever_runs(host, monkeypatch):
     def trap(*args, **kwargs):
         raise AssertionError(f"a real command ran: {args}")
