@@ -6,12 +6,14 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from nvwizard.engine.lock import ApplyLock
 from tests.cli.run import nvwizard
+from tests.detach.helpers import install_plan
 from tests.detach.journal_fixtures import write_journal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +59,27 @@ def test_failed_apply_says_repair(places):
     result = status()
     assert "Last apply: nvidia-driver-580-server, failed" in result.stdout
     assert "message: Install the driver failed" in result.stdout
-    assert "next: repair: repair with `sudo dpkg --configure -a`, then apply again" in result.stdout
+    assert (
+        "next: repair: repair with `sudo dpkg --configure -a`, then run "
+        "`sudo nvwizard install --driver nvidia-driver-580-server` again"
+    ) in result.stdout
+
+
+def test_cancelled_apply_names_the_install_with_the_user_s_options(places):
+    state, log = places
+    options = ["--cuda", "12.8", "--keep", "my pkg"]
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=options)
+    write_journal(log, state, outcome="cancelled", plan=plan)
+    again = "sudo nvwizard install --driver nvidia-driver-580-server --cuda 12.8 --keep 'my pkg'"
+    result = status()
+    assert f"next: install: run the install again to finish the remaining steps: `{again}`" in (
+        result.stdout
+    )
+    data = json.loads(status("--json").stdout)
+    assert (data["next_step"], data["next_hint"]) == (
+        "install",
+        f"run the install again to finish the remaining steps: `{again}`",
+    )
 
 
 def test_interrupted_apply(places):

@@ -10,6 +10,7 @@ import pytest
 
 from nvwizard.engine import events as ev
 from nvwizard.engine.attach import (
+    NEXT_INSTALL,
     NEXT_NOTHING,
     NEXT_REBOOT,
     NEXT_REPAIR,
@@ -107,6 +108,71 @@ def test_failed_apply_offers_the_repair(places):
     assert "dpkg --configure -a" in status.next_hint
     assert status.to_json()["progress"]["step_index"] == 1
     json.dumps(status.to_json())  # the --json output is serialisable
+
+
+# -- an apply on this machine: the repair, and the install again with the user's options
+
+HERE_OPTIONS = ["--hold", "--cuda", "12.8", "--keep", "my pkg"]
+HERE_AGAIN = "sudo nvwizard install --driver nvidia-driver-580-server --hold --cuda 12.8"
+HERE_WITH_OPTIONS = f"{HERE_AGAIN} --keep 'my pkg'"  # shlex.join
+
+
+def test_a_failed_apply_here_names_the_repair_then_the_same_install(places):
+    """It said "then apply again" and named no command: a demo's status named its install."""
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=HERE_OPTIONS)
+    write_journal(log, state, outcome="failed", plan=plan)
+    status = current_apply(boot_time=BEFORE)
+    assert (status.next_step, status.next_hint) == (
+        NEXT_REPAIR,
+        f"repair with `sudo dpkg --configure -a`, then run `{HERE_WITH_OPTIONS}` again",
+    )
+
+
+def test_an_interrupted_apply_here_names_the_repair_then_the_same_install(places):
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=HERE_OPTIONS)
+    write_journal(log, state, upto="install-running", plan=plan)  # nobody holds the lock
+    status = current_apply(boot_time=BEFORE)
+    assert status.outcome == "interrupted"
+    assert status.next_hint == (
+        f"repair with `sudo dpkg --configure -a`, then run `{HERE_WITH_OPTIONS}` again"
+    )
+
+
+def test_a_cancelled_apply_here_names_the_install_that_finishes_it(places):
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=HERE_OPTIONS)
+    write_journal(log, state, outcome="cancelled", plan=plan)
+    status = current_apply(boot_time=BEFORE)
+    assert (status.next_step, status.next_hint) == (
+        NEXT_INSTALL,
+        f"run the install again to finish the remaining steps: `{HERE_WITH_OPTIONS}`",
+    )
+
+
+def test_an_old_state_file_here_names_the_install_with_the_driver_alone(places):
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), install_options=HERE_OPTIONS)
+    write_journal(log, state, outcome="cancelled", plan=plan)
+    old = json.loads((state / "state.json").read_text())
+    for key in ("install_options", "purpose"):  # neither was written then
+        del old[key]
+    (state / "state.json").write_text(json.dumps(old))
+    status = current_apply(boot_time=BEFORE)
+    assert status.next_hint == (
+        "run the install again to finish the remaining steps: "
+        "`sudo nvwizard install --driver nvidia-driver-580-server`"
+    )
+
+
+def test_a_failed_repair_plan_here_names_no_install(places):
+    """A repair plan installs no driver: no `install --driver` is made up for it."""
+    state, log = places
+    plan = replace(install_plan("nvidia-driver-580-server"), purpose="repair")
+    write_journal(log, state, outcome="failed", plan=plan)
+    status = current_apply(boot_time=BEFORE)
+    assert status.next_hint == "repair with `sudo dpkg --configure -a`, then apply again"
 
 
 # -- an apply on a demo kept in the state directory: the demo's commands, never this machine's
