@@ -45,9 +45,11 @@ from nvwizard.host.os_release import os_release_file, read_os_release
 from nvwizard.host.reading import (
     COMMAND_TIMEOUT_S,
     CommandResult,
+    StreamEnd,
     Unavailable,
     command_text,
     run_command,
+    stream_command,
 )
 
 DPKG_QUERY_FORMAT = "${Package}\\t${Status}\\t${Version}\\n"
@@ -131,6 +133,11 @@ class LocalHost(Host):
     def _run(self, argv: Sequence[str]) -> CommandResult | Unavailable:
         return run_command(argv, self.timeout_s)
 
+    def _stream(
+        self, argv: Sequence[str], on_line: Callable[[str], None]
+    ) -> StreamEnd | Unavailable:
+        return stream_command(argv, self.timeout_s, on_line)
+
     def _stdout(self, *argv: str) -> Producer:
         return lambda: command_text(argv, self.timeout_s)
 
@@ -192,7 +199,7 @@ class LocalHost(Host):
             "crio-config.txt": lambda: stack_files.config_files(
                 root, stack_files.CRIO_CONFIG, stack_files.CRIO_DROP_INS
             ),
-            "kernel-log.txt": lambda: kernel_log.kernel_log(self._run),
+            "kernel-log.txt": lambda: kernel_log.kernel_log(self._stream),
             "cuda-sample.txt": lambda: run_cuda_sample(root),
             "machine.txt": machine_description,
         }

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 COMMAND_TIMEOUT_S = 30
 READ_ENV = {"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "COLUMNS": "200"}
@@ -93,3 +95,76 @@ def read_small(path: Path, strip: bool = True, limit: int = 1 << 20) -> str | No
 
 def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    """How a streamed command ended: its stdout went line by line to the caller."""
+
+    stderr: str
+    exit_code: int
+
+
+STDERR_KEPT = 1 << 16  # of stderr (the reason a command failed), the first 64 KiB
+
+
+def stream_command(
+    argv: Sequence[str], timeout_s: float, on_line: Callable[[str], None]
+) -> StreamEnd | Unavailable:
+    """Run a read-only command, handing each line of its stdout to `on_line` as it comes,
+    so that an output of hundreds of MB (a long-lived server's kernel journal) is never held
+    whole. Lines are split as `str.splitlines` splits the whole text. Past `timeout_s` the
+    command is killed and unavailable, as `run_command`'s is."""
+    try:
+        process = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **READ_ENV},
+        )
+    except FileNotFoundError:
+        return Unavailable(f"command not found: {argv[0]}")
+    except PermissionError:
+        return Unavailable(f"not allowed to run {argv[0]}")
+    except OSError as error:
+        return Unavailable(f"{argv[0]}: {error.strerror or error}")
+    timed_out = threading.Event()
+
+    def kill_when_late() -> None:
+        if process.poll() is None:
+            timed_out.set()
+            process.kill()
+
+    stderr = bytearray()
+    reader = threading.Thread(target=_drain, args=(process.stderr, stderr), daemon=True)
+    timer = threading.Timer(timeout_s, kill_when_late)
+    reader.start()
+    timer.start()
+    read_to_end = False
+    try:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            for line in decode(raw).splitlines():
+                on_line(line)
+        read_to_end = True
+    finally:
+        if not read_to_end:
+            process.kill()  # the caller failed mid-stream: the command must not linger
+        exit_code = process.wait()
+        timer.cancel()
+        reader.join()
+        if process.stdout:
+            process.stdout.close()
+    if timed_out.is_set():
+        return Unavailable(f"`{shlex.join(argv)}` timed out after {timeout_s:g} s")
+    return StreamEnd(decode(bytes(stderr)), exit_code)
+
+
+def _drain(pipe: IO[bytes] | None, kept: bytearray) -> None:
+    """Read a pipe to its end (the command must never block on it), keeping its start."""
+    if pipe is None:
+        return
+    with pipe:
+        while chunk := pipe.read(65536):
+            kept += chunk[: max(0, STDERR_KEPT - len(kept))]
