@@ -11,7 +11,9 @@ its own timestamp (dmesg) or folded into one by syslog (`#012`).
 
 A module unloaded and loaded again within the boot (no reboot) leaves the earlier load's
 lines in the log: what they say of the loading (a GPU refused or failing, a symbol mismatch,
-Lockdown) is left out once a later load succeeded; Xids stay, the hardware is the same.
+Lockdown) is left out once a later load succeeded; Xids stay, the hardware is the same, except
+the GSP firmware's (119, 120): the firmware is the driver version's, so those of loads of
+another version than the last load's are left out (and counted).
 
 The result is deduplicated: one `XidEvent` per GPU and code with its count, one `ApiMismatch`
 per pair of versions. `callbacks suppressed` lines (the kernel's rate limit) and capture's own
@@ -74,6 +76,8 @@ class KernelLog:
     nouveau_bound: tuple[str, ...] = ()
     suppressed: int = 0  # lines the kernel's rate limit dropped (callbacks suppressed)
     left_out: int = 0  # lines capture's size cap left out
+    # GSP Xid lines (119, 120) of an earlier load of another driver version, left out of xids
+    gsp_xids_of_other_versions: int = 0
 
 
 _PREFIXES = [
@@ -117,7 +121,8 @@ _SUPPRESSED = re.compile(r"(\d+) callbacks suppressed")
 # A line a little older than the one before it is of the same boot (lines pasted out of order,
 # printk's clocks on different CPUs); a boot starts the clock again at 0.
 _CLOCK_JITTER_S = 5.0
-_LOADED = re.compile(r"^loading NVIDIA UNIX .*Kernel Module")
+_LOADED = re.compile(r"^loading NVIDIA UNIX .*Kernel Module(?: for \S+)?\s+(\d[\w.-]*)?")
+GSP_XIDS = frozenset({119, 120})  # the GSP firmware's: of the driver version that ran it
 _NVLINK_INIT = re.compile(r"^nvidia-nvlink: Nvlink Core is being initialized")
 _NEW_BOOT = re.compile(r"^-- (?:Boot [0-9a-f]+|Reboot) --$")
 _UPTIME = re.compile(r"^(?:[^\[]*? kernel: )?\[\s*(\d+\.\d+)\]")  # seconds since the boot
@@ -257,17 +262,40 @@ def _since_last_load(messages: list[str]) -> list[str]:
     return messages[starts[-1] if starts else start :]
 
 
+def _without_other_versions_gsp(messages: list[str]) -> tuple[list[str], int]:
+    """The messages less the GSP Xids of loads of another driver version than the last load's
+    (a load lasts until the next `loading NVIDIA UNIX` line; lines before the first are its),
+    and how many were left out."""
+    loads = [(i, m.group(1) or f"#{i}") for i, s in enumerate(messages) if (m := _LOADED.match(s))]
+    if len(loads) < 2:
+        return messages, 0
+    current = loads[-1][1]
+    kept, left_out = list[str](), 0
+    version, upcoming = loads[0][1], 1
+    for i, message in enumerate(messages):
+        if upcoming < len(loads) and i == loads[upcoming][0]:
+            version, upcoming = loads[upcoming][1], upcoming + 1
+        xid = _XID.search(message) if version != current else None
+        if xid and int(xid.group(3)) in GSP_XIDS:
+            left_out += 1
+            continue
+        kept.append(message)
+    return kept, left_out
+
+
 def parse_kernel_log(text: str) -> KernelLog:
     """The NVIDIA facts of a kernel log; lines of anything else are ignored. Xids, API
-    mismatches and a GPU fallen off the bus are the whole boot's; how the module loaded (a GPU
-    refused or failing, a symbol mismatch, Lockdown, nouveau) is its last load's."""
+    mismatches and a GPU fallen off the bus are the whole boot's (GSP Xids: its loads of the
+    last load's version); how the module loaded (a GPU refused or failing, a symbol mismatch,
+    Lockdown, nouveau) is its last load's."""
     every, source, left_out = _messages(text)
+    xid_messages, gsp_of_other_versions = _without_other_versions_gsp(every)
     joined = "\n".join(every)
     messages = _since_last_load(every)
     current = "\n".join(messages)
     return KernelLog(
         source=source,
-        xids=_xids(every),
+        xids=_xids(xid_messages),
         api_mismatches=_api_mismatches(joined),
         init_failures=_init_failures(messages),
         fallen_off_bus=_unique(_address(m, 1) or _address(m, 3) for m in _OFF_BUS.finditer(joined)),
@@ -284,4 +312,5 @@ def parse_kernel_log(text: str) -> KernelLog:
         nouveau_bound=_nouveau_bound(messages),
         suppressed=sum(int(m.group(1)) for s in every if (m := _SUPPRESSED.search(s))),
         left_out=left_out,
+        gsp_xids_of_other_versions=gsp_of_other_versions,
     )

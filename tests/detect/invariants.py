@@ -291,7 +291,13 @@ def found_again(once: Any, repeated: Any) -> bool:
     return once == repeated
 
 
-COUNT_FIELDS = ("count", "lockdown_refusals", "suppressed", "left_out")
+COUNT_FIELDS = (
+    "count",
+    "lockdown_refusals",
+    "suppressed",
+    "left_out",
+    "gsp_xids_of_other_versions",
+)
 
 
 def uncounted(result: Any) -> Any:

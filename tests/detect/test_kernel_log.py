@@ -308,3 +308,38 @@ def test_what_a_module_loaded_again_since_replaces_is_left_out():
     # a GPU refused in the same load that drove another one (its nvlink line comes first)
     same_load = NVLINK_INIT + OPEN_REFUSED_JOURNAL + RELOADED
     assert parse_kernel_log(same_load).open_refused == (OpenRefusal("0000:09:00.0", "10de:1d01"),)
+
+
+# the open modules of another version loaded again within the boot (no reboot), as dmesg says it
+RELOADED_OPEN_570 = (
+    "[ 2400.51] NVRM: loading NVIDIA UNIX Open Kernel Module for x86_64  570.133.07  Release "
+    "Build  (dvs-builder@U16-I3-B03-4-3)  Fri Mar 14 13:16:28 UTC 2025\n"
+)
+GSP_UNDER_550 = (
+    "[ 1843.30] NVRM: Xid (PCI:0000:65:00): 119, pid='N/A', Timeout waiting for RPC from GSP\n"
+    "[ 1850.12] NVRM: Xid (PCI:0000:01:00): 120, GSP kernel exception: store access page "
+    "fault (cause:0xf) @ pc:0xffffffff93003d42, partition:4#0\n"
+)
+XID79_LATER = (
+    "[ 2500.00] NVRM: Xid (PCI:0000:3b:00): 79, pid='<unknown>', GPU has fallen off the bus.\n"  # noqa: E501
+)
+
+
+def test_gsp_xids_of_a_load_of_another_version_are_left_out_and_counted():
+    """The GSP firmware is the driver version's: 119/120 under 550 say nothing of the 570
+    loaded since (same boot); other Xids stay (the hardware is the same)."""
+    log = parse_kernel_log(LOADING_550 + GSP_UNDER_550 + RELOADED_OPEN_570 + XID79_LATER)
+    assert [x.xid for x in log.xids] == [79]
+    assert log.gsp_xids_of_other_versions == 2
+    # after the reload they are the running version's
+    after = RELOADED_OPEN_570 + GSP_UNDER_550.replace("[ 18", "[ 28")
+    log = parse_kernel_log(LOADING_550 + after)
+    assert [x.xid for x in log.xids] == [119, 120]
+    assert log.gsp_xids_of_other_versions == 0
+    # the same version loaded again: the same firmware, its GSP Xids stay
+    same_again = RELOADED_OPEN_570.replace(
+        "Open Kernel Module for x86_64  570.133.07", "x86_64 Kernel Module  550.127.05"
+    )  # noqa: E501
+    log = parse_kernel_log(LOADING_550 + GSP_UNDER_550 + same_again)
+    assert [(x.xid, x.count) for x in log.xids] == [(119, 1), (120, 1)]
+    assert log.gsp_xids_of_other_versions == 0

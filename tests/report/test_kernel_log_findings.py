@@ -161,3 +161,18 @@ def test_detect_text_and_json_say_the_kernel_log_and_an_old_bundle_has_none(tmp_
     old = report_of(tmp_path, lspci_nn=A100S)
     assert old.kernel_log is None and old.to_json()["kernel_log"] is None
     assert "Kernel log (this boot):\n  not captured\n" in format_report(old)
+
+
+def test_gsp_xids_of_an_earlier_version_loaded_this_boot_are_said_left_out(tmp_path):
+    from tests.detect.test_kernel_log import GSP_UNDER_550, LOADING_550, RELOADED_OPEN_570
+
+    gsp_now = GSP_TIMEOUT.replace("NVRM", "[ 2600.00] NVRM", 1)
+    log = LOADING_550 + GSP_UNDER_550 + RELOADED_OPEN_570 + gsp_now
+    gsp = by_id(report_of(tmp_path, kernel_log=log))["gsp-firmware-errors"]
+    assert gsp.message == (
+        "This boot's kernel log shows GSP firmware errors: Xid 119 on 0000:65:00.0: GSP RPC "
+        "timeout (the GSP firmware did not answer) (2 more logged under another driver version,"
+        " loaded earlier this boot, are left out)."
+    )
+    only_before = LOADING_550 + GSP_UNDER_550 + RELOADED_OPEN_570
+    assert "gsp-firmware-errors" not in by_id(report_of(tmp_path, kernel_log=only_before))

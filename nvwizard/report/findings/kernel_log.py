@@ -40,6 +40,16 @@ def _lower_bound(log: KernelLog) -> str:
     )
 
 
+def _other_versions(log: KernelLog) -> str:
+    left_out = log.gsp_xids_of_other_versions
+    if not left_out:
+        return ""
+    return (
+        f" ({left_out} more logged under another driver version, loaded earlier this boot, "
+        "are left out)"
+    )
+
+
 def xid_line(report: Report, event: XidEvent) -> str:
     """ "Xid 48 x2 on 0000:3b:00.0 (A100 PCIe 80GB): double-bit ECC error (...)"."""
     meaning = xid_meaning(event.xid)
@@ -84,7 +94,8 @@ def _xid_finding(report: Report, facts: ExtraFacts, kind: str) -> Finding | None
     return Finding(
         finding_id,
         severity,
-        f"This boot's kernel log shows {subject}: {listed}{_lower_bound(log)}.",
+        f"This boot's kernel log shows {subject}: {listed}{_lower_bound(log)}"
+        f"{_other_versions(log) if kind == 'gsp' else ''}.",
         f"{_advice(events)}. {closing(report)} (NVIDIA's Xid catalog: {XID_CATALOG})",
     )
 
