@@ -1,6 +1,6 @@
-"""Whether a driver already runs on the machine: the one rule that the over-SSH finding
-(report/findings/system.py: no reboot ahead) and the plans that keep the driver
-(plan/nothing_to_do.py, plan/keep_driver.py) both ask.
+"""Whether a driver already runs on the machine: the one rule that the over-SSH and
+reboot-required findings (report/findings/system.py: no reboot ahead, or none left to wait for)
+and the plans that keep the driver (plan/nothing_to_do.py, plan/keep_driver.py) all ask.
 
 A careful administrator calls a driver running only when everything a reboot would settle is
 settled: its module is loaded in the driver's branch and flavour, the installed NVIDIA
@@ -64,12 +64,23 @@ def reboot_pending_for_driver(report: Report) -> bool:
     is: reinstalling the driver would not change that reboot. Nor does one the NVIDIA packages
     asked for once their driver is loaded (`nvwizard activate` loads it without the reboot,
     which leaves /var/run/reboot-required and its .pkgs behind)."""
+    waits_for = reboot_still_waits_for(report)
+    return waits_for is None or any(is_nvidia_related(name) for name in waits_for)
+
+
+def reboot_still_waits_for(report: Report) -> list[str] | None:
+    """What a pending reboot still has to settle: the packages reboot-required.pkgs names (or
+    the newer linux-image), less the NVIDIA ones once the loaded module is the installed
+    driver's (a load without a reboot settled them). []: no reboot pending, or nothing left for
+    it; None: one is pending and what asked for it is not known, so all of it may be."""
     if not report.reboot_required:
-        return False
+        return []
     causes = report.reboot_required_for
     if not causes:
-        return True
-    return any(is_nvidia_related(name) for name in causes) and not _installed_driver_loaded(report)
+        return None
+    if not _installed_driver_loaded(report):
+        return list(causes)
+    return [name for name in causes if not is_nvidia_related(name)]
 
 
 def _installed_driver_loaded(report: Report) -> bool:

@@ -16,8 +16,14 @@ from nvwizard.knowledge.packages import is_nvidia_related
 from nvwizard.plan.build import build_plan, default_choices
 from nvwizard.plan.nothing_to_do import settle
 from nvwizard.report.build import build_report
-from nvwizard.report.driver_runs import planned_driver_runs, reboot_pending_for_driver
+from nvwizard.report.driver_runs import (
+    planned_driver_runs,
+    reboot_pending_for_driver,
+    reboot_still_waits_for,
+)
+from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings import find_all
+from nvwizard.report.findings.system import reboot_required
 from nvwizard.simulator.select import host_from_args
 
 DEMOS = [name for name in demo_names() if name != "vm-no-gpu"]  # no GPU: nothing to plan
@@ -111,3 +117,27 @@ def test_a_driver_loaded_without_a_reboot_runs_though_its_packages_flagged_one(d
     assert reboot_pending_for_driver(replace(report, reboot_required_for=[]))  # cause unknown
     kernel = replace(report, reboot_required_for=["linux-image-6.8.0-95-generic"])
     assert not reboot_pending_for_driver(kernel)  # a kernel's reboot: not the driver's
+
+
+def test_detect_s_reboot_finding_after_a_load_without_a_reboot_asks_the_same_rule(capsys):
+    """After `activate`, reboot-required.pkgs names only the NVIDIA packages, settled by the
+    load: detect's reboot-required finding said "Reboot first" (a warn) all the same, while the
+    plan said nothing waits for the driver. It asks the same rule now: an info, no reboot."""
+    assert main(["install", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    assert main(["activate", "--demo", "rtx3090-fresh", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["detect", "--demo", "rtx3090-fresh"]) == 0
+    out = capsys.readouterr().out
+    assert "INFO  reboot-required: A reboot is still flagged" in out
+    assert "but their driver is loaded already" in out and "Reboot first" not in out
+    report, _ = judged("rtx3090-fresh")
+    assert reboot_still_waits_for(report) == []
+    # what a reboot would still settle keeps the warning: a kernel's, or an unknown cause
+    kernel = [*report.reboot_required_for, "linux-image-6.8.0-95-generic"]
+    for still in (
+        replace(report, reboot_required_for=kernel),
+        replace(report, reboot_required_for=[]),
+    ):
+        found = reboot_required(still, ExtraFacts())
+        assert found.severity == "warn" and "Reboot first" in found.fix
+    assert reboot_still_waits_for(replace(report, reboot_required_for=kernel)) == [kernel[-1]]

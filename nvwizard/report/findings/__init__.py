@@ -15,6 +15,7 @@ risk), `block` (the fix must happen before any driver change).
 | dpkg-lock-held | warn | a process holds the dpkg/apt lock (named with its pid) |
 | gpu-processes | warn | jobs use the GPU: a purge or driver change kills them (no GPU services) |
 | reboot-required | warn | /var/run/reboot-required exists |
+|   | info | ... only for NVIDIA packages whose driver is loaded already (`activate`) |
 | kernel-older-than-installed | warn | a newer linux-image than the running kernel is installed |
 | held-packages | warn | packages are on hold (`apt-mark showhold`) |
 | mixed-driver-sources | warn | CUDA-repository packages or sources plus archive drivers |

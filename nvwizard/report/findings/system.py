@@ -7,7 +7,7 @@ import shlex
 
 from nvwizard.host.demo_advice import demo_package_repair, verify_command
 from nvwizard.knowledge.kernel_modules import service_of_process
-from nvwizard.report.driver_runs import planned_driver_runs
+from nvwizard.report.driver_runs import planned_driver_runs, reboot_still_waits_for
 from nvwizard.report.facts import ExtraFacts
 from nvwizard.report.findings.common import KERNEL_IMAGE_RE, LOW_DISK_KIB, by_hand, present
 from nvwizard.report.models import Finding, Report
@@ -88,6 +88,16 @@ def _service(process: str) -> list[str]:
 def reboot_required(report: Report, facts: ExtraFacts) -> Finding | None:
     if not report.reboot_required:
         return None
+    if reboot_still_waits_for(report) == []:  # only the NVIDIA packages, their driver loaded
+        return Finding(
+            "reboot-required",
+            "info",
+            f"A reboot is still flagged (/var/run/reboot-required) for "
+            f"{', '.join(report.reboot_required_for)}, but their driver is loaded already "
+            "(without a reboot).",
+            "Nothing waits for it: the next reboot changes nothing for the driver, and clears "
+            "the flag.",
+        )
     return Finding(
         "reboot-required",
         "warn",
