@@ -76,7 +76,7 @@ Where things are, in the order a command flows through them:
 # Only the light modules: the handlers load with a machine's first command (see machine.py).
 from nvwizard.simulator.machine import SimulatedMachine
 from nvwizard.simulator.script import demo_speed
-from nvwizard.simulator.select import bundle_host, demo_host, host_from_args
+from nvwizard.simulator.select import bundle_host, demo_host, demo_label, host_from_args
 from nvwizard.simulator.state import BootResult, MachineState, StateFile
 
 __all__ = [
@@ -86,6 +86,7 @@ __all__ = [
     "StateFile",
     "bundle_host",
     "demo_host",
+    "demo_label",
     "demo_speed",
     "host_from_args",
 ]

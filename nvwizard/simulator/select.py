@@ -58,11 +58,19 @@ def demo_host(name: str | None = None, state_dir: str | Path | None = None) -> B
         saved_to=saved_to,
     )
     machine.catch_up()
-    label = f"{DEMO_LABEL}{demo.name}"
-    if machine.state.changed:
-        label += f" (after your changes: {machine.changes()})"
+    label = demo_label(demo.name, machine)
     saved_in = str(saved_to.path) if saved_to is not None else None
     return BundleHost(demo.path, kind="demo", label=label, simulator=machine, saved_in=saved_in)
+
+
+def demo_label(name: str, machine: SimulatedMachine) -> str:
+    """The host label of the demo machine `name` as `machine` is now: "demo hgx-h100", or
+    once it changed "demo hgx-h100 (after your changes: 9 packages installed, rebooted)". The
+    wizard asks again after its own simulated reboot, as the next command would."""
+    label = f"{DEMO_LABEL}{name}"
+    if machine.state.changed:
+        label += f" (after your changes: {machine.changes()})"
+    return label
 
 
 def demo_state_file(name: str, state_dir: str | Path) -> StateFile:

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 
 from nvwizard.engine import paths
 from nvwizard.host.base import Host
+from nvwizard.host.demo import demo_name
 from nvwizard.knowledge.packages import KeptPackage, purge_selection
 from nvwizard.report.build import build_report
 from nvwizard.report.models import DriverCandidate, Report
 from nvwizard.report.wording import WIZARD
-from nvwizard.simulator import SimulatedMachine, demo_host
+from nvwizard.simulator import SimulatedMachine, demo_host, demo_label
 from nvwizard.tui.types import ApplyRun, EventSink
 
 if TYPE_CHECKING:
@@ -247,12 +248,16 @@ class LayersBackend:
     def await_reboot(self, host: Host, hurry: threading.Event | None = None) -> bool:
         """A demo or bundle machine: let its scheduled reboot come due (at demo speed) and
         boot it; True once it has rebooted. A real machine: False, its reboot ends the session
-        and the next `nvwizard` opens Verify from the state file."""
+        and the next `nvwizard` opens Verify from the state file. A demo's label then says
+        what changed, "(after your changes: ..., rebooted)", as `nvwizard detect --demo` does."""
         machine = getattr(host, "simulator", None)  # the one the host was built with
         if host.is_real or not isinstance(machine, SimulatedMachine):
             return False
         if machine.scheduled_reboot is not None:
             machine.wait_for_scheduled_reboot(sleep=(hurry or threading.Event()).wait)
+        name = demo_name(host.label) if host.kind == "demo" else None
+        if name is not None:
+            host.label = demo_label(name, machine)
         return machine.last_boot is not None
 
     def nothing_to_verify(self, host: Host) -> str | None:

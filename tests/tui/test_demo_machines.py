@@ -92,13 +92,38 @@ async def test_whole_path_through_the_reboot_to_a_passing_verify(name):
             return
         assert app.state.verify_result.ok, checks
         assert "✗" not in checks and "The driver works. Nothing left to do." in checks
-        assert f"DEMO: nothing on this machine is changed (demo {name})" in text_of(app, "#banner")
+        label = demo_host(name).label  # what `nvwizard detect --demo NAME` says now
+        assert label.startswith(f"demo {name} (after your changes: ") and "rebooted" in label
+        assert f"DEMO: nothing on this machine is changed ({label})" in text_of(app, "#banner")
         await pilot.press("n")  # back to the fresh Detect summary
         await settle(pilot)
         summary = text_of(app, "#summary")
         assert screen_name(app) == "DetectScreen"
         assert f"Loaded module: nvidia {app.state.report.loaded_module.version}" in summary
         assert not app.state.report.reboot_required
+
+
+@pytest.mark.parametrize("button_id", ["now", "soon"])
+async def test_after_its_reboot_the_wizard_names_the_machine_as_the_command_line_does(button_id):
+    """After the wizard's own simulated reboot, the banner and Detect's "✓ Detected" line
+    still said "demo NAME" as at the start, while `nvwizard detect --demo NAME` said "demo NAME
+    (after your changes: ..., rebooted)": the wizard shows the label the machine has now."""
+    name = "rtx3090-fresh"
+    app = demo_app(name)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.state.host.label == f"demo {name}"
+        await walk_to_reboot(pilot)
+        await choose(pilot, button_id)  # Reboot now / In one minute
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["DetectScreen", "VerifyScreen"]
+        label = demo_host(name).label  # the command line's, from the saved machine
+        assert label == f"demo {name} (after your changes: 11 packages installed, rebooted)"
+        assert app.state.host.label == label
+        banner = f"DEMO: nothing on this machine is changed ({label})"
+        assert banner in text_of(app, "#banner")  # Verify's
+        detect = app.screen_stack[1]
+        assert banner in str(detect.query_one("#banner").render())
+        assert f"✓ Detected {label}" in str(detect.query_one("#progress").render())
 
 
 async def choose(pilot, button_id: str) -> None:
