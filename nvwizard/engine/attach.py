@@ -29,7 +29,8 @@ from nvwizard.host.demo_advice import (
     verify_command,
 )
 from nvwizard.knowledge.secure_boot import after_the_install
-from nvwizard.plan.models import ACTIVATE_PLAN, INSTALL_PLAN, REBOOT_PLAN
+from nvwizard.plan.install_options import install_here
+from nvwizard.plan.models import ACTIVATE_PLAN, REBOOT_PLAN
 
 RUNNING = "running"
 FINISHED = "finished"
@@ -300,12 +301,16 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
             activation = status.purpose == ACTIVATE_PLAN
             return NEXT_REPAIR, demo_repair(name, status.driver, activation, saved_in, options)
         repair = shlex.join(status.repair or REPAIR_ARGV)
-        again = _install_here(status)
+        again = install_here(status.purpose, status.driver, status.install_options)
         return NEXT_REPAIR, f"repair with `sudo {repair}`, then " + (
             f"run `{again}` again" if again else "apply again"
         )
     if status.outcome == "cancelled":
-        again = install_again(status.driver, name, options) if name else _install_here(status)
+        again = (
+            install_again(status.driver, name, options)
+            if name
+            else install_here(status.purpose, status.driver, status.install_options)
+        )
         said = f": `{again}`" if again else ""
         return NEXT_INSTALL, f"run the install again to finish the remaining steps{said}"
     if status.verified is not None and status.verified.ok:
@@ -324,15 +329,6 @@ def _next_step(status: ApplyStatus, demo: DemoNow | None = None) -> tuple[str, s
     if status.state == NONE:
         return NEXT_INSTALL, "choose and install a driver: `sudo nvwizard`"
     return NEXT_NOTHING, "nothing to do"
-
-
-def _install_here(status: ApplyStatus) -> str | None:
-    """`sudo nvwizard install --driver D OPTIONS`: the last apply's install again on this
-    machine, with the options the user gave it (none from a state file written before they
-    were recorded); None where the apply was no install of a known driver (a repair plan)."""
-    if status.purpose != INSTALL_PLAN or not status.driver:
-        return None
-    return "sudo " + install_again(status.driver, None, status.install_options)
 
 
 def _verify_command(status: ApplyStatus) -> str:

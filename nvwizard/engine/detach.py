@@ -40,6 +40,7 @@ from nvwizard.engine.journal import Journal, check_writable
 from nvwizard.engine.lock import ApplyBusyError, ApplyHolder, ApplyLock, current_holder
 from nvwizard.errors import NvwizardError
 from nvwizard.host.spawn import SYSTEMD_RUN, DetachedProcess, start_detached
+from nvwizard.plan.install_options import install_here
 from nvwizard.plan.models import Plan
 
 PLAN_FILE = "plan.json"
@@ -302,7 +303,7 @@ def run_worker(plan_path: Path, run_id: str) -> int:
                     message=f"the nvwizard worker crashed: {error!r}",
                     repair=("dpkg", "--configure", "-a"),
                     reboot_required=plan.changes_system,
-                    next_action="Run `dpkg --configure -a`, then apply again.",
+                    next_action=_after_a_crash(plan),
                     log_path=str(journal.log_path),
                 )
                 journal(ev.PlanFinished(outcome=crashed))
@@ -310,6 +311,15 @@ def run_worker(plan_path: Path, run_id: str) -> int:
             return 0 if outcome.ok else 1
     finally:
         lock.release()
+
+
+def _after_a_crash(plan: Plan) -> str:
+    """The next action after the worker crashed mid-plan: repair dpkg, then the install again
+    with the options the user gave it (as `status` says), where the plan was an install."""
+    again = install_here(plan.purpose, plan.driver, plan.install_options)
+    if again is None:
+        return "Run `dpkg --configure -a`, then apply again."
+    return f"Run `sudo dpkg --configure -a`, then `{again}` again."
 
 
 def _survive_the_terminal(engine) -> None:

@@ -28,7 +28,7 @@ from nvwizard.engine.diagnose import (
     parse_package_states,
 )
 from nvwizard.engine.events import CANCELLED, DONE, FAILED, Outcome
-from nvwizard.engine.simulated_advice import stopped_advice
+from nvwizard.engine.simulated_advice import cancelled_advice, stopped_advice
 from nvwizard.engine.status_fd import parse_status_line
 from nvwizard.engine.step_results import (
     LOCK_SOURCE,
@@ -133,8 +133,7 @@ class Engine:
                     outcome,
                     status=CANCELLED,
                     message=f"cancelled before: {step.title}",
-                    next_action=stopped_advice(self.host, self.plan, None)
-                    or "Run the install again to finish the remaining steps.",
+                    next_action=cancelled_advice(self.host, self.plan),
                 )
                 break
             try:

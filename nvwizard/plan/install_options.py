@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, Choices
+from nvwizard.host.demo_advice import install_again
+from nvwizard.plan.models import DEFAULT_LOCK_TIMEOUT_S, INSTALL_PLAN, Choices
 from nvwizard.report.models import Report
 
 
@@ -51,3 +52,13 @@ def install_options(choices: Choices, report: Report, also_purged: Sequence[str]
     if choices.lock_timeout_s != DEFAULT_LOCK_TIMEOUT_S:
         words += ["--lock-timeout", str(choices.lock_timeout_s)]
     return words
+
+
+def install_here(purpose: str | None, driver: str | None, options: Sequence[str]) -> str | None:
+    """`sudo nvwizard install --driver D OPTIONS`: an apply's install again on this machine,
+    with the options the user gave it (`options`, the plan's `install_options`; none from a
+    state file written before they were recorded); None where the apply was no install of a
+    known driver (a repair, an activation, a reboot)."""
+    if purpose != INSTALL_PLAN or not driver:
+        return None
+    return "sudo " + install_again(driver, None, options)

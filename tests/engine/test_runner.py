@@ -320,3 +320,34 @@ def test_verify_accepts_held_packages_and_refuses_an_error_flag():
     outcome = Engine(host, make_plan(VERIFY)).run()
     assert outcome.status == FAILED
     assert "libfoo (iiR)" in outcome.message and "nvidia-utils-580" not in outcome.message
+
+
+class ThisMachine(FakeHost):
+    kind = "local"
+    label = "this machine"
+
+
+def _cancelled_at_once(host: FakeHost, plan: Plan):
+    engine = Engine(host, plan)
+    engine.cancel()
+    return engine.run()
+
+
+def test_a_cancelled_install_on_this_machine_names_the_install_to_run_again():
+    """It said "Run the install again" and named no command (`status` names it)."""
+    plan = make_plan(UPDATE, INSTALL, VERIFY)
+    plan.install_options = ["--cuda", "12.8", "--keep-installed"]
+    outcome = _cancelled_at_once(ThisMachine(), plan)
+    assert outcome.status == CANCELLED
+    assert outcome.next_action == (
+        "Run `sudo nvwizard install --driver nvidia-driver-580-server-open --cuda 12.8 "
+        "--keep-installed` again to finish the remaining steps."
+    )
+
+
+def test_a_cancelled_apply_elsewhere_or_of_no_install_keeps_the_plain_words():
+    plain = "Run the install again to finish the remaining steps."
+    assert _cancelled_at_once(FakeHost(), make_plan(UPDATE, INSTALL)).next_action == plain
+    repair = make_plan(UPDATE, INSTALL)
+    repair.purpose = pm.REPAIR_PLAN
+    assert _cancelled_at_once(ThisMachine(), repair).next_action == plain
